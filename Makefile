@@ -1,0 +1,33 @@
+# The two commands: `make demo` and `make test`. Each creates .venv when it is missing.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test venv bench lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name relkap --display-name "Python 3 (relkap)"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/relkap synth --kommuner 10 --seed 1 --out data/raw/demo
+	$(BIN)/relkap import data/raw/demo --out data/processed
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_import.py
+	$(BIN)/python benchmarks/bench_scoring.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check relkap tests benchmarks
+
+clean:
+	rm -rf reports data/processed data/raw/demo
