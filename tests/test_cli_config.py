@@ -1,0 +1,58 @@
+"""Project layout, kommune parameter files and the command line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from relkap import config
+from relkap.cli import main
+from relkap.errors import InstrumentError
+from relkap.kommuner import KOMMUNER, kommune_name
+from relkap.params import KommuneParams, dump_kommune_params, load_kommune_params
+
+
+def test_paths_do_not_depend_on_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert (config.ROOT / "pyproject.toml").is_file()
+    assert config.resolve("params/instrument.yaml", config.INSTRUMENT_PATH) == config.INSTRUMENT_PATH
+    assert config.resolve(None, config.REPORTS_DIR) == config.REPORTS_DIR
+    assert config.resolve(tmp_path, config.DATA_DIR) == tmp_path
+
+
+def test_98_kommuner_with_official_codes():
+    assert len(KOMMUNER) == 98
+    assert kommune_name(751) == "Aarhus" and kommune_name("766") == "Hedensted"
+    assert kommune_name(175) == "Rødovre" and kommune_name(336) == "Stevns"
+    with pytest.raises(KeyError, match="411"):  # Christiansø has a code but is not a kommune
+        kommune_name(411)
+
+
+def test_kommune_params_round_trip_and_errors(tmp_path):
+    kp = KommuneParams(kommune=766, name="Hedensted", groups=["myndighed", "skole"],
+                       focal_process="Underretninger", arm="intervention",
+                       targeted_ties=[("myndighed", "skole")])
+    p = tmp_path / "766.yaml"
+    p.write_text(dump_kommune_params(kp), encoding="utf-8")
+    assert load_kommune_params(p) == kp
+    p.write_text(dump_kommune_params(kp).replace("intervention", "treatment"), encoding="utf-8")
+    with pytest.raises(InstrumentError, match=r"766.yaml: key 'arm'"):
+        load_kommune_params(p)
+    p.write_text(dump_kommune_params(kp).replace("kommune: 766", "kommune: 999"), encoding="utf-8")
+    with pytest.raises(InstrumentError, match="999 is not the official code"):
+        load_kommune_params(p)
+
+
+def test_help_lists_the_subcommands():
+    out = subprocess.run([sys.executable, "-m", "relkap.cli", "--help"], capture_output=True, text=True, check=True)
+    for cmd in ("synth", "import"):
+        assert cmd in out.stdout
+
+
+def test_cli_error_is_one_line_without_traceback(tmp_path, capsys):
+    status = main(["import", str(tmp_path), "--instrument", str(tmp_path / "missing.yaml"), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "Traceback" not in err and "missing.yaml" in err

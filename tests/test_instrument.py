@@ -1,0 +1,97 @@
+"""The codebooks validate, key answers as DOMAIN.md says, and a wrong codebook names its key."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import yaml
+
+from relkap import config
+from relkap.errors import InstrumentError
+from relkap.instrument import load_instrument
+
+
+@pytest.fixture(scope="module")
+def rk():
+    return load_instrument()
+
+
+def test_rk_codebook_has_the_issue_contents(rk):
+    assert rk.relational_codes == ["kendskab", "respekt", "bidrag", "videndeling", "problemloesning", "innovation"]
+    assert len(rk.groups) >= 8
+    assert "myndighed" in rk.group_codes
+    assert {s.code for s in rk.scales_for("employee")} == {"vision", "deltagelse", "ramme", "involvering", "motivation"}
+    assert {s.code for s in rk.scales_for("citizen")} == {"samskabelse", "tilfredshed", "effekt"}
+    structures = rk.scales_for("structures")
+    assert {s.code for s in structures} == {"organisering", "strukturer", "processer", "strategier"}
+    assert all(len(s.items) == 1 for s in structures)
+    # items are named <scale>_<n>
+    for s in rk.scales:
+        assert all(i.rsplit("_", 1)[0] == s.code and i.rsplit("_", 1)[1].isdigit() for i in s.items)
+    assert rk.scale.options == 5 and rk.missing_codes == [9] and rk.min_items == 4
+
+
+def test_labels_in_danish_and_english(rk):
+    assert rk.label("myndighed") == "Myndighedsrådgivere"
+    assert rk.label("myndighed", "en") == "Case managers"
+    assert rk.labels("en")["respekt"] == "Mutual respect"
+
+
+def test_keying_positive_reverse_and_missing(rk):
+    np.testing.assert_array_equal(rk.key("respekt", [1, 3, 5, 9]), [1, 3, 5, np.nan])
+    # reverse keying: (min + max) - raw = 6 - raw
+    np.testing.assert_array_equal(rk.key("motivation_4", [1, 2, 5, 9]), [5, 4, 1, np.nan])
+
+
+def test_rc7_frequency_item_is_scored_non_monotonically():
+    rc = load_instrument("params/instrument_rc7.yaml")
+    assert len(rc.relational) == 7
+    # DOMAIN.md: positions 1..5 score 1, 3, 5, 4, 2 ("just the right amount" is best)
+    np.testing.assert_array_equal(rc.key("frequent", [1, 2, 3, 4, 5, 9]), [1, 3, 5, 4, 2, np.nan])
+    assert [r.subscale for r in rc.relational].count("communication") == 4
+
+
+def _write(tmp_path, data):
+    p = tmp_path / "instrument.yaml"
+    p.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return p
+
+
+def _base():
+    return yaml.safe_load(config.INSTRUMENT_PATH.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("mutate", "key"),
+    [
+        (lambda d: d["relational"][2].update(keying="sideways"), "relational.2.keying"),
+        (lambda d: d["scale"].update(max=0), "scale"),
+        (lambda d: d.update(min_items=0), "min_items"),
+        (lambda d: d["groups"][0].update(code="Myndighed Råd"), "groups.0.code"),
+        (lambda d: d["scales"][4].update(reverse=["motivation_9"]), "scales.4"),
+        (lambda d: d.update(colour="blue"), "colour"),
+    ],
+)
+def test_wrong_codebook_names_the_key(tmp_path, mutate, key):
+    data = _base()
+    mutate(data)
+    with pytest.raises(InstrumentError) as exc:
+        load_instrument(_write(tmp_path, data))
+    assert f"key '{key}" in str(exc.value)
+    assert "instrument.yaml" in str(exc.value)
+
+
+def test_missing_code_inside_the_scale_is_rejected(tmp_path):
+    data = _base()
+    data["missing_codes"] = [3]
+    with pytest.raises(InstrumentError, match="missing code 3 lies inside the scale"):
+        load_instrument(_write(tmp_path, data))
+
+
+def test_missing_file_and_bad_yaml(tmp_path):
+    with pytest.raises(InstrumentError, match="not found"):
+        load_instrument(tmp_path / "nope.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("scale: [1, 5\n", encoding="utf-8")
+    with pytest.raises(InstrumentError, match="not valid YAML"):
+        load_instrument(bad)
