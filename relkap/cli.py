@@ -39,6 +39,31 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from . import batch
+
+    results = batch.run_batch(
+        only=args.only,
+        params_dir=args.params,
+        data_dir=args.data,
+        out_root=args.out,
+        instrument=args.instrument,
+        notebook=args.notebook,
+        workers=args.workers,
+        resume=args.resume,
+        scheduler=args.scheduler,
+        min_n=args.min_n,
+        language=args.language,
+        start_timeout=args.start_timeout,
+        cell_timeout=args.cell_timeout,
+        progress=not args.no_progress,
+    )
+    print(batch.results_table(results))
+    index = batch.config.resolve(args.out, batch.config.REPORTS_DIR) / "index.html"
+    print(f"\nIndex: {index}")
+    return 1 if any(r.status == "failed" for r in results) else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="relkap",
@@ -63,6 +88,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--instrument", default=None, help="codebook YAML (default params/instrument.yaml)")
     p.add_argument("--mapping", default=None, help="mapping YAML for SurveyXact/Qualtrics/SPSS exports")
     p.set_defaults(func=_cmd_import)
+
+    p = sub.add_parser("batch", help="run the baseline-versus-follow-up report for every kommune (HTML + index)")
+    p.add_argument("--only", nargs="+", type=int, metavar="KODE", help="only these kommune codes, e.g. 751 615")
+    p.add_argument("--workers", type=int, default=None, help="parallel kernels (default: number of cores)")
+    p.add_argument("--resume", action="store_true", help="skip kommuner whose reports are newer than their inputs")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run the jobs on a Dask distributed cluster (e.g. tcp://10.0.0.5:8786)")
+    p.add_argument("--params", default=None, help="folder of kommune YAML files (default params/kommuner)")
+    p.add_argument("--data", default=None, help="processed data folder (default data/processed)")
+    p.add_argument("--out", default=None, help="reports folder (default reports)")
+    p.add_argument("--instrument", default=None, help="codebook YAML (default params/instrument.yaml)")
+    p.add_argument("--notebook", default=None, help="report notebook (default notebooks/kommune_report.ipynb)")
+    p.add_argument("--min-n", type=int, default=5, help="smallest number of respondents shown (default 5)")
+    p.add_argument("--language", choices=["da", "en"], default="da")
+    p.add_argument("--start-timeout", type=float, default=120.0, help="seconds to wait for a kernel to start")
+    p.add_argument("--cell-timeout", type=float, default=600.0, help="seconds a notebook cell may run")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_batch)
     return parser
 
 

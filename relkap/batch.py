@@ -1,0 +1,342 @@
+"""Run the kommune report notebook for every kommune: parallel, atomic, resumable, with an index page.
+
+Each kommune is one job: papermill executes ``notebooks/kommune_report.ipynb`` with the kommune's
+parameters into a private temporary folder, the executed notebook is exported to a self-contained HTML
+file in the same process (no code, no prompts, no parameter cells), and only then is the folder moved into
+``reports/<code>/`` with one rename. A job that fails is recorded with its error and the others go on.
+
+The jobs go to any :class:`concurrent.futures.Executor`: a local process pool by default, or a Dask
+distributed cluster (``--scheduler ADDRESS``) through ``Client.get_executor()``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import html
+import json
+import os
+import shutil
+import time
+import traceback
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from . import config
+from .errors import RelkapError
+from .params import KommuneParams, load_all_kommune_params
+
+__all__ = [
+    "JobResult",
+    "ReportJob",
+    "run_batch",
+    "run_report",
+    "export_html",
+    "write_index",
+    "REPORT_NOTEBOOK",
+    "KERNEL_NAME",
+]
+
+REPORT_NOTEBOOK = config.NOTEBOOKS_DIR / "kommune_report.ipynb"
+KERNEL_NAME = "relkap"
+# Kernels each get one BLAS/OpenMP thread: the parallelism is across kommuner, and oversubscribing two
+# cores with numpy threads makes every kernel slower.
+_ONE_THREAD = {v: "1" for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                                "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")}
+# Files a finished report folder must hold; --resume compares their age with the inputs.
+REPORT_FILES = ("report.ipynb", "report.html", "summary.json")
+
+
+@dataclass(frozen=True)
+class ReportJob:
+    """Everything a worker needs to run one kommune's report; plain values so it pickles to any executor."""
+
+    kommune: int
+    name: str
+    notebook: str
+    out_root: str
+    parameters: dict
+    kernel_name: str = KERNEL_NAME
+    start_timeout: float = 120.0
+    cell_timeout: float = 600.0
+    retries: int = 1
+
+
+@dataclass
+class JobResult:
+    kommune: int
+    name: str
+    status: str  # "ok", "failed" or "skipped"
+    seconds: float = 0.0
+    error: str = ""
+    out_dir: str = ""
+    summary: dict = field(default_factory=dict)
+
+
+def _is_kernel_start_failure(exc: BaseException) -> bool:
+    # jupyter_client raises RuntimeError("Kernel died before replying to kernel_info") or a TimeoutError
+    # while waiting for the kernel to come up; papermill wraps neither.
+    text = f"{type(exc).__name__}: {exc}"
+    return isinstance(exc, TimeoutError | RuntimeError) and (
+        "kernel" in text.lower() and ("died" in text.lower() or "timeout" in text.lower() or "start" in text.lower())
+    )
+
+
+def export_html(notebook_path: str | Path, html_path: str | Path) -> Path:
+    """A no-code HTML file for readers without Python: lab template, figures embedded, no prompts.
+
+    Cells tagged ``parameters`` or ``injected-parameters`` (papermill) and cells tagged ``remove`` are
+    dropped, and every input is hidden, so only the narrative, tables and figures remain.
+    """
+    import nbformat
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+    from traitlets.config import Config
+
+    c = Config()
+    c.TagRemovePreprocessor.remove_cell_tags = {"parameters", "injected-parameters", "remove"}
+    c.TagRemovePreprocessor.enabled = True
+    c.HTMLExporter.exclude_input = True
+    c.HTMLExporter.exclude_input_prompt = True
+    c.HTMLExporter.exclude_output_prompt = True
+    c.HTMLExporter.embed_images = True
+    exporter = HTMLExporter(config=c, template_name="lab")
+    exporter.register_preprocessor(TagRemovePreprocessor(config=c), enabled=True)
+    nb = nbformat.read(str(notebook_path), as_version=4)
+    body, _ = exporter.from_notebook_node(nb)
+    out = Path(html_path)
+    out.write_text(body, encoding="utf-8")
+    return out
+
+
+def run_report(job: ReportJob) -> JobResult:
+    """Execute one kommune's notebook and export its HTML; runs inside a worker process."""
+    import papermill as pm
+
+    os.environ.update(_ONE_THREAD)  # inherited by the kernel the worker starts
+    start = time.perf_counter()
+    out_root = Path(job.out_root)
+    final = out_root / str(job.kommune)
+    tmp = out_root / f".tmp-{job.kommune}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    params = {**job.parameters, "kommune": job.kommune, "out_dir": str(tmp)}
+    try:
+        for attempt in range(job.retries + 1):
+            try:
+                pm.execute_notebook(
+                    job.notebook,
+                    str(tmp / "report.ipynb"),
+                    parameters=params,
+                    kernel_name=job.kernel_name,
+                    start_timeout=job.start_timeout,
+                    execution_timeout=job.cell_timeout,
+                    progress_bar=False,
+                    cwd=str(config.ROOT),
+                )
+                break
+            except Exception as exc:  # noqa: BLE001 - classified just below
+                if attempt < job.retries and _is_kernel_start_failure(exc):
+                    continue
+                raise
+        export_html(tmp / "report.ipynb", tmp / "report.html")
+        summary_path = tmp / "summary.json"
+        summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.exists() else {}
+        # Swap the finished folder in: the old report stays whole until the new one is complete.
+        old = out_root / f".old-{job.kommune}-{os.getpid()}"
+        if final.exists():
+            final.rename(old)
+        tmp.rename(final)
+        shutil.rmtree(old, ignore_errors=True)
+        return JobResult(job.kommune, job.name, "ok", time.perf_counter() - start, out_dir=str(final),
+                         summary=summary)
+    except Exception as exc:  # noqa: BLE001 - a failing kommune is recorded, the batch goes on
+        shutil.rmtree(tmp, ignore_errors=True)
+        return JobResult(job.kommune, job.name, "failed", time.perf_counter() - start,
+                         error=_short_error(exc), out_dir=str(final))
+
+
+def _short_error(exc: BaseException) -> str:
+    """The last line that says what went wrong (papermill puts the cell's traceback in the message)."""
+    text = str(exc).strip() or type(exc).__name__
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    for ln in reversed(lines):
+        if "Error" in ln or "error" in ln:
+            return ln.strip()[:500]
+    return (lines[-1] if lines else "".join(traceback.format_exception_only(exc))).strip()[:500]
+
+
+def _inputs_mtime(data_dir: Path, params_file: Path | None, notebook: Path, instrument: Path) -> float:
+    files = [notebook, instrument, *(p for p in data_dir.glob("*.parquet"))]
+    if params_file is not None:
+        files.append(params_file)
+    return max((f.stat().st_mtime for f in files if f.exists()), default=0.0)
+
+
+def _is_fresh(final: Path, inputs_mtime: float) -> bool:
+    outs = [final / f for f in REPORT_FILES]
+    return all(o.exists() for o in outs) and min(o.stat().st_mtime for o in outs) > inputs_mtime
+
+
+def _make_executor(workers: int, scheduler: str | None):
+    if scheduler:
+        from distributed import Client
+
+        client = Client(scheduler)
+        return client.get_executor(), client
+    import multiprocessing as mp
+
+    # "spawn": each worker starts clean (no inherited matplotlib or zmq state from the parent).
+    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")), None
+
+
+def run_batch(
+    only: Iterable[int] | None = None,
+    *,
+    params_dir: str | Path | None = None,
+    data_dir: str | Path | None = None,
+    out_root: str | Path | None = None,
+    notebook: str | Path | None = None,
+    instrument: str | Path | None = None,
+    workers: int | None = None,
+    resume: bool = False,
+    scheduler: str | None = None,
+    min_n: int = 5,
+    language: str = "da",
+    kernel_name: str = KERNEL_NAME,
+    start_timeout: float = 120.0,
+    cell_timeout: float = 600.0,
+    progress: bool = True,
+) -> list[JobResult]:
+    """Run the report for every kommune in ``params_dir`` (or ``only`` those codes) and write the index.
+
+    Returns one :class:`JobResult` per kommune, in kommune-code order. Paths default to the project's
+    folders (:mod:`relkap.config`) and are made absolute before they reach a worker.
+    """
+    params_path = config.resolve(params_dir, config.KOMMUNE_PARAMS_DIR)
+    data_path = config.resolve(data_dir, config.PROCESSED_DIR)
+    out_path = config.resolve(out_root, config.REPORTS_DIR)
+    nb_path = config.resolve(notebook, REPORT_NOTEBOOK)
+    instr_path = config.resolve(instrument, config.INSTRUMENT_PATH)
+    all_params = load_all_kommune_params(params_path)
+    if not all_params:
+        raise RelkapError(f"{params_path}: no kommune parameter files (*.yaml); run `relkap synth --params-out`")
+    codes = sorted(all_params)
+    if only:
+        wanted = [int(c) for c in only]
+        unknown = [c for c in wanted if c not in all_params]
+        if unknown:
+            raise RelkapError(f"--only: no parameter file for kommune {unknown} in {params_path} "
+                              f"(known: {', '.join(map(str, codes))})")
+        codes = sorted(wanted)
+    out_path.mkdir(parents=True, exist_ok=True)
+
+    results: dict[int, JobResult] = {}
+    jobs: list[ReportJob] = []
+    for code in codes:
+        kp = all_params[code]
+        final = out_path / str(code)
+        params_file = params_path / f"{code}.yaml"
+        if resume and _is_fresh(final, _inputs_mtime(data_path, params_file, nb_path, instr_path)):
+            summary_file = final / "summary.json"
+            results[code] = JobResult(code, kp.name, "skipped", out_dir=str(final),
+                                      summary=json.loads(summary_file.read_text(encoding="utf-8")))
+            continue
+        jobs.append(ReportJob(
+            kommune=code, name=kp.name, notebook=str(nb_path), out_root=str(out_path),
+            parameters={"data_dir": str(data_path), "instrument": str(instr_path),
+                        "params_dir": str(params_path), "min_n": int(min_n), "language": language,
+                        "interactive": False},
+            kernel_name=kernel_name, start_timeout=start_timeout, cell_timeout=cell_timeout,
+        ))
+
+    if jobs:
+        results.update({r.kommune: r for r in _run_jobs(jobs, workers or os.cpu_count() or 1, scheduler, progress)})
+    ordered = [results[c] for c in codes]
+    write_index(ordered, out_path, all_params)
+    return ordered
+
+
+def _run_jobs(jobs: Sequence[ReportJob], workers: int, scheduler: str | None, progress: bool) -> list[JobResult]:
+    from tqdm.auto import tqdm
+
+    executor, client = _make_executor(min(workers, len(jobs)), scheduler)
+    out: list[JobResult] = []
+    try:
+        with executor:
+            futures = {executor.submit(run_report, job): job for job in jobs}
+            bar = tqdm(total=len(jobs), desc="relkap batch", unit="kommune", disable=not progress)
+            for fut in cf.as_completed(futures):
+                job = futures[fut]
+                try:
+                    res = fut.result()
+                except Exception as exc:  # noqa: BLE001 - a dead worker fails one kommune, not the batch
+                    res = JobResult(job.kommune, job.name, "failed", error=_short_error(exc))
+                out.append(res)
+                bar.set_postfix_str(f"{job.kommune} {job.name}: {res.status}")
+                bar.update()
+            bar.close()
+    finally:
+        if client is not None:
+            client.close()
+    return out
+
+
+def _headline(summary: dict) -> str:
+    rk = (summary or {}).get("rk_index") or {}
+    diff = rk.get("diff")
+    if diff is None:
+        return "—"
+    lo, hi = rk.get("diff_ci_low"), rk.get("diff_ci_high")
+    ci = f" [{lo:+.2f}; {hi:+.2f}]" if lo is not None and hi is not None else ""
+    return f"{diff:+.2f}{ci}"
+
+
+def write_index(results: Sequence[JobResult], out_root: str | Path, params: dict[int, KommuneParams]) -> Path:
+    """``reports/index.html``: every kommune with status, headline RK change and a link to its report."""
+    out = Path(out_root)
+    rows = []
+    for r in results:
+        arm = params[r.kommune].arm if r.kommune in params else ""
+        has_report = r.status in ("ok", "skipped") and (out / str(r.kommune) / "report.html").exists()
+        link = (f'<a href="{r.kommune}/report.html">{html.escape(r.name)}</a>' if has_report
+                else html.escape(r.name))
+        status = {"ok": "ok", "skipped": "uændret (genbrugt)", "failed": "fejlet"}.get(r.status, r.status)
+        err = f'<div class="err">{html.escape(r.error)}</div>' if r.error else ""
+        rows.append(
+            f"<tr class=\"{r.status}\"><td>{r.kommune}</td><td>{link}</td><td>{html.escape(arm)}</td>"
+            f"<td>{status}{err}</td><td class=\"num\">{_headline(r.summary)}</td>"
+            f"<td class=\"num\">{r.seconds:.1f}</td></tr>"
+        )
+    n_failed = sum(r.status == "failed" for r in results)
+    page = f"""<!DOCTYPE html>
+<html lang="da"><head><meta charset="utf-8"><title>relkap: rapporter pr. kommune</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2rem; color: #222; }}
+table {{ border-collapse: collapse; }} th, td {{ border-bottom: 1px solid #ccc; padding: .35rem .8rem; text-align: left; }}
+td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
+tr.failed td {{ background: #f6e6e6; }} .err {{ font-size: .85em; color: #7a1f1f; }}
+</style></head><body>
+<h1>Relationel kapacitet: rapporter pr. kommune</h1>
+<p>{len(results)} kommuner, {n_failed} fejlet. Ændring = RK-indeks, opfølgning minus baseline, med 95 %-konfidensinterval.</p>
+<table><thead><tr><th>Kode</th><th>Kommune</th><th>Arm</th><th>Status</th><th>Ændring i RK</th><th>Sekunder</th></tr></thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody></table></body></html>
+"""
+    tmp = out / ".index.html.tmp"
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, out / "index.html")
+    return out / "index.html"
+
+
+def results_table(results: Sequence[JobResult]) -> str:
+    """Plain-text table of kommune, status and seconds for the terminal."""
+    lines = [f"{'kode':>5}  {'kommune':<20} {'status':<8} {'sek':>6}  fejl"]
+    for r in results:
+        lines.append(f"{r.kommune:>5}  {r.name:<20} {r.status:<8} {r.seconds:>6.1f}  {r.error}")
+    return "\n".join(lines)
+
+
+def as_dicts(results: Sequence[JobResult]) -> list[dict]:
+    return [asdict(r) for r in results]

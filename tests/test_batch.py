@@ -1,0 +1,114 @@
+"""Batch mechanics with a tiny real notebook: failures are isolated, outputs atomic, --resume, Dask."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from relkap import batch
+from relkap.params import KommuneParams, dump_kommune_params
+
+FIXTURE_NB = Path(__file__).parent / "data" / "batch_fixture.ipynb"
+CODES = {766: "Hedensted", 336: "Stevns", 510: "Haderslev"}  # the fixture fails on purpose for 336
+
+
+@pytest.fixture
+def project(tmp_path):
+    params = tmp_path / "params"
+    params.mkdir()
+    for code, name in CODES.items():
+        kp = KommuneParams(kommune=code, name=name, groups=["myndighed", "skole"], focal_process="§ 50",
+                           arm="control")
+        (params / f"{code}.yaml").write_text(dump_kommune_params(kp), encoding="utf-8")
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "relations.parquet").write_bytes(b"stand-in: only its age matters for --resume")
+    return {"params_dir": params, "data_dir": data, "out_root": tmp_path / "reports", "notebook": FIXTURE_NB}
+
+
+def _run(project, **kw):
+    return batch.run_batch(**project, workers=2, progress=False, **kw)
+
+
+def test_a_failing_kommune_does_not_stop_the_others(project):
+    results = _run(project)
+    status = {r.kommune: r.status for r in results}
+    assert status == {336: "failed", 510: "ok", 766: "ok"}
+    failed = next(r for r in results if r.kommune == 336)
+    assert "deliberate failure for kommune 336" in failed.error
+    out = project["out_root"]
+    assert not (out / "336").exists()
+    assert not list(out.glob(".tmp-*")), "temporary folders are cleaned up"
+    for code in (510, 766):
+        html = (out / str(code) / "report.html").read_text(encoding="utf-8")
+        assert f"Rapport for {code}" in html
+        # no code, no parameters cell, no injected parameters, no prompts
+        assert "json.dumps" not in html and "interactive = False" not in html
+        assert "injected-parameters" not in html and "In&nbsp;[" not in html
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert index.count("<tr class=") == 3
+    assert '<tr class="failed"><td>336</td><td>Stevns</td>' in index
+    assert '<a href="766/report.html">Hedensted</a>' in index
+    assert "+0.25 [+0.05; +0.45]" in index
+
+
+def test_resume_reruns_only_what_changed(project):
+    _run(project)
+    old = {c: (project["out_root"] / str(c) / "report.html").stat().st_mtime for c in (510, 766)}
+    time.sleep(1.1)
+    params_510 = project["params_dir"] / "510.yaml"
+    params_510.write_text(params_510.read_text(encoding="utf-8"), encoding="utf-8")  # touched: newer
+    results = _run(project, resume=True)
+    status = {r.kommune: r.status for r in results}
+    assert status == {336: "failed", 510: "ok", 766: "skipped"}
+    assert (project["out_root"] / "766" / "report.html").stat().st_mtime == old[766]
+    assert (project["out_root"] / "510" / "report.html").stat().st_mtime > old[510]
+
+
+def test_a_failed_rerun_leaves_the_previous_report_whole(project, tmp_path):
+    _run(project, only=[766])
+    before = (project["out_root"] / "766" / "report.html").read_bytes()
+    broken = tmp_path / "broken.ipynb"
+    shutil.copy(FIXTURE_NB, broken)
+    broken.write_text(broken.read_text(encoding="utf-8").replace("kommune == 336", "kommune == 766"),
+                      encoding="utf-8")
+    results = batch.run_batch(**{**project, "notebook": broken}, only=[766], workers=1, progress=False)
+    assert results[0].status == "failed"
+    assert (project["out_root"] / "766" / "report.html").read_bytes() == before
+
+
+def test_unknown_kommune_in_only_is_named(project):
+    with pytest.raises(batch.RelkapError, match=r"no parameter file for kommune \[101\]"):
+        _run(project, only=[101])
+
+
+def test_cli_exit_status_is_non_zero_when_a_kommune_fails(project, capsys):
+    from relkap.cli import main
+
+    status = main(["batch", "--params", str(project["params_dir"]), "--data", str(project["data_dir"]),
+                   "--out", str(project["out_root"]), "--notebook", str(FIXTURE_NB), "--workers", "2",
+                   "--no-progress", "--only", "336", "766"])
+    out = capsys.readouterr().out
+    assert status == 1
+    assert "336  Stevns               failed" in out and "766  Hedensted            ok" in out
+    assert str(project["out_root"] / "index.html") in out
+    assert main(["batch", "--params", str(project["params_dir"]), "--data", str(project["data_dir"]),
+                 "--out", str(project["out_root"]), "--notebook", str(FIXTURE_NB), "--no-progress",
+                 "--only", "766"]) == 0
+
+
+def test_dask_scheduler_runs_the_same_jobs(project):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        results = _run(project, only=[510, 336], scheduler=cluster.scheduler_address)
+    assert {r.kommune: r.status for r in results} == {336: "failed", 510: "ok"}
+    assert (project["out_root"] / "510" / "report.html").exists()
+
+
+def test_each_kernel_gets_one_blas_thread(project):
+    results = _run(project, only=[766])
+    assert results[0].summary["omp_threads"] == "1"
