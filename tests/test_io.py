@@ -1,0 +1,356 @@
+"""The importer: every supported format and encoding gives the same tidy tables; bad input gives one clear
+error naming file, rows and column, and leaves the output folder untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import numpy as np
+import pandas as pd
+import pyreadstat
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import relkap.io as rio
+from relkap.cli import main
+from relkap.errors import InputError
+from relkap.instrument import load_instrument
+
+INST = load_instrument()
+GROUPS = ["skole", "ppr", "myndighed"]
+REL_COLS = [f"{i}__{g}" for i in INST.relational_codes for g in GROUPS]
+
+
+@pytest.fixture(autouse=True)
+def _key(monkeypatch):
+    monkeypatch.setenv("RELKAP_PSEUDONYM_KEY", "test-key")
+
+
+def employees_frame(n: int = 12) -> pd.DataFrame:
+    """A small valid employees export: two kommuner, both waves, one 'ved ikke' (9) and blanks."""
+    rng = np.random.default_rng(3)
+    rows = []
+    for i in range(n):
+        row = {
+            "kommune": 766 if i < n // 2 else 336,
+            "wave": "baseline" if i % 2 == 0 else "followup",
+            "respondent_id": f"R{i // 2:03d}",
+            "group": GROUPS[i % 3],
+        }
+        for c in REL_COLS:
+            row[c] = int(rng.integers(1, 6))
+        row["vision_1"] = int(rng.integers(1, 6))
+        row["motivation_4"] = int(rng.integers(1, 6))
+        rows.append(row)
+    df = pd.DataFrame(rows).astype(object)
+    df.loc[0, "kendskab__ppr"] = 9
+    df.loc[1, "respekt__skole"] = np.nan
+    return df
+
+
+def write_csv(df: pd.DataFrame, path, sep=";", encoding="cp1252") -> None:
+    path.write_text(df.to_csv(sep=sep, index=False, lineterminator="\r\n"), encoding=encoding)
+
+
+def test_keyed_scores_missing_codes_and_pseudonyms(tmp_path):
+    df = employees_frame()
+    write_csv(df, tmp_path / "employees.csv")
+    t = rio.read_survey(tmp_path / "employees.csv", INST)
+    rel, sc = t["relations"], t["scales"]
+    # 12 respondents x 18 relational cells, minus one blank cell; the 9 is kept as a NaN row
+    assert len(rel) == 12 * 18 - 1
+    assert rel["score"].isna().sum() == 1
+    assert str(rel["kommune"].dtype) == "int16" and isinstance(rel["item"].dtype, pd.CategoricalDtype)
+    # motivation_4 is reverse keyed on 1-5: keyed = 6 - raw
+    raw = df["motivation_4"].astype(int).tolist()
+    got = sc[sc["item"] == "motivation_4"]["score"].tolist()
+    assert got == [6 - r for r in raw]
+    # HMAC-SHA256 of "kommune\x1fraw id", first 16 hex characters (computed here independently)
+    expected = hmac.new(b"test-key", b"766\x1fR000", hashlib.sha256).hexdigest()[:16]
+    assert expected in set(rel["respondent_id"])
+    assert not rel["respondent_id"].str.startswith("R").any()
+    # the same raw id in both waves gets the same pseudonym
+    r0 = rel[rel["respondent_id"] == expected]
+    assert set(r0["wave"]) == {"baseline", "followup"}
+
+
+def _canonical(tables: dict) -> dict:
+    out = {}
+    for name, t in tables.items():
+        cols = [c for c in t.columns if c != "score"]
+        out[name] = t.sort_values(cols).reset_index(drop=True)
+    return out
+
+
+def _import(raw_dir, out, mapping=None) -> dict:
+    rio.import_raw(raw_dir, out_dir=out, instrument=INST, mapping=mapping)
+    tables = rio.load(out)
+    return _canonical(dict(tables))
+
+
+@pytest.fixture
+def reference(tmp_path):
+    raw = tmp_path / "ref"
+    raw.mkdir()
+    write_csv(employees_frame(), raw / "employees.csv")
+    return _import(raw, tmp_path / "ref_out")
+
+
+@pytest.mark.parametrize(
+    "sep,encoding",
+    [(";", "cp1252"), (",", "utf-8"), ("\t", "utf-8-sig"), (";", "utf-16"), (",", "utf-8-sig")],
+)
+def test_delimiters_and_encodings_import_identically(tmp_path, reference, sep, encoding):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    write_csv(employees_frame(), raw / "employees.csv", sep=sep, encoding=encoding)
+    got = _import(raw, tmp_path / "out")
+    for name in rio.TABLES:
+        pd.testing.assert_frame_equal(got[name], reference[name])
+
+
+def test_excel_workbook_imports_identically(tmp_path, reference):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    employees_frame().to_excel(raw / "employees.xlsx", index=False)
+    got = _import(raw, tmp_path / "out")
+    pd.testing.assert_frame_equal(got["relations"], reference["relations"])
+    pd.testing.assert_frame_equal(got["scales"], reference["scales"])
+
+
+def _renamed_export(df: pd.DataFrame):
+    """The same answers under survey-tool variable names (s_1, s_2, ...) with numeric group codes."""
+    names = {c: f"s_{i}" for i, c in enumerate(df.columns[2:], start=1)}
+    names["respondent_id"] = "respondentid"
+    data = df.drop(columns=["kommune", "wave"]).rename(columns=names)
+    data["s_2"] = data["s_2"].map({"skole": 1, "ppr": 2, "myndighed": 3})
+    columns = {v: k for k, v in names.items()}
+    return data, columns
+
+
+def test_surveyxact_folder_and_workbook_with_mapping(tmp_path, reference):
+    df = employees_frame()
+    raw = tmp_path / "raw"
+    entries = []
+    for (k, w), part in df.groupby(["kommune", "wave"], sort=False):
+        data, columns = _renamed_export(part)
+        folder = raw / f"sx_{k}_{w}"
+        folder.mkdir(parents=True)
+        write_csv(data, folder / "dataset.csv")
+        write_csv(pd.DataFrame({"variable": ["s_2"] * 3, "value": [1, 2, 3], "label": ["Skole", "PPR", "Myndighed"]}),
+                  folder / "labels.csv")
+        write_csv(pd.DataFrame({"variable": list(columns), "text": list(columns.values())}), folder / "structure.csv")
+        entries.append({"file": folder.name, "format": "surveyxact", "constants": {"kommune": int(k), "wave": w},
+                        "columns": columns,
+                        # group recoded through the value labels of labels.csv
+                        "values": {"group": {"Skole": "skole", "PPR": "ppr", "Myndighed": "myndighed"}}})
+    import yaml
+
+    (raw / "mapping.yaml").write_text(yaml.safe_dump({"employees": entries}), encoding="utf-8")
+    got = _import(raw, tmp_path / "out", mapping=raw / "mapping.yaml")
+    pd.testing.assert_frame_equal(got["relations"], reference["relations"])
+    pd.testing.assert_frame_equal(got["scales"], reference["scales"])
+
+    # the same as SurveyXact workbooks (Dataset and Labels sheets)
+    for e in entries:
+        folder = raw / e["file"]
+        book = raw / f"{e['file']}.xlsx"
+        with pd.ExcelWriter(book) as xw:
+            pd.read_csv(folder / "dataset.csv", sep=";", encoding="cp1252").to_excel(xw, sheet_name="Dataset", index=False)
+            pd.read_csv(folder / "labels.csv", sep=";", encoding="cp1252").to_excel(xw, sheet_name="Labels", index=False)
+        e["file"] = book.name
+    (raw / "mapping.yaml").write_text(yaml.safe_dump({"employees": entries}), encoding="utf-8")
+    got = _import(raw, tmp_path / "out2", mapping=raw / "mapping.yaml")
+    pd.testing.assert_frame_equal(got["relations"], reference["relations"])
+
+
+def test_qualtrics_three_header_rows_with_newlines_in_question_text(tmp_path, reference):
+    df = employees_frame()
+    data, columns = _renamed_export(df)
+    data.insert(0, "ResponseId", data.pop("respondentid"))
+    data.insert(0, "StartDate", "2026-01-05 10:00:00")
+    data["kommune_q"] = df["kommune"]
+    data["wave_q"] = df["wave"]
+    columns = {("ResponseId" if k == "respondentid" else k): v for k, v in columns.items()}
+    columns.update({"kommune_q": "kommune", "wave_q": "wave"})
+    header2 = ['Start date'] + [f'Question {c}\n(with a line break, and a "quote")' for c in data.columns[1:]]
+    header3 = ['{"ImportId":"startDate"}'] + [f'{{"ImportId":"QID{i}"}}' for i in range(1, len(data.columns))]
+    lines = pd.concat([pd.DataFrame([header2, header3], columns=data.columns), data.astype(object)])
+    path = tmp_path / "raw" / "qualtrics.csv"
+    path.parent.mkdir()
+    path.write_text(lines.to_csv(index=False), encoding="utf-8-sig")
+    import yaml
+
+    mapping = {"employees": {"file": "qualtrics.csv", "format": "qualtrics", "columns": columns,
+                             "values": {"group": {"1": "skole", "2": "ppr", "3": "myndighed"}}}}
+    (path.parent / "map.yaml").write_text(yaml.safe_dump(mapping), encoding="utf-8")
+    got = _import(path.parent, tmp_path / "out", mapping=path.parent / "map.yaml")
+    pd.testing.assert_frame_equal(got["relations"], reference["relations"])
+    pd.testing.assert_frame_equal(got["scales"], reference["scales"])
+
+
+def test_spss_sav_with_mapping(tmp_path, reference):
+    df = employees_frame()
+    data, columns = _renamed_export(df)
+    data["kommune"] = df["kommune"].astype(float)
+    data["wave"] = df["wave"]
+    columns.update({"kommune": "kommune", "wave": "wave"})
+    num = [c for c in data.columns if c not in ("respondentid", "wave")]
+    data[num] = data[num].astype(float)
+    path = tmp_path / "raw" / "survey.sav"
+    path.parent.mkdir()
+    pyreadstat.write_sav(data, str(path), variable_value_labels={"s_2": {1.0: "Skole", 2.0: "PPR", 3.0: "Myndighed"}})
+    import yaml
+
+    mapping = {"employees": {"file": "survey.sav", "columns": columns,
+                             "values": {"group": {"1": "skole", "2": "ppr", "3": "myndighed"}}}}
+    (path.parent / "map.yaml").write_text(yaml.safe_dump(mapping), encoding="utf-8")
+    got = _import(path.parent, tmp_path / "out", mapping=path.parent / "map.yaml")
+    pd.testing.assert_frame_equal(got["relations"], reference["relations"])
+    pd.testing.assert_frame_equal(got["scales"], reference["scales"])
+
+
+def test_decimal_comma_in_structures_and_citizens(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    write_csv(employees_frame(), raw / "employees.csv")
+    (raw / "structures.csv").write_text(
+        "kommune;wave;coder;organisering_1;strukturer_1;processer_1;strategier_1\r\n"
+        "766;baseline;KM;3,5;4;2;9\r\n766;baseline;LB;3;4,5;2;1\r\n", encoding="cp1252")
+    (raw / "citizens.csv").write_text(
+        "kommune;wave;respondent_id;samskabelse_1;tilfredshed_1;effekt_1\r\n766;baseline;B1;4;5;3\r\n",
+        encoding="cp1252")
+    tables = rio.load(rio.import_raw(raw, out_dir=tmp_path / "out", instrument=INST)["relations"].parent)
+    s = tables.structures
+    assert s.loc[(s["coder"] == "KM") & (s["dimension"] == "organisering"), "score"].item() == 3.5
+    assert s.loc[(s["coder"] == "LB") & (s["dimension"] == "strukturer"), "score"].item() == 4.5
+    assert s.loc[(s["coder"] == "KM") & (s["dimension"] == "strategier"), "score"].isna().all()
+    assert tables.citizens["score"].tolist() == [4.0, 5.0, 3.0]
+
+
+# ------------------------------------------------------------------------------------------------
+# Bad input: one message naming file, rows and column; output folder untouched; CLI exit 2
+# ------------------------------------------------------------------------------------------------
+def _corrupt(df: pd.DataFrame, case: str) -> pd.DataFrame:
+    df = df.copy()
+    if case == "range":
+        df.loc[[2, 5], "respekt__ppr"] = 7
+    elif case == "text":
+        df.loc[[3], "vision_1"] = "godt"
+    elif case == "group":
+        df.loc[[4], "group"] = "sygehus"
+    elif case == "kommune":
+        df.loc[[0, 1], "kommune"] = 999
+    elif case == "duplicate":
+        df.loc[2, "respondent_id"] = df.loc[0, "respondent_id"]
+    elif case == "missing_column":
+        df = df.drop(columns=["group"])
+    elif case == "wave":
+        df.loc[[6], "wave"] = "midtvejs"
+    elif case == "target":
+        df = df.rename(columns={"kendskab__ppr": "kendskab__sygehus"})
+    return df
+
+
+BAD = {
+    # case: (expected words in the message, column, rows as numbered in a spreadsheet)
+    "range": ("outside the scale", "respekt__ppr", "rows 4, 7"),
+    "text": ("not a number", "vision_1", "row 5"),
+    "group": ("unknown group code 'sygehus'", "group", "row 6"),
+    "kommune": ("not the official code of a Danish kommune", "kommune", "rows 2, 3"),
+    "duplicate": ("duplicate respondent_id", "respondent_id", "rows 2, 4"),
+    "missing_column": ("required columns are missing: group", None, None),
+    "wave": ("unknown wave label 'midtvejs'", "wave", "row 8"),
+    "target": ("unknown target group code 'sygehus'", "kendskab__sygehus", None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_input_is_named_and_output_untouched(tmp_path, case, capsys):
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    out.mkdir()
+    (out / "relations.parquet").write_bytes(b"previous import")
+    path = raw / "employees.csv"
+    write_csv(_corrupt(employees_frame(), case), path)
+    with pytest.raises(InputError) as err:
+        rio.import_raw(raw, out_dir=out, instrument=INST)
+    msg = str(err.value)
+    words, column, rows = BAD[case]
+    assert msg.startswith(str(path)), msg
+    assert words in msg
+    if column:
+        assert f"column '{column}'" in msg
+    if rows:
+        assert rows + ":" in msg
+    assert "\n" not in msg
+    assert sorted(p.name for p in out.iterdir()) == ["relations.parquet"]
+    assert (out / "relations.parquet").read_bytes() == b"previous import"
+    # the command line: status 2, one line on stderr, no traceback
+    assert main(["import", str(raw), "--out", str(out)]) == 2
+    stderr = capsys.readouterr().err
+    assert stderr.count("\n") == 1 and "Traceback" not in stderr and words in stderr
+
+
+def test_empty_and_undecodable_files(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "employees.csv").write_bytes(b"")
+    with pytest.raises(InputError, match="the file is empty"):
+        rio.import_raw(raw, out_dir=tmp_path / "out", instrument=INST)
+    (raw / "employees.csv").write_bytes(b"kommune;wave\r\n")
+    with pytest.raises(InputError, match="required columns are missing"):
+        rio.import_raw(raw, out_dir=tmp_path / "out", instrument=INST)
+    # 0x81 is undefined in cp1252 and not valid UTF-8: refused, never read as latin-1
+    (raw / "employees.csv").write_bytes(b"kommune;wave;respondent_id;group\r\n766;baseline;\x81x;skole\r\n")
+    with pytest.raises(InputError, match=r"neither UTF-8 nor Windows-1252.*line 2"):
+        rio.import_raw(raw, out_dir=tmp_path / "out", instrument=INST)
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.parquet"))
+
+
+def test_no_employees_file_and_missing_processed_tables(tmp_path):
+    with pytest.raises(InputError, match="no employees file"):
+        rio.import_raw(tmp_path, out_dir=tmp_path / "out", instrument=INST)
+    with pytest.raises(InputError, match="relkap import"):
+        rio.load(tmp_path)
+
+
+def test_same_respondent_in_two_files_of_one_wave(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    df = employees_frame()
+    write_csv(df, raw / "employees_a.csv")
+    write_csv(df.iloc[:3], raw / "employees_b.csv")
+    with pytest.raises(InputError, match="already present in another employees file") as err:
+        rio.import_raw(raw, out_dir=tmp_path / "out", instrument=INST)
+    assert "employees_b.csv" in str(err.value) and "rows 2, 3, 4" in str(err.value)
+
+
+_VALID = employees_frame().to_csv(sep=";", index=False, lineterminator="\r\n").encode("cp1252")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    edits=st.lists(st.tuples(st.integers(0, len(_VALID) - 1), st.binary(min_size=0, max_size=3)),
+                   min_size=1, max_size=4),
+)
+def test_fuzz_corruptions_give_clean_import_or_clean_error(tmp_path_factory, edits):
+    data = bytearray(_VALID)
+    for pos, new in edits:
+        pos = min(pos, len(data))
+        data[pos:pos + 1] = new
+    raw = tmp_path_factory.mktemp("fuzz")
+    (raw / "employees.csv").write_bytes(bytes(data))
+    out = raw / "out"
+    try:
+        written = rio.import_raw(raw, out_dir=out, instrument=INST)
+    except InputError as exc:
+        assert str(exc).startswith(str(raw)), str(exc)
+        assert not out.exists() or not list(out.glob("*.parquet"))
+    else:
+        assert set(written) == set(rio.TABLES)
+        rel = pd.read_parquet(written["relations"])
+        ok = rel["score"].dropna()
+        assert ok.between(1, 5).all()
