@@ -1,0 +1,612 @@
+"""Synthetic RK surveys of real Danish kommuner, with known built-in effects (the demo data and test bed).
+
+:func:`simulate` returns the raw wide tables of ``docs/contract.md`` (employees, citizens, structures) plus
+the per-kommune parameters and the population truth; :func:`write_demo` writes them as Danish Excel CSV files
+(``;``, cp1252) and, on request, ``params/kommuner/<code>.yaml``. The same seed gives the same data, and a
+kommune's data do not depend on how many other kommuner are simulated (each has its own random stream), except
+through its arm, which is balanced across the kommuner simulated.
+
+Design
+------
+- Kommuner: the first ten are :data:`DEMO_KOMMUNER` (Hedensted, Haderslev, Randers, Rødovre, Stevns, ...), then
+  the other kommuner of :data:`relkap.kommuner.KOMMUNER` by code (98 = all). Arms are a seeded balanced split
+  (``ceil(n / 2)`` intervention; 5/5 for ten).
+- 5-8 groups per kommune (``myndighed`` always, the rest drawn from the codebook), unequal sizes around
+  :data:`DEFAULT_EMPLOYEES` employees per kommune and wave in total (schools, day care and case managers are
+  large; psychiatry, managers and health small, often fewer than 5 and so suppressed at ``min_n = 5``).
+  Follow-up group sizes are drawn anew; about :data:`REPEAT_SHARE` of a group's baseline respondents (at most
+  the follow-up size) answer again with the same ``respondent_id`` and keep their person effects.
+- Every respondent rates every group present in the kommune, their own included (the diagonal); the column
+  ``<item>__<group>`` is blank where the group is not in the kommune. :data:`DONT_KNOW_SHARE` of the answered
+  relational cells are "ved ikke" (the instrument's first missing code, 9), :data:`SCALE_DONT_KNOW_SHARE` of
+  the scale items. Reverse-keyed items (``motivation_4``) and custom maps are written as raw answers, so that
+  keying them gives back the simulated score (raw = 6 - keyed for a reverse item).
+
+Built-in effects (all on the latent 1-5 scale, before discretisation)
+--------------------------------------------------------------------
+- Intervention: in intervention kommuner, 2-3 ``targeted_ties`` (rater group, target group; chosen among
+  the weaker off-diagonal ties whose rater group has at least 5 respondents in both waves) rise by
+  :data:`INTERVENTION_EFFECT` = +0.5 at follow-up on all six dimensions.
+- Time trend: every tie in every kommune rises by :data:`TIME_TREND` = +0.05 at follow-up. Nothing else
+  changes between the waves (leadership, structures and group effects are stable), so in control kommuner
+  the expected change of every tie is the trend, and the difference-in-differences of a targeted tie is +0.5.
+- Leadership (H2, RQ3): a respondent's latent leadership score (1-5 scale) is a group-shared part plus a
+  personal part; the RK of every tie the respondent rates rises by :data:`LEADERSHIP_SLOPE` = 0.4 per point of
+  leadership, and motivation by :data:`MOTIVATION_SLOPE` = 0.3 per point. The four leadership scales measure
+  the same latent leadership score (plus scale and item noise).
+- Structures (H1, H3): each kommune has a latent formalisation score S (mean 3, SD 0.8), coded by two
+  researchers (:data:`CODERS`) in each wave with coder noise; RK rises by :data:`STRUCTURE_SLOPE` = 0.1 and
+  the kommune's mean leadership by :data:`STRUCTURE_LEADERSHIP_SLOPE` = 0.15 per point of S (so RK rises by
+  0.1 + 0.4 * 0.15 = 0.16 per point of S in all, directly and through leadership).
+- Co-creation (RQ2): a kommune's mean citizen co-creation in a wave rises by :data:`COCREATION_SLOPE` = 0.6 per
+  point of the kommune's population cross-group RK (unweighted mean of its latent off-diagonal tie means).
+- Citizen outcomes (RQ1): per point of a citizen's latent co-creation, satisfaction rises by
+  :data:`SATISFACTION_SLOPE` = 0.5 and perceived effect by :data:`EFFECT_SLOPE` = 0.4.
+- Clustering: kommune, rater-group, target-group and tie effects and the group-shared leadership make the
+  ICC(1) of the respondent-level cross-group RK by (kommune, group) about 0.1 (:data:`TARGET_ICC1`).
+
+Discretisation: a respondent's answer is ``clip(round(latent), 1, 5)``, where the latent answer is normal
+around the tie mean with SD about 0.84 (person, leadership, respondent x target and item noise). Rounding alone
+is nearly unbiased, but clipping at 5 (and 1) pulls answers towards the middle, so a latent effect shows up a
+little smaller in the answers: +0.5 on a dimension whose latent tie mean is 3.0 gives +0.49 in the expected
+answer, at 3.5 +0.47, at 4.0 +0.41, at 4.5 +0.31. Targeted ties are among the weaker ties, so the intervention
+raises their expected raw means by about +0.48 (plus the trend, about +0.045), and the raw
+difference-in-differences is about +0.48. ``SynthData.truth`` gives, per kommune, wave and tie, both the latent
+mean and the expected mean of the keyed answers under this normal model (discretised exactly), so a test can
+compare estimates with either.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.special import ndtr
+
+from . import config
+from .errors import RelkapError
+from .instrument import Instrument, load_instrument
+from .kommuner import KOMMUNER
+from .params import KommuneParams, dump_kommune_params
+
+__all__ = [
+    "SynthData",
+    "SynthError",
+    "simulate",
+    "write_demo",
+    "demo_kommuner",
+    "DEMO_KOMMUNER",
+    "INTERVENTION_EFFECT",
+    "TIME_TREND",
+    "LEADERSHIP_SLOPE",
+    "MOTIVATION_SLOPE",
+    "STRUCTURE_SLOPE",
+    "STRUCTURE_LEADERSHIP_SLOPE",
+    "COCREATION_SLOPE",
+    "SATISFACTION_SLOPE",
+    "EFFECT_SLOPE",
+    "TARGET_ICC1",
+    "REPEAT_SHARE",
+    "DONT_KNOW_SHARE",
+    "SCALE_DONT_KNOW_SHARE",
+    "DEFAULT_EMPLOYEES",
+    "CITIZENS",
+    "CODERS",
+]
+
+# -- the documented effects (latent 1-5 scale) -------------------------------------------------------------
+INTERVENTION_EFFECT = 0.5  # targeted ties, intervention kommuner, follow-up, all dimensions
+TIME_TREND = 0.05  # every tie, every kommune, follow-up
+LEADERSHIP_SLOPE = 0.4  # RK per point of the respondent's latent leadership
+MOTIVATION_SLOPE = 0.3  # motivation per point of the respondent's latent leadership
+STRUCTURE_SLOPE = 0.1  # RK per point of the kommune's formalisation (H1)
+STRUCTURE_LEADERSHIP_SLOPE = 0.15  # kommune mean leadership per point of formalisation (H3)
+COCREATION_SLOPE = 0.6  # kommune mean co-creation per point of the kommune's cross-group RK (RQ2)
+SATISFACTION_SLOPE = 0.5  # satisfaction per point of the citizen's co-creation (RQ1)
+EFFECT_SLOPE = 0.4  # perceived effect per point of the citizen's co-creation (RQ1)
+TARGET_ICC1 = (0.05, 0.15)  # ICC(1) of respondent-level cross-group RK by (kommune, group)
+
+# -- design ------------------------------------------------------------------------------------------------
+DEMO_KOMMUNER: tuple[int, ...] = (766, 510, 730, 175, 336, 751, 615, 461, 157, 787)
+REPEAT_SHARE = 0.4  # share of a group's baseline respondents who answer again at follow-up
+DONT_KNOW_SHARE = 0.05  # "ved ikke" among answered relational cells
+SCALE_DONT_KNOW_SHARE = 0.02  # "ved ikke" among scale items (employees and citizens)
+DEFAULT_EMPLOYEES = 60  # mean employees per kommune and wave
+CITIZENS = 40  # mean citizens per kommune and wave
+CODERS: tuple[str, ...] = ("koder_1", "koder_2")
+MIN_GROUPS, MAX_GROUPS = 5, 8
+
+# -- levels and variance components (latent 1-5 scale) -----------------------------------------------------
+RK_MEAN = 3.55
+DIAGONAL_BONUS = 0.35  # own group rated higher
+SD_KOMMUNE = 0.08
+SD_RATER_GROUP = 0.08
+SD_TARGET_GROUP = 0.12
+SD_TIE = 0.15
+SD_PERSON = 0.55  # respondent effect, same for all targets (kept by repeat respondents)
+SD_PERSON_TARGET = 0.25  # respondent x target, drawn anew each wave
+SD_ITEM = 0.55  # item noise
+LEADERSHIP_MEAN = 3.4
+SD_LEADERSHIP_GROUP = 0.2
+SD_LEADERSHIP_PERSON = 0.5
+SD_LEADERSHIP_SCALE = 0.25
+SD_SCALE_ITEM = 0.5
+MOTIVATION_MEAN = 3.9
+SD_MOTIVATION_PERSON = 0.45
+STRUCTURE_MEAN = 3.0
+SD_STRUCTURE = 0.8
+SD_CODER = 0.45
+COCREATION_MEAN = 3.4
+SD_COCREATION_KOMMUNE = 0.1
+SD_COCREATION_CITIZEN = 0.6
+SATISFACTION_MEAN = 3.7
+SD_SATISFACTION = 0.5
+EFFECT_MEAN = 3.3
+SD_EFFECT = 0.55
+SD_CITIZEN_ITEM = 0.45
+SD_SIZE_KOMMUNE = 0.25  # log-SD of a kommune's number of employees around the mean
+SD_SIZE_GROUP = 0.3  # log-SD of a group's share around its typical weight
+
+# typical relative group sizes (a codebook group not listed gets weight 1)
+GROUP_WEIGHTS = {
+    "myndighed": 1.6, "udfoerer": 1.2, "skole": 1.8, "dagtilbud": 1.5, "ppr": 0.6, "sundhedspleje": 0.6,
+    "jobcenter": 0.8, "psykiatri": 0.35, "sundhed": 0.5, "ledere": 0.45,
+}
+# how well a group is typically experienced as a collaborator (target-group offset)
+TARGET_OFFSETS = {
+    "myndighed": -0.1, "udfoerer": 0.05, "skole": 0.0, "dagtilbud": 0.1, "ppr": -0.05, "sundhedspleje": 0.15,
+    "jobcenter": -0.25, "psykiatri": -0.3, "sundhed": 0.05, "ledere": -0.05,
+}
+DIMENSION_OFFSETS = {
+    "kendskab": 0.1, "respekt": 0.25, "bidrag": 0.05, "videndeling": -0.05, "problemloesning": -0.1,
+    "innovation": -0.25,
+}
+LEADERSHIP_SCALES = {"vision": 0.1, "deltagelse": -0.1, "ramme": 0.05, "involvering": -0.05}
+STRUCTURE_OFFSETS = {"organisering": 0.2, "strukturer": 0.0, "processer": -0.1, "strategier": 0.1}
+
+FOCAL_PROCESSES = (
+    "Tidlig opsporing af børn i mistrivsel",
+    "Håndtering af underretninger om udsatte børn og unge",
+    "Overgangen fra dagtilbud til skole for børn med særlige behov",
+    "Samarbejdet om børnefaglige undersøgelser",
+    "Forebyggende indsatser for familier med komplekse problemer",
+    "Unge i overgangen fra skole til uddannelse og job",
+    "Bekymrende skolefravær i udskolingen",
+    "Sammenhængende indsats for børn og unge med psykisk sårbarhed",
+    "Opfølgning på handleplaner for anbragte børn",
+    "Tværfaglig sparring om bekymringer for de 0-6-årige",
+    "Familier med både beskæftigelses- og børnesager",
+    "Inklusion af børn med særlige behov i almenområdet",
+)
+
+
+class SynthError(RelkapError, ValueError):
+    """A simulation request that cannot be met (e.g. more kommuner than Denmark has)."""
+
+
+@dataclass
+class SynthData:
+    """Raw wide tables (``docs/contract.md``), kommune parameters and the population truth.
+
+    ``truth`` has one row per kommune, wave and directed tie (group = rater group, target): ``latent`` (the
+    latent tie mean over the relational items), ``expected`` (the expected mean of the keyed answers after
+    discretisation), ``effect`` (trend + intervention applied at follow-up), ``targeted``, ``diagonal``,
+    ``arm``. ``kommune_truth`` has one row per kommune and wave: ``structure`` (latent formalisation),
+    ``leadership`` (mean of the groups' latent leadership), ``rk`` (latent cross-group RK, unweighted over
+    ties), ``cocreation`` (latent mean co-creation) and the numbers of employees and citizens. ``effects``
+    holds the documented effect sizes by name.
+    """
+
+    employees: pd.DataFrame
+    citizens: pd.DataFrame
+    structures: pd.DataFrame
+    params: list[KommuneParams]
+    truth: pd.DataFrame
+    kommune_truth: pd.DataFrame
+    effects: dict[str, float] = field(default_factory=dict)
+
+
+def demo_kommuner(n_kommuner: int = 10) -> list[int]:
+    """Codes of the first ``n_kommuner`` demo kommuner: :data:`DEMO_KOMMUNER`, then the others by code."""
+    if isinstance(n_kommuner, bool) or not isinstance(n_kommuner, int | np.integer):
+        raise SynthError(f"n_kommuner must be a whole number, got {n_kommuner!r}")
+    if not 1 <= n_kommuner <= len(KOMMUNER):
+        raise SynthError(f"n_kommuner must be between 1 and {len(KOMMUNER)} (Denmark has 98 kommuner), got {n_kommuner}")
+    order = list(DEMO_KOMMUNER) + [c for c in sorted(KOMMUNER) if c not in DEMO_KOMMUNER]
+    return order[: int(n_kommuner)]
+
+
+def _effects() -> dict[str, float]:
+    names = ("INTERVENTION_EFFECT", "TIME_TREND", "LEADERSHIP_SLOPE", "MOTIVATION_SLOPE", "STRUCTURE_SLOPE",
+             "STRUCTURE_LEADERSHIP_SLOPE", "COCREATION_SLOPE", "SATISFACTION_SLOPE", "EFFECT_SLOPE")
+    return {n.lower(): float(globals()[n]) for n in names}
+
+
+def _raw_of_keyed(inst: Instrument, item: str) -> np.ndarray:
+    """Lookup ``raw = table[keyed - min]``: the raw answer whose keyed score is ``keyed``.
+
+    For a custom map that is not one-to-one the raw answer with the nearest score is used.
+    """
+    lo, hi = inst.scale.min, inst.scale.max
+    raws = np.arange(lo, hi + 1, dtype="float64")
+    scores = inst.key(item, raws)
+    table = np.empty(hi - lo + 1, dtype="float64")
+    for j, keyed in enumerate(range(lo, hi + 1)):
+        table[j] = raws[np.nanargmin(np.abs(scores - keyed))]
+    return table
+
+
+def _discretise(latent: np.ndarray, inst: Instrument) -> np.ndarray:
+    """Latent 1-5 values to integer answers on the instrument's scale (rescaled, rounded, clipped)."""
+    lo, hi = inst.scale.min, inst.scale.max
+    x = lo + (latent - 1.0) * (hi - lo) / 4.0
+    return np.clip(np.rint(x), lo, hi)
+
+
+def _expected_answer(mean: np.ndarray, sd: float, inst: Instrument) -> np.ndarray:
+    """E[clip(round(X))] for X ~ N(mean, sd) on the latent 1-5 scale, in the instrument's units."""
+    lo, hi = inst.scale.min, inst.scale.max
+    step = (hi - lo) / 4.0
+    x = lo + (np.asarray(mean, dtype="float64") - 1.0) * step
+    out = np.full_like(x, float(lo))
+    for j in range(lo, hi):
+        out += 1.0 - ndtr((j + 0.5 - x) / (sd * step))
+    return out
+
+
+def _to_raw(keyed: np.ndarray, table: np.ndarray, lo: int) -> np.ndarray:
+    return table[(keyed - lo).astype(np.intp)]
+
+
+class _KommuneSim:
+    """One kommune's draws (own random stream: the data do not depend on the other kommuner)."""
+
+    def __init__(self, code: int, arm: str, focal: str, seed: int, inst: Instrument, n_mean: float):
+        self.code = code
+        self.arm = arm
+        self.inst = inst
+        rng = np.random.default_rng([seed, code])
+        codes = inst.group_codes
+        n_all = len(codes)
+
+        # groups present: myndighed (when the codebook has it) plus a random draw of the rest
+        n_groups = int(min(n_all, rng.integers(MIN_GROUPS, MAX_GROUPS + 1)))
+        core = [i for i, c in enumerate(codes) if c == "myndighed"]
+        rest = [i for i in range(n_all) if i not in core]
+        drawn = rng.choice(rest, size=n_groups - len(core), replace=False).tolist()
+        self.present = np.array(sorted(core + drawn))
+        present_mask = np.zeros(n_all, dtype=bool)
+        present_mask[self.present] = True
+        self.present_mask = present_mask
+
+        # kommune-level latents
+        self.structure = float(np.clip(STRUCTURE_MEAN + SD_STRUCTURE * rng.standard_normal(), 1.2, 4.8))
+        u = SD_KOMMUNE * rng.standard_normal() + STRUCTURE_SLOPE * (self.structure - STRUCTURE_MEAN)
+        v = SD_RATER_GROUP * rng.standard_normal(n_all)
+        t = np.array([TARGET_OFFSETS.get(c, 0.0) for c in codes]) + SD_TARGET_GROUP * rng.standard_normal(n_all)
+        p = SD_TIE * rng.standard_normal((n_all, n_all))
+        self.lead_group = (LEADERSHIP_MEAN + STRUCTURE_LEADERSHIP_SLOPE * (self.structure - STRUCTURE_MEAN)
+                           + SD_LEADERSHIP_GROUP * rng.standard_normal(n_all))
+        # tie means at baseline without the dimension offsets: rater x target
+        self.tie0 = (RK_MEAN + u + v[:, None] + t[None, :] + p + DIAGONAL_BONUS * np.eye(n_all)
+                     + LEADERSHIP_SLOPE * (self.lead_group - LEADERSHIP_MEAN)[:, None])
+
+        # group sizes per wave
+        total = n_mean * np.exp(SD_SIZE_KOMMUNE * rng.standard_normal() - SD_SIZE_KOMMUNE**2 / 2)
+        w = np.array([GROUP_WEIGHTS.get(codes[i], 1.0) for i in self.present])
+        w = w * np.exp(SD_SIZE_GROUP * rng.standard_normal(len(w)))
+        expected = total * w / w.sum()
+        self.sizes = np.maximum(2, rng.poisson(expected, size=(2, len(w))))  # wave x present group
+
+        # targeted ties: own stream, so the arm does not change the kommune's other draws
+        self.targeted = np.zeros((n_all, n_all), dtype=bool)
+        if arm == "intervention":
+            self._draw_targets(np.random.default_rng([seed, code, 1]))
+
+        self.rng = rng
+        self.focal = focal
+
+    def _draw_targets(self, rng: np.random.Generator) -> None:
+        big = self.present[(self.sizes >= 5).all(axis=0)]
+        if len(big) == 0:
+            big = self.present[[int(np.argmax(self.sizes.min(axis=0)))]]
+        pairs = [(a, b) for a in big for b in self.present if a != b]
+        pairs.sort(key=lambda ab: self.tie0[ab])
+        n_t = int(min(len(pairs), rng.integers(2, 4)))
+        pool = pairs[: max(n_t, len(pairs) // 2)]
+        for k in rng.choice(len(pool), size=n_t, replace=False):
+            self.targeted[pool[k]] = True
+
+    def tie_means(self, wave: int) -> np.ndarray:
+        """Latent tie means (rater x target) in a wave, without the dimension offsets."""
+        return self.tie0 + wave * (TIME_TREND + INTERVENTION_EFFECT * self.targeted)
+
+    def employees(self, dim_off: np.ndarray) -> dict[str, np.ndarray]:
+        rng, inst = self.rng, self.inst
+        n_all = len(inst.group_codes)
+        # baseline persons, then follow-up: repeats from the same group's baseline respondents plus new ones
+        groups_b = np.repeat(self.present, self.sizes[0])
+        n_b = len(groups_b)
+        person_b = np.arange(n_b)
+        person_f, groups_f = [], []
+        next_person = n_b
+        for j, g in enumerate(self.present):
+            n_f = int(self.sizes[1, j])
+            pool = person_b[groups_b == g]
+            n_rep = int(rng.binomial(min(len(pool), n_f), REPEAT_SHARE))
+            person_f.append(rng.choice(pool, size=n_rep, replace=False))
+            person_f.append(np.arange(next_person, next_person + n_f - n_rep))
+            next_person += n_f - n_rep
+            groups_f.append(np.full(n_f, g))
+        person = np.concatenate([person_b, *person_f]).astype(np.intp)
+        group = np.concatenate([groups_b, *groups_f]).astype(np.intp)
+        wave = np.r_[np.zeros(n_b, dtype=np.intp), np.ones(len(person) - n_b, dtype=np.intp)]
+        n_persons, n_rows = next_person, len(person)
+
+        e_person = SD_PERSON * rng.standard_normal(n_persons)
+        l_person = SD_LEADERSHIP_PERSON * rng.standard_normal(n_persons)
+        m_person = SD_MOTIVATION_PERSON * rng.standard_normal(n_persons)
+        ids = rng.permutation(n_persons) + 1 + int(rng.integers(0, 500))
+
+        lead = self.lead_group[group] + l_person[person]
+        means = np.stack([self.tie_means(0), self.tie_means(1)])  # wave x rater x target
+        base = (means[wave, group, :] + LEADERSHIP_SLOPE * l_person[person][:, None]
+                + e_person[person][:, None] + SD_PERSON_TARGET * rng.standard_normal((n_rows, n_all)))
+        n_dims = len(dim_off)
+        latent = base[:, None, :] + dim_off[None, :, None] + SD_ITEM * rng.standard_normal((n_rows, n_dims, n_all))
+        keyed = _discretise(latent, inst)
+        lo = inst.scale.min
+        raw = np.empty_like(keyed)
+        for d, item in enumerate(inst.relational_codes):
+            raw[:, d, :] = _to_raw(keyed[:, d, :], _raw_of_keyed(inst, item), lo)
+        raw[rng.random(raw.shape) < DONT_KNOW_SHARE] = inst.missing_codes[0]
+        raw[:, :, ~self.present_mask] = np.nan
+        rel = raw.reshape(n_rows, n_dims * n_all)  # item-major: item 0 x all targets, item 1 x ...
+
+        scales: dict[str, np.ndarray] = {}
+        for s in inst.scales_for("employee"):
+            if s.code in LEADERSHIP_SCALES:
+                level = lead + LEADERSHIP_SCALES[s.code] + SD_LEADERSHIP_SCALE * rng.standard_normal(n_rows)
+            else:  # motivation (and any other employee scale): driven by leadership
+                level = (MOTIVATION_MEAN + MOTIVATION_SLOPE * (lead - LEADERSHIP_MEAN) + m_person[person])
+            for item in s.items:
+                scales[item] = self._item_answers(item, level, rng)
+        return {"wave": wave, "group": group, "id": ids[person], "rel": rel, "scales": scales}
+
+    def _item_answers(self, item: str, level: np.ndarray, rng: np.random.Generator,
+                      sd: float = SD_SCALE_ITEM, dont_know: float = SCALE_DONT_KNOW_SHARE) -> np.ndarray:
+        inst = self.inst
+        keyed = _discretise(level + sd * rng.standard_normal(len(level)), inst)
+        raw = _to_raw(keyed, _raw_of_keyed(inst, item), inst.scale.min)
+        if dont_know:
+            raw[rng.random(len(raw)) < dont_know] = inst.missing_codes[0]
+        return raw
+
+    def rk(self, wave: int, dim_off: np.ndarray) -> float:
+        """Latent cross-group RK: unweighted mean of the off-diagonal tie means among the present groups."""
+        m = self.tie_means(wave)[np.ix_(self.present, self.present)]
+        off = ~np.eye(len(self.present), dtype=bool)
+        return float(m[off].mean() + dim_off.mean())
+
+    def citizens(self, dim_off: np.ndarray) -> dict[str, np.ndarray]:
+        rng, inst = self.rng, self.inst
+        shift = SD_COCREATION_KOMMUNE * rng.standard_normal()
+        n = np.maximum(5, rng.poisson(CITIZENS, size=2))
+        wave = np.repeat([0, 1], n)
+        cocreation_mean = np.array([COCREATION_MEAN + shift + COCREATION_SLOPE * (self.rk(w, dim_off) - RK_MEAN)
+                                    for w in (0, 1)])
+        c = cocreation_mean[wave] + SD_COCREATION_CITIZEN * rng.standard_normal(len(wave))
+        level = {
+            "samskabelse": c,
+            "tilfredshed": SATISFACTION_MEAN + SATISFACTION_SLOPE * (c - COCREATION_MEAN)
+            + SD_SATISFACTION * rng.standard_normal(len(c)),
+            "effekt": EFFECT_MEAN + EFFECT_SLOPE * (c - COCREATION_MEAN) + SD_EFFECT * rng.standard_normal(len(c)),
+        }
+        items = {}
+        for s in inst.scales_for("citizen"):
+            lv = level.get(s.code)
+            if lv is None:  # a citizen scale the model does not know: a weaker function of co-creation
+                lv = 3.5 + 0.3 * (c - COCREATION_MEAN) + 0.55 * rng.standard_normal(len(c))
+            for item in s.items:
+                items[item] = self._item_answers(item, lv, rng, sd=SD_CITIZEN_ITEM)
+        ids = rng.permutation(len(wave)) + 1
+        return {"wave": wave, "id": ids, "items": items, "cocreation": cocreation_mean}
+
+    def structures(self) -> dict[str, np.ndarray]:
+        rng, inst = self.rng, self.inst
+        wave = np.repeat([0, 1], len(CODERS))
+        coder = np.tile(np.arange(len(CODERS)), 2)
+        items = {}
+        for s in inst.scales_for("structures"):
+            level = np.full(len(wave), self.structure + STRUCTURE_OFFSETS.get(s.code, 0.0))
+            for item in s.items:
+                items[item] = self._item_answers(item, level, rng, sd=SD_CODER, dont_know=0.0)
+        return {"wave": wave, "coder": coder, "items": items}
+
+
+def _int_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Float arrays with NaN (blank) -> nullable integer columns, so the CSV shows 3, not 3.0."""
+    return pd.DataFrame({k: pd.array(np.rint(v), dtype="Float64").astype("Int64") for k, v in columns.items()})
+
+
+def simulate(
+    n_kommuner: int = 10,
+    seed: int = 1,
+    respondents: int | None = None,
+    instrument: Instrument | str | Path | None = None,
+) -> SynthData:
+    """Simulate the raw surveys of ``n_kommuner`` kommuner (both waves) with the built-in effects.
+
+    Parameters
+    ----------
+    n_kommuner : 1-98; the first ten are :data:`DEMO_KOMMUNER`.
+    seed : the same seed gives the same data.
+    respondents : mean employees per kommune and wave (default :data:`DEFAULT_EMPLOYEES`, about 60).
+    instrument : codebook (an :class:`~relkap.instrument.Instrument` or a path; default
+        ``params/instrument.yaml``).
+
+    Returns
+    -------
+    SynthData with the raw wide tables ``employees``, ``citizens`` and ``structures`` of
+    ``docs/contract.md``, the kommune parameters and the truth (see the module docstring for the effects).
+    """
+    inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
+    if respondents is None:
+        n_mean = float(DEFAULT_EMPLOYEES)
+    elif isinstance(respondents, bool) or not isinstance(respondents, int | np.integer) or respondents < 5:
+        raise SynthError(f"respondents must be a whole number of at least 5 per kommune and wave, got {respondents!r}")
+    else:
+        n_mean = float(respondents)
+    codes = demo_kommuner(n_kommuner)
+    n = len(codes)
+
+    design = np.random.default_rng([int(seed), 0])
+    order = design.permutation(n)
+    arms = ["intervention" if order[i] < (n + 1) // 2 else "control" for i in range(n)]
+    start = int(design.integers(len(FOCAL_PROCESSES)))
+    focal = [FOCAL_PROCESSES[(start + i) % len(FOCAL_PROCESSES)] for i in range(n)]
+
+    groups = inst.group_codes
+    dim_off = np.array([DIMENSION_OFFSETS.get(c, 0.0) for c in inst.relational_codes])
+    waves = np.array([inst.waves.baseline, inst.waves.followup], dtype=object)
+    sd_answer = float(np.sqrt((LEADERSHIP_SLOPE * SD_LEADERSHIP_PERSON) ** 2 + SD_PERSON**2
+                              + SD_PERSON_TARGET**2 + SD_ITEM**2))
+
+    emp_parts, cit_parts, str_parts, truth_parts, k_rows, params = [], [], [], [], [], []
+    for code, arm, fp in zip(codes, arms, focal, strict=True):
+        k = _KommuneSim(code, arm, fp, int(seed), inst, n_mean)
+        emp, cit, struc = k.employees(dim_off), k.citizens(dim_off), k.structures()
+        emp_parts.append((code, emp))
+        cit_parts.append((code, cit))
+        str_parts.append((code, struc))
+        present = [groups[i] for i in k.present]
+        params.append(KommuneParams(
+            kommune=code, name=KOMMUNER[code], groups=present, focal_process=fp, arm=arm,
+            targeted_ties=[(groups[a], groups[b]) for a, b in zip(*np.nonzero(k.targeted), strict=True)],
+        ))
+        a_idx, b_idx = np.meshgrid(k.present, k.present, indexing="ij")
+        a_idx, b_idx = a_idx.ravel(), b_idx.ravel()
+        for w in (0, 1):
+            m = k.tie_means(w)[a_idx, b_idx]
+            expected = _expected_answer(m[:, None] + dim_off[None, :], sd_answer, inst).mean(axis=1)
+            truth_parts.append(pd.DataFrame({
+                "kommune": code, "arm": arm, "wave": waves[w],
+                "group": [groups[i] for i in a_idx], "target": [groups[i] for i in b_idx],
+                "latent": m + dim_off.mean(), "expected": expected,
+                "effect": w * (TIME_TREND + INTERVENTION_EFFECT * k.targeted[a_idx, b_idx]),
+                "targeted": k.targeted[a_idx, b_idx], "diagonal": a_idx == b_idx,
+            }))
+            k_rows.append({
+                "kommune": code, "name": KOMMUNER[code], "arm": arm, "wave": waves[w],
+                "structure": k.structure, "leadership": float(k.lead_group[k.present].mean()),
+                "rk": k.rk(w, dim_off), "cocreation": float(cit["cocreation"][w]),
+                "n_employees": int((emp["wave"] == w).sum()), "n_citizens": int((cit["wave"] == w).sum()),
+            })
+
+    employees = _assemble_employees(emp_parts, inst, waves)
+    citizens = _assemble(cit_parts, waves, "B", inst.items_for("citizen"))
+    structures = _assemble_structures(str_parts, waves, inst.items_for("structures"))
+    truth = pd.concat(truth_parts, ignore_index=True)
+    return SynthData(employees=employees, citizens=citizens, structures=structures, params=params,
+                     truth=truth, kommune_truth=pd.DataFrame(k_rows), effects=_effects())
+
+
+def _ids(prefix: str, numbers: np.ndarray) -> np.ndarray:
+    return np.char.add(prefix, np.char.zfill(numbers.astype(str), 6)).astype(object)
+
+
+def _assemble_employees(parts: Sequence[tuple[int, dict]], inst: Instrument, waves: np.ndarray) -> pd.DataFrame:
+    groups = np.array(inst.group_codes, dtype=object)
+    rel_cols = [f"{item}__{g}" for item in inst.relational_codes for g in inst.group_codes]
+    kommune = np.concatenate([np.full(len(p["wave"]), code) for code, p in parts])
+    wave = np.concatenate([p["wave"] for _, p in parts])
+    head = pd.DataFrame({
+        "kommune": kommune.astype("int64"),
+        "wave": waves[wave],
+        "respondent_id": _ids("R", np.concatenate([p["id"] for _, p in parts])),
+        "group": groups[np.concatenate([p["group"] for _, p in parts])],
+    })
+    rel = np.concatenate([p["rel"] for _, p in parts])
+    rel_frame = _int_frame(dict(zip(rel_cols, rel.T, strict=True)))
+    items = inst.items_for("employee")
+    scale_frame = _int_frame({i: np.concatenate([p["scales"][i] for _, p in parts]) for i in items})
+    out = pd.concat([head, rel_frame, scale_frame], axis=1)
+    return out.sort_values(["kommune", "wave", "respondent_id"], kind="stable", ignore_index=True)
+
+
+def _assemble(parts: Sequence[tuple[int, dict]], waves: np.ndarray, prefix: str, items: list[str]) -> pd.DataFrame:
+    kommune = np.concatenate([np.full(len(p["wave"]), code) for code, p in parts])
+    head = pd.DataFrame({
+        "kommune": kommune.astype("int64"),
+        "wave": waves[np.concatenate([p["wave"] for _, p in parts])],
+        "respondent_id": _ids(prefix, np.concatenate([p["id"] for _, p in parts])),
+    })
+    body = _int_frame({i: np.concatenate([p["items"][i] for _, p in parts]) for i in items})
+    out = pd.concat([head, body], axis=1)
+    return out.sort_values(["kommune", "wave", "respondent_id"], kind="stable", ignore_index=True)
+
+
+def _assemble_structures(parts: Sequence[tuple[int, dict]], waves: np.ndarray, items: list[str]) -> pd.DataFrame:
+    kommune = np.concatenate([np.full(len(p["wave"]), code) for code, p in parts])
+    head = pd.DataFrame({
+        "kommune": kommune.astype("int64"),
+        "wave": waves[np.concatenate([p["wave"] for _, p in parts])],
+        "coder": np.array(CODERS, dtype=object)[np.concatenate([p["coder"] for _, p in parts])],
+    })
+    body = _int_frame({i: np.concatenate([p["items"][i] for _, p in parts]) for i in items})
+    return pd.concat([head, body], axis=1)
+
+
+def _replace_atomically(path: Path, write) -> None:
+    """Write through a temporary file in the same folder, then ``os.replace`` (never a half-written file)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _write_csv(df: pd.DataFrame, path: Path) -> Path:
+    _replace_atomically(path, lambda tmp: df.to_csv(tmp, sep=";", encoding="cp1252", index=False))
+    return path
+
+
+def write_demo(
+    out_dir: str | Path | None = None,
+    n_kommuner: int = 10,
+    seed: int = 1,
+    respondents: int | None = None,
+    params_dir: str | Path | None = None,
+    instrument: Instrument | str | Path | None = None,
+) -> list[Path]:
+    """Write ``employees.csv``, ``citizens.csv`` and ``structures.csv`` of :func:`simulate` into ``out_dir``.
+
+    Danish Excel conventions (``;`` delimiter, cp1252), each file written atomically. With ``params_dir``,
+    also ``<params_dir>/<code>.yaml`` per kommune. Relative folders are taken from the project root
+    (``out_dir`` default ``data/raw/demo``). Returns the written paths.
+    """
+    data = simulate(n_kommuner=n_kommuner, seed=seed, respondents=respondents, instrument=instrument)
+    out = config.resolve(out_dir, config.RAW_DIR / "demo")
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [
+        _write_csv(data.employees, out / "employees.csv"),
+        _write_csv(data.citizens, out / "citizens.csv"),
+        _write_csv(data.structures, out / "structures.csv"),
+    ]
+    if params_dir is not None:
+        pdir = config.resolve(params_dir, config.KOMMUNE_PARAMS_DIR)
+        pdir.mkdir(parents=True, exist_ok=True)
+        for kp in data.params:
+            path = pdir / f"{kp.kommune}.yaml"
+            text = dump_kommune_params(kp)
+            _replace_atomically(path, lambda tmp, text=text: Path(tmp).write_text(text, encoding="utf-8"))
+            paths.append(path)
+    return paths
