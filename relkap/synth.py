@@ -235,10 +235,14 @@ def _raw_of_keyed(inst: Instrument, item: str) -> np.ndarray:
     lo, hi = inst.scale.min, inst.scale.max
     raws = np.arange(lo, hi + 1, dtype="float64")
     scores = inst.key(item, raws)
-    table = np.empty(hi - lo + 1, dtype="float64")
-    for j, keyed in enumerate(range(lo, hi + 1)):
-        table[j] = raws[np.nanargmin(np.abs(scores - keyed))]
-    return table
+    distance = np.abs(scores[None, :] - np.arange(lo, hi + 1)[:, None])
+    return raws[np.argmin(np.where(np.isnan(distance), np.inf, distance), axis=1)]
+
+
+def _raw_tables(inst: Instrument) -> dict[str, np.ndarray]:
+    """:func:`_raw_of_keyed` for every relational and scale item of the codebook."""
+    items = [*inst.relational_codes, *(i for s in inst.scales for i in s.items)]
+    return {item: _raw_of_keyed(inst, item) for item in items}
 
 
 def _discretise(latent: np.ndarray, inst: Instrument) -> np.ndarray:
@@ -266,10 +270,12 @@ def _to_raw(keyed: np.ndarray, table: np.ndarray, lo: int) -> np.ndarray:
 class _KommuneSim:
     """One kommune's draws (own random stream: the data do not depend on the other kommuner)."""
 
-    def __init__(self, code: int, arm: str, focal: str, seed: int, inst: Instrument, n_mean: float):
+    def __init__(self, code: int, arm: str, seed: int, inst: Instrument, raw_tables: dict[str, np.ndarray],
+                 n_mean: float):
         self.code = code
         self.arm = arm
         self.inst = inst
+        self.raw_tables = raw_tables
         rng = np.random.default_rng([seed, code])
         codes = inst.group_codes
         n_all = len(codes)
@@ -309,7 +315,6 @@ class _KommuneSim:
             self._draw_targets(np.random.default_rng([seed, code, 1]))
 
         self.rng = rng
-        self.focal = focal
 
     def _draw_targets(self, rng: np.random.Generator) -> None:
         big = self.present[(self.sizes >= 5).all(axis=0)]
@@ -363,7 +368,7 @@ class _KommuneSim:
         lo = inst.scale.min
         raw = np.empty_like(keyed)
         for d, item in enumerate(inst.relational_codes):
-            raw[:, d, :] = _to_raw(keyed[:, d, :], _raw_of_keyed(inst, item), lo)
+            raw[:, d, :] = _to_raw(keyed[:, d, :], self.raw_tables[item], lo)
         raw[rng.random(raw.shape) < DONT_KNOW_SHARE] = inst.missing_codes[0]
         raw[:, :, ~self.present_mask] = np.nan
         rel = raw.reshape(n_rows, n_dims * n_all)  # item-major: item 0 x all targets, item 1 x ...
@@ -382,7 +387,7 @@ class _KommuneSim:
                       sd: float = SD_SCALE_ITEM, dont_know: float = SCALE_DONT_KNOW_SHARE) -> np.ndarray:
         inst = self.inst
         keyed = _discretise(level + sd * rng.standard_normal(len(level)), inst)
-        raw = _to_raw(keyed, _raw_of_keyed(inst, item), inst.scale.min)
+        raw = _to_raw(keyed, self.raw_tables[item], inst.scale.min)
         if dont_know:
             raw[rng.random(len(raw)) < dont_know] = inst.missing_codes[0]
         return raw
@@ -472,6 +477,7 @@ def simulate(
     focal = [FOCAL_PROCESSES[(start + i) % len(FOCAL_PROCESSES)] for i in range(n)]
 
     groups = inst.group_codes
+    raw_tables = _raw_tables(inst)
     dim_off = np.array([DIMENSION_OFFSETS.get(c, 0.0) for c in inst.relational_codes])
     waves = np.array([inst.waves.baseline, inst.waves.followup], dtype=object)
     sd_answer = float(np.sqrt((LEADERSHIP_SLOPE * SD_LEADERSHIP_PERSON) ** 2 + SD_PERSON**2
@@ -479,7 +485,7 @@ def simulate(
 
     emp_parts, cit_parts, str_parts, truth_parts, k_rows, params = [], [], [], [], [], []
     for code, arm, fp in zip(codes, arms, focal, strict=True):
-        k = _KommuneSim(code, arm, fp, int(seed), inst, n_mean)
+        k = _KommuneSim(code, arm, int(seed), inst, raw_tables, n_mean)
         emp, cit, struc = k.employees(dim_off), k.citizens(dim_off), k.structures()
         emp_parts.append((code, emp))
         cit_parts.append((code, cit))
@@ -559,7 +565,8 @@ def _assemble_structures(parts: Sequence[tuple[int, dict]], waves: np.ndarray, i
         "coder": np.array(CODERS, dtype=object)[np.concatenate([p["coder"] for _, p in parts])],
     })
     body = _int_frame({i: np.concatenate([p["items"][i] for _, p in parts]) for i in items})
-    return pd.concat([head, body], axis=1)
+    out = pd.concat([head, body], axis=1)
+    return out.sort_values(["kommune", "wave", "coder"], kind="stable", ignore_index=True)
 
 
 def _replace_atomically(path: Path, write) -> None:

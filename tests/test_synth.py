@@ -245,3 +245,19 @@ def test_all_98_kommuner_with_300_respondents_is_fast():
     assert d.employees["kommune"].nunique() == 98
     assert len(d.employees) == pytest.approx(98 * 2 * 300, rel=0.1)
     assert elapsed < 15
+
+
+def test_custom_keying_of_another_codebook_is_written_as_raw_answers():
+    rc = load_instrument("params/instrument_rc7.yaml")
+    d = synth.simulate(10, seed=4, instrument=rc)
+    e = d.employees
+    cols = [f"{i}__{g}" for i in rc.relational_codes for g in rc.group_codes]
+    assert list(e.columns) == ID_COLS + cols
+    m = _long(e, rc)
+    m["score"] = np.where(m["item"] == "frequent", rc.key("frequent", m["raw"]), m["score"])
+    wide = m.pivot_table(index=ID_COLS + ["target"], columns="item", values="score", observed=True)
+    others = wide.drop(columns="frequent").mean(axis=1)
+    ok = wide["frequent"].notna()
+    # keyed through the non-monotone map, the frequency item measures the same tie as the other items
+    assert np.corrcoef(wide.loc[ok, "frequent"], others[ok])[0, 1] > 0.3
+    assert abs(wide["frequent"].mean() - others.mean()) < 0.3
