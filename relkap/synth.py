@@ -460,6 +460,8 @@ def simulate(
     SynthData with the raw wide tables ``employees``, ``citizens`` and ``structures`` of
     ``docs/contract.md``, the kommune parameters and the truth (see the module docstring for the effects).
     """
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise SynthError(f"seed must be a whole number of at least 0, got {seed!r}")
     inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
     if respondents is None:
         n_mean = float(DEFAULT_EMPLOYEES)

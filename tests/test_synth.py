@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from relkap import synth
+from relkap.cli import main
 from relkap.instrument import load_instrument
 from relkap.kommuner import KOMMUNER
 from relkap.params import load_all_kommune_params
@@ -76,6 +78,10 @@ def test_demo_kommuner_are_real_and_include_the_named_five(demo):
     assert sorted(synth.demo_kommuner(98)) == sorted(KOMMUNER)
     with pytest.raises(synth.SynthError, match="between 1 and 98"):
         synth.simulate(99)
+    with pytest.raises(synth.SynthError, match="respondents"):
+        synth.simulate(2, respondents=0)
+    with pytest.raises(synth.SynthError, match="seed"):
+        synth.simulate(2, seed=-1)
 
 
 def test_arms_are_balanced_and_only_intervention_kommuner_have_targeted_ties(demo, rk):
@@ -261,3 +267,12 @@ def test_custom_keying_of_another_codebook_is_written_as_raw_answers():
     # keyed through the non-monotone map, the frequency item measures the same tie as the other items
     assert np.corrcoef(wide.loc[ok, "frequent"], others[ok])[0, 1] > 0.3
     assert abs(wide["frequent"].mean() - others.mean()) < 0.3
+
+
+def test_cli_synth_writes_the_files(tmp_path, capsys):
+    status = main(["synth", "--kommuner", "3", "--seed", "5", "--respondents", "20", "--out", str(tmp_path / "raw"),
+                   "--params-out", str(tmp_path / "params")])
+    assert status == 0
+    printed = capsys.readouterr().out.split()
+    assert len(printed) == 3 + 3 and all(Path(p).is_file() for p in printed)
+    assert sorted(load_all_kommune_params(tmp_path / "params")) == sorted(synth.demo_kommuner(3))
