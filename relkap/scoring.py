@@ -1,0 +1,770 @@
+"""Scores of the relational survey: respondent scores, directed ties, received/perceived, unit index.
+
+Every function takes the tidy ``relations`` table of ``docs/contract.md`` (one row per respondent, target
+group and relational item; keyed scores, "ved ikke" as NaN) and returns a tidy DataFrame.
+
+Scoring (``/work/shared/DOMAIN.md``):
+
+- s(r, B): respondent r's score of target group B = mean of r's valid items for B, required
+  ``instrument.min_items`` valid items for the RK index (1 for a single dimension).
+- T(A->B): directed tie = mean of s(r, B) over the raters r in group A, with n, SD and a t-based 95% CI.
+- received(B) = mean over A != B of T(A->B); perceived(A) = mean over B != A of T(A->B).
+- Respondent index = mean of s(r, B) over r's targets; unit index = mean over respondents (or over ties).
+
+Privacy: a tie or unit with fewer than ``min_n`` raters is suppressed (no mean, SD, CI or band), and
+received/perceived and the tie-weighted unit index only use unsuppressed ties.
+
+The heavy work is done on integer codes: every key column is turned into codes once (categoricals are
+free), the codes are combined into one int64 key and the sums are ``numpy.bincount``s. This keeps
+:func:`tie_scores` at national scale (millions of rows) about as fast as a bare pandas groupby.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ._utils import _as_list, _check_columns, _check_min_n, _check_numeric
+from .instrument import Instrument
+
+__all__ = [
+    "respondent_scores",
+    "tie_scores",
+    "tie_matrix",
+    "received_perceived",
+    "unit_index",
+    "scale_scores",
+    "band",
+]
+
+RK = "rk"
+BANDS = ("weak", "moderate", "strong")
+_BAND_DTYPE = pd.CategoricalDtype(list(BANDS), ordered=True)
+# Identity of a respondent in the relational table (respondent ids are pseudonyms per kommune).
+_IDENTITY = ("kommune", "wave", "respondent_id", "group")
+_RELATIONS = ("kommune", "wave", "respondent_id", "group", "target", "item", "score")
+_TIE_VALUES = ("n", "mean", "sd", "ci_low", "ci_high", "band", "suppressed", "diagonal")
+# Means are averages of averages of integer answers: 4.0 may come out as 3.9999999999999996. Bands are
+# assigned on the mean rounded to this many decimals so that a boundary value lands where it belongs.
+_BAND_DECIMALS = 9
+
+
+# -- integer keys --------------------------------------------------------------------------------------
+def _factor(values: pd.Series, sort: bool = True) -> tuple[np.ndarray, object]:
+    """Codes (-1 = missing) and levels of a key column; levels is a CategoricalDtype or an Index."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(), values.dtype
+    codes, uniques = pd.factorize(values, sort=sort)
+    return codes, uniques
+
+
+def _levels_size(levels: object) -> int:
+    return len(levels.categories) if isinstance(levels, pd.CategoricalDtype) else len(levels)
+
+
+def _decode(codes: np.ndarray, levels: object) -> pd.Categorical | pd.Index:
+    if isinstance(levels, pd.CategoricalDtype):
+        return pd.Categorical.from_codes(codes, dtype=levels)
+    return levels.take(codes)
+
+
+def _combine(codes: Sequence[np.ndarray], sizes: Sequence[int], n: int) -> np.ndarray:
+    """Mixed-radix int64 key of several code arrays (all codes >= 0)."""
+    if math.prod(max(s, 1) for s in sizes) >= 2**62:
+        raise ValueError("too many distinct key values to combine into one integer key")
+    key = np.zeros(n, dtype=np.int64)
+    for c, s in zip(codes, sizes, strict=True):
+        key *= s
+        key += c
+    return key
+
+
+def _split(key: np.ndarray, sizes: Sequence[int]) -> list[np.ndarray]:
+    """Inverse of :func:`_combine`."""
+    out = []
+    key = key.copy()
+    for s in reversed(sizes):
+        key, c = np.divmod(key, s)
+        out.append(c)
+    return out[::-1]
+
+
+def _dimension_lookup(item_levels: object, instrument: Instrument, dimension: str | None) -> tuple[np.ndarray, list[str]]:
+    """Dimension code of every item level (-1 = not used) and the dimension labels.
+
+    ``None``/"rk" pools the relational items into one dimension; "all" gives one per relational item
+    (instrument order); an item code gives that item only.
+    """
+    codes = instrument.relational_codes
+    items = list(item_levels.categories if isinstance(item_levels, pd.CategoricalDtype) else item_levels)
+    if dimension is None or dimension == RK:
+        return np.array([0 if i in codes else -1 for i in items], dtype=np.int64), [RK]
+    if dimension == "all":
+        present = [c for c in codes if c in set(items)]
+        pos = {c: k for k, c in enumerate(present)}
+        return np.array([pos.get(i, -1) for i in items], dtype=np.int64), present
+    if isinstance(dimension, str) and dimension in codes:
+        return np.array([0 if i == dimension else -1 for i in items], dtype=np.int64), [dimension]
+    raise ValueError(f"dimension must be None, 'rk', 'all' or one of the relational items {codes}, got {dimension!r}")
+
+
+def _group(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
+    """Dense group code of every key (0..G-1, in key order) and the sorted distinct keys.
+
+    A small key space is counted with ``bincount`` (no hashing); a large one is factorized.
+    """
+    if space <= len(key) + 2**20:
+        counts = np.bincount(key, minlength=space)
+        remap = np.cumsum(counts > 0) - 1
+        return remap[key], np.flatnonzero(counts)
+    return pd.factorize(key, sort=True)
+
+
+class _Units:
+    """Respondent x target (x dimension) scores: the first stage of every relational statistic.
+
+    ``columns`` are the key columns in radix order (``lead`` first), ``levels`` and ``sizes`` describe
+    them, ``key`` is the combined key of every unit and ``score``/``n_items`` its values. Column codes
+    per unit are decoded on demand with :meth:`code`.
+    """
+
+    def __init__(self, relations: pd.DataFrame, instrument: Instrument, dimension: str | None,
+                 by: Iterable[str] = (), lead: Sequence[str] = (), sort: bool = False):
+        _check_columns(relations, ["respondent_id", "group", "target", "item", "score"])
+        _check_numeric(relations, "score")
+        by = list(by)
+        for c in by:
+            if c in ("target", "item", "score"):
+                raise ValueError(f"'{c}' cannot be a 'by' column")
+        _check_columns(relations, by)
+        identity = [c for c in _IDENTITY if c in relations.columns]
+        self.by = by
+        self.resp_cols = by + [c for c in identity if c not in by]
+        item_codes, item_levels = _factor(relations["item"])
+        lut, self.dimensions = _dimension_lookup(item_levels, instrument, dimension)
+        self.per_dimension = not (dimension is None or dimension == RK)
+        dim = np.where(item_codes >= 0, lut[item_codes], -1) if len(lut) else np.full(len(relations), -1)
+        keep = dim >= 0
+        key_cols = self.resp_cols + ["target"] + (["dimension"] if self.per_dimension else [])
+        columns = [c for c in lead if c in key_cols] + [c for c in key_cols if c not in lead]
+        raw: dict[str, np.ndarray] = {}
+        self.levels: dict[str, object] = {}
+        for c in key_cols:
+            if c == "dimension":
+                raw[c], self.levels[c] = dim, pd.CategoricalDtype(self.dimensions)
+                continue
+            # Respondent ids are pseudonyms: their order does not matter, so skip sorting them.
+            raw[c], self.levels[c] = _factor(relations[c], sort=c != "respondent_id")
+            keep &= raw[c] >= 0
+        score = relations["score"].to_numpy(dtype=np.float64)
+        if not keep.all():
+            raw = {c: v[keep] for c, v in raw.items()}
+            score = score[keep]
+        self.columns = columns
+        self.sizes = [_levels_size(self.levels[c]) for c in columns]
+        self._common_group_target(raw)
+        key = _combine([raw[c] for c in columns], self.sizes, len(score))
+        del raw
+        unit, self.key = pd.factorize(key, sort=sort)
+        n_units = len(self.key)
+        valid = ~np.isnan(score)
+        self.n_items = np.bincount(unit, weights=valid, minlength=n_units).astype(np.int64)
+        sums = np.bincount(unit, weights=np.where(valid, score, 0.0), minlength=n_units)
+        need = 1 if self.per_dimension else instrument.min_items
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.score = np.where(self.n_items >= need, sums / self.n_items, np.nan)
+        self._codes: dict[str, np.ndarray] = {}
+
+    def _common_group_target(self, raw: dict[str, np.ndarray]) -> None:
+        """Give group and target one category list, so that they compare and merge."""
+        g, t = self.levels["group"], self.levels["target"]
+        if isinstance(g, pd.CategoricalDtype) and isinstance(t, pd.CategoricalDtype) and g != t:
+            cats = list(g.categories) + [c for c in t.categories if c not in set(g.categories)]
+            common = pd.CategoricalDtype(cats)
+            for col, lev in (("group", g), ("target", t)):
+                raw[col] = pd.Index(cats).get_indexer(lev.categories)[raw[col]]
+                self.levels[col] = common
+            self.sizes = [_levels_size(self.levels[c]) for c in self.columns]
+
+    def _stride(self, col: str) -> int:
+        return math.prod(self.sizes[self.columns.index(col) + 1:])
+
+    def code(self, col: str) -> np.ndarray:
+        """Code of ``col`` for every unit."""
+        if col not in self._codes:
+            self._codes[col] = (self.key // self._stride(col)) % self.sizes[self.columns.index(col)]
+        return self._codes[col]
+
+    def is_diagonal(self, group_codes: np.ndarray, target_codes: np.ndarray) -> np.ndarray:
+        """Whether group == target, from their codes."""
+        g, t = self.levels["group"], self.levels["target"]
+        gi = pd.Index(g.categories if isinstance(g, pd.CategoricalDtype) else g)
+        ti = pd.Index(t.categories if isinstance(t, pd.CategoricalDtype) else t)
+        return gi.get_indexer(ti)[target_codes] == group_codes
+
+    @property
+    def diagonal(self) -> np.ndarray:
+        return self.is_diagonal(self.code("group"), self.code("target"))
+
+    def frame(self, columns: Iterable[str], codes: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+        """Decoded key columns (of every unit, or of the groups whose ``codes`` are given)."""
+        return pd.DataFrame({c: _decode(self.code(c) if codes is None else codes[c], self.levels[c])
+                             for c in columns})
+
+    def group_by(self, columns: Sequence[str], mask: np.ndarray | None = None,
+                 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Group code of every (masked) unit over ``columns`` (sorted) and the codes of each group."""
+        columns = list(columns)
+        sizes = [_levels_size(self.levels[c]) for c in columns]
+        if columns == self.columns[:len(columns)]:
+            # Leading key columns: the group key is a prefix of the unit key.
+            key = self.key // self._stride(columns[-1]) if columns else np.zeros(len(self.key), np.int64)
+            if mask is not None:
+                key = key[mask]
+        else:
+            codes = [self.code(c) if mask is None else self.code(c)[mask] for c in columns]
+            key = _combine(codes, sizes, len(codes[0]) if codes else int(mask.sum()) if mask is not None
+                           else len(self.key))
+        g, gkey = _group(key, math.prod(sizes))
+        return g, dict(zip(columns, _split(gkey, sizes), strict=True))
+
+
+# -- statistics on grouped values ----------------------------------------------------------------------
+def _describe(groups: np.ndarray, values: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
+    """n, mean, sd (ddof 1) and t-based 95% CI of ``values`` per group code; NaN values are skipped."""
+    ok = ~np.isnan(values)
+    g, x = groups[ok], values[ok]
+    n = np.bincount(g, minlength=n_groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.bincount(g, weights=x, minlength=n_groups) / n
+        dev = x - mean[g]
+        var = np.bincount(g, weights=dev * dev, minlength=n_groups) / (n - 1)
+        sd = np.where(n >= 2, np.sqrt(var), np.nan)
+        # t quantiles of the few distinct n only: ppf is slow on long arrays.
+        distinct, inverse = np.unique(n, return_inverse=True)
+        tcrit = stats.t.ppf(0.975, np.where(distinct >= 2, distinct - 1, np.nan))[inverse]
+        half = tcrit * sd / np.sqrt(n)
+    return {"n": n.astype(np.int64), "mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half}
+
+
+def _suppress(out: dict[str, np.ndarray], min_n: int | None) -> np.ndarray:
+    """Blank the values of groups with n < min_n (in place); return the suppressed flags."""
+    suppressed = out["n"] < (min_n or 0)
+    for c in ("mean", "sd", "ci_low", "ci_high"):
+        out[c] = np.where(suppressed, np.nan, out[c])
+    return suppressed
+
+
+def _resolve_bands(instrument: Instrument, bands: tuple[float, float] | None) -> tuple[float, float]:
+    if bands is None:
+        return instrument.bands.weak_below, instrument.bands.strong_above
+    try:
+        weak_below, strong_above = (float(b) for b in bands)
+    except (TypeError, ValueError):
+        raise ValueError(f"bands must be a pair (weak_below, strong_above), got {bands!r}") from None
+    if strong_above < weak_below:
+        raise ValueError(f"bands: strong_above ({strong_above}) must be at least weak_below ({weak_below})")
+    return weak_below, strong_above
+
+
+def band(mean: np.ndarray | pd.Series | float, weak_below: float = 3.5, strong_above: float = 4.0) -> pd.Categorical:
+    """Strength band of tie means: weak < ``weak_below`` <= moderate <= ``strong_above`` < strong.
+
+    Parameters
+    ----------
+    mean : array-like
+        Tie means; NaN gives a missing band.
+    weak_below, strong_above : float
+        Band limits (DOMAIN.md defaults 3.5 and 4.0; unconfirmed as official, so configurable).
+
+    Returns
+    -------
+    pandas.Categorical
+        Ordered categories ``weak < moderate < strong``.
+
+    Notes
+    -----
+    The mean is rounded to 9 decimals first, so 3.9999999999999996 (a float sum of scores that is 4) is
+    moderate and 3.4999999999999996 is moderate too.
+
+    Examples
+    --------
+    >>> from relkap.scoring import band
+    >>> list(band([3.49, 3.5, 4.0, 4.01, float("nan")]))
+    ['weak', 'moderate', 'moderate', 'strong', nan]
+    """
+    m = np.round(np.atleast_1d(np.asarray(mean, dtype=np.float64)), _BAND_DECIMALS)
+    codes = np.where(m < weak_below, 0, np.where(m > strong_above, 2, 1))
+    codes = np.where(np.isnan(m), -1, codes)
+    return pd.Categorical.from_codes(codes, dtype=_BAND_DTYPE)
+
+
+# -- public API ----------------------------------------------------------------------------------------
+def respondent_scores(relations: pd.DataFrame, instrument: Instrument, dimension: str | None = None) -> pd.DataFrame:
+    """Each respondent's score of each target group: s(r, B) = mean of r's valid items for B.
+
+    Parameters
+    ----------
+    relations : DataFrame
+        Tidy relational table (``docs/contract.md``): ``kommune, wave, respondent_id, group, target, item,
+        score``; keyed scores, NaN for "ved ikke". ``kommune`` and ``wave`` may be absent (one unit).
+    instrument : Instrument
+        Codebook: ``relational_codes`` (which items count) and ``min_items``.
+    dimension : None, "rk", "all" or an item code
+        ``None``/"rk": the RK index over all relational items (``dimension`` = "rk"); "all": every
+        relational item as its own dimension; an item code: that item only.
+
+    Returns
+    -------
+    DataFrame
+        One row per ``kommune, wave, respondent_id, group, target, dimension`` (sorted, respondents in
+        order of appearance) with ``score`` and ``n_items`` (valid items). A respondent who answered a
+        target only with "ved ikke" has a row with ``n_items`` 0 and no score. Items that are not
+        relational items of the instrument are ignored.
+
+    Notes
+    -----
+    .. math:: s(r, B) = \\frac{1}{m} \\sum_{i \\in V(r, B)} x_{r,B,i}, \\quad m = |V(r, B)|
+
+    where V(r, B) is the set of valid (non-missing) items; the RK score is NaN when m < ``min_items``
+    (default 4 of 6). A single dimension needs its one item.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from relkap import load_instrument
+    >>> from relkap.scoring import respondent_scores
+    >>> rk = load_instrument()
+    >>> rel = pd.DataFrame({"kommune": 101, "wave": "baseline", "respondent_id": "r1", "group": "skole",
+    ...                     "target": "ppr", "item": rk.relational_codes,
+    ...                     "score": [4, 5, 4, 3, float("nan"), 4]})
+    >>> respondent_scores(rel, rk)[["target", "dimension", "score", "n_items"]]
+      target dimension  score  n_items
+    0    ppr        rk    4.0        5
+    """
+    units = _Units(relations, instrument, dimension, sort=True)
+    cols = [c for c in units.columns if c != "dimension"]
+    out = units.frame(cols)
+    out["dimension"] = _decode(units.code("dimension"), units.levels["dimension"]) if units.per_dimension else RK
+    out["score"] = units.score
+    out["n_items"] = units.n_items
+    return out
+
+
+def tie_scores(
+    relations: pd.DataFrame,
+    instrument: Instrument,
+    by: str | Sequence[str] | None = ("kommune", "wave"),
+    dimension: str | None = None,
+    min_n: int | None = 5,
+    bands: tuple[float, float] | None = None,
+) -> pd.DataFrame:
+    """Directed ties T(A->B): mean over the raters in group A of their scores of target group B.
+
+    Parameters
+    ----------
+    relations : DataFrame
+        Tidy relational table (``docs/contract.md``).
+    instrument : Instrument
+        Codebook: relational items, ``min_items`` and the default bands.
+    by : column name or list, default ("kommune", "wave")
+        Units within which ties are formed (``()`` or ``None`` pools everything, e.g. a national tie).
+    dimension : None, "rk", "all" or an item code
+        As in :func:`respondent_scores`.
+    min_n : int or None, default 5
+        Ties with fewer raters are suppressed (``None`` or 0: nothing is suppressed).
+    bands : (weak_below, strong_above), optional
+        Band limits; default ``instrument.bands``.
+
+    Returns
+    -------
+    DataFrame
+        One row per ``*by, group, target, dimension`` (sorted): ``n`` (raters with a valid score of the
+        target), ``mean``, ``sd``, ``ci_low``, ``ci_high`` (t-based 95% CI of the mean over raters),
+        ``band`` (ordered categorical weak/moderate/strong), ``suppressed`` (n < min_n: mean, sd, CI and
+        band are NaN), ``diagonal`` (group == target: within-group tie). A tie that was asked but has no
+        valid score has n 0. ``sd`` and the CI are NaN when n < 2.
+
+    Notes
+    -----
+    .. math::
+
+        T(A \\to B) = \\bar s = \\frac{1}{n} \\sum_{r \\in A} s(r, B), \\qquad
+        CI_{95} = \\bar s \\pm t_{0.975,\\, n-1} \\frac{sd}{\\sqrt{n}}
+
+    Bands: weak < ``weak_below`` <= moderate <= ``strong_above`` < strong (see :func:`band`). Rows are
+    raters (``group``), columns targets: T(A->B) is how A experiences B's collaboration with A.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from relkap import load_instrument
+    >>> from relkap.scoring import tie_scores
+    >>> rk = load_instrument()
+    >>> rel = pd.DataFrame({"kommune": 101, "wave": "baseline",
+    ...                     "respondent_id": np.repeat([f"r{i}" for i in range(5)], 6),
+    ...                     "group": "skole", "target": "ppr", "item": rk.relational_codes * 5,
+    ...                     "score": np.repeat([3.0, 4.0, 4.0, 4.0, 5.0], 6)})
+    >>> t = tie_scores(rel, rk)
+    >>> t[["group", "target", "n", "mean", "band", "suppressed", "diagonal"]]
+       group target  n  mean      band  suppressed  diagonal
+    0  skole    ppr  5   4.0  moderate       False     False
+    >>> round(float(t["ci_low"].iloc[0]), 4)  # 4 - t(0.975, 4) * sqrt(0.5) / sqrt(5)
+    3.122
+    """
+    by = _as_list(by)
+    if "group" in by:
+        raise ValueError("'group' cannot be a 'by' column of tie_scores: every tie has its rater group")
+    _check_min_n(min_n)
+    weak_below, strong_above = _resolve_bands(instrument, bands)
+    units = _Units(relations, instrument, dimension, by=by, lead=[*by, "group", "target", "dimension"])
+    tie_cols = by + ["group", "target"] + (["dimension"] if units.per_dimension else [])
+    tie, codes = units.group_by(tie_cols)
+    n_ties = len(codes["group"])
+    out = _describe(tie, units.score, n_ties)
+    suppressed = _suppress(out, min_n)
+    frame = units.frame(tie_cols[:-1] if units.per_dimension else tie_cols, codes)
+    frame["dimension"] = _decode(codes["dimension"], units.levels["dimension"]) if units.per_dimension else RK
+    for c in ("n", "mean", "sd", "ci_low", "ci_high"):
+        frame[c] = out[c]
+    frame["band"] = band(out["mean"], weak_below, strong_above)
+    frame["suppressed"] = suppressed
+    frame["diagonal"] = units.is_diagonal(codes["group"], codes["target"])
+    return frame
+
+
+def _check_ties(ties: pd.DataFrame) -> list[str]:
+    """Check a tie table and return its unit columns (everything but group, target and the values)."""
+    _check_columns(ties, ["group", "target", "mean"])
+    return [c for c in ties.columns if c not in ("group", "target", *_TIE_VALUES)]
+
+
+def tie_matrix(ties: pd.DataFrame, value: str = "mean") -> pd.DataFrame:
+    """Rater group x target group matrix of one kommune, wave and dimension.
+
+    Parameters
+    ----------
+    ties : DataFrame
+        Output of :func:`tie_scores` filtered to one kommune, wave and dimension.
+    value : str, default "mean"
+        Column to show (``mean``, ``n``, ``band``, ``sd``, ...).
+
+    Returns
+    -------
+    DataFrame
+        Rows = rater group (index name ``group``), columns = target group (``target``); cell (A, B) is
+        T(A->B). Groups are ordered as their categories (the codebook) or as they first appear; a tie that
+        is not in ``ties`` is NaN. Suppressed ties are NaN in ``mean`` already.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from relkap.scoring import tie_matrix
+    >>> ties = pd.DataFrame({"group": ["a", "a", "b"], "target": ["a", "b", "a"], "mean": [4.2, 3.1, 3.9]})
+    >>> tie_matrix(ties)  # doctest: +NORMALIZE_WHITESPACE
+    target    a    b
+    group
+    a       4.2  3.1
+    b       3.9  NaN
+    """
+    units = _check_ties(ties)
+    _check_columns(ties, [value])
+    for c in units:
+        if ties[c].nunique(dropna=False) > 1:
+            shown = sorted(map(str, ties[c].unique()))[:5]
+            raise ValueError(
+                f"ties holds several values of '{c}' ({shown}); filter it to one before making a matrix"
+            )
+    if ties.duplicated(["group", "target"]).any():
+        raise ValueError("ties has more than one row per (group, target)")
+
+    def order(col: str) -> list:
+        s = ties[col]
+        seen = set(s.dropna())
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            return [c for c in s.cat.categories if c in seen]
+        return list(pd.unique(s.dropna()))
+
+    rows, cols = order("group"), order("target")
+    values = ties[value]
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype(object)
+    cells = pd.Series(values.to_numpy(), index=pd.MultiIndex.from_arrays(
+        [ties["group"].astype(object).to_numpy(), ties["target"].astype(object).to_numpy()]))
+    matrix = cells.unstack().reindex(index=rows, columns=cols)
+    matrix.index.name, matrix.columns.name = "group", "target"
+    return matrix
+
+
+def received_perceived(ties: pd.DataFrame) -> pd.DataFrame:
+    """Received and perceived tie strength of every group (diagonal and suppressed ties left out).
+
+    Parameters
+    ----------
+    ties : DataFrame
+        Output of :func:`tie_scores`; every column other than ``group, target`` and the value columns
+        (``kommune, wave, dimension``, ...) defines a unit.
+
+    Returns
+    -------
+    DataFrame
+        One row per unit and group: ``received`` = mean over raters A != B of T(A->B) (how the others
+        experience collaborating with B), ``n_received`` = ties averaged, ``perceived`` = mean over targets
+        B != A of T(A->B) (how A experiences the others), ``n_perceived``, ``self`` = the diagonal tie
+        (NaN when not asked or suppressed). Counts of 0 come with NaN means.
+
+    Notes
+    -----
+    .. math:: received(B) = \\frac{1}{|A|}\\sum_{A \\ne B} T(A \\to B), \\quad
+              perceived(A) = \\frac{1}{|B|}\\sum_{B \\ne A} T(A \\to B)
+
+    Each tie counts once, whatever its n (a mean of tie means, not of respondents).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from relkap.scoring import received_perceived
+    >>> ties = pd.DataFrame({"group": ["a", "a", "b", "b"], "target": ["a", "b", "a", "b"],
+    ...                      "mean": [4.5, 3.0, 4.0, 4.0], "suppressed": False, "diagonal": [True, False, False, True]})
+    >>> received_perceived(ties)
+      group  received  n_received  perceived  n_perceived  self
+    0     a       4.0           1        3.0            1   4.5
+    1     b       3.0           1        4.0            1   4.0
+    """
+    units = _check_ties(ties)
+    mean = ties["mean"].to_numpy(dtype=np.float64)
+    diagonal = (ties["diagonal"].to_numpy(dtype=bool) if "diagonal" in ties.columns
+                else (ties["group"].astype(object) == ties["target"].astype(object)).to_numpy())
+    usable = ~np.isnan(mean)
+    if "suppressed" in ties.columns:
+        usable &= ~ties["suppressed"].to_numpy(dtype=bool)
+    cross = usable & ~diagonal
+
+    def _key(role: str) -> pd.DataFrame:
+        k = ties[units].copy()
+        k["group"] = ties[role].astype(object)
+        return k
+
+    parts = []
+    for role, name, mask in (("target", "received", cross), ("group", "perceived", cross),
+                             ("group", "self", usable & diagonal)):
+        k = _key(role)
+        k[name] = np.where(mask, mean, np.nan)
+        agg = k.groupby(units + ["group"], observed=True, dropna=False, sort=False)[name].agg(["mean", "count"])
+        agg.columns = [name, f"n_{name}"]
+        parts.append(agg)
+    out = pd.concat(parts, axis=1).reset_index()
+    out = out.drop(columns="n_self")
+    for c in ("n_received", "n_perceived"):
+        out[c] = out[c].fillna(0).astype(np.int64)
+    # Keep the codebook order of the groups when the tie table has categorical groups.
+    cats = [c for col in ("group", "target") if isinstance(ties[col].dtype, pd.CategoricalDtype)
+            for c in ties[col].cat.categories]
+    if cats:
+        out["group"] = pd.Categorical(out["group"], categories=list(dict.fromkeys(cats)))
+    out = out.sort_values(units + ["group"], kind="stable").reset_index(drop=True)
+    return out[[*units, "group", "received", "n_received", "perceived", "n_perceived", "self"]]
+
+
+def unit_index(
+    relations: pd.DataFrame,
+    instrument: Instrument,
+    by: str | Sequence[str] | None = ("kommune", "wave"),
+    weighting: str = "respondent",
+    min_n: int | None = 5,
+    include_diagonal: bool = False,
+) -> pd.DataFrame:
+    """Relational capacity of a unit (kommune and wave): the RK index over its cross-group ties.
+
+    Parameters
+    ----------
+    relations : DataFrame
+        Tidy relational table (``docs/contract.md``).
+    instrument : Instrument
+        Codebook (relational items, ``min_items``).
+    by : column name or list, default ("kommune", "wave")
+        The unit.
+    weighting : {"respondent", "tie"}
+        "respondent": each respondent's index (mean of their valid target scores) counts once.
+        "tie": each reportable tie T(A->B) (n >= min_n) counts once, whatever its n.
+    min_n : int or None, default 5
+        Units with fewer respondents than this are suppressed; for "tie", ties below it are left out.
+    include_diagonal : bool, default False
+        Whether a respondent's score of their own group counts (DOMAIN.md: the default index excludes it).
+
+    Returns
+    -------
+    DataFrame
+        One row per unit: ``*by``, ``n`` = respondents with a valid index (both weightings; the privacy
+        count), ``n_ties`` = reportable ties of the unit, ``mean``, ``sd``, ``ci_low``, ``ci_high``,
+        ``weighting``, ``suppressed`` (n < min_n: values NaN). For "respondent", sd and the t-based CI are
+        over respondents (df n - 1); for "tie" they are over the tie means (df n_ties - 1) and descriptive
+        only, because ties share raters.
+
+    Notes
+    -----
+    .. math::
+
+        I(r) = \\frac{1}{|B_r|} \\sum_{B \\in B_r} s(r, B), \\qquad
+        \\text{respondent: } \\frac{1}{N} \\sum_r I(r), \\qquad
+        \\text{tie: } \\frac{1}{|T|} \\sum_{(A, B) \\in T} T(A \\to B)
+
+    B_r = targets r scored validly (other than r's own group unless ``include_diagonal``), T = the
+    unsuppressed cross-group ties.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from relkap import load_instrument
+    >>> from relkap.scoring import unit_index
+    >>> rk = load_instrument()
+    >>> rel = pd.DataFrame({"kommune": 101, "wave": "baseline",
+    ...                     "respondent_id": np.repeat([f"r{i}" for i in range(5)], 12),
+    ...                     "group": "skole", "target": np.tile(np.repeat(["ppr", "skole"], 6), 5),
+    ...                     "item": rk.relational_codes * 10, "score": 4.0})
+    >>> unit_index(rel, rk)[["kommune", "wave", "n", "mean", "weighting", "suppressed"]]
+       kommune      wave  n  mean   weighting  suppressed
+    0      101  baseline  5   4.0  respondent       False
+    """
+    if weighting not in ("respondent", "tie"):
+        raise ValueError(f"weighting must be 'respondent' or 'tie', got {weighting!r}")
+    by = _as_list(by)
+    _check_min_n(min_n)
+    units = _Units(relations, instrument, None, by=by, lead=[*by, "group", "target"])
+    use = np.ones(len(units.score), dtype=bool) if include_diagonal else ~units.diagonal
+    # Respondent index: mean of the respondent's valid target scores.
+    resp, resp_codes = units.group_by(units.resp_cols, use)
+    r = _describe(resp, units.score[use], len(resp_codes["respondent_id"]))
+    if by:
+        unit_of_resp, unit_codes = _regroup(resp_codes, units, by)
+    else:
+        unit_of_resp, unit_codes = np.zeros(len(r["n"]), dtype=np.int64), {}
+    n_units = len(unit_codes[by[0]]) if by else 1
+    has_index = r["n"] > 0
+    resp_stats = _describe(unit_of_resp[has_index], r["mean"][has_index], n_units)
+    # Ties of the unit (cross-group unless include_diagonal), reportable when n >= min_n.
+    tie, tie_codes = units.group_by(by + [c for c in ("group", "target") if c not in by], use)
+    t = _describe(tie, units.score[use], len(tie_codes["group"]))
+    reportable = (t["n"] >= (min_n or 0)) & (t["n"] > 0)
+    if by:
+        unit_of_tie = _lookup(tie_codes, unit_codes, units, by)
+    else:
+        unit_of_tie = np.zeros(len(t["n"]), dtype=np.int64)
+    tie_stats = _describe(unit_of_tie[reportable], t["mean"][reportable], n_units)
+    out = tie_stats if weighting == "tie" else resp_stats
+    out = dict(out)
+    n_ties = tie_stats["n"]
+    out["n"] = resp_stats["n"]
+    suppressed = _suppress(out, min_n)
+    frame = units.frame(by, unit_codes) if by else pd.DataFrame(index=range(1))
+    frame["n"] = out["n"]
+    frame["n_ties"] = n_ties
+    for c in ("mean", "sd", "ci_low", "ci_high"):
+        frame[c] = out[c]
+    frame["weighting"] = weighting
+    frame["suppressed"] = suppressed
+    return frame
+
+
+def _regroup(codes: dict[str, np.ndarray], units: _Units, by: list[str]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Unit code (over ``by``) of every row of ``codes`` and the codes of each unit."""
+    sizes = [_levels_size(units.levels[c]) for c in by]
+    key = _combine([codes[c] for c in by], sizes, len(codes[by[0]]))
+    g, gkey = pd.factorize(key, sort=True)
+    return g, dict(zip(by, _split(gkey, sizes), strict=True))
+
+
+def _lookup(codes: dict[str, np.ndarray], unit_codes: dict[str, np.ndarray], units: _Units, by: list[str]) -> np.ndarray:
+    """Position in ``unit_codes`` of every row of ``codes`` (-1 when the unit is not there)."""
+    sizes = [_levels_size(units.levels[c]) for c in by]
+    key = _combine([codes[c] for c in by], sizes, len(codes[by[0]]))
+    ukey = _combine([unit_codes[c] for c in by], sizes, len(unit_codes[by[0]]))
+    pos = pd.Index(ukey).get_indexer(key)
+    if (pos < 0).any():
+        # A unit whose ties exist but whose respondents have no valid index cannot happen: both come
+        # from the same valid scores. Guard anyway, so a bug shows instead of misplacing a tie.
+        raise RuntimeError("internal error: tie without a unit")
+    return pos
+
+
+def scale_scores(scales: pd.DataFrame, instrument: Instrument, min_items: int | None = None) -> pd.DataFrame:
+    """Respondent-level scale scores (leadership, motivation, citizen scales) from a long table.
+
+    Parameters
+    ----------
+    scales : DataFrame
+        The tidy ``scales`` or ``citizens`` table (``docs/contract.md``): ``respondent_id, item, score``
+        and ``scale`` (derived from the codebook when absent), plus any of ``kommune, wave, group``. Scores
+        are already keyed (reverse items reversed at import), so they are averaged as they are.
+    instrument : Instrument
+        Codebook: the items of each scale.
+    min_items : int, optional
+        Valid items needed for a score. Default: at least half of the scale's items in the codebook,
+        ceil(k / 2) (2 of 4, 2 of 3, 1 of 1).
+
+    Returns
+    -------
+    DataFrame
+        One row per ``kommune, wave, respondent_id, group`` (those present) and ``scale``: ``score`` (mean
+        of the valid items; NaN with fewer than the required items) and ``n_items`` (valid items).
+
+    Notes
+    -----
+    .. math:: score(r, S) = \\frac{1}{m} \\sum_{i \\in V(r, S)} x_{r,i}, \\quad m \\ge \\lceil k_S / 2 \\rceil
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from relkap import load_instrument
+    >>> from relkap.scoring import scale_scores
+    >>> rk = load_instrument()
+    >>> s = pd.DataFrame({"respondent_id": "r1", "scale": "motivation",
+    ...                   "item": ["motivation_1", "motivation_2", "motivation_3", "motivation_4"],
+    ...                   "score": [4.0, 5.0, float("nan"), 3.0]})
+    >>> scale_scores(s, rk)
+      respondent_id       scale  score  n_items
+    0            r1  motivation    4.0        3
+    """
+    _check_columns(scales, ["respondent_id", "item", "score"])
+    _check_numeric(scales, "score")
+    if min_items is not None and (isinstance(min_items, bool) or not isinstance(min_items, int | np.integer)
+                                  or min_items < 1):
+        raise ValueError(f"min_items must be a positive integer, got {min_items!r}")
+    data = scales
+    if "scale" not in data.columns:
+        mapping = instrument.item_scale
+        data = data.assign(scale=data["item"].astype(object).map(mapping))
+    ids = [c for c in ("kommune", "wave", "respondent_id", "group") if c in data.columns] + ["scale"]
+    codes, levels, sizes = [], [], []
+    keep = np.ones(len(data), dtype=bool)
+    for c in ids:
+        code, lev = _factor(data[c], sort=c != "respondent_id")
+        codes.append(code)
+        levels.append(lev)
+        sizes.append(_levels_size(lev))
+        keep &= code >= 0
+    score = data["score"].to_numpy(dtype=np.float64)
+    if not keep.all():
+        codes = [c[keep] for c in codes]
+        score = score[keep]
+    key = _combine(codes, sizes, len(score))
+    unit, ukey = pd.factorize(key, sort=True)
+    valid = ~np.isnan(score)
+    n_items = np.bincount(unit, weights=valid, minlength=len(ukey)).astype(np.int64)
+    sums = np.bincount(unit, weights=np.where(valid, score, 0.0), minlength=len(ukey))
+    out = pd.DataFrame({c: _decode(k, lev) for c, k, lev in zip(ids, _split(ukey, sizes), levels, strict=True)})
+    if min_items is not None:
+        need = np.full(len(out), int(min_items))
+    else:
+        n_scale = {s.code: len(s.items) for s in instrument.scales}
+        observed = data.loc[keep].groupby(data.loc[keep, "scale"].astype(object))["item"].nunique()
+        k = out["scale"].astype(object).map({**observed.to_dict(), **n_scale}).fillna(1)
+        need = np.ceil(k.to_numpy(dtype=np.float64) / 2).astype(np.int64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["score"] = np.where(n_items >= need, sums / n_items, np.nan)
+    out["n_items"] = n_items
+    return out
