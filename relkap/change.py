@@ -1,0 +1,604 @@
+"""Baseline versus follow-up: wave comparisons per cell, adjusted p-values, difference-in-differences.
+
+Every test aggregates to one value per subject first: respondent x target (or item) rows of one
+respondent are never treated as independent observations (DOMAIN.md, "Baseline versus follow-up").
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ._utils import _as_list, _check_choice, _check_columns, _check_min_n, _check_numeric
+
+__all__ = ["compare_waves", "adjust_pvalues", "did"]
+
+_POST = "_post"  # internal 0/1 column: 0 = baseline, 1 = follow-up
+_CELL = "_cell"  # internal constant cell key when ``by`` is empty
+
+_RESULT_COLUMNS = [
+    "n_baseline",
+    "n_followup",
+    "mean_baseline",
+    "mean_followup",
+    "diff",
+    "diff_ci_low",
+    "diff_ci_high",
+    "T",
+    "dof",
+    "p_val",
+    "hedges",
+    "hedges_ci_low",
+    "hedges_ci_high",
+    "p_mwu",
+    "p_fdr",
+    "p_holm",
+    "test",
+    "suppressed",
+]
+
+
+def adjust_pvalues(p: Sequence[float] | np.ndarray | pd.Series, method: str = "fdr_bh"):
+    """P-values adjusted for multiple testing; NaN entries are skipped and stay NaN.
+
+    Parameters
+    ----------
+    p : array-like or Series
+        Raw p-values in [0, 1]; NaN (e.g. a suppressed cell) is not counted as a test.
+    method : {"fdr_bh", "holm"}
+        Benjamini-Hochberg false discovery rate (screening many ties) or Holm's step-down
+        family-wise correction (pre-registered ties).
+
+    Returns
+    -------
+    ndarray or Series
+        Adjusted p-values in the input order (a Series keeps its index and name).
+
+    Notes
+    -----
+    With the m non-missing p-values sorted, :math:`p_{(1)} \\le \\dots \\le p_{(m)}`:
+
+    - Benjamini-Hochberg: :math:`q_{(i)} = \\min_{j \\ge i} \\min(1, m p_{(j)} / j)`
+    - Holm: :math:`q_{(i)} = \\max_{j \\le i} \\min(1, (m - j + 1) p_{(j)})`
+
+    Same numbers as ``statsmodels.stats.multitest.multipletests`` on the non-missing values.
+
+    References
+    ----------
+    Benjamini, Y., & Hochberg, Y. (1995). Controlling the false discovery rate. *JRSS B*, 57, 289-300.
+    Holm, S. (1979). A simple sequentially rejective multiple test procedure. *Scand. J. Stat.*, 6, 65-70.
+
+    Examples
+    --------
+    >>> from relkap.change import adjust_pvalues
+    >>> adjust_pvalues([0.01, 0.02, 0.03, 0.04, 0.20], method="holm").round(3)
+    array([0.05, 0.08, 0.09, 0.09, 0.2 ])
+    >>> adjust_pvalues([0.04, float("nan"), 0.01]).round(3)
+    array([0.04,  nan, 0.02])
+    """
+    _check_choice("method", method, ("fdr_bh", "holm"))
+    arr = np.asarray(p, dtype=float)
+    if arr.ndim != 1:
+        raise ValueError(f"p must be one-dimensional, got shape {arr.shape}")
+    ok = ~np.isnan(arr)
+    if np.any((arr[ok] < 0) | (arr[ok] > 1)):
+        raise ValueError("p-values must lie between 0 and 1")
+    out = np.full(arr.shape, np.nan)
+    m = int(ok.sum())
+    if m:
+        order = np.argsort(arr[ok], kind="stable")
+        ranked = arr[ok][order]
+        rank = np.arange(1, m + 1)
+        if method == "fdr_bh":
+            adj = np.minimum.accumulate((m / rank * ranked)[::-1])[::-1]
+        else:
+            adj = np.maximum.accumulate((m - rank + 1) * ranked)
+        adjusted = np.empty(m)
+        adjusted[order] = np.minimum(adj, 1.0)
+        out[ok] = adjusted
+    if isinstance(p, pd.Series):
+        return pd.Series(out, index=p.index, name=p.name)
+    return out
+
+
+def _subject_means(
+    data: pd.DataFrame,
+    dv: str,
+    keys: list[str],
+    wave: str,
+    baseline: object,
+    followup: object,
+    subject: list[str],
+) -> pd.DataFrame:
+    """One row per ``keys`` cell, wave and subject: the mean of ``dv`` (the unit of every test)."""
+    if baseline == followup:
+        raise ValueError(f"baseline and followup must differ, both are {baseline!r}")
+    d = data.loc[
+        data[wave].isin([baseline, followup]) & data[dv].notna(), [*keys, wave, *subject, dv]
+    ]
+    d = d.dropna(subset=keys)
+    if d[subject].isna().any(axis=None):
+        raise ValueError(f"rows with a score lack the subject id ({subject}); every row needs one")
+    d = d.assign(**{_POST: (d[wave] == followup).to_numpy().astype(np.int8)})
+    return d.groupby([*keys, _POST, *subject], observed=True, sort=False)[dv].mean().reset_index()
+
+
+def _cell_slices(codes: np.ndarray, n_cells: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sort order of ``codes`` and the start of each cell in it (cell c is order[start[c]:start[c+1]])."""
+    order = np.argsort(codes, kind="stable")
+    starts = np.searchsorted(codes[order], np.arange(n_cells + 1))
+    return order, starts
+
+
+def _mwu_pvalues(
+    codes: np.ndarray,
+    post: np.ndarray,
+    values: np.ndarray,
+    n0: np.ndarray,
+    n1: np.ndarray,
+    keep: np.ndarray,
+) -> np.ndarray:
+    """Two-sided Mann-Whitney U p-value per cell, as ``scipy.stats.mannwhitneyu`` (method "auto").
+
+    Vectorised over cells: mid-ranks within cell, normal approximation with tie and continuity
+    correction; cells where scipy would use the exact distribution (no ties and a sample of at
+    most 8) are passed to scipy one by one, for the cells in ``keep`` only.
+    """
+    n_cells = len(n0)
+    frame = pd.DataFrame({"cell": codes, "x": values})
+    ranks = frame.groupby("cell")["x"].rank().to_numpy()
+    r1 = np.bincount(codes, weights=ranks * post, minlength=n_cells)
+    u1 = r1 - n1 * (n1 + 1) / 2
+    u = np.maximum(u1, n0 * n1 - u1)
+    t = frame.groupby(["cell", "x"]).size()
+    t_cells = t.index.get_level_values("cell").to_numpy()
+    tie_term = np.bincount(t_cells, weights=(t**3 - t).to_numpy(float), minlength=n_cells)
+    has_ties = np.bincount(t_cells, weights=(t > 1).to_numpy(float), minlength=n_cells) > 0
+    n = n0 + n1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = np.sqrt(n0 * n1 / 12 * ((n + 1) - tie_term / (n * (n - 1))))
+        z = (u - n0 * n1 / 2 - 0.5) / s
+    p = np.clip(2 * stats.norm.sf(z), 0, 1)
+    exact = keep & ~has_ties & ((n0 <= 8) | (n1 <= 8))
+    if exact.any():
+        order, starts = _cell_slices(codes, n_cells)
+        for c in np.flatnonzero(exact):
+            idx = order[starts[c] : starts[c + 1]]
+            x, is_post = values[idx], post[idx].astype(bool)
+            p[c] = stats.mannwhitneyu(x[is_post], x[~is_post], method="exact").pvalue
+    return p
+
+
+def _wilcoxon_pvalues(codes: np.ndarray, diffs: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Two-sided Wilcoxon signed-rank p-value per cell in ``keep`` (``scipy.stats.wilcoxon``)."""
+    p = np.full(len(keep), np.nan)
+    order, starts = _cell_slices(codes, len(keep))
+    for c in np.flatnonzero(keep):
+        d = diffs[order[starts[c] : starts[c + 1]]]
+        if d.size:
+            p[c] = 1.0 if np.all(d == 0) else stats.wilcoxon(d).pvalue
+    return p
+
+
+def compare_waves(
+    data: pd.DataFrame,
+    dv: str,
+    by: str | Iterable[str] | None,
+    wave: str = "wave",
+    baseline: object = "baseline",
+    followup: object = "followup",
+    paired: bool = False,
+    subject: str | Iterable[str] = "respondent_id",
+    min_n: int | None = 5,
+    mwu: bool = True,
+    family: str | Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Follow-up versus baseline in every ``by`` cell: mean difference, t test, Hedges' g, adjusted p.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long format with ``dv``, ``wave``, ``subject`` and the ``by`` columns, e.g. the output of
+        ``scoring.respondent_scores`` (one row per respondent and target).
+    dv : str
+        Score column.
+    by : str or list of str or None
+        Columns defining the cells compared separately, e.g. ``["kommune", "group", "target",
+        "dimension"]``. ``None`` compares all rows as one cell.
+    wave, baseline, followup : str, value, value
+        Wave column and its two values; other waves are ignored.
+    paired : bool
+        False (anonymous waves): Welch's t test on all subjects. True (stable pseudonymous ids):
+        paired t test on the subjects present in both waves of the cell.
+    subject : str or list of str
+        Column(s) identifying a respondent. Rows are averaged to one value per subject in each cell
+        and wave before any test, so respondent x target rows never count as independent.
+    min_n : int or None
+        Privacy threshold: a cell with fewer than ``min_n`` subjects in either wave (pairs, when
+        ``paired``) is suppressed. ``None``: no threshold.
+    mwu : bool
+        Also compute the rank test (Mann-Whitney U, or Wilcoxon signed-rank when ``paired``) as a
+        sensitivity analysis; ``p_mwu`` is NaN when False.
+    family : str or list of str, optional
+        Columns of ``by`` within which p-values are adjusted, e.g. ``"kommune"`` to adjust over the
+        ties of each kommune separately. Default: over every row of the result.
+
+    Returns
+    -------
+    DataFrame
+        One row per cell, sorted by ``by``: the ``by`` columns, then
+
+        - ``n_baseline``, ``n_followup``: subjects per wave (0 for a wave without the cell); when
+          ``paired``, both are the number of subjects present in both waves.
+        - ``mean_baseline``, ``mean_followup``: means of the subject means (paired: of the pairs).
+        - ``diff`` = mean_followup - mean_baseline, with its 95% CI ``diff_ci_low``, ``diff_ci_high``.
+        - ``T``, ``dof``, ``p_val``: t statistic of ``diff`` (positive when follow-up is higher),
+          degrees of freedom (Welch-Satterthwaite, or n - 1 paired), two-sided p.
+        - ``hedges``, ``hedges_ci_low``, ``hedges_ci_high``: Hedges' g of follow-up minus baseline
+          with its 95% CI.
+        - ``p_mwu``: two-sided rank-test p-value (sensitivity).
+        - ``p_fdr``, ``p_holm``: ``p_val`` adjusted by Benjamini-Hochberg and Holm over the
+          non-suppressed rows (within each ``family``).
+        - ``test``: ``"welch"`` or ``"paired"``.
+        - ``suppressed``: either wave below ``min_n`` or empty; then every value column is NaN.
+
+    Notes
+    -----
+    With subject means :math:`x` (follow-up, :math:`n_1, m_1, v_1`) and :math:`y` (baseline,
+    :math:`n_0, m_0, v_0`), Welch's test uses :math:`SE = \\sqrt{v_1/n_1 + v_0/n_0}`,
+    :math:`T = (m_1 - m_0)/SE` and Welch-Satterthwaite df; the CI of the difference is
+    :math:`(m_1 - m_0) \\pm t_{0.975, df} SE`. The paired test uses the per-subject differences.
+
+    Hedges' g is Cohen's d times :math:`1 - 3/(4(n_0 + n_1) - 9)`, with d on the pooled SD
+    (unpaired) or on :math:`\\sqrt{(v_0 + v_1)/2}` (paired, "d_av"). Its CI is
+    :math:`g \\pm t_{0.975, \\nu} SE_g` with the normal-approximation standard error of Hedges &
+    Olkin (1985), :math:`SE_g = \\sqrt{(n_0 + n_1)/(n_0 n_1) + g^2 / (2 (n_0 + n_1))}` and
+    :math:`\\nu = n_0 + n_1 - 2` (paired: :math:`SE_g = \\sqrt{1/n + g^2/(2n)}`, :math:`\\nu = n - 1`).
+    These are the formulas of ``pingouin.ttest``, ``pingouin.compute_effsize`` and
+    ``pingouin.compute_esci``; here they are computed for all cells at once from grouped sums.
+
+    The Mann-Whitney p equals ``scipy.stats.mannwhitneyu(followup, baseline)`` (method "auto"), the
+    Wilcoxon p ``scipy.stats.wilcoxon(followup - baseline)``.
+
+    References
+    ----------
+    Hedges, L. V., & Olkin, I. (1985). *Statistical methods for meta-analysis*. Academic Press.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from relkap.change import compare_waves
+    >>> df = pd.DataFrame({
+    ...     "wave": ["baseline"] * 9 + ["followup"] * 8,
+    ...     "respondent_id": [f"r{i}" for i in range(17)],
+    ...     "score": [3.9, 4.2, 4.6, 4.0, 4.4, 3.8, 4.7, 4.1, 4.5,
+    ...               3.2, 3.8, 4.1, 3.5, 3.9, 4.4, 3.0, 3.6]})
+    >>> out = compare_waves(df, dv="score", by=None)
+    >>> out[["n_baseline", "n_followup", "diff", "T", "dof", "p_val", "hedges"]].round(3)
+       n_baseline  n_followup   diff      T     dof  p_val  hedges
+    0           9           8 -0.557 -2.857  12.317  0.014  -1.347
+    """
+    by, subject, family = _as_list(by), _as_list(subject), _as_list(family)
+    _check_columns(data, [*by, wave, *subject, dv])
+    _check_numeric(data, dv)
+    _check_min_n(min_n)
+    overlap = set(by) & {wave, dv, *subject}
+    if overlap:
+        raise ValueError(
+            f"{sorted(overlap)} cannot be both in `by` and the wave/score/subject column"
+        )
+    if not set(family) <= set(by):
+        raise ValueError(f"family {family} must be columns of by {by}")
+    keys = by or [_CELL]
+    frame = data.assign(**{_CELL: 0}) if not by else data
+    subj = _subject_means(frame, dv, keys, wave, baseline, followup, subject)
+
+    if paired:
+        pairs = subj.set_index([*keys, *subject, _POST])[dv].unstack(_POST)
+        pairs = pairs.reindex(columns=[0, 1]).dropna()
+        pairs["d"] = pairs[1] - pairs[0]
+        cells = subj.groupby(keys, observed=True).size().index
+        g = pairs.groupby(level=keys, observed=True)
+        s = pd.DataFrame(
+            {
+                "n0": g.size(),
+                "m0": g[0].mean(),
+                "m1": g[1].mean(),
+                "v0": g[0].var(),
+                "v1": g[1].var(),
+                "vd": g["d"].var(),
+            }
+        ).reindex(cells)
+        s["n0"] = s["n0"].fillna(0)
+        s["n1"] = s["n0"]
+    else:
+        g = subj.groupby([*keys, _POST], observed=True)[dv].agg(["count", "mean", "var"])
+        g = g.unstack(_POST).reindex(
+            columns=pd.MultiIndex.from_product([["count", "mean", "var"], [0, 1]])
+        )
+        s = pd.DataFrame(
+            {
+                "n0": g[("count", 0)].fillna(0),
+                "n1": g[("count", 1)].fillna(0),
+                "m0": g[("mean", 0)],
+                "m1": g[("mean", 1)],
+                "v0": g[("var", 0)],
+                "v1": g[("var", 1)],
+            }
+        )
+    n0, n1 = s["n0"].to_numpy(float), s["n1"].to_numpy(float)
+    m0, m1 = s["m0"].to_numpy(float), s["m1"].to_numpy(float)
+    v0, v1 = s["v0"].to_numpy(float), s["v1"].to_numpy(float)
+    diff = m1 - m0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if paired:
+            se = np.sqrt(s["vd"].to_numpy(float) / n1)
+            dof = n1 - 1
+            d = diff / np.sqrt((v0 + v1) / 2)
+            g_dof = n1 - 1
+        else:
+            a0, a1 = v0 / n0, v1 / n1
+            se = np.sqrt(a0 + a1)
+            dof = (a0 + a1) ** 2 / (a0**2 / (n0 - 1) + a1**2 / (n1 - 1))
+            d = diff / np.sqrt(((n0 - 1) * v0 + (n1 - 1) * v1) / (n0 + n1 - 2))
+            g_dof = n0 + n1 - 2
+        t_stat = np.where(se > 0, diff / se, np.nan)
+        hedges = np.where(np.isfinite(d), d * (1 - 3 / (4 * (n0 + n1) - 9)), np.nan)
+        if paired:
+            se_g = np.sqrt(1 / n1 + hedges**2 / (2 * n1))
+        else:
+            se_g = np.sqrt((n0 + n1) / (n0 * n1) + hedges**2 / (2 * (n0 + n1)))
+        dof = np.where(np.isfinite(t_stat), dof, np.nan)
+        half = stats.t.ppf(0.975, dof) * se
+        half_g = stats.t.ppf(0.975, np.where(np.isfinite(hedges), g_dof, np.nan)) * se_g
+    suppressed = (n0 == 0) | (n1 == 0)
+    if min_n is not None:
+        suppressed |= (n0 < min_n) | (n1 < min_n)
+
+    p_mwu = np.full(len(s), np.nan)
+    if mwu and paired:
+        cell_codes = pd.Series(np.arange(len(s)), index=s.index)
+        codes = cell_codes.reindex(pairs.index.droplevel(subject)).to_numpy()
+        p_mwu = _wilcoxon_pvalues(codes, pairs["d"].to_numpy(), ~suppressed)
+    elif mwu:
+        codes = subj.groupby(keys, observed=True, sort=True).ngroup().to_numpy()
+        values = subj[dv].to_numpy(float)
+        p_mwu = _mwu_pvalues(codes, subj[_POST].to_numpy(), values, n0, n1, ~suppressed)
+
+    out = pd.DataFrame(
+        {
+            "n_baseline": n0.astype(np.int64),
+            "n_followup": n1.astype(np.int64),
+            "mean_baseline": m0,
+            "mean_followup": m1,
+            "diff": diff,
+            "diff_ci_low": diff - half,
+            "diff_ci_high": diff + half,
+            "T": t_stat,
+            "dof": dof,
+            "p_val": 2 * stats.t.sf(np.abs(t_stat), dof),
+            "hedges": hedges,
+            "hedges_ci_low": hedges - half_g,
+            "hedges_ci_high": hedges + half_g,
+            "p_mwu": p_mwu,
+        },
+        index=s.index,
+    )
+    value_columns = [c for c in out.columns if c not in ("n_baseline", "n_followup")]
+    out.loc[suppressed, value_columns] = np.nan
+    out = out.reset_index()
+    if family:
+        grouped = out.groupby(family, observed=True, sort=False)["p_val"]
+        out["p_fdr"] = grouped.transform(adjust_pvalues, method="fdr_bh")
+        out["p_holm"] = grouped.transform(adjust_pvalues, method="holm")
+    else:
+        out["p_fdr"] = adjust_pvalues(out["p_val"], method="fdr_bh")
+        out["p_holm"] = adjust_pvalues(out["p_val"], method="holm")
+    out["test"] = "paired" if paired else "welch"
+    out["suppressed"] = suppressed
+    return out[[*by, *_RESULT_COLUMNS]]
+
+
+def _kommune_changes(subj: pd.DataFrame, dv: str, kommune: str) -> pd.Series:
+    """Per kommune: mean follow-up minus mean baseline of the subject means (NaN if a wave is missing)."""
+    means = subj.groupby([kommune, _POST], observed=True)[dv].mean().unstack(_POST)
+    means = means.reindex(columns=[0, 1])
+    return (means[1] - means[0]).dropna()
+
+
+def _permutation_p(change: np.ndarray, treated: np.ndarray, n_permutations: int, seed) -> float:
+    """Two-sided permutation p of the difference in mean change, arm labels shuffled over kommuner.
+
+    All assignments are enumerated when there are no more than ``n_permutations`` of them (exact
+    p); otherwise ``n_permutations`` random shuffles, p = (1 + #{|est*| >= |est|}) / (1 + B).
+    """
+    k, n_t = len(change), int(treated.sum())
+    if n_permutations == 0 or n_t in (0, k):
+        return np.nan
+    observed = abs(change[treated].mean() - change[~treated].mean())
+    if math.comb(k, n_t) <= n_permutations:
+        labels = np.zeros((math.comb(k, n_t), k), dtype=bool)
+        for row, chosen in enumerate(itertools.combinations(range(k), n_t)):
+            labels[row, list(chosen)] = True
+        extra = 0
+    else:
+        rng = np.random.default_rng(seed)
+        labels = rng.permuted(np.tile(treated, (n_permutations, 1)), axis=1)
+        extra = 1
+    est = labels @ change / n_t - (~labels) @ change / (k - n_t)
+    # A small tolerance so that assignments with the same estimate up to rounding count as ties.
+    hits = np.sum(np.abs(est) >= observed - 1e-12 * max(1.0, observed))
+    return float((hits + extra) / (len(labels) + extra))
+
+
+def did(
+    data: pd.DataFrame,
+    dv: str,
+    arm: str = "arm",
+    kommune: str = "kommune",
+    wave: str = "wave",
+    baseline: object = "baseline",
+    followup: object = "followup",
+    group: str = "group",
+    target: str = "target",
+    subject: str = "respondent_id",
+    intervention: object = "intervention",
+    n_permutations: int = 999,
+    seed: int | None = 0,
+    ties: Iterable[tuple[object, object]] | None = None,
+) -> pd.DataFrame:
+    """Difference-in-differences of intervention versus control kommuner, follow-up versus baseline.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Respondent-level or respondent x target scores with ``dv``, ``arm``, ``kommune``, ``wave``
+        and ``subject``; ``group`` (rater group) and ``target`` are used when present.
+    dv : str
+        Score column.
+    arm : str
+        Column with the arm of the kommune; ``intervention`` marks intervention kommuner, every
+        other value is control. The arm must be constant within a kommune.
+    kommune, wave, group, target, subject : str
+        Column names.
+    baseline, followup : value
+        The two waves compared; other waves are ignored.
+    intervention : value
+        Value of ``arm`` for intervention kommuner.
+    n_permutations : int
+        Number of random arm shuffles for ``p_perm`` (0: no permutation test). When the number of
+        distinct assignments is not larger, all of them are enumerated instead (exact test).
+    seed : int or None
+        Seed of the shuffles.
+    ties : list of (group, target), optional
+        Restrict to these directed ties (needs ``group`` and ``target``).
+
+    Returns
+    -------
+    DataFrame
+        One row:
+
+        - ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``p_val``: the followup x intervention
+          interaction of the mixed model, its standard error, 95% Wald CI and Wald p.
+        - ``estimate_perm``: the permutation estimator, mean change of intervention kommuner minus
+          mean change of control kommuner (kommune change = follow-up mean minus baseline mean of
+          the respondent means).
+        - ``p_perm``: two-sided permutation p of ``estimate_perm`` over kommuner.
+        - ``n_kommuner``, ``n_intervention``: kommuner in the model, of them intervention.
+        - ``n_obs``: rows in the model.
+        - ``converged``: whether the mixed model converged.
+
+    Notes
+    -----
+    Rows are first averaged to one value per kommune, wave, subject and (when present) rater and
+    target group. The linear mixed model (``statsmodels`` MixedLM, REML, random intercept per
+    kommune) is
+
+    .. math::
+
+        y = \\beta_0 + \\beta_1 \\text{post} + \\beta_2 \\text{intervention}
+            + \\beta_3 \\text{post} \\times \\text{intervention}
+            + \\text{C(group)} + \\text{C(target)} + u_{\\text{kommune}} + \\varepsilon
+
+    and ``estimate`` is :math:`\\beta_3`. A group or target term that would make the design singular
+    (a single level, or target fixed by group as with ``ties=[("a", "b"), ("b", "a")]``) is left
+    out. Respondent x target rows of one respondent share only the
+    kommune intercept here, so with several targets per respondent the model SE can be too small;
+    ``p_perm`` does not depend on that. With few kommuner the Wald p is optimistic as well; report
+    ``p_perm``.
+
+    The permutation test shuffles the arm labels across the kommuner observed in both waves (the
+    number of intervention kommuner held fixed) and recomputes ``estimate_perm``.
+    p = (1 + #{|shuffled| >= |observed|}) / (1 + B) for B random shuffles, or the share of all
+    assignments with |estimate| >= |observed| when they are enumerated.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from relkap.change import did
+    >>> rng = np.random.default_rng(1)
+    >>> rows = [(k, w, f"{k}-{w}-{i}", 3.5 + 0.3 * (k % 2) + 0.6 * (k < 4) * (w == "followup")
+    ...          + rng.normal(0, 0.4))
+    ...         for k in range(8) for w in ["baseline", "followup"] for i in range(15)]
+    >>> df = pd.DataFrame(rows, columns=["kommune", "wave", "respondent_id", "score"])
+    >>> df["arm"] = np.where(df["kommune"] < 4, "intervention", "control")
+    >>> out = did(df, dv="score")
+    >>> out[["estimate", "p_perm", "n_kommuner", "n_obs"]].round(3)
+       estimate  p_perm  n_kommuner  n_obs
+    0     0.551   0.029           8    240
+    """
+    from statsmodels.regression.mixed_linear_model import MixedLM
+
+    _check_columns(data, [dv, arm, kommune, wave, subject])
+    _check_numeric(data, dv)
+    if (
+        isinstance(n_permutations, bool)
+        or not isinstance(n_permutations, int)
+        or n_permutations < 0
+    ):
+        raise ValueError(f"n_permutations must be a non-negative integer, got {n_permutations!r}")
+    fixed = [c for c in (group, target) if c in data.columns]
+    d = data
+    if ties is not None:
+        _check_columns(data, [group, target])
+        wanted = pd.MultiIndex.from_tuples([tuple(t) for t in ties])
+        d = d[pd.MultiIndex.from_frame(d[[group, target]]).isin(wanted)]
+    if d[[arm, kommune]].isna().any(axis=None):
+        raise ValueError(f"every row needs a '{kommune}' and an '{arm}'")
+    arms = d.groupby(kommune, observed=True)[arm].nunique()
+    if (arms > 1).any():
+        bad = ", ".join(str(k) for k in arms.index[arms > 1])
+        raise ValueError(f"'{arm}' must be constant within a kommune; it is not in {bad}")
+    subj = _subject_means(d, dv, [kommune, arm, *fixed], wave, baseline, followup, [subject])
+    subj["_treat"] = (subj[arm] == intervention).to_numpy().astype(np.int8)
+    n_treated = subj.groupby(kommune, observed=True)["_treat"].first()
+    if n_treated.sum() == 0 or n_treated.sum() == len(n_treated):
+        raise ValueError(
+            f"did needs intervention ('{arm}' == {intervention!r}) and control kommuner in the data"
+        )
+
+    post = subj[_POST].to_numpy(float)
+    treat = subj["_treat"].to_numpy(float)
+    exog = pd.DataFrame(
+        {"const": 1.0, "post": post, "treat": treat, "post:treat": post * treat}, index=subj.index
+    )
+    for col in fixed:
+        dummies = pd.get_dummies(subj[col].astype(str), prefix=col, drop_first=True, dtype=float)
+        candidate = pd.concat([exog, dummies], axis=1)
+        # A term collinear with the others (target given by group, as with a single pair of ties)
+        # is left out: it would make the fixed-effects design singular.
+        if np.linalg.matrix_rank(candidate.to_numpy()) == candidate.shape[1]:
+            exog = candidate
+    groups = subj[kommune].astype(str).to_numpy()
+    model = MixedLM(subj[dv].to_numpy(float), exog, groups=groups)
+    # Powell first: with one variance parameter it is robust where bfgs/lbfgs stop at the boundary.
+    fit = model.fit(reml=True, method=["powell", "lbfgs"])
+    term = "post:treat"
+    ci = fit.conf_int().loc[term]
+
+    # Permutation estimator on kommune-level changes of respondent means (one value per respondent).
+    resp = subj.groupby([kommune, _POST, subject], observed=True)[dv].mean().reset_index()
+    change = _kommune_changes(resp, dv, kommune)
+    treated = n_treated.reindex(change.index).to_numpy().astype(bool)
+    estimate_perm = change[treated].mean() - change[~treated].mean()
+    p_perm = _permutation_p(change.to_numpy(float), treated, n_permutations, seed)
+    return pd.DataFrame(
+        {
+            "estimate": [float(fit.params[term])],
+            "se": [float(fit.bse[term])],
+            "ci_low": [float(ci.iloc[0])],
+            "ci_high": [float(ci.iloc[1])],
+            "p_val": [float(fit.pvalues[term])],
+            "estimate_perm": [float(estimate_perm)],
+            "p_perm": [p_perm],
+            "n_kommuner": [len(n_treated)],
+            "n_intervention": [int(n_treated.sum())],
+            "n_obs": [len(exog)],
+            "converged": [bool(fit.converged)],
+        }
+    )

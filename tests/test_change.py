@@ -1,0 +1,366 @@
+"""Wave comparisons, p-value adjustment and difference-in-differences against DOMAIN.md, pingouin and scipy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pingouin as pg
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+from relkap.change import adjust_pvalues, compare_waves, did
+
+# DOMAIN.md, "Reference values", Welch: x and y
+X = [3.2, 3.8, 4.1, 3.5, 3.9, 4.4, 3.0, 3.6]
+Y = [3.9, 4.2, 4.6, 4.0, 4.4, 3.8, 4.7, 4.1, 4.5]
+
+
+def _two_waves(followup, baseline, **extra) -> pd.DataFrame:
+    """One row per respondent: the follow-up wave holds ``followup``, the baseline ``baseline``."""
+    return pd.DataFrame(
+        {
+            "wave": ["followup"] * len(followup) + ["baseline"] * len(baseline),
+            "respondent_id": [f"f{i}" for i in range(len(followup))]
+            + [f"b{i}" for i in range(len(baseline))],
+            "score": list(followup) + list(baseline),
+            **extra,
+        }
+    )
+
+
+def _panel(rng, n_cells=4, n=(6, 20), targets=3, linked=False) -> pd.DataFrame:
+    """Respondent x target rows in several kommune cells, on a 1-5 scale (ties in the scores)."""
+    rows = []
+    for k in range(n_cells):
+        for w, shift in [("baseline", 0.0), ("followup", 0.3 * (k % 2))]:
+            for i in range(rng.integers(*n)):
+                rid = f"k{k}r{i}" if linked else f"k{k}{w}{i}"
+                for t in range(targets):
+                    score = np.clip(np.round(3.5 + shift + rng.normal(0, 0.8)), 1, 5)
+                    rows.append((k, w, rid, f"t{t}", score))
+    return pd.DataFrame(rows, columns=["kommune", "wave", "respondent_id", "target", "score"])
+
+
+# ---------------------------------------------------------------- adjust_pvalues
+
+
+def test_adjust_pvalues_matches_domain_reference():
+    p = [0.01, 0.02, 0.03, 0.04, 0.20]
+    # DOMAIN.md: BH [.05, .05, .05, .05, .20]; Holm [.05, .08, .09, .09, .20]
+    np.testing.assert_allclose(adjust_pvalues(p), [0.05, 0.05, 0.05, 0.05, 0.20], atol=1e-6)
+    np.testing.assert_allclose(
+        adjust_pvalues(p, method="holm"), [0.05, 0.08, 0.09, 0.09, 0.20], atol=1e-6
+    )
+
+
+@pytest.mark.parametrize("method", ["fdr_bh", "holm"])
+def test_adjust_pvalues_matches_statsmodels_and_skips_nan(method):
+    rng = np.random.default_rng(0)
+    p = rng.uniform(0, 0.2, size=30) ** 2
+    p[[3, 11, 20]] = np.nan
+    ok = ~np.isnan(p)
+    out = adjust_pvalues(p, method=method)
+    assert np.isnan(out[~ok]).all()
+    np.testing.assert_allclose(out[ok], multipletests(p[ok], method=method)[1], atol=1e-12)
+    series = pd.Series(p, index=[f"tie{i}" for i in range(30)], name="p_val")
+    adjusted = adjust_pvalues(series, method=method)
+    assert adjusted.index.equals(series.index) and adjusted.name == "p_val"
+    assert adjust_pvalues([np.nan, np.nan], method=method).tolist() == pytest.approx(
+        [np.nan, np.nan], nan_ok=True
+    )
+
+
+def test_adjust_pvalues_rejects_bad_input():
+    with pytest.raises(ValueError, match="method"):
+        adjust_pvalues([0.1], method="bonferroni")
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        adjust_pvalues([0.1, 1.5])
+
+
+# ---------------------------------------------------------------- compare_waves: reference values
+
+
+def test_welch_matches_domain_reference():
+    # follow-up = x, baseline = y, so diff = mean(x) - mean(y) as DOMAIN.md's x - y
+    out = compare_waves(_two_waves(X, Y), dv="score", by=None)
+    assert list(out.columns) == [
+        "n_baseline", "n_followup", "mean_baseline", "mean_followup", "diff", "diff_ci_low",
+        "diff_ci_high", "T", "dof", "p_val", "hedges", "hedges_ci_low", "hedges_ci_high", "p_mwu",
+        "p_fdr", "p_holm", "test", "suppressed",
+    ]  # fmt: skip
+    row = out.iloc[0]
+    assert (row["n_baseline"], row["n_followup"], row["test"]) == (9, 8, "welch")
+    # DOMAIN.md: t=-2.8569, df=12.317, p=0.01411, CI [-0.9805, -0.1334], Hedges g -1.3468
+    assert row["T"] == pytest.approx(-2.8569, abs=1e-4)
+    assert row["dof"] == pytest.approx(12.317, abs=1e-3)
+    assert row["p_val"] == pytest.approx(0.01411, abs=1e-5)
+    assert row["diff_ci_low"] == pytest.approx(-0.9805, abs=1e-4)
+    assert row["diff_ci_high"] == pytest.approx(-0.1334, abs=1e-4)
+    assert row["hedges"] == pytest.approx(-1.3468, abs=1e-4)
+    assert not row["suppressed"]
+
+
+def test_welch_matches_pingouin_and_scipy():
+    out = compare_waves(_two_waves(X, Y), dv="score", by=None).iloc[0]
+    ref = pg.ttest(X, Y)  # pingouin.ttest, Welch (correction="auto" with unequal n)
+    assert out["T"] == pytest.approx(ref["T"].iloc[0], abs=1e-10)
+    assert out["dof"] == pytest.approx(ref["dof"].iloc[0], abs=1e-10)
+    assert out["p_val"] == pytest.approx(ref["p_val"].iloc[0], abs=1e-12)
+    ci = ref["CI95"].iloc[0]  # pingouin rounds to 2 decimals
+    assert out["diff_ci_low"] == pytest.approx(ci[0], abs=5e-3)
+    assert out["diff_ci_high"] == pytest.approx(ci[1], abs=5e-3)
+    sp = stats.ttest_ind(X, Y, equal_var=False)
+    assert out["p_val"] == pytest.approx(sp.pvalue, abs=1e-12)
+    sci = sp.confidence_interval(0.95)
+    assert (out["diff_ci_low"], out["diff_ci_high"]) == pytest.approx(
+        (sci.low, sci.high), abs=1e-10
+    )
+    g = pg.compute_effsize(X, Y, eftype="hedges")
+    assert out["hedges"] == pytest.approx(g, abs=1e-12)
+    gci = pg.compute_esci(g, nx=len(X), ny=len(Y), eftype="hedges", decimals=12)
+    assert (out["hedges_ci_low"], out["hedges_ci_high"]) == pytest.approx(tuple(gci), abs=1e-10)
+    # scipy's Mann-Whitney U on the same samples (x first, two-sided, method "auto")
+    assert out["p_mwu"] == pytest.approx(stats.mannwhitneyu(X, Y).pvalue, abs=1e-12)
+    assert out["p_mwu"] == pytest.approx(pg.mwu(X, Y)["p_val"].iloc[0], abs=1e-12)
+
+
+def test_paired_matches_pingouin_and_scipy():
+    baseline = Y[:8]
+    df = _two_waves(X, baseline)
+    df["respondent_id"] = [f"r{i}" for i in range(8)] * 2  # linked ids
+    df = pd.concat([df, _two_waves([4.0], [], respondent_id=["only_followup"])])
+    out = compare_waves(df, dv="score", by=None, paired=True).iloc[0]
+    assert (out["n_baseline"], out["n_followup"], out["test"]) == (8, 8, "paired")
+    ref = pg.ttest(X, baseline, paired=True)
+    for col in ["T", "dof", "p_val"]:
+        assert out[col] == pytest.approx(ref[col].iloc[0], abs=1e-10)
+    sp = stats.ttest_rel(X, baseline)
+    sci = sp.confidence_interval(0.95)
+    assert (out["diff_ci_low"], out["diff_ci_high"]) == pytest.approx(
+        (sci.low, sci.high), abs=1e-10
+    )
+    g = pg.compute_effsize(X, baseline, paired=True, eftype="hedges")
+    assert out["hedges"] == pytest.approx(g, abs=1e-12)
+    gci = pg.compute_esci(g, nx=8, ny=8, paired=True, eftype="hedges", decimals=12)
+    assert (out["hedges_ci_low"], out["hedges_ci_high"]) == pytest.approx(tuple(gci), abs=1e-10)
+    w = stats.wilcoxon(np.subtract(X, baseline)).pvalue
+    assert out["p_mwu"] == pytest.approx(w, abs=1e-12)
+    assert out["diff"] == pytest.approx(np.mean(np.subtract(X, baseline)), abs=1e-12)
+
+
+def test_many_cells_match_per_cell_pingouin_and_scipy():
+    rng = np.random.default_rng(7)
+    df = _panel(rng, n_cells=6, n=(3, 25), targets=1)
+    # Two no-tie cells so that scipy's exact Mann-Whitney branch is used (n <= 8) and not used
+    for k, n in [(10, 6), (11, 12)]:
+        sample = rng.permutation(np.arange(2 * n, dtype=float) / 7)
+        df = pd.concat([df, _two_waves(sample[:n], sample[n:], kommune=k)])
+    out = compare_waves(df, dv="score", by="kommune", min_n=3)
+    assert out["kommune"].tolist() == sorted(df["kommune"].unique())
+    for row in out.itertuples():
+        cell = df[df["kommune"] == row.kommune]
+        f = cell.loc[cell["wave"] == "followup", "score"].to_numpy()
+        b = cell.loc[cell["wave"] == "baseline", "score"].to_numpy()
+        ref = pg.ttest(f, b, correction=True)
+        assert row.T == pytest.approx(ref["T"].iloc[0], abs=1e-9)
+        assert row.p_val == pytest.approx(ref["p_val"].iloc[0], abs=1e-10)
+        assert row.hedges == pytest.approx(pg.compute_effsize(f, b, eftype="hedges"), abs=1e-10)
+        assert row.p_mwu == pytest.approx(stats.mannwhitneyu(f, b).pvalue, abs=1e-10)
+
+
+# ---------------------------------------------------------------- compare_waves: aggregation, privacy
+
+
+def test_respondent_x_target_rows_are_aggregated_to_respondents():
+    rng = np.random.default_rng(1)
+    df = _panel(rng, n_cells=3, targets=4)
+    out = compare_waves(df, dv="score", by="kommune")
+    per_resp = df.groupby(["kommune", "wave", "respondent_id"], as_index=False)["score"].mean()
+    ref = compare_waves(per_resp, dv="score", by="kommune")
+    pd.testing.assert_frame_equal(out, ref)
+    n_resp = per_resp.groupby(["kommune", "wave"]).size().unstack()
+    assert out["n_baseline"].tolist() == n_resp["baseline"].tolist()
+    # Duplicating every respondent x target row changes neither n nor p
+    doubled = compare_waves(pd.concat([df, df]), dv="score", by="kommune")
+    pd.testing.assert_frame_equal(doubled, out)
+
+
+def test_suppression_and_cells_present_in_one_wave():
+    rng = np.random.default_rng(2)
+    big = _two_waves(rng.normal(4, 0.5, 10), rng.normal(3.8, 0.5, 10), kommune=1)
+    small = _two_waves(rng.normal(4, 0.5, 10), rng.normal(3.8, 0.5, 4), kommune=2)
+    only_base = _two_waves([], rng.normal(3.8, 0.5, 9), kommune=3)
+    big2 = _two_waves(rng.normal(4.5, 0.5, 12), rng.normal(3.8, 0.5, 11), kommune=4)
+    df = pd.concat([big, small, only_base, big2])
+    df["respondent_id"] = df["kommune"].astype(str) + df["respondent_id"]
+    out = compare_waves(df, dv="score", by="kommune").set_index("kommune")
+    assert out["suppressed"].tolist() == [False, True, True, False]
+    assert (out.loc[3, "n_baseline"], out.loc[3, "n_followup"]) == (9, 0)
+    assert (out.loc[2, "n_baseline"], out.loc[2, "n_followup"]) == (4, 10)
+    values = out.columns.drop(["n_baseline", "n_followup", "test", "suppressed"])
+    assert out.loc[[2, 3], values].isna().all(axis=None)
+    assert out.loc[[1, 4], values].notna().all(axis=None)
+    # The adjustment counts the two reported cells only
+    np.testing.assert_allclose(
+        out.loc[[1, 4], "p_holm"], multipletests(out.loc[[1, 4], "p_val"], method="holm")[1]
+    )
+    # min_n = 4 reports kommune 2; a wave without the cell stays suppressed even with min_n = 0
+    assert compare_waves(df, "score", "kommune", min_n=4)["suppressed"].tolist() == [
+        False, False, True, False,
+    ]  # fmt: skip
+    assert compare_waves(df, "score", "kommune", min_n=0)["suppressed"].sum() == 1
+
+
+def test_paired_counts_only_subjects_in_both_waves():
+    rng = np.random.default_rng(3)
+    df = _panel(rng, n_cells=2, n=(8, 9), targets=2, linked=True)
+    # drop the follow-up of three respondents of kommune 0
+    gone = ["k0r0", "k0r1", "k0r2"]
+    df = df[~(df["respondent_id"].isin(gone) & (df["wave"] == "followup"))]
+    out = compare_waves(df, "score", "kommune", paired=True).set_index("kommune")
+    assert out.loc[0, "n_baseline"] == out.loc[0, "n_followup"] == 5
+    assert out.loc[1, "n_baseline"] == 8
+    assert out.loc[0, "mean_followup"] - out.loc[0, "mean_baseline"] == pytest.approx(
+        out.loc[0, "diff"]
+    )
+    assert compare_waves(df, "score", "kommune", paired=True, min_n=6)["suppressed"].tolist() == [
+        True, False,
+    ]  # fmt: skip
+
+
+def test_family_adjusts_within_each_kommune():
+    rng = np.random.default_rng(4)
+    df = _panel(rng, n_cells=3, targets=3)
+    df["kommune"], df["tie"] = df["kommune"] % 2, df["kommune"]
+    out = compare_waves(df, "score", ["kommune", "tie", "target"], family="kommune", mwu=False)
+    for _, part in out.groupby("kommune"):
+        np.testing.assert_allclose(part["p_fdr"], adjust_pvalues(part["p_val"]), atol=1e-12)
+    assert out["p_mwu"].isna().all()
+    with pytest.raises(ValueError, match="family"):
+        compare_waves(df, "score", "tie", family="kommune")
+
+
+def test_compare_waves_rejects_bad_input():
+    df = _two_waves(X, Y)
+    with pytest.raises(ValueError, match="'nope' not found"):
+        compare_waves(df, dv="nope", by=None)
+    with pytest.raises(ValueError, match="must differ"):
+        compare_waves(df, dv="score", by=None, followup="baseline")
+    with pytest.raises(ValueError, match="min_n"):
+        compare_waves(df, dv="score", by=None, min_n=-1)
+    with pytest.raises(ValueError, match="subject id"):
+        compare_waves(df.assign(respondent_id=None), dv="score", by=None)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    followup=st.lists(st.integers(1, 5), min_size=5, max_size=15),
+    baseline=st.lists(st.integers(1, 5), min_size=5, max_size=15),
+)
+def test_swapping_wave_labels_flips_the_sign(followup, baseline):
+    df = _two_waves(np.asarray(followup, float), np.asarray(baseline, float))
+    swapped = df.assign(wave=df["wave"].map({"baseline": "followup", "followup": "baseline"}))
+    a = compare_waves(df, "score", None).iloc[0]
+    b = compare_waves(swapped, "score", None).iloc[0]
+    for col in ["diff", "T", "hedges"]:
+        assert b[col] == pytest.approx(-a[col], abs=1e-12, nan_ok=True)
+    assert b["diff_ci_low"] == pytest.approx(-a["diff_ci_high"], abs=1e-12, nan_ok=True)
+    assert b["hedges_ci_low"] == pytest.approx(-a["hedges_ci_high"], abs=1e-12, nan_ok=True)
+    for col in ["p_val", "p_mwu", "dof"]:
+        assert b[col] == pytest.approx(a[col], abs=1e-12, nan_ok=True)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_cells=st.integers(1, 12))
+def test_adjusted_p_is_never_below_raw_p(seed, n_cells):
+    out = compare_waves(_panel(np.random.default_rng(seed), n_cells=n_cells), "score", "kommune")
+    ok = out["p_val"].notna()
+    assert (out.loc[ok, "p_fdr"] >= out.loc[ok, "p_val"] - 1e-15).all()
+    assert (out.loc[ok, "p_holm"] >= out.loc[ok, "p_fdr"] - 1e-15).all()
+    assert out.loc[~ok, ["p_fdr", "p_holm"]].isna().all(axis=None)
+
+
+# ---------------------------------------------------------------- did
+
+
+def _did_data(effect: float, n_kommuner: int, seed: int) -> pd.DataFrame:
+    """Respondent x target scores; the first half of the kommuner are intervention kommuner."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for k in range(n_kommuner):
+        treated = k < n_kommuner // 2
+        level = rng.normal(0, 0.3)
+        for w in ["baseline", "followup"]:
+            trend = 0.1 * (w == "followup")
+            for i in range(12):
+                group = ["myndighed", "skole", "ppr"][i % 3]
+                person = rng.normal(0, 0.3)
+                for target in ["myndighed", "skole", "ppr"]:
+                    score = (
+                        3.5
+                        + level
+                        + trend
+                        + effect * (treated and w == "followup")
+                        + 0.2 * (target == "ppr")
+                        + person
+                        + rng.normal(0, 0.5)
+                    )
+                    rows.append((k, "intervention" if treated else "control", w, f"{k}{w}{i}",
+                                 group, target, score))  # fmt: skip
+    return pd.DataFrame(
+        rows, columns=["kommune", "arm", "wave", "respondent_id", "group", "target", "score"]
+    )
+
+
+def test_did_recovers_a_known_interaction():
+    # Simulated in this test: interaction +0.5; 12 kommuner (6 + 6) -> all 924 assignments enumerated
+    out = did(_did_data(effect=0.5, n_kommuner=12, seed=11), dv="score").iloc[0]
+    assert out["ci_low"] < 0.5 < out["ci_high"]
+    assert out["estimate"] == pytest.approx(0.5, abs=0.15)
+    assert out["estimate_perm"] == pytest.approx(0.5, abs=0.15)
+    assert out["p_val"] < 0.01
+    assert out["p_perm"] < 0.01  # exact: 2 / 924 is the smallest two-sided p
+    assert (out["n_kommuner"], out["n_intervention"], out["n_obs"]) == (12, 6, 12 * 2 * 12 * 3)
+    assert out["converged"]
+
+
+def test_did_without_effect_and_with_random_permutations():
+    # 16 kommuner: 12870 assignments > 999, so random shuffles with the seed
+    data = _did_data(effect=0.0, n_kommuner=16, seed=5)
+    out = did(data, dv="score", seed=0).iloc[0]
+    assert out["p_perm"] > 0.05
+    assert out["ci_low"] < 0 < out["ci_high"]
+    again = did(data, dv="score", seed=0).iloc[0]
+    assert again["p_perm"] == out["p_perm"]  # seeded
+    assert 1 / 1000 <= out["p_perm"] <= 1
+    assert np.isnan(did(data, dv="score", n_permutations=0)["p_perm"].iloc[0])
+
+
+def test_did_permutation_estimator_is_difference_of_kommune_changes():
+    data = _did_data(effect=0.3, n_kommuner=6, seed=2)
+    out = did(data, dv="score", ties=[("skole", "ppr"), ("ppr", "skole")]).iloc[0]
+    part = data[
+        ((data["group"] == "skole") & (data["target"] == "ppr"))
+        | ((data["group"] == "ppr") & (data["target"] == "skole"))
+    ]
+    # Hand calculation: kommune mean per wave, change per kommune, difference of arm means
+    means = part.groupby(["kommune", "wave"])["score"].mean().unstack()
+    change = means["followup"] - means["baseline"]
+    expected = change[change.index < 3].mean() - change[change.index >= 3].mean()
+    assert out["estimate_perm"] == pytest.approx(expected, abs=1e-12)
+    assert out["n_obs"] == len(part)
+
+
+def test_did_rejects_bad_input():
+    data = _did_data(effect=0.0, n_kommuner=4, seed=1)
+    mixed = data.copy()
+    mixed.loc[mixed.index[:5], "arm"] = "control"
+    with pytest.raises(ValueError, match="constant within a kommune"):
+        did(mixed, dv="score")
+    with pytest.raises(ValueError, match="intervention .* and control"):
+        did(data.assign(arm="control"), dv="score")
+    with pytest.raises(ValueError, match="n_permutations"):
+        did(data, dv="score", n_permutations=-1)
