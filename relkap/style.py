@@ -3,9 +3,10 @@
 Every figure must read printed in black and white and for colour-blind readers, so colour is never the
 only carrier of meaning:
 
-- Tie means use ``cividis`` (sequential, designed for colour-vision deficiency and monotone in lightness,
-  so a greyscale print keeps the order) on the fixed scale of the instrument (1-5), never rescaled to the
-  data, so two heat maps can be compared by eye. Every cell also prints its value.
+- Tie means use ``viridis`` (sequential, safe for colour-vision deficiency and monotone in lightness, so a
+  greyscale print keeps the order) on the fixed scale of the instrument (1-5), never rescaled to the data,
+  so two heat maps can be compared by eye. Every cell also prints its value. (``cividis`` was tried: real
+  means cluster between 3 and 4.5, where its greys and olives hardly differ.)
 - Changes use ``RdBu`` (ColorBrewer diverging, colour-blind safe) centred at 0 with symmetric limits:
   blue = better at follow-up, red = worse. Cells also print the signed value.
 - Bands and waves use Okabe-Ito colours (distinguishable with every common colour-vision deficiency) and
@@ -56,7 +57,7 @@ __all__ = [
 
 Language = Literal["da", "en"]
 
-SEQUENTIAL_CMAP = "cividis"
+SEQUENTIAL_CMAP = "viridis"
 DIVERGING_CMAP = "RdBu"
 
 BANDS = ("weak", "moderate", "strong")
@@ -112,6 +113,17 @@ TEXT: dict[str, dict[str, str]] = {
     "increase": {"da": "fremgang", "en": "increase"},
     "decrease": {"da": "tilbagegang", "en": "decrease"},
     "suppressed_edge": {"da": "n<{min_n} (vises ikke)", "en": "n<{min_n} (not shown)"},
+    "not_asked": {"da": "Hvid: ikke spurgt", "en": "White: not asked"},
+    "diagonal": {"da": "Ramme: egen gruppe", "en": "Outline: own group"},
+    "sig_marker": {"da": "signifikant (FDR)", "en": "significant (FDR)"},
+    "not_sig_marker": {"da": "ikke signifikant", "en": "not significant"},
+    "ci_change": {
+        "da": "Eftermåling med 95 %-KI for ændringen",
+        "en": "Follow-up with 95% CI of the change",
+    },
+    "employee": {"da": "Medarbejdere", "en": "Employees"},
+    "citizen": {"da": "Borgere", "en": "Citizens"},
+    "structures": {"da": "Strukturer", "en": "Structures"},
 }
 
 
