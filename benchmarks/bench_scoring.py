@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import inspect
 import resource
 import sys
 import time
@@ -152,36 +151,37 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ratio tie_scores(rk) / baseline: {ratio:.2f} (target <= 1.5); dimension='all' / baseline: {ratio_all:.2f}")
 
     # Concurrently written modules: time them over every tie when they exist.
+    scores = results["respondent_scores (rk)"]
+    tie_keys = ["kommune", "wave", "group", "target"]
     try:
         from relkap.agreement import icc
     except ImportError:
         print("relkap.agreement.icc: skipped (module not available)")
     else:
-        _optional("relkap.agreement.icc", icc, rel, rk, args.repeat)
+        # one-way ANOVA of s(r, B) on the tie: ICC(1)/ICC(2) of aggregating respondents to every tie
+        _optional("agreement.icc (every tie)", lambda: icc(scores, dv="score", group=tie_keys), args.repeat)
     try:
         from relkap.change import compare_waves
     except ImportError:
         print("relkap.change.compare_waves: skipped (module not available)")
     else:
-        _optional("relkap.change.compare_waves", compare_waves, rel, rk, args.repeat)
+        # Welch test of baseline vs follow-up per kommune and directed tie
+        _optional("change.compare_waves (every tie)",
+                  lambda: compare_waves(scores, dv="score", by=["kommune", "group", "target"]), args.repeat)
 
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     print(f"process peak RSS: {peak_rss:.0f} MiB")
     return 0
 
 
-def _optional(name: str, fn, rel: pd.DataFrame, rk, repeat: int) -> None:
-    """Call a concurrently written function with the arguments its signature asks for, if we can tell."""
-    params = inspect.signature(fn).parameters
-    kwargs = {}
-    if "instrument" in params:
-        kwargs["instrument"] = rk
+def _optional(name: str, fn, repeat: int) -> None:
+    """Time a function of a concurrently written module; report instead of failing if its API moved."""
     try:
-        seconds, _ = best_time(lambda: fn(rel, **kwargs), repeat)
-    except Exception as exc:  # their API may not take the relations table as we guess: report, don't fail
+        seconds, result = best_time(fn, repeat)
+    except Exception as exc:
         print(f"{name}: skipped ({type(exc).__name__}: {exc})")
         return
-    print(f"{name:40s} {seconds:8.3f}")
+    print(f"{name:40s} {seconds:8.3f}   ({len(result):,} result rows)")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._utils import _as_list, _check_columns, _check_min_n, _check_numeric
+from ._utils import _as_list, _check_choice, _check_columns, _check_min_n, _check_numeric
 from .instrument import Instrument
 
 __all__ = [
@@ -51,6 +51,8 @@ _TIE_VALUES = ("n", "mean", "sd", "ci_low", "ci_high", "band", "suppressed", "di
 # Means are averages of averages of integer answers: 4.0 may come out as 3.9999999999999996. Bands are
 # assigned on the mean rounded to this many decimals so that a boundary value lands where it belongs.
 _BAND_DECIMALS = 9
+# Key spaces up to 2 x rows + this are grouped by counting (bincount) rather than hashing.
+_DENSE_EXTRA = 2**20
 
 
 # -- integer keys --------------------------------------------------------------------------------------
@@ -93,31 +95,37 @@ def _split(key: np.ndarray, sizes: Sequence[int]) -> list[np.ndarray]:
     return out[::-1]
 
 
-def _dimension_lookup(item_levels: object, instrument: Instrument, dimension: str | None) -> tuple[np.ndarray, list[str]]:
-    """Dimension code of every item level (-1 = not used) and the dimension labels.
+def _dimension_dtype(instrument: Instrument) -> pd.CategoricalDtype:
+    """The ``dimension`` column's dtype: "rk" then the relational items, whatever was asked for, so
+    that tables of the index and of single dimensions concatenate without losing the categorical."""
+    return pd.CategoricalDtype([RK, *instrument.relational_codes])
 
-    ``None``/"rk" pools the relational items into one dimension; "all" gives one per relational item
-    (instrument order); an item code gives that item only.
+
+def _dimension_lookup(item_levels: object, instrument: Instrument, dimension: str | None) -> np.ndarray:
+    """Dimension code (in :func:`_dimension_dtype`) of every item level; -1 = item not used.
+
+    ``None``/"rk" pools the relational items into "rk"; "all" keeps every relational item as its own
+    dimension; an item code keeps that item only.
     """
     codes = instrument.relational_codes
     items = list(item_levels.categories if isinstance(item_levels, pd.CategoricalDtype) else item_levels)
+    pos = {c: k + 1 for k, c in enumerate(codes)}
     if dimension is None or dimension == RK:
-        return np.array([0 if i in codes else -1 for i in items], dtype=np.int64), [RK]
+        return np.array([0 if i in pos else -1 for i in items], dtype=np.int64)
     if dimension == "all":
-        present = [c for c in codes if c in set(items)]
-        pos = {c: k for k, c in enumerate(present)}
-        return np.array([pos.get(i, -1) for i in items], dtype=np.int64), present
-    if isinstance(dimension, str) and dimension in codes:
-        return np.array([0 if i == dimension else -1 for i in items], dtype=np.int64), [dimension]
+        return np.array([pos.get(i, -1) for i in items], dtype=np.int64)
+    if isinstance(dimension, str) and dimension in pos:
+        return np.array([pos[dimension] if i == dimension else -1 for i in items], dtype=np.int64)
     raise ValueError(f"dimension must be None, 'rk', 'all' or one of the relational items {codes}, got {dimension!r}")
 
 
 def _group(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
     """Dense group code of every key (0..G-1, in key order) and the sorted distinct keys.
 
-    A small key space is counted with ``bincount`` (no hashing); a large one is factorized.
+    A key space up to about twice the number of keys is counted with ``bincount`` (no hashing, which is
+    what makes millions of rows fast); a larger one is factorized.
     """
-    if space <= len(key) + 2**20:
+    if space <= 2 * len(key) + _DENSE_EXTRA:
         counts = np.bincount(key, minlength=space)
         remap = np.cumsum(counts > 0) - 1
         return remap[key], np.flatnonzero(counts)
@@ -127,13 +135,14 @@ def _group(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
 class _Units:
     """Respondent x target (x dimension) scores: the first stage of every relational statistic.
 
-    ``columns`` are the key columns in radix order (``lead`` first), ``levels`` and ``sizes`` describe
-    them, ``key`` is the combined key of every unit and ``score``/``n_items`` its values. Column codes
-    per unit are decoded on demand with :meth:`code`.
+    Two steps keep the keys small: rows are first coded by respondent (``resp_cols``: the ``by`` columns
+    and kommune, wave, respondent_id, group), then by respondent x target (x dimension), a key space small
+    enough to count densely. ``score`` and ``n_items`` are per unit; :meth:`code` gives any key column per
+    unit; ``levels`` holds each column's categories or uniques.
     """
 
     def __init__(self, relations: pd.DataFrame, instrument: Instrument, dimension: str | None,
-                 by: Iterable[str] = (), lead: Sequence[str] = (), sort: bool = False):
+                 by: Iterable[str] = (), extra: bool = False):
         _check_columns(relations, ["respondent_id", "group", "target", "item", "score"])
         _check_numeric(relations, "score")
         by = list(by)
@@ -142,20 +151,22 @@ class _Units:
                 raise ValueError(f"'{c}' cannot be a 'by' column")
         _check_columns(relations, by)
         identity = [c for c in _IDENTITY if c in relations.columns]
+        if extra:  # other id columns (e.g. arm) travel with the respondent
+            identity += [c for c in relations.columns if c not in _RELATIONS]
         self.by = by
         self.resp_cols = by + [c for c in identity if c not in by]
         item_codes, item_levels = _factor(relations["item"])
-        lut, self.dimensions = _dimension_lookup(item_levels, instrument, dimension)
+        lut = _dimension_lookup(item_levels, instrument, dimension)
+        self.dimension_dtype = _dimension_dtype(instrument)
         self.per_dimension = not (dimension is None or dimension == RK)
         dim = np.where(item_codes >= 0, lut[item_codes], -1) if len(lut) else np.full(len(relations), -1)
         keep = dim >= 0
-        key_cols = self.resp_cols + ["target"] + (["dimension"] if self.per_dimension else [])
-        columns = [c for c in lead if c in key_cols] + [c for c in key_cols if c not in lead]
+        self.inner = ["target"] + (["dimension"] if self.per_dimension else [])
         raw: dict[str, np.ndarray] = {}
         self.levels: dict[str, object] = {}
-        for c in key_cols:
+        for c in self.resp_cols + self.inner:
             if c == "dimension":
-                raw[c], self.levels[c] = dim, pd.CategoricalDtype(self.dimensions)
+                raw[c], self.levels[c] = dim, self.dimension_dtype
                 continue
             # Respondent ids are pseudonyms: their order does not matter, so skip sorting them.
             raw[c], self.levels[c] = _factor(relations[c], sort=c != "respondent_id")
@@ -164,12 +175,20 @@ class _Units:
         if not keep.all():
             raw = {c: v[keep] for c, v in raw.items()}
             score = score[keep]
-        self.columns = columns
-        self.sizes = [_levels_size(self.levels[c]) for c in columns]
         self._common_group_target(raw)
-        key = _combine([raw[c] for c in columns], self.sizes, len(score))
+        n = len(score)
+        # Step 1: respondents.
+        rsizes = [self.size(c) for c in self.resp_cols]
+        resp, rkeys = _group(_combine([raw[c] for c in self.resp_cols], rsizes, n), math.prod(rsizes))
+        self.resp_codes = dict(zip(self.resp_cols, _split(rkeys, rsizes), strict=True))
+        self.n_resp = len(rkeys)
+        # Step 2: respondent x target (x dimension).
+        isizes = [self.size(c) for c in self.inner]
+        self._inner_sizes = isizes
+        ukey = _combine([resp, *(raw[c] for c in self.inner)], [self.n_resp, *isizes], n)
         del raw
-        unit, self.key = pd.factorize(key, sort=sort)
+        unit, self.key = _group(ukey, self.n_resp * math.prod(isizes))
+        self.resp = self.key // math.prod(isizes)
         n_units = len(self.key)
         valid = ~np.isnan(score)
         self.n_items = np.bincount(unit, weights=valid, minlength=n_units).astype(np.int64)
@@ -178,6 +197,9 @@ class _Units:
         with np.errstate(invalid="ignore", divide="ignore"):
             self.score = np.where(self.n_items >= need, sums / self.n_items, np.nan)
         self._codes: dict[str, np.ndarray] = {}
+
+    def size(self, col: str) -> int:
+        return _levels_size(self.levels[col])
 
     def _common_group_target(self, raw: dict[str, np.ndarray]) -> None:
         """Give group and target one category list, so that they compare and merge."""
@@ -188,16 +210,23 @@ class _Units:
             for col, lev in (("group", g), ("target", t)):
                 raw[col] = pd.Index(cats).get_indexer(lev.categories)[raw[col]]
                 self.levels[col] = common
-            self.sizes = [_levels_size(self.levels[c]) for c in self.columns]
-
-    def _stride(self, col: str) -> int:
-        return math.prod(self.sizes[self.columns.index(col) + 1:])
 
     def code(self, col: str) -> np.ndarray:
         """Code of ``col`` for every unit."""
         if col not in self._codes:
-            self._codes[col] = (self.key // self._stride(col)) % self.sizes[self.columns.index(col)]
+            if col in self.resp_codes:
+                self._codes[col] = self.resp_codes[col][self.resp]
+            else:
+                k = self.inner.index(col)
+                stride = math.prod(self._inner_sizes[k + 1:])
+                self._codes[col] = (self.key // stride) % self._inner_sizes[k]
         return self._codes[col]
+
+    def dimension_column(self, n: int, codes: dict[str, np.ndarray] | None = None) -> pd.Categorical:
+        """The ``dimension`` column of every unit (or of the groups whose ``codes`` are given)."""
+        if not self.per_dimension:
+            return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), dtype=self.dimension_dtype)
+        return _decode(self.code("dimension") if codes is None else codes["dimension"], self.dimension_dtype)
 
     def is_diagonal(self, group_codes: np.ndarray, target_codes: np.ndarray) -> np.ndarray:
         """Whether group == target, from their codes."""
@@ -218,18 +247,17 @@ class _Units:
     def group_by(self, columns: Sequence[str], mask: np.ndarray | None = None,
                  ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Group code of every (masked) unit over ``columns`` (sorted) and the codes of each group."""
-        columns = list(columns)
-        sizes = [_levels_size(self.levels[c]) for c in columns]
-        if columns == self.columns[:len(columns)]:
-            # Leading key columns: the group key is a prefix of the unit key.
-            key = self.key // self._stride(columns[-1]) if columns else np.zeros(len(self.key), np.int64)
-            if mask is not None:
-                key = key[mask]
+        columns = list(dict.fromkeys(columns))
+        if columns == self.resp_cols:
+            key, sizes = self.resp, [self.n_resp]
         else:
-            codes = [self.code(c) if mask is None else self.code(c)[mask] for c in columns]
-            key = _combine(codes, sizes, len(codes[0]) if codes else int(mask.sum()) if mask is not None
-                           else len(self.key))
+            sizes = [self.size(c) for c in columns]
+            key = _combine([self.code(c) for c in columns], sizes, len(self.key))
+        if mask is not None:
+            key = key[mask]
         g, gkey = _group(key, math.prod(sizes))
+        if columns == self.resp_cols:
+            return g, {c: v[gkey] for c, v in self.resp_codes.items()}
         return g, dict(zip(columns, _split(gkey, sizes), strict=True))
 
 
@@ -322,7 +350,9 @@ def respondent_scores(relations: pd.DataFrame, instrument: Instrument, dimension
     -------
     DataFrame
         One row per ``kommune, wave, respondent_id, group, target, dimension`` (sorted, respondents in
-        order of appearance) with ``score`` and ``n_items`` (valid items). A respondent who answered a
+        order of appearance) with ``score`` and ``n_items`` (valid items). Any other column of
+        ``relations`` (e.g. ``arm``) is kept as an id column after ``group``; it must be constant within a
+        respondent, or it splits the respondent's rows. A respondent who answered a
         target only with "ved ikke" has a row with ``n_items`` 0 and no score. Items that are not
         relational items of the instrument are ignored.
 
@@ -346,10 +376,10 @@ def respondent_scores(relations: pd.DataFrame, instrument: Instrument, dimension
       target dimension  score  n_items
     0    ppr        rk    4.0        5
     """
-    units = _Units(relations, instrument, dimension, sort=True)
-    cols = [c for c in units.columns if c != "dimension"]
+    units = _Units(relations, instrument, dimension, extra=True)
+    cols = units.resp_cols + ["target"]
     out = units.frame(cols)
-    out["dimension"] = _decode(units.code("dimension"), units.levels["dimension"]) if units.per_dimension else RK
+    out["dimension"] = units.dimension_column(len(out))
     out["score"] = units.score
     out["n_items"] = units.n_items
     return out
@@ -421,14 +451,14 @@ def tie_scores(
         raise ValueError("'group' cannot be a 'by' column of tie_scores: every tie has its rater group")
     _check_min_n(min_n)
     weak_below, strong_above = _resolve_bands(instrument, bands)
-    units = _Units(relations, instrument, dimension, by=by, lead=[*by, "group", "target", "dimension"])
+    units = _Units(relations, instrument, dimension, by=by)
     tie_cols = by + ["group", "target"] + (["dimension"] if units.per_dimension else [])
     tie, codes = units.group_by(tie_cols)
     n_ties = len(codes["group"])
     out = _describe(tie, units.score, n_ties)
     suppressed = _suppress(out, min_n)
     frame = units.frame(tie_cols[:-1] if units.per_dimension else tie_cols, codes)
-    frame["dimension"] = _decode(codes["dimension"], units.levels["dimension"]) if units.per_dimension else RK
+    frame["dimension"] = units.dimension_column(len(frame), codes)
     for c in ("n", "mean", "sd", "ci_low", "ci_high"):
         frame[c] = out[c]
     frame["band"] = band(out["mean"], weak_below, strong_above)
@@ -630,11 +660,10 @@ def unit_index(
        kommune      wave  n  mean   weighting  suppressed
     0      101  baseline  5   4.0  respondent       False
     """
-    if weighting not in ("respondent", "tie"):
-        raise ValueError(f"weighting must be 'respondent' or 'tie', got {weighting!r}")
+    _check_choice("weighting", weighting, ("respondent", "tie"))
     by = _as_list(by)
     _check_min_n(min_n)
-    units = _Units(relations, instrument, None, by=by, lead=[*by, "group", "target"])
+    units = _Units(relations, instrument, None, by=by)
     use = np.ones(len(units.score), dtype=bool) if include_diagonal else ~units.diagonal
     # Respondent index: mean of the respondent's valid target scores.
     resp, resp_codes = units.group_by(units.resp_cols, use)

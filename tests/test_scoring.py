@@ -116,7 +116,8 @@ def test_respondent_scores_all_dimensions(rk):
     r2 = out[(out["respondent_id"] == "r2")].set_index("dimension")
     assert r2.loc["kendskab", "score"] == 2.0
     assert math.isnan(r2.loc["innovation", "score"]) and r2.loc["innovation", "n_items"] == 0
-    assert list(out["dimension"].cat.categories) == ITEMS
+    assert list(out["dimension"].cat.categories) == ["rk", *ITEMS]  # one dtype for index and items
+    assert out["dimension"].nunique() == 6
 
 
 def test_unknown_dimension_names_the_choices(rk):
@@ -419,3 +420,36 @@ def test_properties_of_unit_index(rel, min_n, weighting):
     assert out.loc[suppressed, ["mean", "sd", "ci_low", "ci_high"]].isna().all().all()
     if weighting == "respondent":
         assert (out["mean"].isna().to_numpy() == suppressed).all()
+
+
+def test_extra_id_columns_and_other_units(rk):
+    rel = relations(UNIT).assign(arm=lambda d: pd.Categorical(["intervention"] * len(d)))
+    scores = respondent_scores(rel, rk)
+    assert list(scores.columns[:6]) == ["kommune", "wave", "respondent_id", "group", "arm", "target"]
+    ties = tie_scores(rel, rk, by=("kommune", "wave", "arm"), min_n=1)
+    assert (ties["arm"] == "intervention").all()
+    # unit index per rater group: myndighed (r1 3.0, r2 5.0) -> 4.0; skole (r3) 3.5
+    per_group = unit_index(rel, rk, by=("kommune", "group"), min_n=1).set_index("group")
+    assert per_group.loc["myndighed", "mean"] == 4.0 and per_group.loc["skole", "mean"] == 3.5
+    national = unit_index(rel, rk, by=None, min_n=1)
+    assert len(national) == 1 and national["mean"].iloc[0] == pytest.approx(11.5 / 3)
+
+
+def test_empty_relations(rk):
+    empty = relations({})
+    assert len(respondent_scores(empty, rk)) == 0
+    ties = tie_scores(empty, rk)
+    assert len(ties) == 0 and "band" in ties.columns
+    assert len(received_perceived(ties)) == 0
+    assert len(unit_index(empty, rk)) == 0
+
+
+def test_hashed_and_counted_keys_agree(rk, monkeypatch):
+    import relkap.scoring as scoring
+
+    rel = relations({**UNIT, **raters([3, 4, 5, 2, 4], "ppr", "myndighed", "p")})
+    counted = [tie_scores(rel, rk, min_n=1), unit_index(rel, rk, min_n=1), respondent_scores(rel, rk, "all")]
+    monkeypatch.setattr(scoring, "_DENSE_EXTRA", -(10**9))  # never count: always factorize
+    hashed = [tie_scores(rel, rk, min_n=1), unit_index(rel, rk, min_n=1), respondent_scores(rel, rk, "all")]
+    for a, b in zip(counted, hashed, strict=True):
+        pd.testing.assert_frame_equal(a, b)
