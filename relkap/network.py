@@ -25,6 +25,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from . import scoring
+from ._utils import _check_choice, _check_columns
 from .instrument import Instrument
 from .style import default_instrument, group_order
 
@@ -32,6 +34,7 @@ __all__ = [
     "tie_graph",
     "change_graph",
     "layout",
+    "tie_table",
     "strength",
     "asymmetry",
     "extreme_ties",
@@ -43,14 +46,6 @@ _TIE_COLUMNS = ("group", "target", "n", "mean", "suppressed")
 # Columns that must hold one value per tie table: a table mixing kommuner, waves or dimensions would
 # silently average unrelated ties.
 _ONE_VALUE_COLUMNS = ("kommune", "wave", "dimension")
-
-
-def _check_columns(data: pd.DataFrame, columns: Iterable[str], what: str) -> None:
-    if not isinstance(data, pd.DataFrame):
-        raise ValueError(f"{what} must be a pandas DataFrame, not {type(data).__name__}")
-    missing = [c for c in columns if c not in data.columns]
-    if missing:
-        raise ValueError(f"{what} lacks the column(s) {missing}; it has {list(data.columns)}")
 
 
 def _one_table(
@@ -167,7 +162,7 @@ def _band(band: object, mean: object, instrument: Instrument) -> str | None:
     if _is_missing(mean):
         return None
     b = instrument.bands
-    return "weak" if mean < b.weak_below else "strong" if mean > b.strong_above else "moderate"
+    return str(scoring.band(float(mean), b.weak_below, b.strong_above)[0])
 
 
 def _as_graph(obj: nx.DiGraph | pd.DataFrame) -> nx.DiGraph:
@@ -301,6 +296,7 @@ def layout(
     dict
         Group code -> array ``[x, y]`` within [-1, 1].
     """
+    _check_choice("kind", kind, ("circular", "spring"))
     nodes = group_order(_codes(groups), instrument)
     if not nodes:
         return {}
@@ -308,16 +304,31 @@ def layout(
     pos = {node: np.array([np.cos(a), np.sin(a)]) for node, a in zip(nodes, angles, strict=True)}
     if kind == "circular":
         return pos
-    if kind == "spring":
-        h = nx.Graph()
-        h.add_nodes_from(nodes)
-        h.add_edges_from((a, b) for i, a in enumerate(nodes) for b in nodes[i + 1:])
-        return {k: np.asarray(v) for k, v in nx.spring_layout(h, pos=pos, seed=seed).items()}
-    raise ValueError(f"kind must be 'circular' or 'spring', not {kind!r}")
+    h = nx.Graph()
+    h.add_nodes_from(nodes)
+    h.add_edges_from((a, b) for i, a in enumerate(nodes) for b in nodes[i + 1:])
+    return {k: np.asarray(v) for k, v in nx.spring_layout(h, pos=pos, seed=seed).items()}
+
+
+def tie_table(g: nx.DiGraph) -> pd.DataFrame:
+    """The graph back as a tie table: ``group, target, n, mean, band, suppressed, diagonal`` (diagonal from
+    the node attributes), in node order."""
+    rows = [{"group": a, "target": b, "n": d.get("n"), "mean": _float(d.get("mean")), "band": d.get("band"),
+             "suppressed": bool(d.get("suppressed")), "diagonal": False} for a, b, d in g.edges(data=True)]
+    for v, d in g.nodes(data=True):
+        if d.get("self_suppressed") is not None:
+            rows.append({"group": v, "target": v, "n": d.get("self_n"), "mean": _float(d.get("self_mean")),
+                         "band": d.get("self_band"), "suppressed": bool(d["self_suppressed"]), "diagonal": True})
+    order = {v: i for i, v in enumerate(g.nodes)}
+    rows.sort(key=lambda r: (order[r["group"]], order[r["target"]]))
+    return pd.DataFrame(rows, columns=["group", "target", "n", "mean", "band", "suppressed", "diagonal"])
 
 
 def strength(g: nx.DiGraph | pd.DataFrame) -> pd.DataFrame:
-    """Received and perceived strength of every group (diagonal excluded).
+    """Received and perceived strength of every group (diagonal excluded), in node order.
+
+    The figures of :func:`relkap.scoring.received_perceived` for one graph; groups without scored ties
+    (e.g. only known from ``group_sizes``) get NaN and counts of 0.
 
     Returns
     -------
@@ -329,20 +340,16 @@ def strength(g: nx.DiGraph | pd.DataFrame) -> pd.DataFrame:
         the counts say on how many ties a figure rests.
     """
     g = _as_graph(g)
-    rows = []
-    scored = _scored_edges(g)
-    for node in g.nodes:
-        received = [d["mean"] for a, b, d in scored if b == node]
-        perceived = [d["mean"] for a, b, d in scored if a == node]
-        rows.append({
-            "group": node,
-            "received": float(np.mean(received)) if received else float("nan"),
-            "n_received": len(received),
-            "perceived": float(np.mean(perceived)) if perceived else float("nan"),
-            "n_perceived": len(perceived),
-            "self": _float(g.nodes[node].get("self_mean")),
-        })
-    return pd.DataFrame(rows, columns=["group", "received", "n_received", "perceived", "n_perceived", "self"])
+    cols = ["group", "received", "n_received", "perceived", "n_perceived", "self"]
+    table = tie_table(g)
+    if table.empty:
+        out = pd.DataFrame({"group": list(g.nodes)}).reindex(columns=cols)
+    else:
+        out = scoring.received_perceived(table)[cols]
+        out = out.assign(group=out["group"].astype(str)).set_index("group").reindex(list(g.nodes)).reset_index()
+    for c in ("n_received", "n_perceived"):
+        out[c] = out[c].fillna(0).astype("int64")
+    return out[cols]
 
 
 def asymmetry(g: nx.DiGraph | pd.DataFrame) -> pd.DataFrame:

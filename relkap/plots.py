@@ -33,8 +33,9 @@ from matplotlib.patches import FancyArrowPatch, Rectangle
 from matplotlib.transforms import blended_transform_factory
 
 from . import network
+from ._utils import _check_choice, _check_columns, _check_min_n
 from .instrument import Instrument
-from .network import _check_columns, _one_table
+from .network import _one_table
 from .style import (
     BAND_COLOURS,
     BAND_LINESTYLES,
@@ -114,8 +115,7 @@ def _tick_formatter(language: Language) -> mpl.ticker.FuncFormatter:
 
 
 def _check_language(language: str) -> None:
-    if language not in ("da", "en"):
-        raise ValueError(f"language must be 'da' or 'en', not {language!r}")
+    _check_choice("language", language, ("da", "en"))
 
 
 def _tie_label(a: object, b: object, language: Language, inst: Instrument) -> str:
@@ -248,6 +248,7 @@ def tie_heatmap(
     not asked is white. The diagonal (a group rating its own group) is outlined.
     """
     _check_language(language)
+    _check_min_n(min_n, allow_none=False)
     _check_columns(ties, ("group", "target", "n", value), "ties")
     _one_table(ties, ("group", "target"), "ties")
     inst = default_instrument(instrument)
@@ -328,6 +329,7 @@ def change_heatmap(
     are grey and hatched with "n<min_n" only.
     """
     _check_language(language)
+    _check_min_n(min_n, allow_none=False)
     _check_columns(comparison, ("group", "target", value, p), "comparison")
     _one_table(comparison, ("group", "target"), "comparison")
     inst = default_instrument(instrument)
@@ -463,6 +465,7 @@ def network_diagram(
     within-group ties are not drawn (they are outlined on the heat map).
     """
     _check_language(language)
+    _check_min_n(min_n, allow_none=False)
     inst = default_instrument(instrument)
     g = network.tie_graph(ties, group_sizes, instrument=inst)
     pos = pos if pos is not None else network.layout(g.nodes, instrument=inst)
@@ -530,6 +533,7 @@ def change_network(
     suppressed in either wave are faint dotted lines without an arrow.
     """
     _check_language(language)
+    _check_min_n(min_n, allow_none=False)
     inst = default_instrument(instrument)
     g = network.change_graph(baseline, followup, comparison, alpha=alpha, p=p, instrument=inst)
     pos = pos if pos is not None else network.layout(g.nodes, instrument=inst)
@@ -603,6 +607,7 @@ def dimension_profile(
     hue: str = "wave",
     ci: tuple[str, str] = ("ci_low", "ci_high"),
     order: Sequence[str] | None = None,
+    min_n: int = 5,
     language: Language = "da",
     instrument: Instrument | None = None,
     title: str | None = None,
@@ -613,11 +618,13 @@ def dimension_profile(
     ----------
     data : DataFrame
         One row per ``x`` (dimension code) and ``hue`` (wave) with ``y`` and the ``ci`` columns, e.g. the
-        kommune's index per dimension.
+        kommune's index per dimension. A row flagged ``suppressed`` (or, without that column, with ``n`` <
+        ``min_n``) shows "n<min_n" instead of its mean.
     order : list, optional
         Dimension codes in plotting order; default the codebook's (the six RK dimensions, then ``rk``).
     """
     _check_language(language)
+    _check_min_n(min_n, allow_none=False)
     _check_columns(data, (x, y, hue, *ci), "data")
     _one_table(data, (x, hue), "data", fixed=("kommune",))
     inst = default_instrument(instrument)
@@ -626,11 +633,15 @@ def dimension_profile(
     ax = _axes(ax, (1.6 + 1.1 * len(levels), 4.8))
     width = 0.5 / max(len(waves), 1)
     pos = {c: i for i, c in enumerate(levels)}
+    sup = _suppressed(data, y, min_n)
+    data = data.assign(**{c: data[c].where(~sup) for c in (y, *ci)})
     for k, w in enumerate(waves):
         d = data[data[hue] == w]
         d = d[d[x].astype(str).isin(pos)]
         xs = np.array([pos[str(c)] for c in d[x]]) + (k - (len(waves) - 1) / 2) * width
         _errorbars(ax, xs, d[y], d[ci[0]], d[ci[1]], w, inst, language).lines[0].set_gid(f"wave:{w}")
+        for xi in xs[sup[d.index].to_numpy()]:
+            _suppressed_mark(ax, xi, inst, min_n, language)
     ax.set_xticks(range(len(levels)), [_wrap(label(c, language, inst), 16) for c in levels], rotation=30,
                   ha="right", rotation_mode="anchor")
     ax.set_xlim(-0.6, len(levels) - 0.4)
@@ -695,6 +706,7 @@ def forest_plot(
     correction (``p`` < ``alpha``), an open one is not.
     """
     _check_language(language)
+    _check_min_n(min_n, allow_none=False)
     inst = default_instrument(instrument)
     label_by = label if label is not None else _default_label(comparison)
     _check_columns(comparison, (estimate, *ci), "comparison")
@@ -741,6 +753,7 @@ def response_overview(
     Groups below the line have their ties suppressed in that wave.
     """
     _check_language(language)
+    _check_min_n(min_n, allow_none=False)
     _check_columns(counts, (x, y, hue), "counts")
     _one_table(counts, (x, hue), "counts", fixed=("kommune",))
     inst = default_instrument(instrument)
@@ -773,6 +786,11 @@ def response_overview(
     return ax
 
 
+def _suppressed_mark(ax: Axes, x: float, inst: Instrument, min_n: int, language: Language) -> None:
+    ax.text(x, inst.scale.min + 0.15, text("suppressed", language, min_n=min_n), rotation=90, ha="center",
+            va="bottom", fontsize=7.5, color="0.35", gid="suppressed")
+
+
 _WAVE_CI = ("ci_low_baseline", "ci_high_baseline", "ci_low_followup", "ci_high_followup")
 
 
@@ -783,6 +801,7 @@ def scale_change(
     scale: str = "scale",
     p: str = "p_fdr",
     alpha: float = 0.05,
+    min_n: int = 5,
     language: Language = "da",
     instrument: Instrument | None = None,
     title: str | None = None,
@@ -801,9 +820,11 @@ def scale_change(
     ``compare_waves`` has no per-wave CI. Without those columns the follow-up mean carries the 95% CI of
     the *change*, placed at the baseline mean (``mean_baseline + diff_ci``): where it does not reach the
     baseline marker the change is significant before correction. The legend says which is shown. "*" marks
-    ``p`` < ``alpha`` after correction. Scales are grouped by survey (employees, citizens).
+    ``p`` < ``alpha`` after correction. Scales are grouped by survey (employees, citizens). A suppressed
+    row (``suppressed``, or ``n_baseline``/``n_followup`` < ``min_n``) shows "n<min_n" only.
     """
     _check_language(language)
+    _check_min_n(min_n, allow_none=False)
     _check_columns(comparison, (scale, "mean_baseline", "mean_followup", "diff_ci_low", "diff_ci_high"),
                    "comparison")
     _one_table(comparison, (scale,), "comparison", fixed=("kommune",))
@@ -811,6 +832,10 @@ def scale_change(
     survey = {s.code: s.instrument for s in inst.scales}
     levels = _code_order(comparison[scale].astype(str), inst)
     data = comparison.set_index(comparison[scale].astype(str)).loc[levels]
+    sup = _suppressed(data, "mean_followup", min_n).to_numpy()
+    value_cols = [c for c in ("mean_baseline", "mean_followup", "diff_ci_low", "diff_ci_high", p, *_WAVE_CI)
+                  if c in data.columns]
+    data = data.assign(**{c: data[c].where(~sup) for c in value_cols})
     per_wave = all(c in data.columns for c in _WAVE_CI)
     ax = _axes(ax, (1.8 + 1.0 * len(levels), 4.8))
     xs = np.arange(len(levels), dtype=float)
@@ -825,14 +850,16 @@ def scale_change(
         lbl_f = text("ci_change", language)
     for i in range(len(levels)):
         ax.plot([xs[i] - 0.14, xs[i] + 0.14], [mb[i], mf[i]], color="0.6", linewidth=1, zorder=1)
+    for xi in xs[sup]:
+        _suppressed_mark(ax, xi, inst, min_n, language)
     b, f = inst.waves.baseline, inst.waves.followup
     _errorbars(ax, xs - 0.14, mb, lo_b, hi_b, b, inst, language).lines[0].set_gid(f"wave:{b}")
     _errorbars(ax, xs + 0.14, mf, lo_f, hi_f, f, inst, language, lbl=lbl_f).lines[0].set_gid(f"wave:{f}")
     if p in data.columns:
-        top = np.nanmax(np.vstack([np.asarray(hi_b, float), np.asarray(hi_f, float), mb, mf]), axis=0)
+        tops = np.vstack([np.asarray(hi_b, float), np.asarray(hi_f, float), mb, mf])
         for i, pv in enumerate(pd.to_numeric(data[p], errors="coerce")):
-            if pv < alpha:
-                ax.text(xs[i], top[i] + 0.08, "*", ha="center", va="bottom", fontsize=14, fontweight="bold",
+            if pv < alpha:  # never true for a suppressed row (p blanked above)
+                ax.text(xs[i], np.nanmax(tops[:, i]) + 0.08, "*", ha="center", va="bottom", fontsize=14, fontweight="bold",
                         gid="significant")
     # survey headings above runs of scales of the same survey
     tr = blended_transform_factory(ax.transData, ax.transAxes)
@@ -1059,8 +1086,7 @@ def gallery(folder: str | Path, language: Language = "da", dpi: int = 100, sourc
     ``source="demo"`` uses :func:`demo_data` (the project's pipeline on simulated data), ``"example"`` the
     hand-made :func:`example_data`.
     """
-    if source not in ("demo", "example"):
-        raise ValueError(f"source must be 'demo' or 'example', not {source!r}")
+    _check_choice("source", source, ("demo", "example"))
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     data = demo_data() if source == "demo" else example_data()

@@ -66,7 +66,7 @@ def test_tie_graph_rejects_mixed_tables(base):
     mixed = pd.concat([base, _ties(FOLLOW, wave="followup")])
     with pytest.raises(ValueError, match="several values of 'wave'"):
         network.tie_graph(mixed)
-    with pytest.raises(ValueError, match="lacks the column"):
+    with pytest.raises(ValueError, match="not found in ties"):
         network.tie_graph(base.drop(columns="suppressed"))
     with pytest.raises(ValueError, match="more than one row"):
         network.tie_graph(pd.concat([base, base.iloc[[1]]]))
@@ -83,6 +83,19 @@ def test_strength_by_hand(base):
     assert s.loc[B, "perceived"] == pytest.approx((4.0 + 3.6) / 2)
     assert s.loc[C, "perceived"] == pytest.approx(4.5) and s.loc[C, "n_perceived"] == 1
     assert s.loc[A, "self"] == 4.8 and math.isnan(s.loc[B, "self"])
+
+
+def test_strength_of_a_group_without_ties_and_tie_table_round_trip(base):
+    g = network.tie_graph(base, group_sizes={A: 7, B: 8, C: 5, "ledere": 4})
+    s = network.strength(g).set_index("group")
+    assert list(s.index) == [A, B, C, "ledere"]
+    assert np.isnan(s.loc["ledere", "received"]) and s.loc["ledere", "n_received"] == 0
+    t = network.tie_table(g)
+    assert list(zip(t.group, t.target, strict=True)) == [(a, b) for a, b, *_ in BASE]  # node order
+    assert t.loc[t.diagonal, "mean"].tolist() == [4.8]
+    back = network.tie_graph(t)
+    assert sorted(back.edges) == sorted(g.edges)
+    pd.testing.assert_frame_equal(network.strength(back), network.strength(base))
 
 
 def test_asymmetry_by_hand(base):

@@ -24,7 +24,7 @@ def _close_figures():
 
 
 @pytest.fixture(scope="module")
-def demo():
+def example():
     return plots.example_data()
 
 
@@ -107,7 +107,7 @@ def test_change_heatmap_diverging_significance_and_suppression():
     assert len(_texts(plots.change_heatmap(_comparison(), p="p_fdr", alpha=1.0), "significant")) == 5
 
 
-def test_network_diagram_arrows_are_the_scored_cross_group_ties(demo):
+def test_network_diagram_arrows_are_the_scored_cross_group_ties(example):
     ties = _ties(BASE)
     ax = plots.network_diagram(ties)
     assert len(_arrows(ax)) == 5  # 6 cross-group edges, C->B suppressed; no arrow for the diagonal
@@ -120,7 +120,7 @@ def test_network_diagram_arrows_are_the_scored_cross_group_ties(demo):
     # band carried by line style as well as colour
     styles = {p.get_gid(): p.get_linestyle() for p in _arrows(ax)}
     assert styles[f"tie:{A}->{B}"] != styles[f"tie:{A}->{C}"]  # weak vs strong
-    base = demo["ties_baseline"]
+    base = example["ties_baseline"]
     ax = plots.network_diagram(base)
     expected = int((~base["suppressed"] & ~base["diagonal"]).sum())
     assert len(_arrows(ax)) == expected
@@ -131,8 +131,8 @@ def test_network_diagram_arrows_are_the_scored_cross_group_ties(demo):
     assert sizes[n.idxmax()] == max(sizes.values())
 
 
-def test_network_views_share_node_positions(demo):
-    base, follow, comp = demo["ties_baseline"], demo["ties_followup"], demo["comparison"]
+def test_network_views_share_node_positions(example):
+    base, follow, comp = example["ties_baseline"], example["ties_followup"], example["comparison"]
     pos = network.layout([base, follow])
     fig, axes = plt.subplots(1, 3)
     plots.network_diagram(base, pos, axes[0])
@@ -174,8 +174,8 @@ def test_forest_plot_rows_and_sort_order():
     assert [t.get_text() for t in unsorted.get_yticklabels()][0] == "Myndighedsrådgivere → Skole"
 
 
-def test_response_overview_bars_hatches_and_threshold(demo):
-    counts = demo["counts"]
+def test_response_overview_bars_hatches_and_threshold(example):
+    counts = example["counts"]
     ax = plots.response_overview(counts, min_n=6)
     bars = [p for p in ax.patches if (p.get_gid() or "").startswith("wave:")]
     assert len(bars) == len(counts)
@@ -186,24 +186,42 @@ def test_response_overview_bars_hatches_and_threshold(demo):
     assert "6" in threshold.get_label()
 
 
-def test_dimension_profile_markers_and_language(demo):
-    ax = plots.dimension_profile(demo["profile"], language="en")
+def test_dimension_profile_markers_and_language(example):
+    ax = plots.dimension_profile(example["profile"], language="en")
     lines = {line.get_gid(): line for line in ax.lines if (line.get_gid() or "").startswith("wave:")}
     assert set(lines) == {"wave:baseline", "wave:followup"}
     assert lines["wave:baseline"].get_marker() != lines["wave:followup"].get_marker()
     assert len(lines["wave:baseline"].get_xdata()) == 6
     assert [t.get_text() for t in ax.get_xticklabels()][0] == "Mutual knowledge"
-    da = plots.dimension_profile(demo["profile"])
+    da = plots.dimension_profile(example["profile"])
     assert [t.get_text() for t in da.get_xticklabels()][0] == "Gensidigt\nkendskab"
 
 
-def test_scale_change_markers_and_significance(demo):
-    scales = demo["scales"]
+def test_dimension_profile_hides_suppressed_rows(example):
+    profile = example["profile"].copy()
+    profile["n"] = 40
+    profile.loc[0, "n"] = 3  # one dimension in one wave below min_n
+    ax = plots.dimension_profile(profile)
+    assert [t.get_text() for t in _texts(ax, "suppressed")] == ["n<5"]
+    baseline = next(line for line in ax.lines if line.get_gid() == f"wave:{profile.loc[0, 'wave']}")
+    assert np.isnan(baseline.get_ydata()[0]) and not np.isnan(baseline.get_ydata()[1:]).any()
+
+
+def test_scale_change_markers_significance_and_suppression(example):
+    scales = example["scales"]
     ax = plots.scale_change(scales)
     lines = {line.get_gid(): line for line in ax.lines if (line.get_gid() or "").startswith("wave:")}
     assert len(lines["wave:baseline"].get_xdata()) == len(lines["wave:followup"].get_xdata()) == len(scales)
-    assert len(_texts(ax, "significant")) == int((scales["p_fdr"] < 0.05).sum())
+    assert lines["wave:baseline"].get_marker() != lines["wave:followup"].get_marker()
+    assert len(_texts(ax, "significant")) == int((scales["p_fdr"] < 0.05).sum()) > 0
     assert "KI for ændringen" in " ".join(t.get_text() for t in ax.get_legend().get_texts())
+    # the employee scales get their survey heading, in English too
+    en = plots.scale_change(scales, language="en")
+    assert {"Employees", "Citizens"} <= {t.get_text() for t in en.texts}
+    hidden = scales.assign(suppressed=scales["scale"] == "vision", p_fdr=0.001)
+    ax = plots.scale_change(hidden)
+    assert [t.get_text() for t in _texts(ax, "suppressed")] == ["n<5"]
+    assert len(_texts(ax, "significant")) == len(scales) - 1  # no "*" on the suppressed scale
 
 
 def test_gallery_writes_small_pngs(tmp_path):
@@ -222,7 +240,7 @@ def test_demo_data_has_the_tables_the_figures_need():
     assert demo.keys() == example.keys()
     for key in ("ties_baseline", "ties_followup", "comparison"):
         assert set(example[key].columns) <= set(demo[key].columns), key
-    assert demo["ties_baseline"]["kommune"].nunique() == 1
-    pos = network.layout([demo["ties_baseline"], demo["ties_followup"]])
-    ax = plots.change_network(demo["ties_baseline"], demo["ties_followup"], demo["comparison"], pos)
+    assert example["ties_baseline"]["kommune"].nunique() == 1
+    pos = network.layout([example["ties_baseline"], example["ties_followup"]])
+    ax = plots.change_network(example["ties_baseline"], example["ties_followup"], example["comparison"], pos)
     assert len(_arrows(ax)) > 0
