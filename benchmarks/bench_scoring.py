@@ -23,6 +23,7 @@ import resource
 import sys
 import time
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -77,6 +78,21 @@ def make_relations(n_kommuner: int = 98, respondents: int = 300, seed: int = 1) 
     })
 
 
+def synth_relations(n_kommuner: int, respondents: int, seed: int = 1) -> pd.DataFrame:
+    """Relations from ``relkap.synth.simulate`` (raw wide employees) made tidy as ``relkap.io`` does.
+
+    Uses the importer's private ``_tidy``/``_finish`` in memory, with a fixed benchmark key, so that no
+    files and no pseudonymisation key file are written.
+    """
+    from relkap import io as rio
+    from relkap.synth import simulate
+
+    rk = load_instrument()
+    employees = simulate(n_kommuner, seed=seed, respondents=respondents, instrument=rk).employees
+    tidy = rio._tidy(employees, "employees", Path("<synth>"), rk)
+    return rio._finish("relations", tidy["relations"], rk, b"relkap-benchmark")
+
+
 def baseline_tie_means(relations: pd.DataFrame, min_items: int) -> pd.Series:
     """The yardstick: two plain groupbys (respondent x target mean with a count filter, then tie mean)."""
     r = relations.groupby(["kommune", "wave", "respondent_id", "group", "target"], observed=True)["score"].agg(
@@ -112,13 +128,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--respondents", type=int, default=360,
                     help="mean respondents per kommune and wave (360 with ~9 targets gives ~3.7M rows)")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--source", choices=("numpy", "synth"), default="numpy",
+                    help="numpy: the generator here (default); synth: relkap.synth + relkap.io's tidying")
     ap.add_argument("--no-trace", action="store_true", help="skip the tracemalloc runs")
     args = ap.parse_args(argv)
     rk = load_instrument()
 
     t0 = time.perf_counter()
-    rel = make_relations(args.kommuner, args.respondents)
-    print(f"relations: {len(rel):,} rows, {rel['respondent_id'].nunique():,} respondents, "
+    if args.source == "synth":
+        rel = synth_relations(args.kommuner, args.respondents)
+    else:
+        rel = make_relations(args.kommuner, args.respondents)
+    print(f"relations ({args.source}): {len(rel):,} rows, {rel['respondent_id'].nunique():,} respondents, "
           f"{args.kommuner} kommuner, {rel.memory_usage(deep=True).sum() / 2**20:.0f} MiB "
           f"(built in {time.perf_counter() - t0:.1f} s)")
 

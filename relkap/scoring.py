@@ -665,59 +665,39 @@ def unit_index(
     _check_min_n(min_n)
     units = _Units(relations, instrument, None, by=by)
     use = np.ones(len(units.score), dtype=bool) if include_diagonal else ~units.diagonal
-    # Respondent index: mean of the respondent's valid target scores.
-    resp, resp_codes = units.group_by(units.resp_cols, use)
-    r = _describe(resp, units.score[use], len(resp_codes["respondent_id"]))
+    score = units.score[use]
+    # The unit of every used respondent x target score; respondents and ties lie within one unit, so
+    # writing the unit code at their positions gives each its unit.
     if by:
-        unit_of_resp, unit_codes = _regroup(resp_codes, units, by)
+        unit, unit_codes = units.group_by(by, use)
+        n_units = len(unit_codes[by[0]])
     else:
-        unit_of_resp, unit_codes = np.zeros(len(r["n"]), dtype=np.int64), {}
-    n_units = len(unit_codes[by[0]]) if by else 1
+        unit, unit_codes, n_units = np.zeros(int(use.sum()), dtype=np.int64), {}, 1
+    # Respondent index: mean of the respondent's valid target scores, then over respondents.
+    resp, resp_codes = units.group_by(units.resp_cols, use)
+    r = _describe(resp, score, len(resp_codes["respondent_id"]))
+    unit_of_resp = np.zeros(len(r["n"]), dtype=np.int64)
+    unit_of_resp[resp] = unit
     has_index = r["n"] > 0
     resp_stats = _describe(unit_of_resp[has_index], r["mean"][has_index], n_units)
-    # Ties of the unit (cross-group unless include_diagonal), reportable when n >= min_n.
+    # Tie means (cross-group unless include_diagonal), reportable when n >= min_n, then over ties.
     tie, tie_codes = units.group_by(by + [c for c in ("group", "target") if c not in by], use)
-    t = _describe(tie, units.score[use], len(tie_codes["group"]))
+    t = _describe(tie, score, len(tie_codes["group"]))
+    unit_of_tie = np.zeros(len(t["n"]), dtype=np.int64)
+    unit_of_tie[tie] = unit
     reportable = (t["n"] >= (min_n or 0)) & (t["n"] > 0)
-    if by:
-        unit_of_tie = _lookup(tie_codes, unit_codes, units, by)
-    else:
-        unit_of_tie = np.zeros(len(t["n"]), dtype=np.int64)
     tie_stats = _describe(unit_of_tie[reportable], t["mean"][reportable], n_units)
-    out = tie_stats if weighting == "tie" else resp_stats
-    out = dict(out)
-    n_ties = tie_stats["n"]
-    out["n"] = resp_stats["n"]
+    out = dict(tie_stats if weighting == "tie" else resp_stats)
+    out["n"] = resp_stats["n"]  # the privacy count is respondents in both weightings
     suppressed = _suppress(out, min_n)
     frame = units.frame(by, unit_codes) if by else pd.DataFrame(index=range(1))
     frame["n"] = out["n"]
-    frame["n_ties"] = n_ties
+    frame["n_ties"] = tie_stats["n"]
     for c in ("mean", "sd", "ci_low", "ci_high"):
         frame[c] = out[c]
     frame["weighting"] = weighting
     frame["suppressed"] = suppressed
     return frame
-
-
-def _regroup(codes: dict[str, np.ndarray], units: _Units, by: list[str]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Unit code (over ``by``) of every row of ``codes`` and the codes of each unit."""
-    sizes = [_levels_size(units.levels[c]) for c in by]
-    key = _combine([codes[c] for c in by], sizes, len(codes[by[0]]))
-    g, gkey = pd.factorize(key, sort=True)
-    return g, dict(zip(by, _split(gkey, sizes), strict=True))
-
-
-def _lookup(codes: dict[str, np.ndarray], unit_codes: dict[str, np.ndarray], units: _Units, by: list[str]) -> np.ndarray:
-    """Position in ``unit_codes`` of every row of ``codes`` (-1 when the unit is not there)."""
-    sizes = [_levels_size(units.levels[c]) for c in by]
-    key = _combine([codes[c] for c in by], sizes, len(codes[by[0]]))
-    ukey = _combine([unit_codes[c] for c in by], sizes, len(unit_codes[by[0]]))
-    pos = pd.Index(ukey).get_indexer(key)
-    if (pos < 0).any():
-        # A unit whose ties exist but whose respondents have no valid index cannot happen: both come
-        # from the same valid scores. Guard anyway, so a bug shows instead of misplacing a tie.
-        raise RuntimeError("internal error: tie without a unit")
-    return pos
 
 
 def scale_scores(scales: pd.DataFrame, instrument: Instrument, min_items: int | None = None) -> pd.DataFrame:
@@ -790,8 +770,10 @@ def scale_scores(scales: pd.DataFrame, instrument: Instrument, min_items: int | 
         need = np.full(len(out), int(min_items))
     else:
         n_scale = {s.code: len(s.items) for s in instrument.scales}
-        observed = data.loc[keep].groupby(data.loc[keep, "scale"].astype(object))["item"].nunique()
-        k = out["scale"].astype(object).map({**observed.to_dict(), **n_scale}).fillna(1)
+        if not set(out["scale"].astype(object)) <= set(n_scale):  # a scale the codebook does not know
+            kept = data.loc[keep]
+            n_scale = {**kept.groupby(kept["scale"].astype(object))["item"].nunique().to_dict(), **n_scale}
+        k = out["scale"].astype(object).map(n_scale).fillna(1)
         need = np.ceil(k.to_numpy(dtype=np.float64) / 2).astype(np.int64)
     with np.errstate(invalid="ignore", divide="ignore"):
         out["score"] = np.where(n_items >= need, sums / n_items, np.nan)

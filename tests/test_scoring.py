@@ -453,3 +453,11 @@ def test_hashed_and_counted_keys_agree(rk, monkeypatch):
     hashed = [tie_scores(rel, rk, min_n=1), unit_index(rel, rk, min_n=1), respondent_scores(rel, rk, "all")]
     for a, b in zip(counted, hashed, strict=True):
         pd.testing.assert_frame_equal(a, b)
+
+
+def test_scale_scores_scale_outside_the_codebook(rk):
+    # "ekstra" is not in the codebook: k = items seen (2), so ceil(2 / 2) = 1 valid item is enough
+    scales = pd.DataFrame({"respondent_id": "e1", "scale": "ekstra", "item": ["ekstra_1", "ekstra_2"],
+                           "score": [4.0, NAN]})
+    out = scale_scores(scales, rk)
+    assert out["score"].tolist() == [4.0] and out["n_items"].tolist() == [1]
