@@ -367,6 +367,9 @@ def respondent_scores(relations: pd.DataFrame, instrument: Instrument, dimension
     where V(r, B) is the set of valid (non-missing) items; the RK score is NaN when m < ``min_items``
     (default 4 of 6). A single dimension needs its one item.
 
+    These are row-level data (one row per pseudonymised respondent): input to the statistics, never a
+    table for a shared report, so no ``min_n`` applies here.
+
     Examples
     --------
     >>> import pandas as pd
