@@ -18,6 +18,8 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/relkap synth --kommuner 10 --seed 1 --out data/raw/demo
 	$(BIN)/relkap import data/raw/demo --out data/processed
+	$(BIN)/relkap batch --data data/processed --out reports
+	@echo "Open reports/index.html for every kommune's report."
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -25,6 +27,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_import.py
 	$(BIN)/python benchmarks/bench_scoring.py
+	$(BIN)/python benchmarks/bench_batch.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check relkap tests benchmarks

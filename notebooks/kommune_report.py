@@ -1,0 +1,243 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (relkap)
+#     language: python
+#     name: relkap
+# ---
+
+# %% tags=["remove"]
+# Run from JupyterLab, from `relkap batch`, or from the command line:
+#   papermill notebooks/kommune_report.ipynb out.ipynb -p kommune 766
+# Cells tagged "remove" and the parameters cells are left out of the HTML report.
+
+# %% tags=["parameters"]
+kommune = 766
+data_dir = ""  # default: data/processed
+out_dir = ""  # default: reports/<kommune>
+instrument = ""  # default: params/instrument.yaml
+params_dir = ""  # default: params/kommuner
+baseline = ""  # default: the codebook's baseline label
+followup = ""  # default: the codebook's follow-up label
+min_n = 5
+language = "da"
+interactive = False
+
+# %% tags=["remove"]
+import time
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+from IPython.display import Markdown, display
+
+from relkap import config, load, load_instrument, plots, report
+from relkap.network import layout
+from relkap.params import load_all_kommune_params
+
+started = time.time()
+kommune = int(kommune)
+inst = load_instrument(instrument or None)
+if baseline or followup:
+    inst = inst.model_copy(update={"waves": inst.waves.model_copy(
+        update={k: v for k, v in (("baseline", baseline), ("followup", followup)) if v})})
+data_path = config.resolve(data_dir or None, config.PROCESSED_DIR)
+out_path = config.resolve(out_dir or None, config.REPORTS_DIR / str(kommune))
+out_path.mkdir(parents=True, exist_ok=True)
+kp = load_all_kommune_params(params_dir or None).get(kommune)
+name = kp.name if kp else report.kommune_name(kommune)
+tables_all = load(data_path)
+data = report.kommune_tables(tables_all, kommune)
+report.check_kommune(data, kommune, data_path)
+B, F = inst.waves.baseline, inst.waves.followup
+has_followup = report.has_wave(data, F)
+T = report.Text(language)
+plt.rcParams["figure.dpi"] = 90
+
+# %%
+display(Markdown(T.title(name, kommune, kp)))
+
+# %% [markdown]
+# ## 1. Overblik
+#
+# Undersøgelsen måler **relationel kapacitet**: hvordan medarbejderne i hver faggruppe oplever samarbejdet
+# med hver af de andre faggrupper om det fælles arbejde. Hver medarbejder har vurderet de andre grupper på
+# seks dimensioner (kendskab, respekt, faglige bidrag, videndeling, problemløsning og nye løsninger) på en
+# skala fra 1 til 5. Tallene er ikke karakterer til de enkelte grupper, men et udgangspunkt for en fælles
+# samtale om, hvor samarbejdet fungerer, og hvor det kan styrkes.
+
+# %%
+overview = report.response_overview(data, inst, min_n=min_n)
+display(Markdown(T.overview_note(overview, inst, min_n, has_followup)))
+ax = plots.response_overview(overview[overview["group"] != "borgere"], min_n=min_n, language=language,
+                             instrument=inst)
+plt.show()
+
+# %% [markdown]
+# ## 2. Relationel kapacitet før og efter
+#
+# Tabellen viser indekset for relationel kapacitet (gennemsnittet af de seks dimensioner, samarbejdet med
+# de *andre* grupper) og hver dimension, ved baseline og opfølgning. *Forskel* er opfølgning minus
+# baseline med 95 % konfidensinterval; *Hedges' g* er forskellen i standardafvigelser (0,2 lille, 0,5
+# middel, 0,8 stor); *p (FDR)* er justeret for, at der testes mange forskelle på én gang.
+
+# %%
+rk = report.rk_change(data.relations, inst, min_n=min_n)
+display(report.change_table(rk, "dimension", inst, language))
+display(Markdown(T.rk_headline(rk, has_followup)))
+
+# %% [markdown]
+# ### Samarbejdet mellem grupperne
+#
+# Hver række er den gruppe, der vurderer; hver kolonne er den gruppe, der bliver vurderet. Feltet i række
+# A og kolonne B viser altså, hvordan gruppe A oplever samarbejdet med gruppe B. Farven følger skalaen fra 1
+# til 5 (svag under 3,5, stærk over 4,0), og tallet nederst i feltet er antallet af svar. Grå felter har
+# for få svar til at blive vist.
+
+# %%
+ties = report.tie_table(data.relations, inst, min_n=min_n)
+waves_present = [w for w in (B, F) if (ties["wave"] == w).any()]
+fig, axes = plt.subplots(1, len(waves_present), figsize=(7.2 * len(waves_present), 6.2), squeeze=False)
+for ax, w in zip(axes[0], waves_present):
+    plots.tie_heatmap(ties[ties["wave"] == w], ax=ax, min_n=min_n, language=language, instrument=inst,
+                      title=T.wave(w, inst))
+plt.tight_layout()
+plt.show()
+
+# %%
+tie_diff = report.tie_change(data.relations, inst, min_n=min_n)
+if has_followup:
+    display(Markdown(T.change_map_intro()))
+    ax = plots.change_heatmap(tie_diff, min_n=min_n, language=language, instrument=inst)
+    plt.show()
+else:
+    display(Markdown(T.no_followup()))
+
+# %% [markdown]
+# ### Netværket
+#
+# Samme tal som netværk: hver cirkel er en gruppe (større cirkel, flere svar), og en pil fra A til B er A's
+# oplevelse af samarbejdet med B. Jo tykkere pil, jo højere gennemsnit; heltrukne blå pile er stærke
+# relationer (over 4,0), stiplede er moderate og prikkede er svage (under 3,5). Grupperne står samme sted i
+# begge målinger, så billederne kan sammenlignes direkte.
+
+# %%
+pos = layout(sorted(set(ties["group"].astype(str)) | set(ties["target"].astype(str)),
+                    key=inst.group_codes.index))
+fig, axes = plt.subplots(1, len(waves_present), figsize=(6.5 * len(waves_present), 6.2), squeeze=False)
+for ax, w in zip(axes[0], waves_present):
+    plots.network_diagram(ties[ties["wave"] == w], pos=pos, ax=ax, min_n=min_n, language=language,
+                          instrument=inst, title=T.wave(w, inst))
+plt.tight_layout()
+plt.show()
+
+# %%
+if has_followup:
+    ax = plots.change_network(ties[ties["wave"] == B], ties[ties["wave"] == F], comparison=tie_diff, pos=pos,
+                              min_n=min_n, language=language, instrument=inst)
+    plt.show()
+    display(Markdown(T.most_changed_intro()))
+    display(report.most_changed(tie_diff, inst, language))
+
+# %% [markdown]
+# ### Modtaget og oplevet samarbejde
+#
+# *Modtaget* er, hvordan de andre grupper i gennemsnit oplever samarbejdet med gruppen; *oplevet* er,
+# hvordan gruppen selv oplever samarbejdet med de andre. En stor forskel mellem de to er en god anledning
+# til at spørge hinanden, hvad man ser forskelligt.
+
+# %%
+display(report.received_perceived_table(ties, inst, language))
+
+# %% [markdown]
+# ### De seks dimensioner
+#
+# Profilen viser, på hvilke dimensioner samarbejdet står stærkest og svagest, med 95 % konfidensinterval.
+
+# %%
+profile = report.dimension_profile_data(data.relations, inst, min_n=min_n)
+ax = plots.dimension_profile(profile, language=language, instrument=inst)
+plt.show()
+
+# %% [markdown]
+# ## 3. Enighed og pålidelighed
+#
+# *Cronbachs alfa* viser, om spørgsmålene i en skala måler det samme (0,7 eller mere er godt). *ICC(1)*
+# er den andel af forskellene mellem medarbejdere, der skyldes hvilken gruppe de er i; *ICC(2)* er, hvor
+# pålideligt en gruppes gennemsnit er. *r_wg(j)* er enigheden inden for en gruppe (0,7 eller mere betyder,
+# at gruppens gennemsnit dækker over ret ens svar). Alfa for RK-spørgsmålene er beregnet på svar om flere
+# grupper fra samme person og er kun beskrivende.
+
+# %%
+agree = report.agreement_tables(data, inst, min_n=min_n)
+for key in ("alpha", "icc", "rwg"):
+    display(report.agreement_display(agree, key, inst, language))
+
+# %% [markdown]
+# ## 4. Ledelse og motivation
+#
+# De fire former for strategisk relationel ledelse og medarbejdernes motivation, som medarbejderne selv
+# oplever dem, før og efter.
+
+# %%
+scales = report.scale_change(data, inst, min_n=min_n)
+employee_scales = scales[scales["instrument"] == "employee"]
+if len(employee_scales):
+    display(report.change_table(employee_scales, "scale", inst, language))
+    ax = plots.scale_change(employee_scales, language=language, instrument=inst)
+    plt.show()
+else:
+    display(Markdown(T.no_data()))
+
+# %% [markdown]
+# ## 5. Borgerne
+#
+# Borgernes oplevelse af samskabelse, tilfredshed og effekt af indsatsen, før og efter.
+
+# %%
+citizen_scales = scales[scales["instrument"] == "citizen"]
+if len(citizen_scales):
+    display(report.change_table(citizen_scales, "scale", inst, language))
+    ax = plots.scale_change(citizen_scales, language=language, instrument=inst)
+    plt.show()
+else:
+    display(Markdown(T.no_data()))
+
+# %% [markdown]
+# ## 6. Kommunen blandt alle kommuner i undersøgelsen
+#
+# Kommunens indeks sammenlignet med de øvrige kommuner i data (ingen andre kommuner nævnes). Rang 1 er
+# den højeste værdi.
+
+# %%
+bench = report.benchmark(tables_all.relations, inst, kommune, min_n=min_n)
+display(report.benchmark_display(bench, inst, language))
+
+# %% [markdown]
+# ### Forskelle med effektstørrelse
+#
+# Alle relationer med nok svar i begge målinger, sorteret efter Hedges' g. Udfyldte punkter er
+# statistisk sikre efter justering for mange test.
+
+# %%
+if has_followup:
+    ax = plots.forest_plot(tie_diff[~tie_diff["diagonal"]], min_n=min_n, language=language, instrument=inst)
+    plt.show()
+
+# %% [markdown]
+# ## 7. Dokumentation
+#
+# Versioner, parametre og kontrolsummer for de data, rapporten bygger på.
+
+# %%
+parameters = {"kommune": kommune, "data_dir": data_path, "instrument": instrument or config.INSTRUMENT_PATH,
+              "baseline": B, "followup": F, "min_n": min_n, "language": language}
+summary = report.summary(kommune, name, inst, overview, rk, tie_diff, scales, bench, min_n=min_n,
+                         parameters=parameters)
+report.write_summary(out_path / "summary.json", summary)
+display(report.provenance(data_path, config.resolve(instrument or None, config.INSTRUMENT_PATH), parameters,
+                          started))

@@ -1,0 +1,140 @@
+"""The kommune report notebook end to end: papermill through `relkap batch` on small synthetic data.
+
+Checks that summary.json equals what the package functions return for the same data, that the HTML has no
+code, prompts, parameters or respondent ids, that a baseline-only kommune and a broken kommune are handled,
+and that --resume re-runs only what changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import papermill as pm
+import pytest
+
+import relkap
+from relkap import batch, report, synth
+from relkap.io import import_raw
+from relkap.params import KommuneParams, dump_kommune_params
+
+NOTEBOOK = Path(relkap.config.NOTEBOOKS_DIR, "kommune_report.ipynb")
+INST = relkap.load_instrument()
+CODES = [766, 336]  # Hedensted (control) and Stevns, two of the demo kommuner
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    root = tmp_path_factory.mktemp("report")
+    os.environ.setdefault("RELKAP_PSEUDONYM_KEY", "test-key")
+    raw, data, params = root / "raw", root / "processed", root / "params"
+    synth.write_demo(raw, n_kommuner=10, seed=1, params_dir=params)
+    import_raw(raw, out_dir=data)
+    keep = {f"{c}.yaml" for c in CODES}
+    for f in params.glob("*.yaml"):
+        if f.name not in keep:
+            f.unlink()
+    # a kommune whose parameter file exists but whose data do not: must fail alone
+    broken = KommuneParams(kommune=101, name="København", groups=["skole", "ppr"], focal_process="x",
+                           arm="control")
+    (params / "101.yaml").write_text(dump_kommune_params(broken), encoding="utf-8")
+    out = root / "reports"
+    results = batch.run_batch(params_dir=params, data_dir=data, out_root=out, workers=2, progress=False)
+    return {"root": root, "data": data, "params": params, "out": out, "results": results}
+
+
+def test_batch_reports_ok_and_broken_kommune_recorded(project):
+    status = {r.kommune: r.status for r in project["results"]}
+    assert status == {766: "ok", 336: "ok", 101: "failed"}
+    failed = next(r for r in project["results"] if r.kommune == 101)
+    assert "no employee answers for kommune 101" in failed.error
+    index = (project["out"] / "index.html").read_text(encoding="utf-8")
+    assert "Hedensted" in index and "Stevns" in index and "København" in index
+    assert not (project["out"] / "101").exists()
+
+
+def test_summary_equals_package_functions(project):
+    tables = report.kommune_tables(relkap.load(project["data"]), 766)
+    s = json.loads((project["out"] / "766" / "summary.json").read_text(encoding="utf-8"))
+    rk = report.rk_change(tables.relations, INST, min_n=5)
+    row = rk[rk["dimension"] == "rk"].iloc[0]
+    for key in ("mean_baseline", "mean_followup", "diff", "diff_ci_low", "diff_ci_high", "hedges", "p_val"):
+        assert s["rk_index"][key] == pytest.approx(float(row[key]), abs=1e-6), key
+    assert s["rk_index"]["n_baseline"] == int(row["n_baseline"])
+    assert [d["dimension"] for d in s["dimensions"]] == ["rk", *INST.relational_codes]
+    ties = report.tie_change(tables.relations, INST, min_n=5)
+    assert len(s["ties"]) == len(ties)
+    by_tie = {(t["group"], t["target"]): t for t in s["ties"]}
+    for r in ties.itertuples(index=False):
+        t = by_tie[(r.group, r.target)]
+        if r.suppressed:
+            # privacy: a suppressed tie keeps its n but shows no value
+            assert t["mean_baseline"] is None and t["diff"] is None and t["hedges"] is None
+            assert min(t["n_baseline"], t["n_followup"]) < 5
+        else:
+            assert t["diff"] == pytest.approx(r.diff, abs=1e-6)
+            assert t["p_fdr"] == pytest.approx(r.p_fdr, abs=1e-6)
+    scales = report.scale_change(tables, INST, min_n=5)
+    assert {x["scale"] for x in s["scales"]} == set(scales["scale"])
+    assert s["has_followup"] is True and s["kommune"] == 766 and s["name"] == "Hedensted"
+
+
+def test_html_is_for_readers(project):
+    html = (project["out"] / "336" / "report.html").read_text(encoding="utf-8")
+    assert "Relationel kapacitet i Stevns Kommune" in html
+    assert html.count("data:image/png;base64") >= 6  # figures embedded, opens offline
+    assert not re.search(r'class="[^"]*jp-(Input|Output)Prompt', html)  # the CSS names them; no element uses them
+    assert 'class="jp-CodeMirrorEditor' not in html and '<div class="highlight' not in html  # no code input
+    assert "In&nbsp;[" not in html
+    assert "import relkap" not in html and "from relkap" not in html and "plt.show" not in html
+    assert "papermill" not in html.lower().replace("version papermill", "")
+    assert "out_dir" not in html and "interactive = False" not in html
+    ids = relkap.load(project["data"]).relations.query("kommune == 336")["respondent_id"].unique()
+    assert not any(i in html for i in ids)
+    assert not re.search(r"\bR\d{6}\b", html)  # raw synthetic ids look like R000123
+
+
+def test_baseline_only_kommune_gets_a_clear_note(project, tmp_path):
+    tables = relkap.load(project["data"])
+    data = tmp_path / "processed"
+    data.mkdir()
+    for name, t in tables:
+        t[~((t["kommune"] == 766) & (t["wave"] == "followup"))].to_parquet(data / f"{name}.parquet")
+    out = tmp_path / "out"
+    pm.execute_notebook(str(NOTEBOOK), str(tmp_path / "nb.ipynb"), kernel_name="relkap", progress_bar=False,
+                        parameters={"kommune": 766, "data_dir": str(data), "out_dir": str(out),
+                                    "params_dir": str(project["params"])})
+    s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert s["has_followup"] is False and s["respondents"]["followup"] == 0
+    assert s["rk_index"]["diff"] is None and s["rk_index"]["suppressed"] is True
+    text = (tmp_path / "nb.ipynb").read_text(encoding="utf-8")
+    assert "ingen opfølgningsmåling" in text
+
+
+def test_resume_reruns_only_what_changed(project):
+    params = project["params"]
+    before = {c: (project["out"] / str(c) / "report.html").stat().st_mtime for c in CODES}
+    os.utime(params / "336.yaml")  # a newer parameter file for Stevns only
+    results = batch.run_batch(only=CODES, params_dir=params, data_dir=project["data"], out_root=project["out"],
+                              workers=2, resume=True, progress=False)
+    status = {r.kommune: r.status for r in results}
+    assert status == {766: "skipped", 336: "ok"}
+    assert (project["out"] / "766" / "report.html").stat().st_mtime == before[766]
+    assert (project["out"] / "336" / "report.html").stat().st_mtime > before[336]
+
+
+def test_notebook_is_committed_without_outputs_and_paired():
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    assert all(not c.get("outputs") and not c.get("execution_count") for c in nb["cells"] if c["cell_type"] == "code")
+    tags = [c["metadata"].get("tags", []) for c in nb["cells"]]
+    assert sum("parameters" in t for t in tags) == 1
+    paired = NOTEBOOK.with_suffix(".py").read_text(encoding="utf-8")
+    assert "# %% tags=[\"parameters\"]" in paired
+    assert nb["metadata"]["jupytext"]["formats"] == "ipynb,py:percent"
+    # every code cell of the pair is in the notebook (they cannot drift)
+    sources = ["".join(c["source"]).strip() for c in nb["cells"] if c["cell_type"] == "code"]
+    for src in sources:
+        assert src.splitlines()[0] in paired
+
