@@ -135,6 +135,20 @@ def _cell_slices(codes: np.ndarray, n_cells: int) -> tuple[np.ndarray, np.ndarra
     return order, starts
 
 
+def _ranks_and_ties(
+    codes: np.ndarray, values: np.ndarray, n_cells: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mid-ranks of ``values`` within each cell, and per cell sum(t^3 - t) over tie groups and
+    whether there is any tie."""
+    frame = pd.DataFrame({"cell": codes, "x": values})
+    ranks = frame.groupby("cell")["x"].rank().to_numpy()
+    t = frame.groupby(["cell", "x"]).size()
+    t_cells = t.index.get_level_values("cell").to_numpy()
+    tie_term = np.bincount(t_cells, weights=(t**3 - t).to_numpy(float), minlength=n_cells)
+    has_ties = np.bincount(t_cells, weights=(t > 1).to_numpy(float), minlength=n_cells) > 0
+    return ranks, tie_term, has_ties
+
+
 def _mwu_pvalues(
     codes: np.ndarray,
     post: np.ndarray,
@@ -150,15 +164,10 @@ def _mwu_pvalues(
     most 8) are passed to scipy one by one, for the cells in ``keep`` only.
     """
     n_cells = len(n0)
-    frame = pd.DataFrame({"cell": codes, "x": values})
-    ranks = frame.groupby("cell")["x"].rank().to_numpy()
+    ranks, tie_term, has_ties = _ranks_and_ties(codes, values, n_cells)
     r1 = np.bincount(codes, weights=ranks * post, minlength=n_cells)
     u1 = r1 - n1 * (n1 + 1) / 2
     u = np.maximum(u1, n0 * n1 - u1)
-    t = frame.groupby(["cell", "x"]).size()
-    t_cells = t.index.get_level_values("cell").to_numpy()
-    tie_term = np.bincount(t_cells, weights=(t**3 - t).to_numpy(float), minlength=n_cells)
-    has_ties = np.bincount(t_cells, weights=(t > 1).to_numpy(float), minlength=n_cells) > 0
     n = n0 + n1
     with np.errstate(divide="ignore", invalid="ignore"):
         s = np.sqrt(n0 * n1 / 12 * ((n + 1) - tie_term / (n * (n - 1))))
@@ -174,14 +183,50 @@ def _mwu_pvalues(
     return p
 
 
+def _signed_rank_null_p(doubled_ranks: np.ndarray, doubled_stat: int) -> float:
+    """Two-sided p of the signed-rank sum under random signs, by enumerating its distribution.
+
+    Ranks are doubled so that mid-ranks are integers; every sign pattern is equally likely.
+    """
+    counts = np.zeros(int(doubled_ranks.sum()) + 1)
+    counts[0] = 1.0
+    for r in doubled_ranks.astype(int):
+        counts[r:] = counts[r:] + counts[:-r]  # the right side is a new array: no aliasing
+    counts /= counts.sum()
+    p = 2 * min(counts[: doubled_stat + 1].sum(), counts[doubled_stat:].sum())
+    return float(min(p, 1.0))
+
+
 def _wilcoxon_pvalues(codes: np.ndarray, diffs: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """Two-sided Wilcoxon signed-rank p-value per cell in ``keep`` (``scipy.stats.wilcoxon``)."""
-    p = np.full(len(keep), np.nan)
-    order, starts = _cell_slices(codes, len(keep))
-    for c in np.flatnonzero(keep):
-        d = diffs[order[starts[c] : starts[c + 1]]]
-        if d.size:
-            p[c] = 1.0 if np.all(d == 0) else stats.wilcoxon(d).pvalue
+    """Two-sided Wilcoxon signed-rank p-value per cell in ``keep``, as ``scipy.stats.wilcoxon``.
+
+    scipy's defaults: zero differences are dropped ("wilcox"), no continuity correction, method
+    "auto" (exact null distribution up to 50 pairs without ties or zeros, all 2^n sign flips up to
+    13 pairs with them, else the normal approximation with tie correction). Vectorised over cells
+    but the enumerations; a cell whose differences are all zero gets p = 1.
+    """
+    n_cells = len(keep)
+    sel = keep[codes]
+    codes, diffs = codes[sel], diffs[sel]
+    n_all = np.bincount(codes, minlength=n_cells)
+    nonzero = diffs != 0
+    codes, diffs = codes[nonzero], diffs[nonzero]
+    ranks, tie_term, has_ties = _ranks_and_ties(codes, np.abs(diffs), n_cells)
+    count = np.bincount(codes, minlength=n_cells).astype(float)
+    r_plus = np.bincount(codes, weights=ranks * (diffs > 0), minlength=n_cells)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = np.sqrt((count * (count + 1) * (2 * count + 1) - tie_term / 2) / 24)
+        z = (r_plus - count * (count + 1) / 4) / se
+    p = np.minimum(2 * stats.norm.sf(np.abs(z)), 1.0)
+    irregular = has_ties | (n_all > count)
+    enumerate_ = keep & (count > 0) & np.where(irregular, n_all <= 13, n_all <= 50)
+    if enumerate_.any():
+        order, starts = _cell_slices(codes, n_cells)
+        for c in np.flatnonzero(enumerate_):
+            doubled = np.rint(2 * ranks[order[starts[c] : starts[c + 1]]])
+            p[c] = _signed_rank_null_p(doubled, int(np.rint(2 * r_plus[c])))
+    p[keep & (n_all > 0) & (count == 0)] = 1.0
+    p[~keep | (n_all == 0)] = np.nan
     return p
 
 

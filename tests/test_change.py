@@ -364,3 +364,32 @@ def test_did_rejects_bad_input():
         did(data.assign(arm="control"), dv="score")
     with pytest.raises(ValueError, match="n_permutations"):
         did(data, dv="score", n_permutations=-1)
+
+
+def test_paired_rank_test_matches_scipy_wilcoxon_in_every_branch():
+    # scipy.stats.wilcoxon "auto": exact (no ties/zeros, n <= 50), sign-flip enumeration
+    # (ties or zeros, n <= 13), normal approximation with tie correction (otherwise)
+    rng = np.random.default_rng(8)
+    frames, cell = [], 0
+    for n in [2, 5, 10, 14, 30, 50, 51]:  # scipy enumerates slowly at n = 13
+        for kind in ["continuous", "ties", "zeros"]:
+            base = np.round(rng.normal(3.5, 0.6, n), 1)
+            if kind == "continuous":
+                change = rng.normal(0.3, 1, n)
+            elif kind == "ties":
+                change = np.round(rng.normal(0.3, 1, n) * 2) / 2
+            else:
+                change = np.round(rng.normal(0.3, 1, n), 3)
+                change[: max(1, n // 4)] = 0
+            ids = [f"c{cell}r{i}" for i in range(n)]
+            frames.append(_two_waves(base + change, base, kommune=cell, respondent_id=ids * 2))
+            cell += 1
+    df = pd.concat(frames)
+    out = compare_waves(df, "score", "kommune", paired=True, min_n=0)
+    for row in out.itertuples():
+        part = df[df["kommune"] == row.kommune].pivot(
+            index="respondent_id", columns="wave", values="score"
+        )
+        d = (part["followup"] - part["baseline"]).to_numpy()
+        ref = 1.0 if np.all(d == 0) else stats.wilcoxon(d).pvalue
+        assert row.p_mwu == pytest.approx(ref, rel=1e-9, abs=1e-12), row.kommune
