@@ -297,7 +297,9 @@ def compare_waves(
     With subject means :math:`x` (follow-up, :math:`n_1, m_1, v_1`) and :math:`y` (baseline,
     :math:`n_0, m_0, v_0`), Welch's test uses :math:`SE = \\sqrt{v_1/n_1 + v_0/n_0}`,
     :math:`T = (m_1 - m_0)/SE` and Welch-Satterthwaite df; the CI of the difference is
-    :math:`(m_1 - m_0) \\pm t_{0.975, df} SE`. The paired test uses the per-subject differences.
+    :math:`(m_1 - m_0) \\pm t_{0.975, df} SE`. The unpaired test is always Welch's (pingouin's
+    default ``correction="auto"`` switches to Student's t when the two n are equal). The paired
+    test uses the per-subject differences.
 
     Hedges' g is Cohen's d times :math:`1 - 3/(4(n_0 + n_1) - 9)`, with d on the pooled SD
     (unpaired) or on :math:`\\sqrt{(v_0 + v_1)/2}` (paired, "d_av"). Its CI is
@@ -332,11 +334,6 @@ def compare_waves(
     _check_columns(data, [*by, wave, *subject, dv])
     _check_numeric(data, dv)
     _check_min_n(min_n)
-    overlap = set(by) & {wave, dv, *subject}
-    if overlap:
-        raise ValueError(
-            f"{sorted(overlap)} cannot be both in `by` and the wave/score/subject column"
-        )
     if not set(family) <= set(by):
         raise ValueError(f"family {family} must be columns of by {by}")
     keys = by or [_CELL]
@@ -449,15 +446,11 @@ def compare_waves(
     return out[[*by, *_RESULT_COLUMNS]]
 
 
-def _kommune_changes(subj: pd.DataFrame, dv: str, kommune: str) -> pd.Series:
-    """Per kommune: mean follow-up minus mean baseline of the subject means (NaN if a wave is missing)."""
-    means = subj.groupby([kommune, _POST], observed=True)[dv].mean().unstack(_POST)
-    means = means.reindex(columns=[0, 1])
-    return (means[1] - means[0]).dropna()
-
-
-def _permutation_p(change: np.ndarray, treated: np.ndarray, n_permutations: int, seed) -> float:
-    """Two-sided permutation p of the difference in mean change, arm labels shuffled over kommuner.
+def _permutation_p(
+    change: np.ndarray, treated: np.ndarray, estimate: float, n_permutations: int, seed
+) -> float:
+    """Two-sided permutation p of ``estimate``, the difference in mean kommune change between the
+    arms, with the arm labels shuffled over kommuner.
 
     All assignments are enumerated when there are no more than ``n_permutations`` of them (exact
     p); otherwise ``n_permutations`` random shuffles, p = (1 + #{|est*| >= |est|}) / (1 + B).
@@ -465,7 +458,7 @@ def _permutation_p(change: np.ndarray, treated: np.ndarray, n_permutations: int,
     k, n_t = len(change), int(treated.sum())
     if n_permutations == 0 or n_t in (0, k):
         return np.nan
-    observed = abs(change[treated].mean() - change[~treated].mean())
+    observed = abs(estimate)
     if math.comb(k, n_t) <= n_permutations:
         labels = np.zeros((math.comb(k, n_t), k), dtype=bool)
         for row, chosen in enumerate(itertools.combinations(range(k), n_t)):
@@ -583,7 +576,7 @@ def did(
     _check_numeric(data, dv)
     if (
         isinstance(n_permutations, bool)
-        or not isinstance(n_permutations, int)
+        or not isinstance(n_permutations, int | np.integer)
         or n_permutations < 0
     ):
         raise ValueError(f"n_permutations must be a non-negative integer, got {n_permutations!r}")
@@ -627,11 +620,13 @@ def did(
     ci = fit.conf_int().loc[term]
 
     # Permutation estimator on kommune-level changes of respondent means (one value per respondent).
-    resp = subj.groupby([kommune, _POST, subject], observed=True)[dv].mean().reset_index()
-    change = _kommune_changes(resp, dv, kommune)
+    resp = subj.groupby([kommune, _POST, subject], observed=True)[dv].mean()
+    means = resp.groupby(level=[kommune, _POST], observed=True).mean().unstack(_POST)
+    means = means.reindex(columns=[0, 1])
+    change = (means[1] - means[0]).dropna()  # kommuner seen in both waves
     treated = n_treated.reindex(change.index).to_numpy().astype(bool)
     estimate_perm = change[treated].mean() - change[~treated].mean()
-    p_perm = _permutation_p(change.to_numpy(float), treated, n_permutations, seed)
+    p_perm = _permutation_p(change.to_numpy(float), treated, estimate_perm, n_permutations, seed)
     return pd.DataFrame(
         {
             "estimate": [float(fit.params[term])],
