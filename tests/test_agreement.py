@@ -223,3 +223,11 @@ def test_alpha_too_small_cell_is_nan_and_duplicates_raise():
     assert out["n"] == 1 and np.isnan(out["alpha"])
     with pytest.raises(ValueError, match="repeat a subject and item"):
         alpha(pd.concat([long, long]))
+
+
+def test_categorical_group_with_unused_categories(anova_data, rwg_data):
+    d = anova_data.assign(unit=pd.Categorical(anova_data["unit"], categories=["A", "B", "C", "D"]))
+    out = icc(d, dv="score", group="unit").iloc[0]
+    assert (out["df1"], out["ICC1"]) == (2, pytest.approx(0.72232196, abs=1e-8))
+    r = rwg_data.assign(unit=pd.Categorical(rwg_data["unit"], categories=["a", "b"]))
+    assert rwg_j(r, ["i1", "i2", "i3"], "unit")["unit"].tolist() == ["a"]

@@ -393,3 +393,18 @@ def test_paired_rank_test_matches_scipy_wilcoxon_in_every_branch():
         d = (part["followup"] - part["baseline"]).to_numpy()
         ref = 1.0 if np.all(d == 0) else stats.wilcoxon(d).pvalue
         assert row.p_mwu == pytest.approx(ref, rel=1e-9, abs=1e-12), row.kommune
+
+
+@pytest.mark.parametrize("paired", [False, True])
+def test_categorical_columns_as_in_the_tidy_tables(paired):
+    # docs/contract.md: kommune int16, wave/group/target category, respondent_id string
+    rng = np.random.default_rng(9)
+    df = _panel(rng, n_cells=3, targets=2, linked=paired)
+    typed = df.astype(
+        {"kommune": "int16", "wave": "category", "target": "category", "respondent_id": "string"}
+    )
+    typed["wave"] = typed["wave"].cat.add_categories(["midway"])  # an unused wave category
+    plain = compare_waves(df, "score", ["kommune", "target"], paired=paired)
+    out = compare_waves(typed, "score", ["kommune", "target"], paired=paired)
+    assert len(out) == 6
+    pd.testing.assert_frame_equal(out, plain, check_dtype=False, check_categorical=False)
