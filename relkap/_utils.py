@@ -13,6 +13,7 @@ __all__ = [
     "_as_list",
     "_check_numeric",
     "_check_min_n",
+    "_check_count",
     "_check_choice",
 ]
 
@@ -65,12 +66,17 @@ def _check_numeric(data: pd.DataFrame, cols: str | Iterable[str]) -> None:
             raise ValueError(f"column '{c}' must be numeric, got dtype {data[c].dtype}")
 
 
+def _check_count(name: str, value: object) -> None:
+    """The argument ``name`` must be a non-negative integer (a bool is not one)."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+
+
 def _check_min_n(min_n: int | None, allow_none: bool = True) -> None:
     """``min_n`` must be a non-negative integer (or ``None`` where that means no suppression)."""
     if min_n is None and allow_none:
         return
-    if isinstance(min_n, bool) or not isinstance(min_n, int | np.integer) or min_n < 0:
-        raise ValueError(f"min_n must be a non-negative integer, got {min_n!r}")
+    _check_count("min_n", min_n)
 
 
 def _check_choice(name: str, value: object, allowed: Iterable[object]) -> None:

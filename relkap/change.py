@@ -14,7 +14,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._utils import _as_list, _check_choice, _check_columns, _check_min_n, _check_numeric
+from ._utils import (
+    _as_list,
+    _check_choice,
+    _check_columns,
+    _check_count,
+    _check_min_n,
+    _check_numeric,
+)
 
 __all__ = ["compare_waves", "adjust_pvalues", "did"]
 
@@ -574,12 +581,7 @@ def did(
 
     _check_columns(data, [dv, arm, kommune, wave, subject])
     _check_numeric(data, dv)
-    if (
-        isinstance(n_permutations, bool)
-        or not isinstance(n_permutations, int | np.integer)
-        or n_permutations < 0
-    ):
-        raise ValueError(f"n_permutations must be a non-negative integer, got {n_permutations!r}")
+    _check_count("n_permutations", n_permutations)
     fixed = [c for c in (group, target) if c in data.columns]
     d = data
     if ties is not None:
