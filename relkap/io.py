@@ -45,6 +45,7 @@ __all__ = [
     "TABLES",
     "read_raw",
     "read_survey",
+    "tidy_tables",
     "import_raw",
     "load",
     "pseudonymise",
@@ -622,6 +623,28 @@ def read_survey(path: str | os.PathLike, instrument: Instrument | str | None = N
     tidy = _tidy(df, kind, p, inst)
     key = pseudonym_key()
     return {name: _finish(name, t, inst, key) for name, t in tidy.items()}
+
+
+def tidy_tables(employees: pd.DataFrame, citizens: pd.DataFrame | None = None,
+                structures: pd.DataFrame | None = None, instrument: Instrument | str | None = None,
+                key: bytes | None = None) -> Tables:
+    """The tidy tables of raw wide DataFrames already in memory (e.g. from :func:`relkap.synth.simulate`),
+    validated exactly as files are. ``key`` overrides the pseudonymisation key (tests, benchmarks).
+
+    Errors name the table as ``<employees>`` etc. and the rows as they would be numbered in a spreadsheet.
+    """
+    inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
+    key = key if key is not None else pseudonym_key()
+    collected: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLES}
+    for kind, df in (("employees", employees), ("citizens", citizens), ("structures", structures)):
+        if df is None:
+            continue
+        df = df.copy()
+        df.attrs["row_offset"] = 2
+        for name, t in _tidy(df, kind, Path(f"<{kind}>"), inst).items():
+            collected[name].append(t)
+    return Tables(**{name: _finish(name, pd.concat(parts, ignore_index=True) if parts else _empty(name, inst),
+                                   inst, key) for name, parts in collected.items()})
 
 
 def _find_raw(raw_dir: Path) -> list[Source]:
