@@ -496,6 +496,7 @@ def did(
     n_permutations: int = 999,
     seed: int | None = 0,
     ties: Iterable[tuple[object, object]] | None = None,
+    unit: str = "respondent",
 ) -> pd.DataFrame:
     """Difference-in-differences of intervention versus control kommuner, follow-up versus baseline.
 
@@ -522,6 +523,10 @@ def did(
         Seed of the shuffles.
     ties : list of (group, target), optional
         Restrict to these directed ties (needs ``group`` and ``target``).
+    unit : {"respondent", "tie"}
+        Row of the model. ``"respondent"`` (default): one value per respondent and wave, the mean
+        over the respondent's (selected) ties, with rater group as fixed effect. ``"tie"``: one row
+        per respondent and target, with rater and target group as fixed effects; see Notes.
 
     Returns
     -------
@@ -540,9 +545,9 @@ def did(
 
     Notes
     -----
-    Rows are first averaged to one value per kommune, wave, subject and (when present) rater and
-    target group. The linear mixed model (``statsmodels`` MixedLM, REML, random intercept per
-    kommune) is
+    Rows are first averaged to one value per kommune, wave, subject, rater group and (with
+    ``unit="tie"``) target group. The linear mixed model (``statsmodels`` MixedLM, REML, random
+    intercept per kommune) is
 
     .. math::
 
@@ -552,10 +557,12 @@ def did(
 
     and ``estimate`` is :math:`\\beta_3`. A group or target term that would make the design singular
     (a single level, or target fixed by group as with ``ties=[("a", "b"), ("b", "a")]``) is left
-    out. Respondent x target rows of one respondent share only the
-    kommune intercept here, so with several targets per respondent the model SE can be too small;
-    ``p_perm`` does not depend on that. With few kommuner the Wald p is optimistic as well; report
-    ``p_perm``.
+    out. C(target) enters only with ``unit="tie"``. There the ties of one respondent share only the
+    kommune intercept, so they count as independent observations and the SE is too small when
+    respondents differ (a respondent intercept nested in kommune would fix that, but statsmodels
+    fits it far too slowly for 98 kommuner); hence the respondent default, as DOMAIN.md asks
+    ("aggregate to the respondent first"). ``p_perm`` does not depend on this choice. With few
+    kommuner the Wald p is optimistic as well; report ``p_perm``.
 
     The permutation test shuffles the arm labels across the kommuner observed in both waves (the
     number of intervention kommuner held fixed) and recomputes ``estimate_perm``.
@@ -582,7 +589,8 @@ def did(
     _check_columns(data, [dv, arm, kommune, wave, subject])
     _check_numeric(data, dv)
     _check_count("n_permutations", n_permutations)
-    fixed = [c for c in (group, target) if c in data.columns]
+    _check_choice("unit", unit, ("respondent", "tie"))
+    fixed = [c for c in (group, target)[: 2 if unit == "tie" else 1] if c in data.columns]
     d = data
     if ties is not None:
         _check_columns(data, [group, target])

@@ -315,16 +315,28 @@ def _did_data(effect: float, n_kommuner: int, seed: int) -> pd.DataFrame:
     )
 
 
-def test_did_recovers_a_known_interaction():
+@pytest.mark.parametrize("unit, rows_per_respondent", [("respondent", 1), ("tie", 3)])
+def test_did_recovers_a_known_interaction(unit, rows_per_respondent):
     # Simulated in this test: interaction +0.5; 12 kommuner (6 + 6) -> all 924 assignments enumerated
-    out = did(_did_data(effect=0.5, n_kommuner=12, seed=11), dv="score").iloc[0]
+    out = did(_did_data(effect=0.5, n_kommuner=12, seed=11), dv="score", unit=unit).iloc[0]
     assert out["ci_low"] < 0.5 < out["ci_high"]
     assert out["estimate"] == pytest.approx(0.5, abs=0.15)
     assert out["estimate_perm"] == pytest.approx(0.5, abs=0.15)
     assert out["p_val"] < 0.01
     assert out["p_perm"] < 0.01  # exact: 2 / 924 is the smallest two-sided p
-    assert (out["n_kommuner"], out["n_intervention"], out["n_obs"]) == (12, 6, 12 * 2 * 12 * 3)
+    n_obs = 12 * 2 * 12 * rows_per_respondent
+    assert (out["n_kommuner"], out["n_intervention"], out["n_obs"]) == (12, 6, n_obs)
     assert out["converged"]
+
+
+def test_did_counts_respondents_not_their_rows():
+    data = _did_data(effect=0.2, n_kommuner=6, seed=3)
+    out = did(data, dv="score")
+    pd.testing.assert_frame_equal(did(pd.concat([data, data]), dv="score"), out)
+    # Same data as one row per respondent and wave (the mean over its targets)
+    keys = ["kommune", "arm", "wave", "respondent_id", "group"]
+    per_resp = data.groupby(keys, as_index=False)["score"].mean()
+    pd.testing.assert_frame_equal(did(per_resp, dv="score"), out)
 
 
 def test_did_without_effect_and_with_random_permutations():
@@ -351,7 +363,10 @@ def test_did_permutation_estimator_is_difference_of_kommune_changes():
     change = means["followup"] - means["baseline"]
     expected = change[change.index < 3].mean() - change[change.index >= 3].mean()
     assert out["estimate_perm"] == pytest.approx(expected, abs=1e-12)
-    assert out["n_obs"] == len(part)
+    assert out["n_obs"] == part.groupby(["wave", "respondent_id"]).ngroups
+    assert did(data, dv="score", ties=[("skole", "ppr")], unit="tie")["n_obs"].iloc[0] == len(
+        data[(data["group"] == "skole") & (data["target"] == "ppr")]
+    )
 
 
 def test_did_rejects_bad_input():
@@ -364,6 +379,8 @@ def test_did_rejects_bad_input():
         did(data.assign(arm="control"), dv="score")
     with pytest.raises(ValueError, match="n_permutations"):
         did(data, dv="score", n_permutations=-1)
+    with pytest.raises(ValueError, match="unit must be one of"):
+        did(data, dv="score", unit="target")
 
 
 def test_paired_rank_test_matches_scipy_wilcoxon_in_every_branch():
