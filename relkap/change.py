@@ -28,7 +28,8 @@ __all__ = ["compare_waves", "adjust_pvalues", "did"]
 _POST = "_post"  # internal 0/1 column: 0 = baseline, 1 = follow-up
 _CELL = "_cell"  # internal constant cell key when ``by`` is empty
 
-_RESULT_COLUMNS = [
+# The value columns of compare_waves after the `by` columns (docs/contract.md); importable for empty tables.
+CHANGE_COLUMNS = [
     "n_baseline",
     "n_followup",
     "mean_baseline",
@@ -450,7 +451,7 @@ def compare_waves(
         out["p_holm"] = adjust_pvalues(out["p_val"], method="holm")
     out["test"] = "paired" if paired else "welch"
     out["suppressed"] = suppressed
-    return out[[*by, *_RESULT_COLUMNS]]
+    return out[[*by, *CHANGE_COLUMNS]]
 
 
 def _permutation_p(
