@@ -24,6 +24,7 @@ instrument = ""  # default: params/instrument.yaml
 params_dir = ""  # default: params/kommuner (arms and targeted ties)
 nesting = "vc"  # "vc": kommune intercept + group-in-kommune variance component; "combined": kommune:group
 n_boot = 2000  # bootstrap resamples of kommuner (mediation)
+mediation_correction = "mediator"  # sampling-error correction of the kommune means: "mediator", "all", "none"
 n_permutations = 999  # arm permutations over kommuner (RQ4)
 seed = 1
 min_units = 20  # fewer kommuner than this: kommune-level results are flagged as low-powered
@@ -53,10 +54,10 @@ tables = load(data_path)
 parameters = {"data_dir": str(data_path), "params_dir": str(params_dir or config.KOMMUNE_PARAMS_DIR),
               "instrument": str(instrument or config.INSTRUMENT_PATH), "nesting": nesting, "n_boot": int(n_boot),
               "n_permutations": int(n_permutations), "seed": int(seed), "min_units": int(min_units),
-              "min_n": int(min_n)}
+              "min_n": int(min_n), "mediation_correction": mediation_correction}
 results = models.analyse(tables, inst, arms=arms, targeted=targeted, nesting=nesting, n_boot=int(n_boot),
                          n_permutations=int(n_permutations), seed=int(seed), min_units=int(min_units),
-                         min_n=int(min_n))
+                         min_n=int(min_n), mediation_correction=mediation_correction)
 n = models.research_summary(results, parameters)["n"]
 plt.rcParams["figure.dpi"] = 90
 
@@ -144,7 +145,9 @@ plt.show()
 #
 # Kommunens RK mod borgernes samskabelse, tilfredshed og oplevede effekt i samme måling, og mediationen
 # ledelse → RK → borgerudfald (sti *a*: ledelse → RK; *b*: RK → udfald; *indirect* = a × b; *direct*:
-# ledelse → udfald ved fast RK), justeret for strukturer, med bootstrap over kommuner.
+# ledelse → udfald ved fast RK), justeret for strukturer, med bootstrap over kommuner. Kommunens RK er et
+# gennemsnit af forholdsvis få besvarelser; *estimate_corrected* og mediationen er korrigeret for denne
+# usikkerhed (se metodeteksten).
 
 # %%
 display(models.show(results, "rq2_rk_citizen"))

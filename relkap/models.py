@@ -159,8 +159,9 @@ def unit_table(tables: Tables, instrument: Instrument, respondents: pd.DataFrame
 
     ``rk`` is the unweighted mean of the cross-group tie means T(A->B), A != B, each tie counted once
     (no privacy suppression: the value is never shown per kommune, only used in pooled models);
-    ``rk_respondent`` is the respondent-weighted index; ``rk_error_var`` the sampling variance of ``rk``
-    (see :func:`_rk_error_variance`). Employee scales are the unweighted mean of the
+    ``rk_respondent`` is the respondent-weighted index; ``rk_error_var``, ``leadership_error_var`` and
+    ``rk_leadership_error_cov`` the sampling (co)variances of ``rk`` and ``leadership`` (see
+    :func:`_error_moments`). Employee scales are the unweighted mean of the
     group means. Citizen scales are citizen means. ``n_respondents``/``n_citizens`` count the answers,
     ``arm`` comes from ``arms`` (the kommune parameter files) when given.
     """
@@ -169,7 +170,6 @@ def unit_table(tables: Tables, instrument: Instrument, respondents: pd.DataFrame
     ties = scoring.tie_scores(tables.relations, instrument, by=["kommune", "wave"], min_n=None)
     ties = ties[~ties["diagonal"] & (ties["n"] > 0)].astype({"wave": str})
     units = ties.groupby(["kommune", "wave"], observed=True).agg(rk=("mean", "mean"), n_ties=("mean", "size"))
-    units = units.join(_rk_error_variance(tables.relations, instrument))
     emp_cols = [c for c in resp.columns if c not in ("kommune", "wave", "respondent_id", "group", RK,
                                                       "n_targets", STRUCTURE, *instrument.relational_codes)]
     group_means = resp.groupby(["kommune", "wave", "group"], observed=True)[emp_cols].mean()
@@ -177,6 +177,8 @@ def unit_table(tables: Tables, instrument: Instrument, respondents: pd.DataFrame
     counts = resp.groupby(["kommune", "wave"], observed=True).agg(
         n_respondents=(RK, "count"), rk_respondent=(RK, "mean"), n_groups=("group", "nunique"))
     out = units.join(counts, how="outer").join(emp, how="outer")
+    out.index = out.index.set_levels(out.index.levels[0].astype(np.int64), level=0)
+    out = out.join(_error_moments(tables.relations, resp, instrument), how="left")
     if len(cit):
         cscales = [c for c in cit.columns if c not in ("kommune", "wave", "respondent_id")]
         c = cit.groupby(["kommune", "wave"], observed=True)[cscales].mean()
@@ -195,25 +197,43 @@ def unit_table(tables: Tables, instrument: Instrument, respondents: pd.DataFrame
     return out.sort_values(["kommune", "wave"], kind="stable").reset_index(drop=True)
 
 
-def _rk_error_variance(relations: pd.DataFrame, instrument: Instrument) -> pd.Series:
-    """Sampling variance of the unit RK (mean of the cross-group tie means), per kommune and wave.
+def _error_moments(relations: pd.DataFrame, respondents: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
+    """Sampling (co)variances of the unit RK and the unit leadership, per kommune and wave.
 
-    With T ties, rk = (1/T) sum_A mean_{r in A} c_r where c_r is the sum of respondent r's scores of the
-    other groups (a missing score replaced by its tie mean, which adds no variance). Respondents of a
-    group are exchangeable, so var(rk) = (1/T^2) sum_A var_A(c) / n_A. Groups with one respondent add
-    nothing (their variance cannot be estimated), so the value is a slight underestimate there.
+    With T cross-group ties, rk = (1/T) sum_A mean_{r in A} c_r, where c_r is the sum of respondent r's
+    scores of the other groups (a missing score replaced by its tie mean, which adds no variance); with
+    G groups, leadership = (1/G) sum_A mean_{r in A} L_r. Respondents of a group are exchangeable, so
+
+        var(rk) = sum_A var_A(c) / n_A / T^2,  var(L) = sum_A var_A(L) / n_A / G^2,
+        cov(rk, L) = sum_A cov_A(c, L) / n_A / (T G).
+
+    Groups with one respondent add nothing (their variance cannot be estimated): a slight underestimate.
+    Returns ``rk_error_var``, ``leadership_error_var``, ``rk_leadership_error_cov``.
     """
+    keys = ["kommune", "wave", "group"]
     rs = scoring.respondent_scores(relations, instrument)
     rs = rs[rs["group"].astype(str) != rs["target"].astype(str)].astype({"wave": str, "group": str, "target": str})
-    tie = ["kommune", "wave", "group", "target"]
+    rs["kommune"] = rs["kommune"].astype(np.int64)
+    tie = [*keys, "target"]
     rs = rs.assign(score=rs["score"].fillna(rs.groupby(tie, observed=True)["score"].transform("mean")))
     rs = rs.dropna(subset=["score"])
-    c = rs.groupby(["kommune", "wave", "group", "respondent_id"], observed=True)["score"].sum()
-    g = c.groupby(level=["kommune", "wave", "group"], observed=True).agg(["var", "count"])
-    per_group = (g["var"] / g["count"]).fillna(0.0)
-    n_ties = rs.drop_duplicates(tie).groupby(["kommune", "wave"], observed=True).size()
-    out = per_group.groupby(level=["kommune", "wave"], observed=True).sum() / n_ties.astype(float) ** 2
-    return out.rename("rk_error_var")
+    c = rs.groupby([*keys, "respondent_id"], observed=True)["score"].sum().rename("c").reset_index()
+    n_ties = rs.drop_duplicates(tie).groupby(["kommune", "wave"]).size().astype(float)
+    gc = c.groupby(keys)["c"].agg(["var", "count"])
+    out = pd.DataFrame({"rk_error_var": (gc["var"] / gc["count"]).fillna(0.0).groupby(level=[0, 1]).sum()
+                        / n_ties**2})
+    if LEADERSHIP in respondents.columns:
+        lead = respondents.dropna(subset=[LEADERSHIP]).astype({"wave": str, "group": str})
+        lead = lead.assign(kommune=lead["kommune"].astype(np.int64))[[*keys, "respondent_id", LEADERSHIP]]
+        gl = lead.groupby(keys)[LEADERSHIP].agg(["var", "count"])
+        n_groups = gl.groupby(level=[0, 1]).size().astype(float)
+        out["leadership_error_var"] = (gl["var"] / gl["count"]).fillna(0.0).groupby(level=[0, 1]).sum() / n_groups**2
+        both = c.merge(lead, on=[*keys, "respondent_id"])
+        cov = both.groupby(keys)[["c", LEADERSHIP]].apply(
+            lambda g: g["c"].cov(g[LEADERSHIP]) / len(g) if len(g) > 1 else 0.0)
+        out["rk_leadership_error_cov"] = cov.groupby(level=[0, 1]).sum() / (n_ties * n_groups)
+    out.index.names = ["kommune", "wave"]
+    return out.fillna(0.0)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -556,16 +576,19 @@ def rk_citizen(units: pd.DataFrame, outcomes: Sequence[str] = (COCREATION, SATIS
     """RQ2: unit RK -> citizen co-creation, satisfaction and perceived effect (kommune x wave units).
 
     OLS with a wave fixed effect and kommune-clustered SE; ``p_adj`` Holm over the outcomes;
-    ``low_power`` when there are fewer than ``min_units`` kommuner.
+    ``low_power`` when there are fewer than ``min_units`` kommuner. A unit's RK is a mean over a few
+    dozen respondents: ``reliability`` = 1 - (mean sampling variance of RK, ``rk_error_var``) / (variance
+    of RK around the wave means), and ``estimate_corrected`` = estimate / reliability.
     """
     rows = []
     for y in [o for o in outcomes if o in units.columns]:
         d = units.dropna(subset=[RK, y])
         r = _ols_cluster(d, y, [RK])[RK]
         k = int(d["kommune"].nunique())
-        rows.append(_std({"outcome": y, "predictor": RK, **r, "n_units": k,
-                          "n_respondents": int(d["n_citizens"].sum()), "n_obs": len(d),
-                          "low_power": _low_power(k, min_units)}, _zscore_factors(d, RK, y)))
+        row = _std({"outcome": y, "predictor": RK, **r, "n_units": k,
+                    "n_respondents": int(d["n_citizens"].sum()), "n_obs": len(d),
+                    "low_power": _low_power(k, min_units)}, _zscore_factors(d, RK, y))
+        rows.append(_correct(row, _rk_reliability(d)))
     return _finish(rows, ["outcome", "predictor"])
 
 
@@ -573,15 +596,35 @@ def _ols_coefs(X: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.linalg.lstsq(X, y, rcond=None)[0]
 
 
-def _eiv_coefs(X: np.ndarray, y: np.ndarray, err: np.ndarray) -> np.ndarray:
-    """OLS corrected for measurement error in column 1 (known error variances ``err`` per row).
+def _eiv_coefs(X: np.ndarray, y: np.ndarray, sxx: np.ndarray | None = None, sxy: np.ndarray | None = None
+               ) -> np.ndarray:
+    """OLS corrected for measurement error in some columns of X (method of moments, Fuller 1987, 2.2).
 
-    Method of moments (Fuller 1987, 3.1): beta = (X'X - sum(err) e1 e1')^-1 X'y. With ``err`` all 0 this
-    is OLS.
+    beta = (X'X - s Sxx)^-1 (X'y - s Sxy), with Sxx the summed error covariance matrix of the columns,
+    Sxy the summed error covariances of the columns with y, and s <= 1 chosen so that the correction
+    never removes more than 80% of the error-prone columns' variance left after the other columns (a
+    bootstrap resample with little of it left would otherwise explode). Without errors this is OLS.
     """
-    xtx = X.T @ X
-    xtx[1, 1] -= err.sum()
-    return np.linalg.solve(xtx, X.T @ y)
+    if sxx is None or not np.any(sxx):
+        return _ols_coefs(X, y)
+    sxy = np.zeros(X.shape[1]) if sxy is None else sxy
+    e = np.flatnonzero(np.diag(sxx) > 0)
+    others = np.delete(X, e, axis=1)
+    resid = X[:, e] - others @ np.linalg.lstsq(others, X[:, e], rcond=None)[0]
+    partial = resid.T @ resid
+    ratio = float(np.max(np.real(np.linalg.eigvals(np.linalg.solve(partial, sxx[np.ix_(e, e)])))))
+    scale = min(1.0, 0.8 / ratio) if ratio > 0 else 1.0
+    return np.linalg.solve(X.T @ X - scale * sxx, X.T @ y - scale * sxy)
+
+
+def _rk_reliability(d: pd.DataFrame, error_var: str = "rk_error_var") -> float:
+    """Reliability of the unit RK: 1 - mean sampling variance / variance of RK around the wave means."""
+    if error_var not in d or len(d) < 3:
+        return np.nan
+    within = d[RK] - d.groupby("wave")[RK].transform("mean")
+    total = float((within**2).sum() / (len(d) - d["wave"].nunique()))
+    rel = 1 - float(d[error_var].mean()) / total if total > 0 else np.nan
+    return rel if rel > 0 else np.nan
 
 
 def _design(d: pd.DataFrame, cols: list[str]) -> np.ndarray:
@@ -595,8 +638,8 @@ def _design(d: pd.DataFrame, cols: list[str]) -> np.ndarray:
 
 def mediation(units: pd.DataFrame, outcomes: Sequence[str] = (COCREATION, SATISFACTION, EFFECT),
               exposure: str = LEADERSHIP, mediator: str = RK, covariates: Sequence[str] = (STRUCTURE,),
-              n_boot: int = 2000, seed: int = 1, min_units: int = MIN_UNITS, correct_mediator: bool = True,
-              error_var: str = "rk_error_var") -> pd.DataFrame:
+              n_boot: int = 2000, seed: int = 1, min_units: int = MIN_UNITS, correct_errors: str = "mediator"
+              ) -> pd.DataFrame:
     """RQ2: mediation leadership -> RK -> citizen outcome at unit level with a kommune bootstrap.
 
     Path a: ``RK ~ leadership + covariates + wave``; path b and the direct effect c':
@@ -607,11 +650,22 @@ def mediation(units: pd.DataFrame, outcomes: Sequence[str] = (COCREATION, SATISF
     (H1, H3): without it, a would absorb the structure effect. ``low_power`` flags fewer than
     ``min_units`` kommuner. ``p_adj``: Holm within each path over the outcomes.
 
-    A unit's RK is a mean of a few dozen respondents, so it carries sampling error; once leadership and
-    structures are held fixed little true variation is left, and that error would pull b towards 0 and
-    push the direct effect up. With ``correct_mediator`` (default) the b model is corrected by the method
-    of moments with each unit's sampling variance of RK (``error_var``, from :func:`unit_table`).
+    A unit's RK and leadership are means of a few dozen respondents, so they carry sampling error, and
+    once structures (and leadership) are held fixed little true variation is left: the error pulls a and
+    b towards 0 and pushes the direct effect up. ``correct_errors`` corrects by the method of moments
+    (:func:`_eiv_coefs`) with each unit's sampling (co)variances from :func:`unit_table`:
+
+    - "mediator" (default): the sampling error of RK in the b model (the larger bias; a stays somewhat
+      attenuated by the error in unit leadership);
+    - "all": also the error of unit leadership and its covariance with RK's (the same respondents answer
+      both), in both models. Nearly unbiased, but when leadership varies little between kommuner beyond
+      what structures explain, a becomes very uncertain (wide intervals);
+    - "none": plain OLS.
+
+    ``correction`` records the choice.
     """
+    if correct_errors not in ("mediator", "all", "none"):
+        raise ValueError(f"correct_errors must be 'mediator', 'all' or 'none', got {correct_errors!r}")
     covs = [c for c in covariates if c in units.columns]
     rows = []
     for y in [o for o in outcomes if o in units.columns]:
@@ -622,12 +676,24 @@ def mediation(units: pd.DataFrame, outcomes: Sequence[str] = (COCREATION, SATISF
         Xa = _design(d, [exposure, *covs])
         Xb = _design(d, [mediator, exposure, *covs])
         ya, yb = d[mediator].to_numpy(float), d[y].to_numpy(float)
-        err = (d[error_var].to_numpy(float) if correct_mediator and error_var in d
-               else np.zeros(len(d)))
+        moments = ["rk_error_var", "leadership_error_var", "rk_leadership_error_cov"]
+        use_errors = correct_errors != "none" and mediator == RK and set(moments[:1]) <= set(d)
+        m = np.zeros((len(d), 3))
+        if use_errors:
+            m[:, 0] = d[moments[0]].to_numpy(float)
+            if correct_errors == "all" and exposure == LEADERSHIP and set(moments) <= set(d):
+                m[:, 1:] = d[moments[1:]].to_numpy(float)
 
-        def paths(idx: np.ndarray, Xa=Xa, Xb=Xb, ya=ya, yb=yb, err=err) -> np.ndarray:
-            a = _ols_coefs(Xa[idx], ya[idx])[1]
-            cb = _eiv_coefs(Xb[idx], yb[idx], err[idx])
+        def paths(idx: np.ndarray, Xa=Xa, Xb=Xb, ya=ya, yb=yb, m=m) -> np.ndarray:
+            v_rk, v_l, c_rl = m[idx].sum(axis=0)
+            sa = np.zeros((Xa.shape[1],) * 2)
+            sa[1, 1] = v_l
+            say = np.zeros(Xa.shape[1])
+            say[1] = c_rl  # the errors of unit leadership and unit RK come from the same respondents
+            a = _eiv_coefs(Xa[idx], ya[idx], sa, say)[1]
+            sb = np.zeros((Xb.shape[1],) * 2)
+            sb[1:3, 1:3] = [[v_rk, c_rl], [c_rl, v_l]]
+            cb = _eiv_coefs(Xb[idx], yb[idx], sb)
             return np.array([a, cb[1], a * cb[1], cb[2], a * cb[1] + cb[2]])
 
         est = paths(np.arange(len(d)))
@@ -648,7 +714,7 @@ def mediation(units: pd.DataFrame, outcomes: Sequence[str] = (COCREATION, SATISF
                          "p_val": p[j], "n_units": k, "n_respondents": int(d["n_respondents"].sum()),
                          "n_citizens": int(d["n_citizens"].sum()), "n_obs": len(d), "n_boot": len(boot),
                          "seed": seed, "exposure": exposure, "mediator": mediator,
-                         "covariates": ",".join(covs), "corrected_mediator": bool(err.any()),
+                         "covariates": ",".join(covs), "correction": correct_errors if use_errors else "none",
                          "low_power": _low_power(k, min_units)})
     out = _finish(rows, ["outcome", "path"], family="path")
     return out
@@ -754,8 +820,8 @@ TABLE_NAMES = ("aggregation", "h1_structures_rk", "h2_leadership", "h3_structure
 
 def analyse(tables: Tables, instrument: Instrument, arms: dict[int, str] | None = None,
             targeted: dict[int, list[tuple[str, str]]] | None = None, nesting: str = "vc", n_boot: int = 2000,
-            n_permutations: int = 999, seed: int = 1, min_units: int = MIN_UNITS, min_n: int = 5
-            ) -> dict[str, pd.DataFrame]:
+            n_permutations: int = 999, seed: int = 1, min_units: int = MIN_UNITS, min_n: int = 5,
+            mediation_correction: str = "mediator") -> dict[str, pd.DataFrame]:
     """Every table of the research notebook, by name (:data:`TABLE_NAMES`), plus ``units``.
 
     ``arms`` and ``targeted`` (kommune -> arm, kommune -> targeted ties) come from the kommune parameter
@@ -775,7 +841,8 @@ def analyse(tables: Tables, instrument: Instrument, arms: dict[int, str] | None 
         "h3_structures_leadership": structures_leadership(units, baseline=b, followup=f),
         "rq1_cocreation": cocreation_outcomes(cit, tables.citizens, instrument),
         "rq2_rk_citizen": rk_citizen(units, min_units=min_units),
-        "rq2_mediation": mediation(units, n_boot=n_boot, seed=seed, min_units=min_units),
+        "rq2_mediation": mediation(units, n_boot=n_boot, seed=seed, min_units=min_units,
+                                   correct_errors=mediation_correction),
     }
     known = {k: a for k, a in (arms or {}).items() if a in ("intervention", "control")}
     if len(set(known.values())) == 2:
@@ -803,6 +870,14 @@ def _counts(results: dict[str, pd.DataFrame]) -> dict[str, int]:
 def _fmt(x: float, decimals: int = 2, language: str = "en") -> str:
     s = "NA" if x is None or not np.isfinite(x) else f"{x:.{decimals}f}"
     return s.replace(".", ",").replace("-", "−") if language == "da" else s
+
+
+_CORRECTION_EN = {
+    "mediator": "correcting the b path for the sampling error of the kommune RK (method of moments; Fuller, 1987)",
+    "all": "correcting both paths for the sampling errors of the kommune RK and leadership and their covariance "
+           "(method of moments; Fuller, 1987)",
+    "none": "without correction for the sampling error of the kommune means",
+}
 
 
 def methods_text(results: dict[str, pd.DataFrame], parameters: dict, language: str = "en") -> str:
@@ -851,9 +926,11 @@ def methods_text(results: dict[str, pd.DataFrame], parameters: dict, language: s
         "raw, standardised, and corrected for the predictor's unreliability (Spearman's correction with "
         f"Cronbach's alpha; total leadership α = {_fmt(rel.get(LEADERSHIP, np.nan))}). RQ1 (co-creation → "
         "satisfaction and perceived effect) was estimated at the citizen level with a kommune random intercept. "
+        "Because a kommune's RK is a mean over relatively few respondents, the RQ2 slopes are also given "
+        "corrected for its sampling error (reliability estimated from the within-group variances). "
         "The mediation leadership → RK → citizen outcome was estimated at the kommune-wave level, adjusted for "
-        f"formal structures, with percentile bootstrap CIs resampling kommuner ({p['n_boot']} resamples, seed "
-        f"{p['seed']}). RQ4 was tested as a difference-in-differences of intervention versus control kommuner "
+        f"formal structures, {_CORRECTION_EN[p.get('mediation_correction', 'mediator')]}, with percentile "
+        f"bootstrap CIs resampling kommuner ({p['n_boot']} resamples, seed {p['seed']}). RQ4 was tested as a difference-in-differences of intervention versus control kommuner "
         f"({n['intervention']} versus {n['control']}) per RK dimension and for the ties the interventions "
         f"targeted, with a permutation test over kommuner ({p['n_permutations']} permutations); the "
         "difference of the kommuner's mean changes is reported with a Welch CI, and a mixed model with a "
@@ -1076,8 +1153,9 @@ _SHOW = {
                                  "n_units", "n_respondents"],
     "rq1_cocreation": ["outcome", "predictor", "estimate", "ci_low", "ci_high", "estimate_std",
                        "estimate_corrected", "reliability", "p_val", "p_adj", "n_units", "n_respondents"],
-    "rq2_rk_citizen": ["outcome", "predictor", "estimate", "ci_low", "ci_high", "estimate_std", "p_val", "p_adj",
-                       "n_units", "n_respondents", "low_power"],
+    "rq2_rk_citizen": ["outcome", "predictor", "estimate", "ci_low", "ci_high", "estimate_std",
+                       "estimate_corrected", "reliability", "p_val", "p_adj", "n_units", "n_respondents",
+                       "low_power"],
     "rq2_mediation": ["outcome", "path", "estimate", "ci_low", "ci_high", "p_val", "p_adj", "n_units",
                       "n_citizens", "low_power"],
     "rq4_did": ["scope", "dimension", "estimate", "ci_low", "ci_high", "p_val", "p_adj", "estimate_model",
