@@ -266,7 +266,7 @@ def test_input_errors(sim):
 @pytest.mark.slow
 def test_null_paths_not_significant_too_often(tmp_path):
     os.environ.setdefault("RELKAP_PSEUDONYM_KEY", "test-key")
-    replicates, hits = 16, {"placebo_did": 0, "mediation_direct": 0, "structure_within": 0}
+    replicates, hits = 16, {"untargeted_did": 0, "mediation_direct": 0, "structure_within": 0}
     for rep in range(replicates):
         raw, data = tmp_path / f"raw{rep}", tmp_path / f"data{rep}"
         sd = synth.simulate(n_kommuner=12, seed=100 + rep, respondents=30)
@@ -275,13 +275,15 @@ def test_null_paths_not_significant_too_often(tmp_path):
         tables = load(data)
         resp = models.respondent_table(tables, INST)
         units = models.unit_table(tables, INST, resp)
-        # placebo: the control kommuner split at random into two fake arms (only the common trend)
-        controls = sorted(p.kommune for p in sd.params if p.arm == "control")
-        fake = np.random.default_rng(rep).permutation(controls)
-        arms = {int(k): ("intervention" if i < len(fake) // 2 else "control") for i, k in enumerate(fake)}
-        did = models.intervention_did(tables.relations, INST, arms, n_permutations=199, seed=rep,
+        # the ties the interventions did NOT target change only by the common trend: passed as the
+        # "targeted" ties of the intervention kommuner, their DiD against the control kommuner is a null
+        arms = {p.kommune: p.arm for p in sd.params}
+        untargeted = {p.kommune: [(a, b) for a in p.groups for b in p.groups
+                                  if a != b and (a, b) not in set(p.targeted_ties)]
+                      for p in sd.params if p.arm == "intervention"}
+        did = models.intervention_did(tables.relations, INST, arms, untargeted, n_permutations=199, seed=rep,
                                       dimensions=["rk"])
-        hits["placebo_did"] += int(did["p_val"].iloc[0] < 0.05)
+        hits["untargeted_did"] += int(row(did, scope="targeted_ties")["p_val"] < 0.05)
         med = models.mediation(units, outcomes=["samskabelse"], n_boot=300, seed=rep)
         hits["mediation_direct"] += int(row(med, path="direct")["p_val"] < 0.05)
         h1 = models.structures_rk(units, resp)
