@@ -1033,6 +1033,7 @@ def _atomic_write(path: Path, write) -> None:
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the tables are shared like the reports
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -1122,6 +1123,7 @@ def run_research(data_dir: str | os.PathLike, out_dir: str | os.PathLike, *, par
     final = Path(out_dir).expanduser().resolve()
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private; the folder is shared like the kommune reports
     params = {**(parameters or {}), "data_dir": str(Path(data_dir).expanduser().resolve()), "out_dir": str(tmp),
               "params_dir": str(params_dir or ""), "instrument": str(instrument or "")}
     try:

@@ -38,6 +38,9 @@ def test_outputs_exist(run):
     assert {"research.ipynb", "research.html", "research_summary.json"} <= names
     assert {f"{t}.csv" for t in models.TABLE_NAMES} <= names
     assert not [p for p in run["root"].iterdir() if p.name.startswith(".out-")]  # temporary folder gone
+    # readable by others, like the kommune reports (mkstemp/mkdtemp would leave them private)
+    assert run["out"].stat().st_mode & 0o005 == 0o005
+    assert (run["out"] / "research_summary.json").stat().st_mode & 0o004
 
 
 def test_html_has_no_code_or_parameters(run):
