@@ -1,0 +1,500 @@
+"""An ipywidgets explorer of the tie scores for JupyterLab: kommune, wave or change, dimension, min_n.
+
+The statistics come from :mod:`relkap.report` (the same tables the kommune reports show) and the figures
+from :mod:`relkap.plots`. The data are loaded once; tables are cached per (kommune, dimension, min_n) and
+drawn figures per control state, so an interaction recomputes only what it changed. Suppression
+(``min_n``) applies to every figure and table, as in the reports.
+
+Usage in a notebook::
+
+    from relkap.explore import explore
+    explore()            # data/processed, or explore("path/to/processed")
+
+Batch reports (``interactive=False``) never use this module: exported HTML has no kernel.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from collections import OrderedDict
+
+import numpy as np
+import pandas as pd
+
+from . import report, scoring
+from .instrument import Instrument, load_instrument
+from .io import load
+
+__all__ = ["Explorer", "explore", "ALL", "VIEWS", "FIGURES"]
+
+ALL = 0  # kommune dropdown value for "all kommuner" (pooled ties)
+VIEWS = ("baseline", "followup", "change")
+FIGURES = ("heatmap", "network", "benchmark")
+
+_TEXT = {
+    "da": {"all": "Alle kommuner", "kommune": "Kommune", "view": "Visning", "dimension": "Dimension",
+           "language": "Sprog", "figure": "Figur", "tie": "Relation", "baseline": "Baseline",
+           "followup": "Opfølgning", "change": "Ændring", "heatmap": "Varmekort", "network": "Netværk",
+           "benchmark": "Benchmark", "no_tie": "(ingen)", "no_data": "Ingen data for dette valg.",
+           "suppressed": "for få svar", "bench_title": "{name}: relationer blandt {k} kommuner",
+           "bench_x": "Gennemsnit (kommuner: boks; denne kommune: rød prik)",
+           "bench_x_change": "Ændring (kommuner: boks; denne kommune: rød prik)",
+           "bench_all": "Vælg en kommune for at se benchmark.",
+           "drill": "Relationen {tie}", "n": "n", "mean": "Gennemsnit", "ci": "95 % KI",
+           "diff": "Forskel", "hedges": "Hedges' g", "p_fdr": "p (FDR)"},
+    "en": {"all": "All kommuner", "kommune": "Kommune", "view": "View", "dimension": "Dimension",
+           "language": "Language", "figure": "Figure", "tie": "Tie", "baseline": "Baseline",
+           "followup": "Follow-up", "change": "Change", "heatmap": "Heat map", "network": "Network",
+           "benchmark": "Benchmark", "no_tie": "(none)", "no_data": "No data for this choice.",
+           "suppressed": "too few answers", "bench_title": "{name}: ties among {k} kommuner",
+           "bench_x": "Mean (kommuner: box; this kommune: red dot)",
+           "bench_x_change": "Change (kommuner: box; this kommune: red dot)",
+           "bench_all": "Choose a kommune to see the benchmark.",
+           "drill": "The tie {tie}", "n": "n", "mean": "Mean", "ci": "95% CI",
+           "diff": "Difference", "hedges": "Hedges' g", "p_fdr": "p (FDR)"},
+}
+
+
+class _LRU(OrderedDict):
+    """A small least-recently-used dict for drawn figures (they hold memory)."""
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
+    def get_or(self, key, make):
+        if key in self:
+            self.move_to_end(key)
+            return self[key]
+        value = self[key] = make()
+        if len(self) > self.size:
+            self.popitem(last=False)
+        return value
+
+
+class Explorer:
+    """Interactive tie heat map, network, table, tie drill-down and benchmark for JupyterLab.
+
+    Parameters
+    ----------
+    data_dir : path, optional
+        Processed tidy tables (default ``data/processed``).
+    instrument : Instrument or path, optional
+        Codebook (default ``params/instrument.yaml``).
+    min_n : int
+        Initial suppression threshold (the slider's value).
+    language : {"da", "en"}
+
+    Attributes
+    ----------
+    kommune, view, dimension, language, min_n, figure_kind, tie : ipywidgets
+        The controls; set ``.value`` from code as a user would (``explorer.kommune.value = 336``).
+    current_ties : DataFrame
+        The tie table behind the current view (``relkap.report.tie_table`` rows of one wave, or
+        ``relkap.report.tie_change`` rows for the change view).
+    table : DataFrame
+        The table shown: ``current_ties`` without the diagonal, suppressed values blanked.
+    figure, drill_figure : matplotlib Figure
+        The figures shown (main view, and the selected tie's dimension profile).
+    drill : DataFrame
+        The selected tie in both waves and its change (n, mean, CI, diff, Hedges' g, adjusted p).
+    """
+
+    def __init__(self, data_dir=None, instrument: Instrument | str | None = None, min_n: int = 5,
+                 language: str = "da"):
+        import ipywidgets as w
+
+        self.instrument = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
+        self.tables = load(data_dir)
+        rel = self.tables.relations
+        # split once: every per-kommune table then works on a few thousand rows
+        self._relations = {int(k): part.reset_index(drop=True)
+                           for k, part in rel.groupby("kommune", observed=True, sort=True)}
+        self._relations[ALL] = rel
+        self._figures = _LRU(48)
+        self._drills = _LRU(48)
+        self.figure = None
+        self.drill_figure = None
+        self.current_ties = pd.DataFrame()
+        self.table = pd.DataFrame()
+        self.drill = pd.DataFrame()
+        self.draws = 0  # figures drawn (not served from the cache), for tests and benchmarks
+
+        codes = [k for k in self._relations if k != ALL]
+        self.kommune = w.Dropdown(options=[(_TEXT[language]["all"], ALL)]
+                                  + [(f"{report.kommune_name(c)} ({c})", c) for c in codes],
+                                  value=codes[0] if codes else ALL, description=_TEXT[language]["kommune"])
+        self.view = w.ToggleButtons(options=[(_TEXT[language][v], v) for v in VIEWS], value="baseline")
+        self.dimension = w.Dropdown(options=self._dimension_options(language), value="rk",
+                                    description=_TEXT[language]["dimension"])
+        self.language = w.ToggleButtons(options=[("Dansk", "da"), ("English", "en")], value=language)
+        self.min_n = w.IntSlider(value=min_n, min=1, max=30, description="min_n", continuous_update=False)
+        self.figure_kind = w.ToggleButtons(options=[(_TEXT[language][f], f) for f in FIGURES], value="heatmap")
+        self.tie = w.Dropdown(description=_TEXT[language]["tie"])
+        self.image = w.Image(format="png")
+        self.drill_image = w.Image(format="png")
+        self.table_output = w.Output()
+        self.drill_text = w.HTML()
+        self._groups_of_kommune = None
+        self._silent = False
+        self._update_ties()
+        for control in (self.kommune, self.view, self.dimension, self.language, self.min_n, self.figure_kind):
+            control.observe(self._on_change, names="value")
+        self.tie.observe(self._on_tie, names="value")
+        self.widget = w.VBox([
+            w.HBox([self.kommune, self.dimension]),
+            w.HBox([self.view, self.figure_kind]),
+            w.HBox([self.min_n, self.language]),
+            self.image,
+            self.table_output,
+            self.tie,
+            w.HBox([self.drill_image, self.drill_text]),
+        ])
+        self.refresh()
+
+    # -- display -------------------------------------------------------------------------------------
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+    def _dimension_options(self, language: str) -> list[tuple[str, str]]:
+        inst = self.instrument
+        return [(inst.label(c, language), c) for c in ["rk", *inst.relational_codes]]
+
+    def _t(self, key: str) -> str:
+        return _TEXT[self.language.value][key]
+
+    def kommune_label(self, kommune: int | None = None) -> str:
+        """The kommune's name (or "Alle kommuner") in the current language."""
+        k = self.kommune.value if kommune is None else kommune
+        return self._t("all") if k == ALL else report.kommune_name(k)
+
+    # -- cached statistics (min_n is part of every key: FDR families and suppression depend on it) --------
+    @functools.lru_cache(maxsize=512)  # noqa: B019 - one explorer per notebook; the cache is the point
+    def ties(self, kommune: int, dimension: str, min_n: int) -> pd.DataFrame:
+        """``relkap.report.tie_table`` of one kommune (or all pooled) and dimension, both waves."""
+        return report.tie_table(self._relations[kommune], self.instrument, min_n=min_n,
+                                dimension=None if dimension == "rk" else dimension)
+
+    @functools.lru_cache(maxsize=512)  # noqa: B019
+    def tie_change(self, kommune: int, dimension: str, min_n: int) -> pd.DataFrame:
+        """``relkap.report.tie_change`` of one kommune (or all pooled) and dimension."""
+        return report.tie_change(self._relations[kommune], self.instrument, min_n=min_n,
+                                 dimension=None if dimension == "rk" else dimension)
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019
+    def tie_dimensions(self, kommune: int, min_n: int) -> pd.DataFrame:
+        """Every tie's score on each of the six dimensions, both waves (for the drill-down profile)."""
+        return report.tie_table(self._relations[kommune], self.instrument, min_n=min_n, dimension="all")
+
+    @functools.lru_cache(maxsize=64)  # noqa: B019
+    def national_ties(self, dimension: str, min_n: int) -> pd.DataFrame:
+        """Tie scores of every kommune and wave (the benchmark distribution), suppressed ties left out."""
+        t = scoring.tie_scores(self._relations[ALL], self.instrument, by=["kommune", "wave"],
+                               dimension=None if dimension == "rk" else dimension, min_n=min_n)
+        t = t[~t["diagonal"]].astype({"wave": str, "group": str, "target": str})
+        return t[["kommune", "wave", "group", "target", "n", "mean", "suppressed"]].reset_index(drop=True)
+
+    @functools.lru_cache(maxsize=64)  # noqa: B019
+    def benchmark_ties(self, dimension: str, min_n: int, view: str) -> pd.DataFrame:
+        """Per kommune and tie the value compared: a wave's mean, or follow-up minus baseline."""
+        t = self.national_ties(dimension, min_n)
+        t = t[~t["suppressed"]]
+        b, f = self.instrument.waves.baseline, self.instrument.waves.followup
+        wide = t.pivot_table(index=["kommune", "group", "target"], columns="wave", values="mean").reset_index()
+        if view == "change":
+            ok = b in wide and f in wide
+            wide["value"] = wide[f] - wide[b] if ok else np.nan
+        else:
+            col = b if view == "baseline" else f
+            wide["value"] = wide[col] if col in wide else np.nan
+        return wide[["kommune", "group", "target", "value"]].dropna(subset=["value"]).reset_index(drop=True)
+
+    # -- state -----------------------------------------------------------------------------------------
+    def _wave(self) -> str:
+        inst = self.instrument
+        return inst.waves.baseline if self.view.value == "baseline" else inst.waves.followup
+
+    def _update_ties(self) -> None:
+        k, dim, min_n = self.kommune.value, self.dimension.value, self.min_n.value
+        inst = self.instrument
+        if self.view.value == "change":
+            cur = self.tie_change(k, dim, min_n)
+        else:
+            t = self.ties(k, dim, min_n)
+            cur = t[t["wave"].astype(str) == self._wave()].reset_index(drop=True)
+        self.current_ties = cur
+        groups = tuple(g for g in inst.group_codes
+                       if g in set(cur["group"].astype(str)) | set(cur["target"].astype(str)))
+        if groups != self._groups_of_kommune or self.tie.options == ():
+            self._groups_of_kommune = groups
+            self._set_tie_options()
+
+    def _set_tie_options(self) -> None:
+        lang = self.language.value
+        inst = self.instrument
+        g = self._groups_of_kommune or ()
+        options = [(f"{inst.label(a, lang)} → {inst.label(b, lang)}", (a, b)) for a in g for b in g if a != b]
+        old = self.tie.value
+        self._silent = True
+        try:
+            self.tie.options = [(self._t("no_tie"), None)] + options
+            self.tie.value = old if old in dict(options).values() else None
+        finally:
+            self._silent = False
+
+    def _relabel(self) -> None:
+        lang = self.language.value
+        values = [(c, c.value) for c in (self.kommune, self.dimension, self.view, self.figure_kind)]
+        self._silent = True
+        try:
+            self.kommune.options = [(_TEXT[lang]["all"], ALL)] + list(self.kommune.options[1:])
+            self.kommune.description = _TEXT[lang]["kommune"]
+            self.dimension.options = self._dimension_options(lang)
+            self.dimension.description = _TEXT[lang]["dimension"]
+            self.view.options = [(_TEXT[lang][v], v) for v in VIEWS]
+            self.figure_kind.options = [(_TEXT[lang][f], f) for f in FIGURES]
+            self.tie.description = _TEXT[lang]["tie"]
+            for control, value in values:  # new options reset the value
+                control.value = value
+        finally:
+            self._silent = False
+        self._set_tie_options()
+
+    def _on_change(self, change) -> None:
+        if getattr(self, "_silent", False):
+            return
+        if change["owner"] is self.language:
+            self._relabel()
+        self.refresh()
+
+    def _on_tie(self, change) -> None:
+        if not getattr(self, "_silent", False):
+            self._refresh_drill()
+
+    def refresh(self) -> None:
+        """Recompute the current tables (cached) and redraw what changed."""
+        self._update_ties()
+        self._refresh_main()
+        self._refresh_table()
+        self._refresh_drill()
+
+    # -- main figure -----------------------------------------------------------------------------------
+    def _state(self) -> tuple:
+        return (self.kommune.value, self.view.value, self.dimension.value, self.min_n.value,
+                self.language.value, self.figure_kind.value)
+
+    def _refresh_main(self) -> None:
+        fig, png = self._figures.get_or(self._state(), self._draw_main)
+        self.figure = fig
+        self.image.value = png
+
+    def _title(self) -> str:
+        inst, lang = self.instrument, self.language.value
+        return f"{self.kommune_label()} – {inst.label(self.dimension.value, lang)} – {self._t(self.view.value)}"
+
+    def _draw_main(self):
+        from matplotlib.figure import Figure
+
+        from . import plots
+
+        self.draws += 1
+        kind, view, lang, min_n = self.figure_kind.value, self.view.value, self.language.value, self.min_n.value
+        inst = self.instrument
+        cur = self.current_ties
+        fig = Figure(figsize=(8.5, 6.2) if kind != "benchmark" else (8.5, 6.8), dpi=72)
+        ax = fig.add_subplot()
+        title = self._title()
+        if kind == "benchmark":
+            self._draw_benchmark(ax, title)
+        elif cur.empty:
+            ax.set_axis_off()
+            ax.set_title(title)
+            ax.text(0.5, 0.5, self._t("no_data"), ha="center", va="center", transform=ax.transAxes)
+        elif kind == "heatmap":
+            if view == "change":
+                plots.change_heatmap(cur, ax=ax, min_n=min_n, language=lang, instrument=inst, title=title)
+            else:
+                plots.tie_heatmap(cur, ax=ax, min_n=min_n, language=lang, instrument=inst, title=title)
+        else:
+            from .network import layout
+
+            pos = layout(list(self._groups_of_kommune), instrument=inst)
+            t = self.ties(self.kommune.value, self.dimension.value, min_n)
+            if view == "change":
+                b, f = inst.waves.baseline, inst.waves.followup
+                plots.change_network(t[t["wave"].astype(str) == b], t[t["wave"].astype(str) == f],
+                                     comparison=cur, pos=pos, ax=ax, min_n=min_n, language=lang,
+                                     instrument=inst, title=title)
+            else:
+                plots.network_diagram(cur, pos=pos, ax=ax, min_n=min_n, language=lang, instrument=inst,
+                                      title=title, n_max=float(t["n"].max()) if len(t) else None)
+        fig.tight_layout()
+        return fig, _png(fig)
+
+    def _draw_benchmark(self, ax, title: str) -> None:
+        """Box per tie over all kommuner, the chosen kommune's value as a red dot (no other kommune named)."""
+        inst, lang = self.instrument, self.language.value
+        k = self.kommune.value
+        ax.set_title(title)
+        if k == ALL:
+            ax.set_axis_off()
+            ax.text(0.5, 0.5, self._t("bench_all"), ha="center", va="center", transform=ax.transAxes)
+            return
+        data = self.benchmark_ties(self.dimension.value, self.min_n.value, self.view.value)
+        g = self._groups_of_kommune or ()
+        ties = [(a, b) for a in g for b in g if a != b]
+        groups = data.groupby(["group", "target"])["value"]
+        dist = {key: v.to_numpy() for key, v in groups}
+        own = data[data["kommune"] == k].set_index(["group", "target"])["value"]
+        ties = [t for t in ties if t in dist]
+        if not ties:
+            ax.set_axis_off()
+            ax.text(0.5, 0.5, self._t("no_data"), ha="center", va="center", transform=ax.transAxes)
+            return
+        ys = np.arange(len(ties))[::-1]
+        ax.boxplot([dist[t] for t in ties], positions=ys, orientation="horizontal", widths=0.6, showfliers=False,
+                   patch_artist=True, boxprops={"facecolor": "0.85", "edgecolor": "0.4"},
+                   medianprops={"color": "0.2"}, whiskerprops={"color": "0.4"}, capprops={"color": "0.4"})
+        for y, t in zip(ys, ties, strict=True):
+            if t in own.index:
+                ax.plot(own.loc[t], y, "o", color="#c0392b", markersize=6, gid=f"own:{t[0]}->{t[1]}")
+            else:
+                ax.text(ax.get_xlim()[0], y, " n<" + str(self.min_n.value), va="center", fontsize=7,
+                        color="0.4")
+        ax.set_yticks(ys, [f"{inst.label(a, lang)} → {inst.label(b, lang)}" for a, b in ties], fontsize=7)
+        ax.set_xlabel(self._t("bench_x_change" if self.view.value == "change" else "bench_x"))
+        n_k = int(data["kommune"].nunique())
+        ax.set_title(title + "\n" + self._t("bench_title").format(name=self.kommune_label(), k=n_k), fontsize=10)
+
+    # -- table -----------------------------------------------------------------------------------------
+    def _refresh_table(self) -> None:
+        from IPython.display import display
+
+        cur = self.current_ties
+        if cur.empty:
+            self.table = cur
+        else:
+            keep = cur[~cur["diagonal"]].copy()
+            if self.view.value == "change":
+                cols = ["group", "target", "n_baseline", "n_followup", "mean_baseline", "mean_followup", "diff",
+                        "diff_ci_low", "diff_ci_high", "hedges", "p_fdr", "suppressed"]
+            else:
+                cols = ["group", "target", "n", "mean", "ci_low", "ci_high", "band", "suppressed"]
+            keep = keep[cols].astype({"group": str, "target": str})
+            values = [c for c in cols if c not in ("group", "target", "suppressed")
+                      and not c.startswith("n")]
+            # blank every value of a suppressed tie (compare_waves keeps the means of the larger wave)
+            shown = ~keep["suppressed"].astype(bool)
+            for c in values:
+                keep[c] = keep[c].where(shown)
+            self.table = keep.reset_index(drop=True)
+        lang, inst = self.language.value, self.instrument
+        shown = self.table.copy()
+        if len(shown):
+            shown["group"] = [inst.label(g, lang) for g in shown["group"]]
+            shown["target"] = [inst.label(g, lang) for g in shown["target"]]
+        self.table_output.clear_output(wait=True)
+        with self.table_output:
+            display(shown.style.hide(axis="index").format(precision=2, na_rep="") if len(shown)
+                    else self._t("no_data"))
+
+    # -- drill-down ------------------------------------------------------------------------------------
+    def _refresh_drill(self) -> None:
+        tie = self.tie.value
+        if tie is None:
+            self.drill, self.drill_figure = pd.DataFrame(), None
+            self.drill_image.value = b""
+            self.drill_text.value = ""
+            return
+        key = (self.kommune.value, tie, self.dimension.value, self.min_n.value, self.language.value)
+        self.drill, self.drill_figure, png, html = self._drills.get_or(key, self._draw_drill)
+        self.drill_image.value = png
+        self.drill_text.value = html
+
+    def _drill_table(self) -> pd.DataFrame:
+        """The selected tie per wave (n, mean, CI) and its change (diff, CI, Hedges' g, adjusted p)."""
+        a, b = self.tie.value
+        k, dim, min_n = self.kommune.value, self.dimension.value, self.min_n.value
+        t = self.ties(k, dim, min_n)
+        t = t[(t["group"].astype(str) == a) & (t["target"].astype(str) == b)]
+        rows = {str(r.wave): r for r in t.itertuples(index=False)}
+        c = self.tie_change(k, dim, min_n)
+        c = c[(c["group"] == a) & (c["target"] == b)]
+        cr = c.iloc[0] if len(c) else None
+        out = []
+        for view in ("baseline", "followup"):
+            w = self.instrument.waves.baseline if view == "baseline" else self.instrument.waves.followup
+            r = rows.get(w)
+            sup = r is None or bool(r.suppressed)
+            out.append({"measure": view, "n": int(r.n) if r is not None else 0,
+                        "mean": None if sup else r.mean, "ci_low": None if sup else r.ci_low,
+                        "ci_high": None if sup else r.ci_high, "suppressed": sup})
+        sup = cr is None or bool(cr["suppressed"])
+        out.append({"measure": "change", "n": None if cr is None else int(min(cr["n_baseline"], cr["n_followup"])),
+                    "mean": None if sup else cr["diff"], "ci_low": None if sup else cr["diff_ci_low"],
+                    "ci_high": None if sup else cr["diff_ci_high"], "hedges": None if sup else cr["hedges"],
+                    "p_fdr": None if sup else cr["p_fdr"], "suppressed": sup})
+        return pd.DataFrame(out, columns=["measure", "n", "mean", "ci_low", "ci_high", "hedges", "p_fdr",
+                                          "suppressed"])
+
+    def _draw_drill(self):
+        from matplotlib.figure import Figure
+
+        from . import plots
+
+        self.draws += 1
+        a, b = self.tie.value
+        inst, lang, min_n = self.instrument, self.language.value, self.min_n.value
+        drill = self._drill_table()
+        prof = self.tie_dimensions(self.kommune.value, min_n)
+        prof = prof[(prof["group"].astype(str) == a) & (prof["target"].astype(str) == b)]
+        prof = prof.astype({"wave": str, "dimension": str})
+        tie = f"{inst.label(a, lang)} → {inst.label(b, lang)}"
+        fig = Figure(figsize=(7.0, 4.2), dpi=72)
+        ax = fig.add_subplot()
+        title = f"{self.kommune_label()}: {tie}"
+        if prof.empty:
+            ax.set_axis_off()
+            ax.set_title(title)
+        else:
+            plots.dimension_profile(prof[["wave", "dimension", "n", "mean", "ci_low", "ci_high", "suppressed"]],
+                                    ax=ax, min_n=min_n, language=lang, instrument=inst, title=title)
+        fig.tight_layout()
+        return drill, fig, _png(fig), self._drill_html(drill, tie)
+
+    def _drill_html(self, drill: pd.DataFrame, tie: str) -> str:
+        t = self._t
+        lang = self.language.value
+        rows = []
+        for r in drill.itertuples(index=False):
+            if r.suppressed:
+                vals = [t("suppressed")] * 2 + (["", ""] if r.measure == "change" else [])
+            else:
+                vals = [report._num(r.mean, 2, lang, sign=r.measure == "change"), report._ci(r.ci_low, r.ci_high, lang)]
+                if r.measure == "change":
+                    vals += [report._num(r.hedges, 2, lang, sign=True), report._p(r.p_fdr, lang)]
+            n = "" if r.n is None or pd.isna(r.n) else str(int(r.n))
+            rows.append(f"<tr><td>{t(r.measure)}</td><td>{n}</td>" + "".join(f"<td>{v}</td>" for v in vals)
+                        + "</tr>")
+        head = (f"<tr><th></th><th>{t('n')}</th><th>{t('mean')} / {t('diff')}</th><th>{t('ci')}</th>"
+                f"<th>{t('hedges')}</th><th>{t('p_fdr')}</th></tr>")
+        return (f"<b>{t('drill').format(tie=tie)}</b><table style='border-collapse:collapse'>{head}"
+                + "".join(rows) + "</table>")
+
+
+def _png(fig) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def explore(data_dir=None, instrument: Instrument | str | None = None, min_n: int = 5,
+            language: str = "da") -> Explorer:
+    """An :class:`Explorer` of the processed data; the last expression of a cell displays it."""
+    return Explorer(data_dir, instrument=instrument, min_n=min_n, language=language)

@@ -1,0 +1,177 @@
+"""The explorer without a browser: set the controls as a user would and check what is drawn and shown."""
+
+from __future__ import annotations
+
+import os
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+matplotlib.use("Agg")
+
+import relkap  # noqa: E402
+from relkap import report, scoring, synth  # noqa: E402
+from relkap.explore import ALL, Explorer, explore  # noqa: E402
+from relkap.io import import_raw  # noqa: E402
+
+INST = relkap.load_instrument()
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    os.environ.setdefault("RELKAP_PSEUDONYM_KEY", "test-key")
+    root = tmp_path_factory.mktemp("explore")
+    synth.write_demo(root / "raw", n_kommuner=10, seed=1, respondents=80)
+    import_raw(root / "raw", out_dir=root / "processed")
+    return root / "processed"
+
+
+@pytest.fixture
+def ex(data_dir):
+    return Explorer(data_dir)
+
+
+def _texts(fig) -> list[str]:
+    return [t.get_text() for ax in fig.axes for t in ax.texts]
+
+
+def _title(ex) -> str:
+    return ex.figure.axes[0].get_title()
+
+
+def test_kommune_control_redraws_with_that_kommune(ex):
+    assert ALL in [v for _, v in ex.kommune.options]
+    ex.kommune.value = 336
+    assert _title(ex).startswith("Stevns – ")
+    png_336 = ex.image.value
+    ex.kommune.value = 766
+    assert _title(ex).startswith("Hedensted – ")
+    assert ex.image.value != png_336
+    ex.kommune.value = ALL
+    assert _title(ex).startswith("Alle kommuner – ")
+    assert set(ex.current_ties.columns) >= {"group", "target", "n", "mean", "suppressed"}
+
+
+def test_table_rows_equal_the_report_functions(ex, data_dir):
+    ex.kommune.value = 336
+    ex.dimension.value = "videndeling"
+    relations = report.kommune_tables(relkap.load(data_dir), 336).relations
+    want = scoring.tie_scores(relations, INST, by=["wave"], dimension="videndeling", min_n=5)
+    want = want[(want["wave"] == INST.waves.baseline) & ~want["diagonal"]].astype({"group": str, "target": str})
+    got = ex.table
+    assert len(got) == len(want) > 0
+    merged = got.merge(want, on=["group", "target"], suffixes=("", "_want"))
+    assert len(merged) == len(want)
+    assert (merged["n"] == merged["n_want"]).all()
+    np.testing.assert_allclose(merged["mean"].astype(float), merged["mean_want"], equal_nan=True)
+    assert "Videndeling" in _title(ex) or INST.label("videndeling") in _title(ex)
+
+    ex.view.value = "change"
+    want = report.tie_change(relations, INST, min_n=5, dimension="videndeling")
+    want = want[~want["diagonal"]]
+    merged = ex.table.merge(want, on=["group", "target"], suffixes=("", "_want"))
+    assert len(merged) == len(want) == len(ex.table)
+    ok = ~merged["suppressed"]
+    np.testing.assert_allclose(merged.loc[ok, "hedges"].astype(float), merged.loc[ok, "hedges_want"])
+    np.testing.assert_allclose(merged.loc[ok, "p_fdr"].astype(float), merged.loc[ok, "p_fdr_want"])
+    assert _title(ex).endswith("Ændring")
+
+
+def test_followup_view_shows_the_followup_wave(ex):
+    ex.kommune.value = 766
+    ex.view.value = "followup"
+    assert set(ex.current_ties["wave"].astype(str)) == {INST.waves.followup}
+    assert _title(ex).endswith("Opfølgning")
+
+
+def test_suppressed_cells_have_no_value_and_more_with_higher_min_n(ex):
+    ex.kommune.value = 336
+    counts = []
+    for min_n in (2, 10, 25):
+        ex.min_n.value = min_n
+        t = ex.table
+        assert (t["suppressed"] == (t["n"] < min_n)).all()
+        assert t.loc[t["suppressed"], "mean"].isna().all()
+        assert t.loc[~t["suppressed"], "mean"].notna().all()
+        counts.append(int(t["suppressed"].sum()))
+        # the heat map prints no mean in a suppressed cell: only "n<min_n" marks it
+        texts = _texts(ex.figure)
+        assert sum(s == f"n<{min_n}" for s in texts) == int(ex.current_ties["suppressed"].sum())
+    assert counts[0] <= counts[1] <= counts[2] and counts[2] > counts[0]
+
+
+def test_views_and_figures_all_draw(ex):
+    ex.kommune.value = 766
+    for kind in ("heatmap", "network", "benchmark"):
+        ex.figure_kind.value = kind
+        for view in ("baseline", "followup", "change"):
+            ex.view.value = view
+            assert _title(ex).startswith("Hedensted")
+            assert ex.image.value[:4] == b"\x89PNG"
+
+
+def test_benchmark_names_no_other_kommune(ex):
+    ex.kommune.value = 766
+    ex.figure_kind.value = "benchmark"
+    fig = ex.figure
+    words = " ".join([ax.get_title() for ax in fig.axes] + _texts(fig)
+                     + [t.get_text() for ax in fig.axes for t in ax.get_yticklabels()])
+    assert "Hedensted" in words
+    others = [report.kommune_name(k) for _, k in ex.kommune.options if k not in (ALL, 766)]
+    assert not [name for name in others if name in words]
+    assert "10 kommuner" in words
+    # the red dots are this kommune's ties
+    dots = [line for line in fig.axes[0].lines if (line.get_gid() or "").startswith("own:")]
+    assert dots
+
+
+def test_tie_drill_down(ex, data_dir):
+    ex.kommune.value = 766
+    assert ex.tie.options[0][1] is None  # nothing selected at first
+    a, b = ex.tie.options[1][1]
+    ex.tie.value = (a, b)
+    d = ex.drill.set_index("measure")
+    relations = report.kommune_tables(relkap.load(data_dir), 766).relations
+    change = report.tie_change(relations, INST, min_n=5)
+    row = change[(change["group"] == a) & (change["target"] == b)].iloc[0]
+    if not row["suppressed"]:
+        assert d.loc["change", "hedges"] == pytest.approx(row["hedges"])
+        assert d.loc["change", "p_fdr"] == pytest.approx(row["p_fdr"])
+        assert d.loc["change", "mean"] == pytest.approx(row["diff"])
+    assert "Hedges' g" in ex.drill_text.value and "p (FDR)" in ex.drill_text.value
+    # profile of the six dimensions, both waves
+    ax = ex.drill_figure.axes[0]
+    assert "Hedensted" in ax.get_title()
+    assert len(ax.get_xticklabels()) == len(INST.relational_codes)
+    assert {line.get_gid() for line in ax.lines} >= {f"wave:{INST.waves.baseline}", f"wave:{INST.waves.followup}"}
+    ex.tie.value = None
+    assert ex.drill.empty and ex.drill_image.value == b""
+
+
+def test_language_relabels_and_keeps_the_state(ex):
+    ex.kommune.value = 336
+    ex.view.value = "change"
+    ex.language.value = "en"
+    assert ex.view.value == "change" and ex.kommune.value == 336
+    assert _title(ex) == f"Stevns – {INST.label('rk', 'en')} – Change"
+    assert ex.kommune.options[0] == ("All kommuner", ALL)
+
+
+def test_interactions_reuse_cached_tables_and_figures(ex):
+    ex.kommune.value = 336
+    ex.kommune.value = 766
+    drawn = ex.draws
+    ex.kommune.value = 336  # seen before: served from the figure cache
+    assert ex.draws == drawn
+    calls = Explorer.ties.cache_info().hits
+    ex.figure_kind.value = "network"
+    assert Explorer.ties.cache_info().hits > calls  # tables reused, only the figure is new
+
+
+def test_explore_function_and_display(data_dir):
+    e = explore(data_dir, min_n=7, language="en")
+    assert e.min_n.value == 7 and e.language.value == "en"
+    assert hasattr(e, "_ipython_display_") and e.widget.children
+    assert isinstance(e.table, pd.DataFrame)
