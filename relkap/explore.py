@@ -56,6 +56,16 @@ _TEXT = {
 }
 
 
+_MARGINS = {
+    "heatmap": {"left": 0.2, "right": 0.9, "bottom": 0.1, "top": 0.72},
+    "network": {"left": 0.02, "right": 0.88, "bottom": 0.2, "top": 0.93},
+    "benchmark": {"left": 0.3, "right": 0.97, "bottom": 0.08, "top": 0.91},
+    "profile": {"left": 0.1, "right": 0.9, "bottom": 0.33, "top": 0.91},
+}
+# FreeType's auto-hinter is the largest single cost of drawing a text-heavy heat map; screen PNGs do not need it
+_RC = {"text.hinting": "no_hinting"}
+
+
 class _LRU(OrderedDict):
     """A small least-recently-used dict for drawn figures (they hold memory)."""
 
@@ -112,10 +122,13 @@ class Explorer:
         self._relations = {int(k): part.reset_index(drop=True)
                            for k, part in rel.groupby("kommune", observed=True, sort=True)}
         self._relations[ALL] = rel
-        self._figures = _LRU(48)
-        self._drills = _LRU(48)
-        self.figure = None
-        self.drill_figure = None
+        # PNGs per control state; only the figure on screen is kept as an object (cached figures would
+        # hold hundreds of thousands of artists and slow every garbage collection)
+        self._pngs = _LRU(256)
+        self._drill_pngs = _LRU(256)
+        self._drill_tables = _LRU(256)
+        self._main: tuple = (None, None)
+        self._drill_main: tuple = (None, None)
         self.current_ties = pd.DataFrame()
         self.table = pd.DataFrame()
         self.drill = pd.DataFrame()
@@ -152,6 +165,9 @@ class Explorer:
             w.HBox([self.drill_image, self.drill_text]),
         ])
         self.refresh()
+        # the two tables that pool every kommune take most of a second; compute them with the load
+        self.ties(ALL, "rk", min_n)
+        self.national_ties("rk", min_n)
 
     # -- display -------------------------------------------------------------------------------------
     def _ipython_display_(self):
@@ -211,6 +227,15 @@ class Explorer:
             col = b if view == "baseline" else f
             wide["value"] = wide[col] if col in wide else np.nan
         return wide[["kommune", "group", "target", "value"]].dropna(subset=["value"]).reset_index(drop=True)
+
+    @functools.lru_cache(maxsize=64)  # noqa: B019
+    def benchmark_distribution(self, dimension: str, min_n: int, view: str) -> pd.DataFrame:
+        """Per tie over all kommuner with a reportable value: n_kommuner, p5, q25, median, q75, p95."""
+        g = self.benchmark_ties(dimension, min_n, view).groupby(["group", "target"])["value"]
+        out = g.quantile([0.05, 0.25, 0.5, 0.75, 0.95]).unstack()
+        out.columns = ["p5", "q25", "median", "q75", "p95"]
+        out["n_kommuner"] = g.size()
+        return out
 
     # -- state -----------------------------------------------------------------------------------------
     def _wave(self) -> str:
@@ -287,9 +312,20 @@ class Explorer:
                 self.language.value, self.figure_kind.value)
 
     def _refresh_main(self) -> None:
-        fig, png = self._figures.get_or(self._state(), self._draw_main)
-        self.figure = fig
-        self.image.value = png
+        state = self._state()
+
+        def draw():
+            self._main = (state, self._draw_main())
+            return _png(self._main[1])
+
+        self.image.value = self._pngs.get_or(state, draw)
+
+    @property
+    def figure(self):
+        """The main figure on screen (matplotlib Figure); redrawn here when only its PNG was cached."""
+        if self._main[0] != self._state():
+            self._main = (self._state(), self._draw_main())
+        return self._main[1]
 
     def _title(self) -> str:
         inst, lang = self.instrument, self.language.value
@@ -304,7 +340,9 @@ class Explorer:
         kind, view, lang, min_n = self.figure_kind.value, self.view.value, self.language.value, self.min_n.value
         inst = self.instrument
         cur = self.current_ties
-        fig = Figure(figsize=(8.5, 6.2) if kind != "benchmark" else (8.5, 6.8), dpi=72)
+        fig = Figure(figsize=(8.5, 6.8) if kind != "benchmark" else (8.5, 7.4), dpi=72)
+        # fixed margins: tight_layout would cost a third of the drawing time
+        fig.subplots_adjust(**_MARGINS[kind])
         ax = fig.add_subplot()
         title = self._title()
         if kind == "benchmark":
@@ -331,11 +369,13 @@ class Explorer:
             else:
                 plots.network_diagram(cur, pos=pos, ax=ax, min_n=min_n, language=lang, instrument=inst,
                                       title=title, n_max=float(t["n"].max()) if len(t) else None)
-        fig.tight_layout()
-        return fig, _png(fig)
+        return fig
 
     def _draw_benchmark(self, ax, title: str) -> None:
-        """Box per tie over all kommuner, the chosen kommune's value as a red dot (no other kommune named)."""
+        """Box (quartiles, whiskers 5-95%) per tie over all kommuner, the chosen kommune's value as a red dot.
+
+        No other kommune is named. Drawn as three collections rather than ``boxplot`` (90 boxes are slow).
+        """
         inst, lang = self.instrument, self.language.value
         k = self.kommune.value
         ax.set_title(title)
@@ -343,35 +383,38 @@ class Explorer:
             ax.set_axis_off()
             ax.text(0.5, 0.5, self._t("bench_all"), ha="center", va="center", transform=ax.transAxes)
             return
-        data = self.benchmark_ties(self.dimension.value, self.min_n.value, self.view.value)
-        g = self._groups_of_kommune or ()
-        ties = [(a, b) for a in g for b in g if a != b]
-        groups = data.groupby(["group", "target"])["value"]
-        dist = {key: v.to_numpy() for key, v in groups}
+        args = (self.dimension.value, self.min_n.value, self.view.value)
+        dist = self.benchmark_distribution(*args)
+        data = self.benchmark_ties(*args)
         own = data[data["kommune"] == k].set_index(["group", "target"])["value"]
-        ties = [t for t in ties if t in dist]
+        g = self._groups_of_kommune or ()
+        ties = [(a, b) for a in g for b in g if a != b and (a, b) in dist.index]
         if not ties:
             ax.set_axis_off()
             ax.text(0.5, 0.5, self._t("no_data"), ha="center", va="center", transform=ax.transAxes)
             return
-        ys = np.arange(len(ties))[::-1]
-        ax.boxplot([dist[t] for t in ties], positions=ys, orientation="horizontal", widths=0.6, showfliers=False,
-                   patch_artist=True, boxprops={"facecolor": "0.85", "edgecolor": "0.4"},
-                   medianprops={"color": "0.2"}, whiskerprops={"color": "0.4"}, capprops={"color": "0.4"})
-        for y, t in zip(ys, ties, strict=True):
-            if t in own.index:
-                ax.plot(own.loc[t], y, "o", color="#c0392b", markersize=6, gid=f"own:{t[0]}->{t[1]}")
-            else:
-                ax.text(ax.get_xlim()[0], y, " n<" + str(self.min_n.value), va="center", fontsize=7,
-                        color="0.4")
+        d = dist.loc[ties]
+        ys = np.arange(len(ties))[::-1].astype(float)
+        ax.hlines(ys, d["p5"], d["p95"], color="0.45", linewidth=1)
+        ax.barh(ys, d["q75"] - d["q25"], left=d["q25"], height=0.6, color="0.85", edgecolor="0.45",
+                linewidth=0.6)
+        ax.scatter(d["median"], ys, marker="|", s=60, color="0.15", linewidths=1.5)
+        mine = np.array([own.get(t, np.nan) for t in ties], dtype=float)
+        ax.scatter(mine, ys, color="#c0392b", s=22, zorder=3, gid="own")
+        missing = np.isnan(mine)
+        if missing.any():
+            x0 = float(np.nanmin(d["p5"]))
+            for y in ys[missing]:
+                ax.text(x0, y, f"n<{self.min_n.value} ", va="center", ha="right", fontsize=7, color="0.4")
         ax.set_yticks(ys, [f"{inst.label(a, lang)} → {inst.label(b, lang)}" for a, b in ties], fontsize=7)
+        ax.set_ylim(-0.7, len(ties) - 0.3)
         ax.set_xlabel(self._t("bench_x_change" if self.view.value == "change" else "bench_x"))
         n_k = int(data["kommune"].nunique())
         ax.set_title(title + "\n" + self._t("bench_title").format(name=self.kommune_label(), k=n_k), fontsize=10)
 
     # -- table -----------------------------------------------------------------------------------------
     def _refresh_table(self) -> None:
-        from IPython.display import display
+        from IPython.display import HTML, display
 
         cur = self.current_ties
         if cur.empty:
@@ -396,23 +439,48 @@ class Explorer:
         if len(shown):
             shown["group"] = [inst.label(g, lang) for g in shown["group"]]
             shown["target"] = [inst.label(g, lang) for g in shown["target"]]
+        html = (shown.to_html(index=False, na_rep="", float_format=lambda v: f"{v:.2f}", border=0,
+                              classes="relkap-ties") if len(shown) else self._t("no_data"))
         self.table_output.clear_output(wait=True)
         with self.table_output:
-            display(shown.style.hide(axis="index").format(precision=2, na_rep="") if len(shown)
-                    else self._t("no_data"))
+            display(HTML(html))
 
     # -- drill-down ------------------------------------------------------------------------------------
     def _refresh_drill(self) -> None:
         tie = self.tie.value
         if tie is None:
-            self.drill, self.drill_figure = pd.DataFrame(), None
+            self.drill = pd.DataFrame()
             self.drill_image.value = b""
             self.drill_text.value = ""
             return
-        key = (self.kommune.value, tie, self.dimension.value, self.min_n.value, self.language.value)
-        self.drill, self.drill_figure, png, html = self._drills.get_or(key, self._draw_drill)
-        self.drill_image.value = png
-        self.drill_text.value = html
+        key = self._drill_key()
+
+        def draw():
+            self._drill_main = (key, self._draw_drill())
+            return _png(self._drill_main[1])
+
+        self.drill_image.value = self._drill_pngs.get_or(key, draw)
+        self.drill, self.drill_text.value = self._drill_tables.get_or((*key, self.dimension.value),
+                                                                      self._drill_summary)
+
+    def _drill_key(self) -> tuple:
+        # the profile shows all six dimensions, so the dimension control does not change it
+        return (self.kommune.value, self.tie.value, self.min_n.value, self.language.value)
+
+    @property
+    def drill_figure(self):
+        """The selected tie's dimension profile (matplotlib Figure), or None when no tie is selected."""
+        if self.tie.value is None:
+            return None
+        if self._drill_main[0] != self._drill_key():
+            self._drill_main = (self._drill_key(), self._draw_drill())
+        return self._drill_main[1]
+
+    def _drill_summary(self) -> tuple[pd.DataFrame, str]:
+        a, b = self.tie.value
+        lang, inst = self.language.value, self.instrument
+        drill = self._drill_table()
+        return drill, self._drill_html(drill, f"{inst.label(a, lang)} → {inst.label(b, lang)}")
 
     def _drill_table(self) -> pd.DataFrame:
         """The selected tie per wave (n, mean, CI) and its change (diff, CI, Hedges' g, adjusted p)."""
@@ -448,12 +516,12 @@ class Explorer:
         self.draws += 1
         a, b = self.tie.value
         inst, lang, min_n = self.instrument, self.language.value, self.min_n.value
-        drill = self._drill_table()
         prof = self.tie_dimensions(self.kommune.value, min_n)
         prof = prof[(prof["group"].astype(str) == a) & (prof["target"].astype(str) == b)]
         prof = prof.astype({"wave": str, "dimension": str})
         tie = f"{inst.label(a, lang)} → {inst.label(b, lang)}"
-        fig = Figure(figsize=(7.0, 4.2), dpi=72)
+        fig = Figure(figsize=(7.0, 4.4), dpi=72)
+        fig.subplots_adjust(**_MARGINS["profile"])
         ax = fig.add_subplot()
         title = f"{self.kommune_label()}: {tie}"
         if prof.empty:
@@ -462,8 +530,7 @@ class Explorer:
         else:
             plots.dimension_profile(prof[["wave", "dimension", "n", "mean", "ci_low", "ci_high", "suppressed"]],
                                     ax=ax, min_n=min_n, language=lang, instrument=inst, title=title)
-        fig.tight_layout()
-        return drill, fig, _png(fig), self._drill_html(drill, tie)
+        return fig
 
     def _drill_html(self, drill: pd.DataFrame, tie: str) -> str:
         t = self._t
@@ -486,11 +553,13 @@ class Explorer:
 
 
 def _png(fig) -> bytes:
+    import matplotlib as mpl
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     FigureCanvasAgg(fig)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png")
+    with mpl.rc_context(_RC):
+        fig.savefig(buf, format="png")
     return buf.getvalue()
 
 

@@ -123,8 +123,8 @@ def test_benchmark_names_no_other_kommune(ex):
     assert not [name for name in others if name in words]
     assert "10 kommuner" in words
     # the red dots are this kommune's ties
-    dots = [line for line in fig.axes[0].lines if (line.get_gid() or "").startswith("own:")]
-    assert dots
+    own = [c for c in fig.axes[0].collections if c.get_gid() == "own"]
+    assert len(own) == 1 and np.isfinite(own[0].get_offsets()[:, 0]).any()
 
 
 def test_tie_drill_down(ex, data_dir):

@@ -1,0 +1,113 @@
+"""Benchmark of relkap.explore at national scale: how long one interaction takes, figure drawing included.
+
+Writes synthetic raw data (``relkap.synth.write_demo``, 98 kommuner, 300 respondents per kommune and wave
+by default), imports it, times the explorer's load, then times ``--rounds`` interactions of each kind:
+changing kommune, view (baseline/follow-up/change), dimension, ``min_n``, figure (network, benchmark) and
+the tie drill-down. Every timed interaction reaches a state not seen before (the kommune is moved on
+untimed first), so the caches do not flatter the numbers; a revisit of a seen state is timed separately.
+An interaction is the control's ``.value`` being set: the observers recompute the tables, draw the figure
+(matplotlib Agg) and encode the PNG the browser shows. Target: every interaction under 300 ms.
+
+Run: ``.venv/bin/python benchmarks/bench_explore.py [--kommuner 98] [--respondents 300] [--rounds 20]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from relkap import synth  # noqa: E402
+from relkap.explore import ALL, Explorer  # noqa: E402
+from relkap.io import import_raw  # noqa: E402
+
+TARGET_MS = 300.0
+
+
+def _timed(set_value) -> float:
+    start = time.perf_counter()
+    set_value()
+    return 1000 * (time.perf_counter() - start)
+
+
+def run(n_kommuner: int, respondents: int, rounds: int) -> dict[str, list[float]]:
+    os.environ.setdefault("RELKAP_PSEUDONYM_KEY", "bench-key")  # no key file written
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        synth.write_demo(Path(tmp, "raw"), n_kommuner, respondents=respondents)
+        import_raw(Path(tmp, "raw"), out_dir=Path(tmp, "processed"))
+        print(f"synthetic data: {n_kommuner} kommuner, {respondents} respondents: "
+              f"{time.perf_counter() - t0:.1f} s (not part of the explorer)")
+        t0 = time.perf_counter()
+        ex = Explorer(Path(tmp, "processed"))
+        print(f"load (Explorer(...), first figure drawn): {1000 * (time.perf_counter() - t0):.0f} ms; "
+              f"{len(ex.tables.relations):,} relation rows")
+    codes = [k for _, k in ex.kommune.options if k != ALL]
+    fresh = iter(codes * (1 + 8 * rounds // max(len(codes), 1)))
+
+    def move_on():  # untimed: a kommune whose tables and figures are not cached yet
+        ex.view.value, ex.dimension.value, ex.figure_kind.value = "baseline", "rk", "heatmap"
+        ex.tie.value = None
+        ex.kommune.value = next(fresh)
+
+    times: dict[str, list[float]] = {k: [] for k in ("kommune", "view", "dimension", "min_n", "network",
+                                                     "benchmark", "tie", "revisit")}
+    dims = ex.instrument.relational_codes
+    for i in range(rounds):
+        times["kommune"].append(_timed(lambda: setattr(ex.kommune, "value", next(fresh))))
+        move_on()
+        view = ("followup", "change")[i % 2]
+        times["view"].append(_timed(lambda v=view: setattr(ex.view, "value", v)))
+        move_on()
+        dim = dims[i % len(dims)]
+        times["dimension"].append(_timed(lambda d=dim: setattr(ex.dimension, "value", d)))
+        move_on()
+        times["min_n"].append(_timed(lambda m=6 + i % 20: setattr(ex.min_n, "value", m)))
+        ex.min_n.value = 5
+        move_on()
+        times["network"].append(_timed(lambda: setattr(ex.figure_kind, "value", "network")))
+        move_on()
+        times["benchmark"].append(_timed(lambda: setattr(ex.figure_kind, "value", "benchmark")))
+        move_on()
+        tie = ex.tie.options[1 + i % 5][1]
+        times["tie"].append(_timed(lambda t=tie: setattr(ex.tie, "value", t)))
+        seen = ex.kommune.value
+        move_on()
+        times["revisit"].append(_timed(lambda k=seen: setattr(ex.kommune, "value", k)))
+    # pooling all kommuner is the one view that works on the whole table
+    times["all kommuner"] = [_timed(lambda: setattr(ex.kommune, "value", ALL))]
+    return times
+
+
+def main(argv=None) -> int:  # noqa: D103
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--kommuner", type=int, default=98)
+    ap.add_argument("--respondents", type=int, default=300)
+    ap.add_argument("--rounds", type=int, default=20)
+    a = ap.parse_args(argv)
+    # outside a kernel the table's display() prints a repr; keep the report readable
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        times = run(a.kommuner, a.respondents, a.rounds)
+    print("\n".join(line for line in out.getvalue().splitlines() if "IPython.core.display" not in line))
+    print(f"{'interaction':<14}{'n':>4}{'median ms':>11}{'max ms':>9}")
+    worst = 0.0
+    for kind, ms in times.items():
+        print(f"{kind:<14}{len(ms):>4}{statistics.median(ms):>11.0f}{max(ms):>9.0f}")
+        worst = max(worst, max(ms))
+    ok = worst < TARGET_MS
+    print(f"slowest interaction {worst:.0f} ms: {'under' if ok else 'OVER'} the {TARGET_MS:.0f} ms target")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
