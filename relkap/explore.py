@@ -16,6 +16,7 @@ Batch reports (``interactive=False``) never use this module: exported HTML has n
 from __future__ import annotations
 
 import functools
+import html
 import io
 from collections import OrderedDict
 
@@ -138,13 +139,18 @@ class Explorer:
         self.kommune = w.Dropdown(options=[(_TEXT[language]["all"], ALL)]
                                   + [(f"{report.kommune_name(c)} ({c})", c) for c in codes],
                                   value=codes[0] if codes else ALL, description=_TEXT[language]["kommune"])
-        self.view = w.ToggleButtons(options=[(_TEXT[language][v], v) for v in VIEWS], value="baseline")
+        narrow = {"button_width": "104px"}
+        self.view = w.ToggleButtons(options=[(_TEXT[language][v], v) for v in VIEWS], value="baseline",
+                                    style=narrow)
         self.dimension = w.Dropdown(options=self._dimension_options(language), value="rk",
                                     description=_TEXT[language]["dimension"])
-        self.language = w.ToggleButtons(options=[("Dansk", "da"), ("English", "en")], value=language)
+        self.language = w.ToggleButtons(options=[("Dansk", "da"), ("English", "en")], value=language,
+                                        style=narrow)
         self.min_n = w.IntSlider(value=min_n, min=1, max=30, description="min_n", continuous_update=False)
-        self.figure_kind = w.ToggleButtons(options=[(_TEXT[language][f], f) for f in FIGURES], value="heatmap")
+        self.figure_kind = w.ToggleButtons(options=[(_TEXT[language][f], f) for f in FIGURES], value="heatmap",
+                                           style=narrow)
         self.tie = w.Dropdown(description=_TEXT[language]["tie"])
+        self.heading = w.HTML()
         self.image = w.Image(format="png")
         self.drill_image = w.Image(format="png")
         self.table_output = w.Output()
@@ -159,6 +165,7 @@ class Explorer:
             w.HBox([self.kommune, self.dimension]),
             w.HBox([self.view, self.figure_kind]),
             w.HBox([self.min_n, self.language]),
+            self.heading,
             self.image,
             self.table_output,
             self.tie,
@@ -302,6 +309,7 @@ class Explorer:
     def refresh(self) -> None:
         """Recompute the current tables (cached) and redraw what changed."""
         self._update_ties()
+        self.heading.value = f"<h3 class='relkap-explore-title'>{html.escape(self._title())}</h3>"
         self._refresh_main()
         self._refresh_table()
         self._refresh_drill()
@@ -439,11 +447,11 @@ class Explorer:
         if len(shown):
             shown["group"] = [inst.label(g, lang) for g in shown["group"]]
             shown["target"] = [inst.label(g, lang) for g in shown["target"]]
-        html = (shown.to_html(index=False, na_rep="", float_format=lambda v: f"{v:.2f}", border=0,
+        table = (shown.to_html(index=False, na_rep="", float_format=lambda v: f"{v:.2f}", border=0,
                               classes="relkap-ties") if len(shown) else self._t("no_data"))
         self.table_output.clear_output(wait=True)
         with self.table_output:
-            display(HTML(html))
+            display(HTML(table))
 
     # -- drill-down ------------------------------------------------------------------------------------
     def _refresh_drill(self) -> None:
