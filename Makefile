@@ -18,7 +18,7 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/relkap synth --kommuner 10 --seed 1 --out data/raw/demo
 	$(BIN)/relkap import data/raw/demo --out data/processed
-	$(BIN)/relkap batch --data data/processed --out reports
+	$(BIN)/relkap batch --research --data data/processed --out reports
 	@echo "Open reports/index.html for every kommune's report."
 
 # Headless Chromium for the browser tests, from Debian (Playwright is pointed at it; it downloads nothing).

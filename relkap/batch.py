@@ -309,6 +309,8 @@ def write_index(results: Sequence[JobResult], out_root: str | Path, params: dict
             f"<td class=\"num\">{r.seconds:.1f}</td></tr>"
         )
     n_failed = sum(r.status == "failed" for r in results)
+    research = ('<p><a href="research/research.html">Tværgående analyse af alle kommuner (H1-H3, RQ1-RQ4)</a></p>'
+                if (out / "research" / "research.html").exists() else "")
     page = f"""<!DOCTYPE html>
 <html lang="da"><head><meta charset="utf-8"><title>relkap: rapporter pr. kommune</title>
 <style>
@@ -319,6 +321,7 @@ tr.failed td {{ background: #f6e6e6; }} .err {{ font-size: .85em; color: #7a1f1f
 </style></head><body>
 <h1>Relationel kapacitet: rapporter pr. kommune</h1>
 <p>{len(results)} kommuner, {n_failed} fejlet. Ændring = RK-indeks, opfølgning minus baseline, med 95 %-konfidensinterval.</p>
+{research}
 <table><thead><tr><th>Kode</th><th>Kommune</th><th>Arm</th><th>Status</th><th>Ændring i RK</th><th>Sekunder</th></tr></thead>
 <tbody>
 {chr(10).join(rows)}

@@ -42,6 +42,10 @@ def _cmd_import(args: argparse.Namespace) -> int:
 def _cmd_batch(args: argparse.Namespace) -> int:
     from . import batch
 
+    out_root = batch.config.resolve(args.out, batch.config.REPORTS_DIR)
+    if args.research_only:
+        return _run_research(args, out_root)
+    research_status = _run_research(args, out_root) if args.research else 0  # first, so the index links it
     results = batch.run_batch(
         only=args.only,
         params_dir=args.params,
@@ -59,9 +63,27 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
     )
     print(batch.results_table(results))
-    index = batch.config.resolve(args.out, batch.config.REPORTS_DIR) / "index.html"
-    print(f"\nIndex: {index}")
-    return 1 if any(r.status == "failed" for r in results) else 0
+    print(f"\nIndex: {out_root / 'index.html'}")
+    return max(research_status, 1 if any(r.status == "failed" for r in results) else 0)
+
+
+def _run_research(args: argparse.Namespace, out_root) -> int:
+    """The cross-kommune research notebook (H1-H3, RQ1-RQ4) into ``<out>/research``."""
+    from . import batch, models
+
+    parameters = {k: v for k, v in (("seed", args.seed), ("n_boot", args.n_boot),
+                                    ("n_permutations", args.n_permutations), ("min_n", args.min_n),
+                                    ("text_language", args.language)) if v is not None}
+    data = batch.config.resolve(args.data, batch.config.PROCESSED_DIR)
+    try:
+        out = models.run_research(data, out_root / "research", params_dir=args.params, instrument=args.instrument,
+                                  parameters=parameters, start_timeout=args.start_timeout,
+                                  cell_timeout=args.cell_timeout)
+    except Exception as exc:  # the notebook's own error, shortened: the kommune reports are already written
+        print(f"relkap batch: research notebook failed: {batch._short_error(exc)}", file=sys.stderr)
+        return 1
+    print(f"Research: {out / 'research.html'}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -105,6 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start-timeout", type=float, default=120.0, help="seconds to wait for a kernel to start")
     p.add_argument("--cell-timeout", type=float, default=600.0, help="seconds a notebook cell may run")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--research", action="store_true",
+                   help="also run the cross-kommune research notebook (H1-H3, RQ1-RQ4) into <out>/research")
+    p.add_argument("--research-only", action="store_true", help="only the research notebook, no kommune reports")
+    p.add_argument("--seed", type=int, default=None, help="research: seed of bootstrap and permutations")
+    p.add_argument("--n-boot", type=int, default=None, help="research: bootstrap resamples (default 2000)")
+    p.add_argument("--n-permutations", type=int, default=None, help="research: permutations (default 999)")
     p.set_defaults(func=_cmd_batch)
     return parser
 
