@@ -15,6 +15,7 @@ import concurrent.futures as cf
 import html
 import json
 import os
+import re
 import shutil
 import time
 import traceback
@@ -82,6 +83,9 @@ def _is_kernel_start_failure(exc: BaseException) -> bool:
     )
 
 
+_REMOTE_SCRIPT = re.compile(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>\s*', re.IGNORECASE)
+
+
 def export_html(notebook_path: str | Path, html_path: str | Path) -> Path:
     """A no-code HTML file for readers without Python: lab template, figures embedded, no prompts.
 
@@ -104,6 +108,9 @@ def export_html(notebook_path: str | Path, html_path: str | Path) -> Path:
     exporter.register_preprocessor(TagRemovePreprocessor(config=c), enabled=True)
     nb = nbformat.read(str(notebook_path), as_version=4)
     body, _ = exporter.from_notebook_node(nb)
+    # The lab template loads require.js and MathJax from a CDN. The reports use neither (no widgets, no
+    # math), and a report must open offline without errors, so remote scripts are dropped.
+    body = _REMOTE_SCRIPT.sub("", body)
     out = Path(html_path)
     out.write_text(body, encoding="utf-8")
     return out
