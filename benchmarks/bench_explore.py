@@ -6,7 +6,7 @@ changing kommune, view (baseline/follow-up/change), dimension, ``min_n``, figure
 the tie drill-down. Every timed interaction reaches a state not seen before (the kommune is moved on
 untimed first), so the caches do not flatter the numbers; a revisit of a seen state is timed separately.
 An interaction is the control's ``.value`` being set: the observers recompute the tables, draw the figure
-(matplotlib Agg) and encode the PNG the browser shows. Target: every interaction under 300 ms.
+(matplotlib) and write the SVG the browser shows. Target: every interaction under 300 ms.
 
 Run: ``.venv/bin/python benchmarks/bench_explore.py [--kommuner 98] [--respondents 300] [--rounds 20]``
 """

@@ -63,8 +63,9 @@ _MARGINS = {
     "benchmark": {"left": 0.3, "right": 0.97, "bottom": 0.08, "top": 0.91},
     "profile": {"left": 0.1, "right": 0.9, "bottom": 0.33, "top": 0.91},
 }
-# FreeType's auto-hinter is the largest single cost of drawing a text-heavy heat map; screen PNGs do not need it
-_RC = {"text.hinting": "no_hinting"}
+# SVG with text left as text: the browser sets the type, so the kernel skips FreeType's glyph rendering, the
+# largest single cost of a text-heavy heat map (PNG took ~1.7x as long)
+_RC = {"svg.fonttype": "none"}
 
 
 class _LRU(OrderedDict):
@@ -123,10 +124,10 @@ class Explorer:
         self._relations = {int(k): part.reset_index(drop=True)
                            for k, part in rel.groupby("kommune", observed=True, sort=True)}
         self._relations[ALL] = rel
-        # PNGs per control state; only the figure on screen is kept as an object (cached figures would
+        # images per control state; only the figure on screen is kept as an object (cached figures would
         # hold hundreds of thousands of artists and slow every garbage collection)
-        self._pngs = _LRU(256)
-        self._drill_pngs = _LRU(256)
+        self._images = _LRU(256)
+        self._drill_images = _LRU(256)
         self._drill_tables = _LRU(256)
         self._main: tuple = (None, None)
         self._drill_main: tuple = (None, None)
@@ -151,8 +152,8 @@ class Explorer:
                                            style=narrow)
         self.tie = w.Dropdown(description=_TEXT[language]["tie"])
         self.heading = w.HTML()
-        self.image = w.Image(format="png")
-        self.drill_image = w.Image(format="png")
+        self.image = w.Image(format="svg+xml")
+        self.drill_image = w.Image(format="svg+xml")
         self.table_output = w.Output()
         self.drill_text = w.HTML()
         self._groups_of_kommune = None
@@ -324,13 +325,13 @@ class Explorer:
 
         def draw():
             self._main = (state, self._draw_main())
-            return _png(self._main[1])
+            return _svg(self._main[1])
 
-        self.image.value = self._pngs.get_or(state, draw)
+        self.image.value = self._images.get_or(state, draw)
 
     @property
     def figure(self):
-        """The main figure on screen (matplotlib Figure); redrawn here when only its PNG was cached."""
+        """The main figure on screen (matplotlib Figure); redrawn here when only its image was cached."""
         if self._main[0] != self._state():
             self._main = (self._state(), self._draw_main())
         return self._main[1]
@@ -465,9 +466,9 @@ class Explorer:
 
         def draw():
             self._drill_main = (key, self._draw_drill())
-            return _png(self._drill_main[1])
+            return _svg(self._drill_main[1])
 
-        self.drill_image.value = self._drill_pngs.get_or(key, draw)
+        self.drill_image.value = self._drill_images.get_or(key, draw)
         self.drill, self.drill_text.value = self._drill_tables.get_or((*key, self.dimension.value),
                                                                       self._drill_summary)
 
@@ -560,14 +561,14 @@ class Explorer:
                 + "".join(rows) + "</table>")
 
 
-def _png(fig) -> bytes:
+def _svg(fig) -> bytes:
     import matplotlib as mpl
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     FigureCanvasAgg(fig)
     buf = io.BytesIO()
     with mpl.rc_context(_RC):
-        fig.savefig(buf, format="png")
+        fig.savefig(buf, format="svg")
     return buf.getvalue()
 
 

@@ -203,10 +203,8 @@ def test_exported_report_renders_offline_with_figures_and_no_code(report_html, b
         context.close()
 
 
-@pytest.mark.xfail(strict=True, reason="relkap.batch.export_html keeps nbconvert's lab-template <script> tags "
-                   "for require.js and MathJax from cdnjs; offline they fail to load (console errors). Fix: "
-                   "drop them in export_html (the report has no widgets or math).")
 def test_exported_report_makes_no_network_request_and_logs_no_console_error(report_html, browser):
+    # needs relkap.batch.export_html to drop nbconvert's CDN <script> tags (require.js, MathJax)
     context, page, problems = _open_offline(browser, report_html)
     try:
         page.wait_for_timeout(500)
