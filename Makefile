@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_import.py
 	$(BIN)/python benchmarks/bench_scoring.py
 	$(BIN)/python benchmarks/bench_batch.py
+	-$(BIN)/python benchmarks/bench_explore.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check relkap tests benchmarks
