@@ -16,6 +16,7 @@ Batch reports (``interactive=False``) never use this module: exported HTML has n
 from __future__ import annotations
 
 import functools
+import gc
 import html
 import io
 from collections import OrderedDict
@@ -176,6 +177,11 @@ class Explorer:
         # the two tables that pool every kommune take most of a second; compute them with the load
         self.ties(ALL, "rk", min_n)
         self.national_ties("rk", min_n)
+        # The loaded data are long-lived: move them out of the garbage collector's generations, so a
+        # collection during an interaction does not walk them again (measured: up to ~170 ms of the
+        # slowest interaction on 98 kommuner). Objects made later are collected as usual.
+        gc.collect()
+        gc.freeze()
 
     # -- display -------------------------------------------------------------------------------------
     def _ipython_display_(self):
