@@ -144,6 +144,17 @@ if has_followup:
     display(report.most_changed(tie_diff, inst, language))
 
 # %% [markdown]
+# ### Forskelle med effektstørrelse
+#
+# Alle relationer med nok svar i begge målinger, sorteret efter Hedges' g. Udfyldte punkter er
+# statistisk sikre efter justering for mange test.
+
+# %%
+if has_followup:
+    ax = plots.forest_plot(tie_diff[~tie_diff["diagonal"]], min_n=min_n, language=language, instrument=inst)
+    plt.show()
+
+# %% [markdown]
 # ### Modtaget og oplevet samarbejde
 #
 # *Modtaget* er, hvordan de andre grupper i gennemsnit oplever samarbejdet med gruppen; *oplevet* er,
@@ -216,17 +227,6 @@ else:
 # %%
 bench = report.benchmark(tables_all.relations, inst, kommune, min_n=min_n)
 display(report.benchmark_display(bench, inst, language))
-
-# %% [markdown]
-# ### Forskelle med effektstørrelse
-#
-# Alle relationer med nok svar i begge målinger, sorteret efter Hedges' g. Udfyldte punkter er
-# statistisk sikre efter justering for mange test.
-
-# %%
-if has_followup:
-    ax = plots.forest_plot(tie_diff[~tie_diff["diagonal"]], min_n=min_n, language=language, instrument=inst)
-    plt.show()
 
 # %% [markdown]
 # ## 7. Dokumentation

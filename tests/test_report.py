@@ -101,7 +101,8 @@ def test_baseline_only_kommune_gets_a_clear_note(project, tmp_path):
     data = tmp_path / "processed"
     data.mkdir()
     for name, t in tables:
-        t[~((t["kommune"] == 766) & (t["wave"] == "followup"))].to_parquet(data / f"{name}.parquet")
+        drop = (t["kommune"] == 766) & ((t["wave"] == "followup") | (name == "citizens"))  # no citizen survey
+        t[~drop].to_parquet(data / f"{name}.parquet")
     out = tmp_path / "out"
     pm.execute_notebook(str(NOTEBOOK), str(tmp_path / "nb.ipynb"), kernel_name="relkap", progress_bar=False,
                         parameters={"kommune": 766, "data_dir": str(data), "out_dir": str(out),
@@ -109,8 +110,10 @@ def test_baseline_only_kommune_gets_a_clear_note(project, tmp_path):
     s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert s["has_followup"] is False and s["respondents"]["followup"] == 0
     assert s["rk_index"]["diff"] is None and s["rk_index"]["suppressed"] is True
+    assert {x["instrument"] for x in s["scales"]} == {"employee"}
     text = (tmp_path / "nb.ipynb").read_text(encoding="utf-8")
     assert "ingen opfølgningsmåling" in text
+    assert "Ingen data for denne del" in text  # the citizens section says so instead of failing
 
 
 def test_resume_reruns_only_what_changed(project):
