@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import agreement, change, scoring
+from . import agreement, change, scoring, style
 from .instrument import Instrument
 from .io import Tables
 
@@ -41,9 +41,7 @@ __all__ = [
 ]
 
 SUMMARY_SCHEMA = 1
-CHANGE_COLUMNS = ["n_baseline", "n_followup", "mean_baseline", "mean_followup", "diff", "diff_ci_low",
-                  "diff_ci_high", "T", "dof", "p_val", "hedges", "hedges_ci_low", "hedges_ci_high", "p_mwu",
-                  "p_fdr", "p_holm", "test", "suppressed"]
+CHANGE_COLUMNS = change.CHANGE_COLUMNS
 
 
 def kommune_tables(tables: Tables, kommune: int) -> Tables:
@@ -366,20 +364,9 @@ _HEAD = {
 }
 
 
-def _wave_name(wave: object, instrument: Instrument, language: str = "da") -> str:
-    w = str(wave)
-    if w == instrument.waves.baseline:
-        return "Baseline"
-    if w == instrument.waves.followup:
-        return "Opfølgning" if language == "da" else "Follow-up"
-    return w
-
-
 def _num(x, decimals: int = 2, language: str = "da", sign: bool = False) -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)) or pd.isna(x):
-        return ""
-    s = f"{x:+.{decimals}f}" if sign else f"{x:.{decimals}f}"
-    return s.replace(".", ",").replace("-", "−") if language == "da" else s
+    """A table number as in the figures (:func:`relkap.style.number`); missing (also ``pd.NA``) is blank."""
+    return "" if x is None or pd.isna(x) else style.number(float(x), decimals, language, sign)
 
 
 def _p(x, language: str) -> str:
@@ -436,7 +423,8 @@ def received_perceived_table(ties: pd.DataFrame, instrument: Instrument, languag
     rows = []
     for r in rp.itertuples(index=False):
         d = r._asdict()
-        rows.append({h["group"]: instrument.label(str(d["group"]), language), h["wave"]: _wave_name(d["wave"], instrument, language),
+        rows.append({h["group"]: instrument.label(str(d["group"]), language),
+                     h["wave"]: style.wave_label(d["wave"], language, instrument),
                      h["received"]: _num(d.get("received"), 2, language),
                      h["perceived"]: _num(d.get("perceived"), 2, language)})
     out = pd.DataFrame(rows)
@@ -468,18 +456,19 @@ def agreement_display(agree: dict[str, pd.DataFrame], key: str, instrument: Inst
         return pd.DataFrame()
     if key == "alpha":
         out = pd.DataFrame({h["scale"]: [instrument.label(str(s), language) for s in df["scale"]],
-                            h["wave"]: [_wave_name(w, instrument, language) for w in df["wave"]],
+                            h["wave"]: [style.wave_label(w, language, instrument) for w in df["wave"]],
                             h["n"]: df["n"], h["k"]: df["k"],
                             h["alpha"]: [_num(v, 2, language) for v in df["alpha"]],
                             h["ci"]: [_ci(a, b, language) for a, b in zip(df["ci_low"], df["ci_high"], strict=True)]})
     elif key == "icc":
-        out = pd.DataFrame({h["wave"]: [_wave_name(w, instrument, language) for w in df["wave"]], "F": [_num(v, 2, language) for v in df["F"]],
+        out = pd.DataFrame({h["wave"]: [style.wave_label(w, language, instrument) for w in df["wave"]],
+                            "F": [_num(v, 2, language) for v in df["F"]],
                             "p": [_p(v, language) for v in df["p_val"]],
                             h["ICC1"]: [_num(v, 3, language) for v in df["ICC1"]],
                             h["ICC2"]: [_num(v, 3, language) for v in df["ICC2"]]})
     else:
         out = pd.DataFrame({h["group"]: [instrument.label(str(g), language) for g in df["group"]],
-                            h["wave"]: [_wave_name(w, instrument, language) for w in df["wave"]],
+                            h["wave"]: [style.wave_label(w, language, instrument) for w in df["wave"]],
                             h["n"]: df["n"], h["rwg_j"]: [h["suppressed"] if s else _num(v, 2, language)
                                          for v, s in zip(df["rwg_j"], df["suppressed"], strict=True)]})
     return out.style.hide(axis="index")
@@ -489,7 +478,7 @@ def benchmark_display(bench: pd.DataFrame, instrument: Instrument, language: str
     h = _HEAD[language]
     if bench.empty:
         return pd.DataFrame()
-    out = pd.DataFrame({h["measure"]: [h["change"] if m == "change" else _wave_name(m, instrument, language)
+    out = pd.DataFrame({h["measure"]: [h["change"] if m == "change" else style.wave_label(m, language, instrument)
                                        for m in bench["measure"]],
                         h["value"]: [_num(v, 2, language, sign=m == "change") for v, m in
                                      zip(bench["value"], bench["measure"], strict=True)],
@@ -508,7 +497,7 @@ class Text:
         self.language = language
 
     def wave(self, wave: str, instrument: Instrument) -> str:
-        return _wave_name(wave, instrument, self.language)
+        return style.wave_label(wave, self.language, instrument)
 
     def title(self, name: str, kommune: int, kp) -> str:
         head = f"# Relationel kapacitet i {name} Kommune" if self.da else f"# Relational capacity in {name}"
