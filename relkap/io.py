@@ -342,10 +342,7 @@ def _apply_mapping(src: Source) -> tuple[pd.DataFrame, Path]:
         if missing:
             raise InputError(where, f"the mapping names columns the export does not have: {missing[:8]}",
                              fix="Correct the column names under columns: in the mapping file")
-        inverse = {}
-        for source_col, target in src.columns.items():
-            inverse[source_col] = target
-        data = data[list(src.columns)].rename(columns=inverse)
+        data = data[list(src.columns)].rename(columns=src.columns)
     for col, value in (src.constants or {}).items():
         data[col] = str(value)
     for col, recode in (src.values or {}).items():
@@ -546,6 +543,12 @@ def _finish(kind_table: str, long: pd.DataFrame, inst: Instrument, key: bytes) -
     return d.reset_index(drop=True)
 
 
+def _assemble(collected: dict[str, list[pd.DataFrame]], inst: Instrument, key: bytes) -> dict[str, pd.DataFrame]:
+    """Stack each table's parts (an empty table with the right columns when there are none) and finish them."""
+    return {name: _finish(name, pd.concat(parts, ignore_index=True) if parts else _empty(name, inst), inst, key)
+            for name, parts in collected.items()}
+
+
 def _empty(table: str, inst: Instrument) -> pd.DataFrame:
     cols = {"relations": ["kommune", "wave", "respondent_id", "group", "_a", "_b", "score"],
             "scales": ["kommune", "wave", "respondent_id", "group", "_a", "_b", "score"],
@@ -643,8 +646,7 @@ def tidy_tables(employees: pd.DataFrame, citizens: pd.DataFrame | None = None,
         df.attrs["row_offset"] = 2
         for name, t in _tidy(df, kind, Path(f"<{kind}>"), inst).items():
             collected[name].append(t)
-    return Tables(**{name: _finish(name, pd.concat(parts, ignore_index=True) if parts else _empty(name, inst),
-                                   inst, key) for name, parts in collected.items()})
+    return Tables(**_assemble(collected, inst, key))
 
 
 def _find_raw(raw_dir: Path) -> list[Source]:
@@ -686,9 +688,7 @@ def import_raw(raw_dir: str | os.PathLike, out_dir: str | os.PathLike | None = N
         _check_across_files(seen, src.kind, df, where)
         for name, t in tidy.items():
             collected[name].append(t)
-    tables = {name: _finish(name, pd.concat(parts, ignore_index=True) if parts else _empty(name, inst), inst, key)
-              for name, parts in collected.items()}
-    return _write_tables(tables, config.resolve(out_dir, config.PROCESSED_DIR))
+    return _write_tables(_assemble(collected, inst, key), config.resolve(out_dir, config.PROCESSED_DIR))
 
 
 def _check_across_files(seen: dict[str, pd.DataFrame], kind: str, df: pd.DataFrame, where: Path) -> None:
