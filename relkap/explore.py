@@ -2,8 +2,10 @@
 
 The statistics come from :mod:`relkap.report` (the same tables the kommune reports show) and the figures
 from :mod:`relkap.plots`. The data are loaded once; tables are cached per (kommune, dimension, min_n) and
-drawn figures per control state, so an interaction recomputes only what it changed. Suppression
-(``min_n``) applies to every figure and table, as in the reports.
+drawn views per control state, so an interaction recomputes only what it changed. The heat map is shown as
+an HTML table (:func:`relkap.plots.tie_heatmap_html`, a few milliseconds) and the network, benchmark and
+tie profile as SVG from matplotlib. Suppression (``min_n``) applies to every figure and table, as in the
+reports.
 
 Usage in a notebook::
 
@@ -109,7 +111,10 @@ class Explorer:
     table : DataFrame
         The table shown: ``current_ties`` without the diagonal, suppressed values blanked.
     figure, drill_figure : matplotlib Figure
-        The figures shown (main view, and the selected tie's dimension profile).
+        The main view and the selected tie's dimension profile as matplotlib figures (the report's drawing).
+    html_view, image : ipywidgets
+        What is on screen: the heat map as HTML (``html_view``) or the other views as SVG (``image``); the
+        widget not in use is hidden.
     drill : DataFrame
         The selected tie in both waves and its change (n, mean, CI, diff, Hedges' g, adjusted p).
     """
@@ -125,8 +130,8 @@ class Explorer:
         self._relations = {int(k): part.reset_index(drop=True)
                            for k, part in rel.groupby("kommune", observed=True, sort=True)}
         self._relations[ALL] = rel
-        # images per control state; only the figure on screen is kept as an object (cached figures would
-        # hold hundreds of thousands of artists and slow every garbage collection)
+        # rendered views (HTML or SVG) per control state; only the figure on screen is kept as an object
+        # (cached figures would hold hundreds of thousands of artists and slow every garbage collection)
         self._images = _LRU(256)
         self._drill_images = _LRU(256)
         self._drill_tables = _LRU(256)
@@ -135,7 +140,7 @@ class Explorer:
         self.current_ties = pd.DataFrame()
         self.table = pd.DataFrame()
         self.drill = pd.DataFrame()
-        self.draws = 0  # figures drawn (not served from the cache), for tests and benchmarks
+        self.draws = 0  # views rendered (not served from the cache), for tests and benchmarks
 
         codes = [k for k in self._relations if k != ALL]
         self.kommune = w.Dropdown(options=[(_TEXT[language]["all"], ALL)]
@@ -154,6 +159,7 @@ class Explorer:
         self.tie = w.Dropdown(description=_TEXT[language]["tie"])
         self.heading = w.HTML()
         self.image = w.Image(format="svg+xml")
+        self.html_view = w.HTML()
         self.drill_image = w.Image(format="svg+xml")
         self.table_output = w.Output()
         self.drill_text = w.HTML()
@@ -169,6 +175,7 @@ class Explorer:
             w.HBox([self.min_n, self.language]),
             self.heading,
             self.image,
+            self.html_view,
             self.table_output,
             self.tie,
             w.HBox([self.drill_image, self.drill_text]),
@@ -328,16 +335,36 @@ class Explorer:
 
     def _refresh_main(self) -> None:
         state = self._state()
+        kind, payload = self._images.get_or(state, self._render_main)
+        # one of the two widgets shows the view; the other keeps its last value, hidden
+        if kind == "html":
+            self.html_view.value = payload
+        else:
+            self.image.value = payload
+        self.html_view.layout.display = "" if kind == "html" else "none"
+        self.image.layout.display = "none" if kind == "html" else ""
 
-        def draw():
-            self._main = (state, self._draw_main())
-            return _svg(self._main[1])
+    def _render_main(self) -> tuple[str, str | bytes]:
+        """The view on screen: the heat map as an HTML table (a few ms), the other figures as SVG."""
+        if self.figure_kind.value != "heatmap" or self.current_ties.empty:
+            self._main = (self._state(), self._draw_main())
+            return "svg", _svg(self._main[1])
+        from . import plots
 
-        self.image.value = self._images.get_or(state, draw)
+        self.draws += 1
+        args = {"min_n": self.min_n.value, "language": self.language.value, "instrument": self.instrument,
+                "title": self._title()}
+        if self.view.value == "change":
+            return "html", plots.change_heatmap_html(self.current_ties, **args)
+        return "html", plots.tie_heatmap_html(self.current_ties, **args)
 
     @property
     def figure(self):
-        """The main figure on screen (matplotlib Figure); redrawn here when only its image was cached."""
+        """The main view as a matplotlib Figure, the same drawing as the kommune report's (for ``savefig``).
+
+        The heat map is on screen as an HTML table (:func:`relkap.plots.tie_heatmap_html`); its Figure, like
+        any view served from the cache, is drawn here when asked for.
+        """
         if self._main[0] != self._state():
             self._main = (self._state(), self._draw_main())
         return self._main[1]

@@ -18,6 +18,7 @@ not the exact n.
 from __future__ import annotations
 
 import argparse
+import html
 import math
 import textwrap
 from collections.abc import Sequence
@@ -64,6 +65,8 @@ from .style import (
 __all__ = [
     "tie_heatmap",
     "change_heatmap",
+    "tie_heatmap_html",
+    "change_heatmap_html",
     "network_diagram",
     "change_network",
     "dimension_profile",
@@ -171,6 +174,35 @@ def _matrix(data: pd.DataFrame, value: str, suppressed: pd.Series, inst: Instrum
     return rows, cols, values, sup, present
 
 
+def _tie_matrix(ties: pd.DataFrame, value: str, min_n: int, language: str, instrument: Instrument | None):
+    """Checked input of a tie heat map: instrument, rows, cols, values, suppressed, present and n arrays."""
+    _check_language(language)
+    _check_min_n(min_n, allow_none=False)
+    _check_columns(ties, ("group", "target", "n", value), "ties")
+    _one_table(ties, ("group", "target"), "ties")
+    inst = default_instrument(instrument)
+    sup = _suppressed(ties, value, min_n)
+    rows, cols, values, sup_m, present = _matrix(ties, value, sup, inst)
+    _, _, n_m, _, _ = _matrix(ties.assign(_n=pd.to_numeric(ties["n"], errors="coerce")), "_n",
+                              pd.Series(False, index=ties.index), inst)
+    return inst, rows, cols, values, sup_m, present, n_m
+
+
+def _change_matrix(comparison: pd.DataFrame, value: str, p: str, min_n: int, language: str,
+                   instrument: Instrument | None):
+    """Checked input of a change heat map: instrument, rows, cols, values, suppressed, present and p arrays."""
+    _check_language(language)
+    _check_min_n(min_n, allow_none=False)
+    _check_columns(comparison, ("group", "target", value, p), "comparison")
+    _one_table(comparison, ("group", "target"), "comparison")
+    inst = default_instrument(instrument)
+    sup = _suppressed(comparison, value, min_n)
+    rows, cols, values, sup_m, present = _matrix(comparison, value, sup, inst)
+    pvals = pd.to_numeric(comparison[p], errors="coerce").where(~sup)
+    _, _, p_m, _, _ = _matrix(comparison.assign(_p=pvals), "_p", sup, inst)
+    return inst, rows, cols, values, sup_m, present, p_m
+
+
 def _draw_matrix(ax, rows, cols, values, sup, present, cmap, norm, language, inst, min_n, fmt):
     """Mesh of ``values`` with grey suppressed cells ("n<min_n", no value), white unasked cells."""
     cmap = mpl.colormaps[cmap].with_extremes(bad=MISSING_COLOUR)
@@ -247,15 +279,7 @@ def tie_heatmap(
     prints the mean and its n; a suppressed cell is grey and hatched with "n<min_n" only; a cell that was
     not asked is white. The diagonal (a group rating its own group) is outlined.
     """
-    _check_language(language)
-    _check_min_n(min_n, allow_none=False)
-    _check_columns(ties, ("group", "target", "n", value), "ties")
-    _one_table(ties, ("group", "target"), "ties")
-    inst = default_instrument(instrument)
-    sup = _suppressed(ties, value, min_n)
-    rows, cols, values, sup_m, present = _matrix(ties, value, sup, inst)
-    _, _, n_m, _, _ = _matrix(ties.assign(_n=pd.to_numeric(ties["n"], errors="coerce")), "_n",
-                              pd.Series(False, index=ties.index), inst)
+    inst, rows, cols, values, sup_m, present, n_m = _tie_matrix(ties, value, min_n, language, instrument)
     ax = _axes(ax, _cell_size(len(rows), len(cols)))
     norm = mpl.colors.Normalize(inst.scale.min, inst.scale.max)
 
@@ -328,15 +352,8 @@ def change_heatmap(
     ``RdBu``: blue = higher at follow-up, red = lower. Each cell prints the signed change; suppressed cells
     are grey and hatched with "n<min_n" only.
     """
-    _check_language(language)
-    _check_min_n(min_n, allow_none=False)
-    _check_columns(comparison, ("group", "target", value, p), "comparison")
-    _one_table(comparison, ("group", "target"), "comparison")
-    inst = default_instrument(instrument)
-    sup = _suppressed(comparison, value, min_n)
-    rows, cols, values, sup_m, present = _matrix(comparison, value, sup, inst)
-    pvals = pd.to_numeric(comparison[p], errors="coerce").where(~sup)
-    _, _, p_m, _, _ = _matrix(comparison.assign(_p=pvals), "_p", sup, inst)
+    inst, rows, cols, values, sup_m, present, p_m = _change_matrix(comparison, value, p, min_n, language,
+                                                                   instrument)
     lim = limit if limit is not None else _diff_limit(values)
     norm = mpl.colors.Normalize(-lim, lim)
     ax = _axes(ax, _cell_size(len(rows), len(cols)))
@@ -366,6 +383,177 @@ def _diff_limit(values) -> float:
     finite = finite[np.isfinite(finite)]
     top = float(finite.max()) if finite.size else 0.0
     return max(0.5, math.ceil(top * 2) / 2)
+
+
+# -- heat maps as HTML (the explorer) -------------------------------------------------------------
+# A browser lays out a 10 x 10 table in a few milliseconds; matplotlib takes ~150 ms to build and serialise
+# the same heat map, too slow for an interactive control. These draw the same cells from the same checked
+# arrays (``_tie_matrix``/``_change_matrix``) with the same colour maps, numbers and suppression.
+_HTML_STYLE = (
+    "<style>"
+    ".relkap-heatmap{border-collapse:separate;border-spacing:2px;font-family:sans-serif;font-size:12px}"
+    ".relkap-heatmap caption{font-weight:bold;font-size:14px;text-align:left;padding:4px 0}"
+    ".relkap-heatmap th{font-weight:normal;padding:2px 4px}"
+    ".relkap-heatmap thead th{vertical-align:bottom;font-size:11px;color:#404040}"
+    ".relkap-heatmap thead th.col{text-align:center;width:76px;overflow-wrap:normal;color:black}"
+    ".relkap-heatmap tbody th{text-align:right;white-space:nowrap}"
+    ".relkap-heatmap td{min-width:70px;height:42px;text-align:center;line-height:1.15;padding:0;"
+    "border:1.5px solid transparent}"
+    ".relkap-heatmap td.value b{font-size:13px}"
+    ".relkap-heatmap td small{font-size:10px}"
+    ".relkap-heatmap td.suppressed{color:black;background:repeating-linear-gradient(45deg,"
+    + SUPPRESSED_COLOUR + " 0 5px,#bdbdbd 5px 6px)}"
+    ".relkap-heatmap td.diagonal{border-color:black}"
+    ".relkap-heatmap td sup{font-weight:bold;font-size:13px}"
+    ".relkap-legend{font-family:sans-serif;font-size:11px;color:#404040;margin:6px 0 0 4px}"
+    ".relkap-legend .bar{display:block;position:relative;width:400px;height:12px;margin:3px 10px 18px 10px}"
+    ".relkap-legend .tick{position:absolute;top:14px;font-size:10px;transform:translateX(-50%)}"
+    ".relkap-legend .edge{position:absolute;top:-2px;width:2px;height:16px;background:black;"
+    "transform:translateX(-1px)}"
+    "</style>"
+)
+
+
+def _hex(rgba) -> str:
+    return mpl.colors.to_hex(rgba, keep_alpha=False)
+
+
+def _legend_html(cmap, norm, ticks: Sequence[float], edges: Sequence[float], caption: str,
+                 language: Language, decimals: int | None = None) -> str:
+    """A colour bar as a CSS gradient: ``ticks`` labelled below, ``edges`` drawn as black lines."""
+    lo, hi = norm.vmin, norm.vmax
+    stops = ",".join(f"{_hex(cmap(norm(lo + (hi - lo) * k / 8)))} {100 * k / 8:.1f}%" for k in range(9))
+
+    def at(x: float) -> str:
+        return f"left:{100 * (x - lo) / (hi - lo):.1f}%"
+
+    def fmt(t: float) -> str:
+        d = decimals if decimals is not None else (1 if t % 1 else 0)
+        return number(t, d, language, sign=decimals is not None and t != 0)
+
+    marks = "".join(f"<span class='edge' style='{at(e)}'></span>" for e in edges)
+    marks += "".join(f"<span class='tick' style='{at(t)}'>{fmt(t)}</span>" for t in ticks)
+    return (f"<div class='relkap-legend'>{html.escape(caption)}<span class='bar' "
+            f"style='background:linear-gradient(to right,{stops})'>{marks}</span></div>")
+
+
+def _matrix_html(rows, cols, values, sup, present, cmap, norm, language: Language, inst: Instrument,
+                 min_n: int, title: str, cell, legend: str, note: str) -> str:
+    """``_draw_matrix`` as an HTML table: ``cell(i, j)`` gives a scored cell's (content, tooltip)."""
+    cmap = mpl.colormaps[cmap].with_extremes(bad=MISSING_COLOUR)
+    head = "".join(f"<th class='col' scope='col'>{html.escape(label(c, language, inst))}</th>" for c in cols)
+    out = [_HTML_STYLE, "<table class='relkap-heatmap'>",
+           f"<caption>{html.escape(title)}</caption>",
+           f"<thead><tr><th>{html.escape(text('rater', language))} ↓ · "
+           f"{html.escape(text('target', language))} →</th>{head}</tr></thead><tbody>"]
+    for i, r in enumerate(rows):
+        out.append(f"<tr><th scope='row'>{html.escape(label(r, language, inst))}</th>")
+        for j, c in enumerate(cols):
+            classes = ["diagonal"] if r == c else []
+            if sup[i, j]:
+                classes.append("suppressed")
+                body, style, tip = html.escape(text("suppressed", language, min_n=min_n)), "", ""
+            elif present[i, j] and not math.isnan(values[i, j]):
+                classes.append("value")
+                colour = cmap(norm(values[i, j]))
+                body, tip = cell(i, j)
+                style = f" style='background:{_hex(colour)};color:{text_colour(colour)}'"
+            else:
+                body, style, tip = "", f" style='background:{MISSING_COLOUR}'", ""
+            tie = f"{label(r, language, inst)} → {label(c, language, inst)}"
+            tip = f"{tie}: {tip}" if tip else tie
+            out.append(f"<td class='{' '.join(classes)}'{style} title='{html.escape(tip, quote=True)}'>"
+                       f"{body}</td>")
+        out.append("</tr>")
+    out.append("</tbody></table>")
+    out.append(legend)
+    out.append(f"<div class='relkap-legend'>{html.escape(note)}</div>")
+    return "".join(out)
+
+
+def tie_heatmap_html(
+    ties: pd.DataFrame,
+    *,
+    value: str = "mean",
+    min_n: int = 5,
+    language: Language = "da",
+    instrument: Instrument | None = None,
+    title: str | None = None,
+) -> str:
+    """:func:`tie_heatmap` as an HTML table (for the explorer): same cells, colours, numbers and suppression.
+
+    A scored cell shows the mean and n on the colour of :func:`tie_heatmap`; hovering shows the tie and,
+    when ``ties`` has ``ci_low``/``ci_high``, the 95% CI. The colour bar below marks the band boundaries.
+    """
+    inst, rows, cols, values, sup_m, present, n_m = _tie_matrix(ties, value, min_n, language, instrument)
+    norm = mpl.colors.Normalize(inst.scale.min, inst.scale.max)
+    ci = _ci_arrays(ties, ("ci_low", "ci_high"), inst)
+
+    def cell(i, j):
+        v = number(values[i, j], 1, language)
+        tip = f"{number(values[i, j], 2, language)}, n={int(n_m[i, j])}"
+        if ci is not None and not np.isnan(ci[0][i, j]):
+            tip += f", {text('ci_short', language)} {number(ci[0][i, j], 2, language)}; {number(ci[1][i, j], 2, language)}"
+        return f"<b>{v}</b><br><small>n={int(n_m[i, j])}</small>", tip
+
+    b = inst.bands
+    ticks = sorted({*range(inst.scale.min, inst.scale.max + 1), b.weak_below, b.strong_above})
+    legend = _legend_html(mpl.colormaps[SEQUENTIAL_CMAP], norm, ticks, (b.weak_below, b.strong_above),
+                          text("mean", language, min=inst.scale.min, max=inst.scale.max), language)
+    note = (text("suppressed_note", language, min_n=min_n) + ". " + text("not_asked", language) + ". "
+            + text("diagonal", language) + ".")
+    return _matrix_html(rows, cols, values, sup_m, present, SEQUENTIAL_CMAP, norm, language, inst, min_n,
+                        title if title is not None else _title(ties, language, inst), cell, legend, note)
+
+
+def change_heatmap_html(
+    comparison: pd.DataFrame,
+    *,
+    value: str = "diff",
+    p: str = "p_fdr",
+    alpha: float = 0.05,
+    limit: float | None = None,
+    min_n: int = 5,
+    language: Language = "da",
+    instrument: Instrument | None = None,
+    title: str | None = None,
+) -> str:
+    """:func:`change_heatmap` as an HTML table (for the explorer): signed change, "*" when ``p`` < ``alpha``.
+
+    Hovering a cell shows the tie, the change, its 95% CI (``diff_ci_low``/``diff_ci_high`` when present)
+    and ``p``.
+    """
+    inst, rows, cols, values, sup_m, present, p_m = _change_matrix(comparison, value, p, min_n, language,
+                                                                   instrument)
+    lim = limit if limit is not None else _diff_limit(values)
+    norm = mpl.colors.Normalize(-lim, lim)
+    ci = _ci_arrays(comparison, ("diff_ci_low", "diff_ci_high"), inst)
+
+    def cell(i, j):
+        star = "<sup>*</sup>" if p_m[i, j] < alpha else ""
+        tip = number(values[i, j], 2, language, sign=True)
+        if ci is not None and not np.isnan(ci[0][i, j]):
+            tip += f", {text('ci_short', language)} {number(ci[0][i, j], 2, language)}; {number(ci[1][i, j], 2, language)}"
+        if not np.isnan(p_m[i, j]):
+            tip += f", {p} = {number(p_m[i, j], 3, language)}"
+        return f"{number(values[i, j], 2, language, sign=True)}{star}", tip
+
+    legend = _legend_html(mpl.colormaps[DIVERGING_CMAP], norm, (-lim, 0, lim), (0,), text("diff", language),
+                          language, decimals=1)
+    note = (text("significant", language, alpha=number(alpha, 2, language)) + ". "
+            + text("suppressed_note", language, min_n=min_n) + ".")
+    title = title if title is not None else _title(comparison, language, inst, text("diff", language))
+    return _matrix_html(rows, cols, values, sup_m, present, DIVERGING_CMAP, norm, language, inst, min_n, title,
+                        cell, legend, note)
+
+
+def _ci_arrays(data: pd.DataFrame, columns: tuple[str, str], inst: Instrument):
+    """Rater x target arrays of the two CI columns (NaN where missing), or None without them."""
+    if not set(columns) <= set(data.columns):
+        return None
+    none = pd.Series(False, index=data.index)
+    return tuple(_matrix(data.assign(_v=pd.to_numeric(data[c], errors="coerce")), "_v", none, inst)[2]
+                 for c in columns)
 
 
 # -- networks ------------------------------------------------------------------------------------

@@ -102,6 +102,7 @@ TEXT: dict[str, dict[str, str]] = {
     "respondents": {"da": "Antal besvarelser", "en": "Respondents"},
     "threshold": {"da": "Mindste n der vises ({min_n})", "en": "Smallest n shown ({min_n})"},
     "hedges": {"da": "Hedges' g med 95 %-konfidensinterval", "en": "Hedges' g with 95% confidence interval"},
+    "ci_short": {"da": "95 %-KI", "en": "95% CI"},
     "ci": {"da": "Gennemsnit med 95 %-konfidensinterval", "en": "Mean with 95% confidence interval"},
     "dimension": {"da": "Dimension", "en": "Dimension"},
     "scale": {"da": "Skala", "en": "Scale"},

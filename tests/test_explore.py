@@ -12,6 +12,7 @@ import pytest
 matplotlib.use("Agg")
 
 import relkap  # noqa: E402
+from test_plots import _html_cells  # noqa: E402
 from relkap import report, scoring, synth  # noqa: E402
 from relkap.explore import ALL, Explorer, explore  # noqa: E402
 from relkap.io import import_raw  # noqa: E402
@@ -45,10 +46,13 @@ def test_kommune_control_redraws_with_that_kommune(ex):
     assert ALL in [v for _, v in ex.kommune.options]
     ex.kommune.value = 336
     assert _title(ex).startswith("Stevns – ")
-    svg_336 = ex.image.value
+    # the heat map is on screen as an HTML table, the SVG image hidden
+    assert _html_cells(ex.html_view.value).caption.startswith("Stevns – ")
+    assert ex.image.layout.display == "none" and ex.html_view.layout.display == ""
+    html_336 = ex.html_view.value
     ex.kommune.value = 766
     assert _title(ex).startswith("Hedensted – ")
-    assert ex.image.value != svg_336
+    assert _html_cells(ex.html_view.value).caption.startswith("Hedensted – ") and ex.html_view.value != html_336
     ex.kommune.value = ALL
     assert _title(ex).startswith("Alle kommuner – ")
     assert set(ex.current_ties.columns) >= {"group", "target", "n", "mean", "suppressed"}
@@ -96,9 +100,12 @@ def test_suppressed_cells_have_no_value_and_more_with_higher_min_n(ex):
         assert t.loc[t["suppressed"], "mean"].isna().all()
         assert t.loc[~t["suppressed"], "mean"].notna().all()
         counts.append(int(t["suppressed"].sum()))
-        # the heat map prints no mean in a suppressed cell: only "n<min_n" marks it
-        texts = _texts(ex.figure)
-        assert sum(s == f"n<{min_n}" for s in texts) == int(ex.current_ties["suppressed"].sum())
+        # the heat map prints no mean in a suppressed cell: only "n<min_n" marks it, on screen and in the
+        # matplotlib figure
+        n_suppressed = int(ex.current_ties["suppressed"].sum())
+        cells = [c for row in _html_cells(ex.html_view.value).rows for c in row]
+        assert [c["text"] for c in cells if "suppressed" in c["class"]] == [f"n<{min_n}"] * n_suppressed
+        assert sum(s == f"n<{min_n}" for s in _texts(ex.figure)) == n_suppressed
     assert counts[0] <= counts[1] <= counts[2] and counts[2] > counts[0]
 
 
@@ -109,7 +116,12 @@ def test_views_and_figures_all_draw(ex):
         for view in ("baseline", "followup", "change"):
             ex.view.value = view
             assert _title(ex).startswith("Hedensted")
-            assert bytes(ex.image.value).startswith(b"<?xml") and b"<svg" in bytes(ex.image.value)
+            if kind == "heatmap":
+                assert _html_cells(ex.html_view.value).caption.startswith("Hedensted")
+                assert ex.image.layout.display == "none"
+            else:
+                assert bytes(ex.image.value).startswith(b"<?xml") and b"<svg" in bytes(ex.image.value)
+                assert b"Hedensted" in bytes(ex.image.value) and ex.html_view.layout.display == "none"
 
 
 def test_benchmark_names_no_other_kommune(ex):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -105,6 +107,109 @@ def test_change_heatmap_diverging_significance_and_suppression():
     assert [t.get_text() for t in sup] == ["n<5"] and _in_cell(sup[0], 2, 1)
     assert len(_texts(plots.change_heatmap(_comparison(), alpha=0.005), "significant")) == 1
     assert len(_texts(plots.change_heatmap(_comparison(), p="p_fdr", alpha=1.0), "significant")) == 5
+
+
+class _Cells(HTMLParser):
+    """The body cells of an HTML heat map: rows of {class, style, title, text} plus row and column heads."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows, self.cols, self.row_heads, self.caption = [], [], [], ""
+        self._cell = self._where = None
+        self._section = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag in ("thead", "tbody", "caption"):
+            self._section = tag
+        elif tag == "tr" and self._section == "tbody":
+            self.rows.append([])
+        elif tag == "td":
+            self._cell = {"class": a.get("class", "").split(), "style": a.get("style", ""),
+                          "title": a.get("title", ""), "text": ""}
+        elif tag == "th":
+            self._where = "col" if "col" in a.get("class", "") else ("row" if a.get("scope") == "row" else None)
+            if self._where:
+                (self.cols if self._where == "col" else self.row_heads).append("")
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self._cell is not None:
+            self.rows[-1].append(self._cell)
+            self._cell = None
+        elif tag == "th":
+            self._where = None
+        elif tag == "caption":
+            self._section = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell["text"] += data
+        elif self._where:
+            target = self.cols if self._where == "col" else self.row_heads
+            target[-1] += data
+        elif self._section == "caption":
+            self.caption += data
+
+
+def _html_cells(markup: str) -> _Cells:
+    parser = _Cells()
+    parser.feed(markup)
+    return parser
+
+
+def _background(cell) -> str:
+    return next((part.split(":")[1] for part in cell["style"].split(";") if part.startswith("background:")), "")
+
+
+def test_tie_heatmap_html_shows_the_cells_of_tie_heatmap():
+    ties = _ties(BASE)
+    page = _html_cells(plots.tie_heatmap_html(ties))
+    mesh = next(c for c in plots.tie_heatmap(ties).collections if isinstance(c, QuadMesh))
+    assert page.row_heads == ["Myndighedsrådgivere", "Skole", "PPR"] == page.cols
+    assert "Førmåling" in page.caption
+    texts = [[c["text"] for c in row] for row in page.rows]
+    # same numbers as the matplotlib cells (value, then n), rows rate columns
+    assert texts[0] == ["4,8n=7", "3,0n=6", "4,2n=6"]
+    assert texts[1][0] == "4,0n=8" and texts[1][1] == ""  # B->B not asked: white, empty
+    # the suppressed cell C->B: "n<5" only, grey hatch, and the true n=3 is nowhere in it
+    sup = page.rows[2][1]
+    assert sup["text"] == "n<5" and "suppressed" in sup["class"] and "3" not in sup["title"] + sup["text"]
+    assert [c["class"] for row in page.rows for c in row].count(["suppressed"]) == 1
+    # each scored cell has the colour the matplotlib mesh gives it (same colour map, same fixed 1-5 scale)
+    colours = mesh.to_rgba(mesh.get_array())
+    for i, row in enumerate(page.rows):
+        for j, cell in enumerate(row):
+            if "value" in cell["class"]:
+                assert _background(cell) == matplotlib.colors.to_hex(colours[i, j], keep_alpha=False)
+    assert [("diagonal" in c["class"]) for c in page.rows[0]] == [True, False, False]
+    # hover: the tie, the mean to two decimals and the 95% CI when the table has it
+    assert page.rows[0][1]["title"].startswith("Myndighedsrådgivere → Skole: 3,00, n=6")
+
+
+def test_tie_heatmap_html_language_and_min_n():
+    page = _html_cells(plots.tie_heatmap_html(_ties(BASE), min_n=7, language="en", title="Stevns"))
+    assert page.caption == "Stevns" and page.cols[2] == "Educational psychology (PPR)"
+    # the table's own suppressed flag decides; min_n only names the threshold (as in tie_heatmap)
+    assert [c["text"] for row in page.rows for c in row if "suppressed" in c["class"]] == ["n<7"]
+    without_flag = _html_cells(plots.tie_heatmap_html(_ties(BASE).drop(columns="suppressed"), min_n=6))
+    assert sum(c["text"] == "n<6" for row in without_flag.rows for c in row) == 2  # n=3 and n=5
+    assert page.rows[0][1]["text"] == "3.0n=6"
+    with pytest.raises(ValueError, match="language"):
+        plots.tie_heatmap_html(_ties(BASE), language="de")
+
+
+def test_change_heatmap_html_signs_stars_and_suppression():
+    page = _html_cells(plots.change_heatmap_html(_comparison()))
+    flat = [c for row in page.rows for c in row]
+    assert sorted(c["text"].rstrip("*") for c in flat if "value" in c["class"]) == sorted(
+        ["+0,60", "−0,20", "+0,10", "−0,45", "−0,10"])
+    assert sum(c["text"].endswith("*") for c in flat) == 3  # p_fdr < 0.05: A->B, B->A, B->C
+    assert page.rows[2][1]["text"] == "n<5" and "suppressed" in page.rows[2][1]["class"]
+    assert "p_fdr = 0,004" in page.rows[0][1]["title"]
+    # the colour scale is centred at 0: +0,10 is pale blue, -0,45 clearly red
+    mesh = next(c for c in plots.change_heatmap(_comparison()).collections if isinstance(c, QuadMesh))
+    colours = mesh.to_rgba(mesh.get_array())
+    assert _background(page.rows[1][2]) == matplotlib.colors.to_hex(colours[1, 2], keep_alpha=False)
 
 
 def test_network_diagram_arrows_are_the_scored_cross_group_ties(example):
