@@ -11,8 +11,9 @@ import pytest
 
 matplotlib.use("Agg")
 
-import relkap  # noqa: E402
 from test_plots import _html_cells  # noqa: E402
+
+import relkap  # noqa: E402
 from relkap import report, scoring, synth  # noqa: E402
 from relkap.explore import ALL, Explorer, explore  # noqa: E402
 from relkap.io import import_raw  # noqa: E402
