@@ -26,7 +26,7 @@ from collections import OrderedDict
 import numpy as np
 import pandas as pd
 
-from . import report, scoring
+from . import plots, report, scoring
 from .instrument import Instrument, load_instrument
 from .io import load
 
@@ -42,8 +42,6 @@ _TEXT = {
            "followup": "Opfølgning", "change": "Ændring", "heatmap": "Varmekort", "network": "Netværk",
            "benchmark": "Benchmark", "no_tie": "(ingen)", "no_data": "Ingen data for dette valg.",
            "suppressed": "for få svar", "bench_title": "{name}: relationer blandt {k} kommuner",
-           "bench_x": "Gennemsnit (kommuner: boks; denne kommune: rød prik)",
-           "bench_x_change": "Ændring (kommuner: boks; denne kommune: rød prik)",
            "bench_all": "Vælg en kommune for at se benchmark.",
            "drill": "Relationen {tie}", "n": "n", "mean": "Gennemsnit", "ci": "95 % KI",
            "diff": "Forskel", "hedges": "Hedges' g", "p_fdr": "p (FDR)"},
@@ -52,8 +50,6 @@ _TEXT = {
            "followup": "Follow-up", "change": "Change", "heatmap": "Heat map", "network": "Network",
            "benchmark": "Benchmark", "no_tie": "(none)", "no_data": "No data for this choice.",
            "suppressed": "too few answers", "bench_title": "{name}: ties among {k} kommuner",
-           "bench_x": "Mean (kommuner: box; this kommune: red dot)",
-           "bench_x_change": "Change (kommuner: box; this kommune: red dot)",
            "bench_all": "Choose a kommune to see the benchmark.",
            "drill": "The tie {tie}", "n": "n", "mean": "Mean", "ci": "95% CI",
            "diff": "Difference", "hedges": "Hedges' g", "p_fdr": "p (FDR)"},
@@ -69,6 +65,9 @@ _MARGINS = {
 # SVG with text left as text: the browser sets the type, so the kernel skips FreeType's glyph rendering, the
 # largest single cost of a text-heavy heat map (PNG took ~1.7x as long)
 _RC = {"svg.fonttype": "none"}
+# A fixed title height: by default matplotlib measures every tick label at each draw to lift the title clear
+# of an axis on top (~20 ms a figure). The views drawn for the screen have their x axis at the bottom.
+_RC_DRAW = {"axes.titley": 1.01}
 
 
 class _LRU(OrderedDict):
@@ -258,6 +257,37 @@ class Explorer:
         out["n_kommuner"] = g.size()
         return out
 
+    @functools.lru_cache(maxsize=256)  # noqa: B019
+    def benchmark(self, kommune: int, dimension: str, min_n: int, view: str) -> pd.DataFrame:
+        """The kommune's ties against their distribution over all kommuner (the benchmark view's rows).
+
+        One row per tie between the kommune's groups (codebook order) with a value in some kommune: ``group, target, n_kommuner, p5, q25, median, q75, p95`` over the kommuner, this
+        kommune's ``value`` (NaN when suppressed here) and ``share_below``: the share of the kommuner with
+        a lower value (ties count half), i.e. the kommune's percentile rank. No other kommune is named.
+        """
+        dist = self.benchmark_distribution(dimension, min_n, view)
+        data = self.benchmark_ties(dimension, min_n, view)
+        rel = self._relations[kommune]
+        present = set(rel["group"].astype(str)) | set(rel["target"].astype(str))
+        g = [c for c in self.instrument.group_codes if c in present]
+        ties = [(a, b) for a in g for b in g if a != b and (a, b) in dist.index]
+        out = dist.loc[ties].reset_index() if ties else dist.iloc[:0].reset_index()
+        own = data[data["kommune"] == kommune].set_index(["group", "target"])["value"]
+        out["value"] = [own.get(t, np.nan) for t in ties]
+        cmp = data.merge(out[["group", "target", "value"]].rename(columns={"value": "own"}), on=["group", "target"])
+        below = (cmp["value"] < cmp["own"]) + 0.5 * (cmp["value"] == cmp["own"])
+        share = below.groupby([cmp["group"], cmp["target"]]).mean()
+        out["share_below"] = [share.get(t, np.nan) if not np.isnan(v) else np.nan
+                              for t, v in zip(ties, out["value"], strict=True)]
+        return out[list(plots.BENCHMARK_COLUMNS)]
+
+    def _benchmark(self) -> pd.DataFrame:
+        return self.benchmark(self.kommune.value, self.dimension.value, self.min_n.value, self.view.value)
+
+    def _benchmark_title(self) -> str:
+        n_k = int(self.benchmark_ties(self.dimension.value, self.min_n.value, self.view.value)["kommune"].nunique())
+        return self._title() + "\n" + self._t("bench_title").format(name=self.kommune_label(), k=n_k)
+
     # -- state -----------------------------------------------------------------------------------------
     def _wave(self) -> str:
         inst = self.instrument
@@ -346,14 +376,15 @@ class Explorer:
 
     def _render_main(self) -> tuple[str, str | bytes]:
         """The view on screen: the heat map as an HTML table (a few ms), the other figures as SVG."""
-        if self.figure_kind.value != "heatmap" or self.current_ties.empty:
-            self._main = (self._state(), self._draw_main())
-            return "svg", _svg(self._main[1])
-        from . import plots
-
         self.draws += 1
+        kind = self.figure_kind.value
+        if kind == "network" or self.current_ties.empty or (kind == "benchmark" and self.kommune.value == ALL):
+            return "svg", _svg(self._draw_main)
         args = {"min_n": self.min_n.value, "language": self.language.value, "instrument": self.instrument,
                 "title": self._title()}
+        if kind == "benchmark":
+            args["title"] = self._benchmark_title()
+            return "html", plots.benchmark_html(self._benchmark(), change=self.view.value == "change", **args)
         if self.view.value == "change":
             return "html", plots.change_heatmap_html(self.current_ties, **args)
         return "html", plots.tie_heatmap_html(self.current_ties, **args)
@@ -362,8 +393,7 @@ class Explorer:
     def figure(self):
         """The main view as a matplotlib Figure, the same drawing as the kommune report's (for ``savefig``).
 
-        The heat map is on screen as an HTML table (:func:`relkap.plots.tie_heatmap_html`); its Figure, like
-        any view served from the cache, is drawn here when asked for.
+        Drawn here when asked for (the screen shows an HTML table or an SVG, and keeps no figure alive).
         """
         if self._main[0] != self._state():
             self._main = (self._state(), self._draw_main())
@@ -376,9 +406,6 @@ class Explorer:
     def _draw_main(self):
         from matplotlib.figure import Figure
 
-        from . import plots
-
-        self.draws += 1
         kind, view, lang, min_n = self.figure_kind.value, self.view.value, self.language.value, self.min_n.value
         inst = self.instrument
         cur = self.current_ties
@@ -388,7 +415,13 @@ class Explorer:
         ax = fig.add_subplot()
         title = self._title()
         if kind == "benchmark":
-            self._draw_benchmark(ax, title)
+            if self.kommune.value == ALL:
+                ax.set_axis_off()
+                ax.set_title(title)
+                ax.text(0.5, 0.5, self._t("bench_all"), ha="center", va="center", transform=ax.transAxes)
+            else:
+                plots.benchmark_plot(self._benchmark(), ax=ax, change=view == "change", min_n=min_n,
+                                     language=lang, instrument=inst, title=self._benchmark_title())
         elif cur.empty:
             ax.set_axis_off()
             ax.set_title(title)
@@ -412,47 +445,6 @@ class Explorer:
                 plots.network_diagram(cur, pos=pos, ax=ax, min_n=min_n, language=lang, instrument=inst,
                                       title=title, n_max=float(t["n"].max()) if len(t) else None)
         return fig
-
-    def _draw_benchmark(self, ax, title: str) -> None:
-        """Box (quartiles, whiskers 5-95%) per tie over all kommuner, the chosen kommune's value as a red dot.
-
-        No other kommune is named. Drawn as three collections rather than ``boxplot`` (90 boxes are slow).
-        """
-        inst, lang = self.instrument, self.language.value
-        k = self.kommune.value
-        ax.set_title(title)
-        if k == ALL:
-            ax.set_axis_off()
-            ax.text(0.5, 0.5, self._t("bench_all"), ha="center", va="center", transform=ax.transAxes)
-            return
-        args = (self.dimension.value, self.min_n.value, self.view.value)
-        dist = self.benchmark_distribution(*args)
-        data = self.benchmark_ties(*args)
-        own = data[data["kommune"] == k].set_index(["group", "target"])["value"]
-        g = self._groups_of_kommune or ()
-        ties = [(a, b) for a in g for b in g if a != b and (a, b) in dist.index]
-        if not ties:
-            ax.set_axis_off()
-            ax.text(0.5, 0.5, self._t("no_data"), ha="center", va="center", transform=ax.transAxes)
-            return
-        d = dist.loc[ties]
-        ys = np.arange(len(ties))[::-1].astype(float)
-        ax.hlines(ys, d["p5"], d["p95"], color="0.45", linewidth=1)
-        ax.barh(ys, d["q75"] - d["q25"], left=d["q25"], height=0.6, color="0.85", edgecolor="0.45",
-                linewidth=0.6)
-        ax.scatter(d["median"], ys, marker="|", s=60, color="0.15", linewidths=1.5)
-        mine = np.array([own.get(t, np.nan) for t in ties], dtype=float)
-        ax.scatter(mine, ys, color="#c0392b", s=22, zorder=3, gid="own")
-        missing = np.isnan(mine)
-        if missing.any():
-            x0 = float(np.nanmin(d["p5"]))
-            for y in ys[missing]:
-                ax.text(x0, y, f"n<{self.min_n.value} ", va="center", ha="right", fontsize=7, color="0.4")
-        ax.set_yticks(ys, [f"{inst.label(a, lang)} → {inst.label(b, lang)}" for a, b in ties], fontsize=7)
-        ax.set_ylim(-0.7, len(ties) - 0.3)
-        ax.set_xlabel(self._t("bench_x_change" if self.view.value == "change" else "bench_x"))
-        n_k = int(data["kommune"].nunique())
-        ax.set_title(title + "\n" + self._t("bench_title").format(name=self.kommune_label(), k=n_k), fontsize=10)
 
     # -- table -----------------------------------------------------------------------------------------
     def _refresh_table(self) -> None:
@@ -498,8 +490,8 @@ class Explorer:
         key = self._drill_key()
 
         def draw():
-            self._drill_main = (key, self._draw_drill())
-            return _svg(self._drill_main[1])
+            self.draws += 1
+            return _svg(self._draw_drill)
 
         self.drill_image.value = self._drill_images.get_or(key, draw)
         self.drill, self.drill_text.value = self._drill_tables.get_or((*key, self.dimension.value),
@@ -553,9 +545,6 @@ class Explorer:
     def _draw_drill(self):
         from matplotlib.figure import Figure
 
-        from . import plots
-
-        self.draws += 1
         a, b = self.tie.value
         inst, lang, min_n = self.instrument, self.language.value, self.min_n.value
         prof = self.tie_dimensions(self.kommune.value, min_n)
@@ -594,14 +583,31 @@ class Explorer:
                 + "".join(rows) + "</table>")
 
 
-def _svg(fig) -> bytes:
+def _svg(draw) -> bytes:
+    """The SVG of the figure ``draw()`` makes, drawn with the garbage collector paused.
+
+    A figure is some 10,000 objects in reference cycles. Built with the collector running, most of them are
+    promoted to the oldest generation during the build and, once discarded, wait there for a full
+    collection: 60-160 ms, every few interactions (measured on 98 kommuner). Paused, they stay young, and
+    the young-generation collection right after the figure is discarded frees them in a few milliseconds.
+    """
     import matplotlib as mpl
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    FigureCanvasAgg(fig)
-    buf = io.BytesIO()
-    with mpl.rc_context(_RC):
-        fig.savefig(buf, format="svg")
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        with mpl.rc_context(_RC_DRAW):
+            fig = draw()
+        FigureCanvasAgg(fig)
+        buf = io.BytesIO()
+        with mpl.rc_context(_RC):
+            fig.savefig(buf, format="svg")
+        del fig
+    finally:
+        if paused:
+            gc.enable()
+            gc.collect(0)
     return buf.getvalue()
 
 

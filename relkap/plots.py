@@ -30,7 +30,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
-from matplotlib.patches import FancyArrowPatch, Rectangle
+from matplotlib.patches import ConnectionStyle, FancyArrowPatch, Rectangle
+from matplotlib.path import Path as MplPath
 from matplotlib.transforms import blended_transform_factory
 
 from . import network
@@ -67,6 +68,8 @@ __all__ = [
     "change_heatmap",
     "tie_heatmap_html",
     "change_heatmap_html",
+    "benchmark_plot",
+    "benchmark_html",
     "network_diagram",
     "change_network",
     "dimension_profile",
@@ -405,6 +408,9 @@ _HTML_STYLE = (
     + SUPPRESSED_COLOUR + " 0 5px,#bdbdbd 5px 6px)}"
     ".relkap-heatmap td.diagonal{border-color:black}"
     ".relkap-heatmap td sup{font-weight:bold;font-size:13px}"
+    ".relkap-benchmark td{height:auto;min-width:0;padding:0 6px}"
+    ".relkap-benchmark tbody th{font-size:11px}"
+    ".relkap-benchmark thead th{text-align:center}"
     ".relkap-legend{font-family:sans-serif;font-size:11px;color:#404040;margin:6px 0 0 4px}"
     ".relkap-legend .bar{display:block;position:relative;width:400px;height:12px;margin:3px 10px 18px 10px}"
     ".relkap-legend .tick{position:absolute;top:14px;font-size:10px;transform:translateX(-50%)}"
@@ -412,6 +418,10 @@ _HTML_STYLE = (
     "transform:translateX(-1px)}"
     "</style>"
 )
+
+
+def _caption(title: str) -> str:
+    return f"<caption>{html.escape(title).replace(chr(10), '<br>')}</caption>"
 
 
 def _hex(rgba) -> str:
@@ -443,7 +453,7 @@ def _matrix_html(rows, cols, values, sup, present, cmap, norm, language: Languag
     cmap = mpl.colormaps[cmap].with_extremes(bad=MISSING_COLOUR)
     head = "".join(f"<th class='col' scope='col'>{html.escape(label(c, language, inst))}</th>" for c in cols)
     out = [_HTML_STYLE, "<table class='relkap-heatmap'>",
-           f"<caption>{html.escape(title)}</caption>",
+           _caption(title),
            f"<thead><tr><th>{html.escape(text('rater', language))} ↓ · "
            f"{html.escape(text('target', language))} →</th>{head}</tr></thead><tbody>"]
     for i, r in enumerate(rows):
@@ -556,6 +566,147 @@ def _ci_arrays(data: pd.DataFrame, columns: tuple[str, str], inst: Instrument):
                  for c in columns)
 
 
+# -- benchmark: one kommune's ties against all kommuner --------------------------------------------
+BENCHMARK_COLUMNS = ("group", "target", "n_kommuner", "p5", "q25", "median", "q75", "p95", "value", "share_below")
+OWN_COLOUR = "#C0392B"
+
+
+def _check_benchmark(bench: pd.DataFrame, min_n: int, language: str) -> None:
+    _check_language(language)
+    _check_min_n(min_n, allow_none=False)
+    _check_columns(bench, BENCHMARK_COLUMNS, "bench")
+
+
+def _tie_labels(bench: pd.DataFrame, language: Language, inst: Instrument) -> list[str]:
+    return [_tie_label(a, b, language, inst) for a, b in zip(bench["group"], bench["target"], strict=True)]
+
+
+def benchmark_plot(
+    bench: pd.DataFrame,
+    ax: Axes | None = None,
+    *,
+    change: bool = False,
+    min_n: int = 5,
+    language: Language = "da",
+    instrument: Instrument | None = None,
+    title: str = "",
+) -> Axes:
+    """One kommune's ties (red dots) against their distribution over all kommuner (boxes), one row a tie.
+
+    Parameters
+    ----------
+    bench : DataFrame
+        One row per tie, in the order drawn top to bottom: ``group, target, n_kommuner`` and the 5, 25, 50,
+        75 and 95% quantiles over the kommuner with a reportable value (``p5, q25, median, q75, p95``), this
+        kommune's ``value`` (NaN when suppressed) and ``share_below`` (see
+        :meth:`relkap.explore.Explorer.benchmark`). No other kommune is named.
+    change : bool
+        The values are changes (follow-up minus baseline): a line marks 0.
+
+    Notes
+    -----
+    Box = quartiles, line = 5-95%, vertical mark = median. Drawn as collections rather than ``boxplot``
+    (90 ties make 90 box artists). A suppressed value prints "n<min_n" instead of a dot.
+    """
+    _check_benchmark(bench, min_n, language)
+    inst = default_instrument(instrument)
+    ax = _axes(ax, (8.5, 2 + 0.18 * len(bench)))
+    ax.set_title(title, fontsize=10)
+    if bench.empty:
+        ax.set_axis_off()
+        return ax
+    ys = np.arange(len(bench))[::-1].astype(float)
+    ax.hlines(ys, bench["p5"], bench["p95"], color="0.45", linewidth=1, gid="whiskers")
+    boxes = [[(q1, y - 0.3), (q3, y - 0.3), (q3, y + 0.3), (q1, y + 0.3)]
+             for q1, q3, y in zip(bench["q25"], bench["q75"], ys, strict=True)]
+    ax.add_collection(mpl.collections.PolyCollection(boxes, facecolor="0.85", edgecolor="0.45", linewidth=0.6,
+                                                     gid="boxes"))
+    ax.scatter(bench["median"], ys, marker="|", s=60, color="0.15", linewidths=1.5, gid="median")
+    mine = bench["value"].to_numpy(dtype=float)
+    ax.scatter(mine, ys, color=OWN_COLOUR, s=22, zorder=3, gid="own")
+    x0 = float(np.nanmin(bench["p5"]))
+    for y in ys[np.isnan(mine)]:
+        ax.text(x0, y, f"n<{min_n} ", va="center", ha="right", fontsize=7, color="0.4", gid="suppressed")
+    if change:
+        ax.axvline(0, color="black", linewidth=0.8, zorder=0)
+    ax.set_yticks(ys, _tie_labels(bench, language, inst), fontsize=7)
+    ax.set_ylim(-0.7, len(bench) - 0.3)
+    ax.xaxis.set_major_formatter(_tick_formatter(language))
+    ax.set_xlabel(text("bench_x_change" if change else "bench_x", language) + " ("
+                  + text("bench_key", language) + ")", fontsize=8)
+    return ax
+
+
+def benchmark_html(
+    bench: pd.DataFrame,
+    *,
+    change: bool = False,
+    min_n: int = 5,
+    language: Language = "da",
+    instrument: Instrument | None = None,
+    title: str = "",
+) -> str:
+    """:func:`benchmark_plot` as an HTML table (for the explorer): per tie a box on a shared axis, this
+    kommune's value, the kommuner's median and the share of kommuner below this kommune.
+    """
+    _check_benchmark(bench, min_n, language)
+    inst = default_instrument(instrument)
+    width, height, pad = 300, 16, 6
+    out = [_HTML_STYLE, "<table class='relkap-heatmap relkap-benchmark'>", _caption(title)]
+    if bench.empty:
+        return "".join(out) + "</table>"
+    finite = bench[["p5", "p95", "value"]].to_numpy(dtype=float)
+    lo, hi = float(np.nanmin(finite)), float(np.nanmax(finite))
+    if change:
+        lo, hi = min(lo, 0.0), max(hi, 0.0)
+    if hi - lo < 1e-9:
+        lo, hi = lo - 0.5, hi + 0.5
+    ticks = [t for t in mpl.ticker.MaxNLocator(5).tick_values(lo, hi) if lo <= t <= hi]
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+    decimals = next((d for d in (0, 1, 2) if abs(step - round(step, d)) < 1e-9), 3)
+
+    def x(v: float) -> float:
+        return pad + (width - 2 * pad) * (v - lo) / (hi - lo)
+
+    zero = f"<line x1='{x(0):.1f}' x2='{x(0):.1f}' y1='0' y2='{height}' stroke='black' stroke-width='0.8'/>" \
+        if change else ""
+    axis = "".join(f"<text x='{x(t):.1f}' y='12' font-size='10' text-anchor='middle'>"
+                   f"{number(t, decimals, language)}</text>" for t in ticks)
+    head = (f"<thead><tr><th>{html.escape(text('tie', language))}</th>"
+            f"<th>{html.escape(text('bench_x_change' if change else 'bench_x', language))}<br>"
+            f"<svg width='{width}' height='{height}'>{axis}</svg></th>"
+            f"<th>{html.escape(text('this_kommune', language))}</th>"
+            f"<th>{html.escape(text('median_kommuner', language))}</th>"
+            f"<th>{html.escape(text('share_below', language))}</th></tr></thead><tbody>")
+    out.append(head)
+    grid = "".join(f"<line x1='{x(t):.1f}' x2='{x(t):.1f}' y1='0' y2='{height}' stroke='#e6e6e6'/>" for t in ticks)
+    dec = 2 if change else 1
+    for name, r in zip(_tie_labels(bench, language, inst), bench.itertuples(index=False), strict=True):
+        mid = height / 2
+        svg = (f"<svg width='{width}' height='{height}'>{grid}{zero}"
+               f"<line x1='{x(r.p5):.1f}' x2='{x(r.p95):.1f}' y1='{mid}' y2='{mid}' stroke='#737373'/>"
+               f"<rect x='{x(r.q25):.1f}' y='3' width='{max(x(r.q75) - x(r.q25), 1):.1f}' height='{height - 6}'"
+               f" fill='#d9d9d9' stroke='#737373' stroke-width='0.6'/>"
+               f"<line x1='{x(r.median):.1f}' x2='{x(r.median):.1f}' y1='1' y2='{height - 1}' stroke='#262626'"
+               f" stroke-width='1.5'/>")
+        own = not math.isnan(r.value)
+        if own:
+            svg += f"<circle cx='{x(r.value):.1f}' cy='{mid}' r='4' fill='{OWN_COLOUR}'/>"
+        svg += "</svg>"
+        value = (number(r.value, dec, language, sign=change) if own
+                 else html.escape(text("suppressed", language, min_n=min_n)))
+        pct = number(100 * r.share_below, 0, language)
+        share = "" if not own else (f"{pct} %" if language == "da" else f"{pct}%")
+        tip = (f"{name}: {int(r.n_kommuner)} kommuner, 5-95 % {number(r.p5, dec, language, sign=change)}"
+               f"–{number(r.p95, dec, language, sign=change)}")
+        out.append(f"<tr title='{html.escape(tip, quote=True)}'><th scope='row'>{html.escape(name)}</th>"
+                   f"<td class='bullet'>{svg}</td><td class='own'>{value}</td>"
+                   f"<td>{number(r.median, dec, language, sign=change)}</td><td>{share}</td></tr>")
+    out.append("</tbody></table>")
+    out.append(f"<div class='relkap-legend'>{html.escape(text('bench_key', language))}.</div>")
+    return "".join(out)
+
+
 # -- networks ------------------------------------------------------------------------------------
 def _draw_nodes(ax: Axes, g, pos, language: Language, inst: Instrument, min_n: int,
                 n_max: float | None = None) -> dict:
@@ -595,13 +746,38 @@ def _draw_nodes(ax: Axes, g, pos, language: Language, inst: Instrument, min_n: i
 _RAD = 0.15  # arc bend, so A->B and B->A do not lie on top of each other
 
 
+class _ArcBetweenNodes(ConnectionStyle.Arc3):
+    """matplotlib's ``arc3`` curve, cut back at each end by the node's radius without a search.
+
+    The stock connection finds where the curve leaves a node by bisecting the Bezier curve (~1.5 ms an
+    arrow, most of a network's drawing time). Here the cut is at the parameter t = shrink / length (length
+    estimated from chord and control polygon, exact for a straight line, within ~1% at ``_RAD``), and the
+    piece between the cuts is again a quadratic Bezier curve (its control point is the blossom b(t0, t1)).
+    """
+
+    def __call__(self, posA, posB, shrinkA=2.0, shrinkB=2.0, patchA=None, patchB=None):
+        p0, c, p2 = np.asarray(self.connect(posA, posB).vertices, dtype=float)
+        length = (2 * math.dist(p0, p2) + math.dist(p0, c) + math.dist(c, p2)) / 3
+        t0, t1 = shrinkA / length, 1 - shrinkB / length
+        if length == 0 or t0 >= t1:  # the circles touch: an arrow of no length
+            t0 = t1 = 0.5
+
+        def blossom(u, v):
+            return (1 - u) * (1 - v) * p0 + ((1 - u) * v + u * (1 - v)) * c + u * v * p2
+
+        return MplPath([blossom(t0, t0), blossom(t0, t1), blossom(t1, t1)],
+                       [MplPath.MOVETO, MplPath.CURVE3, MplPath.CURVE3])
+
+
 def _arrow(ax, a, b, pos, radius, **kw) -> FancyArrowPatch:
     lw = kw.pop("linewidth")
     arrow = FancyArrowPatch(
         posA=tuple(pos[a]), posB=tuple(pos[b]), arrowstyle="-|>", mutation_scale=8 + 1.5 * lw,
-        connectionstyle=f"arc3,rad={_RAD}", shrinkA=radius[a] + 1, shrinkB=radius[b] + 2, linewidth=lw,
-        zorder=2, **kw)
-    ax.add_patch(arrow)
+        connectionstyle=_ArcBetweenNodes(rad=_RAD), shrinkA=radius[a] + 1, shrinkB=radius[b] + 2,
+        linewidth=lw, zorder=2, **kw)
+    # add_artist, not add_patch: the axes limits are fixed by the nodes, and add_patch would compute
+    # the arrow's path once more only to update them
+    ax.add_artist(arrow)
     return arrow
 
 

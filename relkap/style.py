@@ -122,6 +122,16 @@ TEXT: dict[str, dict[str, str]] = {
         "da": "Eftermåling med 95 %-KI for ændringen",
         "en": "Follow-up with 95% CI of the change",
     },
+    "bench_x": {"da": "Gennemsnit i kommunerne", "en": "Mean across kommuner"},
+    "bench_x_change": {"da": "Ændring i kommunerne", "en": "Change across kommuner"},
+    "bench_key": {
+        "da": "Boks: de midterste 50 % af kommunerne; streg: 5-95 %; lodret streg: median; "
+              "rød prik: denne kommune",
+        "en": "Box: the middle 50% of kommuner; line: 5-95%; vertical mark: median; red dot: this kommune",
+    },
+    "this_kommune": {"da": "Denne kommune", "en": "This kommune"},
+    "median_kommuner": {"da": "Median", "en": "Median"},
+    "share_below": {"da": "Kommuner under", "en": "Kommuner below"},
     "employee": {"da": "Medarbejdere", "en": "Employees"},
     "citizen": {"da": "Borgere", "en": "Citizens"},
     "structures": {"da": "Strukturer", "en": "Structures"},

@@ -117,7 +117,7 @@ def test_views_and_figures_all_draw(ex):
         for view in ("baseline", "followup", "change"):
             ex.view.value = view
             assert _title(ex).startswith("Hedensted")
-            if kind == "heatmap":
+            if kind in ("heatmap", "benchmark"):  # HTML tables on screen
                 assert _html_cells(ex.html_view.value).caption.startswith("Hedensted")
                 assert ex.image.layout.display == "none"
             else:
@@ -131,13 +131,37 @@ def test_benchmark_names_no_other_kommune(ex):
     fig = ex.figure
     words = " ".join([ax.get_title() for ax in fig.axes] + _texts(fig)
                      + [t.get_text() for ax in fig.axes for t in ax.get_yticklabels()])
-    assert "Hedensted" in words
     others = [report.kommune_name(k) for _, k in ex.kommune.options if k not in (ALL, 766)]
-    assert not [name for name in others if name in words]
-    assert "10 kommuner" in words
+    for shown in (words, ex.html_view.value):  # the matplotlib figure and the HTML on screen
+        assert "Hedensted" in shown and "10 kommuner" in shown
+        assert not [name for name in others if name in shown]
     # the red dots are this kommune's ties
     own = [c for c in fig.axes[0].collections if c.get_gid() == "own"]
     assert len(own) == 1 and np.isfinite(own[0].get_offsets()[:, 0]).any()
+
+
+def test_benchmark_rows_equal_a_hand_computation(ex, data_dir):
+    """Quantiles, own value and percentile rank of one tie, recomputed from the tie scores of each kommune."""
+    ex.kommune.value = 766
+    bench = ex.benchmark(766, "rk", 5, "baseline")
+    every = scoring.tie_scores(relkap.load(data_dir).relations, INST, by=["kommune", "wave"], min_n=5)
+    every = every[(every["wave"] == INST.waves.baseline) & ~every["diagonal"] & ~every["suppressed"]]
+    row = bench.dropna(subset=["value"]).iloc[3]
+    tie = every[(every["group"] == row["group"]) & (every["target"] == row["target"])]
+    values = tie["mean"].to_numpy()
+    assert row["n_kommuner"] == len(values)
+    np.testing.assert_allclose(row[["p5", "q25", "median", "q75", "p95"]].astype(float),
+                               np.quantile(values, [0.05, 0.25, 0.5, 0.75, 0.95]))
+    own = float(tie.loc[tie["kommune"] == 766, "mean"].iloc[0])
+    assert row["value"] == pytest.approx(own)
+    assert row["share_below"] == pytest.approx(((values < own).sum() + 0.5 * (values == own).sum()) / len(values))
+    # a tie suppressed in this kommune has no value and no rank, and its row shows "n<5" on screen
+    ex.figure_kind.value = "benchmark"
+    ex.min_n.value = 12
+    sup = ex.benchmark(766, "rk", 12, "baseline")
+    assert sup["value"].isna().any() and sup.loc[sup["value"].isna(), "share_below"].isna().all()
+    assert sup["value"].notna().any()
+    assert ex.html_view.value.count(">n&lt;12<") == int(sup["value"].isna().sum())
 
 
 def test_tie_drill_down(ex, data_dir):
