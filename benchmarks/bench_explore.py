@@ -5,8 +5,9 @@ by default), imports it, times the explorer's load, then times ``--rounds`` inte
 changing kommune, view (baseline/follow-up/change), dimension, ``min_n``, figure (network, benchmark) and
 the tie drill-down. Every timed interaction reaches a state not seen before (the kommune is moved on
 untimed first), so the caches do not flatter the numbers; a revisit of a seen state is timed separately.
-An interaction is the control's ``.value`` being set: the observers recompute the tables, draw the figure
-(matplotlib) and write the SVG the browser shows. Target: every interaction under 300 ms.
+An interaction is the control's ``.value`` being set: the observers recompute the tables and render what
+the browser shows (the heat map and benchmark as HTML tables, the network and the tie profile as SVG from
+matplotlib). Target: every interaction under 300 ms.
 
 Run: ``.venv/bin/python benchmarks/bench_explore.py [--kommuner 98] [--respondents 300] [--rounds 20]``
 """
@@ -14,8 +15,6 @@ Run: ``.venv/bin/python benchmarks/bench_explore.py [--kommuner 98] [--responden
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import os
 import statistics
 import sys
@@ -95,10 +94,7 @@ def main(argv=None) -> int:  # noqa: D103
     ap.add_argument("--respondents", type=int, default=300)
     ap.add_argument("--rounds", type=int, default=20)
     a = ap.parse_args(argv)
-    # outside a kernel the table's display() prints a repr; keep the report readable
-    with contextlib.redirect_stdout(io.StringIO()) as out:
-        times = run(a.kommuner, a.respondents, a.rounds)
-    print("\n".join(line for line in out.getvalue().splitlines() if "IPython.core.display" not in line))
+    times = run(a.kommuner, a.respondents, a.rounds)
     print(f"{'interaction':<14}{'n':>4}{'median ms':>11}{'max ms':>9}")
     worst = 0.0
     for kind, ms in times.items():

@@ -29,6 +29,7 @@ import pandas as pd
 from . import plots, report, scoring
 from .instrument import Instrument, load_instrument
 from .io import load
+from .style import band_label
 
 __all__ = ["Explorer", "explore", "ALL", "VIEWS", "FIGURES"]
 
@@ -44,6 +45,7 @@ _TEXT = {
            "suppressed": "for få svar", "bench_title": "{name}: relationer blandt {k} kommuner",
            "bench_all": "Vælg en kommune for at se benchmark.",
            "drill": "Relationen {tie}", "n": "n", "mean": "Gennemsnit", "ci": "95 % KI",
+           "rater": "Vurderende gruppe", "target": "Vurderet gruppe", "band": "Niveau",
            "diff": "Forskel", "hedges": "Hedges' g", "p_fdr": "p (FDR)"},
     "en": {"all": "All kommuner", "kommune": "Kommune", "view": "View", "dimension": "Dimension",
            "language": "Language", "figure": "Figure", "tie": "Tie", "baseline": "Baseline",
@@ -52,6 +54,7 @@ _TEXT = {
            "suppressed": "too few answers", "bench_title": "{name}: ties among {k} kommuner",
            "bench_all": "Choose a kommune to see the benchmark.",
            "drill": "The tie {tie}", "n": "n", "mean": "Mean", "ci": "95% CI",
+           "rater": "Rating group", "target": "Rated group", "band": "Band",
            "diff": "Difference", "hedges": "Hedges' g", "p_fdr": "p (FDR)"},
 }
 
@@ -68,6 +71,13 @@ _RC = {"svg.fonttype": "none"}
 # A fixed title height: by default matplotlib measures every tick label at each draw to lift the title clear
 # of an axis on top (~20 ms a figure). The views drawn for the screen have their x axis at the bottom.
 _RC_DRAW = {"axes.titley": 1.01}
+
+
+# compact rows (the widget's own line height is 28 px), numbers right-aligned, every other row shaded
+_TABLE_STYLE = ("<style>.relkap-ties{border-collapse:collapse;font-family:sans-serif;font-size:12px;"
+                "line-height:1.3}.relkap-ties th,.relkap-ties td{padding:2px 8px;text-align:right}"
+                ".relkap-ties td:nth-child(-n+2),.relkap-ties th:nth-child(-n+2){text-align:left}"
+                ".relkap-ties tbody tr:nth-child(odd){background:#f5f5f5}</style>")
 
 
 class _LRU(OrderedDict):
@@ -108,7 +118,8 @@ class Explorer:
         The tie table behind the current view (``relkap.report.tie_table`` rows of one wave, or
         ``relkap.report.tie_change`` rows for the change view).
     table : DataFrame
-        The table shown: ``current_ties`` without the diagonal, suppressed values blanked.
+        The table shown: ``current_ties`` without the diagonal, suppressed values blanked and counts below
+        ``min_n`` missing (shown as "<min_n", as on the heat map).
     figure, drill_figure : matplotlib Figure
         The main view and the selected tie's dimension profile as matplotlib figures (the report's drawing).
     html_view, image : ipywidgets
@@ -160,7 +171,7 @@ class Explorer:
         self.image = w.Image(format="svg+xml")
         self.html_view = w.HTML()
         self.drill_image = w.Image(format="svg+xml")
-        self.table_output = w.Output()
+        self.table_view = w.HTML()
         self.drill_text = w.HTML()
         self._groups_of_kommune = None
         self._silent = False
@@ -175,7 +186,7 @@ class Explorer:
             self.heading,
             self.image,
             self.html_view,
-            self.table_output,
+            self.table_view,
             self.tie,
             w.HBox([self.drill_image, self.drill_text]),
         ])
@@ -284,9 +295,10 @@ class Explorer:
     def _benchmark(self) -> pd.DataFrame:
         return self.benchmark(self.kommune.value, self.dimension.value, self.min_n.value, self.view.value)
 
-    def _benchmark_title(self) -> str:
+    def _benchmark_title(self, heading: bool = True) -> str:
         n_k = int(self.benchmark_ties(self.dimension.value, self.min_n.value, self.view.value)["kommune"].nunique())
-        return self._title() + "\n" + self._t("bench_title").format(name=self.kommune_label(), k=n_k)
+        sub = self._t("bench_title").format(name=self.kommune_label(), k=n_k)
+        return self._title() + "\n" + sub if heading else sub
 
     # -- state -----------------------------------------------------------------------------------------
     def _wave(self) -> str:
@@ -380,10 +392,11 @@ class Explorer:
         kind = self.figure_kind.value
         if kind == "network" or self.current_ties.empty or (kind == "benchmark" and self.kommune.value == ALL):
             return "svg", _svg(self._draw_main)
+        # no title: the heading above the view names kommune, dimension and view
         args = {"min_n": self.min_n.value, "language": self.language.value, "instrument": self.instrument,
-                "title": self._title()}
+                "title": ""}
         if kind == "benchmark":
-            args["title"] = self._benchmark_title()
+            args["title"] = self._benchmark_title(heading=False)
             return "html", plots.benchmark_html(self._benchmark(), change=self.view.value == "change", **args)
         if self.view.value == "change":
             return "html", plots.change_heatmap_html(self.current_ties, **args)
@@ -448,9 +461,7 @@ class Explorer:
 
     # -- table -----------------------------------------------------------------------------------------
     def _refresh_table(self) -> None:
-        from IPython.display import HTML, display
-
-        cur = self.current_ties
+        cur, min_n = self.current_ties, self.min_n.value
         if cur.empty:
             self.table = cur
         else:
@@ -461,23 +472,43 @@ class Explorer:
             else:
                 cols = ["group", "target", "n", "mean", "ci_low", "ci_high", "band", "suppressed"]
             keep = keep[cols].astype({"group": str, "target": str})
-            values = [c for c in cols if c not in ("group", "target", "suppressed")
-                      and not c.startswith("n")]
-            # blank every value of a suppressed tie (compare_waves keeps the means of the larger wave)
+            # blank every value of a suppressed tie, and every count below min_n (as the heat map: "n<5")
             shown = ~keep["suppressed"].astype(bool)
-            for c in values:
-                keep[c] = keep[c].where(shown)
+            for c in cols[2:-1]:
+                if c.startswith("n"):
+                    keep[c] = keep[c].astype("Int64").where(keep[c] >= min_n)
+                else:
+                    keep[c] = keep[c].where(shown)
             self.table = keep.reset_index(drop=True)
-        lang, inst = self.language.value, self.instrument
-        shown = self.table.copy()
-        if len(shown):
-            shown["group"] = [inst.label(g, lang) for g in shown["group"]]
-            shown["target"] = [inst.label(g, lang) for g in shown["target"]]
-        table = (shown.to_html(index=False, na_rep="", float_format=lambda v: f"{v:.2f}", border=0,
-                              classes="relkap-ties") if len(shown) else self._t("no_data"))
-        self.table_output.clear_output(wait=True)
-        with self.table_output:
-            display(HTML(table))
+        self.table_view.value = self._table_html() if len(self.table) else self._t("no_data")
+
+    def _table_html(self) -> str:
+        """``table`` for reading: labels and numbers in the chosen language, "<min_n" for small counts."""
+        lang, inst, min_n = self.language.value, self.instrument, self.min_n.value
+        t = self._t
+        change = self.view.value == "change"
+        heads = [t("rater"), t("target"), *(["n " + t("baseline").lower(), "n " + t("followup").lower(),
+                                              t("baseline"), t("followup"), t("diff")] if change
+                                             else ["n", t("mean")]),
+                 t("ci"), *([t("hedges"), t("p_fdr")] if change else [t("band")])]
+
+        def n(v) -> str:
+            return f"&lt;{min_n}" if pd.isna(v) else str(int(v))
+
+        rows = []
+        for r in self.table.itertuples(index=False):
+            cells = [html.escape(inst.label(r.group, lang)), html.escape(inst.label(r.target, lang))]
+            if change:
+                cells += [n(r.n_baseline), n(r.n_followup), report._num(r.mean_baseline, 2, lang),
+                          report._num(r.mean_followup, 2, lang), report._num(r.diff, 2, lang, sign=True),
+                          report._ci(r.diff_ci_low, r.diff_ci_high, lang),
+                          report._num(r.hedges, 2, lang, sign=True), report._p(r.p_fdr, lang)]
+            else:
+                cells += [n(r.n), report._num(r.mean, 2, lang), report._ci(r.ci_low, r.ci_high, lang),
+                          "" if pd.isna(r.band) or r.suppressed else band_label(str(r.band), lang)]
+            rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        return (_TABLE_STYLE + "<table class='relkap-ties'><thead><tr>" + "".join(f"<th>{h}</th>" for h in heads)
+                + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 
     # -- drill-down ------------------------------------------------------------------------------------
     def _refresh_drill(self) -> None:

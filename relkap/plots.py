@@ -394,7 +394,8 @@ def _diff_limit(values) -> float:
 # arrays (``_tie_matrix``/``_change_matrix``) with the same colour maps, numbers and suppression.
 _HTML_STYLE = (
     "<style>"
-    ".relkap-heatmap{border-collapse:separate;border-spacing:2px;font-family:sans-serif;font-size:12px}"
+    ".relkap-heatmap{border-collapse:separate;border-spacing:2px;font-family:sans-serif;font-size:12px;"
+    "line-height:1.2}"
     ".relkap-heatmap caption{font-weight:bold;font-size:14px;text-align:left;padding:4px 0}"
     ".relkap-heatmap th{font-weight:normal;padding:2px 4px}"
     ".relkap-heatmap thead th{vertical-align:bottom;font-size:11px;color:#404040}"
@@ -411,7 +412,7 @@ _HTML_STYLE = (
     ".relkap-benchmark td{height:auto;min-width:0;padding:0 6px}"
     ".relkap-benchmark tbody th{font-size:11px}"
     ".relkap-benchmark thead th{text-align:center}"
-    ".relkap-legend{font-family:sans-serif;font-size:11px;color:#404040;margin:6px 0 0 4px}"
+    ".relkap-legend{font-family:sans-serif;font-size:11px;color:#404040;margin:6px 0 0 4px;line-height:1.3}"
     ".relkap-legend .bar{display:block;position:relative;width:400px;height:12px;margin:3px 10px 18px 10px}"
     ".relkap-legend .tick{position:absolute;top:14px;font-size:10px;transform:translateX(-50%)}"
     ".relkap-legend .edge{position:absolute;top:-2px;width:2px;height:16px;background:black;"
@@ -421,7 +422,8 @@ _HTML_STYLE = (
 
 
 def _caption(title: str) -> str:
-    return f"<caption>{html.escape(title).replace(chr(10), '<br>')}</caption>"
+    """The table's title (lines split at "\\n"); none for an empty title."""
+    return f"<caption>{html.escape(title).replace(chr(10), '<br>')}</caption>" if title else ""
 
 
 def _hex(rgba) -> str:

@@ -1,7 +1,8 @@
 """In a real browser: the explorer in a real JupyterLab, and an exported kommune report opened offline.
 
 Headless Debian Chromium (``/usr/bin/chromium``, installed by ``make test``) driven by Playwright for
-Python; nothing is downloaded. Each test saves a screenshot to ``docs/screenshots`` for the README.
+Python; nothing is downloaded. Each test saves a screenshot to ``reports/screenshots`` (git-ignored), or to
+the folder in ``RELKAP_SCREENSHOTS``: ``make screenshots`` renews the README's ``docs/screenshots``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from relkap.kommuner import kommune_name
 
 CHROMIUM = Path("/usr/bin/chromium")
 PROJECT = Path(relkap.config.ROOT)
-SCREENSHOTS = PROJECT / "docs" / "screenshots"
+SCREENSHOTS = Path(os.environ.get("RELKAP_SCREENSHOTS", PROJECT / "reports" / "screenshots"))
 BIN = Path(sys.executable).parent
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -119,19 +120,28 @@ def test_explorer_in_jupyterlab_follows_the_kommune_control(project, jupyter, br
     title.wait_for()
     first, second = project["codes"][0], project["codes"][1]
     assert title.inner_text().startswith(kommune_name(first))
-    image = page.locator("img.widget-image").first
-    page.wait_for_function("() => { const img = document.querySelector('img.widget-image');"
-                           " return img && img.complete && img.naturalWidth > 0; }")
-    src = image.get_attribute("src")
+    # the heat map is an HTML table of coloured cells with the means
+    heatmap = page.locator("table.relkap-heatmap")
+    heatmap.wait_for()
+    assert heatmap.locator("td.value").count() > 0
+    cells = heatmap.locator("tbody").inner_html()
     table = page.locator("table.relkap-ties")
     assert table.locator("tbody tr").count() > 0
 
     page.locator(".widget-dropdown select").first.select_option(label=f"{kommune_name(second)} ({second})")
-    # the HTML widget replaces its h3 on every update: look it up afresh
+    # the HTML widgets replace their content on every update: look it up afresh
     page.wait_for_function("name => document.querySelector('h3.relkap-explore-title').innerText.startsWith(name)",
                            arg=kommune_name(second))
-    page.wait_for_function("old => { const img = document.querySelector('img.widget-image');"
-                           " return img.src !== old && img.complete && img.naturalWidth > 0; }", arg=src)
+    page.wait_for_function("old => document.querySelector('table.relkap-heatmap tbody').innerHTML !== old",
+                           arg=cells)
+
+    # the network is an SVG image; the heat map's table is hidden meanwhile
+    page.locator(".widget-toggle-buttons button", has_text="Netværk").click()
+    page.wait_for_function("() => { const img = document.querySelector('img.widget-image');"
+                           " return img && img.offsetParent !== null && img.complete && img.naturalWidth > 0; }")
+    assert not page.locator("table.relkap-heatmap").is_visible()
+    page.locator(".widget-toggle-buttons button", has_text="Varmekort").click()
+    heatmap.wait_for(state="visible")
     # no Python error in any output
     assert page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
     assert page.locator(".jp-RenderedText[data-mime-type='application/vnd.jupyter.error']").count() == 0

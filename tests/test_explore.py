@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 import matplotlib
 import numpy as np
@@ -43,17 +44,31 @@ def _title(ex) -> str:
     return ex.figure.axes[0].get_title()
 
 
+def _heatmap_shows_the_table(ex) -> None:
+    """Every scored tie of ``ex.table`` is in the on-screen heat map at (rater, target) with its mean."""
+    page = _html_cells(ex.html_view.value)
+    cells = {(r, c): cell["text"] for r, row in zip(page.row_heads, page.rows, strict=True)
+             for c, cell in zip(page.cols, row, strict=True)}
+    scored = ex.table[~ex.table["suppressed"]]
+    assert len(scored) > 0
+    for t in scored.itertuples():
+        text = cells[(INST.label(t.group), INST.label(t.target))]
+        assert text.startswith(f"{t.mean:.1f}".replace(".", ",")) and text.endswith(f"n={t.n}")
+
+
 def test_kommune_control_redraws_with_that_kommune(ex):
     assert ALL in [v for _, v in ex.kommune.options]
     ex.kommune.value = 336
     assert _title(ex).startswith("Stevns – ")
-    # the heat map is on screen as an HTML table, the SVG image hidden
-    assert _html_cells(ex.html_view.value).caption.startswith("Stevns – ")
+    # the heat map is on screen as an HTML table under the heading, the SVG image hidden
+    assert "Stevns – " in ex.heading.value
+    _heatmap_shows_the_table(ex)
     assert ex.image.layout.display == "none" and ex.html_view.layout.display == ""
     html_336 = ex.html_view.value
     ex.kommune.value = 766
-    assert _title(ex).startswith("Hedensted – ")
-    assert _html_cells(ex.html_view.value).caption.startswith("Hedensted – ") and ex.html_view.value != html_336
+    assert _title(ex).startswith("Hedensted – ") and "Hedensted – " in ex.heading.value
+    assert ex.html_view.value != html_336
+    _heatmap_shows_the_table(ex)
     ex.kommune.value = ALL
     assert _title(ex).startswith("Alle kommuner – ")
     assert set(ex.current_ties.columns) >= {"group", "target", "n", "mean", "suppressed"}
@@ -69,7 +84,9 @@ def test_table_rows_equal_the_report_functions(ex, data_dir):
     assert len(got) == len(want) > 0
     merged = got.merge(want, on=["group", "target"], suffixes=("", "_want"))
     assert len(merged) == len(want)
-    assert (merged["n"] == merged["n_want"]).all()
+    # counts below min_n are not shown (missing), the others are the tie's n
+    assert (merged["n"].isna() == (merged["n_want"] < 5)).all()
+    assert (merged["n"].dropna() == merged.loc[merged["n"].notna(), "n_want"]).all()
     np.testing.assert_allclose(merged["mean"].astype(float), merged["mean_want"], equal_nan=True)
     assert "Videndeling" in _title(ex) or INST.label("videndeling") in _title(ex)
 
@@ -97,7 +114,12 @@ def test_suppressed_cells_have_no_value_and_more_with_higher_min_n(ex):
     for min_n in (2, 10, 25):
         ex.min_n.value = min_n
         t = ex.table
-        assert (t["suppressed"] == (t["n"] < min_n)).all()
+        assert (t["suppressed"] == t["n"].isna()).all() and (t["n"].dropna() >= min_n).all()
+        # the table on screen shows "<min_n" instead of a count below min_n, and no value in those rows
+        rows = re.findall(r"<tr>(.*?)</tr>", ex.table_view.value)
+        small = [r for r in rows if f"<td>&lt;{min_n}</td>" in r]
+        assert len(small) == int(t["suppressed"].sum())
+        assert all(re.findall(r"<td>(\d+)</td>", r) == [] for r in small)
         assert t.loc[t["suppressed"], "mean"].isna().all()
         assert t.loc[~t["suppressed"], "mean"].notna().all()
         counts.append(int(t["suppressed"].sum()))
@@ -117,8 +139,9 @@ def test_views_and_figures_all_draw(ex):
         for view in ("baseline", "followup", "change"):
             ex.view.value = view
             assert _title(ex).startswith("Hedensted")
+            assert "Hedensted" in ex.heading.value
             if kind in ("heatmap", "benchmark"):  # HTML tables on screen
-                assert _html_cells(ex.html_view.value).caption.startswith("Hedensted")
+                assert _html_cells(ex.html_view.value).rows
                 assert ex.image.layout.display == "none"
             else:
                 assert bytes(ex.image.value).startswith(b"<?xml") and b"<svg" in bytes(ex.image.value)
