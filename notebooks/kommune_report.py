@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (relkap)
 #     language: python
@@ -87,7 +89,7 @@ plt.show()
 
 # %%
 rk = report.rk_change(data.relations, inst, min_n=min_n)
-display(report.change_table(rk, "dimension", inst, language))
+display(report.change_table(rk, "dimension", inst, language, min_n))
 display(Markdown(T.rk_headline(rk, has_followup)))
 
 # %% [markdown]
@@ -141,7 +143,7 @@ if has_followup:
                               min_n=min_n, language=language, instrument=inst)
     plt.show()
     display(Markdown(T.most_changed_intro()))
-    display(report.most_changed(tie_diff, inst, language))
+    display(report.most_changed(tie_diff, inst, language, min_n=min_n))
 
 # %% [markdown]
 # ### Forskelle med effektstørrelse
@@ -186,7 +188,7 @@ plt.show()
 # %%
 agree = report.agreement_tables(data, inst, min_n=min_n)
 for key in ("alpha", "icc", "rwg"):
-    display(report.agreement_display(agree, key, inst, language))
+    display(report.agreement_display(agree, key, inst, language, min_n))
 
 # %% [markdown]
 # ## 4. Ledelse og motivation
@@ -198,7 +200,7 @@ for key in ("alpha", "icc", "rwg"):
 scales = report.scale_change(data, inst, min_n=min_n)
 employee_scales = scales[scales["instrument"] == "employee"]
 if len(employee_scales):
-    display(report.change_table(employee_scales, "scale", inst, language))
+    display(report.change_table(employee_scales, "scale", inst, language, min_n))
     ax = plots.scale_change(employee_scales, language=language, instrument=inst)
     plt.show()
 else:
@@ -212,7 +214,7 @@ else:
 # %%
 citizen_scales = scales[scales["instrument"] == "citizen"]
 if len(citizen_scales):
-    display(report.change_table(citizen_scales, "scale", inst, language))
+    display(report.change_table(citizen_scales, "scale", inst, language, min_n))
     ax = plots.scale_change(citizen_scales, language=language, instrument=inst)
     plt.show()
 else:

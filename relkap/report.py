@@ -147,7 +147,7 @@ def tie_table(relations: pd.DataFrame, instrument: Instrument, min_n: int = 5,
 def agreement_tables(tables: Tables, instrument: Instrument, min_n: int = 5) -> dict[str, pd.DataFrame]:
     """Reliability and agreement: ``alpha`` (each scale per wave, and the RK items, descriptive), ``icc``
     (respondent RK index by group, per wave) and ``rwg`` (r_wg(j) of the six dimensions per group and wave,
-    groups below ``min_n`` suppressed)."""
+    groups below ``min_n`` suppressed). An alpha of fewer than ``min_n`` respondents is suppressed too."""
     scales = pd.concat([tables.scales.drop(columns=["group"]), tables.citizens], ignore_index=True)
     scales = scales[~scales["scale"].isin([s.code for s in instrument.scales_for("structures")])]
     al = pd.DataFrame()
@@ -159,6 +159,9 @@ def agreement_tables(tables: Tables, instrument: Instrument, min_n: int = 5) -> 
         rk_alpha = agreement.alpha(rel.assign(scale="rk", wave=rel["wave"].astype(str)), by=["scale", "wave"],
                                    subject=["respondent_id", "target"])
         al = pd.concat([al, rk_alpha], ignore_index=True)
+    if len(al):
+        al["suppressed"] = al["n"] < min_n
+        al.loc[al["suppressed"], ["alpha", "ci_low", "ci_high"]] = np.nan
     dims = respondent_dimension_scores(rel, instrument)
     idx = dims[dims["dimension"] == "rk"].astype({"group": str, "wave": str})
     icc_rows = []
@@ -243,6 +246,15 @@ def _clean(v):
     return str(v)
 
 
+def _small_counts(df: pd.DataFrame, min_n: int) -> pd.DataFrame:
+    """``df`` with every count column (``n``, ``n_baseline``, ``n_followup``) below ``min_n`` missing."""
+    out = df.copy()
+    for c in ("n", "n_baseline", "n_followup"):
+        if c in out.columns:
+            out[c] = out[c].astype("Int64").where(out[c] >= min_n)
+    return out
+
+
 def _records(df: pd.DataFrame, keep: list[str]) -> list[dict]:
     cols = [c for c in keep if c in df.columns]
     return [{c: _clean(v) for c, v in zip(cols, row, strict=True)} for row in df[cols].itertuples(index=False)]
@@ -258,10 +270,11 @@ def summary(kommune: int, name: str, instrument: Instrument, overview: pd.DataFr
             parameters: dict | None = None) -> dict:
     """The headline numbers of one report as plain JSON-ready data (schema in the README).
 
-    Suppressed rows keep their n but no values; respondent ids and row-level data never enter.
+    Suppressed rows have no values, and a count below ``min_n`` is ``None`` (as "n<5" on the heat map);
+    respondent ids and row-level data never enter.
     """
     b, f = _waves(instrument)
-    rk_row = rk[rk["dimension"] == "rk"]
+    rk_row = _small_counts(rk[rk["dimension"] == "rk"], min_n)
     index = _records(rk_row, _SUMMARY_CHANGE)[0] if len(rk_row) else None
     n_by_wave = {w: int(overview.loc[(overview["wave"] == w) & (overview["group"] != "borgere"), "n"].sum())
                  for w in (b, f)}
@@ -274,9 +287,9 @@ def summary(kommune: int, name: str, instrument: Instrument, overview: pd.DataFr
         "min_n": int(min_n),
         "respondents": n_by_wave,
         "rk_index": index,
-        "dimensions": _records(rk, ["dimension", *_SUMMARY_CHANGE]),
-        "ties": _records(ties, ["group", "target", "diagonal", *_SUMMARY_CHANGE]),
-        "scales": _records(scales, ["instrument", "scale", *_SUMMARY_CHANGE]),
+        "dimensions": _records(_small_counts(rk, min_n), ["dimension", *_SUMMARY_CHANGE]),
+        "ties": _records(_small_counts(ties, min_n), ["group", "target", "diagonal", *_SUMMARY_CHANGE]),
+        "scales": _records(_small_counts(scales, min_n), ["instrument", "scale", *_SUMMARY_CHANGE]),
         "benchmark": _records(bench, list(bench.columns)),
         "parameters": {k: _clean(v) for k, v in (parameters or {}).items()},
     }
@@ -369,6 +382,13 @@ def _num(x, decimals: int = 2, language: str = "da", sign: bool = False) -> str:
     return "" if x is None or pd.isna(x) else style.number(float(x), decimals, language, sign)
 
 
+def _count(n, min_n: int) -> str:
+    """A count for a shared table: "<min_n" below the threshold (never the exact small n)."""
+    if n is None or pd.isna(n):
+        return ""
+    return f"<{min_n}" if n < min_n else str(int(n))
+
+
 def _p(x, language: str) -> str:
     if x is None or pd.isna(x):
         return ""
@@ -384,17 +404,18 @@ def _ci(lo, hi, language: str, decimals: int = 2) -> str:
     return f"[{_num(lo, decimals, language)}{sep}{_num(hi, decimals, language)}]"
 
 
-def change_table(df: pd.DataFrame, label: str | list[str], instrument: Instrument, language: str = "da"
-                 ) -> pd.DataFrame:
-    """A compare_waves table for reading: labels from the codebook, rounded, suppressed rows blanked."""
+def change_table(df: pd.DataFrame, label: str | list[str], instrument: Instrument, language: str = "da",
+                 min_n: int = 5) -> pd.DataFrame:
+    """A compare_waves table for reading: labels from the codebook, rounded, suppressed rows blanked and
+    counts below ``min_n`` shown as "<min_n"."""
     h = _HEAD[language]
     labels = [label] if isinstance(label, str) else list(label)
     rows = []
     for r in df.itertuples(index=False):
         d = r._asdict()
         row = {h.get(c, c): instrument.label(str(d[c]), language) for c in labels}
-        row[h["n_baseline"]] = int(d["n_baseline"])
-        row[h["n_followup"]] = int(d["n_followup"])
+        row[h["n_baseline"]] = _count(d["n_baseline"], min_n)
+        row[h["n_followup"]] = _count(d["n_followup"], min_n)
         sup = bool(d["suppressed"])
         row[h["mean_baseline"]] = "" if sup and d["n_baseline"] < 1 else _num(d["mean_baseline"], 2, language)
         row[h["mean_followup"]] = "" if sup and d["n_followup"] < 1 else _num(d["mean_followup"], 2, language)
@@ -408,12 +429,14 @@ def change_table(df: pd.DataFrame, label: str | list[str], instrument: Instrumen
     return pd.DataFrame(rows).style.hide(axis="index")
 
 
-def most_changed(tie_diff: pd.DataFrame, instrument: Instrument, language: str = "da", k: int = 5):
+def most_changed(tie_diff: pd.DataFrame, instrument: Instrument, language: str = "da", k: int = 5,
+                 min_n: int = 5):
     """The ties between groups that improved or declined most (by Hedges' g), with FDR-adjusted p."""
     d = tie_diff[~tie_diff["diagonal"] & ~tie_diff["suppressed"]].dropna(subset=["hedges"])
     top = pd.concat([d.nlargest(k, "hedges"), d.nsmallest(k, "hedges").iloc[::-1]]).drop_duplicates(
         subset=["group", "target"])
-    return change_table(top.sort_values("hedges", ascending=False), ["group", "target"], instrument, language)
+    return change_table(top.sort_values("hedges", ascending=False), ["group", "target"], instrument, language,
+                        min_n)
 
 
 def received_perceived_table(ties: pd.DataFrame, instrument: Instrument, language: str = "da"):
@@ -448,8 +471,9 @@ def dimension_profile_data(relations: pd.DataFrame, instrument: Instrument, min_
     return out
 
 
-def agreement_display(agree: dict[str, pd.DataFrame], key: str, instrument: Instrument, language: str = "da"):
-    """One of the agreement tables for reading (labels, rounding)."""
+def agreement_display(agree: dict[str, pd.DataFrame], key: str, instrument: Instrument, language: str = "da",
+                      min_n: int = 5):
+    """One of the agreement tables for reading (labels, rounding, counts below ``min_n`` as "<min_n")."""
     h = _HEAD[language]
     df = agree[key]
     if df.empty:
@@ -457,8 +481,9 @@ def agreement_display(agree: dict[str, pd.DataFrame], key: str, instrument: Inst
     if key == "alpha":
         out = pd.DataFrame({h["scale"]: [instrument.label(str(s), language) for s in df["scale"]],
                             h["wave"]: [style.wave_label(w, language, instrument) for w in df["wave"]],
-                            h["n"]: df["n"], h["k"]: df["k"],
-                            h["alpha"]: [_num(v, 2, language) for v in df["alpha"]],
+                            h["n"]: [_count(n, min_n) for n in df["n"]], h["k"]: df["k"],
+                            h["alpha"]: [h["suppressed"] if s else _num(v, 2, language)
+                                         for v, s in zip(df["alpha"], df["suppressed"], strict=True)],
                             h["ci"]: [_ci(a, b, language) for a, b in zip(df["ci_low"], df["ci_high"], strict=True)]})
     elif key == "icc":
         out = pd.DataFrame({h["wave"]: [style.wave_label(w, language, instrument) for w in df["wave"]],
@@ -469,7 +494,8 @@ def agreement_display(agree: dict[str, pd.DataFrame], key: str, instrument: Inst
     else:
         out = pd.DataFrame({h["group"]: [instrument.label(str(g), language) for g in df["group"]],
                             h["wave"]: [style.wave_label(w, language, instrument) for w in df["wave"]],
-                            h["n"]: df["n"], h["rwg_j"]: [h["suppressed"] if s else _num(v, 2, language)
+                            h["n"]: [_count(n, min_n) for n in df["n"]],
+                            h["rwg_j"]: [h["suppressed"] if s else _num(v, 2, language)
                                          for v, s in zip(df["rwg_j"], df["suppressed"], strict=True)]})
     return out.style.hide(axis="index")
 

@@ -70,15 +70,43 @@ def test_summary_equals_package_functions(project):
     for r in ties.itertuples(index=False):
         t = by_tie[(r.group, r.target)]
         if r.suppressed:
-            # privacy: a suppressed tie keeps its n but shows no value
+            # privacy: a suppressed tie shows no value, and its count below min_n is null (not the exact n)
             assert t["mean_baseline"] is None and t["diff"] is None and t["hedges"] is None
-            assert min(t["n_baseline"], t["n_followup"]) < 5
+            assert None in (t["n_baseline"], t["n_followup"])
         else:
             assert t["diff"] == pytest.approx(r.diff, abs=1e-6)
             assert t["p_fdr"] == pytest.approx(r.p_fdr, abs=1e-6)
     scales = report.scale_change(tables, INST, min_n=5)
     assert {x["scale"] for x in s["scales"]} == set(scales["scale"])
+    counts = [r[k] for part in ("dimensions", "ties", "scales") for r in s[part] for k in ("n_baseline", "n_followup")]
+    assert all(c >= 5 for c in counts if c is not None)
     assert s["has_followup"] is True and s["kommune"] == 766 and s["name"] == "Hedensted"
+
+
+def test_shared_tables_print_no_count_below_min_n(project):
+    """The report's tables write "<min_n" for a small count and suppress alpha of fewer than min_n answers."""
+    tables = report.kommune_tables(relkap.load(project["data"]), 766)
+    shown = report.change_table(report.tie_change(tables.relations, INST, min_n=12), ["group", "target"], INST,
+                                min_n=12).data
+    counts = shown[["n før", "n efter"]].to_numpy().ravel().tolist()
+    assert "<12" in counts and all(c == "<12" or int(c) >= 12 for c in counts)
+    al = report.agreement_tables(tables, INST, min_n=5)["alpha"]
+    threshold = int(al["n"].median()) + 1  # some scales below, some above
+    al = report.agreement_tables(tables, INST, min_n=threshold)["alpha"]
+    small = al["n"] < threshold
+    assert small.any() and (~small).any()
+    assert al.loc[small, ["alpha", "ci_low", "ci_high"]].isna().all().all() and al.loc[~small, "alpha"].notna().all()
+    table = report.agreement_display({"alpha": al}, "alpha", INST, min_n=threshold).data
+    assert (table.loc[small.to_numpy(), "n"] == f"<{threshold}").all()
+    assert (table.loc[small.to_numpy(), "Cronbachs alfa"] == "for få svar").all()
+    # summary.json: a count below min_n is null
+    every = relkap.load(project["data"])
+    s = report.summary(766, "Hedensted", INST, report.response_overview(tables, INST, min_n=12),
+                       report.rk_change(tables.relations, INST, min_n=12),
+                       report.tie_change(tables.relations, INST, min_n=12), report.scale_change(tables, INST, min_n=12),
+                       report.benchmark(every.relations, INST, 766, min_n=12), min_n=12)
+    counts = [r[k] for part in ("dimensions", "ties", "scales") for r in s[part] for k in ("n_baseline", "n_followup")]
+    assert None in counts and all(c >= 12 for c in counts if c is not None)
 
 
 def test_html_is_for_readers(project):
