@@ -605,7 +605,7 @@ class Explorer:
                 vals = [report._num(r.mean, 2, lang, sign=r.measure == "change"), report._ci(r.ci_low, r.ci_high, lang)]
                 if r.measure == "change":
                     vals += [report._num(r.hedges, 2, lang, sign=True), report._p(r.p_fdr, lang)]
-            n = "" if r.n is None or pd.isna(r.n) else str(int(r.n))
+            n = html.escape(report._count(r.n, self.min_n.value))  # "<5", never a count below min_n
             rows.append(f"<tr><td>{t(r.measure)}</td><td>{n}</td>" + "".join(f"<td>{v}</td>" for v in vals)
                         + "</tr>")
         head = (f"<tr><th></th><th>{t('n')}</th><th>{t('mean')} / {t('diff')}</th><th>{t('ci')}</th>"

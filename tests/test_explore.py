@@ -201,6 +201,11 @@ def test_tie_drill_down(ex, data_dir):
         assert d.loc["change", "p_fdr"] == pytest.approx(row["p_fdr"])
         assert d.loc["change", "mean"] == pytest.approx(row["diff"])
     assert "Hedges' g" in ex.drill_text.value and "p (FDR)" in ex.drill_text.value
+    # a tie below min_n: "<min_n" instead of its count, and no value
+    ex.min_n.value = 30
+    assert ex.drill["suppressed"].all() and ex.drill["mean"].isna().all()
+    assert re.findall(r"<td>(\d+)</td>", ex.drill_text.value) == [] and "<td>&lt;30</td>" in ex.drill_text.value
+    ex.min_n.value = 5
     # profile of the six dimensions, both waves
     ax = ex.drill_figure.axes[0]
     assert "Hedensted" in ax.get_title()
