@@ -247,6 +247,16 @@ def _note(ax: Axes, lines: Sequence[str]) -> None:
                 annotation_clip=False, gid="note")
 
 
+def _tie_note(language: Language, min_n: int) -> str:
+    return (text("suppressed_note", language, min_n=min_n) + ". " + text("not_asked", language) + ". "
+            + text("diagonal", language) + ".")
+
+
+def _change_note(language: Language, alpha: float, min_n: int) -> str:
+    return (text("significant", language, alpha=number(alpha, 2, language)) + ". "
+            + text("suppressed_note", language, min_n=min_n) + ".")
+
+
 def _cell_size(n_rows: int, n_cols: int) -> tuple[float, float]:
     return (2.8 + 0.8 * n_cols, 2.2 + 0.7 * n_rows)
 
@@ -297,8 +307,7 @@ def tie_heatmap(
     if colorbar:
         _band_colorbar(ax, mesh, language, inst)
     ax.set_title(title if title is not None else _title(ties, language, inst))
-    _note(ax, [text("suppressed_note", language, min_n=min_n) + ". " + text("not_asked", language) + ". "
-               + text("diagonal", language) + "."])
+    _note(ax, [_tie_note(language, min_n)])
     return ax
 
 
@@ -376,8 +385,7 @@ def change_heatmap(
         cbar.ax.axhline(0, color="black", linewidth=1)
         cbar.ax.yaxis.set_major_formatter(_tick_formatter(language))
     ax.set_title(title if title is not None else _title(comparison, language, inst, text("diff", language)))
-    _note(ax, [text("significant", language, alpha=number(alpha, 2, language)) + ". "
-               + text("suppressed_note", language, min_n=min_n) + "."])
+    _note(ax, [_change_note(language, alpha, min_n)])
     return ax
 
 
@@ -512,10 +520,9 @@ def tie_heatmap_html(
     ticks = sorted({*range(inst.scale.min, inst.scale.max + 1), b.weak_below, b.strong_above})
     legend = _legend_html(mpl.colormaps[SEQUENTIAL_CMAP], norm, ticks, (b.weak_below, b.strong_above),
                           text("mean", language, min=inst.scale.min, max=inst.scale.max), language)
-    note = (text("suppressed_note", language, min_n=min_n) + ". " + text("not_asked", language) + ". "
-            + text("diagonal", language) + ".")
     return _matrix_html(rows, cols, values, sup_m, present, SEQUENTIAL_CMAP, norm, language, inst, min_n,
-                        title if title is not None else _title(ties, language, inst), cell, legend, note)
+                        title if title is not None else _title(ties, language, inst), cell, legend,
+                        _tie_note(language, min_n))
 
 
 def change_heatmap_html(
@@ -552,11 +559,9 @@ def change_heatmap_html(
 
     legend = _legend_html(mpl.colormaps[DIVERGING_CMAP], norm, (-lim, 0, lim), (0,), text("diff", language),
                           language, decimals=1)
-    note = (text("significant", language, alpha=number(alpha, 2, language)) + ". "
-            + text("suppressed_note", language, min_n=min_n) + ".")
     title = title if title is not None else _title(comparison, language, inst, text("diff", language))
     return _matrix_html(rows, cols, values, sup_m, present, DIVERGING_CMAP, norm, language, inst, min_n, title,
-                        cell, legend, note)
+                        cell, legend, _change_note(language, alpha, min_n))
 
 
 def _ci_arrays(data: pd.DataFrame, columns: tuple[str, str], inst: Instrument):
