@@ -40,7 +40,7 @@ __all__ = [
     "SUMMARY_SCHEMA",
 ]
 
-SUMMARY_SCHEMA = 1
+SUMMARY_SCHEMA = 2  # 2: counts below min_n are null (1 wrote them)
 CHANGE_COLUMNS = change.CHANGE_COLUMNS
 
 
