@@ -12,6 +12,7 @@ distributed cluster (``--scheduler ADDRESS``) through ``Client.get_executor()``.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import functools
 import html
 import json
 import os
@@ -19,6 +20,7 @@ import re
 import shutil
 import time
 import traceback
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -42,6 +44,35 @@ REPORT_NOTEBOOK = config.NOTEBOOKS_DIR / "kommune_report.ipynb"
 KERNEL_NAME = "relkap"
 # Kernels each get one BLAS/OpenMP thread: the parallelism is across kommuner, and oversubscribing two
 # cores with numpy threads makes every kernel slower.
+@functools.cache
+def kernel_manager_class() -> type:
+    """The kernel manager papermill starts report kernels with: jupyter_client's, over IPC (Unix sockets).
+
+    The kernel and papermill then talk through socket files only this user can open instead of TCP ports on
+    localhost, and ipykernel has no reason to print its "running over TCP without encryption" warning at
+    every start. Windows has no IPC transport and keeps TCP.
+    """
+    from jupyter_client import AsyncKernelManager
+    from traitlets import CaselessStrEnum
+
+    if os.name == "nt":
+        return AsyncKernelManager
+
+    class IPCKernelManager(AsyncKernelManager):
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+        def _ip_default(self) -> str:
+            # jupyter_client's default is "kernel-ipc" in the working directory, the same for every kernel:
+            # two workers' kernels would then share sockets. One prefix per kernel, in the runtime folder.
+            from jupyter_core.paths import jupyter_runtime_dir
+
+            folder = Path(jupyter_runtime_dir())
+            folder.mkdir(parents=True, exist_ok=True)
+            return str(folder / f"relkap-{uuid.uuid4().hex[:16]}-ipc")
+
+    return IPCKernelManager
+
+
 _ONE_THREAD = {v: "1" for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                                 "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")}
 # Files a finished report folder must hold; --resume compares their age with the inputs.
@@ -140,6 +171,7 @@ def run_report(job: ReportJob) -> JobResult:
                     execution_timeout=job.cell_timeout,
                     progress_bar=False,
                     cwd=str(config.ROOT),
+                    kernel_manager_class=kernel_manager_class(),
                 )
                 break
             except Exception as exc:  # noqa: BLE001 - classified just below

@@ -1118,7 +1118,7 @@ def run_research(data_dir: str | os.PathLike, out_dir: str | os.PathLike, *, par
     import papermill as pm
 
     from . import config
-    from .batch import export_html
+    from .batch import export_html, kernel_manager_class
 
     final = Path(out_dir).expanduser().resolve()
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -1129,7 +1129,8 @@ def run_research(data_dir: str | os.PathLike, out_dir: str | os.PathLike, *, par
     try:
         pm.execute_notebook(str(notebook or RESEARCH_NOTEBOOK), str(tmp / "research.ipynb"), parameters=params,
                             kernel_name=kernel_name, start_timeout=start_timeout,
-                            execution_timeout=cell_timeout, progress_bar=False, cwd=str(config.ROOT))
+                            execution_timeout=cell_timeout, progress_bar=False, cwd=str(config.ROOT),
+                            kernel_manager_class=kernel_manager_class())
         export_html(tmp / "research.ipynb", tmp / "research.html")
         old = final.parent / f".{final.name}-old-{os.getpid()}"
         if final.exists():

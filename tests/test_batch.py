@@ -112,3 +112,12 @@ def test_dask_scheduler_runs_the_same_jobs(project):
 def test_each_kernel_gets_one_blas_thread(project):
     results = _run(project, only=[766])
     assert results[0].summary["omp_threads"] == "1"
+
+
+def test_report_kernels_talk_over_private_ipc_sockets():
+    """Kernels use Unix sockets, one prefix each (two workers' kernels must not share sockets), not TCP."""
+    manager = batch.kernel_manager_class()
+    a, b = manager(kernel_name="relkap"), manager(kernel_name="relkap")
+    assert a.transport == b.transport == "ipc"
+    assert a.ip != b.ip and Path(a.ip).parent == Path(b.ip).parent
+    assert a._make_url("shell").startswith("ipc://" + a.ip)
