@@ -16,7 +16,8 @@
 # %% tags=["remove"]
 # Run from JupyterLab, from `relkap batch`, or from the command line:
 #   papermill notebooks/kommune_report.ipynb out.ipynb -p kommune 766
-# Cells tagged "remove" and the parameters cells are left out of the HTML report.
+# Cells tagged "remove" and the parameters cells are left out of the HTML report, and so are the narrative
+# cells tagged with the other language ("da" or "en") than the `language` parameter.
 
 # %% tags=["parameters"]
 kommune = 766
@@ -63,7 +64,7 @@ plt.rcParams["figure.dpi"] = 90
 # %%
 display(Markdown(T.title(name, kommune, kp)))
 
-# %% [markdown]
+# %% [markdown] tags=["da"]
 # ## 1. Overblik
 #
 # Undersøgelsen måler **relationel kapacitet**: hvordan medarbejderne i hver faggruppe oplever samarbejdet
@@ -72,6 +73,15 @@ display(Markdown(T.title(name, kommune, kp)))
 # skala fra 1 til 5. Tallene er ikke karakterer til de enkelte grupper, men et udgangspunkt for en fælles
 # samtale om, hvor samarbejdet fungerer, og hvor det kan styrkes.
 
+# %% [markdown] tags=["en"]
+# ## 1. Overview
+#
+# The survey measures **relational capacity**: how the employees in each professional group experience their
+# collaboration with each of the other groups on their shared work. Every employee rated the other groups on
+# six dimensions (knowledge, respect, professional contributions, knowledge sharing, problem solving and new
+# solutions) on a scale from 1 to 5. The numbers are not marks for the individual groups but a starting point
+# for a shared conversation about where collaboration works and where it can be strengthened.
+
 # %%
 overview = report.response_overview(data, inst, min_n=min_n)
 display(Markdown(T.overview_note(overview, inst, min_n, has_followup)))
@@ -79,7 +89,7 @@ ax = plots.response_overview(overview[overview["group"] != "borgere"], min_n=min
                              instrument=inst)
 plt.show()
 
-# %% [markdown]
+# %% [markdown] tags=["da"]
 # ## 2. Relationel kapacitet før og efter
 #
 # Tabellen viser indekset for relationel kapacitet (gennemsnittet af de seks dimensioner, samarbejdet med
@@ -87,18 +97,34 @@ plt.show()
 # baseline med 95 % konfidensinterval; *Hedges' g* er forskellen i standardafvigelser (0,2 lille, 0,5
 # middel, 0,8 stor); *p (FDR)* er justeret for, at der testes mange forskelle på én gang.
 
+# %% [markdown] tags=["en"]
+# ## 2. Relational capacity before and after
+#
+# The table shows the relational capacity index (the mean of the six dimensions, collaboration with the
+# *other* groups) and each dimension at baseline and follow-up. *Difference* is follow-up minus baseline with
+# its 95% confidence interval; *Hedges' g* is the difference in standard deviations (0.2 small, 0.5 medium,
+# 0.8 large); *p (FDR)* is adjusted for testing many differences at once.
+
 # %%
 rk = report.rk_change(data.relations, inst, min_n=min_n)
 display(report.change_table(rk, "dimension", inst, language, min_n))
 display(Markdown(T.rk_headline(rk, has_followup)))
 
-# %% [markdown]
+# %% [markdown] tags=["da"]
 # ### Samarbejdet mellem grupperne
 #
 # Hver række er den gruppe, der vurderer; hver kolonne er den gruppe, der bliver vurderet. Feltet i række
 # A og kolonne B viser altså, hvordan gruppe A oplever samarbejdet med gruppe B. Farven følger skalaen fra 1
 # til 5 (svag under 3,5, stærk over 4,0), og tallet nederst i feltet er antallet af svar. Grå felter har
 # for få svar til at blive vist.
+
+# %% [markdown] tags=["en"]
+# ### Collaboration between the groups
+#
+# Each row is the group that rates; each column is the group that is rated. The cell in row A and column B
+# thus shows how group A experiences its collaboration with group B. The colour follows the scale from 1 to 5
+# (weak below 3.5, strong above 4.0), and the number at the bottom of the cell is the number of answers. Grey
+# cells have too few answers to be shown.
 
 # %%
 ties = report.tie_table(data.relations, inst, min_n=min_n)
@@ -119,13 +145,21 @@ if has_followup:
 else:
     display(Markdown(T.no_followup()))
 
-# %% [markdown]
+# %% [markdown] tags=["da"]
 # ### Netværket
 #
 # Samme tal som netværk: hver cirkel er en gruppe (større cirkel, flere svar), og en pil fra A til B er A's
 # oplevelse af samarbejdet med B. Jo tykkere pil, jo højere gennemsnit; heltrukne blå pile er stærke
 # relationer (over 4,0), stiplede er moderate og prikkede er svage (under 3,5). Grupperne står samme sted i
 # begge målinger, så billederne kan sammenlignes direkte.
+
+# %% [markdown] tags=["en"]
+# ### The network
+#
+# The same numbers as a network: each circle is a group (a larger circle, more answers), and an arrow from A
+# to B is A's experience of its collaboration with B. The thicker the arrow, the higher the mean; solid blue
+# arrows are strong ties (above 4.0), dashed are moderate and dotted are weak (below 3.5). The groups keep
+# their place in both waves, so the pictures compare directly.
 
 # %%
 pos = layout(sorted(set(ties["group"].astype(str)) | set(ties["target"].astype(str)),
@@ -145,38 +179,57 @@ if has_followup:
     display(Markdown(T.most_changed_intro()))
     display(report.most_changed(tie_diff, inst, language, min_n=min_n))
 
-# %% [markdown]
+# %% [markdown] tags=["da"]
 # ### Forskelle med effektstørrelse
 #
 # Alle relationer med nok svar i begge målinger, sorteret efter Hedges' g. Udfyldte punkter er
 # statistisk sikre efter justering for mange test.
+
+# %% [markdown] tags=["en"]
+# ### Differences with effect size
+#
+# Every tie with enough answers in both waves, sorted by Hedges' g. Filled points are statistically reliable
+# after adjusting for many tests.
 
 # %%
 if has_followup:
     ax = plots.forest_plot(tie_diff[~tie_diff["diagonal"]], min_n=min_n, language=language, instrument=inst)
     plt.show()
 
-# %% [markdown]
+# %% [markdown] tags=["da"]
 # ### Modtaget og oplevet samarbejde
 #
 # *Modtaget* er, hvordan de andre grupper i gennemsnit oplever samarbejdet med gruppen; *oplevet* er,
 # hvordan gruppen selv oplever samarbejdet med de andre. En stor forskel mellem de to er en god anledning
 # til at spørge hinanden, hvad man ser forskelligt.
 
+# %% [markdown] tags=["en"]
+# ### Received and perceived collaboration
+#
+# *Received* is how the other groups on average experience their collaboration with the group; *perceived* is
+# how the group itself experiences its collaboration with the others. A large gap between the two is a good
+# occasion to ask each other what you see differently.
+
 # %%
 display(report.received_perceived_table(ties, inst, language))
 
-# %% [markdown]
+# %% [markdown] tags=["da"]
 # ### De seks dimensioner
 #
 # Profilen viser, på hvilke dimensioner samarbejdet står stærkest og svagest, med 95 % konfidensinterval.
+
+# %% [markdown] tags=["en"]
+# ### The six dimensions
+#
+# The profile shows on which dimensions collaboration is strongest and weakest, with 95% confidence
+# intervals.
 
 # %%
 profile = report.dimension_profile_data(data.relations, inst, min_n=min_n)
 ax = plots.dimension_profile(profile, language=language, instrument=inst)
 plt.show()
 
-# %% [markdown]
+# %% [markdown] tags=["da"]
 # ## 3. Enighed og pålidelighed
 #
 # *Cronbachs alfa* viser, om spørgsmålene i en skala måler det samme (0,7 eller mere er godt). *ICC(1)*
@@ -185,16 +238,31 @@ plt.show()
 # at gruppens gennemsnit dækker over ret ens svar). Alfa for RK-spørgsmålene er beregnet på svar om flere
 # grupper fra samme person og er kun beskrivende.
 
+# %% [markdown] tags=["en"]
+# ## 3. Agreement and reliability
+#
+# *Cronbach's alpha* shows whether the questions of a scale measure the same thing (0.7 or more is good).
+# *ICC(1)* is the share of the differences between employees that is due to the group they belong to;
+# *ICC(2)* is how reliable a group's mean is. *r_wg(j)* is the agreement within a group (0.7 or more means
+# that the group's mean stands for fairly similar answers). Alpha for the RK questions is computed on
+# answers about several groups from the same person and is descriptive only.
+
 # %%
 agree = report.agreement_tables(data, inst, min_n=min_n)
 for key in ("alpha", "icc", "rwg"):
     display(report.agreement_display(agree, key, inst, language, min_n))
 
-# %% [markdown]
+# %% [markdown] tags=["da"]
 # ## 4. Ledelse og motivation
 #
 # De fire former for strategisk relationel ledelse og medarbejdernes motivation, som medarbejderne selv
 # oplever dem, før og efter.
+
+# %% [markdown] tags=["en"]
+# ## 4. Leadership and motivation
+#
+# The four forms of strategic relational leadership and the employees' motivation, as the employees
+# themselves experience them, before and after.
 
 # %%
 scales = report.scale_change(data, inst, min_n=min_n)
@@ -206,10 +274,15 @@ if len(employee_scales):
 else:
     display(Markdown(T.no_data()))
 
-# %% [markdown]
+# %% [markdown] tags=["da"]
 # ## 5. Borgerne
 #
 # Borgernes oplevelse af samskabelse, tilfredshed og effekt af indsatsen, før og efter.
+
+# %% [markdown] tags=["en"]
+# ## 5. The citizens
+#
+# The citizens' experience of co-creation, satisfaction and the effect of the effort, before and after.
 
 # %%
 citizen_scales = scales[scales["instrument"] == "citizen"]
@@ -220,20 +293,31 @@ if len(citizen_scales):
 else:
     display(Markdown(T.no_data()))
 
-# %% [markdown]
+# %% [markdown] tags=["da"]
 # ## 6. Kommunen blandt alle kommuner i undersøgelsen
 #
 # Kommunens indeks sammenlignet med de øvrige kommuner i data (ingen andre kommuner nævnes). Rang 1 er
 # den højeste værdi.
 
+# %% [markdown] tags=["en"]
+# ## 6. The kommune among all kommuner in the study
+#
+# The kommune's index compared with the other kommuner in the data (no other kommune is named). Rank 1 is
+# the highest value.
+
 # %%
 bench = report.benchmark(tables_all.relations, inst, kommune, min_n=min_n)
 display(report.benchmark_display(bench, inst, language))
 
-# %% [markdown]
+# %% [markdown] tags=["da"]
 # ## 7. Dokumentation
 #
 # Versioner, parametre og kontrolsummer for de data, rapporten bygger på.
+
+# %% [markdown] tags=["en"]
+# ## 7. Documentation
+#
+# Versions, parameters and checksums of the data the report is built on.
 
 # %%
 parameters = {"kommune": kommune, "data_dir": data_path, "instrument": instrument or config.INSTRUMENT_PATH,

@@ -117,19 +117,27 @@ def _is_kernel_start_failure(exc: BaseException) -> bool:
 _REMOTE_SCRIPT = re.compile(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>\s*', re.IGNORECASE)
 
 
+REPORT_LANGUAGES = ("da", "en")  # tags of the notebooks' narrative cells, one per language
+
+
 def export_html(notebook_path: str | Path, html_path: str | Path) -> Path:
     """A no-code HTML file for readers without Python: lab template, figures embedded, no prompts.
 
     Cells tagged ``parameters`` or ``injected-parameters`` (papermill) and cells tagged ``remove`` are
-    dropped, and every input is hidden, so only the narrative, tables and figures remain.
+    dropped, and every input is hidden, so only the narrative, tables and figures remain. Narrative cells
+    tagged with a language (``da``, ``en``) are kept only for the report's ``language`` parameter (default
+    Danish).
     """
     import nbformat
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
     from traitlets.config import Config
 
+    nb = nbformat.read(str(notebook_path), as_version=4)
+    language = nb.metadata.get("papermill", {}).get("parameters", {}).get("language", "da")
     c = Config()
-    c.TagRemovePreprocessor.remove_cell_tags = {"parameters", "injected-parameters", "remove"}
+    c.TagRemovePreprocessor.remove_cell_tags = {"parameters", "injected-parameters", "remove",
+                                                *(set(REPORT_LANGUAGES) - {language})}
     c.TagRemovePreprocessor.enabled = True
     c.HTMLExporter.exclude_input = True
     c.HTMLExporter.exclude_input_prompt = True
@@ -137,7 +145,6 @@ def export_html(notebook_path: str | Path, html_path: str | Path) -> Path:
     c.HTMLExporter.embed_images = True
     exporter = HTMLExporter(config=c, template_name="lab")
     exporter.register_preprocessor(TagRemovePreprocessor(config=c), enabled=True)
-    nb = nbformat.read(str(notebook_path), as_version=4)
     body, _ = exporter.from_notebook_node(nb)
     # The lab template loads require.js and MathJax from a CDN. The reports use neither (no widgets, no
     # math), and a report must open offline without errors, so remote scripts are dropped.

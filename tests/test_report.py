@@ -12,6 +12,7 @@ import os
 import re
 from pathlib import Path
 
+import nbformat
 import papermill as pm
 import pytest
 
@@ -123,6 +124,37 @@ def test_html_is_for_readers(project):
     ids = relkap.load(project["data"]).relations.query("kommune == 336")["respondent_id"].unique()
     assert not any(i in html for i in ids)
     assert not re.search(r"\bR\d{6}\b", html)  # raw synthetic ids look like R000123
+
+
+def test_danish_report_has_only_the_danish_narrative(project):
+    html = (project["out"] / "336" / "report.html").read_text(encoding="utf-8")
+    assert "2. Relationel kapacitet før og efter" in html and "Samarbejdet mellem grupperne" in html
+    assert "Relational capacity before and after" not in html and "Collaboration between the groups" not in html
+
+
+def test_english_report_has_the_english_narrative_only(project, tmp_path):
+    pm.execute_notebook(str(NOTEBOOK), str(tmp_path / "nb.ipynb"), kernel_name="relkap", progress_bar=False,
+                        parameters={"kommune": 336, "data_dir": str(project["data"]), "out_dir": str(tmp_path),
+                                    "params_dir": str(project["params"]), "language": "en"},
+                        kernel_manager_class=batch.kernel_manager_class())
+    html = batch.export_html(tmp_path / "nb.ipynb", tmp_path / "report.html").read_text(encoding="utf-8")
+    for heading in ("1. Overview", "2. Relational capacity before and after", "Collaboration between the groups",
+                    "3. Agreement and reliability", "7. Documentation"):
+        assert heading in html, heading
+    for heading in ("1. Overblik", "Relationel kapacitet før og efter", "Samarbejdet mellem grupperne",
+                    "Enighed og pålidelighed"):
+        assert heading not in html, heading
+
+
+def test_every_danish_narrative_cell_has_an_english_twin():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    cells = [c for c in nb.cells if c.cell_type == "markdown"]
+    tags = [tuple(c.metadata.get("tags", [])) for c in cells]
+    assert tags == [("da",), ("en",)] * (len(cells) // 2)  # no untagged narrative, pairs in order
+    for da, en in zip(cells[::2], cells[1::2], strict=True):
+        # the same heading level and section number
+        assert da.source.split(" ")[0] == en.source.split(" ")[0]
+        assert re.match(r"#+ (\d*)", da.source).group(1) == re.match(r"#+ (\d*)", en.source).group(1)
 
 
 def test_baseline_only_kommune_gets_a_clear_note(project, tmp_path):
