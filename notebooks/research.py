@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (relkap)
 #     language: python
@@ -15,7 +17,8 @@
 # The research questions across all kommuner (H1-H3, RQ1-RQ4). Run from JupyterLab, from
 # `relkap.models.run_research(data_dir, out_dir)`, or from the command line:
 #   papermill notebooks/research.ipynb out.ipynb -p data_dir data/processed -p out_dir reports/research
-# Cells tagged "remove" and the parameters cells are left out of the HTML.
+# Cells tagged "remove" and the parameters cells are left out of the HTML, and so are the narrative cells
+# tagged with the other language ("da" or "en") than the `language` parameter.
 
 # %% tags=["parameters"]
 data_dir = ""  # default: data/processed
@@ -29,6 +32,7 @@ n_permutations = 999  # arm permutations over kommuner (RQ4)
 seed = 1
 min_units = 20  # fewer kommuner than this: kommune-level results are flagged as low-powered
 min_n = 5
+language = "da"  # narrative, tables and figures ("da" or "en")
 text_language = "en"  # methods and limitations text ("en" for a paper, "da")
 decimal = ","  # decimal mark of the CSV files
 
@@ -60,8 +64,30 @@ results = models.analyse(tables, inst, arms=arms, targeted=targeted, nesting=nes
                          min_n=int(min_n), mediation_correction=mediation_correction)
 n = models.research_summary(results, parameters)["n"]
 plt.rcParams["figure.dpi"] = 90
+L = {"da": {"count": "Antal", "kommuner": "Kommuner", "units": "Kommune-målinger", "waves": "Målinger",
+            "employees": "Medarbejderbesvarelser", "citizens": "Borgerbesvarelser",
+            "intervention": "Interventionskommuner", "control": "Kontrolkommuner",
+            "std": "Standardiseret koefficient med 95 %-KI", "est": "Estimat med 95 %-KI",
+            "did": "Difference-in-differences med 95 %-KI", "h1": "H1: strukturer → RK",
+            "h2": "H2/RQ3: ledelse → RK og motivation", "h3": "H3: strukturer ↔ ledelse",
+            "rq1": "RQ1: samskabelse → borgerudfald", "rq2": "RQ2: ledelse → RK → borgerudfald",
+            "rq4": "RQ4: intervention mod kontrol",
+            "low_power": "**Bemærk:** kun {k} kommuner (under {m}); analyserne på kommuneniveau har lav styrke, "
+                         "og intervallerne er brede.",
+            "no_arms": "Der er ikke både interventions- og kontrolkommuner i parameterfilerne."},
+     "en": {"count": "Count", "kommuner": "Kommuner", "units": "Kommune-waves", "waves": "Waves",
+            "employees": "Employee responses", "citizens": "Citizen responses",
+            "intervention": "Intervention kommuner", "control": "Control kommuner",
+            "std": "Standardised coefficient with 95% CI", "est": "Estimate with 95% CI",
+            "did": "Difference-in-differences with 95% CI", "h1": "H1: structures → RK",
+            "h2": "H2/RQ3: leadership → RK and motivation", "h3": "H3: structures ↔ leadership",
+            "rq1": "RQ1: co-creation → citizen outcomes", "rq2": "RQ2: leadership → RK → citizen outcomes",
+            "rq4": "RQ4: intervention versus control",
+            "low_power": "**Note:** only {k} kommuner (fewer than {m}); the kommune-level analyses have low "
+                         "power and the intervals are wide.",
+            "no_arms": "The parameter files do not have both intervention and control kommuner."}}[language]
 
-# %% [markdown]
+# %% [markdown] tags=["da"]
 # # Relationel kapacitet på tværs af kommuner: hypoteser og forskningsspørgsmål
 #
 # Notebooken samler alle kommuner og tester projektets tre hypoteser (H1-H3) og fire forskningsspørgsmål
@@ -69,12 +95,18 @@ plt.rcParams["figure.dpi"] = 90
 # kommuneniveau usikre: læs konfidensintervallerne, ikke kun p-værdierne. Alle tabeller gemmes også som
 # CSV-filer og i `research_summary.json`.
 
-# %%
-display(pd.DataFrame({"Antal": n}).rename(index={
-    "kommuner": "Kommuner", "units": "Kommune-målinger", "waves": "Målinger", "employees": "Medarbejderbesvarelser",
-    "citizens": "Borgerbesvarelser", "intervention": "Interventionskommuner", "control": "Kontrolkommuner"}))
+# %% [markdown] tags=["en"]
+# # Relational capacity across kommuner: hypotheses and research questions
+#
+# The notebook pools every kommune and tests the project's three hypotheses (H1-H3) and four research
+# questions (RQ1-RQ4). It is written for the researchers and the reference group. With few kommuner the
+# kommune-level analyses are uncertain: read the confidence intervals, not only the p-values. Every table is
+# also saved as a CSV file and in `research_summary.json`.
 
-# %% [markdown]
+# %%
+display(pd.DataFrame({L["count"]: n}).rename(index=L))
+
+# %% [markdown] tags=["da"]
 # ## 1. Kan RK behandles som en egenskab ved kommunen?
 #
 # Før vi sammenligner kommuner, tjekker vi, om medarbejderne i samme kommune (og samme faggruppe) ligner
@@ -83,10 +115,19 @@ display(pd.DataFrame({"Antal": n}).rename(index={
 # enhedens gennemsnit er (0,70 eller mere), og *r_wg(j)* er enigheden inden for enheden (medianen over
 # enheder; 0,70 eller mere). Konklusionen står i kolonnen *verdict*.
 
+# %% [markdown] tags=["en"]
+# ## 1. Can RK be treated as a property of the kommune?
+#
+# Before comparing kommuner we check whether employees in the same kommune (and the same professional group)
+# are alike enough for a mean to make sense. *ICC(1)* is the share of the differences between employees that
+# lies between the units (above 0.05 is common), *ICC(2)* is how reliable a unit's mean is (0.70 or more), and
+# *r_wg(j)* is the agreement within the unit (median over units; 0.70 or more). The conclusion is in the
+# column *verdict*.
+
 # %%
 display(models.show(results, "aggregation"))
 
-# %% [markdown]
+# %% [markdown] tags=["da"]
 # ## 2. H1: Formelle strukturer og relationel kapacitet
 #
 # Forskernes kodning af de formelle strukturer (gennemsnit af de fire dimensioner og to kodere) mod
@@ -94,13 +135,21 @@ display(models.show(results, "aggregation"))
 # standardfejl); alternativet er en mixed model på medarbejderniveau. *estimate* er ændringen i RK pr.
 # point på strukturskalaen; *estimate_std* er den standardiserede koefficient.
 
+# %% [markdown] tags=["en"]
+# ## 2. H1: Formal structures and relational capacity
+#
+# The researchers' coding of the formal structures (mean of the four dimensions and two coders) against the
+# kommune's RK in each wave. The main analysis is at kommune level (OLS with kommune-clustered standard
+# errors); the alternative is a mixed model at employee level. *estimate* is the change in RK per point on the
+# structure scale; *estimate_std* is the standardised coefficient.
+
 # %%
 display(models.show(results, "h1_structures_rk"))
 ax = models.plot_estimates(results["h1_structures_rk"], label=["model", "predictor"], estimate="estimate_std",
-                           xlabel="Standardiseret koefficient med 95 %-KI", title="H1: strukturer → RK")
+                           xlabel=L["std"], title=L["h1"])
 plt.show()
 
-# %% [markdown]
+# %% [markdown] tags=["da"]
 # ## 3. H2 og RQ3: Ledelse, relationel kapacitet og motivation
 #
 # De fire former for strategisk relationel ledelse og deres gennemsnit mod medarbejderens RK og motivation.
@@ -108,13 +157,21 @@ plt.show()
 # *estimate_corrected* er korrigeret for målefejl i ledelsesskalaen (Cronbachs alfa i kolonnen
 # *reliability*).
 
+# %% [markdown] tags=["en"]
+# ## 3. H2 and RQ3: Leadership, relational capacity and motivation
+#
+# The four forms of strategic relational leadership and their mean against the employee's RK and motivation.
+# Mixed models with employees in professional groups in kommuner (the choice of structure is given in the
+# methods text). *estimate_corrected* is corrected for measurement error in the leadership scale (Cronbach's
+# alpha in the column *reliability*).
+
 # %%
 display(models.show(results, "h2_leadership"))
 ax = models.plot_estimates(results["h2_leadership"], label=["outcome", "predictor"], estimate="estimate_std",
-                           xlabel="Standardiseret koefficient med 95 %-KI", title="H2/RQ3: ledelse → RK og motivation")
+                           xlabel=L["std"], title=L["h2"])
 plt.show()
 
-# %% [markdown]
+# %% [markdown] tags=["da"]
 # ## 4. H3: Strukturer og ledelse påvirker hinanden
 #
 # Sammenhængen mellem strukturer og ledelse på tværs af kommuner i hver måling, hældningen over alle
@@ -122,25 +179,39 @@ plt.show()
 # forudsiger strukturer ved baseline ledelse ved opfølgning, når ledelse ved baseline holdes fast, og
 # omvendt?
 
+# %% [markdown] tags=["en"]
+# ## 4. H3: Structures and leadership influence each other
+#
+# The association between structures and leadership across kommuner in each wave, the slope over all
+# kommune-waves and, with two waves, the cross-lagged pattern (standardised coefficients): do structures at
+# baseline predict leadership at follow-up when leadership at baseline is held fixed, and the other way
+# round?
+
 # %%
 display(models.show(results, "h3_structures_leadership"))
 ax = models.plot_estimates(results["h3_structures_leadership"], label=["analysis", "path", "wave"],
-                           xlabel="Estimat med 95 %-KI", title="H3: strukturer ↔ ledelse")
+                           xlabel=L["est"], title=L["h3"])
 plt.show()
 
-# %% [markdown]
+# %% [markdown] tags=["da"]
 # ## 5. RQ1: Samskabelse, tilfredshed og oplevet effekt (borgerne)
 #
 # Borgernes oplevelse af samskabelse mod deres tilfredshed og oplevede effekt, med tilfældigt intercept for
 # kommunen.
 
+# %% [markdown] tags=["en"]
+# ## 5. RQ1: Co-creation, satisfaction and perceived effect (the citizens)
+#
+# The citizens' experience of co-creation against their satisfaction and perceived effect, with a random
+# intercept for the kommune.
+
 # %%
 display(models.show(results, "rq1_cocreation"))
 ax = models.plot_estimates(results["rq1_cocreation"], label=["outcome"], estimate="estimate_std",
-                           xlabel="Standardiseret koefficient med 95 %-KI", title="RQ1: samskabelse → borgerudfald")
+                           xlabel=L["std"], title=L["rq1"])
 plt.show()
 
-# %% [markdown]
+# %% [markdown] tags=["da"]
 # ## 6. RQ2: Relationel kapacitet og borgernes oplevelse
 #
 # Kommunens RK mod borgernes samskabelse, tilfredshed og oplevede effekt i samme måling, og mediationen
@@ -149,46 +220,72 @@ plt.show()
 # gennemsnit af forholdsvis få besvarelser; *estimate_corrected* og mediationen er korrigeret for denne
 # usikkerhed (se metodeteksten).
 
+# %% [markdown] tags=["en"]
+# ## 6. RQ2: Relational capacity and the citizens' experience
+#
+# The kommune's RK against the citizens' co-creation, satisfaction and perceived effect in the same wave, and
+# the mediation leadership → RK → citizen outcome (path *a*: leadership → RK; *b*: RK → outcome; *indirect* =
+# a × b; *direct*: leadership → outcome at fixed RK), adjusted for structures, with a bootstrap over kommuner.
+# The kommune's RK is a mean of relatively few answers; *estimate_corrected* and the mediation are corrected
+# for this uncertainty (see the methods text).
+
 # %%
 display(models.show(results, "rq2_rk_citizen"))
 display(models.show(results, "rq2_mediation"))
 if results["rq2_mediation"].get("low_power", pd.Series(dtype=bool)).any():
-    display(Markdown(f"**Bemærk:** kun {n['kommuner']} kommuner (under {min_units}); analyserne på "
-                     "kommuneniveau har lav styrke, og intervallerne er brede."))
-ax = models.plot_estimates(results["rq2_mediation"], label=["outcome", "path"], xlabel="Estimat med 95 %-KI",
-                           title="RQ2: ledelse → RK → borgerudfald")
+    display(Markdown(L["low_power"].format(k=n["kommuner"], m=min_units)))
+ax = models.plot_estimates(results["rq2_mediation"], label=["outcome", "path"], xlabel=L["est"], title=L["rq2"])
 plt.show()
 
-# %% [markdown]
+# %% [markdown] tags=["da"]
 # ## 7. RQ4: Virker interventionerne?
 #
 # Difference-in-differences: ændringen fra baseline til opfølgning i interventionskommunerne minus
 # ændringen i kontrolkommunerne, for alle relationer mellem grupperne og for de relationer,
 # interventionerne var rettet mod, pr. dimension. p-værdien kommer fra en permutationstest over kommuner.
 
+# %% [markdown] tags=["en"]
+# ## 7. RQ4: Do the interventions work?
+#
+# Difference-in-differences: the change from baseline to follow-up in the intervention kommuner minus the
+# change in the control kommuner, for all ties between the groups and for the ties the interventions
+# targeted, per dimension. The p-value comes from a permutation test over kommuner.
+
 # %%
 if len(results["rq4_did"]):
     display(models.show(results, "rq4_did"))
     ax = models.plot_estimates(results["rq4_did"], label=["scope", "dimension"],
-                               xlabel="Difference-in-differences med 95 %-KI", title="RQ4: intervention mod kontrol")
+                               xlabel=L["did"], title=L["rq4"])
     plt.show()
 else:
-    display(Markdown("Der er ikke både interventions- og kontrolkommuner i parameterfilerne."))
+    display(Markdown(L["no_arms"]))
 
-# %% [markdown]
+# %% [markdown] tags=["da"]
 # ## 8. Metode og begrænsninger
 #
 # Teksten nedenfor er dannet ud fra parametrene og de faktiske antal og kan bruges som udgangspunkt for
 # metodeafsnittet i en artikel.
 
+# %% [markdown] tags=["en"]
+# ## 8. Methods and limitations
+#
+# The text below is generated from the parameters and the actual numbers and can serve as a starting point
+# for the methods section of a paper.
+
 # %%
 display(Markdown(models.methods_text(results, parameters, text_language)))
-display(Markdown("### Begrænsninger\n\n" + models.limitations_text(results, parameters, text_language)))
+limitations = {"da": "Begrænsninger", "en": "Limitations"}[text_language]
+display(Markdown(f"### {limitations}\n\n" + models.limitations_text(results, parameters, text_language)))
 
-# %% [markdown]
+# %% [markdown] tags=["da"]
 # ## 9. Dokumentation
 #
 # Tabellerne er gemt som CSV (semikolon, UTF-8 med BOM) og i `research_summary.json`.
+
+# %% [markdown] tags=["en"]
+# ## 9. Documentation
+#
+# The tables are saved as CSV (semicolon, UTF-8 with BOM) and in `research_summary.json`.
 
 # %%
 paths = models.write_tables(results, out_path, parameters, decimal=decimal, language=text_language)

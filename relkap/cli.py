@@ -73,7 +73,8 @@ def _run_research(args: argparse.Namespace, out_root) -> int:
 
     parameters = {k: v for k, v in (("seed", args.seed), ("n_boot", args.n_boot),
                                     ("n_permutations", args.n_permutations), ("min_n", args.min_n),
-                                    ("text_language", args.language)) if v is not None}
+                                    ("language", args.language), ("text_language", args.language))
+                  if v is not None}
     data = batch.config.resolve(args.data, batch.config.PROCESSED_DIR)
     try:
         out = models.run_research(data, out_root / "research", params_dir=args.params, instrument=args.instrument,

@@ -1110,7 +1110,8 @@ def run_research(data_dir: str | os.PathLike, out_dir: str | os.PathLike, *, par
     Writes ``research.ipynb``, ``research.html``, ``research_summary.json`` and the CSV tables into a
     temporary folder beside ``out_dir`` and swaps it into place only when everything succeeded (the old
     folder stays whole until then). ``parameters`` overrides other notebook parameters (``nesting``,
-    ``n_boot``, ``n_permutations``, ``seed``, ``min_units``, ``min_n``, ``language``, ``decimal``).
+    ``n_boot``, ``n_permutations``, ``seed``, ``min_units``, ``min_n``, ``language`` of the narrative,
+    ``text_language`` of the methods text, ``decimal``).
     Returns ``out_dir``.
     """
     import shutil

@@ -146,8 +146,9 @@ def test_english_report_has_the_english_narrative_only(project, tmp_path):
         assert heading not in html, heading
 
 
-def test_every_danish_narrative_cell_has_an_english_twin():
-    nb = nbformat.read(NOTEBOOK, as_version=4)
+@pytest.mark.parametrize("notebook", [NOTEBOOK, NOTEBOOK.with_name("research.ipynb")], ids=["report", "research"])
+def test_every_danish_narrative_cell_has_an_english_twin(notebook):
+    nb = nbformat.read(notebook, as_version=4)
     cells = [c for c in nb.cells if c.cell_type == "markdown"]
     tags = [tuple(c.metadata.get("tags", [])) for c in cells]
     assert tags == [("da",), ("en",)] * (len(cells) // 2)  # no untagged narrative, pairs in order

@@ -51,6 +51,23 @@ def test_html_has_no_code_or_parameters(run):
     assert "<img" in html  # figures are embedded
 
 
+def test_danish_html_has_only_the_danish_narrative(run):
+    html = (run["out"] / "research.html").read_text(encoding="utf-8")
+    assert "1. Kan RK behandles som en egenskab ved kommunen?" in html and "Medarbejderbesvarelser" in html
+    assert "Can RK be treated as a property" not in html and "Employee responses" not in html
+
+
+def test_english_run_has_the_english_narrative_and_labels(run):
+    out = models.run_research(run["root"] / "data", run["root"] / "out-en", params_dir=run["root"] / "params",
+                              parameters={**PARAMS, "language": "en"})
+    html = (out / "research.html").read_text(encoding="utf-8")
+    for text in ("Relational capacity across kommuner", "1. Can RK be treated as a property of the kommune?",
+                 "7. RQ4: Do the interventions work?", "Employee responses", "Limitations"):
+        assert text in html, text
+    for text in ("Kan RK behandles", "Virker interventionerne", "Medarbejderbesvarelser"):
+        assert text not in html, text
+
+
 def _compare(got: pd.DataFrame, want: pd.DataFrame, name: str) -> None:
     assert list(got.columns) == list(want.columns), name
     assert len(got) == len(want), name
