@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (relkap)
 #     language: python
@@ -18,9 +20,14 @@
 # dimensioner, sprog og `min_n`. Figuren viser varmekortet, netværket eller kommunen mod alle kommuner
 # (benchmark; ingen anden kommune nævnes); tabellen viser relationerne. Vælg en relation for at se dens
 # profil på de seks dimensioner i begge målinger med n, konfidensinterval, Hedges' g og justeret p.
-# Felter med færre end `min_n` svar vises ikke, heller ikke her.
+# Felter med færre end `min_n` svar vises ikke, heller ikke her. Hold musen over et felt i varmekortet for
+# konfidensinterval eller p-værdi. `explorer.figure.savefig("figur.png")` gemmer den viste figur, som den
+# ser ud i rapporterne; `explorer.table` og `explorer.drill` er tabellerne bag.
 #
-# Explore the data interactively (kernel needed). The exported kommune reports are static.
+# Explore the data interactively (kernel needed): hover a heat map cell for its CI or p-value;
+# `explorer.figure` is the current view as a matplotlib figure (as in the reports) for `savefig`;
+# `explorer.table`, `explorer.drill` and `explorer.benchmark(...)` are the tables behind the views. The
+# exported kommune reports are static.
 
 # %% tags=["parameters"]
 data_dir = ""  # default: data/processed
