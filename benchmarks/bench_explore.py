@@ -2,9 +2,10 @@
 
 Writes synthetic raw data (``relkap.synth.write_demo``, 98 kommuner, 300 respondents per kommune and wave
 by default), imports it, times the explorer's load, then times ``--rounds`` interactions of each kind:
-changing kommune, view (baseline/follow-up/change), dimension, ``min_n``, figure (network, benchmark) and
-the tie drill-down. Every timed interaction reaches a state not seen before (the kommune is moved on
-untimed first), so the caches do not flatter the numbers; a revisit of a seen state is timed separately.
+changing kommune, view (baseline/follow-up/change), dimension, ``min_n``, figure (network, benchmark),
+dimension and ``min_n`` on the benchmark view (a new distribution over all kommuner) and the tie
+drill-down. Every timed interaction reaches a state not seen before (the kommune is moved on untimed
+first), so the caches do not flatter the numbers; a revisit of a seen state is timed separately.
 An interaction is the control's ``.value`` being set: the observers recompute the tables and render what
 the browser shows (the heat map and benchmark as HTML tables, the network and the tie profile as SVG from
 matplotlib). Target: every interaction under 300 ms.
@@ -60,7 +61,7 @@ def run(n_kommuner: int, respondents: int, rounds: int) -> dict[str, list[float]
         ex.kommune.value = next(fresh)
 
     times: dict[str, list[float]] = {k: [] for k in ("kommune", "view", "dimension", "min_n", "network",
-                                                     "benchmark", "tie", "revisit")}
+                                                     "benchmark", "bench:dim", "bench:min_n", "tie", "revisit")}
     dims = ex.instrument.relational_codes
     for i in range(rounds):
         times["kommune"].append(_timed(lambda: setattr(ex.kommune, "value", next(fresh))))
@@ -77,6 +78,11 @@ def run(n_kommuner: int, respondents: int, rounds: int) -> dict[str, list[float]
         times["network"].append(_timed(lambda: setattr(ex.figure_kind, "value", "network")))
         move_on()
         times["benchmark"].append(_timed(lambda: setattr(ex.figure_kind, "value", "benchmark")))
+        # on the benchmark view, a new dimension or min_n changes the distribution over all kommuner
+        other = dims[(i + 1) % len(dims)]
+        times["bench:dim"].append(_timed(lambda d=other: setattr(ex.dimension, "value", d)))
+        times["bench:min_n"].append(_timed(lambda m=6 + i % 20: setattr(ex.min_n, "value", m)))
+        ex.min_n.value = 5
         move_on()
         tie = ex.tie.options[1 + i % 5][1]
         times["tie"].append(_timed(lambda t=tie: setattr(ex.tie, "value", t)))

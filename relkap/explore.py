@@ -236,13 +236,29 @@ class Explorer:
         """Every tie's score on each of the six dimensions, both waves (for the drill-down profile)."""
         return report.tie_table(self._relations[kommune], self.instrument, min_n=min_n, dimension="all")
 
+    @functools.cached_property
+    def _national_scores(self) -> dict[str, pd.DataFrame]:
+        """Every kommune's cross-group ties per wave, for the RK index and each dimension, unsuppressed.
+
+        Computed once (with the load): a tie's mean does not depend on ``min_n``, only whether it is shown,
+        so a new ``min_n`` or dimension in the benchmark view is a filter, not a pass over every answer.
+        """
+        inst, rel = self.instrument, self._relations[ALL]
+        parts = [scoring.tie_scores(rel, inst, by=["kommune", "wave"], dimension=d, min_n=None)
+                 for d in ("rk", "all")]
+        t = pd.concat(parts, ignore_index=True)
+        t = t[~t["diagonal"]].astype({"wave": str, "group": str, "target": str, "dimension": str})
+        t = t[["kommune", "wave", "group", "target", "dimension", "n", "mean"]]
+        return {str(d): part.drop(columns="dimension").reset_index(drop=True)
+                for d, part in t.groupby("dimension", sort=False)}
+
     @functools.lru_cache(maxsize=64)  # noqa: B019
     def national_ties(self, dimension: str, min_n: int) -> pd.DataFrame:
-        """Tie scores of every kommune and wave (the benchmark distribution), suppressed ties left out."""
-        t = scoring.tie_scores(self._relations[ALL], self.instrument, by=["kommune", "wave"],
-                               dimension=None if dimension == "rk" else dimension, min_n=min_n)
-        t = t[~t["diagonal"]].astype({"wave": str, "group": str, "target": str})
-        return t[["kommune", "wave", "group", "target", "n", "mean", "suppressed"]].reset_index(drop=True)
+        """Tie scores of every kommune and wave (the benchmark distribution), with ``suppressed`` (n < min_n)."""
+        t = self._national_scores[dimension].copy()
+        t["suppressed"] = t["n"] < min_n
+        t["mean"] = t["mean"].where(~t["suppressed"])
+        return t
 
     @functools.lru_cache(maxsize=64)  # noqa: B019
     def benchmark_ties(self, dimension: str, min_n: int, view: str) -> pd.DataFrame:
@@ -278,9 +294,7 @@ class Explorer:
         """
         dist = self.benchmark_distribution(dimension, min_n, view)
         data = self.benchmark_ties(dimension, min_n, view)
-        rel = self._relations[kommune]
-        present = set(rel["group"].astype(str)) | set(rel["target"].astype(str))
-        g = [c for c in self.instrument.group_codes if c in present]
+        g = self._groups_present(kommune)
         ties = [(a, b) for a in g for b in g if a != b and (a, b) in dist.index]
         out = dist.loc[ties].reset_index() if ties else dist.iloc[:0].reset_index()
         own = data[data["kommune"] == kommune].set_index(["group", "target"])["value"]
@@ -291,6 +305,13 @@ class Explorer:
         out["share_below"] = [share.get(t, np.nan) if not np.isnan(v) else np.nan
                               for t, v in zip(ties, out["value"], strict=True)]
         return out[list(plots.BENCHMARK_COLUMNS)]
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019
+    def _groups_present(self, kommune: int) -> tuple[str, ...]:
+        """The kommune's groups (as raters or targets), in codebook order."""
+        rel = self._relations[kommune]
+        present = {str(v) for c in ("group", "target") for v in rel[c].unique()}
+        return tuple(c for c in self.instrument.group_codes if c in present)
 
     def _benchmark(self) -> pd.DataFrame:
         return self.benchmark(self.kommune.value, self.dimension.value, self.min_n.value, self.view.value)
