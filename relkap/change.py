@@ -23,7 +23,7 @@ from ._utils import (
     _check_numeric,
 )
 
-__all__ = ["compare_waves", "adjust_pvalues", "did"]
+__all__ = ["compare_waves", "suppress", "adjust_pvalues", "did"]
 
 _POST = "_post"  # internal 0/1 column: 0 = baseline, 1 = follow-up
 _CELL = "_cell"  # internal constant cell key when ``by`` is empty
@@ -439,19 +439,44 @@ def compare_waves(
         },
         index=s.index,
     )
-    value_columns = [c for c in out.columns if c not in ("n_baseline", "n_followup")]
-    out.loc[suppressed, value_columns] = np.nan
     out = out.reset_index()
-    if family:
-        grouped = out.groupby(family, observed=True, sort=False)["p_val"]
-        out["p_fdr"] = grouped.transform(adjust_pvalues, method="fdr_bh")
-        out["p_holm"] = grouped.transform(adjust_pvalues, method="holm")
-    else:
-        out["p_fdr"] = adjust_pvalues(out["p_val"], method="fdr_bh")
-        out["p_holm"] = adjust_pvalues(out["p_val"], method="holm")
+    out["p_fdr"] = out["p_holm"] = np.nan  # adjusted in suppress(), over the rows that are shown
     out["test"] = "paired" if paired else "welch"
     out["suppressed"] = suppressed
-    return out[[*by, *CHANGE_COLUMNS]]
+    return suppress(out[[*by, *CHANGE_COLUMNS]], min_n, family=family)
+
+
+_UNSUPPRESSED = ("n_baseline", "n_followup", "test", "suppressed")
+
+
+def suppress(comparison: pd.DataFrame, min_n: int | None,
+             family: str | Iterable[str] | None = None) -> pd.DataFrame:
+    """A :func:`compare_waves` table with the threshold ``min_n`` applied, and p adjusted again.
+
+    A row with fewer than ``min_n`` subjects in either wave (or an empty wave) is flagged ``suppressed`` and
+    loses every value but its n; ``p_fdr`` and ``p_holm`` are recomputed over the rows left (within each
+    ``family``), since the family of tests shrinks. ``compare_waves`` ends with this call, so
+    ``suppress(compare_waves(..., min_n=None), 10)`` equals ``compare_waves(..., min_n=10)`` without a new
+    pass over the data: an interactive ``min_n`` control needs no recomputation. Rows already suppressed
+    stay so (a smaller ``min_n`` cannot restore values); returns a new table.
+    """
+    _check_min_n(min_n)
+    out = comparison.copy()
+    n0, n1 = out["n_baseline"].to_numpy(), out["n_followup"].to_numpy()
+    suppressed = out["suppressed"].to_numpy(bool) | (n0 == 0) | (n1 == 0)
+    if min_n:
+        suppressed |= (n0 < min_n) | (n1 < min_n)
+    values = [c for c in CHANGE_COLUMNS if c not in _UNSUPPRESSED and c in out.columns]
+    out.loc[suppressed, values] = np.nan
+    out["suppressed"] = suppressed
+    families = [family] if isinstance(family, str) else list(family or [])
+    for column, method in (("p_fdr", "fdr_bh"), ("p_holm", "holm")):
+        if families:
+            out[column] = out.groupby(families, observed=True, sort=False)["p_val"].transform(adjust_pvalues,
+                                                                                            method=method)
+        else:
+            out[column] = adjust_pvalues(out["p_val"], method=method)
+    return out
 
 
 def _permutation_p(

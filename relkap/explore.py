@@ -26,7 +26,7 @@ from collections import OrderedDict
 import numpy as np
 import pandas as pd
 
-from . import plots, report, scoring
+from . import change, plots, report, scoring
 from .instrument import Instrument, load_instrument
 from .io import load
 from .style import band_label
@@ -191,8 +191,9 @@ class Explorer:
             w.HBox([self.drill_image, self.drill_text]),
         ])
         self.refresh()
-        # the two tables that pool every kommune take most of a second; compute them with the load
+        # the tables that pool every kommune take most of a second each; compute them with the load
         self.ties(ALL, "rk", min_n)
+        self._tie_change(ALL, "rk")
         self.national_ties("rk", min_n)
         # The loaded data are long-lived: move them out of the garbage collector's generations, so a
         # collection during an interaction does not walk them again (measured: up to ~170 ms of the
@@ -221,20 +222,40 @@ class Explorer:
     # -- cached statistics (min_n is part of every key: FDR families and suppression depend on it) --------
     @functools.lru_cache(maxsize=512)  # noqa: B019 - one explorer per notebook; the cache is the point
     def ties(self, kommune: int, dimension: str, min_n: int) -> pd.DataFrame:
-        """``relkap.report.tie_table`` of one kommune (or all pooled) and dimension, both waves."""
-        return report.tie_table(self._relations[kommune], self.instrument, min_n=min_n,
+        """``relkap.report.tie_table`` of one kommune (or all pooled) and dimension, both waves.
+
+        Scored once per kommune and dimension; ``min_n`` is applied after (:func:`relkap.scoring.suppress_ties`).
+        """
+        return scoring.suppress_ties(self._ties(kommune, dimension), min_n)
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019
+    def _ties(self, kommune: int, dimension: str) -> pd.DataFrame:
+        return report.tie_table(self._relations[kommune], self.instrument, min_n=None,
                                 dimension=None if dimension == "rk" else dimension)
 
     @functools.lru_cache(maxsize=512)  # noqa: B019
     def tie_change(self, kommune: int, dimension: str, min_n: int) -> pd.DataFrame:
-        """``relkap.report.tie_change`` of one kommune (or all pooled) and dimension."""
-        return report.tie_change(self._relations[kommune], self.instrument, min_n=min_n,
-                                 dimension=None if dimension == "rk" else dimension)
+        """``relkap.report.tie_change`` of one kommune (or all pooled) and dimension.
+
+        The tests run once per kommune and dimension without a threshold; ``min_n`` is applied after
+        (:func:`relkap.change.suppress`: the same table, FDR over the ties shown), so the slider is cheap.
+        """
+        return change.suppress(self._tie_change(kommune, dimension), min_n)
 
     @functools.lru_cache(maxsize=256)  # noqa: B019
-    def tie_dimensions(self, kommune: int, min_n: int) -> pd.DataFrame:
-        """Every tie's score on each of the six dimensions, both waves (for the drill-down profile)."""
-        return report.tie_table(self._relations[kommune], self.instrument, min_n=min_n, dimension="all")
+    def _tie_change(self, kommune: int, dimension: str) -> pd.DataFrame:
+        return report.tie_change(self._relations[kommune], self.instrument, min_n=None,
+                                 dimension=None if dimension == "rk" else dimension)
+
+    @functools.lru_cache(maxsize=512)  # noqa: B019
+    def tie_dimensions(self, kommune: int, group: str, target: str, min_n: int) -> pd.DataFrame:
+        """One tie's score on each of the six dimensions, both waves (the drill-down profile).
+
+        Scored on that tie's answers only: pooled over every kommune that is ~1% of the rows.
+        """
+        rel = self._relations[kommune]
+        rel = rel[(rel["group"] == group) & (rel["target"] == target)]
+        return report.tie_table(rel, self.instrument, min_n=min_n, dimension="all")
 
     @functools.cached_property
     def _national_scores(self) -> dict[str, pd.DataFrame]:
@@ -507,11 +528,11 @@ class Explorer:
         """``table`` for reading: labels and numbers in the chosen language, "<min_n" for small counts."""
         lang, inst, min_n = self.language.value, self.instrument, self.min_n.value
         t = self._t
-        change = self.view.value == "change"
+        is_change = self.view.value == "change"
         heads = [t("rater"), t("target"), *(["n " + t("baseline").lower(), "n " + t("followup").lower(),
-                                              t("baseline"), t("followup"), t("diff")] if change
+                                              t("baseline"), t("followup"), t("diff")] if is_change
                                              else ["n", t("mean")]),
-                 t("ci"), *([t("hedges"), t("p_fdr")] if change else [t("band")])]
+                 t("ci"), *([t("hedges"), t("p_fdr")] if is_change else [t("band")])]
 
         def n(v) -> str:
             return f"&lt;{min_n}" if pd.isna(v) else str(int(v))
@@ -519,7 +540,7 @@ class Explorer:
         rows = []
         for r in self.table.itertuples(index=False):
             cells = [html.escape(inst.label(r.group, lang)), html.escape(inst.label(r.target, lang))]
-            if change:
+            if is_change:
                 cells += [n(r.n_baseline), n(r.n_followup), report._num(r.mean_baseline, 2, lang),
                           report._num(r.mean_followup, 2, lang), report._num(r.diff, 2, lang, sign=True),
                           report._ci(r.diff_ci_low, r.diff_ci_high, lang),
@@ -599,9 +620,7 @@ class Explorer:
 
         a, b = self.tie.value
         inst, lang, min_n = self.instrument, self.language.value, self.min_n.value
-        prof = self.tie_dimensions(self.kommune.value, min_n)
-        prof = prof[(prof["group"].astype(str) == a) & (prof["target"].astype(str) == b)]
-        prof = prof.astype({"wave": str, "dimension": str})
+        prof = self.tie_dimensions(self.kommune.value, a, b, min_n).astype({"wave": str, "dimension": str})
         tie = f"{inst.label(a, lang)} → {inst.label(b, lang)}"
         fig = Figure(figsize=(7.0, 4.4), dpi=72)
         fig.subplots_adjust(**_MARGINS["profile"])

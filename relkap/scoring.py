@@ -38,6 +38,7 @@ from .instrument import Instrument
 __all__ = [
     "respondent_scores",
     "tie_scores",
+    "suppress_ties",
     "tie_matrix",
     "received_perceived",
     "unit_index",
@@ -472,6 +473,23 @@ def tie_scores(
     frame["suppressed"] = suppressed
     frame["diagonal"] = units.is_diagonal(codes["group"], codes["target"])
     return frame
+
+
+def suppress_ties(ties: pd.DataFrame, min_n: int | None) -> pd.DataFrame:
+    """A :func:`tie_scores` table with the threshold ``min_n`` applied afterwards.
+
+    Equals ``tie_scores(..., min_n=min_n)`` computed from the same data (a tie's mean does not depend on
+    the threshold, only whether it is shown), so a table scored once with ``min_n=None`` serves every
+    threshold of an interactive control. Ties already suppressed stay so. Returns a new table.
+    """
+    _check_min_n(min_n)
+    _check_columns(ties, ["n", "mean", "sd", "ci_low", "ci_high", "band", "suppressed"])
+    out = ties.copy()
+    suppressed = out["suppressed"].to_numpy(bool) | (out["n"].to_numpy() < (min_n or 0))
+    out.loc[suppressed, ["mean", "sd", "ci_low", "ci_high"]] = np.nan
+    out["band"] = out["band"].where(~suppressed)
+    out["suppressed"] = suppressed
+    return out
 
 
 def _check_ties(ties: pd.DataFrame) -> list[str]:

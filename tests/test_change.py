@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from relkap.change import adjust_pvalues, compare_waves, did
+from relkap.change import adjust_pvalues, compare_waves, did, suppress
 
 # DOMAIN.md, "Reference values", Welch: x and y
 X = [3.2, 3.8, 4.1, 3.5, 3.9, 4.4, 3.0, 3.6]
@@ -212,6 +212,27 @@ def test_suppression_and_cells_present_in_one_wave():
         False, False, True, False,
     ]  # fmt: skip
     assert compare_waves(df, "score", "kommune", min_n=0)["suppressed"].sum() == 1
+
+
+@pytest.mark.parametrize("family", [None, "kommune"])
+def test_suppress_after_the_fact_equals_compare_waves_with_that_min_n(family):
+    """The explorer's min_n slider: suppress() on an unthresholded table = compare_waves with the threshold."""
+    rng = np.random.default_rng(11)
+    df = _panel(rng, n_cells=8, n=(3, 25), targets=3)
+    df["kommune"], df["tie"] = df["kommune"] % 2, df["kommune"]
+    by = ["kommune", "tie", "target"]
+    free = compare_waves(df, "score", by, min_n=None, family=family)
+    smallest = np.minimum(free["n_baseline"], free["n_followup"])
+    thresholds = [int(np.quantile(smallest, q)) + 1 for q in (0.2, 0.5, 0.8)]
+    for min_n in thresholds:
+        want = compare_waves(df, "score", by, min_n=min_n, family=family)
+        got = suppress(free, min_n, family=family)
+        assert 0 < want["suppressed"].sum() < len(want)  # some rows go, some stay
+        pd.testing.assert_frame_equal(got, want)
+    # applied twice, the larger threshold wins; values of a suppressed row do not come back
+    high, low = thresholds[-1], thresholds[0]
+    twice = suppress(suppress(free, high, family=family), low, family=family)
+    pd.testing.assert_frame_equal(twice, suppress(free, high, family=family))
 
 
 def test_paired_counts_only_subjects_in_both_waves():

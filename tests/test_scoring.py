@@ -14,6 +14,7 @@ from scipy import stats
 
 from relkap.instrument import load_instrument
 from relkap.scoring import (
+    suppress_ties,
     band,
     received_perceived,
     respondent_scores,
@@ -217,6 +218,26 @@ def test_tie_scores_all_dimensions_and_by(rk):
     assert one(national, "skole", "ppr")["n"] == 10
     with pytest.raises(ValueError, match="'arm'"):
         tie_scores(rel, rk, by=("kommune", "arm"))
+
+
+def test_suppress_ties_after_the_fact_equals_tie_scores_with_that_min_n(rk):
+    """The explorer's min_n slider: suppress_ties on an unthresholded table = tie_scores with the threshold."""
+    rng = np.random.default_rng(8)
+    answers = {}
+    for i in range(120):
+        group = RK.group_codes[i % 5]
+        for target in RK.group_codes[:5]:
+            if rng.random() < 0.5 + 0.1 * (i % 5):  # groups answer about other groups at different rates
+                answers[(f"r{i}", group, target)] = list(rng.integers(1, 6, 6).astype(float))
+    rel = relations(answers)
+    free = tie_scores(rel, rk, dimension="all", min_n=None)
+    thresholds = [int(np.quantile(free["n"], q)) + 1 for q in (0.2, 0.5, 0.8)]
+    for min_n in thresholds:
+        want = tie_scores(rel, rk, dimension="all", min_n=min_n)
+        assert 0 < want["suppressed"].sum() < len(want)
+        pd.testing.assert_frame_equal(suppress_ties(free, min_n), want)
+    low, high = thresholds[0], thresholds[-1]
+    pd.testing.assert_frame_equal(suppress_ties(suppress_ties(free, high), low), suppress_ties(free, high))
 
 
 def test_tie_scores_matches_a_plain_groupby(rk):
