@@ -89,8 +89,14 @@ def run(n_kommuner: int, respondents: int, rounds: int) -> dict[str, list[float]
         seen = ex.kommune.value
         move_on()
         times["revisit"].append(_timed(lambda k=seen: setattr(ex.kommune, "value", k)))
-    # pooling all kommuner is the one view that works on the whole table
+    # all kommuner pooled: the views that work on the whole table (scored with the load)
+    move_on()
     times["all kommuner"] = [_timed(lambda: setattr(ex.kommune, "value", ALL))]
+    times["all:view"] = [_timed(lambda: setattr(ex.view, "value", "change"))]
+    times["all:dimension"] = [_timed(lambda d=d: setattr(ex.dimension, "value", d)) for d in dims[:3]]
+    times["all:min_n"] = [_timed(lambda m=m: setattr(ex.min_n, "value", m)) for m in (7, 9, 11)]
+    times["all:network"] = [_timed(lambda: setattr(ex.figure_kind, "value", "network"))]
+    times["all:tie"] = [_timed(lambda t=t: setattr(ex.tie, "value", t)) for _, t in ex.tie.options[1:4]]
     return times
 
 

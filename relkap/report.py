@@ -103,9 +103,10 @@ def respondent_dimension_scores(relations: pd.DataFrame, instrument: Instrument,
     return out.dropna(subset=["score"]).reset_index(drop=True)
 
 
-def _compare(data: pd.DataFrame, by: list[str], instrument: Instrument, min_n: int) -> pd.DataFrame:
+def _compare(data: pd.DataFrame, by: list[str], instrument: Instrument, min_n: int | None,
+             family: str | None = None) -> pd.DataFrame:
     b, f = _waves(instrument)
-    return change.compare_waves(data, dv="score", by=by, baseline=b, followup=f, min_n=min_n)
+    return change.compare_waves(data, dv="score", by=by, baseline=b, followup=f, min_n=min_n, family=family)
 
 
 def rk_change(relations: pd.DataFrame, instrument: Instrument, min_n: int = 5) -> pd.DataFrame:
@@ -128,12 +129,18 @@ def tie_change(relations: pd.DataFrame, instrument: Instrument, min_n: int = 5,
 
     One row per ``group, target`` with the columns of :func:`relkap.change.compare_waves` (FDR over the
     ties) and ``diagonal``. A tie with fewer than ``min_n`` raters in either wave is suppressed.
+    ``dimension="all"``: every dimension in one pass, with a ``dimension`` column first and the FDR within
+    each dimension (each dimension's rows equal ``tie_change(..., dimension=code)``).
     """
     s = scoring.respondent_scores(relations, instrument, dimension=dimension)
     s = s.dropna(subset=["score"])
-    for c in ("group", "target"):
+    per_dimension = dimension == "all"
+    for c in ("group", "target", *(["dimension"] if per_dimension else [])):
         s[c] = s[c].astype(str)
-    out = _compare(s, ["group", "target"], instrument, min_n)
+    if per_dimension:
+        out = _compare(s, ["dimension", "group", "target"], instrument, min_n, family="dimension")
+    else:
+        out = _compare(s, ["group", "target"], instrument, min_n)
     out["diagonal"] = out["group"] == out["target"]
     return out.reset_index(drop=True)
 

@@ -101,6 +101,21 @@ def test_table_rows_equal_the_report_functions(ex, data_dir):
     assert _title(ex).endswith("Ændring")
 
 
+def test_pooled_tables_equal_the_report_functions_on_all_data(ex, data_dir):
+    """All kommuner pooled (scored once with the load, min_n applied after) = the report functions."""
+    relations = relkap.load(data_dir).relations
+    for dim in ("rk", "respekt"):
+        d = None if dim == "rk" else dim
+        want = report.tie_change(relations, INST, min_n=10, dimension=d)
+        got = ex.tie_change(ALL, dim, 10)
+        pd.testing.assert_frame_equal(got, want, check_dtype=False)
+        want = report.tie_table(relations, INST, min_n=10, dimension=d)
+        got = ex.ties(ALL, dim, 10)
+        cols = ["wave", "group", "target", "n", "mean", "ci_low", "ci_high", "suppressed"]
+        pd.testing.assert_frame_equal(got[cols].astype({"wave": str, "group": str, "target": str}),
+                                      want[cols].astype({"wave": str, "group": str, "target": str}))
+
+
 def test_followup_view_shows_the_followup_wave(ex):
     ex.kommune.value = 766
     ex.view.value = "followup"
