@@ -14,11 +14,11 @@ from scipy import stats
 
 from relkap.instrument import load_instrument
 from relkap.scoring import (
-    suppress_ties,
     band,
     received_perceived,
     respondent_scores,
     scale_scores,
+    suppress_ties,
     tie_matrix,
     tie_scores,
     unit_index,
