@@ -110,12 +110,16 @@ def _suppressed(data: pd.DataFrame, value: str, min_n: int) -> pd.Series:
     return data[value].isna()
 
 
+def _decimals(v: float) -> int:
+    """As few decimals as ``v`` needs (0.25 -> 2, 0.5 -> 1, 2.0 -> 0), at most 3."""
+    return next((d for d in (0, 1, 2) if abs(v - round(v, d)) < 1e-9), 3)
+
+
 def _tick_formatter(language: Language) -> mpl.ticker.FuncFormatter:
     """Tick labels with as few decimals as the value needs (0.25 stays 0,25), decimal comma in Danish."""
 
     def fmt(v, _pos=None):
-        decimals = next((d for d in (0, 1, 2) if abs(v - round(v, d)) < 1e-9), 3)
-        return number(v, decimals, language)
+        return number(v, _decimals(v), language)
 
     return mpl.ticker.FuncFormatter(fmt)
 
@@ -670,7 +674,7 @@ def benchmark_html(
         lo, hi = lo - 0.5, hi + 0.5
     ticks = [t for t in mpl.ticker.MaxNLocator(5).tick_values(lo, hi) if lo <= t <= hi]
     step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
-    decimals = next((d for d in (0, 1, 2) if abs(step - round(step, d)) < 1e-9), 3)
+    decimals = _decimals(step)
 
     def x(v: float) -> float:
         return pad + (width - 2 * pad) * (v - lo) / (hi - lo)
