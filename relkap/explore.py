@@ -240,13 +240,16 @@ class Explorer:
         every dimension, each in one pass over all answers (most of the load time; on 2.2 M relation rows
         a pooled table of one dimension would otherwise cost up to 0.7 s at a click)."""
         rel, inst = self._relations[ALL], self.instrument
-        out: tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]] = ({}, {})
-        for i, make in enumerate((report.tie_table, report.tie_change)):
-            out[i]["rk"] = make(rel, inst, min_n=None)
-            every = make(rel, inst, min_n=None, dimension="all")
-            for d, part in every.groupby(every["dimension"].astype(str), sort=False):
-                out[i][d] = part.drop(columns="dimension").reset_index(drop=True) if i else part.reset_index(drop=True)
-        return out
+        ties = {"rk": report.tie_table(rel, inst, min_n=None)}
+        every = report.tie_table(rel, inst, min_n=None, dimension="all")
+        ties.update({str(d): part.reset_index(drop=True)
+                     for d, part in every.groupby(every["dimension"].astype(str), sort=False)})
+        changes = {"rk": report.tie_change(rel, inst, min_n=None)}
+        every = report.tie_change(rel, inst, min_n=None, dimension="all")
+        # tie_change of one dimension has no dimension column
+        changes.update({str(d): part.drop(columns="dimension").reset_index(drop=True)
+                        for d, part in every.groupby("dimension", sort=False)})
+        return ties, changes
 
     @functools.lru_cache(maxsize=512)  # noqa: B019
     def tie_change(self, kommune: int, dimension: str, min_n: int) -> pd.DataFrame:
@@ -366,15 +369,13 @@ class Explorer:
 
     def _update_ties(self) -> None:
         k, dim, min_n = self.kommune.value, self.dimension.value, self.min_n.value
-        inst = self.instrument
         if self.view.value == "change":
             cur = self.tie_change(k, dim, min_n)
         else:
             t = self.ties(k, dim, min_n)
             cur = t[t["wave"].astype(str) == self._wave()].reset_index(drop=True)
         self.current_ties = cur
-        groups = tuple(g for g in inst.group_codes
-                       if g in set(cur["group"].astype(str)) | set(cur["target"].astype(str)))
+        groups = self._groups_present(k)  # both waves: the network keeps its layout across views
         if groups != self._groups_of_kommune or self.tie.options == ():
             self._groups_of_kommune = groups
             self._set_tie_options()
@@ -534,11 +535,9 @@ class Explorer:
             # blank every value of a suppressed tie, and every count below min_n (as the heat map: "n<5")
             shown = ~keep["suppressed"].astype(bool)
             for c in cols[2:-1]:
-                if c.startswith("n"):
-                    keep[c] = keep[c].astype("Int64").where(keep[c] >= min_n)
-                else:
+                if not c.startswith("n"):
                     keep[c] = keep[c].where(shown)
-            self.table = keep.reset_index(drop=True)
+            self.table = report._small_counts(keep, min_n).reset_index(drop=True)
         self.table_view.value = self._table_html() if len(self.table) else self._t("no_data")
 
     def _table_html(self) -> str:
