@@ -1,0 +1,116 @@
+"""Numbers as readers see them: the one place that formats a number, a CI, a p-value, a count or a share.
+
+Danish text uses a decimal comma and the typographic minus sign (U+2212), English a decimal point and the
+same minus. A missing value (``None``, NaN, ``pd.NA``) formats as an empty string. Counts below ``min_n``
+are never printed exactly: they read "<min_n".
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from .words import Language, check_language, text
+
+__all__ = ["missing", "number", "ci", "pvalue", "count", "percent", "signed"]
+
+MINUS = "\u2212"
+
+
+def missing(x: object) -> bool:
+    """``True`` for ``None``, NaN and ``pd.NA``."""
+    if x is None:
+        return True
+    try:
+        return bool(pd.isna(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def number(x: object, decimals: int = 2, language: Language = "da", sign: bool = False) -> str:
+    """``x`` rounded to ``decimals``; Danish uses a decimal comma; ``sign`` writes "+" before positives.
+
+    A value that rounds to zero is written without a sign (a rounded -0.00 would read as a decline).
+
+    Examples
+    --------
+    >>> number(-0.456, 2, "da"), number(0.456, 1, "en", sign=True), number(-0.001, 2, "da", sign=True)
+    ('−0,46', '+0.5', '0,00')
+    """
+    check_language(language)
+    if missing(x):
+        return ""
+    x = float(x)
+    if not math.isfinite(x):
+        return ""
+    s = f"{x:+.{decimals}f}" if sign else f"{x:.{decimals}f}"
+    if s.lstrip("+-").strip("0.") == "":
+        s = f"{0:.{decimals}f}"
+    return s.replace("-", MINUS).replace(".", text("format.decimal_mark", language))
+
+
+def signed(x: object, decimals: int = 2, language: Language = "da") -> str:
+    """``x`` with its sign always written (a change): ``number(x, decimals, language, sign=True)``."""
+    return number(x, decimals, language, sign=True)
+
+
+def ci(low: object, high: object, language: Language = "da", decimals: int = 2, sign: bool = False) -> str:
+    """A confidence interval: "[0,12; 0,56]" in Danish (the comma is the decimal mark), "[0.12, 0.56]".
+
+    Examples
+    --------
+    >>> ci(0.1234, 0.5, "da"), ci(-0.1, 0.2, "en", sign=True)
+    ('[0,12; 0,50]', '[−0.10, +0.20]')
+    """
+    check_language(language)
+    if missing(low) or missing(high):
+        return ""
+    return text("format.ci", language, low=number(low, decimals, language, sign),
+                high=number(high, decimals, language, sign))
+
+
+def pvalue(p: object, language: Language = "da") -> str:
+    """A p-value with three decimals, "< 0,001" below 0.001.
+
+    Examples
+    --------
+    >>> pvalue(0.0234, "da"), pvalue(0.00001, "en")
+    ('0,023', '< 0.001')
+    """
+    check_language(language)
+    if missing(p):
+        return ""
+    if float(p) < 0.001:
+        return text("format.p_below", language, value=number(0.001, 3, language))
+    return number(p, 3, language)
+
+
+def count(n: object, min_n: int | None = None) -> str:
+    """A count for a shared product: "<min_n" below the threshold, never the exact small number.
+
+    Examples
+    --------
+    >>> count(3, 5), count(12, 5), count(None, 5)
+    ('<5', '12', '')
+    """
+    if missing(n):
+        return ""
+    n = int(n)
+    if min_n is not None and n < min_n:
+        return f"<{min_n}"
+    return str(n)
+
+
+def percent(share: object, language: Language = "da", decimals: int = 0) -> str:
+    """A share (0-1) as a percentage: "63 %" in Danish (with a space, as Danish style has it), "63%".
+
+    Examples
+    --------
+    >>> percent(0.634, "da"), percent(0.634, "en", 1)
+    ('63 %', '63.4%')
+    """
+    check_language(language)
+    if missing(share):
+        return ""
+    return text("format.percent", language, value=number(100 * float(share), decimals, language))

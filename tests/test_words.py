@@ -1,0 +1,76 @@
+"""The catalogue (relkap/catalogue.yaml) and the number formatter (relkap.fmt): one home for words/numbers."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from relkap import fmt, words
+
+PACKAGE = Path(words.__file__).parent
+
+
+def test_both_languages_have_the_same_keys_and_placeholders():
+    cat = words.catalogue()
+    assert len(cat) > 50
+    for key, entry in cat.items():
+        assert set(entry) == {"da", "en"}, key
+        assert entry["da"].strip() and entry["en"].strip(), f"{key}: empty text"
+        assert words.placeholders(key, "da") == words.placeholders(key, "en"), key
+
+
+def test_references_resolve_to_the_glossary():
+    # the significance wording and the wave names are decided once, in the glossary
+    assert words.text("figure.sig_marker", "da") == "statistisk sikker (FDR)"
+    assert words.text("figure.ci_change", "en") == "Follow-up with 95% CI of the change"
+    assert "${" not in "".join(e["da"] + e["en"] for e in words.catalogue().values())
+
+
+def test_unknown_key_and_language_are_plain_errors():
+    with pytest.raises(KeyError, match="no text 'figure.nope'"):
+        words.text("figure.nope")
+    with pytest.raises(ValueError, match="language must be 'da' or 'en'"):
+        words.text("glossary.baseline", "de")
+
+
+def test_no_language_branch_outside_the_catalogue():
+    """Words differ by language only through the catalogue: no `language == "da"` tests in the code."""
+    pattern = re.compile(r"""(language|lang)\s*[!=]=\s*["'](da|en)["']|\.da\b\s*(if|else)|\bda\s*=\s*language""")
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if pattern.search(line):
+                offenders.append(f"{path.relative_to(PACKAGE.parent)}:{i}: {line.strip()}")
+    assert not offenders, "\n".join(offenders)
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "language", "sign", "expected"),
+    [
+        (3.14159, 2, "da", False, "3,14"),
+        (3.14159, 2, "en", False, "3.14"),
+        (-0.456, 2, "da", False, "\u22120,46"),
+        (0.456, 1, "en", True, "+0.5"),
+        (-0.004, 2, "da", True, "0,00"),  # a rounded zero has no sign
+        (np.float32(2.5), 0, "en", False, "2"),  # round half to even, as Python's format
+        (None, 2, "da", False, ""),
+        (float("nan"), 2, "da", False, ""),
+        (pd.NA, 2, "da", False, ""),
+    ],
+)
+def test_number(value, decimals, language, sign, expected):
+    assert fmt.number(value, decimals, language, sign) == expected
+
+
+def test_ci_p_count_percent():
+    assert fmt.ci(0.1, 0.25, "da") == "[0,10; 0,25]"
+    assert fmt.ci(-0.1, 0.25, "en", sign=True) == "[\u22120.10, +0.25]"
+    assert fmt.ci(np.nan, 0.2, "da") == ""
+    assert fmt.pvalue(0.0004, "da") == "< 0,001"
+    assert fmt.pvalue(0.0456, "en") == "0.046"
+    assert fmt.count(4, 5) == "<5" and fmt.count(5, 5) == "5" and fmt.count(4) == "4"
+    assert fmt.percent(0.625, "da") == "62 %" and fmt.percent(0.625, "en", 1) == "62.5%"
