@@ -5,7 +5,7 @@
 as NaN); :func:`tie_matrix` and :func:`received_perceived` take the output of :func:`tie_scores`;
 :func:`scale_scores` takes the ``scales`` or ``citizens`` table. Each returns a tidy DataFrame.
 
-Scoring (``/work/shared/DOMAIN.md``):
+Scoring (the tidy inputs and outputs are specified in ``docs/contract.md``):
 
 - s(r, B): respondent r's score of target group B = mean of r's valid items for B, required
   ``instrument.min_items`` valid items for the RK index (1 for a single dimension).
@@ -21,6 +21,12 @@ free), rows are coded by respondent and then by respondent x target (a key space
 with ``numpy.bincount`` instead of hashing), and every statistic is a ``bincount``. At national scale
 (98 kommuner, 3.7 million rows) :func:`tie_scores` takes about half the time of a bare two-step pandas
 groupby computing the tie means alone (``benchmarks/bench_scoring.py``).
+
+References
+----------
+- Gittell, J. H. (2016). *Transforming Relationships for High Performance: The Power of Relational
+  Coordination*. Stanford University Press. Relationel kapacitet (RK; C. Hornstrup and J. Storch, Joint
+  Action) extends Relational Coordination to the six dimensions of ``params/instrument.yaml``.
 """
 
 from __future__ import annotations
