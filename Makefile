@@ -3,13 +3,16 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The exact versions `make demo` and `make test` install; `make lock` renews it from pyproject.toml.
+LOCK := requirements.lock
 
-.PHONY: demo test venv bench lint clean browser screenshots
+.PHONY: demo test venv bench lint clean browser screenshots lock
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name relkap --display-name "Python 3 (relkap)"
 	touch $(STAMP)
 
@@ -40,6 +43,13 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_scoring.py
 	$(BIN)/python benchmarks/bench_batch.py
 	-$(BIN)/python benchmarks/bench_explore.py
+
+# Resolve pyproject.toml's dependencies (with the dev extra) to exact versions for every platform, with uv
+# in a throwaway environment. tests/test_lock.py fails when the lock no longer satisfies pyproject.toml.
+lock:
+	test -x .venv-lock/bin/uv || { $(PYTHON) -m venv .venv-lock && .venv-lock/bin/python -m pip install --quiet uv; }
+	.venv-lock/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 --universal --no-header \
+	  --quiet -o $(LOCK)
 
 lint: $(STAMP)
 	$(BIN)/ruff check relkap tests benchmarks
