@@ -9,6 +9,7 @@ pass them on.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import matplotlib as mpl
@@ -30,10 +31,33 @@ from ..style import (
 from ..words import Language
 from .common import check_figure, default_title, diff_limit, suppressed_rows, tie_label
 
-__all__ = ["HeatmapCells", "tie_cells", "change_cells", "SHARED_PARAMETERS", "shared_parameters"]
+__all__ = ["HeatmapCells", "tie_cells", "change_cells", "PARAMETERS", "shared_parameters"]
 
-# numpydoc text of the keywords every heat map (figure or HTML, ties or change) takes.
-SHARED_PARAMETERS = """\
+# numpydoc text of the parameters the heat maps share (figure and HTML, ties and change), inserted where a
+# docstring has the line "    {name}".
+PARAMETERS = {
+    "ties": """\
+    ties : DataFrame
+        A :func:`relkap.scoring.tie_scores` table for one kommune, wave and dimension: ``group, target, n``,
+        ``value`` and ``suppressed`` (without it, n < ``min_n`` is suppressed); with ``ci_low``/``ci_high``
+        the HTML table's hover text shows the 95% CI.
+    value : str
+        The column to show (default ``mean``).
+""",
+    "comparison": """\
+    comparison : DataFrame
+        A :func:`relkap.change.compare_waves` table by ``group, target`` for one kommune and dimension:
+        ``group, target, value, p`` and ``suppressed`` (without it, ``n_baseline``/``n_followup`` < min_n);
+        with ``diff_ci_low``/``diff_ci_high`` the HTML table's hover text shows the 95% CI.
+    value : str
+        The column to show (default ``diff``).
+    p, alpha : str, float
+        A tie gets "*" when ``p`` (default the Benjamini-Hochberg adjusted ``p_fdr``) < ``alpha``.
+    limit : float, optional
+        Half-width of the colour scale, centred at 0; default the largest absolute change rounded up to
+        0.5 (at least 0.5). Pass the same value to compare kommuner.
+""",
+    "shared": """\
     min_n : int
         The suppression threshold used when scoring; only printed ("n<5") here. Without a ``suppressed``
         column, rows with n below it are suppressed.
@@ -43,12 +67,20 @@ SHARED_PARAMETERS = """\
         The codebook (default ``params/instrument.yaml``): group labels, scale and bands.
     title : str, optional
         Default "<dimension> – <wave>" (ties) or "<dimension> – Ændring" (change).
-"""
+""",
+    "figure": """\
+    colorbar : bool
+        Draw the colour bar (for ties with the band boundaries).
+    **kwargs
+        Passed to :meth:`matplotlib.axes.Axes.pcolormesh` (e.g. ``linewidth``, ``edgecolors``).
+""",
+}
 
 
 def shared_parameters(func):
-    """Put :data:`SHARED_PARAMETERS` where ``func``'s docstring has the line ``    {shared}``."""
-    func.__doc__ = func.__doc__.replace("    {shared}\n", SHARED_PARAMETERS)
+    """Fill the lines ``    {name}`` of ``func``'s docstring with :data:`PARAMETERS` ``[name]``."""
+    if func.__doc__:  # None under python -OO
+        func.__doc__ = re.sub(r"^    \{(\w+)\}\n", lambda m: PARAMETERS[m.group(1)], func.__doc__, flags=re.M)
     return func
 
 
@@ -160,11 +192,7 @@ def tie_cells(ties: pd.DataFrame, *, value: str = "mean", min_n: int = 5, langua
 
     Parameters
     ----------
-    ties : DataFrame
-        A :func:`relkap.scoring.tie_scores` table for one kommune, wave and dimension: ``group, target, n``,
-        ``value`` and ``suppressed``; with ``ci_low``/``ci_high`` the hover text shows the 95% CI.
-    value : str
-        The column to show (default ``mean``).
+    {ties}
     {shared}
 
     Returns
@@ -210,15 +238,7 @@ def change_cells(comparison: pd.DataFrame, *, value: str = "diff", p: str = "p_f
 
     Parameters
     ----------
-    comparison : DataFrame
-        A :func:`relkap.change.compare_waves` table by ``group, target`` for one kommune and dimension:
-        ``group, target, value, p`` and ``suppressed`` (without it, ``n_baseline``/``n_followup`` < min_n);
-        with ``diff_ci_low``/``diff_ci_high`` the hover text shows the 95% CI.
-    p, alpha : str, float
-        A tie gets "*" when ``p`` (default the Benjamini-Hochberg adjusted ``p_fdr``) < ``alpha``.
-    limit : float, optional
-        Half-width of the colour scale, centred at 0; default the largest absolute change rounded up to
-        0.5 (at least 0.5). Pass the same value to compare kommuner.
+    {comparison}
     {shared}
 
     Returns

@@ -127,18 +127,11 @@ def tie_heatmap(
 
     Parameters
     ----------
-    ties : DataFrame
-        A :func:`relkap.scoring.tie_scores` table for one kommune, wave and dimension: ``group, target, n``,
-        ``value`` and ``suppressed`` (without it, n < ``min_n`` is suppressed).
+    {ties}
     ax : Axes, optional
         Where to draw (default a new figure sized to the matrix).
-    value : str
-        The column to show (default ``mean``).
     {shared}
-    colorbar : bool
-        Draw the colour bar with the band boundaries.
-    **kwargs
-        Passed to :meth:`matplotlib.axes.Axes.pcolormesh` (e.g. ``linewidth``, ``edgecolors``).
+    {figure}
 
     Returns
     -------
@@ -184,23 +177,11 @@ def change_heatmap(
 
     Parameters
     ----------
-    comparison : DataFrame
-        A :func:`relkap.change.compare_waves` table by ``group, target`` for one kommune and dimension:
-        ``group, target, value, p`` and ``suppressed`` (without it, ``n_baseline``/``n_followup`` < min_n).
+    {comparison}
     ax : Axes, optional
         Where to draw (default a new figure sized to the matrix).
-    value : str
-        The column to show (default ``diff``).
-    p, alpha : str, float
-        A tie gets "*" when ``p`` (default the Benjamini-Hochberg adjusted ``p_fdr``) < ``alpha``.
-    limit : float, optional
-        Half-width of the colour scale, centred at 0; default the largest absolute change rounded up to
-        0.5 (at least 0.5). Pass the same value to compare kommuner.
     {shared}
-    colorbar : bool
-        Draw the colour bar.
-    **kwargs
-        Passed to :meth:`matplotlib.axes.Axes.pcolormesh`.
+    {figure}
 
     Returns
     -------

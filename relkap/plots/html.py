@@ -127,10 +127,7 @@ def tie_heatmap_html(
 
     Parameters
     ----------
-    ties : DataFrame
-        As for :func:`~relkap.plots.tie_heatmap`; with ``ci_low``/``ci_high`` hovering shows the 95% CI.
-    value : str
-        The column to show (default ``mean``).
+    {ties}
     {shared}
 
     Returns
@@ -168,11 +165,7 @@ def change_heatmap_html(
 
     Parameters
     ----------
-    comparison : DataFrame
-        As for :func:`~relkap.plots.change_heatmap`; with ``diff_ci_low``/``diff_ci_high`` hovering shows
-        the 95% CI of the change.
-    value, p, alpha, limit
-        As for :func:`~relkap.plots.change_heatmap`.
+    {comparison}
     {shared}
 
     Returns
