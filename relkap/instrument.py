@@ -16,12 +16,12 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from . import config
+from . import config, words
 from .errors import InstrumentError
 
 __all__ = ["Instrument", "Group", "RelationalItem", "Scale", "load_instrument", "format_validation_error"]
 
-Language = Literal["da", "en"]
+Language = words.Language
 
 
 class _Model(BaseModel):
@@ -50,7 +50,8 @@ class Labelled(_Model):
     en: str
 
     def label(self, language: Language = "da") -> str:
-        return self.da if language == "da" else self.en
+        """The Danish (``da``) or English (``en``) label."""
+        return getattr(self, words.check_language(language))
 
 
 class Group(Labelled):
@@ -174,7 +175,7 @@ class Instrument(_Model):
             if thing.code == code:
                 return thing.label(language)
         if code == "rk":
-            return "Relationel kapacitet (indeks)" if language == "da" else "Relational capacity (index)"
+            return words.text("glossary.index_long", language)
         return code
 
     def labels(self, language: Language = "da") -> dict[str, str]:

@@ -40,6 +40,7 @@ __all__ = [
     "extreme_ties",
     "band_share",
     "centrality",
+    "check_one_table",
 ]
 
 _TIE_COLUMNS = ("group", "target", "n", "mean", "suppressed")
@@ -48,10 +49,22 @@ _TIE_COLUMNS = ("group", "target", "n", "mean", "suppressed")
 _ONE_VALUE_COLUMNS = ("kommune", "wave", "dimension")
 
 
-def _one_table(
+def check_one_table(
     data: pd.DataFrame, keys: Iterable[str] | None, what: str, fixed: Iterable[str] = _ONE_VALUE_COLUMNS
 ) -> None:
-    """Raise unless ``data`` holds one value of each ``fixed`` column and one row per ``keys``."""
+    """Raise ``ValueError`` unless ``data`` holds one value of each ``fixed`` column and one row per ``keys``.
+
+    A table mixing kommuner, waves or dimensions would silently average unrelated ties; every tie view
+    (graphs here, figures in :mod:`relkap.plots`) checks its input with this.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"wave": ["baseline", "followup"], "group": ["a", "a"], "target": ["b", "b"]})
+    >>> check_one_table(t, ("group", "target"), "ties")
+    Traceback (most recent call last):
+    ...
+    ValueError: ties holds several values of 'wave' (['baseline', 'followup']); filter it to one, e.g. data[data['wave'] == 'baseline']
+    """
     for col in fixed:
         if col in data.columns and data[col].nunique(dropna=False) > 1:
             values = sorted(map(str, data[col].unique()))
@@ -116,7 +129,7 @@ def tie_graph(
         edge has ``mean`` NaN and ``band`` None. No self-loops.
     """
     _check_columns(ties, _TIE_COLUMNS, "ties")
-    _one_table(ties, ("group", "target"), "ties")
+    check_one_table(ties, ("group", "target"), "ties")
     inst = default_instrument(instrument)
     g = nx.DiGraph()
     for col in _ONE_VALUE_COLUMNS:
@@ -227,7 +240,7 @@ def change_graph(
     stats: dict[tuple[str, str], dict] = {}
     if comparison is not None:
         _check_columns(comparison, ("group", "target", "diff", p), "comparison")
-        _one_table(comparison, ("group", "target"), "comparison")
+        check_one_table(comparison, ("group", "target"), "comparison")
         for row in comparison.to_dict("records"):
             stats[(str(row["group"]), str(row["target"]))] = row
 

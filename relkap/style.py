@@ -13,7 +13,8 @@ only carrier of meaning:
   additionally differ by line style, hatch or marker shape.
 
 User-facing text is Danish (``language="da"``, the default) or English. Codes (groups, items, scales) are
-labelled from the instrument codebook; the few fixed phrases of the figures live in :data:`TEXT`.
+labelled from the instrument codebook, wave and band names come from the catalogue's glossary
+(:func:`relkap.words.text`), numbers from :mod:`relkap.fmt`.
 """
 
 from __future__ import annotations
@@ -21,13 +22,14 @@ from __future__ import annotations
 import math
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Literal
 
 import matplotlib as mpl
 import numpy as np
 import seaborn as sns
 
+from . import fmt, words
 from .instrument import Instrument, load_instrument
+from .words import Language
 
 __all__ = [
     "SEQUENTIAL_CMAP",
@@ -42,20 +44,15 @@ __all__ = [
     "WAVE_MARKERS",
     "WAVE_FILLED",
     "WAVE_HATCHES",
-    "TEXT",
-    "text",
     "default_instrument",
     "label",
     "wave_role",
     "wave_label",
     "band_label",
     "group_order",
-    "number",
     "text_colour",
     "figure_context",
 ]
-
-Language = Literal["da", "en"]
 
 SEQUENTIAL_CMAP = "viridis"
 DIVERGING_CMAP = "RdBu"
@@ -76,75 +73,6 @@ WAVE_MARKERS = {"baseline": "o", "followup": "s"}
 WAVE_FILLED = {"baseline": True, "followup": False}
 WAVE_HATCHES = {"baseline": "", "followup": "///"}
 
-TEXT: dict[str, dict[str, str]] = {
-    "rater": {"da": "Vurderende gruppe", "en": "Rating group"},
-    "target": {"da": "Vurderet gruppe", "en": "Rated group"},
-    "mean": {"da": "Gennemsnit ({min}-{max})", "en": "Mean ({min}-{max})"},
-    "diff": {"da": "Ændring (eftermåling − førmåling)", "en": "Change (follow-up − baseline)"},
-    "suppressed": {"da": "n<{min_n}", "en": "n<{min_n}"},
-    "suppressed_note": {
-        "da": "Grå: færre end {min_n} besvarelser, vises ikke",
-        "en": "Grey: fewer than {min_n} respondents, not shown",
-    },
-    "baseline": {"da": "Førmåling", "en": "Baseline"},
-    "followup": {"da": "Eftermåling", "en": "Follow-up"},
-    "weak": {"da": "svag", "en": "weak"},
-    "moderate": {"da": "moderat", "en": "moderate"},
-    "strong": {"da": "stærk", "en": "strong"},
-    "band_rule": {
-        "da": "svag < {weak} ≤ moderat ≤ {strong} < stærk",
-        "en": "weak < {weak} ≤ moderate ≤ {strong} < strong",
-    },
-    "significant": {
-        "da": "* signifikant efter FDR-korrektion (p < {alpha})",
-        "en": "* significant after FDR correction (p < {alpha})",
-    },
-    "respondents": {"da": "Antal besvarelser", "en": "Respondents"},
-    "threshold": {"da": "Mindste n der vises ({min_n})", "en": "Smallest n shown ({min_n})"},
-    "hedges": {"da": "Hedges' g med 95 %-konfidensinterval", "en": "Hedges' g with 95% confidence interval"},
-    "ci_short": {"da": "95 %-KI", "en": "95% CI"},
-    "ci": {"da": "Gennemsnit med 95 %-konfidensinterval", "en": "Mean with 95% confidence interval"},
-    "dimension": {"da": "Dimension", "en": "Dimension"},
-    "scale": {"da": "Skala", "en": "Scale"},
-    "group": {"da": "Gruppe", "en": "Group"},
-    "tie": {"da": "Relation", "en": "Tie"},
-    "width_by_mean": {"da": "Stregtykkelse = gennemsnit", "en": "Line width = mean"},
-    "width_by_change": {"da": "Stregtykkelse = ændringens størrelse", "en": "Line width = size of change"},
-    "node_by_n": {"da": "Cirkelstørrelse = antal besvarelser", "en": "Circle size = respondents"},
-    "increase": {"da": "fremgang", "en": "increase"},
-    "decrease": {"da": "tilbagegang", "en": "decrease"},
-    "suppressed_edge": {"da": "n<{min_n} (vises ikke)", "en": "n<{min_n} (not shown)"},
-    "not_asked": {"da": "Hvid: ikke spurgt", "en": "White: not asked"},
-    "diagonal": {"da": "Ramme: egen gruppe", "en": "Outline: own group"},
-    "sig_marker": {"da": "signifikant (FDR)", "en": "significant (FDR)"},
-    "not_sig_marker": {"da": "ikke signifikant", "en": "not significant"},
-    "ci_change": {
-        "da": "Eftermåling med 95 %-KI for ændringen",
-        "en": "Follow-up with 95% CI of the change",
-    },
-    "bench_x": {"da": "Gennemsnit i kommunerne", "en": "Mean across kommuner"},
-    "bench_x_change": {"da": "Ændring i kommunerne", "en": "Change across kommuner"},
-    "bench_key": {
-        "da": "Boks: de midterste 50 % af kommunerne; streg: 5-95 %; lodret streg: median; "
-              "rød prik: denne kommune",
-        "en": "Box: the middle 50% of kommuner; line: 5-95%; vertical mark: median; red dot: this kommune",
-    },
-    "this_kommune": {"da": "Denne kommune", "en": "This kommune"},
-    "median_kommuner": {"da": "Median", "en": "Median"},
-    "share_below": {"da": "Kommuner under", "en": "Kommuner below"},
-    "employee": {"da": "Medarbejdere", "en": "Employees"},
-    "citizen": {"da": "Borgere", "en": "Citizens"},
-    "structures": {"da": "Strukturer", "en": "Structures"},
-}
-
-
-def text(key: str, language: Language = "da", **fields: object) -> str:
-    """A fixed figure phrase in Danish or English, with ``{fields}`` filled in."""
-    if language not in ("da", "en"):
-        raise ValueError(f"language must be 'da' or 'en', not {language!r}")
-    return TEXT[key][language].format(**fields)
-
-
 @lru_cache(maxsize=1)
 def _packaged_instrument() -> Instrument:
     return load_instrument()
@@ -160,7 +88,7 @@ def label(code: object, language: Language = "da", instrument: Instrument | None
     inst = default_instrument(instrument)
     role = wave_role(code, inst)
     if role is not None:
-        return text(role, language)
+        return words.text(f"glossary.{role}", language)
     return inst.label(str(code), language)
 
 
@@ -177,12 +105,18 @@ def wave_role(wave: object, instrument: Instrument | None = None) -> str | None:
 def wave_label(wave: object, language: Language = "da", instrument: Instrument | None = None) -> str:
     """Danish/English name of a wave ("Førmåling"), or the code itself for a wave the codebook lacks."""
     role = wave_role(wave, instrument)
-    return text(role, language) if role else str(wave)
+    return words.text(f"glossary.{role}", language) if role else str(wave)
 
 
 def band_label(band: str, language: Language = "da") -> str:
-    """Danish/English name of a strength band."""
-    return text(band, language)
+    """Danish/English name of a strength band (``weak``, ``moderate``, ``strong``), from the glossary.
+
+    Examples
+    --------
+    >>> band_label("strong", "da"), band_label("weak", "en")
+    ('stærk', 'weak')
+    """
+    return words.text(f"glossary.{band}", language)
 
 
 def group_order(codes, instrument: Instrument | None = None) -> list[str]:
@@ -193,15 +127,8 @@ def group_order(codes, instrument: Instrument | None = None) -> list[str]:
 
 
 def number(x: float, decimals: int = 1, language: Language = "da", sign: bool = False) -> str:
-    """``x`` rounded for a figure; Danish uses a decimal comma. ``sign`` writes "+" for positive values."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return ""
-    s = f"{x:+.{decimals}f}" if sign else f"{x:.{decimals}f}"
-    # A rounded -0.0 would read as a decline.
-    if s.lstrip("+-").strip("0.") == "":
-        s = f"{0:.{decimals}f}"
-    s = s.replace("-", "−")
-    return s.replace(".", ",") if language == "da" else s
+    """Deprecated: use :func:`relkap.fmt.number` (kept until every caller has moved; note the default 1)."""
+    return fmt.number(x, decimals, language, sign)
 
 
 def text_colour(rgba) -> str:

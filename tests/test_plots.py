@@ -303,9 +303,9 @@ def test_dimension_profile_markers_and_language(example):
 
 
 def test_dimension_profile_hides_suppressed_rows(example):
-    profile = example["profile"].copy()
+    profile = example["profile"].drop(columns="suppressed")
     profile["n"] = 40
-    profile.loc[0, "n"] = 3  # one dimension in one wave below min_n
+    profile.loc[0, "n"] = 3  # one dimension in one wave below min_n: without the flag, n decides
     ax = plots.dimension_profile(profile)
     assert [t.get_text() for t in _texts(ax, "suppressed")] == ["n<5"]
     baseline = next(line for line in ax.lines if line.get_gid() == f"wave:{profile.loc[0, 'wave']}")

@@ -1,0 +1,60 @@
+"""Figures of a kommune's report and of the explorer, in the seaborn style: ``ax=None`` in, ``Axes`` out.
+
+Every function takes a tidy DataFrame (the contract columns of :func:`relkap.scoring.tie_scores` or
+:func:`relkap.change.compare_waves`, see ``docs/contract.md``) plus column names, draws on ``ax`` (a new
+figure when ``None``), passes ``**kwargs`` on to matplotlib and returns the :class:`~matplotlib.axes.Axes`.
+Figures compute no statistics and change neither global matplotlib settings nor the caller's data; wrap
+calls in :func:`relkap.style.figure_context` for the report style.
+
+Words come from the codebook and the catalogue (:mod:`relkap.words`, ``language="da"`` or ``"en"``),
+numbers from :mod:`relkap.fmt`, colours, hatches, markers and line styles from :mod:`relkap.style`.
+Meaning never rests on colour alone. Suppressed cells (fewer than ``min_n`` raters) show only "n<min_n".
+
+Contents
+--------
+- :mod:`.heatmap`: :func:`tie_heatmap`, :func:`change_heatmap` (matplotlib)
+- :mod:`.html`: :func:`tie_heatmap_html`, :func:`change_heatmap_html`, :func:`benchmark_html` (explorer)
+- :mod:`.cells`: the heat map cells both renderings draw (:func:`~.cells.tie_cells`, ``change_cells``)
+- :mod:`.graphs`: :func:`network_diagram`, :func:`change_network`
+- :mod:`.profiles`: :func:`dimension_profile`, :func:`forest_plot`, :func:`response_overview`,
+  :func:`scale_change`, :func:`benchmark_plot`, :func:`estimates_plot` (research results)
+- :mod:`.gallery`: :func:`example_data`, :func:`demo_data`, :func:`gallery`;
+  ``python -m relkap.plots --gallery docs/figures`` writes one PNG per figure
+- :mod:`.common`: helpers the figure modules share
+"""
+
+from __future__ import annotations
+
+from .common import BENCHMARK_COLUMNS
+from .gallery import demo_data, example_data, gallery
+from .graphs import change_network, network_diagram
+from .heatmap import change_heatmap, tie_heatmap
+from .html import benchmark_html, change_heatmap_html, tie_heatmap_html
+from .profiles import (
+    benchmark_plot,
+    dimension_profile,
+    estimates_plot,
+    forest_plot,
+    response_overview,
+    scale_change,
+)
+
+__all__ = [
+    "tie_heatmap",
+    "change_heatmap",
+    "tie_heatmap_html",
+    "change_heatmap_html",
+    "benchmark_plot",
+    "benchmark_html",
+    "network_diagram",
+    "change_network",
+    "dimension_profile",
+    "forest_plot",
+    "response_overview",
+    "scale_change",
+    "estimates_plot",
+    "example_data",
+    "demo_data",
+    "gallery",
+    "BENCHMARK_COLUMNS",
+]

@@ -1,0 +1,5 @@
+"""``python -m relkap.plots --gallery FOLDER``: see :func:`relkap.plots.gallery.main`."""
+
+from .gallery import main
+
+raise SystemExit(main())

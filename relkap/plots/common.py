@@ -1,0 +1,192 @@
+"""What every relkap figure shares: input checks, axes, wrapped labels, wave styles, orders and notes.
+
+The figure modules of :mod:`relkap.plots` build on these; nothing here draws a whole figure.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from collections.abc import Iterable, Sequence
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+
+from .. import fmt, words
+from .._utils import _check_columns, _check_min_n
+from ..instrument import Instrument
+from ..style import (
+    WAVE_COLOURS,
+    WAVE_FILLED,
+    WAVE_HATCHES,
+    WAVE_MARKERS,
+    label,
+    wave_label,
+    wave_role,
+)
+from ..words import Language
+
+__all__ = [
+    "NEUTRAL_COLOUR",
+    "OWN_COLOUR",
+    "BENCHMARK_COLUMNS",
+    "check_figure",
+    "check_benchmark",
+    "axes_or_new",
+    "wrap",
+    "suppressed_rows",
+    "decimals_needed",
+    "tick_formatter",
+    "tie_label",
+    "tie_labels",
+    "default_title",
+    "wave_style",
+    "wave_order",
+    "code_order",
+    "diff_limit",
+    "note",
+]
+
+NEUTRAL_COLOUR = "#7F7F7F"  # a wave the codebook does not know
+OWN_COLOUR = "#C0392B"  # this kommune among all kommuner (benchmark)
+# One row per tie of a benchmark table (:meth:`relkap.explore.Explorer.benchmark`).
+BENCHMARK_COLUMNS = ("group", "target", "n_kommuner", "p5", "q25", "median", "q75", "p95", "value",
+                     "share_below")
+
+
+def check_figure(language: str, min_n: int) -> None:
+    """The arguments every figure takes: ``language`` "da" or "en", ``min_n`` a whole number >= 0."""
+    words.check_language(language)
+    _check_min_n(min_n, allow_none=False)
+
+
+def check_benchmark(bench: pd.DataFrame, min_n: int, language: str) -> None:
+    """A benchmark table has :data:`BENCHMARK_COLUMNS` (plus the arguments of :func:`check_figure`)."""
+    check_figure(language, min_n)
+    _check_columns(bench, BENCHMARK_COLUMNS, "bench")
+
+
+def axes_or_new(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
+    """``ax`` itself, or the Axes of a new figure of ``figsize`` inches."""
+    if ax is not None:
+        return ax
+    _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def wrap(s: str, width: int = 16) -> str:
+    """``s`` broken into lines of at most ``width`` characters at spaces (long words stay whole).
+
+    Examples
+    --------
+    >>> wrap("Pædagogisk psykologisk rådgivning", 16)
+    'Pædagogisk\\npsykologisk\\nrådgivning'
+    """
+    return "\n".join(textwrap.wrap(s, width, break_long_words=False)) or s
+
+
+def suppressed_rows(data: pd.DataFrame, value: str, min_n: int) -> pd.Series:
+    """The table's ``suppressed`` flag; without it, n (``n`` or ``n_baseline/n_followup``) < ``min_n``.
+
+    Without either, a row without ``value`` counts as suppressed.
+
+    Examples
+    --------
+    >>> suppressed_rows(pd.DataFrame({"n": [3, 8], "mean": [4.0, 3.5]}), "mean", 5).tolist()
+    [True, False]
+    """
+    if "suppressed" in data.columns:
+        return data["suppressed"].map(lambda x: False if fmt.missing(x) else bool(x)).astype(bool)
+    n_cols = [c for c in ("n", "n_baseline", "n_followup") if c in data.columns]
+    if n_cols:
+        return (data[n_cols].apply(pd.to_numeric, errors="coerce").min(axis=1) < min_n).fillna(True)
+    return data[value].isna()
+
+
+def decimals_needed(v: float) -> int:
+    """As few decimals as ``v`` needs (0.25 -> 2, 0.5 -> 1, 2.0 -> 0), at most 3.
+
+    Examples
+    --------
+    >>> [decimals_needed(v) for v in (2.0, 0.5, 0.25, 0.1234)]
+    [0, 1, 2, 3]
+    """
+    return next((d for d in (0, 1, 2) if abs(v - round(v, d)) < 1e-9), 3)
+
+
+def tick_formatter(language: Language) -> mpl.ticker.FuncFormatter:
+    """Tick labels with as few decimals as the value needs (0.25 stays 0,25), decimal comma in Danish.
+
+    Examples
+    --------
+    >>> tick_formatter("da")(0.25), tick_formatter("en")(-0.5)
+    ('0,25', '−0.5')
+    """
+    return mpl.ticker.FuncFormatter(lambda v, _pos=None: fmt.number(v, decimals_needed(v), language))
+
+
+def tie_label(a: object, b: object, language: Language, inst: Instrument) -> str:
+    """"A → B" with the codebook labels of the rater group ``a`` and the target group ``b``."""
+    return f"{label(a, language, inst)} → {label(b, language, inst)}"
+
+
+def tie_labels(data: pd.DataFrame, language: Language, inst: Instrument) -> list[str]:
+    """:func:`tie_label` of every row's ``group`` and ``target``."""
+    return [tie_label(a, b, language, inst) for a, b in zip(data["group"], data["target"], strict=True)]
+
+
+def default_title(data: pd.DataFrame, language: Language, inst: Instrument, extra: str | None = None) -> str:
+    """'<dimension> – <wave>' from one-valued columns of ``data``; ``extra`` instead of the wave."""
+    parts = []
+    if "dimension" in data.columns and data["dimension"].nunique() == 1:
+        parts.append(label(data["dimension"].iloc[0], language, inst))
+    if extra:
+        parts.append(extra)
+    elif "wave" in data.columns and data["wave"].nunique() == 1:
+        parts.append(wave_label(data["wave"].iloc[0], language, inst))
+    return " – ".join(parts)
+
+
+def wave_style(wave: object, inst: Instrument) -> dict:
+    """Colour, marker, fill and hatch of a wave (a wave the codebook lacks gets a neutral style)."""
+    role = wave_role(wave, inst)
+    return {"colour": WAVE_COLOURS.get(role, NEUTRAL_COLOUR), "marker": WAVE_MARKERS.get(role, "D"),
+            "filled": WAVE_FILLED.get(role, True), "hatch": WAVE_HATCHES.get(role, "xx")}
+
+
+def wave_order(waves: Iterable, inst: Instrument) -> list:
+    """The waves present: baseline, follow-up, then any others sorted."""
+    present = list(dict.fromkeys(waves))
+    first = [w for w in (inst.waves.baseline, inst.waves.followup) if w in present]
+    return first + sorted(set(present) - set(first), key=str)
+
+
+def code_order(codes: Iterable, inst: Instrument) -> list[str]:
+    """Codes in codebook order (groups, relational items, the index, scales), unknown codes last."""
+    known = [*inst.group_codes, *inst.relational_codes, "rk", *(s.code for s in inst.scales)]
+    present = {str(c) for c in codes}
+    return [c for c in known if c in present] + sorted(present - set(known))
+
+
+def diff_limit(values) -> float:
+    """Half-width of a change colour scale: the largest absolute value rounded up to 0.5, at least 0.5.
+
+    Examples
+    --------
+    >>> diff_limit([0.2, -0.74, float("nan")]), diff_limit([])
+    (1.0, 0.5)
+    """
+    finite = np.abs(np.asarray(values, dtype=float))
+    finite = finite[np.isfinite(finite)]
+    top = float(finite.max()) if finite.size else 0.0
+    return max(0.5, math.ceil(top * 2) / 2)
+
+
+def note(ax: Axes, lines: Sequence[str]) -> None:
+    """Small grey text below the axes (what grey, white, outlines and "*" mean)."""
+    ax.annotate("\n".join(lines), xy=(0, 0), xycoords="axes fraction", xytext=(0, -12),
+                textcoords="offset points", va="top", ha="left", fontsize=7.5, color="0.25",
+                annotation_clip=False, gid="note")
