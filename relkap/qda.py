@@ -321,8 +321,8 @@ def _check_value(field_: str, value: str, mapping: InterviewMapping, file: objec
         text = v[:-2] if v.endswith(".0") else v
         if text.lstrip("-").isdigit() and int(text) in KOMMUNER:
             return int(text)
-        if _key(v) in _KOMMUNER_BY_NAME:
-            return _KOMMUNER_BY_NAME[_key(v)]
+        if _key(v) in _KOMMUNE_BY_NAME:
+            return _KOMMUNE_BY_NAME[_key(v)]
         raise InputError(file, f"{origin}: kommune value '{value}' is not the official code of a Danish kommune",
                          fix="Use the kommune code (e.g. 766 for Hedensted) or its name, or recode the value under"
                          " sources.values.kommune in the mapping")
@@ -531,7 +531,7 @@ def _read_project(path: str | os.PathLike, mapping: InterviewMapping) -> _Projec
                 ref = _child(c, "CodeRef")
                 codings.append((guid, 0, None, ref.get("targetGUID") if ref is not None else None,
                                 f"{_describe(s)}, Coding (guid {c.get('guid')})"))
-            for sel, start, end, code, where in codings:
+            for *_, code, where in codings:
                 if code not in codes:
                     raise InputError(path, f"project.qde: {where} refers to code {code!r}, which is not in the"
                                      " CodeBook", fix=_HOW_TO_EXPORT + " with its code book")
