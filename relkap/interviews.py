@@ -58,7 +58,16 @@ def _plain(codings: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     for col in cols:  # categories and strings as plain objects, so absent keys group and merge alike
         if isinstance(c[col].dtype, pd.CategoricalDtype) or c[col].dtype == "string":
             c[col] = c[col].astype(object).where(c[col].notna(), None)
+    for col in THEME_KEYS:  # "" stands for "no rater/target" while grouping and merging (see _restore)
+        c[col] = c[col].astype(object).where(c[col].notna(), "")
     return c
+
+
+def _restore(d: pd.DataFrame) -> pd.DataFrame:
+    for col in ("rater", "target"):
+        if col in d.columns:
+            d[col] = d[col].astype(object).where(d[col] != "", None)
+    return d
 
 
 def _waves(codings: pd.DataFrame, baseline: str | None, followup: str | None) -> list[str]:
@@ -95,6 +104,12 @@ def theme_shares(codings: pd.DataFrame, min_interviews: int = MIN_INTERVIEWS, by
     >>> s[["n_interviews", "n_mention", "n_strength", "n_problem", "share", "net"]].to_dict("records")
     [{'n_interviews': 3, 'n_mention': 3, 'n_strength': 1, 'n_problem': 2, 'share': 1.0, 'net': -0.3333333333333333}]
     """
+    return _restore(_shares(codings, min_interviews, by, waves))
+
+
+def _shares(codings: pd.DataFrame, min_interviews: int = MIN_INTERVIEWS, by: Sequence[str] = ("kommune",),
+            waves: Sequence[str] | None = None) -> pd.DataFrame:
+    """The counts of :func:`theme_shares` with "" for absent rater/target."""
     by = list(by)
     c = _plain(codings, by)
     wave_list = list(waves) if waves is not None else _waves(codings, None, None)
@@ -182,9 +197,9 @@ def theme_change(codings: pd.DataFrame, min_interviews: int = MIN_INTERVIEWS,
     """
     by = list(by)
     waves = _waves(codings, baseline, followup)
-    shares = theme_shares(codings, min_interviews, by, waves)
+    shares = _shares(codings, min_interviews, by, waves)
     d = _wide(shares, [*by, *THEME_KEYS], waves)
-    return _derive(d, waves, min_interviews, min_net_change).reset_index(drop=True)
+    return _restore(_derive(d, waves, min_interviews, min_net_change)).reset_index(drop=True)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -261,7 +276,7 @@ def joint_table(survey: pd.DataFrame, codings: pd.DataFrame, kind: str = "tie", 
     themes = c[c["theme_kind"] == ("dimension" if kind == "dimension" else kind)]
     if kind == "dimension":
         themes = pd.concat([themes, themes.assign(theme="rk")], ignore_index=True)
-    shares = theme_shares(themes, min_interviews, ["kommune"], waves) if len(themes) else None
+    shares = _shares(themes, min_interviews, ["kommune"], waves) if len(themes) else None
     if shares is not None:
         iv = _wide(shares, ["kommune", *THEME_KEYS], waves)
         if kind == "tie":
