@@ -70,6 +70,7 @@ __all__ = [
     "read_coded_segments",
     "read_interviews",
     "private_quotes",
+    "empty_codings",
     "CODINGS_COLUMNS",
     "THEME_KINDS",
     "VALENCES",
@@ -614,6 +615,18 @@ def _codings(resolved: pd.DataFrame, mapping: InterviewMapping, key: bytes) -> p
     })
     return out.sort_values(["kommune", "wave", "source", "theme_kind", "theme", "valence"],
                            ignore_index=True)
+
+
+def empty_codings(instrument: Instrument | str | None = None) -> pd.DataFrame:
+    """A codings table without rows (the contract's columns and dtypes), for a store without interviews.
+
+    Examples
+    --------
+    >>> list(empty_codings().columns) == CODINGS_COLUMNS, len(empty_codings())
+    (True, 0)
+    """
+    inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
+    return _codings(pd.DataFrame(), InterviewMapping(instrument=inst), b"")
 
 
 def _check_unique_sources(raw: pd.DataFrame) -> None:
