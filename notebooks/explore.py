@@ -16,18 +16,18 @@
 # %% [markdown]
 # # Udforsk relationel kapacitet
 #
-# Vælg kommune (eller alle), måling (baseline, opfølgning eller ændring), RK-indekset eller én af de seks
+# Vælg kommune (eller alle), måling (førmåling, eftermåling eller ændring), RK-indekset eller én af de seks
 # dimensioner, sprog og `min_n`. Figuren viser varmekortet, netværket eller kommunen mod alle kommuner
 # (benchmark; ingen anden kommune nævnes); tabellen viser relationerne. Vælg en relation for at se dens
 # profil på de seks dimensioner i begge målinger med n, konfidensinterval, Hedges' g og justeret p.
 # Felter med færre end `min_n` svar vises ikke, heller ikke her. Hold musen over et felt i varmekortet for
 # konfidensinterval eller p-værdi. `explorer.figure.savefig("figur.png")` gemmer den viste figur, som den
-# ser ud i rapporterne; `explorer.table` og `explorer.drill` er tabellerne bag.
+# ser ud i rapporterne; `explorer.table` og `explorer.drill` er tabellerne bag, `explorer.data` alle tabeller.
 #
 # Explore the data interactively (kernel needed): hover a heat map cell for its CI or p-value;
 # `explorer.figure` is the current view as a matplotlib figure (as in the reports) for `savefig`;
-# `explorer.table`, `explorer.drill` and `explorer.benchmark(...)` are the tables behind the views. The
-# exported kommune reports are static.
+# `explorer.table`, `explorer.drill` and `explorer.data` (e.g. `explorer.data.benchmark(766, "rk", 5,
+# "baseline")`) are the tables behind the views. The exported kommune reports are static.
 
 # %% tags=["parameters"]
 data_dir = ""  # default: data/processed

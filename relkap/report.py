@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import agreement, change, scoring, style
+from .benchmark import index_benchmark
 from .instrument import Instrument
 from .io import Tables
 
@@ -216,24 +217,9 @@ def benchmark(relations: pd.DataFrame, instrument: Instrument, kommune: int, min
 
     One row per measure (each wave, and ``change`` = follow-up minus baseline): the kommune's value, the
     number of kommuner compared, their median and quartiles, and the kommune's rank (1 = highest). No other
-    kommune is named.
+    kommune is named. Computed by :func:`relkap.benchmark.index_benchmark`.
     """
-    unit = scoring.unit_index(relations, instrument, by=["kommune", "wave"], min_n=min_n)
-    unit = unit[~unit["suppressed"]].astype({"wave": str})
-    wide = unit.pivot_table(index="kommune", columns="wave", values="mean", observed=True)
-    b, f = _waves(instrument)
-    if b in wide and f in wide:
-        wide["change"] = wide[f] - wide[b]
-    rows = []
-    for measure in [c for c in (b, f, "change") if c in wide]:
-        col = wide[measure].dropna()
-        if kommune not in col.index:
-            continue
-        value = float(col.loc[kommune])
-        rows.append({"measure": measure, "value": value, "n_kommuner": int(len(col)),
-                     "median": float(col.median()), "q25": float(col.quantile(0.25)),
-                     "q75": float(col.quantile(0.75)), "rank": int((col > value).sum() + 1)})
-    return pd.DataFrame(rows, columns=["measure", "value", "n_kommuner", "median", "q25", "q75", "rank"])
+    return index_benchmark(relations, instrument, kommune, min_n)
 
 
 # ----------------------------------------------------------------------------------------------------

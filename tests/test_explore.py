@@ -16,7 +16,7 @@ from test_plots import _html_cells  # noqa: E402
 
 import relkap  # noqa: E402
 from relkap import report, scoring, synth  # noqa: E402
-from relkap.explore import ALL, Explorer, explore  # noqa: E402
+from relkap.explore import ALL, Explorer, ExplorerData, explore  # noqa: E402
 from relkap.io import import_raw  # noqa: E402
 
 INST = relkap.load_instrument()
@@ -107,10 +107,10 @@ def test_pooled_tables_equal_the_report_functions_on_all_data(ex, data_dir):
     for dim in ("rk", "respekt"):
         d = None if dim == "rk" else dim
         want = report.tie_change(relations, INST, min_n=10, dimension=d)
-        got = ex.tie_change(ALL, dim, 10)
+        got = ex.data.tie_change(ALL, dim, 10)
         pd.testing.assert_frame_equal(got, want, check_dtype=False)
         want = report.tie_table(relations, INST, min_n=10, dimension=d)
-        got = ex.ties(ALL, dim, 10)
+        got = ex.data.ties(ALL, dim, 10)
         cols = ["wave", "group", "target", "n", "mean", "ci_low", "ci_high", "suppressed"]
         pd.testing.assert_frame_equal(got[cols].astype({"wave": str, "group": str, "target": str}),
                                       want[cols].astype({"wave": str, "group": str, "target": str}))
@@ -120,7 +120,7 @@ def test_followup_view_shows_the_followup_wave(ex):
     ex.kommune.value = 766
     ex.view.value = "followup"
     assert set(ex.current_ties["wave"].astype(str)) == {INST.waves.followup}
-    assert _title(ex).endswith("Opfølgning")
+    assert _title(ex).endswith("Eftermåling")
 
 
 def test_suppressed_cells_have_no_value_and_more_with_higher_min_n(ex):
@@ -181,7 +181,7 @@ def test_benchmark_names_no_other_kommune(ex):
 def test_benchmark_rows_equal_a_hand_computation(ex, data_dir):
     """Quantiles, own value and percentile rank of one tie, recomputed from the tie scores of each kommune."""
     ex.kommune.value = 766
-    bench = ex.benchmark(766, "rk", 5, "baseline")
+    bench = ex.data.benchmark(766, "rk", 5, "baseline")
     every = scoring.tie_scores(relkap.load(data_dir).relations, INST, by=["kommune", "wave"], min_n=5)
     every = every[(every["wave"] == INST.waves.baseline) & ~every["diagonal"] & ~every["suppressed"]]
     row = bench.dropna(subset=["value"]).iloc[3]
@@ -196,7 +196,7 @@ def test_benchmark_rows_equal_a_hand_computation(ex, data_dir):
     # a tie suppressed in this kommune has no value and no rank, and its row shows "n<5" on screen
     ex.figure_kind.value = "benchmark"
     ex.min_n.value = 12
-    sup = ex.benchmark(766, "rk", 12, "baseline")
+    sup = ex.data.benchmark(766, "rk", 12, "baseline")
     assert sup["value"].isna().any() and sup.loc[sup["value"].isna(), "share_below"].isna().all()
     assert sup["value"].notna().any()
     assert ex.html_view.value.count(">n&lt;12<") == int(sup["value"].isna().sum())
@@ -245,9 +245,9 @@ def test_interactions_reuse_cached_tables_and_figures(ex):
     drawn = ex.draws
     ex.kommune.value = 336  # seen before: served from the figure cache
     assert ex.draws == drawn
-    calls = Explorer.ties.cache_info().hits
+    calls = ExplorerData.ties.cache_info().hits
     ex.figure_kind.value = "network"
-    assert Explorer.ties.cache_info().hits > calls  # tables reused, only the figure is new
+    assert ExplorerData.ties.cache_info().hits > calls  # tables reused, only the figure is new
 
 
 def test_explore_function_and_display(data_dir):

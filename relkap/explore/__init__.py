@@ -1,0 +1,27 @@
+"""An ipywidgets explorer of the tie scores for JupyterLab: kommune, wave or change, dimension, ``min_n``.
+
+Usage in a notebook::
+
+    from relkap.explore import explore
+    explore()            # data/processed, or explore("path/to/processed")
+
+The package reads like its screen:
+
+- :mod:`relkap.explore.model`: the tables, without widgets (:class:`ExplorerData`: load once, score once
+  per kommune and dimension, ``min_n`` applied after, cached; the benchmark through :mod:`relkap.benchmark`),
+  and :class:`Selection`, what the controls have chosen.
+- :mod:`relkap.explore.render`: what is on screen (the heat maps and benchmark as HTML tables from
+  :mod:`relkap.plots`, the network and tie profile as SVG, the tie table and drill-down as HTML), with the
+  words of the catalogue's ``explore`` section and the numbers of :mod:`relkap.fmt`.
+- :mod:`relkap.explore.widget`: :class:`Explorer`, the controls and their callbacks.
+
+Suppression (``min_n``) applies to every figure and table, as in the reports. Batch reports
+(``interactive=False``) never use this package: exported HTML has no kernel.
+"""
+
+from __future__ import annotations
+
+from .model import ALL, FIGURES, VIEWS, ExplorerData, Selection
+from .widget import Explorer, explore
+
+__all__ = ["Explorer", "explore", "ExplorerData", "Selection", "ALL", "VIEWS", "FIGURES"]

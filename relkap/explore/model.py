@@ -1,0 +1,272 @@
+"""The explorer's tables, without widgets: load once, score once, apply ``min_n`` after, cache the rest.
+
+:class:`ExplorerData` holds the processed data split per kommune and answers every question a view asks
+(a kommune's ties in one wave or their change, a tie's six dimensions, the benchmark against all kommuner)
+with the tables the kommune reports use: :func:`relkap.scoring.tie_scores`, :func:`relkap.report.tie_change`
+and :mod:`relkap.benchmark`. Tables are scored once per kommune and dimension without a threshold and
+``min_n`` is applied after (:func:`relkap.scoring.suppress_ties`, :func:`relkap.change.suppress`: the same
+tables as scoring with the threshold), so a new ``min_n`` is a filter, not a pass over the answers.
+:class:`Selection` is what the controls have chosen. Nothing here draws.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .. import benchmark, change, privacy, report, scoring
+from ..instrument import Instrument, load_instrument
+from ..io import load
+
+__all__ = ["ALL", "VIEWS", "FIGURES", "Selection", "ExplorerData", "shown_table", "TABLE_COLUMNS"]
+
+ALL = 0  # the kommune value of "all kommuner" (every answer pooled)
+VIEWS = ("baseline", "followup", "change")
+FIGURES = ("heatmap", "network", "benchmark")
+
+# the tie table's columns per view (beside group and target), as shown
+TABLE_COLUMNS = {
+    "wave": ["n", "mean", "ci_low", "ci_high", "band", "suppressed"],
+    "change": ["n_baseline", "n_followup", "mean_baseline", "mean_followup", "diff", "diff_ci_low",
+               "diff_ci_high", "hedges", "p_fdr", "suppressed"],
+}
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the controls have chosen: one state of the explorer (hashable, a cache key).
+
+    ``kommune`` is a kommune code or :data:`ALL`, ``view`` one of :data:`VIEWS`, ``dimension`` ``"rk"`` or
+    a relational item code, ``figure`` one of :data:`FIGURES`, ``tie`` a ``(rater, target)`` pair or None.
+    """
+
+    kommune: int
+    view: str = "baseline"
+    dimension: str = "rk"
+    min_n: int = 5
+    language: str = "da"
+    figure: str = "heatmap"
+    tie: tuple[str, str] | None = None
+
+
+class ExplorerData:
+    """The processed data and every table the explorer shows, computed on demand and cached.
+
+    Parameters
+    ----------
+    data_dir : path, optional
+        Processed tidy tables (default ``data/processed``).
+    instrument : Instrument or path, optional
+        Codebook (default ``params/instrument.yaml``).
+
+    Attributes
+    ----------
+    instrument : Instrument
+    tables : relkap.io.Tables
+    kommuner : tuple of int
+        The kommune codes in the data, sorted.
+
+    Notes
+    -----
+    The caches are per method and argument tuple (``functools.lru_cache``); one explorer lives per notebook.
+    :meth:`warm` computes the tables that pool every kommune, the slow ones, in one pass each.
+    """
+
+    def __init__(self, data_dir=None, instrument: Instrument | str | None = None):
+        self.instrument = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
+        self.tables = load(data_dir)
+        rel = self.tables.relations
+        # split once: every per-kommune table then works on a few thousand rows
+        self._relations = {int(k): part.reset_index(drop=True)
+                           for k, part in rel.groupby("kommune", observed=True, sort=True)}
+        self.kommuner = tuple(self._relations)
+        self._relations[ALL] = rel
+
+    def warm(self, min_n: int) -> None:
+        """Compute the pooled tables and the benchmark's national scores now (at load, not at a click)."""
+        self._pooled  # noqa: B018
+        self.national_ties("rk", min_n)
+
+    def wave(self, view: str) -> str:
+        """The wave label of a view (``"baseline"`` or ``"followup"``)."""
+        waves = self.instrument.waves
+        return waves.baseline if view == "baseline" else waves.followup
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019 - one explorer per notebook; the cache is the point
+    def groups(self, kommune: int) -> tuple[str, ...]:
+        """The kommune's groups (as raters or targets, in either wave), in codebook order."""
+        rel = self._relations[kommune]
+        present = {str(v) for c in ("group", "target") for v in rel[c].unique()}
+        return tuple(c for c in self.instrument.group_codes if c in present)
+
+    # -- one kommune (or all pooled) --------------------------------------------------------------------
+    @functools.lru_cache(maxsize=512)  # noqa: B019
+    def ties(self, kommune: int, dimension: str, min_n: int) -> pd.DataFrame:
+        """:func:`relkap.scoring.tie_scores` by wave of one kommune (or all pooled) and dimension."""
+        return scoring.suppress_ties(self._ties(kommune, dimension), min_n)
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019
+    def _ties(self, kommune: int, dimension: str) -> pd.DataFrame:
+        if kommune == ALL:
+            return self._pooled[0][dimension]
+        return scoring.tie_scores(self._relations[kommune], self.instrument, by=["wave"],
+                                  dimension=None if dimension == "rk" else dimension, min_n=None)
+
+    @functools.lru_cache(maxsize=512)  # noqa: B019
+    def tie_change(self, kommune: int, dimension: str, min_n: int) -> pd.DataFrame:
+        """:func:`relkap.report.tie_change` of one kommune (or all pooled) and dimension (FDR over its ties)."""
+        return change.suppress(self._tie_change(kommune, dimension), min_n)
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019
+    def _tie_change(self, kommune: int, dimension: str) -> pd.DataFrame:
+        if kommune == ALL:
+            return self._pooled[1][dimension]
+        return report.tie_change(self._relations[kommune], self.instrument, min_n=None,
+                                 dimension=None if dimension == "rk" else dimension)
+
+    @functools.cached_property
+    def _pooled(self) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+        """All kommuner pooled, without a threshold: tie tables and wave comparisons of the RK index and of
+        every dimension, each in one pass over all answers (most of the load time; on 2.2 M relation rows
+        a pooled table of one dimension would otherwise cost up to 0.7 s at a click)."""
+        rel, inst = self._relations[ALL], self.instrument
+        ties = {"rk": scoring.tie_scores(rel, inst, by=["wave"], min_n=None)}
+        every = scoring.tie_scores(rel, inst, by=["wave"], dimension="all", min_n=None)
+        ties.update({str(d): part.reset_index(drop=True)
+                     for d, part in every.groupby(every["dimension"].astype(str), sort=False)})
+        changes = {"rk": report.tie_change(rel, inst, min_n=None)}
+        every = report.tie_change(rel, inst, min_n=None, dimension="all")
+        # tie_change of one dimension has no dimension column
+        changes.update({str(d): part.drop(columns="dimension").reset_index(drop=True)
+                        for d, part in every.groupby("dimension", sort=False)})
+        return ties, changes
+
+    def view_ties(self, s: Selection) -> pd.DataFrame:
+        """The tie table behind a view: one wave of :meth:`ties`, or :meth:`tie_change` for the change."""
+        if s.view == "change":
+            return self.tie_change(s.kommune, s.dimension, s.min_n)
+        t = self.ties(s.kommune, s.dimension, s.min_n)
+        return t[t["wave"].astype(str) == self.wave(s.view)].reset_index(drop=True)
+
+    @functools.lru_cache(maxsize=512)  # noqa: B019
+    def tie_dimensions(self, kommune: int, group: str, target: str, min_n: int) -> pd.DataFrame:
+        """One tie's score on each of the six dimensions, both waves (the drill-down profile).
+
+        Scored on that tie's answers only: pooled over every kommune that is ~1% of the rows.
+        """
+        rel = self._relations[kommune]
+        rel = rel[(rel["group"] == group) & (rel["target"] == target)]
+        return scoring.tie_scores(rel, self.instrument, by=["wave"], dimension="all", min_n=min_n)
+
+    def tie_summary(self, kommune: int, dimension: str, min_n: int, group: str, target: str) -> pd.DataFrame:
+        """One tie per wave and its change: the drill-down table.
+
+        Returns
+        -------
+        DataFrame
+            Rows ``measure`` = ``baseline``, ``followup``, ``change`` with ``n`` (the change: the smaller
+            wave's), ``mean`` (the change: follow-up minus baseline), ``ci_low, ci_high``, ``hedges`` and
+            ``p_fdr`` (change only) and ``suppressed``; a suppressed row has no values.
+        """
+        t = self.ties(kommune, dimension, min_n)
+        t = t[(t["group"].astype(str) == group) & (t["target"].astype(str) == target)]
+        rows = {str(r.wave): r for r in t.itertuples(index=False)}
+        c = self.tie_change(kommune, dimension, min_n)
+        c = c[(c["group"] == group) & (c["target"] == target)]
+        cr = c.iloc[0] if len(c) else None
+        out = []
+        for view in ("baseline", "followup"):
+            r = rows.get(self.wave(view))
+            sup = r is None or bool(r.suppressed)
+            out.append({"measure": view, "n": int(r.n) if r is not None else 0,
+                        "mean": None if sup else r.mean, "ci_low": None if sup else r.ci_low,
+                        "ci_high": None if sup else r.ci_high, "suppressed": sup})
+        sup = cr is None or bool(cr["suppressed"])
+        out.append({"measure": "change", "n": None if cr is None else int(min(cr["n_baseline"], cr["n_followup"])),
+                    "mean": None if sup else cr["diff"], "ci_low": None if sup else cr["diff_ci_low"],
+                    "ci_high": None if sup else cr["diff_ci_high"], "hedges": None if sup else cr["hedges"],
+                    "p_fdr": None if sup else cr["p_fdr"], "suppressed": sup})
+        return pd.DataFrame(out, columns=["measure", "n", "mean", "ci_low", "ci_high", "hedges", "p_fdr",
+                                          "suppressed"])
+
+    # -- every kommune: the benchmark ------------------------------------------------------------------
+    @functools.cached_property
+    def _national_scores(self) -> dict[str, pd.DataFrame]:
+        """Every kommune's cross-group ties per wave, for the RK index and each dimension, unsuppressed.
+
+        Computed once (with the load): a tie's mean does not depend on ``min_n``, only whether it is shown,
+        so a new ``min_n`` or dimension in the benchmark view is a filter, not a pass over every answer.
+        """
+        inst, rel = self.instrument, self._relations[ALL]
+        parts = [scoring.tie_scores(rel, inst, by=["kommune", "wave"], dimension=d, min_n=None)
+                 for d in ("rk", "all")]
+        t = pd.concat(parts, ignore_index=True)
+        t = t[~t["diagonal"]].astype({"wave": str, "group": str, "target": str, "dimension": str})
+        t = t[["kommune", "wave", "group", "target", "dimension", "n", "mean"]]
+        return {str(d): part.drop(columns="dimension").reset_index(drop=True)
+                for d, part in t.groupby("dimension", sort=False)}
+
+    @functools.lru_cache(maxsize=64)  # noqa: B019
+    def national_ties(self, dimension: str, min_n: int) -> pd.DataFrame:
+        """Tie scores of every kommune and wave: ``kommune, wave, group, target, n, mean, suppressed``
+        (n < min_n: mean missing)."""
+        t = self._national_scores[dimension].copy()
+        t["suppressed"] = t["n"] < min_n
+        t["mean"] = t["mean"].where(~t["suppressed"])
+        return t
+
+    @functools.lru_cache(maxsize=64)  # noqa: B019
+    def benchmark_values(self, dimension: str, min_n: int, view: str) -> pd.DataFrame:
+        """Per kommune and tie the value compared (:func:`relkap.benchmark.measures` of one view):
+        ``kommune, group, target, value``, a wave's mean or follow-up minus baseline."""
+        measure = benchmark.CHANGE if view == "change" else self.wave(view)
+        waves = self.instrument.waves
+        v = benchmark.measures(self.national_ties(dimension, min_n), waves.baseline, waves.followup,
+                               by=["group", "target"])
+        return v.loc[v["measure"] == measure, ["kommune", "group", "target", "value"]].reset_index(drop=True)
+
+    @functools.lru_cache(maxsize=64)  # noqa: B019
+    def benchmark_distribution(self, dimension: str, min_n: int, view: str) -> pd.DataFrame:
+        """Per tie over all kommuner with a reportable value (:func:`relkap.benchmark.distribution`):
+        index ``group, target``; ``n_kommuner, p5, q25, median, q75, p95``."""
+        dist = benchmark.distribution(self.benchmark_values(dimension, min_n, view), by=["group", "target"])
+        return dist.set_index(["group", "target"])
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019
+    def benchmark(self, kommune: int, dimension: str, min_n: int, view: str) -> pd.DataFrame:
+        """The kommune's ties against their distribution over all kommuner (the benchmark view's rows).
+
+        Returns
+        -------
+        DataFrame
+            One row per tie between the kommune's groups (codebook order) with a value in some kommune:
+            ``group, target, n_kommuner, p5, q25, median, q75, p95`` over the kommuner, this kommune's
+            ``value`` (NaN when suppressed here) and ``share_below``, its percentile rank
+            (:func:`relkap.benchmark.position`). No other kommune is named.
+        """
+        dist = self.benchmark_distribution(dimension, min_n, view)
+        g = self.groups(kommune)
+        ties = [(a, b) for a in g for b in g if a != b and (a, b) in dist.index]
+        out = dist.loc[ties].reset_index() if ties else dist.iloc[:0].reset_index()
+        own = benchmark.position(self.benchmark_values(dimension, min_n, view), kommune, by=["group", "target"])
+        out = out.merge(own[["group", "target", "value", "share_below"]], on=["group", "target"], how="left")
+        return out[["group", "target", "n_kommuner", *benchmark.QUANTILES, "value", "share_below"]]
+
+    def benchmark_kommuner(self, dimension: str, min_n: int, view: str) -> int:
+        """How many kommuner the benchmark of a view compares (any tie with a reportable value)."""
+        return int(self.benchmark_values(dimension, min_n, view)["kommune"].nunique())
+
+
+def shown_table(ties: pd.DataFrame, view: str, min_n: int) -> pd.DataFrame:
+    """The tie table as shown: ties between groups, the view's columns, counts below ``min_n`` missing.
+
+    ``ties`` is :meth:`ExplorerData.view_ties` (suppressed ties already have no values); counts are masked
+    by :func:`relkap.privacy.mask_small_counts`, as in the reports ("<min_n").
+    """
+    if ties.empty:
+        return ties
+    cols = ["group", "target", *TABLE_COLUMNS["change" if view == "change" else "wave"]]
+    keep = ties.loc[~ties["diagonal"], cols].astype({"group": str, "target": str})
+    return privacy.mask_small_counts(keep, min_n).reset_index(drop=True)

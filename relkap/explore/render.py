@@ -1,0 +1,250 @@
+"""What the explorer puts on screen: titles, the tie table and drill-down as HTML, the views as HTML or SVG.
+
+The heat maps and the benchmark are HTML tables from :mod:`relkap.plots` (a few milliseconds); the network
+and the tie profile are matplotlib figures from :mod:`relkap.plots`, sent as SVG (:func:`svg`). Every
+function takes the :class:`~relkap.explore.model.ExplorerData` and a
+:class:`~relkap.explore.model.Selection` and computes nothing itself: the numbers come from the data model,
+the words from the catalogue (``explore`` section) and the number formats from :mod:`relkap.fmt`.
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import html
+import io
+
+import pandas as pd
+
+from .. import fmt, plots
+from ..kommuner import kommune_name
+from ..words import text
+from .model import ALL, ExplorerData, Selection
+
+__all__ = ["kommune_label", "tie_name", "title", "benchmark_title", "main_view", "main_figure",
+           "drill_figure", "table_html", "drill_html", "svg"]
+
+_MARGINS = {
+    "heatmap": {"left": 0.2, "right": 0.9, "bottom": 0.1, "top": 0.72},
+    "network": {"left": 0.02, "right": 0.88, "bottom": 0.2, "top": 0.93},
+    "benchmark": {"left": 0.3, "right": 0.97, "bottom": 0.08, "top": 0.91},
+    "profile": {"left": 0.1, "right": 0.9, "bottom": 0.33, "top": 0.91},
+}
+# SVG with text left as text: the browser sets the type, so the kernel skips FreeType's glyph rendering, the
+# largest single cost of a text-heavy heat map (PNG took ~1.7x as long)
+_RC = {"svg.fonttype": "none"}
+# A fixed title height: by default matplotlib measures every tick label at each draw to lift the title clear
+# of an axis on top (~20 ms a figure). The views drawn for the screen have their x axis at the bottom.
+_RC_DRAW = {"axes.titley": 1.01}
+
+# compact rows (the widget's own line height is 28 px), numbers right-aligned, every other row shaded
+_TABLE_STYLE = ("<style>.relkap-ties{border-collapse:collapse;font-family:sans-serif;font-size:12px;"
+                "line-height:1.3}.relkap-ties th,.relkap-ties td{padding:2px 8px;text-align:right}"
+                ".relkap-ties td:nth-child(-n+2),.relkap-ties th:nth-child(-n+2){text-align:left}"
+                ".relkap-ties tbody tr:nth-child(odd){background:#f5f5f5}</style>")
+
+
+# -- words -------------------------------------------------------------------------------------------
+def kommune_label(kommune: int, language: str) -> str:
+    """The kommune's name, or "Alle kommuner" for :data:`~relkap.explore.model.ALL`.
+
+    >>> kommune_label(766, "da"), kommune_label(ALL, "en")
+    ('Hedensted', 'All kommuner')
+    """
+    return text("explore.all", language) if kommune == ALL else kommune_name(kommune)
+
+
+def tie_name(rater: str, target: str, language: str, instrument) -> str:
+    """ "Skole → PPR": a tie by its groups' codebook labels."""
+    return text("explore.tie_name", language, rater=instrument.label(rater, language),
+                target=instrument.label(target, language))
+
+
+def title(data: ExplorerData, s: Selection) -> str:
+    """Kommune, dimension and view: "Hedensted – RK-indeks – Førmåling"."""
+    return text("explore.title", s.language, kommune=kommune_label(s.kommune, s.language),
+                dimension=data.instrument.label(s.dimension, s.language), view=text(f"explore.{s.view}", s.language))
+
+
+def benchmark_title(data: ExplorerData, s: Selection, heading: bool = True) -> str:
+    """"Hedensted: relationer blandt 98 kommuner", under :func:`title` when ``heading``."""
+    sub = text("explore.bench_title", s.language, kommune=kommune_label(s.kommune, s.language),
+               k=data.benchmark_kommuner(s.dimension, s.min_n, s.view))
+    return title(data, s) + "\n" + sub if heading else sub
+
+
+def _benchmark(data: ExplorerData, s: Selection) -> pd.DataFrame:
+    return data.benchmark(s.kommune, s.dimension, s.min_n, s.view)
+
+
+# -- the main view -----------------------------------------------------------------------------------
+def main_view(data: ExplorerData, s: Selection) -> tuple[str, str | bytes]:
+    """The view on screen: ``("html", table)`` for the heat maps and the benchmark, else ``("svg", bytes)``."""
+    cur = data.view_ties(s)
+    if s.figure == "network" or cur.empty or (s.figure == "benchmark" and s.kommune == ALL):
+        return "svg", svg(lambda: main_figure(data, s))
+    # no title: the heading above the view names kommune, dimension and view
+    args = {"min_n": s.min_n, "language": s.language, "instrument": data.instrument, "title": ""}
+    if s.figure == "benchmark":
+        args["title"] = benchmark_title(data, s, heading=False)
+        return "html", plots.benchmark_html(_benchmark(data, s), change=s.view == "change", **args)
+    if s.view == "change":
+        return "html", plots.change_heatmap_html(cur, **args)
+    return "html", plots.tie_heatmap_html(cur, **args)
+
+
+def _message(ax, heading: str, message: str = "") -> None:
+    ax.set_axis_off()
+    ax.set_title(heading)
+    if message:
+        ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes)
+
+
+def main_figure(data: ExplorerData, s: Selection):
+    """The main view as a matplotlib Figure: the same drawing as the kommune report's."""
+    from matplotlib.figure import Figure
+
+    inst, lang, min_n = data.instrument, s.language, s.min_n
+    cur = data.view_ties(s)
+    fig = Figure(figsize=(8.5, 6.8) if s.figure != "benchmark" else (8.5, 7.4), dpi=72)
+    # fixed margins: tight_layout would cost a third of the drawing time
+    fig.subplots_adjust(**_MARGINS[s.figure])
+    ax = fig.add_subplot()
+    heading = title(data, s)
+    common = {"ax": ax, "min_n": min_n, "language": lang, "instrument": inst}
+    if s.figure == "benchmark":
+        if s.kommune == ALL:
+            _message(ax, heading, text("explore.bench_all", lang))
+        else:
+            plots.benchmark_plot(_benchmark(data, s), change=s.view == "change", title=benchmark_title(data, s),
+                                 **common)
+    elif cur.empty:
+        _message(ax, heading, text("explore.no_data", lang))
+    elif s.figure == "heatmap":
+        draw = plots.change_heatmap if s.view == "change" else plots.tie_heatmap
+        draw(cur, title=heading, **common)
+    else:
+        from ..network import layout
+
+        pos = layout(list(data.groups(s.kommune)), instrument=inst)
+        t = data.ties(s.kommune, s.dimension, min_n)
+        if s.view == "change":
+            wave = t["wave"].astype(str)
+            plots.change_network(t[wave == inst.waves.baseline], t[wave == inst.waves.followup], comparison=cur,
+                                 pos=pos, title=heading, **common)
+        else:
+            plots.network_diagram(cur, pos=pos, title=heading, n_max=float(t["n"].max()) if len(t) else None,
+                                  **common)
+    return fig
+
+
+def _word(key: str, language: str) -> str:
+    """An ``explore`` catalogue text escaped for HTML content."""
+    return html.escape(text(f"explore.{key}", language), quote=False)
+
+
+# -- the tie table -----------------------------------------------------------------------------------
+def _count(n: object, min_n: int) -> str:
+    # a count already masked (privacy.mask_small_counts) was below min_n
+    return html.escape(f"<{min_n}" if fmt.missing(n) else fmt.count(n, min_n))
+
+
+def table_html(table: pd.DataFrame, s: Selection, instrument) -> str:
+    """The shown tie table (:func:`~relkap.explore.model.shown_table`) for reading: codebook labels,
+    numbers in the chosen language, "<min_n" for a count below the threshold."""
+    lang = s.language
+    if table.empty:
+        return text("explore.no_data", lang)
+
+    t = functools.partial(_word, language=lang)
+    is_change = s.view == "change"
+    heads = [t("rater"), t("target"),
+             *([t("n_baseline"), t("n_followup"), t("baseline"), t("followup"), t("change")] if is_change
+               else [t("n"), t("mean")]),
+             t("ci"), *([t("hedges"), t("p_fdr")] if is_change else [t("band")])]
+    rows = []
+    for r in table.itertuples(index=False):
+        cells = [html.escape(instrument.label(r.group, lang), quote=False),
+                 html.escape(instrument.label(r.target, lang), quote=False)]
+        if is_change:
+            cells += [_count(r.n_baseline, s.min_n), _count(r.n_followup, s.min_n),
+                      fmt.number(r.mean_baseline, 2, lang), fmt.number(r.mean_followup, 2, lang),
+                      fmt.signed(r.diff, 2, lang), fmt.ci(r.diff_ci_low, r.diff_ci_high, lang),
+                      fmt.signed(r.hedges, 2, lang), fmt.pvalue(r.p_fdr, lang)]
+        else:
+            band = "" if fmt.missing(r.band) or r.suppressed else text(f"glossary.{r.band}", lang)
+            cells += [_count(r.n, s.min_n), fmt.number(r.mean, 2, lang), fmt.ci(r.ci_low, r.ci_high, lang), band]
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    return (_TABLE_STYLE + "<table class='relkap-ties'><thead><tr>" + "".join(f"<th>{h}</th>" for h in heads)
+            + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+
+
+# -- the tie drill-down ------------------------------------------------------------------------------
+def drill_figure(data: ExplorerData, s: Selection):
+    """The selected tie's profile on the six dimensions, both waves (matplotlib Figure)."""
+    from matplotlib.figure import Figure
+
+    a, b = s.tie
+    inst, lang = data.instrument, s.language
+    prof = data.tie_dimensions(s.kommune, a, b, s.min_n).astype({"wave": str, "dimension": str})
+    fig = Figure(figsize=(7.0, 4.4), dpi=72)
+    fig.subplots_adjust(**_MARGINS["profile"])
+    ax = fig.add_subplot()
+    heading = text("explore.drill_title", lang, kommune=kommune_label(s.kommune, lang),
+                   tie=tie_name(a, b, lang, inst))
+    if prof.empty:
+        _message(ax, heading)
+    else:
+        plots.dimension_profile(prof[["wave", "dimension", "n", "mean", "ci_low", "ci_high", "suppressed"]],
+                                ax=ax, min_n=s.min_n, language=lang, instrument=inst, title=heading)
+    return fig
+
+
+def drill_html(drill: pd.DataFrame, s: Selection, instrument) -> str:
+    """The drill-down table (:meth:`~relkap.explore.model.ExplorerData.tie_summary`) for reading."""
+    lang = s.language
+
+    t = functools.partial(_word, language=lang)
+    rows = []
+    for r in drill.itertuples(index=False):
+        is_change = r.measure == "change"
+        if r.suppressed:
+            vals = [t("suppressed")] * 2 + (["", ""] if is_change else [])
+        else:
+            vals = [fmt.number(r.mean, 2, lang, sign=is_change), fmt.ci(r.ci_low, r.ci_high, lang)]
+            if is_change:
+                vals += [fmt.signed(r.hedges, 2, lang), fmt.pvalue(r.p_fdr, lang)]
+        n = html.escape(fmt.count(r.n, s.min_n))  # "<5", never a count below min_n
+        rows.append(f"<tr><td>{t(r.measure)}</td><td>{n}</td>" + "".join(f"<td>{v}</td>" for v in vals) + "</tr>")
+    head = (f"<tr><th></th><th>{t('n')}</th><th>{t('mean_or_change')}</th><th>{t('ci')}</th>"
+            f"<th>{t('hedges')}</th><th>{t('p_fdr')}</th></tr>")
+    tie = html.escape(text("explore.drill", lang, tie=tie_name(*s.tie, lang, instrument)), quote=False)
+    return f"<b>{tie}</b><table style='border-collapse:collapse'>{head}" + "".join(rows) + "</table>"
+
+
+def svg(draw) -> bytes:
+    """The SVG of the figure ``draw()`` makes, drawn with the garbage collector paused.
+
+    A figure is some 10,000 objects in reference cycles. Built with the collector running, most of them are
+    promoted to the oldest generation during the build and, once discarded, wait there for a full
+    collection: 60-160 ms, every few interactions (measured on 98 kommuner). Paused, they stay young, and
+    the young-generation collection right after the figure is discarded frees them in a few milliseconds.
+    """
+    import matplotlib as mpl
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        with mpl.rc_context(_RC_DRAW):
+            fig = draw()
+        FigureCanvasAgg(fig)
+        buf = io.BytesIO()
+        with mpl.rc_context(_RC):
+            fig.savefig(buf, format="svg")
+        del fig
+    finally:
+        if paused:
+            gc.enable()
+            gc.collect(0)
+    return buf.getvalue()

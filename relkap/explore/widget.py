@@ -1,0 +1,289 @@
+"""The ipywidgets explorer: controls, their state, and the callbacks that put a view on screen.
+
+The controls make a :class:`~relkap.explore.model.Selection`; the tables come from
+:class:`~relkap.explore.model.ExplorerData` (cached per kommune, dimension and ``min_n``) and the screen
+from :mod:`relkap.explore.render`, cached per selection, so an interaction recomputes only what it changed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import html
+from collections import OrderedDict
+
+import pandas as pd
+
+from ..instrument import Instrument
+from ..words import LANGUAGES, text
+from . import render
+from .model import ALL, FIGURES, VIEWS, ExplorerData, Selection, shown_table
+
+__all__ = ["Explorer", "explore"]
+
+
+class _LRU(OrderedDict):
+    """A small least-recently-used dict for rendered views (they hold memory)."""
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
+    def get_or(self, key, make):
+        if key in self:
+            self.move_to_end(key)
+            return self[key]
+        value = self[key] = make()
+        if len(self) > self.size:
+            self.popitem(last=False)
+        return value
+
+
+class Explorer:
+    """Interactive tie heat map, network, table, tie drill-down and benchmark for JupyterLab.
+
+    Parameters
+    ----------
+    data_dir, instrument
+        The processed tables and the codebook, as :class:`ExplorerData` takes them (defaults: the project's).
+    min_n : int
+        Initial suppression threshold (the slider's value).
+    language : {"da", "en"}
+
+    Attributes
+    ----------
+    data : ExplorerData
+        The tables behind every view (``explorer.data.benchmark(766, "rk", 5, "baseline")``, ...).
+    kommune, view, dimension, language, min_n, figure_kind, tie : ipywidgets
+        The controls; set ``.value`` from code as a user would (``explorer.kommune.value = 336``).
+    selection : Selection
+        The controls' current state.
+    current_ties : DataFrame
+        The tie table behind the current view (:meth:`ExplorerData.view_ties`).
+    table : DataFrame
+        The table shown (:func:`~relkap.explore.model.shown_table`): no diagonal, suppressed ties without
+        values, counts below ``min_n`` missing (shown as "<min_n", as on the heat map).
+    figure, drill_figure : matplotlib Figure
+        The main view and the selected tie's dimension profile as matplotlib figures (the report's drawing).
+    html_view, image : ipywidgets
+        What is on screen: the heat map and benchmark as HTML (``html_view``) or the other views as SVG
+        (``image``); the widget not in use is hidden.
+    drill : DataFrame
+        The selected tie in both waves and its change (:meth:`ExplorerData.tie_summary`).
+    draws : int
+        Views rendered (not served from the cache), for tests and benchmarks.
+    """
+
+    def __init__(self, data_dir=None, instrument: Instrument | str | None = None, min_n: int = 5,
+                 language: str = "da"):
+        import ipywidgets as w
+
+        self.data = ExplorerData(data_dir, instrument)
+        self.instrument, self.tables = self.data.instrument, self.data.tables
+        # rendered views (HTML or SVG) per selection; only the figure asked for is kept as an object
+        # (cached figures would hold hundreds of thousands of artists and slow every garbage collection)
+        self._images = _LRU(256)
+        self._drill_images = _LRU(256)
+        self._drill_tables = _LRU(256)
+        self._main: tuple = (None, None)
+        self._drill_main: tuple = (None, None)
+        self.current_ties = pd.DataFrame()
+        self.table = pd.DataFrame()
+        self.drill = pd.DataFrame()
+        self.draws = 0
+
+        codes = self.data.kommuner
+        narrow = {"button_width": "104px"}
+        self.kommune = w.Dropdown()
+        self.view = w.ToggleButtons(style=narrow)
+        self.dimension = w.Dropdown()
+        self.language = w.ToggleButtons(options=[(text("explore.language_name", x), x) for x in LANGUAGES],
+                                        value=language, style=narrow)
+        self.min_n = w.IntSlider(value=min_n, min=1, max=30, description="min_n", continuous_update=False)
+        self.figure_kind = w.ToggleButtons(style=narrow)
+        self.tie = w.Dropdown()
+        self._label(language, {self.kommune: codes[0] if codes else ALL, self.view: "baseline",
+                               self.dimension: "rk", self.figure_kind: "heatmap"})
+        self.heading = w.HTML()
+        self.image = w.Image(format="svg+xml")
+        self.html_view = w.HTML()
+        self.drill_image = w.Image(format="svg+xml")
+        self.table_view = w.HTML()
+        self.drill_text = w.HTML()
+        self._groups: tuple[str, ...] | None = None
+        self._silent = False
+        self._update_ties()
+        for control in (self.kommune, self.view, self.dimension, self.language, self.min_n, self.figure_kind):
+            control.observe(self._on_change, names="value")
+        self.tie.observe(self._on_tie, names="value")
+        self.widget = w.VBox([
+            w.HBox([self.kommune, self.dimension]),
+            w.HBox([self.view, self.figure_kind]),
+            w.HBox([self.min_n, self.language]),
+            self.heading,
+            self.image,
+            self.html_view,
+            self.table_view,
+            self.tie,
+            w.HBox([self.drill_image, self.drill_text]),
+        ])
+        self.refresh()
+        self.data.warm(min_n)
+        # The loaded data are long-lived: move them out of the garbage collector's generations, so a
+        # collection during an interaction does not walk them again (measured: up to ~170 ms of the
+        # slowest interaction on 98 kommuner). Objects made later are collected as usual.
+        gc.collect()
+        gc.freeze()
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+    # -- state -----------------------------------------------------------------------------------------
+    @property
+    def selection(self) -> Selection:
+        """The controls' current state."""
+        return Selection(kommune=self.kommune.value, view=self.view.value, dimension=self.dimension.value,
+                         min_n=self.min_n.value, language=self.language.value, figure=self.figure_kind.value,
+                         tie=self.tie.value)
+
+    def kommune_label(self, kommune: int | None = None) -> str:
+        """The kommune's name (or "Alle kommuner") in the current language."""
+        return render.kommune_label(self.kommune.value if kommune is None else kommune, self.language.value)
+
+    def _kommune_options(self, language: str) -> list[tuple[str, int]]:
+        return [(text("explore.all", language), ALL)] + [
+            (f"{render.kommune_label(c, language)} ({c})", c) for c in self.data.kommuner]
+
+    def _label(self, language: str, values: dict) -> None:
+        """Every control's words in ``language``; ``values`` are set again (new options reset a value)."""
+        inst = self.instrument
+        self._silent = True
+        try:
+            self.kommune.options = self._kommune_options(language)
+            self.kommune.description = text("explore.kommune", language)
+            self.dimension.options = [(inst.label(c, language), c) for c in ["rk", *inst.relational_codes]]
+            self.dimension.description = text("explore.dimension", language)
+            self.view.options = [(text(f"explore.{v}", language), v) for v in VIEWS]
+            self.figure_kind.options = [(text(f"explore.{f}", language), f) for f in FIGURES]
+            self.tie.description = text("explore.tie", language)
+            for control, value in values.items():
+                control.value = value
+        finally:
+            self._silent = False
+
+    def _update_ties(self) -> None:
+        s = self.selection
+        self.current_ties = self.data.view_ties(s)
+        groups = self.data.groups(s.kommune)  # both waves: the network keeps its layout across views
+        if groups != self._groups or self.tie.options == ():
+            self._groups = groups
+            self._set_tie_options()
+
+    def _set_tie_options(self) -> None:
+        lang, inst, g = self.language.value, self.instrument, self._groups or ()
+        options = [(render.tie_name(a, b, lang, inst), (a, b)) for a in g for b in g if a != b]
+        old = self.tie.value
+        self._silent = True
+        try:
+            self.tie.options = [(text("explore.no_tie", lang), None)] + options
+            self.tie.value = old if old in dict(options).values() else None
+        finally:
+            self._silent = False
+
+    def _on_change(self, change) -> None:
+        if self._silent:
+            return
+        if change["owner"] is self.language:
+            self._label(change["new"], {c: c.value for c in (self.kommune, self.dimension, self.view,
+                                                              self.figure_kind)})
+            self._set_tie_options()
+        self.refresh()
+
+    def _on_tie(self, change) -> None:
+        if not self._silent:
+            self._refresh_drill()
+
+    def refresh(self) -> None:
+        """Recompute the current tables (cached) and redraw what changed."""
+        self._update_ties()
+        s = self.selection
+        self.heading.value = f"<h3 class='relkap-explore-title'>{html.escape(render.title(self.data, s))}</h3>"
+        self._refresh_main(s)
+        self.table = shown_table(self.current_ties, s.view, s.min_n)
+        self.table_view.value = render.table_html(self.table, s, self.instrument)
+        self._refresh_drill()
+
+    # -- main view -------------------------------------------------------------------------------------
+    @staticmethod
+    def _main_key(s: Selection) -> Selection:
+        return dataclasses.replace(s, tie=None)  # the tie has its own panel
+
+    def _refresh_main(self, s: Selection) -> None:
+        def draw():
+            self.draws += 1
+            return render.main_view(self.data, s)
+
+        kind, payload = self._images.get_or(self._main_key(s), draw)
+        # one of the two widgets shows the view; the other keeps its last value, hidden
+        if kind == "html":
+            self.html_view.value = payload
+        else:
+            self.image.value = payload
+        self.html_view.layout.display = "" if kind == "html" else "none"
+        self.image.layout.display = "none" if kind == "html" else ""
+
+    @property
+    def figure(self):
+        """The main view as a matplotlib Figure, the same drawing as the kommune report's (for ``savefig``).
+
+        Drawn here when asked for (the screen shows an HTML table or an SVG, and keeps no figure alive).
+        """
+        key = self._main_key(self.selection)
+        if self._main[0] != key:
+            self._main = (key, render.main_figure(self.data, key))
+        return self._main[1]
+
+    # -- drill-down ------------------------------------------------------------------------------------
+    @staticmethod
+    def _drill_key(s: Selection) -> Selection:
+        # the profile shows all six dimensions, so neither the dimension, the view nor the figure changes it
+        return dataclasses.replace(s, view="baseline", dimension="rk", figure="heatmap")
+
+    def _refresh_drill(self) -> None:
+        s = self.selection
+        if s.tie is None:
+            self.drill = pd.DataFrame()
+            self.drill_image.value = b""
+            self.drill_text.value = ""
+            return
+
+        def draw():
+            self.draws += 1
+            return render.svg(lambda: render.drill_figure(self.data, s))
+
+        def summary():
+            drill = self.data.tie_summary(s.kommune, s.dimension, s.min_n, *s.tie)
+            return drill, render.drill_html(drill, s, self.instrument)
+
+        self.drill_image.value = self._drill_images.get_or(self._drill_key(s), draw)
+        key = dataclasses.replace(s, view="baseline", figure="heatmap")
+        self.drill, self.drill_text.value = self._drill_tables.get_or(key, summary)
+
+    @property
+    def drill_figure(self):
+        """The selected tie's dimension profile (matplotlib Figure), or None when no tie is selected."""
+        s = self.selection
+        if s.tie is None:
+            return None
+        key = self._drill_key(s)
+        if self._drill_main[0] != key:
+            self._drill_main = (key, render.drill_figure(self.data, key))
+        return self._drill_main[1]
+
+
+def explore(data_dir=None, instrument: Instrument | str | None = None, min_n: int = 5,
+            language: str = "da") -> Explorer:
+    """An :class:`Explorer` of the processed data; the last expression of a cell displays it."""
+    return Explorer(data_dir, instrument=instrument, min_n=min_n, language=language)

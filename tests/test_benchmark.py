@@ -1,0 +1,82 @@
+"""relkap.benchmark (a kommune among all kommuner) and relkap.privacy (counts below min_n)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import relkap
+from relkap import benchmark, privacy, report, scoring
+
+INST = relkap.load_instrument()
+
+
+def _relations(seed: int = 3) -> pd.DataFrame:
+    """Two groups rating each other in five kommuner and both waves, random answers (1-5); the last
+    kommune has 2 respondents per group, 4 in all, below min_n = 5."""
+    rng = np.random.default_rng(seed)
+    sizes = {157: 6, 175: 6, 336: 6, 510: 6, 766: 2}
+    rows = [{"kommune": k, "wave": w, "respondent_id": f"{k}{w}{g}{r}", "group": g, "target": t, "item": i,
+             "score": float(rng.integers(1, 6))}
+            for k, size in sizes.items() for w in ("baseline", "followup")
+            for g, t in (("skole", "ppr"), ("ppr", "skole")) for r in range(size) for i in INST.relational_codes]
+    return pd.DataFrame(rows)
+
+
+def test_index_benchmark_equals_a_hand_computation():
+    rel = _relations()
+    unit = scoring.unit_index(rel, INST, by=["kommune", "wave"], min_n=5)
+    shown = unit[~unit["suppressed"]]
+    wide = shown.pivot_table(index="kommune", columns="wave", values="mean")
+    wide["change"] = wide["followup"] - wide["baseline"]
+    bench = benchmark.index_benchmark(rel, INST, 336, min_n=5)
+    assert bench["measure"].tolist() == ["baseline", "followup", "change"]
+    for row in bench.itertuples():
+        col = wide[row.measure].dropna()
+        assert row.n_kommuner == len(col) == 4  # the small kommune is left out of the distribution
+        assert row.value == pytest.approx(col[336])
+        np.testing.assert_allclose([row.q25, row.median, row.q75], np.quantile(col, [0.25, 0.5, 0.75]))
+        assert row.rank == 1 + (col > col[336]).sum()
+    # the report's table is this one
+    pd.testing.assert_frame_equal(report.benchmark(rel, INST, 336, min_n=5), bench)
+    # a kommune below min_n has no row, and names no other kommune
+    assert benchmark.index_benchmark(rel, INST, 766, min_n=5).empty
+    assert set(bench.columns) == set(benchmark.INDEX_BENCHMARK_COLUMNS)
+
+
+def test_position_ranks_ties_and_counts_them_half():
+    v = pd.DataFrame({"kommune": [1, 2, 3, 4, 5], "measure": "m", "value": [2.0, 3.0, 3.0, 4.0, 1.0]})
+    p = benchmark.position(v, 2).iloc[0]
+    assert p["rank"] == 2 and p["share_below"] == pytest.approx((2 + 0.5 * 2) / 5)
+    top = benchmark.position(v, 4).iloc[0]
+    assert top["rank"] == 1 and top["share_below"] == pytest.approx(0.9)
+    assert benchmark.position(v, 9).empty
+
+
+def test_measures_change_only_where_both_waves_have_a_value():
+    s = pd.DataFrame({"kommune": [1, 1, 2, 2, 3], "wave": ["b", "f", "b", "f", "b"],
+                      "mean": [3.0, 3.5, 4.0, np.nan, 2.0]})
+    m = benchmark.measures(s, "b", "f")
+    assert m.loc[m["measure"] == "change", "kommune"].tolist() == [1]
+    assert m.loc[m["measure"] == "b", "kommune"].tolist() == [1, 2, 3]
+    assert m.loc[m["measure"] == "f", "kommune"].tolist() == [1]  # a missing (suppressed) value is left out
+    assert benchmark.measures(s.iloc[:0], "b", "f").empty
+
+
+def test_compare_keeps_cells_where_the_kommune_has_no_value():
+    v = pd.DataFrame({"kommune": [1, 2, 1, 2], "measure": ["a", "a", "b", "b"], "group": "g",
+                      "value": [1.0, 2.0, 3.0, 4.0]})
+    c = benchmark.compare(v[~((v["kommune"] == 1) & (v["measure"] == "b"))], 1)
+    assert c["measure"].tolist() == ["a", "b"]
+    assert c["n_kommuner"].tolist() == [2, 1] and np.isnan(c["value"].iloc[1]) and c["rank"].isna().iloc[1]
+    assert list(c.columns) == ["measure", "n_kommuner", *benchmark.QUANTILES, "value", "rank", "share_below"]
+
+
+def test_mask_small_counts():
+    t = pd.DataFrame({"n_baseline": [4, 5, 12], "n_followup": [5, 3, 6], "diff": [0.1, 0.2, 0.3]})
+    m = privacy.mask_small_counts(t, 5)
+    assert m["n_baseline"].isna().tolist() == [True, False, False]
+    assert m["n_followup"].isna().tolist() == [False, True, False]
+    assert m["diff"].tolist() == t["diff"].tolist() and t["n_baseline"].tolist() == [4, 5, 12]  # a copy
+    assert privacy.mask_small_counts(t, 5, columns=["n_baseline"])["n_followup"].tolist() == [5, 3, 6]
