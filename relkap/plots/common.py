@@ -52,7 +52,7 @@ __all__ = [
 
 NEUTRAL_COLOUR = "#7F7F7F"  # a wave the codebook does not know
 OWN_COLOUR = "#C0392B"  # this kommune among all kommuner (benchmark)
-# One row per tie of a benchmark table (:meth:`relkap.explore.Explorer.benchmark`).
+# One row per tie of a benchmark table (:meth:`relkap.explore.ExplorerData.benchmark`).
 BENCHMARK_COLUMNS = ("group", "target", "n_kommuner", "p5", "q25", "median", "q75", "p95", "value",
                      "share_below")
 

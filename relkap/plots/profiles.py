@@ -61,7 +61,7 @@ def benchmark_plot(
         One row per tie, in the order drawn top to bottom: ``group, target, n_kommuner`` and the 5, 25, 50,
         75 and 95% quantiles over the kommuner with a reportable value (``p5, q25, median, q75, p95``), this
         kommune's ``value`` (NaN when suppressed) and ``share_below`` (see
-        :meth:`relkap.explore.Explorer.benchmark`). No other kommune is named.
+        :meth:`relkap.explore.ExplorerData.benchmark`). No other kommune is named.
     ax : Axes, optional
         Where to draw (default a new figure, taller with more ties).
     change : bool
