@@ -29,7 +29,6 @@ baseline = ""  # default: the codebook's baseline label
 followup = ""  # default: the codebook's follow-up label
 min_n = 5
 language = "da"
-interactive = False
 
 # %% tags=["remove"]
 import time
@@ -41,6 +40,8 @@ from IPython.display import Markdown, display
 from relkap import config, load, load_instrument, plots, report
 from relkap.network import layout
 from relkap.params import load_all_kommune_params
+from relkap.report import narrative
+from relkap.style import wave_label
 
 started = time.time()
 kommune = int(kommune)
@@ -58,11 +59,10 @@ data = report.kommune_tables(tables_all, kommune)
 report.check_kommune(data, kommune, data_path)
 B, F = inst.waves.baseline, inst.waves.followup
 has_followup = report.has_wave(data, F)
-T = report.Text(language)
 plt.rcParams["figure.dpi"] = 90
 
 # %%
-display(Markdown(T.title(name, kommune, kp)))
+display(Markdown(narrative.title(name, kommune, kp.focal_process if kp else None, language)))
 
 # %% [markdown] tags=["da"]
 # ## 1. Overblik
@@ -84,8 +84,8 @@ display(Markdown(T.title(name, kommune, kp)))
 
 # %%
 overview = report.response_overview(data, inst, min_n=min_n)
-display(Markdown(T.overview_note(overview, inst, min_n, has_followup)))
-ax = plots.response_overview(overview[overview["group"] != "borgere"], min_n=min_n, language=language,
+display(Markdown(narrative.overview_note(overview, inst, min_n, has_followup, language)))
+ax = plots.response_overview(overview[overview["group"] != report.tables.CITIZENS], min_n=min_n, language=language,
                              instrument=inst)
 plt.show()
 
@@ -93,22 +93,22 @@ plt.show()
 # ## 2. Relationel kapacitet før og efter
 #
 # Tabellen viser indekset for relationel kapacitet (gennemsnittet af de seks dimensioner, samarbejdet med
-# de *andre* grupper) og hver dimension, ved baseline og opfølgning. *Forskel* er opfølgning minus
-# baseline med 95 % konfidensinterval; *Hedges' g* er forskellen i standardafvigelser (0,2 lille, 0,5
+# de *andre* grupper) og hver dimension, ved førmåling og eftermåling. *Ændring* er eftermåling minus
+# førmåling med 95 %-konfidensinterval; *Hedges' g* er ændringen i standardafvigelser (0,2 lille, 0,5
 # middel, 0,8 stor); *p (FDR)* er justeret for, at der testes mange forskelle på én gang.
 
 # %% [markdown] tags=["en"]
 # ## 2. Relational capacity before and after
 #
 # The table shows the relational capacity index (the mean of the six dimensions, collaboration with the
-# *other* groups) and each dimension at baseline and follow-up. *Difference* is follow-up minus baseline with
-# its 95% confidence interval; *Hedges' g* is the difference in standard deviations (0.2 small, 0.5 medium,
+# *other* groups) and each dimension at baseline and follow-up. *Change* is follow-up minus baseline with
+# its 95% confidence interval; *Hedges' g* is the change in standard deviations (0.2 small, 0.5 medium,
 # 0.8 large); *p (FDR)* is adjusted for testing many differences at once.
 
 # %%
 rk = report.rk_change(data.relations, inst, min_n=min_n)
 display(report.change_table(rk, "dimension", inst, language, min_n))
-display(Markdown(T.rk_headline(rk, has_followup)))
+display(Markdown(narrative.rk_headline(rk, has_followup, language)))
 
 # %% [markdown] tags=["da"]
 # ### Samarbejdet mellem grupperne
@@ -132,18 +132,18 @@ waves_present = [w for w in (B, F) if (ties["wave"] == w).any()]
 fig, axes = plt.subplots(1, len(waves_present), figsize=(7.2 * len(waves_present), 6.2), squeeze=False)
 for ax, w in zip(axes[0], waves_present):
     plots.tie_heatmap(ties[ties["wave"] == w], ax=ax, min_n=min_n, language=language, instrument=inst,
-                      title=T.wave(w, inst))
+                      title=wave_label(w, language, inst))
 plt.tight_layout()
 plt.show()
 
 # %%
 tie_diff = report.tie_change(data.relations, inst, min_n=min_n)
 if has_followup:
-    display(Markdown(T.change_map_intro()))
+    display(Markdown(narrative.change_map_intro(language)))
     ax = plots.change_heatmap(tie_diff, min_n=min_n, language=language, instrument=inst)
     plt.show()
 else:
-    display(Markdown(T.no_followup()))
+    display(Markdown(narrative.no_followup(language)))
 
 # %% [markdown] tags=["da"]
 # ### Netværket
@@ -167,7 +167,7 @@ pos = layout(sorted(set(ties["group"].astype(str)) | set(ties["target"].astype(s
 fig, axes = plt.subplots(1, len(waves_present), figsize=(6.5 * len(waves_present), 6.2), squeeze=False)
 for ax, w in zip(axes[0], waves_present):
     plots.network_diagram(ties[ties["wave"] == w], pos=pos, ax=ax, min_n=min_n, language=language,
-                          instrument=inst, title=T.wave(w, inst))
+                          instrument=inst, title=wave_label(w, language, inst))
 plt.tight_layout()
 plt.show()
 
@@ -176,20 +176,20 @@ if has_followup:
     ax = plots.change_network(ties[ties["wave"] == B], ties[ties["wave"] == F], comparison=tie_diff, pos=pos,
                               min_n=min_n, language=language, instrument=inst)
     plt.show()
-    display(Markdown(T.most_changed_intro()))
+    display(Markdown(narrative.most_changed_intro(language)))
     display(report.most_changed(tie_diff, inst, language, min_n=min_n))
 
 # %% [markdown] tags=["da"]
 # ### Forskelle med effektstørrelse
 #
 # Alle relationer med nok svar i begge målinger, sorteret efter Hedges' g. Udfyldte punkter er
-# statistisk sikre efter justering for mange test.
+# statistisk sikre: p under 0,05 efter korrektion for mange test (FDR).
 
 # %% [markdown] tags=["en"]
 # ### Differences with effect size
 #
-# Every tie with enough answers in both waves, sorted by Hedges' g. Filled points are statistically reliable
-# after adjusting for many tests.
+# Every tie with enough answers in both waves, sorted by Hedges' g. Filled points are statistically
+# significant: p below 0.05 after correction for many tests (FDR).
 
 # %%
 if has_followup:
@@ -256,13 +256,13 @@ for key in ("alpha", "icc", "rwg"):
 # ## 4. Ledelse og motivation
 #
 # De fire former for strategisk relationel ledelse og medarbejdernes motivation, som medarbejderne selv
-# oplever dem, før og efter.
+# oplever dem, ved førmåling og eftermåling.
 
 # %% [markdown] tags=["en"]
 # ## 4. Leadership and motivation
 #
 # The four forms of strategic relational leadership and the employees' motivation, as the employees
-# themselves experience them, before and after.
+# themselves experience them, at baseline and follow-up.
 
 # %%
 scales = report.scale_change(data, inst, min_n=min_n)
@@ -272,17 +272,18 @@ if len(employee_scales):
     ax = plots.scale_change(employee_scales, language=language, instrument=inst)
     plt.show()
 else:
-    display(Markdown(T.no_data()))
+    display(Markdown(narrative.no_data(language)))
 
 # %% [markdown] tags=["da"]
 # ## 5. Borgerne
 #
-# Borgernes oplevelse af samskabelse, tilfredshed og effekt af indsatsen, før og efter.
+# Borgernes oplevelse af samskabelse, tilfredshed og effekt af indsatsen, ved førmåling og eftermåling.
 
 # %% [markdown] tags=["en"]
 # ## 5. The citizens
 #
-# The citizens' experience of co-creation, satisfaction and the effect of the effort, before and after.
+# The citizens' experience of co-creation, satisfaction and the effect of the effort, at baseline and
+# follow-up.
 
 # %%
 citizen_scales = scales[scales["instrument"] == "citizen"]
@@ -291,7 +292,7 @@ if len(citizen_scales):
     ax = plots.scale_change(citizen_scales, language=language, instrument=inst)
     plt.show()
 else:
-    display(Markdown(T.no_data()))
+    display(Markdown(narrative.no_data(language)))
 
 # %% [markdown] tags=["da"]
 # ## 6. Kommunen blandt alle kommuner i undersøgelsen
@@ -326,4 +327,4 @@ summary = report.summary(kommune, name, inst, overview, rk, tie_diff, scales, be
                          parameters=parameters)
 report.write_summary(out_path / "summary.json", summary)
 display(report.provenance(data_path, config.resolve(instrument or None, config.INSTRUMENT_PATH), parameters,
-                          started))
+                          started, language))

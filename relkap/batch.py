@@ -25,9 +25,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import config
+from . import config, fmt
 from .errors import RelkapError
+from .files import write_text
 from .params import KommuneParams, load_all_kommune_params
+from .words import LANGUAGES, Language, text
 
 __all__ = [
     "JobResult",
@@ -117,16 +119,13 @@ def _is_kernel_start_failure(exc: BaseException) -> bool:
 _REMOTE_SCRIPT = re.compile(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>\s*', re.IGNORECASE)
 
 
-REPORT_LANGUAGES = ("da", "en")  # tags of the notebooks' narrative cells, one per language
-
-
 def export_html(notebook_path: str | Path, html_path: str | Path) -> Path:
     """A no-code HTML file for readers without Python: lab template, figures embedded, no prompts.
 
     Cells tagged ``parameters`` or ``injected-parameters`` (papermill) and cells tagged ``remove`` are
     dropped, and every input is hidden, so only the narrative, tables and figures remain. Narrative cells
-    tagged with a language (``da``, ``en``) are kept only for the report's ``language`` parameter (default
-    Danish).
+    tagged with a language (``da``, ``en``: :data:`relkap.words.LANGUAGES`) are kept only for the report's
+    ``language`` parameter (default Danish). The file is written atomically.
     """
     import nbformat
     from nbconvert import HTMLExporter
@@ -137,7 +136,7 @@ def export_html(notebook_path: str | Path, html_path: str | Path) -> Path:
     language = nb.metadata.get("papermill", {}).get("parameters", {}).get("language", "da")
     c = Config()
     c.TagRemovePreprocessor.remove_cell_tags = {"parameters", "injected-parameters", "remove",
-                                                *(set(REPORT_LANGUAGES) - {language})}
+                                                *(set(LANGUAGES) - {language})}
     c.TagRemovePreprocessor.enabled = True
     c.HTMLExporter.exclude_input = True
     c.HTMLExporter.exclude_input_prompt = True
@@ -149,9 +148,7 @@ def export_html(notebook_path: str | Path, html_path: str | Path) -> Path:
     # The lab template loads require.js and MathJax from a CDN. The reports use neither (no widgets, no
     # math), and a report must open offline without errors, so remote scripts are dropped.
     body = _REMOTE_SCRIPT.sub("", body)
-    out = Path(html_path)
-    out.write_text(body, encoding="utf-8")
-    return out
+    return write_text(html_path, body)
 
 
 def run_report(job: ReportJob) -> JobResult:
@@ -291,15 +288,14 @@ def run_batch(
         jobs.append(ReportJob(
             kommune=code, name=kp.name, notebook=str(nb_path), out_root=str(out_path),
             parameters={"data_dir": str(data_path), "instrument": str(instr_path),
-                        "params_dir": str(params_path), "min_n": int(min_n), "language": language,
-                        "interactive": False},
+                        "params_dir": str(params_path), "min_n": int(min_n), "language": language},
             kernel_name=kernel_name, start_timeout=start_timeout, cell_timeout=cell_timeout,
         ))
 
     if jobs:
         results.update({r.kommune: r for r in _run_jobs(jobs, workers or os.cpu_count() or 1, scheduler, progress)})
     ordered = [results[c] for c in codes]
-    write_index(ordered, out_path, all_params)
+    write_index(ordered, out_path, all_params, language=language)
     return ordered
 
 
@@ -328,55 +324,86 @@ def _run_jobs(jobs: Sequence[ReportJob], workers: int, scheduler: str | None, pr
     return out
 
 
-def _headline(summary: dict) -> str:
+def _headline(summary: dict, language: Language = "da") -> str:
+    """The RK index's change of one report's ``summary.json``, signed, with its 95% CI ("—" without one)."""
     rk = (summary or {}).get("rk_index") or {}
-    diff = rk.get("diff")
-    if diff is None:
+    if rk.get("diff") is None:
         return "—"
-    lo, hi = rk.get("diff_ci_low"), rk.get("diff_ci_high")
-    ci = f" [{lo:+.2f}; {hi:+.2f}]" if lo is not None and hi is not None else ""
-    return f"{diff:+.2f}{ci}"
+    ci = fmt.ci(rk.get("diff_ci_low"), rk.get("diff_ci_high"), language, sign=True)
+    return f"{fmt.signed(rk['diff'], 2, language)} {ci}".strip()
 
 
-def write_index(results: Sequence[JobResult], out_root: str | Path, params: dict[int, KommuneParams]) -> Path:
-    """``reports/index.html``: every kommune with status, headline RK change and a link to its report."""
+_INDEX_STYLE = """body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
+table { border-collapse: collapse; } th, td { border-bottom: 1px solid #ccc; padding: .35rem .8rem; text-align: left; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.failed td { background: #f6e6e6; } .err { font-size: .85em; color: #7a1f1f; }"""
+
+
+def write_index(results: Sequence[JobResult], out_root: str | Path, params: dict[int, KommuneParams],
+                language: Language = "da") -> Path:
+    """``reports/index.html``: every kommune with its status, headline RK change and a link to its report.
+
+    Parameters
+    ----------
+    results : sequence of JobResult
+        One per kommune, in the order of the page.
+    out_root : path
+        The reports folder; the page links ``<code>/report.html`` (and ``research/research.html``) where
+        they exist.
+    params : dict
+        Kommune parameters by code (for the arm).
+    language : {"da", "en"}
+        The page's words (catalogue sections ``index`` and ``glossary``) and number format (:mod:`relkap.fmt`).
+
+    Returns
+    -------
+    pathlib.Path
+        The index file, written atomically.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> r = JobResult(766, "Hedensted", "failed", 1.25, error="no data")
+    >>> page = write_index([r], tempfile.mkdtemp(), {}, language="en").read_text(encoding="utf-8")
+    >>> "Kommuner: 1, of which failed: 1." in page, "<td>failed" in page, ">1.2</td>" in page
+    (True, True, True)
+    """
     out = Path(out_root)
+
+    def t(key: str, **fields: object) -> str:
+        return html.escape(text(f"index.{key}", language, **fields))
+
     rows = []
     for r in results:
-        arm = params[r.kommune].arm if r.kommune in params else ""
+        arm = html.escape(text(f"glossary.{params[r.kommune].arm}", language)) if r.kommune in params else ""
         has_report = r.status in ("ok", "skipped") and (out / str(r.kommune) / "report.html").exists()
         link = (f'<a href="{r.kommune}/report.html">{html.escape(r.name)}</a>' if has_report
                 else html.escape(r.name))
-        status = {"ok": "ok", "skipped": "uændret (genbrugt)", "failed": "fejlet"}.get(r.status, r.status)
+        status = t(f"status_{r.status}")  # ok, skipped or failed
         err = f'<div class="err">{html.escape(r.error)}</div>' if r.error else ""
         rows.append(
-            f"<tr class=\"{r.status}\"><td>{r.kommune}</td><td>{link}</td><td>{html.escape(arm)}</td>"
-            f"<td>{status}{err}</td><td class=\"num\">{_headline(r.summary)}</td>"
-            f"<td class=\"num\">{r.seconds:.1f}</td></tr>"
+            f"<tr class=\"{r.status}\"><td>{r.kommune}</td><td>{link}</td><td>{arm}</td>"
+            f"<td>{status}{err}</td><td class=\"num\">{html.escape(_headline(r.summary, language))}</td>"
+            f"<td class=\"num\">{fmt.number(r.seconds, 1, language)}</td></tr>"
         )
     n_failed = sum(r.status == "failed" for r in results)
-    research = ('<p><a href="research/research.html">Tværgående analyse af alle kommuner (H1-H3, RQ1-RQ4)</a></p>'
+    research = (f'<p><a href="research/research.html">{t("research")}</a></p>'
                 if (out / "research" / "research.html").exists() else "")
+    head = "".join(f"<th>{t(k)}</th>" for k in ("code", "kommune", "arm", "status", "change", "seconds"))
     page = f"""<!DOCTYPE html>
-<html lang="da"><head><meta charset="utf-8"><title>relkap: rapporter pr. kommune</title>
+<html lang="{language}"><head><meta charset="utf-8"><title>{t("title")}</title>
 <style>
-body {{ font-family: system-ui, sans-serif; margin: 2rem; color: #222; }}
-table {{ border-collapse: collapse; }} th, td {{ border-bottom: 1px solid #ccc; padding: .35rem .8rem; text-align: left; }}
-td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
-tr.failed td {{ background: #f6e6e6; }} .err {{ font-size: .85em; color: #7a1f1f; }}
+{_INDEX_STYLE}
 </style></head><body>
-<h1>Relationel kapacitet: rapporter pr. kommune</h1>
-<p>{len(results)} kommuner, {n_failed} fejlet. Ændring = RK-indeks, opfølgning minus baseline, med 95 %-konfidensinterval.</p>
+<h1>{t("heading")}</h1>
+<p>{t("counts", n=len(results), failed=n_failed)} {t("change_note")}</p>
 {research}
-<table><thead><tr><th>Kode</th><th>Kommune</th><th>Arm</th><th>Status</th><th>Ændring i RK</th><th>Sekunder</th></tr></thead>
+<table><thead><tr>{head}</tr></thead>
 <tbody>
 {chr(10).join(rows)}
 </tbody></table></body></html>
 """
-    tmp = out / ".index.html.tmp"
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, out / "index.html")
-    return out / "index.html"
+    return write_text(out / "index.html", page)
 
 
 def results_table(results: Sequence[JobResult]) -> str:

@@ -52,7 +52,19 @@ def test_a_failing_kommune_does_not_stop_the_others(project):
     assert index.count("<tr class=") == 3
     assert '<tr class="failed"><td>336</td><td>Stevns</td>' in index
     assert '<a href="766/report.html">Hedensted</a>' in index
-    assert "+0.25 [+0.05; +0.45]" in index
+    # the index page speaks the run's language: Danish words and numbers by default
+    assert "+0,25 [+0,05; +0,45]" in index and '<html lang="da">' in index
+    assert "Kommuner: 3, heraf fejlet: 1." in index and "kontrolkommune" in index and "control" not in index
+
+
+def test_english_run_has_an_english_index(project):
+    _run(project, only=[766, 336], language="en")
+    index = (project["out_root"] / "index.html").read_text(encoding="utf-8")
+    assert "+0.25 [+0.05, +0.45]" in index and '<html lang="en">' in index
+    assert "Kommuner: 2, of which failed: 1." in index and "control kommune" in index
+    assert "<td>failed" in index and "Change in RK index" in index
+    for danish in ("fejlet", "kontrol", "Ændring", "Sekunder", "0,"):
+        assert danish not in index, danish
 
 
 def test_resume_reruns_only_what_changed(project):

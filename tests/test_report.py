@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import papermill as pm
 import pytest
 
@@ -20,6 +21,7 @@ import relkap
 from relkap import batch, report, synth
 from relkap.io import import_raw
 from relkap.params import KommuneParams, dump_kommune_params
+from relkap.report.display import header
 
 NOTEBOOK = Path(relkap.config.NOTEBOOKS_DIR, "kommune_report.ipynb")
 INST = relkap.load_instrument()
@@ -90,7 +92,7 @@ def test_shared_tables_print_no_count_below_min_n(project):
     tables = report.kommune_tables(relkap.load(project["data"]), 766)
     shown = report.change_table(report.tie_change(tables.relations, INST, min_n=12), ["group", "target"], INST,
                                 min_n=12).data
-    counts = shown[["n før", "n efter"]].to_numpy().ravel().tolist()
+    counts = shown[[header("n_baseline"), header("n_followup")]].to_numpy().ravel().tolist()
     assert "<12" in counts and all(c == "<12" or int(c) >= 12 for c in counts)
     al = report.agreement_tables(tables, INST, min_n=5)["alpha"]
     threshold = int(al["n"].median()) + 1  # some scales below, some above
@@ -100,7 +102,7 @@ def test_shared_tables_print_no_count_below_min_n(project):
     assert al.loc[small, ["alpha", "ci_low", "ci_high"]].isna().all().all() and al.loc[~small, "alpha"].notna().all()
     table = report.agreement_display({"alpha": al}, "alpha", INST, min_n=threshold).data
     assert (table.loc[small.to_numpy(), "n"] == f"<{threshold}").all()
-    assert (table.loc[small.to_numpy(), "Cronbachs alfa"] == "for få svar").all()
+    assert (table.loc[small.to_numpy(), header("alpha")] == "for få svar").all()
     # summary.json: a count below min_n is null
     every = relkap.load(project["data"])
     s = report.summary(766, "Hedensted", INST, report.response_overview(tables, INST, min_n=12),
@@ -120,7 +122,7 @@ def test_html_is_for_readers(project):
     assert "In&nbsp;[" not in html
     assert "import relkap" not in html and "from relkap" not in html and "plt.show" not in html
     assert "papermill" not in html.lower().replace("version papermill", "")
-    assert "out_dir" not in html and "interactive = False" not in html
+    assert "out_dir" not in html and "min_n = 5" not in html
     ids = relkap.load(project["data"]).relations.query("kommune == 336")["respondent_id"].unique()
     assert not any(i in html for i in ids)
     assert not re.search(r"\bR\d{6}\b", html)  # raw synthetic ids look like R000123
@@ -174,7 +176,7 @@ def test_baseline_only_kommune_gets_a_clear_note(project, tmp_path):
     assert s["rk_index"]["diff"] is None and s["rk_index"]["suppressed"] is True
     assert {x["instrument"] for x in s["scales"]} == {"employee"}
     text = (tmp_path / "nb.ipynb").read_text(encoding="utf-8")
-    assert "ingen opfølgningsmåling" in text
+    assert "ingen eftermåling" in text
     assert "Ingen data for denne del" in text  # the citizens section says so instead of failing
 
 
@@ -219,3 +221,67 @@ def test_cli_runs_the_research_notebook_beside_the_reports(project, tmp_path):
     # the index written after it links it
     batch.write_index([], out, {})
     assert 'href="research/research.html"' in (out / "index.html").read_text(encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------------------------------
+# Words: the glossary's wave names and significance wording, in the report's tables and sentences
+# ----------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def one_kommune():
+    raw = synth.simulate(n_kommuner=1, seed=1, respondents=30)
+    return relkap.io.tidy_tables(raw.employees, raw.citizens, raw.structures, INST, key=b"test")
+
+
+def _words(language, tables):
+    from relkap.report import display, narrative
+
+    rk = report.rk_change(tables.relations, INST)
+    ties = report.tie_table(tables.relations, INST)
+    bench = report.benchmark(tables.relations, INST, 766)
+    shown = [display.change_table(rk, "dimension", INST, language).data,
+             display.received_perceived_table(ties, INST, language).reset_index(),
+             display.benchmark_display(bench, INST, language).data,
+             display.agreement_display(report.agreement_tables(tables, INST), "alpha", INST, language).data]
+    cells = [str(c) for df in shown for c in [*df.columns.to_flat_index(), *df.to_numpy().ravel()]]
+    sentences = [narrative.title("Stevns", 336, None, language),
+                 narrative.overview_note(report.response_overview(tables, INST), INST, 5, False, language),
+                 narrative.rk_headline(rk, True, language), narrative.change_map_intro(language),
+                 narrative.most_changed_intro(language), narrative.no_data(language)]
+    return " ".join(cells + sentences)
+
+
+def test_report_words_follow_the_glossary(one_kommune):
+    da = _words("da", one_kommune)
+    for word in ("Førmåling", "Eftermåling", "eftermåling", "statistisk sikker", "Ændring"):
+        assert word in da, word
+    for stale in ("Baseline", "Opfølgning", "opfølgning", "Før", "Efter", "signifikant", "Forskel"):
+        assert not re.search(rf"\b{stale}\b", da), stale
+    en = _words("en", one_kommune)
+    for word in ("Baseline", "Follow-up", "statistically significant", "Change"):
+        assert word in en, word
+    for danish in ("Førmåling", "Måling", "Ændring", "statistisk"):
+        assert danish not in en, danish
+    assert not re.search(r"\d\.\d", da) and re.search(r"\d,\d\d", da)  # Danish numbers: decimal comma
+    assert not re.search(r"\d,\d\d", en) and re.search(r"\d\.\d\d", en)
+
+
+def test_headline_is_a_catalogue_sentence_with_fmt_numbers():
+    from relkap.report import narrative
+
+    rk = pd.DataFrame({"dimension": ["rk"], "suppressed": [False], "mean_baseline": [3.8], "mean_followup": [3.6],
+                       "diff": [-0.2], "diff_ci_low": [-0.4], "diff_ci_high": [0.0], "hedges": [-0.3],
+                       "p_val": [0.2]})
+    assert narrative.rk_headline(rk, True, "en") == (
+        "**The index has fallen from 3.80 to 3.60** (change \u22120.20, 95% CI [\u22120.40, 0.00], Hedges' g "
+        "\u22120.30). The change is not statistically significant; it may be chance.")
+    assert narrative.rk_headline(rk.assign(suppressed=True), True, "da") == ""
+    assert narrative.rk_headline(rk, False, "da") == narrative.no_followup("da")
+
+
+def test_privacy_mask_small_counts_is_the_summary_rule():
+    from relkap.privacy import mask_small_counts
+
+    df = pd.DataFrame({"n": [4, 5], "n_baseline": [9, 2], "mean": [3.0, 4.0]})
+    out = mask_small_counts(df, 5)
+    assert out["n"].isna().tolist() == [True, False] and out["n_baseline"].isna().tolist() == [False, True]
+    assert out["mean"].tolist() == [3.0, 4.0] and df["n"].tolist() == [4, 5]  # the input is left as it was

@@ -1,0 +1,51 @@
+"""One kommune's baseline-versus-follow-up report: its tables, its ``summary.json`` and its sentences.
+
+The report notebook (``notebooks/kommune_report.ipynb``) reads like this package's table of contents:
+
+- :mod:`relkap.report.tables`: the statistics tables, computed once (response overview, the RK index and
+  its dimensions, ties, agreement, scales, dimension profile, the kommune among all kommuner is :func:`relkap.benchmark.index_benchmark`, re-exported as
+  ``benchmark``);
+- :mod:`relkap.report.display`: the same tables for reading (labels, headers, rounding, "<5");
+- :mod:`relkap.report.narrative`: the generated sentences (title, response note, headline, notes);
+- :mod:`relkap.report.record`: what a report records about itself, ``summary.json`` and provenance.
+
+Every public function is importable from ``relkap.report`` itself.
+"""
+
+from ..benchmark import index_benchmark as benchmark
+from ..kommuner import kommune_name
+from . import display, narrative, record, tables
+from .display import (
+    agreement_display,
+    benchmark_display,
+    change_table,
+    most_changed,
+    received_perceived_table,
+)
+from .record import SUMMARY_FIELDS, SUMMARY_SCHEMA, file_hash, provenance, summary, write_summary
+from .tables import (
+    agreement_tables,
+    check_kommune,
+    dimension_profile_data,
+    has_wave,
+    kommune_tables,
+    respondent_dimension_scores,
+    response_overview,
+    rk_change,
+    scale_change,
+    tie_change,
+    tie_table,
+)
+
+__all__ = [
+    # modules
+    "tables", "display", "narrative", "record",
+    # tables
+    "kommune_tables", "has_wave", "check_kommune", "kommune_name", "response_overview",
+    "respondent_dimension_scores", "rk_change", "tie_change", "tie_table", "agreement_tables", "scale_change",
+    "dimension_profile_data", "benchmark",
+    # display
+    "change_table", "most_changed", "received_perceived_table", "agreement_display", "benchmark_display",
+    # summary.json and provenance
+    "summary", "write_summary", "provenance", "file_hash", "SUMMARY_SCHEMA", "SUMMARY_FIELDS",
+]

@@ -1,0 +1,401 @@
+"""The statistics tables of one kommune's report, each computed once from the tidy tables.
+
+Each function takes the tidy tables (:func:`relkap.load`) of one kommune (:func:`kommune_tables`) and
+returns a small tidy DataFrame; the statistics themselves live in :mod:`relkap.scoring`,
+:mod:`relkap.agreement` and :mod:`relkap.change`. Every value that describes a group, a tie or a unit
+honours ``min_n``. The tables hold codes and numbers only: :mod:`relkap.report.display` labels and
+rounds them for reading, :mod:`relkap.report.record` writes them to ``summary.json``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .. import agreement, change, scoring
+from ..errors import InputError
+from ..instrument import Instrument
+from ..io import Tables
+
+__all__ = [
+    "kommune_tables",
+    "has_wave",
+    "check_kommune",
+    "response_overview",
+    "respondent_dimension_scores",
+    "rk_change",
+    "tie_change",
+    "tie_table",
+    "agreement_tables",
+    "scale_change",
+    "dimension_profile_data",
+    "CITIZENS",
+]
+
+CITIZENS = "borgere"  # the response overview's row for the citizen survey (not a group code)
+
+
+def kommune_tables(tables: Tables, kommune: int) -> Tables:
+    """The rows of one kommune in every table (categories kept, so absent groups stay known)."""
+    return Tables(**{name: t[t["kommune"] == kommune].reset_index(drop=True) for name, t in tables})
+
+
+def has_wave(tables: Tables, wave: str) -> bool:
+    """Whether the kommune has any employee answers in ``wave``."""
+    return bool((tables.relations["wave"] == wave).any())
+
+
+def check_kommune(tables: Tables, kommune: int, data_dir: object) -> None:
+    """Raise :class:`relkap.errors.InputError` when ``tables`` hold no employee answers for ``kommune``."""
+    if len(tables.relations) == 0:
+        raise InputError(data_dir, f"no employee answers for kommune {kommune}",
+                         fix="Check the kommune code in the parameter file, or import its survey data")
+
+
+def _compare(data: pd.DataFrame, by: list[str], instrument: Instrument, min_n: int | None,
+             family: str | None = None) -> pd.DataFrame:
+    w = instrument.waves
+    return change.compare_waves(data, dv="score", by=by, baseline=w.baseline, followup=w.followup, min_n=min_n,
+                                family=family)
+
+
+def response_overview(tables: Tables, instrument: Instrument, min_n: int = 5) -> pd.DataFrame:
+    """Respondents per group and wave, their share of "ved ikke" answers, and whether the group is shown.
+
+    Parameters
+    ----------
+    tables : Tables
+        One kommune's tidy tables.
+    instrument : Instrument
+        The codebook (group order, wave labels).
+    min_n : int
+        Groups with fewer respondents in a wave are not shown for that wave.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group and wave, in codebook order, then one row per wave for the citizens (group
+        :data:`CITIZENS`): ``group``, ``wave``, ``n`` (respondents), ``dont_know_share`` (share of the
+        group's answers that are "ved ikke"), ``suppressed`` (``n < min_n``).
+
+    Examples
+    --------
+    >>> from relkap import io, load_instrument, synth
+    >>> inst, raw = load_instrument(), synth.simulate(n_kommuner=1, seed=1, respondents=30)
+    >>> t = io.tidy_tables(raw.employees, raw.citizens, raw.structures, inst, key=b"example")
+    >>> response_overview(t, inst).head(2)
+           group      wave  n  dont_know_share  suppressed
+    0  myndighed  baseline  4         0.033333        True
+    1  myndighed  followup  2         0.016667        True
+    """
+    rows = []
+    for (group, wave), part in tables.relations.groupby(["group", "wave"], observed=True):
+        rows.append({"group": str(group), "wave": str(wave), "n": part["respondent_id"].nunique(),
+                     "dont_know_share": float(part["score"].isna().mean())})
+    for wave, part in tables.citizens.groupby("wave", observed=True):
+        rows.append({"group": CITIZENS, "wave": str(wave), "n": part["respondent_id"].nunique(),
+                     "dont_know_share": float(part["score"].isna().mean())})
+    out = pd.DataFrame(rows, columns=["group", "wave", "n", "dont_know_share"])
+    out["suppressed"] = out["n"] < min_n
+    order = {g: i for i, g in enumerate([*instrument.group_codes, CITIZENS])}
+    out["_g"] = out["group"].map(order)
+    out["_w"] = out["wave"].map({instrument.waves.baseline: 0, instrument.waves.followup: 1})
+    return out.sort_values(["_g", "_w"]).drop(columns=["_g", "_w"]).reset_index(drop=True)
+
+
+def respondent_dimension_scores(relations: pd.DataFrame, instrument: Instrument,
+                                include_diagonal: bool = False) -> pd.DataFrame:
+    """One row per respondent and dimension: the respondent's mean over the target groups they scored.
+
+    This is the respondent-level value the wave comparisons test, so a respondent counts once however many
+    groups they rated.
+
+    Parameters
+    ----------
+    relations : pandas.DataFrame
+        The ``relations`` table (one kommune, or several).
+    instrument : Instrument
+        The codebook.
+    include_diagonal : bool
+        Also average the respondent's scores of their own group (left out by default, as in the RK index).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``kommune, wave, respondent_id, group, dimension, score``: ``dimension`` is ``"rk"`` (the index,
+        s(r, B) of :func:`relkap.scoring.respondent_scores`) or a relational item code; ``score`` is the
+        mean over targets B. Respondents without a valid score are left out.
+
+    Notes
+    -----
+    score(r, d) = mean over targets B != group(r) of s_d(r, B).
+
+    Examples
+    --------
+    >>> from relkap import io, load_instrument, synth
+    >>> inst, raw = load_instrument(), synth.simulate(n_kommuner=1, seed=1, respondents=30)
+    >>> t = io.tidy_tables(raw.employees, raw.citizens, raw.structures, inst, key=b"example")
+    >>> s = respondent_dimension_scores(t.relations, inst)
+    >>> s["dimension"].unique().tolist()
+    ['rk', 'kendskab', 'respekt', 'bidrag', 'videndeling', 'problemloesning', 'innovation']
+    """
+    per = []
+    for dim in (None, "all"):
+        s = scoring.respondent_scores(relations, instrument, dimension=dim)
+        if not include_diagonal:
+            s = s[s["group"].astype(str) != s["target"].astype(str)]
+        per.append(s)
+    s = pd.concat(per, ignore_index=True)
+    s["dimension"] = s["dimension"].astype(str)
+    keys = [c for c in ("kommune", "wave", "respondent_id", "group", "dimension") if c in s.columns]
+    out = s.groupby(keys, observed=True, sort=False)["score"].mean().reset_index()
+    return out.dropna(subset=["score"]).reset_index(drop=True)
+
+
+def rk_change(relations: pd.DataFrame, instrument: Instrument, min_n: int = 5) -> pd.DataFrame:
+    """Baseline versus follow-up of the RK index and of each dimension (cross-group ties).
+
+    Parameters
+    ----------
+    relations : pandas.DataFrame
+        One kommune's ``relations`` table.
+    instrument : Instrument
+        The codebook (wave labels, dimension order).
+    min_n : int
+        A dimension with fewer respondents in a wave is suppressed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per dimension (``rk`` first, then the codebook's order): ``dimension`` and the columns of
+        :func:`relkap.change.compare_waves` (``n_baseline, n_followup, mean_baseline, mean_followup, diff,
+        diff_ci_low, diff_ci_high, T, dof, p_val, hedges, hedges_ci_low, hedges_ci_high, p_mwu, p_fdr,
+        p_holm, test, suppressed``).
+
+    Notes
+    -----
+    The respondent-level scores of :func:`respondent_dimension_scores` are compared with Welch's t-test;
+    ``p_fdr`` (Benjamini-Hochberg) and ``p_holm`` are adjusted over the seven rows.
+
+    Examples
+    --------
+    >>> from relkap import io, load_instrument, synth
+    >>> inst, raw = load_instrument(), synth.simulate(n_kommuner=1, seed=1, respondents=30)
+    >>> t = io.tidy_tables(raw.employees, raw.citizens, raw.structures, inst, key=b"example")
+    >>> rk = rk_change(t.relations, inst)
+    >>> rk[["dimension", "n_baseline", "n_followup", "diff"]].head(2).round(3)
+      dimension  n_baseline  n_followup   diff
+    0        rk          32          36  0.151
+    1  kendskab          32          36  0.064
+    """
+    scores = respondent_dimension_scores(relations, instrument)
+    out = _compare(scores, ["dimension"], instrument, min_n)
+    order = {d: i for i, d in enumerate(["rk", *instrument.relational_codes])}
+    return out.sort_values("dimension", key=lambda s: s.map(order)).reset_index(drop=True)
+
+
+def tie_change(relations: pd.DataFrame, instrument: Instrument, min_n: int | None = 5,
+               dimension: str | None = None) -> pd.DataFrame:
+    """Baseline versus follow-up of every directed tie T(A->B) (RK index, or one dimension).
+
+    Parameters
+    ----------
+    relations : pandas.DataFrame
+        The ``relations`` table of one kommune (or several pooled).
+    instrument : Instrument
+        The codebook.
+    min_n : int or None
+        A tie with fewer raters in either wave is suppressed (``None``: nothing is, see
+        :func:`relkap.change.suppress`).
+    dimension : str or None
+        ``None`` for the RK index, a relational item code for one dimension, or ``"all"`` for every
+        dimension in one pass (a ``dimension`` column first; FDR within each dimension, so each
+        dimension's rows equal ``tie_change(..., dimension=code)``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per ``group, target`` (rater, rated group) with the columns of
+        :func:`relkap.change.compare_waves` (FDR over the ties) and ``diagonal`` (own group).
+
+    Examples
+    --------
+    >>> from relkap import io, load_instrument, synth
+    >>> inst, raw = load_instrument(), synth.simulate(n_kommuner=1, seed=1, respondents=30)
+    >>> t = io.tidy_tables(raw.employees, raw.citizens, raw.structures, inst, key=b"example")
+    >>> ties = tie_change(t.relations, inst)
+    >>> ties[["group", "target", "n_baseline", "n_followup", "suppressed", "diagonal"]].head(2)
+           group     target  n_baseline  n_followup  suppressed  diagonal
+    0  dagtilbud  dagtilbud           8          11       False      True
+    1  dagtilbud  jobcenter           8          11       False     False
+    """
+    s = scoring.respondent_scores(relations, instrument, dimension=dimension)
+    s = s.dropna(subset=["score"])
+    per_dimension = dimension == "all"
+    for c in ("group", "target", *(["dimension"] if per_dimension else [])):
+        s[c] = s[c].astype(str)
+    if per_dimension:
+        out = _compare(s, ["dimension", "group", "target"], instrument, min_n, family="dimension")
+    else:
+        out = _compare(s, ["group", "target"], instrument, min_n)
+    out["diagonal"] = out["group"] == out["target"]
+    return out.reset_index(drop=True)
+
+
+def tie_table(relations: pd.DataFrame, instrument: Instrument, min_n: int | None = 5,
+              dimension: str | None = None) -> pd.DataFrame:
+    """Tie scores of both waves for the kommune: :func:`relkap.scoring.tie_scores` by ``wave``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``wave, group, target, dimension, n, mean, sd, ci_low, ci_high, band, suppressed, diagonal``.
+
+    Examples
+    --------
+    >>> from relkap import io, load_instrument, synth
+    >>> inst, raw = load_instrument(), synth.simulate(n_kommuner=1, seed=1, respondents=30)
+    >>> t = io.tidy_tables(raw.employees, raw.citizens, raw.structures, inst, key=b"example")
+    >>> tie_table(t.relations, inst)[["wave", "group", "target", "n", "band"]].head(2)
+           wave      group     target  n band
+    0  baseline  myndighed  myndighed  4  NaN
+    1  baseline  myndighed      skole  4  NaN
+    """
+    return scoring.tie_scores(relations, instrument, by=["wave"], dimension=dimension, min_n=min_n)
+
+
+def agreement_tables(tables: Tables, instrument: Instrument, min_n: int = 5) -> dict[str, pd.DataFrame]:
+    """Reliability and agreement of one kommune's answers, per wave.
+
+    Parameters
+    ----------
+    tables : Tables
+        One kommune's tidy tables.
+    instrument : Instrument
+        The codebook.
+    min_n : int
+        An alpha or r_wg(j) of fewer respondents is suppressed; the ICC leaves such groups out.
+
+    Returns
+    -------
+    dict of pandas.DataFrame
+        ``"alpha"``: :func:`relkap.agreement.alpha` of each employee and citizen scale per wave and of the
+        RK items (``scale="rk"``, over respondent x target: descriptive only), with ``suppressed``;
+        ``"icc"``: :func:`relkap.agreement.icc` of the respondents' RK index by group, one row per wave
+        with at least two groups of ``min_n``; ``"rwg"``: :func:`relkap.agreement.rwg_j` of the six
+        dimensions per wave and group, with ``suppressed``. An empty DataFrame where there is nothing.
+
+    Examples
+    --------
+    >>> from relkap import io, load_instrument, synth
+    >>> inst, raw = load_instrument(), synth.simulate(n_kommuner=1, seed=1, respondents=30)
+    >>> t = io.tidy_tables(raw.employees, raw.citizens, raw.structures, inst, key=b"example")
+    >>> agree = agreement_tables(t, inst)
+    >>> agree["icc"][["wave", "ICC1", "ICC2"]].round(3)
+           wave   ICC1   ICC2
+    0  baseline  0.362  0.819
+    1  followup  0.262  0.751
+    """
+    scales = pd.concat([tables.scales.drop(columns=["group"]), tables.citizens], ignore_index=True)
+    scales = scales[~scales["scale"].isin([s.code for s in instrument.scales_for("structures")])]
+    al = pd.DataFrame()
+    if len(scales):
+        scales = scales.astype({"scale": str, "wave": str})
+        al = agreement.alpha(scales, by=["scale", "wave"])
+    rel = tables.relations
+    if len(rel):
+        rk_alpha = agreement.alpha(rel.assign(scale="rk", wave=rel["wave"].astype(str)), by=["scale", "wave"],
+                                   subject=["respondent_id", "target"])
+        al = pd.concat([al, rk_alpha], ignore_index=True)
+    if len(al):
+        al["suppressed"] = al["n"] < min_n
+        al.loc[al["suppressed"], ["alpha", "ci_low", "ci_high"]] = np.nan
+    dims = respondent_dimension_scores(rel, instrument)
+    idx = dims[dims["dimension"] == "rk"].astype({"group": str, "wave": str})
+    icc_rows = []
+    for wave, part in idx.groupby("wave", sort=False):
+        big = part.groupby("group")["score"].transform("size") >= min_n
+        part = part[big]
+        if part["group"].nunique() >= 2:
+            icc_rows.append(agreement.icc(part, dv="score", group="group").assign(wave=wave))
+    icc = pd.concat(icc_rows, ignore_index=True) if icc_rows else pd.DataFrame()
+    wide = (dims[dims["dimension"] != "rk"].astype({"group": str, "wave": str})
+            .pivot_table(index=["wave", "group", "respondent_id"], columns="dimension", values="score",
+                         observed=True).reset_index())
+    rwg = pd.DataFrame()
+    if len(wide):
+        items = [c for c in instrument.relational_codes if c in wide.columns]
+        rwg = agreement.rwg_j(wide, items, ["wave", "group"], options=instrument.scale.options)
+        rwg["suppressed"] = rwg["n"] < min_n
+        rwg.loc[rwg["suppressed"], "rwg_j"] = np.nan
+    return {"alpha": al, "icc": icc, "rwg": rwg}
+
+
+def scale_change(tables: Tables, instrument: Instrument, min_n: int = 5) -> pd.DataFrame:
+    """Baseline versus follow-up of every employee and citizen scale (respondent-level scale scores).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per scale in codebook order: ``instrument`` (``"employee"`` or ``"citizen"``), ``scale``
+        and the columns of :func:`relkap.change.compare_waves` (FDR over the scales).
+
+    Examples
+    --------
+    >>> from relkap import io, load_instrument, synth
+    >>> inst, raw = load_instrument(), synth.simulate(n_kommuner=1, seed=1, respondents=30)
+    >>> t = io.tidy_tables(raw.employees, raw.citizens, raw.structures, inst, key=b"example")
+    >>> scale_change(t, inst)[["instrument", "scale", "suppressed"]].head(2)
+      instrument       scale  suppressed
+    0   employee      vision       False
+    1   employee  deltagelse       False
+    """
+    parts = []
+    for kind, table in (("employee", tables.scales), ("citizen", tables.citizens)):
+        if len(table) == 0:
+            continue
+        s = scoring.scale_scores(table, instrument).dropna(subset=["score"])
+        s["scale"] = s["scale"].astype(str)
+        s["instrument"] = kind
+        parts.append(s)
+    if not parts:
+        return pd.DataFrame(columns=["instrument", "scale", *change.CHANGE_COLUMNS])
+    data = pd.concat(parts, ignore_index=True)
+    out = _compare(data, ["instrument", "scale"], instrument, min_n)
+    order = {s.code: i for i, s in enumerate(instrument.scales)}
+    return out.sort_values("scale", key=lambda s: s.map(order)).reset_index(drop=True)
+
+
+def dimension_profile_data(relations: pd.DataFrame, instrument: Instrument, min_n: int = 5) -> pd.DataFrame:
+    """Per wave and dimension: n, mean and t-based 95% CI of the respondents' cross-group scores.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``wave, dimension, n, mean, sd, ci_low, ci_high, suppressed`` (``n < min_n``: no values).
+
+    Notes
+    -----
+    CI = mean ± t(0.975, n - 1) · sd / sqrt(n) over the scores of :func:`respondent_dimension_scores`.
+
+    Examples
+    --------
+    >>> from relkap import io, load_instrument, synth
+    >>> inst, raw = load_instrument(), synth.simulate(n_kommuner=1, seed=1, respondents=30)
+    >>> t = io.tidy_tables(raw.employees, raw.citizens, raw.structures, inst, key=b"example")
+    >>> dimension_profile_data(t.relations, inst)[["wave", "dimension", "n", "mean"]].head(2).round(3)
+           wave dimension   n   mean
+    0  baseline  kendskab  32  3.672
+    1  baseline   respekt  32  3.698
+    """
+    s = respondent_dimension_scores(relations, instrument)
+    s = s[s["dimension"] != "rk"].astype({"wave": str})
+    g = s.groupby(["wave", "dimension"], sort=False)["score"]
+    out = g.agg(n="count", mean="mean", sd="std").reset_index()
+    half = stats.t.ppf(0.975, (out["n"] - 1).clip(lower=1)) * out["sd"] / np.sqrt(out["n"])
+    out["ci_low"], out["ci_high"] = out["mean"] - half, out["mean"] + half
+    out["suppressed"] = out["n"] < min_n
+    out.loc[out["suppressed"], ["mean", "sd", "ci_low", "ci_high"]] = np.nan
+    return out
+
