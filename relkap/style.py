@@ -27,7 +27,7 @@ import matplotlib as mpl
 import numpy as np
 import seaborn as sns
 
-from . import fmt, words
+from . import words
 from .instrument import Instrument, load_instrument
 from .words import Language
 
@@ -124,11 +124,6 @@ def group_order(codes, instrument: Instrument | None = None) -> list[str]:
     present = {str(c) for c in codes if c is not None and not (isinstance(c, float) and math.isnan(c))}
     known = [g for g in default_instrument(instrument).group_codes if g in present]
     return known + sorted(present - set(known))
-
-
-def number(x: float, decimals: int = 1, language: Language = "da", sign: bool = False) -> str:
-    """Deprecated: use :func:`relkap.fmt.number` (kept until every caller has moved; note the default 1)."""
-    return fmt.number(x, decimals, language, sign)
 
 
 def text_colour(rgba) -> str:
