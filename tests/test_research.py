@@ -1,5 +1,5 @@
 """The research notebook end to end: papermill on small synthetic data, HTML export, and outputs that equal
-what relkap.models returns for the same data and parameters."""
+what relkap.research returns for the same data and parameters."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from relkap import load, load_instrument, models, synth
+from relkap import load, load_instrument, research, synth
 from relkap.io import import_raw
 from relkap.params import load_all_kommune_params
 
@@ -25,9 +25,9 @@ def run(tmp_path_factory):
     raw, data, params = root / "raw", root / "data", root / "params"
     synth.write_demo(raw, n_kommuner=8, seed=2, respondents=30, params_dir=params)
     import_raw(raw, out_dir=data)
-    out = models.run_research(data, root / "out", params_dir=params, parameters=PARAMS)
+    out = research.run_research(data, root / "out", params_dir=params, parameters=PARAMS)
     kp = load_all_kommune_params(params)
-    expected = models.analyse(load(data), INST, arms={k: p.arm for k, p in kp.items()},
+    expected = research.analyse(load(data), INST, arms={k: p.arm for k, p in kp.items()},
                               targeted={k: p.targeted_ties for k, p in kp.items() if p.targeted_ties},
                               **{k: v for k, v in PARAMS.items()})
     return {"out": out, "expected": expected, "root": root}
@@ -36,7 +36,7 @@ def run(tmp_path_factory):
 def test_outputs_exist(run):
     names = {p.name for p in run["out"].iterdir()}
     assert {"research.ipynb", "research.html", "research_summary.json"} <= names
-    assert {f"{t}.csv" for t in models.TABLE_NAMES} <= names
+    assert {f"{t}.csv" for t in research.TABLE_NAMES} <= names
     assert not [p for p in run["root"].iterdir() if p.name.startswith(".out-")]  # temporary folder gone
     # readable by others, like the kommune reports (mkstemp/mkdtemp would leave them private)
     assert run["out"].stat().st_mode & 0o005 == 0o005
@@ -58,7 +58,7 @@ def test_danish_html_has_only_the_danish_narrative(run):
 
 
 def test_english_run_has_the_english_narrative_and_labels(run):
-    out = models.run_research(run["root"] / "data", run["root"] / "out-en", params_dir=run["root"] / "params",
+    out = research.run_research(run["root"] / "data", run["root"] / "out-en", params_dir=run["root"] / "params",
                               parameters={**PARAMS, "language": "en"})
     html = (out / "research.html").read_text(encoding="utf-8")
     for text in ("Relational capacity across kommuner", "1. Can RK be treated as a property of the kommune?",
@@ -82,7 +82,7 @@ def _compare(got: pd.DataFrame, want: pd.DataFrame, name: str) -> None:
 
 
 def test_csv_equal_the_functions(run):
-    for name in models.TABLE_NAMES:
+    for name in research.TABLE_NAMES:
         path = run["out"] / f"{name}.csv"
         assert path.read_bytes().startswith(b"\xef\xbb\xbf"), name  # BOM for Danish Excel
         got = pd.read_csv(path, sep=";", decimal=",", encoding="utf-8-sig", keep_default_na=False,
@@ -92,10 +92,10 @@ def test_csv_equal_the_functions(run):
 
 def test_summary_json_equals_the_functions(run):
     s = json.loads((run["out"] / "research_summary.json").read_text(encoding="utf-8"))
-    assert s["schema"] == models.SUMMARY_SCHEMA
+    assert s["schema"] == research.SUMMARY_SCHEMA
     assert s["n"]["kommuner"] == 8 and s["n"]["intervention"] == 4 and s["n"]["control"] == 4
     assert s["parameters"]["n_boot"] == 200 and s["parameters"]["seed"] == 3
-    for name in models.TABLE_NAMES:
+    for name in research.TABLE_NAMES:
         got = pd.DataFrame(s["tables"][name])
         want = run["expected"][name]
         _compare(got.reindex(columns=want.columns).astype({c: float for c in want.columns
