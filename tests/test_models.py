@@ -291,3 +291,43 @@ def test_null_paths_not_significant_too_often(tmp_path):
     # 16 tests per path at 5%: P(X >= 4) = 0.043 per path; 48 in all: P(X >= 7) = 0.02
     assert all(h <= 3 for h in hits.values()), hits
     assert sum(hits.values()) <= 6, hits
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_tables_for_readers_are_localised(sim, language):
+    """The notebook's tables: catalogue headers and words, numbers through relkap.fmt, no raw names."""
+    from relkap import fmt, words
+
+    headers = {words.text(k, language) for k in words.keys("research.column")}
+    for name in research.TABLE_NAMES:
+        shown = research.display_table(sim["results"], name, INST, language)
+        assert len(shown) == len(sim["results"][name]), name
+        assert set(shown.columns) <= headers, name
+        cells = set(shown.to_numpy().ravel())
+        raw = {"True", "False", "nan", "ols_unit", "mixed_respondent", "partly", "not justified", "all_ties",
+               "targeted_ties", "cross_lagged", "rwg_j_median", "structure_between", "kommune:group", "indirect"}
+        assert not cells & raw, (name, cells & raw)
+        if language == "da":  # decimal commas and a typographic minus, never a decimal point
+            assert not [c for c in cells if any(ch.isdigit() for ch in c) and "." in c], name
+    h1 = research.display_table(sim["results"], "h1_structures_rk", INST, language)
+    est = sim["results"]["h1_structures_rk"]["estimate"].iloc[0]
+    assert h1[words.text("research.column.estimate", language)].iloc[0] == fmt.number(est, 2, language)
+    agg = research.display_table(sim["results"], "aggregation", INST, language)
+    assert words.text("research.value.kommune_group", language) in set(agg.iloc[:, 0])
+
+
+def test_forest_plot_draws_localised_labels(sim):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots()
+    h2 = sim["results"]["h2_leadership"]
+    out = research.plot_estimates(h2, ["outcome", "predictor"], "estimate_std", instrument=INST, language="da",
+                                  ax=ax, marker="s")
+    assert out is ax
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(labels) == len(h2) and "leadership" not in " ".join(labels)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["p < 0,05", "p ≥ 0,05"]
+    plt.close("all")

@@ -43,7 +43,7 @@ Levels and models (DOMAIN.md, "Other scales"):
 from __future__ import annotations
 
 from .aggregation import aggregation_check
-from .data import LEADERSHIP_SCALES, citizen_table, respondent_table, unit_table
+from .data import LEADERSHIP_SCALES, citizen_table, example_tables, respondent_table, unit_table
 from .display import display_table, note, plot_estimates, present, show
 from .fit import MIN_UNITS, RESULT_COLUMNS
 from .h1 import structures_rk
@@ -65,6 +65,7 @@ __all__ = [
     "QUESTIONS",
     "SUMMARY_SCHEMA",
     "RESEARCH_NOTEBOOK",
+    "example_tables",
     "respondent_table",
     "citizen_table",
     "unit_table",

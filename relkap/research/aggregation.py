@@ -71,11 +71,9 @@ def aggregation_check(respondents: pd.DataFrame, instrument: Instrument, min_n: 
 
     Examples
     --------
-    >>> from relkap import io, load_instrument, synth
-    >>> from relkap.research import respondent_table
-    >>> inst = load_instrument()
-    >>> d = synth.simulate(n_kommuner=3, seed=1, respondents=15)
-    >>> t = io.tidy_tables(d.employees, d.citizens, d.structures, instrument=inst, key=b"k")
+    >>> from relkap import load_instrument
+    >>> from relkap.research import example_tables, respondent_table
+    >>> inst, t = load_instrument(), example_tables(3, respondents=15)
     >>> agg = aggregation_check(respondent_table(t, inst), inst)
     >>> agg.loc[agg["wave"] == "baseline", ["level", "statistic", "estimate", "verdict"]].round(2)
                level     statistic  estimate        verdict

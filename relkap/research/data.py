@@ -18,7 +18,7 @@ from ..instrument import Instrument
 from ..io import Tables
 
 __all__ = ["LEADERSHIP_SCALES", "LEADERSHIP", "MOTIVATION", "COCREATION", "SATISFACTION", "EFFECT", "RK",
-           "STRUCTURE", "respondent_table", "citizen_table", "unit_table"]
+           "STRUCTURE", "example_tables", "respondent_table", "citizen_table", "unit_table"]
 
 LEADERSHIP_SCALES = ("vision", "deltagelse", "ramme", "involvering")
 LEADERSHIP = "leadership"  # the mean of the four subscales
@@ -26,6 +26,23 @@ MOTIVATION = "motivation"
 COCREATION, SATISFACTION, EFFECT = "samskabelse", "tilfredshed", "effekt"
 RK = "rk"
 STRUCTURE = "structure"  # mean of the coded structure dimensions
+
+
+def example_tables(n_kommuner: int = 2, seed: int = 1, respondents: int = 10) -> Tables:
+    """Small synthetic tidy tables for examples and tests: :func:`relkap.synth.simulate` through
+    :func:`relkap.io.tidy_tables` (codebook ``params/instrument.yaml``, a fixed pseudonym key).
+
+    Examples
+    --------
+    >>> t = example_tables(1)
+    >>> t.relations["kommune"].nunique(), sorted(t.relations["wave"].unique())
+    (1, ['baseline', 'followup'])
+    """
+    from .. import io, synth
+    from ..instrument import load_instrument
+
+    d = synth.simulate(n_kommuner=n_kommuner, seed=seed, respondents=respondents)
+    return io.tidy_tables(d.employees, d.citizens, d.structures, instrument=load_instrument(), key=b"k")
 
 
 def _scale_wide(table: pd.DataFrame, instrument: Instrument, ids: list[str]) -> pd.DataFrame:
@@ -68,10 +85,8 @@ def respondent_table(tables: Tables, instrument: Instrument,
 
     Examples
     --------
-    >>> from relkap import io, load_instrument, synth
-    >>> inst = load_instrument()
-    >>> d = synth.simulate(n_kommuner=2, seed=1, respondents=10)
-    >>> t = io.tidy_tables(d.employees, d.citizens, d.structures, instrument=inst, key=b"k")
+    >>> from relkap import load_instrument
+    >>> inst, t = load_instrument(), example_tables(2)
     >>> r = respondent_table(t, inst)
     >>> r[["kommune", "wave", "group", "rk", "leadership"]].head(2).round(2)
        kommune      wave      group    rk  leadership
@@ -105,10 +120,8 @@ def citizen_table(tables: Tables, instrument: Instrument) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from relkap import io, load_instrument, synth
-    >>> inst = load_instrument()
-    >>> d = synth.simulate(n_kommuner=2, seed=1, respondents=10)
-    >>> t = io.tidy_tables(d.employees, d.citizens, d.structures, instrument=inst, key=b"k")
+    >>> from relkap import load_instrument
+    >>> inst, t = load_instrument(), example_tables(2)
     >>> list(citizen_table(t, inst).columns)
     ['kommune', 'wave', 'respondent_id', 'effekt', 'samskabelse', 'tilfredshed']
     """
@@ -173,10 +186,8 @@ def unit_table(tables: Tables, instrument: Instrument, respondents: pd.DataFrame
 
     Examples
     --------
-    >>> from relkap import io, load_instrument, synth
-    >>> inst = load_instrument()
-    >>> d = synth.simulate(n_kommuner=2, seed=1, respondents=10)
-    >>> t = io.tidy_tables(d.employees, d.citizens, d.structures, instrument=inst, key=b"k")
+    >>> from relkap import load_instrument
+    >>> inst, t = load_instrument(), example_tables(2)
     >>> u = unit_table(t, inst)
     >>> u[["kommune", "wave", "rk", "n_ties", "n_respondents", "structure"]].round(2)
        kommune      wave    rk  n_ties  n_respondents  structure

@@ -46,11 +46,9 @@ def structures_rk(units: pd.DataFrame, respondents: pd.DataFrame, structure_dims
 
     Examples
     --------
-    >>> from relkap import io, load_instrument, synth
-    >>> from relkap.research import respondent_table, unit_table
-    >>> inst = load_instrument()
-    >>> d = synth.simulate(n_kommuner=6, seed=1, respondents=10)
-    >>> t = io.tidy_tables(d.employees, d.citizens, d.structures, instrument=inst, key=b"k")
+    >>> from relkap import load_instrument
+    >>> from relkap.research import example_tables, respondent_table, unit_table
+    >>> inst, t = load_instrument(), example_tables(6)
     >>> resp = respondent_table(t, inst)
     >>> h1 = structures_rk(unit_table(t, inst, resp), resp)
     >>> h1[["model", "predictor", "estimate", "n_units"]].round(2)

@@ -56,11 +56,9 @@ def leadership_models(respondents: pd.DataFrame, scales: pd.DataFrame, outcomes:
 
     Examples
     --------
-    >>> from relkap import io, load_instrument, synth
-    >>> from relkap.research import respondent_table
-    >>> inst = load_instrument()
-    >>> d = synth.simulate(n_kommuner=4, seed=1, respondents=10)
-    >>> t = io.tidy_tables(d.employees, d.citizens, d.structures, instrument=inst, key=b"k")
+    >>> from relkap import load_instrument
+    >>> from relkap.research import example_tables, respondent_table
+    >>> inst, t = load_instrument(), example_tables(4)
     >>> h2 = leadership_models(respondent_table(t, inst), t.scales, outcomes=["rk"])
     >>> h2[["outcome", "predictor", "estimate", "reliability", "n_units"]].round(2)
       outcome    predictor  estimate  reliability  n_units

@@ -50,10 +50,9 @@ def research_summary(results: dict[str, pd.DataFrame], parameters: dict, languag
     Examples
     --------
     >>> from relkap.research import analyse
-    >>> from relkap import io, load_instrument, synth
-    >>> inst = load_instrument()
-    >>> d = synth.simulate(n_kommuner=1, seed=1, respondents=10)
-    >>> t = io.tidy_tables(d.employees, d.citizens, d.structures, instrument=inst, key=b"k")
+    >>> from relkap import load_instrument
+    >>> from relkap.research import example_tables
+    >>> inst, t = load_instrument(), example_tables(1)
     >>> s = research_summary(analyse(t, inst, n_boot=10, n_permutations=0), {})
     >>> s["n"]["kommuner"], [x["table"] for x in s["not_answered"]][:2]
     (1, ['aggregation', 'h1_structures_rk'])

@@ -41,11 +41,9 @@ def cocreation_outcomes(citizens: pd.DataFrame, citizen_items: pd.DataFrame, pre
 
     Examples
     --------
-    >>> from relkap import io, load_instrument, synth
-    >>> from relkap.research import citizen_table
-    >>> inst = load_instrument()
-    >>> d = synth.simulate(n_kommuner=4, seed=1, respondents=10)
-    >>> t = io.tidy_tables(d.employees, d.citizens, d.structures, instrument=inst, key=b"k")
+    >>> from relkap import load_instrument
+    >>> from relkap.research import citizen_table, example_tables
+    >>> inst, t = load_instrument(), example_tables(4)
     >>> rq1 = cocreation_outcomes(citizen_table(t, inst), t.citizens)
     >>> rq1[["outcome", "predictor", "estimate", "reliability", "n_units"]].round(2)
            outcome    predictor  estimate  reliability  n_units

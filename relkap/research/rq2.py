@@ -65,11 +65,9 @@ def rk_citizen(units: pd.DataFrame, outcomes: Sequence[str] = (COCREATION, SATIS
 
     Examples
     --------
-    >>> from relkap import io, load_instrument, synth
-    >>> from relkap.research import unit_table
-    >>> inst = load_instrument()
-    >>> d = synth.simulate(n_kommuner=5, seed=1, respondents=10)
-    >>> t = io.tidy_tables(d.employees, d.citizens, d.structures, instrument=inst, key=b"k")
+    >>> from relkap import load_instrument
+    >>> from relkap.research import example_tables, unit_table
+    >>> inst, t = load_instrument(), example_tables(5)
     >>> rq2 = rk_citizen(unit_table(t, inst))
     >>> rq2[["outcome", "estimate", "n_units", "low_power"]].round(2)
            outcome  estimate  n_units  low_power
@@ -198,11 +196,9 @@ def mediation(units: pd.DataFrame, outcomes: Sequence[str] = (COCREATION, SATISF
 
     Examples
     --------
-    >>> from relkap import io, load_instrument, synth
-    >>> from relkap.research import unit_table
-    >>> inst = load_instrument()
-    >>> d = synth.simulate(n_kommuner=6, seed=1, respondents=10)
-    >>> t = io.tidy_tables(d.employees, d.citizens, d.structures, instrument=inst, key=b"k")
+    >>> from relkap import load_instrument
+    >>> from relkap.research import example_tables, unit_table
+    >>> inst, t = load_instrument(), example_tables(6)
     >>> med = mediation(unit_table(t, inst), outcomes=["samskabelse"], n_boot=50)
     >>> med[["path", "estimate", "n_units", "n_boot", "correction"]].round(2)
            path  estimate  n_units  n_boot correction

@@ -74,11 +74,10 @@ def intervention_did(relations: pd.DataFrame, instrument: Instrument, arms: dict
 
     Examples
     --------
-    >>> from relkap import io, load_instrument, synth
-    >>> inst = load_instrument()
-    >>> d = synth.simulate(n_kommuner=4, seed=1, respondents=10)
-    >>> t = io.tidy_tables(d.employees, d.citizens, d.structures, instrument=inst, key=b"k")
-    >>> arms = {p.kommune: p.arm for p in d.params}
+    >>> from relkap import load_instrument, synth
+    >>> from relkap.research import example_tables
+    >>> inst, t = load_instrument(), example_tables(4)
+    >>> arms = {p.kommune: p.arm for p in synth.simulate(n_kommuner=4, seed=1).params}
     >>> rq4 = intervention_did(t.relations, inst, arms, n_permutations=0, dimensions=["rk"])
     >>> rq4[["scope", "dimension", "estimate", "n_intervention", "n_control"]].round(2)
           scope dimension  estimate  n_intervention  n_control
