@@ -15,7 +15,7 @@
 
 # %% tags=["remove"]
 # The research questions across all kommuner (H1-H3, RQ1-RQ4). Run from JupyterLab, from
-# `relkap.models.run_research(data_dir, out_dir)`, or from the command line:
+# `relkap.research.run_research(data_dir, out_dir)`, or from the command line:
 #   papermill notebooks/research.ipynb out.ipynb -p data_dir data/processed -p out_dir reports/research
 # Cells tagged "remove" and the parameters cells are left out of the HTML, and so are the narrative cells
 # tagged with the other language ("da" or "en") than the `language` parameter.
@@ -43,8 +43,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from relkap import config, load, load_instrument, models, report
+from relkap import config, load, load_instrument, report, research
 from relkap.params import load_all_kommune_params
+from relkap.words import text
 
 started = time.time()
 inst = load_instrument(instrument or None)
@@ -59,40 +60,19 @@ parameters = {"data_dir": str(data_path), "params_dir": str(params_dir or config
               "instrument": str(instrument or config.INSTRUMENT_PATH), "nesting": nesting, "n_boot": int(n_boot),
               "n_permutations": int(n_permutations), "seed": int(seed), "min_units": int(min_units),
               "min_n": int(min_n), "mediation_correction": mediation_correction}
-results = models.analyse(tables, inst, arms=arms, targeted=targeted, nesting=nesting, n_boot=int(n_boot),
-                         n_permutations=int(n_permutations), seed=int(seed), min_units=int(min_units),
-                         min_n=int(min_n), mediation_correction=mediation_correction)
-n = models.research_summary(results, parameters)["n"]
+results = research.analyse(tables, inst, arms=arms, targeted=targeted, nesting=nesting, n_boot=int(n_boot),
+                           n_permutations=int(n_permutations), seed=int(seed), min_units=int(min_units),
+                           min_n=int(min_n), mediation_correction=mediation_correction)
+n = research.counts(results)
 plt.rcParams["figure.dpi"] = 90
-L = {"da": {"count": "Antal", "kommuner": "Kommuner", "units": "Kommune-målinger", "waves": "Målinger",
-            "employees": "Medarbejderbesvarelser", "citizens": "Borgerbesvarelser",
-            "intervention": "Interventionskommuner", "control": "Kontrolkommuner",
-            "std": "Standardiseret koefficient med 95 %-KI", "est": "Estimat med 95 %-KI",
-            "did": "Difference-in-differences med 95 %-KI", "h1": "H1: strukturer → RK",
-            "h2": "H2/RQ3: ledelse → RK og motivation", "h3": "H3: strukturer ↔ ledelse",
-            "rq1": "RQ1: samskabelse → borgerudfald", "rq2": "RQ2: ledelse → RK → borgerudfald",
-            "rq4": "RQ4: intervention mod kontrol",
-            "low_power": "**Bemærk:** kun {k} kommuner (under {m}); analyserne på kommuneniveau har lav styrke, "
-                         "og intervallerne er brede.",
-            "no_arms": "Der er ikke både interventions- og kontrolkommuner i parameterfilerne."},
-     "en": {"count": "Count", "kommuner": "Kommuner", "units": "Kommune-waves", "waves": "Waves",
-            "employees": "Employee responses", "citizens": "Citizen responses",
-            "intervention": "Intervention kommuner", "control": "Control kommuner",
-            "std": "Standardised coefficient with 95% CI", "est": "Estimate with 95% CI",
-            "did": "Difference-in-differences with 95% CI", "h1": "H1: structures → RK",
-            "h2": "H2/RQ3: leadership → RK and motivation", "h3": "H3: structures ↔ leadership",
-            "rq1": "RQ1: co-creation → citizen outcomes", "rq2": "RQ2: leadership → RK → citizen outcomes",
-            "rq4": "RQ4: intervention versus control",
-            "low_power": "**Note:** only {k} kommuner (fewer than {m}); the kommune-level analyses have low "
-                         "power and the intervals are wide.",
-            "no_arms": "The parameter files do not have both intervention and control kommuner."}}[language]
 
 # %% [markdown] tags=["da"]
 # # Relationel kapacitet på tværs af kommuner: hypoteser og forskningsspørgsmål
 #
 # Notebooken samler alle kommuner og tester projektets tre hypoteser (H1-H3) og fire forskningsspørgsmål
 # (RQ1-RQ4). Den er skrevet til forskerne og referencegruppen. Med få kommuner er analyserne på
-# kommuneniveau usikre: læs konfidensintervallerne, ikke kun p-værdierne. Alle tabeller gemmes også som
+# kommuneniveau usikre: læs konfidensintervallerne, ikke kun p-værdierne. Et spørgsmål, som data ikke kan
+# besvare (for eksempel med for få kommuner), står der en bemærkning om. Alle tabeller gemmes også som
 # CSV-filer og i `research_summary.json`.
 
 # %% [markdown] tags=["en"]
@@ -100,11 +80,12 @@ L = {"da": {"count": "Antal", "kommuner": "Kommuner", "units": "Kommune-målinge
 #
 # The notebook pools every kommune and tests the project's three hypotheses (H1-H3) and four research
 # questions (RQ1-RQ4). It is written for the researchers and the reference group. With few kommuner the
-# kommune-level analyses are uncertain: read the confidence intervals, not only the p-values. Every table is
-# also saved as a CSV file and in `research_summary.json`.
+# kommune-level analyses are uncertain: read the confidence intervals, not only the p-values. A question the
+# data cannot answer (with too few kommuner, for example) gets a note saying so. Every table is also saved
+# as a CSV file and in `research_summary.json`.
 
 # %%
-display(pd.DataFrame({L["count"]: n}).rename(index=L))
+display(pd.DataFrame({text("research.count", language): n}).rename(index=lambda k: text(f"research.n.{k}", language)))
 
 # %% [markdown] tags=["da"]
 # ## 1. Kan RK behandles som en egenskab ved kommunen?
@@ -113,7 +94,7 @@ display(pd.DataFrame({L["count"]: n}).rename(index=L))
 # hinanden nok til, at et gennemsnit giver mening. *ICC(1)* er den andel af forskellene mellem
 # medarbejdere, der ligger mellem enhederne (over 0,05 er almindeligt), *ICC(2)* er, hvor pålideligt
 # enhedens gennemsnit er (0,70 eller mere), og *r_wg(j)* er enigheden inden for enheden (medianen over
-# enheder; 0,70 eller mere). Konklusionen står i kolonnen *verdict*.
+# enheder med kvartilerne; 0,70 eller mere). Konklusionen står i kolonnen *Vurdering*.
 
 # %% [markdown] tags=["en"]
 # ## 1. Can RK be treated as a property of the kommune?
@@ -121,63 +102,59 @@ display(pd.DataFrame({L["count"]: n}).rename(index=L))
 # Before comparing kommuner we check whether employees in the same kommune (and the same professional group)
 # are alike enough for a mean to make sense. *ICC(1)* is the share of the differences between employees that
 # lies between the units (above 0.05 is common), *ICC(2)* is how reliable a unit's mean is (0.70 or more), and
-# *r_wg(j)* is the agreement within the unit (median over units; 0.70 or more). The conclusion is in the
-# column *verdict*.
+# *r_wg(j)* is the agreement within the unit (median over units with the quartiles; 0.70 or more). The
+# conclusion is in the column *Verdict*.
 
 # %%
-display(models.show(results, "aggregation"))
+research.present(results, "aggregation", inst, language, plot=False)
 
 # %% [markdown] tags=["da"]
 # ## 2. H1: Formelle strukturer og relationel kapacitet
 #
 # Forskernes kodning af de formelle strukturer (gennemsnit af de fire dimensioner og to kodere) mod
 # kommunens RK i hver måling. Hovedanalysen er på kommuneniveau (OLS med kommune-klyngede
-# standardfejl); alternativet er en mixed model på medarbejderniveau. *estimate* er ændringen i RK pr.
-# point på strukturskalaen; *estimate_std* er den standardiserede koefficient.
+# standardfejl); alternativet er en mixed model på medarbejderniveau. *Estimat* er ændringen i RK pr.
+# point på strukturskalaen; *Standardiseret* er den standardiserede koefficient.
 
 # %% [markdown] tags=["en"]
 # ## 2. H1: Formal structures and relational capacity
 #
 # The researchers' coding of the formal structures (mean of the four dimensions and two coders) against the
 # kommune's RK in each wave. The main analysis is at kommune level (OLS with kommune-clustered standard
-# errors); the alternative is a mixed model at employee level. *estimate* is the change in RK per point on the
-# structure scale; *estimate_std* is the standardised coefficient.
+# errors); the alternative is a mixed model at employee level. *Estimate* is the change in RK per point on the
+# structure scale; *Standardised* is the standardised coefficient.
 
 # %%
-display(models.show(results, "h1_structures_rk"))
-ax = models.plot_estimates(results["h1_structures_rk"], label=["model", "predictor"], estimate="estimate_std",
-                           xlabel=L["std"], title=L["h1"])
-plt.show()
+research.present(results, "h1_structures_rk", inst, language, label=["model", "predictor"],
+                 estimate="estimate_std", xlabel="std")
 
 # %% [markdown] tags=["da"]
 # ## 3. H2 og RQ3: Ledelse, relationel kapacitet og motivation
 #
 # De fire former for strategisk relationel ledelse og deres gennemsnit mod medarbejderens RK og motivation.
 # Mixed models med medarbejdere i faggrupper i kommuner (valget af struktur står i metodeteksten).
-# *estimate_corrected* er korrigeret for målefejl i ledelsesskalaen (Cronbachs alfa i kolonnen
-# *reliability*).
+# *Korrigeret for målefejl* er korrigeret for målefejl i ledelsesskalaen (Cronbachs alfa i kolonnen
+# *Reliabilitet*).
 
 # %% [markdown] tags=["en"]
 # ## 3. H2 and RQ3: Leadership, relational capacity and motivation
 #
 # The four forms of strategic relational leadership and their mean against the employee's RK and motivation.
 # Mixed models with employees in professional groups in kommuner (the choice of structure is given in the
-# methods text). *estimate_corrected* is corrected for measurement error in the leadership scale (Cronbach's
-# alpha in the column *reliability*).
+# methods text). *Corrected for measurement error* is corrected for measurement error in the leadership
+# scale (Cronbach's alpha in the column *Reliability*).
 
 # %%
-display(models.show(results, "h2_leadership"))
-ax = models.plot_estimates(results["h2_leadership"], label=["outcome", "predictor"], estimate="estimate_std",
-                           xlabel=L["std"], title=L["h2"])
-plt.show()
+research.present(results, "h2_leadership", inst, language, label=["outcome", "predictor"],
+                 estimate="estimate_std", xlabel="std")
 
 # %% [markdown] tags=["da"]
 # ## 4. H3: Strukturer og ledelse påvirker hinanden
 #
 # Sammenhængen mellem strukturer og ledelse på tværs af kommuner i hver måling, hældningen over alle
 # kommune-målinger og, med to målinger, det krydsforsinkede mønster (standardiserede koefficienter):
-# forudsiger strukturer ved baseline ledelse ved opfølgning, når ledelse ved baseline holdes fast, og
-# omvendt?
+# forudsiger strukturer ved førmålingen ledelse ved eftermålingen, når ledelse ved førmålingen holdes fast,
+# og omvendt?
 
 # %% [markdown] tags=["en"]
 # ## 4. H3: Structures and leadership influence each other
@@ -188,10 +165,7 @@ plt.show()
 # round?
 
 # %%
-display(models.show(results, "h3_structures_leadership"))
-ax = models.plot_estimates(results["h3_structures_leadership"], label=["analysis", "path", "wave"],
-                           xlabel=L["est"], title=L["h3"])
-plt.show()
+research.present(results, "h3_structures_leadership", inst, language, label=["analysis", "path", "wave"])
 
 # %% [markdown] tags=["da"]
 # ## 5. RQ1: Samskabelse, tilfredshed og oplevet effekt (borgerne)
@@ -206,19 +180,17 @@ plt.show()
 # intercept for the kommune.
 
 # %%
-display(models.show(results, "rq1_cocreation"))
-ax = models.plot_estimates(results["rq1_cocreation"], label=["outcome"], estimate="estimate_std",
-                           xlabel=L["std"], title=L["rq1"])
-plt.show()
+research.present(results, "rq1_cocreation", inst, language, label=["outcome"], estimate="estimate_std",
+                 xlabel="std")
 
 # %% [markdown] tags=["da"]
 # ## 6. RQ2: Relationel kapacitet og borgernes oplevelse
 #
 # Kommunens RK mod borgernes samskabelse, tilfredshed og oplevede effekt i samme måling, og mediationen
-# ledelse → RK → borgerudfald (sti *a*: ledelse → RK; *b*: RK → udfald; *indirect* = a × b; *direct*:
+# ledelse → RK → borgerudfald (sti *a*: ledelse → RK; *b*: RK → udfald; *indirekte* = a × b; *direkte*:
 # ledelse → udfald ved fast RK), justeret for strukturer, med bootstrap over kommuner. Kommunens RK er et
-# gennemsnit af forholdsvis få besvarelser; *estimate_corrected* og mediationen er korrigeret for denne
-# usikkerhed (se metodeteksten).
+# gennemsnit af forholdsvis få besvarelser; kolonnen *Korrigeret for målefejl* og mediationen er korrigeret
+# for denne usikkerhed (se metodeteksten).
 
 # %% [markdown] tags=["en"]
 # ## 6. RQ2: Relational capacity and the citizens' experience
@@ -226,23 +198,22 @@ plt.show()
 # The kommune's RK against the citizens' co-creation, satisfaction and perceived effect in the same wave, and
 # the mediation leadership → RK → citizen outcome (path *a*: leadership → RK; *b*: RK → outcome; *indirect* =
 # a × b; *direct*: leadership → outcome at fixed RK), adjusted for structures, with a bootstrap over kommuner.
-# The kommune's RK is a mean of relatively few answers; *estimate_corrected* and the mediation are corrected
-# for this uncertainty (see the methods text).
+# The kommune's RK is a mean of relatively few answers; the column *Corrected for measurement error* and the
+# mediation are corrected for this uncertainty (see the methods text).
 
 # %%
-display(models.show(results, "rq2_rk_citizen"))
-display(models.show(results, "rq2_mediation"))
+research.present(results, "rq2_rk_citizen", inst, language, label=["outcome"], plot=False)
 if results["rq2_mediation"].get("low_power", pd.Series(dtype=bool)).any():
-    display(Markdown(L["low_power"].format(k=n["kommuner"], m=min_units)))
-ax = models.plot_estimates(results["rq2_mediation"], label=["outcome", "path"], xlabel=L["est"], title=L["rq2"])
-plt.show()
+    display(Markdown(text("research.note", language,
+                          text=text("research.low_power", language, k=n["kommuner"], m=min_units))))
+research.present(results, "rq2_mediation", inst, language, label=["outcome", "path"])
 
 # %% [markdown] tags=["da"]
-# ## 7. RQ4: Virker interventionerne?
+# ## 7. RQ4: Virker indsatserne?
 #
-# Difference-in-differences: ændringen fra baseline til opfølgning i interventionskommunerne minus
-# ændringen i kontrolkommunerne, for alle relationer mellem grupperne og for de relationer,
-# interventionerne var rettet mod, pr. dimension. p-værdien kommer fra en permutationstest over kommuner.
+# Difference-in-differences: ændringen fra førmåling til eftermåling i indsatskommunerne minus ændringen i
+# kontrolkommunerne, for alle relationer mellem grupperne og for de relationer, indsatserne var rettet mod,
+# pr. dimension. p-værdien kommer fra en permutationstest over kommuner.
 
 # %% [markdown] tags=["en"]
 # ## 7. RQ4: Do the interventions work?
@@ -252,13 +223,7 @@ plt.show()
 # targeted, per dimension. The p-value comes from a permutation test over kommuner.
 
 # %%
-if len(results["rq4_did"]):
-    display(models.show(results, "rq4_did"))
-    ax = models.plot_estimates(results["rq4_did"], label=["scope", "dimension"],
-                               xlabel=L["did"], title=L["rq4"])
-    plt.show()
-else:
-    display(Markdown(L["no_arms"]))
+research.present(results, "rq4_did", inst, language, label=["scope", "dimension"], xlabel="did")
 
 # %% [markdown] tags=["da"]
 # ## 8. Metode og begrænsninger
@@ -273,9 +238,9 @@ else:
 # for the methods section of a paper.
 
 # %%
-display(Markdown(models.methods_text(results, parameters, text_language)))
-limitations = {"da": "Begrænsninger", "en": "Limitations"}[text_language]
-display(Markdown(f"### {limitations}\n\n" + models.limitations_text(results, parameters, text_language)))
+display(Markdown(research.methods_text(results, parameters, text_language)))
+display(Markdown(f"### {text('research.limitations', text_language)}\n\n"
+                 + research.limitations_text(results, parameters, text_language)))
 
 # %% [markdown] tags=["da"]
 # ## 9. Dokumentation
@@ -288,6 +253,6 @@ display(Markdown(f"### {limitations}\n\n" + models.limitations_text(results, par
 # The tables are saved as CSV (semicolon, UTF-8 with BOM) and in `research_summary.json`.
 
 # %%
-paths = models.write_tables(results, out_path, parameters, decimal=decimal, language=text_language)
+paths = research.write_tables(results, out_path, parameters, decimal=decimal, language=text_language)
 display(report.provenance(data_path, config.resolve(instrument or None, config.INSTRUMENT_PATH), parameters,
                           started))

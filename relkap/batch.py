@@ -36,7 +36,9 @@ __all__ = [
     "ReportJob",
     "run_batch",
     "run_report",
+    "execute_notebook",
     "export_html",
+    "short_error",
     "write_index",
     "REPORT_NOTEBOOK",
     "KERNEL_NAME",
@@ -151,10 +153,30 @@ def export_html(notebook_path: str | Path, html_path: str | Path) -> Path:
     return write_text(html_path, body)
 
 
-def run_report(job: ReportJob) -> JobResult:
-    """Execute one kommune's notebook and export its HTML; runs inside a worker process."""
+def execute_notebook(notebook: str | Path, output: str | Path, parameters: dict, *, kernel_name: str = KERNEL_NAME,
+                     start_timeout: float = 120.0, cell_timeout: float = 600.0, retries: int = 1) -> Path:
+    """Execute ``notebook`` into ``output`` with papermill: explicit kernel, timeouts, a retry when it fails to start.
+
+    Runs from the project root (:data:`relkap.config.ROOT`) with :func:`kernel_manager_class`; the kommune
+    reports and the research notebook both run through here. Returns ``output``.
+    """
     import papermill as pm
 
+    for attempt in range(retries + 1):
+        try:
+            pm.execute_notebook(str(notebook), str(output), parameters=parameters, kernel_name=kernel_name,
+                                start_timeout=start_timeout, execution_timeout=cell_timeout, progress_bar=False,
+                                cwd=str(config.ROOT), kernel_manager_class=kernel_manager_class())
+            break
+        except Exception as exc:  # noqa: BLE001 - classified just below
+            if attempt < retries and _is_kernel_start_failure(exc):
+                continue
+            raise
+    return Path(output)
+
+
+def run_report(job: ReportJob) -> JobResult:
+    """Execute one kommune's notebook and export its HTML; runs inside a worker process."""
     os.environ.update(_ONE_THREAD)  # inherited by the kernel the worker starts
     start = time.perf_counter()
     out_root = Path(job.out_root)
@@ -164,24 +186,8 @@ def run_report(job: ReportJob) -> JobResult:
     tmp.mkdir(parents=True)
     params = {**job.parameters, "kommune": job.kommune, "out_dir": str(tmp)}
     try:
-        for attempt in range(job.retries + 1):
-            try:
-                pm.execute_notebook(
-                    job.notebook,
-                    str(tmp / "report.ipynb"),
-                    parameters=params,
-                    kernel_name=job.kernel_name,
-                    start_timeout=job.start_timeout,
-                    execution_timeout=job.cell_timeout,
-                    progress_bar=False,
-                    cwd=str(config.ROOT),
-                    kernel_manager_class=kernel_manager_class(),
-                )
-                break
-            except Exception as exc:  # noqa: BLE001 - classified just below
-                if attempt < job.retries and _is_kernel_start_failure(exc):
-                    continue
-                raise
+        execute_notebook(job.notebook, tmp / "report.ipynb", params, kernel_name=job.kernel_name,
+                         start_timeout=job.start_timeout, cell_timeout=job.cell_timeout, retries=job.retries)
         export_html(tmp / "report.ipynb", tmp / "report.html")
         summary_path = tmp / "summary.json"
         summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.exists() else {}
@@ -196,11 +202,17 @@ def run_report(job: ReportJob) -> JobResult:
     except Exception as exc:  # noqa: BLE001 - a failing kommune is recorded, the batch goes on
         shutil.rmtree(tmp, ignore_errors=True)
         return JobResult(job.kommune, job.name, "failed", time.perf_counter() - start,
-                         error=_short_error(exc), out_dir=str(final))
+                         error=short_error(exc), out_dir=str(final))
 
 
-def _short_error(exc: BaseException) -> str:
-    """The last line that says what went wrong (papermill puts the cell's traceback in the message)."""
+def short_error(exc: BaseException) -> str:
+    """The last line of ``exc`` that says what went wrong (papermill puts the cell's traceback in the message).
+
+    Examples
+    --------
+    >>> short_error(RuntimeError("Traceback (most recent call last):" + chr(10) + "ValueError: too few units"))
+    'ValueError: too few units'
+    """
     text = str(exc).strip() or type(exc).__name__
     lines = [ln for ln in text.splitlines() if ln.strip()]
     for ln in reversed(lines):
@@ -313,7 +325,7 @@ def _run_jobs(jobs: Sequence[ReportJob], workers: int, scheduler: str | None, pr
                 try:
                     res = fut.result()
                 except Exception as exc:  # noqa: BLE001 - a dead worker fails one kommune, not the batch
-                    res = JobResult(job.kommune, job.name, "failed", error=_short_error(exc))
+                    res = JobResult(job.kommune, job.name, "failed", error=short_error(exc))
                 out.append(res)
                 bar.set_postfix_str(f"{job.kommune} {job.name}: {res.status}")
                 bar.update()

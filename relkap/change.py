@@ -564,6 +564,8 @@ def did(
         - ``estimate_perm``: the permutation estimator, mean change of intervention kommuner minus
           mean change of control kommuner (kommune change = follow-up mean minus baseline mean of
           the respondent means).
+        - ``ci_low_perm``, ``ci_high_perm``: Welch 95% CI of ``estimate_perm`` over the kommune changes
+          (NaN with fewer than two kommuner in an arm).
         - ``p_perm``: two-sided permutation p of ``estimate_perm`` over kommuner.
         - ``n_kommuner``, ``n_intervention``: kommuner in the model, of them intervention.
         - ``n_obs``: rows in the model.
@@ -663,6 +665,9 @@ def did(
     treated = n_treated.reindex(change.index).to_numpy().astype(bool)
     estimate_perm = change[treated].mean() - change[~treated].mean()
     p_perm = _permutation_p(change.to_numpy(float), treated, estimate_perm, n_permutations, seed)
+    x, y = change[treated].to_numpy(float), change[~treated].to_numpy(float)
+    ci_perm = (stats.ttest_ind(x, y, equal_var=False).confidence_interval(0.95) if min(len(x), len(y)) >= 2
+               else (np.nan, np.nan))
     return pd.DataFrame(
         {
             "estimate": [float(fit.params[term])],
@@ -671,6 +676,8 @@ def did(
             "ci_high": [float(ci.iloc[1])],
             "p_val": [float(fit.pvalues[term])],
             "estimate_perm": [float(estimate_perm)],
+            "ci_low_perm": [float(ci_perm[0])],
+            "ci_high_perm": [float(ci_perm[1])],
             "p_perm": [p_perm],
             "n_kommuner": [len(n_treated)],
             "n_intervention": [int(n_treated.sum())],

@@ -68,8 +68,13 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
 
 def _run_research(args: argparse.Namespace, out_root) -> int:
-    """The cross-kommune research notebook (H1-H3, RQ1-RQ4) into ``<out>/research``."""
-    from . import batch, models
+    """The cross-kommune research notebook (H1-H3, RQ1-RQ4) into ``<out>/research``.
+
+    Questions the data cannot answer (too few kommuner, no follow-up, ...) are listed, not an error.
+    """
+    import json
+
+    from . import batch, research
 
     parameters = {k: v for k, v in (("seed", args.seed), ("n_boot", args.n_boot),
                                     ("n_permutations", args.n_permutations), ("min_n", args.min_n),
@@ -77,12 +82,15 @@ def _run_research(args: argparse.Namespace, out_root) -> int:
                   if v is not None}
     data = batch.config.resolve(args.data, batch.config.PROCESSED_DIR)
     try:
-        out = models.run_research(data, out_root / "research", params_dir=args.params, instrument=args.instrument,
-                                  parameters=parameters, start_timeout=args.start_timeout,
-                                  cell_timeout=args.cell_timeout)
+        out = research.run_research(data, out_root / "research", params_dir=args.params,
+                                    instrument=args.instrument, parameters=parameters,
+                                    start_timeout=args.start_timeout, cell_timeout=args.cell_timeout)
     except Exception as exc:  # the notebook's own error, shortened: the kommune reports are already written
-        print(f"relkap batch: research notebook failed: {batch._short_error(exc)}", file=sys.stderr)
+        print(f"relkap batch: research notebook failed: {batch.short_error(exc)}", file=sys.stderr)
         return 1
+    summary = json.loads((out / "research_summary.json").read_text(encoding="utf-8"))
+    for item in summary.get("not_answered", []):
+        print(f"relkap batch: research: {item['text']}", file=sys.stderr)
     print(f"Research: {out / 'research.html'}")
     return 0
 

@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
-from relkap import load, load_instrument, models, synth
+from relkap import load, load_instrument, research, synth
 from relkap.io import import_raw
 from relkap.params import load_all_kommune_params
 
@@ -52,7 +52,7 @@ def sim(tmp_path_factory):
     kp = load_all_kommune_params(root / "params")
     arms = {k: p.arm for k, p in kp.items()}
     targeted = {k: p.targeted_ties for k, p in kp.items()}
-    results = models.analyse(tables, INST, arms=arms, targeted=targeted, n_boot=500, n_permutations=199,
+    results = research.analyse(tables, INST, arms=arms, targeted=targeted, n_boot=500, n_permutations=199,
                              seed=1)
     truth = synth.simulate(n_kommuner=N_KOMMUNER, seed=SEED)
     return {"tables": tables, "results": results, "truth": truth, "arms": arms, "targeted": targeted}
@@ -98,10 +98,10 @@ def covers(r: pd.Series, truth: float, suffix: str = "") -> bool:
 
 
 def test_result_tables_share_the_contract(sim):
-    for name in models.TABLE_NAMES:
+    for name in research.TABLE_NAMES:
         t = sim["results"][name]
         assert len(t), name
-        for c in models.RESULT_COLUMNS:
+        for c in research.RESULT_COLUMNS:
             assert c in t.columns, (name, c)
         ok = t["p_adj"].notna()
         assert (t.loc[ok, "p_adj"] >= t.loc[ok, "p_val"] - 1e-12).all(), name
@@ -143,7 +143,7 @@ def test_h2_leadership_raises_rk_and_motivation(sim, factors, outcome, slope):
                                                total["ci_high_corrected"], truth)
     assert total["converged"]
     # every subscale measures the same leadership (plus its own noise): positive and significant
-    sub = h2[(h2["outcome"] == outcome) & h2["predictor"].isin(models.LEADERSHIP_SCALES)]
+    sub = h2[(h2["outcome"] == outcome) & h2["predictor"].isin(research.LEADERSHIP_SCALES)]
     assert len(sub) == 4
     assert (sub["estimate"] > 0).all() and (sub["p_adj"] < 0.05).all()
     assert (sub["estimate_std"] > 0).all() and (sub["ci_low_std"] > 0).all()
@@ -231,20 +231,20 @@ def test_rq4_did_recovers_intervention_effect(sim, scope):
 def test_texts_reflect_the_numbers(sim):
     res = sim["results"]
     params = {"nesting": "vc", "n_boot": 500, "n_permutations": 199, "seed": 1, "min_units": 20}
-    m = models.methods_text(res, params)
+    m = research.methods_text(res, params)
     assert f"{N_KOMMUNER} kommuner" in m and "500 resamples" in m and "199 permutations" in m
     assert "variance component" in m
-    lim = models.limitations_text(res, params)
+    lim = research.limitations_text(res, params)
     assert "Only" not in lim and f"{N_KOMMUNER} kommuner" in lim
-    lim_small = models.limitations_text(res, {**params, "min_units": 40})
+    lim_small = research.limitations_text(res, {**params, "min_units": 40})
     assert f"Only {N_KOMMUNER} kommuner" in lim_small and "low-powered" in lim_small
-    assert "Kun" in models.limitations_text(res, {**params, "min_units": 40}, language="da")
+    assert "Kun" in research.limitations_text(res, {**params, "min_units": 40}, language="da")
 
 
 def test_write_tables_round_trip(sim, tmp_path):
     res = sim["results"]
-    paths = models.write_tables(res, tmp_path, {"seed": 1})
-    for name in models.TABLE_NAMES:
+    paths = research.write_tables(res, tmp_path, {"seed": 1})
+    for name in research.TABLE_NAMES:
         raw = paths[name].read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf")
         back = pd.read_csv(paths[name], sep=";", decimal=",", encoding="utf-8-sig")
@@ -256,7 +256,7 @@ def test_write_tables_round_trip(sim, tmp_path):
 
 def test_input_errors(sim):
     with pytest.raises(ValueError, match="nesting"):
-        models.structures_rk(sim["results"]["units"], pd.DataFrame(), nesting="crossed")
+        research.structures_rk(sim["results"]["units"], pd.DataFrame(), nesting="crossed")
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -273,21 +273,61 @@ def test_null_paths_not_significant_too_often(tmp_path):
         synth.write_demo(raw, n_kommuner=12, seed=100 + rep, respondents=30)
         import_raw(raw, out_dir=data)
         tables = load(data)
-        resp = models.respondent_table(tables, INST)
-        units = models.unit_table(tables, INST, resp)
+        resp = research.respondent_table(tables, INST)
+        units = research.unit_table(tables, INST, resp)
         # the ties the interventions did NOT target change only by the common trend: passed as the
         # "targeted" ties of the intervention kommuner, their DiD against the control kommuner is a null
         arms = {p.kommune: p.arm for p in sd.params}
         untargeted = {p.kommune: [(a, b) for a in p.groups for b in p.groups
                                   if a != b and (a, b) not in set(p.targeted_ties)]
                       for p in sd.params if p.arm == "intervention"}
-        did = models.intervention_did(tables.relations, INST, arms, untargeted, n_permutations=199, seed=rep,
+        did = research.intervention_did(tables.relations, INST, arms, untargeted, n_permutations=199, seed=rep,
                                       dimensions=["rk"])
         hits["untargeted_did"] += int(row(did, scope="targeted_ties")["p_val"] < 0.05)
-        med = models.mediation(units, outcomes=["samskabelse"], n_boot=300, seed=rep)
+        med = research.mediation(units, outcomes=["samskabelse"], n_boot=300, seed=rep)
         hits["mediation_direct"] += int(row(med, path="direct")["p_val"] < 0.05)
-        h1 = models.structures_rk(units, resp)
+        h1 = research.structures_rk(units, resp)
         hits["structure_within"] += int(row(h1, predictor="structure_within")["p_val"] < 0.05)
     # 16 tests per path at 5%: P(X >= 4) = 0.043 per path; 48 in all: P(X >= 7) = 0.02
     assert all(h <= 3 for h in hits.values()), hits
     assert sum(hits.values()) <= 6, hits
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_tables_for_readers_are_localised(sim, language):
+    """The notebook's tables: catalogue headers and words, numbers through relkap.fmt, no raw names."""
+    from relkap import fmt, words
+
+    headers = {words.text(k, language) for k in words.keys("research.column")}
+    for name in research.TABLE_NAMES:
+        shown = research.display_table(sim["results"], name, INST, language)
+        assert len(shown) == len(sim["results"][name]), name
+        assert set(shown.columns) <= headers, name
+        cells = set(shown.to_numpy().ravel())
+        raw = {"True", "False", "nan", "ols_unit", "mixed_respondent", "partly", "not justified", "all_ties",
+               "targeted_ties", "cross_lagged", "rwg_j_median", "structure_between", "kommune:group", "indirect"}
+        assert not cells & raw, (name, cells & raw)
+        if language == "da":  # decimal commas and a typographic minus, never a decimal point
+            assert not [c for c in cells if any(ch.isdigit() for ch in c) and "." in c], name
+    h1 = research.display_table(sim["results"], "h1_structures_rk", INST, language)
+    est = sim["results"]["h1_structures_rk"]["estimate"].iloc[0]
+    assert h1[words.text("research.column.estimate", language)].iloc[0] == fmt.number(est, 2, language)
+    agg = research.display_table(sim["results"], "aggregation", INST, language)
+    assert words.text("research.value.kommune_group", language) in set(agg.iloc[:, 0])
+
+
+def test_forest_plot_draws_localised_labels(sim):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots()
+    h2 = sim["results"]["h2_leadership"]
+    out = research.plot_estimates(h2, ["outcome", "predictor"], "estimate_std", instrument=INST, language="da",
+                                  ax=ax, marker="s")
+    assert out is ax
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(labels) == len(h2) and "leadership" not in " ".join(labels)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["p < 0,05", "p ≥ 0,05"]
+    plt.close("all")

@@ -1,5 +1,5 @@
 """The research notebook end to end: papermill on small synthetic data, HTML export, and outputs that equal
-what relkap.models returns for the same data and parameters."""
+what relkap.research returns for the same data and parameters."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from relkap import load, load_instrument, models, synth
+from relkap import io, load, load_instrument, research, synth
 from relkap.io import import_raw
 from relkap.params import load_all_kommune_params
 
@@ -25,9 +25,9 @@ def run(tmp_path_factory):
     raw, data, params = root / "raw", root / "data", root / "params"
     synth.write_demo(raw, n_kommuner=8, seed=2, respondents=30, params_dir=params)
     import_raw(raw, out_dir=data)
-    out = models.run_research(data, root / "out", params_dir=params, parameters=PARAMS)
+    out = research.run_research(data, root / "out", params_dir=params, parameters=PARAMS)
     kp = load_all_kommune_params(params)
-    expected = models.analyse(load(data), INST, arms={k: p.arm for k, p in kp.items()},
+    expected = research.analyse(load(data), INST, arms={k: p.arm for k, p in kp.items()},
                               targeted={k: p.targeted_ties for k, p in kp.items() if p.targeted_ties},
                               **{k: v for k, v in PARAMS.items()})
     return {"out": out, "expected": expected, "root": root}
@@ -36,7 +36,7 @@ def run(tmp_path_factory):
 def test_outputs_exist(run):
     names = {p.name for p in run["out"].iterdir()}
     assert {"research.ipynb", "research.html", "research_summary.json"} <= names
-    assert {f"{t}.csv" for t in models.TABLE_NAMES} <= names
+    assert {f"{t}.csv" for t in research.TABLE_NAMES} <= names
     assert not [p for p in run["root"].iterdir() if p.name.startswith(".out-")]  # temporary folder gone
     # readable by others, like the kommune reports (mkstemp/mkdtemp would leave them private)
     assert run["out"].stat().st_mode & 0o005 == 0o005
@@ -58,7 +58,7 @@ def test_danish_html_has_only_the_danish_narrative(run):
 
 
 def test_english_run_has_the_english_narrative_and_labels(run):
-    out = models.run_research(run["root"] / "data", run["root"] / "out-en", params_dir=run["root"] / "params",
+    out = research.run_research(run["root"] / "data", run["root"] / "out-en", params_dir=run["root"] / "params",
                               parameters={**PARAMS, "language": "en"})
     html = (out / "research.html").read_text(encoding="utf-8")
     for text in ("Relational capacity across kommuner", "1. Can RK be treated as a property of the kommune?",
@@ -82,7 +82,7 @@ def _compare(got: pd.DataFrame, want: pd.DataFrame, name: str) -> None:
 
 
 def test_csv_equal_the_functions(run):
-    for name in models.TABLE_NAMES:
+    for name in research.TABLE_NAMES:
         path = run["out"] / f"{name}.csv"
         assert path.read_bytes().startswith(b"\xef\xbb\xbf"), name  # BOM for Danish Excel
         got = pd.read_csv(path, sep=";", decimal=",", encoding="utf-8-sig", keep_default_na=False,
@@ -92,10 +92,10 @@ def test_csv_equal_the_functions(run):
 
 def test_summary_json_equals_the_functions(run):
     s = json.loads((run["out"] / "research_summary.json").read_text(encoding="utf-8"))
-    assert s["schema"] == models.SUMMARY_SCHEMA
+    assert s["schema"] == research.SUMMARY_SCHEMA
     assert s["n"]["kommuner"] == 8 and s["n"]["intervention"] == 4 and s["n"]["control"] == 4
     assert s["parameters"]["n_boot"] == 200 and s["parameters"]["seed"] == 3
-    for name in models.TABLE_NAMES:
+    for name in research.TABLE_NAMES:
         got = pd.DataFrame(s["tables"][name])
         want = run["expected"][name]
         _compare(got.reindex(columns=want.columns).astype({c: float for c in want.columns
@@ -110,3 +110,72 @@ def test_small_data_is_flagged_low_powered(run):
     assert "Only 8 kommuner" in s["limitations"] and "low-powered" in s["limitations"]
     assert "8 kommuner" in s["methods"] and "200 resamples" in s["methods"]
     assert "Bemærk:" in (run["out"] / "research.html").read_text(encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------------------------------
+# Fewer kommuner than a model needs (issue 12, item 8): say which question cannot be answered and why,
+# answer the others, exit cleanly.
+# ----------------------------------------------------------------------------------------------------
+def _small(n_kommuner: int):
+    d = synth.simulate(n_kommuner=n_kommuner, seed=2, respondents=20)
+    tables = io.tidy_tables(d.employees, d.citizens, d.structures, instrument=INST, key=b"test-key")
+    arms = {p.kommune: p.arm for p in d.params}
+    targeted = {p.kommune: p.targeted_ties for p in d.params if p.targeted_ties}
+    return tables, arms, targeted
+
+
+def test_two_kommuner_answer_what_they_can():
+    tables, arms, targeted = _small(2)
+    res = research.analyse(tables, INST, arms=arms, targeted=targeted, n_boot=20, n_permutations=9)
+    status = res["not_answered"].set_index("table")
+    # a kommune random intercept needs 2 kommuner; a kommune-level slope 3; correlations and mediation 4
+    assert set(status.index) == {"h1_structures_rk", "rq2_rk_citizen", "h3_structures_leadership", "rq2_mediation"}
+    assert (status["answered"] == "no").all() and (status["reason"] == "too_few_kommuner").all()
+    assert status.loc["h1_structures_rk", "needed"] == 3 and status.loc["rq2_mediation", "needed"] == 4
+    assert (status["available"] == 2).all()
+    for name in research.TABLE_NAMES:
+        assert (len(res[name]) == 0) == (name in status.index), name
+        for c in research.RESULT_COLUMNS:  # an empty table still has every column
+            assert c in res[name].columns, (name, c)
+    did = res["rq4_did"]
+    assert (did["n_intervention"] == 1).all() and (did["n_control"] == 1).all()
+    assert did["ci_low"].isna().all()  # a Welch CI needs two kommuner per arm
+    summary = research.research_summary(res, {}, "da")
+    texts = {x["table"]: x["text"] for x in summary["not_answered"]}
+    assert texts["h1_structures_rk"] == ("H1: strukturer → RK kan ikke besvares: modellen kræver mindst 3 "
+                                         "kommuner, og data har 2.")
+    assert texts["h1_structures_rk"] in summary["limitations"]
+    json.dumps(summary)  # JSON-ready
+
+
+def test_one_kommune_research_only_run_says_what_cannot_be_answered(tmp_path):
+    from relkap.cli import main
+
+    tables, _, _ = _small(1)
+    data = tmp_path / "processed"
+    data.mkdir()
+    for name, t in tables:
+        t.to_parquet(data / f"{name}.parquet")
+    params = tmp_path / "params"
+    params.mkdir()
+    out = tmp_path / "reports"
+    rc = main(["batch", "--research-only", "--data", str(data), "--out", str(out), "--params", str(params),
+               "--n-boot", "20", "--n-permutations", "9", "--no-progress"])
+    assert rc == 0
+    s = json.loads((out / "research" / "research_summary.json").read_text(encoding="utf-8"))
+    status = {x["table"]: x for x in s["not_answered"]}
+    assert status["aggregation"]["answered"] == "partly" and status["aggregation"]["reason"] == "kommune_level"
+    assert {t for t, x in status.items() if x["answered"] == "no"} == set(research.TABLE_NAMES) - {"aggregation"}
+    assert all(x["reason"] == "too_few_kommuner" and x["available"] == 1 for t, x in status.items()
+               if t != "aggregation")
+    assert {r["level"] for r in s["tables"]["aggregation"]} == {"kommune:group"}  # the groups are still checked
+    html = (out / "research" / "research.html").read_text(encoding="utf-8")
+    assert "RQ4: indsats mod kontrol kan ikke besvares: modellen kræver mindst 2 kommuner, og data har 1." in html
+    assert "Bemærk:" in html and "Traceback" not in html
+
+
+def test_failed_run_leaves_no_folder_behind(tmp_path):
+    with pytest.raises(Exception):  # noqa: B017 - papermill's error wraps the notebook's
+        research.run_research(tmp_path / "no-data", tmp_path / "new" / "research", params_dir=tmp_path,
+                              parameters=PARAMS)
+    assert not (tmp_path / "new").exists()

@@ -1,0 +1,259 @@
+"""The research tables and figures as readers see them: localised headers and words, formatted numbers.
+
+The words come from the catalogue (``research.column.*``, ``research.value.*``) and the codebook
+(:meth:`relkap.instrument.Instrument.label` for scales, dimensions and structure codes), the numbers
+from :mod:`relkap.fmt`. The CSV and JSON outputs keep the raw names (:mod:`relkap.research.outputs`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .. import fmt
+from ..instrument import Instrument
+from ..words import Language, text
+from .texts import not_answered_texts
+
+__all__ = ["COLUMNS", "term", "display_table", "show", "note", "plot_estimates", "present"]
+
+# The columns shown per table, in order ("ci" stands for ci_low/ci_high in one column, "ci_std" for the
+# standardised ones); the CSV files and the JSON keep all of them.
+COLUMNS = {
+    "aggregation": ["level", "wave", "statistic", "estimate", "ci", "p_val", "threshold", "n_units",
+                    "n_respondents", "verdict"],
+    "h1_structures_rk": ["model", "predictor", "estimate", "ci", "estimate_std", "p_val", "p_adj", "n_units",
+                         "n_respondents"],
+    "h2_leadership": ["outcome", "predictor", "estimate", "ci", "estimate_std", "ci_std", "estimate_corrected",
+                      "reliability", "p_val", "p_adj", "n_units", "n_respondents", "converged"],
+    "h3_structures_leadership": ["analysis", "path", "wave", "estimate", "ci", "p_val", "p_adj", "n_units",
+                                 "n_respondents"],
+    "rq1_cocreation": ["outcome", "predictor", "estimate", "ci", "estimate_std", "estimate_corrected",
+                       "reliability", "p_val", "p_adj", "n_units", "n_respondents"],
+    "rq2_rk_citizen": ["outcome", "predictor", "estimate", "ci", "estimate_std", "estimate_corrected",
+                       "reliability", "p_val", "p_adj", "n_units", "n_respondents", "low_power"],
+    "rq2_mediation": ["outcome", "path", "estimate", "ci", "p_val", "p_adj", "n_units", "n_citizens",
+                      "low_power"],
+    "rq4_did": ["scope", "dimension", "estimate", "ci", "p_val", "p_adj", "estimate_model", "p_model",
+                "n_units", "n_intervention", "n_control", "n_respondents"],
+}
+_P = ("p_val", "p_adj", "p_model")
+_COUNTS = ("n_units", "n_respondents", "n_citizens", "n_intervention", "n_control")
+_WORDS = {  # raw value -> research.value key, per column
+    "verdict": {"justified": "justified", "partly": "partly", "not justified": "not_justified"},
+    "level": {"kommune": "kommune", "kommune:group": "kommune_group"},
+    "statistic": {"ICC1": "icc1", "ICC2": "icc2", "rwg_j_median": "rwg_j_median"},
+    "model": {"ols_unit": "ols_unit", "mixed_respondent": "mixed_respondent"},
+    "analysis": {"correlation": "correlation", "slope": "slope", "cross_lagged": "cross_lagged"},
+    "scope": {"all_ties": "all_ties", "targeted_ties": "targeted_ties"},
+}
+_TERMS = ("rk", "structure", "structure_between", "structure_within", "leadership")
+_PATHS = ("a", "b", "indirect", "direct", "total")
+
+
+def term(code: str, instrument: Instrument | None = None, language: Language = "da") -> str:
+    """A variable, wave or path as readers name it: ``"structure -> leadership"`` -> "Strukturindeks → Ledelse, samlet".
+
+    RK, the structure index and its parts and total leadership come from the catalogue, wave labels
+    from the glossary, scale, dimension and structure codes from the codebook; arrows become "→"/"↔".
+
+    Examples
+    --------
+    >>> from relkap import load_instrument
+    >>> term("structure <-> leadership", load_instrument(), "en")
+    'Structure index ↔ Leadership, total'
+    >>> term("baseline->followup", None, "da")
+    'Førmåling → Eftermåling'
+    """
+    for raw, arrow in ((" <-> ", " ↔ "), (" -> ", " → "), ("->", " → ")):
+        if raw in code:
+            return arrow.join(term(part, instrument, language) for part in code.split(raw))
+    if code in _TERMS:
+        return text(f"research.value.{code}", language)
+    waves = (instrument.waves.baseline, instrument.waves.followup) if instrument else ("baseline", "followup")
+    if code in waves:
+        return text(f"glossary.{('baseline', 'followup')[waves.index(code)]}", language)
+    if code == "all":
+        return text("research.value.all_waves", language)
+    return instrument.label(code, language) if instrument is not None else code
+
+
+def _word(column: str, value: object, instrument: Instrument | None, language: Language) -> str:
+    if fmt.missing(value):
+        return ""
+    if column in ("converged", "low_power"):
+        return text(f"research.value.{'yes' if bool(value) else 'no'}", language)
+    if column in _WORDS:
+        key = _WORDS[column].get(str(value))
+        return text(f"research.value.{key}", language) if key else str(value)
+    if column == "path" and value in _PATHS:
+        return text(f"research.value.path_{value}", language)
+    return term(str(value), instrument, language)
+
+
+def display_table(results: dict[str, pd.DataFrame], name: str, instrument: Instrument | None = None,
+                  language: Language = "da", decimals: int = 2) -> pd.DataFrame:
+    """A result table as readers see it: its main columns (:data:`COLUMNS`), localised and formatted.
+
+    Headers come from ``research.column.*``; words (verdicts, models, paths, variables, waves) from the
+    catalogue and the codebook; numbers through :func:`relkap.fmt.number` (``decimals``), CIs as one
+    column (:func:`relkap.fmt.ci`), p-values through :func:`relkap.fmt.pvalue`, counts as whole numbers
+    (kommuner and pooled responses: never a small cell).
+
+    Parameters
+    ----------
+    results : dict of DataFrame
+        :func:`relkap.research.analyse`.
+    name : str
+        One of :data:`relkap.research.TABLE_NAMES`.
+    instrument : Instrument, optional
+        The codebook, for the labels of scales and dimensions (without it the codes are shown).
+    language : {"da", "en"}
+        Language of headers, words and numbers.
+    decimals : int
+        Decimals of estimates.
+
+    Returns
+    -------
+    DataFrame
+        Strings only, one row per result row.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"outcome": ["tilfredshed"], "predictor": ["samskabelse"], "estimate": [0.4123],
+    ...                   "ci_low": [-0.1], "ci_high": [0.9], "p_val": [0.0004], "n_units": [10]})
+    >>> from relkap import load_instrument
+    >>> display_table({"rq1_cocreation": t}, "rq1_cocreation", load_instrument(), "da").iloc[0].to_dict()
+    {'Udfald': 'Tilfredshed', 'Forklarende variabel': 'Samskabelse', 'Estimat': '0,41', '95 %-KI': '[−0,10; 0,90]', 'p': '< 0,001', 'Kommuner': '10'}
+    """
+    t = results[name]
+    cols = [c for c in COLUMNS[name] if c in t.columns or c in ("ci", "ci_std") and f"ci_low{c[2:]}" in t.columns]
+    out = {}
+    for c in cols:
+        header = text(f"research.column.{c}", language)
+        if c in ("ci", "ci_std"):
+            suffix = c[2:]
+            out[header] = [fmt.ci(lo, hi, language, decimals) for lo, hi in
+                           zip(t[f"ci_low{suffix}"], t[f"ci_high{suffix}"], strict=True)]
+        elif c in _P:
+            out[header] = [fmt.pvalue(p, language) for p in t[c]]
+        elif c in _COUNTS:
+            out[header] = [fmt.count(n) for n in t[c]]
+        elif pd.api.types.is_float_dtype(t[c]) and c not in ("converged", "low_power"):
+            out[header] = [fmt.number(x, decimals, language) for x in t[c]]
+        else:
+            out[header] = [_word(c, v, instrument, language) for v in t[c]]
+    return pd.DataFrame(out, index=range(len(t)))
+
+
+def show(results: dict[str, pd.DataFrame], name: str, instrument: Instrument | None = None,
+         language: Language = "da", decimals: int = 2):
+    """:func:`display_table` as a notebook table without the index (a pandas ``Styler``)."""
+    return display_table(results, name, instrument, language, decimals).style.hide(axis="index")
+
+
+def note(results: dict[str, pd.DataFrame], name: str, language: Language = "da") -> str:
+    """The Markdown note of a question the data cannot answer (or answer only in part), else ``""``."""
+    t = not_answered_texts(results, language).get(name)
+    return text("research.note", language, text=t) if t else ""
+
+
+def plot_estimates(table: pd.DataFrame, label: str | Sequence[str] = "predictor", estimate: str = "estimate", *,
+                   instrument: Instrument | None = None, language: Language = "da", xlabel: str | None = None,
+                   title: str | None = None, reference: float = 0.0, alpha: float = 0.05, ax=None, **kwargs):
+    """Forest plot of one result table: a point and its 95% CI per row; filled = p_adj (or p) < ``alpha``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A result table (rows without ``estimate`` are left out).
+    label : str or sequence of str
+        Column(s) naming a row, joined by " · " and localised (:func:`term`).
+    estimate : str
+        The point column; its CI columns are ``ci_low``/``ci_high`` with the same suffix
+        (``"estimate_std"`` -> ``ci_low_std``, ``ci_high_std``).
+    instrument : Instrument, optional
+        For the labels of scales and dimensions.
+    language : {"da", "en"}
+        Language of labels and legend.
+    xlabel, title : str, optional
+        Axis label (default: "Estimate with 95% CI") and title.
+    reference : float
+        Where the dashed reference line is drawn.
+    alpha : float
+        Filled points: adjusted p (or p where there is none) below ``alpha``.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure sized to the rows when ``None``.
+    **kwargs
+        Passed to both ``ax.scatter`` calls (e.g. ``s``, ``marker``); ``color`` also sets the CI lines.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> t = pd.DataFrame({"predictor": ["vision", "leadership"], "estimate": [0.2, 0.3], "ci_low": [0.1, -0.1],
+    ...                   "ci_high": [0.3, 0.7], "p_val": [0.01, 0.2]})
+    >>> ax = plot_estimates(t, language="en")
+    >>> [t.get_text() for t in ax.get_yticklabels()], ax.get_xlabel()
+    (['vision', 'Leadership, total'], 'Estimate with 95% CI')
+    """
+    import matplotlib.pyplot as plt
+
+    from ..style import BAND_COLOURS
+
+    suffix = "" if estimate == "estimate" else "_" + estimate.split("_")[-1]
+    lo, hi = f"ci_low{suffix}", f"ci_high{suffix}"
+    labels = [label] if isinstance(label, str) else list(label)
+    d = table.dropna(subset=[estimate]).reset_index(drop=True)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.0, 0.45 * max(len(d), 2) + 1.0))
+    p = d["p_adj"].where(d["p_adj"].notna(), d["p_val"]) if "p_adj" in d else d["p_val"]
+    y = np.arange(len(d))[::-1]
+    colour = kwargs.pop("color", BAND_COLOURS["strong"])
+    ax.hlines(y, d[lo], d[hi], color=colour, lw=1.6)
+    sig = (p < alpha).to_numpy()
+    level = fmt.number(alpha, 2, language)
+    scatter = {"zorder": 3, "s": 36, **kwargs}
+    ax.scatter(d[estimate][sig], y[sig], color=colour, label=text("research.figure.p_below", language, alpha=level),
+               **scatter)
+    ax.scatter(d[estimate][~sig], y[~sig], facecolor="white", edgecolor=colour,
+               label=text("research.figure.p_above", language, alpha=level), **scatter)
+    ax.axvline(reference, color="#7F7F7F", lw=0.8, ls="--")
+    ax.set_yticks(y, [" · ".join(_word(c, v, instrument, language) for c, v in zip(labels, r, strict=True))
+                      for r in d[labels].itertuples(index=False)])
+    ax.set_xlabel(xlabel or text("research.figure.estimate", language))
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def present(results: dict[str, pd.DataFrame], name: str, instrument: Instrument | None = None,
+            language: Language = "da", label: str | Sequence[str] = "predictor", estimate: str = "estimate",
+            xlabel: str = "estimate", plot: bool = True) -> None:
+    """Show one question in the notebook: why it cannot be answered (if so), its table and its forest plot.
+
+    ``xlabel`` names the axis label in the catalogue (``research.figure.<xlabel>``: "estimate", "std",
+    "did"); the plot's title is the question (``research.question.<name>``). A question without rows
+    shows only its note; ``plot=False`` leaves the figure out.
+    """
+    import matplotlib.pyplot as plt
+    from IPython.display import Markdown, display
+
+    if text_ := note(results, name, language):
+        display(Markdown(text_))
+    if len(results[name]) == 0:
+        return
+    display(show(results, name, instrument, language))
+    if not plot:
+        return
+    plot_estimates(results[name], label, estimate, instrument=instrument, language=language,
+                   xlabel=text(f"research.figure.{xlabel}", language),
+                   title=text(f"research.question.{name}", language))
+    plt.show()
