@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
-from relkap import load, load_instrument, research, synth
+from relkap import load, load_instrument, plots, research, synth
 from relkap.io import import_raw
 from relkap.params import load_all_kommune_params
 
@@ -324,8 +324,8 @@ def test_forest_plot_draws_localised_labels(sim):
 
     _, ax = plt.subplots()
     h2 = sim["results"]["h2_leadership"]
-    out = research.plot_estimates(h2, ["outcome", "predictor"], "estimate_std", instrument=INST, language="da",
-                                  ax=ax, marker="s")
+    out = plots.estimates_plot(research.localise(h2, ["outcome", "predictor"], INST, "da"),
+                               ["outcome", "predictor"], "estimate_std", ax=ax, language="da", lw=2)
     assert out is ax
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert len(labels) == len(h2) and "leadership" not in " ".join(labels)

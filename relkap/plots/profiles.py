@@ -2,7 +2,7 @@
 the benchmark among kommuner and the research models' estimates.
 
 Every function draws numbers computed elsewhere (:mod:`relkap.change`, :mod:`relkap.scoring`,
-:mod:`relkap.report`, :mod:`relkap.models`): a figure computes no statistics of its own.
+:mod:`relkap.report`, :mod:`relkap.research`): a figure computes no statistics of its own.
 """
 
 from __future__ import annotations
@@ -552,12 +552,12 @@ def estimates_plot(
     language: Language = "da",
     **kwargs,
 ) -> Axes:
-    """Forest plot of one research result table: a point and its 95% CI per row (:mod:`relkap.models`).
+    """Forest plot of one research result table: a point and its 95% CI per row (:mod:`relkap.research`).
 
     Parameters
     ----------
     table : DataFrame
-        A result table of :mod:`relkap.models` with ``estimate``, its CI columns, ``p_val`` and optionally
+        A result table of :mod:`relkap.research` with ``estimate``, its CI columns, ``p_val`` and optionally
         ``p_adj`` (used where present).
     label : str or list of str
         Column(s) naming each row, joined with " · ", first row at the top.

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 from .aggregation import aggregation_check
 from .data import LEADERSHIP_SCALES, citizen_table, example_tables, respondent_table, unit_table
-from .display import display_table, note, plot_estimates, present, show
+from .display import display_table, localise, note, present, show
 from .fit import MIN_UNITS, RESULT_COLUMNS
 from .h1 import structures_rk
 from .h2 import leadership_models
@@ -87,7 +87,7 @@ __all__ = [
     "display_table",
     "show",
     "note",
-    "plot_estimates",
+    "localise",
     "present",
     "run_research",
 ]

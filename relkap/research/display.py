@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 
 from .. import fmt
@@ -17,7 +16,7 @@ from ..instrument import Instrument
 from ..words import Language, text
 from .texts import not_answered_texts
 
-__all__ = ["COLUMNS", "term", "display_table", "show", "note", "plot_estimates", "present"]
+__all__ = ["COLUMNS", "term", "display_table", "show", "note", "localise", "present"]
 
 # The columns shown per table, in order ("ci" stands for ci_low/ci_high in one column, "ci_std" for the
 # standardised ones); the CSV files and the JSON keep all of them.
@@ -160,78 +159,22 @@ def note(results: dict[str, pd.DataFrame], name: str, language: Language = "da")
     return text("research.note", language, text=t) if t else ""
 
 
-def plot_estimates(table: pd.DataFrame, label: str | Sequence[str] = "predictor", estimate: str = "estimate", *,
-                   instrument: Instrument | None = None, language: Language = "da", xlabel: str | None = None,
-                   title: str | None = None, reference: float = 0.0, alpha: float = 0.05, ax=None, **kwargs):
-    """Forest plot of one result table: a point and its 95% CI per row; filled = p_adj (or p) < ``alpha``.
+def localise(table: pd.DataFrame, columns: str | Sequence[str], instrument: Instrument | None = None,
+             language: Language = "da") -> pd.DataFrame:
+    """``table`` with the values of ``columns`` as readers name them (:func:`term`, verdicts, models).
 
-    Parameters
-    ----------
-    table : DataFrame
-        A result table (rows without ``estimate`` are left out).
-    label : str or sequence of str
-        Column(s) naming a row, joined by " · " and localised (:func:`term`).
-    estimate : str
-        The point column; its CI columns are ``ci_low``/``ci_high`` with the same suffix
-        (``"estimate_std"`` -> ``ci_low_std``, ``ci_high_std``).
-    instrument : Instrument, optional
-        For the labels of scales and dimensions.
-    language : {"da", "en"}
-        Language of labels and legend.
-    xlabel, title : str, optional
-        Axis label (default: "Estimate with 95% CI") and title.
-    reference : float
-        Where the dashed reference line is drawn.
-    alpha : float
-        Filled points: adjusted p (or p where there is none) below ``alpha``.
-    ax : matplotlib Axes, optional
-        Where to draw; a new figure sized to the rows when ``None``.
-    **kwargs
-        Passed to both ``ax.scatter`` calls (e.g. ``s``, ``marker``); ``color`` also sets the CI lines.
-
-    Returns
-    -------
-    matplotlib Axes
+    For a figure's row labels (:func:`relkap.plots.estimates_plot` prints the values as they are).
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> t = pd.DataFrame({"predictor": ["vision", "leadership"], "estimate": [0.2, 0.3], "ci_low": [0.1, -0.1],
-    ...                   "ci_high": [0.3, 0.7], "p_val": [0.01, 0.2]})
-    >>> ax = plot_estimates(t, language="en")
-    >>> [t.get_text() for t in ax.get_yticklabels()], ax.get_xlabel()
-    (['vision', 'Leadership, total'], 'Estimate with 95% CI')
+    >>> t = pd.DataFrame({"predictor": ["leadership"], "estimate": [0.3]})
+    >>> localise(t, "predictor", language="en")["predictor"].tolist()
+    ['Leadership, total']
     """
-    import matplotlib.pyplot as plt
-
-    from ..style import BAND_COLOURS
-
-    suffix = "" if estimate == "estimate" else "_" + estimate.split("_")[-1]
-    lo, hi = f"ci_low{suffix}", f"ci_high{suffix}"
-    labels = [label] if isinstance(label, str) else list(label)
-    d = table.dropna(subset=[estimate]).reset_index(drop=True)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7.0, 0.45 * max(len(d), 2) + 1.0))
-    p = d["p_adj"].where(d["p_adj"].notna(), d["p_val"]) if "p_adj" in d else d["p_val"]
-    y = np.arange(len(d))[::-1]
-    colour = kwargs.pop("color", BAND_COLOURS["strong"])
-    ax.hlines(y, d[lo], d[hi], color=colour, lw=1.6)
-    sig = (p < alpha).to_numpy()
-    level = fmt.number(alpha, 2, language)
-    scatter = {"zorder": 3, "s": 36, **kwargs}
-    ax.scatter(d[estimate][sig], y[sig], color=colour, label=text("research.figure.p_below", language, alpha=level),
-               **scatter)
-    ax.scatter(d[estimate][~sig], y[~sig], facecolor="white", edgecolor=colour,
-               label=text("research.figure.p_above", language, alpha=level), **scatter)
-    ax.axvline(reference, color="#7F7F7F", lw=0.8, ls="--")
-    ax.set_yticks(y, [" · ".join(_word(c, v, instrument, language) for c, v in zip(labels, r, strict=True))
-                      for r in d[labels].itertuples(index=False)])
-    ax.set_xlabel(xlabel or text("research.figure.estimate", language))
-    if title:
-        ax.set_title(title)
-    ax.legend(loc="best", fontsize="small")
-    return ax
+    out = table.copy()
+    for c in [columns] if isinstance(columns, str) else list(columns):
+        out[c] = [_word(c, v, instrument, language) for v in out[c]]
+    return out
 
 
 def present(results: dict[str, pd.DataFrame], name: str, instrument: Instrument | None = None,
@@ -253,7 +196,9 @@ def present(results: dict[str, pd.DataFrame], name: str, instrument: Instrument 
     display(show(results, name, instrument, language))
     if not plot:
         return
-    plot_estimates(results[name], label, estimate, instrument=instrument, language=language,
+    from ..plots import estimates_plot
+
+    estimates_plot(localise(results[name], label, instrument, language), label, estimate, language=language,
                    xlabel=text(f"research.figure.{xlabel}", language),
                    title=text(f"research.question.{name}", language))
     plt.show()
