@@ -31,6 +31,7 @@ from ..words import Language
 
 __all__ = [
     "NEUTRAL_COLOUR",
+    "CHANGE_LIMIT",
     "OWN_COLOUR",
     "BENCHMARK_COLUMNS",
     "check_figure",
@@ -50,6 +51,9 @@ __all__ = [
     "note",
 ]
 
+# Half-width of every change colour scale (heat map, network, HTML table): the same colour means the same
+# change in every kommune's report. Larger changes get the end colour and still print their number.
+CHANGE_LIMIT = 1.0
 NEUTRAL_COLOUR = "#7F7F7F"  # a wave the codebook does not know
 OWN_COLOUR = "#C0392B"  # this kommune among all kommuner (benchmark)
 # One row per tie of a benchmark table (:meth:`relkap.explore.Explorer.benchmark`).
