@@ -203,8 +203,8 @@ def printed_font_sizes(fig, width: float = A4_TEXT_WIDTH) -> list[tuple[float, s
     >>> [(round(float(pt), 1), t) for pt, t in printed_font_sizes(fig)]
     [(5.4, 'left'), (5.4, 'right')]
     """
-    renderer = fig.canvas.get_renderer()
-    box = fig.get_tightbbox(renderer)
+    fig.draw_without_rendering()  # runs the layout engine, as saving does
+    box = fig.get_tightbbox()
     scale = min(1.0, width / box.width) if box.width > 0 else 1.0
     out = []
     for t in fig.findobj(mpl.text.Text):

@@ -74,10 +74,9 @@ def draw_cells(cells: HeatmapCells, ax: Axes | None = None, *, colorbar: bool = 
 
 def _note_width(ax: Axes) -> float:
     """About the axes' width in inches: the figure less the row labels and the colour bar."""
-    fig = ax.figure
-    renderer = fig.canvas.get_renderer()
-    labels = [t.get_window_extent(renderer).width for t in ax.get_yticklabels()]
-    left = (max(labels, default=0.0) + ax.yaxis.label.get_window_extent(renderer).width) / fig.dpi
+    fig = ax.figure  # text sizes do not depend on the layout: measured before it runs (any canvas)
+    labels = [t.get_window_extent().width for t in ax.get_yticklabels()]
+    left = (max(labels, default=0.0) + ax.yaxis.label.get_window_extent().width) / fig.dpi
     return max(2.0, fig.get_figwidth() - left - 1.3)
 
 
