@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import relkap
-from relkap import briefing, methods_text, report, response, synth
+from relkap import briefing, dialogue, methods_text, report, response, synth
 from relkap.errors import InstrumentError
 from relkap.params import (
     KommuneParams,
@@ -244,7 +244,7 @@ def test_response_rate_more_answers_than_invited_is_flagged():
 def test_dialogue_guide_three_ties_with_reasons_and_open_questions(demo, code):
     d = demo[code]
     latest = d["scores"][d["scores"]["wave"] == "followup"]
-    guide = briefing.dialogue_guide(latest, d["ties"])
+    guide = dialogue.dialogue_guide(latest, d["ties"])
     assert len(guide) == 3 and not guide.duplicated(["group", "target"]).any()
     assert guide["reason"].iloc[0] == "weakest"
     ok = latest[~latest["suppressed"] & (latest["group"] != latest["target"])]
@@ -253,7 +253,7 @@ def test_dialogue_guide_three_ties_with_reasons_and_open_questions(demo, code):
     gap = guide[guide["reason"] == "gap"].iloc[0]
     assert gap["mean"] < gap["mean_other"]  # the lower direction is the tie named
     for lang, head in (("da", "## Tre relationer at tale om først"), ("en", "## Three ties to talk about first")):
-        md = briefing.dialogue_markdown(guide, lang, INST, d["params"].targeted_ties)
+        md = dialogue.dialogue_markdown(guide, lang, INST, d["params"].targeted_ties)
         assert md.startswith(head)
         questions = [line for line in md.splitlines() if line.startswith("    - ")]
         assert len(questions) == 9 and all(q.rstrip().endswith("?") for q in questions)
@@ -262,7 +262,7 @@ def test_dialogue_guide_three_ties_with_reasons_and_open_questions(demo, code):
 
 def test_dialogue_guide_names_the_largest_decline(demo):
     d = demo[HEDENSTED]
-    guide = briefing.dialogue_guide(d["scores"][d["scores"]["wave"] == "followup"], d["ties"])
+    guide = dialogue.dialogue_guide(d["scores"][d["scores"]["wave"] == "followup"], d["ties"])
     decline = guide[guide["reason"] == "decline"].iloc[0]
     ok = d["ties"][briefing.reportable(d["ties"], 5)]
     assert decline["diff"] == pytest.approx(ok["diff"].min())
