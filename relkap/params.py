@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator
 
 from . import config
 from .errors import InstrumentError
@@ -20,7 +20,8 @@ class KommuneParams(BaseModel):
     """What the batch needs to know about one kommune.
 
     ``targeted_ties`` lists the directed ties (rater group, target group) the kommune's leadership
-    interventions aimed at; empty for control kommuner.
+    interventions aimed at; empty for control kommuner. ``invited`` (optional) gives the number of employees
+    invited per wave and group (``{wave: {group: n}}``), from which the report computes response rates.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -31,6 +32,7 @@ class KommuneParams(BaseModel):
     focal_process: str
     arm: Literal["intervention", "control"]
     targeted_ties: list[tuple[str, str]] = []
+    invited: dict[str, dict[str, PositiveInt]] = {}
 
     @field_validator("kommune")
     @classmethod
@@ -68,4 +70,6 @@ def dump_kommune_params(kp: KommuneParams) -> str:
     """YAML text of a parameter file (stable key order, Danish letters kept)."""
     data = kp.model_dump()
     data["targeted_ties"] = [list(t) for t in kp.targeted_ties]
+    if not kp.invited:  # files without invited counts stay as they were
+        data.pop("invited")
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=110)

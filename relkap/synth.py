@@ -45,6 +45,12 @@ Built-in effects (all on the latent 1-5 scale, before discretisation)
 - Clustering: kommune, rater-group, target-group and tie effects and the group-shared leadership make the
   ICC(1) of the respondent-level cross-group RK by (kommune, group) about 0.1 (:data:`TARGET_ICC1`).
 
+Invited counts (not an effect, the response rates of the demo): per group and wave, the number of employees
+invited is ``ceil(n / rate)`` with a response rate drawn from its own random stream (``[seed, 13, kommune]``),
+so adding them changed no answer. Rates are uniform on :data:`RESPONSE_RATE` (55-90 %), except that a group
+is low (uniform on :data:`LOW_RESPONSE_RATE`, 35-55 %) with probability :data:`LOW_RESPONSE_SHARE`; the
+parameter files carry them as ``invited``.
+
 Discretisation: a respondent's answer is ``clip(round(latent), 1, 5)``, where the latent answer is normal
 around the tie mean with SD about 0.84 (person, leadership, respondent x target and item noise). Rounding alone
 is nearly unbiased, but clipping at 5 (and 1) pulls answers towards the middle, so a latent effect shows up a
@@ -97,6 +103,9 @@ __all__ = [
     "DEFAULT_EMPLOYEES",
     "CITIZENS",
     "CODERS",
+    "RESPONSE_RATE",
+    "LOW_RESPONSE_RATE",
+    "LOW_RESPONSE_SHARE",
 ]
 
 # -- the documented effects (latent 1-5 scale) -------------------------------------------------------------
@@ -120,6 +129,9 @@ DEFAULT_EMPLOYEES = 60  # mean employees per kommune and wave
 CITIZENS = 40  # mean citizens per kommune and wave
 CODERS: tuple[str, ...] = ("koder_1", "koder_2")
 MIN_GROUPS, MAX_GROUPS = 5, 8
+RESPONSE_RATE = (0.55, 0.90)  # usual response rate of a group (uniform)
+LOW_RESPONSE_RATE = (0.35, 0.55)  # a low-response group (uniform)
+LOW_RESPONSE_SHARE = 0.12  # share of groups (per wave) with a low response rate
 
 # -- levels and variance components (latent 1-5 scale) -----------------------------------------------------
 RK_MEAN = 3.55
@@ -316,6 +328,17 @@ class _KommuneSim:
 
         self.rng = rng
 
+    def invited(self, seed: int, groups: Sequence[str], waves: Sequence[str]) -> dict[str, dict[str, int]]:
+        """Employees invited per wave and present group: ``ceil(n / rate)``, rates from a stream of their own."""
+        rng = np.random.default_rng([seed, 13, self.code])
+        shape = self.sizes.shape
+        rate = rng.uniform(*RESPONSE_RATE, size=shape)
+        low = rng.random(shape) < LOW_RESPONSE_SHARE
+        rate[low] = rng.uniform(*LOW_RESPONSE_RATE, size=int(low.sum()))
+        n_invited = np.ceil(self.sizes / rate).astype(int)
+        return {str(w): {groups[g]: int(n_invited[i, j]) for j, g in enumerate(self.present)}
+                for i, w in enumerate(waves)}
+
     def _draw_targets(self, rng: np.random.Generator) -> None:
         big = self.present[(self.sizes >= 5).all(axis=0)]
         if len(big) == 0:
@@ -496,6 +519,7 @@ def simulate(
         params.append(KommuneParams(
             kommune=code, name=KOMMUNER[code], groups=present, focal_process=fp, arm=arm,
             targeted_ties=[(groups[a], groups[b]) for a, b in zip(*np.nonzero(k.targeted), strict=True)],
+            invited=k.invited(int(seed), groups, waves),
         ))
         a_idx, b_idx = np.meshgrid(k.present, k.present, indexing="ij")
         a_idx, b_idx = a_idx.ravel(), b_idx.ravel()

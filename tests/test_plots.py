@@ -264,7 +264,7 @@ def test_change_network_without_comparison_has_no_markers():
 def test_forest_plot_rows_and_sort_order():
     comp = _comparison()
     ax = plots.forest_plot(comp, label=["group", "target"], language="en")
-    labels = [t.get_text() for t in ax.get_yticklabels()]
+    labels = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()]  # long ties are wrapped
     assert len(labels) == 5  # the suppressed row is left out
     assert labels[0] == "Case managers → Schools"  # largest g at the top
     g = comp.dropna(subset=["hedges"]).sort_values("hedges", ascending=False)
@@ -276,7 +276,7 @@ def test_forest_plot_rows_and_sort_order():
     sig = next(c for c in ax.collections if c.get_gid() == "significant")
     assert len(sig.get_offsets()) == 3
     unsorted = plots.forest_plot(comp, sort=False)
-    assert [t.get_text() for t in unsorted.get_yticklabels()][0] == "Myndighedsrådgivere → Skole"
+    assert [t.get_text().replace("\n", " ") for t in unsorted.get_yticklabels()][0] == "Myndighedsrådgivere → Skole"
 
 
 def test_response_overview_bars_hatches_and_threshold(example):
@@ -349,3 +349,139 @@ def test_demo_data_has_the_tables_the_figures_need():
     pos = network.layout([example["ties_baseline"], example["ties_followup"]])
     ax = plots.change_network(example["ties_baseline"], example["ties_followup"], example["comparison"], pos)
     assert len(_arrows(ax)) > 0
+
+
+# ----------------------------------------------------------------------------------------------------
+# One change scale for every kommune, targeted ties marked, text large enough in print
+# ----------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def demo_kommuner(demo_project):
+    import relkap
+    from relkap import report
+    from relkap.params import load_all_kommune_params
+
+    project = demo_project(10, 1)
+    inst = relkap.load_instrument()
+    tables = relkap.load(project.data)
+    out = {}
+    for code in (336, 461, 766):
+        t = report.kommune_tables(tables, code)
+        out[code] = {"ties": report.tie_table(t.relations, inst), "change": report.tie_change(t.relations, inst),
+                     "params": load_all_kommune_params(project.params)[code]}
+    return out
+
+
+def test_change_colour_scale_is_the_same_in_every_kommune(demo_kommuner):
+    limits = set()
+    for d in demo_kommuner.values():
+        ax = plots.change_heatmap(d["change"])
+        mesh = next(c for c in ax.collections if isinstance(c, QuadMesh))
+        limits.add((mesh.norm.vmin, mesh.norm.vmax))
+        html = plots.change_heatmap_html(d["change"])
+        assert "+1,0</span>" in html and "−1,0</span>" in html
+    small = _comparison().assign(diff=lambda d: d["diff"] / 10)  # tiny changes: still the same scale
+    mesh = next(c for c in plots.change_heatmap(small).collections if isinstance(c, QuadMesh))
+    limits.add((mesh.norm.vmin, mesh.norm.vmax))
+    assert limits == {(-plots.common.CHANGE_LIMIT, plots.common.CHANGE_LIMIT)} == {(-1.0, 1.0)}
+    big = _comparison().assign(diff=[1.6, -0.2, 0.1, -0.45, -0.1, np.nan])  # beyond the scale: clipped colour
+    ax = plots.change_heatmap(big)
+    assert "+1,60" in [t.get_text() for t in _texts(ax, "value")]  # but its number printed
+    assert ax.figure.axes[1].get_label() == "<colorbar>"
+    assert "Samme farveskala i alle kommuner" in _texts(ax, "note")[0].get_text().replace("\n", " ")
+
+
+def _targeted_cells(ax):
+    frames = [p for p in ax.patches if p.get_gid() == "targeted"]
+    glyphs = [t for t in ax.texts if t.get_gid() == "targeted"]
+    return frames, glyphs
+
+
+def test_targeted_tie_is_marked_in_the_heat_maps():
+    ties = _ties(BASE)
+    ax = plots.tie_heatmap(ties, targeted=[(A, B)])
+    frames, glyphs = _targeted_cells(ax)
+    # A -> B is row 0, column 1: a thick black frame and a "◆" in that cell
+    assert len(frames) == 1 and frames[0].get_xy() == pytest.approx((1.06, 0.06))
+    assert frames[0].get_linewidth() >= 3 and frames[0].get_edgecolor()[:3] == (0, 0, 0)
+    assert [g.get_text() for g in glyphs] == ["◆"] and _in_cell(glyphs[0], 0, 1)
+    assert "◆ og tyk sort ramme" in _texts(ax, "note")[0].get_text().replace("\n", " ")
+    plain = plots.tie_heatmap(ties)
+    assert _targeted_cells(plain) == ([], []) and "◆" not in _texts(plain, "note")[0].get_text()
+    ax = plots.change_heatmap(_comparison(), targeted=[(B, C), ("jobcenter", A)], language="en")  # unknown: ignored
+    frames, glyphs = _targeted_cells(ax)
+    assert len(frames) == 1 and _in_cell(glyphs[0], 1, 2)
+    assert "◆ and thick black frame" in _texts(ax, "note")[0].get_text().replace("\n", " ")
+
+
+def test_targeted_tie_is_marked_in_the_html_heat_maps():
+    page = plots.tie_heatmap_html(_ties(BASE), targeted=[(A, B)])
+    cells = _html_cells(page)
+    marked = [c for row in cells.rows for c in row if "targeted" in c["class"]]
+    assert len(marked) == 1 and "◆" in marked[0]["text"]
+    assert "3,0" in marked[0]["text"]  # A -> B at baseline
+    page = plots.change_heatmap_html(_comparison(), targeted=[(A, B)])
+    assert page.count("class='mark'") == 1
+
+
+def test_targeted_tie_is_a_double_line_in_the_networks():
+    base, follow = _ties(BASE), _ties(FOLLOW)
+    ax = plots.network_diagram(base, targeted=[(A, B)])
+    arrows = {p.get_gid(): p for p in _arrows(ax)}
+    assert len(arrows[f"tie:{A}->{B}"].get_path_effects()) == 3  # black, white, the line itself
+    assert all(not p.get_path_effects() for gid, p in arrows.items() if gid != f"tie:{A}->{B}")
+    assert [t.get_text() for t in ax.texts if t.get_gid() == "targeted"] == ["◆"]
+    assert any("Dobbelt streg" in t.get_text() for t in ax.get_legend().get_texts())
+    ax = plots.change_network(base, follow, targeted=[(A, B)], language="en")
+    assert len({p.get_gid(): p for p in _arrows(ax)}[f"tie:{A}->{B}"].get_path_effects()) == 3
+    assert any("Double line" in t.get_text() for t in ax.get_legend().get_texts())
+
+
+def test_demo_figures_print_their_text_at_least_9_pt_on_a4(demo_kommuner):
+    from relkap.plots.common import MIN_FONT, printed_font_sizes
+
+    for d in demo_kommuner.values():
+        ties, change, kp = d["ties"], d["change"], d["params"]
+        figures = [
+            plots.tie_heatmap(ties[ties["wave"] == "followup"], targeted=kp.targeted_ties),
+            plots.change_heatmap(change, targeted=kp.targeted_ties),
+            plots.network_diagram(ties[ties["wave"] == "baseline"], targeted=kp.targeted_ties),
+            plots.change_network(ties[ties["wave"] == "baseline"], ties[ties["wave"] == "followup"], change,
+                                 targeted=kp.targeted_ties),
+            plots.forest_plot(change[~change["diagonal"]]),
+        ]
+        for ax in figures:
+            smallest = printed_font_sizes(ax.figure)[0]
+            assert smallest[0] >= MIN_FONT - 1e-9, (ax.get_title(), smallest)
+        plt.close("all")
+
+
+def test_long_column_labels_do_not_overlap():
+    import relkap
+
+    inst = relkap.load_instrument()
+    groups = inst.group_codes  # every group of the codebook, the longest names included
+    ties = pd.DataFrame([(a, b, 8, 3.5) for a in groups for b in groups], columns=["group", "target", "n", "mean"])
+    ax = plots.tie_heatmap(ties, instrument=inst)
+    renderer = ax.figure.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.get_xticklabels()]
+    for left, right in zip(boxes, boxes[1:], strict=False):
+        assert left.x1 <= right.x0 + 0.5, (left, right)
+
+
+def test_forest_plot_legend_stands_outside_the_data():
+    comp = _comparison()
+    ax = plots.forest_plot(comp, label=["group", "target"])
+    renderer = ax.figure.canvas.get_renderer()
+    legend = ax.get_legend().get_window_extent(renderer)
+    assert legend.y0 >= ax.get_window_extent(renderer).y1 - 1  # above the axes, on no CI
+
+
+def test_scale_change_axis_names_the_ci_only_when_drawn(example):
+    comp = pd.DataFrame({"scale": ["vision", "samskabelse"], "mean_baseline": [3.2, 3.5], "mean_followup": [3.6, 3.55],
+                         "diff_ci_low": [0.2, -0.2], "diff_ci_high": [0.6, 0.3], "p_fdr": [0.002, 0.7],
+                         "suppressed": [False, False]})
+    ax = plots.scale_change(comp, language="en")
+    assert ax.get_ylabel() == "Mean"  # the legend says the CI drawn is the change's
+    per_wave = comp.assign(ci_low_baseline=[3.0, 3.3], ci_high_baseline=[3.4, 3.7], ci_low_followup=[3.4, 3.3],
+                           ci_high_followup=[3.8, 3.8])
+    assert plots.scale_change(per_wave, language="en").get_ylabel() == "Mean with 95% confidence interval"

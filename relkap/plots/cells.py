@@ -29,7 +29,7 @@ from ..style import (
     label,
 )
 from ..words import Language
-from .common import check_figure, default_title, diff_limit, suppressed_rows, tie_label
+from .common import CHANGE_LIMIT, check_figure, default_title, suppressed_rows, tie_label
 
 __all__ = ["HeatmapCells", "tie_cells", "change_cells", "PARAMETERS", "shared_parameters"]
 
@@ -54,8 +54,9 @@ PARAMETERS = {
     p, alpha : str, float
         A tie gets "*" when ``p`` (default the Benjamini-Hochberg adjusted ``p_fdr``) < ``alpha``.
     limit : float, optional
-        Half-width of the colour scale, centred at 0; default the largest absolute change rounded up to
-        0.5 (at least 0.5). Pass the same value to compare kommuner.
+        Half-width of the colour scale, centred at 0; default :data:`~relkap.plots.common.CHANGE_LIMIT`
+        (1.0), the same for every kommune, so a colour means the same change in every report. A larger
+        change gets the end colour and still prints its value.
 """,
     "shared": """\
     min_n : int
@@ -67,6 +68,9 @@ PARAMETERS = {
         The codebook (default ``params/instrument.yaml``): group labels, scale and bands.
     title : str, optional
         Default "<dimension> – <wave>" (ties) or "<dimension> – Ændring" (change).
+    targeted : list of (str, str), optional
+        Ties (rater group, target group) the kommune worked on (``KommuneParams.targeted_ties``): marked by
+        a thick black frame and "◆" (both survive a black-and-white print), explained in the note.
 """,
     "figure": """\
     colorbar : bool
@@ -92,6 +96,7 @@ class HeatmapCells:
     has (absent ones are white, "not asked"). ``text`` is a cell's main number, ``small`` a second line
     (the tie's n), ``star`` marks a significant change, ``tip`` the hover text of the HTML table.
     ``ticks``/``tick_labels``/``edges`` are the colour bar's (band boundaries for ties, 0 for change).
+    ``targeted`` marks the ties the kommune worked on (all False when none are given).
     """
 
     kind: str
@@ -117,6 +122,7 @@ class HeatmapCells:
     suppressed_text: str
     inst: Instrument
     language: str
+    targeted: np.ndarray | None = None
 
     def scored(self):
         """``(i, j)`` of every cell with a value to show (present, not suppressed, not missing)."""
@@ -165,9 +171,21 @@ def _ci_tip(ci, i: int, j: int, language: Language) -> str:
     return f", {words.text('glossary.ci_short', language)} {fmt.ci(ci[0][i, j], ci[1][i, j], language)}"
 
 
+def _targeted(targeted, rows: list[str], cols: list[str]) -> np.ndarray:
+    """Rater x target array: True for the ``targeted`` ties (pairs not in the table are ignored)."""
+    out = np.zeros((len(rows), len(cols)), dtype=bool)
+    for a, b in targeted or ():
+        if str(a) in rows and str(b) in cols:
+            out[rows.index(str(a)), cols.index(str(b))] = True
+    return out
+
+
 def _cells(kind, inst, rows, cols, values, sup_m, present, cmap, norm, language, min_n, title, note,
-           colour_label, ticks, tick_labels, edges, cell) -> HeatmapCells:
+           colour_label, ticks, tick_labels, edges, cell, targeted=()) -> HeatmapCells:
     shape = values.shape
+    marked = _targeted(targeted, rows, cols)
+    if marked.any():
+        note = f"{note} {words.text('briefing.figure.targeted', language)}."
     text, small, tip = (np.full(shape, "", dtype=object) for _ in range(3))
     star = np.zeros(shape, dtype=bool)
     for i, j in zip(*np.nonzero(present), strict=True):
@@ -178,7 +196,8 @@ def _cells(kind, inst, rows, cols, values, sup_m, present, cmap, norm, language,
         text=text, small=small, star=star, tip=tip,
         cmap=mpl.colormaps[cmap].with_extremes(bad=MISSING_COLOUR), norm=norm, title=title, note=note,
         colour_label=colour_label, ticks=tuple(ticks), tick_labels=tuple(tick_labels), edges=tuple(edges),
-        suppressed_text=words.text("figure.suppressed", language, min_n=min_n), inst=inst, language=language)
+        suppressed_text=words.text("figure.suppressed", language, min_n=min_n), inst=inst, language=language,
+        targeted=marked)
     for i, j in cells.scored():
         text[i, j], small[i, j], star[i, j], detail = cell(i, j)
         tip[i, j] += f": {detail}"
@@ -187,7 +206,8 @@ def _cells(kind, inst, rows, cols, values, sup_m, present, cmap, norm, language,
 
 @shared_parameters
 def tie_cells(ties: pd.DataFrame, *, value: str = "mean", min_n: int = 5, language: Language = "da",
-              instrument: Instrument | None = None, title: str | None = None) -> HeatmapCells:
+              instrument: Instrument | None = None, title: str | None = None,
+              targeted=()) -> HeatmapCells:
     """The cells of a tie heat map (:func:`relkap.plots.tie_heatmap`, :func:`relkap.plots.tie_heatmap_html`).
 
     Parameters
@@ -221,19 +241,21 @@ def tie_cells(ties: pd.DataFrame, *, value: str = "mean", min_n: int = 5, langua
 
     lo, hi, b = inst.scale.min, inst.scale.max, inst.bands
     ticks = sorted({*range(lo, hi + 1), b.weak_below, b.strong_above})
-    note = " ".join(words.text(k, language, min_n=min_n) + "." for k in
-                    ("figure.suppressed_note", "figure.not_asked", "figure.diagonal"))
+    note = " ".join([words.text("figure.band_rule", language, weak=fmt.number(b.weak_below, 1, language),
+                                strong=fmt.number(b.strong_above, 1, language)) + "."]
+                    + [words.text(k, language, min_n=min_n) + "." for k in
+                       ("figure.suppressed_note", "figure.not_asked", "figure.diagonal")])
     return _cells("tie", inst, rows, cols, values, sup_m, present, SEQUENTIAL_CMAP, mpl.colors.Normalize(lo, hi),
                   language, min_n, title if title is not None else default_title(ties, language, inst), note,
                   words.text("figure.mean", language, min=lo, max=hi), ticks,
                   [fmt.number(t, 1 if t % 1 else 0, language) for t in ticks], (b.weak_below, b.strong_above),
-                  cell)
+                  cell, targeted)
 
 
 @shared_parameters
 def change_cells(comparison: pd.DataFrame, *, value: str = "diff", p: str = "p_fdr", alpha: float = 0.05,
                  limit: float | None = None, min_n: int = 5, language: Language = "da",
-                 instrument: Instrument | None = None, title: str | None = None) -> HeatmapCells:
+                 instrument: Instrument | None = None, title: str | None = None, targeted=()) -> HeatmapCells:
     """The cells of a change heat map (:func:`relkap.plots.change_heatmap` and its HTML twin).
 
     Parameters
@@ -259,7 +281,7 @@ def change_cells(comparison: pd.DataFrame, *, value: str = "diff", p: str = "p_f
                                                              "comparison", (p,))
     p_m = _matrix(comparison, p, rows, cols, sup)
     ci = _ci_arrays(comparison, ("diff_ci_low", "diff_ci_high"), rows, cols)
-    lim = limit if limit is not None else diff_limit(values)
+    lim = float(limit if limit is not None else CHANGE_LIMIT)
 
     def cell(i, j):
         detail = fmt.signed(values[i, j], 2, language) + _ci_tip(ci, i, j, language)
@@ -269,9 +291,10 @@ def change_cells(comparison: pd.DataFrame, *, value: str = "diff", p: str = "p_f
 
     diff = words.text("figure.diff", language)
     note = (words.text("figure.significant", language, alpha=fmt.number(alpha, 2, language)) + ". "
-            + words.text("figure.suppressed_note", language, min_n=min_n) + ".")
+            + words.text("figure.suppressed_note", language, min_n=min_n) + ". "
+            + words.text("briefing.figure.change_scale", language, limit=fmt.number(lim, 1, language)) + ".")
     ticks = (-lim, 0.0, lim)
     return _cells("change", inst, rows, cols, values, sup_m, present, DIVERGING_CMAP,
                   mpl.colors.Normalize(-lim, lim), language, min_n,
                   title if title is not None else default_title(comparison, language, inst, diff), note, diff,
-                  ticks, [fmt.number(t, 1, language, sign=True) for t in ticks], (0.0,), cell)
+                  ticks, [fmt.number(t, 1, language, sign=True) for t in ticks], (0.0,), cell, targeted)

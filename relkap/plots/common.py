@@ -5,13 +5,11 @@ The figure modules of :mod:`relkap.plots` build on these; nothing here draws a w
 
 from __future__ import annotations
 
-import math
 import textwrap
 from collections.abc import Iterable, Sequence
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
@@ -31,6 +29,11 @@ from ..words import Language
 
 __all__ = [
     "NEUTRAL_COLOUR",
+    "CHANGE_LIMIT",
+    "A4_TEXT_WIDTH",
+    "MIN_FONT",
+    "print_width",
+    "printed_font_sizes",
     "OWN_COLOUR",
     "BENCHMARK_COLUMNS",
     "check_figure",
@@ -46,10 +49,17 @@ __all__ = [
     "wave_style",
     "wave_order",
     "code_order",
-    "diff_limit",
     "note",
 ]
 
+# Half-width of every change colour scale (heat map, network, HTML table): the same colour means the same
+# change in every kommune's report. Larger changes get the end colour and still print their number.
+CHANGE_LIMIT = 1.0
+# The text width of an A4 page (210 mm less 2 x 20 mm margins = 170 mm), in inches. A figure no wider than
+# this prints at its own size, so its text prints at the point sizes set here; MIN_FONT is the smallest
+# (table text in the HTML report prints at about 9-10 pt).
+A4_TEXT_WIDTH = 170 / 25.4
+MIN_FONT = 9.0
 NEUTRAL_COLOUR = "#7F7F7F"  # a wave the codebook does not know
 OWN_COLOUR = "#C0392B"  # this kommune among all kommuner (benchmark)
 # One row per tie of a benchmark table (:meth:`relkap.explore.ExplorerData.benchmark`).
@@ -70,10 +80,14 @@ def check_benchmark(bench: pd.DataFrame, min_n: int, language: str) -> None:
 
 
 def axes_or_new(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
-    """``ax`` itself, or the Axes of a new figure of ``figsize`` inches."""
+    """``ax`` itself, or the Axes of a new figure of ``figsize`` inches.
+
+    A new figure uses the constrained layout: labels, colour bar, legend and note are fitted inside
+    ``figsize``, so a figure no wider than :data:`A4_TEXT_WIDTH` is not scaled down when printed.
+    """
     if ax is not None:
         return ax
-    _, ax = plt.subplots(figsize=figsize)
+    _, ax = plt.subplots(figsize=figsize, layout="constrained")
     return ax
 
 
@@ -171,22 +185,43 @@ def code_order(codes: Iterable, inst: Instrument) -> list[str]:
     return [c for c in known if c in present] + sorted(present - set(known))
 
 
-def diff_limit(values) -> float:
-    """Half-width of a change colour scale: the largest absolute value rounded up to 0.5, at least 0.5.
+def print_width(natural: float) -> float:
+    """A figure's width in inches: ``natural``, at most :data:`A4_TEXT_WIDTH` (so it prints at its size)."""
+    return min(float(natural), A4_TEXT_WIDTH)
+
+
+def printed_font_sizes(fig, width: float = A4_TEXT_WIDTH) -> list[tuple[float, str]]:
+    """Every visible text of ``fig`` as ``(points when printed, text)``, smallest first.
+
+    The figure is saved with a tight bounding box; when that box is wider than ``width`` (the page's text
+    width) the whole figure is scaled down to fit, and so is its text.
 
     Examples
     --------
-    >>> diff_limit([0.2, -0.74, float("nan")]), diff_limit([])
-    (1.0, 0.5)
+    >>> fig = plt.figure(figsize=(2 * A4_TEXT_WIDTH, 2))  # two A4 figures side by side
+    >>> _ = fig.text(0.0, 0.5, "left", fontsize=10), fig.text(0.9, 0.5, "right", fontsize=10)
+    >>> [(round(float(pt), 1), t) for pt, t in printed_font_sizes(fig)]
+    [(5.4, 'left'), (5.4, 'right')]
     """
-    finite = np.abs(np.asarray(values, dtype=float))
-    finite = finite[np.isfinite(finite)]
-    top = float(finite.max()) if finite.size else 0.0
-    return max(0.5, math.ceil(top * 2) / 2)
+    fig.draw_without_rendering()  # runs the layout engine, as saving does
+    box = fig.get_tightbbox()
+    scale = min(1.0, width / box.width) if box.width > 0 else 1.0
+    out = []
+    for t in fig.findobj(mpl.text.Text):
+        if t.get_visible() and t.get_text().strip() and t.get_figure() is not None:
+            out.append((float(t.get_fontsize()) * scale, t.get_text()))
+    return sorted(out)
 
 
-def note(ax: Axes, lines: Sequence[str]) -> None:
-    """Small grey text below the axes (what grey, white, outlines and "*" mean)."""
-    ax.annotate("\n".join(lines), xy=(0, 0), xycoords="axes fraction", xytext=(0, -12),
-                textcoords="offset points", va="top", ha="left", fontsize=7.5, color="0.25",
+def note(ax: Axes, lines: Sequence[str], width: float | None = None) -> None:
+    """Grey text below the axes (what grey, white, outlines and "*" mean), wrapped to ``width`` inches.
+
+    Default width: about 3/4 of the figure's (the note starts at the axes' left edge, right of the row
+    labels). A note no wider than the axes only adds space below them in the constrained layout.
+    """
+    inches = width if width is not None else 0.75 * ax.figure.get_figwidth()
+    chars = max(30, int(inches * 72 / (0.6 * MIN_FONT)))
+    text = "\n".join(textwrap.fill(line, chars) for line in lines)
+    ax.annotate(text, xy=(0, 0), xycoords="axes fraction", xytext=(0, -12),
+                textcoords="offset points", va="top", ha="left", fontsize=MIN_FONT, color="0.25",
                 annotation_clip=False, gid="note")

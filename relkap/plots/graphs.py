@@ -11,6 +11,7 @@ import math
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
+from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import ConnectionStyle, FancyArrowPatch
@@ -28,7 +29,16 @@ from ..style import (
     label,
 )
 from ..words import Language
-from .common import axes_or_new, check_figure, default_title, diff_limit, tick_formatter, wrap
+from .common import (
+    A4_TEXT_WIDTH,
+    CHANGE_LIMIT,
+    MIN_FONT,
+    axes_or_new,
+    check_figure,
+    default_title,
+    tick_formatter,
+    wrap,
+)
 
 __all__ = ["network_diagram", "change_network"]
 
@@ -58,9 +68,9 @@ def _draw_nodes(ax: Axes, g, pos, language: Language, inst: Instrument, min_n: i
         va = "center" if abs(uy) < 0.3 else ("bottom" if uy > 0 else "top")
         name = wrap(label(v, language, inst), 18)
         ax.annotate(name, xy=(x, y), xytext=(ux * 24, uy * 24), textcoords="offset points", ha=ha, va=va,
-                    fontsize=8.5, zorder=4, gid="node_label")
+                    fontsize=MIN_FONT, zorder=4, gid="node_label")
         if n:
-            ax.text(x, y, fmt.count(n, min_n), ha="center", va="center", fontsize=7.5, zorder=4, gid="node_n")
+            ax.text(x, y, fmt.count(n, min_n), ha="center", va="center", fontsize=MIN_FONT, zorder=4, gid="node_n")
     ax.set_xlim(-1.6, 1.6)
     ax.set_ylim(-1.45, 1.45)
     ax.set_aspect("equal")
@@ -68,6 +78,8 @@ def _draw_nodes(ax: Axes, g, pos, language: Language, inst: Instrument, min_n: i
     return {v: math.sqrt(s) / 2 for v, s in zip(nodes, sizes, strict=True)}
 
 
+# square, a little narrower than the A4 text width: node labels stand outside the axes
+_NETWORK_SIZE = (0.94 * A4_TEXT_WIDTH, 0.94 * A4_TEXT_WIDTH)
 _RAD = 0.15  # arc bend, so A->B and B->A do not lie on top of each other
 
 
@@ -94,8 +106,15 @@ class _ArcBetweenNodes(ConnectionStyle.Arc3):
                        [MplPath.MOVETO, MplPath.CURVE3, MplPath.CURVE3])
 
 
-def _arrow(ax, a, b, pos, radius, **kw) -> FancyArrowPatch:
+def _arrow(ax, a, b, pos, radius, targeted: bool = False, **kw) -> FancyArrowPatch:
+    """An arc from node a to node b; a ``targeted`` tie is drawn as a double line (black outline, white
+    gap, the tie's own line inside: readable in black and white) with "◆" a third of the way along."""
     lw = kw.pop("linewidth")
+    if targeted:
+        kw["path_effects"] = [patheffects.Stroke(linewidth=lw + 5, foreground="black"),
+                              patheffects.Stroke(linewidth=lw + 2.5, foreground="white"), patheffects.Normal()]
+        ax.text(*_arc_point(pos[a], pos[b], 0.3), "◆", ha="center", va="center", fontsize=MIN_FONT + 1, zorder=5,
+                gid="targeted")
     arrow = FancyArrowPatch(
         posA=tuple(pos[a]), posB=tuple(pos[b]), arrowstyle="-|>", mutation_scale=8 + 1.5 * lw,
         connectionstyle=_ArcBetweenNodes(rad=_RAD), shrinkA=radius[a] + 1, shrinkB=radius[b] + 2,
@@ -110,6 +129,20 @@ def _suppressed_line(ax, a, b, pos) -> None:
     (x0, y0), (x1, y1) = pos[a], pos[b]
     ax.add_line(Line2D([x0, x1], [y0, y1], color="0.7", linewidth=0.8, linestyle=(0, (1, 3)), zorder=1,
                        gid="suppressed"))
+
+
+def _arc_point(p0, p1, t: float) -> tuple[float, float]:
+    """The point at parameter ``t`` of the arc from p0 to p1 (quadratic Bezier of matplotlib's arc3)."""
+    (x0, y0), (x1, y1) = p0, p1
+    cx, cy = (x0 + x1) / 2 + _RAD * (y1 - y0), (y0 + y1) / 2 - _RAD * (x1 - x0)
+    u = 1 - t
+    return u * u * x0 + 2 * t * u * cx + t * t * x1, u * u * y0 + 2 * t * u * cy + t * t * y1
+
+
+def _targeted_handle(language: Language) -> Line2D:
+    return Line2D([], [], color="0.5", linewidth=2.0, label=words.text("briefing.figure.targeted_edge", language),
+                  path_effects=[patheffects.Stroke(linewidth=7, foreground="black"),
+                                patheffects.Stroke(linewidth=4.5, foreground="white"), patheffects.Normal()])
 
 
 def _arc_midpoint(p0, p1) -> tuple[float, float]:
@@ -131,6 +164,7 @@ def network_diagram(
     instrument: Instrument | None = None,
     title: str | None = None,
     legend: bool = True,
+    targeted=(),
     **kwargs,
 ) -> Axes:
     """The directed ties of one kommune, wave and dimension as a network of groups.
@@ -150,6 +184,8 @@ def network_diagram(
         As for :func:`relkap.plots.tie_heatmap`; a node's n below ``min_n`` prints as "<min_n".
     legend : bool
         Explain bands, line widths, circle sizes and suppressed ties below the network.
+    targeted : list of (str, str), optional
+        Ties the kommune worked on: drawn as a double line with "◆" (black-and-white safe), in the legend.
     **kwargs
         Passed to :meth:`matplotlib.axes.Axes.scatter` of the nodes (e.g. ``facecolor``).
 
@@ -177,9 +213,10 @@ def network_diagram(
     inst = default_instrument(instrument)
     g = network.tie_graph(ties, group_sizes, instrument=inst)
     pos = pos if pos is not None else network.layout(g.nodes, instrument=inst)
-    ax = axes_or_new(ax, (7.5, 7.5))
+    ax = axes_or_new(ax, _NETWORK_SIZE)
     radius = _draw_nodes(ax, g, pos, language, inst, min_n, n_max, **kwargs)
     lo, hi = inst.scale.min, inst.scale.max
+    marked = {(str(a), str(b)) for a, b in targeted or ()}
     for a, b, d in g.edges(data=True):
         if d["suppressed"] or math.isnan(d["mean"]):
             _suppressed_line(ax, a, b, pos)
@@ -187,8 +224,8 @@ def network_diagram(
         band = d["band"] if d["band"] in BANDS else "moderate"
         # quadratic on the fixed scale: means cluster between 3 and 4.5, where a linear width hardly varies
         width = 0.3 + 3.2 * ((d["mean"] - lo) / (hi - lo)) ** 2
-        _arrow(ax, a, b, pos, radius, color=BAND_COLOURS[band], linestyle=BAND_LINESTYLES[band],
-               linewidth=width, gid=f"tie:{a}->{b}")
+        _arrow(ax, a, b, pos, radius, (str(a), str(b)) in marked, color=BAND_COLOURS[band],
+               linestyle=BAND_LINESTYLES[band], linewidth=width, gid=f"tie:{a}->{b}")
     ax.set_title(title if title is not None else default_title(ties, language, inst))
     if legend:
         b = inst.bands
@@ -199,9 +236,11 @@ def network_diagram(
                           label=f"{band_label(k, language)} ({ranges[k]})") for k in BANDS]
         handles.append(Line2D([], [], color="0.7", linestyle=(0, (1, 3)),
                               label=words.text("figure.suppressed_edge", language, min_n=min_n)))
-        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, fontsize=8,
+        if marked:
+            handles.append(_targeted_handle(language))
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, fontsize=MIN_FONT,
                   frameon=False, title=words.text("figure.width_by_mean", language) + "; " + words.text("figure.node_by_n", language),
-                  title_fontsize=8)
+                  title_fontsize=MIN_FONT)
     return ax
 
 
@@ -221,6 +260,7 @@ def change_network(
     instrument: Instrument | None = None,
     title: str | None = None,
     legend: bool = True,
+    targeted=(),
     **kwargs,
 ) -> Axes:
     """The change per tie (follow-up minus baseline) as a network, on the same positions as the waves.
@@ -237,8 +277,9 @@ def change_network(
     p, alpha : str, float
         The significance column of ``comparison`` and its threshold.
     limit : float, optional
-        Half-width of the colour scale, as for :func:`relkap.plots.change_heatmap`.
-    min_n, n_max, language, instrument, title, legend, **kwargs
+        Half-width of the colour scale, as for :func:`relkap.plots.change_heatmap` (default ±1.0 for every
+        kommune).
+    min_n, n_max, language, instrument, title, legend, targeted, **kwargs
         As for :func:`network_diagram`.
 
     Returns
@@ -264,10 +305,10 @@ def change_network(
     inst = default_instrument(instrument)
     g = network.change_graph(baseline, followup, comparison, alpha=alpha, p=p, instrument=inst)
     pos = pos if pos is not None else network.layout(g.nodes, instrument=inst)
-    ax = axes_or_new(ax, (7.5, 7.5))
+    ax = axes_or_new(ax, _NETWORK_SIZE)
     radius = _draw_nodes(ax, g, pos, language, inst, min_n, n_max, **kwargs)
-    diffs = [d["diff"] for *_, d in g.edges(data=True) if not d["suppressed"]]
-    lim = limit if limit is not None else diff_limit(diffs)
+    lim = float(limit if limit is not None else CHANGE_LIMIT)
+    marked = {(str(a), str(b)) for a, b in targeted or ()}
     norm = mpl.colors.Normalize(-lim, lim)
     cmap = mpl.colormaps[DIVERGING_CMAP]
     for a, b, d in g.edges(data=True):
@@ -275,13 +316,13 @@ def change_network(
             _suppressed_line(ax, a, b, pos)
             continue
         width = 0.5 + 3.5 * min(abs(d["diff"]) / lim, 1.0)
-        _arrow(ax, a, b, pos, radius, color=cmap(norm(d["diff"])), linestyle="-" if d["diff"] >= 0 else "--",
-               linewidth=width, gid=f"tie:{a}->{b}")
+        _arrow(ax, a, b, pos, radius, (str(a), str(b)) in marked, color=cmap(norm(d["diff"])),
+               linestyle="-" if d["diff"] >= 0 else "--", linewidth=width, gid=f"tie:{a}->{b}")
         if d["significant"]:
             ax.text(*_arc_midpoint(pos[a], pos[b]), "*", ha="center", va="center", fontsize=15,
                     fontweight="bold", zorder=5, gid="significant")
     sm = mpl.cm.ScalarMappable(norm=norm, cmap=cmap)
-    cbar = ax.figure.colorbar(sm, ax=ax, fraction=0.035, pad=0.02, shrink=0.7)
+    cbar = ax.figure.colorbar(sm, ax=ax, fraction=0.035, pad=0.02, shrink=0.7, extend="both")
     cbar.set_label(words.text("figure.diff", language))
     cbar.ax.yaxis.set_major_formatter(tick_formatter(language))
     default = default_title(followup, language, inst, words.text("figure.diff", language))
@@ -296,8 +337,10 @@ def change_network(
         if comparison is not None:
             handles.append(Line2D([], [], linestyle="", marker="$*$", markersize=9, color="black",
                                   label=f"{words.text('figure.sig_marker', language)}, {p} < {fmt.number(alpha, 2, language)}"))
-        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, fontsize=8,
+        if marked:
+            handles.append(_targeted_handle(language))
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, fontsize=MIN_FONT,
                   frameon=False, title=words.text("figure.width_by_change", language) + "; " + words.text("figure.node_by_n", language),
-                  title_fontsize=8)
+                  title_fontsize=MIN_FONT)
     return ax
 

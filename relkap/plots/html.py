@@ -40,6 +40,8 @@ _STYLE = (
     ".relkap-heatmap td.suppressed{color:black;background:repeating-linear-gradient(45deg,"
     + SUPPRESSED_COLOUR + " 0 5px,#bdbdbd 5px 6px)}"
     ".relkap-heatmap td.diagonal{border-color:black}"
+    ".relkap-heatmap td.targeted{outline:3px solid black;outline-offset:-5px}"
+    ".relkap-heatmap td .mark{font-size:11px;float:left;margin:2px 0 0 6px}"
     ".relkap-heatmap td sup{font-weight:bold;font-size:13px}"
     ".relkap-benchmark td{height:auto;min-width:0;padding:0 6px}"
     ".relkap-benchmark tbody th{font-size:11px}"
@@ -81,7 +83,8 @@ def cells_html(cells: HeatmapCells) -> str:
     """Prepared heat map cells as an HTML table with its colour bar and note (the explorer's heat map).
 
     A scored cell has class ``value`` and the colour of the matplotlib figure, a suppressed cell class
-    ``suppressed`` (grey hatch, "n<min_n"), the diagonal class ``diagonal``; ``title`` is the hover text.
+    ``suppressed`` (grey hatch, "n<min_n"), the diagonal class ``diagonal``, a targeted tie class
+    ``targeted`` (thick black frame and "◆", as in the figure); ``title`` is the hover text.
     """
     lang = cells.language
     head = "".join(f"<th class='col' scope='col'>{html.escape(c)}</th>" for c in cells.col_labels)
@@ -103,6 +106,10 @@ def cells_html(cells: HeatmapCells) -> str:
                 style = f" style='background:{_hex(colour)};color:{text_colour(colour)}'"
                 body = (f"<b>{cells.text[i, j]}</b><br><small>{cells.small[i, j]}</small>" if cells.small[i, j]
                         else cells.text[i, j] + ("<sup>*</sup>" if cells.star[i, j] else ""))
+            if cells.targeted is not None and cells.targeted[i, j]:
+                classes.append("targeted")
+                mark = html.escape(words.text("briefing.targeted_mark", lang))
+                body = f"<span class='mark'>{mark}</span>" + body
             tip = cells.tip[i, j] or f"{name} → {cells.col_labels[j]}"
             out.append(f"<td class='{' '.join(classes)}'{style} title='{html.escape(tip, quote=True)}'>"
                        f"{body}</td>")
@@ -122,6 +129,7 @@ def tie_heatmap_html(
     language: Language = "da",
     instrument: Instrument | None = None,
     title: str | None = None,
+    targeted=(),
 ) -> str:
     """:func:`~relkap.plots.tie_heatmap` as an HTML table (for the explorer): the same cells and colours.
 
@@ -145,7 +153,7 @@ def tie_heatmap_html(
     (True, True)
     """
     return cells_html(tie_cells(ties, value=value, min_n=min_n, language=language, instrument=instrument,
-                                title=title))
+                                title=title, targeted=targeted))
 
 
 @shared_parameters
@@ -160,6 +168,7 @@ def change_heatmap_html(
     language: Language = "da",
     instrument: Instrument | None = None,
     title: str | None = None,
+    targeted=(),
 ) -> str:
     """:func:`~relkap.plots.change_heatmap` as an HTML table: signed change, "*" when ``p`` < ``alpha``.
 
@@ -182,7 +191,7 @@ def change_heatmap_html(
     (True, True)
     """
     return cells_html(change_cells(comparison, value=value, p=p, alpha=alpha, limit=limit, min_n=min_n,
-                                   language=language, instrument=instrument, title=title))
+                                   language=language, instrument=instrument, title=title, targeted=targeted))
 
 
 def benchmark_html(

@@ -22,11 +22,13 @@ from ..network import check_one_table
 from ..style import BAND_COLOURS, band_label, default_instrument, group_order, label, wave_label
 from ..words import Language
 from .common import (
+    MIN_FONT,
     OWN_COLOUR,
     axes_or_new,
     check_benchmark,
     check_figure,
     code_order,
+    print_width,
     suppressed_rows,
     tick_formatter,
     tie_label,
@@ -94,8 +96,8 @@ def benchmark_plot(
     """
     check_benchmark(bench, min_n, language)
     inst = default_instrument(instrument)
-    ax = axes_or_new(ax, (8.5, 2 + 0.18 * len(bench)))
-    ax.set_title(title, fontsize=10)
+    ax = axes_or_new(ax, (print_width(8.5), 2 + 0.22 * len(bench)))
+    ax.set_title(title, fontsize=MIN_FONT + 1)
     if bench.empty:
         ax.set_axis_off()
         return ax
@@ -110,14 +112,14 @@ def benchmark_plot(
     ax.scatter(mine, ys, **{"color": OWN_COLOUR, "s": 22, "zorder": 3, "gid": "own", **kwargs})
     x0 = float(np.nanmin(bench["p5"]))
     for y in ys[np.isnan(mine)]:
-        ax.text(x0, y, words.text("figure.suppressed", language, min_n=min_n) + " ", va="center", ha="right", fontsize=7, color="0.4", gid="suppressed")
+        ax.text(x0, y, words.text("figure.suppressed", language, min_n=min_n) + " ", va="center", ha="right", fontsize=MIN_FONT, color="0.4", gid="suppressed")
     if change:
         ax.axvline(0, color="black", linewidth=0.8, zorder=0)
-    ax.set_yticks(ys, tie_labels(bench, language, inst), fontsize=7)
+    ax.set_yticks(ys, tie_labels(bench, language, inst), fontsize=MIN_FONT)
     ax.set_ylim(-0.7, len(bench) - 0.3)
     ax.xaxis.set_major_formatter(tick_formatter(language))
     ax.set_xlabel(words.text("figure.bench_x_change" if change else "figure.bench_x", language) + " ("
-                  + words.text("figure.bench_key", language) + ")", fontsize=8)
+                  + words.text("figure.bench_key", language) + ")", fontsize=MIN_FONT, wrap=True)
     return ax
 
 
@@ -130,7 +132,7 @@ def _bands_guides(ax: Axes, inst: Instrument, language: Language) -> None:
     lo, hi = inst.scale.min, inst.scale.max
     for band, y in (("weak", (lo + b.weak_below) / 2), ("moderate", (b.weak_below + b.strong_above) / 2),
                     ("strong", (b.strong_above + hi) / 2)):
-        ax.text(1.01, y, band_label(band, language), transform=tr, fontsize=7.5, color="0.4", va="center")
+        ax.text(1.01, y, band_label(band, language), transform=tr, fontsize=MIN_FONT, color="0.4", va="center")
 
 
 def _errorbars(ax, x, mean, lo, hi, wave, inst, language, lbl=None, **kwargs):
@@ -203,7 +205,7 @@ def dimension_profile(
     inst = default_instrument(instrument)
     levels = list(order) if order is not None else code_order(data[x].astype(str), inst)
     waves = wave_order(data[hue], inst)
-    ax = axes_or_new(ax, (1.6 + 1.1 * len(levels), 4.8))
+    ax = axes_or_new(ax, (print_width(1.6 + 1.1 * len(levels)), 4.8))
     width = 0.5 / max(len(waves), 1)
     pos = {c: i for i, c in enumerate(levels)}
     sup = suppressed_rows(data, y, min_n)
@@ -223,7 +225,7 @@ def dimension_profile(
     _bands_guides(ax, inst, language)
     ax.set_ylabel(words.text("figure.ci", language))
     ax.set_xlabel(words.text("glossary.dimension", language))
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="lower right", fontsize=MIN_FONT)
     if title is not None:
         ax.set_title(title)
     return ax
@@ -310,11 +312,12 @@ def forest_plot(
     data = comparison[keep]
     if sort:
         data = data.sort_values(estimate, ascending=False, kind="stable")
-    names = _row_labels(data, label_by, language, inst)
+    names = [wrap(n, 34) for n in _row_labels(data, label_by, language, inst)]
     est = data[estimate].to_numpy(dtype=float)
     lo, hi = data[ci[0]].to_numpy(dtype=float), data[ci[1]].to_numpy(dtype=float)
     sig = (pd.to_numeric(data[p], errors="coerce") < alpha).to_numpy() if p in data.columns else np.zeros(len(data), bool)
-    ax = axes_or_new(ax, (7.0, 1.4 + 0.28 * max(len(data), 1)))
+    ax = axes_or_new(ax, (print_width(7.0), 2.0 + (0.42 if any("\n" in n for n in names) else 0.28)
+                          * max(len(data), 1)))
     y = np.arange(len(data))
     ax.hlines(y, lo, hi, **{"color": "black", "linewidth": 1.3, "gid": "ci", **kwargs})
     ax.scatter(est[sig], y[sig], marker="s", s=36, color="black", zorder=3, gid="significant",
@@ -326,9 +329,11 @@ def forest_plot(
     ax.set_ylim(len(data) - 0.5, -0.5)
     ax.xaxis.set_major_formatter(tick_formatter(language))
     ax.set_xlabel(words.text("figure.hedges", language))
-    ax.legend(loc="lower right", fontsize=8, title=f"{p} < {fmt.number(alpha, 2, language)}", title_fontsize=8)
+    # above the axes, never on a CI
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=1, fontsize=MIN_FONT, frameon=False,
+              title=f"{p} < {fmt.number(alpha, 2, language)}", title_fontsize=MIN_FONT, alignment="left")
     if title is not None:
-        ax.set_title(title)
+        ax.set_title(title, pad=48)
     return ax
 
 
@@ -385,7 +390,7 @@ def response_overview(
     inst = default_instrument(instrument)
     levels = group_order(counts[x].astype(str), inst)
     waves = wave_order(counts[hue], inst)
-    ax = axes_or_new(ax, (1.8 + 0.9 * len(levels), 4.5))
+    ax = axes_or_new(ax, (print_width(1.8 + 0.9 * len(levels)), 4.5))
     width = 0.8 / max(len(waves), 1)
     pos = {c: i for i, c in enumerate(levels)}
     for k, w in enumerate(waves):
@@ -398,14 +403,14 @@ def response_overview(
         for rect, v in zip(bars, d[y], strict=True):
             rect.set_gid(f"wave:{w}")
             ax.text(rect.get_x() + rect.get_width() / 2, rect.get_height(), f"{int(v)}", ha="center",
-                    va="bottom", fontsize=7.5, gid="count")
+                    va="bottom", fontsize=MIN_FONT, gid="count")
     ax.axhline(min_n, color="black", linestyle="--", linewidth=1.2, gid="threshold",
                label=words.text("figure.threshold", language, min_n=min_n))
     ax.set_xticks(range(len(levels)), [wrap(label(c, language, inst), 14) for c in levels], rotation=30,
                   ha="right", rotation_mode="anchor")
     ax.set_ylabel(words.text("figure.respondents", language))
     ax.set_xlabel(words.text("glossary.group", language))
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=MIN_FONT)
     ax.margins(y=0.1)
     if title is not None:
         ax.set_title(title)
@@ -414,7 +419,7 @@ def response_overview(
 
 def _suppressed_mark(ax: Axes, x: float, inst: Instrument, min_n: int, language: Language) -> None:
     ax.text(x, inst.scale.min + 0.15, words.text("figure.suppressed", language, min_n=min_n), rotation=90, ha="center",
-            va="bottom", fontsize=7.5, color="0.35", gid="suppressed")
+            va="bottom", fontsize=MIN_FONT, color="0.35", gid="suppressed")
 
 
 _WAVE_CI = ("ci_low_baseline", "ci_high_baseline", "ci_low_followup", "ci_high_followup")
@@ -486,7 +491,7 @@ def scale_change(
                   if c in data.columns]
     data = data.assign(**{c: data[c].where(~sup) for c in value_cols})
     per_wave = all(c in data.columns for c in _WAVE_CI)
-    ax = axes_or_new(ax, (1.8 + 1.0 * len(levels), 4.8))
+    ax = axes_or_new(ax, (print_width(1.8 + 1.0 * len(levels)), 4.8))
     xs = np.arange(len(levels), dtype=float)
     mb, mf = data["mean_baseline"].to_numpy(float), data["mean_followup"].to_numpy(float)
     if per_wave:
@@ -530,10 +535,11 @@ def scale_change(
     ax.set_xlim(-0.6, len(levels) - 0.4)
     ax.set_ylim(inst.scale.min - 0.1, inst.scale.max + 0.1)
     ax.yaxis.set_major_formatter(tick_formatter(language))
-    ax.set_ylabel(words.text("figure.ci", language))
+    # the axis says "with CI" only when each wave has its own CI; else the legend says which CI is drawn
+    ax.set_ylabel(words.text("figure.ci" if per_wave else "glossary.mean", language))
     ax.set_xlabel(words.text("glossary.scale", language))
-    ax.legend(loc="lower right", fontsize=8, title=words.text("figure.significant", language, alpha=fmt.number(alpha, 2, language)),
-              title_fontsize=7.5)
+    ax.legend(loc="lower right", fontsize=MIN_FONT, title=words.text("figure.significant", language, alpha=fmt.number(alpha, 2, language)),
+              title_fontsize=MIN_FONT)
     if title is not None:
         ax.set_title(title, pad=18)
     return ax
@@ -602,7 +608,7 @@ def estimates_plot(
     labels = [label] if isinstance(label, str) else list(label)
     _check_columns(table, (estimate, lo, hi, "p_val", *labels), "table")
     d = table.dropna(subset=[estimate]).reset_index(drop=True)
-    ax = axes_or_new(ax, (7.0, 0.45 * max(len(d), 2) + 1.0))
+    ax = axes_or_new(ax, (print_width(7.0), 0.45 * max(len(d), 2) + 1.0))
     p = d["p_adj"].where(d["p_adj"].notna(), d["p_val"]) if "p_adj" in d else d["p_val"]
     y = np.arange(len(d))[::-1]
     colour = kwargs.pop("color", BAND_COLOURS["strong"])
@@ -618,5 +624,5 @@ def estimates_plot(
     ax.set_xlabel(xlabel if xlabel is not None else words.text("figure.estimate", language))
     if title:
         ax.set_title(title)
-    ax.legend(loc="best", fontsize="small")
+    ax.legend(loc="best", fontsize=MIN_FONT)
     return ax

@@ -1,0 +1,133 @@
+"""The report's methods and limitations, generated from what was actually done.
+
+The texts read the report's own tables: which test the change table used (its ``test`` column: Welch on
+different respondents, or paired where ids link), how many ties and dimension measures were tested (the
+FDR families), ``min_n`` and how many ties it hid, the respondents per wave and whether response rates were
+given. Words come from the catalogue (``briefing.methods``, ``briefing.limitations``).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from . import fmt, words
+from .briefing import ALPHA, index_row, join_list, reportable
+from .instrument import Instrument
+from .response import LOW_RESPONSE, low_response_groups
+from .style import default_instrument
+from .words import Language
+
+__all__ = ["used_tests", "methods_text", "limitations_text"]
+
+
+def used_tests(ties: pd.DataFrame) -> dict[str, int]:
+    """How many tested (not suppressed) rows of a change table used each test (``welch``, ``paired``).
+
+    Examples
+    --------
+    >>> used_tests(pd.DataFrame({"test": ["welch", "welch", "paired"], "suppressed": [False, True, False]}))
+    {'welch': 1, 'paired': 1}
+    """
+    if "test" not in ties.columns:
+        return {}
+    tested = ties[~ties["suppressed"].astype(bool)] if "suppressed" in ties.columns else ties
+    counts = tested["test"].astype(str).value_counts()
+    return {k: int(counts[k]) for k in ("welch", "paired") if k in counts.index}
+
+
+def _tested(table: pd.DataFrame | None) -> int:
+    if table is None or len(table) == 0:
+        return 0
+    return int((~table["suppressed"].astype(bool)).sum()) if "suppressed" in table.columns else len(table)
+
+
+def methods_text(rk: pd.DataFrame, ties: pd.DataFrame, rates: pd.DataFrame | None = None, min_n: int = 5,
+                 alpha: float = ALPHA, language: Language = "da", instrument: Instrument | None = None) -> list[str]:
+    """The methods section as paragraphs: respondents per wave, scoring, the test used, effect size, the FDR
+    families, what a CI and p mean, ``min_n`` and the ties it hid, and where the response rate comes from.
+
+    Parameters
+    ----------
+    rk : DataFrame
+        ``rk_change``: the index and the dimensions (one FDR family).
+    ties : DataFrame
+        ``tie_change``: one row per tie with ``test`` and ``suppressed`` (the other FDR family).
+    rates : DataFrame, optional
+        :func:`relkap.response.response_rates` (without it, or without any number invited, the text says
+        the response rate is not known).
+
+    Examples
+    --------
+    >>> rk = pd.DataFrame({"dimension": ["rk"], "n_baseline": [56], "n_followup": [58], "suppressed": [False]})
+    >>> ties = pd.DataFrame({"group": ["a", "a"], "target": ["b", "c"], "n_baseline": [8, 3],
+    ...     "n_followup": [9, 6], "diff": [0.2, None], "test": "welch", "suppressed": [False, True]})
+    >>> text = methods_text(rk, ties, language="en")
+    >>> text[0], "Welch's t test" in text[2], "1 of the kommune's 2 ties are hidden" in " ".join(text)
+    ('The baseline has 56 and the follow-up 58 answers from employees.', True, True)
+    """
+    inst = default_instrument(instrument)
+    t = words.text
+    out = []
+    row = index_row(rk)
+    if row is not None:
+        out.append(t("briefing.methods.respondents", language, n_baseline=fmt.count(row.get("n_baseline")),
+                     n_followup=fmt.count(row.get("n_followup"))))
+    out.append(t("briefing.methods.scoring", language, min_items=inst.min_items))
+    used = used_tests(ties)
+    if len(used) == 2:
+        out.append(t("briefing.methods.mixed_tests", language, n_welch=used["welch"], n_paired=used["paired"]))
+    elif used:
+        out.append(t(f"briefing.methods.{next(iter(used))}", language))
+    out.append(t("briefing.methods.effect", language))
+    out.append(t("briefing.methods.fdr", language, n_ties=_tested(ties), n_dimensions=_tested(rk),
+                 alpha=fmt.number(alpha, 2, language)))
+    out.append(t("briefing.methods.ci_p", language))
+    n_hidden = int(ties["suppressed"].astype(bool).sum()) if "suppressed" in ties.columns else 0
+    out.append(t("briefing.methods.min_n", language, min_n=min_n, n_hidden=n_hidden, n_ties=len(ties)))
+    out.append(t("briefing.methods.response_given" if _rates_given(rates) else "briefing.methods.response_unknown",
+                 language))
+    return out
+
+
+def _rates_given(rates: pd.DataFrame | None) -> bool:
+    return rates is not None and len(rates) > 0 and bool((rates["status"] != "not_given").any()
+                                                         and rates["invited"].notna().any())
+
+
+def limitations_text(rk: pd.DataFrame, ties: pd.DataFrame, rates: pd.DataFrame | None = None, min_n: int = 5,
+                     low: float = LOW_RESPONSE, language: Language = "da",
+                     instrument: Instrument | None = None) -> list[str]:
+    """The limitations as paragraphs, those that apply: different respondents (Welch), regression to the
+    mean, one kommune is not proof, small groups, many tests, low or unknown response, and that received
+    and perceived rest on the ties with enough answers in each wave.
+
+    Examples
+    --------
+    >>> rk = pd.DataFrame({"dimension": ["rk"], "n_baseline": [56], "n_followup": [58], "suppressed": [False]})
+    >>> ties = pd.DataFrame({"group": ["a"], "target": ["b"], "n_baseline": [8], "n_followup": [9],
+    ...     "diff": [0.2], "test": "paired", "suppressed": [False]})
+    >>> text = limitations_text(rk, ties, language="en")
+    >>> any("Not (only) the same people" in p for p in text), any("regression to the mean" in p for p in text)
+    (False, True)
+    """
+    inst = default_instrument(instrument)
+    t = words.text
+    out = []
+    if "welch" in used_tests(ties):
+        out.append(t("briefing.limitations.different_people", language))
+    out.append(t("briefing.limitations.regression", language))
+    out.append(t("briefing.limitations.not_proof", language))
+    ok = ties[reportable(ties, min_n)] if len(ties) else ties
+    if len(ok) and ((ok["n_baseline"] < 10) | (ok["n_followup"] < 10)).any():
+        out.append(t("briefing.limitations.small_groups", language))
+    if _tested(ties) >= 5:
+        out.append(t("briefing.limitations.many_tests", language, n_ties=_tested(ties)))
+    if _rates_given(rates):
+        groups = low_response_groups(rates, language, inst)
+        if groups:
+            out.append(t("briefing.limitations.low_response", language, threshold=fmt.percent(low, language),
+                         groups=join_list(groups, language)))
+    else:
+        out.append(t("briefing.limitations.response_unknown", language))
+    out.append(t("briefing.limitations.rater_sets", language))
+    return out

@@ -1,0 +1,169 @@
+"""Response rates per group and wave (answers / invited), with the privacy threshold applied.
+
+The number invited comes from the kommune's parameter file (``invited: {wave: {group: n}}``,
+:class:`relkap.params.KommuneParams`); the answers from the report's response overview
+(``group, wave, n, suppressed``). RC practice reads a response rate below about 60-65 % with caution,
+especially in network measures, where a missing respondent removes all of that person's ties.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from . import fmt, words
+from ._utils import _check_columns
+from .instrument import Instrument
+from .style import default_instrument, group_order, label, wave_label
+from .words import Language
+
+__all__ = ["LOW_RESPONSE", "TOTAL", "response_rates", "response_table", "low_response_groups"]
+
+LOW_RESPONSE = 0.60  # RC practice: below about 60-65 % read with caution (the lower end, so a flag means it)
+TOTAL = "_total"  # the ``group`` of a wave's total row
+
+
+def response_rates(overview: pd.DataFrame, invited: Mapping[str, Mapping[str, int]] | None = None,
+                   min_n: int = 5, low: float = LOW_RESPONSE, waves: list[str] | None = None) -> pd.DataFrame:
+    """Response rate per group and wave where the number invited is given, and a total per wave.
+
+    Parameters
+    ----------
+    overview : DataFrame
+        Employees who answered per group and wave: ``group, wave, n`` (the report's response overview;
+        a ``"borgere"`` row, the citizens, is left out: they are not invited by group).
+    invited : mapping, optional
+        ``{wave: {group: number invited}}`` (``KommuneParams.invited``); missing or empty: no rates.
+    min_n : int
+        A group with fewer than ``min_n`` answers gets no rate and no exact count (the rate and the number
+        invited would give the count away).
+    low : float
+        Rates below it are flagged ``low`` (default :data:`LOW_RESPONSE`, 0.60).
+    waves : list of str, optional
+        The waves in order (default: as they appear in ``overview``).
+
+    Returns
+    -------
+    DataFrame
+        One row per group and wave, then one total row per wave (``group`` = :data:`TOTAL`):
+        ``group, wave, n`` (``<NA>`` below ``min_n``), ``invited`` (``<NA>`` when not given), ``rate``
+        (n / invited; NaN when not given or hidden), ``low`` (rate < ``low``), ``status``: ``"given"``,
+        ``"not_given"``, ``"hidden"`` (n < min_n) or ``"too_many"`` (more answers than invited: no rate).
+        The total of a wave leaves out the groups below ``min_n`` (with the groups shown it would give their
+        count away: complementary disclosure); its rate uses the groups with a number invited only.
+
+    Examples
+    --------
+    >>> ov = pd.DataFrame({"group": ["skole", "ppr", "skole"], "wave": ["baseline", "baseline", "followup"],
+    ...                    "n": [18, 3, 20]})
+    >>> r = response_rates(ov, {"baseline": {"skole": 24, "ppr": 6}}, min_n=5)
+    >>> r[["group", "wave", "n", "invited", "rate", "low", "status"]].round(2)
+        group      wave     n  invited  rate    low     status
+    0   skole  baseline    18       24  0.75  False      given
+    1     ppr  baseline  <NA>        6   NaN  False     hidden
+    2   skole  followup    20     <NA>   NaN  False  not_given
+    3  _total  baseline    18       24  0.75  False      given
+    4  _total  followup    20     <NA>   NaN  False  not_given
+    """
+    _check_columns(overview, ("group", "wave", "n"), "overview")
+    emp = overview[overview["group"].astype(str) != "borgere"]
+    invited = {str(w): {str(g): int(v) for g, v in (gs or {}).items()} for w, gs in (invited or {}).items()}
+    order = list(waves) if waves else list(dict.fromkeys(emp["wave"].astype(str)))
+    answered = {(str(g), str(w)): int(n) for g, w, n in zip(emp["group"], emp["wave"], emp["n"], strict=True)}
+    for w, gs in invited.items():  # a group invited but without a single answer
+        for g in gs:
+            answered.setdefault((g, w), 0)
+        if w not in order:
+            order.append(w)
+    rows = []
+    for (g, w), n in answered.items():
+        inv = invited.get(w, {}).get(g)
+        rows.append(_row(g, w, n, inv, min_n, low))
+    for w in order:
+        # groups below min_n stay out of the total: with the shown groups it would give their count away
+        shown = {g: n for (g, ww), n in answered.items() if ww == w and n >= min_n}
+        with_inv = [(n, invited[w][g]) for g, n in shown.items() if g in invited.get(w, {})]
+        inv = sum(i for _, i in with_inv) if with_inv else None
+        row = _row(TOTAL, w, sum(n for n, _ in with_inv) if with_inv else sum(shown.values()), inv, min_n, low)
+        row["n"] = sum(shown.values()) if sum(shown.values()) >= min_n else pd.NA
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=["group", "wave", "n", "invited", "rate", "low", "status"])
+    out["n"] = out["n"].astype("Int64")
+    out["invited"] = out["invited"].astype("Int64")
+    out["rate"] = out["rate"].astype(float)
+    key_w = {w: i for i, w in enumerate(order)}
+    out["_t"] = out["group"] == TOTAL
+    out["_w"] = out["wave"].map(key_w)
+    groups = {g: i for i, g in enumerate(group_order(out.loc[~out["_t"], "group"], default_instrument(None)))}
+    out["_g"] = out["group"].map(groups).fillna(-1)
+    out = out.sort_values(["_t", "_w", "_g"], kind="stable").drop(columns=["_t", "_w", "_g"])
+    return out.reset_index(drop=True)
+
+
+def _row(group: str, wave: str, n: int, invited: int | None, min_n: int, low: float) -> dict:
+    if n < min_n:
+        return {"group": group, "wave": wave, "n": pd.NA, "invited": invited, "rate": np.nan, "low": False,
+                "status": "hidden"}
+    if invited is None:
+        return {"group": group, "wave": wave, "n": n, "invited": pd.NA, "rate": np.nan, "low": False,
+                "status": "not_given"}
+    if n > invited:
+        return {"group": group, "wave": wave, "n": n, "invited": invited, "rate": np.nan, "low": False,
+                "status": "too_many"}
+    rate = n / invited
+    return {"group": group, "wave": wave, "n": n, "invited": invited, "rate": rate, "low": bool(rate < low),
+            "status": "given"}
+
+
+def low_response_groups(rates: pd.DataFrame, language: Language = "da",
+                        instrument: Instrument | None = None) -> list[str]:
+    """The groups whose response rate is low, as "Group (wave)" or "Group (baseline and follow-up)".
+
+    Examples
+    --------
+    >>> ov = pd.DataFrame({"group": ["skole", "skole"], "wave": ["baseline", "followup"], "n": [9, 8]})
+    >>> low_response_groups(response_rates(ov, {"baseline": {"skole": 20}, "followup": {"skole": 20}}))
+    ['Skole (førmåling og eftermåling)']
+    """
+    inst = default_instrument(instrument)
+    low = rates[rates["low"] & (rates["group"] != TOTAL)]
+    waves: dict[str, list[str]] = {}
+    for g, w in zip(low["group"], low["wave"], strict=True):
+        waves.setdefault(str(g), []).append(wave_label(w, language, inst).lower())
+    return [words.text("briefing.key.group_wave", language, group=label(g, language, inst),
+                       wave=words.text("briefing.list_and", language).join(ws) if len(ws) < 3 else ", ".join(ws))
+            for g, ws in waves.items()]
+
+
+def response_table(rates: pd.DataFrame, language: Language = "da", instrument: Instrument | None = None,
+                   min_n: int = 5) -> pd.DataFrame:
+    """:func:`response_rates` for reading: one row per group, per wave the answers, invited and rate.
+
+    Counts below ``min_n`` read "<min_n"; a hidden, missing or doubtful rate says why in the note column.
+
+    Examples
+    --------
+    >>> ov = pd.DataFrame({"group": ["skole", "ppr"], "wave": ["baseline", "baseline"], "n": [18, 3]})
+    >>> t = response_table(response_rates(ov, {"baseline": {"skole": 40, "ppr": 6}}), "en")
+    >>> t.iloc[:, 1:].values.tolist()
+    [['18', '40', '45%', 'low: read with caution'], ['<5', '6', '', 'fewer than 5 answers: not shown'], ['18', '40', '45%', 'low: read with caution']]
+    """
+    inst = default_instrument(instrument)
+    group_head = words.text("glossary.group", language)
+    notes = {"hidden": words.text("briefing.response.hidden", language, min_n=min_n),
+             "not_given": words.text("briefing.response.not_given", language),
+             "too_many": words.text("briefing.response.too_many", language), "given": ""}
+    waves = list(dict.fromkeys(rates["wave"]))
+    rows: dict[str, dict] = {}
+    for r in rates.itertuples(index=False):
+        name = words.text("briefing.response.total", language) if r.group == TOTAL else label(r.group, language, inst)
+        row = rows.setdefault(name, {group_head: name})
+        prefix = f"{wave_label(r.wave, language, inst)}: " if len(waves) > 1 else ""
+        row[prefix + words.text("briefing.response.col_answered", language)] = fmt.count(r.n, min_n) if not fmt.missing(r.n) else f"<{min_n}"
+        row[prefix + words.text("briefing.response.col_invited", language)] = fmt.count(r.invited)
+        row[prefix + words.text("briefing.response.col_rate", language)] = fmt.percent(r.rate, language)
+        note = words.text("briefing.response.low", language) if r.low else notes[r.status]
+        row[prefix + words.text("briefing.response.col_note", language)] = note
+    return pd.DataFrame(list(rows.values())).fillna("")
