@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import relkap.io as rio
 from relkap.cli import main
-from relkap.errors import InputError
+from relkap.errors import InputError, column_letter
 from relkap.instrument import load_instrument
 
 INST = load_instrument()
@@ -281,8 +281,9 @@ def test_bad_input_is_named_and_output_untouched(tmp_path, case, capsys):
     words, column, rows = BAD[case]
     assert msg.startswith(str(path)), msg
     assert words in msg
-    if column:
-        assert f"column '{column}'" in msg
+    if column:  # the spreadsheet's column: letter, 1-based position, header
+        position = list(_corrupt(employees_frame(), case).columns).index(column) + 1
+        assert f"column {column_letter(position)} ({position}) '{column}'" in msg
     if rows:
         assert rows + ":" in msg
     assert "\n" not in msg
@@ -305,13 +306,14 @@ def test_empty_and_undecodable_files(tmp_path):
         rio.import_raw(raw, out_dir=tmp_path / "out", instrument=INST)
     # 0x81 is undefined in cp1252 and not valid UTF-8: refused, never read as latin-1
     (raw / "employees.csv").write_bytes(b"kommune;wave;respondent_id;group\r\n766;baseline;\x81x;skole\r\n")
-    with pytest.raises(InputError, match=r"neither UTF-8 nor Windows-1252.*line 2"):
+    with pytest.raises(InputError, match=r"column C \(3\) 'respondent_id': line 2, character 14: byte 0x81 is neither"
+                                         r" UTF-8 nor Windows-1252"):
         rio.import_raw(raw, out_dir=tmp_path / "out", instrument=INST)
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.parquet"))
 
 
 def test_no_employees_file_and_missing_processed_tables(tmp_path):
-    with pytest.raises(InputError, match="no employees file"):
+    with pytest.raises(InputError, match="no raw survey files"):
         rio.import_raw(tmp_path, out_dir=tmp_path / "out", instrument=INST)
     with pytest.raises(InputError, match="relkap import"):
         rio.load(tmp_path)
