@@ -112,8 +112,11 @@ def _byte_place(data: bytes, pos: int, codec: str) -> tuple[int, int, int | None
     sep = max(counts, key=counts.get)
     if counts[sep] == 0:
         return line, char, None, None
-    position = len(next(csv.reader([line_text], delimiter=sep), [""])) or 1
-    names = next(csv.reader([header], delimiter=sep), [])
+    try:
+        position = len(next(csv.reader([re.sub(r"[\r\0]", " ", line_text)], delimiter=sep), [""])) or 1
+        names = next(csv.reader([re.sub(r"[\r\0]", " ", header)], delimiter=sep), [])
+    except csv.Error:  # a line the csv module cannot split: the line and character say enough
+        return line, char, None, None
     name = names[position - 1].strip() if position <= len(names) and line > 1 else None
     return line, char, position, name or None
 
@@ -145,10 +148,10 @@ def _decode(path: Path) -> str:
     elif data.startswith(b"\xef\xbb\xbf"):
         codec = "utf-8-sig"
         try:
-            text = data.decode(codec)
+            text = data[3:].decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise _refuse_bytes(path, data, exc.start, codec, "is not UTF-8, though the file starts with a UTF-8"
-                                " byte order mark: it mixes two encodings") from None
+            raise _refuse_bytes(path, data, exc.start + 3, codec, "is not UTF-8, though the file starts with a"
+                                " UTF-8 byte order mark: it mixes two encodings") from None
     else:
         codec = "utf-8"
         try:
@@ -201,10 +204,15 @@ def _read_text_table(path: Path, header_rows: int = 1) -> pd.DataFrame:
         cells = pd.read_csv(_io.StringIO(text), sep=sep, header=None, dtype=str, keep_default_na=False,
                             na_values=[""], skip_blank_lines=False)
     except pd.errors.ParserError as exc:
-        m = re.search(r"line (\d+)", str(exc))
-        raise InputError(path, f"the rows do not have the same number of columns as the header ({exc})",
-                         rows=[int(m.group(1))] if m else None,
-                         fix=f"Check quoting and the delimiter ('{sep}') on that row") from None
+        detail = " ".join(str(exc).split())
+        m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", detail)
+        if m:
+            raise InputError(path, f"the row has {m.group(3)} cells, but the first row has {m.group(1)}",
+                             rows=[int(m.group(2))], fix=f"Check quoting and the delimiter ('{sep}') on that row"
+                             " and in the header") from None
+        raise InputError(path, f"the file cannot be split into rows and columns ({detail})",
+                         fix=f"Check quoting (a cell opened with \" and never closed) and the delimiter ('{sep}')"
+                         ) from None
     except pd.errors.EmptyDataError:
         raise InputError(path, "the file has no header row", fix="Export the survey again") from None
     return _table(cells, path, header_rows)
