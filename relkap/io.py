@@ -937,6 +937,7 @@ def import_raw(raw: str | os.PathLike, out_dir: str | os.PathLike | None = None,
     if not source.exists():
         raise InputError(source, "no such file or folder",
                          fix="Give the folder that holds the exports (employees.csv, ...) or one export file")
+    inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
     notes: list[str] = []
     if source.is_file():
         if mapping:
@@ -951,7 +952,6 @@ def import_raw(raw: str | os.PathLike, out_dir: str | os.PathLike | None = None,
             sources = _load_mapping(mapping, source)
         else:
             sources, notes = _find_raw(source)
-    inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
 
     collected: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLES}
     contains: dict[str, dict[tuple[int, str], set[str]]] = {k: {} for k in KINDS}  # kommune-wave -> files
@@ -978,8 +978,13 @@ def import_raw(raw: str | os.PathLike, out_dir: str | os.PathLike | None = None,
     out.mkdir(parents=True, exist_ok=True)
     with _locked(out):
         _recover(out, clean=True)
-        old, manifest = ({}, {}) if rebuild else _read_store(out)
-        key, created = _store_key(out, manifest, bool(old))
+        try:
+            old, manifest = _read_store(out)
+        except InputError:
+            if not rebuild:
+                raise
+            old, manifest = {}, {}  # a damaged store is what a rebuild is for
+        key, created = _store_key(out, manifest, bool(old) and not rebuild)
         new = _assemble(collected, inst, key)
         merged, changes, unchanged = _merge(old, new, {k: set(v) for k, v in contains.items()}, rebuild)
         manifest = _next_manifest(manifest, key, contains, merged, rebuild)
@@ -1118,7 +1123,7 @@ def _merge(old: dict[str, pd.DataFrame], new: dict[str, pd.DataFrame],
     merged = {}
     for name in TABLES:
         o, n = old.get(name), new[name]
-        if o is None:
+        if o is None or rebuild:
             merged[name] = n
             continue
         replaced = contains[_TABLE_KIND[name]]
