@@ -269,3 +269,16 @@ def test_relkap_params_writes_a_starting_file_for_each_kommune_without_one(raw, 
     assert write_starting_params(out, params) == []  # never overwrites
     assert main(["params", "--data", str(out), "--out", str(params)]) == 0
     assert "every kommune in" in capsys.readouterr().out
+
+
+def test_import_names_the_kommuner_without_parameter_file(raw, tmp_path, monkeypatch, capsys):
+    params = tmp_path / "params"
+    params.mkdir()
+    monkeypatch.setattr(config, "KOMMUNE_PARAMS_DIR", params)
+    own = KommuneParams(kommune=A, name="Hedensted", groups=["skole", "ppr"], focal_process="x", arm="control")
+    (params / f"{A}.yaml").write_text(own.model_dump_json(), encoding="utf-8")
+    for k in (A, B):
+        assert main(["import", str(raw[k]), "--out", str(tmp_path / "processed")]) == 0
+    notes = [ln for ln in capsys.readouterr().out.splitlines() if "no parameter file" in ln]
+    assert notes == [f"note: no parameter file in {params} for {B} Stevns: the report uses defaults (the official"
+                     " name, arm unknown, no targeted ties); `relkap params` writes a starting file to edit"]
