@@ -263,7 +263,7 @@ def _table(cells: pd.DataFrame, path: Path, header_rows: int = 1) -> pd.DataFram
     cell a user sees. Fully empty rows and columns without a header (Excel leftovers such as trailing ``;;;``)
     are dropped and counted in ``attrs["ignored"]``; a column without a header that holds values is refused.
     """
-    cells = cells.map(lambda v: (v.strip() or np.nan) if isinstance(v, str) else v)
+    cells = cells.apply(_stripped)
     cells.index = pd.RangeIndex(1, len(cells) + 1)
     cells.columns = pd.RangeIndex(1, cells.shape[1] + 1)
     filled = cells.notna()
@@ -293,10 +293,17 @@ def _table(cells: pd.DataFrame, path: Path, header_rows: int = 1) -> pd.DataFram
     data = data.drop(index=empty_rows)
     ignored_cols = [int(p) for p in empty[empty].index]
     data.columns = list(names.values())
-    data = data.astype(object)
     data.attrs["positions"] = {name: pos for pos, name in names.items()}
     data.attrs["ignored"] = _ignored_note(ignored_cols, [r for r in empty_rows if r > header_row])
     return data
+
+
+def _stripped(cells: pd.Series) -> pd.Series:
+    """Text cells without surrounding blanks; a cell of blanks only is empty."""
+    if cells.isna().all() or not (pd.api.types.is_string_dtype(cells) or cells.dtype == object):
+        return cells
+    text = cells.str.strip()
+    return text.mask(text == "")
 
 
 def _ignored_note(columns: list[int], rows: list[int]) -> str:
@@ -902,7 +909,7 @@ class ImportResult(dict):
 
     def report(self) -> list[str]:
         """The lines ``relkap import`` prints: each change, what was kept, the notes, the store's folder."""
-        lines = [str(c) for c in self.changes]
+        lines = [str(c) for c in self.changes] if len(self.changes) <= 24 else self._summary()
         if self.unchanged:
             pairs = sorted({(k, w) for _, k, w in self.unchanged})
             kommuner = sorted({k for k, _ in pairs})
@@ -911,6 +918,21 @@ class ImportResult(dict):
                          f"{'r' if len(kommuner) > 1 else ''} already in the store ({shown})")
         lines += [f"note: {n}" for n in self.notes]
         lines.append(f"processed tables: {self.out}")
+        return lines
+
+    def _summary(self) -> list[str]:
+        """One line per instrument and action for a large import (a national one has ~600 kommune-waves)."""
+        lines = []
+        for kind in KINDS:
+            for action in ("added", "replaced", "removed"):
+                these = [c for c in self.changes if c.kind == kind and c.action == action]
+                if these:
+                    kommuner = len({c.kommune for c in these})
+                    before, after = sum(c.before for c in these), sum(c.after for c in these)
+                    counts = {"added": f"{after}", "removed": f"{before}",
+                              "replaced": f"{before} -> {after}"}[action]
+                    lines.append(f"{kind}: {action} {len(these)} kommune-waves of {kommuner} kommuner, {counts}"
+                                 f" {_UNIT[kind]}")
         return lines
 
 
@@ -987,7 +1009,7 @@ def import_raw(raw: str | os.PathLike, out_dir: str | os.PathLike | None = None,
         key, created = _store_key(out, manifest, bool(old) and not rebuild)
         new = _assemble(collected, inst, key)
         merged, changes, unchanged = _merge(old, new, {k: set(v) for k, v in contains.items()}, rebuild)
-        manifest = _next_manifest(manifest, key, contains, merged, rebuild)
+        manifest = _next_manifest(manifest, key, contains, new, rebuild)
         paths = _commit(out, merged, manifest)
     if created is not None:
         notes.append(f"created the pseudonym key file {created}. Keep it, and back it up with the raw data: a later"
@@ -1095,58 +1117,85 @@ def _store_key(out: Path, manifest: dict, has_data: bool) -> tuple[bytes, Path |
 
 def _aligned(a: pd.DataFrame, b: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Both frames with the same categories (the store's first, then new ones) so they stack as categories."""
-    a, b = a.copy(), b.copy()
     for col in a.columns:
-        if isinstance(a[col].dtype, pd.CategoricalDtype) and col in b:
+        if isinstance(a[col].dtype, pd.CategoricalDtype) and col in b and a[col].dtype != b[col].dtype:
             cats = list(a[col].cat.categories)
             cats += [c for c in b[col].astype("category").cat.categories if c not in cats]
             dtype = pd.CategoricalDtype(cats)
-            a[col], b[col] = a[col].astype(dtype), b[col].astype(dtype)
+            a, b = a.assign(**{col: a[col].astype(dtype)}), b.assign(**{col: b[col].astype(dtype)})
     return a, b
 
 
-def _units(tables: dict[str, pd.DataFrame], kind: str) -> pd.Series:
+class _Waves:
+    """Wave labels as small integers, so a (kommune, wave) pair of millions of rows is one int64 (fast)."""
+
+    def __init__(self):
+        self.codes: dict[str, int] = {}
+
+    def key(self, kommune: int, wave: str) -> int:
+        return int(kommune) * 1024 + self.codes.setdefault(str(wave), len(self.codes))
+
+    def keys(self, table: pd.DataFrame) -> np.ndarray:
+        w = table["wave"].astype("category")
+        lut = np.array([self.codes.setdefault(str(c), len(self.codes)) for c in w.cat.categories] + [-1])
+        return table["kommune"].to_numpy().astype(np.int64) * 1024 + lut[w.cat.codes.to_numpy()]
+
+    def pair(self, key: int) -> tuple[int, str]:
+        label = {v: k for k, v in self.codes.items()}[int(key) % 1024]
+        return int(key) // 1024, label
+
+
+def _units(tables: dict[str, pd.DataFrame], kind: str) -> dict[tuple[int, str], int]:
     """Respondents (coders) per (kommune, wave) of one instrument."""
-    names = [t for t, k in _TABLE_KIND.items() if k == kind]
     idcol = "coder" if kind == "structures" else "respondent_id"
-    parts = [tables[t][["kommune", "wave", idcol]].astype({"kommune": int, "wave": str}) for t in names
-             if tables.get(t) is not None]
+    parts = [tables[t][["kommune", "wave", idcol]] for t, k in _TABLE_KIND.items()
+             if k == kind and tables.get(t) is not None and len(tables[t])]
     if not parts:
-        return pd.Series(dtype=int)
-    ids = pd.concat(parts, ignore_index=True).drop_duplicates()
-    return ids.groupby(["kommune", "wave"])[idcol].nunique()
+        return {}
+    ids = pd.concat([p.drop_duplicates() for p in parts], ignore_index=True).drop_duplicates()
+    counts = ids.groupby(["kommune", "wave"], observed=True).size()  # faster than nunique on strings
+    return {(int(k), str(w)): int(n) for (k, w), n in counts.items()}
 
 
 def _merge(old: dict[str, pd.DataFrame], new: dict[str, pd.DataFrame],
            contains: dict[str, set[tuple[int, str]]], rebuild: bool):
-    """The store after the import, the changes per kommune-wave and the kommune-waves kept as they were."""
-    merged = {}
+    """The store after the import, the changes per kommune-wave and the kommune-waves kept as they were.
+
+    Counts are taken from the replaced rows and the new tables only: a national store is not counted again.
+    """
+    waves = _Waves()
+    merged: dict[str, pd.DataFrame] = {}
+    replaced_rows: dict[str, pd.DataFrame] = {}
+    kept_pairs: dict[str, set[int]] = {k: set() for k in KINDS}
     for name in TABLES:
-        o, n = old.get(name), new[name]
-        if o is None or rebuild:
+        o, n, kind = old.get(name), new[name], _TABLE_KIND[name]
+        if o is None:
             merged[name] = n
             continue
-        replaced = contains[_TABLE_KIND[name]]
-        where = pd.MultiIndex.from_arrays([o["kommune"].astype(int), o["wave"].astype(str)])
-        kept = o[~where.isin(list(replaced))] if replaced else o
-        kept, n = _aligned(kept, n)
+        keys = waves.keys(o)
+        gone = np.isin(keys, [waves.key(k, w) for k, w in contains[kind]]) | rebuild
+        replaced_rows[name] = o[gone]
+        kept_pairs[kind].update(np.unique(keys[~gone]).tolist() if not rebuild else [])
+        if rebuild:
+            merged[name] = n
+            continue
+        kept, n = _aligned(o[~gone] if gone.any() else o, n)
         both = pd.concat([kept, n], ignore_index=True)
-        order = np.lexsort((both["wave"].astype(str).to_numpy(), both["kommune"].to_numpy()))
+        order = np.lexsort((waves.keys(both), both["kommune"].to_numpy()))
         merged[name] = both.iloc[order].reset_index(drop=True)
     changes, unchanged = [], []
     for kind in KINDS:
-        before, after = _units(old, kind), _units(merged, kind)
+        before, after = _units(replaced_rows, kind), _units(new, kind)
         for k, w in sorted(contains[kind]):
-            changes.append(StoreChange(kind, k, w, int(before.get((k, w), 0)), int(after.get((k, w), 0))))
-        for k, w in sorted(set(before.index) - contains[kind]):
-            if rebuild:
-                changes.append(StoreChange(kind, int(k), w, int(before[(k, w)]), 0))
-            else:
-                unchanged.append((kind, int(k), w))
+            changes.append(StoreChange(kind, k, w, before.get((k, w), 0), after.get((k, w), 0)))
+        for (k, w), n in sorted(before.items()):
+            if (k, w) not in contains[kind]:  # only in a rebuild
+                changes.append(StoreChange(kind, k, w, n, 0))
+        unchanged += [(kind, *waves.pair(key)) for key in sorted(kept_pairs[kind])]
     return merged, changes, unchanged
 
 
-def _next_manifest(manifest: dict, key: bytes, contains: dict, merged: dict[str, pd.DataFrame],
+def _next_manifest(manifest: dict, key: bytes, contains: dict, new: dict[str, pd.DataFrame],
                    rebuild: bool) -> dict:
     """``store.json``: the key's fingerprint and, per instrument and kommune-wave, the files it came from."""
     from datetime import UTC, datetime
@@ -1154,10 +1203,10 @@ def _next_manifest(manifest: dict, key: bytes, contains: dict, merged: dict[str,
     sources = {} if rebuild else dict(manifest.get("sources", {}))
     now = datetime.now(UTC).isoformat(timespec="seconds")
     for kind, pairs in contains.items():
-        units = _units(merged, kind)
+        units = _units(new, kind)
         for (k, w), files in pairs.items():
             sources[f"{kind}/{k}/{w}"] = {"files": sorted(files), "imported": now,
-                                          _UNIT[kind]: int(units.get((k, w), 0))}
+                                          _UNIT[kind]: units.get((k, w), 0)}
     return {"schema": 1, "generation": uuid.uuid4().hex, "key_fingerprint": key_fingerprint(key),
             "sources": dict(sorted(sources.items()))}
 
