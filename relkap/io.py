@@ -12,10 +12,18 @@ without BOM, UTF-16 with BOM or cp1252), an Excel workbook, or, through a mappin
 (workbook or ``dataset.csv`` + ``structure.csv`` + ``labels.csv``), a Qualtrics CSV (three header rows) or an
 SPSS ``.sav`` file.
 
+A file is never decoded into mojibake: UTF-8 with a stray byte from another encoding is refused with the
+line, character and column of the byte. Fully empty rows and header-less empty columns (Excel leftovers) are
+ignored with a note.
+
 Everything is validated before anything is written. Every problem raises :class:`~relkap.errors.InputError`
-naming the file, the rows (as numbered in a spreadsheet: the header is row 1) and the column. The tables
-are written to a temporary folder inside the output folder and moved into place (one rename each) only when
-all of them are complete, so a failed import leaves the previous output untouched.
+naming the file, the rows (as numbered in a spreadsheet: the header is row 1) and the column (its letter,
+position and header).
+
+The processed tables are a store keyed by kommune and wave (:func:`import_raw`): an import adds its
+kommune-waves and replaces exactly those it holds, per instrument, and keeps every other one. The new tables
+are written to a temporary folder inside the store, marked complete, and only then moved in; a failed or
+killed import leaves the store as it was, and :func:`load` never reads a mix of two imports.
 """
 
 from __future__ import annotations
