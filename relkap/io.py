@@ -781,18 +781,6 @@ def pseudonymise(kommune, raw_id, key: bytes) -> pd.Series:
 # ----------------------------------------------------------------------------------------------------
 # Public entry points
 # ----------------------------------------------------------------------------------------------------
-def _kind_of(path: Path, df: pd.DataFrame) -> str:
-    stem = path.stem.lower()
-    for kind in KINDS:
-        if stem.startswith(kind):
-            return kind
-    if "group" in df.columns:
-        return "employees"
-    if "coder" in df.columns:
-        return "structures"
-    return "citizens"
-
-
 def _file_kind(path: Path, df: pd.DataFrame) -> tuple[str, str]:
     """The kind of one export named directly, and how it was told (for the import's notes)."""
     stem = path.stem.lower()
@@ -822,7 +810,7 @@ def read_survey(path: str | os.PathLike, instrument: Instrument | str | None = N
     inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
     p = Path(path)
     df = read_raw(p, fmt)
-    kind = kind or _kind_of(p, df)
+    kind = kind or _file_kind(p, df)[0]
     tidy, _ids = _tidy(df, kind, p, inst)
     key = pseudonym_key()
     return {name: _finish(name, t, inst, key) for name, t in tidy.items()}
@@ -1001,8 +989,8 @@ def import_raw(raw: str | os.PathLike, out_dir: str | os.PathLike | None = None,
         _check_across_files(seen, src_kind, df, where)
         for name, t in tidy.items():
             collected[name].append(t)
-        for pair in zip(ids["kommune"].astype(int), ids["wave"].astype(str), strict=True):
-            contains[src_kind].setdefault(pair, set()).add(str(src.path))
+        for k, w in ids[["kommune", "wave"]].drop_duplicates().itertuples(index=False):
+            contains[src_kind].setdefault((int(k), str(w)), set()).add(str(src.path))
 
     out = config.resolve(out_dir, config.PROCESSED_DIR)
     out.mkdir(parents=True, exist_ok=True)
