@@ -5,15 +5,23 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # The exact versions `make demo` and `make test` install; `make lock` renews it from pyproject.toml.
 LOCK := requirements.lock
+# Git strips notebook outputs on commit (cell ids, tags and jupytext's metadata kept), so a notebook run in
+# JupyterLab leaves the repository clean; .gitattributes names the filter.
+NBSTRIPOUT := "$(abspath $(BIN))/python" -m nbstripout
 
 .PHONY: demo test venv bench lint clean browser screenshots lock
 
-$(STAMP): pyproject.toml $(LOCK)
+$(STAMP): pyproject.toml $(LOCK) Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r $(LOCK)
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name relkap --display-name "Python 3 (relkap)"
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	  git config filter.nbstripout.clean '$(NBSTRIPOUT) --keep-id' && \
+	  git config filter.nbstripout.smudge cat && \
+	  git config filter.nbstripout.required true && \
+	  git config diff.ipynb.textconv '$(NBSTRIPOUT) -t'; fi
 	touch $(STAMP)
 
 venv: $(STAMP)

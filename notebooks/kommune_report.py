@@ -22,7 +22,7 @@
 # %% tags=["parameters"]
 kommune = 766
 data_dir = ""  # default: data/processed
-out_dir = ""  # default: reports/<kommune>
+out_dir = ""  # default: reports/hand/<kommune> (a hand run; the batch passes its own folder)
 instrument = ""  # default: params/instrument.yaml
 params_dir = ""  # default: params/kommuner
 baseline = ""  # default: the codebook's baseline label
@@ -39,7 +39,7 @@ from IPython.display import Markdown, display
 
 from relkap import config, load, load_instrument, plots, report
 from relkap.network import layout
-from relkap.params import load_all_kommune_params
+from relkap.params import kommune_params
 from relkap.report import narrative
 from relkap.style import wave_label
 
@@ -50,10 +50,10 @@ if baseline or followup:
     inst = inst.model_copy(update={"waves": inst.waves.model_copy(
         update={k: v for k, v in (("baseline", baseline), ("followup", followup)) if v})})
 data_path = config.resolve(data_dir or None, config.PROCESSED_DIR)
-out_path = config.resolve(out_dir or None, config.REPORTS_DIR / str(kommune))
+out_path = config.resolve(out_dir or None, config.REPORTS_DIR / "hand" / str(kommune))
 out_path.mkdir(parents=True, exist_ok=True)
-kp = load_all_kommune_params(params_dir or None).get(kommune)
-name = kp.name if kp else report.kommune_name(kommune)
+kp = kommune_params(kommune, params_dir or None)  # its parameter file, or defaults (kp.source == "defaults")
+name = kp.name
 tables_all = load(data_path)
 data = report.kommune_tables(tables_all, kommune)
 report.check_kommune(data, kommune, data_path)
@@ -62,7 +62,7 @@ has_followup = report.has_wave(data, F)
 plt.rcParams["figure.dpi"] = 90
 
 # %%
-display(Markdown(narrative.title(name, kommune, kp.focal_process if kp else None, language)))
+display(Markdown(narrative.title(name, kommune, kp.focal_process or None, language)))
 
 # %% [markdown] tags=["da"]
 # ## 1. Overblik

@@ -28,7 +28,7 @@ from pathlib import Path
 from . import config, fmt
 from .errors import RelkapError
 from .files import write_text
-from .params import KommuneParams, load_all_kommune_params
+from .params import KommuneParams, default_kommune_params, kommuner_in_data, load_all_kommune_params
 from .words import LANGUAGES, Language, text
 
 __all__ = [
@@ -263,27 +263,21 @@ def run_batch(
     cell_timeout: float = 600.0,
     progress: bool = True,
 ) -> list[JobResult]:
-    """Run the report for every kommune in ``params_dir`` (or ``only`` those codes) and write the index.
+    """Run the report for every kommune in the data (or ``only`` those codes) and write the index.
 
-    Returns one :class:`JobResult` per kommune, in kommune-code order. Paths default to the project's
-    folders (:mod:`relkap.config`) and are made absolute before they reach a worker.
+    A kommune's parameters come from ``params_dir`` (default ``params/kommuner``); a kommune without a file
+    there is reported with defaults (:func:`relkap.params.kommune_params`). A ``params_dir`` given on
+    purpose selects the kommuner by its files instead (``only`` may still add any kommune in the data).
+    Returns one :class:`JobResult` per kommune, in kommune-code order. Paths default to the project's folders (:mod:`relkap.config`) and
+    are made absolute before they reach a worker.
     """
     params_path = config.resolve(params_dir, config.KOMMUNE_PARAMS_DIR)
     data_path = config.resolve(data_dir, config.PROCESSED_DIR)
     out_path = config.resolve(out_root, config.REPORTS_DIR)
     nb_path = config.resolve(notebook, REPORT_NOTEBOOK)
     instr_path = config.resolve(instrument, config.INSTRUMENT_PATH)
-    all_params = load_all_kommune_params(params_path)
-    if not all_params:
-        raise RelkapError(f"{params_path}: no kommune parameter files (*.yaml); run `relkap synth --params-out`")
-    codes = sorted(all_params)
-    if only:
-        wanted = [int(c) for c in only]
-        unknown = [c for c in wanted if c not in all_params]
-        if unknown:
-            raise RelkapError(f"--only: no parameter file for kommune {unknown} in {params_path} "
-                              f"(known: {', '.join(map(str, codes))})")
-        codes = sorted(wanted)
+    all_params = _report_params(data_path, params_path, selected=params_dir is not None, only=only)
+    codes = sorted(int(c) for c in only) if only else sorted(all_params)
     out_path.mkdir(parents=True, exist_ok=True)
 
     results: dict[int, JobResult] = {}
@@ -309,6 +303,32 @@ def run_batch(
     ordered = [results[c] for c in codes]
     write_index(ordered, out_path, all_params, language=language)
     return ordered
+
+
+def _report_params(data_path: Path, params_path: Path, selected: bool, only: Iterable[int] | None
+                   ) -> dict[int, KommuneParams]:
+    """The kommuner to report, each with its parameter file or, without one, its defaults.
+
+    By default the kommuner with employee answers in the data; a folder of parameter files given on purpose
+    (``selected``) chooses the kommuner itself. ``only`` may name any kommune in the data. A kommune without a
+    file gets defaults (``source == "defaults"``: the official name, arm unknown, no targeted ties).
+    """
+    files = load_all_kommune_params(params_path) if params_path.is_dir() else {}
+    wanted = sorted({int(c) for c in only}) if only else []
+    if selected and files and all(c in files for c in wanted):
+        return files
+    in_data = kommuner_in_data(data_path)
+    if not in_data:
+        raise RelkapError(f"{data_path}: the processed tables hold no employee answers; run `relkap import RAW`")
+    missing = [c for c in wanted if c not in in_data and not (selected and c in files)]
+    if missing:
+        raise RelkapError(f"--only: kommune {', '.join(map(str, missing))} has no employee answers in {data_path}"
+                          f" (kommuner there: {', '.join(map(str, in_data))}); import its survey first")
+    chosen = dict(files) if selected and files else {}
+    for code, groups in in_data.items():
+        if code not in chosen and (code in wanted or not (selected and files)):
+            chosen[code] = files.get(code) or default_kommune_params(code, groups)
+    return chosen
 
 
 def _run_jobs(jobs: Sequence[ReportJob], workers: int, scheduler: str | None, progress: bool) -> list[JobResult]:
@@ -420,9 +440,9 @@ def write_index(results: Sequence[JobResult], out_root: str | Path, params: dict
 
 def results_table(results: Sequence[JobResult]) -> str:
     """Plain-text table of kommune, status and seconds for the terminal."""
-    lines = [f"{'kode':>5}  {'kommune':<20} {'status':<8} {'sek':>6}  fejl"]
+    lines = [f"{'code':>5}  {'kommune':<20} {'status':<8} {'seconds':>7}  error"]
     for r in results:
-        lines.append(f"{r.kommune:>5}  {r.name:<20} {r.status:<8} {r.seconds:>6.1f}  {r.error}")
+        lines.append(f"{r.kommune:>5}  {r.name:<20} {r.status:<8} {r.seconds:>7.1f}  {r.error}")
     return "\n".join(lines)
 
 

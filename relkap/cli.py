@@ -1,7 +1,9 @@
 """The ``relkap`` command. Each subcommand is a thin wrapper over a function in the package.
 
-Errors a user can act on (:class:`~relkap.errors.RelkapError`) are printed as one message and exit with
-status 2, without a traceback.
+Paths given on the command line are taken from the current folder, like any command's; only the defaults
+come from the project (:mod:`relkap.config`), so ``relkap`` runs the same from any folder. Errors a user can
+act on (:class:`~relkap.errors.RelkapError`) are printed as one message and exit with status 2, without a
+traceback.
 """
 
 from __future__ import annotations
@@ -9,21 +11,28 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
+from . import config
 from .errors import RelkapError
 
-__all__ = ["main"]
+__all__ = ["main", "build_parser"]
+
+
+def _path(value: str | None) -> Path | None:
+    """A path from the command line, absolute from the current folder (``None``: the project's default)."""
+    return None if value is None else Path(value).expanduser().resolve()
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
     from . import synth
 
     paths = synth.write_demo(
-        out_dir=args.out,
+        out_dir=_path(args.out),
         n_kommuner=args.kommuner,
         seed=args.seed,
         respondents=args.respondents,
-        params_dir=args.params_out,
+        params_dir=_path(args.params_out),
     )
     for p in paths:
         print(p)
@@ -32,27 +41,48 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 def _cmd_import(args: argparse.Namespace) -> int:
     from . import io
+    from .kommuner import kommune_name
+    from .params import load_all_kommune_params
 
-    written = io.import_raw(args.raw_dir, out_dir=args.out, instrument=args.instrument, mapping=args.mapping)
-    for name, path in written.items():
-        print(f"{name}: {path}")
+    result = io.import_raw(_path(args.raw), out_dir=_path(args.out), instrument=_path(args.instrument),
+                           mapping=_path(args.mapping), kind=args.kind, rebuild=args.rebuild)
+    for line in result.report():
+        print(line)
+    have = load_all_kommune_params() if config.KOMMUNE_PARAMS_DIR.is_dir() else {}
+    missing = sorted({c.kommune for c in result.changes if c.after and c.kommune not in have})
+    if missing:
+        names = io._listing([f"{k} {kommune_name(k)}" for k in missing])
+        print(f"note: no parameter file in {config.KOMMUNE_PARAMS_DIR} for {names}: the report uses defaults"
+              " (the official name, arm unknown, no targeted ties); `relkap params` writes a starting file to edit")
+    return 0
+
+
+def _cmd_params(args: argparse.Namespace) -> int:
+    from . import params
+
+    written = params.write_starting_params(_path(args.data), _path(args.out))
+    for p in written:
+        print(f"wrote {p}: set focal_process, arm and targeted_ties")
+    if not written:
+        print(f"every kommune in {config.resolve(_path(args.data), config.PROCESSED_DIR)} has a parameter file in"
+              f" {config.resolve(_path(args.out), config.KOMMUNE_PARAMS_DIR)}")
     return 0
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
     from . import batch
 
-    out_root = batch.config.resolve(args.out, batch.config.REPORTS_DIR)
+    out_root = config.resolve(_path(args.out), config.REPORTS_DIR)
     if args.research_only:
         return _run_research(args, out_root)
     research_status = _run_research(args, out_root) if args.research else 0  # first, so the index links it
     results = batch.run_batch(
         only=args.only,
-        params_dir=args.params,
-        data_dir=args.data,
-        out_root=args.out,
-        instrument=args.instrument,
-        notebook=args.notebook,
+        params_dir=_path(args.params),
+        data_dir=_path(args.data),
+        out_root=out_root,
+        instrument=_path(args.instrument),
+        notebook=_path(args.notebook),
         workers=args.workers,
         resume=args.resume,
         scheduler=args.scheduler,
@@ -67,7 +97,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     return max(research_status, 1 if any(r.status == "failed" for r in results) else 0)
 
 
-def _run_research(args: argparse.Namespace, out_root) -> int:
+def _run_research(args: argparse.Namespace, out_root: Path) -> int:
     """The cross-kommune research notebook (H1-H3, RQ1-RQ4) into ``<out>/research``.
 
     Questions the data cannot answer (too few kommuner, no follow-up, ...) are listed, not an error.
@@ -80,10 +110,10 @@ def _run_research(args: argparse.Namespace, out_root) -> int:
                                     ("n_permutations", args.n_permutations), ("min_n", args.min_n),
                                     ("language", args.language), ("text_language", args.language))
                   if v is not None}
-    data = batch.config.resolve(args.data, batch.config.PROCESSED_DIR)
+    data = config.resolve(_path(args.data), config.PROCESSED_DIR)
     try:
-        out = research.run_research(data, out_root / "research", params_dir=args.params,
-                                    instrument=args.instrument, parameters=parameters,
+        out = research.run_research(data, out_root / "research", params_dir=_path(args.params),
+                                    instrument=_path(args.instrument), parameters=parameters,
                                     start_timeout=args.start_timeout, cell_timeout=args.cell_timeout)
     except Exception as exc:  # the notebook's own error, shortened: the kommune reports are already written
         print(f"relkap batch: research notebook failed: {batch.short_error(exc)}", file=sys.stderr)
@@ -95,53 +125,94 @@ def _run_research(args: argparse.Namespace, out_root) -> int:
     return 0
 
 
+def _in_project(path: Path) -> str:
+    return f"{path.relative_to(config.ROOT)} in the project, {path}" if path.is_relative_to(config.ROOT) else str(path)
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
     parser = argparse.ArgumentParser(
         prog="relkap",
-        description="Relational capacity (Relationel Kapacitet) workbench for Danish kommuner.",
+        description="Relational capacity (Relationel Kapacitet) workbench for Danish kommuner. Paths on the"
+        " command line are taken from the current folder; defaults are the project's folders.",
     )
+    parser.add_argument("--version", action="version", version=f"relkap {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
+    processed, kommune_params = _in_project(config.PROCESSED_DIR), _in_project(config.KOMMUNE_PARAMS_DIR)
+    codebook = _in_project(config.INSTRUMENT_PATH)
 
     p = sub.add_parser("synth", help="write realistic synthetic raw survey files (the demo data)")
-    p.add_argument("--kommuner", type=int, default=10, help="number of kommuner (up to 98)")
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--kommuner", type=int, default=10, help="number of kommuner, up to 98 (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=1, help="random seed (default: %(default)s)")
     p.add_argument("--respondents", type=int, default=None,
                    help="mean employees per kommune and wave (default: realistic sizes, about 60)")
-    p.add_argument("--out", default="data/raw/demo", help="folder for the raw files")
+    p.add_argument("--out", default=None,
+                   help=f"folder for the raw files (default: {_in_project(config.RAW_DIR / 'demo')})")
     p.add_argument("--params-out", default=None,
-                   help="also write params/kommuner/<code>.yaml for the generated kommuner into this folder")
+                   help="also write <code>.yaml parameter files for the generated kommuner into this folder"
+                   " (default: none written)")
     p.set_defaults(func=_cmd_synth)
 
-    p = sub.add_parser("import", help="validate raw survey exports and write the tidy parquet tables")
-    p.add_argument("raw_dir", help="folder with the raw files (employees, citizens, structures)")
-    p.add_argument("--out", default="data/processed", help="folder for the parquet tables")
-    p.add_argument("--instrument", default=None, help="codebook YAML (default params/instrument.yaml)")
-    p.add_argument("--mapping", default=None, help="mapping YAML for SurveyXact/Qualtrics/SPSS exports")
+    p = sub.add_parser(
+        "import", help="validate raw survey exports and add them to the processed tables",
+        description="Validate raw survey exports and add them to the processed tables. The tables are a store"
+        " keyed by kommune and wave: the kommune-waves in RAW are added, or replace the same kommune-waves"
+        " (per instrument: employees, citizens, structures), and every other kommune-wave is kept. Nothing"
+        " changes unless every file validates.")
+    p.add_argument("raw", metavar="RAW",
+                   help="a folder of raw exports (files named employees*, citizens*, structures*) or one export file")
+    p.add_argument("--out", default=None, help=f"folder of the processed tables (default: {processed})")
+    p.add_argument("--kind", choices=["employees", "citizens", "structures"], default=None,
+                   help="what one export file holds (default: from its name, else from its columns)")
+    p.add_argument("--rebuild", action="store_true",
+                   help="replace the whole store with RAW instead of adding to it (default: off)")
+    p.add_argument("--instrument", default=None, help=f"codebook YAML (default: {codebook})")
+    p.add_argument("--mapping", default=None,
+                   help="mapping YAML for SurveyXact/Qualtrics/SPSS exports (default: none, the files use relkap's"
+                   " column names)")
     p.set_defaults(func=_cmd_import)
 
-    p = sub.add_parser("batch", help="run the baseline-versus-follow-up report for every kommune (HTML + index)")
-    p.add_argument("--only", nargs="+", type=int, metavar="KODE", help="only these kommune codes, e.g. 751 615")
+    p = sub.add_parser("params", help="write a starting parameter file for each kommune in the data that has none")
+    p.add_argument("--data", default=None, help=f"processed data folder (default: {processed})")
+    p.add_argument("--out", default=None, help=f"folder of the kommune parameter files (default: {kommune_params})")
+    p.set_defaults(func=_cmd_params)
+
+    p = sub.add_parser("batch", help="run the baseline-versus-follow-up report for every kommune in the data"
+                       " (HTML + index)")
+    p.add_argument("--only", nargs="+", type=int, metavar="CODE",
+                   help="only these kommune codes, e.g. 751 615 (default: every kommune in the data)")
     p.add_argument("--workers", type=int, default=None, help="parallel kernels (default: number of cores)")
-    p.add_argument("--resume", action="store_true", help="skip kommuner whose reports are newer than their inputs")
+    p.add_argument("--resume", action="store_true",
+                   help="skip kommuner whose reports are newer than their inputs (default: off)")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                   help="run the jobs on a Dask distributed cluster (e.g. tcp://10.0.0.5:8786)")
-    p.add_argument("--params", default=None, help="folder of kommune YAML files (default params/kommuner)")
-    p.add_argument("--data", default=None, help="processed data folder (default data/processed)")
-    p.add_argument("--out", default=None, help="reports folder (default reports)")
-    p.add_argument("--instrument", default=None, help="codebook YAML (default params/instrument.yaml)")
-    p.add_argument("--notebook", default=None, help="report notebook (default notebooks/kommune_report.ipynb)")
-    p.add_argument("--min-n", type=int, default=5, help="smallest number of respondents shown (default 5)")
-    p.add_argument("--language", choices=["da", "en"], default="da")
-    p.add_argument("--start-timeout", type=float, default=120.0, help="seconds to wait for a kernel to start")
-    p.add_argument("--cell-timeout", type=float, default=600.0, help="seconds a notebook cell may run")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+                   help="run the jobs on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786 (default: local"
+                   " processes)")
+    p.add_argument("--params", default=None,
+                   help=f"folder of kommune parameter files; a kommune without one gets defaults (default:"
+                   f" {kommune_params})")
+    p.add_argument("--data", default=None, help=f"processed data folder (default: {processed})")
+    p.add_argument("--out", default=None, help=f"reports folder (default: {_in_project(config.REPORTS_DIR)})")
+    p.add_argument("--instrument", default=None, help=f"codebook YAML (default: {codebook})")
+    p.add_argument("--notebook", default=None,
+                   help=f"report notebook (default: {_in_project(config.NOTEBOOKS_DIR / 'kommune_report.ipynb')})")
+    p.add_argument("--min-n", type=int, default=5, help="smallest number of respondents shown (default: %(default)s)")
+    p.add_argument("--language", choices=["da", "en"], default="da", help="report language (default: %(default)s)")
+    p.add_argument("--start-timeout", type=float, default=120.0,
+                   help="seconds to wait for a kernel to start (default: %(default)s)")
+    p.add_argument("--cell-timeout", type=float, default=600.0,
+                   help="seconds a notebook cell may run (default: %(default)s)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (default: off)")
     p.add_argument("--research", action="store_true",
-                   help="also run the cross-kommune research notebook (H1-H3, RQ1-RQ4) into <out>/research")
-    p.add_argument("--research-only", action="store_true", help="only the research notebook, no kommune reports")
-    p.add_argument("--seed", type=int, default=None, help="research: seed of bootstrap and permutations")
-    p.add_argument("--n-boot", type=int, default=None, help="research: bootstrap resamples (default 2000)")
-    p.add_argument("--n-permutations", type=int, default=None, help="research: permutations (default 999)")
+                   help="also run the cross-kommune research notebook (H1-H3, RQ1-RQ4) into <out>/research"
+                   " (default: off)")
+    p.add_argument("--research-only", action="store_true",
+                   help="only the research notebook, no kommune reports (default: off)")
+    p.add_argument("--seed", type=int, default=None,
+                   help="research: seed of bootstrap and permutations (default: the notebook's)")
+    p.add_argument("--n-boot", type=int, default=None, help="research: bootstrap resamples (default: 2000)")
+    p.add_argument("--n-permutations", type=int, default=None, help="research: permutations (default: 999)")
     p.set_defaults(func=_cmd_batch)
     return parser
 

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["RelkapError", "InputError", "InstrumentError"]
+__all__ = ["RelkapError", "InputError", "InstrumentError", "column_letter"]
+
+
+def column_letter(position: int) -> str:
+    """The spreadsheet letter of a 1-based column position: 1 -> A, 27 -> AA, 43 -> AQ."""
+    letters = ""
+    while position > 0:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 class RelkapError(Exception):
@@ -19,7 +28,9 @@ class InputError(RelkapError, ValueError):
     file : the file the problem is in.
     problem : what is wrong, in one sentence.
     rows : 1-based row numbers as a user sees them in a spreadsheet (header = row 1), if known.
-    column : the column the problem is in, if known.
+    column : the column the problem is in (its header), if known.
+    position : the column's 1-based position in the file, if known; shown with its spreadsheet letter
+        ("column AQ (43) 'respekt__ppr'").
     fix : what is allowed / how to fix it.
     """
 
@@ -32,18 +43,23 @@ class InputError(RelkapError, ValueError):
         *,
         rows: Sequence[int] | None = None,
         column: str | None = None,
+        position: int | None = None,
         fix: str | None = None,
     ) -> None:
         self.file = str(file)
         self.problem = problem
         self.rows = [int(r) for r in rows] if rows is not None else []
         self.column = column
+        self.position = int(position) if position is not None else None
         self.fix = fix
         super().__init__(self._message())
 
     def _message(self) -> str:
         parts = [f"{self.file}:"]
-        if self.column is not None:
+        if self.position is not None:
+            name = f" '{self.column}'" if self.column else ""
+            parts.append(f"column {column_letter(self.position)} ({self.position}){name}:")
+        elif self.column is not None:
             parts.append(f"column '{self.column}':")
         if self.rows:
             shown = ", ".join(str(r) for r in self.rows[: self.max_rows_shown])

@@ -12,10 +12,18 @@ without BOM, UTF-16 with BOM or cp1252), an Excel workbook, or, through a mappin
 (workbook or ``dataset.csv`` + ``structure.csv`` + ``labels.csv``), a Qualtrics CSV (three header rows) or an
 SPSS ``.sav`` file.
 
+A file is never decoded into mojibake: UTF-8 with a stray byte from another encoding is refused with the
+line, character and column of the byte. Fully empty rows and header-less empty columns (Excel leftovers) are
+ignored with a note.
+
 Everything is validated before anything is written. Every problem raises :class:`~relkap.errors.InputError`
-naming the file, the rows (as numbered in a spreadsheet: the header is row 1) and the column. The tables
-are written to a temporary folder inside the output folder and moved into place (one rename each) only when
-all of them are complete, so a failed import leaves the previous output untouched.
+naming the file, the rows (as numbered in a spreadsheet: the header is row 1) and the column (its letter,
+position and header).
+
+The processed tables are a store keyed by kommune and wave (:func:`import_raw`): an import adds its
+kommune-waves and replaces exactly those it holds, per instrument, and keeps every other one. The new tables
+are written to a temporary folder inside the store, marked complete, and only then moved in; a failed or
+killed import leaves the store as it was, and :func:`load` never reads a mix of two imports.
 """
 
 from __future__ import annotations
@@ -23,11 +31,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import hmac
+import json
 import os
 import re
 import secrets
 import shutil
 import tempfile
+import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +47,7 @@ import pandas as pd
 import yaml
 
 from . import config
-from .errors import InputError
+from .errors import InputError, column_letter
 from .instrument import Instrument, load_instrument
 from .kommuner import KOMMUNER
 
@@ -47,9 +58,12 @@ __all__ = [
     "read_survey",
     "tidy_tables",
     "import_raw",
+    "ImportResult",
+    "StoreChange",
     "load",
     "pseudonymise",
     "pseudonym_key",
+    "key_fingerprint",
 ]
 
 TABLES = ("relations", "scales", "citizens", "structures")
@@ -81,35 +95,94 @@ class Tables:
 # ----------------------------------------------------------------------------------------------------
 # Reading text files: encoding and delimiter
 # ----------------------------------------------------------------------------------------------------
+# One complete, valid UTF-8 sequence of two to four bytes (RFC 3629: no overlong forms, no surrogates).
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+_SAVE_AS = ("Open the file in the program that wrote it and save it again as UTF-8 (or as 'CSV (semikolonsepareret)'"
+            " from Excel); relkap does not guess encodings")
+
+
+def _byte_place(data: bytes, pos: int, codec: str) -> tuple[int, int, int | None, str | None]:
+    """Line, character, column position and header of byte ``pos`` (all 1-based) in the raw file ``data``.
+
+    The column is counted with the delimiter sniffed from the header (best effort: a quoted line break
+    before ``pos`` shifts lines against spreadsheet rows, so the message speaks of lines).
+    """
+    prefix = data[:pos].decode(codec, errors="replace")
+    line = prefix.count("\n") + 1
+    line_text = prefix[prefix.rfind("\n") + 1:].rstrip("\r")
+    char = len(line_text) + 1
+    whole = data.decode(codec, errors="replace")
+    header = whole.splitlines()[0] if whole else ""
+    counts = {d: header.count(d) for d in ";,\t"}
+    sep = max(counts, key=counts.get)
+    if counts[sep] == 0:
+        return line, char, None, None
+    try:
+        position = len(next(csv.reader([re.sub(r"[\r\0]", " ", line_text)], delimiter=sep), [""])) or 1
+        names = next(csv.reader([re.sub(r"[\r\0]", " ", header)], delimiter=sep), [])
+    except csv.Error:  # a line the csv module cannot split: the line and character say enough
+        return line, char, None, None
+    name = names[position - 1].strip() if position <= len(names) and line > 1 else None
+    return line, char, position, name or None
+
+
+def _refuse_bytes(path: Path, data: bytes, pos: int, codec: str, problem: str) -> InputError:
+    line, char, position, name = _byte_place(data, pos, codec)
+    return InputError(path, f"line {line}, character {char}: byte 0x{data[pos]:02x} {problem}", column=name,
+                      position=position, fix=_SAVE_AS)
+
+
 def _decode(path: Path) -> str:
-    """Text of ``path``: UTF-8 (with or without BOM), UTF-16 with BOM, or cp1252. Never a silent latin-1."""
+    """Text of ``path``: UTF-8 (with or without BOM), UTF-16 with BOM, or cp1252. Never mojibake.
+
+    A file without a byte order mark that is not valid UTF-8 is read as cp1252 only when it holds no valid
+    UTF-8 letter at all: UTF-8 letters beside an invalid byte mean a UTF-8 file with a stray byte from
+    another encoding (a hand edit), and reading it as cp1252 would garble every letter (``Sø`` -> ``SÃ¸``),
+    so it is refused with the line and column of the first bad byte.
+    """
     data = path.read_bytes()
     if not data.strip():
         raise InputError(path, "the file is empty", fix="Export the survey again; the file must have a header row")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        codec = "utf-16"
         try:
-            return data.decode("utf-16")
+            text = data.decode(codec)
         except UnicodeDecodeError as exc:
-            raise InputError(path, f"the file starts with a UTF-16 mark but is not valid UTF-16 ({exc.reason})",
-                             fix="Save it again as UTF-8 or 'CSV (semikolonsepareret)'") from None
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(
-            path,
-            f"the file is neither UTF-8 nor Windows-1252 (cp1252) text: byte 0x{data[exc.start]:02x} on line {line}"
-            " cannot be decoded",
-            rows=[line],
-            fix="Save the file as UTF-8, UTF-16 or 'CSV (semikolonsepareret)' from Excel; relkap does not guess"
-            " other encodings",
-        ) from None
+            raise _refuse_bytes(path, data, exc.start, codec, "is not valid UTF-16, though the file starts with a"
+                                " UTF-16 byte order mark") from None
+    elif data.startswith(b"\xef\xbb\xbf"):
+        codec = "utf-8-sig"
+        try:
+            text = data[3:].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _refuse_bytes(path, data, exc.start + 3, codec, "is not UTF-8, though the file starts with a"
+                                " UTF-8 byte order mark: it mixes two encodings") from None
+    else:
+        codec = "utf-8"
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError as exc:
+            letter = _UTF8_MULTIBYTE.search(data)
+            if letter is not None:
+                example = letter.group().decode("utf-8")
+                at = data.count(b"\n", 0, letter.start()) + 1
+                raise _refuse_bytes(path, data, exc.start, codec,
+                                    f"is not UTF-8, but the file also has UTF-8 letters ('{example}' on line {at}):"
+                                    " it mixes two encodings, e.g. after a hand edit in another editor") from None
+            codec = "cp1252"
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError as exc2:
+                raise _refuse_bytes(path, data, exc2.start, "latin-1",
+                                    "is neither UTF-8 nor Windows-1252 (cp1252) text") from None
+    nul = text.find("\0")
+    if nul >= 0:
+        raise _refuse_bytes(path, text.encode("utf-8"), len(text[:nul].encode("utf-8")), "utf-8",
+                            "(NUL) is not text: a UTF-16 file without its byte order mark, or a binary file?")
+    return text
 
 
 def _sniff_delimiter(text: str, path: Path) -> str:
@@ -117,7 +190,7 @@ def _sniff_delimiter(text: str, path: Path) -> str:
     try:
         return csv.Sniffer().sniff(head, delimiters=";,\t").delimiter
     except csv.Error:
-        first = text.splitlines()[0] if text else ""
+        first = next((ln for ln in text.splitlines() if ln.strip()), "")
         counts = {d: first.count(d) for d in ";,\t"}
         best = max(counts, key=counts.get)
         if counts[best] == 0:
@@ -127,7 +200,7 @@ def _sniff_delimiter(text: str, path: Path) -> str:
 
 
 def _read_text_table(path: Path, header_rows: int = 1) -> pd.DataFrame:
-    """All cells as strings (blank -> missing) with the header from the first row.
+    """All cells as strings (blank -> missing) with the header from the first non-empty row.
 
     ``header_rows`` > 1 skips the extra header rows of a Qualtrics export (question text, import ids).
     """
@@ -136,57 +209,127 @@ def _read_text_table(path: Path, header_rows: int = 1) -> pd.DataFrame:
     text = _decode(path)
     sep = _sniff_delimiter(text, path)
     try:
-        df = pd.read_csv(
-            _io.StringIO(text),
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            na_values=[""],
-            skiprows=range(1, header_rows),
-            skip_blank_lines=True,
-        )
+        cells = pd.read_csv(_io.StringIO(text), sep=sep, header=None, dtype=str, keep_default_na=False,
+                            na_values=[""], skip_blank_lines=False)
     except pd.errors.ParserError as exc:
-        m = re.search(r"line (\d+)", str(exc))
-        raise InputError(path, f"the rows do not have the same number of columns as the header ({exc})",
-                         rows=[int(m.group(1))] if m else None,
-                         fix=f"Check quoting and the delimiter ('{sep}') on that row") from None
+        detail = " ".join(str(exc).split())
+        m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", detail)
+        if m:
+            raise InputError(path, f"the row has {m.group(3)} cells, but the first row has {m.group(1)}",
+                             rows=[int(m.group(2))], fix=f"Check quoting and the delimiter ('{sep}') on that row"
+                             " and in the header") from None
+        raise InputError(path, f"the file cannot be split into rows and columns ({detail})",
+                         fix=f"Check quoting (a cell opened with \" and never closed) and the delimiter ('{sep}')"
+                         ) from None
     except pd.errors.EmptyDataError:
         raise InputError(path, "the file has no header row", fix="Export the survey again") from None
-    df.columns = [str(c).strip() for c in df.columns]
-    df.attrs["row_offset"] = header_rows + 1  # spreadsheet row number of the first data row
-    return df
+    return _table(cells, path, header_rows)
 
 
 def _read_excel(path: Path, sheet: str | int | None = None) -> pd.DataFrame:
     try:
-        df = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=object)
+        cells = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, header=None, dtype=object)
     except ValueError as exc:
         raise InputError(path, f"cannot read the workbook: {exc}", fix="Name an existing sheet") from None
     except Exception as exc:  # zip / xml errors from a damaged workbook
         raise InputError(path, f"not a readable Excel workbook ({type(exc).__name__}: {exc})",
                          fix="Open and save it again in Excel as .xlsx") from None
-    df.columns = [str(c).strip() for c in df.columns]
-    df = df.dropna(how="all")
-    df = df.map(lambda v: v if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip())
-    df = df.replace({"": np.nan}).astype(object)
-    df.attrs["row_offset"] = 2
-    return df
+    if cells.empty:
+        raise InputError(path, "the sheet is empty", fix="Export the survey again; the sheet must have a header row")
+    return _table(_excel_number_text(cells), path)
 
 
 def _excel_number_text(df: pd.DataFrame) -> pd.DataFrame:
-    """Excel cells read as numbers come back as '3.0'; make whole numbers '3' so codes compare as text."""
+    """Excel cells read as numbers come back as 3.0; make whole numbers '3' so codes compare as text."""
     def fix(v):
-        if isinstance(v, str) and v.endswith(".0") and v[:-2].lstrip("-").isdigit():
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return v
+        v = str(v)
+        if v.endswith(".0") and v[:-2].lstrip("-").isdigit():
             return v[:-2]
         return v
     return df.map(fix)
 
 
+def _ranges(numbers: list[int], letters: bool = False) -> str:
+    """'2-4, 9' for [2, 3, 4, 9] (spreadsheet column letters with ``letters``)."""
+    spans: list[list[int]] = []
+    for n in numbers:
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    show = column_letter if letters else str
+    return ", ".join(show(a) if a == b else f"{show(a)}-{show(b)}" for a, b in spans)
+
+
+def _table(cells: pd.DataFrame, path: Path, header_rows: int = 1) -> pd.DataFrame:
+    """A raw grid of cells (as read, no header) as relkap reads every raw file.
+
+    The header is the first row with any cell; the index is the spreadsheet row number (header = row 1 when
+    nothing is above it) and ``attrs["positions"]`` the 1-based column of each name, so messages point at the
+    cell a user sees. Fully empty rows and columns without a header (Excel leftovers such as trailing ``;;;``)
+    are dropped and counted in ``attrs["ignored"]``; a column without a header that holds values is refused.
+    """
+    cells = cells.apply(_stripped)
+    cells.index = pd.RangeIndex(1, len(cells) + 1)
+    cells.columns = pd.RangeIndex(1, cells.shape[1] + 1)
+    filled = cells.notna()
+    if not filled.any().any():
+        raise InputError(path, "the file has no header row", fix="Export the survey again")
+    header_row = int(filled.any(axis=1).idxmax())
+    header = cells.loc[header_row]
+    data = cells.loc[header_row + header_rows:]
+    blank_header = header.isna()
+    empty = blank_header & data.isna().all()
+    stray = blank_header & ~empty
+    if stray.any():
+        pos = int(stray.idxmax())
+        rows = data.index[data[pos].notna()].tolist()
+        raise InputError(path, "the column has values but no header", rows=rows, position=pos,
+                         fix="Give it the name of a codebook item in the header row, or delete the column")
+    names = {pos: str(name) for pos, name in header[~blank_header].items()}
+    seen: dict[str, int] = {}
+    for pos, name in names.items():
+        if name in seen:
+            raise InputError(path, f"the header '{name}' appears twice, in columns {column_letter(seen[name])}"
+                             f" ({seen[name]}) and {column_letter(pos)} ({pos})", column=name, position=pos,
+                             fix="Rename or delete one of them")
+        seen[name] = pos
+    data = data[list(names)]
+    empty_rows = data.index[data.isna().all(axis=1)].tolist()
+    data = data.drop(index=empty_rows)
+    ignored_cols = [int(p) for p in empty[empty].index]
+    data.columns = list(names.values())
+    data.attrs["positions"] = {name: pos for pos, name in names.items()}
+    data.attrs["ignored"] = _ignored_note(ignored_cols, [r for r in empty_rows if r > header_row])
+    return data
+
+
+def _stripped(cells: pd.Series) -> pd.Series:
+    """Text cells without surrounding blanks; a cell of blanks only is empty."""
+    if cells.isna().all() or not (pd.api.types.is_string_dtype(cells) or cells.dtype == object):
+        return cells
+    text = cells.str.strip()
+    return text.mask(text == "")
+
+
+def _ignored_note(columns: list[int], rows: list[int]) -> str:
+    parts = []
+    if columns:
+        parts.append(f"{len(columns)} empty column{'s' if len(columns) > 1 else ''} without a header"
+                     f" ({_ranges(columns, letters=True)})")
+    if rows:
+        parts.append(f"{len(rows)} empty row{'s' if len(rows) > 1 else ''} ({_ranges(rows)})")
+    return "ignored " + " and ".join(parts) if parts else ""
+
+
 def read_raw(path: str | os.PathLike, fmt: str | None = None, sheet: str | int | None = None) -> pd.DataFrame:
     """One raw file as a DataFrame of strings (missing = NaN), the header as column names.
 
-    ``fmt`` is ``csv``, ``excel``, ``qualtrics`` or ``spss``; ``None`` guesses from the suffix.
-    ``df.attrs["row_offset"]`` is the spreadsheet row number of the first data row (for error messages).
+    ``fmt`` is ``csv``, ``excel``, ``qualtrics`` or ``spss``; ``None`` guesses from the suffix. The index is
+    the spreadsheet row number of each row (for error messages), ``df.attrs["positions"]`` the 1-based column
+    of each name, and ``df.attrs["ignored"]`` says which fully empty rows and columns were left out.
     """
     p = Path(path)
     if not p.exists():
@@ -199,7 +342,7 @@ def read_raw(path: str | os.PathLike, fmt: str | None = None, sheet: str | int |
     if fmt == "qualtrics":
         return _read_text_table(p, header_rows=3)
     if fmt == "excel":
-        return _excel_number_text(_read_excel(p, sheet))
+        return _read_excel(p, sheet)
     if fmt == "spss":
         import pyreadstat
 
@@ -208,10 +351,8 @@ def read_raw(path: str | os.PathLike, fmt: str | None = None, sheet: str | int |
         except Exception as exc:
             raise InputError(p, f"not a readable SPSS .sav file ({exc})", fix="Export it again from SPSS") from None
         df = df.astype(object).where(df.notna(), np.nan)
-        df = _excel_number_text(df.map(lambda v: v if isinstance(v, float) and np.isnan(v) else str(v)))
-        df = df.replace({"": np.nan})
-        df.attrs["row_offset"] = 2
-        return df
+        cells = pd.concat([pd.DataFrame([list(df.columns)], columns=df.columns), df], ignore_index=True)
+        return _table(_excel_number_text(cells), p)
     raise InputError(p, f"unknown format '{fmt}'", fix=f"Use one of {', '.join(FORMATS)}")
 
 
@@ -304,9 +445,9 @@ def _read_surveyxact(src: Source) -> tuple[pd.DataFrame, Path, dict[str, dict[st
             raise InputError(p, f"not a readable Excel workbook ({exc})", fix="Export it again from SurveyXact") from None
         lower = {s.lower(): s for s in sheets}
         ds_sheet = src.sheet or lower.get("dataset") or lower.get("datasæt") or sheets[0]
-        data, where = _excel_number_text(_read_excel(p, ds_sheet)), p
+        data, where = _read_excel(p, ds_sheet), p
         if "labels" in lower:
-            labels = _excel_number_text(_read_excel(p, lower["labels"]))
+            labels = _read_excel(p, lower["labels"])
     value_labels: dict[str, dict[str, str]] = {}
     if not labels.empty:
         cols = [c.lower() for c in labels.columns]
@@ -330,21 +471,27 @@ def _recoder(recode: dict[str, str], labels: dict[str, str]):
 
 
 def _apply_mapping(src: Source) -> tuple[pd.DataFrame, Path]:
-    """Read a mapped export and return it in relkap's raw column names, plus the file to name in errors."""
+    """Read a mapped export and return it in relkap's raw column names, plus the file to name in errors.
+
+    Mapped columns keep their position in the export (for messages); constants have none.
+    """
     value_labels: dict[str, dict[str, str]] = {}
     if src.fmt == "surveyxact":
         data, where, value_labels = _read_surveyxact(src)
     else:
         data, where = read_raw(src.path, src.fmt, src.sheet), src.path
-    offset = data.attrs.get("row_offset", 2)
+    positions, ignored = dict(data.attrs.get("positions", {})), data.attrs.get("ignored", "")
     if src.columns:
         missing = [c for c in src.columns if c not in data.columns]
         if missing:
-            raise InputError(where, f"the mapping names columns the export does not have: {missing[:8]}",
-                             fix="Correct the column names under columns: in the mapping file")
+            raise InputError(where, f"the mapping names columns the export does not have: {_listing(missing)}",
+                             fix="Correct the column names under columns: in the mapping file; the export has "
+                             + _listing(list(data.columns)))
         data = data[list(src.columns)].rename(columns=src.columns)
+        positions = {src.columns[c]: positions[c] for c in src.columns if c in positions}
     for col, value in (src.constants or {}).items():
         data[col] = str(value)
+        positions.pop(col, None)
     for col, recode in (src.values or {}).items():
         if col not in data.columns:
             raise InputError(where, f"values: recodes column '{col}', which is not mapped", column=col,
@@ -352,16 +499,33 @@ def _apply_mapping(src: Source) -> tuple[pd.DataFrame, Path]:
         source_col = next((s for s, t in (src.columns or {}).items() if t == col), col)
         labels = value_labels.get(source_col, {})
         data[col] = data[col].map(_recoder(recode, labels))
-    data.attrs["row_offset"] = offset
+    data.attrs.update(positions=positions, ignored=ignored)
     return data, where
+
+
+def _listing(names, limit: int = 12) -> str:
+    """'a, b, c' or, for a long list, the first ``limit`` names 'and N more' (never cut mid-list)."""
+    names = [str(n) for n in names]
+    more = len(names) - limit
+    return ", ".join(names[:limit]) + (f" and {more} more" if more > 0 else "")
 
 
 # ----------------------------------------------------------------------------------------------------
 # Validation and reshaping into the tidy tables
 # ----------------------------------------------------------------------------------------------------
 def _rows(df: pd.DataFrame, mask) -> list[int]:
-    offset = df.attrs.get("row_offset", 2)
-    return [int(i) + offset for i in np.flatnonzero(np.asarray(mask))]
+    """Spreadsheet row numbers (the index of a raw frame) where ``mask`` holds."""
+    m = pd.array(np.asarray(mask, dtype=object), dtype="boolean").fillna(False).to_numpy(dtype=bool)
+    return [int(r) for r in df.index.to_numpy()[m]]
+
+
+def _col(df: pd.DataFrame, column: str) -> dict:
+    """``column=`` and ``position=`` of :class:`InputError` for a column of a raw frame."""
+    return {"column": column, "position": df.attrs.get("positions", {}).get(column)}
+
+
+def _shown(value) -> str:
+    return "a blank cell" if value is None or pd.isna(value) else f"'{value}'"
 
 
 def _parse_scores(df: pd.DataFrame, col: str, path: Path, inst: Instrument, integer: bool) -> np.ndarray:
@@ -377,7 +541,7 @@ def _parse_scores(df: pd.DataFrame, col: str, path: Path, inst: Instrument, inte
             bad = text.notna() & num.isna()
         if bad.any():
             example = text[bad].iloc[0]
-            raise InputError(path, f"not a number (e.g. '{example}')", rows=_rows(df, bad), column=col,
+            raise InputError(path, f"not a number (e.g. '{example}')", rows=_rows(df, bad), **_col(df, col),
                              fix=f"Use whole numbers {inst.scale.min}-{inst.scale.max}, {_missing_text(inst)},"
                              " or leave the cell blank")
         values = num.to_numpy(dtype="float64", na_value=np.nan)
@@ -391,7 +555,7 @@ def _parse_scores(df: pd.DataFrame, col: str, path: Path, inst: Instrument, inte
     if bad.any():
         example = values[bad][0]
         what = "whole numbers" if integer else "numbers"
-        raise InputError(path, f"value {example:g} is outside the scale", rows=_rows(df, bad), column=col,
+        raise InputError(path, f"value {example:g} is outside the scale", rows=_rows(df, bad), **_col(df, col),
                          fix=f"Allowed: {what} {inst.scale.min}-{inst.scale.max}, {_missing_text(inst)}, or blank")
     return values
 
@@ -417,35 +581,36 @@ def _check_ids(df: pd.DataFrame, kind: str, path: Path, inst: Instrument) -> pd.
     bad = k_num.isna() | ~k_num.isin(list(KOMMUNER))
     if bad.any():
         example = k_text[bad].iloc[0]
-        raise InputError(path, f"'{example}' is not the official code of a Danish kommune", rows=_rows(df, bad),
-                         column="kommune", fix="Use the three-digit kommune code, e.g. 751 for Aarhus, 766 for Hedensted")
+        raise InputError(path, f"{_shown(example)} is not the official code of a Danish kommune", rows=_rows(df, bad),
+                         **_col(df, "kommune"), fix="Use the three-digit kommune code, e.g. 751 for Aarhus, 766 for Hedensted")
     out["kommune"] = k_num.astype("int16").to_numpy()
 
     waves = [inst.waves.baseline, inst.waves.followup]
     w = df["wave"].astype("string").str.strip()
     bad = ~w.isin(waves).fillna(False)
     if bad.any():
-        raise InputError(path, f"unknown wave label '{w[bad].iloc[0]}'", rows=_rows(df, bad), column="wave",
+        raise InputError(path, f"unknown wave label {_shown(w[bad].iloc[0])}", rows=_rows(df, bad), **_col(df, "wave"),
                          fix=f"Allowed: {', '.join(waves)} (set other labels under waves: in the codebook)")
     out["wave"] = w.to_numpy()
 
     idcol = "coder" if kind == "structures" else "respondent_id"
-    ids = df[idcol].astype("string").str.strip()
+    # NFC: the same id typed on a Mac (decomposed letters) and on Windows must get the same pseudonym
+    ids = df[idcol].astype("string").str.strip().str.normalize("NFC")
     bad = ids.isna() | (ids == "")
     if bad.any():
-        raise InputError(path, "empty id", rows=_rows(df, bad), column=idcol, fix="Every row needs an id")
+        raise InputError(path, "empty id", rows=_rows(df, bad), **_col(df, idcol), fix="Every row needs an id")
     out[idcol] = ids.to_numpy()
     dup = pd.DataFrame({"k": out["kommune"], "w": out["wave"], "i": out[idcol]}).duplicated(keep=False)
     if dup.any():
         raise InputError(path, f"duplicate {idcol} within the same kommune and wave (e.g. '{ids[dup.to_numpy()].iloc[0]}')",
-                         rows=_rows(df, dup), column=idcol,
+                         rows=_rows(df, dup), **_col(df, idcol),
                          fix="Each respondent may answer once per wave; remove or renumber the duplicates")
 
     if kind == "employees":
         g = df["group"].astype("string").str.strip()
         bad = ~g.isin(inst.group_codes).fillna(False)
         if bad.any():
-            raise InputError(path, f"unknown group code '{g[bad].iloc[0]}'", rows=_rows(df, bad), column="group",
+            raise InputError(path, f"unknown group code {_shown(g[bad].iloc[0])}", rows=_rows(df, bad), **_col(df, "group"),
                              fix=f"Allowed: {', '.join(inst.group_codes)} (add groups to the codebook)")
         out["group"] = g.to_numpy()
     return out
@@ -463,10 +628,10 @@ def _item_columns(df: pd.DataFrame, kind: str, path: Path, inst: Instrument):
         if "__" in col and kind == "employees":
             item, _, target = col.partition("__")
             if item not in rel_codes:
-                raise InputError(path, f"unknown relational item '{item}'", column=col,
+                raise InputError(path, f"unknown relational item '{item}'", **_col(df, col),
                                  fix=f"Relational columns are <item>__<group>; items: {', '.join(inst.relational_codes)}")
             if target not in groups:
-                raise InputError(path, f"unknown target group code '{target}'", column=col,
+                raise InputError(path, f"unknown target group code '{target}'", **_col(df, col),
                                  fix=f"Allowed groups: {', '.join(inst.group_codes)}")
             relational.append((item, target, col))
         elif col in instrument_items:
@@ -474,17 +639,20 @@ def _item_columns(df: pd.DataFrame, kind: str, path: Path, inst: Instrument):
         else:
             unknown.append(col)
     if unknown:
-        raise InputError(path, f"column{'s' if len(unknown) > 1 else ''} not in the codebook: {', '.join(unknown[:6])}"
-                         + (f" and {len(unknown) - 6} more" if len(unknown) > 6 else ""), column=unknown[0],
-                         fix=f"Rename it to a codebook item, remove it, or map it with a mapping file; {kind} items are "
-                         + ", ".join(sorted(instrument_items)[:6]) + ", ...")
+        raise InputError(path, f"column{'s' if len(unknown) > 1 else ''} not in the codebook: {_listing(unknown, 6)}",
+                         **_col(df, unknown[0]),
+                         fix="Rename it to a codebook item, remove it, or map it with a mapping file; the codebook's "
+                         f"{kind} items are {_listing(sorted(instrument_items))}"
+                         + (" and relational columns <item>__<group>" if kind == "employees" else ""))
     if kind == "employees" and not relational:
         raise InputError(path, "no relational columns (<item>__<group>, e.g. kendskab__skole)",
                          fix="The employees file needs the relational matrix items")
     return relational, scale_items
 
 
-def _tidy(df: pd.DataFrame, kind: str, path: Path, inst: Instrument) -> dict[str, pd.DataFrame]:
+def _tidy(df: pd.DataFrame, kind: str, path: Path, inst: Instrument
+          ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """The long table(s) of one validated raw frame, and its id columns (one row per raw row)."""
     ids = _check_ids(df, kind, path, inst)
     relational, scale_items = _item_columns(df, kind, path, inst)
     out: dict[str, pd.DataFrame] = {}
@@ -495,7 +663,7 @@ def _tidy(df: pd.DataFrame, kind: str, path: Path, inst: Instrument) -> dict[str
     items = {c: (inst.item_scale[c], c) for c in scale_items}
     table = {"employees": "scales", "citizens": "citizens", "structures": "structures"}[kind]
     out[table] = _melt(df, ids, scale_items, path, inst, integer, items)
-    return out
+    return out, ids
 
 
 def _melt(df, ids, columns, path, inst, integer, meaning) -> pd.DataFrame:
@@ -560,24 +728,41 @@ def _empty(table: str, inst: Instrument) -> pd.DataFrame:
 # ----------------------------------------------------------------------------------------------------
 # Pseudonyms
 # ----------------------------------------------------------------------------------------------------
+def _key_file() -> Path:
+    return config.ROOT / KEY_FILE
+
+
+def _pseudonym_key(create: bool = True) -> tuple[bytes | None, Path | None]:
+    """The key (``None`` when there is none and ``create`` is false) and the key file if this call made it."""
+    env = os.environ.get(KEY_ENV)
+    if env:
+        return env.encode("utf-8"), None
+    path = _key_file()
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip().encode("utf-8"), None
+    if not create:
+        return None, None
+    key = secrets.token_hex(32)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(key + "\n", encoding="utf-8")
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+    return key.encode("utf-8"), path
+
+
 def pseudonym_key(create: bool = True) -> bytes:
     """The pseudonymisation key: ``$RELKAP_PSEUDONYM_KEY``, else the git-ignored ``.relkap_key`` file in the
     project root (created with a random key the first time). Keep it: the same key gives the same pseudonyms
     in a later import, so baseline and follow-up imported apart still link."""
-    env = os.environ.get(KEY_ENV)
-    if env:
-        return env.encode("utf-8")
-    path = config.ROOT / KEY_FILE
-    if path.exists():
-        return path.read_text(encoding="utf-8").strip().encode("utf-8")
-    if not create:
-        raise InputError(path, "no pseudonymisation key", fix=f"Set {KEY_ENV} or create {KEY_FILE}")
-    key = secrets.token_hex(32)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(key + "\n", encoding="utf-8")
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
-    return key.encode("utf-8")
+    key, _ = _pseudonym_key(create)
+    if key is None:
+        raise InputError(_key_file(), "no pseudonymisation key", fix=f"Set {KEY_ENV} or create {KEY_FILE}")
+    return key
+
+
+def key_fingerprint(key: bytes) -> str:
+    """A short keyed hash that tells two keys apart without revealing either (stored with the tables)."""
+    return hmac.new(key, b"relkap pseudonym key fingerprint", hashlib.sha256).hexdigest()[:16]
 
 
 def pseudonymise(kommune, raw_id, key: bytes) -> pd.Series:
@@ -596,16 +781,19 @@ def pseudonymise(kommune, raw_id, key: bytes) -> pd.Series:
 # ----------------------------------------------------------------------------------------------------
 # Public entry points
 # ----------------------------------------------------------------------------------------------------
-def _kind_of(path: Path, df: pd.DataFrame) -> str:
+def _file_kind(path: Path, df: pd.DataFrame) -> tuple[str, str]:
+    """The kind of one export named directly, and how it was told (for the import's notes)."""
     stem = path.stem.lower()
     for kind in KINDS:
         if stem.startswith(kind):
-            return kind
-    if "group" in df.columns:
-        return "employees"
-    if "coder" in df.columns:
-        return "structures"
-    return "citizens"
+            return kind, ""
+    for column, kind in (("group", "employees"), ("coder", "structures"), ("respondent_id", "citizens")):
+        if column in df.columns:
+            return kind, (f"{path.name}: read as {kind} (the file has a '{column}' column); pass --kind to say"
+                          " otherwise")
+    raise InputError(path, "cannot tell from the file's name or columns whether it holds employees, citizens or"
+                     " structures", fix="Pass --kind employees (or citizens, structures), or start the file name"
+                     " with the kind (employees_2026.csv)")
 
 
 def read_survey(path: str | os.PathLike, instrument: Instrument | str | None = None, kind: str | None = None,
@@ -622,8 +810,8 @@ def read_survey(path: str | os.PathLike, instrument: Instrument | str | None = N
     inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
     p = Path(path)
     df = read_raw(p, fmt)
-    kind = kind or _kind_of(p, df)
-    tidy = _tidy(df, kind, p, inst)
+    kind = kind or _file_kind(p, df)[0]
+    tidy, _ids = _tidy(df, kind, p, inst)
     key = pseudonym_key()
     return {name: _finish(name, t, inst, key) for name, t in tidy.items()}
 
@@ -643,52 +831,187 @@ def tidy_tables(employees: pd.DataFrame, citizens: pd.DataFrame | None = None,
         if df is None:
             continue
         df = df.copy()
-        df.attrs["row_offset"] = 2
-        for name, t in _tidy(df, kind, Path(f"<{kind}>"), inst).items():
+        df.index = pd.RangeIndex(2, len(df) + 2)  # spreadsheet rows: the header is row 1
+        df.attrs["positions"] = {str(c): i for i, c in enumerate(df.columns, start=1)}
+        tidy, _ids = _tidy(df, kind, Path(f"<{kind}>"), inst)
+        for name, t in tidy.items():
             collected[name].append(t)
     return Tables(**_assemble(collected, inst, key))
 
 
-def _find_raw(raw_dir: Path) -> list[Source]:
-    sources = []
+def _find_raw(raw_dir: Path) -> tuple[list[Source], list[str]]:
+    """The raw exports of a folder (by the start of their names), and a note of the files left out."""
+    sources, used = [], set()
     for kind in KINDS:
         found = sorted(f for f in raw_dir.iterdir() if f.is_file() and f.stem.lower().startswith(kind)
                        and f.suffix.lower() in RAW_SUFFIXES)
         sources += [Source(kind, f, _guess_format(f)) for f in found]
-    if not any(s.kind == "employees" for s in sources):
-        raise InputError(raw_dir, "no employees file (employees.csv, employees.xlsx, ...) in the raw folder",
-                         fix="Put the employee survey export there, or pass --mapping for a SurveyXact/Qualtrics/SPSS"
-                         " export")
-    return sources
+        used.update(found)
+    if not sources:
+        raise InputError(raw_dir, "no raw survey files in the folder (employees.csv, citizens.csv, structures.csv,"
+                         " or .xlsx, .txt, .sav files whose names start so)",
+                         fix="Put the survey exports there, name one file directly (relkap import FILE --kind"
+                         " employees), or pass --mapping for a SurveyXact/Qualtrics/SPSS export")
+    skipped = sorted(f.name for f in raw_dir.iterdir()
+                     if f.is_file() and f not in used and f.suffix.lower() in RAW_SUFFIXES)
+    notes = [f"{raw_dir}: left out {_listing(skipped, 6)} (the name does not start with employees, citizens or"
+             " structures)"] if skipped else []
+    return sources, notes
 
 
-def import_raw(raw_dir: str | os.PathLike, out_dir: str | os.PathLike | None = None,
-               instrument: Instrument | str | None = None, mapping: str | os.PathLike | None = None
-               ) -> dict[str, Path]:
-    """Validate every raw file in ``raw_dir`` and write the four tidy parquet tables to ``out_dir``.
+_TABLE_KIND = {"relations": "employees", "scales": "employees", "citizens": "citizens", "structures": "structures"}
+_UNIT = {"employees": "respondents", "citizens": "citizens", "structures": "coders"}
+STORE_FILE = "store.json"
 
-    Several files of one kind (e.g. ``employees_baseline.csv`` and ``employees_followup.csv``) are stacked.
-    Nothing is written unless every file validates; the tables are then written to a temporary folder and
-    renamed into ``out_dir`` once all are complete. Returns ``{table: path}``.
+
+@dataclass(frozen=True)
+class StoreChange:
+    """One kommune-wave of one instrument that an import added, replaced or (in a rebuild) removed."""
+
+    kind: str
+    kommune: int
+    wave: str
+    before: int  # respondents (coders for structures) in the store before the import; 0 = not there
+    after: int
+
+    @property
+    def action(self) -> str:
+        return "added" if self.before == 0 else "removed" if self.after == 0 else "replaced"
+
+    def __str__(self) -> str:
+        where = f"{self.kommune} {KOMMUNER.get(self.kommune, '')} {self.wave}, {self.kind}"
+        unit = _UNIT[self.kind]
+        counts = {"added": f"{self.after} {unit}", "removed": f"{self.before} {unit}",
+                  "replaced": f"{self.before} -> {self.after} {unit}"}[self.action]
+        return f"{where}: {self.action}, {counts}"
+
+
+class ImportResult(dict):
+    """``{table: path}`` of the processed tables, plus what the import did to the store.
+
+    ``changes`` lists each kommune-wave (per instrument) added or replaced (removed ones too, in a
+    rebuild), ``unchanged`` the kommune-waves kept as they were, ``notes`` what the user should know (rows and
+    columns left out, a new pseudonym key file) and ``out`` the store's folder.
     """
-    raw = Path(raw_dir).expanduser().resolve()
-    if not raw.is_dir():
-        raise InputError(raw, "raw data folder not found", fix="Give the folder that holds employees.csv etc.")
+
+    def __init__(self, paths: dict[str, Path], *, out: Path, changes: list[StoreChange],
+                 unchanged: list[tuple[str, int, str]], notes: list[str], key_file_created: Path | None = None):
+        super().__init__(paths)
+        self.out = out
+        self.changes = changes
+        self.unchanged = unchanged
+        self.notes = notes
+        self.key_file_created = key_file_created
+
+    def report(self) -> list[str]:
+        """The lines ``relkap import`` prints: each change, what was kept, the notes, the store's folder."""
+        lines = [str(c) for c in self.changes] if len(self.changes) <= 24 else self._summary()
+        if self.unchanged:
+            pairs = sorted({(k, w) for _, k, w in self.unchanged})
+            kommuner = sorted({k for k, _ in pairs})
+            shown = ", ".join(map(str, kommuner)) if len(kommuner) <= 12 else _listing(kommuner)
+            lines.append(f"unchanged: {len(pairs)} kommune-waves of {len(kommuner)} kommune"
+                         f"{'r' if len(kommuner) > 1 else ''} already in the store ({shown})")
+        lines += [f"note: {n}" for n in self.notes]
+        lines.append(f"processed tables: {self.out}")
+        return lines
+
+    def _summary(self) -> list[str]:
+        """One line per instrument and action for a large import (a national one has ~600 kommune-waves)."""
+        lines = []
+        for kind in KINDS:
+            for action in ("added", "replaced", "removed"):
+                these = [c for c in self.changes if c.kind == kind and c.action == action]
+                if these:
+                    kommuner = len({c.kommune for c in these})
+                    before, after = sum(c.before for c in these), sum(c.after for c in these)
+                    counts = {"added": f"{after}", "removed": f"{before}",
+                              "replaced": f"{before} -> {after}"}[action]
+                    lines.append(f"{kind}: {action} {len(these)} kommune-waves of {kommuner} kommuner, {counts}"
+                                 f" {_UNIT[kind]}")
+        return lines
+
+
+def import_raw(raw: str | os.PathLike, out_dir: str | os.PathLike | None = None,
+               instrument: Instrument | str | None = None, mapping: str | os.PathLike | None = None, *,
+               kind: str | None = None, rebuild: bool = False) -> ImportResult:
+    """Validate raw exports and add them to the processed tables in ``out_dir`` (default ``data/processed``).
+
+    ``raw`` is a folder (every ``employees*``, ``citizens*`` and ``structures*`` file in it; several files of
+    one kind are stacked) or one export file (its kind from its name, its columns, or ``kind``). The
+    processed tables are a store keyed by kommune and wave: the kommune-waves of each instrument in ``raw``
+    replace exactly those kommune-waves of that instrument (employees: ``relations`` and ``scales``), and
+    every other one is kept. ``rebuild=True`` replaces the whole store with ``raw``.
+
+    Nothing is written unless every file validates, and the store changes all at once: the new tables are
+    written to a temporary folder, marked complete, then moved in; an import killed before the mark leaves
+    the store as it was, one killed after it is completed by the next import or :func:`load`.
+
+    Returns an :class:`ImportResult` (``{table: path}`` with the changes, the kept kommune-waves and notes).
+    """
+    source = Path(raw).expanduser().resolve()
+    if kind is not None and kind not in KINDS:
+        raise InputError(source, f"unknown kind '{kind}'", fix=f"Use one of {', '.join(KINDS)}")
+    if not source.exists():
+        raise InputError(source, "no such file or folder",
+                         fix="Give the folder that holds the exports (employees.csv, ...) or one export file")
     inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
-    sources = _load_mapping(mapping, raw) if mapping else _find_raw(raw)
-    key = pseudonym_key()
+    notes: list[str] = []
+    if source.is_file():
+        if mapping:
+            raise InputError(source, "a mapping file goes with the raw folder, not with one export",
+                             fix="Give the folder that holds the mapping's files")
+        sources = [Source(kind or "", source, _guess_format(source))]
+    else:
+        if kind:
+            raise InputError(source, "--kind is for one export file; in a folder each file's name says its kind",
+                             fix="Name the file directly: relkap import FOLDER/FILE --kind " + kind)
+        if mapping:
+            sources = _load_mapping(mapping, source)
+        else:
+            sources, notes = _find_raw(source)
+
     collected: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLES}
+    contains: dict[str, dict[tuple[int, str], set[str]]] = {k: {} for k in KINDS}  # kommune-wave -> files
     seen: dict[str, pd.DataFrame] = {}
     for src in sources:
         if src.columns or src.values or src.constants or src.fmt == "surveyxact":
             df, where = _apply_mapping(src)
         else:
             df, where = read_raw(src.path, src.fmt, src.sheet), src.path
-        tidy = _tidy(df, src.kind, where, inst)
-        _check_across_files(seen, src.kind, df, where)
+        src_kind = src.kind
+        if not src_kind:
+            src_kind, note = _file_kind(where, df)
+            notes += [note] if note else []
+        tidy, ids = _tidy(df, src_kind, where, inst)
+        if df.attrs.get("ignored"):
+            notes.append(f"{where.name}: {df.attrs['ignored']}")
+        _check_across_files(seen, src_kind, df, where)
         for name, t in tidy.items():
             collected[name].append(t)
-    return _write_tables(_assemble(collected, inst, key), config.resolve(out_dir, config.PROCESSED_DIR))
+        for k, w in ids[["kommune", "wave"]].drop_duplicates().itertuples(index=False):
+            contains[src_kind].setdefault((int(k), str(w)), set()).add(str(src.path))
+
+    out = config.resolve(out_dir, config.PROCESSED_DIR)
+    out.mkdir(parents=True, exist_ok=True)
+    with _locked(out):
+        _recover(out, clean=True)
+        try:
+            old, manifest = _read_store(out)
+        except InputError:
+            if not rebuild:
+                raise
+            old, manifest = {}, {}  # a damaged store is what a rebuild is for
+        key, created = _store_key(out, manifest, bool(old) and not rebuild)
+        new = _assemble(collected, inst, key)
+        merged, changes, unchanged = _merge(old, new, {k: set(v) for k, v in contains.items()}, rebuild)
+        manifest = _next_manifest(manifest, key, contains, new, rebuild)
+        paths = _commit(out, merged, manifest)
+    if created is not None:
+        notes.append(f"created the pseudonym key file {created}. Keep it, and back it up with the raw data: a later"
+                     " import (e.g. the follow-up) needs the same key, or the same respondents get other pseudonyms"
+                     " and the waves no longer link")
+    return ImportResult(paths, out=out, changes=changes, unchanged=unchanged, notes=notes, key_file_created=created)
 
 
 def _check_across_files(seen: dict[str, pd.DataFrame], kind: str, df: pd.DataFrame, where: Path) -> None:
@@ -696,39 +1019,231 @@ def _check_across_files(seen: dict[str, pd.DataFrame], kind: str, df: pd.DataFra
     idcol = "coder" if kind == "structures" else "respondent_id"
     keys = pd.DataFrame({"kommune": df["kommune"].astype(str).str.strip(), "wave": df["wave"].astype(str).str.strip(),
                          "id": df[idcol].astype(str).str.strip()})
-    keys.attrs = df.attrs
     if kind in seen:
         prev = seen[kind]
         dup = keys.merge(prev.drop_duplicates(), how="left", indicator=True)["_merge"].eq("both").to_numpy()
         if dup.any():
             raise InputError(where, f"{idcol} already present in another {kind} file for the same kommune and wave",
-                             rows=_rows(df, dup), column=idcol, fix="Import each wave's export once")
+                             rows=_rows(df, dup), **_col(df, idcol), fix="Import each wave's export once")
         seen[kind] = pd.concat([prev, keys], ignore_index=True)
     else:
         seen[kind] = keys
 
 
-def _write_tables(tables: dict[str, pd.DataFrame], out: Path) -> dict[str, Path]:
-    out.mkdir(parents=True, exist_ok=True)
+# ----------------------------------------------------------------------------------------------------
+# The store: processed tables keyed by kommune and wave, changed all at once
+# ----------------------------------------------------------------------------------------------------
+_COMMITTED = "COMMITTED"
+
+
+@contextmanager
+def _locked(folder: Path):
+    """One import (or recovery) at a time per store; a no-op where ``fcntl`` is missing (Windows)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    with open(folder / ".lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _pending(folder: Path) -> list[Path]:
+    """Complete imports not yet moved into place (the import was stopped while moving its files)."""
+    return sorted((p for p in folder.glob(".import-*") if (p / _COMMITTED).exists()),
+                  key=lambda p: (p / _COMMITTED).stat().st_mtime)
+
+
+def _roll_forward(pending: Path, out: Path) -> None:
+    for name in (pending / _COMMITTED).read_text(encoding="utf-8").split():
+        if (pending / name).exists():
+            os.replace(pending / name, out / name)
+    shutil.rmtree(pending, ignore_errors=True)
+
+
+def _recover(out: Path, clean: bool) -> None:
+    """Finish a complete import that was stopped while moving its files; with ``clean`` (under the import
+    lock) also delete the temporary folders of imports that were stopped before they were complete."""
+    for pending in _pending(out):
+        _roll_forward(pending, out)
+    if clean:
+        for stale in out.glob(".import-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _manifest(out: Path) -> dict:
+    try:
+        return json.loads((out / STORE_FILE).read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+
+
+def _read_store(out: Path) -> tuple[dict[str, pd.DataFrame], dict]:
+    """The store's tables (``{}`` when it has none yet) and its manifest."""
+    present = [t for t in TABLES if (out / f"{t}.parquet").exists()]
+    if not present:
+        return {}, {}
+    try:
+        return {t: pd.read_parquet(out / f"{t}.parquet") if t in present else None for t in TABLES}, _manifest(out)
+    except Exception as exc:  # a damaged parquet file: say so instead of overwriting it
+        raise InputError(out, f"the processed tables cannot be read ({type(exc).__name__}: {exc})",
+                         fix="Rebuild them from every raw file: relkap import RAW --rebuild") from None
+
+
+def _store_key(out: Path, manifest: dict, has_data: bool) -> tuple[bytes, Path | None]:
+    """The pseudonym key for adding to this store: refused when it is not the key the store was made with."""
+    stored = manifest.get("key_fingerprint")
+    key, created = _pseudonym_key(create=not (stored and has_data))
+    if key is None:
+        raise InputError(out, f"the processed tables were pseudonymised with a key, but the key file {_key_file()}"
+                         f" is missing and {KEY_ENV} is not set",
+                         fix="Restore the key file from your backup (the same respondents must get the same"
+                         " pseudonyms), or rebuild the tables from every raw file: relkap import RAW --rebuild")
+    if stored and has_data and key_fingerprint(key) != stored:
+        raise InputError(out, "the pseudonym key is not the one the processed tables were made with: the same"
+                         " respondents would get other pseudonyms and the waves would no longer link",
+                         fix=f"Restore the key file {_key_file()} (or {KEY_ENV}) the tables were made with, or"
+                         " rebuild them from every raw file with this key: relkap import RAW --rebuild")
+    return key, created
+
+
+def _aligned(a: pd.DataFrame, b: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Both frames with the same categories (the store's first, then new ones) so they stack as categories."""
+    for col in a.columns:
+        if isinstance(a[col].dtype, pd.CategoricalDtype) and col in b and a[col].dtype != b[col].dtype:
+            cats = list(a[col].cat.categories)
+            cats += [c for c in b[col].astype("category").cat.categories if c not in cats]
+            dtype = pd.CategoricalDtype(cats)
+            a, b = a.assign(**{col: a[col].astype(dtype)}), b.assign(**{col: b[col].astype(dtype)})
+    return a, b
+
+
+class _Waves:
+    """Wave labels as small integers, so a (kommune, wave) pair of millions of rows is one int64 (fast)."""
+
+    def __init__(self):
+        self.codes: dict[str, int] = {}
+
+    def key(self, kommune: int, wave: str) -> int:
+        return int(kommune) * 1024 + self.codes.setdefault(str(wave), len(self.codes))
+
+    def keys(self, table: pd.DataFrame) -> np.ndarray:
+        w = table["wave"].astype("category")
+        lut = np.array([self.codes.setdefault(str(c), len(self.codes)) for c in w.cat.categories] + [-1])
+        return table["kommune"].to_numpy().astype(np.int64) * 1024 + lut[w.cat.codes.to_numpy()]
+
+    def pair(self, key: int) -> tuple[int, str]:
+        label = {v: k for k, v in self.codes.items()}[int(key) % 1024]
+        return int(key) // 1024, label
+
+
+def _units(tables: dict[str, pd.DataFrame], kind: str) -> dict[tuple[int, str], int]:
+    """Respondents (coders) per (kommune, wave) of one instrument."""
+    idcol = "coder" if kind == "structures" else "respondent_id"
+    parts = [tables[t][["kommune", "wave", idcol]] for t, k in _TABLE_KIND.items()
+             if k == kind and tables.get(t) is not None and len(tables[t])]
+    if not parts:
+        return {}
+    ids = pd.concat([p.drop_duplicates() for p in parts], ignore_index=True).drop_duplicates()
+    counts = ids.groupby(["kommune", "wave"], observed=True).size()  # faster than nunique on strings
+    return {(int(k), str(w)): int(n) for (k, w), n in counts.items()}
+
+
+def _merge(old: dict[str, pd.DataFrame], new: dict[str, pd.DataFrame],
+           contains: dict[str, set[tuple[int, str]]], rebuild: bool):
+    """The store after the import, the changes per kommune-wave and the kommune-waves kept as they were.
+
+    Counts are taken from the replaced rows and the new tables only: a national store is not counted again.
+    """
+    waves = _Waves()
+    merged: dict[str, pd.DataFrame] = {}
+    replaced_rows: dict[str, pd.DataFrame] = {}
+    kept_pairs: dict[str, set[int]] = {k: set() for k in KINDS}
+    for name in TABLES:
+        o, n, kind = old.get(name), new[name], _TABLE_KIND[name]
+        if o is None:
+            merged[name] = n
+            continue
+        keys = waves.keys(o)
+        gone = np.isin(keys, [waves.key(k, w) for k, w in contains[kind]]) | rebuild
+        replaced_rows[name] = o[gone]
+        kept_pairs[kind].update(np.unique(keys[~gone]).tolist() if not rebuild else [])
+        if rebuild:
+            merged[name] = n
+            continue
+        kept, n = _aligned(o[~gone] if gone.any() else o, n)
+        both = pd.concat([kept, n], ignore_index=True)
+        order = np.lexsort((waves.keys(both), both["kommune"].to_numpy()))
+        merged[name] = both.iloc[order].reset_index(drop=True)
+    changes, unchanged = [], []
+    for kind in KINDS:
+        before, after = _units(replaced_rows, kind), _units(new, kind)
+        for k, w in sorted(contains[kind]):
+            changes.append(StoreChange(kind, k, w, before.get((k, w), 0), after.get((k, w), 0)))
+        for (k, w), n in sorted(before.items()):
+            if (k, w) not in contains[kind]:  # only in a rebuild
+                changes.append(StoreChange(kind, k, w, n, 0))
+        unchanged += [(kind, *waves.pair(key)) for key in sorted(kept_pairs[kind])]
+    return merged, changes, unchanged
+
+
+def _next_manifest(manifest: dict, key: bytes, contains: dict, new: dict[str, pd.DataFrame],
+                   rebuild: bool) -> dict:
+    """``store.json``: the key's fingerprint and, per instrument and kommune-wave, the files it came from."""
+    from datetime import UTC, datetime
+
+    sources = {} if rebuild else dict(manifest.get("sources", {}))
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    for kind, pairs in contains.items():
+        units = _units(new, kind)
+        for (k, w), files in pairs.items():
+            sources[f"{kind}/{k}/{w}"] = {"files": sorted(files), "imported": now,
+                                          _UNIT[kind]: units.get((k, w), 0)}
+    return {"schema": 1, "generation": uuid.uuid4().hex, "key_fingerprint": key_fingerprint(key),
+            "sources": dict(sorted(sources.items()))}
+
+
+def _commit(out: Path, tables: dict[str, pd.DataFrame], manifest: dict) -> dict[str, Path]:
+    """Write the tables and manifest to a temporary folder, mark it complete, then move each file in.
+
+    ``store.json`` moves last: its ``generation`` changes only when every table is in place (see :func:`load`).
+    """
     tmp = Path(tempfile.mkdtemp(prefix=".import-", dir=out))
-    written = {}
+    files = [f"{name}.parquet" for name in tables] + [STORE_FILE]
     try:
         for name, t in tables.items():
             t.to_parquet(tmp / f"{name}.parquet", index=False)
-        for name in tables:
-            final = out / f"{name}.parquet"
-            os.replace(tmp / f"{name}.parquet", final)
-            written[name] = final
-    finally:
+        (tmp / STORE_FILE).write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
+        (tmp / f"{_COMMITTED}.tmp").write_text("\n".join(files), encoding="utf-8")
+        os.replace(tmp / f"{_COMMITTED}.tmp", tmp / _COMMITTED)  # the commit point
+    except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
-    return written
+        raise
+    _roll_forward(tmp, out)
+    return {name: out / f"{name}.parquet" for name in tables}
 
 
 def load(data_dir: str | os.PathLike | None = None) -> Tables:
-    """The processed tables of ``data_dir`` (default ``data/processed``) as a :class:`Tables`."""
+    """The processed tables of ``data_dir`` (default ``data/processed``) as a :class:`Tables`.
+
+    Never a mix of two imports: an import caught while moving its files in is waited for (or, if it was
+    stopped, completed) and the tables read again.
+    """
     d = config.resolve(data_dir, config.PROCESSED_DIR)
-    missing = [t for t in TABLES if not (d / f"{t}.parquet").exists()]
-    if missing:
-        raise InputError(d, f"processed tables missing: {', '.join(missing)}",
-                         fix="Run `relkap import <raw folder>` (or `make demo`) first")
-    return Tables(**{t: pd.read_parquet(d / f"{t}.parquet") for t in TABLES})
+    for _attempt in range(5):
+        generation = _manifest(d).get("generation")
+        if not _pending(d):
+            missing = [t for t in TABLES if not (d / f"{t}.parquet").exists()]
+            if missing:
+                raise InputError(d, f"processed tables missing: {', '.join(missing)}",
+                                 fix="Run `relkap import <raw folder>` (or `make demo`) first")
+            tables = Tables(**{t: pd.read_parquet(d / f"{t}.parquet") for t in TABLES})
+            if _manifest(d).get("generation") == generation and not _pending(d):
+                return tables
+        with _locked(d):
+            _recover(d, clean=False)
+    raise InputError(d, "the processed tables kept changing while they were read", fix="Load them again")

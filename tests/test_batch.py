@@ -6,6 +6,7 @@ import shutil
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from relkap import batch
@@ -25,8 +26,16 @@ def project(tmp_path):
         (params / f"{code}.yaml").write_text(dump_kommune_params(kp), encoding="utf-8")
     data = tmp_path / "data"
     data.mkdir()
-    (data / "relations.parquet").write_bytes(b"stand-in: only its age matters for --resume")
+    # the fixture notebook reads no data: the batch only needs the kommuner in it (and its age, for --resume)
+    _relations(data, [*CODES, 330])  # 330 Slagelse has answers but no parameter file
     return {"params_dir": params, "data_dir": data, "out_root": tmp_path / "reports", "notebook": FIXTURE_NB}
+
+
+def _relations(folder: Path, codes) -> None:
+    groups = pd.CategoricalDtype(["myndighed", "skole"])
+    pd.DataFrame({"kommune": pd.array([c for c in codes for _ in range(2)], dtype="int16"),
+                  "group": pd.Series(["myndighed", "skole"] * len(codes), dtype=groups)}
+                 ).to_parquet(folder / "relations.parquet", index=False)
 
 
 def _run(project, **kw):
@@ -93,8 +102,25 @@ def test_a_failed_rerun_leaves_the_previous_report_whole(project, tmp_path):
 
 
 def test_unknown_kommune_in_only_is_named(project):
-    with pytest.raises(batch.RelkapError, match=r"no parameter file for kommune \[101\]"):
+    with pytest.raises(batch.RelkapError, match=r"--only: kommune 101 has no employee answers in .*"
+                       r"\(kommuner there: 330, 336, 510, 766\)"):
         _run(project, only=[101])
+
+
+def test_without_a_params_folder_the_kommuner_come_from_the_data(project, tmp_path):
+    """The project's (demo) parameter files do not choose the kommuner: the data do; 330 has no file."""
+    results = batch.run_batch(data_dir=project["data_dir"], out_root=project["out_root"],
+                              notebook=project["notebook"], workers=2, progress=False)
+    assert {r.kommune: r.status for r in results} == {330: "ok", 336: "failed", 510: "ok", 766: "ok"}
+    assert next(r for r in results if r.kommune == 330).name == "Slagelse"  # the official name
+    index = (project["out_root"] / "index.html").read_text(encoding="utf-8")
+    assert '<a href="330/report.html">Slagelse</a></td><td>unknown</td>' in index
+
+
+def test_only_a_kommune_without_parameter_file_is_reported_with_defaults(project):
+    results = _run(project, only=[330])
+    assert [(r.kommune, r.name, r.status) for r in results] == [(330, "Slagelse", "ok")]
+    assert (project["out_root"] / "330" / "report.html").exists()
 
 
 def test_cli_exit_status_is_non_zero_when_a_kommune_fails(project, capsys):
@@ -105,6 +131,7 @@ def test_cli_exit_status_is_non_zero_when_a_kommune_fails(project, capsys):
                    "--no-progress", "--only", "336", "766"])
     out = capsys.readouterr().out
     assert status == 1
+    assert out.splitlines()[0].split() == ["code", "kommune", "status", "seconds", "error"]  # English
     assert "336  Stevns               failed" in out and "766  Hedensted            ok" in out
     assert str(project["out_root"] / "index.html") in out
     assert main(["batch", "--params", str(project["params_dir"]), "--data", str(project["data_dir"]),
@@ -133,3 +160,14 @@ def test_report_kernels_talk_over_private_ipc_sockets():
     assert a.transport == b.transport == "ipc"
     assert a.ip != b.ip and Path(a.ip).parent == Path(b.ip).parent
     assert a._make_url("shell").startswith("ipc://" + a.ip)
+
+
+def test_cli_paths_are_taken_from_the_current_folder(project, tmp_path, monkeypatch, capsys):
+    """`relkap batch --params params` reads ./params, not the project's params folder."""
+    from relkap.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    status = main(["batch", "--params", "params", "--data", "data", "--out", "reports_rel", "--notebook",
+                   str(FIXTURE_NB), "--no-progress", "--only", "766"])
+    assert status == 0, capsys.readouterr().err
+    assert (tmp_path / "reports_rel" / "766" / "report.html").exists()

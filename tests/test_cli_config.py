@@ -56,3 +56,44 @@ def test_cli_error_is_one_line_without_traceback(tmp_path, capsys):
     err = capsys.readouterr().err
     assert status == 2
     assert "Traceback" not in err and "missing.yaml" in err
+
+
+def _options(parser):
+    """Every option of every subcommand: (subcommand, argparse action)."""
+    import argparse
+
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, p in sub.choices.items():
+        for action in p._actions:
+            if action.option_strings and not isinstance(action, argparse._HelpAction | argparse._VersionAction):
+                yield name, action
+
+
+def test_every_option_shows_its_default_in_help():
+    from relkap.cli import build_parser
+
+    missing = [f"{cmd} {'/'.join(a.option_strings)}" for cmd, a in _options(build_parser())
+               if "default" not in (a.help or "")]
+    assert not missing, missing
+    out = subprocess.run([sys.executable, "-m", "relkap.cli", "import", "--help"], capture_output=True, text=True,
+                         check=True).stdout
+    assert str(config.PROCESSED_DIR) in " ".join(out.split())  # where the tables go without --out
+    assert "keyed by kommune and wave" in " ".join(out.split())
+
+
+def test_version(capsys):
+    import relkap
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"relkap {relkap.__version__}"
+
+
+def test_help_is_english_and_lists_params():
+    out = subprocess.run([sys.executable, "-m", "relkap.cli", "--help"], capture_output=True, text=True,
+                         check=True).stdout
+    assert "params" in out and "KODE" not in out
+    batch = subprocess.run([sys.executable, "-m", "relkap.cli", "batch", "--help"], capture_output=True, text=True,
+                           check=True).stdout
+    assert "CODE" in batch and "KODE" not in batch

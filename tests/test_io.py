@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 
 import relkap.io as rio
 from relkap.cli import main
-from relkap.errors import InputError
+from relkap.errors import InputError, column_letter
 from relkap.instrument import load_instrument
 
 INST = load_instrument()
@@ -281,8 +282,9 @@ def test_bad_input_is_named_and_output_untouched(tmp_path, case, capsys):
     words, column, rows = BAD[case]
     assert msg.startswith(str(path)), msg
     assert words in msg
-    if column:
-        assert f"column '{column}'" in msg
+    if column:  # the spreadsheet's column: letter, 1-based position, header
+        position = list(_corrupt(employees_frame(), case).columns).index(column) + 1
+        assert f"column {column_letter(position)} ({position}) '{column}'" in msg
     if rows:
         assert rows + ":" in msg
     assert "\n" not in msg
@@ -305,13 +307,14 @@ def test_empty_and_undecodable_files(tmp_path):
         rio.import_raw(raw, out_dir=tmp_path / "out", instrument=INST)
     # 0x81 is undefined in cp1252 and not valid UTF-8: refused, never read as latin-1
     (raw / "employees.csv").write_bytes(b"kommune;wave;respondent_id;group\r\n766;baseline;\x81x;skole\r\n")
-    with pytest.raises(InputError, match=r"neither UTF-8 nor Windows-1252.*line 2"):
+    with pytest.raises(InputError, match=r"column C \(3\) 'respondent_id': line 2, character 14: byte 0x81 is neither"
+                                         r" UTF-8 nor Windows-1252"):
         rio.import_raw(raw, out_dir=tmp_path / "out", instrument=INST)
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.parquet"))
 
 
 def test_no_employees_file_and_missing_processed_tables(tmp_path):
-    with pytest.raises(InputError, match="no employees file"):
+    with pytest.raises(InputError, match="no raw survey files"):
         rio.import_raw(tmp_path, out_dir=tmp_path / "out", instrument=INST)
     with pytest.raises(InputError, match="relkap import"):
         rio.load(tmp_path)
@@ -354,3 +357,230 @@ def test_fuzz_corruptions_give_clean_import_or_clean_error(tmp_path_factory, edi
         rel = pd.read_parquet(written["relations"])
         ok = rel["score"].dropna()
         assert ok.between(1, 5).all()
+
+
+# ------------------------------------------------------------------------------------------------
+# Encodings: UTF-8 (BOM or not), UTF-16 with BOM or cp1252, never mojibake
+# ------------------------------------------------------------------------------------------------
+def danish_frame() -> pd.DataFrame:
+    """employees_frame with Danish letters in the raw ids (Sø000, ...): each id answers in both waves."""
+    df = employees_frame()
+    df["respondent_id"] = ["Sø" + r[1:] for r in df["respondent_id"]]
+    return df
+
+
+def _pseudonym(kommune, raw_id: str) -> str:
+    return hmac.new(b"test-key", f"{kommune}\x1f{raw_id}".encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def _linked(relations: pd.DataFrame) -> int:
+    """Respondents present in both waves."""
+    waves = relations.groupby("respondent_id", observed=True)["wave"].nunique()
+    return int((waves == 2).sum())
+
+
+def test_a_stray_latin1_byte_in_a_utf8_file_is_refused_not_garbled(tmp_path, capsys):
+    """Issue 12.1: a UTF-8 export hand-edited in a latin-1 editor was read as cp1252 ('Sø' -> 'SÃ¸')."""
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    df = danish_frame()
+    write_csv(df[df["wave"] == "baseline"], raw / "employees_baseline.csv", encoding="utf-8")
+    follow = df[df["wave"] == "followup"].to_csv(sep=";", index=False, lineterminator="\r\n").encode("utf-8")
+    lines = follow.split(b"\r\n")
+    lines[3] = lines[3].replace("ø".encode(), b"\xf8", 1)  # spreadsheet row 4: one latin-1 'ø'
+    path = raw / "employees_followup.csv"
+    path.write_bytes(b"\r\n".join(lines))
+    with pytest.raises(InputError) as err:
+        rio.import_raw(raw, out_dir=out, instrument=INST)
+    msg = str(err.value)
+    assert msg.startswith(f"{path}: column C (3) 'respondent_id': line 4, character 15: byte 0xf8 is not UTF-8")
+    assert "'ø' on line 2" in msg and "mixes two encodings" in msg and "\n" not in msg
+    assert not out.exists() or not list(out.glob("*.parquet"))
+    assert main(["import", str(raw), "--out", str(out)]) == 2
+    assert "byte 0xf8" in capsys.readouterr().err
+    # saved again as UTF-8: every respondent links across the waves
+    path.write_bytes(follow)
+    rio.import_raw(raw, out_dir=out, instrument=INST)
+    rel = rio.load(out).relations
+    assert _linked(rel) == 6
+    assert _pseudonym(766, "Sø000") in set(rel["respondent_id"])
+
+
+def test_a_utf8_bom_followed_by_invalid_bytes_is_refused(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    text = employees_frame().to_csv(sep=";", index=False, lineterminator="\r\n").encode("utf-8")
+    text = text.replace(b"R001", b"R\xe6001", 1)  # cp1252 'æ' after a UTF-8 byte order mark
+    (raw / "employees.csv").write_bytes(b"\xef\xbb\xbf" + text)
+    with pytest.raises(InputError, match=r"column C \(3\) 'respondent_id': line 4, character 15: byte 0xe6 is not"
+                       r" UTF-8, though the file starts with a UTF-8 byte order mark"):
+        rio.import_raw(raw, out_dir=tmp_path / "out", instrument=INST)
+
+
+def test_utf16_without_its_byte_order_mark_is_refused(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    write_csv(employees_frame(), raw / "employees.csv", encoding="utf-16-le")
+    with pytest.raises(InputError, match=r"line 1, character 2: byte 0x00 \(NUL\) is not text"):
+        rio.import_raw(raw, out_dir=tmp_path / "out", instrument=INST)
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-8", "utf-8-sig", "utf-16", "nfd-utf-8", "xlsx"])
+def test_pseudonyms_are_equal_across_files_of_different_encodings(tmp_path, encoding):
+    """Baseline as Danish Excel writes it (cp1252), follow-up in another encoding: every respondent links."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    df = danish_frame()
+    write_csv(df[df["wave"] == "baseline"], raw / "employees_baseline.csv", encoding="cp1252")
+    follow = df[df["wave"] == "followup"].copy()
+    if encoding == "xlsx":
+        follow.to_excel(raw / "employees_followup.xlsx", index=False)
+    elif encoding == "nfd-utf-8":  # a Mac writes 'å' as 'a' + combining ring
+        follow["respondent_id"] = follow["respondent_id"].str.replace("ø", "å")
+        text = follow.to_csv(sep=";", index=False, lineterminator="\r\n")
+        (raw / "employees_followup.csv").write_bytes(unicodedata.normalize("NFD", text).encode("utf-8"))
+        base = df[df["wave"] == "baseline"].copy()
+        base["respondent_id"] = base["respondent_id"].str.replace("ø", "å")
+        write_csv(base, raw / "employees_baseline.csv", encoding="cp1252")
+    else:
+        write_csv(follow, raw / "employees_followup.csv", encoding=encoding)
+    rio.import_raw(raw, out_dir=tmp_path / "out", instrument=INST)
+    rel = rio.load(tmp_path / "out").relations
+    assert _linked(rel) == 6 and rel["respondent_id"].nunique() == 6
+
+
+# ------------------------------------------------------------------------------------------------
+# Excel leftovers and spreadsheet positions
+# ------------------------------------------------------------------------------------------------
+def _with_leftovers(df: pd.DataFrame) -> str:
+    """The CSV Excel writes after a stray edit: a trailing empty column (';' at each line end) and ';;;' rows."""
+    lines = df.to_csv(sep=";", index=False, lineterminator="\r\n").splitlines()
+    empty = ";" * len(df.columns)
+    return "\r\n".join([ln + ";" for ln in lines] + [empty] * 3) + "\r\n"
+
+
+def test_empty_excel_leftovers_are_ignored_with_a_note(tmp_path, reference):
+    """Issue 12.4: a trailing empty column was 'Unnamed: 24', trailing ';;;' rows '<NA>' kommune codes."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "employees.csv").write_text(_with_leftovers(employees_frame()), encoding="cp1252")
+    result = rio.import_raw(raw, out_dir=tmp_path / "out", instrument=INST)
+    got = _canonical(dict(rio.load(tmp_path / "out")))
+    for name in rio.TABLES:
+        pd.testing.assert_frame_equal(got[name], reference[name])
+    assert "employees.csv: ignored 1 empty column without a header (Y) and 3 empty rows (14-16)" in result.notes
+
+
+def test_empty_workbook_rows_and_columns_are_ignored(tmp_path, reference):
+    import openpyxl
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    df = employees_frame()
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(list(df.columns))
+    for row in df.itertuples(index=False):
+        sheet.append([None if pd.isna(v) else v for v in row])
+    sheet["Y5"] = " "  # a blank cell Excel still counts as used
+    for r in (14, 15, 16):
+        sheet[f"C{r}"] = " "
+    book.save(raw / "employees.xlsx")
+    result = rio.import_raw(raw, out_dir=tmp_path / "out", instrument=INST)
+    got = _canonical(dict(rio.load(tmp_path / "out")))
+    pd.testing.assert_frame_equal(got["relations"], reference["relations"])
+    assert "employees.xlsx: ignored 1 empty column without a header (Y) and 3 empty rows (14-16)" in result.notes
+
+
+def test_a_column_with_values_but_no_header_is_named_by_its_letter(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    lines = _with_leftovers(employees_frame()).splitlines()
+    lines[4] += "5"  # spreadsheet row 5, column Y
+    (raw / "employees.csv").write_text("\r\n".join(lines), encoding="cp1252")
+    with pytest.raises(InputError, match=r"employees.csv: column Y \(25\): row 5: the column has values but no"
+                       r" header\. Give it the name"):
+        rio.import_raw(raw, out_dir=tmp_path / "out", instrument=INST)
+
+
+def test_rows_are_counted_as_in_the_spreadsheet_across_empty_rows(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    df = employees_frame()
+    df.loc[5, "respekt__ppr"] = 7  # spreadsheet row 7, one empty row above it: row 8
+    lines = df.to_csv(sep=";", index=False, lineterminator="\r\n").splitlines()
+    lines.insert(3, ";" * (len(df.columns) - 1))
+    (raw / "employees.csv").write_text("\r\n".join(lines), encoding="cp1252")
+    with pytest.raises(InputError, match=r"column [A-Z]+ \(\d+\) 'respekt__ppr': row 8: value 7 is outside"):
+        rio.import_raw(raw, out_dir=tmp_path / "out", instrument=INST)
+
+
+def test_unknown_column_lists_the_codebook_items_without_cutting_the_list(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    df = employees_frame()
+    df["kommentar"] = "fint"
+    write_csv(df, raw / "employees.csv")
+    with pytest.raises(InputError) as err:
+        rio.import_raw(raw, out_dir=tmp_path / "out", instrument=INST)
+    msg = str(err.value)
+    assert "column Y (25) 'kommentar': column not in the codebook: kommentar." in msg
+    items = sorted(INST.items_for("employee"))
+    assert ", ".join(items[:12]) + f" and {len(items) - 12} more" in msg and "..." not in msg
+
+
+# ------------------------------------------------------------------------------------------------
+# One export named directly
+# ------------------------------------------------------------------------------------------------
+def test_one_export_file_imports_by_its_name_columns_or_kind(tmp_path, reference, capsys):
+    """Issue 12.3: `relkap import employees.csv` said 'raw data folder not found'."""
+    write_csv(employees_frame(), tmp_path / "employees.csv")
+    out = tmp_path / "out"
+    assert main(["import", str(tmp_path / "employees.csv"), "--out", str(out)]) == 0
+    got = _canonical(dict(rio.load(out)))
+    pd.testing.assert_frame_equal(got["relations"], reference["relations"])
+    # a name that says nothing: the columns say employees (with a note), or --kind does
+    write_csv(employees_frame(), tmp_path / "survey_2026.csv")
+    result = rio.import_raw(tmp_path / "survey_2026.csv", out_dir=tmp_path / "out2", instrument=INST)
+    assert any("read as employees (the file has a 'group' column)" in n for n in result.notes)
+    assert main(["import", str(tmp_path / "survey_2026.csv"), "--kind", "employees", "--out",
+                 str(tmp_path / "out3")]) == 0
+    capsys.readouterr()
+    (tmp_path / "notes.csv").write_text("a;b\r\n1;2\r\n", encoding="utf-8")
+    assert main(["import", str(tmp_path / "notes.csv"), "--out", str(tmp_path / "out4")]) == 2
+    assert "pass --kind employees" in capsys.readouterr().err.lower()
+    assert main(["import", str(tmp_path / "missing.csv")]) == 2
+    assert "no such file or folder" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------------------
+# Fuzz: random bytes inserted into a UTF-8 file with Danish letters
+# ------------------------------------------------------------------------------------------------
+_DANISH = danish_frame().to_csv(sep=";", index=False, lineterminator="\r\n").encode("utf-8")
+_DANISH_IDS = [(int(k), str(i)) for k, i in danish_frame()[["kommune", "respondent_id"]].itertuples(index=False)]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(inserts=st.lists(st.tuples(st.integers(0, len(_DANISH)), st.binary(min_size=1, max_size=3)
+                                  .filter(lambda b: b'"' not in b)), min_size=1, max_size=3))
+def test_fuzz_bytes_inserted_into_utf8_give_identical_text_or_a_clean_refusal(tmp_path_factory, inserts):
+    data, touched = bytearray(_DANISH), set()
+    for pos, new in sorted(inserts, key=lambda e: e[0], reverse=True):  # from the back: positions stay valid
+        touched.add(_DANISH.count(b"\n", 0, pos))  # the line (0 = header) the bytes went into
+        data[pos:pos] = new
+    raw = tmp_path_factory.mktemp("fuzz8")
+    (raw / "employees.csv").write_bytes(bytes(data))
+    out = raw / "out"
+    try:
+        written = rio.import_raw(raw, out_dir=out, instrument=INST)
+    except InputError as exc:
+        assert str(exc).startswith(str(raw)), str(exc)
+        assert "\n" not in str(exc)
+        assert not out.exists() or not list(out.glob("*.parquet"))
+        return
+    bytes(data).decode("utf-8")  # imported only as the UTF-8 it is: never re-read as cp1252
+    rel = pd.read_parquet(written["relations"])
+    assert rel["score"].dropna().between(1, 5).all()
+    if 0 not in touched:  # every row the bytes did not touch keeps its letters, so its pseudonym
+        kept = {_pseudonym(k, i) for line, (k, i) in enumerate(_DANISH_IDS, start=1) if line not in touched}
+        assert kept <= set(rel["respondent_id"])

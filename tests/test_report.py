@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 from pathlib import Path
 
 import nbformat
@@ -193,7 +194,10 @@ def test_resume_reruns_only_what_changed(project):
 
 
 def test_notebook_is_committed_without_outputs_and_paired():
-    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    # what git holds, not the working file a JupyterLab run may have autosaved (git strips that on commit)
+    held = subprocess.run(["git", "show", ":notebooks/kommune_report.ipynb"], cwd=relkap.config.ROOT,
+                          capture_output=True, text=True)
+    nb = json.loads(held.stdout if held.returncode == 0 else NOTEBOOK.read_text(encoding="utf-8"))
     assert all(not c.get("outputs") and not c.get("execution_count") for c in nb["cells"] if c["cell_type"] == "code")
     tags = [c["metadata"].get("tags", []) for c in nb["cells"]]
     assert sum("parameters" in t for t in tags) == 1
