@@ -101,7 +101,7 @@ figure.relkap-figure { margin: 0.5em 0; }
   tr, img, svg, figure, caption { break-inside: avoid; page-break-inside: avoid; }
   .table-scroll { break-inside: auto; }
   h1, h2, h3, h4, caption { break-after: avoid; page-break-after: avoid; }
-  .jp-MarkdownCell { break-after: avoid; page-break-after: avoid; }
+  .jp-MarkdownCell, .jp-OutputArea-child:has(.jp-RenderedMarkdown) { break-after: avoid; page-break-after: avoid; }
   .relkap-new-page { break-before: page; page-break-before: always; }
   .jp-RenderedImage, .jp-OutputArea-output:has(> figure) { break-inside: avoid; }
   img { max-height: 240mm; object-fit: contain; }
