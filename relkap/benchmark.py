@@ -1,4 +1,4 @@
-"""A kommune among all kommuner: the distribution of a measure over the kommuner and one kommune's place in it.
+"""A kommune among the other kommuner: the distribution of a measure over them and the kommune's place in it.
 
 One definition serves the kommune report (the RK index, :func:`index_benchmark`, shown in ``summary.json``
 under ``benchmark``) and the explorer (every tie, :meth:`relkap.explore.ExplorerData.benchmark`):
@@ -8,12 +8,27 @@ under ``benchmark``) and the explorer (every tie, :meth:`relkap.explore.Explorer
    ``min_n`` answers; missing in the input) are left out, so a unit nobody may see never shapes the
    distribution.
 2. :func:`distribution`: per measure (and tie), the number of kommuner and the 5, 25, 50, 75 and 95%
-   quantiles of their values (linear interpolation, as :meth:`pandas.Series.quantile`).
-3. :func:`position`: the kommune's own value, its rank (1 = highest) and the share of kommuner below it
-   (a tie counts half). The kommune is part of the distribution it is compared with.
+   quantiles of their values (linear interpolation, as :meth:`pandas.Series.quantile`), over the *other*
+   kommuner when a kommune is compared (``exclude``), and only where at least ``min_kommuner`` kommuner
+   have a value: otherwise the quantiles are missing and ``enough`` is false.
+3. :func:`position`: the kommune's own value, its rank among the other kommuner (1 = higher than all of
+   them) and the share of them below it (a tie counts half).
 
 :func:`compare` joins 2 and 3. No function names another kommune: the outputs hold the kommune's own value
-and summaries over all kommuner only.
+and summaries over the other kommuner only.
+
+**Never against itself, never over too few.** A kommune is not part of the distribution it is compared
+with: with it inside, a benchmark over one kommune compares Hedensted with Hedensted, and over two the
+other kommune's value follows from the median and Hedensted's own value. A distribution is shown only over
+at least :data:`MIN_BENCHMARK_KOMMUNER` = 5 other kommuner. Why 5: the quantiles are linear interpolations
+between the sorted values, so with k values each published quantile is one linear equation in them. With
+k <= 3 the report's three quartiles determine every value (k = 2: q25 and q75 give both; k = 3: the
+median is the middle value, the quartiles the midpoints); with k = 4 one more published number (the own
+value and rank) is enough to bound them tightly. From 5 on, the quartiles leave at least the two extreme
+kommuner unknown, no quantile is a mixture of fewer than the values around it, and a rank "r of 5 or
+more" no longer singles out a kommune. Any quantile at an integer position (e.g. the median of an odd
+number of kommuner) equals some kommune's value, as every published median does: which kommune is never
+said. 5 is also the respondents' ``min_n``, one threshold readers already know.
 """
 
 from __future__ import annotations
@@ -25,12 +40,13 @@ import pandas as pd
 from . import scoring
 from .instrument import Instrument
 
-__all__ = ["QUANTILES", "CHANGE", "measures", "distribution", "position", "compare", "index_benchmark",
-           "INDEX_BENCHMARK_COLUMNS"]
+__all__ = ["QUANTILES", "CHANGE", "MIN_BENCHMARK_KOMMUNER", "measures", "distribution", "position", "compare",
+           "index_benchmark", "INDEX_BENCHMARK_COLUMNS"]
 
 QUANTILES: dict[str, float] = {"p5": 0.05, "q25": 0.25, "median": 0.5, "q75": 0.75, "p95": 0.95}
 CHANGE = "change"  # the measure follow-up minus baseline
-INDEX_BENCHMARK_COLUMNS = ["measure", "value", "n_kommuner", "median", "q25", "q75", "rank"]
+MIN_BENCHMARK_KOMMUNER = 5  # other kommuner with a value needed to show a distribution (module docstring)
+INDEX_BENCHMARK_COLUMNS = ["measure", "value", "n_kommuner", "enough", "median", "q25", "q75", "rank"]
 
 
 def measures(scores: pd.DataFrame, baseline: str, followup: str, by: Sequence[str] = (),
@@ -77,7 +93,8 @@ def measures(scores: pd.DataFrame, baseline: str, followup: str, by: Sequence[st
 
 
 def distribution(values: pd.DataFrame, by: Sequence[str] = ("measure",), value: str = "value",
-                 quantiles: dict[str, float] | None = None) -> pd.DataFrame:
+                 quantiles: dict[str, float] | None = None, *, exclude: int | None = None,
+                 min_kommuner: int = MIN_BENCHMARK_KOMMUNER, kommune: str = "kommune") -> pd.DataFrame:
     """The distribution of ``value`` over the kommuner, per ``by`` cell.
 
     Parameters
@@ -88,12 +105,17 @@ def distribution(values: pd.DataFrame, by: Sequence[str] = ("measure",), value: 
         The cells compared separately (at least one column).
     quantiles : dict, optional
         Output column -> quantile; default :data:`QUANTILES` (``p5, q25, median, q75, p95``).
+    exclude : int, optional
+        The kommune being compared: left out, so it is never compared with itself.
+    min_kommuner : int
+        The fewest kommuner (after ``exclude``) a shown distribution is over (:data:`MIN_BENCHMARK_KOMMUNER`).
 
     Returns
     -------
     DataFrame
-        One row per ``by`` cell (sorted): ``*by, n_kommuner`` (kommuner with a value) and one column per
-        quantile.
+        One row per ``by`` cell (sorted): ``*by, n_kommuner`` (kommuner with a value, ``exclude`` not
+        counted), ``enough`` (``n_kommuner >= min_kommuner``) and one column per quantile, missing where not
+        ``enough``.
 
     Notes
     -----
@@ -104,33 +126,48 @@ def distribution(values: pd.DataFrame, by: Sequence[str] = ("measure",), value: 
 
     Examples
     --------
-    >>> v = pd.DataFrame({"kommune": [1, 2, 3, 4], "measure": "b", "value": [3.0, 3.5, 4.0, 4.5]})
-    >>> distribution(v, quantiles={"q25": 0.25, "median": 0.5})
-      measure  n_kommuner    q25  median
-    0       b           4  3.375    3.75
+    >>> v = pd.DataFrame({"kommune": [1, 2, 3, 4, 5, 6], "measure": "b", "value": [3.0, 3.5, 4.0, 4.5, 5.0, 9.0]})
+    >>> distribution(v, quantiles={"q25": 0.25, "median": 0.5}, exclude=6)
+      measure  n_kommuner  enough  q25  median
+    0       b           5    True  3.5     4.0
+    >>> distribution(v, quantiles={"median": 0.5}, min_kommuner=7)
+      measure  n_kommuner  enough  median
+    0       b           6   False     NaN
     """
     quantiles = QUANTILES if quantiles is None else quantiles
-    g = values.groupby(list(by), observed=True)[value]
-    out = g.quantile(list(quantiles.values())).unstack()
-    out.columns = list(quantiles)
-    out.insert(0, "n_kommuner", g.size())
+    by = list(by)
+    # every cell of ``values`` gets a row, also one where only the excluded kommune has a value (n = 0)
+    cells = pd.MultiIndex.from_frame(values[by].drop_duplicates().sort_values(by)) if len(by) > 1 else \
+        pd.Index(sorted(values[by[0]].unique()), name=by[0])
+    others = values if exclude is None else values[values[kommune] != exclude]
+    g = others.groupby(by, observed=True)[value]
+    out = pd.DataFrame(index=cells, columns=list(quantiles), dtype=float)
+    if len(others):
+        q = g.quantile(list(quantiles.values())).unstack()
+        q.columns = list(quantiles)
+        out.loc[q.index, list(quantiles)] = q.to_numpy()
+    n = g.size().reindex(cells, fill_value=0).astype(int)
+    out.insert(0, "n_kommuner", n)
+    out.insert(1, "enough", n >= min_kommuner)
+    out.loc[~out["enough"], list(quantiles)] = float("nan")
     return out.reset_index()
 
 
 def position(values: pd.DataFrame, kommune: int, by: Sequence[str] = ("measure",), value: str = "value",
              kommune_column: str = "kommune") -> pd.DataFrame:
-    """Where ``kommune`` stands among the kommuner, per ``by`` cell in which it has a value.
+    """Where ``kommune`` stands among the other kommuner, per ``by`` cell in which it has a value.
 
     Returns
     -------
     DataFrame
         One row per ``by`` cell of the kommune: ``*by, value`` (its own value), ``rank`` (1 + the number of
-        kommuner with a higher value; 1 = highest) and ``share_below`` (its percentile rank, see Notes).
+        other kommuner with a higher value; 1 = highest) and ``share_below`` (its percentile rank among the
+        others, see Notes; missing when no other kommune has a value).
 
     Notes
     -----
-    With :math:`x` the kommune's value and :math:`x_1, ..., x_n` the values of all :math:`n` kommuner
-    (itself included): rank :math:`= 1 + \\#\\{x_i > x\\}` and share below
+    With :math:`x` the kommune's value and :math:`x_1, ..., x_n` the values of the :math:`n` other
+    kommuner: rank :math:`= 1 + \\#\\{x_i > x\\}` and share below
     :math:`= (\\#\\{x_i < x\\} + \\tfrac12 \\#\\{x_i = x\\}) / n`.
 
     Examples
@@ -138,56 +175,65 @@ def position(values: pd.DataFrame, kommune: int, by: Sequence[str] = ("measure",
     >>> v = pd.DataFrame({"kommune": [1, 2, 3, 4], "measure": "b", "value": [3.0, 3.5, 4.0, 4.5]})
     >>> position(v, 2)
       measure  value  rank  share_below
-    0       b    3.5     3        0.375
+    0       b    3.5     3     0.333333
     """
     by = list(by)
     own = values.loc[values[kommune_column] == kommune, [*by, value]].rename(columns={value: "own"})
-    cmp = values[[*by, value]].merge(own, on=by)
+    others = values.loc[values[kommune_column] != kommune, [*by, value]]
+    cmp = others.merge(own, on=by)
     x, mine = cmp[value].to_numpy(), cmp["own"].to_numpy()
     cmp["_above"] = (x > mine).astype(int)
     cmp["_below"] = (x < mine) + 0.5 * (x == mine)
     g = cmp.groupby(by, observed=True, sort=False)
-    out = own.merge(g["_above"].sum().rename("rank").add(1).reset_index(), on=by)
-    out = out.merge(g["_below"].mean().rename("share_below").reset_index(), on=by)
+    out = own.merge(g["_above"].sum().rename("rank").add(1).reset_index(), on=by, how="left")
+    out["rank"] = out["rank"].fillna(1).astype(int)
+    out = out.merge(g["_below"].mean().rename("share_below").reset_index(), on=by, how="left")
     return out.rename(columns={"own": "value"}).reset_index(drop=True)
 
 
 def compare(values: pd.DataFrame, kommune: int, by: Sequence[str] = ("measure",), value: str = "value",
-            quantiles: dict[str, float] | None = None) -> pd.DataFrame:
-    """:func:`distribution` with the kommune's :func:`position` beside it, one row per ``by`` cell.
+            quantiles: dict[str, float] | None = None,
+            min_kommuner: int = MIN_BENCHMARK_KOMMUNER) -> pd.DataFrame:
+    """:func:`distribution` over the other kommuner with the kommune's :func:`position` beside it.
 
     Returns
     -------
     DataFrame
-        ``*by, n_kommuner``, the quantile columns, ``value``, ``rank`` and ``share_below``; the last three
-        are missing in a cell where the kommune has no value (it is suppressed there).
+        ``*by, n_kommuner, enough``, the quantile columns, ``value``, ``rank`` and ``share_below``. The
+        quantiles, rank and share are missing where fewer than ``min_kommuner`` other kommuner have a value
+        (only the count is shown), and the last three where the kommune has no value (it is suppressed).
 
     Examples
     --------
     >>> v = pd.DataFrame({"kommune": [1, 2, 3, 1], "measure": ["b", "b", "b", "f"], "value": [3.0, 4.0, 5.0, 2.0]})
-    >>> compare(v, 3, quantiles={"median": 0.5})
-      measure  n_kommuner  median  value  rank  share_below
-    0       b           3     4.0    5.0     1     0.833333
-    1       f           1     2.0    NaN  <NA>          NaN
+    >>> compare(v, 3, quantiles={"median": 0.5}, min_kommuner=2)
+      measure  n_kommuner  enough  median  value  rank  share_below
+    0       b           2    True     3.5    5.0     1          1.0
+    1       f           1   False     NaN    NaN  <NA>          NaN
     """
     by = list(by)
-    out = distribution(values, by, value, quantiles).merge(position(values, kommune, by, value), on=by, how="left")
-    out["rank"] = out["rank"].astype("Int64")
+    out = distribution(values, by, value, quantiles, exclude=kommune, min_kommuner=min_kommuner)
+    out = out.merge(position(values, kommune, by, value), on=by, how="left")
+    out["rank"] = out["rank"].astype("Int64").where(out["enough"])
+    out["share_below"] = out["share_below"].where(out["enough"])
     return out
 
 
-def index_benchmark(relations: pd.DataFrame, instrument: Instrument, kommune: int, min_n: int = 5) -> pd.DataFrame:
-    """Where the kommune's RK index stands among all kommuner in ``relations``, per wave and for the change.
+def index_benchmark(relations: pd.DataFrame, instrument: Instrument, kommune: int, min_n: int = 5,
+                    min_kommuner: int = MIN_BENCHMARK_KOMMUNER) -> pd.DataFrame:
+    """Where the kommune's RK index stands among the other kommuner in ``relations``, per wave and for the change.
 
-    The index of each kommune and wave is :func:`relkap.scoring.unit_index` (respondent weighting); a
-    kommune-wave below ``min_n`` respondents is left out of the distribution.
+    The index of each kommune and wave is :func:`relkap.scoring.unit_index` (respondent weighting) of the
+    answers that may be shared (:func:`relkap.privacy.shareable`: hidden groups and ties left out, as in
+    the report's own index); a kommune-wave below ``min_n`` respondents is left out of the distribution.
 
     Returns
     -------
     DataFrame
         One row per measure in which the kommune has a value (baseline wave label, follow-up wave label,
-        ``change``): ``measure, value, n_kommuner, median, q25, q75, rank`` (1 = highest). No other
-        kommune is named.
+        ``change``): ``measure, value, n_kommuner`` (other kommuner with a value), ``enough`` (at least
+        ``min_kommuner`` of them), ``median, q25, q75`` and ``rank`` (1 = highest; 1 + the number of other
+        kommuner above), the last four missing when not ``enough``. No other kommune is named.
 
     Examples
     --------
@@ -196,18 +242,25 @@ def index_benchmark(relations: pd.DataFrame, instrument: Instrument, kommune: in
     >>> rng = np.random.default_rng(1)
     >>> rel = pd.DataFrame([{"kommune": k, "wave": w, "respondent_id": f"{k}{w}{r}", "group": "skole",
     ...                      "target": "ppr", "item": i, "score": float(rng.integers(2, 6))}
-    ...                     for k in (175, 336, 766) for w in ("baseline", "followup") for r in range(5)
-    ...                     for i in inst.relational_codes])
+    ...                     for k in (101, 147, 157, 159, 161, 175, 336) for w in ("baseline", "followup")
+    ...                     for r in range(5) for i in inst.relational_codes])
     >>> b = index_benchmark(rel, inst, 336)
-    >>> b[["measure", "n_kommuner"]].to_numpy().tolist()
-    [['baseline', 3], ['followup', 3], ['change', 3]]
-    >>> bool(b["rank"].between(1, 3).all())
+    >>> b[["measure", "n_kommuner", "enough"]].to_numpy().tolist()
+    [['baseline', 6, True], ['followup', 6, True], ['change', 6, True]]
+    >>> bool(b["rank"].between(1, 7).all())
     True
+    >>> index_benchmark(rel[rel["kommune"].isin([175, 336])], inst, 336)[["n_kommuner", "enough", "rank"]].head(1)
+       n_kommuner  enough  rank
+    0           1   False  <NA>
     """
+    from .privacy import shareable
+
+    relations = shareable(relations, min_n, min_items=instrument.min_items)
     unit = scoring.unit_index(relations, instrument, by=["kommune", "wave"], min_n=min_n)
     unit = unit[~unit["suppressed"]]
     values = measures(unit, instrument.waves.baseline, instrument.waves.followup)
-    out = compare(values, kommune, quantiles={k: QUANTILES[k] for k in ("median", "q25", "q75")})
+    out = compare(values, kommune, quantiles={k: QUANTILES[k] for k in ("median", "q25", "q75")},
+                  min_kommuner=min_kommuner)
     order = {m: i for i, m in enumerate((instrument.waves.baseline, instrument.waves.followup, CHANGE))}
     out = out.dropna(subset=["value"]).sort_values("measure", key=lambda s: s.map(order))
-    return out.astype({"rank": int})[INDEX_BENCHMARK_COLUMNS].reset_index(drop=True)
+    return out[INDEX_BENCHMARK_COLUMNS].reset_index(drop=True)

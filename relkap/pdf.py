@@ -51,7 +51,11 @@ def browser():
             b.close()
 
 
-def html_to_pdf(pairs: Iterable[tuple[str | os.PathLike, str | os.PathLike]], timeout_s: float = 60) -> list[Path]:
+_browser = browser  # html_to_pdf's parameter of that name shadows the function
+
+
+def html_to_pdf(pairs: Iterable[tuple[str | os.PathLike, str | os.PathLike]], timeout_s: float = 60,
+                browser=None) -> list[Path]:
     """Render each ``(html, pdf)`` pair to an A4 PDF with the page's print stylesheet; one browser for all.
 
     Parameters
@@ -60,6 +64,8 @@ def html_to_pdf(pairs: Iterable[tuple[str | os.PathLike, str | os.PathLike]], ti
         The HTML files must be self-contained (the exported reports are: no network requests).
     timeout_s : float
         Time allowed to load one page.
+    browser : playwright Browser, optional
+        A browser already running (e.g. from :func:`browser`); by default one is started for these pairs.
 
     Returns
     -------
@@ -67,16 +73,22 @@ def html_to_pdf(pairs: Iterable[tuple[str | os.PathLike, str | os.PathLike]], ti
         The PDFs written, in the order given.
     """
     pairs = [(Path(h), Path(p)) for h, p in pairs]
-    written: list[Path] = []
     if not pairs:
-        return written
-    with browser() as b:
-        page = b.new_page()
-        page.emulate_media(media="print")
-        for html, pdf in pairs:
-            page.goto(html.resolve().as_uri(), wait_until="load", timeout=timeout_s * 1000)
-            data = page.pdf(format="A4", print_background=True, prefer_css_page_size=True,
-                            margin={"top": "15mm", "bottom": "15mm", "left": "14mm", "right": "14mm"})
-            written.append(atomic_write(pdf, lambda tmp, data=data: Path(tmp).write_bytes(data)))
-        page.close()
+        return []
+    if browser is not None:
+        return _render(browser, pairs, timeout_s)
+    with _browser() as b:
+        return _render(b, pairs, timeout_s)
+
+
+def _render(b, pairs: list[tuple[Path, Path]], timeout_s: float) -> list[Path]:
+    written: list[Path] = []
+    page = b.new_page()
+    page.emulate_media(media="print")
+    for html, pdf in pairs:
+        page.goto(html.resolve().as_uri(), wait_until="load", timeout=timeout_s * 1000)
+        data = page.pdf(format="A4", print_background=True, prefer_css_page_size=True,
+                        margin={"top": "15mm", "bottom": "15mm", "left": "14mm", "right": "14mm"})
+        written.append(atomic_write(pdf, lambda tmp, data=data: Path(tmp).write_bytes(data)))
+    page.close()
     return written

@@ -13,10 +13,10 @@ INST = relkap.load_instrument()
 
 
 def _relations(seed: int = 3) -> pd.DataFrame:
-    """Two groups rating each other in five kommuner and both waves, random answers (1-5); the last
+    """Two groups rating each other in eight kommuner and both waves, random answers (1-5); the last
     kommune has 2 respondents per group, 4 in all, below min_n = 5."""
     rng = np.random.default_rng(seed)
-    sizes = {157: 6, 175: 6, 336: 6, 510: 6, 766: 2}
+    sizes = {101: 6, 147: 6, 151: 6, 157: 6, 175: 6, 336: 6, 510: 6, 766: 2}
     rows = [{"kommune": k, "wave": w, "respondent_id": f"{k}{w}{g}{r}", "group": g, "target": t, "item": i,
              "score": float(rng.integers(1, 6))}
             for k, size in sizes.items() for w in ("baseline", "followup")
@@ -34,23 +34,46 @@ def test_index_benchmark_equals_a_hand_computation():
     assert bench["measure"].tolist() == ["baseline", "followup", "change"]
     for row in bench.itertuples():
         col = wide[row.measure].dropna()
-        assert row.n_kommuner == len(col) == 4  # the small kommune is left out of the distribution
+        others = col.drop(336)  # the kommune is not part of the distribution it is compared with
+        assert row.n_kommuner == len(others) == 6  # the small kommune is left out too
+        assert row.enough
         assert row.value == pytest.approx(col[336])
-        np.testing.assert_allclose([row.q25, row.median, row.q75], np.quantile(col, [0.25, 0.5, 0.75]))
-        assert row.rank == 1 + (col > col[336]).sum()
+        np.testing.assert_allclose([row.q25, row.median, row.q75], np.quantile(others, [0.25, 0.5, 0.75]))
+        assert row.rank == 1 + (others > col[336]).sum()
     # the report's table is this one
     pd.testing.assert_frame_equal(report.benchmark(rel, INST, 336, min_n=5), bench)
     # a kommune below min_n has no row, and names no other kommune
     assert benchmark.index_benchmark(rel, INST, 766, min_n=5).empty
-    assert set(bench.columns) == set(benchmark.INDEX_BENCHMARK_COLUMNS)
+    assert list(bench.columns) == benchmark.INDEX_BENCHMARK_COLUMNS
+
+
+def test_benchmark_needs_enough_other_kommuner_and_never_compares_a_kommune_with_itself():
+    rel = _relations()
+    few = rel[rel["kommune"].isin([157, 175, 336])]
+    bench = benchmark.index_benchmark(few, INST, 336, min_n=5)
+    assert (bench["n_kommuner"] == 2).all() and not bench["enough"].any()
+    assert bench[["median", "q25", "q75"]].isna().all().all() and bench["rank"].isna().all()
+    assert bench["value"].notna().all()  # the kommune's own value is still its own to see
+    # one kommune alone: compared with nobody, not with itself
+    alone = benchmark.index_benchmark(rel[rel["kommune"] == 336], INST, 336, min_n=5)
+    assert (alone["n_kommuner"] == 0).all() and alone["median"].isna().all()
+    assert benchmark.MIN_BENCHMARK_KOMMUNER >= 5
+    # exactly the minimum is enough
+    v = pd.DataFrame({"kommune": range(6), "measure": "m", "value": [1.0, 2, 3, 4, 5, 100]})
+    c = benchmark.compare(v, 5)
+    assert c["n_kommuner"].iloc[0] == 5 and c["enough"].iloc[0]
+    assert c["p95"].iloc[0] < 100  # its own extreme value is not in the distribution
+    assert c["rank"].iloc[0] == 1 and c["share_below"].iloc[0] == 1.0
+    assert not benchmark.compare(v[v["kommune"] != 0], 5)["enough"].iloc[0]
 
 
 def test_position_ranks_ties_and_counts_them_half():
     v = pd.DataFrame({"kommune": [1, 2, 3, 4, 5], "measure": "m", "value": [2.0, 3.0, 3.0, 4.0, 1.0]})
     p = benchmark.position(v, 2).iloc[0]
-    assert p["rank"] == 2 and p["share_below"] == pytest.approx((2 + 0.5 * 2) / 5)
+    # among the 4 others: 1 above (4.0), 2 below (2.0, 1.0), 1 equal (3.0)
+    assert p["rank"] == 2 and p["share_below"] == pytest.approx((2 + 0.5 * 1) / 4)
     top = benchmark.position(v, 4).iloc[0]
-    assert top["rank"] == 1 and top["share_below"] == pytest.approx(0.9)
+    assert top["rank"] == 1 and top["share_below"] == pytest.approx(1.0)
     assert benchmark.position(v, 9).empty
 
 
@@ -65,12 +88,13 @@ def test_measures_change_only_where_both_waves_have_a_value():
 
 
 def test_compare_keeps_cells_where_the_kommune_has_no_value():
-    v = pd.DataFrame({"kommune": [1, 2, 1, 2], "measure": ["a", "a", "b", "b"], "group": "g",
-                      "value": [1.0, 2.0, 3.0, 4.0]})
-    c = benchmark.compare(v[~((v["kommune"] == 1) & (v["measure"] == "b"))], 1)
+    v = pd.DataFrame({"kommune": [1, 2, 3, 1, 2], "measure": ["a", "a", "a", "b", "b"], "group": "g",
+                      "value": [1.0, 2.0, 3.0, 3.0, 4.0]})
+    c = benchmark.compare(v[~((v["kommune"] == 1) & (v["measure"] == "b"))], 1, min_kommuner=1)
     assert c["measure"].tolist() == ["a", "b"]
     assert c["n_kommuner"].tolist() == [2, 1] and np.isnan(c["value"].iloc[1]) and c["rank"].isna().iloc[1]
-    assert list(c.columns) == ["measure", "n_kommuner", *benchmark.QUANTILES, "value", "rank", "share_below"]
+    assert list(c.columns) == ["measure", "n_kommuner", "enough", *benchmark.QUANTILES, "value", "rank",
+                               "share_below"]
 
 
 def test_mask_small_counts():

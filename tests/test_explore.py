@@ -15,7 +15,7 @@ matplotlib.use("Agg")
 from test_plots import _html_cells  # noqa: E402
 
 import relkap  # noqa: E402
-from relkap import report, scoring, synth  # noqa: E402
+from relkap import benchmark, report, scoring, synth  # noqa: E402
 from relkap.explore import ALL, Explorer, ExplorerData, explore  # noqa: E402
 from relkap.io import import_raw  # noqa: E402
 
@@ -171,7 +171,7 @@ def test_benchmark_names_no_other_kommune(ex):
                      + [t.get_text() for ax in fig.axes for t in ax.get_yticklabels()])
     others = [report.kommune_name(k) for _, k in ex.kommune.options if k not in (ALL, 766)]
     for shown in (words, ex.html_view.value):  # the matplotlib figure and the HTML on screen
-        assert "Hedensted" in shown and "10 kommuner" in shown
+        assert "Hedensted" in shown and "andre kommuner" in shown and "blandt 10 kommuner" not in shown
         assert not [name for name in others if name in shown]
     # the red dots are this kommune's ties
     own = [c for c in fig.axes[0].collections if c.get_gid() == "own"]
@@ -179,15 +179,16 @@ def test_benchmark_names_no_other_kommune(ex):
 
 
 def test_benchmark_rows_equal_a_hand_computation(ex, data_dir):
-    """Quantiles, own value and percentile rank of one tie, recomputed from the tie scores of each kommune."""
+    """Quantiles, own value and percentile rank of one tie, recomputed from the tie scores of the other
+    kommuner (the kommune itself is not in its own distribution)."""
     ex.kommune.value = 766
     bench = ex.data.benchmark(766, "rk", 5, "baseline")
     every = scoring.tie_scores(relkap.load(data_dir).relations, INST, by=["kommune", "wave"], min_n=5)
     every = every[(every["wave"] == INST.waves.baseline) & ~every["diagonal"] & ~every["suppressed"]]
-    row = bench.dropna(subset=["value"]).iloc[3]
+    row = bench[bench["enough"]].dropna(subset=["value"]).iloc[3]
     tie = every[(every["group"] == row["group"]) & (every["target"] == row["target"])]
-    values = tie["mean"].to_numpy()
-    assert row["n_kommuner"] == len(values)
+    values = tie.loc[tie["kommune"] != 766, "mean"].to_numpy()
+    assert row["n_kommuner"] == len(values) >= benchmark.MIN_BENCHMARK_KOMMUNER
     np.testing.assert_allclose(row[["p5", "q25", "median", "q75", "p95"]].astype(float),
                                np.quantile(values, [0.05, 0.25, 0.5, 0.75, 0.95]))
     own = float(tie.loc[tie["kommune"] == 766, "mean"].iloc[0])
@@ -195,11 +196,27 @@ def test_benchmark_rows_equal_a_hand_computation(ex, data_dir):
     assert row["share_below"] == pytest.approx(((values < own).sum() + 0.5 * (values == own).sum()) / len(values))
     # a tie suppressed in this kommune has no value and no rank, and its row shows "n<5" on screen
     ex.figure_kind.value = "benchmark"
-    ex.min_n.value = 12
-    sup = ex.data.benchmark(766, "rk", 12, "baseline")
+    ex.min_n.value = 11
+    sup = ex.data.benchmark(766, "rk", 11, "baseline")
+    sup = sup[sup["enough"]]
     assert sup["value"].isna().any() and sup.loc[sup["value"].isna(), "share_below"].isna().all()
     assert sup["value"].notna().any()
-    assert ex.html_view.value.count(">n&lt;12<") == int(sup["value"].isna().sum())
+    assert ex.html_view.value.count(">n&lt;11<") == int(sup["value"].isna().sum())
+
+
+def test_benchmark_shows_only_ties_over_enough_other_kommuner(ex):
+    """Ties that fewer than MIN_BENCHMARK_KOMMUNER other kommuner have are counted in the heading, not drawn."""
+    ex.kommune.value = 766
+    ex.figure_kind.value = "benchmark"
+    ex.min_n.value = 12
+    bench = ex.data.benchmark(766, "rk", 12, "baseline")
+    assert (~bench["enough"]).any() and bench["enough"].any()  # at min_n 12 some ties are too rare
+    assert bench.loc[~bench["enough"], ["p5", "median", "p95", "share_below"]].isna().all().all()
+    cov = ex.data.benchmark_coverage(766, "rk", 12, "baseline")
+    assert cov["shown"] == int(bench["enough"].sum()) and cov["hidden"] == int((~bench["enough"]).sum())
+    page = _html_cells(ex.html_view.value)
+    assert len(page.rows) == cov["shown"]
+    assert f"{cov['hidden']} relationer vises ikke" in ex.html_view.value
 
 
 def test_tie_drill_down(ex, data_dir):

@@ -1,7 +1,8 @@
 """The explorer's tables, without widgets: load once, score once, apply ``min_n`` after, cache the rest.
 
 :class:`ExplorerData` holds the processed data split per kommune and answers every question a view asks
-(a kommune's ties in one wave or their change, a tie's six dimensions, the benchmark against all kommuner)
+(a kommune's ties in one wave or their change, a tie's six dimensions, the benchmark against the other
+kommuner)
 with the tables the kommune reports use: :func:`relkap.scoring.tie_scores`, :func:`relkap.report.tie_change`
 and :mod:`relkap.benchmark`. Tables are scored once per kommune and dimension without a threshold and
 ``min_n`` is applied after (:func:`relkap.scoring.suppress_ties`, :func:`relkap.change.suppress`: the same
@@ -227,36 +228,44 @@ class ExplorerData:
                                by=["group", "target"])
         return v.loc[v["measure"] == measure, ["kommune", "group", "target", "value"]].reset_index(drop=True)
 
-    @functools.lru_cache(maxsize=64)  # noqa: B019
-    def benchmark_distribution(self, dimension: str, min_n: int, view: str) -> pd.DataFrame:
-        """Per tie over all kommuner with a reportable value (:func:`relkap.benchmark.distribution`):
-        index ``group, target``; ``n_kommuner, p5, q25, median, q75, p95``."""
-        dist = benchmark.distribution(self.benchmark_values(dimension, min_n, view), by=["group", "target"])
-        return dist.set_index(["group", "target"])
-
     @functools.lru_cache(maxsize=256)  # noqa: B019
     def benchmark(self, kommune: int, dimension: str, min_n: int, view: str) -> pd.DataFrame:
-        """The kommune's ties against their distribution over all kommuner (the benchmark view's rows).
+        """The kommune's ties against their distribution over the *other* kommuner (the benchmark view's rows).
 
         Returns
         -------
         DataFrame
             One row per tie between the kommune's groups (codebook order) with a value in some kommune:
-            ``group, target, n_kommuner, p5, q25, median, q75, p95`` over the kommuner, this kommune's
-            ``value`` (NaN when suppressed here) and ``share_below``, its percentile rank
-            (:func:`relkap.benchmark.position`). No other kommune is named.
+            ``group, target, n_kommuner`` (other kommuner with a value), ``enough`` (at least
+            :data:`relkap.benchmark.MIN_BENCHMARK_KOMMUNER`), ``p5, q25, median, q75, p95`` over them
+            (missing when not ``enough``), this kommune's ``value`` (NaN when suppressed here) and
+            ``share_below``, its percentile rank among them (:func:`relkap.benchmark.compare`). The kommune
+            is never part of its own distribution, and no other kommune is named.
         """
-        dist = self.benchmark_distribution(dimension, min_n, view)
+        values = self.benchmark_values(dimension, min_n, view)
+        out = benchmark.compare(values, kommune, by=["group", "target"])
         g = self.groups(kommune)
-        ties = [(a, b) for a in g for b in g if a != b and (a, b) in dist.index]
-        out = dist.loc[ties].reset_index() if ties else dist.iloc[:0].reset_index()
-        own = benchmark.position(self.benchmark_values(dimension, min_n, view), kommune, by=["group", "target"])
-        out = out.merge(own[["group", "target", "value", "share_below"]], on=["group", "target"], how="left")
-        return out[["group", "target", "n_kommuner", *benchmark.QUANTILES, "value", "share_below"]]
+        order = {(a, b): i for i, (a, b) in enumerate((a, b) for a in g for b in g if a != b)}
+        key = list(zip(out["group"], out["target"], strict=True))
+        out = out.assign(_o=[order.get(k) for k in key]).dropna(subset=["_o"]).sort_values("_o")
+        return out[["group", "target", "n_kommuner", "enough", *benchmark.QUANTILES, "value",
+                    "share_below"]].reset_index(drop=True)
 
-    def benchmark_kommuner(self, dimension: str, min_n: int, view: str) -> int:
-        """How many kommuner the benchmark of a view compares (any tie with a reportable value)."""
-        return int(self.benchmark_values(dimension, min_n, view)["kommune"].nunique())
+    def benchmark_coverage(self, kommune: int, dimension: str, min_n: int, view: str) -> dict[str, int]:
+        """How many of the kommune's ties are compared, over how many other kommuner, and how many are not.
+
+        Returns
+        -------
+        dict
+            ``shown`` and ``hidden`` (ties with and without enough other kommuner), ``low`` and ``high``
+            (the fewest and most other kommuner a shown tie is compared over; 0 when none is shown) and
+            ``min_kommuner``.
+        """
+        b = self.benchmark(kommune, dimension, min_n, view)
+        shown = b.loc[b["enough"], "n_kommuner"]
+        return {"shown": int(len(shown)), "hidden": int((~b["enough"]).sum()),
+                "low": int(shown.min()) if len(shown) else 0, "high": int(shown.max()) if len(shown) else 0,
+                "min_kommuner": benchmark.MIN_BENCHMARK_KOMMUNER}
 
 
 def shown_table(ties: pd.DataFrame, view: str, min_n: int) -> pd.DataFrame:

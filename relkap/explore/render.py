@@ -67,14 +67,25 @@ def title(data: ExplorerData, s: Selection) -> str:
 
 
 def benchmark_title(data: ExplorerData, s: Selection, heading: bool = True) -> str:
-    """"Hedensted: relationer blandt 98 kommuner", under :func:`title` when ``heading``."""
-    sub = text("explore.bench_title", s.language, kommune=kommune_label(s.kommune, s.language),
-               k=data.benchmark_kommuner(s.dimension, s.min_n, s.view))
+    """"Hedensted: 12 relationer, hver sammenlignet med 5–9 andre kommuner" (and the ties not shown), under
+    :func:`title` when ``heading``."""
+    c = data.benchmark_coverage(s.kommune, s.dimension, s.min_n, s.view)
+    lang = s.language
+    if c["shown"]:
+        others = str(c["low"]) if c["low"] == c["high"] else f"{c['low']}–{c['high']}"
+        sub = text("explore.bench_title", lang, kommune=kommune_label(s.kommune, lang), ties=c["shown"],
+                   others=others)
+    else:
+        sub = text("explore.bench_none", lang, kommune=kommune_label(s.kommune, lang), min=c["min_kommuner"])
+    if c["hidden"] and c["shown"]:
+        sub += " " + text("explore.bench_hidden", lang, ties=c["hidden"], min=c["min_kommuner"])
     return title(data, s) + "\n" + sub if heading else sub
 
 
 def _benchmark(data: ExplorerData, s: Selection) -> pd.DataFrame:
-    return data.benchmark(s.kommune, s.dimension, s.min_n, s.view)
+    """The benchmark rows that are shown: ties compared over enough other kommuner."""
+    b = data.benchmark(s.kommune, s.dimension, s.min_n, s.view)
+    return b[b["enough"]].reset_index(drop=True)
 
 
 # -- the main view -----------------------------------------------------------------------------------

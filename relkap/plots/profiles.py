@@ -374,7 +374,8 @@ def response_overview(
 
     Notes
     -----
-    The one figure that shows counts below ``min_n``: the reader must see why a group is missing.
+    The reader must see why a group is missing, but not how small it is: a count below ``min_n`` is
+    labelled "<min_n" (:func:`relkap.fmt.count`) and its bar drawn unfilled up to the threshold line.
 
     Examples
     --------
@@ -382,7 +383,7 @@ def response_overview(
     ...                        "n": [12, 4, 11, 6]})
     >>> ax = response_overview(counts, min_n=5)
     >>> [t.get_text() for t in ax.texts], [t.get_text() for t in ax.get_legend().get_texts()]
-    (['12', '4', '11', '6'], ['Mindste n der vises (5)', 'Førmåling', 'Eftermåling'])
+    (['12', '<5', '11', '6'], ['Mindste n der vises (5)', 'Førmåling', 'Eftermåling'])
     """
     check_figure(language, min_n)
     _check_columns(counts, (x, y, hue), "counts")
@@ -399,10 +400,18 @@ def response_overview(
         st = wave_style(w, inst)
         style = {"color": st["colour"], "hatch": st["hatch"], "edgecolor": "black", "linewidth": 0.8,
                  "label": wave_label(w, language, inst)}
-        bars = ax.bar(xs, d[y].to_numpy(dtype=float), width=width * 0.95, gid=f"wave:{w}", **{**style, **kwargs})
-        for rect, v in zip(bars, d[y], strict=True):
+        n = d[y].to_numpy(dtype=float)
+        small = n < min_n
+        # a count below min_n is shown neither as a number nor as a bar height: its bar reaches the
+        # threshold line, unfilled and dashed, and reads "<min_n"
+        bars = ax.bar(xs, np.where(small, min_n, n), width=width * 0.95, gid=f"wave:{w}", **{**style, **kwargs})
+        for rect, v, is_small in zip(bars, d[y], small, strict=True):
             rect.set_gid(f"wave:{w}")
-            ax.text(rect.get_x() + rect.get_width() / 2, rect.get_height(), f"{int(v)}", ha="center",
+            if is_small:
+                rect.set_facecolor("none")
+                rect.set_linestyle("--")
+                rect.set_edgecolor("0.45")
+            ax.text(rect.get_x() + rect.get_width() / 2, rect.get_height(), fmt.count(v, min_n), ha="center",
                     va="bottom", fontsize=MIN_FONT, gid="count")
     ax.axhline(min_n, color="black", linestyle="--", linewidth=1.2, gid="threshold",
                label=words.text("figure.threshold", language, min_n=min_n))

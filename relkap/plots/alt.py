@@ -1,0 +1,175 @@
+"""Alt texts for the report's figures, written from the figure's data: what it shows, and its extremes.
+
+One or two sentences per figure, in the report's language (catalogue section ``alt``), for readers who
+cannot see the figure (screen readers) and for the PDF's text layer: what the figure shows, the strongest
+and weakest tie (or the largest change), with numbers from :mod:`relkap.fmt` and names from the codebook.
+Suppressed cells are only counted, never described; no count below ``min_n`` is written.
+:func:`relkap.export.figure` puts the text on the exported image.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import fmt
+from ..instrument import Instrument
+from ..style import default_instrument, wave_label
+from ..words import Language, text
+
+__all__ = ["alt_tie_heatmap", "alt_change_heatmap", "alt_network", "alt_response", "alt_profile"]
+
+
+def _tie(row, language: Language, inst: Instrument) -> str:
+    return text("alt.tie", language, rater=inst.label(str(row["group"]), language),
+                target=inst.label(str(row["target"]), language))
+
+
+def _shown(ties: pd.DataFrame, value: str) -> tuple[pd.DataFrame, int]:
+    """Cross-group ties with a value, and how many cross-group ties are suppressed."""
+    cross = ties[~ties["diagonal"]] if "diagonal" in ties else ties[ties["group"].astype(str) != ties["target"].astype(str)]
+    sup = cross["suppressed"].astype(bool) if "suppressed" in cross else cross[value].isna()
+    return cross[~sup].dropna(subset=[value]), int(sup.sum())
+
+
+def _waves(data: pd.DataFrame, language: Language, inst: Instrument) -> str:
+    if "wave" not in data or data["wave"].nunique() != 1:
+        return ""
+    return text("alt.in_wave", language, wave=_wave(data["wave"].iloc[0], language, inst))
+
+
+def _wave(wave: object, language: Language, inst: Instrument) -> str:
+    """A wave's name inside a sentence ("førmåling", "follow-up")."""
+    return wave_label(wave, language, inst).lower()
+
+
+def _extremes(shown: pd.DataFrame, value: str, language: Language, inst: Instrument, sign: bool = False) -> str:
+    hi, lo = shown.loc[shown[value].idxmax()], shown.loc[shown[value].idxmin()]
+    return text("alt.extremes", language, strongest=_tie(hi, language, inst),
+                high=fmt.number(hi[value], 2, language, sign=sign), weakest=_tie(lo, language, inst),
+                low=fmt.number(lo[value], 2, language, sign=sign))
+
+
+def _hidden(n: int, language: Language, min_n: int) -> str:
+    return " " + text("alt.hidden", language, ties=n, min_n=min_n) if n else ""
+
+
+def alt_tie_heatmap(ties: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da",
+                    min_n: int = 5, value: str = "mean") -> str:
+    """Alt text of :func:`relkap.plots.tie_heatmap`: the ties shown, the strongest and the weakest.
+
+    Parameters
+    ----------
+    ties : DataFrame
+        :func:`relkap.scoring.tie_scores` rows of one wave (``group, target, mean, suppressed, diagonal``).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"wave": "baseline", "group": ["skole", "ppr", "skole", "ppr"],
+    ...                   "target": ["ppr", "skole", "skole", "ppr"], "mean": [3.2, 4.1, 4.5, None],
+    ...                   "suppressed": [False, False, False, True], "diagonal": [False, False, True, True]})
+    >>> alt_tie_heatmap(t, language="en")
+    'Heat map of how each group experiences its collaboration with each other group (1-5), at baseline: 2 ties shown. Strongest: Educational psychology (PPR) → Schools (4.10); weakest: Schools → Educational psychology (PPR) (3.20).'
+    """
+    inst = default_instrument(instrument)
+    shown, hidden = _shown(ties, value)
+    head = text("alt.tie_heatmap", language, when=_waves(ties, language, inst), ties=len(shown))
+    if shown.empty:
+        return head + _hidden(hidden, language, min_n)
+    return head + " " + _extremes(shown, value, language, inst) + _hidden(hidden, language, min_n)
+
+
+def alt_change_heatmap(changes: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da",
+                       min_n: int = 5, value: str = "diff", p: str = "p_fdr", alpha: float = 0.05) -> str:
+    """Alt text of :func:`relkap.plots.change_heatmap`: the largest increase and decrease, and how many
+    changes are statistically significant.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"group": ["skole", "ppr"], "target": ["ppr", "skole"], "diff": [0.4, -0.2],
+    ...                   "p_fdr": [0.01, 0.6], "suppressed": [False, False], "diagonal": [False, False]})
+    >>> alt_change_heatmap(c, language="en")
+    'Heat map of the change from baseline to follow-up per tie: 2 ties shown, 1 statistically significant. Largest increase: Schools → Educational psychology (PPR) (+0.40); largest decrease: Educational psychology (PPR) → Schools (−0.20).'
+    """
+    inst = default_instrument(instrument)
+    shown, hidden = _shown(changes, value)
+    sig = int((shown[p] < alpha).sum()) if p in shown else 0
+    head = text("alt.change_heatmap", language, ties=len(shown), significant=sig)
+    if shown.empty:
+        return head + _hidden(hidden, language, min_n)
+    up, down = shown.loc[shown[value].idxmax()], shown.loc[shown[value].idxmin()]
+    body = text("alt.change_extremes", language, up=_tie(up, language, inst),
+                up_value=fmt.signed(up[value], 2, language), down=_tie(down, language, inst),
+                down_value=fmt.signed(down[value], 2, language))
+    return head + " " + body + _hidden(hidden, language, min_n)
+
+
+def alt_network(ties: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da",
+                min_n: int = 5, value: str = "mean") -> str:
+    """Alt text of :func:`relkap.plots.network_diagram`: groups, ties shown, the strongest and the weakest.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"group": ["skole", "ppr"], "target": ["ppr", "skole"], "mean": [3.2, 4.1],
+    ...                   "suppressed": [False, False], "diagonal": [False, False]})
+    >>> alt_network(t, language="en")
+    'Network of 2 groups: an arrow from A to B is how A experiences its collaboration with B, 2 ties shown. Strongest: Educational psychology (PPR) → Schools (4.10); weakest: Schools → Educational psychology (PPR) (3.20).'
+    """
+    inst = default_instrument(instrument)
+    shown, hidden = _shown(ties, value)
+    groups = len(set(ties["group"].astype(str)) | set(ties["target"].astype(str)))
+    head = text("alt.network", language, when=_waves(ties, language, inst), groups=groups, ties=len(shown))
+    if shown.empty:
+        return head + _hidden(hidden, language, min_n)
+    return head + " " + _extremes(shown, value, language, inst) + _hidden(hidden, language, min_n)
+
+
+def alt_response(counts: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da",
+                 min_n: int = 5) -> str:
+    """Alt text of :func:`relkap.plots.response_overview`: the largest group and the groups below ``min_n``
+    (named, never with their count).
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"group": ["skole", "ppr", "skole"], "wave": ["baseline", "baseline", "followup"],
+    ...                   "n": [12, 3, 14]})
+    >>> alt_response(c, language="en")
+    'Respondents per group and wave. Most: Schools, 14 (follow-up). Fewer than 5 respondents, so not shown: Educational psychology (PPR) (baseline).'
+    """
+    inst = default_instrument(instrument)
+    out = text("alt.response", language)
+    big = counts[counts["n"] >= min_n]
+    if len(big):
+        top = big.loc[big["n"].idxmax()]
+        out += " " + text("alt.response_most", language, group=inst.label(str(top["group"]), language),
+                          n=fmt.count(top["n"], min_n), wave=_wave(top["wave"], language, inst))
+    small = counts[counts["n"] < min_n]
+    if len(small):
+        names = ", ".join(text("alt.group_wave", language, group=inst.label(str(r["group"]), language),
+                               wave=_wave(r["wave"], language, inst)) for _, r in small.iterrows())
+        out += " " + text("alt.response_small", language, min_n=min_n, groups=names)
+    return out
+
+
+def alt_profile(profile: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da",
+                min_n: int = 5) -> str:
+    """Alt text of :func:`relkap.plots.dimension_profile`: per wave the highest and the lowest dimension.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"wave": ["baseline"] * 2, "dimension": ["kendskab", "respekt"], "mean": [3.4, 3.9],
+    ...                   "suppressed": [False, False]})
+    >>> alt_profile(p, language="en")
+    'Mean of each dimension with its 95% confidence interval. Baseline: highest Mutual respect (3.90), lowest Mutual knowledge (3.40).'
+    """
+    inst = default_instrument(instrument)
+    parts = [text("alt.profile", language)]
+    sup = profile["suppressed"].astype(bool) if "suppressed" in profile else profile["mean"].isna()
+    shown = profile[~sup].dropna(subset=["mean"])
+    for wave, part in shown.groupby(shown["wave"].astype(str), sort=False):
+        hi, lo = part.loc[part["mean"].idxmax()], part.loc[part["mean"].idxmin()]
+        parts.append(text("alt.profile_wave", language, wave=wave_label(wave, language, inst),
+                          high_dimension=inst.label(str(hi["dimension"]), language),
+                          high=fmt.number(hi["mean"], 2, language),
+                          low_dimension=inst.label(str(lo["dimension"]), language),
+                          low=fmt.number(lo["mean"], 2, language)))
+    return " ".join(parts)

@@ -1,0 +1,144 @@
+"""Where a report comes from: code version, run time, input checksums and package versions, without local paths.
+
+:func:`provenance` is what a kommune report's ``summary.json`` (key ``provenance``) and its documentation
+section hold, so a reader can tell two reports apart and a researcher can rebuild one:
+
+- ``git``: the commit of the project checkout (``"not a git checkout"`` without one) and whether the
+  working tree had uncommitted changes to tracked files (``dirty``);
+- ``run``: the date and time of the run, ISO 8601 with the UTC offset (``2026-03-14T10:02:11+01:00``);
+- ``sha256``: the full SHA-256 (hex) of every processed data table, the instrument codebook, the kommune
+  parameter file and the lock file ``requirements.lock``, keyed by their path relative to the project;
+- ``versions``: relkap, Python and the statistics and figure packages;
+- ``parameters``: the notebook's parameters, with every path relative to the project root.
+
+Paths are relative to the project root (:data:`relkap.config.ROOT`); a file outside it is named by its
+file name only. No absolute local path (a user name, a home folder) is ever written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import platform
+import subprocess
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from . import config
+
+__all__ = ["provenance", "relative", "sha256", "PACKAGES", "LOCK_FILE", "NOT_GIT"]
+
+PACKAGES = ("relkap", "pandas", "numpy", "scipy", "statsmodels", "pingouin", "matplotlib", "papermill",
+            "nbconvert")
+LOCK_FILE = "requirements.lock"
+NOT_GIT = "not a git checkout"
+
+
+def sha256(path: str | os.PathLike) -> str:
+    """The full SHA-256 of a file's bytes, as 64 hex digits."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def relative(path: str | os.PathLike, root: str | os.PathLike | None = None) -> str:
+    """``path`` relative to the project ``root`` (POSIX separators), or only its name when outside it.
+
+    Examples
+    --------
+    >>> relative("/srv/relkap/data/processed", "/srv/relkap"), relative("/home/anna/x.yaml", "/srv/relkap")
+    ('data/processed', 'x.yaml')
+    """
+    root = Path(config.ROOT if root is None else root).resolve()
+    p = Path(path).expanduser()
+    p = (root / p) if not p.is_absolute() else p
+    try:
+        return p.resolve().relative_to(root).as_posix() or "."
+    except ValueError:
+        return p.name
+
+
+def _git(root: Path) -> dict:
+    def run(*args: str) -> str | None:
+        try:
+            r = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return r.stdout.strip() if r.returncode == 0 else None
+
+    commit = run("rev-parse", "HEAD")
+    if not commit:
+        return {"commit": NOT_GIT, "dirty": None}
+    status = run("status", "--porcelain", "--untracked-files=no")
+    return {"commit": commit, "dirty": bool(status) if status is not None else None}
+
+
+def _version(package: str) -> str:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def _parameter(value: object, root: Path) -> object:
+    if isinstance(value, os.PathLike) or (isinstance(value, str) and os.path.isabs(value)):
+        return relative(value, root)
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def provenance(data_dir: str | os.PathLike, instrument_path: str | os.PathLike,
+               params_file: str | os.PathLike | None = None, parameters: dict | None = None,
+               root: str | os.PathLike | None = None, now: dt.datetime | None = None) -> dict:
+    """The provenance of a report run, as JSON-ready data (see the module docstring).
+
+    Parameters
+    ----------
+    data_dir : path
+        The processed tables (every ``*.parquet`` in it is hashed).
+    instrument_path : path
+        The codebook.
+    params_file : path, optional
+        The kommune's parameter file (``params/kommuner/<code>.yaml``).
+    parameters : dict, optional
+        The notebook's parameters; paths among them are made relative.
+    root : path, optional
+        The project root (default :data:`relkap.config.ROOT`): git is asked there, the lock file is
+        ``root/requirements.lock`` and paths are relative to it.
+    now : datetime, optional
+        The run time (default: now, in the local time zone; a naive time is taken as local).
+
+    Returns
+    -------
+    dict
+        ``git`` (``commit``, ``dirty``), ``run`` (ISO 8601 with offset), ``sha256`` (relative path ->
+        64 hex digits), ``versions`` (package -> version, and ``python``), ``parameters``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "relations.parquet").write_bytes(b"x")
+    >>> p = provenance(d, d / "relations.parquet", root=d)
+    >>> p["git"]["commit"], p["sha256"]["relations.parquet"][:12]
+    ('not a git checkout', '2d711642b726')
+    """
+    root_path = Path(config.ROOT if root is None else root).resolve()
+    files = sorted(Path(data_dir).glob("*.parquet"))
+    files += [Path(instrument_path)]
+    if params_file is not None:
+        files.append(Path(params_file))
+    files.append(root_path / LOCK_FILE)
+    hashes = {relative(f, root_path): sha256(f) for f in files if Path(f).is_file()}
+    when = now if now is not None and now.tzinfo is not None else (now or dt.datetime.now()).astimezone()
+    return {
+        "git": _git(root_path),
+        "run": when.isoformat(timespec="seconds"),
+        "sha256": hashes,
+        "versions": {"python": platform.python_version(), **{p: _version(p) for p in PACKAGES}},
+        "parameters": {str(k): _parameter(v, root_path) for k, v in (parameters or {}).items()},
+    }

@@ -1,0 +1,212 @@
+"""Disclosure control that holds against arithmetic (relkap.privacy.shareable).
+
+The tests attack what a kommune report publishes (summary.json and the tables behind the HTML): for every
+hidden cell they try to recover its count and its mean from totals and siblings. Before the rule, the
+demo's Stevns leaks its 4 Ledere and their mean (the issue's example); after it, nothing is recoverable,
+and changing a hidden cell's answers changes no published number at all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import relkap
+from relkap import benchmark, privacy, report
+
+INST = relkap.load_instrument()
+MIN_N = 5
+B, F = INST.waves.baseline, INST.waves.followup
+
+
+@pytest.fixture(scope="module")
+def demo(demo_project):
+    return relkap.load(demo_project(10, 1).data)
+
+
+def _kommune(tables, kommune: int):
+    return report.kommune_tables(tables, kommune)
+
+
+def _shared(tables):
+    """The tables a shared product is computed from: hidden cells' answers removed."""
+    return dataclasses.replace(tables, relations=privacy.shareable(tables.relations, MIN_N, min_items=INST.min_items),
+                               scales=privacy.shareable(tables.scales, MIN_N, min_items=INST.min_items))
+
+
+def _group_index(relations: pd.DataFrame) -> pd.DataFrame:
+    """Each group's respondent-level RK index per wave (n, mean): a number a report may publish per group."""
+    s = report.respondent_dimension_scores(relations, INST)
+    s = s[s["dimension"] == "rk"].astype({"wave": str, "group": str})
+    return s.groupby(["wave", "group"])["score"].agg(n="count", mean="mean").reset_index()
+
+
+def published(tables, kommune: int, all_relations: pd.DataFrame) -> dict:
+    """Everything the report publishes about ``kommune``, as plain JSON data (what a reader can compute with)."""
+    data = _kommune(tables, kommune)
+    overview = report.response_overview(data, INST, min_n=MIN_N)
+    rk = report.rk_change(data.relations, INST, min_n=MIN_N)
+    ties = report.tie_table(data.relations, INST, min_n=MIN_N)
+    tie_diff = report.tie_change(data.relations, INST, min_n=MIN_N)
+    scales = report.scale_change(data, INST, min_n=MIN_N)
+    bench = benchmark.index_benchmark(all_relations, INST, kommune, min_n=MIN_N)
+    summary = report.summary(kommune, "x", INST, overview, rk, tie_diff, scales, bench, min_n=MIN_N)
+    groups = _group_index(data.relations)
+    shown = groups[groups["n"] >= MIN_N]
+    rp = relkap.scoring.received_perceived(ties)
+    tie_rows = privacy.mask_small_counts(ties[~ties["suppressed"]], MIN_N)
+    shown_overview = privacy.mask_small_counts(overview, MIN_N).dropna(subset=["n"])
+    return json.loads(json.dumps({
+        "summary": summary,
+        "overview": shown_overview[["group", "wave", "n"]].astype({"n": int}).to_dict("records"),
+        "groups": shown.round(6).to_dict("records"),
+        "received_perceived": rp.astype({"wave": str, "group": str}).round(6).to_dict("records"),
+        "ties": tie_rows[["wave", "group", "target", "n", "mean", "sd", "ci_low", "ci_high"]]
+        .astype({"wave": str, "group": str, "target": str, "n": float}).round(6).to_dict("records"),
+    }, default=str))
+
+
+def attack_group(pub: dict, wave: str) -> tuple[float, float]:
+    """Complementary disclosure: the hidden groups' count and mean = the index minus the shown groups."""
+    index = pub["summary"]["rk_index"]
+    wave_key = "baseline" if wave == B else "followup"
+    n_total, mean_total = index[f"n_{wave_key}"], index[f"mean_{wave_key}"]
+    shown = [g for g in pub["groups"] if g["wave"] == wave]
+    n_hidden = n_total - sum(g["n"] for g in shown)
+    if n_hidden <= 0:
+        return 0, float("nan")
+    return n_hidden, (n_total * mean_total - sum(g["n"] * g["mean"] for g in shown)) / n_hidden
+
+
+def _numbers_with_count_keys(data, found=None) -> list[tuple[str, float]]:
+    found = [] if found is None else found
+    if isinstance(data, dict):
+        for k, v in data.items():
+            if isinstance(v, int | float) and not isinstance(v, bool) and k in privacy.COUNT_COLUMNS:
+                found.append((k, v))
+            else:
+                _numbers_with_count_keys(v, found)
+    elif isinstance(data, list):
+        for v in data:
+            _numbers_with_count_keys(v, found)
+    return found
+
+
+def test_stevns_leaks_ledere_by_subtraction_without_the_rule(demo):
+    """(a) The issue's example: the totals hold Ledere (4 baseline respondents), the siblings give them away."""
+    stevns = _kommune(demo, 336)
+    truth = _group_index(stevns.relations)
+    ledere = truth[(truth["wave"] == B) & (truth["group"] == "ledere")].iloc[0]
+    assert ledere["n"] < MIN_N
+    pub = published(demo, 336, demo.relations)
+    n, mean = attack_group(pub, B)
+    assert n == ledere["n"]  # a count below min_n, recovered exactly
+    assert mean == pytest.approx(ledere["mean"], abs=1e-4)  # and the hidden mean
+
+
+def test_stevns_after_the_rule_reveals_nothing(demo):
+    """(b) With the totals computed without hidden cells, subtraction recovers no count and no mean."""
+    shared = _shared(demo)
+    pub = published(shared, 336, shared.relations)
+    for wave in (B, F):
+        n, mean = attack_group(pub, wave)
+        assert n == 0 and np.isnan(mean)
+    counts = _numbers_with_count_keys(pub)
+    assert counts and all(v >= MIN_N for _, v in counts), [c for c in counts if c[1] < MIN_N]
+    for wave in (B, F):  # the respondents in all minus the shown groups: no hidden count left over
+        shown = sum(g["n"] for g in pub["overview"] if g["wave"] == wave and g["group"] != "borgere")
+        assert pub["summary"]["respondents"][wave] - shown == 0
+
+
+@pytest.fixture(scope="module")
+def one_small_group(demo):
+    """Hedensted with one small group: Skole cut to 3 baseline respondents, who all answer 1.
+
+    Also one hidden tie inside a shown group: only 3 of Jobcenter's baseline raters keep their answers
+    about Myndighed. Extreme answers make a lucky guess (the mean of the others) miss the truth by far.
+    """
+    rel = demo.relations
+    k = rel["kommune"] == 766
+    base = k & (rel["wave"] == B)
+    skole = rel.loc[base & (rel["group"] == "skole"), "respondent_id"].unique()
+    assert len(skole) >= MIN_N
+    drop = base & (rel["group"] == "skole") & ~rel["respondent_id"].isin(skole[:3])
+    rel = rel[~drop].copy()
+    rel.loc[base.reindex(rel.index) & (rel["group"] == "skole"), "score"] = 1.0
+    job = rel.loc[(rel["kommune"] == 766) & (rel["wave"] == B) & (rel["group"] == "jobcenter"), "respondent_id"].unique()
+    assert len(job) >= MIN_N + 3
+    tie = (rel["kommune"] == 766) & (rel["wave"] == B) & (rel["group"] == "jobcenter") & (rel["target"] == "myndighed")
+    rel = rel[~(tie & ~rel["respondent_id"].isin(job[:3]))].copy()
+    return dataclasses.replace(demo, relations=rel.reset_index(drop=True))
+
+
+def _perturb(tables, mask_fn, value: float):
+    rel = tables.relations.copy()
+    m = mask_fn(rel)
+    rel.loc[m & rel["score"].notna(), "score"] = value
+    return dataclasses.replace(tables, relations=rel)
+
+
+def _hidden_group(rel):
+    return (rel["kommune"] == 766) & (rel["wave"] == B) & (rel["group"] == "skole")
+
+
+def _hidden_tie(rel):
+    return (rel["kommune"] == 766) & (rel["wave"] == B) & (rel["group"] == "jobcenter") & (rel["target"] == "myndighed")
+
+
+def test_generated_kommune_leaks_without_the_rule(one_small_group):
+    pub = published(one_small_group, 766, one_small_group.relations)
+    n, mean = attack_group(pub, B)
+    assert n == 3 and mean == pytest.approx(1.0, abs=0.05)  # the hidden Skole's answers, recovered
+    # the hidden tie moves the published index: it is inside it
+    moved = published(_perturb(one_small_group, _hidden_tie, 5.0), 766, one_small_group.relations)
+    assert moved["summary"]["rk_index"]["mean_baseline"] != pub["summary"]["rk_index"]["mean_baseline"]
+
+
+def test_generated_kommune_after_the_rule_no_hidden_value_is_recoverable(one_small_group):
+    shared = _shared(one_small_group)
+    pub = published(shared, 766, shared.relations)
+    n, mean = attack_group(pub, B)
+    assert n == 0 and np.isnan(mean)
+    # whatever the hidden cells' answers, every published number is the same: nothing to recover
+    for hidden in (_hidden_group, _hidden_tie):
+        for value in (1.0, 5.0):
+            other = _shared(_perturb(one_small_group, hidden, value))
+            assert published(other, 766, other.relations) == pub, hidden.__name__
+    # the hidden tie and group are still said to be hidden, and no count below min_n appears
+    ties = {(t["group"], t["target"]) for t in pub["ties"] if t["wave"] == B}
+    assert ("jobcenter", "myndighed") not in ties and not any(g == "skole" for g, _ in ties)
+    assert all(v >= MIN_N for _, v in _numbers_with_count_keys(pub))
+    assert privacy.hidden_groups(one_small_group.relations[one_small_group.relations["kommune"] == 766],
+                                 MIN_N).to_dict("records") == [{"kommune": 766, "wave": B, "group": "skole"}]
+
+
+def test_shareable_is_idempotent_and_keeps_big_cells(demo):
+    rel = demo.relations
+    once = privacy.shareable(rel, MIN_N)
+    pd.testing.assert_frame_equal(privacy.shareable(once, MIN_N), once)
+    sizes = once.groupby(["kommune", "wave", "group"], observed=True)["respondent_id"].nunique()
+    assert (sizes >= MIN_N).all()
+    ties = relkap.scoring.tie_scores(once, INST, by=["kommune", "wave"], min_n=None)
+    assert (ties["n"] >= MIN_N).all()
+    # a kommune-wave without small cells is untouched
+    n = rel.groupby(["kommune", "wave", "group"], observed=True)["respondent_id"].nunique()
+    assert len(once) > 0.8 * len(rel) and set(once.columns) == set(rel.columns)
+    assert dict(once.dtypes) == dict(rel.dtypes)
+    assert (n < MIN_N).any()
+
+
+def test_response_chart_prints_no_small_count():
+    from relkap import plots
+
+    counts = pd.DataFrame({"group": ["skole", "ppr"] * 2, "wave": [B] * 2 + [F] * 2, "n": [12, 4, 11, 6]})
+    ax = plots.response_overview(counts, min_n=MIN_N)
+    labels = [t.get_text() for t in ax.texts if t.get_gid() == "count"]
+    assert labels == ["12", "<5", "11", "6"]
+    heights = sorted(p.get_height() for p in ax.patches if (p.get_gid() or "").startswith("wave:"))
+    assert 4 not in heights and heights[0] == MIN_N  # the bar does not show the small count either
