@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from . import mixed
 from ._utils import (
     _as_list,
     _check_choice,
@@ -559,8 +560,11 @@ def did(
     DataFrame
         One row:
 
-        - ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``p_val``: the followup x intervention
-          interaction of the mixed model, its standard error, 95% Wald CI and Wald p.
+        - ``estimate``, ``se``: the followup x intervention interaction of the mixed model (REML) and
+          its standard error.
+        - ``df``: Satterthwaite degrees of freedom of ``estimate`` (:func:`relkap.mixed.satterthwaite`;
+          about the number of kommuner minus 2 when the kommune x wave variance is not zero).
+        - ``ci_low``, ``ci_high``, ``p_val``: 95% CI and two-sided p of the t test on ``df``.
         - ``estimate_perm``: the permutation estimator, mean change of intervention kommuner minus
           mean change of control kommuner (kommune change = follow-up mean minus baseline mean of
           the respondent means).
@@ -572,23 +576,30 @@ def did(
     Notes
     -----
     Rows are first averaged to one value per kommune, wave, subject, rater group and (with
-    ``unit="tie"``) target group. The linear mixed model (``statsmodels`` MixedLM, REML, random
-    intercept per kommune) is
+    ``unit="tie"``) target group. The linear mixed model (REML, :func:`relkap.mixed.fit_reml`) is
 
     .. math::
 
         y = \\beta_0 + \\beta_1 \\text{post} + \\beta_2 \\text{intervention}
             + \\beta_3 \\text{post} \\times \\text{intervention}
-            + \\text{C(group)} + \\text{C(target)} + u_{\\text{kommune}} + \\varepsilon
+            + \\text{C(group)} + \\text{C(target)}
+            + u_{\\text{kommune}} + v_{\\text{kommune} \\times \\text{wave}} + r_{\\text{respondent}}
+            (+ s_{\\text{respondent} \\times \\text{wave}}) + \\varepsilon
 
-    and ``estimate`` is :math:`\\beta_3`. A group or target term that would make the design singular
-    (a single level, or target fixed by group as with ``ties=[("a", "b"), ("b", "a")]``) is left
-    out. C(target) enters only with ``unit="tie"``. There the ties of one respondent share only the
-    kommune intercept, so they count as independent observations and the SE is too small when
-    respondents differ (a respondent intercept nested in kommune would fix that, but statsmodels
-    fits it far too slowly for 98 kommuner); hence the respondent default, as DOMAIN.md asks
-    ("aggregate to the respondent first"). ``p_perm`` does not depend on this choice. With few
-    kommuner the Wald p is optimistic as well; report ``p_perm``.
+    with independent normal random intercepts, all nested in the kommune, and ``estimate`` is
+    :math:`\\beta_3`. The kommune x wave intercept carries the kommune's own change, the variation the
+    arms are compared against: without it the interaction is tested against respondent noise, as if the
+    respondents and not the kommuner had been assigned. The respondent intercept enters when ids link
+    the waves (a respondent seen in both waves is one person, not two); with ``unit="tie"`` the ties
+    of one answer sheet share the respondent x wave intercept. Its p is the t test on Satterthwaite df,
+    as R's ``lmerTest`` for ``lmer(y ~ post * intervention + group + (1 | kommune) + (1 | kommune:wave)
+    + (1 | respondent))``. A group or target term that would make the design singular (a single level,
+    or target fixed by group as with ``ties=[("a", "b"), ("b", "a")]``) is left out; C(target)
+    enters only with ``unit="tie"``.
+
+    ``p_perm`` is the headline: it holds with any number of kommuner and any distribution, while the
+    model's df are an approximation that rests on its normal random effects. Report ``p_perm`` and the
+    model's estimate with its CI; with fewer than about 8 kommuner neither test has much power.
 
     The permutation test shuffles the arm labels across the kommuner observed in both waves (the
     number of intervention kommuner held fixed) and recomputes ``estimate_perm``.
@@ -610,8 +621,6 @@ def did(
        estimate  p_perm  n_kommuner  n_obs
     0     0.551   0.029           8    240
     """
-    from statsmodels.regression.mixed_linear_model import MixedLM
-
     _check_columns(data, [dv, arm, kommune, wave, subject])
     _check_numeric(data, dv)
     _check_count("n_permutations", n_permutations)
@@ -648,12 +657,18 @@ def did(
         # is left out: it would make the fixed-effects design singular.
         if np.linalg.matrix_rank(candidate.to_numpy()) == candidate.shape[1]:
             exog = candidate
-    groups = subj[kommune].astype(str).to_numpy()
-    model = MixedLM(subj[dv].to_numpy(float), exog, groups=groups)
-    # Powell first: with one variance parameter it is robust where bfgs/lbfgs stop at the boundary.
-    fit = model.fit(reml=True, method=["powell", "lbfgs"])
-    term = "post:treat"
-    ci = fit.conf_int().loc[term]
+    # Random intercepts, all nested in the kommune: kommune, kommune x wave, the respondent when ids link
+    # the waves, and with unit="tie" the respondent's answer sheet (respondent x wave).
+    komm = subj[kommune].astype(str).to_numpy()
+    post_label = subj[_POST].astype(str).to_numpy()
+    sheet = komm + "\x1f" + subj[subject].astype(str).to_numpy()
+    components = {"kommune:wave": komm + "\x1f" + post_label}
+    if unit == "tie":
+        components["respondent:wave"] = sheet + "\x1f" + post_label
+    if pd.Series(post_label).groupby(sheet).nunique().gt(1).any():
+        components["respondent"] = sheet
+    fit = mixed._fit_nested(subj[dv].to_numpy(float), exog, komm, components)
+    row = mixed.satterthwaite(fit).set_index("term").loc["post:treat"]
 
     # Permutation estimator on kommune-level changes of respondent means (one value per respondent).
     resp = subj.groupby([kommune, _POST, subject], observed=True)[dv].mean()
@@ -665,11 +680,12 @@ def did(
     p_perm = _permutation_p(change.to_numpy(float), treated, estimate_perm, n_permutations, seed)
     return pd.DataFrame(
         {
-            "estimate": [float(fit.params[term])],
-            "se": [float(fit.bse[term])],
-            "ci_low": [float(ci.iloc[0])],
-            "ci_high": [float(ci.iloc[1])],
-            "p_val": [float(fit.pvalues[term])],
+            "estimate": [float(row["estimate"])],
+            "se": [float(row["se"])],
+            "df": [float(row["df"])],
+            "ci_low": [float(row["ci_low"])],
+            "ci_high": [float(row["ci_high"])],
+            "p_val": [float(row["p_val"])],
             "estimate_perm": [float(estimate_perm)],
             "p_perm": [p_perm],
             "n_kommuner": [len(n_treated)],

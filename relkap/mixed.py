@@ -27,10 +27,24 @@ _LOG_2PI = float(np.log(2 * np.pi))
 
 
 def _indicator_codes(mat: np.ndarray) -> np.ndarray | None:
-    """Level code per row (-1: none) when ``mat`` is a 0/1 design with at most one 1 per row, else None."""
+    """Level code per row (-1: none) when ``mat`` is a 0/1 design with at most one 1 per row, else None.
+
+    A one-dimensional integer ``mat`` already is such codes (how internal callers pass big indicators).
+    """
+    if mat.ndim == 1:
+        return mat.astype(int)
     if mat.size == 0 or not np.all((mat == 0) | (mat == 1)) or np.any(mat.sum(axis=1) > 1):
         return None
     return np.where(mat.sum(axis=1) > 0, mat.argmax(axis=1), -1)
+
+
+def _dense_or_codes(mat) -> np.ndarray:
+    arr = np.asarray(mat)
+    return arr.astype(int) if arr.ndim == 1 else arr.astype(float)
+
+
+def _width(mat: np.ndarray) -> int:
+    return int(mat.max(initial=-1)) + 1 if mat.ndim == 1 else mat.shape[1]
 
 
 class _Lmm:
@@ -52,14 +66,16 @@ class _Lmm:
         self.k_vc = len(vcs)
         self.term_names, self.vc_names, self.re_names = list(term_names), list(vc_names), list(re_names)
         n_groups = len(groups)
-        sizes = [sum(vcs[j][i].shape[1] for i in range(n_groups)) for j in range(self.k_vc)]
-        codes = [[_indicator_codes(np.asarray(vcs[j][i], float)) for i in range(n_groups)]
-                 for j in range(self.k_vc)]
+        # a variance component's design in a group: a matrix, or integer level codes (-1: no level)
+        vcs = [[_dense_or_codes(m) for m in mats] for mats in vcs]
+        codes = [[_indicator_codes(vcs[j][i]) for i in range(n_groups)] for j in range(self.k_vc)]
+        widths = [[_width(vcs[j][i]) for i in range(n_groups)] for j in range(self.k_vc)]
+        sizes = [sum(widths[j]) for j in range(self.k_vc)]
         indicator = [j for j in range(self.k_vc) if all(c is not None for c in codes[j])]
         self.vc_b = max(indicator, key=lambda j: sizes[j]) if indicator else None
         dense = [j for j in range(self.k_vc) if j != self.vc_b]
-        q_a = self.k_re + max((sum(vcs[j][i].shape[1] for j in dense) for i in range(n_groups)), default=0)
-        q_b = max((vcs[self.vc_b][i].shape[1] for i in range(n_groups)), default=0) if self.vc_b is not None else 0
+        q_a = self.k_re + max((sum(widths[j][i] for j in dense) for i in range(n_groups)), default=0)
+        q_b = max(widths[self.vc_b], default=0) if self.vc_b is not None else 0
         w = np.column_stack([self.x, self.y])
         p1 = w.shape[1]
         self.za_za = np.zeros((n_groups, q_a, q_a))
@@ -73,7 +89,9 @@ class _Lmm:
             parts = [exog_re[rows]] if self.k_re else []
             col = 0
             for j in dense:
-                mat = np.asarray(vcs[j][i], float)
+                mat = vcs[j][i]
+                if mat.ndim == 1:  # codes of a small indicator component (e.g. kommune x wave)
+                    mat = (mat[:, None] == np.arange(widths[j][i])).astype(float)
                 parts.append(mat)
                 self.col_vc[i, col : col + mat.shape[1]] = j
                 col += mat.shape[1]
@@ -375,6 +393,26 @@ def fit_reml(model) -> RemlFit:
         raise ValueError("the fixed-effects design is singular (a term is collinear with the others)")
     theta, ok = lmm.fit(_starts(lmm, result))
     return _make_fit(lmm, theta, ok, len(model.group_labels))
+
+
+def _fit_nested(y, exog: pd.DataFrame, groups, components: dict[str, object]) -> RemlFit:
+    """REML fit with a random intercept per ``groups`` and one variance component (a random intercept) per
+    entry of ``components``: name -> level labels, one per row, nested in ``groups`` (e.g. kommune x wave,
+    respondent within kommune). Indicator designs are built as level codes, never as dense matrices."""
+    group_codes, labels = pd.factorize(np.asarray(groups), sort=True)
+    order = np.argsort(group_codes, kind="stable")
+    starts = np.searchsorted(group_codes[order], np.arange(len(labels) + 1))
+    rows = [order[starts[g] : starts[g + 1]] for g in range(len(labels))]
+    vcs = []
+    for values in components.values():
+        values = np.asarray(values)
+        vcs.append([pd.factorize(values[r], sort=True)[0] for r in rows])
+    x = exog.to_numpy(float)
+    lmm = _Lmm(y, x, rows, np.ones((len(x), 1)), vcs, list(components), list(exog.columns), ["groups"])
+    if lmm.n <= lmm.p:
+        raise ValueError(f"a REML fit needs more rows ({lmm.n}) than fixed effects ({lmm.p})")
+    theta, ok = lmm.fit(_starts(lmm))
+    return _make_fit(lmm, theta, ok, len(labels))
 
 
 def _make_fit(lmm: _Lmm, theta: np.ndarray, converged: bool, n_groups: int) -> RemlFit:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pingouin as pg
@@ -446,3 +448,59 @@ def test_categorical_columns_as_in_the_tidy_tables(paired):
     out = compare_waves(typed, "score", ["kommune", "target"], paired=paired)
     assert len(out) == 6
     pd.testing.assert_frame_equal(out, plain, check_dtype=False, check_categorical=False)
+
+
+DID_DATA = Path(__file__).parent / "data" / "did_respondents.csv"
+
+
+def did_respondents(seed: int = 7) -> pd.DataFrame:
+    """8 kommuner (4 intervention), one row per respondent and wave, ~60% of the baseline respondents seen
+    again at follow-up (linked ids). This generator wrote tests/data/did_respondents.csv (the file R reads)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for k in range(8):
+        treated = k < 4
+        u, kw = rng.normal(0, 0.3), rng.normal(0, 0.15, 2)
+        n = int(rng.integers(10, 17))
+        person = rng.normal(0, 0.4, n + 8)
+        stay = rng.random(n) < 0.6
+        ids = {"baseline": list(range(n)),
+               "followup": [i for i in range(n) if stay[i]] + list(range(n, n + 8 - int(stay.sum()) % 4))}
+        for w, wave in enumerate(["baseline", "followup"]):
+            for i in ids[wave]:
+                score = (3.5 + u + kw[w] + 0.1 * w + 0.3 * (treated and w == 1) + person[i]
+                         + 0.2 * (i % 3 == 1) + rng.normal(0, 0.5))
+                rows.append((410 + k, "intervention" if treated else "control", wave, f"k{k}p{i}",
+                             ["skole", "ppr", "myndighed"][i % 3], round(float(score), 3)))
+    return pd.DataFrame(rows, columns=["kommune", "arm", "wave", "respondent_id", "group", "score"])
+
+
+def test_did_data_is_the_generators():
+    pd.testing.assert_frame_equal(pd.read_csv(DID_DATA), did_respondents(), check_exact=False, atol=1e-12)
+
+
+def test_did_matches_lmertest_with_kommune_wave_and_respondent_intercepts():
+    # tests/R/did_lmer.R: lmer(score ~ post * treat + group + (1 | kommune) + (1 | kommune:wave)
+    # + (1 | respondent_id), REML), lmerTest summary, row post:treat
+    out = did(pd.read_csv(DID_DATA), dv="score").iloc[0]
+    assert out["estimate"] == pytest.approx(0.23587013594748, abs=1e-6)
+    assert out["se"] == pytest.approx(0.171164799416, abs=1e-6)
+    assert out["df"] == pytest.approx(5.67258277241, rel=1e-4)
+    assert out["p_val"] == pytest.approx(2.20080014315e-01, rel=1e-4)
+    half = stats.t.ppf(0.975, out["df"]) * out["se"]
+    assert (out["ci_low"], out["ci_high"]) == pytest.approx(
+        (out["estimate"] - half, out["estimate"] + half), abs=1e-12)
+    assert (out["n_kommuner"], out["n_intervention"], out["n_obs"]) == (8, 4, 224)
+    assert out["converged"]
+
+
+def test_did_ties_share_the_answer_sheet():
+    # Respondent x target rows: with the answer-sheet intercept the three ties of a respondent are not three
+    # independent observations, so the inference equals the respondent-level one (here the targets have
+    # equal weight in every respondent mean)
+    data = _did_data(effect=0.3, n_kommuner=8, seed=4)
+    per_tie = did(data, dv="score", unit="tie").iloc[0]
+    per_resp = did(data, dv="score").iloc[0]
+    assert per_tie["estimate"] == pytest.approx(per_resp["estimate"], abs=1e-6)
+    assert per_tie["se"] == pytest.approx(per_resp["se"], rel=0.02)
+    assert per_tie["df"] == pytest.approx(per_resp["df"], rel=0.02)
