@@ -171,7 +171,7 @@ def minimum_detectable_change(n_baseline, n_followup, sd, alpha: float = 0.05, p
     >>> round(float(minimum_detectable_change(40, 35, sd=0.7)), 3)
     0.46
     >>> round(float(minimum_detectable_change(30, 30, sd=0.7, paired=True, r=0.6)), 3)
-    0.24
+    0.331
     """
     _check_probability("alpha", alpha)
     _check_probability("power", power)
