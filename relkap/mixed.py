@@ -332,6 +332,12 @@ def _starts(lmm: _Lmm, result=None) -> list[np.ndarray]:
                 starts.append(np.asarray(theta))
     eye = np.eye(lmm.k_re)[lmm._tril] if lmm.k_re else np.zeros(0)
     starts.append(np.concatenate([eye, np.ones(lmm.k_vc)]))  # lme4's start
+    if lmm.k_re > 1:
+        # Correlated random effects: the criterion has saddle points where a diagonal element of the
+        # Cholesky factor and its row's off-diagonals are zero together; start on either side of them.
+        off = np.array([0.0 if r == c else 1.0 for r, c in zip(*lmm._tril, strict=True)])
+        for sign in (1.0, -1.0):
+            starts.append(np.concatenate([0.5 * eye + sign * 0.5 * off, np.ones(lmm.k_vc)]))
     return starts
 
 

@@ -21,3 +21,9 @@ cat("== model 1\n"); show(m1)
 # (2) kommune random intercept only
 m2 <- lmer(score ~ structure_between + structure_within + wave + (1 | kommune), data = d, REML = TRUE)
 cat("== model 2\n"); show(m2)
+
+# (3) correlated random intercept and wave slope per kommune (statsmodels re_formula = "1 + followup")
+d$followup <- as.numeric(d$wave == "followup")
+m3 <- lmer(score ~ structure_between + structure_within + followup + (1 + followup | kommune), data = d,
+           REML = TRUE, control = lmerControl(optimizer = "bobyqa"))
+cat("== model 3\n"); show(m3)
