@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize, sparse, stats
 
 __all__ = ["RemlFit", "fit_reml", "satterthwaite", "SATTERTHWAITE_COLUMNS"]
 
@@ -58,7 +58,7 @@ class _Lmm:
     Groups are padded with empty columns to common sizes and evaluated together (batched linear algebra).
     """
 
-    def __init__(self, y, x, groups, exog_re, vcs, vc_names, term_names, re_names):
+    def __init__(self, y, x, groups, exog_re, vcs, vc_names, term_names, re_names, allow_nested=True):
         # vcs[j][i]: design of variance component j in group i (n_i x q_ij); groups: list of row indices
         self.y, self.x = np.asarray(y, float), np.asarray(x, float)
         self.n, self.p = self.x.shape
@@ -73,9 +73,14 @@ class _Lmm:
         sizes = [sum(widths[j]) for j in range(self.k_vc)]
         indicator = [j for j in range(self.k_vc) if all(c is not None for c in codes[j])]
         self.vc_b = max(indicator, key=lambda j: sizes[j]) if indicator else None
-        dense = [j for j in range(self.k_vc) if j != self.vc_b]
+        # A second indicator component C in which B is nested (answer sheets within respondents): once B is
+        # eliminated, C's block stays diagonal, so it is eliminated the same way instead of joining Z_A.
+        nesting = [j for j in indicator if j != self.vc_b and self._nests(codes[self.vc_b], codes[j])]
+        self.vc_c = max(nesting, key=lambda j: sizes[j]) if nesting and allow_nested else None
+        dense = [j for j in range(self.k_vc) if j not in (self.vc_b, self.vc_c)]
         q_a = self.k_re + max((sum(widths[j][i] for j in dense) for i in range(n_groups)), default=0)
         q_b = max(widths[self.vc_b], default=0) if self.vc_b is not None else 0
+        q_c = max(widths[self.vc_c], default=0) if self.vc_c is not None else 0
         w = np.column_stack([self.x, self.y])
         p1 = w.shape[1]
         self.za_za = np.zeros((n_groups, q_a, q_a))
@@ -83,6 +88,10 @@ class _Lmm:
         self.za_zb = np.zeros((n_groups, q_a, q_b))
         self.zb_count = np.zeros((n_groups, q_b))
         self.zb_w = np.zeros((n_groups, q_b, p1))
+        self.za_zc = np.zeros((n_groups, q_a, q_c))
+        self.zc_count = np.zeros((n_groups, q_c))
+        self.zc_w = np.zeros((n_groups, q_c, p1))
+        self.parent = np.full((n_groups, q_b), -1)  # the C level of each B level
         # which sd multiplies each Z_A column beyond the k_re block (-1: padding)
         self.col_vc = np.full((n_groups, q_a - self.k_re), -1)
         for i, rows in enumerate(groups):
@@ -107,12 +116,45 @@ class _Lmm:
                 za_zb = np.zeros((q_b, q_a))
                 np.add.at(za_zb, code[inside], za[inside])
                 self.za_zb[i] = za_zb.T
+            if self.vc_c is not None:
+                code_c = codes[self.vc_c][i]
+                self.zc_count[i] = np.bincount(code_c, minlength=q_c)
+                np.add.at(self.zc_w[i], code_c, wi)
+                za_zc = np.zeros((q_c, q_a))
+                np.add.at(za_zc, code_c, za)
+                self.za_zc[i] = za_zc.T
+                parent = np.full(q_b, -1)
+                parent[codes[self.vc_b][i]] = code_c
+                self.parent[i] = parent
+        if self.vc_c is not None:
+            # sums over the B levels of each C level, for arrays laid out (group, B level, ...)
+            g_idx, b_idx = np.nonzero(self.parent >= 0)
+            self._to_c = sparse.csr_matrix(
+                (np.ones(len(g_idx)), (g_idx * q_c + self.parent[g_idx, b_idx], g_idx * q_b + b_idx)),
+                shape=(n_groups * q_c, n_groups * q_b))
         self.ww = w.T @ w
         self._tril = np.tril_indices(self.k_re)
         self.n_theta = len(self._tril[0]) + self.k_vc
         # lower bounds as lme4: 0 for the diagonal of the Cholesky factor and for the sds
         self.lower = np.array([0.0 if r == c else -np.inf for r, c in zip(*self._tril, strict=True)]
                               + [0.0] * self.k_vc)
+
+    @staticmethod
+    def _nests(inner: list[np.ndarray], outer: list[np.ndarray]) -> bool:
+        """Whether every level of ``inner`` lies within one level of ``outer`` (every row in both)."""
+        for a, b in zip(inner, outer, strict=True):
+            if np.any(a < 0) or np.any(b < 0):
+                return False
+            pairs = np.unique(np.column_stack([a, b]), axis=0)
+            if len(pairs) != len(np.unique(a)):
+                return False
+        return True
+
+    def _sum_to_c(self, arr: np.ndarray) -> np.ndarray:
+        """(G, q_B, k) -> (G, q_C, k): sums over the B levels within each C level."""
+        g, q_b, k = arr.shape
+        out = self._to_c @ arr.reshape(g * q_b, k)
+        return np.asarray(out).reshape(g, -1, k)
 
     # ------------------------------------------------------------------ core evaluation
     def _cross(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
@@ -124,6 +166,13 @@ class _Lmm:
         u_b = theta_b * self.zb_w
         logdet = float(np.sum(np.log(d)))
         q = np.einsum("gki,gkj->ij", u_b, u_b / d[:, :, None])
+        if self.vc_c is not None:
+            theta_c = sd[self.vc_c]
+            wgt = theta_c * theta_b * self.zb_count / d  # M_CB D_B^-1, entry (parent(s), s)
+            d_c = 1.0 + theta_c**2 * self.zc_count - self._sum_to_c((theta_c * theta_b * self.zb_count * wgt)[:, :, None])[:, :, 0]
+            u_c = theta_c * self.zc_w - self._sum_to_c(wgt[:, :, None] * u_b)
+            logdet += float(np.sum(np.log(d_c)))
+            q = q + np.einsum("gki,gkj->ij", u_c, u_c / d_c[:, :, None])
         if self.za_za.shape[1]:
             lam = np.zeros(self.za_za.shape)
             if self.k_re:
@@ -139,6 +188,12 @@ class _Lmm:
             m_ab_d = m_ab / d[:, None, :]
             s = lam_t @ self.za_za @ lam + np.eye(lam.shape[1]) - m_ab_d @ m_ab.transpose(0, 2, 1)
             r = u_a - m_ab_d @ u_b
+            if self.vc_c is not None:
+                m_ac = theta_c * (lam_t @ self.za_zc) - self._sum_to_c(
+                    (m_ab * wgt[:, None, :]).transpose(0, 2, 1)).transpose(0, 2, 1)
+                m_ac_d = m_ac / d_c[:, None, :]
+                s = s - m_ac_d @ m_ac.transpose(0, 2, 1)
+                r = r - m_ac_d @ u_c
             chol = np.linalg.cholesky(s)
             logdet += 2.0 * float(np.sum(np.log(np.diagonal(chol, axis1=1, axis2=2))))
             half = np.linalg.solve(chol, r)

@@ -192,3 +192,34 @@ def test_correlated_random_slope_matches_lmertest():
     cov = fit_reml(model).cov_re.to_numpy()
     np.testing.assert_allclose(cov, [[0.00434962496067, 0.02194890990157],
                                      [0.02194890990157, 0.11075774353507]], atol=1e-6)
+
+
+def test_nested_indicator_elimination_equals_the_dense_computation():
+    """Answer sheets (respondent x wave) nested in respondents: both eliminated through diagonal blocks
+    give the same REML criterion and Var(beta) as the respondents carried as dense columns."""
+    from relkap.mixed import _Lmm
+
+    rng = np.random.default_rng(3)
+    rows = []
+    for k in range(5):
+        person = rng.normal(0, 0.4, 30)
+        for w in range(2):
+            for i in range(w * 8, 20 + w * 8):  # 12 respondents answer in both waves
+                rows.extend((k, w, i, t, rng.normal() + person[i]) for t in range(3))
+    d = pd.DataFrame(rows, columns=["k", "w", "i", "t", "y"])
+    x = np.column_stack([np.ones(len(d)), d["w"], d["t"] == 1, d["t"] == 2]).astype(float)
+    groups = [np.flatnonzero(d["k"] == k) for k in range(5)]
+
+    def codes(labels):
+        return [pd.factorize(np.asarray(labels)[r], sort=True)[0] for r in groups]
+
+    key = d["k"].astype(str) + "_" + d["i"].astype(str)
+    vcs = [codes(d["k"].astype(str) + d["w"].astype(str)), codes(key + "_" + d["w"].astype(str)), codes(key)]
+    args = (d["y"].to_numpy(), x, groups, np.ones((len(d), 1)), vcs, ["kw", "sheet", "resp"], list("abcd"),
+            ["kommune"])
+    fast, dense = _Lmm(*args), _Lmm(*args, allow_nested=False)
+    assert (fast.vc_b, fast.vc_c, dense.vc_c) == (1, 2, None)
+    for theta in [rng.uniform(0, 1.5, 4) for _ in range(4)] + [np.array([0.5, 0.0, 0.7, 0.0])]:
+        assert fast.profiled_deviance(theta) == pytest.approx(dense.profiled_deviance(theta), abs=1e-9)
+        varpar = np.append(theta, 0.8)
+        np.testing.assert_allclose(fast.cov_beta(varpar), dense.cov_beta(varpar), atol=1e-12)
