@@ -377,7 +377,7 @@ def compare_waves(
         ``paired``) is suppressed. ``None``: no threshold.
     mwu : bool
         Also compute the rank test (Mann-Whitney U, or Wilcoxon signed-rank when ``paired``) as a
-        sensitivity analysis; ``p_mwu`` is NaN and ``rank_method`` None when False.
+        sensitivity analysis; ``p_mwu`` and ``rank_method`` are missing when False.
     family : str or list of str, optional
         Columns of ``by`` within which p-values are adjusted, e.g. ``"kommune"`` to adjust over the
         ties of each kommune separately. Default: over every row of the result.
@@ -400,7 +400,7 @@ def compare_waves(
           with a 95% CI that excludes 0 exactly when the t test rejects (see Notes).
         - ``p_mwu``: two-sided rank-test p-value (sensitivity).
         - ``rank_method``: ``"exact"`` or ``"normal"``, the rank test's null distribution (see
-          Notes); None when suppressed or ``mwu=False``.
+          Notes); missing (NaN) when suppressed or ``mwu=False``.
         - ``p_fdr``, ``p_holm``: ``p_val`` adjusted by Benjamini-Hochberg and Holm over the
           non-suppressed rows (within each ``family``).
         - ``test``: ``"welch"`` or ``"paired"``.
@@ -558,7 +558,7 @@ def compare_waves(
             "hedges_ci_low": (diff - half) * scale,
             "hedges_ci_high": (diff + half) * scale,
             "p_mwu": p_mwu,
-            "rank_method": rank_method,
+            "rank_method": pd.array(rank_method, dtype="str"),
         },
         index=s.index,
     )
