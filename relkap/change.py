@@ -685,7 +685,9 @@ def did(
         - ``estimate``, ``se``: the followup x intervention interaction of the mixed model (REML) and
           its standard error.
         - ``df``: Satterthwaite degrees of freedom of ``estimate`` (:func:`relkap.mixed.satterthwaite`;
-          about the number of kommuner minus 2 when the kommune x wave variance is not zero).
+          about the number of kommuner minus 2 when the kommune x wave variance is not zero; when it
+          is estimated as zero, df approach the number of respondents, as in lmerTest, and ``p_val``
+          is optimistic).
         - ``ci_low``, ``ci_high``, ``p_val``: 95% CI and two-sided p of the t test on ``df``.
         - ``estimate_perm``: the permutation estimator, mean change of intervention kommuner minus
           mean change of control kommuner (kommune change = follow-up mean minus baseline mean of
