@@ -9,8 +9,10 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from .agreement import alpha, icc, rwg, rwg_j
-from .change import adjust_pvalues, compare_waves, did
+from .change import adjust_pvalues, compare_waves, did, hedges_paired
 from .instrument import Instrument, load_instrument
+from .mixed import fit_reml, satterthwaite
+from .power import minimum_detectable_change, power_ttest, sample_size
 from .scoring import (
     received_perceived,
     respondent_scores,
@@ -42,6 +44,12 @@ __all__ = [
     "compare_waves",
     "adjust_pvalues",
     "did",
+    "hedges_paired",
+    "satterthwaite",
+    "fit_reml",
+    "minimum_detectable_change",
+    "power_ttest",
+    "sample_size",
     "__version__",
 ]
 

@@ -6,6 +6,7 @@ respondent are never treated as independent observations (DOMAIN.md, "Baseline v
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Iterable, Sequence
@@ -14,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from . import mixed
 from ._utils import (
     _as_list,
     _check_choice,
@@ -22,8 +24,9 @@ from ._utils import (
     _check_min_n,
     _check_numeric,
 )
+from .power import _noncentrality
 
-__all__ = ["compare_waves", "suppress", "adjust_pvalues", "did"]
+__all__ = ["compare_waves", "suppress", "adjust_pvalues", "did", "hedges_correction", "hedges_paired"]
 
 _POST = "_post"  # internal 0/1 column: 0 = baseline, 1 = follow-up
 _CELL = "_cell"  # internal constant cell key when ``by`` is empty
@@ -40,10 +43,12 @@ CHANGE_COLUMNS = [
     "T",
     "dof",
     "p_val",
+    "mdc",
     "hedges",
     "hedges_ci_low",
     "hedges_ci_high",
     "p_mwu",
+    "rank_method",
     "p_fdr",
     "p_holm",
     "test",
@@ -114,6 +119,98 @@ def adjust_pvalues(p: Sequence[float] | np.ndarray | pd.Series, method: str = "f
     return out
 
 
+def hedges_correction(df) -> np.ndarray | float:
+    """Hedges' small-sample factor J = 1 - 3 / (4 df - 1) that turns Cohen's d into g.
+
+    Parameters
+    ----------
+    df : float or array
+        Degrees of freedom of the standardiser: n0 + n1 - 2 for two groups, n - 1 for n pairs.
+
+    Returns
+    -------
+    float or ndarray
+        J, NaN where df < 1.
+
+    References
+    ----------
+    Borenstein, M., Hedges, L. V., Higgins, J. P. T., & Rothstein, H. R. (2009). *Introduction to
+    meta-analysis*, ch. 4 (eq. 4.22). Wiley.
+
+    Examples
+    --------
+    >>> from relkap.change import hedges_correction
+    >>> round(hedges_correction(9), 4)
+    0.9143
+    """
+    df = np.asarray(df, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(df >= 1, 1 - 3 / (4 * df - 1), np.nan)
+    return float(out) if out.ndim == 0 else out
+
+
+def hedges_paired(followup, baseline, level: float = 0.95) -> pd.DataFrame:
+    """Hedges' g of a paired (matched) change with the matched-groups CI of Borenstein et al. (2009).
+
+    Parameters
+    ----------
+    followup, baseline : array-like
+        The paired scores (same length, same subject order); pairs with a missing value are dropped.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    DataFrame
+        One row: ``n`` (pairs), ``r`` (correlation of the two waves), ``d`` (mean change over
+        :math:`S_{within} = \\sqrt{(s_0^2 + s_1^2)/2}`), ``J``, ``hedges`` (J d), ``se`` (of g),
+        ``ci_low``, ``ci_high`` (g -/+ z se).
+
+    Notes
+    -----
+    .. math::
+
+        V_d = \\left(\\frac{1}{n} + \\frac{d^2}{2n}\\right) 2 (1 - r), \\quad
+        J = 1 - \\frac{3}{4 (n - 1) - 1}, \\quad g = J d, \\quad V_g = J^2 V_d.
+
+    This CI is the one meta-analyses expect; it need not agree with the paired t test. ``compare_waves``
+    therefore reports a g CI scaled from the CI of the mean change instead (same g), which excludes 0
+    exactly when the t test rejects.
+
+    References
+    ----------
+    Borenstein, M., Hedges, L. V., Higgins, J. P. T., & Rothstein, H. R. (2009). *Introduction to
+    meta-analysis*, ch. 4 (eq. 4.27-4.29). Wiley.
+
+    Examples
+    --------
+    >>> from relkap.change import hedges_paired
+    >>> drug1 = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0]  # R's sleep data
+    >>> drug2 = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4]
+    >>> hedges_paired(drug2, drug1).round(3)
+        n      r      d      J  hedges     se  ci_low  ci_high
+    0  10  0.795  0.832  0.914   0.761  0.215    0.34    1.182
+    """
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie between 0 and 1, got {level!r}")
+    x1, x0 = np.asarray(followup, float), np.asarray(baseline, float)
+    if x1.shape != x0.shape or x1.ndim != 1:
+        raise ValueError("followup and baseline must be one-dimensional and of the same length")
+    ok = ~(np.isnan(x1) | np.isnan(x0))
+    x1, x0 = x1[ok], x0[ok]
+    n = len(x1)
+    if n < 3:
+        raise ValueError(f"hedges_paired needs at least 3 pairs, got {n}")
+    r = float(np.corrcoef(x0, x1)[0, 1])
+    d = float(np.mean(x1 - x0) / np.sqrt((np.var(x0, ddof=1) + np.var(x1, ddof=1)) / 2))
+    j = hedges_correction(n - 1)
+    se = j * math.sqrt((1 / n + d**2 / (2 * n)) * 2 * (1 - r))
+    z = stats.norm.ppf(0.5 + level / 2)
+    g = j * d
+    return pd.DataFrame({"n": [n], "r": [r], "d": [d], "J": [j], "hedges": [g], "se": [se],
+                         "ci_low": [g - z * se], "ci_high": [g + z * se]})
+
+
 def _subject_means(
     data: pd.DataFrame,
     dv: str,
@@ -157,6 +254,12 @@ def _ranks_and_ties(
     return ranks, tie_term, has_ties
 
 
+# One rule for both rank tests, R's wilcox.test default: the exact null distribution when there are no ties
+# (and, signed-rank, no zero differences) and fewer than 50 observations per sample; otherwise the normal
+# approximation with tie and continuity correction.
+_EXACT_BELOW = 50
+
+
 def _mwu_pvalues(
     codes: np.ndarray,
     post: np.ndarray,
@@ -164,12 +267,12 @@ def _mwu_pvalues(
     n0: np.ndarray,
     n1: np.ndarray,
     keep: np.ndarray,
-) -> np.ndarray:
-    """Two-sided Mann-Whitney U p-value per cell, as ``scipy.stats.mannwhitneyu`` (method "auto").
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two-sided Mann-Whitney U p-value per cell and whether it is exact, as R's ``wilcox.test(x, y)``.
 
     Vectorised over cells: mid-ranks within cell, normal approximation with tie and continuity
-    correction; cells where scipy would use the exact distribution (no ties and a sample of at
-    most 8) are passed to scipy one by one, for the cells in ``keep`` only.
+    correction; cells without ties and with both samples below 50 get the exact p
+    (``scipy.stats.mannwhitneyu(..., method="exact")``, one by one, for the cells in ``keep`` only).
     """
     n_cells = len(n0)
     ranks, tie_term, has_ties = _ranks_and_ties(codes, values, n_cells)
@@ -181,37 +284,35 @@ def _mwu_pvalues(
         s = np.sqrt(n0 * n1 / 12 * ((n + 1) - tie_term / (n * (n - 1))))
         z = (u - n0 * n1 / 2 - 0.5) / s
     p = np.clip(2 * stats.norm.sf(z), 0, 1)
-    exact = keep & ~has_ties & ((n0 <= 8) | (n1 <= 8))
+    exact = keep & ~has_ties & (n0 < _EXACT_BELOW) & (n1 < _EXACT_BELOW)
     if exact.any():
         order, starts = _cell_slices(codes, n_cells)
         for c in np.flatnonzero(exact):
             idx = order[starts[c] : starts[c + 1]]
             x, is_post = values[idx], post[idx].astype(bool)
             p[c] = stats.mannwhitneyu(x[is_post], x[~is_post], method="exact").pvalue
-    return p
+    return p, exact
 
 
-def _signed_rank_null_p(doubled_ranks: np.ndarray, doubled_stat: int) -> float:
-    """Two-sided p of the signed-rank sum under random signs, by enumerating its distribution.
-
-    Ranks are doubled so that mid-ranks are integers; every sign pattern is equally likely.
-    """
-    counts = np.zeros(int(doubled_ranks.sum()) + 1)
+@functools.lru_cache(maxsize=64)
+def _signed_rank_cdf(n: int) -> np.ndarray:
+    """P(V <= v), v = 0 .. n(n+1)/2, of the signed-rank sum of ranks 1..n under random signs."""
+    counts = np.zeros(n * (n + 1) // 2 + 1)
     counts[0] = 1.0
-    for r in doubled_ranks.astype(int):
+    for r in range(1, n + 1):
         counts[r:] = counts[r:] + counts[:-r]  # the right side is a new array: no aliasing
-    counts /= counts.sum()
-    p = 2 * min(counts[: doubled_stat + 1].sum(), counts[doubled_stat:].sum())
-    return float(min(p, 1.0))
+    return np.cumsum(counts / counts.sum())
 
 
-def _wilcoxon_pvalues(codes: np.ndarray, diffs: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """Two-sided Wilcoxon signed-rank p-value per cell in ``keep``, as ``scipy.stats.wilcoxon``.
+def _wilcoxon_pvalues(
+    codes: np.ndarray, diffs: np.ndarray, keep: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two-sided Wilcoxon signed-rank p-value per cell in ``keep`` and whether it is exact, as R's
+    ``wilcox.test(followup, baseline, paired = TRUE)``.
 
-    scipy's defaults: zero differences are dropped ("wilcox"), no continuity correction, method
-    "auto" (exact null distribution up to 50 pairs without ties or zeros, all 2^n sign flips up to
-    13 pairs with them, else the normal approximation with tie correction). Vectorised over cells
-    but the enumerations; a cell whose differences are all zero gets p = 1.
+    Zero differences are dropped; exact null distribution without ties or zeros and below 50 pairs, else
+    the normal approximation with tie and continuity correction. Vectorised over cells; a cell whose
+    differences are all zero gets p = 1 (no evidence of change; R stops with an error there).
     """
     n_cells = len(keep)
     sel = keep[codes]
@@ -224,18 +325,18 @@ def _wilcoxon_pvalues(codes: np.ndarray, diffs: np.ndarray, keep: np.ndarray) ->
     r_plus = np.bincount(codes, weights=ranks * (diffs > 0), minlength=n_cells)
     with np.errstate(divide="ignore", invalid="ignore"):
         se = np.sqrt((count * (count + 1) * (2 * count + 1) - tie_term / 2) / 24)
-        z = (r_plus - count * (count + 1) / 4) / se
+        centred = r_plus - count * (count + 1) / 4
+        z = (centred - 0.5 * np.sign(centred)) / se
     p = np.minimum(2 * stats.norm.sf(np.abs(z)), 1.0)
-    irregular = has_ties | (n_all > count)
-    enumerate_ = keep & (count > 0) & np.where(irregular, n_all <= 13, n_all <= 50)
-    if enumerate_.any():
-        order, starts = _cell_slices(codes, n_cells)
-        for c in np.flatnonzero(enumerate_):
-            doubled = np.rint(2 * ranks[order[starts[c] : starts[c + 1]]])
-            p[c] = _signed_rank_null_p(doubled, int(np.rint(2 * r_plus[c])))
+    exact = keep & (count > 0) & ~has_ties & (n_all == count) & (count < _EXACT_BELOW)
+    for c in np.flatnonzero(exact):
+        cdf = _signed_rank_cdf(int(count[c]))
+        v = int(np.rint(r_plus[c]))
+        lower, upper = cdf[v], 1.0 - (cdf[v - 1] if v > 0 else 0.0)
+        p[c] = min(1.0, 2 * min(lower, upper))
     p[keep & (n_all > 0) & (count == 0)] = 1.0
     p[~keep | (n_all == 0)] = np.nan
-    return p
+    return p, exact
 
 
 def compare_waves(
@@ -276,7 +377,7 @@ def compare_waves(
         ``paired``) is suppressed. ``None``: no threshold.
     mwu : bool
         Also compute the rank test (Mann-Whitney U, or Wilcoxon signed-rank when ``paired``) as a
-        sensitivity analysis; ``p_mwu`` is NaN when False.
+        sensitivity analysis; ``p_mwu`` and ``rank_method`` are missing when False.
     family : str or list of str, optional
         Columns of ``by`` within which p-values are adjusted, e.g. ``"kommune"`` to adjust over the
         ties of each kommune separately. Default: over every row of the result.
@@ -292,9 +393,14 @@ def compare_waves(
         - ``diff`` = mean_followup - mean_baseline, with its 95% CI ``diff_ci_low``, ``diff_ci_high``.
         - ``T``, ``dof``, ``p_val``: t statistic of ``diff`` (positive when follow-up is higher),
           degrees of freedom (Welch-Satterthwaite, or n - 1 paired), two-sided p.
+        - ``mdc``: minimum detectable change, the true change (score points, either direction) the t
+          test would detect with 80% power at two-sided 5% with this cell's n and SD (see Notes). A
+          non-significant ``diff`` with a large ``mdc`` means "too few answers", not "no change".
         - ``hedges``, ``hedges_ci_low``, ``hedges_ci_high``: Hedges' g of follow-up minus baseline
-          with its 95% CI.
+          with a 95% CI that excludes 0 exactly when the t test rejects (see Notes).
         - ``p_mwu``: two-sided rank-test p-value (sensitivity).
+        - ``rank_method``: ``"exact"`` or ``"normal"``, the rank test's null distribution (see
+          Notes); missing (NaN) when suppressed or ``mwu=False``.
         - ``p_fdr``, ``p_holm``: ``p_val`` adjusted by Benjamini-Hochberg and Holm over the
           non-suppressed rows (within each ``family``).
         - ``test``: ``"welch"`` or ``"paired"``.
@@ -309,19 +415,32 @@ def compare_waves(
     default ``correction="auto"`` switches to Student's t when the two n are equal). The paired
     test uses the per-subject differences.
 
-    Hedges' g is Cohen's d times :math:`1 - 3/(4(n_0 + n_1) - 9)`, with d on the pooled SD
-    (unpaired) or on :math:`\\sqrt{(v_0 + v_1)/2}` (paired, "d_av"). Its CI is
-    :math:`g \\pm t_{0.975, \\nu} SE_g` with the normal-approximation standard error of Hedges &
-    Olkin (1985), :math:`SE_g = \\sqrt{(n_0 + n_1)/(n_0 n_1) + g^2 / (2 (n_0 + n_1))}` and
-    :math:`\\nu = n_0 + n_1 - 2` (paired: :math:`SE_g = \\sqrt{1/n + g^2/(2n)}`, :math:`\\nu = n - 1`).
-    These are the formulas of ``pingouin.ttest``, ``pingouin.compute_effsize`` and
-    ``pingouin.compute_esci``; here they are computed for all cells at once from grouped sums.
+    Hedges' g is :math:`g = J d` with :math:`J = 1 - 3/(4\\nu - 1)` (:func:`hedges_correction`) and d
+    the difference over the standardiser :math:`S`: unpaired, the pooled SD and
+    :math:`\\nu = n_0 + n_1 - 2`; paired, :math:`S = \\sqrt{(v_0 + v_1)/2}` ("d_av") and
+    :math:`\\nu = n - 1` (Borenstein et al. 2009, ch. 4). Its CI is the CI of the difference on the same
+    scale, :math:`(J / S) \\cdot [\\text{diff}_{low}, \\text{diff}_{high}]`, treating S as fixed: no
+    closed-form CI of g agrees with Welch's (or the paired) t test in every sample, and a g whose CI
+    contradicts the test beside it is worse than one that ignores the sampling error of S. The
+    matched-groups CI of Borenstein et al., :math:`V_d = (1/n + d^2/(2n)) \\, 2(1 - r)`, is
+    :func:`hedges_paired`, for meta-analyses.
 
-    The Mann-Whitney p equals ``scipy.stats.mannwhitneyu(followup, baseline)`` (method "auto"), the
-    Wilcoxon p ``scipy.stats.wilcoxon(followup - baseline)``.
+    The minimum detectable change solves the noncentral-t power equation for the observed n
+    (:func:`relkap.power.minimum_detectable_change`): unpaired, :math:`\\delta_{\\nu} S_{pooled}
+    \\sqrt{1/n_0 + 1/n_1}` with :math:`\\nu = n_0 + n_1 - 2` (the pooled two-sample test of
+    ``pwr::pwr.t2n.test``, which Welch's test approximates); paired,
+    :math:`\\delta_{n-1} s_D / \\sqrt{n}` with :math:`s_D` the SD of the differences.
+
+    Rank tests follow one rule, R's ``wilcox.test`` default: the exact null distribution when there are
+    no ties (paired: no ties and no zero differences) and fewer than 50 subjects per wave (pairs);
+    otherwise the normal approximation with tie and continuity correction. Zero differences are dropped
+    from the Wilcoxon test. Subject means of 1-5 items tie often, so most cells use the normal
+    approximation; ``rank_method`` says which ran.
 
     References
     ----------
+    Borenstein, M., Hedges, L. V., Higgins, J. P. T., & Rothstein, H. R. (2009). *Introduction to
+    meta-analysis*, ch. 4. Wiley.
     Hedges, L. V., & Olkin, I. (1985). *Statistical methods for meta-analysis*. Academic Press.
 
     Examples
@@ -387,38 +506,40 @@ def compare_waves(
     diff = m1 - m0
     with np.errstate(divide="ignore", invalid="ignore"):
         if paired:
-            se = np.sqrt(s["vd"].to_numpy(float) / n1)
+            sd_change = np.sqrt(s["vd"].to_numpy(float))
+            se = sd_change / np.sqrt(n1)
             dof = n1 - 1
-            d = diff / np.sqrt((v0 + v1) / 2)
-            g_dof = n1 - 1
+            standardiser = np.sqrt((v0 + v1) / 2)  # d_av
+            mdc_scale = se
         else:
             a0, a1 = v0 / n0, v1 / n1
             se = np.sqrt(a0 + a1)
             dof = (a0 + a1) ** 2 / (a0**2 / (n0 - 1) + a1**2 / (n1 - 1))
-            d = diff / np.sqrt(((n0 - 1) * v0 + (n1 - 1) * v1) / (n0 + n1 - 2))
-            g_dof = n0 + n1 - 2
+            standardiser = np.sqrt(((n0 - 1) * v0 + (n1 - 1) * v1) / (n0 + n1 - 2))  # pooled SD
+            mdc_scale = standardiser * np.sqrt(1 / n0 + 1 / n1)
+        g_dof = n1 - 1 if paired else n0 + n1 - 2
         t_stat = np.where(se > 0, diff / se, np.nan)
-        hedges = np.where(np.isfinite(d), d * (1 - 3 / (4 * (n0 + n1) - 9)), np.nan)
-        if paired:
-            se_g = np.sqrt(1 / n1 + hedges**2 / (2 * n1))
-        else:
-            se_g = np.sqrt((n0 + n1) / (n0 * n1) + hedges**2 / (2 * (n0 + n1)))
         dof = np.where(np.isfinite(t_stat), dof, np.nan)
         half = stats.t.ppf(0.975, dof) * se
-        half_g = stats.t.ppf(0.975, np.where(np.isfinite(hedges), g_dof, np.nan)) * se_g
+        # Hedges' g and its CI on one scale: J / standardiser times diff and its CI (see Notes)
+        scale = np.where(standardiser > 0, hedges_correction(g_dof) / standardiser, np.nan)
+        mdc = _noncentrality(np.where(g_dof > 0, g_dof, np.nan), 0.05, 0.8) * mdc_scale
     suppressed = (n0 == 0) | (n1 == 0)
     if min_n is not None:
         suppressed |= (n0 < min_n) | (n1 < min_n)
 
     p_mwu = np.full(len(s), np.nan)
+    rank_method = np.full(len(s), None, dtype=object)
     if mwu and paired:
         cell_codes = pd.Series(np.arange(len(s)), index=s.index)
         codes = cell_codes.reindex(pairs.index.droplevel(subject)).to_numpy()
-        p_mwu = _wilcoxon_pvalues(codes, pairs["d"].to_numpy(), ~suppressed)
+        p_mwu, exact = _wilcoxon_pvalues(codes, pairs["d"].to_numpy(), ~suppressed)
     elif mwu:
         codes = subj.groupby(keys, observed=True, sort=True).ngroup().to_numpy()
         values = subj[dv].to_numpy(float)
-        p_mwu = _mwu_pvalues(codes, subj[_POST].to_numpy(), values, n0, n1, ~suppressed)
+        p_mwu, exact = _mwu_pvalues(codes, subj[_POST].to_numpy(), values, n0, n1, ~suppressed)
+    if mwu:
+        rank_method[~suppressed] = np.where(exact, "exact", "normal")[~suppressed]
 
     out = pd.DataFrame(
         {
@@ -432,10 +553,12 @@ def compare_waves(
             "T": t_stat,
             "dof": dof,
             "p_val": 2 * stats.t.sf(np.abs(t_stat), dof),
-            "hedges": hedges,
-            "hedges_ci_low": hedges - half_g,
-            "hedges_ci_high": hedges + half_g,
+            "mdc": mdc,
+            "hedges": diff * scale,
+            "hedges_ci_low": (diff - half) * scale,
+            "hedges_ci_high": (diff + half) * scale,
             "p_mwu": p_mwu,
+            "rank_method": pd.array(rank_method, dtype="str"),
         },
         index=s.index,
     )
@@ -559,8 +682,13 @@ def did(
     DataFrame
         One row:
 
-        - ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``p_val``: the followup x intervention
-          interaction of the mixed model, its standard error, 95% Wald CI and Wald p.
+        - ``estimate``, ``se``: the followup x intervention interaction of the mixed model (REML) and
+          its standard error.
+        - ``df``: Satterthwaite degrees of freedom of ``estimate`` (:func:`relkap.mixed.satterthwaite`;
+          about the number of kommuner minus 2 when the kommune x wave variance is not zero; when it
+          is estimated as zero, df approach the number of respondents, as in lmerTest, and ``p_val``
+          is optimistic).
+        - ``ci_low``, ``ci_high``, ``p_val``: 95% CI and two-sided p of the t test on ``df``.
         - ``estimate_perm``: the permutation estimator, mean change of intervention kommuner minus
           mean change of control kommuner (kommune change = follow-up mean minus baseline mean of
           the respondent means).
@@ -574,23 +702,30 @@ def did(
     Notes
     -----
     Rows are first averaged to one value per kommune, wave, subject, rater group and (with
-    ``unit="tie"``) target group. The linear mixed model (``statsmodels`` MixedLM, REML, random
-    intercept per kommune) is
+    ``unit="tie"``) target group. The linear mixed model (REML, :func:`relkap.mixed.fit_reml`) is
 
     .. math::
 
         y = \\beta_0 + \\beta_1 \\text{post} + \\beta_2 \\text{intervention}
             + \\beta_3 \\text{post} \\times \\text{intervention}
-            + \\text{C(group)} + \\text{C(target)} + u_{\\text{kommune}} + \\varepsilon
+            + \\text{C(group)} + \\text{C(target)}
+            + u_{\\text{kommune}} + v_{\\text{kommune} \\times \\text{wave}} + r_{\\text{respondent}}
+            (+ s_{\\text{respondent} \\times \\text{wave}}) + \\varepsilon
 
-    and ``estimate`` is :math:`\\beta_3`. A group or target term that would make the design singular
-    (a single level, or target fixed by group as with ``ties=[("a", "b"), ("b", "a")]``) is left
-    out. C(target) enters only with ``unit="tie"``. There the ties of one respondent share only the
-    kommune intercept, so they count as independent observations and the SE is too small when
-    respondents differ (a respondent intercept nested in kommune would fix that, but statsmodels
-    fits it far too slowly for 98 kommuner); hence the respondent default, as DOMAIN.md asks
-    ("aggregate to the respondent first"). ``p_perm`` does not depend on this choice. With few
-    kommuner the Wald p is optimistic as well; report ``p_perm``.
+    with independent normal random intercepts, all nested in the kommune, and ``estimate`` is
+    :math:`\\beta_3`. The kommune x wave intercept carries the kommune's own change, the variation the
+    arms are compared against: without it the interaction is tested against respondent noise, as if the
+    respondents and not the kommuner had been assigned. The respondent intercept enters when ids link
+    the waves (a respondent seen in both waves is one person, not two); with ``unit="tie"`` the ties
+    of one answer sheet share the respondent x wave intercept. Its p is the t test on Satterthwaite df,
+    as R's ``lmerTest`` for ``lmer(y ~ post * intervention + group + (1 | kommune) + (1 | kommune:wave)
+    + (1 | respondent))``. A group or target term that would make the design singular (a single level,
+    or target fixed by group as with ``ties=[("a", "b"), ("b", "a")]``) is left out; C(target)
+    enters only with ``unit="tie"``.
+
+    ``p_perm`` is the headline: it holds with any number of kommuner and any distribution, while the
+    model's df are an approximation that rests on its normal random effects. Report ``p_perm`` and the
+    model's estimate with its CI; with fewer than about 8 kommuner neither test has much power.
 
     The permutation test shuffles the arm labels across the kommuner observed in both waves (the
     number of intervention kommuner held fixed) and recomputes ``estimate_perm``.
@@ -612,8 +747,6 @@ def did(
        estimate  p_perm  n_kommuner  n_obs
     0     0.551   0.029           8    240
     """
-    from statsmodels.regression.mixed_linear_model import MixedLM
-
     _check_columns(data, [dv, arm, kommune, wave, subject])
     _check_numeric(data, dv)
     _check_count("n_permutations", n_permutations)
@@ -650,12 +783,18 @@ def did(
         # is left out: it would make the fixed-effects design singular.
         if np.linalg.matrix_rank(candidate.to_numpy()) == candidate.shape[1]:
             exog = candidate
-    groups = subj[kommune].astype(str).to_numpy()
-    model = MixedLM(subj[dv].to_numpy(float), exog, groups=groups)
-    # Powell first: with one variance parameter it is robust where bfgs/lbfgs stop at the boundary.
-    fit = model.fit(reml=True, method=["powell", "lbfgs"])
-    term = "post:treat"
-    ci = fit.conf_int().loc[term]
+    # Random intercepts, all nested in the kommune: kommune, kommune x wave, the respondent when ids link
+    # the waves, and with unit="tie" the respondent's answer sheet (respondent x wave).
+    komm = subj[kommune].astype(str).to_numpy()
+    post_label = subj[_POST].astype(str).to_numpy()
+    sheet = komm + "\x1f" + subj[subject].astype(str).to_numpy()
+    components = {"kommune:wave": komm + "\x1f" + post_label}
+    if unit == "tie":
+        components["respondent:wave"] = sheet + "\x1f" + post_label
+    if pd.Series(post_label).groupby(sheet).nunique().gt(1).any():
+        components["respondent"] = sheet
+    fit = mixed._fit_nested(subj[dv].to_numpy(float), exog, komm, components)
+    row = mixed.satterthwaite(fit).set_index("term").loc["post:treat"]
 
     # Permutation estimator on kommune-level changes of respondent means (one value per respondent).
     resp = subj.groupby([kommune, _POST, subject], observed=True)[dv].mean()
@@ -670,11 +809,12 @@ def did(
                else (np.nan, np.nan))
     return pd.DataFrame(
         {
-            "estimate": [float(fit.params[term])],
-            "se": [float(fit.bse[term])],
-            "ci_low": [float(ci.iloc[0])],
-            "ci_high": [float(ci.iloc[1])],
-            "p_val": [float(fit.pvalues[term])],
+            "estimate": [float(row["estimate"])],
+            "se": [float(row["se"])],
+            "df": [float(row["df"])],
+            "ci_low": [float(row["ci_low"])],
+            "ci_high": [float(row["ci_high"])],
+            "p_val": [float(row["p_val"])],
             "estimate_perm": [float(estimate_perm)],
             "ci_low_perm": [float(ci_perm[0])],
             "ci_high_perm": [float(ci_perm[1])],

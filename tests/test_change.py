@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pingouin as pg
@@ -11,7 +13,15 @@ from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from relkap.change import adjust_pvalues, compare_waves, did, suppress
+from relkap.change import (
+    adjust_pvalues,
+    compare_waves,
+    did,
+    hedges_correction,
+    hedges_paired,
+    suppress,
+)
+from relkap.power import minimum_detectable_change
 
 # DOMAIN.md, "Reference values", Welch: x and y
 X = [3.2, 3.8, 4.1, 3.5, 3.9, 4.4, 3.0, 3.6]
@@ -88,8 +98,8 @@ def test_welch_matches_domain_reference():
     out = compare_waves(_two_waves(X, Y), dv="score", by=None)
     assert list(out.columns) == [
         "n_baseline", "n_followup", "mean_baseline", "mean_followup", "diff", "diff_ci_low",
-        "diff_ci_high", "T", "dof", "p_val", "hedges", "hedges_ci_low", "hedges_ci_high", "p_mwu",
-        "p_fdr", "p_holm", "test", "suppressed",
+        "diff_ci_high", "T", "dof", "p_val", "mdc", "hedges", "hedges_ci_low", "hedges_ci_high", "p_mwu",
+        "rank_method", "p_fdr", "p_holm", "test", "suppressed",
     ]  # fmt: skip
     row = out.iloc[0]
     assert (row["n_baseline"], row["n_followup"], row["test"]) == (9, 8, "welch")
@@ -120,10 +130,13 @@ def test_welch_matches_pingouin_and_scipy():
     )
     g = pg.compute_effsize(X, Y, eftype="hedges")
     assert out["hedges"] == pytest.approx(g, abs=1e-12)
-    gci = pg.compute_esci(g, nx=len(X), ny=len(Y), eftype="hedges", decimals=12)
-    assert (out["hedges_ci_low"], out["hedges_ci_high"]) == pytest.approx(tuple(gci), abs=1e-10)
-    # scipy's Mann-Whitney U on the same samples (x first, two-sided, method "auto")
-    assert out["p_mwu"] == pytest.approx(stats.mannwhitneyu(X, Y).pvalue, abs=1e-12)
+    # g's CI is the difference CI on g's scale (J / pooled SD): it excludes 0 exactly when Welch rejects
+    scale = out["hedges"] / out["diff"]
+    assert (out["hedges_ci_low"], out["hedges_ci_high"]) == pytest.approx(
+        (sci.low * scale, sci.high * scale), abs=1e-10)
+    # R: wilcox.test(X, Y) (tests/R/rank_tests.R, "welch_xy"): ties, so normal with continuity correction
+    assert out["p_mwu"] == pytest.approx(0.0181123576361056, abs=1e-12)
+    assert out["rank_method"] == "normal"
     assert out["p_mwu"] == pytest.approx(pg.mwu(X, Y)["p_val"].iloc[0], abs=1e-12)
 
 
@@ -142,12 +155,16 @@ def test_paired_matches_pingouin_and_scipy():
     assert (out["diff_ci_low"], out["diff_ci_high"]) == pytest.approx(
         (sci.low, sci.high), abs=1e-10
     )
-    g = pg.compute_effsize(X, baseline, paired=True, eftype="hedges")
-    assert out["hedges"] == pytest.approx(g, abs=1e-12)
-    gci = pg.compute_esci(g, nx=8, ny=8, paired=True, eftype="hedges", decimals=12)
-    assert (out["hedges_ci_low"], out["hedges_ci_high"]) == pytest.approx(tuple(gci), abs=1e-10)
-    w = stats.wilcoxon(np.subtract(X, baseline)).pvalue
-    assert out["p_mwu"] == pytest.approx(w, abs=1e-12)
+    # Paired g: d_av (pingouin's paired Cohen d) times J = 1 - 3 / (4 df - 1) with df = n - 1
+    # (Borenstein et al. 2009, ch. 4); pingouin's paired "hedges" uses the two-group J and is not used.
+    d_av = pg.compute_effsize(X, baseline, paired=True, eftype="cohen")
+    assert out["hedges"] == pytest.approx(d_av * (1 - 3 / (4 * 7 - 1)), abs=1e-12)
+    scale = out["hedges"] / out["diff"]
+    assert (out["hedges_ci_low"], out["hedges_ci_high"]) == pytest.approx(
+        (sci.low * scale, sci.high * scale), abs=1e-10)
+    # R: wilcox.test(X, Y[1:8], paired = TRUE) (tests/R/rank_tests.R, "paired_xy8")
+    assert out["p_mwu"] == pytest.approx(0.106896854804493, abs=1e-12)
+    assert out["rank_method"] == "normal"
     assert out["diff"] == pytest.approx(np.mean(np.subtract(X, baseline)), abs=1e-12)
 
 
@@ -168,7 +185,11 @@ def test_many_cells_match_per_cell_pingouin_and_scipy():
         assert row.T == pytest.approx(ref["T"].iloc[0], abs=1e-9)
         assert row.p_val == pytest.approx(ref["p_val"].iloc[0], abs=1e-10)
         assert row.hedges == pytest.approx(pg.compute_effsize(f, b, eftype="hedges"), abs=1e-10)
-        assert row.p_mwu == pytest.approx(stats.mannwhitneyu(f, b).pvalue, abs=1e-10)
+        # R's rule: exact without ties and n < 50, else normal with continuity correction
+        exact = len(np.unique(cell["score"])) == len(cell) and max(len(f), len(b)) < 50
+        method = "exact" if exact else "asymptotic"
+        assert row.p_mwu == pytest.approx(stats.mannwhitneyu(f, b, method=method).pvalue, abs=1e-10)
+        assert row.rank_method == ("exact" if exact else "normal")
 
 
 # ---------------------------------------------------------------- compare_waves: aggregation, privacy
@@ -404,12 +425,12 @@ def test_did_rejects_bad_input():
         did(data, dv="score", unit="target")
 
 
-def test_paired_rank_test_matches_scipy_wilcoxon_in_every_branch():
-    # scipy.stats.wilcoxon "auto": exact (no ties/zeros, n <= 50), sign-flip enumeration
-    # (ties or zeros, n <= 13), normal approximation with tie correction (otherwise)
+def test_paired_rank_test_follows_r_in_every_branch():
+    # R's wilcox.test(paired = TRUE): zeros dropped; exact without ties or zeros and n < 50, else the
+    # normal approximation with tie and continuity correction (= scipy's "approx", correction=True)
     rng = np.random.default_rng(8)
-    frames, cell = [], 0
-    for n in [2, 5, 10, 14, 30, 50, 51]:  # scipy enumerates slowly at n = 13
+    frames, cell, kinds = [], 0, {}
+    for n in [2, 5, 10, 14, 30, 49, 50, 51]:
         for kind in ["continuous", "ties", "zeros"]:
             base = np.round(rng.normal(3.5, 0.6, n), 1)
             if kind == "continuous":
@@ -421,6 +442,7 @@ def test_paired_rank_test_matches_scipy_wilcoxon_in_every_branch():
                 change[: max(1, n // 4)] = 0
             ids = [f"c{cell}r{i}" for i in range(n)]
             frames.append(_two_waves(base + change, base, kommune=cell, respondent_id=ids * 2))
+            kinds[cell] = kind
             cell += 1
     df = pd.concat(frames)
     out = compare_waves(df, "score", "kommune", paired=True, min_n=0)
@@ -429,8 +451,41 @@ def test_paired_rank_test_matches_scipy_wilcoxon_in_every_branch():
             index="respondent_id", columns="wave", values="score"
         )
         d = (part["followup"] - part["baseline"]).to_numpy()
-        ref = 1.0 if np.all(d == 0) else stats.wilcoxon(d).pvalue
+        nz = d[d != 0]
+        if len(nz) == 0:
+            assert row.p_mwu == 1.0
+            continue
+        exact = len(nz) == len(d) and len(np.unique(np.abs(nz))) == len(nz) and len(nz) < 50
+        ref = stats.wilcoxon(d, zero_method="wilcox", correction=True,
+                             method="exact" if exact else "approx").pvalue
         assert row.p_mwu == pytest.approx(ref, rel=1e-9, abs=1e-12), row.kommune
+        assert row.rank_method == ("exact" if exact else "normal"), row.kommune
+
+
+# tests/R/rank_tests.R: wilcox.test p-values and method
+R_RANK_SAMPLES = {
+    "exact_ab": ([1.1, 2.3, 3.7, 4.2, 5.9, 6.4], [0.5, 1.9, 2.8, 3.1, 4.8, 5.2, 7.7], False,
+                 0.835664335664336, "exact"),
+    "exact_paired": ([4.1, 3.3, 5.0, 2.9, 3.8, 4.6, 3.1, 4.4, 2.2],
+                     [3.0, 3.5, 3.2, 2.0, 3.9, 3.3, 2.45, 3.7, 2.3], True, 0.0546875, "exact"),
+    "large_noties": (np.sqrt(np.arange(1, 56)) * 3.1, np.sqrt(np.arange(1, 53)) * 3.0 + 0.05, False,
+                     0.323188244667192, "normal"),
+    "large_paired": (np.sin(np.arange(1, 51)) * 2 + np.arange(1, 51) / 30, np.cos(np.arange(1, 51)), True,
+                     0.00154404530385922, "normal"),
+    "sleep": ([1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4],
+              [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0], True, 0.00909069801592506, "normal"),
+}
+
+
+@pytest.mark.parametrize("name", list(R_RANK_SAMPLES))
+def test_rank_tests_match_r_wilcox_test(name):
+    followup, baseline, paired, p_r, method = R_RANK_SAMPLES[name]
+    df = _two_waves(followup, baseline)
+    if paired:
+        df["respondent_id"] = [f"r{i}" for i in range(len(followup))] * 2
+    out = compare_waves(df, "score", None, paired=paired, min_n=0).iloc[0]
+    assert out["p_mwu"] == pytest.approx(p_r, rel=1e-9, abs=1e-14)
+    assert out["rank_method"] == method
 
 
 @pytest.mark.parametrize("paired", [False, True])
@@ -446,3 +501,131 @@ def test_categorical_columns_as_in_the_tidy_tables(paired):
     out = compare_waves(typed, "score", ["kommune", "target"], paired=paired)
     assert len(out) == 6
     pd.testing.assert_frame_equal(out, plain, check_dtype=False, check_categorical=False)
+
+
+DID_DATA = Path(__file__).parent / "data" / "did_respondents.csv"
+
+
+def did_respondents(seed: int = 7) -> pd.DataFrame:
+    """8 kommuner (4 intervention), one row per respondent and wave, ~60% of the baseline respondents seen
+    again at follow-up (linked ids). This generator wrote tests/data/did_respondents.csv (the file R reads)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for k in range(8):
+        treated = k < 4
+        u, kw = rng.normal(0, 0.3), rng.normal(0, 0.15, 2)
+        n = int(rng.integers(10, 17))
+        person = rng.normal(0, 0.4, n + 8)
+        stay = rng.random(n) < 0.6
+        ids = {"baseline": list(range(n)),
+               "followup": [i for i in range(n) if stay[i]] + list(range(n, n + 8 - int(stay.sum()) % 4))}
+        for w, wave in enumerate(["baseline", "followup"]):
+            for i in ids[wave]:
+                score = (3.5 + u + kw[w] + 0.1 * w + 0.3 * (treated and w == 1) + person[i]
+                         + 0.2 * (i % 3 == 1) + rng.normal(0, 0.5))
+                rows.append((410 + k, "intervention" if treated else "control", wave, f"k{k}p{i}",
+                             ["skole", "ppr", "myndighed"][i % 3], round(float(score), 3)))
+    return pd.DataFrame(rows, columns=["kommune", "arm", "wave", "respondent_id", "group", "score"])
+
+
+def test_did_data_is_the_generators():
+    pd.testing.assert_frame_equal(pd.read_csv(DID_DATA), did_respondents(), check_exact=False, atol=1e-12)
+
+
+def test_did_matches_lmertest_with_kommune_wave_and_respondent_intercepts():
+    # tests/R/did_lmer.R: lmer(score ~ post * treat + group + (1 | kommune) + (1 | kommune:wave)
+    # + (1 | respondent_id), REML), lmerTest summary, row post:treat
+    out = did(pd.read_csv(DID_DATA), dv="score").iloc[0]
+    assert out["estimate"] == pytest.approx(0.23587013594748, abs=1e-6)
+    assert out["se"] == pytest.approx(0.171164799416, abs=1e-6)
+    assert out["df"] == pytest.approx(5.67258277241, rel=1e-4)
+    assert out["p_val"] == pytest.approx(2.20080014315e-01, rel=1e-4)
+    half = stats.t.ppf(0.975, out["df"]) * out["se"]
+    assert (out["ci_low"], out["ci_high"]) == pytest.approx(
+        (out["estimate"] - half, out["estimate"] + half), abs=1e-12)
+    assert (out["n_kommuner"], out["n_intervention"], out["n_obs"]) == (8, 4, 224)
+    assert out["converged"]
+
+
+def test_did_ties_share_the_answer_sheet():
+    # Respondent x target rows: with the answer-sheet intercept the three ties of a respondent are not three
+    # independent observations, so the inference equals the respondent-level one (here the targets have
+    # equal weight in every respondent mean)
+    data = _did_data(effect=0.3, n_kommuner=8, seed=4)
+    per_tie = did(data, dv="score", unit="tie").iloc[0]
+    per_resp = did(data, dv="score").iloc[0]
+    assert per_tie["estimate"] == pytest.approx(per_resp["estimate"], abs=1e-6)
+    assert per_tie["se"] == pytest.approx(per_resp["se"], rel=0.02)
+    assert per_tie["df"] == pytest.approx(per_resp["df"], rel=0.02)
+
+
+# ---------------------------------------------------------------- effect sizes and minimum detectable change
+
+SLEEP_1 = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0]  # R: sleep$extra[1:10]
+SLEEP_2 = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4]  # R: sleep$extra[11:20]
+
+
+def test_hedges_paired_matched_groups_ci_on_sleep():
+    # Borenstein et al. (2009) ch. 4, matched groups: V_d = (1/n + d^2/(2n)) 2(1 - r), J = 1 - 3/(4 df - 1),
+    # df = n - 1; on R's sleep data the CI is about [0.34, 1.18] (DOMAIN.md). Hand calculation:
+    # d = 1.58 / sqrt((3.2006 + 4.0090) / 2) = 0.83218, r = 0.79517, J = 32/35
+    out = hedges_paired(SLEEP_2, SLEEP_1).iloc[0]
+    assert out["n"] == 10 and out["J"] == pytest.approx(32 / 35, abs=1e-15)
+    assert out["r"] == pytest.approx(np.corrcoef(SLEEP_1, SLEEP_2)[0, 1], abs=1e-15)
+    d = 1.58 / np.sqrt((np.var(SLEEP_1, ddof=1) + np.var(SLEEP_2, ddof=1)) / 2)
+    assert out["d"] == pytest.approx(d, abs=1e-12)
+    se = 32 / 35 * np.sqrt((1 / 10 + d**2 / 20) * 2 * (1 - out["r"]))
+    assert out["se"] == pytest.approx(se, abs=1e-12)
+    assert (out["ci_low"], out["ci_high"]) == pytest.approx((0.34, 1.18), abs=0.005)
+    # compare_waves gives the same g (its CI comes from the paired t CI instead)
+    df = _two_waves(SLEEP_2, SLEEP_1)
+    df["respondent_id"] = [f"r{i}" for i in range(10)] * 2
+    row = compare_waves(df, "score", None, paired=True).iloc[0]
+    assert row["hedges"] == pytest.approx(out["hedges"], abs=1e-12)
+    assert hedges_correction(9) == pytest.approx(1 - 3 / 35)
+    with pytest.raises(ValueError, match="at least 3"):
+        hedges_paired([1, 2], [2, 3])
+
+
+@pytest.mark.parametrize("paired", [False, True])
+def test_hedges_ci_excludes_zero_iff_the_difference_ci_does(paired):
+    # Property over many seeded data sets, small and large effects, near the 5% boundary
+    rng = np.random.default_rng(12 + paired)
+    frames = []
+    for cell in range(400):
+        n0, n1 = rng.integers(3, 30, size=2)
+        n1 = n0 if paired else n1
+        base = np.round(rng.normal(3.5, rng.uniform(0.2, 1.2), n0), 2)
+        shift = rng.normal(0, 0.5)
+        follow = (base if paired else rng.normal(3.5, 0.8, n1)) + shift + rng.normal(0, 0.6, n1)
+        ids = [f"c{cell}r{i}" for i in range(n0)] * 2 if paired else None
+        extra = {"kommune": cell} | ({"respondent_id": ids} if paired else {})
+        part = _two_waves(np.round(follow, 2), base, **extra)
+        if not paired:
+            part["respondent_id"] = f"c{cell}" + part["respondent_id"]
+        frames.append(part)
+    out = compare_waves(pd.concat(frames), "score", "kommune", paired=paired, min_n=0, mwu=False)
+    ok = out["p_val"].notna()
+    assert ok.sum() > 350
+    out = out[ok]
+    diff_excludes = (out["diff_ci_low"] > 0) | (out["diff_ci_high"] < 0)
+    g_excludes = (out["hedges_ci_low"] > 0) | (out["hedges_ci_high"] < 0)
+    assert (diff_excludes == g_excludes).all()
+    assert (diff_excludes == (out["p_val"] < 0.05)).all()
+    assert 0.1 < diff_excludes.mean() < 0.9  # both outcomes occur
+    assert ((out["hedges_ci_low"] <= out["hedges"]) & (out["hedges"] <= out["hedges_ci_high"])).all()
+
+
+def test_mdc_is_the_power_modules_for_the_observed_n_and_sd():
+    out = compare_waves(_two_waves(X, Y), dv="score", by=None).iloc[0]
+    pooled = np.sqrt((7 * np.var(X, ddof=1) + 8 * np.var(Y, ddof=1)) / 15)
+    assert out["mdc"] == pytest.approx(minimum_detectable_change(9, 8, sd=pooled), rel=1e-9)
+    # paired: sd of the differences, n - 1 df: minimum_detectable_change with sd and r of the two waves
+    df = _two_waves(SLEEP_2, SLEEP_1)
+    df["respondent_id"] = [f"r{i}" for i in range(10)] * 2
+    row = compare_waves(df, "score", None, paired=True).iloc[0]
+    sd_d = np.std(np.subtract(SLEEP_2, SLEEP_1), ddof=1)
+    assert row["mdc"] == pytest.approx(minimum_detectable_change(10, 10, sd=sd_d / np.sqrt(2), paired=True,
+                                                                 r=0.0), rel=1e-9)
+    # a non-significant change smaller than the mdc: "too few answers", not "no change"
+    assert out["mdc"] > 0
