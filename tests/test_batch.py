@@ -114,7 +114,7 @@ def test_without_a_params_folder_the_kommuner_come_from_the_data(project, tmp_pa
     assert {r.kommune: r.status for r in results} == {330: "ok", 336: "failed", 510: "ok", 766: "ok"}
     assert next(r for r in results if r.kommune == 330).name == "Slagelse"  # the official name
     index = (project["out_root"] / "index.html").read_text(encoding="utf-8")
-    assert '<a href="330/report.html">Slagelse</a></td><td>unknown</td>' in index
+    assert '<a href="330/report.html">Slagelse</a></td><td>ikke angivet</td>' in index  # glossary.arm_unknown
 
 
 def test_only_a_kommune_without_parameter_file_is_reported_with_defaults(project):
