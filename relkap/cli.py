@@ -33,6 +33,7 @@ def _cmd_synth(args: argparse.Namespace) -> int:
         seed=args.seed,
         respondents=args.respondents,
         params_dir=_path(args.params_out),
+        interviews=not args.no_interviews,
     )
     for p in paths:
         print(p)
@@ -45,7 +46,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from .params import load_all_kommune_params
 
     result = io.import_raw(_path(args.raw), out_dir=_path(args.out), instrument=_path(args.instrument),
-                           mapping=_path(args.mapping), kind=args.kind, rebuild=args.rebuild)
+                           mapping=_path(args.mapping), kind=args.kind, rebuild=args.rebuild,
+                           interview_mapping=_path(args.interview_mapping))
     for line in result.report():
         print(line)
     have = load_all_kommune_params() if config.KOMMUNE_PARAMS_DIR.is_dir() else {}
@@ -143,7 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
     processed, kommune_params = _in_project(config.PROCESSED_DIR), _in_project(config.KOMMUNE_PARAMS_DIR)
     codebook = _in_project(config.INSTRUMENT_PATH)
 
-    p = sub.add_parser("synth", help="write realistic synthetic raw survey files (the demo data)")
+    p = sub.add_parser("synth", help="write realistic synthetic raw survey files and coded interviews (the demo"
+                       " data)")
     p.add_argument("--kommuner", type=int, default=10, help="number of kommuner, up to 98 (default: %(default)s)")
     p.add_argument("--seed", type=int, default=1, help="random seed (default: %(default)s)")
     p.add_argument("--respondents", type=int, default=None,
@@ -153,25 +156,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--params-out", default=None,
                    help="also write <code>.yaml parameter files for the generated kommuner into this folder"
                    " (default: none written)")
+    p.add_argument("--no-interviews", action="store_true",
+                   help="no coded interviews (by default one REFI-QDA project per kommune in <out>/interviews,"
+                   " from random streams of their own: the survey files are the same either way)")
     p.set_defaults(func=_cmd_synth)
 
     p = sub.add_parser(
-        "import", help="validate raw survey exports and add them to the processed tables",
-        description="Validate raw survey exports and add them to the processed tables. The tables are a store"
-        " keyed by kommune and wave: the kommune-waves in RAW are added, or replace the same kommune-waves"
-        " (per instrument: employees, citizens, structures), and every other kommune-wave is kept. Nothing"
-        " changes unless every file validates.")
+        "import", help="validate raw survey exports and coded interviews and add them to the processed tables",
+        description="Validate raw survey exports and coded interviews and add them to the processed tables. The"
+        " tables are a store keyed by kommune and wave: the kommune-waves in RAW are added, or replace the same"
+        " kommune-waves (per instrument: employees, citizens, structures, interviews), and every other"
+        " kommune-wave is kept. Nothing changes unless every file validates.")
     p.add_argument("raw", metavar="RAW",
-                   help="a folder of raw exports (files named employees*, citizens*, structures*) or one export file")
+                   help="a folder of raw exports (files named employees*, citizens*, structures*; coded interviews"
+                   " in its interviews/ subfolder), one export file, or one REFI-QDA project (.qdpx)")
     p.add_argument("--out", default=None, help=f"folder of the processed tables (default: {processed})")
-    p.add_argument("--kind", choices=["employees", "citizens", "structures"], default=None,
-                   help="what one export file holds (default: from its name, else from its columns)")
+    p.add_argument("--kind", choices=["employees", "citizens", "structures", "interviews"], default=None,
+                   help="what one export file holds; interviews: a coded-segments table (default: from its name,"
+                   " else from its columns; a .qdpx is interviews)")
     p.add_argument("--rebuild", action="store_true",
                    help="replace the whole store with RAW instead of adding to it (default: off)")
     p.add_argument("--instrument", default=None, help=f"codebook YAML (default: {codebook})")
     p.add_argument("--mapping", default=None,
                    help="mapping YAML for SurveyXact/Qualtrics/SPSS exports (default: none, the files use relkap's"
                    " column names)")
+    p.add_argument("--interview-mapping", default=None,
+                   help="interview mapping YAML for .qdpx projects and coded-segments tables (default: the"
+                   " mapping.yaml beside them, e.g. RAW/interviews/mapping.yaml)")
     p.set_defaults(func=_cmd_import)
 
     p = sub.add_parser("params", help="write a starting parameter file for each kommune in the data that has none")

@@ -21,7 +21,9 @@ interviews shows no share, count or direction at all. No quote text and no sourc
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -38,6 +40,10 @@ __all__ = [
     "joint_note",
     "theme_display",
     "theme_label",
+    "JointSection",
+    "report_section",
+    "research_joint",
+    "research_display",
     "MIN_INTERVIEWS",
     "MIN_NET_CHANGE",
     "CONVERGENCE",
@@ -468,3 +474,215 @@ def theme_display(change: pd.DataFrame, instrument: Instrument, language: Langua
         ], strict=True)))
     out = pd.DataFrame(rows, columns=h)
     return out.style.hide(axis="index") if style else out
+
+
+# ----------------------------------------------------------------------------------------------------
+# What the kommune report and the research notebook show
+# ----------------------------------------------------------------------------------------------------
+@dataclass
+class JointSection:
+    """Tables to show, each with its caption, and the note under them: what a report section displays.
+
+    ``tables`` are ``(caption, DataFrame of strings)``; ``html()`` (and ``display(section)`` in a notebook)
+    renders them with their captions, the intro above and the note below. Nothing in it is row-level:
+    counts of interviews below the threshold read "<3", and no quote or source name can enter it.
+    """
+
+    heading: str
+    intro: str
+    tables: list[tuple[str, pd.DataFrame]]
+    note: str
+
+    def html(self) -> str:
+        """The intro, every table with its caption (``<caption>``) and the note, as one HTML fragment."""
+        parts = [f"<p>{html.escape(self.intro)}</p>"] if self.intro else []
+        for caption, table in self.tables:
+            parts.append(table.style.hide(axis="index").set_caption(html.escape(caption)).to_html())
+        parts.append(f"<p class='relkap-note'>{html.escape(self.note)}</p>")
+        return "\n".join(parts)
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+
+def report_section(tie_change: pd.DataFrame, rk_change: pd.DataFrame, codings: pd.DataFrame, kommune: int,
+                   instrument: Instrument, language: Language = "da", min_interviews: int = MIN_INTERVIEWS,
+                   min_net_change: float = MIN_NET_CHANGE) -> JointSection | None:
+    """The kommune report's interview section: joint displays of ties and dimensions and the themes spoken of.
+
+    Parameters
+    ----------
+    tie_change, rk_change : the kommune's :func:`relkap.report.tie_change` and :func:`relkap.report.rk_change`.
+    codings : the ``codings`` table (of the kommune, or every kommune: it is filtered).
+    kommune : the kommune code.
+    min_interviews, min_net_change : see :func:`theme_change`.
+
+    Returns
+    -------
+    JointSection, or ``None`` when the kommune has no interviews (the report then leaves the section out).
+    Tables: the ties (:func:`joint_display`, relevant rows), the RK dimensions, and the share of
+    interviews per theme (:func:`theme_display`, free themes left out: they may be in-vivo codes).
+    """
+    check_language(language)
+    c = codings[codings["kommune"] == kommune]
+    if c.empty:
+        return None
+    waves = _waves(c, instrument.waves.baseline, instrument.waves.followup)
+    n = c.groupby(c["wave"].astype(str))["source"].nunique()
+    n_wave = {w: fmt.count(int(n.get(w, 0)), min_interviews) for w in waves}
+    kw = {"min_interviews": min_interviews, "min_net_change": min_net_change}
+    ties = joint_display(joint_table(tie_change, c, kind="tie", kommune=kommune, **kw), instrument, language,
+                         min_interviews)
+    dims = joint_display(joint_table(rk_change, c, kind="dimension", kommune=kommune, **kw), instrument, language,
+                         min_interviews, keep="all")
+    themes = theme_display(theme_change(c, min_interviews, min_net_change, baseline=waves[0], followup=waves[1]),
+                           instrument, language, min_interviews)
+    return JointSection(
+        heading=text("interviews.section_heading", language),
+        intro=text("interviews.section_intro", language, n_baseline=n_wave[waves[0]], n_followup=n_wave[waves[1]]),
+        tables=[(text("interviews.caption_ties", language), ties),
+                (text("interviews.caption_dimensions", language), dims),
+                (text("interviews.caption_themes", language), themes)],
+        note=joint_note(language, min_interviews, min_net_change),
+    )
+
+
+def _per_kommune_joint(survey: dict[int, pd.DataFrame], codings: pd.DataFrame, kind: str, min_interviews: int,
+                       min_net_change: float) -> pd.DataFrame:
+    parts = [joint_table(s, codings, kind=kind, kommune=k, min_interviews=min_interviews,
+                         min_net_change=min_net_change) for k, s in survey.items()
+             if (codings["kommune"] == k).any()]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def _structure_change(structures: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
+    """Documents' change per structure dimension (coders are researchers, not respondents: no threshold)."""
+    from .change import compare_waves
+
+    w = instrument.waves
+    d = structures.assign(dimension=structures["dimension"].astype(str))
+    out = compare_waves(d, dv="score", by=["dimension"], subject="coder", baseline=w.baseline,
+                        followup=w.followup, min_n=None)
+    return out.rename(columns={"dimension": "scale"})
+
+
+def research_joint(tables, codings: pd.DataFrame, arms: dict[int, str],
+                   targeted: dict[int, list[tuple[str, str]]] | None, instrument: Instrument, min_n: int = 5,
+                   min_interviews: int = MIN_INTERVIEWS, min_net_change: float = MIN_NET_CHANGE) -> dict[str, pd.DataFrame]:
+    """The survey and the interviews across kommuner: RQ4 (targeted ties), H1 (structures), H2 (leadership).
+
+    Per kommune with interviews, :func:`joint_table` of its ties (:func:`relkap.report.tie_change`), its
+    leadership scales (:func:`relkap.report.scale_change`) and its structure dimensions (the coded documents,
+    follow-up minus baseline over coders); then counted over kommuner. Descriptive: with about ten kommuner
+    the counts are not a test (the research notebook's models are).
+
+    Parameters
+    ----------
+    tables : relkap.io.Tables (``relations``, ``scales``, ``citizens``, ``structures``).
+    codings : the ``codings`` table.
+    arms, targeted : kommune -> ``"intervention"``/``"control"``, and intervention kommune -> its targeted
+        (rater, target) ties (as :func:`relkap.research.intervention_did` takes them).
+
+    Returns
+    -------
+    dict with
+    ``rq4``: one row per ``arm`` and ``ties`` (``targeted`` and ``other`` ties of intervention kommuner, every
+    cross-group tie of control kommuner: ``all``) with ``n_kommuner, n_ties, interviews_up, interviews_down,
+    survey_up, converge, diverge`` (ties counted over kommuner) and ``share_interviews_up``;
+    ``h1`` and ``h2``: one row per structure dimension / leadership scale with ``n_kommuner`` (kommuner with
+    interviews), ``interviews_up, interviews_down, survey_up, survey_down, converge, diverge`` (kommuner);
+    ``ties``: the per-kommune tie rows behind ``rq4`` (``kommune, group, target, arm, ties,
+    survey_direction, interview_direction, convergence``).
+    """
+    from .report import kommune_tables, scale_change
+    from .report import tie_change as survey_tie_change
+    from .research import LEADERSHIP_SCALES
+
+    kommuner = sorted(int(k) for k in codings["kommune"].unique())
+    per = {k: kommune_tables(tables, k) for k in kommuner}
+    kw = {"min_interviews": min_interviews, "min_net_change": min_net_change}
+    tie = _per_kommune_joint({k: survey_tie_change(t.relations, instrument, min_n=min_n) for k, t in per.items()},
+                             codings, "tie", **kw)
+    lead = {k: (lambda s: s[s["scale"].astype(str).isin(LEADERSHIP_SCALES)])(scale_change(t, instrument, min_n))
+            for k, t in per.items()}
+    h2 = _per_kommune_joint(lead, codings, "leadership", **kw)
+    h1 = _per_kommune_joint({k: _structure_change(t.structures, instrument) for k, t in per.items()
+                             if len(t.structures)}, codings, "structure", **kw)
+
+    targeted = {int(k): {tuple(map(str, t)) for t in v} for k, v in (targeted or {}).items()}
+    if len(tie):
+        tie = tie[tie["group"] != tie["target"]].copy()
+        tie["arm"] = [arms.get(int(k), "unknown") for k in tie["kommune"]]
+        hit = [(g, t) in targeted.get(int(k), set()) for k, g, t in zip(tie["kommune"], tie["group"], tie["target"],
+                                                                       strict=True)]
+        tie["ties"] = np.where(tie["arm"] == "intervention", np.where(hit, "targeted", "other"), "all")
+        rq4 = _counted(tie, ["arm", "ties"], "n_ties")
+        rq4["share_interviews_up"] = rq4["interviews_up"] / rq4["n_ties"]
+        order = {("intervention", "targeted"): 0, ("intervention", "other"): 1, ("control", "all"): 2}
+        rq4 = (rq4.assign(_o=[order.get(x, 3) for x in zip(rq4["arm"], rq4["ties"], strict=True)])
+               .sort_values("_o", kind="stable").drop(columns="_o").reset_index(drop=True))
+        ties_out = tie[["kommune", "group", "target", "arm", "ties", "survey_direction", "interview_direction",
+                        "convergence"]].reset_index(drop=True)
+    else:
+        rq4, ties_out = pd.DataFrame(), pd.DataFrame()
+    order = {s.code: i for i, s in enumerate([*instrument.scales_for("structures"), *instrument.scales_for("employee")])}
+    h1, h2 = ((lambda d: d.sort_values("scale", key=lambda x: x.map(order), kind="stable").reset_index(drop=True))(
+        _counted(h, ["scale"], None)) for h in (h1, h2))
+    return {"rq4": rq4, "h1": h1, "h2": h2, "ties": ties_out}
+
+
+def _counted(joint: pd.DataFrame, by: list[str], n_rows: str | None) -> pd.DataFrame:
+    """Per ``by``: kommuner (and rows) with each direction and each convergence judgement."""
+    cols = [*by, "n_kommuner", *([n_rows] if n_rows else []), "interviews_up", "interviews_down", "survey_up",
+            "survey_down", "converge", "diverge"]
+    if joint.empty:
+        return pd.DataFrame(columns=cols)
+    j = joint.assign(interviews_up=joint["interview_direction"] == 1, interviews_down=joint["interview_direction"] == -1,
+                     survey_up=joint["survey_direction"] == 1, survey_down=joint["survey_direction"] == -1,
+                     converge=joint["convergence"] == "converge", diverge=joint["convergence"] == "diverge")
+    g = j.groupby(by, sort=False, observed=True)
+    out = g[["interviews_up", "interviews_down", "survey_up", "survey_down", "converge", "diverge"]].sum()
+    out.insert(0, "n_kommuner", g["kommune"].nunique())
+    if n_rows:
+        out.insert(1, n_rows, g.size())
+    return out.astype("int64").reset_index()[cols]
+
+
+def research_display(joint: dict[str, pd.DataFrame], instrument: Instrument, language: Language = "da",
+                     min_interviews: int = MIN_INTERVIEWS, min_net_change: float = MIN_NET_CHANGE) -> JointSection:
+    """:func:`research_joint` for reading: RQ4, H1 and H2 tables with captions and the note (kommuner and ties
+    counted; no interview count, quote or source name)."""
+    check_language(language)
+
+    def share(n, total):
+        return text("interviews.share_of", language, n=int(n), total=int(total),
+                    share=fmt.percent(n / total if total else float("nan"), language))
+
+    tables = []
+    rq4 = joint["rq4"]
+    if len(rq4):
+        rows = [{text("interviews.col_arm", language): text(f"interviews.arm_{r['arm']}", language)
+                 if r["arm"] in ("intervention", "control") else text("glossary.arm_unknown", language),
+                 text("interviews.col_ties", language): text(f"interviews.ties_{r['ties']}", language),
+                 text("interviews.col_n_kommuner", language): str(int(r["n_kommuner"])),
+                 text("interviews.col_interviews_up", language): share(r["interviews_up"], r["n_ties"]),
+                 text("interviews.col_survey_up", language): share(r["survey_up"], r["n_ties"]),
+                 text("interviews.col_converge", language): share(r["converge"], r["n_ties"]),
+                 text("interviews.col_diverge", language): share(r["diverge"], r["n_ties"])}
+                for r in rq4.to_dict("records")]
+        tables.append((text("interviews.caption_rq4", language), pd.DataFrame(rows)))
+    for key, up in (("h1", "col_documents_up"), ("h2", "col_survey_up")):
+        d = joint[key]
+        if not len(d):
+            continue
+        rows = [{text("glossary.scale", language): instrument.label(str(r["scale"]), language),
+                 text("interviews.col_kommuner_with", language): str(int(r["n_kommuner"])),
+                 text("interviews.col_interviews_up", language): share(r["interviews_up"], r["n_kommuner"]),
+                 text(f"interviews.{up}", language): share(r["survey_up"], r["n_kommuner"]),
+                 text("interviews.col_converge", language): share(r["converge"], r["n_kommuner"]),
+                 text("interviews.col_diverge", language): share(r["diverge"], r["n_kommuner"])}
+                for r in d.to_dict("records")]
+        tables.append((text(f"interviews.caption_{key}", language), pd.DataFrame(rows)))
+    return JointSection(heading=text("interviews.research_heading", language), intro="", tables=tables,
+                        note=text("interviews.research_note", language, min_interviews=min_interviews,
+                                  points=fmt.number(100 * min_net_change, 0, language)))

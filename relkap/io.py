@@ -20,8 +20,13 @@ Everything is validated before anything is written. Every problem raises :class:
 naming the file, the rows (as numbered in a spreadsheet: the header is row 1) and the column (its letter,
 position and header).
 
+Coded interviews (REFI-QDA projects and coded-segments tables, :mod:`relkap.qda`) are imported the same way:
+a raw folder's ``interviews/`` subfolder with its ``mapping.yaml``, or one interview file named directly. They
+become the fifth table, ``codings``; no quote text and no source name enter it.
+
 The processed tables are a store keyed by kommune and wave (:func:`import_raw`): an import adds its
-kommune-waves and replaces exactly those it holds, per instrument, and keeps every other one. The new tables
+kommune-waves and replaces exactly those it holds, per instrument (employees, citizens, structures,
+interviews), and keeps every other one. The new tables
 are written to a temporary folder inside the store, marked complete, and only then moved in; a failed or
 killed import leaves the store as it was, and :func:`load` never reads a mix of two imports.
 """
@@ -39,7 +44,7 @@ import shutil
 import tempfile
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +59,7 @@ from .kommuner import KOMMUNER
 __all__ = [
     "Tables",
     "TABLES",
+    "SURVEY_TABLES",
     "read_raw",
     "read_survey",
     "tidy_tables",
@@ -66,8 +72,11 @@ __all__ = [
     "key_fingerprint",
 ]
 
-TABLES = ("relations", "scales", "citizens", "structures")
-KINDS = ("employees", "citizens", "structures")
+SURVEY_TABLES = ("relations", "scales", "citizens", "structures")
+TABLES = (*SURVEY_TABLES, "codings")
+KINDS = ("employees", "citizens", "structures")  # the survey instruments (raw file kinds)
+INTERVIEWS = "interviews"
+STORE_KINDS = (*KINDS, INTERVIEWS)  # what the store replaces kommune-wave by kommune-wave
 RAW_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".sav")
 FORMATS = ("csv", "excel", "surveyxact", "qualtrics", "spss")
 KEY_ENV = "RELKAP_PSEUDONYM_KEY"
@@ -79,14 +88,22 @@ _ID_COLUMNS = {
 }
 
 
+def _no_codings() -> pd.DataFrame:
+    from .qda import empty_codings  # qda reads files with this module
+
+    return empty_codings()
+
+
 @dataclass
 class Tables:
-    """The four tidy tables of ``docs/contract.md``: relations, scales, citizens, structures."""
+    """The tidy tables of ``docs/contract.md``: relations, scales, citizens, structures, and the interview
+    ``codings`` (:mod:`relkap.qda`; a table without rows where there are no interviews)."""
 
     relations: pd.DataFrame
     scales: pd.DataFrame
     citizens: pd.DataFrame
     structures: pd.DataFrame
+    codings: pd.DataFrame = field(default_factory=_no_codings)
 
     def __iter__(self):
         return iter((name, getattr(self, name)) for name in TABLES)
@@ -826,7 +843,7 @@ def tidy_tables(employees: pd.DataFrame, citizens: pd.DataFrame | None = None,
     """
     inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
     key = key if key is not None else pseudonym_key()
-    collected: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLES}
+    collected: dict[str, list[pd.DataFrame]] = {t: [] for t in SURVEY_TABLES}
     for kind, df in (("employees", employees), ("citizens", citizens), ("structures", structures)):
         if df is None:
             continue
@@ -839,15 +856,17 @@ def tidy_tables(employees: pd.DataFrame, citizens: pd.DataFrame | None = None,
     return Tables(**_assemble(collected, inst, key))
 
 
-def _find_raw(raw_dir: Path) -> tuple[list[Source], list[str]]:
-    """The raw exports of a folder (by the start of their names), and a note of the files left out."""
+def _find_raw(raw_dir: Path, interviews: bool = False) -> tuple[list[Source], list[str]]:
+    """The raw exports of a folder (by the start of their names), and a note of the files left out.
+
+    No survey file is an error unless the folder has interviews (``interviews``)."""
     sources, used = [], set()
     for kind in KINDS:
         found = sorted(f for f in raw_dir.iterdir() if f.is_file() and f.stem.lower().startswith(kind)
                        and f.suffix.lower() in RAW_SUFFIXES)
         sources += [Source(kind, f, _guess_format(f)) for f in found]
         used.update(found)
-    if not sources:
+    if not sources and not interviews:
         raise InputError(raw_dir, "no raw survey files in the folder (employees.csv, citizens.csv, structures.csv,"
                          " or .xlsx, .txt, .sav files whose names start so)",
                          fix="Put the survey exports there, name one file directly (relkap import FILE --kind"
@@ -859,19 +878,22 @@ def _find_raw(raw_dir: Path) -> tuple[list[Source], list[str]]:
     return sources, notes
 
 
-_TABLE_KIND = {"relations": "employees", "scales": "employees", "citizens": "citizens", "structures": "structures"}
-_UNIT = {"employees": "respondents", "citizens": "citizens", "structures": "coders"}
+_TABLE_KIND = {"relations": "employees", "scales": "employees", "citizens": "citizens", "structures": "structures",
+               "codings": INTERVIEWS}
+_UNIT = {"employees": "respondents", "citizens": "citizens", "structures": "coders", INTERVIEWS: "interviews"}
+_ID = {"structures": "coder", INTERVIEWS: "source"}  # what a unit is per instrument (else respondent_id)
 STORE_FILE = "store.json"
 
 
 @dataclass(frozen=True)
 class StoreChange:
-    """One kommune-wave of one instrument that an import added, replaced or (in a rebuild) removed."""
+    """One kommune-wave of one instrument (or of the interviews) that an import added, replaced or (in a
+    rebuild) removed."""
 
     kind: str
     kommune: int
     wave: str
-    before: int  # respondents (coders for structures) in the store before the import; 0 = not there
+    before: int  # respondents (coders, interviews) in the store before the import; 0 = not there
     after: int
 
     @property
@@ -919,7 +941,7 @@ class ImportResult(dict):
     def _summary(self) -> list[str]:
         """One line per instrument and action for a large import (a national one has ~600 kommune-waves)."""
         lines = []
-        for kind in KINDS:
+        for kind in STORE_KINDS:
             for action in ("added", "replaced", "removed"):
                 these = [c for c in self.changes if c.kind == kind and c.action == action]
                 if these:
@@ -934,14 +956,19 @@ class ImportResult(dict):
 
 def import_raw(raw: str | os.PathLike, out_dir: str | os.PathLike | None = None,
                instrument: Instrument | str | None = None, mapping: str | os.PathLike | None = None, *,
-               kind: str | None = None, rebuild: bool = False) -> ImportResult:
+               kind: str | None = None, rebuild: bool = False,
+               interview_mapping: str | os.PathLike | None = None) -> ImportResult:
     """Validate raw exports and add them to the processed tables in ``out_dir`` (default ``data/processed``).
 
     ``raw`` is a folder (every ``employees*``, ``citizens*`` and ``structures*`` file in it; several files of
-    one kind are stacked) or one export file (its kind from its name, its columns, or ``kind``). The
-    processed tables are a store keyed by kommune and wave: the kommune-waves of each instrument in ``raw``
-    replace exactly those kommune-waves of that instrument (employees: ``relations`` and ``scales``), and
-    every other one is kept. ``rebuild=True`` replaces the whole store with ``raw``.
+    one kind are stacked; coded interviews from its ``interviews/`` subfolder) or one export file (its kind
+    from its name, its columns, or ``kind``). A folder of interview files only (``*.qdpx``, ``codings*``
+    tables) and one interview file (a ``.qdpx``, or a table with ``kind="interviews"``) are imported as
+    interviews (:mod:`relkap.qda`), with ``interview_mapping`` (default: the ``mapping.yaml`` beside them).
+    The processed tables are a store keyed by kommune and wave: the kommune-waves of each instrument in
+    ``raw`` replace exactly those kommune-waves of that instrument (employees: ``relations`` and ``scales``;
+    interviews: ``codings``), and every other one is kept. ``rebuild=True`` replaces the whole store with
+    ``raw``.
 
     Nothing is written unless every file validates, and the store changes all at once: the new tables are
     written to a temporary folder, marked complete, then moved in; an import killed before the mark leaves
@@ -949,30 +976,62 @@ def import_raw(raw: str | os.PathLike, out_dir: str | os.PathLike | None = None,
 
     Returns an :class:`ImportResult` (``{table: path}`` with the changes, the kept kommune-waves and notes).
     """
+    from . import qda  # qda reads files with this module
+
     source = Path(raw).expanduser().resolve()
-    if kind is not None and kind not in KINDS:
-        raise InputError(source, f"unknown kind '{kind}'", fix=f"Use one of {', '.join(KINDS)}")
+    if kind is not None and kind not in STORE_KINDS:
+        raise InputError(source, f"unknown kind '{kind}'", fix=f"Use one of {', '.join(STORE_KINDS)}")
     if not source.exists():
         raise InputError(source, "no such file or folder",
                          fix="Give the folder that holds the exports (employees.csv, ...) or one export file")
     inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
     notes: list[str] = []
+    interview_files: list[Path] = []
+    interview_map = Path(interview_mapping).expanduser().resolve() if interview_mapping else None
     if source.is_file():
         if mapping:
             raise InputError(source, "a mapping file goes with the raw folder, not with one export",
-                             fix="Give the folder that holds the mapping's files")
-        sources = [Source(kind or "", source, _guess_format(source))]
+                             fix="Give the folder that holds the mapping's files (an interview project's mapping"
+                             " is --interview-mapping)")
+        if kind == INTERVIEWS or (kind is None and source.suffix.lower() == ".qdpx"):
+            interview_files, sources = [source], []
+            if interview_map is None:
+                interview_map = source.parent / "mapping.yaml"
+                if not interview_map.exists():
+                    raise InputError(source, "no interview mapping: there is no mapping.yaml beside the file",
+                                     fix="Pass --interview-mapping MAPPING.yaml (see the README, 'Interviews beside"
+                                     " the survey')")
+        else:
+            if interview_map is not None:
+                raise InputError(source, "--interview-mapping goes with interview files (.qdpx, or a coded-segments"
+                                 " table with --kind interviews)", fix="Leave it out for a survey export")
+            sources = [Source(kind or "", source, _guess_format(source))]
     else:
         if kind:
             raise InputError(source, "--kind is for one export file; in a folder each file's name says its kind",
                              fix="Name the file directly: relkap import FOLDER/FILE --kind " + kind)
-        if mapping:
+        folder = source / "interviews"
+        only_interviews = not mapping and not folder.is_dir() and bool(qda.interview_files(source)) and not any(
+            f.is_file() and f.stem.lower().startswith(KINDS) for f in source.iterdir())
+        if only_interviews:  # a folder of interview files named directly
+            folder, sources = source, []
+        elif mapping:
             sources = _load_mapping(mapping, source)
         else:
-            sources, notes = _find_raw(source)
+            sources, notes = _find_raw(source, interviews=folder.is_dir())
+        if folder.is_dir():
+            interview_files = qda.interview_files(folder)
+            if not interview_files:
+                notes.append(f"{folder}: no interview files (*.qdpx, or tables named codings*)")
+            if interview_map is None:
+                interview_map = folder / "mapping.yaml"
+        elif interview_map is not None:
+            raise InputError(source, "--interview-mapping is given, but the folder has no interviews/ subfolder",
+                             fix="Put the .qdpx projects (or coded-segments tables) into interviews/, or name"
+                             " one directly: relkap import PROJECT.qdpx --interview-mapping MAPPING.yaml")
 
-    collected: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLES}
-    contains: dict[str, dict[tuple[int, str], set[str]]] = {k: {} for k in KINDS}  # kommune-wave -> files
+    collected: dict[str, list[pd.DataFrame]] = {t: [] for t in SURVEY_TABLES}
+    contains: dict[str, dict[tuple[int, str], set[str]]] = {k: {} for k in STORE_KINDS}  # kommune-wave -> files
     seen: dict[str, pd.DataFrame] = {}
     for src in sources:
         if src.columns or src.values or src.constants or src.fmt == "surveyxact":
@@ -991,6 +1050,9 @@ def import_raw(raw: str | os.PathLike, out_dir: str | os.PathLike | None = None,
             collected[name].append(t)
         for k, w in ids[["kommune", "wave"]].drop_duplicates().itertuples(index=False):
             contains[src_kind].setdefault((int(k), str(w)), set()).add(str(src.path))
+    checked = qda.check_interviews(interview_files, interview_map, inst) if interview_files else None
+    if checked is not None:
+        contains[INTERVIEWS] = {kw: files | {str(checked.mapping.path)} for kw, files in checked.files.items()}
 
     out = config.resolve(out_dir, config.PROCESSED_DIR)
     out.mkdir(parents=True, exist_ok=True)
@@ -1004,6 +1066,7 @@ def import_raw(raw: str | os.PathLike, out_dir: str | os.PathLike | None = None,
             old, manifest = {}, {}  # a damaged store is what a rebuild is for
         key, created = _store_key(out, manifest, bool(old) and not rebuild)
         new = _assemble(collected, inst, key)
+        new["codings"] = checked.codings(key) if checked is not None else qda.empty_codings(inst)
         merged, changes, unchanged = _merge(old, new, {k: set(v) for k, v in contains.items()}, rebuild)
         manifest = _next_manifest(manifest, key, contains, new, rebuild)
         paths = _commit(out, merged, manifest)
@@ -1085,7 +1148,7 @@ def _manifest(out: Path) -> dict:
 def _read_store(out: Path) -> tuple[dict[str, pd.DataFrame], dict]:
     """The store's tables (``{}`` when it has none yet) and its manifest."""
     present = [t for t in TABLES if (out / f"{t}.parquet").exists()]
-    if not present:
+    if not any(t in SURVEY_TABLES for t in present):
         return {}, {}
     try:
         return {t: pd.read_parquet(out / f"{t}.parquet") if t in present else None for t in TABLES}, _manifest(out)
@@ -1143,7 +1206,7 @@ class _Waves:
 
 def _units(tables: dict[str, pd.DataFrame], kind: str) -> dict[tuple[int, str], int]:
     """Respondents (coders) per (kommune, wave) of one instrument."""
-    idcol = "coder" if kind == "structures" else "respondent_id"
+    idcol = _ID.get(kind, "respondent_id")
     parts = [tables[t][["kommune", "wave", idcol]] for t, k in _TABLE_KIND.items()
              if k == kind and tables.get(t) is not None and len(tables[t])]
     if not parts:
@@ -1162,7 +1225,7 @@ def _merge(old: dict[str, pd.DataFrame], new: dict[str, pd.DataFrame],
     waves = _Waves()
     merged: dict[str, pd.DataFrame] = {}
     replaced_rows: dict[str, pd.DataFrame] = {}
-    kept_pairs: dict[str, set[int]] = {k: set() for k in KINDS}
+    kept_pairs: dict[str, set[int]] = {k: set() for k in STORE_KINDS}
     for name in TABLES:
         o, n, kind = old.get(name), new[name], _TABLE_KIND[name]
         if o is None:
@@ -1180,7 +1243,7 @@ def _merge(old: dict[str, pd.DataFrame], new: dict[str, pd.DataFrame],
         order = np.lexsort((waves.keys(both), both["kommune"].to_numpy()))
         merged[name] = both.iloc[order].reset_index(drop=True)
     changes, unchanged = [], []
-    for kind in KINDS:
+    for kind in STORE_KINDS:
         before, after = _units(replaced_rows, kind), _units(new, kind)
         for k, w in sorted(contains[kind]):
             changes.append(StoreChange(kind, k, w, before.get((k, w), 0), after.get((k, w), 0)))
@@ -1237,11 +1300,13 @@ def load(data_dir: str | os.PathLike | None = None) -> Tables:
     for _attempt in range(5):
         generation = _manifest(d).get("generation")
         if not _pending(d):
-            missing = [t for t in TABLES if not (d / f"{t}.parquet").exists()]
+            missing = [t for t in SURVEY_TABLES if not (d / f"{t}.parquet").exists()]
             if missing:
                 raise InputError(d, f"processed tables missing: {', '.join(missing)}",
                                  fix="Run `relkap import <raw folder>` (or `make demo`) first")
-            tables = Tables(**{t: pd.read_parquet(d / f"{t}.parquet") for t in TABLES})
+            # a store made before interviews were imported has no codings: an empty table then
+            tables = Tables(**{t: pd.read_parquet(d / f"{t}.parquet") for t in TABLES
+                               if t in SURVEY_TABLES or (d / f"{t}.parquet").exists()})
             if _manifest(d).get("generation") == generation and not _pending(d):
                 return tables
         with _locked(d):

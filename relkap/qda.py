@@ -69,6 +69,9 @@ __all__ = [
     "read_qdpx",
     "read_coded_segments",
     "read_interviews",
+    "check_interviews",
+    "CheckedInterviews",
+    "interview_files",
     "private_quotes",
     "empty_codings",
     "CODINGS_COLUMNS",
@@ -92,7 +95,7 @@ _VALENCE_WORDS = {"strength": "strength", "styrke": "strength", "+": "strength",
 _PSEUDONYM_DOMAIN = "interview\x1f"  # keeps interview pseudonyms apart from respondent pseudonyms
 _HOW_TO_EXPORT = ("Export the project again as a REFI-QDA project (.qdpx) from NVivo, ATLAS.ti, MAXQDA or"
                   " QDA Miner")
-_MAPPING_HELP = "See docs/interviews.md, 'The mapping file'"
+_MAPPING_HELP = "See the README, 'Interviews beside the survey', the mapping file"
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -719,7 +722,9 @@ def read_coded_segments(path: str | os.PathLike, mapping: str | os.PathLike | Ma
     return read_interviews([path], mapping, instrument=instrument, key=key)
 
 
-def _interview_files(folder: Path) -> list[Path]:
+def interview_files(folder: str | os.PathLike) -> list[Path]:
+    """The interview files of a folder: every ``*.qdpx`` and every table whose name starts with ``codings``."""
+    folder = Path(folder)
     return sorted(f for f in folder.iterdir() if f.is_file() and (
         f.suffix.lower() == ".qdpx" or (f.suffix.lower() in TABLE_SUFFIXES and f.stem.lower().startswith("codings"))))
 
@@ -764,23 +769,49 @@ def read_interviews(files: str | os.PathLike | Iterable[str | os.PathLike],
     >>> list(c.columns) == CODINGS_COLUMNS, sorted(c["theme_kind"].unique().astype(str))
     (True, ['dimension', 'free', 'leadership', 'structure', 'tie'])
     """
+    return check_interviews(files, mapping, instrument).codings(key if key is not None else pseudonym_key())
+
+
+@dataclass
+class CheckedInterviews:
+    """Interview files read and validated, not yet pseudonymised (:func:`check_interviews`).
+
+    An import validates every file before it has the store's key; :meth:`codings` then makes the table.
+    """
+
+    mapping: InterviewMapping
+    resolved: pd.DataFrame  # one row per coding with its theme and the raw source name: never stored
+    files: dict[tuple[int, str], set[str]]  # (kommune, wave) -> the files holding interviews of it
+
+    def codings(self, key: bytes) -> pd.DataFrame:
+        """The tidy ``codings`` table, sources pseudonymised with ``key``."""
+        return _codings(self.resolved, self.mapping, key)
+
+
+def check_interviews(files: str | os.PathLike | Iterable[str | os.PathLike],
+                     mapping: str | os.PathLike | Mapping | InterviewMapping | None = None,
+                     instrument: Instrument | str | None = None) -> CheckedInterviews:
+    """Read and validate interview files as :func:`read_interviews` does, without pseudonymising yet."""
     if isinstance(files, str | os.PathLike) and Path(files).is_dir():
         folder = Path(files)
-        paths = _interview_files(folder)
+        paths = interview_files(folder)
         if mapping is None:
             mapping = folder / "mapping.yaml"
     else:
         paths = [Path(files)] if isinstance(files, str | os.PathLike) else [Path(f) for f in files]
     if mapping is None:
         raise InputError(paths[0] if paths else "<interviews>", "no interview mapping given",
-                         fix="Pass mapping= (a YAML file); see docs/interviews.md")
+                         fix="Pass mapping= (a YAML file); see the README, 'Interviews beside the survey'")
     m = load_mapping(mapping, instrument)
     raw = _raw_codings(paths, m)
     _check_unique_sources(raw)
+    where: dict[tuple[int, str], set[str]] = {}
+    for k, w, f in raw[["kommune", "wave", "_file"]].drop_duplicates().itertuples(index=False):
+        where.setdefault((int(k), str(w)), set()).add(str(f))
     resolved = _resolve(raw, m)
     if "_valence" in resolved.columns:  # a table's valence column wins over the code's
         resolved["valence"] = resolved["_valence"].where(resolved["_valence"].notna(), resolved["valence"])
-    return _codings(resolved, m, key if key is not None else pseudonym_key())
+    return CheckedInterviews(m, resolved, where)
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -619,12 +619,16 @@ def write_demo(
     respondents: int | None = None,
     params_dir: str | Path | None = None,
     instrument: Instrument | str | Path | None = None,
+    interviews: bool = True,
 ) -> list[Path]:
     """Write ``employees.csv``, ``citizens.csv`` and ``structures.csv`` of :func:`simulate` into ``out_dir``.
 
-    Danish Excel conventions (``;`` delimiter, cp1252), each file written atomically. With ``params_dir``,
-    also ``<params_dir>/<code>.yaml`` per kommune. Relative folders are taken from the project root
-    (``out_dir`` default ``data/raw/demo``). Returns the written paths.
+    Danish Excel conventions (``;`` delimiter, cp1252), each file written atomically. With ``interviews``
+    (default), also the coded interviews of :func:`relkap.synth_interviews.write_demo_interviews` into
+    ``<out_dir>/interviews/`` (``<code>.qdpx`` per kommune and ``mapping.yaml``), drawn from random streams of
+    their own: the survey files are the same with or without them. With ``params_dir``, also
+    ``<params_dir>/<code>.yaml`` per kommune. Relative folders are taken from the project root (``out_dir``
+    default ``data/raw/demo``). Returns the written paths.
     """
     data = simulate(n_kommuner=n_kommuner, seed=seed, respondents=respondents, instrument=instrument)
     out = config.resolve(out_dir, config.RAW_DIR / "demo")
@@ -634,6 +638,11 @@ def write_demo(
         _write_csv(data.citizens, out / "citizens.csv"),
         _write_csv(data.structures, out / "structures.csv"),
     ]
+    if interviews:
+        from .synth_interviews import write_demo_interviews
+
+        inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
+        paths += write_demo_interviews(out / "interviews", data.params, seed=seed, instrument=inst)
     if params_dir is not None:
         pdir = config.resolve(params_dir, config.KOMMUNE_PARAMS_DIR)
         pdir.mkdir(parents=True, exist_ok=True)

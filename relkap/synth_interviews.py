@@ -313,7 +313,7 @@ def write_demo_interviews(out_dir: str | os.PathLike | None = None,
         paths.append(atomic_write(out / f"{kp.kommune}.qdpx", write))
     groups = sorted({g for kp in params for g in kp.groups}, key=inst.group_codes.index)
     header = ("# Interview mapping of the synthetic demo projects (relkap.synth_interviews); see"
-              " docs/interviews.md\n")
+              " the README, 'Interviews beside the survey'\n")
     text = header + yaml.safe_dump(demo_mapping(inst, groups), allow_unicode=True, sort_keys=False, width=110)
     paths.append(write_text(out / "mapping.yaml", text))
     return paths

@@ -272,3 +272,56 @@ def test_explore_function_and_display(data_dir):
     assert e.min_n.value == 7 and e.language.value == "en"
     assert hasattr(e, "_ipython_display_") and e.widget.children
     assert isinstance(e.table, pd.DataFrame)
+
+
+# ----------------------------------------------------------------------------------------------------
+# the interviews view (issue 16): joint displays for every reader, quotes only with the raw projects here
+# ----------------------------------------------------------------------------------------------------
+def test_interview_section_of_the_data_model(data_dir):
+    from relkap import interviews
+
+    data = ExplorerData(data_dir)
+    assert len(data.codings) > 0 and set(data.codings["kommune"]) == set(data.kommuner)
+    section = data.interview_section(336, 5, "da")
+    assert isinstance(section, interviews.JointSection) and len(section.tables) == 3
+    assert data.interview_section(336, 5, "da") is section  # cached
+    assert data.interview_section(ALL, 5, "da") is None
+    themes = data.interview_themes(336)
+    assert ("tie", "myndighed->udfoerer") in themes or any(k == "tie" for k, _ in themes)
+    assert [k for k, _ in themes] == sorted((k for k, _ in themes), key=["dimension", "tie", "leadership",
+                                                                         "structure", "free"].index)
+
+
+def test_interviews_view_shows_joint_displays_and_private_quotes_only_with_the_raw_projects(data_dir):
+    from relkap import qda
+
+    folder = data_dir.parent / "raw" / "interviews"
+    ex = Explorer(data_dir, quotes_dir=[])  # no raw projects here: no quotes
+    ex.kommune.value = 336
+    ex.figure_kind.value = "interviews"
+    page = ex.html_view.value
+    assert ex.html_view.layout.display == "" and ex.image.layout.display == "none"
+    assert "Relationer: spørgeskema og interviews" in page and "Peger samme vej" in page
+    assert ex.theme.layout.display == "none" and ex.quotes_view.value == ""
+    quotes = qda.private_quotes(folder / "336.qdpx", folder / "mapping.yaml", source_names=True)
+    secrets = set(quotes["text"]) | set(quotes["source_name"])
+    assert not [q for q in secrets if q in page]
+    ex.kommune.value = ALL
+    assert "Vælg en kommune" in ex.html_view.value
+
+    ex = Explorer(data_dir, quotes_dir=folder)
+    ex.kommune.value, ex.figure_kind.value = 336, "interviews"
+    assert ex.theme.layout.display == ""
+    tie = next(v for _, v in ex.theme.options if v is not None and v[0] == "tie")
+    ex.theme.value = tie
+    shown = ex.quotes_view.value
+    assert "må ikke deles" in shown and "kun på din egen maskine" in shown
+    expected = quotes[(quotes["theme"] == tie[1]) & (quotes["kommune"] == 336)]
+    assert sorted(ex.quotes["text"]) == sorted(expected["text"]) and len(expected) > 0
+    assert ex.quotes.attrs["private"] and "source_name" not in ex.quotes.columns
+    assert not [name for name in quotes["source_name"] if name in shown]  # pseudonyms only
+    ex.language.value = "en"
+    assert "must not be shared" in ex.quotes_view.value
+    ex.figure_kind.value = "heatmap"  # other views: no quotes on screen
+    assert ex.theme.layout.display == "none" and ex.quotes_view.layout.display == "none"
+    assert ex.quotes.empty

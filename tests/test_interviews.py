@@ -6,6 +6,7 @@ namespace urn:QDA-XML:project:1.0), independently of relkap.synth_interviews' wr
 
 from __future__ import annotations
 
+import html
 import zipfile
 
 import numpy as np
@@ -17,6 +18,7 @@ from relkap import interviews, qda, report, synth_interviews
 from relkap.errors import InputError
 from relkap.io import pseudonymise
 from relkap.params import load_all_kommune_params
+from relkap.words import text
 
 INST = relkap.load_instrument()
 KEY = b"test-key"
@@ -417,3 +419,58 @@ def test_demo_generator_is_deterministic(demo, tmp_path):
     again = qda.read_interviews(tmp_path, key=KEY)
     pd.testing.assert_frame_equal(again, demo["codings"][demo["codings"]["kommune"] == 336]
                                   .reset_index(drop=True))
+
+
+# ----------------------------------------------------------------------------------------------------
+# what the kommune report and the research notebook will show (interviews.report_section, research_joint)
+# ----------------------------------------------------------------------------------------------------
+def _secrets(demo, kommuner) -> set[str]:
+    """Every quote and source name of the demo projects of ``kommuner`` (to search the outputs for)."""
+    out: set[str] = set()
+    for k in kommuner:
+        q = qda.private_quotes(demo["dir"] / f"{k}.qdpx", demo["dir"] / "mapping.yaml", key=KEY, source_names=True)
+        out |= set(q["text"]) | set(q["source_name"])
+    return out
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_report_section_on_the_demo(demo, language):
+    kommune = 336
+    kt = report.kommune_tables(demo["tables"], kommune)
+    tie_change, rk_change = report.tie_change(kt.relations, INST), report.rk_change(kt.relations, INST)
+    section = interviews.report_section(tie_change, rk_change, demo["codings"], kommune, INST, language)
+    assert [len(t) > 0 for _, t in section.tables] == [True, True, True]
+    ties = section.tables[0][1]
+    targeted = {interviews.theme_label("tie", f"{a}->{b}", INST, language)
+                for a, b in demo["params"][kommune].targeted_ties}
+    converge = text("interviews.converge", language)
+    rows = ties[ties.iloc[:, 0].isin(targeted)]
+    assert len(rows) == len(targeted) and (rows.iloc[:, -1] == converge).any()
+    assert not (rows.iloc[:, -1] == text("interviews.diverge", language)).any()
+    page = section.html()
+    assert page.count("<caption>") == 3 and interviews.joint_note(language) in html.unescape(page)
+    leaks = [s for s in _secrets(demo, [kommune]) if s in html.unescape(page)]
+    assert not leaks, leaks[:3]
+    # a kommune without interviews: no section
+    assert interviews.report_section(tie_change, rk_change, demo["codings"].iloc[:0], kommune, INST, language) is None
+
+
+def test_research_joint_finds_the_planted_convergence_and_no_quotes(demo):
+    params = demo["params"]
+    arms = {k: p.arm for k, p in params.items()}
+    targeted = {k: [tuple(t) for t in p.targeted_ties] for k, p in params.items() if p.arm == "intervention"}
+    j = interviews.research_joint(demo["tables"], demo["codings"], arms, targeted, INST)
+    rq4 = j["rq4"].set_index(["arm", "ties"])
+    hit, other, control = (rq4.loc[k] for k in (("intervention", "targeted"), ("intervention", "other"),
+                                                 ("control", "all")))
+    assert hit["n_ties"] == sum(len(v) for v in targeted.values())
+    assert hit["share_interviews_up"] >= 0.8  # planted: problems at baseline, strengths at follow-up
+    assert other["share_interviews_up"] < 0.1 and control["share_interviews_up"] < 0.1
+    assert hit["converge"] >= 1 and hit["diverge"] == 0
+    assert set(j["h1"]["scale"]) == {"organisering", "strukturer", "processer", "strategier"}
+    assert set(j["h2"]["scale"]) == {"vision", "deltagelse", "ramme", "involvering"}
+    assert (j["h2"]["n_kommuner"] == len(params)).all()
+    blob = "\n".join(interviews.research_display(j, INST, lang).html() for lang in ("da", "en"))
+    assert blob.count("<caption>") == 6
+    leaks = [s for s in _secrets(demo, params) if s in html.unescape(blob)]
+    assert not leaks, leaks[:3]

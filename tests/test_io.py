@@ -18,6 +18,7 @@ import relkap.io as rio
 from relkap.cli import main
 from relkap.errors import InputError, column_letter
 from relkap.instrument import load_instrument
+from relkap.kommuner import KOMMUNER
 
 INST = load_instrument()
 GROUPS = ["skole", "ppr", "myndighed"]
@@ -584,3 +585,151 @@ def test_fuzz_bytes_inserted_into_utf8_give_identical_text_or_a_clean_refusal(tm
     if 0 not in touched:  # every row the bytes did not touch keeps its letters, so its pseudonym
         kept = {_pseudonym(k, i) for line, (k, i) in enumerate(_DANISH_IDS, start=1) if line not in touched}
         assert kept <= set(rel["respondent_id"])
+
+
+# ----------------------------------------------------------------------------------------------------
+# Coded interviews in the store (issue 16): the fifth table, codings
+# ----------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def interview_raw(tmp_path_factory):
+    """A small demo: the survey files in ``survey/``, the interviews (.qdpx + mapping.yaml) in ``interviews/``."""
+    import shutil
+
+    from relkap import synth
+
+    root = tmp_path_factory.mktemp("interview_raw")
+    synth.write_demo(root / "both", n_kommuner=3, seed=1, respondents=20)
+    shutil.copytree(root / "both", root / "survey", ignore=shutil.ignore_patterns("interviews"))
+    return root
+
+
+def _store_bytes(out) -> dict:
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.is_file() and p.name != ".lock"}
+
+
+def test_survey_then_interviews_then_survey_again_keeps_the_codings(interview_raw, tmp_path, capsys):
+    out = tmp_path / "processed"
+    assert main(["import", str(interview_raw / "survey"), "--out", str(out)]) == 0
+    from relkap.qda import CODINGS_COLUMNS
+
+    empty = rio.load(out).codings
+    assert len(empty) == 0 and list(empty.columns) == CODINGS_COLUMNS
+    capsys.readouterr()
+    assert main(["import", str(interview_raw / "both" / "interviews"), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    codings = rio.load(out).codings
+    kommuner = sorted(set(codings["kommune"].astype(int)))
+    assert len(kommuner) == 3
+    n = codings[(codings["kommune"] == kommuner[0]) & (codings["wave"] == "baseline")]["source"].nunique()
+    name = KOMMUNER[kommuner[0]]
+    assert f"{kommuner[0]} {name} baseline, interviews: added, {n} interviews" in printed.splitlines()
+    assert "employees" not in printed.split("unchanged")[0]  # the survey is untouched
+    before = rio.load(out)
+    assert main(["import", str(interview_raw / "survey"), "--out", str(out)]) == 0
+    after = rio.load(out)
+    pd.testing.assert_frame_equal(after.codings, before.codings)
+    assert "interviews" not in capsys.readouterr().out.split("unchanged")[0]
+    # the raw folder with its interviews/ subfolder imports both; the same codings come back
+    both = tmp_path / "both"
+    result = rio.import_raw(interview_raw / "both", out_dir=both)
+    assert {c.kind for c in result.changes} == {"employees", "citizens", "structures", "interviews"}
+    pd.testing.assert_frame_equal(rio.load(both).codings, after.codings)
+    manifest = __import__("json").loads((both / rio.STORE_FILE).read_text(encoding="utf-8"))
+    entry = manifest["sources"][f"interviews/{kommuner[0]}/baseline"]
+    assert entry["interviews"] == n and any(f.endswith(f"{kommuner[0]}.qdpx") for f in entry["files"])
+    assert any(f.endswith("mapping.yaml") for f in entry["files"])
+
+
+def test_one_project_replaces_only_its_kommune_waves(interview_raw, tmp_path, capsys):
+    out = tmp_path / "processed"
+    rio.import_raw(interview_raw / "both", out_dir=out)
+    before = rio.load(out).codings
+    k = int(before["kommune"].iloc[0])
+    folder = interview_raw / "both" / "interviews"
+    assert main(["import", str(folder / f"{k}.qdpx"), "--interview-mapping", str(folder / "mapping.yaml"),
+                 "--out", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [x.split(":")[0] for x in lines[:2]] == [f"{k} {KOMMUNER[k]} baseline, interviews",
+                                                  f"{k} {KOMMUNER[k]} followup, interviews"]
+    assert "replaced" in lines[0]
+    pd.testing.assert_frame_equal(rio.load(out).codings, before)
+
+
+def test_coded_segments_table_with_kind_interviews(tmp_path, capsys):
+    table = tmp_path / "segments.csv"
+    table.write_text("source;kommune;wave;group;code;valence\n"
+                     "Interview med Anna;766;baseline;skole;myndighed -> skole;problem\n"
+                     "Interview med Bo;766;baseline;myndighed;myndighed -> skole;strength\n", encoding="utf-8")
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("codes:\n  myndighed -> skole: {tie: [myndighed, skole]}\n", encoding="utf-8")
+    out = tmp_path / "processed"
+    assert main(["import", str(table), "--kind", "interviews", "--interview-mapping", str(mapping),
+                 "--out", str(out)]) == 0
+    assert "766 Hedensted baseline, interviews: added, 2 interviews" in capsys.readouterr().out
+    c = rio.load(out).codings
+    assert list(c["theme"]) == ["myndighed->skole"] * 2
+    # no source name in the store: neither in the table nor anywhere in the files
+    for f in out.iterdir():
+        if f.is_file():
+            assert b"Anna" not in f.read_bytes() and b"Bo\n" not in f.read_bytes()
+
+
+def test_malformed_project_is_refused_and_nothing_is_written(interview_raw, tmp_path, capsys):
+    import zipfile
+
+    out = tmp_path / "processed"
+    rio.import_raw(interview_raw / "survey", out_dir=out)
+    before = _store_bytes(out)
+    good = interview_raw / "both" / "interviews"
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "mapping.yaml").write_bytes((good / "mapping.yaml").read_bytes())
+    name = sorted(good.glob("*.qdpx"))[0].name
+    with zipfile.ZipFile(good / name) as zin, zipfile.ZipFile(bad / name, "w") as zout:
+        for item in zin.namelist():
+            data = zin.read(item)
+            if item == "project.qde":  # the first coding now refers to a code the code book does not have
+                i = data.index(b'<CodeRef targetGUID="') + len(b'<CodeRef targetGUID="')
+                data = data[:i] + b"00000000-dead-4000-8000-000000000000" + data[i + 36:]
+            zout.writestr(item, data)
+    (bad / "other.qdpx").write_bytes(b"not a zip")
+    raw = tmp_path / "raw"
+    (raw / "interviews").mkdir(parents=True)
+    for f in (interview_raw / "survey").iterdir():
+        (raw / f.name).write_bytes(f.read_bytes())
+    for f in bad.iterdir():
+        (raw / "interviews" / f.name).write_bytes(f.read_bytes())
+    assert main(["import", str(raw), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"relkap import: error: {raw / 'interviews' / name}: project.qde: TextSource")
+    assert "00000000-dead-4000-8000-000000000000" in err and "not in the CodeBook" in err and "Traceback" not in err
+    assert _store_bytes(out) == before
+    (raw / "interviews" / name).unlink()
+    assert main(["import", str(raw / "interviews" / "other.qdpx"), "--out", str(out)]) == 2
+    assert "other.qdpx: not a REFI-QDA project" in capsys.readouterr().err
+    assert _store_bytes(out) == before
+
+
+def test_a_store_without_codings_still_loads(interview_raw, tmp_path):
+    from relkap import qda
+
+    out = tmp_path / "processed"
+    rio.import_raw(interview_raw / "both", out_dir=out)
+    (out / "codings.parquet").unlink()  # a store made before interviews were imported
+    t = rio.load(out)
+    pd.testing.assert_frame_equal(t.codings, qda.empty_codings())
+    assert [name for name, _ in t] == list(rio.TABLES)
+    rio.import_raw(interview_raw / "both" / "interviews", out_dir=out)  # and interviews can be added to it
+    assert len(rio.load(out).codings) > 0
+
+
+def test_interview_options_go_with_interview_files(interview_raw, tmp_path):
+    with pytest.raises(InputError, match="--interview-mapping goes with interview files"):
+        rio.import_raw(interview_raw / "survey" / "employees.csv", out_dir=tmp_path / "o",
+                       interview_mapping=interview_raw / "both" / "interviews" / "mapping.yaml")
+    lone = tmp_path / "lone.qdpx"
+    lone.write_bytes((interview_raw / "both" / "interviews" / sorted(
+        p.name for p in (interview_raw / "both" / "interviews").glob("*.qdpx"))[0]).read_bytes())
+    with pytest.raises(InputError, match="no mapping.yaml beside the file.*--interview-mapping"):
+        rio.import_raw(lone, out_dir=tmp_path / "o")
+    assert not (tmp_path / "o").exists() or not list((tmp_path / "o").glob("*.parquet"))

@@ -14,18 +14,20 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
-from .. import benchmark, change, privacy, report, scoring
+from .. import benchmark, change, config, interviews, privacy, qda, report, scoring
 from ..instrument import Instrument, load_instrument
 from ..io import load
 
-__all__ = ["ALL", "VIEWS", "FIGURES", "Selection", "ExplorerData", "shown_table", "TABLE_COLUMNS"]
+__all__ = ["ALL", "VIEWS", "FIGURES", "Selection", "ExplorerData", "PrivateQuotes", "shown_table",
+           "TABLE_COLUMNS"]
 
 ALL = 0  # the kommune value of "all kommuner" (every answer pooled)
 VIEWS = ("baseline", "followup", "change")
-FIGURES = ("heatmap", "network", "benchmark")
+FIGURES = ("heatmap", "network", "benchmark", "interviews")
 
 # the tie table's columns per view (beside group and target), as shown
 TABLE_COLUMNS = {
@@ -78,6 +80,7 @@ class ExplorerData:
     def __init__(self, data_dir=None, instrument: Instrument | str | None = None):
         self.instrument = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
         self.tables = load(data_dir)
+        self.codings = self.tables.codings
         rel = self.tables.relations
         # split once: every per-kommune table then works on a few thousand rows
         self._relations = {int(k): part.reset_index(drop=True)
@@ -192,6 +195,30 @@ class ExplorerData:
         return pd.DataFrame(out, columns=["measure", "n", "mean", "ci_low", "ci_high", "hedges", "p_fdr",
                                           "suppressed"])
 
+    # -- interviews ------------------------------------------------------------------------------------
+    @functools.lru_cache(maxsize=128)  # noqa: B019
+    def interview_section(self, kommune: int, min_n: int, language: str,
+                          min_interviews: int = interviews.MIN_INTERVIEWS):
+        """The kommune report's interview section (:func:`relkap.interviews.report_section`) of one kommune:
+        joint displays of its ties (RK index) and dimensions and the themes spoken of; ``None`` without
+        interviews or for :data:`ALL`."""
+        if kommune == ALL:
+            return None
+        return interviews.report_section(self.tie_change(kommune, "rk", min_n), self._rk_change(kommune, min_n),
+                                         self.codings, kommune, self.instrument, language, min_interviews)
+
+    @functools.lru_cache(maxsize=128)  # noqa: B019
+    def _rk_change(self, kommune: int, min_n: int) -> pd.DataFrame:
+        return report.rk_change(self._relations[kommune], self.instrument, min_n)
+
+    @functools.lru_cache(maxsize=128)  # noqa: B019
+    def interview_themes(self, kommune: int) -> tuple[tuple[str, str], ...]:
+        """``(theme_kind, theme)`` of every theme the kommune's interviews speak of, free themes last."""
+        c = self.codings[self.codings["kommune"] == kommune]
+        pairs = {(str(k), str(t)) for k, t in zip(c["theme_kind"], c["theme"], strict=True)}
+        order = {k: i for i, k in enumerate(qda.THEME_KINDS)}
+        return tuple(sorted(pairs, key=lambda p: (order[p[0]], p[1])))
+
     # -- every kommune: the benchmark ------------------------------------------------------------------
     @functools.cached_property
     def _national_scores(self) -> dict[str, pd.DataFrame]:
@@ -279,3 +306,37 @@ def shown_table(ties: pd.DataFrame, view: str, min_n: int) -> pd.DataFrame:
     cols = ["group", "target", *TABLE_COLUMNS["change" if view == "change" else "wave"]]
     keep = ties.loc[~ties["diagonal"], cols].astype({"group": str, "target": str})
     return privacy.mask_small_counts(keep, min_n).reset_index(drop=True)
+
+
+class PrivateQuotes:
+    """PRIVATE: the coded quotes behind a theme, read from the raw ``.qdpx`` projects on this machine.
+
+    For the researcher's own machine only (:func:`relkap.qda.private_quotes`): quotes identify people and
+    never leave it. ``folders`` are interview folders (``*.qdpx`` with their ``mapping.yaml``); by default
+    every ``interviews`` folder under ``data/raw``. Projects are read when asked for, not at load.
+    """
+
+    def __init__(self, folders=None, instrument: Instrument | None = None):
+        if folders is None:
+            folders = sorted(config.RAW_DIR.glob("**/interviews")) if config.RAW_DIR.is_dir() else []
+        elif isinstance(folders, str | Path):
+            folders = [folders]
+        self.folders = [Path(f) for f in folders if Path(f).is_dir() and (Path(f) / "mapping.yaml").exists()]
+        self.projects = [p for f in self.folders for p in sorted(f.glob("*.qdpx"))]
+        self.instrument = instrument
+
+    def __bool__(self) -> bool:
+        return bool(self.projects)
+
+    @functools.lru_cache(maxsize=64)  # noqa: B019
+    def quotes(self, kommune: int, theme_kind: str, theme: str) -> pd.DataFrame:
+        """The coded text of every selection of ``theme`` in ``kommune``'s interviews (both waves):
+        ``wave, group, valence, text`` plus the pseudonym ``source``, sorted by wave; ``attrs["private"]``."""
+        parts = [qda.private_quotes(p, p.parent / "mapping.yaml", kommune=kommune, theme=theme,
+                                    theme_kind=theme_kind, instrument=self.instrument) for p in self.projects]
+        parts = [q for q in parts if len(q)]
+        cols = ["wave", "source", "group", "valence", "text"]
+        out = pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
+        out = out.sort_values(["wave", "source"], kind="stable").reset_index(drop=True)
+        out.attrs["private"] = True
+        return out

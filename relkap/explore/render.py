@@ -9,6 +9,7 @@ the words from the catalogue (``explore`` section) and the number formats from :
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gc
 import html
@@ -22,7 +23,7 @@ from ..words import text
 from .model import ALL, ExplorerData, Selection
 
 __all__ = ["kommune_label", "tie_name", "title", "benchmark_title", "main_view", "main_figure",
-           "drill_figure", "table_html", "drill_html", "svg"]
+           "drill_figure", "table_html", "drill_html", "interviews_html", "quotes_html", "svg"]
 
 _MARGINS = {
     "heatmap": {"left": 0.2, "right": 0.9, "bottom": 0.1, "top": 0.72},
@@ -90,7 +91,10 @@ def _benchmark(data: ExplorerData, s: Selection) -> pd.DataFrame:
 
 # -- the main view -----------------------------------------------------------------------------------
 def main_view(data: ExplorerData, s: Selection) -> tuple[str, str | bytes]:
-    """The view on screen: ``("html", table)`` for the heat maps and the benchmark, else ``("svg", bytes)``."""
+    """The view on screen: ``("html", table)`` for the heat maps, the benchmark and the interviews, else
+    ``("svg", bytes)``."""
+    if s.figure == "interviews":
+        return "html", interviews_html(data, s)
     cur = data.view_ties(s)
     if s.figure == "network" or cur.empty or (s.figure == "benchmark" and s.kommune == ALL):
         return "svg", svg(lambda: main_figure(data, s))
@@ -115,6 +119,8 @@ def main_figure(data: ExplorerData, s: Selection):
     """The main view as a matplotlib Figure: the same drawing as the kommune report's."""
     from matplotlib.figure import Figure
 
+    if s.figure == "interviews":  # tables, not a drawing: the figure is the heat map
+        s = dataclasses.replace(s, figure="heatmap")
     inst, lang, min_n = data.instrument, s.language, s.min_n
     cur = data.view_ties(s)
     fig = Figure(figsize=(8.5, 6.8) if s.figure != "benchmark" else (8.5, 7.4), dpi=72)
@@ -259,3 +265,41 @@ def svg(draw) -> bytes:
             gc.enable()
             gc.collect(0)
     return buf.getvalue()
+
+
+def interviews_html(data: ExplorerData, s: Selection) -> str:
+    """The interviews view: the kommune's joint displays of ties (RK index) and dimensions and the share of
+    interviews per theme (:func:`relkap.interviews.report_section`, as in the kommune report: no quotes)."""
+    lang = s.language
+    if s.kommune == ALL:
+        return f"<p>{html.escape(text('explore.interviews_all', lang))}</p>"
+    section = data.interview_section(s.kommune, s.min_n, lang)
+    if section is None:
+        return f"<p>{html.escape(text('explore.no_interviews', lang, kommune=kommune_label(s.kommune, lang)))}</p>"
+    return _TABLE_STYLE.replace("relkap-ties", "relkap-interviews") + (
+        f"<div class='relkap-interviews'>{section.html()}</div>")
+
+
+def quotes_html(quotes: pd.DataFrame, theme_kind: str, theme: str, s: Selection, instrument) -> str:
+    """PRIVATE: the coded quotes of one theme (:class:`~relkap.explore.model.PrivateQuotes`), under a banner
+    saying they are for the researcher's own machine only."""
+    from ..interviews import theme_label
+
+    lang = s.language
+    banner = text("explore.quotes_private", lang, theme=theme_label(theme_kind, theme, instrument, lang))
+    head = ("<div class='relkap-private' style='border:2px solid #b00020;padding:4px 8px;margin:4px 0'>"
+            f"<strong style='color:#b00020'>{html.escape(banner)}</strong>")
+    if quotes.empty:
+        return head + f"<p>{html.escape(text('explore.quotes_none', lang))}</p></div>"
+    waves = instrument.waves
+    wave_words = {waves.baseline: text("explore.baseline", lang), waves.followup: text("explore.followup", lang)}
+    rows = []
+    for r in quotes.itertuples(index=False):
+        valence = "" if pd.isna(r.valence) else text(f"explore.valence_{r.valence}", lang)
+        group = "" if pd.isna(r.group) else instrument.label(str(r.group), lang)
+        cells = [wave_words.get(str(r.wave), str(r.wave)), str(r.source), group, valence, str(r.text)]
+        rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
+    heads = [text(f"explore.col_{c}", lang) for c in ("wave", "source", "group", "valence", "quote")]
+    table = ("<table class='relkap-ties'><thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in heads)
+             + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+    return head + _TABLE_STYLE + table + "</div>"

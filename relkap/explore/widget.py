@@ -17,7 +17,7 @@ import pandas as pd
 from ..instrument import Instrument
 from ..words import LANGUAGES, text
 from . import render
-from .model import ALL, FIGURES, VIEWS, ExplorerData, Selection, shown_table
+from .model import ALL, FIGURES, VIEWS, ExplorerData, PrivateQuotes, Selection, shown_table
 
 __all__ = ["Explorer", "explore"]
 
@@ -40,7 +40,7 @@ class _LRU(OrderedDict):
 
 
 class Explorer:
-    """Interactive tie heat map, network, table, tie drill-down and benchmark for JupyterLab.
+    """Interactive tie heat map, network, table, tie drill-down, benchmark and interviews for JupyterLab.
 
     Parameters
     ----------
@@ -49,6 +49,10 @@ class Explorer:
     min_n : int
         Initial suppression threshold (the slider's value).
     language : {"da", "en"}
+    quotes_dir : path or list of paths, optional
+        Raw interview folders (``*.qdpx`` with ``mapping.yaml``) for the interviews view's private quotes
+        (default: every ``interviews`` folder under ``data/raw``). Quotes are read only on this machine and
+        shown under a "private, must not be shared" banner; without raw projects the view has no quotes.
 
     Attributes
     ----------
@@ -70,15 +74,20 @@ class Explorer:
         (``image``); the widget not in use is hidden.
     drill : DataFrame
         The selected tie in both waves and its change (:meth:`ExplorerData.tie_summary`).
+    theme, quotes_view : ipywidgets
+        In the interviews view, with raw projects on this machine: the theme chosen and its coded quotes
+        (PRIVATE). ``quotes`` is the table behind them (:class:`~relkap.explore.model.PrivateQuotes`).
     draws : int
         Views rendered (not served from the cache), for tests and benchmarks.
     """
 
     def __init__(self, data_dir=None, instrument: Instrument | str | None = None, min_n: int = 5,
-                 language: str = "da"):
+                 language: str = "da", quotes_dir=None):
         import ipywidgets as w
 
         self.data = ExplorerData(data_dir, instrument)
+        self.private_quotes = PrivateQuotes(quotes_dir, self.data.instrument)
+        self.quotes = pd.DataFrame()
         self.instrument, self.tables = self.data.instrument, self.data.tables
         # rendered views (HTML or SVG) per selection; only the figure asked for is kept as an object
         # (cached figures would hold hundreds of thousands of artists and slow every garbage collection)
@@ -110,12 +119,15 @@ class Explorer:
         self.drill_image = w.Image(format="svg+xml")
         self.table_view = w.HTML()
         self.drill_text = w.HTML()
+        self.theme = w.Dropdown(layout={"width": "520px"})
+        self.quotes_view = w.HTML()
         self._groups: tuple[str, ...] | None = None
         self._silent = False
         self._update_ties()
         for control in (self.kommune, self.view, self.dimension, self.language, self.min_n, self.figure_kind):
             control.observe(self._on_change, names="value")
         self.tie.observe(self._on_tie, names="value")
+        self.theme.observe(self._on_theme, names="value")
         self.widget = w.VBox([
             w.HBox([self.kommune, self.dimension]),
             w.HBox([self.view, self.figure_kind]),
@@ -126,6 +138,8 @@ class Explorer:
             self.table_view,
             self.tie,
             w.HBox([self.drill_image, self.drill_text]),
+            self.theme,
+            self.quotes_view,
         ])
         self.refresh()
         self.data.warm(min_n)
@@ -214,6 +228,7 @@ class Explorer:
         self.table = shown_table(self.current_ties, s.view, s.min_n)
         self.table_view.value = render.table_html(self.table, s, self.instrument)
         self._refresh_drill()
+        self._refresh_themes(s)
 
     # -- main view -------------------------------------------------------------------------------------
     @staticmethod
@@ -244,6 +259,44 @@ class Explorer:
         if self._main[0] != key:
             self._main = (key, render.main_figure(self.data, key))
         return self._main[1]
+
+    # -- interviews: private quotes --------------------------------------------------------------------
+    def _refresh_themes(self, s: Selection) -> None:
+        """The theme list of the interviews view (only there, for one kommune, with raw projects here)."""
+        show = s.figure == "interviews" and s.kommune != ALL and bool(self.private_quotes)
+        self.theme.layout.display = "" if show else "none"
+        self.quotes_view.layout.display = "" if show else "none"
+        if not show:  # quotes leave the screen with the view
+            self.quotes, self.quotes_view.value = pd.DataFrame(), ""
+            return
+        lang, inst = s.language, self.instrument
+        from ..interviews import theme_label
+
+        options = [(text("explore.no_theme", lang), None)] + [
+            (f"{text(f'interviews.kind_{k}', lang)}: {theme_label(k, t, inst, lang)}", (k, t))
+            for k, t in self.data.interview_themes(s.kommune)]
+        old = self.theme.value
+        self._silent = True
+        try:
+            self.theme.options = options
+            self.theme.description = text("explore.theme", lang)
+            self.theme.value = old if old in dict(options).values() else None
+        finally:
+            self._silent = False
+        self._refresh_quotes()
+
+    def _on_theme(self, change) -> None:
+        if not self._silent:
+            self._refresh_quotes()
+
+    def _refresh_quotes(self) -> None:
+        s, chosen = self.selection, self.theme.value
+        if chosen is None or s.kommune == ALL or s.figure != "interviews":
+            self.quotes = pd.DataFrame()
+            self.quotes_view.value = ""
+            return
+        self.quotes = self.private_quotes.quotes(s.kommune, *chosen)
+        self.quotes_view.value = render.quotes_html(self.quotes, *chosen, s, self.instrument)
 
     # -- drill-down ------------------------------------------------------------------------------------
     @staticmethod
@@ -284,6 +337,6 @@ class Explorer:
 
 
 def explore(data_dir=None, instrument: Instrument | str | None = None, min_n: int = 5,
-            language: str = "da") -> Explorer:
+            language: str = "da", quotes_dir=None) -> Explorer:
     """An :class:`Explorer` of the processed data; the last expression of a cell displays it."""
-    return Explorer(data_dir, instrument=instrument, min_n=min_n, language=language)
+    return Explorer(data_dir, instrument=instrument, min_n=min_n, language=language, quotes_dir=quotes_dir)
