@@ -85,6 +85,11 @@ plt.rcParams["figure.dpi"] = 90
 # as a CSV file and in `research_summary.json`.
 
 # %%
+display(Markdown(f"## {text('research.answer.heading', language)}"))
+display(research.answers_table(results, inst, language, parameters).style.hide(axis="index"))
+display(Markdown(research.answers_rule(language)))
+
+# %%
 display(pd.DataFrame({text("research.count", language): n}).rename(index=lambda k: text(f"research.n.{k}", language)))
 
 # %% [markdown] tags=["da"]
@@ -112,17 +117,22 @@ research.present(results, "aggregation", inst, language, plot=False)
 # ## 2. H1: Formelle strukturer og relationel kapacitet
 #
 # Forskernes kodning af de formelle strukturer (gennemsnit af de fire dimensioner og to kodere) mod
-# kommunens RK i hver måling. Hovedanalysen er på kommuneniveau (OLS med kommune-klyngede
-# standardfejl); alternativet er en mixed model på medarbejderniveau. *Estimat* er ændringen i RK pr.
-# point på strukturskalaen; *Standardiseret* er den standardiserede koefficient.
+# kommunens RK i hver måling: på kommuneniveau (OLS med kommune-klyngede standardfejl og t med antal
+# kommuner − 1 frihedsgrader) og i en mixed model på medarbejderniveau, hvor strukturernes effekt mellem
+# kommuner er H1-estimatet. Strukturerne varierer kun mellem kommuner, så testen hviler på kommunerne:
+# p-værdien er en t-test med Satterthwaite-frihedsgrader (kolonnen *Frihedsgrader*), ikke en
+# normalfordelingstest. *Estimat* er ændringen i RK pr. point på strukturskalaen; *Standardiseret* er den
+# standardiserede koefficient.
 
 # %% [markdown] tags=["en"]
 # ## 2. H1: Formal structures and relational capacity
 #
 # The researchers' coding of the formal structures (mean of the four dimensions and two coders) against the
-# kommune's RK in each wave. The main analysis is at kommune level (OLS with kommune-clustered standard
-# errors); the alternative is a mixed model at employee level. *Estimate* is the change in RK per point on the
-# structure scale; *Standardised* is the standardised coefficient.
+# kommune's RK in each wave: at kommune level (OLS with kommune-clustered standard errors and t with the
+# number of kommuner − 1 df) and in a mixed model at employee level, where the structures' effect between
+# kommuner is the H1 estimate. Structures vary only between kommuner, so the test rests on the kommuner:
+# the p-value is a t test on Satterthwaite degrees of freedom (column *df*), not a normal test. *Estimate* is
+# the change in RK per point on the structure scale; *Standardised* is the standardised coefficient.
 
 # %%
 research.present(results, "h1_structures_rk", inst, language, label=["model", "predictor"],
@@ -134,7 +144,10 @@ research.present(results, "h1_structures_rk", inst, language, label=["model", "p
 # De fire former for strategisk relationel ledelse og deres gennemsnit mod medarbejderens RK og motivation.
 # Mixed models med medarbejdere i faggrupper i kommuner (valget af struktur står i metodeteksten).
 # *Korrigeret for målefejl* er korrigeret for målefejl i ledelsesskalaen (Cronbachs alfa i kolonnen
-# *Reliabilitet*).
+# *Reliabilitet*). p-værdierne er t-test med Satterthwaite-frihedsgrader. De samme medarbejdere vurderer
+# både ledelsen og RK/motivation, hvilket gør sammenhængen større (fælles metodevarians). Kolonnen *Delt
+# stikprøve* tager ledelse fra en tilfældig halvdel af hver faggruppes medarbejdere og udfaldet fra den
+# anden halvdel: et konservativt estimat af sammenhængen mellem grupper uden fælles kilde.
 
 # %% [markdown] tags=["en"]
 # ## 3. H2 and RQ3: Leadership, relational capacity and motivation
@@ -142,7 +155,11 @@ research.present(results, "h1_structures_rk", inst, language, label=["model", "p
 # The four forms of strategic relational leadership and their mean against the employee's RK and motivation.
 # Mixed models with employees in professional groups in kommuner (the choice of structure is given in the
 # methods text). *Corrected for measurement error* is corrected for measurement error in the leadership
-# scale (Cronbach's alpha in the column *Reliability*).
+# scale (Cronbach's alpha in the column *Reliability*). The p-values are t tests on Satterthwaite df. The
+# same employees rate both the leadership and their RK/motivation, which inflates the association
+# (common-method variance). The column *Split sample* takes leadership from a random half of each group's
+# employees and the outcome from the other half: a conservative estimate of the association between
+# groups without a shared source.
 
 # %%
 research.present(results, "h2_leadership", inst, language, label=["outcome", "predictor"],
@@ -154,7 +171,7 @@ research.present(results, "h2_leadership", inst, language, label=["outcome", "pr
 # Sammenhængen mellem strukturer og ledelse på tværs af kommuner i hver måling, hældningen over alle
 # kommune-målinger og, med to målinger, det krydsforsinkede mønster (standardiserede koefficienter):
 # forudsiger strukturer ved førmålingen ledelse ved eftermålingen, når ledelse ved førmålingen holdes fast,
-# og omvendt?
+# og omvendt? Enhederne er kommuner, så alle test bruger t med kommunernes frihedsgrader (kolonnen *Metode*).
 
 # %% [markdown] tags=["en"]
 # ## 4. H3: Structures and leadership influence each other
@@ -162,7 +179,7 @@ research.present(results, "h2_leadership", inst, language, label=["outcome", "pr
 # The association between structures and leadership across kommuner in each wave, the slope over all
 # kommune-waves and, with two waves, the cross-lagged pattern (standardised coefficients): do structures at
 # baseline predict leadership at follow-up when leadership at baseline is held fixed, and the other way
-# round?
+# round? The units are kommuner, so every test uses t on the kommuner's df (column *Method*).
 
 # %%
 research.present(results, "h3_structures_leadership", inst, language, label=["analysis", "path", "wave"])
@@ -171,13 +188,14 @@ research.present(results, "h3_structures_leadership", inst, language, label=["an
 # ## 5. RQ1: Samskabelse, tilfredshed og oplevet effekt (borgerne)
 #
 # Borgernes oplevelse af samskabelse mod deres tilfredshed og oplevede effekt, med tilfældigt intercept for
-# kommunen.
+# kommunen (t-test med Satterthwaite-frihedsgrader). Samskabelse og udfald er besvaret af de samme borgere.
 
 # %% [markdown] tags=["en"]
 # ## 5. RQ1: Co-creation, satisfaction and perceived effect (the citizens)
 #
 # The citizens' experience of co-creation against their satisfaction and perceived effect, with a random
-# intercept for the kommune.
+# intercept for the kommune (t tests on Satterthwaite df). Co-creation and outcomes are rated by the same
+# citizens.
 
 # %%
 research.present(results, "rq1_cocreation", inst, language, label=["outcome"], estimate="estimate_std",
@@ -190,7 +208,8 @@ research.present(results, "rq1_cocreation", inst, language, label=["outcome"], e
 # ledelse → RK → borgerudfald (sti *a*: ledelse → RK; *b*: RK → udfald; *indirekte* = a × b; *direkte*:
 # ledelse → udfald ved fast RK), justeret for strukturer, med bootstrap over kommuner. Kommunens RK er et
 # gennemsnit af forholdsvis få besvarelser; kolonnen *Korrigeret for målefejl* og mediationen er korrigeret
-# for denne usikkerhed (se metodeteksten).
+# for denne usikkerhed (se metodeteksten). RK → udfald testes med t med antal kommuner − 1 frihedsgrader,
+# mediationen med en bootstrap over kommuner.
 
 # %% [markdown] tags=["en"]
 # ## 6. RQ2: Relational capacity and the citizens' experience
@@ -199,7 +218,8 @@ research.present(results, "rq1_cocreation", inst, language, label=["outcome"], e
 # the mediation leadership → RK → citizen outcome (path *a*: leadership → RK; *b*: RK → outcome; *indirect* =
 # a × b; *direct*: leadership → outcome at fixed RK), adjusted for structures, with a bootstrap over kommuner.
 # The kommune's RK is a mean of relatively few answers; the column *Corrected for measurement error* and the
-# mediation are corrected for this uncertainty (see the methods text).
+# mediation are corrected for this uncertainty (see the methods text). RK → outcome is tested with t on the
+# number of kommuner − 1 df, the mediation with a bootstrap over kommuner.
 
 # %%
 research.present(results, "rq2_rk_citizen", inst, language, label=["outcome"], plot=False)
@@ -213,14 +233,20 @@ research.present(results, "rq2_mediation", inst, language, label=["outcome", "pa
 #
 # Difference-in-differences: ændringen fra førmåling til eftermåling i indsatskommunerne minus ændringen i
 # kontrolkommunerne, for alle relationer mellem grupperne og for de relationer, indsatserne var rettet mod,
-# pr. dimension. p-værdien kommer fra en permutationstest over kommuner.
+# pr. dimension. Relationerne med indsats i indsatskommunerne sammenlignes med *alle* relationer mellem
+# grupperne i kontrolkommunerne (de har ingen udvalgte relationer; deres ændring er den fælles udvikling).
+# Indsatsen blev tildelt kommuner, så p-værdien kommer fra en permutationstest af forsøgsarmene over
+# kommuner; *Estimat (mixed model)* og *p (mixed model)* er en kontrol med Satterthwaite-frihedsgrader.
 
 # %% [markdown] tags=["en"]
 # ## 7. RQ4: Do the interventions work?
 #
 # Difference-in-differences: the change from baseline to follow-up in the intervention kommuner minus the
 # change in the control kommuner, for all ties between the groups and for the ties the interventions
-# targeted, per dimension. The p-value comes from a permutation test over kommuner.
+# targeted, per dimension. The targeted ties of the intervention kommuner are compared with *all* ties
+# between the groups in the control kommuner (which have no selected ties; their change is the common
+# trend). The interventions were assigned to kommuner, so the p-value comes from a permutation test of the
+# arms over kommuner; *Estimate (mixed model)* and *p (mixed model)* are a check on Satterthwaite df.
 
 # %%
 research.present(results, "rq4_did", inst, language, label=["scope", "dimension"], xlabel="did")

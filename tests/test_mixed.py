@@ -223,3 +223,51 @@ def test_nested_indicator_elimination_equals_the_dense_computation():
         assert fast.profiled_deviance(theta) == pytest.approx(dense.profiled_deviance(theta), abs=1e-9)
         varpar = np.append(theta, 0.8)
         np.testing.assert_allclose(fast.cov_beta(varpar), dense.cov_beta(varpar), atol=1e-12)
+
+
+# ----------------------------------------------------------------------------------------------------
+# The research H1 model against lmerTest: tests/R/h1_structures_lmer.R on tests/data/h1_structures_rk.csv
+# (the respondent-level model of relkap.research.structures_rk on example_tables(8, seed=2, respondents=12)).
+# lmer(rk ~ structure_between + structure_within + wave + (1 | kommune) + (1 | kommune:group), REML);
+# summary() of lmerTest. Columns: estimate, se, df, p_val
+# ----------------------------------------------------------------------------------------------------
+H1_DATA = Path(__file__).parent / "data" / "h1_structures_rk.csv"
+LMER_H1 = {
+    "structure_between": (0.2519068674418, 0.0726547274351, 6.17154015925, 1.27607281981e-02),
+    "structure_within": (0.4100484438714, 0.2333406285364, 269.43799679372, 8.00031504321e-02),
+}
+
+
+@pytest.fixture(scope="module")
+def h1_example():
+    from relkap import load_instrument
+    from relkap.research import example_tables, respondent_table, unit_table
+
+    inst = load_instrument()
+    t = example_tables(8, seed=2, respondents=12)
+    resp = respondent_table(t, inst)
+    return unit_table(t, inst, resp), resp
+
+
+def test_h1_reference_data_is_the_research_model_frame(h1_example):
+    from relkap.research.h1 import MODEL_COLUMNS, between_within
+
+    frame = between_within(*h1_example)[MODEL_COLUMNS].reset_index(drop=True)
+    committed = pd.read_csv(H1_DATA)
+    pd.testing.assert_frame_equal(committed, frame.astype({"wave": str, "group": str}), check_exact=False,
+                                  atol=1e-12, check_dtype=False)
+
+
+def test_structures_rk_matches_lmertest(h1_example):
+    from relkap.research import structures_rk
+
+    h1 = structures_rk(*h1_example).set_index("predictor")
+    for term, (est, se, df, p) in LMER_H1.items():
+        row = h1.loc[term]
+        assert row["method"] == "satterthwaite"
+        assert row["estimate"] == pytest.approx(est, abs=1e-6), term
+        assert row["se"] == pytest.approx(se, abs=1e-6), term
+        assert row["df"] == pytest.approx(df, rel=1e-4), term
+        assert row["p_val"] == pytest.approx(p, rel=1e-4, abs=1e-6), term
+    # the between-kommune effect is tested on about J - 2 df, not as a z test
+    assert h1.loc["structure_between", "df"] < 8

@@ -329,5 +329,6 @@ def test_forest_plot_draws_localised_labels(sim):
     assert out is ax
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert len(labels) == len(h2) and "leadership" not in " ".join(labels)
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["p < 0,05", "p ≥ 0,05"]
+    # the markers use the Holm-adjusted p of every row, and the legend says so
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["justeret p < 0,05", "justeret p ≥ 0,05"]
     plt.close("all")

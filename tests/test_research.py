@@ -103,6 +103,71 @@ def test_summary_json_equals_the_functions(run):
                  want, name)
 
 
+def test_summary_has_an_answer_per_question(run):
+    s = json.loads((run["out"] / "research_summary.json").read_text(encoding="utf-8"))
+    assert s["schema"] == 3
+    assert s["answers"] == json.loads(json.dumps(research.answers(run["expected"], PARAMS, "en")))
+    rq3 = next(a for a in s["answers"] if a["question"] == "RQ3")
+    assert [p["relation"] for p in rq3["parts"]] == ["leadership -> rk", "leadership -> motivation"]
+    assert "same_source" in rq3["caveats"] and "estimate_split" in rq3["parts"][1]
+    html = (run["out"] / "research.html").read_text(encoding="utf-8")
+    assert "Svarene kort" in html and "Satterthwaite" in html
+
+
+def _rule(part: dict) -> str:
+    """The documented verdict rule, written out again."""
+    if part["estimate"] is None:
+        return "cannot_answer"
+    ok = part["estimate"] > 0 and part["ci_low"] is not None and part["ci_low"] > 0 and part["p_val"] < 0.05
+    return "supported" if ok else "not_supported"
+
+
+@pytest.fixture(scope="module")
+def demo():
+    """The demo data of `make demo` (relkap synth --kommuner 10 --seed 1), analysed with the defaults."""
+    d = synth.simulate(n_kommuner=10, seed=1)
+    tables = io.tidy_tables(d.employees, d.citizens, d.structures, instrument=INST, key=b"test-key")
+    arms = {p.kommune: p.arm for p in d.params}
+    targeted = {p.kommune: p.targeted_ties for p in d.params if p.targeted_ties}
+    return research.analyse(tables, INST, arms=arms, targeted=targeted, n_boot=200, n_permutations=999)
+
+
+def test_demo_answers_follow_the_rule_with_small_sample_p(demo):
+    answers = research.answers(demo, {"min_units": 20})
+    assert [a["question"] for a in answers] == ["H1", "H2", "H3", "RQ1", "RQ2", "RQ3", "RQ4"]
+    for a in answers:
+        kinds = [_rule(p) for p in a["parts"]]
+        assert [p["verdict"] for p in a["parts"]] == kinds, a["question"]
+        want = "supported" if kinds and all(k == "supported" for k in kinds) else "not_supported"
+        assert a["verdict"] == want, a["question"]
+        assert a["method"] in research.fit.P_METHODS and len(a["caveat_texts"]) == len(a["caveats"])
+    by = {a["question"]: a for a in answers}
+    # H1's between-kommune effect: p 0.0572 on 7.19 Satterthwaite df, as lmerTest (the z test gave 0.024)
+    h1 = by["H1"]
+    assert h1["method"] == "satterthwaite" and h1["df"] == pytest.approx(7.19, abs=0.05)
+    assert h1["p_val"] == pytest.approx(0.057, abs=0.002) and h1["verdict"] == "not_supported"
+    assert "few_kommuner" in h1["caveats"]
+    # the strong built-in effects stay supported: leadership -> RK, co-creation -> citizen outcomes, the
+    # interventions on their targeted ties (permutation over kommuner)
+    for q in ("H2", "RQ1", "RQ4"):
+        assert by[q]["verdict"] == "supported", q
+    assert by["RQ4"]["method"] == "permutation_kommuner" and by["RQ4"]["parts"][0]["scope"] == "targeted_ties"
+    assert "same_source" in by["H2"]["caveats"] and by["H2"]["parts"][0]["estimate_split"] > 0
+
+
+def test_every_research_p_says_its_method(demo):
+    kommune_level = {("h1_structures_rk", "structure_between"), ("h1_structures_rk", "structure")}
+    for name in research.TABLE_NAMES:
+        t = demo[name]
+        p = t["p_val"].notna()
+        assert t.loc[p, "method"].isin(research.fit.P_METHODS).all(), name
+    h1 = demo["h1_structures_rk"].set_index("predictor")
+    for _, x in kommune_level:
+        assert h1.loc[x, "df"] < 10  # tested on the kommuner, not on a thousand respondents
+    h2 = demo["h2_leadership"]
+    assert (h2["method"] == "satterthwaite").all() and h2[["estimate_split", "p_split", "df_split"]].notna().to_numpy().all()
+
+
 def test_small_data_is_flagged_low_powered(run):
     s = json.loads((run["out"] / "research_summary.json").read_text(encoding="utf-8"))
     assert all(r["low_power"] for r in s["tables"]["rq2_mediation"])
@@ -145,6 +210,9 @@ def test_two_kommuner_answer_what_they_can():
     assert texts["h1_structures_rk"] == ("H1: strukturer → RK kan ikke besvares: modellen kræver mindst 3 "
                                          "kommuner, og data har 2.")
     assert texts["h1_structures_rk"] in summary["limitations"]
+    answers = {a["question"]: a for a in summary["answers"]}
+    assert answers["H1"]["verdict"] == "cannot_answer" and answers["H1"]["caveats"] == ["not_answered"]
+    assert answers["H2"]["verdict"] != "cannot_answer"
     json.dumps(summary)  # JSON-ready
 
 
@@ -169,7 +237,10 @@ def test_one_kommune_research_only_run_says_what_cannot_be_answered(tmp_path):
     assert all(x["reason"] == "too_few_kommuner" and x["available"] == 1 for t, x in status.items()
                if t != "aggregation")
     assert {r["level"] for r in s["tables"]["aggregation"]} == {"kommune:group"}  # the groups are still checked
+    assert [a["question"] for a in s["answers"]] == ["H1", "H2", "H3", "RQ1", "RQ2", "RQ3", "RQ4"]
+    assert all(a["verdict"] == "cannot_answer" for a in s["answers"])
     html = (out / "research" / "research.html").read_text(encoding="utf-8")
+    assert "kan ikke besvares med dette design" in html  # the answers table opens the notebook
     assert "RQ4: indsats mod kontrol kan ikke besvares: modellen kræver mindst 2 kommuner, og data har 1." in html
     assert "Bemærk:" in html and "Traceback" not in html
 

@@ -586,7 +586,9 @@ def estimates_plot(
     reference : float
         Where the dashed "no effect" line is drawn.
     alpha : float
-        A filled marker where ``p_adj`` (else ``p_val``) < ``alpha``, an open one otherwise.
+        A filled marker where ``p_adj`` (else ``p_val``) < ``alpha``, an open one otherwise; the legend
+        says which: "adjusted p" when every row has ``p_adj``, "p" without it, and "p (adjusted where
+        given)" when only some rows have one.
     xlabel : str, optional
         Default "Estimate with 95% confidence interval" in ``language``.
     language : {"da", "en"}
@@ -610,6 +612,9 @@ def estimates_plot(
     >>> ax = estimates_plot(table, language="en")
     >>> [t.get_text() for t in ax.get_yticklabels()], [t.get_text() for t in ax.get_legend().get_texts()]
     (['vision', 'ramme'], ['p < 0.05', 'p ≥ 0.05'])
+    >>> ax = estimates_plot(table.assign(p_adj=[0.008, 0.5]), language="da")
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['justeret p < 0,05', 'justeret p ≥ 0,05']
     """
     words.check_language(language)
     suffix = "" if estimate == "estimate" else "_" + estimate.split("_")[-1]
@@ -619,15 +624,18 @@ def estimates_plot(
     d = table.dropna(subset=[estimate]).reset_index(drop=True)
     ax = axes_or_new(ax, (print_width(7.0), 0.45 * max(len(d), 2) + 1.0))
     p = d["p_adj"].where(d["p_adj"].notna(), d["p_val"]) if "p_adj" in d else d["p_val"]
+    # the legend names the p the markers use: adjusted, raw, or adjusted where a row has one
+    adj = d["p_adj"].notna() if "p_adj" in d else pd.Series(False, index=d.index)
+    kind = "p_adj" if len(d) and adj.all() else "p_mixed" if adj.any() else "p"
     y = np.arange(len(d))[::-1]
     colour = kwargs.pop("color", BAND_COLOURS["strong"])
     ax.hlines(y, d[lo], d[hi], **{"color": colour, "lw": 1.6, **kwargs})
     sig = (p < alpha).to_numpy()
     a = fmt.number(alpha, 2, language)
     ax.scatter(d[estimate][sig], y[sig], color=colour, zorder=3, s=36,
-               label=words.text("figure.p_below", language, alpha=a))
+               label=words.text(f"figure.{kind}_below", language, alpha=a))
     ax.scatter(d[estimate][~sig], y[~sig], facecolor="white", edgecolor=colour, zorder=3, s=36,
-               label=words.text("figure.p_not_below", language, alpha=a))
+               label=words.text(f"figure.{kind}_not_below", language, alpha=a))
     ax.axvline(reference, color="#7F7F7F", lw=0.8, ls="--")
     ax.set_yticks(y, [" · ".join(str(v) for v in r) for r in d[labels].itertuples(index=False)])
     ax.set_xlabel(xlabel if xlabel is not None else words.text("figure.estimate", language))

@@ -14,26 +14,32 @@ Read the modules in this order:
   (:func:`rk_citizen`, :func:`mediation`), :mod:`~relkap.research.rq4` (:func:`intervention_did`).
 - :mod:`~relkap.research.questions`: what each question needs from the data and :func:`analyse`, which
   answers every question the data can answer and says why not for the others.
+- :mod:`~relkap.research.answers`: one answer per hypothesis and question (estimate, CI, small-sample p,
+  verdict, caveats) from the tables.
 - :mod:`~relkap.research.texts` (methods and limitations), :mod:`~relkap.research.display` (tables and
   figures for readers), :mod:`~relkap.research.outputs` (``research_summary.json`` and CSV files),
   :mod:`~relkap.research.run` (the notebook through papermill).
 
 Every result table has one row per estimate with ``estimate``, ``ci_low``, ``ci_high`` (95%), ``p_val``,
-``p_adj`` (within a family of tests; the method in ``p_adjust``), ``n_units`` (kommuner in the model) and
+``df`` and ``method`` (the small-sample test behind ``p_val`` and the CI: Satterthwaite df for mixed models,
+t on the kommuner's df for kommune-level OLS, a bootstrap or permutation over kommuner), ``p_adj`` (within a family of tests; the method in ``p_adjust``), ``n_units`` (kommuner in the model) and
 ``n_respondents`` (employees or citizens behind it) after the columns that say what was estimated.
 
 Levels and models (DOMAIN.md, "Other scales"):
 
 - Respondent level: the respondent's cross-group RK index, the four leadership subscales, their mean
-  (``leadership``) and motivation. Mixed models (statsmodels MixedLM, REML) have a random intercept per
-  kommune and, by default, a variance component for the group within the kommune (``nesting="vc"``;
-  ``"combined"`` uses one random intercept per kommune:group instead). Every model has a fixed effect of
-  the wave.
+  (``leadership``) and motivation. Mixed models (REML at lme4's optimum, t tests on Satterthwaite df:
+  :func:`relkap.mixed.satterthwaite`) have a random intercept per kommune and, by default, a variance
+  component for the group within the kommune (``nesting="vc"``; ``"combined"`` uses one random intercept
+  per kommune:group instead). Every model has a fixed effect of the wave.
 - Unit level: one row per kommune and wave. RK is the unweighted mean of the kommune's cross-group tie
   means (each tie counts once, as in the relational-coordination literature); employee scales are the
   unweighted mean of the group means; structures are the mean over coders and the structure dimensions;
   citizen scales are citizen means. Unit-level OLS uses kommune-clustered standard errors (the two waves
-  of a kommune are not independent) with t(K - 1) intervals.
+  of a kommune are not independent; CR1 small-sample factor) with t on G - 1 df (G kommuner).
+- Same-source variance: H2/RQ3 relate leadership to RK and motivation rated by the same employees; the H2
+  table also gives a split-sample estimate (predictor and outcome from different random halves of each
+  group, :func:`relkap.research.h2.leadership_models`).
 - Measurement error in a predictor scale attenuates a slope by the predictor's reliability. Tables with a
   scale predictor also give ``estimate_corrected`` = estimate / reliability (Spearman's correction, with
   Cronbach's alpha as the reliability; the CI is divided by the same number, ignoring the uncertainty of
@@ -43,8 +49,9 @@ Levels and models (DOMAIN.md, "Other scales"):
 from __future__ import annotations
 
 from .aggregation import aggregation_check
+from .answers import ANSWERS, VERDICTS, answers
 from .data import LEADERSHIP_SCALES, citizen_table, example_tables, respondent_table, unit_table
-from .display import display_table, localise, note, present, show
+from .display import answers_rule, answers_table, display_table, localise, note, present, show
 from .fit import MIN_UNITS, RESULT_COLUMNS
 from .h1 import structures_rk
 from .h2 import leadership_models
@@ -90,4 +97,9 @@ __all__ = [
     "localise",
     "present",
     "run_research",
+    "ANSWERS",
+    "VERDICTS",
+    "answers",
+    "answers_table",
+    "answers_rule",
 ]

@@ -58,7 +58,7 @@ def aggregation_check(respondents: pd.DataFrame, instrument: Instrument, min_n: 
         One row per ``level`` ("kommune", "kommune:group"), ``wave`` and ``statistic`` ("ICC1", "ICC2",
         "rwg_j_median") with the result columns: ``estimate``; ``ci_low``, ``ci_high`` (ICC(1): 95% CI
         from the F distribution, :func:`icc1_ci`; r_wg(j): the quartiles over the units); ``p_val`` (the
-        ANOVA F test, on the ICC rows); ``p_adj`` (none); ``n_units``, ``n_respondents``; then
+        ANOVA F test on the ICC(1) rows, ``method`` "anova_f"); ``p_adj`` (none); ``n_units``, ``n_respondents``; then
         ``threshold``, ``meets`` and ``verdict`` ("justified": all three statistics meet their threshold,
         "partly": two, "not justified": whether the level's RK may be treated as a shared unit-level
         property). A level with fewer than two units in a wave has no rows (an ICC needs two units).
@@ -97,7 +97,7 @@ def aggregation_check(respondents: pd.DataFrame, instrument: Instrument, min_n: 
             lo, hi = icc1_ci(ic["F"], ic["df1"], ic["df2"], ic["k"])
             base = {"level": level, "wave": wave, "n_units": n_units, "n_respondents": len(part)}
             rows.append({**base, "statistic": "ICC1", "estimate": ic["ICC1"], "ci_low": lo, "ci_high": hi,
-                         "p_val": ic["p_val"], "threshold": icc1_min,
+                         "p_val": ic["p_val"], "method": "anova_f", "threshold": icc1_min,
                          "meets": bool(ic["ICC1"] > icc1_min and ic["p_val"] < 0.05)})
             rows.append({**base, "statistic": "ICC2", "estimate": ic["ICC2"], "threshold": icc2_min,
                          "meets": bool(ic["ICC2"] >= icc2_min)})

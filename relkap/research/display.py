@@ -14,31 +14,33 @@ import pandas as pd
 from .. import fmt
 from ..instrument import Instrument
 from ..words import Language, text
+from .answers import ALPHA, answers
 from .texts import not_answered_texts
 
-__all__ = ["COLUMNS", "term", "display_table", "show", "note", "localise", "present"]
+__all__ = ["COLUMNS", "term", "display_table", "answers_table", "answers_rule", "show", "note", "localise", "present"]
 
-# The columns shown per table, in order ("ci" stands for ci_low/ci_high in one column, "ci_std" for the
-# standardised ones); the CSV files and the JSON keep all of them.
+# The columns shown per table, in order ("ci" stands for ci_low/ci_high in one column, "ci_std" and
+# "ci_split" for the standardised and split-sample ones); the CSV files and the JSON keep all of them.
 COLUMNS = {
     "aggregation": ["level", "wave", "statistic", "estimate", "ci", "p_val", "threshold", "n_units",
                     "n_respondents", "verdict"],
-    "h1_structures_rk": ["model", "predictor", "estimate", "ci", "estimate_std", "p_val", "p_adj", "n_units",
-                         "n_respondents"],
+    "h1_structures_rk": ["model", "predictor", "estimate", "ci", "estimate_std", "p_val", "df", "method", "p_adj",
+                         "n_units", "n_respondents"],
     "h2_leadership": ["outcome", "predictor", "estimate", "ci", "estimate_std", "ci_std", "estimate_corrected",
-                      "reliability", "p_val", "p_adj", "n_units", "n_respondents", "converged"],
-    "h3_structures_leadership": ["analysis", "path", "wave", "estimate", "ci", "p_val", "p_adj", "n_units",
-                                 "n_respondents"],
+                      "reliability", "p_val", "method", "p_adj", "estimate_split", "ci_split", "p_split", "n_units",
+                      "n_respondents", "converged"],
+    "h3_structures_leadership": ["analysis", "path", "wave", "estimate", "ci", "p_val", "df", "method", "p_adj",
+                                 "n_units", "n_respondents"],
     "rq1_cocreation": ["outcome", "predictor", "estimate", "ci", "estimate_std", "estimate_corrected",
-                       "reliability", "p_val", "p_adj", "n_units", "n_respondents"],
+                       "reliability", "p_val", "method", "p_adj", "n_units", "n_respondents"],
     "rq2_rk_citizen": ["outcome", "predictor", "estimate", "ci", "estimate_std", "estimate_corrected",
-                       "reliability", "p_val", "p_adj", "n_units", "n_respondents", "low_power"],
-    "rq2_mediation": ["outcome", "path", "estimate", "ci", "p_val", "p_adj", "n_units", "n_citizens",
+                       "reliability", "p_val", "df", "method", "p_adj", "n_units", "n_respondents", "low_power"],
+    "rq2_mediation": ["outcome", "path", "estimate", "ci", "p_val", "method", "p_adj", "n_units", "n_citizens",
                       "low_power"],
-    "rq4_did": ["scope", "dimension", "estimate", "ci", "p_val", "p_adj", "estimate_model", "p_model",
+    "rq4_did": ["scope", "dimension", "estimate", "ci", "p_val", "method", "p_adj", "estimate_model", "p_model",
                 "n_units", "n_intervention", "n_control", "n_respondents"],
 }
-_P = ("p_val", "p_adj", "p_model")
+_P = ("p_val", "p_adj", "p_model", "p_split")
 _COUNTS = ("n_units", "n_respondents", "n_citizens", "n_intervention", "n_control")
 _WORDS = {  # raw value -> research.value key, per column
     "verdict": {"justified": "justified", "partly": "partly", "not justified": "not_justified"},
@@ -84,12 +86,19 @@ def _word(column: str, value: object, instrument: Instrument | None, language: L
         return ""
     if column in ("converged", "low_power"):
         return text(f"research.value.{'yes' if bool(value) else 'no'}", language)
+    if column == "method":
+        return text(f"research.method.{value}", language)
     if column in _WORDS:
         key = _WORDS[column].get(str(value))
         return text(f"research.value.{key}", language) if key else str(value)
     if column == "path" and value in _PATHS:
         return text(f"research.value.path_{value}", language)
     return term(str(value), instrument, language)
+
+
+def _is_ci(column: str) -> bool:
+    """``"ci"`` and ``"ci_<suffix>"`` stand for the columns ``ci_low<_suffix>`` and ``ci_high<_suffix>``."""
+    return column == "ci" or column.startswith("ci_") and not column.startswith(("ci_low", "ci_high"))
 
 
 def display_table(results: dict[str, pd.DataFrame], name: str, instrument: Instrument | None = None,
@@ -128,11 +137,11 @@ def display_table(results: dict[str, pd.DataFrame], name: str, instrument: Instr
     {'Udfald': 'Tilfredshed', 'Forklarende variabel': 'Samskabelse', 'Estimat': '0,41', '95 %-KI': '[−0,10; 0,90]', 'p': '< 0,001', 'Kommuner': '10'}
     """
     t = results[name]
-    cols = [c for c in COLUMNS[name] if c in t.columns or c in ("ci", "ci_std") and f"ci_low{c[2:]}" in t.columns]
+    cols = [c for c in COLUMNS[name] if c in t.columns or _is_ci(c) and f"ci_low{c[2:]}" in t.columns]
     out = {}
     for c in cols:
         header = text(f"research.column.{c}", language)
-        if c in ("ci", "ci_std"):
+        if _is_ci(c):
             suffix = c[2:]
             out[header] = [fmt.ci(lo, hi, language, decimals) for lo, hi in
                            zip(t[f"ci_low{suffix}"], t[f"ci_high{suffix}"], strict=True)]
@@ -202,3 +211,56 @@ def present(results: dict[str, pd.DataFrame], name: str, instrument: Instrument 
                    xlabel=text(f"research.figure.{xlabel}", language),
                    title=text(f"research.question.{name}", language))
     plt.show()
+
+
+def answers_table(results: dict[str, pd.DataFrame], instrument: Instrument | None = None, language: Language = "da",
+                  parameters: dict | None = None, decimals: int = 2) -> pd.DataFrame:
+    """The answers (:func:`relkap.research.answers`) as readers see them: one row per relation of a question.
+
+    The question, its verdict and its caveats stand on the question's first row; each row has the
+    relation, estimate, CI, p and the method that gave the p (and for H2/RQ3 the split-sample estimate
+    with its CI). Headers and words from the catalogue (``research.answer.*``, ``research.caveat.*``),
+    numbers through :mod:`relkap.fmt`.
+
+    Examples
+    --------
+    >>> h1 = pd.DataFrame([{"model": "mixed_respondent", "outcome": "rk", "predictor": "structure_between",
+    ...                     "estimate": 0.2, "ci_low": -0.01, "ci_high": 0.41, "p_val": 0.057, "df": 7.2,
+    ...                     "method": "satterthwaite", "n_units": 10}])
+    >>> t = answers_table({"h1_structures_rk": h1, "units": pd.DataFrame()}, language="en")
+    >>> t.iloc[0, [0, 1, 4, 5, 7]].tolist()
+    ['H1: Formal structures raise RK (between kommuner)', 'Structures, between kommuner → RK index', '0.057', 't, Satterthwaite df', 'not supported']
+    """
+    col = {k: text(f"research.answer.column.{k}", language)
+           for k in ("question", "part", "estimate", "ci", "p_val", "method", "split", "verdict", "caveats")}
+    rows = []
+    for a in answers(results, parameters, language, ALPHA):
+        first = {col["question"]: a["statement"],
+                 col["verdict"]: text(f"research.answer.verdict.{a['verdict']}", language),
+                 col["caveats"]: "; ".join(text(f"research.caveat.{c}", language) for c in a["caveats"])}
+        for i, p in enumerate(a["parts"] or [{}]):
+            rel = p.get("relation", "")
+            row = {col["question"]: "", col["verdict"]: "", col["caveats"]: "", **(first if i == 0 else {})}
+            row[col["part"]] = term(rel, instrument, language) if " -> " in rel else _word("scope", rel or None,
+                                                                                         instrument, language)
+            row[col["estimate"]] = fmt.number(p.get("estimate"), decimals, language)
+            row[col["ci"]] = fmt.ci(p.get("ci_low"), p.get("ci_high"), language, decimals)
+            row[col["p_val"]] = fmt.pvalue(p.get("p_val"), language)
+            row[col["method"]] = _word("method", p.get("method"), instrument, language)
+            split = p.get("estimate_split")
+            row[col["split"]] = "" if fmt.missing(split) else (
+                f"{fmt.number(split, decimals, language)} {fmt.ci(p['ci_low_split'], p['ci_high_split'], language, decimals)}")
+            rows.append(row)
+    order = [col[k] for k in ("question", "part", "estimate", "ci", "p_val", "method", "split", "verdict", "caveats")]
+    return pd.DataFrame(rows, columns=order)
+
+
+def answers_rule(language: Language = "da") -> str:
+    """The verdict rule of :func:`answers_table` in words (Markdown), with the significance level.
+
+    Examples
+    --------
+    >>> answers_rule("en")[:40]
+    '*Supported*: the estimate is positive, i'
+    """
+    return text("research.answer.rule", language, alpha=fmt.number(ALPHA, 2, language))

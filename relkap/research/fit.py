@@ -2,14 +2,20 @@
 errors, reliability and the corrections for measurement error, and the finished result table.
 
 Every research function returns a table with :data:`RESULT_COLUMNS` after the columns that say what was
-estimated: ``estimate``, ``ci_low``, ``ci_high`` (95%), ``p_val``, ``p_adj`` (within a family of tests;
-the method in ``p_adjust``), ``n_units`` (kommuner in the model) and ``n_respondents`` (employees or
-citizens behind it).
+estimated: ``estimate``, ``ci_low``, ``ci_high`` (95%), ``p_val``, ``df`` (of the t distribution behind
+``p_val`` and the CI; missing for bootstrap, permutation and F tests), ``method`` (how ``p_val`` was
+obtained, one of :data:`P_METHODS`), ``p_adj`` (within a family of tests; the method in ``p_adjust``),
+``n_units`` (kommuner in the model) and ``n_respondents`` (employees or citizens behind it).
+
+Small designs (DOMAIN.md): where the kommune is the unit of the predictor or of assignment, the sample is
+the number of kommuner. Mixed models are tested with Satterthwaite df (``"satterthwaite"``), kommune-level
+OLS with t on the kommuner's df (``"cluster_cr1_t"``: CR1 cluster-robust SE, t on G - 1; ``"ols_t"``:
+one row per kommune, t on J - p), correlations over kommuner with t on J - 2 (``"pearson_t"``), the
+mediation with a bootstrap over kommuner and RQ4 with a permutation of the arms over kommuner.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -18,10 +24,14 @@ import pandas as pd
 from .. import agreement
 from ..change import adjust_pvalues
 
-__all__ = ["RESULT_COLUMNS", "NESTINGS", "MIN_UNITS", "check_nesting", "finish", "low_power", "std_factor",
-           "standardise", "correct", "mixed", "ols_cluster", "reliability", "item_reliability"]
+__all__ = ["RESULT_COLUMNS", "P_METHODS", "NESTINGS", "MIN_UNITS", "check_nesting", "finish", "low_power",
+           "std_factor", "standardise", "correct", "mixed", "ols_cluster", "reliability", "item_reliability"]
 
-RESULT_COLUMNS = ["estimate", "ci_low", "ci_high", "p_val", "p_adj", "p_adjust", "n_units", "n_respondents"]
+RESULT_COLUMNS = ["estimate", "ci_low", "ci_high", "p_val", "df", "method", "p_adj", "p_adjust", "n_units",
+                  "n_respondents"]
+# How ``p_val`` (and the CI) were obtained, the ``method`` column of every result table
+P_METHODS = ("satterthwaite", "cluster_cr1_t", "ols_t", "pearson_t", "bootstrap_kommuner", "permutation_kommuner",
+             "anova_f")
 NESTINGS = ("vc", "combined")
 MIN_UNITS = 20  # fewer kommuner than this: unit-level results are flagged as low-powered
 
@@ -131,12 +141,15 @@ def mixed(d: pd.DataFrame, y: str, xs: list[str], nesting: str, group: str | Non
     Returns
     -------
     dict
-        Predictor -> ``estimate``, ``se``, ``ci_low``, ``ci_high`` (95% Wald), ``p_val``, ``converged``.
+        Predictor -> ``estimate``, ``se``, ``df``, ``ci_low``, ``ci_high`` (95%), ``p_val``, ``method``
+        (``"satterthwaite"``), ``converged``.
 
     Notes
     -----
-    statsmodels MixedLM, REML, fitted by Powell and polished by L-BFGS (L-BFGS alone can stop at a far
-    worse optimum with a huge group variance and still report convergence).
+    REML at lme4's optimum and t tests on Satterthwaite degrees of freedom (:func:`relkap.mixed.satterthwaite`,
+    the numbers of R's lmerTest). A predictor that varies only between kommuner gets df near the number of
+    kommuner minus 2, not the normal (z) approximation of a thousand respondents; a respondent-level
+    predictor gets df near the number of respondents, where t and z agree.
 
     Examples
     --------
@@ -144,10 +157,13 @@ def mixed(d: pd.DataFrame, y: str, xs: list[str], nesting: str, group: str | Non
     >>> d = pd.DataFrame({"kommune": np.repeat(np.arange(6), 20), "wave": "baseline",
     ...                   "group": np.tile(["a", "b"], 60), "x": rng.normal(size=120)})
     >>> d["y"] = 0.5 * d["x"] + rng.normal(size=6).repeat(20) * 0.3 + rng.normal(size=120)
-    >>> round(mixed(d, "y", ["x"], "vc")["x"]["estimate"], 2)
-    0.48
+    >>> r = mixed(d, "y", ["x"], "vc")["x"]
+    >>> round(r["estimate"], 2), r["method"]
+    (0.48, 'satterthwaite')
     """
     import statsmodels.formula.api as smf
+
+    from ..mixed import satterthwaite
 
     rhs = " + ".join(xs) + (" + C(wave)" if wave and d["wave"].nunique() > 1 else "")
     vc = None
@@ -160,28 +176,38 @@ def mixed(d: pd.DataFrame, y: str, xs: list[str], nesting: str, group: str | Non
         groups = d["kommune"].astype(str)
     # re_formula "1" explicitly: with a vc_formula statsmodels otherwise drops the kommune intercept.
     model = smf.mixedlm(f"{y} ~ {rhs}", d, groups=groups, re_formula="1", vc_formula=vc)
-    with warnings.catch_warnings():
-        # A variance component at the boundary (e.g. no group variance left) is a result, not an error:
-        # statsmodels warns about it at length; convergence is reported in the table instead.
-        warnings.simplefilter("ignore")
-        fit = model.fit(reml=True, method=["powell", "lbfgs"])
-    ci = fit.conf_int()
-    return {x: {"estimate": float(fit.params[x]), "se": float(fit.bse[x]), "ci_low": float(ci.loc[x, 0]),
-                "ci_high": float(ci.loc[x, 1]), "p_val": float(fit.pvalues[x]), "converged": bool(fit.converged)}
-            for x in xs}
+    tab = satterthwaite(model).set_index("term")
+    ok = bool(tab.attrs["converged"])
+    return {x: {"estimate": float(tab.at[x, "estimate"]), "se": float(tab.at[x, "se"]),
+                "df": float(tab.at[x, "df"]), "ci_low": float(tab.at[x, "ci_low"]),
+                "ci_high": float(tab.at[x, "ci_high"]), "p_val": float(tab.at[x, "p_val"]),
+                "method": "satterthwaite", "converged": ok} for x in xs}
 
 
 def ols_cluster(d: pd.DataFrame, y: str, xs: list[str], wave: bool = True,
                 cluster: str | None = "kommune") -> dict[str, dict]:
-    """OLS ``y ~ xs (+ C(wave))``; kommune-clustered SE with t(K - 1) when units repeat, else classical.
+    """OLS ``y ~ xs (+ C(wave))``; kommune-clustered SE (CR1) with t on G - 1 df when units repeat, else classical.
 
-    Returns predictor -> ``estimate``, ``se``, ``ci_low``, ``ci_high`` (95%), ``p_val``.
+    Returns predictor -> ``estimate``, ``se``, ``df``, ``ci_low``, ``ci_high`` (95%), ``p_val``, ``method``.
+
+    Notes
+    -----
+    Units are kommuner (or kommune x wave), so the sample is the number of kommuner. When a kommune has
+    several rows (its waves), the covariance is the cluster-robust sandwich with the small-sample factor
+    G / (G - 1) x (N - 1) / (N - K) (CR1, Stata's and statsmodels' default) and the tests and intervals
+    use t with G - 1 df (G kommuner): ``method`` ``"cluster_cr1_t"``. With one row per kommune the
+    classical OLS t on N - K df: ``method`` ``"ols_t"``.
 
     Examples
     --------
     >>> d = pd.DataFrame({"kommune": [1, 2, 3, 4, 5], "x": [1.0, 2, 3, 4, 5], "y": [1.1, 1.9, 3.2, 3.9, 5.0]})
-    >>> round(ols_cluster(d, "y", ["x"], wave=False)["x"]["estimate"], 3)
-    0.98
+    >>> r = ols_cluster(d, "y", ["x"], wave=False)["x"]
+    >>> round(r["estimate"], 3), r["df"], r["method"]
+    (0.98, 3.0, 'ols_t')
+    >>> d2 = pd.concat([d, d.assign(y=d["y"] + 0.1)])
+    >>> r = ols_cluster(d2, "y", ["x"], wave=False)["x"]
+    >>> r["df"], r["method"]
+    (4.0, 'cluster_cr1_t')
     """
     import statsmodels.formula.api as smf
 
@@ -189,12 +215,15 @@ def ols_cluster(d: pd.DataFrame, y: str, xs: list[str], wave: bool = True,
     model = smf.ols(f"{y} ~ {rhs}", d)
     if cluster is not None and d[cluster].duplicated().any():
         codes = pd.factorize(d[cluster])[0]
-        fit = model.fit(cov_type="cluster", cov_kwds={"groups": codes}, use_t=True)
+        # use_correction (CR1) and, with use_t, t on n_groups - 1 df: statsmodels' cluster defaults
+        fit = model.fit(cov_type="cluster", cov_kwds={"groups": codes, "use_correction": True}, use_t=True)
+        df, method = float(codes.max()), "cluster_cr1_t"  # G - 1: codes run 0 ... G - 1
     else:
         fit = model.fit()
+        df, method = float(fit.df_resid), "ols_t"
     ci = fit.conf_int()
-    return {x: {"estimate": float(fit.params[x]), "se": float(fit.bse[x]), "ci_low": float(ci.loc[x, 0]),
-                "ci_high": float(ci.loc[x, 1]), "p_val": float(fit.pvalues[x])} for x in xs}
+    return {x: {"estimate": float(fit.params[x]), "se": float(fit.bse[x]), "df": df, "ci_low": float(ci.loc[x, 0]),
+                "ci_high": float(ci.loc[x, 1]), "p_val": float(fit.pvalues[x]), "method": method} for x in xs}
 
 
 def reliability(data: pd.DataFrame, columns: list[str]) -> float:

@@ -9,7 +9,32 @@ import pandas as pd
 from .data import RK, STRUCTURE
 from .fit import check_nesting, finish, mixed, ols_cluster, standardise, std_factor
 
-__all__ = ["structures_rk"]
+__all__ = ["MODEL_COLUMNS", "structures_rk", "between_within"]
+
+MODEL_COLUMNS = ["kommune", "wave", "group", RK, "structure_between", "structure_within"]
+
+
+def between_within(units: pd.DataFrame, respondents: pd.DataFrame) -> pd.DataFrame:
+    """The respondent-level H1 model's data: the respondents with the kommune's structure index split in two.
+
+    ``structure_between`` is the kommune's mean of the structure index over its waves (between kommuner:
+    the H1 estimate), ``structure_within`` the wave's deviation from it (within the kommune). A kommune
+    random intercept would otherwise mix the two, and the within part is mostly coder noise when the
+    structures did not change. Rows without RK or structure index are left out.
+
+    Examples
+    --------
+    >>> units = pd.DataFrame({"kommune": [1, 1], "wave": ["baseline", "followup"], "structure": [3.0, 3.4]})
+    >>> resp = pd.DataFrame({"kommune": [1, 1], "wave": ["baseline", "followup"], "group": "a",
+    ...                      "rk": [3.5, 3.9], "structure": [3.0, 3.4]})
+    >>> between_within(units, resp)[["structure_between", "structure_within"]].round(2).values.tolist()
+    [[3.2, -0.2], [3.2, 0.2]]
+    """
+    d = respondents.dropna(subset=[RK, STRUCTURE]).copy()
+    between = units.groupby("kommune")[STRUCTURE].mean()
+    d["structure_between"] = d["kommune"].map(between)
+    d["structure_within"] = d[STRUCTURE] - d["structure_between"]
+    return d
 
 
 def structures_rk(units: pd.DataFrame, respondents: pd.DataFrame, structure_dims: Sequence[str] = (),
@@ -35,11 +60,14 @@ def structures_rk(units: pd.DataFrame, respondents: pd.DataFrame, structure_dims
         model sample), ``n_obs``, and for the mixed model ``converged`` and ``nesting``.
 
         - ``model`` "ols_unit": OLS of the kommune x wave RK on the structure index (and each structure
-          dimension in turn), wave fixed effect, kommune-clustered SE.
+          dimension in turn), wave fixed effect, kommune-clustered CR1 SE, t on G - 1 df (``method``
+          "cluster_cr1_t").
         - ``model`` "mixed_respondent": mixed model of the respondent's RK index on the kommune's
           structure index split into ``structure_between`` (the kommune's mean over the waves: the H1
-          estimate) and ``structure_within`` (the wave's deviation from it), with a kommune random
-          intercept and the group within the kommune (``nesting``).
+          estimate) and ``structure_within`` (the wave's deviation from it; :func:`between_within`),
+          with a kommune random intercept and the group within the kommune (``nesting``); t tests on
+          Satterthwaite df (``method`` "satterthwaite"): ``structure_between`` varies only between
+          kommuner, so its df are near the number of kommuner minus 2.
 
         ``p_adj``: Holm over the structure dimensions (the index rows and the mixed model are families
         of their own).
@@ -68,13 +96,7 @@ def structures_rk(units: pd.DataFrame, respondents: pd.DataFrame, structure_dims
                                  "n_units": int(d["kommune"].nunique()),
                                  "n_respondents": int(d["n_respondents"].sum()), "n_obs": len(d)},
                                 std_factor(d, x, RK)))
-    d = respondents.dropna(subset=[RK, STRUCTURE]).copy()
-    # The structure index splits into the kommune's mean over waves (between kommuner) and the wave's
-    # deviation from it (within kommune). A kommune random intercept would otherwise mix the two, and
-    # the within part is mostly coder noise when the structures did not change.
-    between = units.groupby("kommune")[STRUCTURE].mean()
-    d["structure_between"] = d["kommune"].map(between)
-    d["structure_within"] = d[STRUCTURE] - d["structure_between"]
+    d = between_within(units, respondents)
     xs = ["structure_between"] + (["structure_within"] if d["structure_within"].std() > 1e-12 else [])
     res = mixed(d, RK, xs, nesting)
     for x in xs:

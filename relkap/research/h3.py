@@ -32,18 +32,20 @@ def structures_leadership(units: pd.DataFrame, baseline: str = "baseline", follo
     -------
     DataFrame
         One row per ``analysis``, ``path`` and ``wave`` with the result columns, then ``family`` (and
-        ``se``, ``standardised`` where they apply):
+        ``se``, ``standardised`` where they apply). Every row is a kommune-level analysis, tested on the
+        kommuner's degrees of freedom (``df``, ``method``):
 
         - "correlation": Pearson r of the unit structure index and unit leadership per wave (units are
-          kommuner; Fisher-z 95% CI), with at least :data:`MIN_CORRELATION_UNITS` kommuner;
-          ``p_adj`` Holm over the waves.
+          kommuner; Fisher-z 95% CI; p from t on J - 2 df, ``"pearson_t"``), with at least
+          :data:`MIN_CORRELATION_UNITS` kommuner; ``p_adj`` Holm over the waves.
         - "slope": OLS of unit leadership on the structure index over kommune x wave units (wave fixed
-          effect, kommune-clustered SE): leadership points per point of formalisation.
+          effect, kommune-clustered CR1 SE, t on G - 1 df, ``"cluster_cr1_t"``): leadership points per
+          point of formalisation.
         - "cross_lagged": with both waves and at least :data:`MIN_CROSS_LAGGED_KOMMUNER` kommuner,
           standardised OLS over kommuner of each follow-up variable on both baseline variables:
           ``structure -> leadership`` (structure at baseline predicting leadership at follow-up,
           leadership at baseline held fixed) and ``leadership -> structure``; the autoregressive paths
-          too. Holm over the two cross paths.
+          too; t on J - 3 df (``"ols_t"``). Holm over the two cross paths.
 
     Notes
     -----
@@ -78,7 +80,7 @@ def structures_leadership(units: pd.DataFrame, baseline: str = "baseline", follo
         z, se = np.arctanh(r), 1 / math.sqrt(n - 3)
         rows.append({"analysis": "correlation", "path": f"{STRUCTURE} <-> {LEADERSHIP}", "wave": wave,
                      "estimate": r, "ci_low": np.tanh(z - 1.96 * se), "ci_high": np.tanh(z + 1.96 * se),
-                     "p_val": p, "n_units": n, "n_respondents": int(part["n_respondents"].sum()),
+                     "p_val": p, "df": float(n - 2), "method": "pearson_t", "n_units": n, "n_respondents": int(part["n_respondents"].sum()),
                      "family": "correlation"})
     if d["kommune"].nunique() >= MIN_CORRELATION_UNITS:
         r = ols_cluster(d, LEADERSHIP, [STRUCTURE])[STRUCTURE]

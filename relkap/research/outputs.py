@@ -13,12 +13,13 @@ import pandas as pd
 
 from .. import files
 from ..words import Language
+from .answers import answers
 from .questions import NOT_ANSWERED_COLUMNS, TABLE_NAMES, counts
 from .texts import limitations_text, methods_text, not_answered_texts
 
 __all__ = ["SUMMARY_SCHEMA", "research_summary", "write_tables"]
 
-SUMMARY_SCHEMA = 2  # 2: "not_answered"
+SUMMARY_SCHEMA = 3  # 2: "not_answered"; 3: "answers", and "df"/"method" in every table
 
 
 def _records(df: pd.DataFrame) -> list[dict]:
@@ -45,6 +46,7 @@ def research_summary(results: dict[str, pd.DataFrame], parameters: dict, languag
         ``tables`` (name -> list of row objects, :data:`relkap.research.TABLE_NAMES`),
         ``not_answered`` (one object per question the data cannot answer, or answer only in part:
         ``table``, ``answered`` "no"/"partly", ``reason``, ``needed``, ``available``, ``text``),
+        ``answers`` (one object each for H1, H2, H3, RQ1, RQ2, RQ3, RQ4: :func:`relkap.research.answers`),
         ``methods`` and ``limitations`` (Markdown).
 
     Examples
@@ -56,6 +58,8 @@ def research_summary(results: dict[str, pd.DataFrame], parameters: dict, languag
     >>> s = research_summary(analyse(t, inst, n_boot=10, n_permutations=0), {})
     >>> s["n"]["kommuner"], [x["table"] for x in s["not_answered"]][:2]
     (1, ['aggregation', 'h1_structures_rk'])
+    >>> [(a["question"], a["verdict"]) for a in s["answers"]][:2]
+    [('H1', 'cannot_answer'), ('H2', 'cannot_answer')]
     """
     status = results.get("not_answered", pd.DataFrame(columns=NOT_ANSWERED_COLUMNS))
     notes = not_answered_texts(results, language)
@@ -65,6 +69,7 @@ def research_summary(results: dict[str, pd.DataFrame], parameters: dict, languag
         "n": counts(results),
         "tables": {name: _records(results[name]) for name in TABLE_NAMES if name in results},
         "not_answered": [{**r, "text": notes[r["table"]]} for r in _records(status)],
+        "answers": answers(results, parameters, language),
         "methods": methods_text(results, parameters, language),
         "limitations": limitations_text(results, parameters, language),
     }

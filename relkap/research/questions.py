@@ -145,7 +145,8 @@ def analyse(tables: Tables, instrument: Instrument, arms: dict[int, str] | None 
     nesting : {"vc", "combined"}
         Random effects of the respondent-level mixed models.
     n_boot, n_permutations, seed : int
-        Mediation bootstrap resamples, DiD permutations, their seed.
+        Mediation bootstrap resamples, DiD permutations, their seed (also of the split-sample halves of
+        H2/RQ3).
     min_units : int
         Fewer kommuner than this: kommune-level results are flagged ``low_power``.
     min_n : int
@@ -180,7 +181,7 @@ def analyse(tables: Tables, instrument: Instrument, arms: dict[int, str] | None 
     answer = {
         "aggregation": lambda: aggregation_check(resp, instrument, min_n=min_n),
         "h1_structures_rk": lambda: structures_rk(units, resp, dims, nesting=nesting),
-        "h2_leadership": lambda: leadership_models(resp, tables.scales, nesting=nesting),
+        "h2_leadership": lambda: leadership_models(resp, tables.scales, nesting=nesting, seed=seed),
         "h3_structures_leadership": lambda: structures_leadership(units, baseline=b, followup=f),
         "rq1_cocreation": lambda: cocreation_outcomes(cit, tables.citizens),
         "rq2_rk_citizen": lambda: rk_citizen(units, min_units=min_units),

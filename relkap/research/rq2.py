@@ -58,7 +58,8 @@ def rk_citizen(units: pd.DataFrame, outcomes: Sequence[str] = (COCREATION, SATIS
 
     Notes
     -----
-    OLS with a wave fixed effect and kommune-clustered SE (t with K - 1 df). A unit's RK is a mean over a
+    OLS with a wave fixed effect and kommune-clustered SE (CR1, t with G - 1 df, G kommuner:
+    ``method`` "cluster_cr1_t"; :func:`relkap.research.fit.ols_cluster`). A unit's RK is a mean over a
     few dozen respondents: ``reliability`` = 1 - (mean sampling variance of RK, ``rk_error_var``) /
     (variance of RK around the wave means) (:func:`rk_reliability`), and ``estimate_corrected`` =
     estimate / reliability.
@@ -172,7 +173,7 @@ def mediation(units: pd.DataFrame, outcomes: Sequence[str] = (COCREATION, SATISF
     DataFrame
         One row per ``outcome`` and ``path`` ("a", "b", "indirect" = a x b, "direct" = c', "total" =
         a x b + c') with the result columns (percentile 95% CIs; two-sided bootstrap p = 2 x the share
-        of resamples on the other side of 0, at least 1 / (B + 1)), then ``n_citizens``, ``n_obs``,
+        of resamples on the other side of 0, at least 1 / (B + 1); ``method`` "bootstrap_kommuner"), then ``n_citizens``, ``n_obs``,
         ``n_boot`` (finite resamples), ``seed``, ``exposure``, ``mediator``, ``covariates``,
         ``correction`` (the correction applied) and ``low_power``. ``p_adj``: Holm within each path
         over the outcomes. An outcome with fewer than :data:`MIN_MEDIATION_KOMMUNER` kommuner has no rows.
@@ -254,7 +255,7 @@ def mediation(units: pd.DataFrame, outcomes: Sequence[str] = (COCREATION, SATISF
         p = np.maximum(p, 1 / (len(boot) + 1))
         for j, name in enumerate(("a", "b", "indirect", "direct", "total")):
             rows.append({"outcome": y, "path": name, "estimate": est[j], "ci_low": lo[j], "ci_high": hi[j],
-                         "p_val": p[j], "n_units": k, "n_respondents": int(d["n_respondents"].sum()),
+                         "p_val": p[j], "method": "bootstrap_kommuner", "n_units": k, "n_respondents": int(d["n_respondents"].sum()),
                          "n_citizens": int(d["n_citizens"].sum()), "n_obs": len(d), "n_boot": len(boot),
                          "seed": seed, "exposure": exposure, "mediator": mediator,
                          "covariates": ",".join(covs), "correction": correct_errors if use_errors else "none",

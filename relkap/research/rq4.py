@@ -58,7 +58,7 @@ def intervention_did(relations: pd.DataFrame, instrument: Instrument, arms: dict
     DataFrame
         One row per ``scope`` and ``dimension`` with the result columns, then ``n_intervention``,
         ``n_control``, ``estimate_model``, ``ci_low_model``, ``ci_high_model``, ``p_model``,
-        ``converged``, ``n_permutations``, ``seed``. ``p_adj``: Holm over the dimensions within each
+        ``df_model``, ``method_model``, ``converged``, ``n_permutations``, ``seed``. ``p_adj``: Holm over the dimensions within each
         scope.
 
         - ``scope`` "all_ties": every cross-group tie; "targeted_ties": in intervention kommuner the
@@ -67,10 +67,13 @@ def intervention_did(relations: pd.DataFrame, instrument: Instrument, arms: dict
         - ``estimate``, ``ci_low``, ``ci_high``, ``p_val``: the kommune-level DiD of
           :func:`relkap.change.did` (``estimate_perm``: mean change of the intervention kommuner minus
           mean change of the control kommuner, a kommune's change being follow-up minus baseline of its
-          respondent means), its Welch CI over kommuner and the permutation p over kommuner.
-        - ``estimate_model`` ... ``p_model``: the mixed model's interaction (random kommune intercept,
-          rater-group fixed effects), fitted on the respondents' means over the ties in scope; with few
-          kommuner its Wald p is optimistic, so it is not the primary result.
+          respondent means), its Welch CI over kommuner and the permutation p over kommuner (``method``
+          "permutation_kommuner"; ``df`` is empty): the arms were assigned to kommuner, so the kommuner
+          are what is permuted.
+        - ``estimate_model`` ... ``df_model``: the mixed model's interaction (random intercepts for the
+          kommune, kommune x wave and the respondent, rater-group fixed effects), fitted on the
+          respondents' means over the ties in scope, with a t test on Satterthwaite df (``method_model``
+          "satterthwaite"); a check on the permutation result, not the primary one.
 
     Examples
     --------
@@ -111,11 +114,13 @@ def intervention_did(relations: pd.DataFrame, instrument: Instrument, arms: dict
                           seed=seed).iloc[0]
             rows.append({"scope": scope, "dimension": dim, "estimate": res["estimate_perm"],
                          "ci_low": res["ci_low_perm"], "ci_high": res["ci_high_perm"], "p_val": res["p_perm"],
+                         "method": "permutation_kommuner",
                          "n_units": int(res["n_kommuner"]),
                          "n_respondents": int(d.drop_duplicates(["kommune", "wave", "respondent_id"]).shape[0]),
                          "n_intervention": int(res["n_intervention"]),
                          "n_control": int(res["n_kommuner"] - res["n_intervention"]),
                          "estimate_model": res["estimate"], "ci_low_model": res["ci_low"],
-                         "ci_high_model": res["ci_high"], "p_model": res["p_val"], "converged": res["converged"],
+                         "ci_high_model": res["ci_high"], "p_model": res["p_val"], "df_model": res["df"],
+                         "method_model": "satterthwaite", "converged": res["converged"],
                          "n_permutations": n_permutations, "seed": seed})
     return finish(rows, ["scope", "dimension"], family="scope")

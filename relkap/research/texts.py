@@ -11,6 +11,7 @@ import pandas as pd
 
 from .. import fmt
 from ..words import Language, text
+from .answers import ALPHA
 from .data import LEADERSHIP
 from .fit import MIN_UNITS
 from .questions import counts
@@ -54,16 +55,19 @@ def methods_text(results: dict[str, pd.DataFrame], parameters: dict, language: L
         text("research.methods.data", language, **n),
         text("research.methods.index", language),
         text("research.methods.aggregation", language),
+        text("research.methods.small_sample", language),
         text("research.methods.unit_level", language),
         text("research.methods.cross_lagged", language),
         text("research.methods.mixed", language, nesting=text(f"research.methods.nesting_{p['nesting']}", language),
              alpha=fmt.number(alpha.iloc[0] if len(alpha) else np.nan, 2, language) or "NA"),
+        text("research.methods.same_source", language, seed=p["seed"]),
         text("research.methods.rq1", language),
         text("research.methods.rq2_correction", language),
         text("research.methods.mediation", language, n_boot=p["n_boot"], seed=p["seed"],
              correction=text(f"research.methods.correction_{p['mediation_correction']}", language)),
         text("research.methods.rq4", language, intervention=n["intervention"], control=n["control"],
              n_permutations=p["n_permutations"]),
+        text("research.methods.answers", language, alpha=fmt.number(ALPHA, 2, language)),
         text("research.methods.holm", language),
     ]
     return " ".join(sentences)
@@ -132,5 +136,6 @@ def limitations_text(results: dict[str, pd.DataFrame], parameters: dict, languag
     if failed:
         items.append(text("research.limits.not_converged", language, k=failed))
     items += list(not_answered_texts(results, language).values())
-    items += [text(f"research.limits.{k}", language) for k in ("cross_sectional", "repeated", "correction")]
+    items += [text(f"research.limits.{k}", language) for k in ("cross_sectional", "repeated", "same_source",
+                                                             "correction")]
     return "\n".join(f"- {t}" for t in items)
