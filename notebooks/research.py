@@ -43,7 +43,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from relkap import config, load, load_instrument, report, research
+from relkap import config, interviews, load, load_instrument, report, research
 from relkap.params import load_all_kommune_params
 from relkap.words import text
 
@@ -250,6 +250,27 @@ research.present(results, "rq2_mediation", inst, language, label=["outcome", "pa
 
 # %%
 research.present(results, "rq4_did", inst, language, label=["scope", "dimension"], xlabel="did")
+
+# %% [markdown] tags=["da"]
+# ### Interviews ved siden af spørgeskemaet
+#
+# Hvor kodede interviews er importeret: om interviewene taler om de målrettede relationer som en styrke
+# oftere ved eftermålingen (RQ4), og hvordan interviewenes temaer om strukturer (H1) og ledelse (H2/RQ3)
+# ligger i forhold til spørgeskemaet. Antal under grænsen vises ikke; citater vises aldrig.
+
+# %% [markdown] tags=["en"]
+# ### Interviews beside the survey
+#
+# Where coded interviews are imported: whether the interviews speak of the targeted ties as a strength more
+# often at follow-up (RQ4), and how the interviews' themes on structures (H1) and leadership (H2/RQ3) line
+# up with the survey. Counts below the threshold are not shown; quotes never are.
+
+# %%
+if len(tables.codings):
+    joint = interviews.research_joint(tables, tables.codings, arms, targeted, inst, min_n=int(min_n))
+    display(interviews.research_display(joint, inst, language))
+else:
+    display(Markdown(text("interviews.none", language)))
 
 # %% [markdown] tags=["da"]
 # ## 8. Metode og begrænsninger
