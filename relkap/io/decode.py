@@ -39,9 +39,8 @@ def _byte_place(data: bytes, pos: int, codec: str) -> tuple[int, int, int | None
     char = len(line_text) + 1
     whole = data.decode(codec, errors="replace")
     header = whole.splitlines()[0] if whole else ""
-    counts = {d: header.count(d) for d in ";,\t"}
-    sep = max(counts, key=counts.get)
-    if counts[sep] == 0:
+    sep = _most_used_delimiter(header)
+    if sep is None:
         return line, char, None, None
     try:
         position = len(next(csv.reader([re.sub(r"[\r\0]", " ", line_text)], delimiter=sep), [""])) or 1
@@ -114,12 +113,18 @@ def _sniff_delimiter(text: str, path: Path) -> str:
         return csv.Sniffer().sniff(head, delimiters=";,\t").delimiter
     except csv.Error:
         first = next((ln for ln in text.splitlines() if ln.strip()), "")
-        counts = {d: first.count(d) for d in ";,\t"}
-        best = max(counts, key=counts.get)
-        if counts[best] == 0:
+        best = _most_used_delimiter(first)
+        if best is None:
             raise InputError(path, "cannot find the column delimiter in the header row", rows=[1],
                              fix="Use ';', ',' or tab between columns") from None
         return best
+
+
+def _most_used_delimiter(line: str) -> str | None:
+    """Of ``;``, ``,`` and tab the one ``line`` has most of (the first on a tie); ``None`` if it has none."""
+    counts = {d: line.count(d) for d in ";,\t"}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else None
 
 
 def text_cells(path: Path) -> pd.DataFrame:

@@ -227,10 +227,8 @@ class ImportResult(dict):
                 if these:
                     kommuner = len({c.kommune for c in these})
                     before, after = sum(c.before for c in these), sum(c.after for c in these)
-                    counts = {"added": f"{after}", "removed": f"{before}",
-                              "replaced": f"{before} -> {after}"}[action]
-                    lines.append(f"{kind}: {action} {len(these)} kommune-waves of {kommuner} kommuner, {counts}"
-                                 f" {_UNIT[kind]}")
+                    lines.append(f"{kind}: {action} {len(these)} kommune-waves of {kommuner} kommuner,"
+                                 f" {_counts(action, before, after, kind)}")
         return lines
 
 
@@ -251,10 +249,13 @@ class StoreChange:
 
     def __str__(self) -> str:
         where = f"{self.kommune} {KOMMUNER.get(self.kommune, '')} {self.wave}, {self.kind}"
-        unit = _UNIT[self.kind]
-        counts = {"added": f"{self.after} {unit}", "removed": f"{self.before} {unit}",
-                  "replaced": f"{self.before} -> {self.after} {unit}"}[self.action]
-        return f"{where}: {self.action}, {counts}"
+        return f"{where}: {self.action}, {_counts(self.action, self.before, self.after, self.kind)}"
+
+
+def _counts(action: str, before: int, after: int, kind: str) -> str:
+    """'125 respondents' (added), '118 respondents' (removed) or '118 -> 125 respondents' (replaced)."""
+    counts = {"added": f"{after}", "removed": f"{before}", "replaced": f"{before} -> {after}"}[action]
+    return f"{counts} {_UNIT[kind]}"
 
 
 def read_manifest(out: Path) -> dict:
