@@ -23,7 +23,6 @@ import resource
 import sys
 import time
 import tracemalloc
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -81,16 +80,15 @@ def make_relations(n_kommuner: int = 98, respondents: int = 300, seed: int = 1) 
 def synth_relations(n_kommuner: int, respondents: int, seed: int = 1) -> pd.DataFrame:
     """Relations from ``relkap.synth.simulate`` (raw wide employees) made tidy as ``relkap.io`` does.
 
-    Uses the importer's private ``_tidy``/``_finish`` in memory, with a fixed benchmark key, so that no
-    files and no pseudonymisation key file are written.
+    Uses :func:`relkap.io.tidy_tables` in memory, with a fixed benchmark key, so that no files and no
+    pseudonymisation key file are written.
     """
     from relkap import io as rio
     from relkap.synth import simulate
 
     rk = load_instrument()
     employees = simulate(n_kommuner, seed=seed, respondents=respondents, instrument=rk).employees
-    tidy = rio._tidy(employees, "employees", Path("<synth>"), rk)
-    return rio._finish("relations", tidy["relations"], rk, b"relkap-benchmark")
+    return rio.tidy_tables(employees, instrument=rk, key=b"relkap-benchmark").relations
 
 
 def baseline_tie_means(relations: pd.DataFrame, min_items: int) -> pd.Series:

@@ -38,7 +38,9 @@ from .words import Language
 __all__ = [
     "ALPHA",
     "certainty",
+    "certainty_word",
     "tie_name",
+    "tie_pairs",
     "join_list",
     "reportable",
     "index_row",
@@ -79,7 +81,14 @@ def certainty(p: object, alpha: float = ALPHA) -> str:
     return "significant" if float(p) < alpha else "uncertain"
 
 
-def _certainty_word(code: str, language: Language) -> str:
+def certainty_word(code: str, language: Language) -> str:
+    """The word for a :func:`certainty` code in ``language``, as tables and sentences show it.
+
+    Examples
+    --------
+    >>> certainty_word("significant", "en") != certainty_word("significant", "da")
+    True
+    """
     return words.text(f"briefing.certainty.{code}", language)
 
 
@@ -105,7 +114,14 @@ def join_list(items: Sequence[str], language: Language) -> str:
     return ", ".join(items[:-1]) + words.text("briefing.list_and", language) + items[-1]
 
 
-def _pairs(ties: Iterable) -> set[tuple[str, str]]:
+def tie_pairs(ties: Iterable | None) -> set[tuple[str, str]]:
+    """Ties given as (rater, target) pairs (e.g. a kommune's targeted ties) as a set of string pairs.
+
+    Examples
+    --------
+    >>> sorted(tie_pairs([("myndighed", "skole"), ["ppr", "skole"]]))
+    [('myndighed', 'skole'), ('ppr', 'skole')]
+    """
     return {(str(a), str(b)) for a, b in (ties or [])}
 
 
@@ -269,7 +285,7 @@ def most_changed(ties: pd.DataFrame, k: int = 3, min_n: int = 5, p: str = "p_fdr
     2      down     1     b      a -0.24    uncertain
     """
     ok = ties[reportable(ties, min_n)]
-    is_t = _is_targeted(ok, _pairs(targeted))
+    is_t = _is_targeted(ok, tie_pairs(targeted))
     parts = []
     for direction, sign in (("up", 1.0), ("down", -1.0)):
         part = ok[np.sign(ok["diff"].astype(float)) == sign].assign(_abs=lambda d: d["diff"].abs())
@@ -301,7 +317,7 @@ def most_changed_table(most: pd.DataFrame, language: Language = "da", instrument
             t("glossary.followup", language): fmt.number(r.mean_followup, 2, language),
             t("glossary.change", language): fmt.signed(r.diff, 2, language),
             t("glossary.ci_short", language): fmt.ci(r.diff_ci_low, r.diff_ci_high, language),
-            t("briefing.most_changed.col_certainty", language): _certainty_word(r.certainty, language),
+            t("briefing.most_changed.col_certainty", language): certainty_word(r.certainty, language),
         })
     return pd.DataFrame(rows)
 
@@ -503,7 +519,7 @@ def key_point_sentences(points: list[dict], language: Language = "da", instrumen
             items = [words.text("briefing.key.tie_change", language,
                                 tie=tie_name(t["group"], t["target"], language, inst, t["targeted"]),
                                 diff=fmt.signed(t["diff"], 2, language),
-                                certainty=_certainty_word(t["certainty"], language)) for t in pt["ties"]]
+                                certainty=certainty_word(t["certainty"], language)) for t in pt["ties"]]
             out.append(words.text(f"briefing.key.{kind}", language, ties=join_list(items, language)))
         elif kind == "targeted":
             if not pt["n_ties_targeted"]:

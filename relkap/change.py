@@ -24,7 +24,7 @@ from ._utils import (
     _check_min_n,
     _check_numeric,
 )
-from .power import _noncentrality
+from .power import noncentrality
 
 __all__ = ["compare_waves", "suppress", "adjust_pvalues", "did", "hedges_correction", "hedges_paired"]
 
@@ -523,7 +523,7 @@ def compare_waves(
         half = stats.t.ppf(0.975, dof) * se
         # Hedges' g and its CI on one scale: J / standardiser times diff and its CI (see Notes)
         scale = np.where(standardiser > 0, hedges_correction(g_dof) / standardiser, np.nan)
-        mdc = _noncentrality(np.where(g_dof > 0, g_dof, np.nan), 0.05, 0.8) * mdc_scale
+        mdc = noncentrality(g_dof, 0.05, 0.8) * mdc_scale
     suppressed = (n0 == 0) | (n1 == 0)
     if min_n is not None:
         suppressed |= (n0 < min_n) | (n1 < min_n)
@@ -793,7 +793,7 @@ def did(
         components["respondent:wave"] = sheet + "\x1f" + post_label
     if pd.Series(post_label).groupby(sheet).nunique().gt(1).any():
         components["respondent"] = sheet
-    fit = mixed._fit_nested(subj[dv].to_numpy(float), exog, komm, components)
+    fit = mixed.fit_nested(subj[dv].to_numpy(float), exog, komm, components)
     row = mixed.satterthwaite(fit).set_index("term").loc["post:treat"]
 
     # Permutation estimator on kommune-level changes of respondent means (one value per respondent).

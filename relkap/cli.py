@@ -42,6 +42,7 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 def _cmd_import(args: argparse.Namespace) -> int:
     from . import io
+    from .errors import listing
     from .kommuner import kommune_name
     from .params import load_all_kommune_params
 
@@ -53,7 +54,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     have = load_all_kommune_params() if config.KOMMUNE_PARAMS_DIR.is_dir() else {}
     missing = sorted({c.kommune for c in result.changes if c.after and c.kommune not in have})
     if missing:
-        names = io._listing([f"{k} {kommune_name(k)}" for k in missing])
+        names = listing([f"{k} {kommune_name(k)}" for k in missing])
         print(f"note: no parameter file in {config.KOMMUNE_PARAMS_DIR} for {names}: the report uses defaults"
               " (the official name, arm unknown, no targeted ties); `relkap params` writes a starting file to edit")
     return 0

@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import fmt, words
 from ._utils import _check_columns
-from .briefing import ALPHA, _certainty_word, _pairs, certainty, reportable, tie_name
+from .briefing import ALPHA, certainty, certainty_word, reportable, tie_name, tie_pairs
 from .instrument import Instrument
 from .style import default_instrument, label
 from .words import Language
@@ -115,14 +115,14 @@ def dialogue_markdown(guide: pd.DataFrame, language: Language = "da", instrument
     """The dialogue guide as markdown: heading, intro, then per tie its reason and two or three open
     questions (from the catalogue, in the spirit of RK: what works, what each can do, not who is to blame)."""
     inst = default_instrument(instrument)
-    tset = _pairs(targeted)
+    tset = tie_pairs(targeted)
     lines = ["## " + words.text("briefing.dialogue.heading", language), "",
              words.text("briefing.dialogue.intro", language), ""]
     for r in guide.itertuples(index=False):
         rater, target = label(r.group, language, inst), label(r.target, language, inst)
         if r.reason == "decline":
             why = words.text("briefing.dialogue.reason.decline", language, diff=fmt.signed(r.diff, 2, language),
-                             certainty=_certainty_word(r.certainty, language))
+                             certainty=certainty_word(r.certainty, language))
         elif r.reason == "gap":
             why = words.text("briefing.dialogue.reason.gap", language, rater=rater, target=target,
                              ab=fmt.number(r.mean, 2, language), ba=fmt.number(r.mean_other, 2, language))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["RelkapError", "InputError", "InstrumentError", "column_letter"]
+__all__ = ["RelkapError", "InputError", "InstrumentError", "column_letter", "listing"]
 
 
 def column_letter(position: int) -> str:
@@ -14,6 +14,19 @@ def column_letter(position: int) -> str:
         position, rest = divmod(position - 1, 26)
         letters = chr(ord("A") + rest) + letters
     return letters
+
+
+def listing(names, limit: int = 12) -> str:
+    """'a, b, c' or, for a long list, the first ``limit`` names and 'and N more' (never cut mid-list).
+
+    Examples
+    --------
+    >>> listing(["skole", "ppr"]), listing(range(1, 9), limit=5)
+    ('skole, ppr', '1, 2, 3, 4, 5 and 3 more')
+    """
+    names = [str(n) for n in names]
+    more = len(names) - limit
+    return ", ".join(names[:limit]) + (f" and {more} more" if more > 0 else "")
 
 
 class RelkapError(Exception):
@@ -62,10 +75,8 @@ class InputError(RelkapError, ValueError):
         elif self.column is not None:
             parts.append(f"column '{self.column}':")
         if self.rows:
-            shown = ", ".join(str(r) for r in self.rows[: self.max_rows_shown])
-            more = len(self.rows) - self.max_rows_shown
             noun = "row" if len(self.rows) == 1 else "rows"
-            parts.append(f"{noun} {shown}" + (f" and {more} more" if more > 0 else "") + ":")
+            parts.append(f"{noun} {listing(self.rows, self.max_rows_shown)}:")
         parts.append(self.problem.rstrip("."))
         msg = " ".join(parts) + "."
         if self.fix:

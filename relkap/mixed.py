@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, sparse, stats
 
-__all__ = ["RemlFit", "fit_reml", "satterthwaite", "SATTERTHWAITE_COLUMNS"]
+__all__ = ["RemlFit", "fit_reml", "fit_nested", "satterthwaite", "SATTERTHWAITE_COLUMNS"]
 
 SATTERTHWAITE_COLUMNS = ["term", "estimate", "se", "df", "t", "p_val", "ci_low", "ci_high", "method"]
 
@@ -456,10 +456,14 @@ def fit_reml(model) -> RemlFit:
     return _make_fit(lmm, theta, ok, len(model.group_labels))
 
 
-def _fit_nested(y, exog: pd.DataFrame, groups, components: dict[str, object]) -> RemlFit:
-    """REML fit with a random intercept per ``groups`` and one variance component (a random intercept) per
-    entry of ``components``: name -> level labels, one per row, nested in ``groups`` (e.g. kommune x wave,
-    respondent within kommune). Indicator designs are built as level codes, never as dense matrices."""
+def fit_nested(y, exog: pd.DataFrame, groups, components: dict[str, object]) -> RemlFit:
+    """REML fit of ``y`` on the fixed effects ``exog`` with a random intercept per ``groups`` and one variance
+    component (a random intercept) per entry of ``components``: name -> level labels, one per row, nested in
+    ``groups`` (e.g. kommune x wave, respondent within kommune).
+
+    Indicator designs are built as level codes, never as dense matrices, so a national survey fits in
+    memory; :func:`satterthwaite` gives the tests of the fit.
+    """
     group_codes, labels = pd.factorize(np.asarray(groups), sort=True)
     order = np.argsort(group_codes, kind="stable")
     starts = np.searchsorted(group_codes[order], np.arange(len(labels) + 1))

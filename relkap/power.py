@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["power_ttest", "minimum_detectable_change", "sample_size"]
+__all__ = ["power_ttest", "minimum_detectable_change", "sample_size", "noncentrality"]
 
 
 def _check_probability(name: str, value: float) -> None:
@@ -28,11 +28,22 @@ def _power(delta, df, alpha: float):
     return stats.nct.sf(crit, df, delta) + stats.nct.cdf(-crit, df, delta)
 
 
-def _noncentrality(df, alpha: float, power: float) -> np.ndarray:
+def noncentrality(df, alpha: float, power: float) -> np.ndarray:
     """The noncentrality delta > 0 with two-sided power ``power`` on each ``df`` (vectorised, to ~1e-12).
 
+    A t test on ``df`` degrees of freedom at level ``alpha`` has power ``power`` when the true difference is
+    delta standard errors; times the standard error, delta is the minimum detectable change. NaN where
+    ``df`` is not a positive number.
+
+    Notes
+    -----
     Secant steps from delta_0 = t_{1-alpha/2, df} + t_{power, df} (already within ~1e-2), computed once per
     distinct df.
+
+    Examples
+    --------
+    >>> noncentrality([10, 0], alpha=0.05, power=0.8).round(2)
+    array([3.11,  nan])
     """
     df = np.asarray(df, float)
     out = np.full(df.shape, np.nan)
@@ -185,7 +196,7 @@ def minimum_detectable_change(n_baseline, n_followup, sd, alpha: float = 0.05, p
             df, scale = n0 - 1, sd_change / np.sqrt(n0)
         else:
             df, scale = n0 + n1 - 2, sd_change * np.sqrt(1 / n0 + 1 / n1)
-        out = _noncentrality(np.where(df > 0, df, np.nan), alpha, power) * scale
+        out = noncentrality(df, alpha, power) * scale
     return float(out) if out.ndim == 0 else out
 
 

@@ -19,6 +19,7 @@ import relkap.io as rio
 from relkap import config, synth
 from relkap.cli import main
 from relkap.errors import InputError
+from relkap.io import pseudonym, store
 from relkap.params import (
     KommuneParams,
     default_kommune_params,
@@ -103,7 +104,7 @@ def test_import_adds_kommuner_and_replaces_exactly_the_kommune_waves_it_holds(ra
     a_follow = set(after.relations.loc[(after.relations["kommune"] == A) & (after.relations["wave"] == "followup"),
                                        "respondent_id"])
     assert len(a_base(after) & a_follow) > 0
-    manifest = rio._manifest(out)
+    manifest = store.read_manifest(out)
     assert manifest["sources"][f"employees/{A}/followup"]["files"] == [str(again)]
     assert manifest["sources"][f"employees/{A}/followup"]["respondents"] == before - 7
 
@@ -191,11 +192,11 @@ def test_an_import_killed_after_its_commit_point_is_completed_by_the_next_reader
     out = tmp_path / "processed"
     rio.import_raw(raw[A], out_dir=out)
     _killed_import("moving", raw[B], out, tmp_path)
-    assert rio._pending(out), "stopped with relations.parquet moved in and the other tables not"
+    assert store.pending_imports(out), "stopped with relations.parquet moved in and the other tables not"
     t = rio.load(out)  # never a mix: completes the import, then reads
     for name in rio.SURVEY_TABLES:  # (these raw folders have no interviews: codings is empty)
         assert set(getattr(t, name)["kommune"]) == {A, B}, name
-    assert not rio._pending(out)
+    assert not store.pending_imports(out)
 
 
 def test_another_pseudonym_key_is_refused(raw, tmp_path, monkeypatch):
@@ -211,7 +212,7 @@ def test_another_pseudonym_key_is_refused(raw, tmp_path, monkeypatch):
 
 def test_the_first_import_says_it_created_the_key_file(raw, tmp_path, monkeypatch, capsys):
     key_file = tmp_path / ".relkap_key"
-    monkeypatch.setattr(rio, "_key_file", lambda: key_file)
+    monkeypatch.setattr(pseudonym, "key_file", lambda: key_file)
     monkeypatch.delenv("RELKAP_PSEUDONYM_KEY")
     out = tmp_path / "processed"
     assert main(["import", str(raw[A]), "--out", str(out)]) == 0

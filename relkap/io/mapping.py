@@ -1,0 +1,217 @@
+"""Which raw exports hold what, and how their columns become relkap's raw columns: the files of a raw folder,
+mapping files, and SurveyXact, Qualtrics and SPSS exports.
+
+A raw folder's files are found by the start of their names (:func:`find_sources`); one export named
+directly gets its kind from its name or columns (:func:`file_kind`); a mapping file names the exports and
+maps their columns and values (:func:`load_sources`). :func:`read_source` reads any of them in relkap's raw
+column names (README, "Exports from SurveyXact, Qualtrics and SPSS: mapping files").
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from .. import config
+from ..errors import InputError, listing
+from .raw import FORMATS, KINDS, RAW_SUFFIXES, guess_format, read_raw
+
+__all__ = ["Source", "load_sources", "find_sources", "file_kind", "read_source", "read_yaml"]
+
+
+@dataclass
+class Source:
+    """One raw export and how its columns map onto relkap's raw format.
+
+    ``kind`` is ``employees``, ``citizens`` or ``structures``, or empty for one export named directly whose
+    kind is told from its name or columns (:func:`file_kind`); ``fmt`` is one of
+    :data:`~relkap.io.raw.FORMATS`; ``columns``, ``values`` and ``constants`` are a mapping file's entries.
+    """
+
+    kind: str
+    path: Path
+    fmt: str
+    columns: dict[str, str] | None = None
+    values: dict[str, dict[str, str]] | None = None
+    constants: dict[str, object] | None = None
+    sheet: str | int | None = None
+
+
+def find_sources(raw_dir: Path, interviews: bool = False) -> tuple[list[Source], list[str]]:
+    """The raw exports of a folder (by the start of their names), and a note of the files left out.
+
+    No survey file is an error unless the folder has interviews (``interviews``)."""
+    sources, used = [], set()
+    for kind in KINDS:
+        found = sorted(f for f in raw_dir.iterdir() if f.is_file() and f.stem.lower().startswith(kind)
+                       and f.suffix.lower() in RAW_SUFFIXES)
+        sources += [Source(kind, f, guess_format(f)) for f in found]
+        used.update(found)
+    if not sources and not interviews:
+        raise InputError(raw_dir, "no raw survey files in the folder (employees.csv, citizens.csv, structures.csv,"
+                         " or .xlsx, .txt, .sav files whose names start so)",
+                         fix="Put the survey exports there, name one file directly (relkap import FILE --kind"
+                         " employees), or pass --mapping for a SurveyXact/Qualtrics/SPSS export")
+    skipped = sorted(f.name for f in raw_dir.iterdir()
+                     if f.is_file() and f not in used and f.suffix.lower() in RAW_SUFFIXES)
+    notes = [f"{raw_dir}: left out {listing(skipped, 6)} (the name does not start with employees, citizens or"
+             " structures)"] if skipped else []
+    return sources, notes
+
+
+def file_kind(path: Path, df: pd.DataFrame) -> tuple[str, str]:
+    """The kind of one export named directly, and how it was told (for the import's notes)."""
+    stem = path.stem.lower()
+    for kind in KINDS:
+        if stem.startswith(kind):
+            return kind, ""
+    for column, kind in (("group", "employees"), ("coder", "structures"), ("respondent_id", "citizens")):
+        if column in df.columns:
+            return kind, (f"{path.name}: read as {kind} (the file has a '{column}' column); pass --kind to say"
+                          " otherwise")
+    raise InputError(path, "cannot tell from the file's name or columns whether it holds employees, citizens or"
+                     " structures", fix="Pass --kind employees (or citizens, structures), or start the file name"
+                     " with the kind (employees_2026.csv)")
+
+
+def load_sources(mapping: str | os.PathLike, raw_dir: Path) -> list[Source]:
+    """The exports a mapping file names, and how to read each::
+
+        employees:                       # employees, citizens or structures; one entry or a list
+          - file: baseline.xlsx          # relative to the mapping file's folder (or the raw folder)
+            format: surveyxact           # csv | excel | surveyxact | qualtrics | spss
+            constants: {kommune: 766, wave: baseline}
+            columns: {respondentid: respondent_id, s_1: group, s_2_1: kendskab__myndighed}
+            values: {group: {"1": myndighed, "Skole": skole}}
+    """
+    mp = Path(mapping)
+    if not mp.is_absolute() and not mp.exists():
+        mp = config.resolve(mapping, mp)
+    raw = read_yaml(mp, "mapping file not found", fix="Check the --mapping path")
+    if not isinstance(raw, dict) or not set(raw) <= set(KINDS) or not raw:
+        raise InputError(mp, "expected top-level keys employees:, citizens: and/or structures:",
+                         fix="See the README, 'Mapping files'")
+    sources = []
+    for kind, entries in raw.items():
+        for i, e in enumerate(entries if isinstance(entries, list) else [entries]):
+            key = f"{kind}.{i}" if isinstance(entries, list) else kind
+            if not isinstance(e, dict) or "file" not in e:
+                raise InputError(mp, f"key '{key}': each entry needs file:", fix="See the README, 'Mapping files'")
+            extra = set(e) - {"file", "format", "columns", "values", "constants", "sheet"}
+            if extra:
+                raise InputError(mp, f"key '{key}': unknown keys {sorted(extra)}",
+                                 fix="Allowed: file, format, columns, values, constants, sheet")
+            fmt = e.get("format")
+            if fmt is not None and fmt not in FORMATS:
+                raise InputError(mp, f"key '{key}.format': unknown format '{fmt}'", fix=f"Use one of {', '.join(FORMATS)}")
+            f = Path(e["file"])
+            if not f.is_absolute():
+                f = (mp.parent / f) if (mp.parent / f).exists() else (raw_dir / f)
+            values = {str(col): {str(k): str(v) for k, v in (m or {}).items()}
+                      for col, m in (e.get("values") or {}).items()}
+            columns = {str(k): str(v) for k, v in (e.get("columns") or {}).items()} or None
+            sources.append(Source(kind, f, fmt or guess_format(f), columns, values, e.get("constants"), e.get("sheet")))
+    return sources
+
+
+def read_source(src: Source) -> tuple[pd.DataFrame, Path]:
+    """One export in relkap's raw column names (as :func:`relkap.io.raw.read_raw` returns), and the file to
+    name in errors: mapped columns renamed, values recoded and constants added when the source says so."""
+    if src.columns or src.values or src.constants or src.fmt == "surveyxact":
+        return _apply_mapping(src)
+    return read_raw(src.path, src.fmt, src.sheet), src.path
+
+
+def _apply_mapping(src: Source) -> tuple[pd.DataFrame, Path]:
+    """Read a mapped export and return it in relkap's raw column names, plus the file to name in errors.
+
+    Mapped columns keep their position in the export (for messages); constants have none.
+    """
+    value_labels: dict[str, dict[str, str]] = {}
+    if src.fmt == "surveyxact":
+        data, where, value_labels = _read_surveyxact(src)
+    else:
+        data, where = read_raw(src.path, src.fmt, src.sheet), src.path
+    positions, ignored = dict(data.attrs.get("positions", {})), data.attrs.get("ignored", "")
+    if src.columns:
+        missing = [c for c in src.columns if c not in data.columns]
+        if missing:
+            raise InputError(where, f"the mapping names columns the export does not have: {listing(missing)}",
+                             fix="Correct the column names under columns: in the mapping file; the export has "
+                             + listing(list(data.columns)))
+        data = data[list(src.columns)].rename(columns=src.columns)
+        positions = {src.columns[c]: positions[c] for c in src.columns if c in positions}
+    for col, value in (src.constants or {}).items():
+        data[col] = str(value)
+        positions.pop(col, None)
+    for col, recode in (src.values or {}).items():
+        if col not in data.columns:
+            raise InputError(where, f"values: recodes column '{col}', which is not mapped", column=col,
+                             fix="Map a source column to it under columns:")
+        source_col = next((s for s, t in (src.columns or {}).items() if t == col), col)
+        labels = value_labels.get(source_col, {})
+        data[col] = data[col].map(_recoder(recode, labels))
+    data.attrs.update(positions=positions, ignored=ignored)
+    return data, where
+
+
+def _read_surveyxact(src: Source) -> tuple[pd.DataFrame, Path, dict[str, dict[str, str]]]:
+    """SurveyXact: a folder with dataset.csv (+ structure.csv, labels.csv) or a workbook with those sheets.
+
+    Returns the dataset, the file to name in errors, and value labels {variable: {code: label}}.
+    """
+    p = src.path
+    labels = pd.DataFrame()
+    if p.is_dir():
+        ds = p / "dataset.csv"
+        if not ds.exists():
+            raise InputError(p, "a SurveyXact folder must hold dataset.csv (and structure.csv, labels.csv)",
+                             fix="Export 'Datasæt' as CSV from SurveyXact into this folder")
+        data, where = read_raw(ds, "csv"), ds
+        if (p / "labels.csv").exists():
+            labels = read_raw(p / "labels.csv", "csv")
+    else:
+        try:
+            sheets = pd.ExcelFile(p).sheet_names
+        except Exception as exc:
+            raise InputError(p, f"not a readable Excel workbook ({exc})", fix="Export it again from SurveyXact") from None
+        lower = {s.lower(): s for s in sheets}
+        ds_sheet = src.sheet or lower.get("dataset") or lower.get("datasæt") or sheets[0]
+        data, where = read_raw(p, "excel", ds_sheet), p
+        if "labels" in lower:
+            labels = read_raw(p, "excel", lower["labels"])
+    value_labels: dict[str, dict[str, str]] = {}
+    if not labels.empty:
+        cols = [c.lower() for c in labels.columns]
+        if len(cols) >= 3:
+            v, c, lab = labels.columns[:3]
+            for var, code, text in zip(labels[v], labels[c], labels[lab], strict=True):
+                if isinstance(var, str) and isinstance(code, str):
+                    value_labels.setdefault(var, {})[code] = str(text)
+    return data, where, value_labels
+
+
+def _recoder(recode: dict[str, str], labels: dict[str, str]):
+    """Value -> code: by the raw value, else by its value label (SurveyXact labels.csv), else unchanged."""
+    def f(v):
+        if not isinstance(v, str):
+            return v
+        if v in recode:
+            return recode[v]
+        return recode.get(labels.get(v, "\0"), v)
+    return f
+
+
+def read_yaml(path: Path, missing: str, fix: str) -> object:
+    """The content of a YAML file (a mapping file); an :class:`~relkap.errors.InputError` naming the file
+    says ``missing`` (with ``fix``) when it does not exist, or that it is not valid YAML."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(path, missing, fix=fix) from None
+    except yaml.YAMLError as exc:
+        raise InputError(path, f"not valid YAML: {exc}") from None

@@ -1,0 +1,244 @@
+"""The tidy ``codings`` table: the codings of every interview file resolved to RK themes and valences,
+counted per kommune, wave, interview (pseudonymised), code and valence (columns in :mod:`relkap.qda`).
+
+Everything is read and validated before anything is pseudonymised (:func:`check_interviews`), so an import
+can check every file before it has the store's key.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..instrument import Instrument, load_instrument
+from ..io.pseudonym import pseudonym_key, pseudonymise
+from .mapping import SOURCE_FIELDS, THEME_KINDS, VALENCES, InterviewMapping, load_mapping
+from .refi import read_project
+from .segments import TABLE_SUFFIXES, segment_rows
+
+__all__ = ["read_interviews", "read_qdpx", "read_coded_segments", "check_interviews", "CheckedInterviews",
+           "interview_files", "empty_codings", "resolve_codings", "source_pseudonyms", "CODINGS_COLUMNS"]
+
+CODINGS_COLUMNS = ["kommune", "wave", "source", "group", "code", "theme_kind", "theme", "rater", "target",
+                   "valence", "segments"]
+_PSEUDONYM_DOMAIN = "interview\x1f"  # keeps interview pseudonyms apart from respondent pseudonyms
+
+
+def read_interviews(files: str | os.PathLike | Iterable[str | os.PathLike],
+                    mapping: str | os.PathLike | Mapping | InterviewMapping | None = None,
+                    instrument: Instrument | str | None = None, key: bytes | None = None) -> pd.DataFrame:
+    """The tidy ``codings`` table of every interview file given: ``.qdpx`` projects and coded-segments tables.
+
+    ``files`` is a list of files or one folder; in a folder, every ``*.qdpx`` and every table whose name
+    starts with ``codings`` is read, and ``mapping`` defaults to the folder's ``mapping.yaml``. Everything is
+    validated before anything is returned; two interviews with the same name in one kommune and wave are
+    an error (their pseudonyms would coincide).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from relkap import synth_interviews
+    >>> from relkap.params import load_all_kommune_params
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> params = [load_all_kommune_params()[336]]
+    >>> _ = synth_interviews.write_demo_interviews(d, params, seed=1)
+    >>> c = read_interviews(d, key=b"doc")
+    >>> list(c.columns) == CODINGS_COLUMNS, sorted(c["theme_kind"].unique().astype(str))
+    (True, ['dimension', 'free', 'leadership', 'structure', 'tie'])
+    """
+    return check_interviews(files, mapping, instrument).codings(key if key is not None else pseudonym_key())
+
+
+def read_qdpx(path: str | os.PathLike, mapping: str | os.PathLike | Mapping | InterviewMapping,
+              instrument: Instrument | str | None = None, key: bytes | None = None) -> pd.DataFrame:
+    """The tidy ``codings`` table (module docstring) of one REFI-QDA project.
+
+    ``key`` overrides the pseudonymisation key (default :func:`relkap.io.pseudonym_key`, as for respondents).
+    """
+    return read_interviews([path], mapping, instrument=instrument, key=key)
+
+
+def read_coded_segments(path: str | os.PathLike, mapping: str | os.PathLike | Mapping | InterviewMapping,
+                        instrument: Instrument | str | None = None, key: bytes | None = None) -> pd.DataFrame:
+    """The tidy ``codings`` table of a coded-segments table (CSV/xlsx; encodings as the survey files).
+
+    Columns ``source``, ``code`` and, unless the mapping's ``sources:`` gives them, ``kommune``, ``wave``
+    (``group`` optional); ``valence`` (strength/styrke, problem, or blank) and ``segments`` (a count,
+    default 1) are optional. ``code`` may be a path ``Problem/Relationer/myndighed -> skole``.
+    """
+    return read_interviews([path], mapping, instrument=instrument, key=key)
+
+
+def check_interviews(files: str | os.PathLike | Iterable[str | os.PathLike],
+                     mapping: str | os.PathLike | Mapping | InterviewMapping | None = None,
+                     instrument: Instrument | str | None = None) -> CheckedInterviews:
+    """Read and validate interview files as :func:`read_interviews` does, without pseudonymising yet."""
+    if isinstance(files, str | os.PathLike) and Path(files).is_dir():
+        folder = Path(files)
+        paths = interview_files(folder)
+        if mapping is None:
+            mapping = folder / "mapping.yaml"
+    else:
+        paths = [Path(files)] if isinstance(files, str | os.PathLike) else [Path(f) for f in files]
+    if mapping is None:
+        raise InputError(paths[0] if paths else "<interviews>", "no interview mapping given",
+                         fix="Pass mapping= (a YAML file); see the README, 'Interviews beside the survey'")
+    m = load_mapping(mapping, instrument)
+    raw = _raw_codings(paths, m)
+    _check_unique_sources(raw)
+    where: dict[tuple[int, str], set[str]] = {}
+    for k, w, f in raw[["kommune", "wave", "_file"]].drop_duplicates().itertuples(index=False):
+        where.setdefault((int(k), str(w)), set()).add(str(f))
+    resolved = resolve_codings(raw, m)
+    if "_valence" in resolved.columns:  # a table's valence column wins over the code's
+        resolved["valence"] = resolved["_valence"].where(resolved["_valence"].notna(), resolved["valence"])
+    return CheckedInterviews(m, resolved, where)
+
+
+@dataclass
+class CheckedInterviews:
+    """Interview files read and validated, not yet pseudonymised (:func:`check_interviews`).
+
+    An import validates every file before it has the store's key; :meth:`codings` then makes the table.
+    """
+
+    mapping: InterviewMapping
+    resolved: pd.DataFrame  # one row per coding with its theme and the raw source name: never stored
+    files: dict[tuple[int, str], set[str]]  # (kommune, wave) -> the files holding interviews of it
+
+    def codings(self, key: bytes) -> pd.DataFrame:
+        """The tidy ``codings`` table, sources pseudonymised with ``key``."""
+        return _codings(self.resolved, self.mapping, key)
+
+
+def interview_files(folder: str | os.PathLike) -> list[Path]:
+    """The interview files of a folder: every ``*.qdpx`` and every table whose name starts with ``codings``."""
+    folder = Path(folder)
+    return sorted(f for f in folder.iterdir() if f.is_file() and (
+        f.suffix.lower() == ".qdpx" or (f.suffix.lower() in TABLE_SUFFIXES and f.stem.lower().startswith("codings"))))
+
+
+def empty_codings(instrument: Instrument | str | None = None) -> pd.DataFrame:
+    """A codings table without rows (the contract's columns and dtypes), for a store without interviews.
+
+    Examples
+    --------
+    >>> list(empty_codings().columns) == CODINGS_COLUMNS, len(empty_codings())
+    (True, 0)
+    """
+    inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
+    return _codings(pd.DataFrame(), InterviewMapping(instrument=inst), b"")
+
+
+def resolve_codings(raw: pd.DataFrame, mapping: InterviewMapping) -> pd.DataFrame:
+    """One row per coding of ``raw`` (:attr:`relkap.qda.refi.Project.rows`) with its code, theme and valence
+    as ``mapping`` says; valence markers give their valence to the other codes of the same selection and are
+    dropped; ignored (and, with free_themes: drop, free) codes are dropped."""
+    if raw.empty:
+        return raw.assign(theme_kind=pd.Series(dtype=object), theme=pd.Series(dtype=object),
+                          rater=pd.Series(dtype=object), target=pd.Series(dtype=object),
+                          valence=pd.Series(dtype=object), code=pd.Series(dtype=object))
+    rules = {p: mapping.rule(p) for p in raw["code_path"].unique()}
+    r = raw.copy()
+    r["code"] = [("/".join(p)) for p in r["code_path"]]
+    merged = [rules[p][0] for p in r["code_path"]]
+    r["_marker"] = [rules[p][1] for p in r["code_path"]]
+    r["_ignore"] = [m.ignore for m in merged]
+    r["theme_kind"] = [m.theme_kind or "free" for m in merged]
+    r["theme"] = [m.theme if m.theme_kind else p[-1] for m, p in zip(merged, r["code_path"], strict=True)]
+    r["rater"] = [m.rater for m in merged]
+    r["target"] = [m.target for m in merged]
+    r["valence"] = [m.valence for m in merged]
+    r = r[~r["_ignore"]]
+    # a valence marker coded on the same selection gives its valence to the theme codes there
+    sel_key = ["_file", "source_name", "selection"] if "_file" in r.columns else ["source_name", "selection"]
+    markers = r[r["_marker"]]
+    if len(markers):
+        per_sel = markers.groupby(sel_key, dropna=False)["valence"].agg(lambda v: v.iloc[0] if v.nunique() == 1
+                                                                       else None)
+        given = r.join(per_sel.rename("_given"), on=sel_key)["_given"]
+        r["valence"] = r["valence"].where(r["valence"].notna(), given)
+    r = r[~r["_marker"]]
+    if not mapping.free_themes:
+        r = r[r["theme_kind"] != "free"]
+    return r.drop(columns=["_marker", "_ignore"]).reset_index(drop=True)
+
+
+def source_pseudonyms(kommune, source_name, key: bytes) -> np.ndarray:
+    """The pseudonyms of interviews: :func:`relkap.io.pseudonymise` of kommune and source name with the
+    respondents' key, in a domain of their own so that no interview shares a pseudonym with a respondent."""
+    return pseudonymise(kommune, _PSEUDONYM_DOMAIN + pd.Series(source_name).astype(str), key).to_numpy()
+
+
+def _codings(resolved: pd.DataFrame, mapping: InterviewMapping, key: bytes) -> pd.DataFrame:
+    """Aggregate resolved codings to the tidy codings table (pseudonymised sources, contract dtypes)."""
+    inst = mapping.instrument
+    groups = pd.CategoricalDtype(inst.group_codes)
+    r = resolved.copy()
+    if r.empty:
+        out = pd.DataFrame({c: pd.Series(dtype=object) for c in CODINGS_COLUMNS})
+    else:
+        r["source"] = source_pseudonyms(r["kommune"], r["source_name"], key)
+        keys = ["kommune", "wave", "source", "group", "code", "theme_kind", "theme", "rater", "target", "valence"]
+        r["_sel"] = r["selection"].astype(str)
+        out = (r.groupby(keys, dropna=False, sort=True)["_sel"].nunique().rename("segments").reset_index())
+    out = pd.DataFrame({
+        "kommune": out["kommune"].astype("int16"),
+        "wave": out["wave"].astype(pd.CategoricalDtype([inst.waves.baseline, inst.waves.followup])),
+        "source": out["source"].astype("string"),
+        "group": out["group"].astype(groups),
+        "code": out["code"].astype("string"),
+        "theme_kind": out["theme_kind"].astype(pd.CategoricalDtype(THEME_KINDS)),
+        "theme": out["theme"].astype("string"),
+        "rater": out["rater"].astype(groups),
+        "target": out["target"].astype(groups),
+        "valence": out["valence"].astype(pd.CategoricalDtype(VALENCES)),
+        "segments": out["segments"].astype("int32") if len(out) else pd.Series(dtype="int32"),
+    })
+    return out.sort_values(["kommune", "wave", "source", "theme_kind", "theme", "valence"],
+                           ignore_index=True)
+
+
+def _check_unique_sources(raw: pd.DataFrame) -> None:
+    """Two different interviews (files or guids) with the same name, kommune and wave would be merged."""
+    if raw.empty:
+        return
+    ids = raw.assign(_id=raw["_file"].astype(str) + "\x1f" + raw["source_guid"].astype(str))
+    n = ids.groupby(["kommune", "wave", "source_name"], dropna=False)["_id"].nunique()
+    dup = n[n > 1]
+    groups = ids.groupby(["_id", "kommune", "wave", "source_name"], dropna=False)["group"].nunique(dropna=False)
+    if (groups > 1).any():
+        _id, k, w, name = groups[groups > 1].index[0]
+        raise InputError(_id.split("\x1f")[0], f"the interview '{name}' (kommune {k}, {w}) has more than one"
+                         " group", column="group", fix="An interview has one interviewee group: correct the rows")
+    if len(dup):
+        (k, w, name) = dup.index[0]
+        files = sorted(set(ids.loc[(ids["kommune"] == k) & (ids["wave"] == w) & (ids["source_name"] == name),
+                                   "_file"].astype(str)))
+        raise InputError(files[0], f"two interviews of kommune {k}, {w}, have the same source name '{name}'"
+                         f" (in {', '.join(files)})",
+                         fix="Give every interview its own name: the name is what its pseudonym is made of")
+
+
+def _raw_codings(paths: Iterable[str | os.PathLike], m: InterviewMapping) -> pd.DataFrame:
+    parts = []
+    for p in paths:
+        p = Path(p)
+        if p.suffix.lower() == ".qdpx":
+            raw = read_project(p, m).rows.assign(_valence=None)
+        elif p.suffix.lower() in TABLE_SUFFIXES:
+            raw = segment_rows(p, m)
+        else:
+            raise InputError(p, f"not an interview file ('{p.suffix}')",
+                             fix="Give REFI-QDA projects (.qdpx) or coded-segments tables (.csv, .xlsx)")
+        parts.append(raw.assign(_file=str(p)))
+    if not parts:
+        return pd.DataFrame(columns=["source_guid", "source_name", "selection", "start", "end", "code_path",
+                                     "_valence", *SOURCE_FIELDS, "_file"])
+    return pd.concat(parts, ignore_index=True)
