@@ -253,6 +253,11 @@ def test_coded_segments_table_errors_name_row_and_column(tmp_path):
     path.write_text(TABLE.replace("Int 2;Hedensted", "Int 2;9999"), encoding="utf-8")
     with pytest.raises(InputError, match=r"row 4, column 'kommune': kommune value '9999' is not the official"):
         qda.read_coded_segments(path, TABLE_MAPPING, key=KEY)
+    # an empty row (ignored) still counts in the spreadsheet's numbering: the bad row is row 5
+    lines = TABLE.replace(";Problem;1", ";maybe;1").splitlines()
+    path.write_text("\n".join([*lines[:3], ";;;;;;", lines[3]]) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"column 'valence': row 5: unknown valence 'maybe'"):
+        qda.read_coded_segments(path, TABLE_MAPPING, key=KEY)
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -30,7 +30,6 @@ def segment_rows(path: Path, mapping: InterviewMapping) -> pd.DataFrame:
     ``code`` may be a path ``Problem/Relationer/myndighed -> skole``. An
     :class:`~relkap.errors.InputError` names the file, the row and the column."""
     df = read_raw(path)
-    offset = df.attrs.get("row_offset", 2)
     if mapping.columns:
         missing = [c for c in mapping.columns if c not in df.columns]
         if missing:
@@ -43,8 +42,8 @@ def segment_rows(path: Path, mapping: InterviewMapping) -> pd.DataFrame:
                          fix="A coded-segments table has the columns source, kommune, wave, group, code and"
                          " optionally valence and segments (or map yours under columns: in the mapping)")
     rows = []
-    for i, rec in enumerate(df.to_dict("records")):
-        row_no = i + offset
+    # read_raw numbers the rows as the spreadsheet does (header = row 1, empty rows counted)
+    for row_no, rec in zip(df.index, df.to_dict("records"), strict=True):
         where = f"row {row_no}"
         name = rec.get("source")
         code = rec.get("code")
