@@ -400,7 +400,9 @@ def write_index(results: Sequence[JobResult], out_root: str | Path, params: dict
 
     rows = []
     for r in results:
-        arm = html.escape(text(f"glossary.{params[r.kommune].arm}", language)) if r.kommune in params else ""
+        arm_key = {"intervention": "intervention", "control": "control"}.get(
+            params[r.kommune].arm, "arm_unknown") if r.kommune in params else None
+        arm = html.escape(text(f"glossary.{arm_key}", language)) if arm_key else ""
         has_report = r.status in ("ok", "skipped") and (out / str(r.kommune) / "report.html").exists()
         link = (f'<a href="{r.kommune}/report.html">{html.escape(r.name)}</a>' if has_report
                 else html.escape(r.name))
