@@ -84,6 +84,8 @@ figure.relkap-figure { margin: 0.5em 0; }
 .jp-RenderedHTMLCommon table.relkap-heatmap td { text-align: center; padding: 0 2px; border: 1.5px solid transparent; }
 .jp-RenderedHTMLCommon table.relkap-heatmap td.diagonal { border-color: black; }
 .jp-RenderedHTMLCommon table.relkap-heatmap thead th.col { text-align: center; }
+/* the heat maps' colour bars (400 px) shrink with a phone's width; their ticks are placed in % */
+.relkap-legend .bar { max-width: calc(100% - 24px); }
 @media (max-width: 600px) {
   body { font-size: 15px; }
   .jp-Notebook { padding: 8px !important; }
