@@ -57,6 +57,9 @@ def shared_tables(tables: Tables, instrument: Instrument, min_n: int = 5) -> Tab
                                scales=privacy.shareable(tables.scales, min_n, **keep))
 
 
+_IDENTITY = ("diagonal", "test", "dimension", "instrument", "scale")  # columns that name a cell, not measure it
+
+
 def with_hidden(shared: pd.DataFrame, full: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """``shared`` with a suppressed row (no value, no count) for every ``keys`` cell only ``full`` has.
 
@@ -83,9 +86,9 @@ def with_hidden(shared: pd.DataFrame, full: pd.DataFrame, keys: list[str]) -> pd
             continue
         if c == "suppressed":
             rows[c] = True
-        elif c in missing.columns:
-            rows[c] = missing[c].to_numpy()
-        elif c in ("test", "dimension", "instrument", "scale") and shared[c].nunique() == 1:
+        elif c in _IDENTITY and c in missing.columns:
+            rows[c] = missing[c].to_numpy()  # what the cell is (own group, dimension), never a number of it
+        elif c in _IDENTITY and shared[c].nunique() == 1:
             rows[c] = shared[c].iloc[0]  # the one value the whole table has (e.g. dimension "rk")
         else:
             rows[c] = np.nan
