@@ -28,7 +28,7 @@ from pathlib import Path
 
 from . import config, fmt
 from .errors import RelkapError
-from .export import export_html
+from .export import STYLESHEET, export_html
 from .files import write_text
 from .params import KommuneParams, default_kommune_params, kommuner_in_data, load_all_kommune_params
 from .words import Language, text
@@ -360,7 +360,6 @@ _INDEX_STYLE = """body { font-family: system-ui, sans-serif; margin: 2rem; color
 table { border-collapse: collapse; } th, td { border-bottom: 1px solid #ccc; padding: .35rem .8rem; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.failed td { background: #f6e6e6; } .err { font-size: .85em; color: #7a1f1f; }
-.table-scroll { max-width: 100%; overflow-x: auto; }
 @media (max-width: 600px) { body { margin: 1rem; } th, td { padding: .3rem .5rem; } }"""
 
 
@@ -422,6 +421,7 @@ def write_index(results: Sequence[JobResult], out_root: str | Path, params: dict
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{t("title")}</title>
 <style>
 {_INDEX_STYLE}
+{STYLESHEET}
 </style></head><body>
 <h1>{t("heading")}</h1>
 <p>{t("counts", n=len(results), failed=n_failed)} {t("change_note")}</p>

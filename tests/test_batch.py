@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from pathlib import Path
@@ -75,8 +76,9 @@ def test_english_run_has_an_english_index(project):
     assert "+0.25 [+0.05, +0.45]" in index and '<html lang="en">' in index
     assert "Kommuner: 2, of which failed: 1." in index and "control kommune" in index
     assert "<td>failed" in index and "Change in RK index" in index
+    words = re.sub(r"<style[^>]*>.*?</style>", "", index, flags=re.S)  # the page's text, not its stylesheet
     for danish in ("fejlet", "kontrol", "Ændring", "Sekunder", "0,"):
-        assert danish not in index, danish
+        assert danish not in words, danish
 
 
 def test_resume_reruns_only_what_changed(project):
