@@ -1,6 +1,6 @@
 """`relkap batch` against the usual hand-made loop, on the same demo kommuner, in one run.
 
-    .venv/bin/python benchmarks/bench_batch.py [--data data/processed] [--workers N]
+    .venv/bin/python benchmarks/bench_batch.py [--data data/processed] [--workers N] [--pdf-only]
 
 The hand-made loop is what a researcher would otherwise write: for each kommune, one after another,
 ``papermill notebooks/kommune_report.ipynb ... -p kommune K`` then
@@ -8,6 +8,10 @@ The hand-made loop is what a researcher would otherwise write: for each kommune,
 parallel kernels and exports HTML in-process. Prints both wall times and the ratio, then a profile of what a
 single report spends its time on, from papermill's per-cell durations (kernel start and imports, tables and
 statistics, figures, HTML export).
+
+``relkap batch --pdf`` prints every report to PDF with one Chromium after the reports: the PDFs must add at
+most a third to the batch's wall time (issue 14). The benchmark times the batch and then the PDFs of all
+its reports (:func:`relkap.batch.write_pdfs`) and prints the share; ``--pdf-only`` skips the hand-made loop.
 
 Needs the processed demo data (``make demo`` or ``relkap synth`` + ``relkap import``).
 """
@@ -69,16 +73,26 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default=str(config.PROCESSED_DIR))
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--pdf-only", action="store_true", help="only the batch and its PDFs, no hand-made loop")
     args = ap.parse_args()
     data = Path(args.data).resolve()
     codes = sorted(load_all_kommune_params())
     root = Path(tempfile.mkdtemp(prefix="relkap-bench-batch-"))
 
-    t_hand = hand_loop(codes, data, root / "hand")
     t0 = time.perf_counter()
     results = batch.run_batch(data_dir=data, out_root=root / "batch", workers=args.workers, progress=False)
     t_batch = time.perf_counter() - t0
     failed = [r.kommune for r in results if r.status != "ok"]
+    t0 = time.perf_counter()
+    pdfs = batch.write_pdfs(results)
+    t_pdf = time.perf_counter() - t0
+    share = t_pdf / t_batch
+    print(f"relkap batch: {t_batch:.1f} s for {len(results)} reports; --pdf adds {t_pdf:.1f} s for {len(pdfs)} PDFs"
+          f" (one browser): {share:.0%} of the batch's wall time ({'within' if share <= 1 / 3 else 'ABOVE'} the"
+          " third allowed)")
+    if args.pdf_only:
+        return
+    t_hand = hand_loop(codes, data, root / "hand")
 
     t0 = time.perf_counter()
     batch.export_html(root / "hand" / str(codes[0]) / "report.ipynb", root / "one.html")

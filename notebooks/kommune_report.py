@@ -32,16 +32,19 @@ language = "da"
 
 # %% tags=["remove"]
 import time
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from relkap import config, load, load_instrument, plots, report
+from relkap import briefing, config, dialogue, export, fmt, load, load_instrument, plots, privacy, report, response
+from relkap.methods_text import limitations_text, methods_text
 from relkap.network import layout
 from relkap.params import kommune_params
+from relkap.plots import alt
+from relkap.provenance import provenance
 from relkap.report import narrative
 from relkap.style import wave_label
+from relkap.words import text
 
 started = time.time()
 kommune = int(kommune)
@@ -52,8 +55,10 @@ if baseline or followup:
 data_path = config.resolve(data_dir or None, config.PROCESSED_DIR)
 out_path = config.resolve(out_dir or None, config.REPORTS_DIR / "hand" / str(kommune))
 out_path.mkdir(parents=True, exist_ok=True)
+params_path = config.resolve(params_dir or None, config.KOMMUNE_PARAMS_DIR)
 kp = kommune_params(kommune, params_dir or None)  # its parameter file, or defaults (kp.source == "defaults")
 name = kp.name
+targeted = kp.targeted_ties if kp.arm == "intervention" else []
 tables_all = load(data_path)
 data = report.kommune_tables(tables_all, kommune)
 report.check_kommune(data, kommune, data_path)
@@ -61,36 +66,67 @@ B, F = inst.waves.baseline, inst.waves.followup
 has_followup = report.has_wave(data, F)
 plt.rcParams["figure.dpi"] = 90
 
+# Disclosure rule: every shared number is computed without the hidden cells (groups, ties, tie dimensions
+# with fewer than min_n answers). The full data give only the response overview (counts through fmt.count)
+# and which groups and ties exist (shown as "n<min_n").
+shared = report.shared_tables(data, inst, min_n=min_n)
+hidden = privacy.hidden_groups(data.relations, min_n)
+overview = report.response_overview(data, inst, min_n=min_n)
+shown_overview = report.response_overview(shared, inst, min_n=min_n)
+rates = response.response_rates(overview, kp.invited or None, min_n, waves=[B, F])
+rk = report.rk_change(shared.relations, inst, min_n=min_n)
+all_ties = report.tie_table(data.relations, inst, min_n=min_n)[["wave", "group", "target", "diagonal"]]
+ties = report.with_hidden(report.tie_table(shared.relations, inst, min_n=min_n), all_ties,
+                          ["wave", "group", "target"])
+tie_diff = report.with_hidden(report.tie_change(shared.relations, inst, min_n=min_n),
+                              all_ties.drop(columns="wave").drop_duplicates(), ["group", "target"])
+points = briefing.key_points(rk, tie_diff if has_followup else None, rates, kp, min_n=min_n, name=name)
+waves_present = [w for w in (B, F) if (ties["wave"] == w).any()]
+latest = ties[ties["wave"] == (F if has_followup else B)]
+guide = dialogue.dialogue_guide(latest, tie_diff if has_followup else None, min_n=min_n, followup=has_followup)
+
 # %%
-display(Markdown(narrative.title(name, kommune, kp.focal_process or None, language)))
+export.title(briefing.title_block(name, kommune, kp, has_followup, language, inst),
+             text("report.document_title", language, name=name), language)
+if kp.source == "defaults":
+    display(Markdown(text("report.defaults", language, name=name, kommune=kommune)))
+display(Markdown(narrative.section(text("briefing.key.heading", language),
+                                   briefing.key_point_sentences(points, language, inst, rates), bullets=True)))
+if len(guide):
+    display(Markdown(narrative.start_here(guide, language, inst, targeted)))
+display(Markdown(narrative.section(text("briefing.reading.heading", language),
+                                   briefing.reading_guide(language, inst, min_n, targeted=bool(targeted)),
+                                   level=3, bullets=True)))
 
 # %% [markdown] tags=["da"]
-# ## 1. Overblik
+# ## Hvem har svaret
 #
 # Undersøgelsen måler **relationel kapacitet**: hvordan medarbejderne i hver faggruppe oplever samarbejdet
-# med hver af de andre faggrupper om det fælles arbejde. Hver medarbejder har vurderet de andre grupper på
-# seks dimensioner (kendskab, respekt, faglige bidrag, videndeling, problemløsning og nye løsninger) på en
-# skala fra 1 til 5. Tallene er ikke karakterer til de enkelte grupper, men et udgangspunkt for en fælles
-# samtale om, hvor samarbejdet fungerer, og hvor det kan styrkes.
+# med hver af de andre faggrupper om det fælles arbejde. Her er antallet af svar pr. gruppe og måling og,
+# hvor kommunen har oplyst hvor mange der blev inviteret, svarprocenten.
 
 # %% [markdown] tags=["en"]
-# ## 1. Overview
+# ## Who answered
 #
 # The survey measures **relational capacity**: how the employees in each professional group experience their
-# collaboration with each of the other groups on their shared work. Every employee rated the other groups on
-# six dimensions (knowledge, respect, professional contributions, knowledge sharing, problem solving and new
-# solutions) on a scale from 1 to 5. The numbers are not marks for the individual groups but a starting point
-# for a shared conversation about where collaboration works and where it can be strengthened.
+# collaboration with each of the other groups on their shared work. Here are the answers per group and wave
+# and, where the kommune gave the number invited, the response rate.
 
 # %%
-overview = report.response_overview(data, inst, min_n=min_n)
-display(Markdown(narrative.overview_note(overview, inst, min_n, has_followup, language)))
-ax = plots.response_overview(overview[overview["group"] != report.tables.CITIZENS], min_n=min_n, language=language,
-                             instrument=inst)
-plt.show()
+display(Markdown(narrative.overview_note(shown_overview, inst, min_n, has_followup, language, hidden=hidden)))
+employees = overview[overview["group"] != report.tables.CITIZENS]
+ax = plots.response_overview(employees, min_n=min_n, language=language, instrument=inst)
+export.figure(ax.figure, alt.alt_response(employees, inst, language, min_n))
+display(export.captioned(response.response_table(rates, language, inst, min_n).style.hide(axis="index"),
+                         text("report.caption.response", language)))
+display(Markdown(text("briefing.response.note", language, threshold=fmt.percent(response.LOW_RESPONSE, language),
+                      min_n=min_n)))
+unknown = [wave_label(w, language, inst).lower() for w in waves_present if not (kp.invited or {}).get(w)]
+if unknown:
+    display(Markdown(text("briefing.response.unknown", language, waves=briefing.join_list(unknown, language))))
 
 # %% [markdown] tags=["da"]
-# ## 2. Relationel kapacitet før og efter
+# ## Relationel kapacitet før og efter
 #
 # Tabellen viser indekset for relationel kapacitet (gennemsnittet af de seks dimensioner, samarbejdet med
 # de *andre* grupper) og hver dimension, ved førmåling og eftermåling. *Ændring* er eftermåling minus
@@ -98,7 +134,7 @@ plt.show()
 # middel, 0,8 stor); *p (FDR)* er justeret for, at der testes mange forskelle på én gang.
 
 # %% [markdown] tags=["en"]
-# ## 2. Relational capacity before and after
+# ## Relational capacity before and after
 #
 # The table shows the relational capacity index (the mean of the six dimensions, collaboration with the
 # *other* groups) and each dimension at baseline and follow-up. *Change* is follow-up minus baseline with
@@ -106,9 +142,9 @@ plt.show()
 # 0.8 large); *p (FDR)* is adjusted for testing many differences at once.
 
 # %%
-rk = report.rk_change(data.relations, inst, min_n=min_n)
-display(report.change_table(rk, "dimension", inst, language, min_n))
-display(Markdown(narrative.rk_headline(rk, has_followup, language)))
+display(Markdown(briefing.headline(rk, language, instrument=inst)))
+display(export.captioned(report.change_table(rk, "dimension", inst, language, min_n),
+                         text("report.caption.dimensions", language)))
 
 # %% [markdown] tags=["da"]
 # ### Samarbejdet mellem grupperne
@@ -127,21 +163,22 @@ display(Markdown(narrative.rk_headline(rk, has_followup, language)))
 # cells have too few answers to be shown.
 
 # %%
-ties = report.tie_table(data.relations, inst, min_n=min_n)
-waves_present = [w for w in (B, F) if (ties["wave"] == w).any()]
-fig, axes = plt.subplots(1, len(waves_present), figsize=(7.2 * len(waves_present), 6.2), squeeze=False)
-for ax, w in zip(axes[0], waves_present):
-    plots.tie_heatmap(ties[ties["wave"] == w], ax=ax, min_n=min_n, language=language, instrument=inst,
-                      title=wave_label(w, language, inst))
-plt.tight_layout()
-plt.show()
+for w in waves_present:
+    wave_ties = ties[ties["wave"] == w]
+    title = wave_label(w, language, inst)
+    export.html(plots.tie_heatmap_html(wave_ties, min_n=min_n, language=language, instrument=inst,
+                                       title=title, targeted=targeted), media="screen")
+    ax = plots.tie_heatmap(wave_ties, min_n=min_n, language=language, instrument=inst, title=title,
+                           targeted=targeted)
+    export.figure(ax.figure, alt.alt_tie_heatmap(wave_ties, inst, language, min_n), media="print")
 
 # %%
-tie_diff = report.tie_change(data.relations, inst, min_n=min_n)
 if has_followup:
     display(Markdown(narrative.change_map_intro(language)))
-    ax = plots.change_heatmap(tie_diff, min_n=min_n, language=language, instrument=inst)
-    plt.show()
+    export.html(plots.change_heatmap_html(tie_diff, min_n=min_n, language=language, instrument=inst,
+                                          targeted=targeted), media="screen")
+    ax = plots.change_heatmap(tie_diff, min_n=min_n, language=language, instrument=inst, targeted=targeted)
+    export.figure(ax.figure, alt.alt_change_heatmap(tie_diff, inst, language, min_n), media="print")
 else:
     display(Markdown(narrative.no_followup(language)))
 
@@ -164,20 +201,33 @@ else:
 # %%
 pos = layout(sorted(set(ties["group"].astype(str)) | set(ties["target"].astype(str)),
                     key=inst.group_codes.index))
-fig, axes = plt.subplots(1, len(waves_present), figsize=(6.5 * len(waves_present), 6.2), squeeze=False)
-for ax, w in zip(axes[0], waves_present):
-    plots.network_diagram(ties[ties["wave"] == w], pos=pos, ax=ax, min_n=min_n, language=language,
-                          instrument=inst, title=wave_label(w, language, inst))
-plt.tight_layout()
-plt.show()
+for w in waves_present:
+    wave_ties = ties[ties["wave"] == w]
+    ax = plots.network_diagram(wave_ties, pos=pos, min_n=min_n, language=language, instrument=inst,
+                               title=wave_label(w, language, inst), targeted=targeted)
+    export.figure(ax.figure, alt.alt_network(wave_ties, inst, language, min_n))
+if has_followup:
+    ax = plots.change_network(ties[ties["wave"] == B], ties[ties["wave"] == F], comparison=tie_diff, pos=pos,
+                              min_n=min_n, language=language, instrument=inst, targeted=targeted)
+    export.figure(ax.figure, alt.alt_change_network(tie_diff, inst, language, min_n))
 
 # %%
 if has_followup:
-    ax = plots.change_network(ties[ties["wave"] == B], ties[ties["wave"] == F], comparison=tie_diff, pos=pos,
-                              min_n=min_n, language=language, instrument=inst)
-    plt.show()
-    display(Markdown(narrative.most_changed_intro(language)))
-    display(report.most_changed(tie_diff, inst, language, min_n=min_n))
+    most = briefing.most_changed(tie_diff, k=3, min_n=min_n, targeted=targeted)
+    display(Markdown(narrative.section(text("briefing.most_changed.heading", language),
+                                       [text("briefing.most_changed.intro", language, k=3, min_n=min_n)], level=3)))
+    display(export.captioned(briefing.most_changed_table(most, language, inst, min_n).style.hide(axis="index"),
+                             text("report.caption.most_changed", language)))
+
+# %%
+if has_followup and targeted:
+    comparison = briefing.targeted_comparison(tie_diff, targeted, min_n=min_n)
+    display(Markdown(narrative.section(text("briefing.targeted.heading", language),
+                                       briefing.targeted_text(comparison, language, inst), level=3)))
+    display(export.captioned(briefing.targeted_table(comparison, language).style.hide(axis="index"),
+                             text("report.caption.targeted", language)))
+    display(Markdown(narrative.section(text("briefing.targeted.caveats_heading", language),
+                                       briefing.targeted_caveats(language), level=4, bullets=True)))
 
 # %% [markdown] tags=["da"]
 # ### Forskelle med effektstørrelse
@@ -193,25 +243,30 @@ if has_followup:
 
 # %%
 if has_followup:
-    ax = plots.forest_plot(tie_diff[~tie_diff["diagonal"]], min_n=min_n, language=language, instrument=inst)
-    plt.show()
+    cross = tie_diff[~tie_diff["diagonal"].astype(bool)]
+    ax = plots.forest_plot(cross, min_n=min_n, language=language, instrument=inst)
+    export.figure(ax.figure, alt.alt_forest(cross, inst, language, min_n))
+else:
+    display(Markdown(narrative.no_followup(language)))
 
 # %% [markdown] tags=["da"]
 # ### Modtaget og oplevet samarbejde
 #
 # *Modtaget* er, hvordan de andre grupper i gennemsnit oplever samarbejdet med gruppen; *oplevet* er,
-# hvordan gruppen selv oplever samarbejdet med de andre. En stor forskel mellem de to er en god anledning
-# til at spørge hinanden, hvad man ser forskelligt.
+# hvordan gruppen selv oplever samarbejdet med de andre. *Forskel* er modtaget minus oplevet: en stor
+# forskel er en god anledning til at spørge hinanden, hvad man ser forskelligt.
 
 # %% [markdown] tags=["en"]
 # ### Received and perceived collaboration
 #
 # *Received* is how the other groups on average experience their collaboration with the group; *perceived* is
-# how the group itself experiences its collaboration with the others. A large gap between the two is a good
-# occasion to ask each other what you see differently.
+# how the group itself experiences its collaboration with the others. *Gap* is received minus perceived: a
+# large gap is a good occasion to ask each other what you see differently.
 
 # %%
-display(report.received_perceived_table(ties, inst, language))
+display(export.captioned(report.received_perceived_table(ties, inst, language, min_n).style.hide(axis="index"),
+                         text("report.caption.received_perceived", language)))
+display(Markdown(text("briefing.limitations.rater_sets", language)))
 
 # %% [markdown] tags=["da"]
 # ### De seks dimensioner
@@ -225,12 +280,19 @@ display(report.received_perceived_table(ties, inst, language))
 # intervals.
 
 # %%
-profile = report.dimension_profile_data(data.relations, inst, min_n=min_n)
+profile = report.dimension_profile_data(shared.relations, inst, min_n=min_n)
 ax = plots.dimension_profile(profile, language=language, instrument=inst)
-plt.show()
+export.figure(ax.figure, alt.alt_profile(profile, inst, language, min_n))
+
+# %%
+display(Markdown(dialogue.dialogue_markdown(guide, language, inst, targeted)))
+
+# %% tags=["interviews"]
+# INTERVIEWS: the place for the interviews section (coded interviews beside the survey, a joint display per
+# tie), right after the dialogue guide. Empty by default: it shows nothing until the interviews work adds it.
 
 # %% [markdown] tags=["da"]
-# ## 3. Enighed og pålidelighed
+# ## Enighed og pålidelighed
 #
 # *Cronbachs alfa* viser, om spørgsmålene i en skala måler det samme (0,7 eller mere er godt). *ICC(1)*
 # er den andel af forskellene mellem medarbejdere, der skyldes hvilken gruppe de er i; *ICC(2)* er, hvor
@@ -239,7 +301,7 @@ plt.show()
 # grupper fra samme person og er kun beskrivende.
 
 # %% [markdown] tags=["en"]
-# ## 3. Agreement and reliability
+# ## Agreement and reliability
 #
 # *Cronbach's alpha* shows whether the questions of a scale measure the same thing (0.7 or more is good).
 # *ICC(1)* is the share of the differences between employees that is due to the group they belong to;
@@ -248,39 +310,42 @@ plt.show()
 # answers about several groups from the same person and is descriptive only.
 
 # %%
-agree = report.agreement_tables(data, inst, min_n=min_n)
+agree = report.agreement_tables(shared, inst, min_n=min_n)
 for key in ("alpha", "icc", "rwg"):
-    display(report.agreement_display(agree, key, inst, language, min_n))
+    table = report.agreement_display(agree, key, inst, language, min_n)
+    if len(table.data if hasattr(table, "data") else table):
+        display(export.captioned(table, text(f"report.caption.{key}", language)))
 
 # %% [markdown] tags=["da"]
-# ## 4. Ledelse og motivation
+# ## Ledelse og motivation
 #
 # De fire former for strategisk relationel ledelse og medarbejdernes motivation, som medarbejderne selv
 # oplever dem, ved førmåling og eftermåling.
 
 # %% [markdown] tags=["en"]
-# ## 4. Leadership and motivation
+# ## Leadership and motivation
 #
 # The four forms of strategic relational leadership and the employees' motivation, as the employees
 # themselves experience them, at baseline and follow-up.
 
 # %%
-scales = report.scale_change(data, inst, min_n=min_n)
+scales = report.scale_change(shared, inst, min_n=min_n)
 employee_scales = scales[scales["instrument"] == "employee"]
 if len(employee_scales):
-    display(report.change_table(employee_scales, "scale", inst, language, min_n))
+    display(export.captioned(report.change_table(employee_scales, "scale", inst, language, min_n),
+                             text("report.caption.employee_scales", language)))
     ax = plots.scale_change(employee_scales, language=language, instrument=inst)
-    plt.show()
+    export.figure(ax.figure, alt.alt_scales(employee_scales, inst, language, min_n))
 else:
     display(Markdown(narrative.no_data(language)))
 
 # %% [markdown] tags=["da"]
-# ## 5. Borgerne
+# ## Borgerne
 #
 # Borgernes oplevelse af samskabelse, tilfredshed og effekt af indsatsen, ved førmåling og eftermåling.
 
 # %% [markdown] tags=["en"]
-# ## 5. The citizens
+# ## The citizens
 #
 # The citizens' experience of co-creation, satisfaction and the effect of the effort, at baseline and
 # follow-up.
@@ -288,43 +353,64 @@ else:
 # %%
 citizen_scales = scales[scales["instrument"] == "citizen"]
 if len(citizen_scales):
-    display(report.change_table(citizen_scales, "scale", inst, language, min_n))
+    display(export.captioned(report.change_table(citizen_scales, "scale", inst, language, min_n),
+                             text("report.caption.citizen_scales", language)))
     ax = plots.scale_change(citizen_scales, language=language, instrument=inst)
-    plt.show()
+    export.figure(ax.figure, alt.alt_scales(citizen_scales, inst, language, min_n))
 else:
     display(Markdown(narrative.no_data(language)))
 
 # %% [markdown] tags=["da"]
-# ## 6. Kommunen blandt alle kommuner i undersøgelsen
+# ## Kommunen blandt de andre kommuner i undersøgelsen
 #
-# Kommunens indeks sammenlignet med de øvrige kommuner i data (ingen andre kommuner nævnes). Rang 1 er
-# den højeste værdi.
+# Kommunens indeks sammenlignet med de andre kommuner i data (kommunen selv er ikke med i sammenligningen,
+# og ingen andre kommuner nævnes). Rang 1 er den højeste værdi.
 
 # %% [markdown] tags=["en"]
-# ## 6. The kommune among all kommuner in the study
+# ## The kommune among the other kommuner in the study
 #
-# The kommune's index compared with the other kommuner in the data (no other kommune is named). Rank 1 is
-# the highest value.
+# The kommune's index compared with the other kommuner in the data (the kommune itself is not part of the
+# comparison, and no other kommune is named). Rank 1 is the highest value.
 
 # %%
 bench = report.benchmark(tables_all.relations, inst, kommune, min_n=min_n)
-display(report.benchmark_display(bench, inst, language))
+table = report.benchmark_display(bench, inst, language)
+if len(bench):
+    display(export.captioned(table, text("report.caption.benchmark", language)))
+    if note := narrative.benchmark_note(bench, inst, language):
+        display(Markdown(note))
+else:
+    display(Markdown(narrative.no_data(language)))
+
+# %%
+display(Markdown(narrative.section(text("briefing.methods.heading", language),
+                                   methods_text(rk, tie_diff, rates, min_n, language=language, instrument=inst,
+                                                disclosure=True))))
+display(Markdown(narrative.section(text("briefing.limitations.heading", language),
+                                   limitations_text(rk, tie_diff, rates, min_n, language=language, instrument=inst),
+                                   level=3, bullets=True)))
 
 # %% [markdown] tags=["da"]
-# ## 7. Dokumentation
+# ## Dokumentation
 #
 # Versioner, parametre og kontrolsummer for de data, rapporten bygger på.
 
 # %% [markdown] tags=["en"]
-# ## 7. Documentation
+# ## Documentation
 #
 # Versions, parameters and checksums of the data the report is built on.
 
 # %%
-parameters = {"kommune": kommune, "data_dir": data_path, "instrument": instrument or config.INSTRUMENT_PATH,
+instrument_path = config.resolve(instrument or None, config.INSTRUMENT_PATH)
+params_file = params_path / f"{kommune}.yaml" if kp.source == "file" else None
+parameters = {"kommune": kommune, "data_dir": data_path, "instrument": instrument_path, "params_dir": params_path,
               "baseline": B, "followup": F, "min_n": min_n, "language": language}
-summary = report.summary(kommune, name, inst, overview, rk, tie_diff, scales, bench, min_n=min_n,
-                         parameters=parameters)
+prov = provenance(data_path, instrument_path, params_file=params_file, parameters=parameters)
+summary = report.summary(kommune, name, inst, shown_overview, rk, tie_diff, scales, bench, min_n=min_n,
+                         parameters=parameters, provenance=prov,
+                         extra=briefing.summary_extra(kp, tie_diff if has_followup else None, rates, points,
+                                                      min_n=min_n))
 report.write_summary(out_path / "summary.json", summary)
-display(report.provenance(data_path, config.resolve(instrument or None, config.INSTRUMENT_PATH), parameters,
-                          started, language))
+display(export.captioned(report.provenance_table(prov, language, time.time() - started),
+                         text("report.caption.provenance", language)))
+display(Markdown(text("report.provenance_note", language)))

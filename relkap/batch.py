@@ -2,8 +2,10 @@
 
 Each kommune is one job: papermill executes ``notebooks/kommune_report.ipynb`` with the kommune's
 parameters into a private temporary folder, the executed notebook is exported to a self-contained HTML
-file in the same process (no code, no prompts, no parameter cells), and only then is the folder moved into
-``reports/<code>/`` with one rename. A job that fails is recorded with its error and the others go on.
+file in the same process (:func:`relkap.export.export_html`: one language, no code, offline), and only then
+is the folder moved into ``reports/<code>/`` with one rename. A job that fails is recorded with its error and
+the others go on. With ``pdf=True`` one headless Chromium then prints every finished report to
+``report.pdf`` beside its HTML (:func:`relkap.pdf.html_to_pdf`).
 
 The jobs go to any :class:`concurrent.futures.Executor`: a local process pool by default, or a Dask
 distributed cluster (``--scheduler ADDRESS``) through ``Client.get_executor()``.
@@ -16,7 +18,6 @@ import functools
 import html
 import json
 import os
-import re
 import shutil
 import time
 import traceback
@@ -27,9 +28,10 @@ from pathlib import Path
 
 from . import config, fmt
 from .errors import RelkapError
+from .export import STYLESHEET, export_html
 from .files import write_text
 from .params import KommuneParams, default_kommune_params, kommuner_in_data, load_all_kommune_params
-from .words import LANGUAGES, Language, text
+from .words import Language, text
 
 __all__ = [
     "JobResult",
@@ -40,6 +42,7 @@ __all__ = [
     "export_html",
     "short_error",
     "write_index",
+    "write_pdfs",
     "REPORT_NOTEBOOK",
     "KERNEL_NAME",
 ]
@@ -116,41 +119,6 @@ def _is_kernel_start_failure(exc: BaseException) -> bool:
     return isinstance(exc, TimeoutError | RuntimeError) and (
         "kernel" in text.lower() and ("died" in text.lower() or "timeout" in text.lower() or "start" in text.lower())
     )
-
-
-_REMOTE_SCRIPT = re.compile(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>\s*', re.IGNORECASE)
-
-
-def export_html(notebook_path: str | Path, html_path: str | Path) -> Path:
-    """A no-code HTML file for readers without Python: lab template, figures embedded, no prompts.
-
-    Cells tagged ``parameters`` or ``injected-parameters`` (papermill) and cells tagged ``remove`` are
-    dropped, and every input is hidden, so only the narrative, tables and figures remain. Narrative cells
-    tagged with a language (``da``, ``en``: :data:`relkap.words.LANGUAGES`) are kept only for the report's
-    ``language`` parameter (default Danish). The file is written atomically.
-    """
-    import nbformat
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
-    from traitlets.config import Config
-
-    nb = nbformat.read(str(notebook_path), as_version=4)
-    language = nb.metadata.get("papermill", {}).get("parameters", {}).get("language", "da")
-    c = Config()
-    c.TagRemovePreprocessor.remove_cell_tags = {"parameters", "injected-parameters", "remove",
-                                                *(set(LANGUAGES) - {language})}
-    c.TagRemovePreprocessor.enabled = True
-    c.HTMLExporter.exclude_input = True
-    c.HTMLExporter.exclude_input_prompt = True
-    c.HTMLExporter.exclude_output_prompt = True
-    c.HTMLExporter.embed_images = True
-    exporter = HTMLExporter(config=c, template_name="lab")
-    exporter.register_preprocessor(TagRemovePreprocessor(config=c), enabled=True)
-    body, _ = exporter.from_notebook_node(nb)
-    # The lab template loads require.js and MathJax from a CDN. The reports use neither (no widgets, no
-    # math), and a report must open offline without errors, so remote scripts are dropped.
-    body = _REMOTE_SCRIPT.sub("", body)
-    return write_text(html_path, body)
 
 
 def execute_notebook(notebook: str | Path, output: str | Path, parameters: dict, *, kernel_name: str = KERNEL_NAME,
@@ -262,6 +230,7 @@ def run_batch(
     start_timeout: float = 120.0,
     cell_timeout: float = 600.0,
     progress: bool = True,
+    pdf: bool = False,
 ) -> list[JobResult]:
     """Run the report for every kommune in the data (or ``only`` those codes) and write the index.
 
@@ -269,7 +238,8 @@ def run_batch(
     there is reported with defaults (:func:`relkap.params.kommune_params`). A ``params_dir`` given on
     purpose selects the kommuner by its files instead (``only`` may still add any kommune in the data).
     Returns one :class:`JobResult` per kommune, in kommune-code order. Paths default to the project's folders (:mod:`relkap.config`) and
-    are made absolute before they reach a worker.
+    are made absolute before they reach a worker. ``pdf``: also ``report.pdf`` beside each report's HTML,
+    all printed by one browser after the reports (:func:`write_pdfs`).
     """
     params_path = config.resolve(params_dir, config.KOMMUNE_PARAMS_DIR)
     data_path = config.resolve(data_dir, config.PROCESSED_DIR)
@@ -302,7 +272,28 @@ def run_batch(
         results.update({r.kommune: r for r in _run_jobs(jobs, workers or os.cpu_count() or 1, scheduler, progress)})
     ordered = [results[c] for c in codes]
     write_index(ordered, out_path, all_params, language=language)
+    if pdf:
+        write_pdfs(ordered)
     return ordered
+
+
+def write_pdfs(results: Sequence[JobResult]) -> list[Path]:
+    """``report.pdf`` beside the ``report.html`` of every finished report, one Chromium for all of them.
+
+    A report skipped by ``--resume`` gets a PDF only when it has none or an older one than its HTML.
+    """
+    from .pdf import html_to_pdf
+
+    pairs = []
+    for r in results:
+        folder = Path(r.out_dir) if r.out_dir else None
+        if r.status not in ("ok", "skipped") or folder is None or not (folder / "report.html").exists():
+            continue
+        html_file, pdf_file = folder / "report.html", folder / "report.pdf"
+        if r.status == "skipped" and pdf_file.exists() and pdf_file.stat().st_mtime >= html_file.stat().st_mtime:
+            continue
+        pairs.append((html_file, pdf_file))
+    return html_to_pdf(pairs)
 
 
 def _report_params(data_path: Path, params_path: Path, selected: bool, only: Iterable[int] | None
@@ -368,7 +359,8 @@ def _headline(summary: dict, language: Language = "da") -> str:
 _INDEX_STYLE = """body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
 table { border-collapse: collapse; } th, td { border-bottom: 1px solid #ccc; padding: .35rem .8rem; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
-tr.failed td { background: #f6e6e6; } .err { font-size: .85em; color: #7a1f1f; }"""
+tr.failed td { background: #f6e6e6; } .err { font-size: .85em; color: #7a1f1f; }
+@media (max-width: 600px) { body { margin: 1rem; } th, td { padding: .3rem .5rem; } }"""
 
 
 def write_index(results: Sequence[JobResult], out_root: str | Path, params: dict[int, KommuneParams],
@@ -407,7 +399,9 @@ def write_index(results: Sequence[JobResult], out_root: str | Path, params: dict
 
     rows = []
     for r in results:
-        arm = html.escape(text(f"glossary.{params[r.kommune].arm}", language)) if r.kommune in params else ""
+        arm_key = {"intervention": "intervention", "control": "control"}.get(
+            params[r.kommune].arm, "arm_unknown") if r.kommune in params else None
+        arm = html.escape(text(f"glossary.{arm_key}", language)) if arm_key else ""
         has_report = r.status in ("ok", "skipped") and (out / str(r.kommune) / "report.html").exists()
         link = (f'<a href="{r.kommune}/report.html">{html.escape(r.name)}</a>' if has_report
                 else html.escape(r.name))
@@ -423,17 +417,20 @@ def write_index(results: Sequence[JobResult], out_root: str | Path, params: dict
                 if (out / "research" / "research.html").exists() else "")
     head = "".join(f"<th>{t(k)}</th>" for k in ("code", "kommune", "arm", "status", "change", "seconds"))
     page = f"""<!DOCTYPE html>
-<html lang="{language}"><head><meta charset="utf-8"><title>{t("title")}</title>
+<html lang="{language}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{t("title")}</title>
 <style>
 {_INDEX_STYLE}
+{STYLESHEET}
 </style></head><body>
 <h1>{t("heading")}</h1>
 <p>{t("counts", n=len(results), failed=n_failed)} {t("change_note")}</p>
 {research}
-<table><thead><tr>{head}</tr></thead>
+<div class="table-scroll" tabindex="0" role="region" aria-label="{t("caption")}">
+<table><caption>{t("caption")}</caption><thead><tr>{head}</tr></thead>
 <tbody>
 {chr(10).join(rows)}
-</tbody></table></body></html>
+</tbody></table></div></body></html>
 """
     return write_text(out / "index.html", page)
 

@@ -94,6 +94,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         start_timeout=args.start_timeout,
         cell_timeout=args.cell_timeout,
         progress=not args.no_progress,
+        pdf=args.pdf,
     )
     print(batch.results_table(results))
     print(f"\nIndex: {out_root / 'index.html'}")
@@ -216,6 +217,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cell-timeout", type=float, default=600.0,
                    help="seconds a notebook cell may run (default: %(default)s)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (default: off)")
+    p.add_argument("--pdf", action="store_true",
+                   help="also print each report to report.pdf (A4) beside its HTML, with one headless Chromium"
+                   " for all reports (default: off)")
     p.add_argument("--research", action="store_true",
                    help="also run the cross-kommune research notebook (H1-H3, RQ1-RQ4) into <out>/research"
                    " (default: off)")

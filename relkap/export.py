@@ -79,6 +79,13 @@ img, svg, video { max-width: 100%; height: auto; }
 figure.relkap-figure { margin: 0.5em 0; }
 .jp-RenderedHTMLCommon table { max-width: none; }
 .relkap-print-only { display: none; }
+/* the lab template's ":not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td" (right-aligned, no border) outranks
+   the heat map's own rules: restore them for the heat maps shown as HTML tables */
+.jp-RenderedHTMLCommon table.relkap-heatmap td { text-align: center; padding: 0 2px; border: 1.5px solid transparent; }
+.jp-RenderedHTMLCommon table.relkap-heatmap td.diagonal { border-color: black; }
+.jp-RenderedHTMLCommon table.relkap-heatmap thead th.col { text-align: center; }
+/* the heat maps' colour bars (400 px) shrink with a phone's width; their ticks are placed in % */
+.relkap-legend .bar { max-width: calc(100% - 24px); }
 @media (max-width: 600px) {
   body { font-size: 15px; }
   .jp-Notebook { padding: 8px !important; }
@@ -103,6 +110,8 @@ figure.relkap-figure { margin: 0.5em 0; }
   h1, h2, h3, h4, caption { break-after: avoid; page-break-after: avoid; }
   .jp-MarkdownCell, .jp-OutputArea-child:has(.jp-RenderedMarkdown) { break-after: avoid; page-break-after: avoid; }
   .relkap-new-page { break-before: page; page-break-before: always; }
+  /* a cell's trailing margin must not spill onto a page of its own before a section's page break */
+  .jp-RenderedHTMLCommon > :last-child, .jp-OutputArea-output > :last-child { margin-bottom: 0 !important; }
   .jp-RenderedImage, .jp-OutputArea-output:has(> figure) { break-inside: avoid; }
   img { max-height: 240mm; object-fit: contain; }
   a { color: inherit; text-decoration: none; }

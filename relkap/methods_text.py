@@ -42,7 +42,8 @@ def _tested(table: pd.DataFrame | None) -> int:
 
 
 def methods_text(rk: pd.DataFrame, ties: pd.DataFrame, rates: pd.DataFrame | None = None, min_n: int = 5,
-                 alpha: float = ALPHA, language: Language = "da", instrument: Instrument | None = None) -> list[str]:
+                 alpha: float = ALPHA, language: Language = "da", instrument: Instrument | None = None,
+                 disclosure: bool = False) -> list[str]:
     """The methods section as paragraphs: respondents per wave, scoring, the test used, effect size, the FDR
     families, what a CI and p mean, ``min_n`` and the ties it hid, and where the response rate comes from.
 
@@ -55,6 +56,9 @@ def methods_text(rk: pd.DataFrame, ties: pd.DataFrame, rates: pd.DataFrame | Non
     rates : DataFrame, optional
         :func:`relkap.response.response_rates` (without it, or without any number invited, the text says
         the response rate is not known).
+    disclosure : bool
+        The tables were computed without the hidden cells (:func:`relkap.report.shared_tables`): say so
+        after ``min_n`` (the disclosure rule).
 
     Examples
     --------
@@ -84,6 +88,8 @@ def methods_text(rk: pd.DataFrame, ties: pd.DataFrame, rates: pd.DataFrame | Non
     out.append(t("briefing.methods.ci_p", language))
     n_hidden = int(ties["suppressed"].astype(bool).sum()) if "suppressed" in ties.columns else 0
     out.append(t("briefing.methods.min_n", language, min_n=min_n, n_hidden=n_hidden, n_ties=len(ties)))
+    if disclosure:
+        out.append(t("briefing.methods.disclosure", language, min_n=min_n))
     out.append(t("briefing.methods.response_given" if _rates_given(rates) else "briefing.methods.response_unknown",
                  language))
     return out

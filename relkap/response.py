@@ -139,31 +139,39 @@ def low_response_groups(rates: pd.DataFrame, language: Language = "da",
 
 def response_table(rates: pd.DataFrame, language: Language = "da", instrument: Instrument | None = None,
                    min_n: int = 5) -> pd.DataFrame:
-    """:func:`response_rates` for reading: one row per group, per wave the answers, invited and rate.
+    """:func:`response_rates` for reading: one row per group and wave (the groups' waves together, the totals
+    last) with the answers, the number invited, the rate and a note.
 
     Counts below ``min_n`` read "<min_n"; a hidden, missing or doubtful rate says why in the note column.
+    Six columns, so the table fits a phone's width and an A4 page.
 
     Examples
     --------
     >>> ov = pd.DataFrame({"group": ["skole", "ppr"], "wave": ["baseline", "baseline"], "n": [18, 3]})
     >>> t = response_table(response_rates(ov, {"baseline": {"skole": 40, "ppr": 6}}), "en")
-    >>> t.iloc[:, 1:].values.tolist()
+    >>> t.columns.tolist()
+    ['Group', 'Wave', 'Answers', 'Invited', 'Response rate', 'Note']
+    >>> t.iloc[:, 2:].values.tolist()
     [['18', '40', '45%', 'low: read with caution'], ['<5', '6', '', 'fewer than 5 answers: not shown'], ['18', '40', '45%', 'low: read with caution']]
     """
     inst = default_instrument(instrument)
-    group_head = words.text("glossary.group", language)
-    notes = {"hidden": words.text("briefing.response.hidden", language, min_n=min_n),
-             "not_given": words.text("briefing.response.not_given", language),
-             "too_many": words.text("briefing.response.too_many", language), "given": ""}
-    waves = list(dict.fromkeys(rates["wave"]))
-    rows: dict[str, dict] = {}
-    for r in rates.itertuples(index=False):
-        name = words.text("briefing.response.total", language) if r.group == TOTAL else label(r.group, language, inst)
-        row = rows.setdefault(name, {group_head: name})
-        prefix = f"{wave_label(r.wave, language, inst)}: " if len(waves) > 1 else ""
-        row[prefix + words.text("briefing.response.col_answered", language)] = fmt.count(r.n, min_n) if not fmt.missing(r.n) else f"<{min_n}"
-        row[prefix + words.text("briefing.response.col_invited", language)] = fmt.count(r.invited)
-        row[prefix + words.text("briefing.response.col_rate", language)] = fmt.percent(r.rate, language)
-        note = words.text("briefing.response.low", language) if r.low else notes[r.status]
-        row[prefix + words.text("briefing.response.col_note", language)] = note
-    return pd.DataFrame(list(rows.values())).fillna("")
+    t = words.text
+    notes = {"hidden": t("briefing.response.hidden", language, min_n=min_n),
+             "not_given": t("briefing.response.not_given", language),
+             "too_many": t("briefing.response.too_many", language), "given": ""}
+    waves = {w: i for i, w in enumerate(dict.fromkeys(rates["wave"]))}
+    groups = {g: i for i, g in enumerate(dict.fromkeys(rates["group"]))}  # response_rates' order: totals last
+    ordered = rates.assign(_g=rates["group"].map(groups), _w=rates["wave"].map(waves)).sort_values(
+        ["_g", "_w"], kind="stable")
+    rows = []
+    for r in ordered.itertuples(index=False):
+        rows.append({
+            t("glossary.group", language): t("briefing.response.total", language) if r.group == TOTAL
+            else label(r.group, language, inst),
+            t("table.wave", language): wave_label(r.wave, language, inst),
+            t("briefing.response.col_answered", language): f"<{min_n}" if fmt.missing(r.n) else fmt.count(r.n, min_n),
+            t("briefing.response.col_invited", language): fmt.count(r.invited),
+            t("briefing.response.col_rate", language): fmt.percent(r.rate, language),
+            t("briefing.response.col_note", language): t("briefing.response.low", language) if r.low
+            else notes[r.status]})
+    return pd.DataFrame(rows).fillna("")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from pathlib import Path
@@ -63,6 +64,9 @@ def test_a_failing_kommune_does_not_stop_the_others(project):
     assert '<a href="766/report.html">Hedensted</a>' in index
     # the index page speaks the run's language: Danish words and numbers by default
     assert "+0,25 [+0,05; +0,45]" in index and '<html lang="da">' in index
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in index
+    assert "<title>relkap: rapporter pr. kommune</title>" in index
+    assert "<caption>Kommunernes rapporter</caption>" in index and 'class="table-scroll"' in index
     assert "Kommuner: 3, heraf fejlet: 1." in index and "kontrolkommune" in index and "control" not in index
 
 
@@ -72,8 +76,9 @@ def test_english_run_has_an_english_index(project):
     assert "+0.25 [+0.05, +0.45]" in index and '<html lang="en">' in index
     assert "Kommuner: 2, of which failed: 1." in index and "control kommune" in index
     assert "<td>failed" in index and "Change in RK index" in index
+    words = re.sub(r"<style[^>]*>.*?</style>", "", index, flags=re.S)  # the page's text, not its stylesheet
     for danish in ("fejlet", "kontrol", "Ændring", "Sekunder", "0,"):
-        assert danish not in index, danish
+        assert danish not in words, danish
 
 
 def test_resume_reruns_only_what_changed(project):
@@ -114,7 +119,7 @@ def test_without_a_params_folder_the_kommuner_come_from_the_data(project, tmp_pa
     assert {r.kommune: r.status for r in results} == {330: "ok", 336: "failed", 510: "ok", 766: "ok"}
     assert next(r for r in results if r.kommune == 330).name == "Slagelse"  # the official name
     index = (project["out_root"] / "index.html").read_text(encoding="utf-8")
-    assert '<a href="330/report.html">Slagelse</a></td><td>ikke angivet</td>' in index  # glossary.arm_unknown
+    assert '<a href="330/report.html">Slagelse</a></td><td>ikke angivet</td>' in index  # arm unknown
 
 
 def test_only_a_kommune_without_parameter_file_is_reported_with_defaults(project):
@@ -171,3 +176,34 @@ def test_cli_paths_are_taken_from_the_current_folder(project, tmp_path, monkeypa
                    str(FIXTURE_NB), "--no-progress", "--only", "766"])
     assert status == 0, capsys.readouterr().err
     assert (tmp_path / "reports_rel" / "766" / "report.html").exists()
+
+
+def test_pdf_flag_prints_every_report_with_one_browser(project, monkeypatch):
+    """`relkap batch --pdf`: one html_to_pdf call (one browser) for all finished reports, after them."""
+    from relkap import pdf
+    from relkap.cli import main
+
+    calls = []
+
+    def fake(pairs, **kw):
+        pairs = list(pairs)
+        calls.append(pairs)
+        for _, p in pairs:
+            Path(p).write_bytes(b"%PDF-1.4 fake")
+        return [Path(p) for _, p in pairs]
+
+    monkeypatch.setattr(pdf, "html_to_pdf", fake)
+    results = _run(project, pdf=True)
+    assert len(calls) == 1
+    assert sorted(Path(h).parent.name for h, _ in calls[0]) == ["510", "766"]  # 336 failed: no PDF
+    assert all(Path(p).name == "report.pdf" and Path(p).parent == Path(h).parent for h, p in calls[0])
+    assert {r.kommune for r in results if r.status == "ok"} == {510, 766}
+    # --resume: a report skipped with a PDF newer than its HTML is not printed again
+    calls.clear()
+    _run(project, resume=True, pdf=True)
+    assert calls == [[]] or calls == []
+    calls.clear()
+    assert main(["batch", "--params", str(project["params_dir"]), "--data", str(project["data_dir"]),
+                 "--out", str(project["out_root"]), "--notebook", str(FIXTURE_NB), "--no-progress",
+                 "--only", "766", "--pdf"]) == 0
+    assert len(calls) == 1 and [Path(h).parent.name for h, _ in calls[0]] == ["766"]

@@ -206,9 +206,78 @@ def test_exported_report_renders_offline_with_figures_and_no_code(report_html, b
         for code in ("import ", "report.", "plots.", "display(", "min_n ="):
             assert code not in body
         assert problems["pageerror"] == []
+    finally:
+        context.close()
+
+
+def test_report_first_screen_answers_at_1280x900(report_html, browser):
+    """The title block, the arm and "Det vigtigste" are on the first screen (the README's screenshot)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, offline=True)
+    try:
+        page = context.new_page()
+        page.goto(report_html.as_uri(), wait_until="load")
+        first = page.evaluate("""() => [...document.querySelectorAll('h1, h2, li, p')]
+            .filter(e => e.getBoundingClientRect().bottom <= window.innerHeight && e.offsetParent !== null)
+            .map(e => e.innerText).join(' ')""")
+        assert "Relationel kapacitet i" in first and "Det vigtigste" in first and "kommune" in first
+        assert "RK-indeks" in first and "Hvor I kan begynde" in first
+        key = page.locator("h2", has_text="Det vigtigste").locator("xpath=following::ul[1]/li")
+        assert 1 <= key.count() <= 5 and key.last.bounding_box()["y"] < 900
+        # the first table comes after the key points
+        table_y = page.evaluate("document.querySelector('table').getBoundingClientRect().top")
+        assert table_y > page.locator("h2", has_text="Det vigtigste").bounding_box()["y"]
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "report.png"))
         assert (SCREENSHOTS / "report.png").stat().st_size < 300_000
+    finally:
+        context.close()
+
+
+def test_report_lang_title_alt_and_captions(report_html, browser):
+    context, page, problems = _open_offline(browser, report_html)
+    try:
+        assert page.evaluate("document.documentElement.lang") == "da"
+        code = int(report_html.parent.name)
+        assert kommune_name(code) in page.title() and "relationel kapacitet" in page.title()
+        alts = page.eval_on_selector_all("img", "xs => xs.map(x => x.alt)")
+        assert alts and all(len(a) > 40 and "No description" not in a for a in alts), alts
+        uncaptioned = page.eval_on_selector_all(
+            "table", "ts => ts.filter(t => !(t.caption && t.caption.textContent.trim())).map(t => t.outerHTML.slice(0, 80))")
+        assert uncaptioned == []
+    finally:
+        context.close()
+
+
+# Elements wider than the viewport that are not inside a scroll box that fits (tests/test_export.py)
+_OVERFLOW = """() => {
+  const w = document.documentElement.clientWidth;
+  const bad = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.right <= w + 1) continue;
+    let box = el.closest('.table-scroll');
+    if (box && box !== el && box.getBoundingClientRect().right <= w + 1) continue;
+    bad.push(el.tagName + '.' + el.className + ' ' + Math.round(r.right));
+  }
+  return {bad: bad.slice(0, 10), pageWidth: document.documentElement.scrollWidth, w};
+}"""
+
+
+def test_report_on_a_phone_no_table_overflows_without_its_scroll_box(report_html, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, offline=True)
+    try:
+        page = context.new_page()
+        page.goto(report_html.as_uri(), wait_until="load")
+        res = page.evaluate(_OVERFLOW)
+        assert res["bad"] == [] and res["pageWidth"] <= res["w"], res
+        # at least one wide table scrolls in its box, with the shadow that says so
+        wide = page.eval_on_selector_all(".table-scroll", "bs => bs.filter(b => b.scrollWidth > b.clientWidth).length")
+        assert wide >= 1
+        # the heat maps are HTML tables on screen (the print figures are hidden)
+        assert page.locator("table.relkap-heatmap").first.is_visible()
+        assert not page.locator(".relkap-print-only").first.is_visible()
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "report_phone.png"))
     finally:
         context.close()
 

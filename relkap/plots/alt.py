@@ -16,7 +16,8 @@ from ..instrument import Instrument
 from ..style import default_instrument, wave_label
 from ..words import Language, text
 
-__all__ = ["alt_tie_heatmap", "alt_change_heatmap", "alt_network", "alt_response", "alt_profile"]
+__all__ = ["alt_tie_heatmap", "alt_change_heatmap", "alt_change_network", "alt_network", "alt_response", "alt_profile", "alt_forest",
+           "alt_scales"]
 
 
 def _tie(row, language: Language, inst: Instrument) -> str:
@@ -79,7 +80,8 @@ def alt_tie_heatmap(ties: pd.DataFrame, instrument: Instrument | None = None, la
 
 
 def alt_change_heatmap(changes: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da",
-                       min_n: int = 5, value: str = "diff", p: str = "p_fdr", alpha: float = 0.05) -> str:
+                       min_n: int = 5, value: str = "diff", p: str = "p_fdr", alpha: float = 0.05,
+                       kind: str = "change_heatmap") -> str:
     """Alt text of :func:`relkap.plots.change_heatmap`: the largest increase and decrease, and how many
     changes are statistically significant.
 
@@ -93,7 +95,7 @@ def alt_change_heatmap(changes: pd.DataFrame, instrument: Instrument | None = No
     inst = default_instrument(instrument)
     shown, hidden = _shown(changes, value)
     sig = int((shown[p] < alpha).sum()) if p in shown else 0
-    head = text("alt.change_heatmap", language, ties=len(shown), significant=sig)
+    head = text(f"alt.{kind}", language, ties=len(shown), significant=sig)
     if shown.empty:
         return head + _hidden(hidden, language, min_n)
     up, down = shown.loc[shown[value].idxmax()], shown.loc[shown[value].idxmin()]
@@ -101,6 +103,12 @@ def alt_change_heatmap(changes: pd.DataFrame, instrument: Instrument | None = No
                 up_value=fmt.signed(up[value], 2, language), down=_tie(down, language, inst),
                 down_value=fmt.signed(down[value], 2, language))
     return head + " " + body + _hidden(hidden, language, min_n)
+
+
+def alt_change_network(changes: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da",
+                       min_n: int = 5, value: str = "diff", p: str = "p_fdr", alpha: float = 0.05) -> str:
+    """Alt text of :func:`relkap.plots.change_network`: as :func:`alt_change_heatmap`, for the network."""
+    return alt_change_heatmap(changes, instrument, language, min_n, value, p, alpha, kind="change_network")
 
 
 def alt_network(ties: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da",
@@ -173,3 +181,51 @@ def alt_profile(profile: pd.DataFrame, instrument: Instrument | None = None, lan
                           low_dimension=inst.label(str(lo["dimension"]), language),
                           low=fmt.number(lo["mean"], 2, language)))
     return " ".join(parts)
+
+
+def alt_forest(changes: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da",
+               min_n: int = 5, value: str = "hedges", p: str = "p_fdr", alpha: float = 0.05) -> str:
+    """Alt text of :func:`relkap.plots.forest_plot` of the ties: how many, how many significant, the largest
+    increase and decrease of Hedges' g.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"group": ["skole", "ppr"], "target": ["ppr", "skole"], "hedges": [0.8, -0.3],
+    ...                   "p_fdr": [0.01, 0.6], "suppressed": [False, False], "diagonal": [False, False]})
+    >>> alt_forest(c, language="en")
+    "The change in Hedges' g with its 95% confidence interval for 2 ties, 1 statistically significant. Largest increase: Schools → Educational psychology (PPR) (+0.80); largest decrease: Educational psychology (PPR) → Schools (−0.30)."
+    """
+    inst = default_instrument(instrument)
+    shown, hidden = _shown(changes, value)
+    sig = int((shown[p] < alpha).sum()) if p in shown else 0
+    head = text("alt.forest", language, ties=len(shown), significant=sig)
+    if shown.empty:
+        return head + _hidden(hidden, language, min_n)
+    up, down = shown.loc[shown[value].idxmax()], shown.loc[shown[value].idxmin()]
+    return head + " " + text("alt.change_extremes", language, up=_tie(up, language, inst),
+                             up_value=fmt.signed(up[value], 2, language), down=_tie(down, language, inst),
+                             down_value=fmt.signed(down[value], 2, language))
+
+
+def alt_scales(comparison: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da",
+               min_n: int = 5, scale: str = "scale") -> str:
+    """Alt text of :func:`relkap.plots.scale_change`: how many scales, and the one that changed most.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"scale": ["vision", "motivation"], "mean_baseline": [3.1, 3.9],
+    ...                   "mean_followup": [3.6, 3.8], "diff": [0.5, -0.1], "suppressed": [False, False]})
+    >>> alt_scales(c, language="en")
+    'Means at baseline and follow-up for 2 scales. Largest change: Communicated shared vision: 3.10 → 3.60 (+0.50).'
+    """
+    inst = default_instrument(instrument)
+    sup = comparison["suppressed"].astype(bool) if "suppressed" in comparison else comparison["diff"].isna()
+    shown = comparison[~sup].dropna(subset=["diff"])
+    out = text("alt.scales", language, scales=len(comparison))
+    if shown.empty:
+        return out
+    top = shown.loc[shown["diff"].abs().idxmax()]
+    change = text("alt.scale_change", language, scale=inst.label(str(top[scale]), language),
+                  before=fmt.number(top["mean_baseline"], 2, language),
+                  after=fmt.number(top["mean_followup"], 2, language), diff=fmt.signed(top["diff"], 2, language))
+    return out + " " + text("alt.scales_largest", language, change=change)

@@ -6,7 +6,8 @@ The report notebook (``notebooks/kommune_report.ipynb``) reads like this package
   its dimensions, ties, agreement, scales, dimension profile, the kommune among all kommuner is :func:`relkap.benchmark.index_benchmark`, re-exported as
   ``benchmark``);
 - :mod:`relkap.report.display`: the same tables for reading (labels, headers, rounding, "<5");
-- :mod:`relkap.report.narrative`: the generated sentences (title, response note, headline, notes);
+- :mod:`relkap.report.narrative`: the generated sentences (response note, notes, sections); the briefing
+  (title block, key points, headline, dialogue, methods) is :mod:`relkap.briefing` and its neighbours;
 - :mod:`relkap.report.record`: what a report records about itself, ``summary.json`` and provenance.
 
 Every public function is importable from ``relkap.report`` itself.
@@ -19,10 +20,16 @@ from .display import (
     agreement_display,
     benchmark_display,
     change_table,
-    most_changed,
     received_perceived_table,
 )
-from .record import SUMMARY_FIELDS, SUMMARY_SCHEMA, file_hash, provenance, summary, write_summary
+from .record import (
+    SUMMARY_FIELDS,
+    SUMMARY_SCHEMA,
+    provenance,
+    provenance_table,
+    summary,
+    write_summary,
+)
 from .tables import (
     agreement_tables,
     check_kommune,
@@ -33,19 +40,21 @@ from .tables import (
     response_overview,
     rk_change,
     scale_change,
+    shared_tables,
     tie_change,
     tie_table,
+    with_hidden,
 )
 
 __all__ = [
     # modules
     "tables", "display", "narrative", "record",
     # tables
-    "kommune_tables", "has_wave", "check_kommune", "kommune_name", "response_overview",
+    "kommune_tables", "shared_tables", "with_hidden", "has_wave", "check_kommune", "kommune_name", "response_overview",
     "respondent_dimension_scores", "rk_change", "tie_change", "tie_table", "agreement_tables", "scale_change",
     "dimension_profile_data", "benchmark",
     # display
-    "change_table", "most_changed", "received_perceived_table", "agreement_display", "benchmark_display",
+    "change_table", "received_perceived_table", "agreement_display", "benchmark_display",
     # summary.json and provenance
-    "summary", "write_summary", "provenance", "file_hash", "SUMMARY_SCHEMA", "SUMMARY_FIELDS",
+    "summary", "write_summary", "provenance", "provenance_table", "SUMMARY_SCHEMA", "SUMMARY_FIELDS",
 ]

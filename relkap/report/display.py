@@ -17,8 +17,7 @@ from ..instrument import Instrument
 from ..style import wave_label
 from ..words import Language, text
 
-__all__ = ["header", "change_table", "most_changed", "received_perceived_table", "agreement_display",
-           "benchmark_display"]
+__all__ = ["header", "change_table", "received_perceived_table", "agreement_display", "benchmark_display"]
 
 
 def header(key: str, language: Language = "da") -> str:
@@ -92,58 +91,23 @@ def change_table(df: pd.DataFrame, label: str | list[str], instrument: Instrumen
     return _styled(pd.DataFrame(rows))
 
 
-def most_changed(tie_diff: pd.DataFrame, instrument: Instrument, language: Language = "da", k: int = 5,
-                 min_n: int = 5) -> Styler:
-    """The ``k`` ties between groups that improved most and the ``k`` that declined most, by Hedges' g.
-
-    Parameters
-    ----------
-    tie_diff : pandas.DataFrame
-        :func:`relkap.report.tables.tie_change` of the kommune.
-    instrument, language, min_n
-        As in :func:`change_table`.
-    k : int
-        How many ties from each end (a tie is shown once when fewer than ``2 k`` can be compared).
-
-    Returns
-    -------
-    pandas.io.formats.style.Styler
-        :func:`change_table` of the chosen ties, largest g first; own-group and suppressed ties left out.
-
-    Examples
-    --------
-    >>> from relkap import io, load_instrument, synth
-    >>> inst, raw = load_instrument(), synth.simulate(n_kommuner=1, seed=1, respondents=30)
-    >>> t = io.tidy_tables(raw.employees, raw.citizens, raw.structures, inst, key=b"example")
-    >>> from relkap.report import tables
-    >>> shown = most_changed(tables.tie_change(t.relations, inst), inst, "da", k=1).data
-    >>> shown[["Vurderende gruppe", "Vurderet gruppe", "Hedges' g"]]
-      Vurderende gruppe Vurderet gruppe Hedges' g
-    0             Skole       Jobcenter     +0,97
-    1             Skole   Sundhedspleje     −0,18
-    """
-    d = tie_diff[~tie_diff["diagonal"] & ~tie_diff["suppressed"]].dropna(subset=["hedges"])
-    top = pd.concat([d.nlargest(k, "hedges"), d.nsmallest(k, "hedges").iloc[::-1]]).drop_duplicates(
-        subset=["group", "target"])
-    return change_table(top.sort_values("hedges", ascending=False), ["group", "target"], instrument, language,
-                        min_n)
-
-
-def received_perceived_table(ties: pd.DataFrame, instrument: Instrument, language: Language = "da") -> pd.DataFrame:
-    """Received and perceived RK per group and wave (cross-group, reportable ties only).
+def received_perceived_table(ties: pd.DataFrame, instrument: Instrument, language: Language = "da",
+                             min_n: int = 5) -> pd.DataFrame:
+    """Received and perceived RK per group and wave, and their gap (cross-group, reportable ties only).
 
     Parameters
     ----------
     ties : pandas.DataFrame
         :func:`relkap.report.tables.tie_table` of the kommune (both waves).
-    instrument, language
+    instrument, language, min_n
         As in :func:`change_table`.
 
     Returns
     -------
     pandas.DataFrame
-        One row per group (its label), columns (received | perceived) x wave name: the means of
-        :func:`relkap.scoring.received_perceived`, formatted. Empty when there are no ties.
+        One row per group (codebook order), then per wave (baseline first) received, perceived and the gap
+        (received − perceived, :func:`relkap.briefing.received_perceived_gap`), formatted; a value without
+        enough answers reads "n<min_n" as in the heat maps. Empty when there are no ties.
 
     Examples
     --------
@@ -151,20 +115,36 @@ def received_perceived_table(ties: pd.DataFrame, instrument: Instrument, languag
     >>> inst, raw = load_instrument(), synth.simulate(n_kommuner=1, seed=1, respondents=30)
     >>> t = io.tidy_tables(raw.employees, raw.citizens, raw.structures, inst, key=b"example")
     >>> from relkap.report import tables
-    >>> received_perceived_table(tables.tie_table(t.relations, inst), inst, "en").loc["Job centre"].tolist()
-    ['3.20', '3.64', '3.72', '4.02']
+    >>> rp = received_perceived_table(tables.tie_table(t.relations, inst), inst, "en")
+    >>> rp.columns.tolist()[:4]
+    ['Group', 'Received, baseline', 'Perceived, baseline', 'Gap, baseline']
+    >>> rp.set_index("Group").loc["Job centre"].tolist()
+    ['3.20', '3.72', '−0.52', '3.64', '4.02', '−0.37']
     """
+    from ..briefing import received_perceived_gap
+    from ..style import group_order
+
+    rp = scoring.received_perceived(ties)
+    if rp.empty:
+        return pd.DataFrame()
+    rp = received_perceived_gap(rp.astype({"group": str, "wave": str}))
+    waves = [w for w in (instrument.waves.baseline, instrument.waves.followup) if (rp["wave"] == w).any()]
+    groups = group_order(set(ties["group"].astype(str)) | set(ties["target"].astype(str)), instrument)
+    hidden = text("figure.suppressed", language, min_n=min_n)
+    by = rp.set_index(["group", "wave"])
     rows = []
-    for d in scoring.received_perceived(ties).to_dict("records"):
-        rows.append({header("group", language): instrument.label(str(d["group"]), language),
-                     header("wave", language): wave_label(d["wave"], language, instrument),
-                     header("received", language): fmt.number(d.get("received"), 2, language),
-                     header("perceived", language): fmt.number(d.get("perceived"), 2, language)})
-    out = pd.DataFrame(rows)
-    if len(out):
-        out = out.pivot(index=header("group", language), columns=header("wave", language),
-                        values=[header("received", language), header("perceived", language)])
-    return out
+    for g in groups:
+        row = {header("group", language): instrument.label(g, language)}
+        for w in waves:
+            for key, col, sign in (("received", "received", False), ("perceived", "perceived", False),
+                                   ("gap", "gap", True)):
+                what = header(key, language) if key != "gap" else text("report.gap", language)
+                name = text("report.rp_column", language, what=what,
+                            wave=wave_label(w, language, instrument).lower())
+                v = by[col].get((g, w), float("nan"))
+                row[name] = hidden if fmt.missing(v) else fmt.number(v, 2, language, sign=sign)
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def _value_or_suppressed(values: pd.Series, suppressed: pd.Series, decimals: int, language: Language) -> list[str]:
@@ -254,7 +234,7 @@ def benchmark_display(bench: pd.DataFrame, instrument: Instrument, language: Lan
     >>> bench = pd.DataFrame({"measure": ["baseline", "change"], "value": [3.9, 0.1], "n_kommuner": [10, 10],
     ...                       "median": [3.8, 0.05], "q25": [3.6, 0.0], "q75": [4.0, 0.12], "rank": [3, 4]})
     >>> benchmark_display(bench, inst, "da").data.iloc[1].tolist()
-    ['Ændring', '+0,10', '0,05', '0,00', '0,12', '4 / 10']
+    ['Ændring', '+0,10', '0,05', '0,00', '0,12', '4 / 11']
     """
     if bench.empty:
         return pd.DataFrame()
@@ -262,9 +242,13 @@ def benchmark_display(bench: pd.DataFrame, instrument: Instrument, language: Lan
                 for m in bench["measure"]]
     values = [fmt.number(v, 2, language, sign=m == "change")
               for v, m in zip(bench["value"], bench["measure"], strict=True)]
+    enough = bench["enough"].astype(bool) if "enough" in bench.columns else pd.Series(True, index=bench.index)
+    too_few = text("report.benchmark_too_few", language)
     out = pd.DataFrame({header("measure", language): measures, header("value", language): values,
-                        **{header(c, language): [fmt.number(v, 2, language) for v in bench[c]]
+                        **{header(c, language): [fmt.number(v, 2, language) if ok else too_few
+                                                 for v, ok in zip(bench[c], enough, strict=True)]
                            for c in ("median", "q25", "q75")},
-                        header("rank", language): [f"{r} / {n}" for r, n in
-                                                   zip(bench["rank"], bench["n_kommuner"], strict=True)]})
+                        header("rank", language): [f"{int(r)} / {int(n) + 1}" if ok and not fmt.missing(r) else ""
+                                                   for r, n, ok in zip(bench["rank"], bench["n_kommuner"], enough,
+                                                                       strict=True)]})
     return _styled(out)

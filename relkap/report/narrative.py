@@ -1,8 +1,9 @@
 """The report's generated sentences: every word from the catalogue's ``report`` section, numbers from fmt.
 
 The notebook's fixed narrative (section texts) lives in its Danish and English markdown cells; these
-functions write the sentences that depend on the data (title, response note, headline of the RK change,
-notes for missing parts), in Markdown.
+functions write the sentences that depend on the data (response note, notes for missing parts), in
+Markdown. The title block, the headline, the key points and the other briefing sentences are
+:mod:`relkap.briefing`'s.
 """
 
 from __future__ import annotations
@@ -15,33 +16,46 @@ from ..style import wave_label
 from ..words import Language, text
 from .tables import CITIZENS
 
-__all__ = ["SIGNIFICANCE_LEVEL", "title", "overview_note", "rk_headline", "no_followup", "no_data",
-           "change_map_intro", "most_changed_intro"]
+__all__ = ["SIGNIFICANCE_LEVEL", "section", "start_here", "benchmark_note", "overview_note", "no_followup", "no_data", "change_map_intro"]
 
 SIGNIFICANCE_LEVEL = 0.05  # "statistisk sikker": p below this (the change heat map's stars: after FDR)
 
 
-def title(name: str, kommune: int, focal_process: str | None = None, language: Language = "da") -> str:
-    """The report's title block: heading, focal work process (when known), waves and kommune code.
+def section(heading: str, paragraphs: list[str], level: int = 2, bullets: bool = False) -> str:
+    """A heading and its paragraphs (or a bulleted list) as Markdown.
 
     Examples
     --------
-    >>> print(title("Hedensted", 766, "Børnefaglige undersøgelser", "da"))
-    # Relationel kapacitet i Hedensted Kommune
+    >>> print(section("Det vigtigste", ["Et.", "To."], bullets=True))
+    ## Det vigtigste
     <BLANKLINE>
-    **Fokus:** Børnefaglige undersøgelser
-    <BLANKLINE>
-    Førmåling og eftermåling. Kommunekode 766.
+    - Et.
+    - To.
     """
-    lines = [text("report.title", language, name=name)]
-    if focal_process is not None:
-        lines.append(text("report.focal_process", language, process=focal_process))
-    lines.append(text("report.subtitle", language, kommune=kommune))
-    return "\n\n".join(lines)
+    body = "\n".join(f"- {p}" for p in paragraphs) if bullets else "\n\n".join(paragraphs)
+    return f"{'#' * level} {heading}\n\n{body}"
+
+
+def start_here(guide: pd.DataFrame, language: Language = "da", instrument: Instrument | None = None,
+               targeted=()) -> str:
+    """One line for the first screen: the ties of the dialogue guide (:func:`relkap.dialogue.dialogue_guide`).
+
+    Examples
+    --------
+    >>> guide = pd.DataFrame({"group": ["skole"], "target": ["ppr"]})
+    >>> start_here(guide, "en")
+    '**Where to start:** Schools → Educational psychology (PPR) (see the section "Three ties to talk about first").'
+    """
+    from ..briefing import join_list, tie_name
+
+    marked = {(str(a), str(b)) for a, b in targeted}
+    names = [tie_name(a, b, language, instrument, (str(a), str(b)) in marked)
+             for a, b in zip(guide["group"], guide["target"], strict=True)]
+    return text("report.start_here", language, ties=join_list(names, language))
 
 
 def overview_note(overview: pd.DataFrame, instrument: Instrument, min_n: int, has_followup: bool,
-                  language: Language = "da") -> str:
+                  language: Language = "da", hidden: pd.DataFrame | None = None) -> str:
     """Employees per wave, the groups not shown for too few answers, the share of "ved ikke" answers.
 
     Parameters
@@ -55,6 +69,10 @@ def overview_note(overview: pd.DataFrame, instrument: Instrument, min_n: int, ha
     has_followup : bool
         Without a follow-up, :func:`no_followup` is added.
     language : {"da", "en"}
+    hidden : pandas.DataFrame, optional
+        The hidden groups (:func:`relkap.privacy.hidden_groups`: ``wave, group``). Give it with an
+        ``overview`` of the shown groups only (:func:`relkap.report.shared_tables`), so the totals leave
+        the hidden groups out (with the shown groups they would give their count away).
 
     Examples
     --------
@@ -71,8 +89,9 @@ def overview_note(overview: pd.DataFrame, instrument: Instrument, min_n: int, ha
         n = int(employees.loc[employees["wave"] == w, "n"].sum())
         if n:
             parts.append(text("report.respondents", language, wave=wave_label(w, language, instrument), n=n))
-    sentences = [", ".join(parts) + "."]
-    small = sorted({instrument.label(g, language) for g in employees.loc[employees["suppressed"], "group"]})
+    sentences = [", ".join(parts) + "."] if parts else []
+    small_codes = employees.loc[employees["suppressed"], "group"] if hidden is None else hidden["group"]
+    small = sorted({instrument.label(str(g), language) for g in small_codes})
     if small:
         sentences.append(text("report.small_groups", language, min_n=min_n, groups=", ".join(small)))
     if len(employees) and not fmt.missing(employees["dont_know_share"].mean()):
@@ -81,46 +100,6 @@ def overview_note(overview: pd.DataFrame, instrument: Instrument, min_n: int, ha
     if not has_followup:
         sentences.append(no_followup(language))
     return " ".join(sentences)
-
-
-def rk_headline(rk: pd.DataFrame, has_followup: bool, language: Language = "da") -> str:
-    """The RK index's change in one sentence, and whether it is statistically significant (p < 0.05).
-
-    Parameters
-    ----------
-    rk : pandas.DataFrame
-        :func:`relkap.report.tables.rk_change` of the kommune.
-    has_followup : bool
-        Without a follow-up the sentence is :func:`no_followup`.
-    language : {"da", "en"}
-
-    Returns
-    -------
-    str
-        Markdown; empty when the index is suppressed.
-
-    Examples
-    --------
-    >>> rk = pd.DataFrame({"dimension": ["rk"], "suppressed": [False], "mean_baseline": [3.71],
-    ...                    "mean_followup": [3.93], "diff": [0.22], "diff_ci_low": [0.05], "diff_ci_high": [0.39],
-    ...                    "hedges": [0.41], "p_val": [0.012]})
-    >>> print(rk_headline(rk, True, "da"))
-    **Indekset er steget fra 3,71 til 3,93** (ændring +0,22, 95 %-KI [0,05; 0,39], Hedges' g +0,41). Ændringen er statistisk sikker.
-    """
-    row = rk[rk["dimension"] == "rk"]
-    if not has_followup:
-        return no_followup(language)
-    if row.empty or bool(row["suppressed"].iloc[0]):
-        return ""
-    r = row.iloc[0]
-    sentence = text("report.rk_risen" if r["diff"] > 0 else "report.rk_fallen", language,
-                    baseline=fmt.number(r["mean_baseline"], 2, language),
-                    followup=fmt.number(r["mean_followup"], 2, language),
-                    diff=fmt.signed(r["diff"], 2, language),
-                    ci=fmt.ci(r["diff_ci_low"], r["diff_ci_high"], language),
-                    hedges=fmt.signed(r["hedges"], 2, language))
-    verdict = "report.rk_significant" if r["p_val"] < SIGNIFICANCE_LEVEL else "report.rk_not_significant"
-    return f"{sentence} {text(verdict, language)}"
 
 
 def no_followup(language: Language = "da") -> str:
@@ -138,6 +117,22 @@ def change_map_intro(language: Language = "da") -> str:
     return text("report.change_map_intro", language, alpha=fmt.number(SIGNIFICANCE_LEVEL, 2, language))
 
 
-def most_changed_intro(language: Language = "da") -> str:
-    """The sentence above the table of the most changed ties."""
-    return text("report.most_changed_intro", language)
+def benchmark_note(bench: pd.DataFrame, instrument: Instrument, language: Language = "da") -> str:
+    """The note below the benchmark when a measure has too few other kommuner for a distribution ("" if none).
+
+    Examples
+    --------
+    >>> from relkap import load_instrument
+    >>> bench = pd.DataFrame({"measure": ["baseline", "change"], "n_kommuner": [9, 3], "enough": [True, False]})
+    >>> benchmark_note(bench, load_instrument(), "en")[:60]
+    'A comparison is shown only over at least 5 other kommuner wi'
+    """
+    from ..benchmark import MIN_BENCHMARK_KOMMUNER
+
+    if "enough" not in bench.columns or bench["enough"].astype(bool).all():
+        return ""
+    few = bench[~bench["enough"].astype(bool)]
+    names = [text("table.change", language).lower() if m == "change" else wave_label(m, language, instrument).lower()
+             for m in few["measure"]]
+    return text("report.benchmark_not_enough", language, min_kommuner=MIN_BENCHMARK_KOMMUNER,
+                measures=", ".join(names))

@@ -7,15 +7,13 @@ respondent id or row-level data.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import platform
 import time
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pandas as pd
 
+from .. import provenance as _provenance
 from ..files import json_value, write_json
 from ..fmt import number
 from ..instrument import Instrument
@@ -23,17 +21,17 @@ from ..privacy import mask_small_counts
 from ..words import Language, text
 from .tables import CITIZENS
 
-__all__ = ["SUMMARY_SCHEMA", "SUMMARY_FIELDS", "summary", "write_summary", "file_hash", "provenance"]
+__all__ = ["SUMMARY_SCHEMA", "SUMMARY_FIELDS", "summary", "write_summary", "provenance", "provenance_table"]
 
-SUMMARY_SCHEMA = 2  # 2: counts below min_n are null (1 wrote them)
+# 2: counts below min_n are null; 3: arm, targeted ties, response rates, key points (relkap.briefing.summary_extra,
+# whose SUMMARY_SCHEMA is the same number: a test checks), provenance, parameters with relative paths, numbers
+# computed without the hidden cells
+SUMMARY_SCHEMA = 3
 # The fields of every wave comparison in summary.json (rk_index, dimensions, ties, scales).
 SUMMARY_FIELDS = ["n_baseline", "n_followup", "mean_baseline", "mean_followup", "diff", "diff_ci_low",
                   "diff_ci_high", "hedges", "hedges_ci_low", "hedges_ci_high", "p_val", "p_fdr", "p_holm",
                   "suppressed"]
 _DIGITS = 6  # summary.json rounds its numbers to 6 decimals
-_PACKAGES = ("relkap", "pandas", "numpy", "scipy", "pingouin", "statsmodels", "networkx", "matplotlib",
-             "seaborn", "papermill", "nbconvert")
-_PATH_PARAMETERS = ("data_dir", "out_dir", "instrument", "params_dir")  # shown by file name only
 
 
 def _records(df: pd.DataFrame, keep: list[str]) -> list[dict]:
@@ -44,7 +42,7 @@ def _records(df: pd.DataFrame, keep: list[str]) -> list[dict]:
 
 def summary(kommune: int, name: str, instrument: Instrument, overview: pd.DataFrame, rk: pd.DataFrame,
             ties: pd.DataFrame, scales: pd.DataFrame, bench: pd.DataFrame, min_n: int,
-            parameters: dict | None = None) -> dict:
+            parameters: dict | None = None, extra: dict | None = None, provenance: dict | None = None) -> dict:
     """The headline numbers of one report as plain JSON-ready data (schema in the README).
 
     Parameters
@@ -60,13 +58,20 @@ def summary(kommune: int, name: str, instrument: Instrument, overview: pd.DataFr
     min_n : int
         Counts below it become ``None`` (:func:`relkap.privacy.mask_small_counts`).
     parameters : dict, optional
-        The report's parameters, recorded as they are.
+        The report's parameters (paths made relative to the project: :func:`relkap.provenance.relative`).
+    extra : dict, optional
+        The briefing's fields (:func:`relkap.briefing.summary_extra`: arm, focal process, targeted ties and
+        their comparison, response rates, key points).
+    provenance : dict, optional
+        :func:`relkap.provenance.provenance` of the run.
 
     Returns
     -------
     dict
         ``schema, kommune, name, waves, has_followup, min_n, respondents, rk_index, dimensions, ties,
-        scales, benchmark, parameters``; numbers rounded to 6 decimals, NaN as ``None``.
+        scales, benchmark, parameters``, the ``extra`` fields and ``provenance``; numbers rounded to 6
+        decimals, NaN as ``None``. Pass tables computed from :func:`relkap.report.shared_tables`: the
+        respondents per wave are then those of the shown groups.
 
     Examples
     --------
@@ -97,8 +102,17 @@ def summary(kommune: int, name: str, instrument: Instrument, overview: pd.DataFr
         "ties": _records(mask_small_counts(ties, min_n), ["group", "target", "diagonal", *SUMMARY_FIELDS]),
         "scales": _records(mask_small_counts(scales, min_n), ["instrument", "scale", *SUMMARY_FIELDS]),
         "benchmark": _records(bench, list(bench.columns)),
-        "parameters": {k: json_value(v, _DIGITS) for k, v in (parameters or {}).items()},
+        "parameters": {k: json_value(_relative(v), _DIGITS) for k, v in (parameters or {}).items()},
+        **{k: v for k, v in (extra or {}).items() if k != "schema"},
+        "provenance": provenance,
     }
+
+
+def _relative(value: object) -> object:
+    """A path parameter relative to the project (no local folder names in summary.json); others as they are."""
+    if isinstance(value, os.PathLike) or (isinstance(value, str) and os.path.isabs(value)):
+        return _provenance.relative(value)
+    return value
 
 
 def write_summary(path: str | os.PathLike, data: dict) -> Path:
@@ -106,62 +120,39 @@ def write_summary(path: str | os.PathLike, data: dict) -> Path:
     return write_json(path, data)
 
 
-def file_hash(path: str | os.PathLike) -> str:
-    """The SHA-256 of a file's bytes, hex, cut to its first 16 characters (enough to tell versions apart).
+def provenance_table(prov: dict, language: Language = "da", seconds: float | None = None):
+    """:func:`relkap.provenance.provenance` for reading: a two-column table (item, value), index hidden.
 
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.txt"
-    >>> _ = p.write_bytes(b"relkap")
-    >>> file_hash(p)
-    '55e73a1775f711da'
-    """
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()[:16]
-
-
-def provenance(data_dir: str | os.PathLike, instrument_path: str | os.PathLike, parameters: dict,
-               started: float, language: Language = "da"):
-    """Versions, parameters, data file hashes and run time of a report, as a two-column table to display.
-
-    Parameters
-    ----------
-    data_dir : path
-        The processed data folder: each ``*.parquet`` file gets its :func:`file_hash`.
-    instrument_path : path
-        The codebook file (hashed too when it exists).
-    parameters : dict
-        The report's parameters; paths are shown by their last part only.
-    started : float
-        ``time.time()`` when the report started (for the run time).
-    language : {"da", "en"}
-        The language of the row names and headers (catalogue section ``report``).
-
-    Returns
-    -------
-    pandas.io.formats.style.Styler
-        Columns "item" and "value" (headers in ``language``), index hidden.
+    Git commit (or "not a git checkout") and uncommitted changes, the run's date and time (ISO 8601), the
+    versions, the parameters (relative paths), the full SHA-256 of each input file and, when given, the run
+    time in seconds.
     """
     def row(key: str, value: object, **fields: object) -> tuple[str, str]:
         return text(f"report.provenance_{key}", language, **fields), str(value)
 
-    rows = []
-    for pkg in _PACKAGES:
-        try:
-            rows.append(row("version", version(pkg), package=pkg))
-        except PackageNotFoundError:
-            rows.append(row("version", text("report.provenance_not_installed", language), package=pkg))
-    rows.append(row("python", platform.python_version()))
-    for k, v in parameters.items():
-        rows.append(row("parameter", (Path(str(v)).name or str(v)) if k in _PATH_PARAMETERS else v, name=k))
-    files = sorted(Path(data_dir).glob("*.parquet"))
-    if Path(instrument_path).exists():
-        files.append(Path(instrument_path))
-    rows += [row("checksum", file_hash(f), file=f.name) for f in files]
-    rows.append(row("run_time", number(time.time() - started, 1, language)))
+    git = prov.get("git", {})
+    rows = [row("commit", git.get("commit", _provenance.NOT_GIT))]
+    if git.get("dirty") is not None:
+        rows.append(row("dirty", text("report.provenance_yes" if git["dirty"] else "report.provenance_no",
+                                      language)))
+    rows.append(row("run", prov.get("run", "")))
+    for pkg, v in prov.get("versions", {}).items():
+        rows.append(row("python", v) if pkg == "python" else
+                    row("version", text("report.provenance_not_installed", language) if v == "not installed"
+                        else v, package=pkg))
+    rows += [row("parameter", v, name=k) for k, v in prov.get("parameters", {}).items()]
+    rows += [row("checksum", h, file=f) for f, h in prov.get("sha256", {}).items()]
+    if seconds is not None:
+        rows.append(row("run_time", number(seconds, 1, language)))
     columns = [text("report.provenance_item", language), text("report.provenance_value", language)]
     return pd.DataFrame(rows, columns=columns).style.hide(axis="index")
+
+
+def provenance(data_dir: str | os.PathLike, instrument_path: str | os.PathLike, parameters: dict,
+               started: float, language: Language = "da", params_file: str | os.PathLike | None = None):
+    """:func:`relkap.provenance.provenance` of a run as the table :func:`provenance_table` shows.
+
+    ``started`` is ``time.time()`` when the notebook started (for the run time).
+    """
+    prov = _provenance.provenance(data_dir, instrument_path, params_file=params_file, parameters=parameters)
+    return provenance_table(prov, language, time.time() - started)

@@ -9,17 +9,21 @@ rounds them for reading, :mod:`relkap.report.record` writes them to ``summary.js
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .. import agreement, change, scoring
+from .. import agreement, change, privacy, scoring
 from ..errors import InputError
 from ..instrument import Instrument
 from ..io import Tables
 
 __all__ = [
     "kommune_tables",
+    "shared_tables",
+    "with_hidden",
     "has_wave",
     "check_kommune",
     "response_overview",
@@ -39,6 +43,58 @@ CITIZENS = "borgere"  # the response overview's row for the citizen survey (not 
 def kommune_tables(tables: Tables, kommune: int) -> Tables:
     """The rows of one kommune in every table (categories kept, so absent groups stay known)."""
     return Tables(**{name: t[t["kommune"] == kommune].reset_index(drop=True) for name, t in tables})
+
+
+def shared_tables(tables: Tables, instrument: Instrument, min_n: int = 5) -> Tables:
+    """The tables every shared number is computed from: the hidden cells' answers removed.
+
+    :func:`relkap.privacy.shareable` on ``relations`` and ``scales`` (groups, ties and tie dimensions with
+    fewer than ``min_n`` respondents), so published totals are computed without the suppressed cells and no
+    hidden value follows from a total minus the shown cells. Citizens have no groups and stay as they are.
+    """
+    keep = {"min_items": instrument.min_items}
+    return dataclasses.replace(tables, relations=privacy.shareable(tables.relations, min_n, **keep),
+                               scales=privacy.shareable(tables.scales, min_n, **keep))
+
+
+_IDENTITY = ("diagonal", "test", "dimension", "instrument", "scale")  # columns that name a cell, not measure it
+
+
+def with_hidden(shared: pd.DataFrame, full: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """``shared`` with a suppressed row (no value, no count) for every ``keys`` cell only ``full`` has.
+
+    A table computed from :func:`shared_tables` lacks the hidden cells altogether; a heat map would draw them
+    as "not asked". With these rows they read "n<min_n", as hidden cells do. Only the cells' existence comes
+    from ``full``: every number stays that of ``shared``.
+
+    Examples
+    --------
+    >>> full = pd.DataFrame({"group": ["a", "b"], "target": ["b", "a"], "n": [8, 3], "mean": [4.0, 2.0],
+    ...                      "suppressed": [False, True]})
+    >>> with_hidden(full.iloc[:1], full, ["group", "target"])
+      group target    n  mean  suppressed
+    0     a      b  8.0   4.0       False
+    1     b      a  NaN   NaN        True
+    """
+    have = pd.MultiIndex.from_frame(shared[keys].astype(str))
+    missing = full[~pd.MultiIndex.from_frame(full[keys].astype(str)).isin(have)]
+    if missing.empty:
+        return shared.reset_index(drop=True)
+    rows = missing[keys].copy()
+    for c in shared.columns:
+        if c in keys:
+            continue
+        if c == "suppressed":
+            rows[c] = True
+        elif c in _IDENTITY and c in missing.columns:
+            rows[c] = missing[c].to_numpy()  # what the cell is (own group, dimension), never a number of it
+        elif c in _IDENTITY and shared[c].nunique() == 1:
+            rows[c] = shared[c].iloc[0]  # the one value the whole table has (e.g. dimension "rk")
+        else:
+            rows[c] = np.nan
+    shared = shared.astype({k: str for k in keys})
+    rows = rows.astype({k: str for k in keys})
+    return pd.concat([shared, rows[shared.columns]], ignore_index=True)
 
 
 def has_wave(tables: Tables, wave: str) -> bool:
