@@ -36,7 +36,8 @@ import time
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from relkap import briefing, config, dialogue, export, fmt, load, load_instrument, plots, privacy, report, response
+from relkap import (briefing, config, dialogue, export, fmt, interviews, load, load_instrument, plots, privacy, report,
+                    response)
 from relkap.methods_text import limitations_text, methods_text
 from relkap.network import layout
 from relkap.params import kommune_params
@@ -288,8 +289,13 @@ export.figure(ax.figure, alt.alt_profile(profile, inst, language, min_n))
 display(Markdown(dialogue.dialogue_markdown(guide, language, inst, targeted)))
 
 # %% tags=["interviews"]
-# INTERVIEWS: the place for the interviews section (coded interviews beside the survey, a joint display per
-# tie), right after the dialogue guide. Empty by default: it shows nothing until the interviews work adds it.
+# Coded interviews beside the survey (joint displays per tie and dimension, themes spoken of), when the
+# kommune's interviews are imported; nothing otherwise. Counts below the threshold read "<3"; no quotes.
+section = (interviews.report_section(tie_diff, rk, data.codings, kommune, inst, language)
+           if has_followup else None)
+if section is not None:
+    display(Markdown(f"## {section.heading}"))
+    display(section)
 
 # %% [markdown] tags=["da"]
 # ## Enighed og pålidelighed
