@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._utils import _as_list, _check_choice, _check_columns, _check_numeric
+from .checks import as_list, check_choice, check_columns, check_numeric
 
 __all__ = ["icc", "rwg", "rwg_j", "alpha"]
 
@@ -72,10 +72,10 @@ def icc(data: pd.DataFrame, dv: str, group: str | Iterable[str], k: str = "mean"
        MSB     MSW        F  df1  df2   p_val    k    ICC1    ICC2
     0  4.9  0.4296  11.4052    2    9  0.0034  4.0  0.7223  0.9123
     """
-    group = _as_list(group)
-    _check_columns(data, [dv, *group])
-    _check_numeric(data, dv)
-    _check_choice("k", k, ("mean", "k0"))
+    group = as_list(group)
+    check_columns(data, [dv, *group])
+    check_numeric(data, dv)
+    check_choice("k", k, ("mean", "k0"))
     d = data[[*group, dv]].dropna()
     # Centre first so that a constant added to every score cannot change the result by rounding.
     x = d[dv].to_numpy(float) - d[dv].mean()
@@ -119,8 +119,8 @@ def _agreement_table(
     data: pd.DataFrame, items: list[str], group: list[str], options: int, name: str
 ) -> pd.DataFrame:
     """Shared body of :func:`rwg` and :func:`rwg_j`: listwise deletion, per-unit item variances."""
-    _check_columns(data, [*items, *group])
-    _check_numeric(data, items)
+    check_columns(data, [*items, *group])
+    check_numeric(data, items)
     if not items:
         raise ValueError("at least one item column is needed")
     null_var = _null_variance(options)
@@ -179,7 +179,7 @@ def rwg(
     """
     if not isinstance(item, str):
         raise ValueError(f"item must be one column name, got {item!r}; use rwg_j for several items")
-    return _agreement_table(data, [item], _as_list(group), options, "rwg")
+    return _agreement_table(data, [item], as_list(group), options, "rwg")
 
 
 def rwg_j(
@@ -229,7 +229,7 @@ def rwg_j(
       unit  n   rwg_j
     0    a  4  0.9194
     """
-    return _agreement_table(data, _as_list(items), _as_list(group), options, "rwg_j")
+    return _agreement_table(data, as_list(items), as_list(group), options, "rwg_j")
 
 
 def _cronbach(wide: np.ndarray, nan_policy: str) -> tuple[int, int, float, float, float]:
@@ -310,10 +310,10 @@ def alpha(
        n  k  alpha  ci_low  ci_high
     0  6  3  0.932   0.711     0.99
     """
-    by, subject = _as_list(by), _as_list(subject)
-    _check_columns(data, [*by, *subject, item, score])
-    _check_numeric(data, score)
-    _check_choice("nan_policy", nan_policy, ("pairwise", "listwise"))
+    by, subject = as_list(by), as_list(subject)
+    check_columns(data, [*by, *subject, item, score])
+    check_numeric(data, score)
+    check_choice("nan_policy", nan_policy, ("pairwise", "listwise"))
     d = data[[*by, *subject, item, score]]
     if items is not None:
         d = d[d[item].isin(list(items))]

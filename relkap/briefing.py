@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from . import fmt, words
-from ._utils import _check_columns
+from .checks import check_columns
 from .instrument import Instrument
 from .plots.common import CHANGE_LIMIT
 from .response import TOTAL, low_response_groups
@@ -133,7 +133,7 @@ def _is_targeted(data: pd.DataFrame, targeted: set[tuple[str, str]]) -> pd.Serie
 def reportable(ties: pd.DataFrame, min_n: int = 5) -> pd.Series:
     """Cross-group ties with a change to report: not suppressed, not the diagonal, at least ``min_n``
     answers in both waves and a ``diff``."""
-    _check_columns(ties, _TIE_COLUMNS, "ties")
+    check_columns(ties, _TIE_COLUMNS, "ties")
     diagonal = (ties["diagonal"].astype(bool) if "diagonal" in ties.columns
                 else ties["group"].astype(str) == ties["target"].astype(str))
     n_ok = (pd.to_numeric(ties["n_baseline"], errors="coerce").fillna(0) >= min_n) & (
@@ -580,7 +580,7 @@ def reading_guide(language: Language = "da", instrument: Instrument | None = Non
 def received_perceived_gap(rp: pd.DataFrame) -> pd.DataFrame:
     """``received_perceived`` with ``gap`` = received - perceived (positive: the others rate the group
     higher than the group rates them), the number to discuss."""
-    _check_columns(rp, ("received", "perceived"), "rp")
+    check_columns(rp, ("received", "perceived"), "rp")
     return rp.assign(gap=rp["received"] - rp["perceived"])
 
 

@@ -16,13 +16,13 @@ import pandas as pd
 from scipy import stats
 
 from . import mixed
-from ._utils import (
-    _as_list,
-    _check_choice,
-    _check_columns,
-    _check_count,
-    _check_min_n,
-    _check_numeric,
+from .checks import (
+    as_list,
+    check_choice,
+    check_columns,
+    check_count,
+    check_min_n,
+    check_numeric,
 )
 from .power import noncentrality
 
@@ -94,7 +94,7 @@ def adjust_pvalues(p: Sequence[float] | np.ndarray | pd.Series, method: str = "f
     >>> adjust_pvalues([0.04, float("nan"), 0.01]).round(3)
     array([0.04,  nan, 0.02])
     """
-    _check_choice("method", method, ("fdr_bh", "holm"))
+    check_choice("method", method, ("fdr_bh", "holm"))
     arr = np.asarray(p, dtype=float)
     if arr.ndim != 1:
         raise ValueError(f"p must be one-dimensional, got shape {arr.shape}")
@@ -457,10 +457,10 @@ def compare_waves(
        n_baseline  n_followup   diff      T     dof  p_val  hedges
     0           9           8 -0.557 -2.857  12.317  0.014  -1.347
     """
-    by, subject, family = _as_list(by), _as_list(subject), _as_list(family)
-    _check_columns(data, [*by, wave, *subject, dv])
-    _check_numeric(data, dv)
-    _check_min_n(min_n)
+    by, subject, family = as_list(by), as_list(subject), as_list(family)
+    check_columns(data, [*by, wave, *subject, dv])
+    check_numeric(data, dv)
+    check_min_n(min_n)
     if not set(family) <= set(by):
         raise ValueError(f"family {family} must be columns of by {by}")
     keys = by or [_CELL]
@@ -583,7 +583,7 @@ def suppress(comparison: pd.DataFrame, min_n: int | None,
     pass over the data: an interactive ``min_n`` control needs no recomputation. Rows already suppressed
     stay so (a smaller ``min_n`` cannot restore values); returns a new table.
     """
-    _check_min_n(min_n)
+    check_min_n(min_n)
     out = comparison.copy()
     n0, n1 = out["n_baseline"].to_numpy(), out["n_followup"].to_numpy()
     suppressed = out["suppressed"].to_numpy(bool) | (n0 == 0) | (n1 == 0)
@@ -747,14 +747,14 @@ def did(
        estimate  p_perm  n_kommuner  n_obs
     0     0.551   0.029           8    240
     """
-    _check_columns(data, [dv, arm, kommune, wave, subject])
-    _check_numeric(data, dv)
-    _check_count("n_permutations", n_permutations)
-    _check_choice("unit", unit, ("respondent", "tie"))
+    check_columns(data, [dv, arm, kommune, wave, subject])
+    check_numeric(data, dv)
+    check_count("n_permutations", n_permutations)
+    check_choice("unit", unit, ("respondent", "tie"))
     fixed = [c for c in (group, target)[: 2 if unit == "tie" else 1] if c in data.columns]
     d = data
     if ties is not None:
-        _check_columns(data, [group, target])
+        check_columns(data, [group, target])
         wanted = pd.MultiIndex.from_tuples([tuple(t) for t in ties])
         d = d[pd.MultiIndex.from_frame(d[[group, target]]).isin(wanted)]
     if d[[arm, kommune]].isna().any(axis=None):

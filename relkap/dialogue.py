@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from . import fmt, words
-from ._utils import _check_columns
 from .briefing import ALPHA, certainty, certainty_word, reportable, tie_name, tie_pairs
+from .checks import check_columns
 from .instrument import Instrument
 from .style import default_instrument, label
 from .words import Language
@@ -58,7 +58,7 @@ def dialogue_guide(latest: pd.DataFrame, change: pd.DataFrame | None = None, k: 
     1     2     b      c  decline
     2     3     c      a      gap
     """
-    _check_columns(latest, ("group", "target", "n", "mean"), "latest")
+    check_columns(latest, ("group", "target", "n", "mean"), "latest")
     lt = latest.astype({"group": str, "target": str})
     sup = lt["suppressed"].astype(bool) if "suppressed" in lt.columns else pd.Series(False, index=lt.index)
     lt = lt[~sup & (lt["group"] != lt["target"]) & (lt["n"] >= min_n) & lt["mean"].notna()]

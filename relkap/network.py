@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from . import scoring
-from ._utils import _check_choice, _check_columns
+from .checks import check_choice, check_columns
 from .instrument import Instrument
 from .style import default_instrument, group_order
 
@@ -128,7 +128,7 @@ def tie_graph(
         asked). Edges A->B (A != B) carry ``mean, n, sd, ci_low, ci_high, band, suppressed``; a suppressed
         edge has ``mean`` NaN and ``band`` None. No self-loops.
     """
-    _check_columns(ties, _TIE_COLUMNS, "ties")
+    check_columns(ties, _TIE_COLUMNS, "ties")
     check_one_table(ties, ("group", "target"), "ties")
     inst = default_instrument(instrument)
     g = nx.DiGraph()
@@ -239,7 +239,7 @@ def change_graph(
 
     stats: dict[tuple[str, str], dict] = {}
     if comparison is not None:
-        _check_columns(comparison, ("group", "target", "diff", p), "comparison")
+        check_columns(comparison, ("group", "target", "diff", p), "comparison")
         check_one_table(comparison, ("group", "target"), "comparison")
         for row in comparison.to_dict("records"):
             stats[(str(row["group"]), str(row["target"]))] = row
@@ -274,7 +274,7 @@ def _codes(groups) -> list[str]:
     out: list[str] = []
     for t in tables:
         if isinstance(t, pd.DataFrame):
-            _check_columns(t, ("group", "target"), "layout input")
+            check_columns(t, ("group", "target"), "layout input")
             out += [*t["group"].astype(str), *t["target"].astype(str)]
         elif isinstance(t, nx.DiGraph):
             out += list(t.nodes)
@@ -309,7 +309,7 @@ def layout(
     dict
         Group code -> array ``[x, y]`` within [-1, 1].
     """
-    _check_choice("kind", kind, ("circular", "spring"))
+    check_choice("kind", kind, ("circular", "spring"))
     nodes = group_order(_codes(groups), instrument)
     if not nodes:
         return {}

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from . import fmt, words
-from ._utils import _check_columns
+from .checks import check_columns
 from .instrument import Instrument
 from .style import default_instrument, group_order, label, wave_label
 from .words import Language
@@ -67,7 +67,7 @@ def response_rates(overview: pd.DataFrame, invited: Mapping[str, Mapping[str, in
     3  _total  baseline    18       24  0.75  False      given
     4  _total  followup    20     <NA>   NaN  False  not_given
     """
-    _check_columns(overview, ("group", "wave", "n"), "overview")
+    check_columns(overview, ("group", "wave", "n"), "overview")
     emp = overview[overview["group"].astype(str) != "borgere"]
     invited = {str(w): {str(g): int(v) for g, v in (gs or {}).items()} for w, gs in (invited or {}).items()}
     order = list(waves) if waves else list(dict.fromkeys(emp["wave"].astype(str)))

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._utils import _as_list, _check_choice, _check_columns, _check_min_n, _check_numeric
+from .checks import as_list, check_choice, check_columns, check_min_n, check_numeric
 from .instrument import Instrument
 
 __all__ = [
@@ -154,13 +154,13 @@ class _Units:
 
     def __init__(self, relations: pd.DataFrame, instrument: Instrument, dimension: str | None,
                  by: Iterable[str] = (), extra: bool = False):
-        _check_columns(relations, ["respondent_id", "group", "target", "item", "score"])
-        _check_numeric(relations, "score")
+        check_columns(relations, ["respondent_id", "group", "target", "item", "score"])
+        check_numeric(relations, "score")
         by = list(by)
         for c in by:
             if c in ("target", "item", "score"):
                 raise ValueError(f"'{c}' cannot be a 'by' column")
-        _check_columns(relations, by)
+        check_columns(relations, by)
         identity = [c for c in _IDENTITY if c in relations.columns]
         if extra:  # other id columns (e.g. arm) travel with the respondent
             identity += [c for c in relations.columns if c not in _RELATIONS]
@@ -460,10 +460,10 @@ def tie_scores(
     >>> round(float(t["ci_low"].iloc[0]), 4)  # 4 - t(0.975, 4) * sqrt(0.5) / sqrt(5)
     3.122
     """
-    by = _as_list(by)
+    by = as_list(by)
     if "group" in by:
         raise ValueError("'group' cannot be a 'by' column of tie_scores: every tie has its rater group")
-    _check_min_n(min_n)
+    check_min_n(min_n)
     weak_below, strong_above = _resolve_bands(instrument, bands)
     units = _Units(relations, instrument, dimension, by=by)
     tie_cols = by + ["group", "target"] + (["dimension"] if units.per_dimension else [])
@@ -488,8 +488,8 @@ def suppress_ties(ties: pd.DataFrame, min_n: int | None) -> pd.DataFrame:
     the threshold, only whether it is shown), so a table scored once with ``min_n=None`` serves every
     threshold of an interactive control. Ties already suppressed stay so. Returns a new table.
     """
-    _check_min_n(min_n)
-    _check_columns(ties, ["n", "mean", "sd", "ci_low", "ci_high", "band", "suppressed"])
+    check_min_n(min_n)
+    check_columns(ties, ["n", "mean", "sd", "ci_low", "ci_high", "band", "suppressed"])
     out = ties.copy()
     suppressed = out["suppressed"].to_numpy(bool) | (out["n"].to_numpy() < (min_n or 0))
     out.loc[suppressed, ["mean", "sd", "ci_low", "ci_high"]] = np.nan
@@ -500,7 +500,7 @@ def suppress_ties(ties: pd.DataFrame, min_n: int | None) -> pd.DataFrame:
 
 def _check_ties(ties: pd.DataFrame) -> list[str]:
     """Check a tie table and return its unit columns (everything but group, target and the values)."""
-    _check_columns(ties, ["group", "target", "mean"])
+    check_columns(ties, ["group", "target", "mean"])
     return [c for c in ties.columns if c not in ("group", "target", *_TIE_VALUES)]
 
 
@@ -533,7 +533,7 @@ def tie_matrix(ties: pd.DataFrame, value: str = "mean") -> pd.DataFrame:
     b       3.9  NaN
     """
     units = _check_ties(ties)
-    _check_columns(ties, [value])
+    check_columns(ties, [value])
     for c in units:
         if ties[c].nunique(dropna=False) > 1:
             shown = sorted(map(str, ties[c].unique()))[:5]
@@ -691,9 +691,9 @@ def unit_index(
        kommune      wave  n  mean   weighting  suppressed
     0      101  baseline  5   4.0  respondent       False
     """
-    _check_choice("weighting", weighting, ("respondent", "tie"))
-    by = _as_list(by)
-    _check_min_n(min_n)
+    check_choice("weighting", weighting, ("respondent", "tie"))
+    by = as_list(by)
+    check_min_n(min_n)
     units = _Units(relations, instrument, None, by=by)
     use = np.ones(len(units.score), dtype=bool) if include_diagonal else ~units.diagonal
     score = units.score[use]
@@ -769,8 +769,8 @@ def scale_scores(scales: pd.DataFrame, instrument: Instrument, min_items: int | 
       respondent_id       scale  score  n_items
     0            r1  motivation    4.0        3
     """
-    _check_columns(scales, ["respondent_id", "item", "score"])
-    _check_numeric(scales, "score")
+    check_columns(scales, ["respondent_id", "item", "score"])
+    check_numeric(scales, "score")
     if min_items is not None and (isinstance(min_items, bool) or not isinstance(min_items, int | np.integer)
                                   or min_items < 1):
         raise ValueError(f"min_items must be a positive integer, got {min_items!r}")

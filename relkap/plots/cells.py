@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import fmt, words
-from .._utils import _check_columns
+from ..checks import check_columns
 from ..instrument import Instrument
 from ..network import check_one_table
 from ..style import (
@@ -146,7 +146,7 @@ def _arrange(data: pd.DataFrame, value: str, min_n: int, language: str, instrume
              what: str, columns: tuple[str, ...]):
     """Checked input: the codebook, row and column codes, values, suppression and presence arrays."""
     check_figure(language, min_n)
-    _check_columns(data, ("group", "target", value, *columns), what)
+    check_columns(data, ("group", "target", value, *columns), what)
     check_one_table(data, ("group", "target"), what)
     inst = default_instrument(instrument)
     rows = group_order(data["group"].astype(str), inst)

@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from .. import fmt, words
-from .._utils import _check_columns, _check_min_n
+from ..checks import check_columns, check_min_n
 from ..instrument import Instrument
 from ..style import (
     WAVE_COLOURS,
@@ -70,13 +70,13 @@ BENCHMARK_COLUMNS = ("group", "target", "n_kommuner", "p5", "q25", "median", "q7
 def check_figure(language: str, min_n: int) -> None:
     """The arguments every figure takes: ``language`` "da" or "en", ``min_n`` a whole number >= 0."""
     words.check_language(language)
-    _check_min_n(min_n, allow_none=False)
+    check_min_n(min_n, allow_none=False)
 
 
 def check_benchmark(bench: pd.DataFrame, min_n: int, language: str) -> None:
     """A benchmark table has :data:`BENCHMARK_COLUMNS` (plus the arguments of :func:`check_figure`)."""
     check_figure(language, min_n)
-    _check_columns(bench, BENCHMARK_COLUMNS, "bench")
+    check_columns(bench, BENCHMARK_COLUMNS, "bench")
 
 
 def axes_or_new(ax: Axes | None, figsize: tuple[float, float]) -> Axes:

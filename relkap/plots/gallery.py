@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .. import io, network, report, scoring, synth
-from .._utils import _check_choice
+from ..checks import check_choice
 from ..instrument import Instrument
 from ..style import default_instrument, figure_context
 from ..words import Language
@@ -163,7 +163,7 @@ def gallery(folder: str | Path, language: Language = "da", dpi: int = 100, sourc
 
     ``source="demo"`` uses :func:`demo_data` (simulated demo kommuner), ``"example"`` :func:`example_data`.
     """
-    _check_choice("source", source, ("demo", "example"))
+    check_choice("source", source, ("demo", "example"))
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     data = demo_data() if source == "demo" else example_data()

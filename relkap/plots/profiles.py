@@ -16,7 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.transforms import blended_transform_factory
 
 from .. import fmt, words
-from .._utils import _check_columns
+from ..checks import check_columns
 from ..instrument import Instrument
 from ..network import check_one_table
 from ..style import BAND_COLOURS, band_label, default_instrument, group_order, label, wave_label
@@ -200,7 +200,7 @@ def dimension_profile(
     (['Mutual knowledge', 'Mutual respect'], ['n<5'])
     """
     check_figure(language, min_n)
-    _check_columns(data, (x, y, hue, *ci), "data")
+    check_columns(data, (x, y, hue, *ci), "data")
     check_one_table(data, (x, hue), "data", fixed=("kommune",))
     inst = default_instrument(instrument)
     levels = list(order) if order is not None else code_order(data[x].astype(str), inst)
@@ -233,7 +233,7 @@ def dimension_profile(
 
 def _row_labels(data: pd.DataFrame, label_by, language: Language, inst: Instrument) -> list[str]:
     cols = [label_by] if isinstance(label_by, str) else list(label_by)
-    _check_columns(data, cols, "comparison")
+    check_columns(data, cols, "comparison")
     if cols == ["group", "target"]:
         return [tie_label(a, b, language, inst) for a, b in zip(data["group"], data["target"], strict=True)]
     return [" · ".join(label(v, language, inst) for v in row) for row in data[cols].itertuples(index=False)]
@@ -307,7 +307,7 @@ def forest_plot(
     check_figure(language, min_n)
     inst = default_instrument(instrument)
     label_by = label if label is not None else _default_label(comparison)
-    _check_columns(comparison, (estimate, *ci), "comparison")
+    check_columns(comparison, (estimate, *ci), "comparison")
     keep = ~suppressed_rows(comparison, estimate, min_n) & comparison[estimate].notna()
     data = comparison[keep]
     if sort:
@@ -386,7 +386,7 @@ def response_overview(
     (['12', '<5', '11', '6'], ['Mindste n der vises (5)', 'Førmåling', 'Eftermåling'])
     """
     check_figure(language, min_n)
-    _check_columns(counts, (x, y, hue), "counts")
+    check_columns(counts, (x, y, hue), "counts")
     check_one_table(counts, (x, hue), "counts", fixed=("kommune",))
     inst = default_instrument(instrument)
     levels = group_order(counts[x].astype(str), inst)
@@ -488,7 +488,7 @@ def scale_change(
     ['*', 'Citizens', 'Employees']
     """
     check_figure(language, min_n)
-    _check_columns(comparison, (scale, "mean_baseline", "mean_followup", "diff_ci_low", "diff_ci_high"),
+    check_columns(comparison, (scale, "mean_baseline", "mean_followup", "diff_ci_low", "diff_ci_high"),
                    "comparison")
     check_one_table(comparison, (scale,), "comparison", fixed=("kommune",))
     inst = default_instrument(instrument)
@@ -620,7 +620,7 @@ def estimates_plot(
     suffix = "" if estimate == "estimate" else "_" + estimate.split("_")[-1]
     lo, hi = f"ci_low{suffix}", f"ci_high{suffix}"
     labels = [label] if isinstance(label, str) else list(label)
-    _check_columns(table, (estimate, lo, hi, "p_val", *labels), "table")
+    check_columns(table, (estimate, lo, hi, "p_val", *labels), "table")
     d = table.dropna(subset=[estimate]).reset_index(drop=True)
     ax = axes_or_new(ax, (print_width(7.0), 0.45 * max(len(d), 2) + 1.0))
     p = d["p_adj"].where(d["p_adj"].notna(), d["p_val"]) if "p_adj" in d else d["p_val"]

@@ -8,23 +8,23 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "_check_dataframe",
-    "_check_columns",
-    "_as_list",
-    "_check_numeric",
-    "_check_min_n",
-    "_check_count",
-    "_check_choice",
+    "check_dataframe",
+    "check_columns",
+    "as_list",
+    "check_numeric",
+    "check_min_n",
+    "check_count",
+    "check_choice",
 ]
 
 
-def _check_dataframe(data: object, what: str = "data") -> None:
+def check_dataframe(data: object, what: str = "data") -> None:
     """``data`` must be a pandas DataFrame; ``what`` names it in the message."""
     if not isinstance(data, pd.DataFrame):
         raise ValueError(f"{what} must be a pandas DataFrame, got {type(data).__name__}")
 
 
-def _as_list(cols: str | Iterable[str] | None) -> list[str]:
+def as_list(cols: str | Iterable[str] | None) -> list[str]:
     """Column argument as a list: ``None`` -> ``[]``, ``"a"`` -> ``["a"]``, a list or tuple -> a list."""
     if cols is None:
         return []
@@ -44,12 +44,12 @@ def _as_list(cols: str | Iterable[str] | None) -> list[str]:
     return out
 
 
-def _check_columns(
+def check_columns(
     data: pd.DataFrame, cols: str | Iterable[str] | None, what: str = "data"
 ) -> list[str]:
     """Check that ``data`` is a DataFrame with every column in ``cols``; return ``cols`` as a list."""
-    _check_dataframe(data, what)
-    cols = _as_list(cols)
+    check_dataframe(data, what)
+    cols = as_list(cols)
     missing = [c for c in cols if c not in data.columns]
     if missing:
         noun = "column" if len(missing) == 1 else "columns"
@@ -59,27 +59,27 @@ def _check_columns(
     return cols
 
 
-def _check_numeric(data: pd.DataFrame, cols: str | Iterable[str]) -> None:
+def check_numeric(data: pd.DataFrame, cols: str | Iterable[str]) -> None:
     """Every column in ``cols`` must hold numbers (NaN allowed)."""
-    for c in _as_list(cols):
+    for c in as_list(cols):
         if not (pd.api.types.is_numeric_dtype(data[c]) and not pd.api.types.is_bool_dtype(data[c])):
             raise ValueError(f"column '{c}' must be numeric, got dtype {data[c].dtype}")
 
 
-def _check_count(name: str, value: object) -> None:
+def check_count(name: str, value: object) -> None:
     """The argument ``name`` must be a non-negative integer (a bool is not one)."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
         raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
 
 
-def _check_min_n(min_n: int | None, allow_none: bool = True) -> None:
+def check_min_n(min_n: int | None, allow_none: bool = True) -> None:
     """``min_n`` must be a non-negative integer (or ``None`` where that means no suppression)."""
     if min_n is None and allow_none:
         return
-    _check_count("min_n", min_n)
+    check_count("min_n", min_n)
 
 
-def _check_choice(name: str, value: object, allowed: Iterable[object]) -> None:
+def check_choice(name: str, value: object, allowed: Iterable[object]) -> None:
     """``value`` of the argument ``name`` must be one of ``allowed``."""
     allowed = list(allowed)
     if value not in allowed:
