@@ -36,14 +36,13 @@ import time
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from relkap import (briefing, config, dialogue, export, fmt, interviews, load, load_instrument, plots, privacy, report,
-                    response)
-from relkap.methods_text import limitations_text, methods_text
+from relkap import config, export, fmt, interviews, load, load_instrument, plots, privacy, report
 from relkap.network import layout
 from relkap.params import kommune_params
 from relkap.plots import alt
 from relkap.provenance import provenance
-from relkap.report import narrative
+from relkap.report import briefing, dialogue, narrative, response
+from relkap.report.methods import limitations_text, methods_text
 from relkap.style import wave_label
 from relkap.words import text
 

@@ -1,5 +1,5 @@
 """The report's briefing on the synthetic demo: key points, most changed ties, targeted ties, dialogue guide,
-response rates, methods and limitations (relkap.briefing, relkap.response, relkap.methods_text), and the
+response rates, methods and limitations (relkap.report.briefing, relkap.report.response, relkap.report.methods), and the
 invited counts of the demo (relkap.synth, relkap.params)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import relkap
-from relkap import briefing, dialogue, methods_text, report, response, synth
+from relkap import report, synth
 from relkap.errors import InstrumentError
 from relkap.params import (
     KommuneParams,
@@ -21,6 +21,8 @@ from relkap.params import (
     load_all_kommune_params,
     load_kommune_params,
 )
+from relkap.report import briefing, dialogue, response
+from relkap.report import methods as methods_text
 
 INST = relkap.load_instrument()
 STEVNS, HEDENSTED, RANDERS = 336, 766, 730  # intervention; control; control with an unchanged index

@@ -19,9 +19,10 @@ import papermill as pm
 import pytest
 
 import relkap
-from relkap import batch, briefing, export, report, synth, words
+from relkap import batch, export, report, synth, words
 from relkap.io import import_raw
 from relkap.params import KommuneParams, dump_kommune_params
+from relkap.report import briefing
 from relkap.report.display import header
 
 NOTEBOOK = Path(relkap.config.NOTEBOOKS_DIR, "kommune_report.ipynb")

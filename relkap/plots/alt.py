@@ -16,8 +16,8 @@ from ..instrument import Instrument
 from ..style import default_instrument, wave_label
 from ..words import Language, text
 
-__all__ = ["alt_tie_heatmap", "alt_change_heatmap", "alt_change_network", "alt_network", "alt_response", "alt_profile", "alt_forest",
-           "alt_scales"]
+__all__ = ["alt_tie_heatmap", "alt_change_heatmap", "alt_change_network", "alt_network", "alt_response", "alt_profile",
+           "alt_forest", "alt_scales", "alt_estimates"]
 
 
 def _tie(row, language: Language, inst: Instrument) -> str:
@@ -229,3 +229,29 @@ def alt_scales(comparison: pd.DataFrame, instrument: Instrument | None = None, l
                   before=fmt.number(top["mean_baseline"], 2, language),
                   after=fmt.number(top["mean_followup"], 2, language), diff=fmt.signed(top["diff"], 2, language))
     return out + " " + text("alt.scales_largest", language, change=change)
+
+
+def alt_estimates(table: pd.DataFrame, label: str | list[str], estimate: str = "estimate", title: str = "",
+                  language: Language = "da", alpha: float = 0.05) -> str:
+    """Alt text of :func:`relkap.plots.estimates_plot` (a research result table, labels already localised):
+    how many estimates, how many with (adjusted) p below ``alpha``, the largest and the smallest.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"predictor": ["Vision", "Ramme"], "estimate": [0.3, 0.05], "p_val": [0.004, 0.5]})
+    >>> alt_estimates(t, "predictor", title="H2", language="en")
+    'H2: 2 estimates with their 95% confidence interval, 1 with p below 0.05. Largest: Vision (0.30); smallest: Ramme (0.05).'
+    """
+    labels = [label] if isinstance(label, str) else list(label)
+    d = table.dropna(subset=[estimate])
+    p = d["p_adj"].where(d["p_adj"].notna(), d["p_val"]) if "p_adj" in d else d.get("p_val")
+    sig = int((p < alpha).sum()) if p is not None else 0
+    head = text("alt.estimates", language, title=title, n=len(d), significant=sig,
+                alpha=fmt.number(alpha, 2, language))
+    if d.empty:
+        return head
+    name = lambda r: " · ".join(str(r[c]) for c in labels)  # noqa: E731
+    hi, lo = d.loc[d[estimate].idxmax()], d.loc[d[estimate].idxmin()]
+    return head + " " + text("alt.estimates_extremes", language, high=name(hi),
+                             high_value=fmt.number(hi[estimate], 2, language), low=name(lo),
+                             low_value=fmt.number(lo[estimate], 2, language))

@@ -2,12 +2,15 @@
 
 The report notebook (``notebooks/kommune_report.ipynb``) reads like this package's table of contents:
 
-- :mod:`relkap.report.tables`: the statistics tables, computed once (response overview, the RK index and
-  its dimensions, ties, agreement, scales, dimension profile, the kommune among all kommuner is :func:`relkap.benchmark.index_benchmark`, re-exported as
-  ``benchmark``);
-- :mod:`relkap.report.display`: the same tables for reading (labels, headers, rounding, "<5");
-- :mod:`relkap.report.narrative`: the generated sentences (response note, notes, sections); the briefing
-  (title block, key points, headline, dialogue, methods) is :mod:`relkap.briefing` and its neighbours;
+- :mod:`relkap.report.tables`: the statistics tables, computed once from the shared data (response
+  overview, the RK index and its dimensions, ties, agreement, scales, dimension profile); the kommune among
+  all kommuner is :func:`relkap.benchmark.index_benchmark`, re-exported as ``benchmark``;
+- :mod:`relkap.report.briefing`: the first screen (title block, key points, headline), the ties that
+  changed most and the targeted ties; :mod:`relkap.report.dialogue`: the three ties to talk about first;
+- :mod:`relkap.report.response`: response rates from the invited counts of the parameter file;
+- :mod:`relkap.report.display`: the tables for reading (labels, headers, rounding, "<5");
+- :mod:`relkap.report.narrative`: the other generated sentences (response note, notes, sections);
+- :mod:`relkap.report.methods`: the methods and limitations text, from what was actually done;
 - :mod:`relkap.report.record`: what a report records about itself, ``summary.json`` and provenance.
 
 Every public function is importable from ``relkap.report`` itself.
@@ -15,7 +18,7 @@ Every public function is importable from ``relkap.report`` itself.
 
 from ..benchmark import index_benchmark as benchmark
 from ..kommuner import kommune_name
-from . import display, narrative, record, tables
+from . import briefing, dialogue, display, methods, narrative, record, response, tables
 from .display import (
     agreement_display,
     benchmark_display,
@@ -48,7 +51,7 @@ from .tables import (
 
 __all__ = [
     # modules
-    "tables", "display", "narrative", "record",
+    "tables", "briefing", "dialogue", "response", "display", "narrative", "methods", "record",
     # tables
     "kommune_tables", "shared_tables", "with_hidden", "has_wave", "check_kommune", "kommune_name", "response_overview",
     "respondent_dimension_scores", "rk_change", "tie_change", "tie_table", "agreement_tables", "scale_change",

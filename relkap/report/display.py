@@ -106,7 +106,7 @@ def received_perceived_table(ties: pd.DataFrame, instrument: Instrument, languag
     -------
     pandas.DataFrame
         One row per group (codebook order), then per wave (baseline first) received, perceived and the gap
-        (received − perceived, :func:`relkap.briefing.received_perceived_gap`), formatted; a value without
+        (received − perceived, :func:`relkap.report.briefing.received_perceived_gap`), formatted; a value without
         enough answers reads "n<min_n" as in the heat maps. Empty when there are no ties.
 
     Examples
@@ -121,8 +121,8 @@ def received_perceived_table(ties: pd.DataFrame, instrument: Instrument, languag
     >>> rp.set_index("Group").loc["Job centre"].tolist()
     ['3.20', '3.72', '−0.52', '3.64', '4.02', '−0.37']
     """
-    from ..briefing import received_perceived_gap
     from ..style import group_order
+    from .briefing import received_perceived_gap
 
     rp = scoring.received_perceived(ties)
     if rp.empty:

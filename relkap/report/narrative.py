@@ -3,7 +3,7 @@
 The notebook's fixed narrative (section texts) lives in its Danish and English markdown cells; these
 functions write the sentences that depend on the data (response note, notes for missing parts), in
 Markdown. The title block, the headline, the key points and the other briefing sentences are
-:mod:`relkap.briefing`'s.
+:mod:`relkap.report.briefing`'s.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def section(heading: str, paragraphs: list[str], level: int = 2, bullets: bool =
 
 def start_here(guide: pd.DataFrame, language: Language = "da", instrument: Instrument | None = None,
                targeted=()) -> str:
-    """One line for the first screen: the ties of the dialogue guide (:func:`relkap.dialogue.dialogue_guide`).
+    """One line for the first screen: the ties of the dialogue guide (:func:`relkap.report.dialogue.dialogue_guide`).
 
     Examples
     --------
@@ -46,7 +46,7 @@ def start_here(guide: pd.DataFrame, language: Language = "da", instrument: Instr
     >>> start_here(guide, "en")
     '**Where to start:** Schools → Educational psychology (PPR) (see the section "Three ties to talk about first").'
     """
-    from ..briefing import join_list, tie_name
+    from .briefing import join_list, tie_name
 
     marked = {(str(a), str(b)) for a, b in targeted}
     names = [tie_name(a, b, language, instrument, (str(a), str(b)) in marked)

@@ -23,7 +23,7 @@ from .tables import CITIZENS
 
 __all__ = ["SUMMARY_SCHEMA", "SUMMARY_FIELDS", "summary", "write_summary", "provenance", "provenance_table"]
 
-# 2: counts below min_n are null; 3: arm, targeted ties, response rates, key points (relkap.briefing.summary_extra,
+# 2: counts below min_n are null; 3: arm, targeted ties, response rates, key points (relkap.report.briefing.summary_extra,
 # whose SUMMARY_SCHEMA is the same number: a test checks), provenance, parameters with relative paths, numbers
 # computed without the hidden cells
 SUMMARY_SCHEMA = 3
@@ -60,7 +60,7 @@ def summary(kommune: int, name: str, instrument: Instrument, overview: pd.DataFr
     parameters : dict, optional
         The report's parameters (paths made relative to the project: :func:`relkap.provenance.relative`).
     extra : dict, optional
-        The briefing's fields (:func:`relkap.briefing.summary_extra`: arm, focal process, targeted ties and
+        The briefing's fields (:func:`relkap.report.briefing.summary_extra`: arm, focal process, targeted ties and
         their comparison, response rates, key points).
     provenance : dict, optional
         :func:`relkap.provenance.provenance` of the run.

@@ -195,7 +195,6 @@ def present(results: dict[str, pd.DataFrame], name: str, instrument: Instrument 
     "did"); the plot's title is the question (``research.question.<name>``). A question without rows
     shows only its note; ``plot=False`` leaves the figure out.
     """
-    import matplotlib.pyplot as plt
     from IPython.display import Markdown, display
 
     if text_ := note(results, name, language):
@@ -205,12 +204,14 @@ def present(results: dict[str, pd.DataFrame], name: str, instrument: Instrument 
     display(show(results, name, instrument, language))
     if not plot:
         return
+    from .. import export
     from ..plots import estimates_plot
+    from ..plots.alt import alt_estimates
 
-    estimates_plot(localise(results[name], label, instrument, language), label, estimate, language=language,
-                   xlabel=text(f"research.figure.{xlabel}", language),
-                   title=text(f"research.question.{name}", language))
-    plt.show()
+    shown, title = localise(results[name], label, instrument, language), text(f"research.question.{name}", language)
+    ax = estimates_plot(shown, label, estimate, language=language, xlabel=text(f"research.figure.{xlabel}", language),
+                        title=title)
+    export.figure(ax.figure, alt_estimates(shown, label, estimate, title, language))
 
 
 def answers_table(results: dict[str, pd.DataFrame], instrument: Instrument | None = None, language: Language = "da",

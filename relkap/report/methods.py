@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import fmt, words
+from .. import fmt, words
+from ..instrument import Instrument
+from ..style import default_instrument
+from ..words import Language
 from .briefing import ALPHA, index_row, join_list, reportable
-from .instrument import Instrument
 from .response import LOW_RESPONSE, low_response_groups
-from .style import default_instrument
-from .words import Language
 
 __all__ = ["used_tests", "methods_text", "limitations_text"]
 
@@ -54,7 +54,7 @@ def methods_text(rk: pd.DataFrame, ties: pd.DataFrame, rates: pd.DataFrame | Non
     ties : DataFrame
         ``tie_change``: one row per tie with ``test`` and ``suppressed`` (the other FDR family).
     rates : DataFrame, optional
-        :func:`relkap.response.response_rates` (without it, or without any number invited, the text says
+        :func:`relkap.report.response.response_rates` (without it, or without any number invited, the text says
         the response rate is not known).
     disclosure : bool
         The tables were computed without the hidden cells (:func:`relkap.report.shared_tables`): say so

@@ -12,12 +12,12 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from . import fmt, words
+from .. import fmt, words
+from ..checks import check_columns
+from ..instrument import Instrument
+from ..style import default_instrument, label
+from ..words import Language
 from .briefing import ALPHA, certainty, certainty_word, reportable, tie_name, tie_pairs
-from .checks import check_columns
-from .instrument import Instrument
-from .style import default_instrument, label
-from .words import Language
 
 __all__ = ["dialogue_guide", "dialogue_markdown"]
 

@@ -8,10 +8,10 @@ are not statisticians):
   p_fdr, suppressed``; optionally ``test``, ``mdc``);
 - the RK index row (``rk_change``'s row ``dimension == "rk"``, the same columns);
 - the tie scores of a wave (``tie_scores``: ``group, target, n, mean, suppressed``);
-- response rates (:func:`relkap.response.response_rates`) and the kommune's parameters.
+- response rates (:func:`relkap.report.response.response_rates`) and the kommune's parameters.
 
-The dialogue guide (three ties to talk about first) is :mod:`relkap.dialogue`; the methods and limitations
-:mod:`relkap.methods_text`; response rates :mod:`relkap.response`.
+The dialogue guide (three ties to talk about first) is :mod:`relkap.report.dialogue`; the methods and limitations
+:mod:`relkap.report.methods`; response rates :mod:`relkap.report.response`.
 
 Each returns a small DataFrame or list of dicts (data), and a twin gives the sentences in Danish or English
 from the catalogue's section ``briefing`` (:mod:`relkap.words`), numbers from :mod:`relkap.fmt`. Certainty
@@ -27,13 +27,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import fmt, words
-from .checks import check_columns
-from .instrument import Instrument
-from .plots.common import CHANGE_LIMIT
+from .. import fmt, words
+from ..checks import check_columns
+from ..instrument import Instrument
+from ..plots.common import CHANGE_LIMIT
+from ..style import default_instrument, label, wave_label
+from ..words import Language
 from .response import TOTAL, low_response_groups
-from .style import default_instrument, label, wave_label
-from .words import Language
 
 __all__ = [
     "ALPHA",
@@ -447,7 +447,7 @@ def key_points(rk: pd.DataFrame, ties: pd.DataFrame | None = None, rates: pd.Dat
 
     ``index`` (the RK index change), ``up`` and ``down`` (the ``k`` largest improvements and declines of
     :func:`most_changed`), ``targeted`` (intervention kommune: :func:`targeted_comparison`) or ``control``
-    (control kommune), and ``response`` (the wave totals of :func:`relkap.response.response_rates`).
+    (control kommune), and ``response`` (the wave totals of :func:`relkap.report.response.response_rates`).
     Each point is a dict with ``kind`` and plain values (JSON-ready, for ``summary.json``).
     """
     row = index_row(rk)
