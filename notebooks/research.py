@@ -43,7 +43,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from relkap import config, interviews, load, load_instrument, report, research
+from relkap import config, export, interviews, load, load_instrument, report, research
+from relkap.provenance import relative
 from relkap.params import load_all_kommune_params
 from relkap.words import text
 
@@ -56,8 +57,10 @@ kparams = load_all_kommune_params(params_dir or None)
 arms = {k: p.arm for k, p in kparams.items()}
 targeted = {k: p.targeted_ties for k, p in kparams.items() if p.targeted_ties}
 tables = load(data_path)
-parameters = {"data_dir": str(data_path), "params_dir": str(params_dir or config.KOMMUNE_PARAMS_DIR),
-              "instrument": str(instrument or config.INSTRUMENT_PATH), "nesting": nesting, "n_boot": int(n_boot),
+instrument_path = config.resolve(instrument or None, config.INSTRUMENT_PATH)
+# paths as the project names them (never a local absolute path in a shared summary)
+parameters = {"data_dir": relative(data_path), "params_dir": relative(params_dir or config.KOMMUNE_PARAMS_DIR),
+              "instrument": relative(instrument_path), "nesting": nesting, "n_boot": int(n_boot),
               "n_permutations": int(n_permutations), "seed": int(seed), "min_units": int(min_units),
               "min_n": int(min_n), "mediation_correction": mediation_correction}
 results = research.analyse(tables, inst, arms=arms, targeted=targeted, nesting=nesting, n_boot=int(n_boot),
@@ -86,11 +89,13 @@ plt.rcParams["figure.dpi"] = 90
 
 # %%
 display(Markdown(f"## {text('research.answer.heading', language)}"))
-display(research.answers_table(results, inst, language, parameters).style.hide(axis="index"))
+display(export.captioned(research.answers_table(results, inst, language, parameters).style.hide(axis="index"),
+                         text("research.answer.heading", language)))
 display(Markdown(research.answers_rule(language)))
 
 # %%
-display(pd.DataFrame({text("research.count", language): n}).rename(index=lambda k: text(f"research.n.{k}", language)))
+display(export.captioned(pd.DataFrame({text("research.count", language): n})
+                         .rename(index=lambda k: text(f"research.n.{k}", language)), text("research.count", language)))
 
 # %% [markdown] tags=["da"]
 # ## 1. Kan RK behandles som en egenskab ved kommunen?
@@ -301,5 +306,5 @@ display(Markdown(f"### {text('research.limitations', text_language)}\n\n"
 
 # %%
 paths = research.write_tables(results, out_path, parameters, decimal=decimal, language=text_language)
-display(report.provenance(data_path, config.resolve(instrument or None, config.INSTRUMENT_PATH), parameters,
-                          started))
+display(export.captioned(report.provenance(data_path, instrument_path, parameters, started, language),
+                         text("report.caption.provenance", language)))

@@ -158,8 +158,11 @@ def display_table(results: dict[str, pd.DataFrame], name: str, instrument: Instr
 
 def show(results: dict[str, pd.DataFrame], name: str, instrument: Instrument | None = None,
          language: Language = "da", decimals: int = 2):
-    """:func:`display_table` as a notebook table without the index (a pandas ``Styler``)."""
-    return display_table(results, name, instrument, language, decimals).style.hide(axis="index")
+    """:func:`display_table` as a notebook table without the index, captioned with its question (a ``Styler``)."""
+    from ..export import captioned
+
+    return captioned(display_table(results, name, instrument, language, decimals).style.hide(axis="index"),
+                     text(f"research.question.{name}", language))
 
 
 def note(results: dict[str, pd.DataFrame], name: str, language: Language = "da") -> str:
