@@ -9,7 +9,7 @@ it is computed from :func:`relkap.privacy.shareable` answers, so the answers of 
 dimension are in no shown table, pooled value or benchmark, and no hidden value can be recovered by
 subtraction. ``min_n`` is a slider, so the rule is applied per kommune and ``min_n`` actually chosen
 (:meth:`ExplorerData.shared`, cached): the first change of ``min_n`` costs one pass over the kommune's
-rows, a revisit is cached. :class:`Selection` is what the controls have chosen. Nothing here draws.
+rows (the pooled and benchmark views: over every kommune's), a revisit is cached. :class:`Selection` is what the controls have chosen. Nothing here draws.
 """
 
 from __future__ import annotations
@@ -93,6 +93,7 @@ class ExplorerData:
         self.kommuner = tuple(self._relations)
         self._relations[ALL] = rel
         self._pooled: dict[int, tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]] = {}
+        self._kept_cache: dict[tuple[int, int], np.ndarray] = {}  # (kommune, min_n): a bool per row
 
     def warm(self, min_n: int) -> None:
         """Compute the pooled tables and the benchmark's national scores of ``min_n`` now (at load, not at
@@ -113,21 +114,22 @@ class ExplorerData:
         return tuple(c for c in self.instrument.group_codes if c in present)
 
     # -- the disclosure rule ---------------------------------------------------------------------------
-    @functools.lru_cache(maxsize=4096)  # noqa: B019 - a bool per row: 98 kommuner x many min_n is small
     def _kept(self, kommune: int, min_n: int) -> np.ndarray:
         """Per row of the kommune's (or, for :data:`ALL`, the whole) table: whether
-        :func:`relkap.privacy.shareable` keeps it. All kommuner: each kommune's (the rule is per kommune)."""
+        :func:`relkap.privacy.shareable` keeps it. All kommuner: each kommune's (the rule is per kommune).
+
+        :func:`relkap.privacy.shareable_rows` per kommune, cached: on 98 kommuner (2.2 M rows) the 98 calls
+        take about half the time of one call over the whole table (``benchmarks/bench_privacy.py``: small
+        arrays stay in the CPU cache), and a kommune viewed after the pooled view reuses its rows."""
         if kommune == ALL:
             keep = np.zeros(len(self._relations[ALL]), dtype=bool)
             for k, rows in self._rows.items():
                 keep[rows] = self._kept(k, min_n)
             return keep
-        rel = self._relations[kommune]
-        kept = privacy.shareable(rel.assign(_row=np.arange(len(rel))), min_n,
-                                 min_items=self.instrument.min_items)["_row"].to_numpy()
-        keep = np.zeros(len(rel), dtype=bool)
-        keep[kept] = True
-        return keep
+        if (kommune, min_n) not in self._kept_cache:
+            self._kept_cache[kommune, min_n] = privacy.shareable_rows(self._relations[kommune], min_n,
+                                                                      min_items=self.instrument.min_items)
+        return self._kept_cache[kommune, min_n]
 
     def shared(self, kommune: int, min_n: int) -> pd.DataFrame:
         """The kommune's (or all kommuner's) relations as they may enter what is shown at ``min_n``.
