@@ -47,11 +47,15 @@ the shown groups' counts is 0, so it reveals no small count either.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["COUNT_COLUMNS", "mask_small_counts", "shareable", "hidden_groups"]
+from .scoring import _combine, _factor, _group, _levels_size
+
+__all__ = ["COUNT_COLUMNS", "mask_small_counts", "shareable", "shareable_rows", "hidden_groups"]
 
 COUNT_COLUMNS = ("n", "n_baseline", "n_followup")
 
@@ -90,23 +94,97 @@ def mask_small_counts(df: pd.DataFrame, min_n: int, columns: Iterable[str] = COU
     return out
 
 
-def _group_sizes(table: pd.DataFrame, by: list[str], respondent: str) -> pd.Series:
-    return table.groupby(by, observed=True)[respondent].transform("nunique")
+def _cells(table: pd.DataFrame, cols: Sequence[str]) -> np.ndarray:
+    """Dense code of every row's combination of ``cols`` (-1 where one of them is missing)."""
+    codes, levels = zip(*(_factor(table[c], sort=False) for c in cols), strict=True)
+    return _dense(codes, [_levels_size(v) for v in levels])
 
 
-def _small_cells(table: pd.DataFrame, keys: list[str], respondent: str, min_n: int,
-                 min_items: int | None) -> pd.Series:
-    """Per row: whether its cell (``keys``) has fewer than ``min_n`` raters with a valid score."""
-    valid = table.dropna(subset=["score"])
-    if min_items is not None:
-        # a rater scores a tie when they answered at least min_items of its items (scoring.respondent_scores)
-        per = valid.groupby([*keys, respondent], observed=True)["score"].size()
-        per = per[per >= min_items].reset_index()
+def _dense(codes: Sequence[np.ndarray], sizes: Sequence[int]) -> np.ndarray:
+    """Dense code (0..G-1) of the combination of several code arrays; -1 where any code is -1."""
+    present = np.ones(len(codes[0]), dtype=bool)
+    for c in codes:
+        present &= c >= 0
+    dense = np.full(len(present), -1, dtype=np.int64)
+    if present.all():
+        key = _combine(codes, sizes, len(present))
     else:
-        per = valid[[*keys, respondent]].drop_duplicates()
-    raters = per.groupby(keys, observed=True)[respondent].nunique().rename("_raters").reset_index()
-    merged = table[keys].merge(raters, on=keys, how="left")
-    return pd.Series(merged["_raters"].fillna(0).to_numpy() < min_n, index=table.index)
+        key = _combine([c[present] for c in codes], sizes, int(present.sum()))
+    dense[present] = _group(key, math.prod(max(s, 1) for s in sizes))[0]
+    return dense
+
+
+def _size(codes: np.ndarray) -> int:
+    return int(codes.max(initial=-1)) + 1
+
+
+def _parent(child: np.ndarray, parent: np.ndarray) -> np.ndarray:
+    """For each child code (rows with ``child`` >= 0), its parent code (the same on all its rows)."""
+    valid = child >= 0
+    out = np.zeros(_size(child), dtype=np.int64)
+    out[child[valid]] = parent[valid]
+    return out
+
+
+def _raters(child: np.ndarray, parent_of: np.ndarray, n_parents: int, rows: np.ndarray,
+            least: int) -> np.ndarray:
+    """Per parent cell: its children (respondents in a cell) with at least ``least`` of ``rows``."""
+    counts = np.bincount(child[rows], minlength=len(parent_of))
+    return np.bincount(parent_of, weights=counts >= least, minlength=n_parents)
+
+
+def _small(cell: np.ndarray, raters: np.ndarray, min_n: int) -> np.ndarray:
+    """Per row: whether its cell has fewer than ``min_n`` raters (a row without a cell has none)."""
+    return np.where(cell >= 0, raters[np.maximum(cell, 0)] if len(raters) else 0, 0) < min_n
+
+
+def shareable_rows(table: pd.DataFrame, min_n: int, by: Sequence[str] = ("kommune", "wave", "group"), *,
+                   respondent: str = "respondent_id", min_items: int | None = 4) -> np.ndarray:
+    """Per row of ``table``: whether :func:`shareable` keeps it (a boolean array, same arguments).
+
+    For callers that keep their own table and need the rule as a mask, e.g. the explorer, which sets the
+    removed answers missing instead of dropping them. Every cell is a combination of ``by``, so one call
+    over all kommuner gives each kommune's rows as a call on that kommune alone would.
+
+    Examples
+    --------
+    >>> rel = pd.DataFrame({"kommune": 1, "wave": "b", "respondent_id": [f"r{i}" for i in range(8)],
+    ...                     "group": ["skole"] * 6 + ["ledere"] * 2})
+    >>> shareable_rows(rel, 5).tolist()
+    [True, True, True, True, True, True, False, False]
+    """
+    by = [c for c in by if c in table.columns]
+    # integer codes once; every pass of the loop is then a few bincounts over the rows still kept
+    group = _cells(table, by)
+    who, who_levels = _factor(table[respondent], sort=False)
+    person = _dense([group, who], [_size(group), _levels_size(who_levels)])  # a respondent of a group
+    person_group = _parent(person, group)
+    relational = {"target", "item"} <= set(table.columns)
+    if relational:
+        target, t_levels = _factor(table["target"], sort=False)
+        item, i_levels = _factor(table["item"], sort=False)
+        n_t, n_i = _levels_size(t_levels), _levels_size(i_levels)
+        tie = _dense([group, target], [_size(group), n_t])
+        dim = _dense([tie, item], [_size(tie), n_i])
+        rater = _dense([person, target], [_size(person), n_t])  # a rater of a tie
+        answer = _dense([rater, item], [_size(rater), n_i])  # a rater of a tie dimension
+        rater_tie, answer_dim = _parent(rater, tie), _parent(answer, dim)
+        valid = table["score"].notna().to_numpy()
+        # a rater scores a tie when they answered at least min_items of its items (scoring.respondent_scores)
+        least = 1 if min_items is None else max(int(min_items), 1)
+    keep = group >= 0  # a row without a group cell is in no shown group
+    while True:
+        sizes = _raters(person, person_group, _size(group), np.flatnonzero(keep & (person >= 0)), 1)
+        drop = keep & _small(group, sizes, min_n)
+        if relational and keep.any():
+            answered = keep & valid
+            raters = _raters(rater, rater_tie, _size(tie), np.flatnonzero(answered & (rater >= 0)), least)
+            drop |= keep & _small(tie, raters, min_n)
+            raters = _raters(answer, answer_dim, _size(dim), np.flatnonzero(answered & (answer >= 0)), 1)
+            drop |= keep & _small(dim, raters, min_n)
+        if not drop.any():
+            return keep
+        keep &= ~drop
 
 
 def shareable(table: pd.DataFrame, min_n: int, by: Sequence[str] = ("kommune", "wave", "group"), *,
@@ -143,18 +221,7 @@ def shareable(table: pd.DataFrame, min_n: int, by: Sequence[str] = ("kommune", "
     >>> shareable(rel, 5)["group"].unique().tolist()
     ['skole']
     """
-    by = [c for c in by if c in table.columns]
-    relational = {"target", "item"} <= set(table.columns)
-    tie = [*by, "target"]
-    out = table
-    while True:
-        keep = _group_sizes(out, by, respondent) >= min_n
-        if relational and len(out):
-            keep &= ~_small_cells(out, tie, respondent, min_n, min_items)
-            keep &= ~_small_cells(out, [*tie, "item"], respondent, min_n, None)
-        if keep.all():
-            return out.reset_index(drop=True)
-        out = out[keep]
+    return table[shareable_rows(table, min_n, by, respondent=respondent, min_items=min_items)].reset_index(drop=True)
 
 
 def hidden_groups(table: pd.DataFrame, min_n: int, by: Sequence[str] = ("kommune", "wave", "group"), *,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 
@@ -15,11 +16,16 @@ matplotlib.use("Agg")
 from test_plots import _html_cells  # noqa: E402
 
 import relkap  # noqa: E402
-from relkap import benchmark, report, scoring, synth  # noqa: E402
-from relkap.explore import ALL, Explorer, ExplorerData, explore  # noqa: E402
+from relkap import benchmark, privacy, report, scoring, synth  # noqa: E402
+from relkap.explore import ALL, Explorer, ExplorerData, explore, model  # noqa: E402
 from relkap.io import import_raw  # noqa: E402
 
 INST = relkap.load_instrument()
+
+
+def _shareable(relations: pd.DataFrame, min_n: int) -> pd.DataFrame:
+    """The answers a shared table is computed from (relkap.privacy, as the reports)."""
+    return privacy.shareable(relations, min_n, min_items=INST.min_items)
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +83,7 @@ def test_kommune_control_redraws_with_that_kommune(ex):
 def test_table_rows_equal_the_report_functions(ex, data_dir):
     ex.kommune.value = 336
     ex.dimension.value = "videndeling"
-    relations = report.kommune_tables(relkap.load(data_dir), 336).relations
+    relations = _shareable(report.kommune_tables(relkap.load(data_dir), 336).relations, 5)
     want = scoring.tie_scores(relations, INST, by=["wave"], dimension="videndeling", min_n=5)
     want = want[(want["wave"] == INST.waves.baseline) & ~want["diagonal"]].astype({"group": str, "target": str})
     got = ex.table
@@ -94,26 +100,41 @@ def test_table_rows_equal_the_report_functions(ex, data_dir):
     want = report.tie_change(relations, INST, min_n=5, dimension="videndeling")
     want = want[~want["diagonal"]]
     merged = ex.table.merge(want, on=["group", "target"], suffixes=("", "_want"))
-    assert len(merged) == len(want) == len(ex.table)
+    assert len(merged) == len(want) <= len(ex.table)
+    # a tie whose answers are all hidden is listed, suppressed, without a count
+    extra = ex.table[~ex.table.set_index(["group", "target"]).index.isin(merged.set_index(["group", "target"]).index)]
+    assert extra["suppressed"].all() and extra["n_baseline"].isna().all()
     ok = ~merged["suppressed"]
     np.testing.assert_allclose(merged.loc[ok, "hedges"].astype(float), merged.loc[ok, "hedges_want"])
     np.testing.assert_allclose(merged.loc[ok, "p_fdr"].astype(float), merged.loc[ok, "p_fdr_want"])
     assert _title(ex).endswith("Ændring")
 
 
-def test_pooled_tables_equal_the_report_functions_on_all_data(ex, data_dir):
-    """All kommuner pooled (scored once with the load, min_n applied after) = the report functions."""
+def test_pooled_tables_equal_the_report_functions_on_shareable_data(ex, data_dir):
+    """All kommuner pooled = the report functions on the shareable answers of every kommune (the rule per
+    kommune, then pooled), at the load's min_n (pooled with the load) and at another (pooled at a click).
+    A tie whose answers are all hidden is listed, suppressed with n 0."""
     relations = relkap.load(data_dir).relations
-    for dim in ("rk", "respekt"):
-        d = None if dim == "rk" else dim
-        want = report.tie_change(relations, INST, min_n=10, dimension=d)
-        got = ex.data.tie_change(ALL, dim, 10)
-        pd.testing.assert_frame_equal(got, want, check_dtype=False)
-        want = report.tie_table(relations, INST, min_n=10, dimension=d)
-        got = ex.data.ties(ALL, dim, 10)
-        cols = ["wave", "group", "target", "n", "mean", "ci_low", "ci_high", "suppressed"]
-        pd.testing.assert_frame_equal(got[cols].astype({"wave": str, "group": str, "target": str}),
-                                      want[cols].astype({"wave": str, "group": str, "target": str}))
+    for min_n in (5, 10):
+        shared = _shareable(relations, min_n)
+        assert len(shared) < len(relations)  # something is hidden
+        for dim in ("rk", "respekt"):
+            d = None if dim == "rk" else dim
+            want = report.tie_change(shared, INST, min_n=min_n, dimension=d)
+            got = ex.data.tie_change(ALL, dim, min_n)
+            listed = got.merge(want[["group", "target"]], how="left", indicator=True)["_merge"] == "both"
+            assert (got.loc[~listed.to_numpy(), ["n_baseline", "n_followup"]] == 0).all().all()
+            assert got.loc[~listed.to_numpy(), "suppressed"].all()
+            pd.testing.assert_frame_equal(got[listed.to_numpy()].reset_index(drop=True), want, check_dtype=False)
+            want = report.tie_table(shared, INST, min_n=min_n, dimension=d)
+            got = ex.data.ties(ALL, dim, min_n)
+            cols = ["wave", "group", "target", "n", "mean", "ci_low", "ci_high", "suppressed"]
+            got = got[cols].astype({"wave": str, "group": str, "target": str})
+            want = want[cols].astype({"wave": str, "group": str, "target": str})
+            merged = got.merge(want, on=["wave", "group", "target"], how="left", suffixes=("", "_want"))
+            extra = merged["n_want"].isna()
+            assert (merged.loc[extra, "n"] == 0).all() and merged.loc[extra, "suppressed"].all()
+            pd.testing.assert_frame_equal(got[~extra.to_numpy()].reset_index(drop=True), want)
 
 
 def test_followup_view_shows_the_followup_wave(ex):
@@ -183,7 +204,8 @@ def test_benchmark_rows_equal_a_hand_computation(ex, data_dir):
     kommuner (the kommune itself is not in its own distribution)."""
     ex.kommune.value = 766
     bench = ex.data.benchmark(766, "rk", 5, "baseline")
-    every = scoring.tie_scores(relkap.load(data_dir).relations, INST, by=["kommune", "wave"], min_n=5)
+    every = scoring.tie_scores(_shareable(relkap.load(data_dir).relations, 5), INST, by=["kommune", "wave"],
+                               min_n=5)
     every = every[(every["wave"] == INST.waves.baseline) & ~every["diagonal"] & ~every["suppressed"]]
     row = bench[bench["enough"]].dropna(subset=["value"]).iloc[3]
     tie = every[(every["group"] == row["group"]) & (every["target"] == row["target"])]
@@ -225,7 +247,7 @@ def test_tie_drill_down(ex, data_dir):
     a, b = ex.tie.options[1][1]
     ex.tie.value = (a, b)
     d = ex.drill.set_index("measure")
-    relations = report.kommune_tables(relkap.load(data_dir), 766).relations
+    relations = _shareable(report.kommune_tables(relkap.load(data_dir), 766).relations, 5)
     change = report.tie_change(relations, INST, min_n=5)
     row = change[(change["group"] == a) & (change["target"] == b)].iloc[0]
     if not row["suppressed"]:
@@ -325,3 +347,149 @@ def test_interviews_view_shows_joint_displays_and_private_quotes_only_with_the_r
     ex.figure_kind.value = "heatmap"  # other views: no quotes on screen
     assert ex.theme.layout.display == "none" and ex.quotes_view.layout.display == "none"
     assert ex.quotes.empty
+
+
+# ----------------------------------------------------------------------------------------------------
+# disclosure control (relkap.privacy): every value on screen is computed without the hidden cells
+# ----------------------------------------------------------------------------------------------------
+KOMMUNE, MIN_N = 766, 5
+
+
+@pytest.fixture(scope="module")
+def small_group(data_dir):
+    """The demo with, in one kommune's baseline, one small group (its largest cut to 3 respondents) and
+    one hidden tie inside a shown group (only 3 of its raters keep their answers about one target), and a
+    function that sets the hidden answers to a value (the attack of tests/test_privacy.py)."""
+    tables = relkap.load(data_dir)
+    rel = tables.relations
+    base = (rel["kommune"] == KOMMUNE) & (rel["wave"] == INST.waves.baseline)
+    sizes = rel[base].groupby("group", observed=True)["respondent_id"].nunique().sort_values()
+    small, other = str(sizes.index[-1]), str(sizes.index[-2])
+    assert sizes[other] >= MIN_N + 3
+    members = rel.loc[base & (rel["group"] == small), "respondent_id"].unique()
+    rel = rel[~(base & (rel["group"] == small) & ~rel["respondent_id"].isin(members[:3]))]
+    base = (rel["kommune"] == KOMMUNE) & (rel["wave"] == INST.waves.baseline)
+    target = next(g for g in INST.group_codes if g not in (small, other)
+                  and ((rel["group"] == other) & (rel["target"] == g) & base).any())
+    raters = rel.loc[base & (rel["group"] == other), "respondent_id"].unique()
+    tie = base & (rel["group"] == other) & (rel["target"] == target)
+    rel = rel[~(tie & ~rel["respondent_id"].isin(raters[:3]))].reset_index(drop=True)
+    base = (rel["kommune"] == KOMMUNE) & (rel["wave"] == INST.waves.baseline)
+    hidden = base & ((rel["group"] == small) | ((rel["group"] == other) & (rel["target"] == target)))
+
+    def with_hidden(value: float):
+        r = rel.copy()
+        r.loc[hidden & r["score"].notna(), "score"] = value
+        return dataclasses.replace(tables, relations=r)
+
+    return with_hidden, small, (other, target)
+
+
+def _on_screen(data: ExplorerData, kommune: int, tie: tuple[str, str]) -> dict:
+    """Every value the explorer shows of ``kommune`` at MIN_N (as the widget shows it, counts masked):
+    tie tables of each view and dimension, the drill-down and profile, the interview section's index
+    comparison and the benchmark."""
+    out = {}
+    for dim in ("rk", "respekt"):
+        for view in ("baseline", "followup", "change"):
+            t = data.view_ties(model.Selection(kommune, view, dim, MIN_N))
+            out[f"table:{dim}:{view}"] = model.shown_table(t, view, MIN_N)
+            if kommune != ALL:
+                out[f"bench:{dim}:{view}"] = data.benchmark(kommune, dim, MIN_N, view)
+    out["drill"] = data.tie_summary(kommune, "rk", MIN_N, *tie)
+    out["profile"] = data.tie_dimensions(kommune, *tie, MIN_N)
+    if kommune != ALL:
+        out["index"] = data._rk_change(kommune, MIN_N)
+    return out
+
+
+def _assert_same(a: dict, b: dict) -> None:
+    assert a.keys() == b.keys()
+    for key in a:
+        pd.testing.assert_frame_equal(a[key], b[key], obj=key)
+
+
+def test_screen_reveals_nothing_of_a_hidden_group_or_tie(small_group, monkeypatch):
+    """Hidden answers all 1 or all 5: the kommune's screens, the pooled screens of all kommuner and another
+    kommune's benchmark are the same, so no shown number (index, dimension or tie, pooled or benchmark)
+    holds anything of the hidden cells and subtraction recovers nothing."""
+    with_hidden, small, tie = small_group
+    screens = []
+    for value in (1.0, 5.0):
+        tables = with_hidden(value)
+        monkeypatch.setattr(model, "load", lambda _d, t=tables: t)
+        data = ExplorerData()
+        screens.append({k: _on_screen(data, k, tie) for k in (KOMMUNE, ALL, 336)})
+    for k in screens[0]:
+        _assert_same(screens[0][k], screens[1][k])
+    # the hidden group's ties and the hidden tie are shown as suppressed, without a count
+    shown = screens[0][KOMMUNE]["table:rk:baseline"]
+    hidden = shown[(shown["group"] == small) | ((shown["group"] == tie[0]) & (shown["target"] == tie[1]))]
+    assert len(hidden) > 0 and hidden["suppressed"].all() and hidden["n"].isna().all()
+    assert screens[0][KOMMUNE]["drill"].set_index("measure").loc["baseline", "suppressed"]
+
+
+def test_screen_values_equal_the_report_functions_on_shareable_data(small_group, monkeypatch):
+    """What the explorer shows is what the report functions give on privacy.shareable answers."""
+    with_hidden, _, tie = small_group
+    tables = with_hidden(1.0)
+    monkeypatch.setattr(model, "load", lambda _d: tables)
+    data = ExplorerData()
+    every = _shareable(tables.relations, MIN_N)
+    own = _shareable(tables.relations[tables.relations["kommune"] == KOMMUNE], MIN_N)
+    keys = ["wave", "group", "target"]
+    for kommune, rel in ((KOMMUNE, own), (ALL, every)):
+        for dim in ("rk", "respekt"):
+            d = None if dim == "rk" else dim
+            got = data.ties(kommune, dim, MIN_N)
+            want = report.tie_table(rel, INST, min_n=MIN_N, dimension=d)
+            got, want = (t[~t["suppressed"]].astype({c: str for c in keys}) for t in (got, want))
+            m = got.merge(want, on=keys, suffixes=("", "_want"), validate="1:1")
+            assert len(m) == len(got) == len(want) > 0
+            for c in ("n", "mean", "ci_low", "ci_high"):
+                np.testing.assert_allclose(m[c].astype(float), m[f"{c}_want"].astype(float), rtol=1e-12)
+            got = data.tie_change(kommune, dim, MIN_N)
+            want = report.tie_change(rel, INST, min_n=MIN_N, dimension=d)
+            got, want = got[~got["suppressed"]], want[~want["suppressed"]]
+            m = got.merge(want, on=["group", "target"], suffixes=("", "_want"), validate="1:1")
+            assert len(m) == len(got) == len(want) > 0
+            for c in ("n_baseline", "n_followup", "diff", "diff_ci_low", "hedges", "p_fdr"):
+                np.testing.assert_allclose(m[c].astype(float), m[f"{c}_want"].astype(float), rtol=1e-9)
+    pd.testing.assert_frame_equal(data._rk_change(KOMMUNE, MIN_N), report.rk_change(own, INST, MIN_N))
+    # the benchmark: every kommune's tie values from its own shareable answers
+    nat = scoring.tie_scores(every, INST, by=["kommune", "wave"], min_n=MIN_N)
+    nat = nat[~nat["diagonal"] & ~nat["suppressed"]].astype({"wave": str, "group": str, "target": str})
+    got = data.national_ties("rk", MIN_N)
+    got = got[~got["suppressed"]]
+    m = got.merge(nat, on=["kommune", *keys], suffixes=("", "_want"), validate="1:1")
+    assert len(m) == len(got) == len(nat)
+    np.testing.assert_allclose(m["mean"], m["mean_want"], rtol=1e-12)
+    prof = data.tie_dimensions(KOMMUNE, *tie, MIN_N)
+    one = own[(own["group"] == tie[0]) & (own["target"] == tie[1])]
+    want = scoring.tie_scores(one, INST, by=["wave"], dimension="all", min_n=MIN_N)
+    np.testing.assert_allclose(prof.loc[~prof["suppressed"], "mean"], want.loc[~want["suppressed"], "mean"])
+
+
+def test_min_n_is_applied_once_per_kommune_and_value(ex, monkeypatch):
+    """The rule costs one pass over a kommune's rows per min_n chosen; a revisit is cached. The pooled
+    view applies it to every other kommune, whose rows a kommune then reuses."""
+    calls = []
+
+    def counted(table, *args, **kwargs):
+        calls.append(len(table))
+        return shareable_rows(table, *args, **kwargs)
+
+    shareable_rows = privacy.shareable_rows
+    monkeypatch.setattr(privacy, "shareable_rows", counted)
+    ex.kommune.value = 336
+    ex.min_n.value = 8
+    assert calls == [int((ex.data.tables.relations["kommune"] == 336).sum())]
+    ex.min_n.value = 5
+    ex.min_n.value = 8
+    assert len(calls) == 1
+    ex.kommune.value = ALL
+    rel = ex.data.tables.relations
+    assert sorted(calls) == sorted(int((rel["kommune"] == k).sum()) for k in ex.data.kommuner)
+    for k in ex.data.kommuner:  # every kommune's rows at min_n 8 are now known
+        ex.data.shared(k, 8)
+    assert len(calls) == len(ex.data.kommuner)

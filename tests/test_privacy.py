@@ -14,6 +14,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import relkap
 from relkap import benchmark, privacy, report
@@ -210,3 +212,120 @@ def test_response_chart_prints_no_small_count():
     assert labels == ["12", "<5", "11", "6"]
     heights = sorted(p.get_height() for p in ax.patches if (p.get_gid() or "").startswith("wave:"))
     assert 4 not in heights and heights[0] == MIN_N  # the bar does not show the small count either
+
+
+# -- shareable on integer codes equals the pandas implementation it replaced ----------------------------
+def _shareable_reference(table: pd.DataFrame, min_n: int, by=("kommune", "wave", "group"), *,
+                         respondent: str = "respondent_id", min_items: int | None = 4) -> pd.DataFrame:
+    """relkap.privacy.shareable as it was written first (pandas groupby and merge), the reference."""
+
+    def group_sizes(table, by):
+        return table.groupby(by, observed=True)[respondent].transform("nunique")
+
+    def small_cells(table, keys, min_items):
+        valid = table.dropna(subset=["score"])
+        if min_items is not None:
+            per = valid.groupby([*keys, respondent], observed=True)["score"].size()
+            per = per[per >= min_items].reset_index()
+        else:
+            per = valid[[*keys, respondent]].drop_duplicates()
+        raters = per.groupby(keys, observed=True)[respondent].nunique().rename("_raters").reset_index()
+        merged = table[keys].merge(raters, on=keys, how="left")
+        return pd.Series(merged["_raters"].fillna(0).to_numpy() < min_n, index=table.index)
+
+    by = [c for c in by if c in table.columns]
+    relational = {"target", "item"} <= set(table.columns)
+    tie = [*by, "target"]
+    out = table
+    while True:
+        keep = group_sizes(out, by) >= min_n
+        if relational and len(out):
+            keep &= ~small_cells(out, tie, min_items)
+            keep &= ~small_cells(out, [*tie, "item"], None)
+        if keep.all():
+            return out.reset_index(drop=True)
+        out = out[keep]
+
+
+def _random_relations(seed: int, n_kommuner: int = 3, categorical: bool = True) -> pd.DataFrame:
+    """Small groups (1-8 respondents), raters who know only some targets, missing scores ("ved ikke"),
+    items left out, several kommuner and waves: every rule fires, often in chains."""
+    rng = np.random.default_rng(seed)
+    groups, items = ["a", "b", "c", "d"], ["i1", "i2", "i3", "i4", "i5", "i6"]
+    rows = []
+    for k in range(1, n_kommuner + 1):
+        for w in (B, F):
+            for g in groups:
+                for r in range(int(rng.integers(0, 9))):
+                    rid = f"k{k}{g}{r}" if rng.random() > 0.1 else f"k{k}x{r}"  # some ids in two groups
+                    for t in groups:
+                        if rng.random() < 0.3:
+                            continue  # does not know the target
+                        p_missing = rng.choice([0.0, 0.2, 0.6])
+                        for i in items:
+                            if rng.random() < 0.1:
+                                continue  # not asked
+                            score = np.nan if rng.random() < p_missing else float(rng.integers(1, 6))
+                            rows.append((k, w, rid, g, t, i, score))
+    rel = pd.DataFrame(rows, columns=["kommune", "wave", "respondent_id", "group", "target", "item", "score"])
+    if categorical:
+        rel = rel.astype({"wave": pd.CategoricalDtype([B, F]), "group": pd.CategoricalDtype(groups),
+                          "target": pd.CategoricalDtype(groups), "item": pd.CategoricalDtype(items)})
+    return rel.sample(frac=1.0, random_state=seed).reset_index(drop=True)  # rows in no particular order
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_shareable_equals_the_pandas_reference_on_random_tables(seed):
+    rel = _random_relations(seed, categorical=seed % 2 == 0)
+    for min_n in (1, 2, 3, 5):
+        for min_items in (None, 0, 1, 4, 6, 7):
+            want = _shareable_reference(rel, min_n, min_items=min_items)
+            got = privacy.shareable(rel, min_n, min_items=min_items)
+            pd.testing.assert_frame_equal(got, want, obj=f"min_n={min_n} min_items={min_items}")
+    # other cells: by kommune and group only (the waves pooled), and a scales-like table (no target)
+    pd.testing.assert_frame_equal(privacy.shareable(rel, 3, by=("kommune", "group")),
+                                  _shareable_reference(rel, 3, by=("kommune", "group")))
+    scales = rel.drop(columns=["target", "item"])
+    pd.testing.assert_frame_equal(privacy.shareable(scales, 4), _shareable_reference(scales, 4))
+
+
+def test_shareable_equals_the_reference_with_missing_keys():
+    """Rows without a group, target, item or respondent id: in no shown cell, counted by no cell."""
+    rel = _random_relations(99, n_kommuner=2, categorical=False).astype({"kommune": float})
+    rng = np.random.default_rng(99)
+    for col in ("kommune", "group", "target", "item", "respondent_id"):
+        rel.loc[rng.random(len(rel)) < 0.02, col] = None
+    for min_n in (0, 2, 4):
+        pd.testing.assert_frame_equal(privacy.shareable(rel, min_n), _shareable_reference(rel, min_n))
+    empty = rel.iloc[:0]
+    pd.testing.assert_frame_equal(privacy.shareable(empty, 3), _shareable_reference(empty, 3))
+
+
+def test_shareable_equals_the_reference_on_the_demo(demo):
+    for min_n in (3, 5, 8, 12):
+        for table in (demo.relations, demo.scales):
+            pd.testing.assert_frame_equal(privacy.shareable(table, min_n, min_items=INST.min_items),
+                                          _shareable_reference(table, min_n, min_items=INST.min_items))
+
+
+def test_shareable_over_all_kommuner_is_each_kommunes(demo):
+    """Every cell holds its kommune, so one call over all kommuner keeps what a call per kommune keeps."""
+    rel = demo.relations
+    for min_n in (5, 9):
+        every = privacy.shareable_rows(rel, min_n)
+        for _, rows in rel.groupby("kommune", observed=True).indices.items():
+            part = rel.take(rows).reset_index(drop=True)
+            np.testing.assert_array_equal(every[rows], privacy.shareable_rows(part, min_n))
+
+
+_ROW = st.tuples(st.sampled_from([1, 2]), st.sampled_from([B, F]), st.integers(0, 5).map(lambda i: f"r{i}"),
+                 st.sampled_from(["a", "b"]), st.sampled_from(["a", "b", "c"]), st.sampled_from(["i1", "i2", "i3"]),
+                 st.sampled_from([np.nan, 1.0, 4.0]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=st.lists(_ROW, max_size=60), min_n=st.integers(1, 4), min_items=st.sampled_from([None, 1, 2, 3]))
+def test_shareable_equals_the_reference_on_any_small_table(rows, min_n, min_items):
+    rel = pd.DataFrame(rows, columns=["kommune", "wave", "respondent_id", "group", "target", "item", "score"])
+    pd.testing.assert_frame_equal(privacy.shareable(rel, min_n, min_items=min_items),
+                                  _shareable_reference(rel, min_n, min_items=min_items))

@@ -7,15 +7,16 @@ Usage in a notebook::
 
 The package reads like its screen:
 
-- :mod:`relkap.explore.model`: the tables, without widgets (:class:`ExplorerData`: load once, score once
-  per kommune and dimension, ``min_n`` applied after, cached; the benchmark through :mod:`relkap.benchmark`),
-  and :class:`Selection`, what the controls have chosen.
+- :mod:`relkap.explore.model`: the tables, without widgets (:class:`ExplorerData`: load once, score the
+  answers :func:`relkap.privacy.shareable` keeps per kommune and ``min_n``, cached; the benchmark through
+  :mod:`relkap.benchmark`), and :class:`Selection`, what the controls have chosen.
 - :mod:`relkap.explore.render`: what is on screen (the heat maps and benchmark as HTML tables from
   :mod:`relkap.plots`, the network and tie profile as SVG, the tie table and drill-down as HTML), with the
   words of the catalogue's ``explore`` section and the numbers of :mod:`relkap.fmt`.
 - :mod:`relkap.explore.widget`: :class:`Explorer`, the controls and their callbacks.
 
-Suppression (``min_n``) applies to every figure and table, as in the reports. Batch reports
+Suppression (``min_n``) applies to every figure and table, as in the reports, and every value shown
+(pooled, index, dimension, tie, benchmark) is computed without the hidden cells' answers. Batch reports
 (``interactive=False``) never use this package: exported HTML has no kernel.
 """
 

@@ -1,13 +1,15 @@
-"""The explorer's tables, without widgets: load once, score once, apply ``min_n`` after, cache the rest.
+"""The explorer's tables, without widgets: load once, apply the disclosure rule per ``min_n``, cache the rest.
 
 :class:`ExplorerData` holds the processed data split per kommune and answers every question a view asks
 (a kommune's ties in one wave or their change, a tie's six dimensions, the benchmark against the other
 kommuner)
 with the tables the kommune reports use: :func:`relkap.scoring.tie_scores`, :func:`relkap.report.tie_change`
-and :mod:`relkap.benchmark`. Tables are scored once per kommune and dimension without a threshold and
-``min_n`` is applied after (:func:`relkap.scoring.suppress_ties`, :func:`relkap.change.suppress`: the same
-tables as scoring with the threshold), so a new ``min_n`` is a filter, not a pass over the answers.
-:class:`Selection` is what the controls have chosen. Nothing here draws.
+and :mod:`relkap.benchmark`. Every value on screen follows the reports' rule (:mod:`relkap.privacy`):
+it is computed from :func:`relkap.privacy.shareable` answers, so the answers of a hidden group, tie or tie
+dimension are in no shown table, pooled value or benchmark, and no hidden value can be recovered by
+subtraction. ``min_n`` is a slider, so the rule is applied per kommune and ``min_n`` actually chosen
+(:meth:`ExplorerData.shared`, cached): the first change of ``min_n`` costs one pass over the kommune's
+rows (the pooled and benchmark views: over every kommune's), a revisit is cached. :class:`Selection` is what the controls have chosen. Nothing here draws.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from .. import benchmark, change, config, interviews, privacy, qda, report, scoring
+from .. import benchmark, config, interviews, privacy, qda, report, scoring
 from ..instrument import Instrument, load_instrument
 from ..io import load
 
@@ -74,7 +77,8 @@ class ExplorerData:
     Notes
     -----
     The caches are per method and argument tuple (``functools.lru_cache``); one explorer lives per notebook.
-    :meth:`warm` computes the tables that pool every kommune, the slow ones, in one pass each.
+    :meth:`warm` computes the tables that pool every kommune at the first ``min_n``, the slow ones, in one
+    pass each. Every table is computed from :meth:`shared` answers (:func:`relkap.privacy.shareable`).
     """
 
     def __init__(self, data_dir=None, instrument: Instrument | str | None = None):
@@ -83,14 +87,18 @@ class ExplorerData:
         self.codings = self.tables.codings
         rel = self.tables.relations
         # split once: every per-kommune table then works on a few thousand rows
-        self._relations = {int(k): part.reset_index(drop=True)
-                           for k, part in rel.groupby("kommune", observed=True, sort=True)}
+        rows = rel.groupby("kommune", observed=True, sort=True).indices
+        self._rows = {int(k): np.asarray(r) for k, r in rows.items()}  # positions in the whole table
+        self._relations = {k: rel.take(r).reset_index(drop=True) for k, r in self._rows.items()}
         self.kommuner = tuple(self._relations)
         self._relations[ALL] = rel
+        self._pooled: dict[int, tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]] = {}
+        self._kept_cache: dict[tuple[int, int], np.ndarray] = {}  # (kommune, min_n): a bool per row
 
     def warm(self, min_n: int) -> None:
-        """Compute the pooled tables and the benchmark's national scores now (at load, not at a click)."""
-        self._pooled  # noqa: B018
+        """Compute the pooled tables and the benchmark's national scores of ``min_n`` now (at load, not at
+        a click)."""
+        self.pool(min_n)
         self.national_ties("rk", min_n)
 
     def wave(self, view: str) -> str:
@@ -105,47 +113,106 @@ class ExplorerData:
         present = {str(v) for c in ("group", "target") for v in rel[c].unique()}
         return tuple(c for c in self.instrument.group_codes if c in present)
 
+    # -- the disclosure rule ---------------------------------------------------------------------------
+    def _kept(self, kommune: int, min_n: int) -> np.ndarray:
+        """Per row of the kommune's (or, for :data:`ALL`, the whole) table: whether
+        :func:`relkap.privacy.shareable` keeps it. All kommuner: each kommune's (the rule is per kommune).
+
+        :func:`relkap.privacy.shareable_rows` per kommune, cached: on 98 kommuner (2.2 M rows) the 98 calls
+        take about half the time of one call over the whole table (``benchmarks/bench_privacy.py``: small
+        arrays stay in the CPU cache), and a kommune viewed after the pooled view reuses its rows."""
+        if kommune == ALL:
+            keep = np.zeros(len(self._relations[ALL]), dtype=bool)
+            for k, rows in self._rows.items():
+                keep[rows] = self._kept(k, min_n)
+            return keep
+        if (kommune, min_n) not in self._kept_cache:
+            self._kept_cache[kommune, min_n] = privacy.shareable_rows(self._relations[kommune], min_n,
+                                                                      min_items=self.instrument.min_items)
+        return self._kept_cache[kommune, min_n]
+
+    def shared(self, kommune: int, min_n: int) -> pd.DataFrame:
+        """The kommune's (or all kommuner's) relations as they may enter what is shown at ``min_n``.
+
+        The rows :func:`relkap.privacy.shareable` removes (a hidden group's, tie's or tie dimension's
+        answers) have a missing ``score``, as if not answered: every aggregate equals the one of
+        ``shareable``'s rows, and a hidden tie keeps its row in the tables, suppressed with n 0 ("<min_n"),
+        so the screen still says it is hidden. All kommuner: each kommune's rule, then pooled.
+        """
+        return self._shared_all(min_n) if kommune == ALL else self._shared(kommune, min_n)
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019
+    def _shared(self, kommune: int, min_n: int) -> pd.DataFrame:
+        rel = self._relations[kommune]
+        return rel.assign(score=rel["score"].where(self._kept(kommune, min_n)))
+
+    @functools.lru_cache(maxsize=4)  # noqa: B019 - a score column of every row each: keep few
+    def _shared_all(self, min_n: int) -> pd.DataFrame:
+        rel = self._relations[ALL]
+        return rel.assign(score=rel["score"].where(self._kept(ALL, min_n)))
+
     # -- one kommune (or all pooled) --------------------------------------------------------------------
     @functools.lru_cache(maxsize=512)  # noqa: B019
     def ties(self, kommune: int, dimension: str, min_n: int) -> pd.DataFrame:
-        """:func:`relkap.scoring.tie_scores` by wave of one kommune (or all pooled) and dimension."""
-        return scoring.suppress_ties(self._ties(kommune, dimension), min_n)
-
-    @functools.lru_cache(maxsize=256)  # noqa: B019
-    def _ties(self, kommune: int, dimension: str) -> pd.DataFrame:
-        if kommune == ALL:
-            return self._pooled[0][dimension]
-        return scoring.tie_scores(self._relations[kommune], self.instrument, by=["wave"],
-                                  dimension=None if dimension == "rk" else dimension, min_n=None)
+        """:func:`relkap.scoring.tie_scores` by wave of one kommune (or all pooled) and dimension, of the
+        :meth:`shared` answers."""
+        if kommune == ALL and min_n in self._pooled:
+            return self._pooled[min_n][0][dimension]
+        return scoring.tie_scores(self.shared(kommune, min_n), self.instrument, by=["wave"],
+                                  dimension=None if dimension == "rk" else dimension, min_n=min_n)
 
     @functools.lru_cache(maxsize=512)  # noqa: B019
     def tie_change(self, kommune: int, dimension: str, min_n: int) -> pd.DataFrame:
-        """:func:`relkap.report.tie_change` of one kommune (or all pooled) and dimension (FDR over its ties)."""
-        return change.suppress(self._tie_change(kommune, dimension), min_n)
+        """:func:`relkap.report.tie_change` of one kommune (or all pooled) and dimension (FDR over its ties),
+        of the :meth:`shared` answers."""
+        if kommune == ALL and min_n in self._pooled:
+            return self._pooled[min_n][1][dimension]
+        return self._listed(report.tie_change(self.shared(kommune, min_n), self.instrument, min_n=min_n,
+                                              dimension=None if dimension == "rk" else dimension),
+                            kommune, dimension)
 
     @functools.lru_cache(maxsize=256)  # noqa: B019
-    def _tie_change(self, kommune: int, dimension: str) -> pd.DataFrame:
-        if kommune == ALL:
-            return self._pooled[1][dimension]
-        return report.tie_change(self._relations[kommune], self.instrument, min_n=None,
-                                 dimension=None if dimension == "rk" else dimension)
+    def _answered(self, kommune: int) -> pd.DataFrame:
+        """``group, target, item`` with an answer in the kommune (or any): the ties a change table lists."""
+        rel = self._relations[kommune]
+        answered = rel.loc[rel["score"].notna(), ["group", "target", "item"]].drop_duplicates()
+        return answered.astype(str).reset_index(drop=True)
 
-    @functools.cached_property
-    def _pooled(self) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
-        """All kommuner pooled, without a threshold: tie tables and wave comparisons of the RK index and of
-        every dimension, each in one pass over all answers (most of the load time; on 2.2 M relation rows
-        a pooled table of one dimension would otherwise cost up to 0.7 s at a click)."""
-        rel, inst = self._relations[ALL], self.instrument
-        ties = {"rk": scoring.tie_scores(rel, inst, by=["wave"], min_n=None)}
-        every = scoring.tie_scores(rel, inst, by=["wave"], dimension="all", min_n=None)
+    def _listed(self, table: pd.DataFrame, kommune: int, dimension: str) -> pd.DataFrame:
+        """A :func:`relkap.report.tie_change` table of shared answers with every answered tie listed: a tie
+        whose answers are all hidden is not in it, and comes back suppressed with n 0 ("<min_n" on screen,
+        as a tie below ``min_n`` is shown)."""
+        answered = self._answered(kommune)
+        if dimension != "rk":
+            answered = answered[answered["item"] == dimension]
+        pairs = answered[["group", "target"]].drop_duplicates()
+        known = pd.MultiIndex.from_frame(table[["group", "target"]].astype(str))
+        pairs = pairs[~pd.MultiIndex.from_frame(pairs).isin(known)]
+        if pairs.empty:
+            return table
+        hidden = pairs.assign(n_baseline=0, n_followup=0, suppressed=True,
+                              diagonal=pairs["group"] == pairs["target"])
+        out = pd.concat([table, hidden], ignore_index=True)
+        return out.sort_values(["group", "target"], kind="stable").reset_index(drop=True)
+
+    def pool(self, min_n: int) -> None:
+        """All kommuner pooled at ``min_n``: tie tables and wave comparisons of the RK index and of every
+        dimension, each in one pass over all shared answers (most of the load time; on 2.2 M relation rows
+        a pooled table of one dimension costs up to 0.7 s at a click). Another ``min_n`` is pooled per
+        dimension when asked for."""
+        if min_n in self._pooled:
+            return
+        rel, inst = self.shared(ALL, min_n), self.instrument
+        ties = {"rk": scoring.tie_scores(rel, inst, by=["wave"], min_n=min_n)}
+        every = scoring.tie_scores(rel, inst, by=["wave"], dimension="all", min_n=min_n)
         ties.update({str(d): part.reset_index(drop=True)
                      for d, part in every.groupby(every["dimension"].astype(str), sort=False)})
-        changes = {"rk": report.tie_change(rel, inst, min_n=None)}
-        every = report.tie_change(rel, inst, min_n=None, dimension="all")
+        changes = {"rk": self._listed(report.tie_change(rel, inst, min_n=min_n), ALL, "rk")}
+        every = report.tie_change(rel, inst, min_n=min_n, dimension="all")
         # tie_change of one dimension has no dimension column
-        changes.update({str(d): part.drop(columns="dimension").reset_index(drop=True)
+        changes.update({str(d): self._listed(part.drop(columns="dimension").reset_index(drop=True), ALL, str(d))
                         for d, part in every.groupby("dimension", sort=False)})
-        return ties, changes
+        self._pooled[min_n] = ties, changes
 
     def view_ties(self, s: Selection) -> pd.DataFrame:
         """The tie table behind a view: one wave of :meth:`ties`, or :meth:`tie_change` for the change."""
@@ -158,9 +225,9 @@ class ExplorerData:
     def tie_dimensions(self, kommune: int, group: str, target: str, min_n: int) -> pd.DataFrame:
         """One tie's score on each of the six dimensions, both waves (the drill-down profile).
 
-        Scored on that tie's answers only: pooled over every kommune that is ~1% of the rows.
+        Scored on that tie's :meth:`shared` answers only: pooled over every kommune that is ~1% of the rows.
         """
-        rel = self._relations[kommune]
+        rel = self.shared(kommune, min_n)
         rel = rel[(rel["group"] == group) & (rel["target"] == target)]
         return scoring.tie_scores(rel, self.instrument, by=["wave"], dimension="all", min_n=min_n)
 
@@ -209,7 +276,7 @@ class ExplorerData:
 
     @functools.lru_cache(maxsize=128)  # noqa: B019
     def _rk_change(self, kommune: int, min_n: int) -> pd.DataFrame:
-        return report.rk_change(self._relations[kommune], self.instrument, min_n)
+        return report.rk_change(self.shared(kommune, min_n), self.instrument, min_n)
 
     @functools.lru_cache(maxsize=128)  # noqa: B019
     def interview_themes(self, kommune: int) -> tuple[tuple[str, str], ...]:
@@ -220,30 +287,24 @@ class ExplorerData:
         return tuple(sorted(pairs, key=lambda p: (order[p[0]], p[1])))
 
     # -- every kommune: the benchmark ------------------------------------------------------------------
-    @functools.cached_property
-    def _national_scores(self) -> dict[str, pd.DataFrame]:
-        """Every kommune's cross-group ties per wave, for the RK index and each dimension, unsuppressed.
-
-        Computed once (with the load): a tie's mean does not depend on ``min_n``, only whether it is shown,
-        so a new ``min_n`` or dimension in the benchmark view is a filter, not a pass over every answer.
-        """
-        inst, rel = self.instrument, self._relations[ALL]
-        parts = [scoring.tie_scores(rel, inst, by=["kommune", "wave"], dimension=d, min_n=None)
+    @functools.lru_cache(maxsize=32)  # noqa: B019
+    def _national_scores(self, min_n: int) -> dict[str, pd.DataFrame]:
+        """Every kommune's cross-group ties per wave, for the RK index and each dimension, of the
+        :meth:`shared` answers at ``min_n`` (one pass over all kommuner, once per ``min_n``)."""
+        inst, rel = self.instrument, self.shared(ALL, min_n)
+        parts = [scoring.tie_scores(rel, inst, by=["kommune", "wave"], dimension=d, min_n=min_n)
                  for d in ("rk", "all")]
         t = pd.concat(parts, ignore_index=True)
         t = t[~t["diagonal"]].astype({"wave": str, "group": str, "target": str, "dimension": str})
-        t = t[["kommune", "wave", "group", "target", "dimension", "n", "mean"]]
+        t = t[["kommune", "wave", "group", "target", "dimension", "n", "mean", "suppressed"]]
         return {str(d): part.drop(columns="dimension").reset_index(drop=True)
                 for d, part in t.groupby("dimension", sort=False)}
 
     @functools.lru_cache(maxsize=64)  # noqa: B019
     def national_ties(self, dimension: str, min_n: int) -> pd.DataFrame:
-        """Tie scores of every kommune and wave: ``kommune, wave, group, target, n, mean, suppressed``
-        (n < min_n: mean missing)."""
-        t = self._national_scores[dimension].copy()
-        t["suppressed"] = t["n"] < min_n
-        t["mean"] = t["mean"].where(~t["suppressed"])
-        return t
+        """Tie scores of every kommune and wave, of the :meth:`shared` answers (the rule per kommune):
+        ``kommune, wave, group, target, n, mean, suppressed`` (n < min_n: mean missing)."""
+        return self._national_scores(min_n)[dimension]
 
     @functools.lru_cache(maxsize=64)  # noqa: B019
     def benchmark_values(self, dimension: str, min_n: int, view: str) -> pd.DataFrame:
