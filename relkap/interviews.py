@@ -356,11 +356,18 @@ def _wave_cell(n_int, n_str, n_prob, min_interviews: int, language: Language) ->
                 problem=fmt.count(n_prob, min_interviews), n=fmt.count(n_int, min_interviews))
 
 
-def _change_cell(r: dict, min_interviews: int, language: Language) -> str:
+def _change_cell(r: dict, waves: Sequence[str], min_interviews: int, language: Language) -> str:
     if r["interviews_suppressed"]:
         return text("interviews.too_few", language, min_interviews=min_interviews)
     if r["n_valenced"] < min_interviews:
         return text("interviews.too_few_mentions", language, min_interviews=min_interviews)
+    # The change in net strength is a function of the four counts beside it: with one of them shown as
+    # "<3", the exact change would give that count away (disclosure by arithmetic), so only its direction
+    # is said.
+    hidden = any(0 < r[f"{x}_{w}"] < min_interviews for w in waves for x in ("n_strength", "n_problem"))
+    if hidden:
+        key = {1: "towards_strength", -1: "towards_problem"}.get(int(r["interview_direction"]), "no_clear_shift")
+        return text(f"interviews.{key}", language)
     return text("interviews.points", language, value=fmt.number(100 * r["net_change"], 0, language, sign=True))
 
 
@@ -419,7 +426,7 @@ def joint_display(joint: pd.DataFrame, instrument: Instrument, language: Languag
                                    min_interviews, language),
             head["if"]: _wave_cell(r[f"n_interviews_{f}"], r[f"n_strength_{f}"], r[f"n_problem_{f}"],
                                    min_interviews, language),
-            head["ic"]: _change_cell(r, min_interviews, language),
+            head["ic"]: _change_cell(r, (b, f), min_interviews, language),
             head["cv"]: text(f"interviews.{r['convergence']}", language),
         })
     out = pd.DataFrame(rows, columns=list(head.values()))

@@ -333,13 +333,29 @@ def test_display_never_prints_small_counts():
     row = d.iloc[0].tolist()
     # baseline: 1 strength and 2 problems of 4 interviews; follow-up: 2 strengths, 0 problems of 3
     assert row[4] == "<3 / <3 (of 4)" and row[5] == "<3 / <3 (of 3)"
-    assert row[6] == "+92 pp" and row[7] == "Point the same way"
+    # the exact change (+92 pp) would give the "<3" counts away (1, 2 of 4; 2, 0 of 3): direction only
+    assert row[6] == "more as a strength" and row[7] == "Point the same way"
+    assert "92" not in " ".join(row)
     da = interviews.joint_display(j, INST, "da")
     assert da.columns[0] == "Relation" and da.iloc[0, 7] == "Peger samme vej"
     assert da.iloc[0, 3] == "+0,40 [+0,10; +0,70]"
     few = interviews.joint_display(interviews.joint_table(survey, hand_codings(), min_interviews=4), INST, "da",
                                    min_interviews=4)
     assert few.iloc[0, 5] == "færre end 4 interviews"
+
+
+def test_display_prints_the_change_when_every_count_behind_it_is_shown():
+    rows = [("baseline", f"b{i}", "tie", "skole->ppr", "problem") for i in range(4)]
+    rows += [("baseline", f"b{i}", "tie", "skole->ppr", "strength") for i in range(4, 7)]
+    rows += [("followup", f"f{i}", "tie", "skole->ppr", "strength") for i in range(5)]
+    rows += [("followup", f"f{i}", "tie", "skole->ppr", "problem") for i in range(5, 8)]
+    d = pd.DataFrame(rows, columns=["wave", "source", "theme_kind", "theme", "valence"])
+    codings = d.assign(kommune=np.int16(766), rater="skole", target="ppr", segments=1)
+    survey = pd.DataFrame([survey_row("skole", "ppr", 0.4, 0.1, 0.7)])
+    row = interviews.joint_display(interviews.joint_table(survey, codings, kind="tie"), INST, "en").iloc[0]
+    # by hand: net strength (3 - 4) / 7 at baseline, (5 - 3) / 8 at follow-up: +0.25 + 0.143 = +39 pp
+    assert row.iloc[4] == "3 / 4 (of 7)" and row.iloc[5] == "5 / 3 (of 8)"
+    assert row.iloc[6] == "+39 pp"
 
 
 # ----------------------------------------------------------------------------------------------------
