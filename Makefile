@@ -49,6 +49,7 @@ screenshots: $(STAMP) browser
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_import.py
 	$(BIN)/python benchmarks/bench_scoring.py
+	$(BIN)/python benchmarks/bench_privacy.py
 	$(BIN)/python benchmarks/bench_batch.py
 	-$(BIN)/python benchmarks/bench_explore.py
 
