@@ -281,6 +281,20 @@ def test_reading_guide(language, band, limit):
 # ----------------------------------------------------------------------------------------------------
 # methods and limitations
 # ----------------------------------------------------------------------------------------------------
+def test_methods_text_says_what_the_survey_can_detect(demo):
+    """The minimum detectable change (80 % power; the compare_waves ``mdc`` column, checked against R's pwr in
+    tests/test_power.py) of the index and the range over the shown cross-group ties, in the methods text."""
+    d = demo[STEVNS]
+    row = briefing.index_row(d["rk"])
+    text = " ".join(methods_text.methods_text(d["rk"], d["ties"], d["rates"], language="en"))
+    assert f"at least {row['mdc']:.2f}" in text and "80% probability" in text
+    shown = d["ties"][~d["ties"]["suppressed"] & ~d["ties"]["diagonal"]]
+    assert f"{shown['mdc'].min():.2f} to {shown['mdc'].max():.2f}" in text
+    assert f"median {shown['mdc'].median():.2f}" in text
+    da = " ".join(methods_text.methods_text(d["rk"], d["ties"], d["rates"], language="da"))
+    assert "påvises en ændring af RK-indekset på mindst " + f"{row['mdc']:.2f}".replace(".", ",") in da
+
+
 @pytest.mark.parametrize("language", ["da", "en"])
 def test_methods_text_names_the_test_the_table_used(demo, language):
     d = demo[STEVNS]

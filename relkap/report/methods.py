@@ -86,6 +86,9 @@ def methods_text(rk: pd.DataFrame, ties: pd.DataFrame, rates: pd.DataFrame | Non
     out.append(t("briefing.methods.fdr", language, n_ties=_tested(ties), n_dimensions=_tested(rk),
                  alpha=fmt.number(alpha, 2, language)))
     out.append(t("briefing.methods.ci_p", language))
+    detectable = _detectable(rk, ties, language)
+    if detectable:
+        out.append(detectable)
     n_hidden = int(ties["suppressed"].astype(bool).sum()) if "suppressed" in ties.columns else 0
     out.append(t("briefing.methods.min_n", language, min_n=min_n, n_hidden=n_hidden, n_ties=len(ties)))
     if disclosure:
@@ -93,6 +96,23 @@ def methods_text(rk: pd.DataFrame, ties: pd.DataFrame, rates: pd.DataFrame | Non
     out.append(t("briefing.methods.response_given" if _rates_given(rates) else "briefing.methods.response_unknown",
                  language))
     return out
+
+
+def _detectable(rk: pd.DataFrame, ties: pd.DataFrame, language: Language) -> str:
+    """The minimum detectable change (80 % power, :func:`relkap.power.minimum_detectable_change`, the
+    ``mdc`` column of the wave comparison) of the index and the range over the shown cross-group ties."""
+    row = index_row(rk)
+    if row is None or "mdc" not in rk.columns or fmt.missing(row.get("mdc")) or "mdc" not in ties.columns:
+        return ""
+    shown = ties[~ties["suppressed"].astype(bool)] if "suppressed" in ties.columns else ties
+    if "diagonal" in shown.columns:
+        shown = shown[~shown["diagonal"].astype(bool)]
+    mdc = shown["mdc"].dropna()
+    if mdc.empty:
+        return ""
+    return words.text("briefing.methods.detectable", language, index=fmt.number(row["mdc"], 2, language),
+                      tie_low=fmt.number(mdc.min(), 2, language), tie_high=fmt.number(mdc.max(), 2, language),
+                      tie_median=fmt.number(mdc.median(), 2, language))
 
 
 def _rates_given(rates: pd.DataFrame | None) -> bool:

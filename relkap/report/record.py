@@ -30,7 +30,7 @@ SUMMARY_SCHEMA = 3
 # The fields of every wave comparison in summary.json (rk_index, dimensions, ties, scales).
 SUMMARY_FIELDS = ["n_baseline", "n_followup", "mean_baseline", "mean_followup", "diff", "diff_ci_low",
                   "diff_ci_high", "hedges", "hedges_ci_low", "hedges_ci_high", "p_val", "p_fdr", "p_holm",
-                  "suppressed"]
+                  "mdc", "suppressed"]
 _DIGITS = 6  # summary.json rounds its numbers to 6 decimals
 
 
