@@ -9,7 +9,9 @@ it is computed from :func:`relkap.privacy.shareable` answers, so the answers of 
 dimension are in no shown table, pooled value or benchmark, and no hidden value can be recovered by
 subtraction. ``min_n`` is a slider, so the rule is applied per kommune and ``min_n`` actually chosen
 (:meth:`ExplorerData.shared`, cached): the first change of ``min_n`` costs one pass over the kommune's
-rows (the pooled and benchmark views: over every kommune's), a revisit is cached. :class:`Selection` is what the controls have chosen. Nothing here draws.
+rows (the pooled and benchmark views: over every kommune's), a revisit is cached. The benchmark's
+national tie scores are assembled per kommune: only the kommuner whose answers the rule changes at that
+``min_n`` are scored again, the others' ties of all answers (scored once) get the threshold. :class:`Selection` is what the controls have chosen. Nothing here draws.
 """
 
 from __future__ import annotations
@@ -287,18 +289,63 @@ class ExplorerData:
         return tuple(sorted(pairs, key=lambda p: (order[p[0]], p[1])))
 
     # -- every kommune: the benchmark ------------------------------------------------------------------
+    _NATIONAL_COLUMNS = ["kommune", "wave", "group", "target", "dimension", "n", "mean", "suppressed"]
+
     @functools.lru_cache(maxsize=32)  # noqa: B019
     def _national_scores(self, min_n: int) -> dict[str, pd.DataFrame]:
         """Every kommune's cross-group ties per wave, for the RK index and each dimension, of the
-        :meth:`shared` answers at ``min_n`` (one pass over all kommuner, once per ``min_n``)."""
+        :meth:`shared` answers at ``min_n`` (the rule per kommune).
+
+        Assembled per kommune: a kommune whose answers the rule leaves whole at ``min_n`` (:meth:`_changed`:
+        the common case) has the ties of all its answers with the threshold applied
+        (:func:`relkap.scoring.suppress_ties` of :meth:`_national_unfiltered`, scored once); only the others
+        are scored again, on their shared answers. Equals :meth:`_national_scores_full` (tested)."""
+        changed = self._changed(min_n)
+        parts = []
+        for d, whole in self._national_unfiltered().items():
+            t = scoring.suppress_ties(whole, min_n)
+            if changed:
+                rel = pd.concat([self._shared(k, min_n) for k in changed], ignore_index=True)
+                again = scoring.tie_scores(rel, self.instrument, by=["kommune", "wave"], dimension=d, min_n=min_n)
+                # a kommune's rows are one block, in the order tie_scores gives (kommune first)
+                t = pd.concat([t[~t["kommune"].isin(changed)], again[~again["diagonal"]]], ignore_index=True)
+                t = t.sort_values("kommune", kind="stable")
+            parts.append(t)
+        return self._national_split(pd.concat(parts, ignore_index=True))
+
+    def _national_split(self, t: pd.DataFrame) -> dict[str, pd.DataFrame]:
+        t = t[~t["diagonal"]].astype({"wave": str, "group": str, "target": str, "dimension": str})
+        t = t[self._NATIONAL_COLUMNS]
+        return {str(d): part.drop(columns="dimension").reset_index(drop=True)
+                for d, part in t.groupby("dimension", sort=False)}
+
+    def _national_scores_full(self, min_n: int) -> dict[str, pd.DataFrame]:
+        """:meth:`_national_scores` in one pass over all shared answers (every kommune scored again): the
+        reference the per-kommune assembly is tested against."""
         inst, rel = self.instrument, self.shared(ALL, min_n)
         parts = [scoring.tie_scores(rel, inst, by=["kommune", "wave"], dimension=d, min_n=min_n)
                  for d in ("rk", "all")]
-        t = pd.concat(parts, ignore_index=True)
-        t = t[~t["diagonal"]].astype({"wave": str, "group": str, "target": str, "dimension": str})
-        t = t[["kommune", "wave", "group", "target", "dimension", "n", "mean", "suppressed"]]
-        return {str(d): part.drop(columns="dimension").reset_index(drop=True)
-                for d, part in t.groupby("dimension", sort=False)}
+        return self._national_split(pd.concat(parts, ignore_index=True))
+
+    @functools.lru_cache(maxsize=1)  # noqa: B019
+    def _national_unfiltered(self) -> dict[str, pd.DataFrame]:
+        """Every kommune's cross-group ties per wave of all its answers, no threshold (``"rk"`` and
+        ``"all"`` dimensions; one pass over all kommuner, once)."""
+        rel = self._relations[ALL]
+        out = {}
+        for d in ("rk", "all"):
+            t = scoring.tie_scores(rel, self.instrument, by=["kommune", "wave"], dimension=d, min_n=None)
+            out[d] = t[~t["diagonal"]].reset_index(drop=True)
+        return out
+
+    def _changed(self, min_n: int) -> tuple[int, ...]:
+        """The kommuner where the rule at ``min_n`` removes an answer (a row with a score it does not keep)."""
+        return tuple(k for k in self.kommuner if not self._kept(k, min_n)[self._scored(k)].all())
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019
+    def _scored(self, kommune: int) -> np.ndarray:
+        """Per row of the kommune's table: whether it has a score."""
+        return self._relations[kommune]["score"].notna().to_numpy()
 
     @functools.lru_cache(maxsize=64)  # noqa: B019
     def national_ties(self, dimension: str, min_n: int) -> pd.DataFrame:
