@@ -470,6 +470,35 @@ def test_screen_values_equal_the_report_functions_on_shareable_data(small_group,
     np.testing.assert_allclose(prof.loc[~prof["suppressed"], "mean"], want.loc[~want["suppressed"], "mean"])
 
 
+def test_national_scores_rescore_only_the_kommuner_the_rule_changes(small_group, monkeypatch):
+    """The benchmark's national tables, assembled per tie (the scores of all answers with the threshold
+    applied where the rule removes nothing, the others scored again), are exactly the tables of one pass
+    over every kommune's shared answers, at every min_n; and only the changed ties are scored again."""
+    with_hidden, _, _ = small_group
+    tables = with_hidden(1.0)
+    monkeypatch.setattr(model, "load", lambda _d: tables)
+    data = ExplorerData()
+    changed = {}
+    for min_n in (1, 3, 5, 8, 12, 30):
+        changed[min_n] = tuple(data._changed(min_n))
+        got, want = data._national_scores(min_n), data._national_scores_full(min_n)
+        assert list(got) == list(want) == ["rk", *INST.relational_codes]
+        for d in want:
+            pd.testing.assert_frame_equal(got[d], want[d], check_exact=True)
+    # min_n 1 hides nothing: every kommune's tables come from the ties of all its answers; the small
+    # group is hidden from min_n 4, and a kommune changed at a min_n is changed at a larger one
+    assert changed[1] == () and KOMMUNE in changed[5] and set(changed[3]) <= set(changed[5])
+    # an unchanged kommune is not scored again
+    scored = []
+    tie_scores = scoring.tie_scores
+    monkeypatch.setattr(scoring, "tie_scores", lambda rel, *a, **kw: scored.append(len(rel))
+                        or tie_scores(rel, *a, **kw))
+    data._national_scores(6)
+    rows = sum(int(r.sum()) for r in data._changed(6).values())
+    every = tables.relations["kommune"].isin(list(data._changed(6))).sum()
+    assert scored == [rows, rows] and 0 < rows < every
+
+
 def test_min_n_is_applied_once_per_kommune_and_value(ex, monkeypatch):
     """The rule costs one pass over a kommune's rows per min_n chosen; a revisit is cached. The pooled
     view applies it to every other kommune, whose rows a kommune then reuses."""

@@ -9,7 +9,9 @@ it is computed from :func:`relkap.privacy.shareable` answers, so the answers of 
 dimension are in no shown table, pooled value or benchmark, and no hidden value can be recovered by
 subtraction. ``min_n`` is a slider, so the rule is applied per kommune and ``min_n`` actually chosen
 (:meth:`ExplorerData.shared`, cached): the first change of ``min_n`` costs one pass over the kommune's
-rows (the pooled and benchmark views: over every kommune's), a revisit is cached. :class:`Selection` is what the controls have chosen. Nothing here draws.
+rows (the pooled and benchmark views: over every kommune's), a revisit is cached. The benchmark's
+national tie scores are assembled per tie: only the ties whose answers the rule changes at that ``min_n``
+are scored again, the others' scores of all answers (scored once) get the threshold. :class:`Selection` is what the controls have chosen. Nothing here draws.
 """
 
 from __future__ import annotations
@@ -287,18 +289,93 @@ class ExplorerData:
         return tuple(sorted(pairs, key=lambda p: (order[p[0]], p[1])))
 
     # -- every kommune: the benchmark ------------------------------------------------------------------
+    _NATIONAL_COLUMNS = ["kommune", "wave", "group", "target", "dimension", "n", "mean", "suppressed"]
+
     @functools.lru_cache(maxsize=32)  # noqa: B019
     def _national_scores(self, min_n: int) -> dict[str, pd.DataFrame]:
         """Every kommune's cross-group ties per wave, for the RK index and each dimension, of the
-        :meth:`shared` answers at ``min_n`` (one pass over all kommuner, once per ``min_n``)."""
+        :meth:`shared` answers at ``min_n`` (the rule per kommune).
+
+        Assembled from pieces: a tie's score depends only on its raters' answers about its target, so a tie
+        (kommune, wave, group, target) none of whose answers the rule removes at ``min_n`` (the common case;
+        :meth:`_changed`) is its score of all answers with the threshold applied
+        (:func:`relkap.scoring.suppress_ties` of :meth:`_national_unfiltered`, scored once); only the other
+        ties are scored again, on their shared answers. Equals :meth:`_national_scores_full` (tested)."""
+        changed = self._changed(min_n)
+        rel = pd.concat([self._shared(k, min_n)[rows] for k, rows in changed.items()],
+                        ignore_index=True) if changed else None
+        if changed:  # respondents in their order in the whole table: each mean sums in the same order
+            order = np.concatenate([self._respondent_rank()[self._rows[k][rows]] for k, rows in changed.items()])
+            rel = rel.take(np.argsort(order, kind="stable")).reset_index(drop=True)
+        parts = []
+        for d, (whole, key) in self._national_unfiltered().items():
+            t = scoring.suppress_ties(whole, min_n)
+            if changed:
+                again = scoring.tie_scores(rel, self.instrument, by=["kommune", "wave"], dimension=d, min_n=min_n)
+                again = again[~again["diagonal"]]
+                mask = key.isin(pd.MultiIndex.from_frame(again[["kommune", "wave", "group", "target"]]))
+                if int(mask.sum()) != len(again):  # a tie table's rows are its keys' (both sorted alike)
+                    raise AssertionError("rescored ties do not match the ties of all answers")
+                for c in ("n", "mean", "sd", "ci_low", "ci_high", "band", "suppressed"):
+                    t.loc[mask, c] = again[c].to_numpy()
+            parts.append(t)
+        return self._national_split(pd.concat(parts, ignore_index=True))
+
+    def _national_split(self, t: pd.DataFrame) -> dict[str, pd.DataFrame]:
+        t = t[~t["diagonal"]].astype({"wave": str, "group": str, "target": str, "dimension": str})
+        t = t[self._NATIONAL_COLUMNS]
+        return {str(d): part.drop(columns="dimension").reset_index(drop=True)
+                for d, part in t.groupby("dimension", sort=False)}
+
+    def _national_scores_full(self, min_n: int) -> dict[str, pd.DataFrame]:
+        """:meth:`_national_scores` in one pass over all shared answers (every kommune scored again): the
+        reference the per-kommune assembly is tested against."""
         inst, rel = self.instrument, self.shared(ALL, min_n)
         parts = [scoring.tie_scores(rel, inst, by=["kommune", "wave"], dimension=d, min_n=min_n)
                  for d in ("rk", "all")]
-        t = pd.concat(parts, ignore_index=True)
-        t = t[~t["diagonal"]].astype({"wave": str, "group": str, "target": str, "dimension": str})
-        t = t[["kommune", "wave", "group", "target", "dimension", "n", "mean", "suppressed"]]
-        return {str(d): part.drop(columns="dimension").reset_index(drop=True)
-                for d, part in t.groupby("dimension", sort=False)}
+        return self._national_split(pd.concat(parts, ignore_index=True))
+
+    @functools.lru_cache(maxsize=1)  # noqa: B019
+    def _national_unfiltered(self) -> dict[str, tuple[pd.DataFrame, pd.MultiIndex]]:
+        """Every kommune's cross-group ties per wave of all its answers, no threshold (``"rk"`` and
+        ``"all"`` dimensions; one pass over all kommuner, once), each with its rows' tie keys
+        (kommune, wave, group, target)."""
+        rel = self._relations[ALL]
+        out = {}
+        for d in ("rk", "all"):
+            t = scoring.tie_scores(rel, self.instrument, by=["kommune", "wave"], dimension=d, min_n=None)
+            t = t[~t["diagonal"]].reset_index(drop=True)
+            out[d] = t, pd.MultiIndex.from_frame(t[["kommune", "wave", "group", "target"]])
+        return out
+
+    def _changed(self, min_n: int) -> dict[int, np.ndarray]:
+        """Per kommune where the rule at ``min_n`` removes an answer (a row with a score it does not keep):
+        its rows of the ties (wave, group, target) that lose an answer, a bool per row."""
+        out = {}
+        for k in self.kommuner:
+            removed = self._scored(k) & ~self._kept(k, min_n)
+            if removed.any():
+                tie = self._tie_code(k)
+                out[k] = np.isin(tie, np.unique(tie[removed]))
+        return out
+
+    @functools.lru_cache(maxsize=1)  # noqa: B019
+    def _respondent_rank(self) -> np.ndarray:
+        """Per row of the whole table: its respondent's rank by first appearance (how tie_scores orders
+        respondents, so a subset sorted by it sums every mean in the whole table's order)."""
+        rel = self._relations[ALL]
+        return pd.factorize(rel["respondent_id"], sort=False)[0]
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019
+    def _tie_code(self, kommune: int) -> np.ndarray:
+        """Per row of the kommune's table: a code of its tie (wave, group, target)."""
+        return self._relations[kommune].groupby(["wave", "group", "target"], observed=True,
+                                                sort=False).ngroup().to_numpy()
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019
+    def _scored(self, kommune: int) -> np.ndarray:
+        """Per row of the kommune's table: whether it has a score."""
+        return self._relations[kommune]["score"].notna().to_numpy()
 
     @functools.lru_cache(maxsize=64)  # noqa: B019
     def national_ties(self, dimension: str, min_n: int) -> pd.DataFrame:
