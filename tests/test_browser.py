@@ -17,6 +17,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from offline_page import OVERFLOW, open_offline
 
 import relkap
 from relkap import batch, synth
@@ -170,28 +171,8 @@ def report_html(project, tmp_path_factory):
     return out / str(codes[0]) / "report.html"
 
 
-def _open_offline(browser, path: Path):
-    """Open a file:// page with every network request refused; return the page and what went wrong."""
-    context = browser.new_context(viewport={"width": 1100, "height": 1400}, offline=True)
-    problems: dict[str, list[str]] = {"console": [], "pageerror": [], "network": []}
-
-    def route(r):
-        if r.request.url.startswith(("file:", "data:", "blob:")):
-            r.continue_()
-        else:
-            problems["network"].append(r.request.url)
-            r.abort()
-
-    context.route("**/*", route)
-    page = context.new_page()
-    page.on("console", lambda m: problems["console"].append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems["pageerror"].append(str(e)))
-    page.goto(path.as_uri(), wait_until="load")
-    return context, page, problems
-
-
 def test_exported_report_renders_offline_with_figures_and_no_code(report_html, browser):
-    context, page, problems = _open_offline(browser, report_html)
+    context, page, problems = open_offline(browser, report_html)
     try:
         images = page.locator("img")
         assert images.count() >= 5  # overview, heat maps, networks, profile, scale and forest figures
@@ -205,7 +186,6 @@ def test_exported_report_renders_offline_with_figures_and_no_code(report_html, b
         assert not any(prompts), prompts  # no "Out[3]:"
         for code in ("import ", "report.", "plots.", "display(", "min_n ="):
             assert code not in body
-        assert problems["pageerror"] == []
     finally:
         context.close()
 
@@ -234,7 +214,7 @@ def test_report_first_screen_answers_at_1280x900(report_html, browser):
 
 
 def test_report_lang_title_alt_and_captions(report_html, browser):
-    context, page, problems = _open_offline(browser, report_html)
+    context, page, problems = open_offline(browser, report_html)
     try:
         assert page.evaluate("document.documentElement.lang") == "da"
         code = int(report_html.parent.name)
@@ -248,27 +228,11 @@ def test_report_lang_title_alt_and_captions(report_html, browser):
         context.close()
 
 
-# Elements wider than the viewport that are not inside a scroll box that fits (tests/test_export.py)
-_OVERFLOW = """() => {
-  const w = document.documentElement.clientWidth;
-  const bad = [];
-  for (const el of document.body.querySelectorAll('*')) {
-    const r = el.getBoundingClientRect();
-    if (r.width === 0 || r.right <= w + 1) continue;
-    let box = el.closest('.table-scroll');
-    if (box && box !== el && box.getBoundingClientRect().right <= w + 1) continue;
-    bad.push(el.tagName + '.' + el.className + ' ' + Math.round(r.right));
-  }
-  return {bad: bad.slice(0, 10), pageWidth: document.documentElement.scrollWidth, w};
-}"""
-
-
 def test_report_on_a_phone_no_table_overflows_without_its_scroll_box(report_html, browser):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, offline=True)
+    context, page, problems = open_offline(browser, report_html, 390, 844)
     try:
-        page = context.new_page()
-        page.goto(report_html.as_uri(), wait_until="load")
-        res = page.evaluate(_OVERFLOW)
+        assert problems["console"] == [] and problems["network"] == []
+        res = page.evaluate(OVERFLOW)
         assert res["bad"] == [] and res["pageWidth"] <= res["w"], res
         # at least one wide table scrolls in its box, with the shadow that says so
         wide = page.eval_on_selector_all(".table-scroll", "bs => bs.filter(b => b.scrollWidth > b.clientWidth).length")
@@ -284,7 +248,7 @@ def test_report_on_a_phone_no_table_overflows_without_its_scroll_box(report_html
 
 def test_exported_report_makes_no_network_request_and_logs_no_console_error(report_html, browser):
     # needs relkap.batch.export_html to drop nbconvert's CDN <script> tags (require.js, MathJax)
-    context, page, problems = _open_offline(browser, report_html)
+    context, page, problems = open_offline(browser, report_html)
     try:
         page.wait_for_timeout(500)
         assert problems["network"] == [], problems

@@ -16,6 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from offline_page import OVERFLOW, open_offline
 
 import relkap
 from relkap import export, pdf
@@ -154,46 +155,13 @@ def chromium():
             b.close()
 
 
-def _open(chromium, page_path: Path, width: int, media: str = "screen"):
-    problems: dict[str, list[str]] = {"console": [], "network": []}
-    context = chromium.new_context(viewport={"width": width, "height": 844})
-
-    def route(r):
-        if r.request.url.startswith(("file:", "data:")):
-            r.continue_()
-        else:
-            problems["network"].append(r.request.url)
-            r.abort()
-
-    context.route("**/*", route)
-    page = context.new_page()
-    page.on("console", lambda m: problems["console"].append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems["console"].append(str(e)))
-    page.emulate_media(media=media)
-    page.goto(page_path.resolve().as_uri(), wait_until="load")
-    return context, page, problems
-
-
-# Elements wider than the viewport that are not inside a scroll box (one that scrolls itself)
-_OVERFLOW = """() => {
-  const w = document.documentElement.clientWidth;
-  const bad = [];
-  for (const el of document.body.querySelectorAll('*')) {
-    const r = el.getBoundingClientRect();
-    if (r.width === 0 || r.right <= w + 1) continue;
-    let box = el.closest('.table-scroll');
-    if (box && box !== el && box.getBoundingClientRect().right <= w + 1) continue;
-    bad.push(el.tagName + '.' + el.className + ' ' + Math.round(r.right));
-  }
-  return {bad: bad.slice(0, 10), pageWidth: document.documentElement.scrollWidth, w};
-}"""
 
 
 @needs_browser
 def test_phone_width_nothing_overflows_outside_a_scroll_box(executed, chromium, tmp_path):
-    context, page, problems = _open(chromium, executed / "out.html", 390)
+    context, page, problems = open_offline(chromium, executed / "out.html", 390, 844)
     try:
-        res = page.evaluate(_OVERFLOW)
+        res = page.evaluate(OVERFLOW)
         assert res["bad"] == [] and res["pageWidth"] <= res["w"], res
         # the wide table scrolls inside its box, and the box says so (a shadow on the right)
         box = page.locator(".table-scroll").first
@@ -213,7 +181,7 @@ def test_phone_width_nothing_overflows_outside_a_scroll_box(executed, chromium, 
 @needs_browser
 def test_print_tables_fit_a4(executed, chromium):
     # A4 minus the page margins: 210 - 2 * 14 mm = 182 mm = 688 CSS px
-    context, page, problems = _open(chromium, executed / "out.html", 688, media="print")
+    context, page, problems = open_offline(chromium, executed / "out.html", 688, 844, media="print")
     try:
         over = page.eval_on_selector_all(
             "table", "ts => ts.filter(t => t.getBoundingClientRect().right > document.documentElement.clientWidth + 1)"
