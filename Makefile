@@ -28,7 +28,7 @@ venv: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/relkap synth --kommuner 10 --seed 1 --out data/raw/demo
-	$(BIN)/relkap import data/raw/demo --out data/processed
+	$(BIN)/relkap import data/raw/demo --out data/processed --only-into-own
 	$(BIN)/relkap batch --research --data data/processed --out reports
 	@echo "Open reports/index.html for every kommune's report."
 

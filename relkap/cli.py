@@ -46,6 +46,14 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from .kommuner import kommune_name
     from .params import load_all_kommune_params
 
+    if args.only_into_own:
+        out = config.resolve(_path(args.out), config.PROCESSED_DIR)
+        raw = _path(args.raw)
+        other = io.foreign_sources(out, raw if Path(raw).is_dir() else Path(raw).parent)
+        if other:
+            raise RelkapError(f"{out} already holds data from other files ({listing(other)}); importing "
+                              f"{args.raw} would mix into them. Import into another folder (--out), or move "
+                              f"{out} away first")
     result = io.import_raw(_path(args.raw), out_dir=_path(args.out), instrument=_path(args.instrument),
                            mapping=_path(args.mapping), kind=args.kind, rebuild=args.rebuild,
                            interview_mapping=_path(args.interview_mapping))
@@ -178,6 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
                    " else from its columns; a .qdpx is interviews)")
     p.add_argument("--rebuild", action="store_true",
                    help="replace the whole store with RAW instead of adding to it (default: off)")
+    p.add_argument("--only-into-own", action="store_true",
+                   help="refuse when the store already holds data from files outside RAW (make demo uses it, so "
+                   "the demo never mixes into a team's own data; default: off)")
     p.add_argument("--instrument", default=None, help=f"codebook YAML (default: {codebook})")
     p.add_argument("--mapping", default=None,
                    help="mapping YAML for SurveyXact/Qualtrics/SPSS exports (default: none, the files use relkap's"

@@ -97,3 +97,22 @@ def test_help_is_english_and_lists_params():
     batch = subprocess.run([sys.executable, "-m", "relkap.cli", "batch", "--help"], capture_output=True, text=True,
                            check=True).stdout
     assert "CODE" in batch and "KODE" not in batch
+
+
+def test_demo_import_never_mixes_into_a_teams_own_store(tmp_path, capsys):
+    """`make demo` imports with --only-into-own: a store holding other files' data is refused, untouched."""
+    from relkap import synth
+    from relkap.io import import_raw
+
+    own, demo, store = tmp_path / "own", tmp_path / "demo", tmp_path / "processed"
+    synth.write_demo(own, n_kommuner=1, seed=3, respondents=20, interviews=False)
+    synth.write_demo(demo, n_kommuner=2, seed=1, respondents=20, interviews=False)
+    import_raw(own, out_dir=store)
+    before = {p.name: p.read_bytes() for p in store.iterdir() if p.is_file()}
+    assert main(["import", str(demo), "--out", str(store), "--only-into-own"]) == 2
+    err = capsys.readouterr().err
+    assert "already holds data from other files" in err and "employees/766/baseline" in err
+    assert {p.name: p.read_bytes() for p in store.iterdir() if p.is_file()} == before
+    # into its own (empty, or demo-only) store the same import goes ahead, and again on a rerun
+    assert main(["import", str(demo), "--out", str(tmp_path / "demo_store"), "--only-into-own"]) == 0
+    assert main(["import", str(demo), "--out", str(tmp_path / "demo_store"), "--only-into-own"]) == 0

@@ -33,7 +33,16 @@ The modules, from bytes to the store:
 from .mapping import Source
 from .pseudonym import KEY_ENV, KEY_FILE, key_fingerprint, pseudonym_key, pseudonymise
 from .raw import FORMATS, KINDS, RAW_SUFFIXES, read_raw
-from .store import INTERVIEWS, STORE_FILE, STORE_KINDS, ImportResult, StoreChange, import_raw, load
+from .store import (
+    INTERVIEWS,
+    STORE_FILE,
+    STORE_KINDS,
+    ImportResult,
+    StoreChange,
+    foreign_sources,
+    import_raw,
+    load,
+)
 from .validate import SURVEY_TABLES, TABLES, Tables, read_survey, tidy_tables
 
 __all__ = [
@@ -53,6 +62,7 @@ __all__ = [
     "read_survey",
     "tidy_tables",
     "import_raw",
+    "foreign_sources",
     "ImportResult",
     "StoreChange",
     "load",

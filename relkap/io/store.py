@@ -31,7 +31,8 @@ from .pseudonym import key_fingerprint, key_for_store
 from .raw import KINDS, guess_format
 from .validate import SURVEY_TABLES, TABLES, Tables, check_across_files, finish_tables, long_tables
 
-__all__ = ["import_raw", "load", "ImportResult", "StoreChange", "read_manifest", "pending_imports", "INTERVIEWS",
+__all__ = ["import_raw", "load", "ImportResult", "StoreChange", "read_manifest", "pending_imports", "foreign_sources",
+           "INTERVIEWS",
            "STORE_KINDS", "STORE_FILE"]
 
 INTERVIEWS = "interviews"
@@ -265,6 +266,24 @@ def read_manifest(out: Path) -> dict:
         return json.loads((out / STORE_FILE).read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
         return {}
+
+
+def foreign_sources(out: str | os.PathLike, raw: str | os.PathLike) -> list[str]:
+    """The kommune-waves of the store ``out`` that came from files outside the folder ``raw``.
+
+    ``make demo`` imports the synthetic demo (real kommune codes) into ``data/processed`` only when this is
+    empty, so the demo never mixes into, or replaces, a research team's own data.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> foreign_sources(tempfile.mkdtemp(), "data/raw/demo")  # an empty store holds nothing foreign
+    []
+    """
+    root = Path(raw).expanduser().resolve()
+    sources = read_manifest(Path(out).expanduser()).get("sources", {})
+    return sorted(k for k, v in sources.items()
+                  if not all(Path(f).resolve().is_relative_to(root) for f in v.get("files", [])))
 
 
 def pending_imports(folder: Path) -> list[Path]:
