@@ -49,7 +49,7 @@ def relative(path: str | os.PathLike, root: str | os.PathLike | None = None) -> 
 
     Examples
     --------
-    >>> relative("/srv/relkap/data/processed", "/srv/relkap"), relative("/home/anna/x.yaml", "/srv/relkap")
+    >>> relative("/srv/relkap/data/processed", "/srv/relkap"), relative("/srv/other/x.yaml", "/srv/relkap")
     ('data/processed', 'x.yaml')
     """
     root = Path(config.ROOT if root is None else root).resolve()

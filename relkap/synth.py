@@ -652,3 +652,19 @@ def write_demo(
             _replace_atomically(path, lambda tmp, text=text: Path(tmp).write_text(text, encoding="utf-8"))
             paths.append(path)
     return paths
+
+
+def example_tables(n_kommuner: int = 2, seed: int = 1, respondents: int = 10, key: bytes = b"k"):
+    """Small synthetic tidy tables for docstring examples and tests: :func:`simulate` through
+    :func:`relkap.io.tidy_tables` (codebook ``params/instrument.yaml``, pseudonym ``key``).
+
+    Examples
+    --------
+    >>> t = example_tables(1)
+    >>> t.relations["kommune"].nunique(), sorted(t.relations["wave"].unique())
+    (1, ['baseline', 'followup'])
+    """
+    from . import io
+
+    d = simulate(n_kommuner=n_kommuner, seed=seed, respondents=respondents)
+    return io.tidy_tables(d.employees, d.citizens, d.structures, instrument=load_instrument(), key=key)

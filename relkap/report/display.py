@@ -61,9 +61,8 @@ def change_table(df: pd.DataFrame, label: str | list[str], instrument: Instrumen
 
     Examples
     --------
-    >>> from relkap import io, load_instrument, synth
-    >>> inst, raw = load_instrument(), synth.simulate(n_kommuner=1, seed=1, respondents=30)
-    >>> t = io.tidy_tables(raw.employees, raw.citizens, raw.structures, inst, key=b"example")
+    >>> from relkap import load_instrument, synth
+    >>> inst, t = load_instrument(), synth.example_tables(1, respondents=30, key=b"example")
     >>> from relkap.report import tables
     >>> shown = change_table(tables.rk_change(t.relations, inst), "dimension", inst, "en").data
     >>> shown.iloc[0].tolist()
@@ -111,9 +110,8 @@ def received_perceived_table(ties: pd.DataFrame, instrument: Instrument, languag
 
     Examples
     --------
-    >>> from relkap import io, load_instrument, synth
-    >>> inst, raw = load_instrument(), synth.simulate(n_kommuner=1, seed=1, respondents=30)
-    >>> t = io.tidy_tables(raw.employees, raw.citizens, raw.structures, inst, key=b"example")
+    >>> from relkap import load_instrument, synth
+    >>> inst, t = load_instrument(), synth.example_tables(1, respondents=30, key=b"example")
     >>> from relkap.report import tables
     >>> rp = received_perceived_table(tables.tie_table(t.relations, inst), inst, "en")
     >>> rp.columns.tolist()[:4]
@@ -174,9 +172,8 @@ def agreement_display(agree: dict[str, pd.DataFrame], key: str, instrument: Inst
 
     Examples
     --------
-    >>> from relkap import io, load_instrument, synth
-    >>> inst, raw = load_instrument(), synth.simulate(n_kommuner=1, seed=1, respondents=30)
-    >>> t = io.tidy_tables(raw.employees, raw.citizens, raw.structures, inst, key=b"example")
+    >>> from relkap import load_instrument, synth
+    >>> inst, t = load_instrument(), synth.example_tables(1, respondents=30, key=b"example")
     >>> from relkap.report import tables
     >>> agree = tables.agreement_tables(t, inst)
     >>> agreement_display(agree, "icc", inst, "da").data.columns.tolist()
@@ -228,9 +225,8 @@ def benchmark_display(bench: pd.DataFrame, instrument: Instrument, language: Lan
 
     Examples
     --------
-    >>> from relkap import io, load_instrument, synth
-    >>> inst, raw = load_instrument(), synth.simulate(n_kommuner=1, seed=1, respondents=30)
-    >>> t = io.tidy_tables(raw.employees, raw.citizens, raw.structures, inst, key=b"example")
+    >>> from relkap import load_instrument, synth
+    >>> inst, t = load_instrument(), synth.example_tables(1, respondents=30, key=b"example")
     >>> bench = pd.DataFrame({"measure": ["baseline", "change"], "value": [3.9, 0.1], "n_kommuner": [10, 10],
     ...                       "median": [3.8, 0.05], "q25": [3.6, 0.0], "q75": [4.0, 0.12], "rank": [3, 4]})
     >>> benchmark_display(bench, inst, "da").data.iloc[1].tolist()

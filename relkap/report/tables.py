@@ -137,9 +137,8 @@ def response_overview(tables: Tables, instrument: Instrument, min_n: int = 5) ->
 
     Examples
     --------
-    >>> from relkap import io, load_instrument, synth
-    >>> inst, raw = load_instrument(), synth.simulate(n_kommuner=1, seed=1, respondents=30)
-    >>> t = io.tidy_tables(raw.employees, raw.citizens, raw.structures, inst, key=b"example")
+    >>> from relkap import load_instrument, synth
+    >>> inst, t = load_instrument(), synth.example_tables(1, respondents=30, key=b"example")
     >>> response_overview(t, inst).head(2)
            group      wave  n  dont_know_share  suppressed
     0  myndighed  baseline  4         0.033333        True
@@ -189,9 +188,8 @@ def respondent_dimension_scores(relations: pd.DataFrame, instrument: Instrument,
 
     Examples
     --------
-    >>> from relkap import io, load_instrument, synth
-    >>> inst, raw = load_instrument(), synth.simulate(n_kommuner=1, seed=1, respondents=30)
-    >>> t = io.tidy_tables(raw.employees, raw.citizens, raw.structures, inst, key=b"example")
+    >>> from relkap import load_instrument, synth
+    >>> inst, t = load_instrument(), synth.example_tables(1, respondents=30, key=b"example")
     >>> s = respondent_dimension_scores(t.relations, inst)
     >>> s["dimension"].unique().tolist()
     ['rk', 'kendskab', 'respekt', 'bidrag', 'videndeling', 'problemloesning', 'innovation']
@@ -236,9 +234,8 @@ def rk_change(relations: pd.DataFrame, instrument: Instrument, min_n: int = 5) -
 
     Examples
     --------
-    >>> from relkap import io, load_instrument, synth
-    >>> inst, raw = load_instrument(), synth.simulate(n_kommuner=1, seed=1, respondents=30)
-    >>> t = io.tidy_tables(raw.employees, raw.citizens, raw.structures, inst, key=b"example")
+    >>> from relkap import load_instrument, synth
+    >>> inst, t = load_instrument(), synth.example_tables(1, respondents=30, key=b"example")
     >>> rk = rk_change(t.relations, inst)
     >>> rk[["dimension", "n_baseline", "n_followup", "diff"]].head(2).round(3)
       dimension  n_baseline  n_followup   diff
@@ -277,9 +274,8 @@ def tie_change(relations: pd.DataFrame, instrument: Instrument, min_n: int | Non
 
     Examples
     --------
-    >>> from relkap import io, load_instrument, synth
-    >>> inst, raw = load_instrument(), synth.simulate(n_kommuner=1, seed=1, respondents=30)
-    >>> t = io.tidy_tables(raw.employees, raw.citizens, raw.structures, inst, key=b"example")
+    >>> from relkap import load_instrument, synth
+    >>> inst, t = load_instrument(), synth.example_tables(1, respondents=30, key=b"example")
     >>> ties = tie_change(t.relations, inst)
     >>> ties[["group", "target", "n_baseline", "n_followup", "suppressed", "diagonal"]].head(2)
            group     target  n_baseline  n_followup  suppressed  diagonal
@@ -310,9 +306,8 @@ def tie_table(relations: pd.DataFrame, instrument: Instrument, min_n: int | None
 
     Examples
     --------
-    >>> from relkap import io, load_instrument, synth
-    >>> inst, raw = load_instrument(), synth.simulate(n_kommuner=1, seed=1, respondents=30)
-    >>> t = io.tidy_tables(raw.employees, raw.citizens, raw.structures, inst, key=b"example")
+    >>> from relkap import load_instrument, synth
+    >>> inst, t = load_instrument(), synth.example_tables(1, respondents=30, key=b"example")
     >>> tie_table(t.relations, inst)[["wave", "group", "target", "n", "band"]].head(2)
            wave      group     target  n band
     0  baseline  myndighed  myndighed  4  NaN
@@ -344,9 +339,8 @@ def agreement_tables(tables: Tables, instrument: Instrument, min_n: int = 5) -> 
 
     Examples
     --------
-    >>> from relkap import io, load_instrument, synth
-    >>> inst, raw = load_instrument(), synth.simulate(n_kommuner=1, seed=1, respondents=30)
-    >>> t = io.tidy_tables(raw.employees, raw.citizens, raw.structures, inst, key=b"example")
+    >>> from relkap import load_instrument, synth
+    >>> inst, t = load_instrument(), synth.example_tables(1, respondents=30, key=b"example")
     >>> agree = agreement_tables(t, inst)
     >>> agree["icc"][["wave", "ICC1", "ICC2"]].round(3)
            wave   ICC1   ICC2
@@ -399,9 +393,8 @@ def scale_change(tables: Tables, instrument: Instrument, min_n: int = 5) -> pd.D
 
     Examples
     --------
-    >>> from relkap import io, load_instrument, synth
-    >>> inst, raw = load_instrument(), synth.simulate(n_kommuner=1, seed=1, respondents=30)
-    >>> t = io.tidy_tables(raw.employees, raw.citizens, raw.structures, inst, key=b"example")
+    >>> from relkap import load_instrument, synth
+    >>> inst, t = load_instrument(), synth.example_tables(1, respondents=30, key=b"example")
     >>> scale_change(t, inst)[["instrument", "scale", "suppressed"]].head(2)
       instrument       scale  suppressed
     0   employee      vision       False
@@ -437,9 +430,8 @@ def dimension_profile_data(relations: pd.DataFrame, instrument: Instrument, min_
 
     Examples
     --------
-    >>> from relkap import io, load_instrument, synth
-    >>> inst, raw = load_instrument(), synth.simulate(n_kommuner=1, seed=1, respondents=30)
-    >>> t = io.tidy_tables(raw.employees, raw.citizens, raw.structures, inst, key=b"example")
+    >>> from relkap import load_instrument, synth
+    >>> inst, t = load_instrument(), synth.example_tables(1, respondents=30, key=b"example")
     >>> dimension_profile_data(t.relations, inst)[["wave", "dimension", "n", "mean"]].head(2).round(3)
            wave dimension   n   mean
     0  baseline  kendskab  32  3.672

@@ -16,6 +16,7 @@ import pandas as pd
 from .. import scoring
 from ..instrument import Instrument
 from ..io import Tables
+from ..synth import example_tables
 
 __all__ = ["LEADERSHIP_SCALES", "LEADERSHIP", "MOTIVATION", "COCREATION", "SATISFACTION", "EFFECT", "RK",
            "STRUCTURE", "example_tables", "respondent_table", "citizen_table", "unit_table"]
@@ -26,23 +27,6 @@ MOTIVATION = "motivation"
 COCREATION, SATISFACTION, EFFECT = "samskabelse", "tilfredshed", "effekt"
 RK = "rk"
 STRUCTURE = "structure"  # mean of the coded structure dimensions
-
-
-def example_tables(n_kommuner: int = 2, seed: int = 1, respondents: int = 10) -> Tables:
-    """Small synthetic tidy tables for examples and tests: :func:`relkap.synth.simulate` through
-    :func:`relkap.io.tidy_tables` (codebook ``params/instrument.yaml``, a fixed pseudonym key).
-
-    Examples
-    --------
-    >>> t = example_tables(1)
-    >>> t.relations["kommune"].nunique(), sorted(t.relations["wave"].unique())
-    (1, ['baseline', 'followup'])
-    """
-    from .. import io, synth
-    from ..instrument import load_instrument
-
-    d = synth.simulate(n_kommuner=n_kommuner, seed=seed, respondents=respondents)
-    return io.tidy_tables(d.employees, d.citizens, d.structures, instrument=load_instrument(), key=b"k")
 
 
 def _scale_wide(table: pd.DataFrame, instrument: Instrument, ids: list[str]) -> pd.DataFrame:
