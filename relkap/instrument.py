@@ -224,12 +224,15 @@ def format_validation_error(source: object, err: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def load_instrument(path: str | Path | None = None) -> Instrument:
-    """Load and validate a codebook; ``None`` gives ``params/instrument.yaml``.
+def load_instrument(path: Instrument | str | Path | None = None) -> Instrument:
+    """Load and validate a codebook; ``None`` gives ``params/instrument.yaml``; an :class:`Instrument` is
+    returned as it is (so a function may take either).
 
     A relative path is taken from the project root, so the default and ``"params/instrument_rc7.yaml"`` work
     from any directory.
     """
+    if isinstance(path, Instrument):
+        return path
     p = config.resolve(path, config.INSTRUMENT_PATH)
     try:
         raw = yaml.safe_load(p.read_text(encoding="utf-8"))

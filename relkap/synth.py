@@ -485,7 +485,7 @@ def simulate(
     """
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise SynthError(f"seed must be a whole number of at least 0, got {seed!r}")
-    inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
+    inst = load_instrument(instrument)
     if respondents is None:
         n_mean = float(DEFAULT_EMPLOYEES)
     elif isinstance(respondents, bool) or not isinstance(respondents, int | np.integer) or respondents < 5:
@@ -641,7 +641,7 @@ def write_demo(
     if interviews:
         from .synth_interviews import write_demo_interviews
 
-        inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
+        inst = load_instrument(instrument)
         paths += write_demo_interviews(out / "interviews", data.params, seed=seed, instrument=inst)
     if params_dir is not None:
         pdir = config.resolve(params_dir, config.KOMMUNE_PARAMS_DIR)

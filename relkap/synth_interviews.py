@@ -293,7 +293,7 @@ def write_demo_interviews(out_dir: str | os.PathLike | None = None,
     or a folder of parameter files (default ``params/kommuner``). ``out_dir`` defaults to
     ``data/raw/demo/interviews``. Each file is written atomically.
     """
-    inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
+    inst = load_instrument(instrument)
     if kommuner_params is None or isinstance(kommuner_params, str | os.PathLike):
         params = list(load_all_kommune_params(kommuner_params).values())
     else:

@@ -84,7 +84,7 @@ class ExplorerData:
     """
 
     def __init__(self, data_dir=None, instrument: Instrument | str | None = None):
-        self.instrument = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
+        self.instrument = load_instrument(instrument)
         self.tables = load(data_dir)
         self.codings = self.tables.codings
         rel = self.tables.relations

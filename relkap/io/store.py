@@ -75,7 +75,7 @@ def import_raw(raw: str | os.PathLike, out_dir: str | os.PathLike | None = None,
     if not source.exists():
         raise InputError(source, "no such file or folder",
                          fix="Give the folder that holds the exports (employees.csv, ...) or one export file")
-    inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
+    inst = load_instrument(instrument)
     notes: list[str] = []
     interview_files: list[Path] = []
     interview_map = Path(interview_mapping).expanduser().resolve() if interview_mapping else None

@@ -66,7 +66,7 @@ def read_survey(path: str | os.PathLike, instrument: Instrument | str | None = N
     >>> import relkap.io as rio                                  # doctest: +SKIP
     >>> rio.read_survey("data/raw/demo/employees.csv")["relations"].head()   # doctest: +SKIP
     """
-    inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
+    inst = load_instrument(instrument)
     p = Path(path)
     df = read_raw(p, fmt)
     kind = kind or file_kind(p, df)[0]
@@ -83,7 +83,7 @@ def tidy_tables(employees: pd.DataFrame, citizens: pd.DataFrame | None = None,
 
     Errors name the table as ``<employees>`` etc. and the rows as they would be numbered in a spreadsheet.
     """
-    inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
+    inst = load_instrument(instrument)
     key = key if key is not None else pseudonym_key()
     collected: dict[str, list[pd.DataFrame]] = {t: [] for t in SURVEY_TABLES}
     for kind, df in (("employees", employees), ("citizens", citizens), ("structures", structures)):

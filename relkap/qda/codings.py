@@ -132,7 +132,7 @@ def empty_codings(instrument: Instrument | str | None = None) -> pd.DataFrame:
     >>> list(empty_codings().columns) == CODINGS_COLUMNS, len(empty_codings())
     (True, 0)
     """
-    inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
+    inst = load_instrument(instrument)
     return _codings(pd.DataFrame(), InterviewMapping(instrument=inst), b"")
 
 

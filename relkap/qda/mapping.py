@@ -104,7 +104,7 @@ def load_mapping(mapping: str | os.PathLike | Mapping | InterviewMapping,
     Code names and paths are compared ignoring case and repeated spaces. Codes that match no entry are
     free themes (``theme_kind="free"``).
     """
-    inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
+    inst = load_instrument(instrument)
     if isinstance(mapping, InterviewMapping):
         return mapping
     if isinstance(mapping, Mapping):
