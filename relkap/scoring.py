@@ -49,6 +49,7 @@ __all__ = [
     "received_perceived",
     "unit_index",
     "scale_scores",
+    "describe",
     "band",
 ]
 
@@ -288,6 +289,50 @@ def _describe(groups: np.ndarray, values: np.ndarray, n_groups: int) -> dict[str
         tcrit = stats.t.ppf(0.975, np.where(distinct >= 2, distinct - 1, np.nan))[inverse]
         half = tcrit * sd / np.sqrt(n)
     return {"n": n.astype(np.int64), "mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half}
+
+
+def describe(data: pd.DataFrame, value: str, by: str | Sequence[str], min_n: int | None = None) -> pd.DataFrame:
+    """n, mean, SD and t-based 95% CI of ``value`` per cell of ``by`` (the statistic every tie uses).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long table, one row per observation (e.g. one respondent score).
+    value : str
+        Numeric column; missing values are skipped.
+    by : str or list of str
+        The cell columns, in order of first appearance in ``data``.
+    min_n : int, optional
+        Cells with fewer observations are suppressed (no mean, SD or CI).
+
+    Returns
+    -------
+    DataFrame
+        ``*by, n, mean, sd, ci_low, ci_high, suppressed``.
+
+    Notes
+    -----
+    CI = mean ± t(0.975, n - 1) · sd / sqrt(n); sd with ddof 1 (missing for n < 2).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"g": ["a", "a", "a", "b"], "x": [3.0, 4.0, 5.0, 2.0]})
+    >>> describe(d, "x", "g").round(3).to_dict("records")[0]
+    {'g': 'a', 'n': 3, 'mean': 4.0, 'sd': 1.0, 'ci_low': 1.516, 'ci_high': 6.484, 'suppressed': False}
+    """
+    by = as_list(by)
+    check_columns(data, [*by, value])
+    check_numeric(data, value)
+    check_min_n(min_n)
+    # cells numbered in order of first appearance, as drop_duplicates lists them
+    codes = data.groupby(by, sort=False, observed=True, dropna=False).ngroup().to_numpy()
+    frame = data[by].drop_duplicates().reset_index(drop=True)
+    out = _describe(codes, data[value].to_numpy(dtype=float), len(frame))
+    suppressed = _suppress(out, min_n)
+    for c in ("n", "mean", "sd", "ci_low", "ci_high"):
+        frame[c] = out[c]
+    frame["suppressed"] = suppressed
+    return frame
 
 
 def _suppress(out: dict[str, np.ndarray], min_n: int | None) -> np.ndarray:

@@ -13,7 +13,6 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .. import agreement, change, privacy, scoring
 from ..errors import InputError
@@ -426,7 +425,8 @@ def dimension_profile_data(relations: pd.DataFrame, instrument: Instrument, min_
 
     Notes
     -----
-    CI = mean ± t(0.975, n - 1) · sd / sqrt(n) over the scores of :func:`respondent_dimension_scores`.
+    CI = mean ± t(0.975, n - 1) · sd / sqrt(n) over the scores of :func:`respondent_dimension_scores`
+    (:func:`relkap.scoring.describe`, the statistic of every tie).
 
     Examples
     --------
@@ -439,11 +439,5 @@ def dimension_profile_data(relations: pd.DataFrame, instrument: Instrument, min_
     """
     s = respondent_dimension_scores(relations, instrument)
     s = s[s["dimension"] != "rk"].astype({"wave": str})
-    g = s.groupby(["wave", "dimension"], sort=False)["score"]
-    out = g.agg(n="count", mean="mean", sd="std").reset_index()
-    half = stats.t.ppf(0.975, (out["n"] - 1).clip(lower=1)) * out["sd"] / np.sqrt(out["n"])
-    out["ci_low"], out["ci_high"] = out["mean"] - half, out["mean"] + half
-    out["suppressed"] = out["n"] < min_n
-    out.loc[out["suppressed"], ["mean", "sd", "ci_low", "ci_high"]] = np.nan
-    return out
+    return scoring.describe(s, "score", ["wave", "dimension"], min_n=min_n)
 
