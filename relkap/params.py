@@ -24,6 +24,7 @@ from pydantic import (
 
 from . import config
 from .errors import InputError, InstrumentError
+from .files import write_text
 from .instrument import format_validation_error
 from .kommuner import KOMMUNER, kommune_name
 
@@ -175,10 +176,6 @@ def write_starting_params(data_dir: str | os.PathLike | None = None, params_dir:
         if code in have or path.exists():
             continue
         kp = KommuneParams(kommune=code, name=kommune_name(code), groups=groups, arm="unknown")
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(_STARTING_HEADER.format(name=kp.name, kommune=code) + dump_kommune_params(kp),
-                       encoding="utf-8")
-        os.replace(tmp, path)
+        write_text(path, _STARTING_HEADER.format(name=kp.name, kommune=code) + dump_kommune_params(kp))
         written.append(path)
     return written

@@ -64,8 +64,6 @@ compare estimates with either.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,6 +74,7 @@ from scipy.special import ndtr
 
 from . import config
 from .errors import RelkapError
+from .files import atomic_write, write_text
 from .instrument import Instrument, load_instrument
 from .kommuner import KOMMUNER
 from .params import KommuneParams, dump_kommune_params
@@ -595,20 +594,8 @@ def _assemble_structures(parts: Sequence[tuple[int, dict]], waves: np.ndarray, i
     return out.sort_values(["kommune", "wave", "coder"], kind="stable", ignore_index=True)
 
 
-def _replace_atomically(path: Path, write) -> None:
-    """Write through a temporary file in the same folder, then ``os.replace`` (never a half-written file)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _write_csv(df: pd.DataFrame, path: Path) -> Path:
-    _replace_atomically(path, lambda tmp: df.to_csv(tmp, sep=";", encoding="cp1252", index=False))
+    atomic_write(path, lambda tmp: df.to_csv(tmp, sep=";", encoding="cp1252", index=False))
     return path
 
 
@@ -649,7 +636,7 @@ def write_demo(
         for kp in data.params:
             path = pdir / f"{kp.kommune}.yaml"
             text = dump_kommune_params(kp)
-            _replace_atomically(path, lambda tmp, text=text: Path(tmp).write_text(text, encoding="utf-8"))
+            write_text(path, text)
             paths.append(path)
     return paths
 

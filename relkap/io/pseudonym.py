@@ -18,6 +18,7 @@ import pandas as pd
 
 from .. import config
 from ..errors import InputError
+from ..files import write_text
 
 __all__ = ["pseudonymise", "pseudonym_key", "key_fingerprint", "key_for_store", "key_file", "KEY_ENV", "KEY_FILE"]
 
@@ -96,8 +97,5 @@ def _pseudonym_key(create: bool = True) -> tuple[bytes | None, Path | None]:
     if not create:
         return None, None
     key = secrets.token_hex(32)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(key + "\n", encoding="utf-8")
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    write_text(path, key + "\n", mode=0o600)  # atomic, private to the user
     return key.encode("utf-8"), path
