@@ -43,7 +43,7 @@ from relkap.plots import alt
 from relkap.provenance import provenance
 from relkap.report import briefing, dialogue, narrative, response
 from relkap.report.methods import limitations_text, methods_text
-from relkap.style import wave_label
+from relkap.labels import wave_label
 from relkap.words import text
 
 started = time.time()

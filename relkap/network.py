@@ -28,7 +28,7 @@ import pandas as pd
 from . import scoring
 from .checks import check_choice, check_columns
 from .instrument import Instrument
-from .style import default_instrument, group_order
+from .labels import default_instrument, group_order
 
 __all__ = [
     "tie_graph",

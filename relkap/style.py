@@ -1,4 +1,4 @@
-"""Colours, hatches, markers and labels of every relkap figure: the one place to change how figures look.
+"""Colours, hatches and markers of every relkap figure: the one place to change how figures look.
 
 Every figure must read printed in black and white and for colour-blind readers, so colour is never the
 only carrier of meaning:
@@ -12,24 +12,17 @@ only carrier of meaning:
 - Bands and waves use Okabe-Ito colours (distinguishable with every common colour-vision deficiency) and
   additionally differ by line style, hatch or marker shape.
 
-User-facing text is Danish (``language="da"``, the default) or English. Codes (groups, items, scales) are
-labelled from the instrument codebook, wave and band names come from the catalogue's glossary
-(:func:`relkap.words.text`), numbers from :mod:`relkap.fmt`.
+Labels of codes (groups, items, scales, waves, bands) live in :mod:`relkap.labels`, which loads no
+plotting library; numbers come from :mod:`relkap.fmt`.
 """
 
 from __future__ import annotations
 
-import math
 from contextlib import contextmanager
-from functools import lru_cache
 
 import matplotlib as mpl
 import numpy as np
 import seaborn as sns
-
-from . import words
-from .instrument import Instrument, load_instrument
-from .words import Language
 
 __all__ = [
     "SEQUENTIAL_CMAP",
@@ -44,12 +37,6 @@ __all__ = [
     "WAVE_MARKERS",
     "WAVE_FILLED",
     "WAVE_HATCHES",
-    "default_instrument",
-    "label",
-    "wave_role",
-    "wave_label",
-    "band_label",
-    "group_order",
     "text_colour",
     "figure_context",
 ]
@@ -72,59 +59,6 @@ WAVE_MARKERS = {"baseline": "o", "followup": "s"}
 # Filled versus open markers and plain versus hatched bars tell the waves apart without colour.
 WAVE_FILLED = {"baseline": True, "followup": False}
 WAVE_HATCHES = {"baseline": "", "followup": "///"}
-
-@lru_cache(maxsize=1)
-def _packaged_instrument() -> Instrument:
-    return load_instrument()
-
-
-def default_instrument(instrument: Instrument | None = None) -> Instrument:
-    """``instrument`` itself, or the project's codebook (``params/instrument.yaml``) when ``None``."""
-    return instrument if instrument is not None else _packaged_instrument()
-
-
-def label(code: object, language: Language = "da", instrument: Instrument | None = None) -> str:
-    """Codebook label of a group, item or scale code; wave codes get "Førmåling"/"Eftermåling"."""
-    inst = default_instrument(instrument)
-    role = wave_role(code, inst)
-    if role is not None:
-        return words.text(f"glossary.{role}", language)
-    return inst.label(str(code), language)
-
-
-def wave_role(wave: object, instrument: Instrument | None = None) -> str | None:
-    """``"baseline"`` or ``"followup"`` for a wave code of the instrument, else ``None``."""
-    waves = default_instrument(instrument).waves
-    if str(wave) == waves.baseline:
-        return "baseline"
-    if str(wave) == waves.followup:
-        return "followup"
-    return None
-
-
-def wave_label(wave: object, language: Language = "da", instrument: Instrument | None = None) -> str:
-    """Danish/English name of a wave ("Førmåling"), or the code itself for a wave the codebook lacks."""
-    role = wave_role(wave, instrument)
-    return words.text(f"glossary.{role}", language) if role else str(wave)
-
-
-def band_label(band: str, language: Language = "da") -> str:
-    """Danish/English name of a strength band (``weak``, ``moderate``, ``strong``), from the glossary.
-
-    Examples
-    --------
-    >>> band_label("strong", "da"), band_label("weak", "en")
-    ('stærk', 'weak')
-    """
-    return words.text(f"glossary.{band}", language)
-
-
-def group_order(codes, instrument: Instrument | None = None) -> list[str]:
-    """``codes`` in the codebook's group order; codes the codebook lacks follow, sorted."""
-    present = {str(c) for c in codes if c is not None and not (isinstance(c, float) and math.isnan(c))}
-    known = [g for g in default_instrument(instrument).group_codes if g in present]
-    return known + sorted(present - set(known))
-
 
 def text_colour(rgba) -> str:
     """Black or white, whichever reads better on a cell of colour ``rgba`` (relative luminance)."""

@@ -13,7 +13,7 @@ import pandas as pd
 
 from .. import fmt
 from ..instrument import Instrument
-from ..style import default_instrument, wave_label
+from ..labels import default_instrument, wave_label
 from ..words import Language, text
 
 __all__ = ["alt_tie_heatmap", "alt_change_heatmap", "alt_change_network", "alt_network", "alt_response", "alt_profile",

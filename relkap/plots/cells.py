@@ -19,15 +19,9 @@ import pandas as pd
 from .. import fmt, words
 from ..checks import check_columns
 from ..instrument import Instrument
+from ..labels import default_instrument, group_order, label
 from ..network import check_one_table
-from ..style import (
-    DIVERGING_CMAP,
-    MISSING_COLOUR,
-    SEQUENTIAL_CMAP,
-    default_instrument,
-    group_order,
-    label,
-)
+from ..style import DIVERGING_CMAP, MISSING_COLOUR, SEQUENTIAL_CMAP
 from ..words import Language
 from .common import CHANGE_LIMIT, check_figure, default_title, suppressed_rows, tie_label
 

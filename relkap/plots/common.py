@@ -16,15 +16,8 @@ from matplotlib.axes import Axes
 from .. import fmt, words
 from ..checks import check_columns, check_min_n
 from ..instrument import Instrument
-from ..style import (
-    WAVE_COLOURS,
-    WAVE_FILLED,
-    WAVE_HATCHES,
-    WAVE_MARKERS,
-    label,
-    wave_label,
-    wave_role,
-)
+from ..labels import CHANGE_LIMIT, label, wave_label, wave_role
+from ..style import WAVE_COLOURS, WAVE_FILLED, WAVE_HATCHES, WAVE_MARKERS
 from ..words import Language
 
 __all__ = [
@@ -52,9 +45,6 @@ __all__ = [
     "note",
 ]
 
-# Half-width of every change colour scale (heat map, network, HTML table): the same colour means the same
-# change in every kommune's report. Larger changes get the end colour and still print their number.
-CHANGE_LIMIT = 1.0
 # The text width of an A4 page (210 mm less 2 x 20 mm margins = 170 mm), in inches. A figure no wider than
 # this prints at its own size, so its text prints at the point sizes set here; MIN_FONT is the smallest
 # (table text in the HTML report prints at about 9-10 pt).

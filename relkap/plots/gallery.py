@@ -20,7 +20,8 @@ import pandas as pd
 from .. import io, network, report, scoring, synth
 from ..checks import check_choice
 from ..instrument import Instrument
-from ..style import default_instrument, figure_context
+from ..labels import default_instrument
+from ..style import figure_context
 from ..words import Language
 from .graphs import change_network, network_diagram
 from .heatmap import change_heatmap, tie_heatmap

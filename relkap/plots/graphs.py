@@ -19,15 +19,8 @@ from matplotlib.path import Path as MplPath
 
 from .. import fmt, network, words
 from ..instrument import Instrument
-from ..style import (
-    BAND_COLOURS,
-    BAND_LINESTYLES,
-    BANDS,
-    DIVERGING_CMAP,
-    band_label,
-    default_instrument,
-    label,
-)
+from ..labels import band_label, default_instrument, label
+from ..style import BAND_COLOURS, BAND_LINESTYLES, BANDS, DIVERGING_CMAP
 from ..words import Language
 from .common import (
     A4_TEXT_WIDTH,

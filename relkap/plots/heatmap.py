@@ -13,7 +13,8 @@ from matplotlib.transforms import blended_transform_factory
 
 from .. import words
 from ..instrument import Instrument
-from ..style import SUPPRESSED_COLOUR, band_label, text_colour
+from ..labels import band_label
+from ..style import SUPPRESSED_COLOUR, text_colour
 from ..words import Language
 from .cells import HeatmapCells, change_cells, shared_parameters, tie_cells
 from .common import MIN_FONT, axes_or_new, note, print_width, tick_formatter, wrap

@@ -17,7 +17,8 @@ import pandas as pd
 
 from .. import fmt, words
 from ..instrument import Instrument
-from ..style import MISSING_COLOUR, SUPPRESSED_COLOUR, default_instrument, text_colour
+from ..labels import default_instrument
+from ..style import MISSING_COLOUR, SUPPRESSED_COLOUR, text_colour
 from ..words import Language
 from .cells import HeatmapCells, change_cells, shared_parameters, tie_cells
 from .common import OWN_COLOUR, check_benchmark, decimals_needed, tie_labels

@@ -18,8 +18,9 @@ from matplotlib.transforms import blended_transform_factory
 from .. import fmt, words
 from ..checks import check_columns
 from ..instrument import Instrument
+from ..labels import band_label, default_instrument, group_order, label, wave_label
 from ..network import check_one_table
-from ..style import BAND_COLOURS, band_label, default_instrument, group_order, label, wave_label
+from ..style import BAND_COLOURS
 from ..words import Language
 from .common import (
     MIN_FONT,

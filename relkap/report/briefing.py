@@ -30,8 +30,7 @@ import pandas as pd
 from .. import fmt, words
 from ..checks import check_columns
 from ..instrument import Instrument
-from ..plots.common import CHANGE_LIMIT
-from ..style import default_instrument, label, wave_label
+from ..labels import CHANGE_LIMIT, default_instrument, label, wave_label
 from ..words import Language
 from .response import TOTAL, low_response_groups
 

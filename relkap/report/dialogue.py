@@ -15,7 +15,7 @@ import pandas as pd
 from .. import fmt, words
 from ..checks import check_columns
 from ..instrument import Instrument
-from ..style import default_instrument, label
+from ..labels import default_instrument, label
 from ..words import Language
 from .briefing import ALPHA, certainty, certainty_word, reportable, tie_name, tie_pairs
 

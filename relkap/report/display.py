@@ -14,7 +14,7 @@ from pandas.io.formats.style import Styler
 
 from .. import fmt, scoring
 from ..instrument import Instrument
-from ..style import wave_label
+from ..labels import wave_label
 from ..words import Language, text
 
 __all__ = ["header", "change_table", "received_perceived_table", "agreement_display", "benchmark_display"]

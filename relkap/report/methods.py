@@ -12,7 +12,7 @@ import pandas as pd
 
 from .. import fmt, words
 from ..instrument import Instrument
-from ..style import default_instrument
+from ..labels import default_instrument
 from ..words import Language
 from .briefing import ALPHA, index_row, join_list, reportable
 from .response import LOW_RESPONSE, low_response_groups

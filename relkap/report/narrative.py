@@ -12,7 +12,7 @@ import pandas as pd
 
 from .. import fmt
 from ..instrument import Instrument
-from ..style import wave_label
+from ..labels import wave_label
 from ..words import Language, text
 from .tables import CITIZENS
 

@@ -16,7 +16,7 @@ import pandas as pd
 from .. import fmt, words
 from ..checks import check_columns
 from ..instrument import Instrument
-from ..style import default_instrument, group_order, label, wave_label
+from ..labels import default_instrument, group_order, label, wave_label
 from ..words import Language
 
 __all__ = ["LOW_RESPONSE", "TOTAL", "response_rates", "response_table", "low_response_groups"]
