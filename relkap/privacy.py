@@ -53,7 +53,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from .scoring import _combine, _factor, _group, _levels_size
+from .grouping import combine, dense_groups, factorize, levels_size
 
 __all__ = ["COUNT_COLUMNS", "mask_small_counts", "shareable", "shareable_rows", "hidden_groups"]
 
@@ -96,8 +96,8 @@ def mask_small_counts(df: pd.DataFrame, min_n: int, columns: Iterable[str] = COU
 
 def _cells(table: pd.DataFrame, cols: Sequence[str]) -> np.ndarray:
     """Dense code of every row's combination of ``cols`` (-1 where one of them is missing)."""
-    codes, levels = zip(*(_factor(table[c], sort=False) for c in cols), strict=True)
-    return _dense(codes, [_levels_size(v) for v in levels])
+    codes, levels = zip(*(factorize(table[c], sort=False) for c in cols), strict=True)
+    return _dense(codes, [levels_size(v) for v in levels])
 
 
 def _dense(codes: Sequence[np.ndarray], sizes: Sequence[int]) -> np.ndarray:
@@ -107,10 +107,10 @@ def _dense(codes: Sequence[np.ndarray], sizes: Sequence[int]) -> np.ndarray:
         present &= c >= 0
     dense = np.full(len(present), -1, dtype=np.int64)
     if present.all():
-        key = _combine(codes, sizes, len(present))
+        key = combine(codes, sizes, len(present))
     else:
-        key = _combine([c[present] for c in codes], sizes, int(present.sum()))
-    dense[present] = _group(key, math.prod(max(s, 1) for s in sizes))[0]
+        key = combine([c[present] for c in codes], sizes, int(present.sum()))
+    dense[present] = dense_groups(key, math.prod(max(s, 1) for s in sizes))[0]
     return dense
 
 
@@ -156,14 +156,14 @@ def shareable_rows(table: pd.DataFrame, min_n: int, by: Sequence[str] = ("kommun
     by = [c for c in by if c in table.columns]
     # integer codes once; every pass of the loop is then a few bincounts over the rows still kept
     group = _cells(table, by)
-    who, who_levels = _factor(table[respondent], sort=False)
-    person = _dense([group, who], [_size(group), _levels_size(who_levels)])  # a respondent of a group
+    who, who_levels = factorize(table[respondent], sort=False)
+    person = _dense([group, who], [_size(group), levels_size(who_levels)])  # a respondent of a group
     person_group = _parent(person, group)
     relational = {"target", "item"} <= set(table.columns)
     if relational:
-        target, t_levels = _factor(table["target"], sort=False)
-        item, i_levels = _factor(table["item"], sort=False)
-        n_t, n_i = _levels_size(t_levels), _levels_size(i_levels)
+        target, t_levels = factorize(table["target"], sort=False)
+        item, i_levels = factorize(table["item"], sort=False)
+        n_t, n_i = levels_size(t_levels), levels_size(i_levels)
         tie = _dense([group, target], [_size(group), n_t])
         dim = _dense([tie, item], [_size(tie), n_i])
         rater = _dense([person, target], [_size(person), n_t])  # a rater of a tie

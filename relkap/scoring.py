@@ -3,7 +3,8 @@
 :func:`respondent_scores`, :func:`tie_scores` and :func:`unit_index` take the tidy ``relations`` table of
 ``docs/contract.md`` (one row per respondent, target group and relational item; keyed scores, "ved ikke"
 as NaN); :func:`tie_matrix` and :func:`received_perceived` take the output of :func:`tie_scores`;
-:func:`scale_scores` takes the ``scales`` or ``citizens`` table. Each returns a tidy DataFrame.
+:func:`scale_scores` (from :mod:`relkap.scales`) takes the ``scales`` or ``citizens`` table. Each returns
+a tidy DataFrame.
 
 Scoring (the tidy inputs and outputs are specified in ``docs/contract.md``):
 
@@ -16,7 +17,7 @@ Scoring (the tidy inputs and outputs are specified in ``docs/contract.md``):
 Privacy: a tie or unit with fewer than ``min_n`` raters is suppressed (no mean, SD, CI or band), and
 received/perceived and the tie-weighted unit index only use unsuppressed ties.
 
-The heavy work is done on integer codes: every key column is turned into codes once (categoricals are
+The heavy work is done on integer codes (:mod:`relkap.grouping`): every key column is turned into codes once (categoricals are
 free), rows are coded by respondent and then by respondent x target (a key space small enough to count
 with ``numpy.bincount`` instead of hashing), and every statistic is a ``bincount``. At national scale
 (98 kommuner, 3.7 million rows) :func:`tie_scores` takes about half the time of a bare two-step pandas
@@ -39,7 +40,9 @@ import pandas as pd
 from scipy import stats
 
 from .checks import as_list, check_choice, check_columns, check_min_n, check_numeric
+from .grouping import combine, decode, dense_groups, factorize, levels_size, split_key
 from .instrument import Instrument
+from .scales import scale_scores  # re-exported: relkap.scoring.scale_scores is public API
 
 __all__ = [
     "respondent_scores",
@@ -63,50 +66,9 @@ _TIE_VALUES = ("n", "mean", "sd", "ci_low", "ci_high", "band", "suppressed", "di
 # Means are averages of averages of integer answers: 4.0 may come out as 3.9999999999999996. Bands are
 # assigned on the mean rounded to this many decimals so that a boundary value lands where it belongs.
 _BAND_DECIMALS = 9
-# Key spaces up to 2 x rows + this are grouped by counting (bincount) rather than hashing.
-_DENSE_EXTRA = 2**20
 
 
-# -- integer keys --------------------------------------------------------------------------------------
-def _factor(values: pd.Series, sort: bool = True) -> tuple[np.ndarray, object]:
-    """Codes (-1 = missing) and levels of a key column; levels is a CategoricalDtype or an Index."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        return values.cat.codes.to_numpy(), values.dtype
-    codes, uniques = pd.factorize(values, sort=sort)
-    return codes, uniques
-
-
-def _levels_size(levels: object) -> int:
-    return len(levels.categories) if isinstance(levels, pd.CategoricalDtype) else len(levels)
-
-
-def _decode(codes: np.ndarray, levels: object) -> pd.Categorical | pd.Index:
-    if isinstance(levels, pd.CategoricalDtype):
-        return pd.Categorical.from_codes(codes, dtype=levels)
-    return levels.take(codes)
-
-
-def _combine(codes: Sequence[np.ndarray], sizes: Sequence[int], n: int) -> np.ndarray:
-    """Mixed-radix int64 key of several code arrays (all codes >= 0)."""
-    if math.prod(max(s, 1) for s in sizes) >= 2**62:
-        raise ValueError("too many distinct key values to combine into one integer key")
-    key = np.zeros(n, dtype=np.int64)
-    for c, s in zip(codes, sizes, strict=True):
-        key *= s
-        key += c
-    return key
-
-
-def _split(key: np.ndarray, sizes: Sequence[int]) -> list[np.ndarray]:
-    """Inverse of :func:`_combine`."""
-    out = []
-    key = key.copy()
-    for s in reversed(sizes):
-        key, c = np.divmod(key, s)
-        out.append(c)
-    return out[::-1]
-
-
+# -- respondent x target units --------------------------------------------------------------------------------------
 def _dimension_dtype(instrument: Instrument) -> pd.CategoricalDtype:
     """The ``dimension`` column's dtype: "rk" then the relational items, whatever was asked for, so
     that tables of the index and of single dimensions concatenate without losing the categorical."""
@@ -129,19 +91,6 @@ def _dimension_lookup(item_levels: object, instrument: Instrument, dimension: st
     if isinstance(dimension, str) and dimension in pos:
         return np.array([pos[dimension] if i == dimension else -1 for i in items], dtype=np.int64)
     raise ValueError(f"dimension must be None, 'rk', 'all' or one of the relational items {codes}, got {dimension!r}")
-
-
-def _group(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
-    """Dense group code of every key (0..G-1, in key order) and the sorted distinct keys.
-
-    A key space up to about twice the number of keys is counted with ``bincount`` (no hashing, which is
-    what makes millions of rows fast); a larger one is factorized.
-    """
-    if space <= 2 * len(key) + _DENSE_EXTRA:
-        counts = np.bincount(key, minlength=space)
-        remap = np.cumsum(counts > 0) - 1
-        return remap[key], np.flatnonzero(counts)
-    return pd.factorize(key, sort=True)
 
 
 class _Units:
@@ -167,7 +116,7 @@ class _Units:
             identity += [c for c in relations.columns if c not in _RELATIONS]
         self.by = by
         self.resp_cols = by + [c for c in identity if c not in by]
-        item_codes, item_levels = _factor(relations["item"])
+        item_codes, item_levels = factorize(relations["item"])
         lut = _dimension_lookup(item_levels, instrument, dimension)
         self.dimension_dtype = _dimension_dtype(instrument)
         self.per_dimension = not (dimension is None or dimension == RK)
@@ -181,7 +130,7 @@ class _Units:
                 raw[c], self.levels[c] = dim, self.dimension_dtype
                 continue
             # Respondent ids are pseudonyms: their order does not matter, so skip sorting them.
-            raw[c], self.levels[c] = _factor(relations[c], sort=c != "respondent_id")
+            raw[c], self.levels[c] = factorize(relations[c], sort=c != "respondent_id")
             keep &= raw[c] >= 0
         score = relations["score"].to_numpy(dtype=np.float64)
         if not keep.all():
@@ -191,15 +140,15 @@ class _Units:
         n = len(score)
         # Step 1: respondents.
         rsizes = [self.size(c) for c in self.resp_cols]
-        resp, rkeys = _group(_combine([raw[c] for c in self.resp_cols], rsizes, n), math.prod(rsizes))
-        self.resp_codes = dict(zip(self.resp_cols, _split(rkeys, rsizes), strict=True))
+        resp, rkeys = dense_groups(combine([raw[c] for c in self.resp_cols], rsizes, n), math.prod(rsizes))
+        self.resp_codes = dict(zip(self.resp_cols, split_key(rkeys, rsizes), strict=True))
         self.n_resp = len(rkeys)
         # Step 2: respondent x target (x dimension).
         isizes = [self.size(c) for c in self.inner]
         self._inner_sizes = isizes
-        ukey = _combine([resp, *(raw[c] for c in self.inner)], [self.n_resp, *isizes], n)
+        ukey = combine([resp, *(raw[c] for c in self.inner)], [self.n_resp, *isizes], n)
         del raw
-        unit, self.key = _group(ukey, self.n_resp * math.prod(isizes))
+        unit, self.key = dense_groups(ukey, self.n_resp * math.prod(isizes))
         self.resp = self.key // math.prod(isizes)
         n_units = len(self.key)
         valid = ~np.isnan(score)
@@ -211,7 +160,7 @@ class _Units:
         self._codes: dict[str, np.ndarray] = {}
 
     def size(self, col: str) -> int:
-        return _levels_size(self.levels[col])
+        return levels_size(self.levels[col])
 
     def _common_group_target(self, raw: dict[str, np.ndarray]) -> None:
         """Give group and target one category list, so that they compare and merge."""
@@ -238,7 +187,7 @@ class _Units:
         """The ``dimension`` column of every unit (or of the groups whose ``codes`` are given)."""
         if not self.per_dimension:
             return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), dtype=self.dimension_dtype)
-        return _decode(self.code("dimension") if codes is None else codes["dimension"], self.dimension_dtype)
+        return decode(self.code("dimension") if codes is None else codes["dimension"], self.dimension_dtype)
 
     def is_diagonal(self, group_codes: np.ndarray, target_codes: np.ndarray) -> np.ndarray:
         """Whether group == target, from their codes."""
@@ -253,7 +202,7 @@ class _Units:
 
     def frame(self, columns: Iterable[str], codes: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
         """Decoded key columns (of every unit, or of the groups whose ``codes`` are given)."""
-        return pd.DataFrame({c: _decode(self.code(c) if codes is None else codes[c], self.levels[c])
+        return pd.DataFrame({c: decode(self.code(c) if codes is None else codes[c], self.levels[c])
                              for c in columns})
 
     def group_by(self, columns: Sequence[str], mask: np.ndarray | None = None,
@@ -264,13 +213,13 @@ class _Units:
             key, sizes = self.resp, [self.n_resp]
         else:
             sizes = [self.size(c) for c in columns]
-            key = _combine([self.code(c) for c in columns], sizes, len(self.key))
+            key = combine([self.code(c) for c in columns], sizes, len(self.key))
         if mask is not None:
             key = key[mask]
-        g, gkey = _group(key, math.prod(sizes))
+        g, gkey = dense_groups(key, math.prod(sizes))
         if columns == self.resp_cols:
             return g, {c: v[gkey] for c, v in self.resp_codes.items()}
-        return g, dict(zip(columns, _split(gkey, sizes), strict=True))
+        return g, dict(zip(columns, split_key(gkey, sizes), strict=True))
 
 
 # -- statistics on grouped values ----------------------------------------------------------------------
@@ -774,84 +723,3 @@ def unit_index(
     frame["weighting"] = weighting
     frame["suppressed"] = suppressed
     return frame
-
-
-def scale_scores(scales: pd.DataFrame, instrument: Instrument, min_items: int | None = None) -> pd.DataFrame:
-    """Respondent-level scale scores (leadership, motivation, citizen scales) from a long table.
-
-    Parameters
-    ----------
-    scales : DataFrame
-        The tidy ``scales`` or ``citizens`` table (``docs/contract.md``): ``respondent_id, item, score``
-        and ``scale`` (derived from the codebook when absent), plus any of ``kommune, wave, group``. Scores
-        are already keyed (reverse items reversed at import), so they are averaged as they are.
-    instrument : Instrument
-        Codebook: the items of each scale.
-    min_items : int, optional
-        Valid items needed for a score. Default: at least half of the scale's items in the codebook,
-        ceil(k / 2) (2 of 4, 2 of 3, 1 of 1).
-
-    Returns
-    -------
-    DataFrame
-        One row per ``kommune, wave, respondent_id, group`` (those present) and ``scale``: ``score`` (mean
-        of the valid items; NaN with fewer than the required items) and ``n_items`` (valid items).
-
-    Notes
-    -----
-    .. math:: score(r, S) = \\frac{1}{m} \\sum_{i \\in V(r, S)} x_{r,i}, \\quad m \\ge \\lceil k_S / 2 \\rceil
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from relkap import load_instrument
-    >>> from relkap.scoring import scale_scores
-    >>> rk = load_instrument()
-    >>> s = pd.DataFrame({"respondent_id": "r1", "scale": "motivation",
-    ...                   "item": ["motivation_1", "motivation_2", "motivation_3", "motivation_4"],
-    ...                   "score": [4.0, 5.0, float("nan"), 3.0]})
-    >>> scale_scores(s, rk)
-      respondent_id       scale  score  n_items
-    0            r1  motivation    4.0        3
-    """
-    check_columns(scales, ["respondent_id", "item", "score"])
-    check_numeric(scales, "score")
-    if min_items is not None and (isinstance(min_items, bool) or not isinstance(min_items, int | np.integer)
-                                  or min_items < 1):
-        raise ValueError(f"min_items must be a positive integer, got {min_items!r}")
-    data = scales
-    if "scale" not in data.columns:
-        mapping = instrument.item_scale
-        data = data.assign(scale=data["item"].astype(object).map(mapping))
-    ids = [c for c in ("kommune", "wave", "respondent_id", "group") if c in data.columns] + ["scale"]
-    codes, levels, sizes = [], [], []
-    keep = np.ones(len(data), dtype=bool)
-    for c in ids:
-        code, lev = _factor(data[c], sort=c != "respondent_id")
-        codes.append(code)
-        levels.append(lev)
-        sizes.append(_levels_size(lev))
-        keep &= code >= 0
-    score = data["score"].to_numpy(dtype=np.float64)
-    if not keep.all():
-        codes = [c[keep] for c in codes]
-        score = score[keep]
-    key = _combine(codes, sizes, len(score))
-    unit, ukey = pd.factorize(key, sort=True)
-    valid = ~np.isnan(score)
-    n_items = np.bincount(unit, weights=valid, minlength=len(ukey)).astype(np.int64)
-    sums = np.bincount(unit, weights=np.where(valid, score, 0.0), minlength=len(ukey))
-    out = pd.DataFrame({c: _decode(k, lev) for c, k, lev in zip(ids, _split(ukey, sizes), levels, strict=True)})
-    if min_items is not None:
-        need = np.full(len(out), int(min_items))
-    else:
-        n_scale = {s.code: len(s.items) for s in instrument.scales}
-        if not set(out["scale"].astype(object)) <= set(n_scale):  # a scale the codebook does not know
-            kept = data.loc[keep]
-            n_scale = {**kept.groupby(kept["scale"].astype(object))["item"].nunique().to_dict(), **n_scale}
-        k = out["scale"].astype(object).map(n_scale).fillna(1)
-        need = np.ceil(k.to_numpy(dtype=np.float64) / 2).astype(np.int64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["score"] = np.where(n_items >= need, sums / n_items, np.nan)
-    out["n_items"] = n_items
-    return out

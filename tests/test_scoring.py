@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from relkap import grouping
 from relkap.instrument import load_instrument
 from relkap.scoring import (
     band,
@@ -466,11 +467,9 @@ def test_empty_relations(rk):
 
 
 def test_hashed_and_counted_keys_agree(rk, monkeypatch):
-    import relkap.scoring as scoring
-
     rel = relations({**UNIT, **raters([3, 4, 5, 2, 4], "ppr", "myndighed", "p")})
     counted = [tie_scores(rel, rk, min_n=1), unit_index(rel, rk, min_n=1), respondent_scores(rel, rk, "all")]
-    monkeypatch.setattr(scoring, "_DENSE_EXTRA", -(10**9))  # never count: always factorize
+    monkeypatch.setattr(grouping, "DENSE_EXTRA", -(10**9))  # never count: always factorize
     hashed = [tie_scores(rel, rk, min_n=1), unit_index(rel, rk, min_n=1), respondent_scores(rel, rk, "all")]
     for a, b in zip(counted, hashed, strict=True):
         pd.testing.assert_frame_equal(a, b)
