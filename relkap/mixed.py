@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, sparse, stats
 
-__all__ = ["RemlFit", "fit_reml", "fit_nested", "satterthwaite", "SATTERTHWAITE_COLUMNS"]
+__all__ = ["RemlFit", "Lmm", "fit_reml", "fit_nested", "satterthwaite", "SATTERTHWAITE_COLUMNS"]
 
 SATTERTHWAITE_COLUMNS = ["term", "estimate", "se", "df", "t", "p_val", "ci_low", "ci_high", "method"]
 
@@ -47,7 +47,7 @@ def _width(mat: np.ndarray) -> int:
     return int(mat.max(initial=-1)) + 1 if mat.ndim == 1 else mat.shape[1]
 
 
-class _Lmm:
+class Lmm:
     """A linear mixed model y = X b + Z u + e with u nested in groups, ready for fast REML evaluations.
 
     Variance parameters (lme4's): ``theta`` = the lower-triangular Cholesky factor of the random-effects
@@ -348,7 +348,7 @@ class RemlFit:
     converged: bool
     n_obs: int
     n_groups: int
-    _lmm: _Lmm = field(repr=False)
+    _lmm: Lmm = field(repr=False)
 
     @property
     def bse(self) -> pd.Series:
@@ -356,7 +356,7 @@ class RemlFit:
         return pd.Series(np.sqrt(np.diag(self.cov_params.to_numpy())), index=self.params.index)
 
 
-def _from_statsmodels(model) -> _Lmm:
+def _from_statsmodels(model) -> Lmm:
     """The arrays of a statsmodels MixedLM (its groups, exog_re and variance components)."""
     groups = [np.asarray(model.row_indices[label]) for label in model.group_labels]
     exog_re = model.exog_re if model.k_re else None
@@ -364,11 +364,11 @@ def _from_statsmodels(model) -> _Lmm:
     re_names = [f"re{k}" for k in range(model.k_re)]
     if model.k_re and getattr(model.data, "exog_re_names", None) is not None:
         re_names = [str(name) for name in model.data.exog_re_names]  # the intercept is named after groups
-    return _Lmm(model.endog, model.exog, groups, exog_re, vcs, list(model.exog_vc.names),
+    return Lmm(model.endog, model.exog, groups, exog_re, vcs, list(model.exog_vc.names),
                 list(model.exog_names), re_names)
 
 
-def _starts(lmm: _Lmm, result=None) -> list[np.ndarray]:
+def _starts(lmm: Lmm, result=None) -> list[np.ndarray]:
     """Start values: the statsmodels estimates when given, and a few fixed points."""
     starts = []
     if result is not None:
@@ -473,14 +473,14 @@ def fit_nested(y, exog: pd.DataFrame, groups, components: dict[str, object]) -> 
         values = np.asarray(values)
         vcs.append([pd.factorize(values[r], sort=True)[0] for r in rows])
     x = exog.to_numpy(float)
-    lmm = _Lmm(y, x, rows, np.ones((len(x), 1)), vcs, list(components), list(exog.columns), ["groups"])
+    lmm = Lmm(y, x, rows, np.ones((len(x), 1)), vcs, list(components), list(exog.columns), ["groups"])
     if lmm.n <= lmm.p:
         raise ValueError(f"a REML fit needs more rows ({lmm.n}) than fixed effects ({lmm.p})")
     theta, ok = lmm.fit(_starts(lmm))
     return _make_fit(lmm, theta, ok, len(labels))
 
 
-def _make_fit(lmm: _Lmm, theta: np.ndarray, converged: bool, n_groups: int) -> RemlFit:
+def _make_fit(lmm: Lmm, theta: np.ndarray, converged: bool, n_groups: int) -> RemlFit:
     sigma = lmm.sigma(theta)
     varpar = np.append(theta, sigma)
     beta = lmm._gls(theta)[2]

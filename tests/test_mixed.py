@@ -12,7 +12,7 @@ import pytest
 import statsmodels.formula.api as smf
 from statsmodels.regression.mixed_linear_model import MixedLM
 
-from relkap.mixed import SATTERTHWAITE_COLUMNS, fit_reml, satterthwaite
+from relkap.mixed import SATTERTHWAITE_COLUMNS, Lmm, fit_reml, satterthwaite
 
 DATA = Path(__file__).parent / "data" / "mixed_kommune.csv"
 
@@ -197,8 +197,6 @@ def test_correlated_random_slope_matches_lmertest():
 def test_nested_indicator_elimination_equals_the_dense_computation():
     """Answer sheets (respondent x wave) nested in respondents: both eliminated through diagonal blocks
     give the same REML criterion and Var(beta) as the respondents carried as dense columns."""
-    from relkap.mixed import _Lmm
-
     rng = np.random.default_rng(3)
     rows = []
     for k in range(5):
@@ -217,7 +215,7 @@ def test_nested_indicator_elimination_equals_the_dense_computation():
     vcs = [codes(d["k"].astype(str) + d["w"].astype(str)), codes(key + "_" + d["w"].astype(str)), codes(key)]
     args = (d["y"].to_numpy(), x, groups, np.ones((len(d), 1)), vcs, ["kw", "sheet", "resp"], list("abcd"),
             ["kommune"])
-    fast, dense = _Lmm(*args), _Lmm(*args, allow_nested=False)
+    fast, dense = Lmm(*args), Lmm(*args, allow_nested=False)
     assert (fast.vc_b, fast.vc_c, dense.vc_c) == (1, 2, None)
     for theta in [rng.uniform(0, 1.5, 4) for _ in range(4)] + [np.array([0.5, 0.0, 0.7, 0.0])]:
         assert fast.profiled_deviance(theta) == pytest.approx(dense.profiled_deviance(theta), abs=1e-9)
