@@ -11,6 +11,7 @@ from importlib.metadata import PackageNotFoundError, version
 from .agreement import alpha, icc, rwg, rwg_j
 from .change import adjust_pvalues, compare_waves, did, hedges_paired
 from .instrument import Instrument, load_instrument
+from .io import load
 from .mixed import fit_reml, satterthwaite
 from .power import minimum_detectable_change, power_ttest, sample_size
 from .scoring import (
@@ -53,9 +54,3 @@ __all__ = [
     "__version__",
 ]
 
-
-def load(data_dir=None):
-    """The processed tidy tables (relations, scales, citizens, structures); see :func:`relkap.io.load`."""
-    from .io import load as _load
-
-    return _load(data_dir)

@@ -39,6 +39,7 @@ import pandas as pd
 
 from . import scoring
 from .instrument import Instrument
+from .privacy import shareable
 
 __all__ = ["QUANTILES", "CHANGE", "MIN_BENCHMARK_KOMMUNER", "measures", "distribution", "position", "compare",
            "index_benchmark", "INDEX_BENCHMARK_COLUMNS"]
@@ -253,8 +254,6 @@ def index_benchmark(relations: pd.DataFrame, instrument: Instrument, kommune: in
        n_kommuner  enough  rank
     0           1   False  <NA>
     """
-    from .privacy import shareable
-
     relations = shareable(relations, min_n, min_items=instrument.min_items)
     unit = scoring.unit_index(relations, instrument, by=["kommune", "wave"], min_n=min_n)
     unit = unit[~unit["suppressed"]]

@@ -9,12 +9,15 @@ traceback.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import config
-from .errors import RelkapError
+from . import __version__, config, io, params, research, synth
+from .errors import RelkapError, listing
+from .kommuner import kommune_name
+from .params import load_all_kommune_params
 
 __all__ = ["main", "build_parser"]
 
@@ -25,8 +28,6 @@ def _path(value: str | None) -> Path | None:
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
-    from . import synth
-
     paths = synth.write_demo(
         out_dir=_path(args.out),
         n_kommuner=args.kommuner,
@@ -41,11 +42,6 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from . import io
-    from .errors import listing
-    from .kommuner import kommune_name
-    from .params import load_all_kommune_params
-
     if args.only_into_own:
         out = config.resolve(_path(args.out), config.PROCESSED_DIR)
         raw = _path(args.raw)
@@ -69,8 +65,6 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_params(args: argparse.Namespace) -> int:
-    from . import params
-
     written = params.write_starting_params(_path(args.data), _path(args.out))
     for p in written:
         print(f"wrote {p}: set focal_process, arm and targeted_ties")
@@ -81,6 +75,7 @@ def _cmd_params(args: argparse.Namespace) -> int:
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
+    # deferred: batch loads nbconvert and papermill (seconds); only this command needs them
     from . import batch
 
     out_root = config.resolve(_path(args.out), config.REPORTS_DIR)
@@ -114,9 +109,8 @@ def _run_research(args: argparse.Namespace, out_root: Path) -> int:
 
     Questions the data cannot answer (too few kommuner, no follow-up, ...) are listed, not an error.
     """
-    import json
-
-    from . import batch, research
+    # deferred: batch loads nbconvert and papermill (seconds); only this command needs them
+    from . import batch
 
     parameters = {k: v for k, v in (("seed", args.seed), ("n_boot", args.n_boot),
                                     ("n_permutations", args.n_permutations), ("min_n", args.min_n),
@@ -142,8 +136,6 @@ def _in_project(path: Path) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import __version__
-
     parser = argparse.ArgumentParser(
         prog="relkap",
         description="Relational capacity (Relationel Kapacitet) workbench for Danish kommuner. Paths on the"

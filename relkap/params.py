@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
+import pandas as pd
 import yaml
 from pydantic import (
     BaseModel,
@@ -138,8 +139,6 @@ def _relations_file(data_dir: str | os.PathLike | None) -> Path:
 
 def kommuner_in_data(data_dir: str | os.PathLike | None = None) -> dict[int, list[str]]:
     """The kommuner with employee answers in the processed tables, each with its groups (raters)."""
-    import pandas as pd
-
     f = _relations_file(data_dir)
     try:
         rel = pd.read_parquet(f, columns=["kommune", "group"])

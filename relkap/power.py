@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 from scipy import stats
+from scipy.optimize import brentq
 
 __all__ = ["power_ttest", "minimum_detectable_change", "sample_size", "noncentrality"]
 
@@ -259,8 +260,6 @@ def sample_size(change: float, sd: float, alpha: float = 0.05, power: float = 0.
     def achieved(n0: float) -> float:
         n1 = n0 if paired else ratio * n0
         return power_ttest(change, n0, n1, sd, alpha=alpha, paired=paired, r=r)
-
-    from scipy.optimize import brentq
 
     low = 2.0 if paired else max(2.0, 2.0 / ratio) + 1e-9
     high = 4.0

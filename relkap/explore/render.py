@@ -15,10 +15,15 @@ import gc
 import html
 import io
 
+import matplotlib as mpl
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 from .. import fmt, plots
+from ..interviews import theme_label
 from ..kommuner import kommune_name
+from ..network import layout
 from ..words import text
 from .model import ALL, ExplorerData, Selection
 
@@ -117,8 +122,6 @@ def _message(ax, heading: str, message: str = "") -> None:
 
 def main_figure(data: ExplorerData, s: Selection):
     """The main view as a matplotlib Figure: the same drawing as the kommune report's."""
-    from matplotlib.figure import Figure
-
     if s.figure == "interviews":  # tables, not a drawing: the figure is the heat map
         s = dataclasses.replace(s, figure="heatmap")
     inst, lang, min_n = data.instrument, s.language, s.min_n
@@ -141,8 +144,6 @@ def main_figure(data: ExplorerData, s: Selection):
         draw = plots.change_heatmap if s.view == "change" else plots.tie_heatmap
         draw(cur, title=heading, **common)
     else:
-        from ..network import layout
-
         pos = layout(list(data.groups(s.kommune)), instrument=inst)
         t = data.ties(s.kommune, s.dimension, min_n)
         if s.view == "change":
@@ -199,8 +200,6 @@ def table_html(table: pd.DataFrame, s: Selection, instrument) -> str:
 # -- the tie drill-down ------------------------------------------------------------------------------
 def drill_figure(data: ExplorerData, s: Selection):
     """The selected tie's profile on the six dimensions, both waves (matplotlib Figure)."""
-    from matplotlib.figure import Figure
-
     a, b = s.tie
     inst, lang = data.instrument, s.language
     prof = data.tie_dimensions(s.kommune, a, b, s.min_n).astype({"wave": str, "dimension": str})
@@ -247,9 +246,6 @@ def svg(draw) -> bytes:
     collection: 60-160 ms, every few interactions (measured on 98 kommuner). Paused, they stay young, and
     the young-generation collection right after the figure is discarded frees them in a few milliseconds.
     """
-    import matplotlib as mpl
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
     paused = gc.isenabled()
     gc.disable()
     try:
@@ -283,8 +279,6 @@ def interviews_html(data: ExplorerData, s: Selection) -> str:
 def quotes_html(quotes: pd.DataFrame, theme_kind: str, theme: str, s: Selection, instrument) -> str:
     """PRIVATE: the coded quotes of one theme (:class:`~relkap.explore.model.PrivateQuotes`), under a banner
     saying they are for the researcher's own machine only."""
-    from ..interviews import theme_label
-
     lang = s.language
     banner = text("explore.quotes_private", lang, theme=theme_label(theme_kind, theme, instrument, lang))
     head = ("<div class='relkap-private' style='border:2px solid #b00020;padding:4px 8px;margin:4px 0'>"

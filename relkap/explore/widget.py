@@ -15,6 +15,7 @@ from collections import OrderedDict
 import pandas as pd
 
 from ..instrument import Instrument
+from ..interviews import theme_label
 from ..words import LANGUAGES, text
 from . import render
 from .model import ALL, FIGURES, VIEWS, ExplorerData, PrivateQuotes, Selection, shown_table
@@ -83,7 +84,7 @@ class Explorer:
 
     def __init__(self, data_dir=None, instrument: Instrument | str | None = None, min_n: int = 5,
                  language: str = "da", quotes_dir=None):
-        import ipywidgets as w
+        import ipywidgets as w  # deferred: only a live explorer needs it (about 0.5 s to load)
 
         self.data = ExplorerData(data_dir, instrument)
         self.private_quotes = PrivateQuotes(quotes_dir, self.data.instrument)
@@ -150,7 +151,7 @@ class Explorer:
         gc.freeze()
 
     def _ipython_display_(self):
-        from IPython.display import display
+        from IPython.display import display  # deferred: IPython, only inside a notebook
 
         display(self.widget)
 
@@ -270,8 +271,6 @@ class Explorer:
             self.quotes, self.quotes_view.value = pd.DataFrame(), ""
             return
         lang, inst = s.language, self.instrument
-        from ..interviews import theme_label
-
         options = [(text("explore.no_theme", lang), None)] + [
             (f"{text(f'interviews.kind_{k}', lang)}: {theme_label(k, t, inst, lang)}", (k, t))
             for k, t in self.data.interview_themes(s.kommune)]

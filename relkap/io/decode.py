@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import re
+from io import StringIO
 from pathlib import Path
 
 import numpy as np
@@ -130,12 +131,10 @@ def _most_used_delimiter(line: str) -> str | None:
 def text_cells(path: Path) -> pd.DataFrame:
     """The cells of a CSV/TXT file (:func:`decode_text`, delimiter ``;``, ``,`` or tab sniffed) as strings,
     blank cells missing, without a header."""
-    import io as _io
-
     text = decode_text(path)
     sep = _sniff_delimiter(text, path)
     try:
-        return pd.read_csv(_io.StringIO(text), sep=sep, header=None, dtype=str, keep_default_na=False,
+        return pd.read_csv(StringIO(text), sep=sep, header=None, dtype=str, keep_default_na=False,
                            na_values=[""], skip_blank_lines=False)
     except pd.errors.ParserError as exc:
         detail = " ".join(str(exc).split())
@@ -168,7 +167,7 @@ def excel_cells(path: Path, sheet: str | int | None = None) -> pd.DataFrame:
 def spss_cells(path: Path) -> pd.DataFrame:
     """The cells of an SPSS ``.sav`` file, its variable names as row 1 and numeric codes as text (value labels
     are not applied)."""
-    import pyreadstat
+    import pyreadstat  # deferred: only .sav files need it (about 0.2 s to load)
 
     try:
         df, _meta = pyreadstat.read_sav(str(path), apply_value_formats=False)

@@ -17,6 +17,7 @@ import tempfile
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -297,7 +298,7 @@ def pending_imports(folder: Path) -> list[Path]:
 def _locked(folder: Path):
     """One import (or recovery) at a time per store; a no-op where ``fcntl`` is missing (Windows)."""
     try:
-        import fcntl
+        import fcntl  # POSIX only: deferred so that Windows gets the no-op below
     except ImportError:  # pragma: no cover - Windows
         yield
         return
@@ -421,8 +422,6 @@ def _merge(old: dict[str, pd.DataFrame], new: dict[str, pd.DataFrame],
 def _next_manifest(manifest: dict, key: bytes, contains: dict, new: dict[str, pd.DataFrame],
                    rebuild: bool) -> dict:
     """``store.json``: the key's fingerprint and, per instrument and kommune-wave, the files it came from."""
-    from datetime import UTC, datetime
-
     sources = {} if rebuild else dict(manifest.get("sources", {}))
     now = datetime.now(UTC).isoformat(timespec="seconds")
     for kind, pairs in contains.items():

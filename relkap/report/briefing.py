@@ -32,7 +32,7 @@ from ..checks import check_columns
 from ..instrument import Instrument
 from ..labels import CHANGE_LIMIT, default_instrument, label, wave_label
 from ..words import Language
-from .response import TOTAL, low_response_groups
+from .response import LOW_RESPONSE, TOTAL, low_response_groups
 
 __all__ = [
     "ALPHA",
@@ -501,8 +501,6 @@ def key_point_sentences(points: list[dict], language: Language = "da", instrumen
                         rates: pd.DataFrame | None = None, p: str = "p_fdr", alpha: float = ALPHA,
                         low: float | None = None) -> list[str]:
     """One plain sentence per key point of :func:`key_points` (at most five), in ``language``."""
-    from .response import LOW_RESPONSE
-
     inst = default_instrument(instrument)
     out = []
     for pt in points:

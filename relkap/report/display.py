@@ -14,8 +14,9 @@ from pandas.io.formats.style import Styler
 
 from .. import fmt, scoring
 from ..instrument import Instrument
-from ..labels import wave_label
+from ..labels import group_order, wave_label
 from ..words import Language, text
+from .briefing import received_perceived_gap
 
 __all__ = ["header", "change_table", "received_perceived_table", "agreement_display", "benchmark_display"]
 
@@ -119,9 +120,6 @@ def received_perceived_table(ties: pd.DataFrame, instrument: Instrument, languag
     >>> rp.set_index("Group").loc["Job centre"].tolist()
     ['3.20', '3.72', '−0.52', '3.64', '4.02', '−0.37']
     """
-    from ..style import group_order
-    from .briefing import received_perceived_gap
-
     rp = scoring.received_perceived(ties)
     if rp.empty:
         return pd.DataFrame()

@@ -11,9 +11,11 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import fmt
+from ..benchmark import MIN_BENCHMARK_KOMMUNER
 from ..instrument import Instrument
 from ..labels import wave_label
 from ..words import Language, text
+from .briefing import join_list, tie_name
 from .tables import CITIZENS
 
 __all__ = ["SIGNIFICANCE_LEVEL", "section", "start_here", "benchmark_note", "overview_note", "no_followup", "no_data", "change_map_intro"]
@@ -46,8 +48,6 @@ def start_here(guide: pd.DataFrame, language: Language = "da", instrument: Instr
     >>> start_here(guide, "en")
     '**Where to start:** Schools → Educational psychology (PPR) (see the section "Three ties to talk about first").'
     """
-    from .briefing import join_list, tie_name
-
     marked = {(str(a), str(b)) for a, b in targeted}
     names = [tie_name(a, b, language, instrument, (str(a), str(b)) in marked)
              for a, b in zip(guide["group"], guide["target"], strict=True)]
@@ -127,8 +127,6 @@ def benchmark_note(bench: pd.DataFrame, instrument: Instrument, language: Langua
     >>> benchmark_note(bench, load_instrument(), "en")[:60]
     'A comparison is shown only over at least 5 other kommuner wi'
     """
-    from ..benchmark import MIN_BENCHMARK_KOMMUNER
-
     if "enough" not in bench.columns or bench["enough"].astype(bool).all():
         return ""
     few = bench[~bench["enough"].astype(bool)]

@@ -159,6 +159,7 @@ def display_table(results: dict[str, pd.DataFrame], name: str, instrument: Instr
 def show(results: dict[str, pd.DataFrame], name: str, instrument: Instrument | None = None,
          language: Language = "da", decimals: int = 2):
     """:func:`display_table` as a notebook table without the index, captioned with its question (a ``Styler``)."""
+    # deferred: export loads nbconvert (seconds); only a notebook shows tables
     from ..export import captioned
 
     return captioned(display_table(results, name, instrument, language, decimals).style.hide(axis="index"),
@@ -198,7 +199,7 @@ def present(results: dict[str, pd.DataFrame], name: str, instrument: Instrument 
     "did"); the plot's title is the question (``research.question.<name>``). A question without rows
     shows only its note; ``plot=False`` leaves the figure out.
     """
-    from IPython.display import Markdown, display
+    from IPython.display import Markdown, display  # deferred: IPython, only inside a notebook
 
     if text_ := note(results, name, language):
         display(Markdown(text_))
@@ -207,6 +208,7 @@ def present(results: dict[str, pd.DataFrame], name: str, instrument: Instrument 
     display(show(results, name, instrument, language))
     if not plot:
         return
+    # deferred: export loads nbconvert and plots matplotlib/seaborn; relkap.research loads neither
     from .. import export
     from ..plots import estimates_plot
     from ..plots.alt import alt_estimates

@@ -23,6 +23,7 @@ import pandas as pd
 
 from .. import agreement
 from ..change import adjust_pvalues
+from ..mixed import satterthwaite
 
 __all__ = ["RESULT_COLUMNS", "P_METHODS", "NESTINGS", "MIN_UNITS", "check_nesting", "finish", "low_power",
            "std_factor", "standardise", "correct", "mixed", "ols_cluster", "reliability", "item_reliability"]
@@ -161,9 +162,7 @@ def mixed(d: pd.DataFrame, y: str, xs: list[str], nesting: str, group: str | Non
     >>> round(r["estimate"], 2), r["method"]
     (0.48, 'satterthwaite')
     """
-    import statsmodels.formula.api as smf
-
-    from ..mixed import satterthwaite
+    import statsmodels.formula.api as smf  # deferred: statsmodels takes about 1 s to load
 
     rhs = " + ".join(xs) + (" + C(wave)" if wave and d["wave"].nunique() > 1 else "")
     vc = None
@@ -209,7 +208,7 @@ def ols_cluster(d: pd.DataFrame, y: str, xs: list[str], wave: bool = True,
     >>> r["df"], r["method"]
     (4.0, 'cluster_cr1_t')
     """
-    import statsmodels.formula.api as smf
+    import statsmodels.formula.api as smf  # deferred: statsmodels takes about 1 s to load
 
     rhs = " + ".join(xs) + (" + C(wave)" if wave and "wave" in d and d["wave"].nunique() > 1 else "")
     model = smf.ols(f"{y} ~ {rhs}", d)

@@ -45,6 +45,7 @@ def run_research(data_dir: str | os.PathLike, out_dir: str | os.PathLike, *, par
         CSV tables. On failure nothing is left behind: the old folder stays whole, the temporary one
         is removed, and so is the parent folder if this run created it.
     """
+    # deferred: batch loads nbconvert and papermill (seconds); relkap.research loads neither
     from ..batch import execute_notebook, export_html
 
     final = Path(out_dir).expanduser().resolve()
