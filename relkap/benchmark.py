@@ -38,6 +38,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from . import scoring
+from .config import MIN_N
 from .instrument import Instrument
 from .privacy import shareable
 
@@ -220,7 +221,7 @@ def compare(values: pd.DataFrame, kommune: int, by: Sequence[str] = ("measure",)
     return out
 
 
-def index_benchmark(relations: pd.DataFrame, instrument: Instrument, kommune: int, min_n: int = 5,
+def index_benchmark(relations: pd.DataFrame, instrument: Instrument, kommune: int, min_n: int = MIN_N,
                     min_kommuner: int = MIN_BENCHMARK_KOMMUNER) -> pd.DataFrame:
     """Where the kommune's RK index stands among the other kommuner in ``relations``, per wave and for the change.
 

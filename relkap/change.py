@@ -24,6 +24,7 @@ from .checks import (
     check_min_n,
     check_numeric,
 )
+from .config import ALPHA, MIN_N
 from .power import noncentrality
 
 __all__ = ["compare_waves", "suppress", "adjust_pvalues", "did", "hedges_correction", "hedges_paired"]
@@ -348,7 +349,7 @@ def compare_waves(
     followup: object = "followup",
     paired: bool = False,
     subject: str | Iterable[str] = "respondent_id",
-    min_n: int | None = 5,
+    min_n: int | None = MIN_N,
     mwu: bool = True,
     family: str | Iterable[str] | None = None,
 ) -> pd.DataFrame:
@@ -523,7 +524,7 @@ def compare_waves(
         half = stats.t.ppf(0.975, dof) * se
         # Hedges' g and its CI on one scale: J / standardiser times diff and its CI (see Notes)
         scale = np.where(standardiser > 0, hedges_correction(g_dof) / standardiser, np.nan)
-        mdc = noncentrality(g_dof, 0.05, 0.8) * mdc_scale
+        mdc = noncentrality(g_dof, ALPHA, 0.8) * mdc_scale
     suppressed = (n0 == 0) | (n1 == 0)
     if min_n is not None:
         suppressed |= (n0 < min_n) | (n1 < min_n)

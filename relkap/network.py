@@ -27,6 +27,7 @@ import pandas as pd
 
 from . import scoring
 from .checks import check_choice, check_columns
+from .config import ALPHA
 from .instrument import Instrument
 from .labels import default_instrument, group_order
 
@@ -191,7 +192,7 @@ def change_graph(
     followup: pd.DataFrame | nx.DiGraph,
     comparison: pd.DataFrame | None = None,
     *,
-    alpha: float = 0.05,
+    alpha: float = ALPHA,
     p: str = "p_fdr",
     instrument: Instrument | None = None,
 ) -> nx.DiGraph:

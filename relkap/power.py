@@ -15,6 +15,8 @@ import pandas as pd
 from scipy import stats
 from scipy.optimize import brentq
 
+from .config import ALPHA
+
 __all__ = ["power_ttest", "minimum_detectable_change", "sample_size", "noncentrality"]
 
 
@@ -78,7 +80,7 @@ def _sd_of_change(sd, paired: bool, r):
     return np.asarray(sd, float) * np.sqrt(2 * (1 - r))
 
 
-def power_ttest(change, n_baseline, n_followup, sd, alpha: float = 0.05, paired: bool = False, r=None):
+def power_ttest(change, n_baseline, n_followup, sd, alpha: float = ALPHA, paired: bool = False, r=None):
     """Power of the two-sided t test to detect a true change ``change``.
 
     Parameters
@@ -134,7 +136,7 @@ def power_ttest(change, n_baseline, n_followup, sd, alpha: float = 0.05, paired:
     return float(out) if out.ndim == 0 else out
 
 
-def minimum_detectable_change(n_baseline, n_followup, sd, alpha: float = 0.05, power: float = 0.8,
+def minimum_detectable_change(n_baseline, n_followup, sd, alpha: float = ALPHA, power: float = 0.8,
                               paired: bool = False, r=None):
     """The smallest true change the two-sided t test detects with probability ``power``.
 
@@ -201,7 +203,7 @@ def minimum_detectable_change(n_baseline, n_followup, sd, alpha: float = 0.05, p
     return float(out) if out.ndim == 0 else out
 
 
-def sample_size(change: float, sd: float, alpha: float = 0.05, power: float = 0.8, paired: bool = False,
+def sample_size(change: float, sd: float, alpha: float = ALPHA, power: float = 0.8, paired: bool = False,
                 r: float | None = None, ratio: float = 1.0) -> pd.DataFrame:
     """Respondents needed per wave to detect a true change ``change`` with the t test.
 

@@ -40,6 +40,7 @@ import pandas as pd
 from scipy import stats
 
 from .checks import as_list, check_choice, check_columns, check_min_n, check_numeric
+from .config import MIN_N
 from .grouping import combine, decode, dense_groups, factorize, levels_size, split_key
 from .instrument import Instrument
 from .scales import scale_scores  # re-exported: relkap.scoring.scale_scores is public API
@@ -398,7 +399,7 @@ def tie_scores(
     instrument: Instrument,
     by: str | Sequence[str] | None = ("kommune", "wave"),
     dimension: str | None = None,
-    min_n: int | None = 5,
+    min_n: int | None = MIN_N,
     bands: tuple[float, float] | None = None,
 ) -> pd.DataFrame:
     """Directed ties T(A->B): mean over the raters in group A of their scores of target group B.
@@ -630,7 +631,7 @@ def unit_index(
     instrument: Instrument,
     by: str | Sequence[str] | None = ("kommune", "wave"),
     weighting: str = "respondent",
-    min_n: int | None = 5,
+    min_n: int | None = MIN_N,
     include_diagonal: bool = False,
 ) -> pd.DataFrame:
     """Relational capacity of a unit (kommune and wave): the RK index over its cross-group ties.

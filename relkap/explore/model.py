@@ -53,7 +53,7 @@ class Selection:
     kommune: int
     view: str = "baseline"
     dimension: str = "rk"
-    min_n: int = 5
+    min_n: int = config.MIN_N
     language: str = "da"
     figure: str = "heatmap"
     tie: tuple[str, str] | None = None

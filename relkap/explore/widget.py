@@ -14,6 +14,7 @@ from collections import OrderedDict
 
 import pandas as pd
 
+from ..config import MIN_N
 from ..instrument import Instrument
 from ..interviews import theme_label
 from ..words import LANGUAGES, text
@@ -82,7 +83,7 @@ class Explorer:
         Views rendered (not served from the cache), for tests and benchmarks.
     """
 
-    def __init__(self, data_dir=None, instrument: Instrument | str | None = None, min_n: int = 5,
+    def __init__(self, data_dir=None, instrument: Instrument | str | None = None, min_n: int = MIN_N,
                  language: str = "da", quotes_dir=None):
         import ipywidgets as w  # deferred: only a live explorer needs it (about 0.5 s to load)
 
@@ -335,7 +336,7 @@ class Explorer:
         return self._drill_main[1]
 
 
-def explore(data_dir=None, instrument: Instrument | str | None = None, min_n: int = 5,
+def explore(data_dir=None, instrument: Instrument | str | None = None, min_n: int = MIN_N,
             language: str = "da", quotes_dir=None) -> Explorer:
     """An :class:`Explorer` of the processed data; the last expression of a cell displays it."""
     return Explorer(data_dir, instrument=instrument, min_n=min_n, language=language, quotes_dir=quotes_dir)

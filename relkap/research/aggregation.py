@@ -7,6 +7,7 @@ import pandas as pd
 from scipy import stats
 
 from .. import agreement
+from ..config import ALPHA, MIN_N
 from ..instrument import Instrument
 from .data import RK
 from .fit import finish
@@ -36,7 +37,7 @@ def icc1_ci(F: float, df1: float, df2: float, k: float) -> tuple[float, float]:
     return (fl - 1) / (fl + k - 1), (fu - 1) / (fu + k - 1)
 
 
-def aggregation_check(respondents: pd.DataFrame, instrument: Instrument, min_n: int = 5,
+def aggregation_check(respondents: pd.DataFrame, instrument: Instrument, min_n: int = MIN_N,
                       icc1_min: float = 0.05, icc2_min: float = 0.70, rwg_min: float = 0.70) -> pd.DataFrame:
     """ICC(1), ICC(2) and r_wg(j) of the respondent RK index by kommune and by group in kommune, per wave.
 
@@ -98,7 +99,7 @@ def aggregation_check(respondents: pd.DataFrame, instrument: Instrument, min_n: 
             base = {"level": level, "wave": wave, "n_units": n_units, "n_respondents": len(part)}
             rows.append({**base, "statistic": "ICC1", "estimate": ic["ICC1"], "ci_low": lo, "ci_high": hi,
                          "p_val": ic["p_val"], "method": "anova_f", "threshold": icc1_min,
-                         "meets": bool(ic["ICC1"] > icc1_min and ic["p_val"] < 0.05)})
+                         "meets": bool(ic["ICC1"] > icc1_min and ic["p_val"] < ALPHA)})
             rows.append({**base, "statistic": "ICC2", "estimate": ic["ICC2"], "threshold": icc2_min,
                          "meets": bool(ic["ICC2"] >= icc2_min)})
             r = agreement.rwg_j(part, dims, col, options=instrument.scale.options)

@@ -28,13 +28,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..config import ALPHA
 from ..words import Language, text
 from .data import COCREATION, EFFECT, LEADERSHIP, MOTIVATION, RK, SATISFACTION
 from .fit import MIN_UNITS
 
 __all__ = ["Answer", "ANSWERS", "VERDICTS", "CAVEATS", "ALPHA", "verdict", "answers"]
 
-ALPHA = 0.05
 VERDICTS = ("supported", "not_supported", "cannot_answer")
 CAVEATS = ("not_answered", "few_kommuner", "same_source", "split_confirms", "split_not_confirmed",
            "measurement_error", "cross_sectional", "not_converged", "permutation")

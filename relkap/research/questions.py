@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..config import MIN_N
 from ..instrument import Instrument
 from ..io import Tables
 from .aggregation import aggregation_check
@@ -130,7 +131,7 @@ def not_answered(units: pd.DataFrame, respondents: pd.DataFrame, citizens: pd.Da
 
 def analyse(tables: Tables, instrument: Instrument, arms: dict[int, str] | None = None,
             targeted: dict[int, list[tuple[str, str]]] | None = None, nesting: str = "vc", n_boot: int = 2000,
-            n_permutations: int = 999, seed: int = 1, min_units: int = MIN_UNITS, min_n: int = 5,
+            n_permutations: int = 999, seed: int = 1, min_units: int = MIN_UNITS, min_n: int = MIN_N,
             mediation_correction: str = "mediator") -> dict[str, pd.DataFrame]:
     """Every table of the research notebook, by name (:data:`TABLE_NAMES`), plus ``units`` and ``not_answered``.
 
