@@ -200,7 +200,7 @@ else:
 
 # %%
 pos = layout(sorted(set(ties["group"].astype(str)) | set(ties["target"].astype(str)),
-                    key=inst.group_codes.index))
+                    key=inst.group_codes.index), instrument=inst)
 for w in waves_present:
     wave_ties = ties[ties["wave"] == w]
     ax = plots.network_diagram(wave_ties, pos=pos, min_n=min_n, language=language, instrument=inst,

@@ -29,7 +29,7 @@ from . import scoring
 from .checks import check_choice, check_columns
 from .config import ALPHA
 from .instrument import Instrument
-from .labels import default_instrument, group_order
+from .labels import group_order
 
 __all__ = [
     "tie_graph",
@@ -106,7 +106,7 @@ def tie_graph(
     ties: pd.DataFrame,
     group_sizes: Mapping[str, int] | pd.Series | None = None,
     *,
-    instrument: Instrument | None = None,
+    instrument: Instrument,
 ) -> nx.DiGraph:
     """Directed network of one kommune, wave and dimension from a :func:`~relkap.scoring.tie_scores` table.
 
@@ -118,8 +118,8 @@ def tie_graph(
     group_sizes : mapping or Series, optional
         Raters per group. Without it a node's ``n`` is the largest tie ``n`` of the group as rater, i.e. the
         raters who scored at least one target: a lower bound of the group's size.
-    instrument : Instrument, optional
-        Orders the nodes as the codebook's groups (default ``params/instrument.yaml``).
+    instrument : Instrument
+        The codebook: orders the nodes as its groups; its bands apply when ``ties`` has no ``band``.
 
     Returns
     -------
@@ -131,16 +131,15 @@ def tie_graph(
     """
     check_columns(ties, _TIE_COLUMNS, "ties")
     check_one_table(ties, ("group", "target"), "ties")
-    inst = default_instrument(instrument)
     g = nx.DiGraph()
     for col in _ONE_VALUE_COLUMNS:
         if col in ties.columns and len(ties):
             g.graph[col] = _first(ties, col)
 
-    nodes = group_order(pd.concat([ties["group"].astype(object), ties["target"].astype(object)]), inst)
+    nodes = group_order(pd.concat([ties["group"].astype(object), ties["target"].astype(object)]), instrument)
     if group_sizes is not None:
         sizes = {str(k): v for k, v in dict(group_sizes).items()}
-        nodes = group_order([*nodes, *sizes], inst)
+        nodes = group_order([*nodes, *sizes], instrument)
     else:
         n = pd.to_numeric(ties["n"], errors="coerce")
         derived = n.groupby(ties["group"].astype(str)).max()
@@ -158,7 +157,7 @@ def tie_graph(
             "sd": float("nan") if suppressed else _float(row.get("sd")),
             "ci_low": float("nan") if suppressed else _float(row.get("ci_low")),
             "ci_high": float("nan") if suppressed else _float(row.get("ci_high")),
-            "band": None if suppressed else _band(row.get("band"), row["mean"], inst),
+            "band": None if suppressed else _band(row.get("band"), row["mean"], instrument),
             "suppressed": suppressed,
         }
         if a == b:
@@ -179,8 +178,14 @@ def _band(band: object, mean: object, instrument: Instrument) -> str | None:
     return str(scoring.band(float(mean), b.weak_below, b.strong_above)[0])
 
 
-def _as_graph(obj: nx.DiGraph | pd.DataFrame) -> nx.DiGraph:
-    return obj if isinstance(obj, nx.DiGraph) else tie_graph(obj)
+def _as_graph(obj: nx.DiGraph | pd.DataFrame, instrument: Instrument | None) -> nx.DiGraph:
+    """``obj`` itself, or the :func:`tie_graph` of a tie table (which needs the codebook: no silent default)."""
+    if isinstance(obj, nx.DiGraph):
+        return obj
+    if instrument is None:
+        raise TypeError("a tie table needs instrument= (the codebook orders its groups and bands its ties); "
+                        "or pass the graph from tie_graph")
+    return tie_graph(obj, instrument=instrument)
 
 
 def _scored_edges(g: nx.DiGraph) -> list[tuple[str, str, dict]]:
@@ -194,7 +199,7 @@ def change_graph(
     *,
     alpha: float = ALPHA,
     p: str = "p_fdr",
-    instrument: Instrument | None = None,
+    instrument: Instrument,
 ) -> nx.DiGraph:
     """Network of the change from baseline to follow-up for one kommune and dimension.
 
@@ -211,8 +216,8 @@ def change_graph(
     p : str
         The adjusted p-value column of ``comparison`` used for ``significant`` (``"p_fdr"`` or
         ``"p_holm"``).
-    instrument : Instrument, optional
-        Orders the nodes as the codebook's groups.
+    instrument : Instrument
+        The codebook: orders the nodes as its groups (and bands tie tables given instead of graphs).
 
     Returns
     -------
@@ -230,7 +235,7 @@ def change_graph(
     test rests on the linked respondents only) so the change network and the change heat map show the same
     numbers; without it, or for a tie the comparison lacks, ``diff`` = ``mean_followup - mean_baseline``.
     """
-    gb, gf = _as_graph(baseline), _as_graph(followup)
+    gb, gf = _as_graph(baseline, instrument), _as_graph(followup, instrument)
     g = nx.DiGraph()
     g.graph.update({k: v for k, v in gb.graph.items() if k != "wave"})
     for node in group_order([*gb.nodes, *gf.nodes], instrument):
@@ -289,7 +294,7 @@ def layout(
     seed: int = 0,
     *,
     kind: str = "circular",
-    instrument: Instrument | None = None,
+    instrument: Instrument,
 ) -> dict[str, np.ndarray]:
     """Node positions for a kommune's groups, computed once and passed as ``pos=`` to every network view.
 
@@ -304,6 +309,8 @@ def layout(
         ``"circular"`` puts the groups on a circle in codebook order, clockwise from the top, so the same
         group sits in the same place in every kommune's report. ``"spring"`` is a seeded force layout that
         starts from the circle (deterministic for a given seed).
+    instrument : Instrument
+        The codebook: the circle follows its group order.
 
     Returns
     -------
@@ -338,7 +345,7 @@ def tie_table(g: nx.DiGraph) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["group", "target", "n", "mean", "band", "suppressed", "diagonal"])
 
 
-def strength(g: nx.DiGraph | pd.DataFrame) -> pd.DataFrame:
+def strength(g: nx.DiGraph | pd.DataFrame, *, instrument: Instrument | None = None) -> pd.DataFrame:
     """Received and perceived strength of every group (diagonal excluded), in node order.
 
     The figures of :func:`relkap.scoring.received_perceived` for one graph; groups without scored ties
@@ -353,7 +360,7 @@ def strength(g: nx.DiGraph | pd.DataFrame) -> pd.DataFrame:
         diagonal tie (NaN when not asked or suppressed). Suppressed ties are left out of both means, so
         the counts say on how many ties a figure rests.
     """
-    g = _as_graph(g)
+    g = _as_graph(g, instrument)
     cols = ["group", "received", "n_received", "perceived", "n_perceived", "self"]
     table = tie_table(g)
     if table.empty:
@@ -366,7 +373,7 @@ def strength(g: nx.DiGraph | pd.DataFrame) -> pd.DataFrame:
     return out[cols]
 
 
-def asymmetry(g: nx.DiGraph | pd.DataFrame) -> pd.DataFrame:
+def asymmetry(g: nx.DiGraph | pd.DataFrame, *, instrument: Instrument | None = None) -> pd.DataFrame:
     """Asymmetry of every pair of groups: how differently A and B experience their collaboration.
 
     Returns
@@ -376,7 +383,7 @@ def asymmetry(g: nx.DiGraph | pd.DataFrame) -> pd.DataFrame:
         ``mean_ab`` = T(a->b), ``mean_ba`` = T(b->a), ``asymmetry`` = T(a->b) - T(b->a) (NaN when either
         tie is suppressed or missing).
     """
-    g = _as_graph(g)
+    g = _as_graph(g, instrument)
     nodes = list(g.nodes)
     rows = []
     for i, a in enumerate(nodes):
@@ -389,7 +396,7 @@ def asymmetry(g: nx.DiGraph | pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["group_a", "group_b", "mean_ab", "mean_ba", "asymmetry"])
 
 
-def extreme_ties(g: nx.DiGraph | pd.DataFrame, k: int = 3) -> pd.DataFrame:
+def extreme_ties(g: nx.DiGraph | pd.DataFrame, k: int = 3, *, instrument: Instrument | None = None) -> pd.DataFrame:
     """The ``k`` weakest and ``k`` strongest scored cross-group ties.
 
     Returns
@@ -399,7 +406,7 @@ def extreme_ties(g: nx.DiGraph | pd.DataFrame, k: int = 3) -> pd.DataFrame:
         ``n``, ``band``. Equal means are ordered by group and target so the result is deterministic.
         Suppressed ties never appear.
     """
-    g = _as_graph(g)
+    g = _as_graph(g, instrument)
     order = {node: i for i, node in enumerate(g.nodes)}
     scored = [{"group": a, "target": b, "mean": d["mean"], "n": d["n"], "band": d.get("band")}
               for a, b, d in _scored_edges(g)]
@@ -410,7 +417,7 @@ def extreme_ties(g: nx.DiGraph | pd.DataFrame, k: int = 3) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["kind", "rank", "group", "target", "mean", "n", "band"])
 
 
-def band_share(g: nx.DiGraph | pd.DataFrame) -> pd.DataFrame:
+def band_share(g: nx.DiGraph | pd.DataFrame, *, instrument: Instrument | None = None) -> pd.DataFrame:
     """How many cross-group ties fall in each band, and how many are suppressed.
 
     Returns
@@ -419,7 +426,7 @@ def band_share(g: nx.DiGraph | pd.DataFrame) -> pd.DataFrame:
         Rows ``weak, moderate, strong, suppressed`` with ``band``, ``n_ties``, ``share`` (of all
         cross-group ties in the graph) and ``share_scored`` (of the scored ties; NaN for ``suppressed``).
     """
-    g = _as_graph(g)
+    g = _as_graph(g, instrument)
     counts = dict.fromkeys(("weak", "moderate", "strong", "suppressed"), 0)
     for _, _, d in g.edges(data=True):
         key = "suppressed" if d.get("suppressed") else d.get("band")
@@ -439,7 +446,7 @@ def centrality(
     *,
     scale: tuple[float, float] | None = None,
     alpha: float = 0.85,
-    instrument: Instrument | None = None,
+    instrument: Instrument,
 ) -> pd.DataFrame:
     """Two centralities for weighted directed ties: normalised in-strength and weighted PageRank.
 
@@ -451,6 +458,8 @@ def centrality(
         The response scale; default the instrument's (1-5).
     alpha : float
         PageRank damping factor.
+    instrument : Instrument
+        The codebook: its response scale when ``scale`` is not given, its bands for a tie table.
 
     Returns
     -------
@@ -470,9 +479,9 @@ def centrality(
     regarded for more. It sums to 1 over the groups; with 5-10 groups and means between 3 and 5 the values
     lie close together, so read it as a ranking. Suppressed ties and the diagonal are left out of both.
     """
-    g = _as_graph(g)
+    g = _as_graph(g, instrument)
     if scale is None:
-        inst_scale = default_instrument(instrument).scale
+        inst_scale = instrument.scale
         scale = (inst_scale.min, inst_scale.max)
     lo, hi = scale
     h = nx.DiGraph()

@@ -16,7 +16,7 @@ from matplotlib.collections import QuadMesh  # noqa: E402
 from matplotlib.patches import FancyArrowPatch  # noqa: E402
 from test_network import BASE, FOLLOW, A, B, C, _ties  # noqa: E402
 
-from relkap import network, plots  # noqa: E402
+from relkap import load_instrument, network, plots  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -232,13 +232,13 @@ def test_network_diagram_arrows_are_the_scored_cross_group_ties(example):
     # node size grows with n
     nodes = next(c for c in ax.collections if c.get_gid() == "nodes")
     n = base[base.group == base.target].set_index("group")["n"]  # diagonal n is the group's full size here
-    sizes = dict(zip(network.layout(base), nodes.get_sizes(), strict=True))
+    sizes = dict(zip(network.layout(base, instrument=load_instrument()), nodes.get_sizes(), strict=True))
     assert sizes[n.idxmax()] == max(sizes.values())
 
 
 def test_network_views_share_node_positions(example):
     base, follow, comp = example["ties_baseline"], example["ties_followup"], example["comparison"]
-    pos = network.layout([base, follow])
+    pos = network.layout([base, follow], instrument=load_instrument())
     fig, axes = plt.subplots(1, 3)
     plots.network_diagram(base, pos, axes[0])
     plots.network_diagram(follow, pos, axes[1])
@@ -346,7 +346,7 @@ def test_demo_data_has_the_tables_the_figures_need():
     for key in ("ties_baseline", "ties_followup", "comparison"):
         assert set(example[key].columns) <= set(demo[key].columns), key
     assert example["ties_baseline"]["kommune"].nunique() == 1
-    pos = network.layout([example["ties_baseline"], example["ties_followup"]])
+    pos = network.layout([example["ties_baseline"], example["ties_followup"]], instrument=load_instrument())
     ax = plots.change_network(example["ties_baseline"], example["ties_followup"], example["comparison"], pos)
     assert len(_arrows(ax)) > 0
 

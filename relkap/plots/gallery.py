@@ -169,7 +169,7 @@ def gallery(folder: str | Path, language: Language = "da", dpi: int = 100, sourc
     folder.mkdir(parents=True, exist_ok=True)
     data = demo_data() if source == "demo" else example_data()
     base, follow, comp = data["ties_baseline"], data["ties_followup"], data["comparison"]
-    pos = network.layout([base, follow])
+    pos = network.layout([base, follow], instrument=default_instrument())
     n_max = max(base["n"].max(), follow["n"].max())
     cross = comp[comp["group"] != comp["target"]]
     figures = {
