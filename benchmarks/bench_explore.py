@@ -27,7 +27,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from relkap import synth  # noqa: E402
+from relkap import load_instrument, synth  # noqa: E402
 from relkap.explore import ALL, Explorer  # noqa: E402
 from relkap.io import import_raw  # noqa: E402
 
@@ -49,7 +49,7 @@ def run(n_kommuner: int, respondents: int, rounds: int) -> dict[str, list[float]
         print(f"synthetic data: {n_kommuner} kommuner, {respondents} respondents: "
               f"{time.perf_counter() - t0:.1f} s (not part of the explorer)")
         t0 = time.perf_counter()
-        ex = Explorer(Path(tmp, "processed"))
+        ex = Explorer(Path(tmp, "processed"), instrument=load_instrument())
         print(f"load (Explorer(...), first figure drawn): {1000 * (time.perf_counter() - t0):.0f} ms; "
               f"{len(ex.tables.relations):,} relation rows")
     codes = [k for _, k in ex.kommune.options if k != ALL]

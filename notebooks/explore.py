@@ -36,7 +36,9 @@ min_n = 5
 language = "da"
 
 # %%
+from relkap import load_instrument
 from relkap.explore import explore
 
-explorer = explore(data_dir or None, instrument=instrument or None, min_n=min_n, language=language)
+inst = load_instrument(instrument or None)  # the codebook, chosen once here
+explorer = explore(data_dir or None, instrument=inst, min_n=min_n, language=language)
 explorer

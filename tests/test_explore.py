@@ -39,7 +39,7 @@ def data_dir(tmp_path_factory):
 
 @pytest.fixture
 def ex(data_dir):
-    return Explorer(data_dir)
+    return Explorer(data_dir, instrument=INST)
 
 
 def _texts(fig) -> list[str]:
@@ -290,7 +290,7 @@ def test_interactions_reuse_cached_tables_and_figures(ex):
 
 
 def test_explore_function_and_display(data_dir):
-    e = explore(data_dir, min_n=7, language="en")
+    e = explore(data_dir, instrument=INST, min_n=7, language="en")
     assert e.min_n.value == 7 and e.language.value == "en"
     assert hasattr(e, "_ipython_display_") and e.widget.children
     assert isinstance(e.table, pd.DataFrame)
@@ -302,7 +302,7 @@ def test_explore_function_and_display(data_dir):
 def test_interview_section_of_the_data_model(data_dir):
     from relkap import interviews
 
-    data = ExplorerData(data_dir)
+    data = ExplorerData(data_dir, instrument=INST)
     assert len(data.codings) > 0 and set(data.codings["kommune"]) == set(data.kommuner)
     section = data.interview_section(336, 5, "da")
     assert isinstance(section, interviews.JointSection) and len(section.tables) == 3
@@ -318,7 +318,7 @@ def test_interviews_view_shows_joint_displays_and_private_quotes_only_with_the_r
     from relkap import qda
 
     folder = data_dir.parent / "raw" / "interviews"
-    ex = Explorer(data_dir, quotes_dir=[])  # no raw projects here: no quotes
+    ex = Explorer(data_dir, instrument=INST, quotes_dir=[])  # no raw projects here: no quotes
     ex.kommune.value = 336
     ex.figure_kind.value = "interviews"
     page = ex.html_view.value
@@ -331,7 +331,7 @@ def test_interviews_view_shows_joint_displays_and_private_quotes_only_with_the_r
     ex.kommune.value = ALL
     assert "Vælg en kommune" in ex.html_view.value
 
-    ex = Explorer(data_dir, quotes_dir=folder)
+    ex = Explorer(data_dir, instrument=INST, quotes_dir=folder)
     ex.kommune.value, ex.figure_kind.value = 336, "interviews"
     assert ex.theme.layout.display == ""
     tie = next(v for _, v in ex.theme.options if v is not None and v[0] == "tie")
@@ -418,7 +418,7 @@ def test_screen_reveals_nothing_of_a_hidden_group_or_tie(small_group, monkeypatc
     for value in (1.0, 5.0):
         tables = with_hidden(value)
         monkeypatch.setattr(model, "load", lambda _d, t=tables: t)
-        data = ExplorerData()
+        data = ExplorerData(instrument=INST)
         screens.append({k: _on_screen(data, k, tie) for k in (KOMMUNE, ALL, 336)})
     for k in screens[0]:
         _assert_same(screens[0][k], screens[1][k])
@@ -434,7 +434,7 @@ def test_screen_values_equal_the_report_functions_on_shareable_data(small_group,
     with_hidden, _, tie = small_group
     tables = with_hidden(1.0)
     monkeypatch.setattr(model, "load", lambda _d: tables)
-    data = ExplorerData()
+    data = ExplorerData(instrument=INST)
     every = _shareable(tables.relations, MIN_N)
     own = _shareable(tables.relations[tables.relations["kommune"] == KOMMUNE], MIN_N)
     keys = ["wave", "group", "target"]
@@ -477,7 +477,7 @@ def test_national_scores_rescore_only_the_kommuner_the_rule_changes(small_group,
     with_hidden, _, _ = small_group
     tables = with_hidden(1.0)
     monkeypatch.setattr(model, "load", lambda _d: tables)
-    data = ExplorerData()
+    data = ExplorerData(instrument=INST)
     changed = {}
     for min_n in (1, 3, 5, 8, 12, 30):
         changed[min_n] = tuple(data._changed(min_n))

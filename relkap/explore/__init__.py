@@ -2,8 +2,9 @@
 
 Usage in a notebook::
 
+    from relkap import load_instrument
     from relkap.explore import explore
-    explore()            # data/processed, or explore("path/to/processed")
+    explore(instrument=load_instrument())   # data/processed, or explore("path/to/processed", instrument=...)
 
 The package reads like its screen:
 

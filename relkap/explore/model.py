@@ -66,8 +66,8 @@ class ExplorerData:
     ----------
     data_dir : path, optional
         Processed tidy tables (default ``data/processed``).
-    instrument : Instrument or path, optional
-        Codebook (default ``params/instrument.yaml``).
+    instrument : Instrument or path
+        The codebook, chosen by the caller (the explorer notebook loads it once).
 
     Attributes
     ----------
@@ -83,7 +83,7 @@ class ExplorerData:
     pass each. Every table is computed from :meth:`shared` answers (:func:`relkap.privacy.shareable`).
     """
 
-    def __init__(self, data_dir=None, instrument: Instrument | str | None = None):
+    def __init__(self, data_dir=None, *, instrument: Instrument | str):
         self.instrument = load_instrument(instrument)
         self.tables = load(data_dir)
         self.codings = self.tables.codings
@@ -454,7 +454,7 @@ class PrivateQuotes:
     every ``interviews`` folder under ``data/raw``. Projects are read when asked for, not at load.
     """
 
-    def __init__(self, folders=None, instrument: Instrument | None = None):
+    def __init__(self, folders=None, *, instrument: Instrument):
         if folders is None:
             folders = sorted(config.RAW_DIR.glob("**/interviews")) if config.RAW_DIR.is_dir() else []
         elif isinstance(folders, str | Path):

@@ -83,12 +83,12 @@ class Explorer:
         Views rendered (not served from the cache), for tests and benchmarks.
     """
 
-    def __init__(self, data_dir=None, instrument: Instrument | str | None = None, min_n: int = MIN_N,
+    def __init__(self, data_dir=None, *, instrument: Instrument | str, min_n: int = MIN_N,
                  language: str = "da", quotes_dir=None):
         import ipywidgets as w  # deferred: only a live explorer needs it (about 0.5 s to load)
 
-        self.data = ExplorerData(data_dir, instrument)
-        self.private_quotes = PrivateQuotes(quotes_dir, self.data.instrument)
+        self.data = ExplorerData(data_dir, instrument=instrument)
+        self.private_quotes = PrivateQuotes(quotes_dir, instrument=self.data.instrument)
         self.quotes = pd.DataFrame()
         self.instrument, self.tables = self.data.instrument, self.data.tables
         # rendered views (HTML or SVG) per selection; only the figure asked for is kept as an object
@@ -336,7 +336,7 @@ class Explorer:
         return self._drill_main[1]
 
 
-def explore(data_dir=None, instrument: Instrument | str | None = None, min_n: int = MIN_N,
+def explore(data_dir=None, *, instrument: Instrument | str, min_n: int = MIN_N,
             language: str = "da", quotes_dir=None) -> Explorer:
     """An :class:`Explorer` of the processed data; the last expression of a cell displays it."""
     return Explorer(data_dir, instrument=instrument, min_n=min_n, language=language, quotes_dir=quotes_dir)
