@@ -348,6 +348,8 @@ def tie_table(g: nx.DiGraph) -> pd.DataFrame:
 def strength(g: nx.DiGraph | pd.DataFrame, *, instrument: Instrument | None = None) -> pd.DataFrame:
     """Received and perceived strength of every group (diagonal excluded), in node order.
 
+    A tie table (instead of a graph) needs ``instrument``: it becomes :func:`tie_graph` of that codebook.
+
     The figures of :func:`relkap.scoring.received_perceived` for one graph; groups without scored ties
     (e.g. only known from ``group_sizes``) get NaN and counts of 0.
 
@@ -376,6 +378,8 @@ def strength(g: nx.DiGraph | pd.DataFrame, *, instrument: Instrument | None = No
 def asymmetry(g: nx.DiGraph | pd.DataFrame, *, instrument: Instrument | None = None) -> pd.DataFrame:
     """Asymmetry of every pair of groups: how differently A and B experience their collaboration.
 
+    A tie table (instead of a graph) needs ``instrument``: it becomes :func:`tie_graph` of that codebook.
+
     Returns
     -------
     DataFrame
@@ -399,6 +403,8 @@ def asymmetry(g: nx.DiGraph | pd.DataFrame, *, instrument: Instrument | None = N
 def extreme_ties(g: nx.DiGraph | pd.DataFrame, k: int = 3, *, instrument: Instrument | None = None) -> pd.DataFrame:
     """The ``k`` weakest and ``k`` strongest scored cross-group ties.
 
+    A tie table (instead of a graph) needs ``instrument``: it becomes :func:`tie_graph` of that codebook.
+
     Returns
     -------
     DataFrame
@@ -419,6 +425,8 @@ def extreme_ties(g: nx.DiGraph | pd.DataFrame, k: int = 3, *, instrument: Instru
 
 def band_share(g: nx.DiGraph | pd.DataFrame, *, instrument: Instrument | None = None) -> pd.DataFrame:
     """How many cross-group ties fall in each band, and how many are suppressed.
+
+    A tie table (instead of a graph) needs ``instrument``: it becomes :func:`tie_graph` of that codebook.
 
     Returns
     -------
