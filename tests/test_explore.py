@@ -315,7 +315,7 @@ def test_interview_section_of_the_data_model(data_dir):
 
 
 def test_interviews_view_shows_joint_displays_and_private_quotes_only_with_the_raw_projects(data_dir):
-    from relkap import qda
+    from relkap import interviews
 
     folder = data_dir.parent / "raw" / "interviews"
     ex = Explorer(data_dir, instrument=INST, quotes_dir=[])  # no raw projects here: no quotes
@@ -325,7 +325,7 @@ def test_interviews_view_shows_joint_displays_and_private_quotes_only_with_the_r
     assert ex.html_view.layout.display == "" and ex.image.layout.display == "none"
     assert "Relationer: spørgeskema og interviews" in page and "Peger samme vej" in page
     assert ex.theme.layout.display == "none" and ex.quotes_view.value == ""
-    quotes = qda.private_quotes(folder / "336.qdpx", folder / "mapping.yaml", source_names=True)
+    quotes = interviews.private_quotes(folder / "336.qdpx", folder / "mapping.yaml", source_names=True)
     secrets = set(quotes["text"]) | set(quotes["source_name"])
     assert not [q for q in secrets if q in page]
     ex.kommune.value = ALL

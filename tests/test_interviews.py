@@ -1,7 +1,7 @@
 """Interviews beside the survey: REFI-QDA import, coded-segments tables, quantitizing and joint displays.
 
 The .qdpx projects here are written by hand from the published REFI-QDA schema (Project-mrt2019.xsd,
-namespace urn:QDA-XML:project:1.0), independently of relkap.synth_interviews' writer.
+namespace urn:QDA-XML:project:1.0), independently of relkap.synth.interviews' writer.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import relkap
-from relkap import interviews, qda, report, synth_interviews
+from relkap import interviews, report, synth
 from relkap.errors import InputError
 from relkap.io import pseudonymise
 from relkap.params import load_all_kommune_params
@@ -138,8 +138,8 @@ def project(tmp_path):
 
 
 def test_hand_built_project_imports_to_the_expected_rows(project):
-    c = qda.read_qdpx(project, MAPPING, key=KEY)
-    assert list(c.columns) == qda.CODINGS_COLUMNS
+    c = interviews.read_qdpx(project, MAPPING, key=KEY)
+    assert list(c.columns) == interviews.CODINGS_COLUMNS
     assert str(c["kommune"].dtype) == "int16" and str(c["segments"].dtype) == "int32"
     p1, p2 = (pseudonymise([766], ["interview\x1f" + n], KEY)[0] for n in (SOURCE1, SOURCE2))
     got = sorted((
@@ -163,17 +163,17 @@ def test_hand_built_project_imports_to_the_expected_rows(project):
 
 
 def test_free_themes_can_be_dropped_and_codes_ignored(project):
-    c = qda.read_qdpx(project, {**MAPPING, "free_themes": "drop"}, key=KEY)
+    c = interviews.read_qdpx(project, {**MAPPING, "free_themes": "drop"}, key=KEY)
     assert "free" not in set(c["theme_kind"].astype(str))
     codes = {**MAPPING["codes"], "RK": {"ignore": True}}
-    c = qda.read_qdpx(project, {**MAPPING, "codes": codes}, key=KEY)
+    c = interviews.read_qdpx(project, {**MAPPING, "codes": codes}, key=KEY)
     assert not c["code"].str.startswith("RK/").any()
 
 
 def _error(tmp_path, xml=None, texts=None, name="bad.qdpx") -> str:
     path = write_qdpx(tmp_path / name, xml, texts)
     with pytest.raises(InputError) as err:
-        qda.read_qdpx(path, MAPPING, key=KEY)
+        interviews.read_qdpx(path, MAPPING, key=KEY)
     msg = str(err.value)
     assert msg.startswith(str(path)), msg  # names the file
     return msg
@@ -183,7 +183,7 @@ def test_bad_zip(tmp_path):
     path = tmp_path / "x.qdpx"
     path.write_bytes(b"this is not a zip archive")
     with pytest.raises(InputError, match=r"x\.qdpx: not a REFI-QDA project.*zip archive.*Export the project again"):
-        qda.read_qdpx(path, MAPPING, key=KEY)
+        interviews.read_qdpx(path, MAPPING, key=KEY)
 
 
 def test_missing_project_qde(tmp_path):
@@ -216,9 +216,9 @@ def test_case_variable_that_is_not_a_kommune(tmp_path):
 
 def test_mapping_errors_name_the_key():
     with pytest.raises(InputError, match="codes: 'x': unknown dimension code 'tillid'.*Allowed: kendskab"):
-        qda.load_mapping({"codes": {"x": {"dimension": "tillid"}}})
+        interviews.load_mapping({"codes": {"x": {"dimension": "tillid"}}})
     with pytest.raises(InputError, match="codes: 'y': unknown group code 'skolen' in tie"):
-        qda.load_mapping({"codes": {"y": {"tie": "myndighed -> skolen"}}})
+        interviews.load_mapping({"codes": {"y": {"tie": "myndighed -> skolen"}}})
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -235,7 +235,7 @@ TABLE_MAPPING = {**MAPPING, "columns": {"Interview": "source", "Kode": "code"},
 def test_coded_segments_table(tmp_path):
     path = tmp_path / "codings.csv"
     path.write_text(TABLE, encoding="cp1252")  # Danish Excel's "CSV (semikolonsepareret)"
-    c = qda.read_coded_segments(path, TABLE_MAPPING, key=KEY)
+    c = interviews.read_coded_segments(path, TABLE_MAPPING, key=KEY)
     got = sorted(((r.wave, r.group, r.theme_kind, r.theme, None if pd.isna(r.valence) else r.valence, r.segments)
                   for r in c.itertuples()), key=str)
     assert got == [("baseline", "skole", "free", "Ressourcer", "problem", 1),
@@ -249,15 +249,15 @@ def test_coded_segments_table_errors_name_row_and_column(tmp_path):
     path = tmp_path / "codings.csv"
     path.write_text(TABLE.replace(";Problem;1", ";maybe;1"), encoding="utf-8")
     with pytest.raises(InputError, match=r"codings\.csv: column 'valence': row 4: unknown valence 'maybe'"):
-        qda.read_coded_segments(path, TABLE_MAPPING, key=KEY)
+        interviews.read_coded_segments(path, TABLE_MAPPING, key=KEY)
     path.write_text(TABLE.replace("Int 2;Hedensted", "Int 2;9999"), encoding="utf-8")
     with pytest.raises(InputError, match=r"row 4, column 'kommune': kommune value '9999' is not the official"):
-        qda.read_coded_segments(path, TABLE_MAPPING, key=KEY)
+        interviews.read_coded_segments(path, TABLE_MAPPING, key=KEY)
     # an empty row (ignored) still counts in the spreadsheet's numbering: the bad row is row 5
     lines = TABLE.replace(";Problem;1", ";maybe;1").splitlines()
     path.write_text("\n".join([*lines[:3], ";;;;;;", lines[3]]) + "\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"column 'valence': row 5: unknown valence 'maybe'"):
-        qda.read_coded_segments(path, TABLE_MAPPING, key=KEY)
+        interviews.read_coded_segments(path, TABLE_MAPPING, key=KEY)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -366,9 +366,9 @@ def demo(demo_project, tmp_path_factory):
     p = demo_project()  # relkap.synth.write_demo + relkap.io.import_raw, shared with the other test modules
     params = load_all_kommune_params(p.params)
     out = tmp_path_factory.mktemp("interviews")
-    synth_interviews.write_demo_interviews(out, params.values(), seed=1)
+    synth.write_demo_interviews(out, params.values(), seed=1)
     return {"tables": relkap.load(p.data), "params": params, "dir": out,
-            "codings": qda.read_interviews(out, key=KEY)}
+            "codings": interviews.read_interviews(out, key=KEY)}
 
 
 def test_demo_interviews_converge_on_the_planted_ties(demo):
@@ -403,7 +403,7 @@ def test_control_kommuner_have_no_systematic_change(demo):
 def test_no_quote_or_source_name_in_codings_or_display(demo):
     kommune = 336
     path = demo["dir"] / f"{kommune}.qdpx"
-    quotes = qda.private_quotes(path, demo["dir"] / "mapping.yaml", kommune=kommune, key=KEY, source_names=True)
+    quotes = interviews.private_quotes(path, demo["dir"] / "mapping.yaml", kommune=kommune, key=KEY, source_names=True)
     assert quotes.attrs["private"] and len(quotes) > 20
     # a quote is one coded sentence of the answer (the generator codes whole sentences)
     assert (quotes["text"].str.len() > 10).all() and not quotes["text"].str.contains("\n").any()
@@ -426,18 +426,18 @@ def test_no_quote_or_source_name_in_codings_or_display(demo):
 
 
 def test_quotes_are_the_coded_text(project):
-    q = qda.private_quotes(project, MAPPING, theme="myndighed->skole", key=KEY)
+    q = interviews.private_quotes(project, MAPPING, theme="myndighed->skole", key=KEY)
     assert sorted(q["text"]) == sorted(TEXT1[a:b] for a, b in (S1, S4, S5))
     assert "source_name" not in q.columns
-    q2 = qda.private_quotes(project, MAPPING, theme_kind="dimension", key=KEY, source_names=True)
+    q2 = interviews.private_quotes(project, MAPPING, theme_kind="dimension", key=KEY, source_names=True)
     assert set(q2["text"]) == {TEXT1[S3[0]:S3[1]], TEXT2}
     assert set(q2["source_name"]) == {SOURCE1, SOURCE2}
 
 
 def test_demo_generator_is_deterministic(demo, tmp_path):
     params = [demo["params"][336]]
-    synth_interviews.write_demo_interviews(tmp_path, params, seed=1)
-    again = qda.read_interviews(tmp_path, key=KEY)
+    synth.write_demo_interviews(tmp_path, params, seed=1)
+    again = interviews.read_interviews(tmp_path, key=KEY)
     pd.testing.assert_frame_equal(again, demo["codings"][demo["codings"]["kommune"] == 336]
                                   .reset_index(drop=True))
 
@@ -449,7 +449,7 @@ def _secrets(demo, kommuner) -> set[str]:
     """Every quote and source name of the demo projects of ``kommuner`` (to search the outputs for)."""
     out: set[str] = set()
     for k in kommuner:
-        q = qda.private_quotes(demo["dir"] / f"{k}.qdpx", demo["dir"] / "mapping.yaml", key=KEY, source_names=True)
+        q = interviews.private_quotes(demo["dir"] / f"{k}.qdpx", demo["dir"] / "mapping.yaml", key=KEY, source_names=True)
         out |= set(q["text"]) | set(q["source_name"])
     return out
 

@@ -610,7 +610,7 @@ def _store_bytes(out) -> dict:
 def test_survey_then_interviews_then_survey_again_keeps_the_codings(interview_raw, tmp_path, capsys):
     out = tmp_path / "processed"
     assert main(["import", str(interview_raw / "survey"), "--out", str(out)]) == 0
-    from relkap.qda import CODINGS_COLUMNS
+    from relkap.interviews import CODINGS_COLUMNS
 
     empty = rio.load(out).codings
     assert len(empty) == 0 and list(empty.columns) == CODINGS_COLUMNS
@@ -711,13 +711,13 @@ def test_malformed_project_is_refused_and_nothing_is_written(interview_raw, tmp_
 
 
 def test_a_store_without_codings_still_loads(interview_raw, tmp_path):
-    from relkap import qda
+    from relkap import interviews
 
     out = tmp_path / "processed"
     rio.import_raw(interview_raw / "both", out_dir=out)
     (out / "codings.parquet").unlink()  # a store made before interviews were imported
     t = rio.load(out)
-    pd.testing.assert_frame_equal(t.codings, qda.empty_codings())
+    pd.testing.assert_frame_equal(t.codings, interviews.empty_codings())
     assert [name for name, _ in t] == list(rio.TABLES)
     rio.import_raw(interview_raw / "both" / "interviews", out_dir=out)  # and interviews can be added to it
     assert len(rio.load(out).codings) > 0

@@ -16,10 +16,10 @@ import pandas as pd
 import pytest
 
 import relkap.io as rio
-from relkap import config, synth
+from relkap import config, pseudonym, synth
 from relkap.cli import main
 from relkap.errors import InputError
-from relkap.io import pseudonym, store
+from relkap.io import store
 from relkap.params import (
     KommuneParams,
     default_kommune_params,

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import benchmark, config, interviews, privacy, qda, report, scoring
+from .. import benchmark, config, interviews, privacy, report, scoring
 from ..instrument import Instrument, load_instrument
 from ..io import load
 
@@ -285,7 +285,7 @@ class ExplorerData:
         """``(theme_kind, theme)`` of every theme the kommune's interviews speak of, free themes last."""
         c = self.codings[self.codings["kommune"] == kommune]
         pairs = {(str(k), str(t)) for k, t in zip(c["theme_kind"], c["theme"], strict=True)}
-        order = {k: i for i, k in enumerate(qda.THEME_KINDS)}
+        order = {k: i for i, k in enumerate(interviews.THEME_KINDS)}
         return tuple(sorted(pairs, key=lambda p: (order[p[0]], p[1])))
 
     # -- every kommune: the benchmark ------------------------------------------------------------------
@@ -449,7 +449,7 @@ def shown_table(ties: pd.DataFrame, view: str, min_n: int) -> pd.DataFrame:
 class PrivateQuotes:
     """PRIVATE: the coded quotes behind a theme, read from the raw ``.qdpx`` projects on this machine.
 
-    For the researcher's own machine only (:func:`relkap.qda.private_quotes`): quotes identify people and
+    For the researcher's own machine only (:func:`relkap.interviews.private_quotes`): quotes identify people and
     never leave it. ``folders`` are interview folders (``*.qdpx`` with their ``mapping.yaml``); by default
     every ``interviews`` folder under ``data/raw``. Projects are read when asked for, not at load.
     """
@@ -470,7 +470,7 @@ class PrivateQuotes:
     def quotes(self, kommune: int, theme_kind: str, theme: str) -> pd.DataFrame:
         """The coded text of every selection of ``theme`` in ``kommune``'s interviews (both waves):
         ``wave, group, valence, text`` plus the pseudonym ``source``, sorted by wave; ``attrs["private"]``."""
-        parts = [qda.private_quotes(p, p.parent / "mapping.yaml", kommune=kommune, theme=theme,
+        parts = [interviews.private_quotes(p, p.parent / "mapping.yaml", kommune=kommune, theme=theme,
                                     theme_kind=theme_kind, instrument=self.instrument) for p in self.projects]
         parts = [q for q in parts if len(q)]
         cols = ["wave", "source", "group", "valence", "text"]

@@ -7,7 +7,7 @@ Raw input (see the README, "Raw input formats"):
 - ``citizens``: ``kommune``, ``wave``, ``respondent_id``, then the citizen scale items.
 - ``structures``: ``kommune``, ``wave``, ``coder``, then one column per structure item.
 
-Coded interviews (REFI-QDA projects and coded-segments tables, :mod:`relkap.qda`) are imported the same way:
+Coded interviews (REFI-QDA projects and coded-segments tables, :mod:`relkap.interviews`) are imported the same way:
 a raw folder's ``interviews/`` subfolder with its ``mapping.yaml``, or one interview file named directly. They
 become the fifth table, ``codings``; no quote text and no source name enter it.
 
@@ -17,22 +17,22 @@ position and header).
 
 The modules, from bytes to the store:
 
-- :mod:`relkap.io.decode`: bytes to cells: UTF-8 (with or without BOM), UTF-16 with BOM or cp1252, never
+- :mod:`relkap.decode` (below this package, shared with :mod:`relkap.interviews`): bytes to cells: UTF-8 (with or without BOM), UTF-16 with BOM or cp1252, never
   mojibake (a stray byte is refused with its line, character and column); the CSV delimiter; Excel and SPSS.
-- :mod:`relkap.io.raw`: :func:`read_raw`, one export as a table with the spreadsheet's row numbers and
+- :mod:`relkap.raw` (below this package too): :func:`read_raw`, one export as a table with the spreadsheet's row numbers and
   column positions; fully empty rows and header-less empty columns (Excel leftovers) are ignored with a note.
 - :mod:`relkap.io.mapping`: the files of a raw folder, and mapping files for SurveyXact exports (workbook or
   ``dataset.csv`` + ``structure.csv`` + ``labels.csv``), Qualtrics CSVs (three header rows) and SPSS files.
 - :mod:`relkap.io.validate`: ids, kommune codes, waves, groups, item columns and answers, reshaped into the
   tidy long tables (:func:`read_survey`, :func:`tidy_tables`, :class:`Tables`).
-- :mod:`relkap.io.pseudonym`: the pseudonym key and the keyed hash of respondent ids (:func:`pseudonymise`).
+- :mod:`relkap.pseudonym` (below this package too): the pseudonym key and the keyed hash of respondent ids (:func:`pseudonymise`).
 - :mod:`relkap.io.store`: the processed tables as a store keyed by kommune and wave (:func:`import_raw`,
   :func:`load`), changed all at once.
 """
 
+from ..pseudonym import KEY_ENV, KEY_FILE, key_fingerprint, pseudonym_key, pseudonymise
+from ..raw import FORMATS, KINDS, RAW_SUFFIXES, read_raw
 from .mapping import Source
-from .pseudonym import KEY_ENV, KEY_FILE, key_fingerprint, pseudonym_key, pseudonymise
-from .raw import FORMATS, KINDS, RAW_SUFFIXES, read_raw
 from .store import (
     INTERVIEWS,
     STORE_FILE,

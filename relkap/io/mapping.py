@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from .. import config
 from ..errors import InputError, listing
-from .raw import FORMATS, KINDS, RAW_SUFFIXES, guess_format, read_raw
+from ..raw import FORMATS, KINDS, RAW_SUFFIXES, guess_format, read_raw, read_yaml
 
-__all__ = ["Source", "load_sources", "find_sources", "file_kind", "read_source", "read_yaml"]
+__all__ = ["Source", "load_sources", "find_sources", "file_kind", "read_source"]
 
 
 @dataclass
@@ -29,7 +28,7 @@ class Source:
 
     ``kind`` is ``employees``, ``citizens`` or ``structures``, or empty for one export named directly whose
     kind is told from its name or columns (:func:`file_kind`); ``fmt`` is one of
-    :data:`~relkap.io.raw.FORMATS`; ``columns``, ``values`` and ``constants`` are a mapping file's entries.
+    :data:`~relkap.raw.FORMATS`; ``columns``, ``values`` and ``constants`` are a mapping file's entries.
     """
 
     kind: str
@@ -119,7 +118,7 @@ def load_sources(mapping: str | os.PathLike, raw_dir: Path) -> list[Source]:
 
 
 def read_source(src: Source) -> tuple[pd.DataFrame, Path]:
-    """One export in relkap's raw column names (as :func:`relkap.io.raw.read_raw` returns), and the file to
+    """One export in relkap's raw column names (as :func:`relkap.raw.read_raw` returns), and the file to
     name in errors: mapped columns renamed, values recoded and constants added when the source says so."""
     if src.columns or src.values or src.constants or src.fmt == "surveyxact":
         return _apply_mapping(src)
@@ -204,14 +203,3 @@ def _recoder(recode: dict[str, str], labels: dict[str, str]):
             return recode[v]
         return recode.get(labels.get(v, "\0"), v)
     return f
-
-
-def read_yaml(path: Path, missing: str, fix: str) -> object:
-    """The content of a YAML file (a mapping file); an :class:`~relkap.errors.InputError` naming the file
-    says ``missing`` (with ``fix``) when it does not exist, or that it is not valid YAML."""
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(path, missing, fix=fix) from None
-    except yaml.YAMLError as exc:
-        raise InputError(path, f"not valid YAML: {exc}") from None

@@ -26,10 +26,12 @@ import pandas as pd
 from .. import config
 from ..errors import InputError, listing
 from ..instrument import Instrument, load_instrument
+from ..interviews.codings import check_interviews, empty_codings
+from ..interviews.codings import interview_files as find_interview_files
 from ..kommuner import KOMMUNER
+from ..pseudonym import key_fingerprint, key_for_store
+from ..raw import KINDS, guess_format
 from .mapping import Source, file_kind, find_sources, load_sources, read_source
-from .pseudonym import key_fingerprint, key_for_store
-from .raw import KINDS, guess_format
 from .validate import SURVEY_TABLES, TABLES, Tables, check_across_files, finish_tables, long_tables
 
 __all__ = ["import_raw", "load", "ImportResult", "StoreChange", "read_manifest", "pending_imports", "foreign_sources",
@@ -56,7 +58,7 @@ def import_raw(raw: str | os.PathLike, out_dir: str | os.PathLike | None = None,
     one kind are stacked; coded interviews from its ``interviews/`` subfolder) or one export file (its kind
     from its name, its columns, or ``kind``). A folder of interview files only (``*.qdpx``, ``codings*``
     tables) and one interview file (a ``.qdpx``, or a table with ``kind="interviews"``) are imported as
-    interviews (:mod:`relkap.qda`), with ``interview_mapping`` (default: the ``mapping.yaml`` beside them).
+    interviews (:mod:`relkap.interviews`), with ``interview_mapping`` (default: the ``mapping.yaml`` beside them).
     The processed tables are a store keyed by kommune and wave: the kommune-waves of each instrument in
     ``raw`` replace exactly those kommune-waves of that instrument (employees: ``relations`` and ``scales``;
     interviews: ``codings``), and every other one is kept. ``rebuild=True`` replaces the whole store with
@@ -68,8 +70,6 @@ def import_raw(raw: str | os.PathLike, out_dir: str | os.PathLike | None = None,
 
     Returns an :class:`ImportResult` (``{table: path}`` with the changes, the kept kommune-waves and notes).
     """
-    from .. import qda  # qda reads files with this package
-
     source = Path(raw).expanduser().resolve()
     if kind is not None and kind not in STORE_KINDS:
         raise InputError(source, f"unknown kind '{kind}'", fix=f"Use one of {', '.join(STORE_KINDS)}")
@@ -103,7 +103,7 @@ def import_raw(raw: str | os.PathLike, out_dir: str | os.PathLike | None = None,
             raise InputError(source, "--kind is for one export file; in a folder each file's name says its kind",
                              fix="Name the file directly: relkap import FOLDER/FILE --kind " + kind)
         folder = source / "interviews"
-        only_interviews = not mapping and not folder.is_dir() and bool(qda.interview_files(source)) and not any(
+        only_interviews = not mapping and not folder.is_dir() and bool(find_interview_files(source)) and not any(
             f.is_file() and f.stem.lower().startswith(KINDS) for f in source.iterdir())
         if only_interviews:  # a folder of interview files named directly
             folder, sources = source, []
@@ -112,7 +112,7 @@ def import_raw(raw: str | os.PathLike, out_dir: str | os.PathLike | None = None,
         else:
             sources, notes = find_sources(source, interviews=folder.is_dir())
         if folder.is_dir():
-            interview_files = qda.interview_files(folder)
+            interview_files = find_interview_files(folder)
             if not interview_files:
                 notes.append(f"{folder}: no interview files (*.qdpx, or tables named codings*)")
             if interview_map is None:
@@ -139,7 +139,7 @@ def import_raw(raw: str | os.PathLike, out_dir: str | os.PathLike | None = None,
             collected[name].append(t)
         for k, w in ids[["kommune", "wave"]].drop_duplicates().itertuples(index=False):
             contains[src_kind].setdefault((int(k), str(w)), set()).add(str(src.path))
-    checked = qda.check_interviews(interview_files, interview_map, inst) if interview_files else None
+    checked = check_interviews(interview_files, interview_map, inst) if interview_files else None
     if checked is not None:
         contains[INTERVIEWS] = {kw: files | {str(checked.mapping.path)} for kw, files in checked.files.items()}
 
@@ -155,7 +155,7 @@ def import_raw(raw: str | os.PathLike, out_dir: str | os.PathLike | None = None,
             old, manifest = {}, {}  # a damaged store is what a rebuild is for
         key, created = key_for_store(out, manifest.get("key_fingerprint"), bool(old) and not rebuild)
         new = finish_tables(collected, inst, key)
-        new["codings"] = checked.codings(key) if checked is not None else qda.empty_codings(inst)
+        new["codings"] = checked.codings(key) if checked is not None else empty_codings(inst)
         merged, changes, unchanged = _merge(old, new, {k: set(v) for k, v in contains.items()}, rebuild)
         manifest = _next_manifest(manifest, key, contains, new, rebuild)
         paths = _commit(out, merged, manifest)

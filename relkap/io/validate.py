@@ -17,10 +17,11 @@ import pandas as pd
 
 from ..errors import InputError, listing
 from ..instrument import Instrument, load_instrument
+from ..interviews.codings import empty_codings
 from ..kommuner import KOMMUNER
+from ..pseudonym import pseudonym_key, pseudonymise
+from ..raw import read_raw
 from .mapping import file_kind
-from .pseudonym import pseudonym_key, pseudonymise
-from .raw import read_raw
 
 __all__ = ["Tables", "TABLES", "SURVEY_TABLES", "read_survey", "tidy_tables", "long_tables", "finish_tables",
            "check_across_files"]
@@ -34,22 +35,16 @@ _ID_COLUMNS = {
 }
 
 
-def _no_codings() -> pd.DataFrame:
-    from ..qda import empty_codings  # qda reads files with this package
-
-    return empty_codings()
-
-
 @dataclass
 class Tables:
     """The tidy tables of ``docs/contract.md``: relations, scales, citizens, structures, and the interview
-    ``codings`` (:mod:`relkap.qda`; a table without rows where there are no interviews)."""
+    ``codings`` (:mod:`relkap.interviews`; a table without rows where there are no interviews)."""
 
     relations: pd.DataFrame
     scales: pd.DataFrame
     citizens: pd.DataFrame
     structures: pd.DataFrame
-    codings: pd.DataFrame = field(default_factory=_no_codings)
+    codings: pd.DataFrame = field(default_factory=empty_codings)
 
     def __iter__(self):
         return iter((name, getattr(self, name)) for name in TABLES)
@@ -100,7 +95,7 @@ def tidy_tables(employees: pd.DataFrame, citizens: pd.DataFrame | None = None,
 
 def long_tables(df: pd.DataFrame, kind: str, path: Path, inst: Instrument
                 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    """Validate one raw frame (:func:`relkap.io.raw.read_raw`) of ``kind`` (``employees``, ``citizens`` or
+    """Validate one raw frame (:func:`relkap.raw.read_raw`) of ``kind`` (``employees``, ``citizens`` or
     ``structures``) and return its long table(s), one row per answered cell with keyed scores and raw ids
     (:func:`finish_tables` names the columns and pseudonymises), and its id columns (one row per raw row).
 

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 
 from .. import io, network, report, scoring, synth
@@ -27,70 +26,9 @@ from .graphs import change_network, network_diagram
 from .heatmap import change_heatmap, tie_heatmap
 from .profiles import dimension_profile, forest_plot, response_overview, scale_change
 
-__all__ = ["example_survey", "figure_tables", "example_data", "demo_data", "gallery", "main"]
+__all__ = ["figure_tables", "example_data", "demo_data", "gallery", "main"]
 
 _KEY = b"relkap-gallery"  # pseudonyms do not matter for figures; the project's key is neither read nor made
-
-
-def example_survey(seed: int = 7, instrument: Instrument | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Raw employee and citizen answers of a made-up kommune (751), designed to show every figure feature.
-
-    Tie means come from a rater effect + target effect + noise; follow-up adds a small general
-    improvement and a large one on the myndighed-udfører ties (significant changes); sundhedspleje has
-    four respondents at baseline (suppressed ties); some respondents answer "ved ikke" (9) about a group.
-
-    Returns
-    -------
-    employees, citizens : DataFrame
-        Wide tables in the raw contract format (``docs/contract.md``), for :func:`relkap.io.tidy_tables`.
-    """
-    inst = default_instrument(instrument)
-    rng = np.random.default_rng(seed)
-    lo, hi = inst.scale.min, inst.scale.max
-    groups = ["myndighed", "udfoerer", "skole", "dagtilbud", "ppr", "sundhedspleje", "ledere"]
-    sizes = {"baseline": [24, 17, 31, 22, 8, 4, 9], "followup": [26, 19, 27, 20, 9, 6, 10]}
-    rater = rng.normal(0, 0.2, len(groups))
-    target = [-0.35, -0.1, 0.0, 0.25, 0.15, 0.3, -0.2]
-    focus = {("myndighed", "udfoerer"), ("udfoerer", "myndighed"), ("skole", "ppr"), ("myndighed", "skole")}
-    dims = np.array([3.9, 4.1, 3.8, 3.4, 3.5, 3.2])[: len(inst.relational_codes)]
-    dims = dims - dims.mean()
-    scale_means = {"vision": (3.3, 0.35), "deltagelse": (3.1, 0.25), "ramme": (3.4, 0.3), "involvering": (3.0, 0.4),
-                   "motivation": (3.9, 0.05), "samskabelse": (3.5, 0.2), "tilfredshed": (3.8, 0.1),
-                   "effekt": (3.4, 0.15)}
-
-    def answers(latent: float, noise: float, size: int) -> np.ndarray:
-        return np.clip(np.rint(latent + rng.normal(0, noise, size)), lo, hi)
-
-    def scale_answers(kind: str, wave: str) -> dict:
-        out = {}
-        for s in inst.scales_for(kind):
-            m, lift = scale_means.get(s.code, (3.5, 0.0))
-            raw = answers(m + (lift if wave == "followup" else 0.0) + rng.normal(0, 0.75), 0.5, len(s.items))
-            out |= {i: (lo + hi - v if i in s.reverse else v) for i, v in zip(s.items, raw, strict=True)}
-        return out
-
-    employees, citizens = [], []
-    for wave in ("baseline", "followup"):
-        for gi, g in enumerate(groups):
-            for k in range(sizes[wave][gi]):
-                row = {"kommune": 751, "wave": wave, "respondent_id": f"{wave[0]}{gi}{k:03d}", "group": g}
-                for ti, t in enumerate(groups):
-                    lift = 0.0 if wave == "baseline" else 0.12 + (0.55 if (g, t) in focus else 0.0)
-                    latent = 3.7 + rater[gi] + target[ti] + (0.3 if g == t else 0.0) + lift + rng.normal(0, 0.6)
-                    raw = answers(latent + dims, 0.5, len(dims))
-                    if g != t and rng.uniform() > 0.85:  # does not know the group well enough to answer
-                        raw[:] = inst.missing_codes[0]
-                    row |= {f"{item}__{t}": v for item, v in zip(inst.relational_codes, raw, strict=True)}
-                employees.append(row | scale_answers("employee", wave))
-        for k in range(64 if wave == "baseline" else 71):
-            citizens.append({"kommune": 751, "wave": wave, "respondent_id": f"c{wave[0]}{k:03d}"}
-                            | scale_answers("citizen", wave))
-
-    def frame(rows: list[dict], ids: int) -> pd.DataFrame:
-        df = pd.DataFrame(rows)
-        return df.astype({c: "Int64" for c in df.columns[ids:]})
-
-    return frame(employees, 4), frame(citizens, 3)
 
 
 def figure_tables(tables: io.Tables, kommune: int | None = None, instrument: Instrument | None = None,
@@ -129,7 +67,7 @@ def figure_tables(tables: io.Tables, kommune: int | None = None, instrument: Ins
 
 
 def example_data(seed: int = 7, min_n: int = 5, instrument: Instrument | None = None) -> dict[str, pd.DataFrame]:
-    """:func:`figure_tables` of the made-up kommune of :func:`example_survey` (fast: under a second).
+    """:func:`figure_tables` of the made-up kommune of :func:`relkap.synth.example_survey` (fast: under a second).
 
     Examples
     --------
@@ -138,7 +76,7 @@ def example_data(seed: int = 7, min_n: int = 5, instrument: Instrument | None = 
     (['comparison', 'counts', 'profile', 'scales', 'ties_baseline', 'ties_followup'], True)
     """
     inst = default_instrument(instrument)
-    employees, citizens = example_survey(seed, inst)
+    employees, citizens = synth.example_survey(seed, inst)
     return figure_tables(io.tidy_tables(employees, citizens, instrument=inst, key=_KEY), 751, inst, min_n)
 
 

@@ -2,7 +2,7 @@
 byte), the CSV delimiter, Excel workbooks and SPSS files.
 
 Every reader here returns the cells as they stand in the file, without a header: row 1 of the grid is
-row 1 of the spreadsheet. :func:`relkap.io.raw.read_raw` makes a table of it.
+row 1 of the spreadsheet. :func:`relkap.raw.read_raw` makes a table of it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from .errors import InputError
 
 __all__ = ["decode_text", "text_cells", "excel_cells", "spss_cells"]
 

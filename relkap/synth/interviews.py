@@ -1,7 +1,7 @@
 """Synthetic coded interviews for the demo kommuner: one REFI-QDA project (``.qdpx``) per kommune.
 
 :func:`write_demo_interviews` writes ``<code>.qdpx`` for every kommune parameter file given and the
-interview mapping ``mapping.yaml`` that :func:`relkap.qda.read_interviews` reads them with. Each kommune
+interview mapping ``mapping.yaml`` that :func:`relkap.interviews.read_interviews` reads them with. Each kommune
 draws from a random stream of its own, ``numpy.random.default_rng([seed, 16, kommune])``, so the survey
 demo of :mod:`relkap.synth` stays exactly as it is and a kommune's interviews do not depend on the others.
 
@@ -37,11 +37,11 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from . import config
-from .files import atomic_write, write_text
-from .instrument import Instrument, load_instrument
-from .params import KommuneParams, load_all_kommune_params
-from .qda import NAMESPACE
+from .. import config
+from ..files import atomic_write, write_text
+from ..instrument import Instrument, load_instrument
+from ..interviews.refi import NAMESPACE
+from ..params import KommuneParams, load_all_kommune_params
 
 __all__ = ["write_demo_interviews", "demo_mapping", "INTERVIEWS_PER_WAVE", "P_STRENGTH_TARGETED",
            "P_TARGETED_KEY", "P_TARGETED_OTHER"]

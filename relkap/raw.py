@@ -12,11 +12,12 @@ import os
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
-from ..errors import InputError, column_letter
 from .decode import excel_cells, spss_cells, text_cells
+from .errors import InputError, column_letter
 
-__all__ = ["read_raw", "guess_format", "KINDS", "RAW_SUFFIXES", "FORMATS"]
+__all__ = ["read_raw", "read_yaml", "guess_format", "KINDS", "RAW_SUFFIXES", "FORMATS"]
 
 KINDS = ("employees", "citizens", "structures")  # the survey instruments (raw file kinds)
 RAW_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".sav")
@@ -126,3 +127,14 @@ def _ranges(numbers: list[int], letters: bool = False) -> str:
             spans.append([n, n])
     show = column_letter if letters else str
     return ", ".join(show(a) if a == b else f"{show(a)}-{show(b)}" for a, b in spans)
+
+
+def read_yaml(path: Path, missing: str, fix: str) -> object:
+    """The content of a YAML file (a mapping file); an :class:`~relkap.errors.InputError` naming the file
+    says ``missing`` (with ``fix``) when it does not exist, or that it is not valid YAML."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(path, missing, fix=fix) from None
+    except yaml.YAMLError as exc:
+        raise InputError(path, f"not valid YAML: {exc}") from None

@@ -1,9 +1,9 @@
-"""Coded interviews in: REFI-QDA projects (``.qdpx``) and coded-segments tables, mapped onto RK themes.
+"""Interviews beside the survey: coded interviews read, mapped onto RK themes, quantitized and shown.
 
 Qualitative researchers code interviews in NVivo, ATLAS.ti, MAXQDA or QDA Miner; all of them export the
 REFI-QDA Project Exchange format (`qdasoftware.org <https://www.qdasoftware.org>`_, schema
-``urn:QDA-XML:project:1.0``), read by :mod:`relkap.qda.refi`. Teams that code in a spreadsheet give a
-**coded-segments table** instead (:mod:`relkap.qda.segments`).
+``urn:QDA-XML:project:1.0``), read by :mod:`relkap.interviews.refi`. Teams that code in a spreadsheet give a
+**coded-segments table** instead (:mod:`relkap.interviews.segments`).
 
 A **mapping file** (YAML) says where each interview's kommune, wave and interviewee group come from and what
 the codes mean (the README's "Interviews" section, :func:`load_mapping`). The result is the tidy ``codings``
@@ -31,9 +31,12 @@ cell for the researcher's own machine; it is not for shared products.
 Every problem with a file raises :class:`~relkap.errors.InputError` naming the file and the element (its
 ``guid`` and ``name``) and saying how to fix it.
 
-The modules: :mod:`~relkap.qda.mapping` (the mapping file), :mod:`~relkap.qda.refi` (REFI-QDA projects),
-:mod:`~relkap.qda.segments` (coded-segments tables), :mod:`~relkap.qda.codings` (the tidy table) and
-:mod:`~relkap.qda.quotes` (private quotes).
+The modules, from files to displays: :mod:`~relkap.interviews.mapping` (the mapping file),
+:mod:`~relkap.interviews.refi` (REFI-QDA projects), :mod:`~relkap.interviews.segments` (coded-segments
+tables), :mod:`~relkap.interviews.codings` (the tidy table), :mod:`~relkap.interviews.quotes` (private
+quotes), :mod:`~relkap.interviews.counts` (quantitizing: interviews per theme, the joint table beside the
+survey), :mod:`~relkap.interviews.display` (joint displays, the kommune report's section) and
+:mod:`~relkap.interviews.research` (the research notebook's joint tables across kommuner).
 """
 
 from .codings import (
@@ -46,9 +49,27 @@ from .codings import (
     read_interviews,
     read_qdpx,
 )
+from .counts import (
+    CONVERGENCE,
+    MIN_INTERVIEWS,
+    MIN_NET_CHANGE,
+    interview_waves,
+    joint_table,
+    theme_change,
+    theme_shares,
+)
+from .display import (
+    JointSection,
+    joint_display,
+    joint_note,
+    report_section,
+    theme_display,
+    theme_label,
+)
 from .mapping import THEME_KINDS, VALENCES, CodeRule, InterviewMapping, load_mapping
 from .quotes import private_quotes
 from .refi import NAMESPACE
+from .research import research_display, research_joint
 
 __all__ = [
     "InterviewMapping",
@@ -66,4 +87,19 @@ __all__ = [
     "THEME_KINDS",
     "VALENCES",
     "NAMESPACE",
+    "theme_shares",
+    "theme_change",
+    "joint_table",
+    "interview_waves",
+    "joint_display",
+    "joint_note",
+    "theme_display",
+    "theme_label",
+    "JointSection",
+    "report_section",
+    "research_joint",
+    "research_display",
+    "MIN_INTERVIEWS",
+    "MIN_NET_CHANGE",
+    "CONVERGENCE",
 ]

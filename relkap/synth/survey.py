@@ -72,12 +72,13 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from . import config
-from .errors import RelkapError
-from .files import atomic_write, write_text
-from .instrument import Instrument, load_instrument
-from .kommuner import KOMMUNER
-from .params import KommuneParams, dump_kommune_params
+from .. import config
+from ..errors import RelkapError
+from ..files import atomic_write, write_text
+from ..instrument import Instrument, load_instrument
+from ..kommuner import KOMMUNER
+from ..params import KommuneParams, dump_kommune_params
+from .interviews import write_demo_interviews
 
 __all__ = [
     "SynthData",
@@ -611,7 +612,7 @@ def write_demo(
     """Write ``employees.csv``, ``citizens.csv`` and ``structures.csv`` of :func:`simulate` into ``out_dir``.
 
     Danish Excel conventions (``;`` delimiter, cp1252), each file written atomically. With ``interviews``
-    (default), also the coded interviews of :func:`relkap.synth_interviews.write_demo_interviews` into
+    (default), also the coded interviews of :func:`relkap.synth.interviews.write_demo_interviews` into
     ``<out_dir>/interviews/`` (``<code>.qdpx`` per kommune and ``mapping.yaml``), drawn from random streams of
     their own: the survey files are the same with or without them. With ``params_dir``, also
     ``<params_dir>/<code>.yaml`` per kommune. Relative folders are taken from the project root (``out_dir``
@@ -626,8 +627,6 @@ def write_demo(
         _write_csv(data.structures, out / "structures.csv"),
     ]
     if interviews:
-        from .synth_interviews import write_demo_interviews
-
         inst = load_instrument(instrument)
         paths += write_demo_interviews(out / "interviews", data.params, seed=seed, instrument=inst)
     if params_dir is not None:
@@ -639,19 +638,3 @@ def write_demo(
             write_text(path, text)
             paths.append(path)
     return paths
-
-
-def example_tables(n_kommuner: int = 2, seed: int = 1, respondents: int = 10, key: bytes = b"k"):
-    """Small synthetic tidy tables for docstring examples and tests: :func:`simulate` through
-    :func:`relkap.io.tidy_tables` (codebook ``params/instrument.yaml``, pseudonym ``key``).
-
-    Examples
-    --------
-    >>> t = example_tables(1)
-    >>> t.relations["kommune"].nunique(), sorted(t.relations["wave"].unique())
-    (1, ['baseline', 'followup'])
-    """
-    from . import io
-
-    d = simulate(n_kommuner=n_kommuner, seed=seed, respondents=respondents)
-    return io.tidy_tables(d.employees, d.citizens, d.structures, instrument=load_instrument(), key=key)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..instrument import Instrument
-from ..io.pseudonym import pseudonym_key
+from ..pseudonym import pseudonym_key
 from .codings import resolve_codings, source_pseudonyms
 from .mapping import InterviewMapping, load_mapping
 from .refi import read_project

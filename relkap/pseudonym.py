@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import config
-from ..errors import InputError
-from ..files import write_text
+from . import config
+from .errors import InputError
+from .files import write_text
 
 __all__ = ["pseudonymise", "pseudonym_key", "key_fingerprint", "key_for_store", "key_file", "KEY_ENV", "KEY_FILE"]
 

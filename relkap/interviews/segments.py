@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from ..io.raw import read_raw
+from ..raw import read_raw
 from .mapping import SOURCE_FIELDS, InterviewMapping, recode, source_fields
 
 __all__ = ["segment_rows", "TABLE_SUFFIXES"]
@@ -23,7 +23,7 @@ _VALENCE_WORDS = {"strength": "strength", "styrke": "strength", "+": "strength",
 
 
 def segment_rows(path: Path, mapping: InterviewMapping) -> pd.DataFrame:
-    """The coded segments of a table as :attr:`relkap.qda.refi.Project.rows` has a project's codings: one row
+    """The coded segments of a table as :attr:`relkap.interviews.refi.Project.rows` has a project's codings: one row
     per segment (a row with ``segments: n`` gives ``n``) with the raw source name and code path, each
     interview's kommune, wave and group found as ``mapping`` says, and the row's own valence (``_valence``).
 

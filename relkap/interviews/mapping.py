@@ -12,8 +12,8 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..instrument import Instrument, load_instrument
-from ..io.mapping import read_yaml
 from ..kommuner import KOMMUNER
+from ..raw import read_yaml
 
 __all__ = ["InterviewMapping", "CodeRule", "load_mapping", "source_fields", "recode", "THEME_KINDS", "VALENCES",
            "SOURCE_FIELDS", "TABLE_COLUMNS"]

@@ -1,5 +1,5 @@
 """The tidy ``codings`` table: the codings of every interview file resolved to RK themes and valences,
-counted per kommune, wave, interview (pseudonymised), code and valence (columns in :mod:`relkap.qda`).
+counted per kommune, wave, interview (pseudonymised), code and valence (columns in :mod:`relkap.interviews`).
 
 Everything is read and validated before anything is pseudonymised (:func:`check_interviews`), so an import
 can check every file before it has the store's key.
@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..instrument import Instrument, load_instrument
-from ..io.pseudonym import pseudonym_key, pseudonymise
+from ..pseudonym import pseudonym_key, pseudonymise
 from .mapping import SOURCE_FIELDS, THEME_KINDS, VALENCES, InterviewMapping, load_mapping
 from .refi import read_project
 from .segments import TABLE_SUFFIXES, segment_rows
@@ -43,11 +43,11 @@ def read_interviews(files: str | os.PathLike | Iterable[str | os.PathLike],
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from relkap import synth_interviews
+    >>> from relkap import synth
     >>> from relkap.params import load_all_kommune_params
     >>> d = pathlib.Path(tempfile.mkdtemp())
     >>> params = [load_all_kommune_params()[336]]
-    >>> _ = synth_interviews.write_demo_interviews(d, params, seed=1)
+    >>> _ = synth.write_demo_interviews(d, params, seed=1)
     >>> c = read_interviews(d, key=b"doc")
     >>> list(c.columns) == CODINGS_COLUMNS, sorted(c["theme_kind"].unique().astype(str))
     (True, ['dimension', 'free', 'leadership', 'structure', 'tie'])
@@ -137,7 +137,7 @@ def empty_codings(instrument: Instrument | str | None = None) -> pd.DataFrame:
 
 
 def resolve_codings(raw: pd.DataFrame, mapping: InterviewMapping) -> pd.DataFrame:
-    """One row per coding of ``raw`` (:attr:`relkap.qda.refi.Project.rows`) with its code, theme and valence
+    """One row per coding of ``raw`` (:attr:`relkap.interviews.refi.Project.rows`) with its code, theme and valence
     as ``mapping`` says; valence markers give their valence to the other codes of the same selection and are
     dropped; ignored (and, with free_themes: drop, free) codes are dropped."""
     if raw.empty:

@@ -33,7 +33,7 @@ _HOW_TO_EXPORT = ("Export the project again as a REFI-QDA project (.qdpx) from N
 
 def read_project(path: str | os.PathLike, mapping: InterviewMapping) -> Project:
     """Read and check a REFI-QDA project: one row per coding, with each interview's kommune, wave and group
-    found as ``mapping`` says (:func:`relkap.qda.mapping.source_fields`).
+    found as ``mapping`` says (:func:`relkap.interviews.mapping.source_fields`).
 
     An :class:`~relkap.errors.InputError` names the file and the element (its ``guid`` and ``name``)."""
     path = Path(path)
