@@ -44,19 +44,25 @@ import html as html_lib
 import io
 import logging
 import os
+import re
 from pathlib import Path
 
 from nbconvert import HTMLExporter
-from traitlets import Bool, default
+from nbconvert.filters.markdown_mistune import markdown2html_mistune
+from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
+from traitlets import Bool, Unicode, default
 
+from . import htmltree
 from .files import write_text
 from .words import LANGUAGES, check_language, text
 
-__all__ = ["ReportExporter", "export_html", "finish", "figure", "title", "html", "captioned", "problems",
-           "report_language", "report_title", "STYLESHEET", "NBCONVERT_NO_ALT", "DROPPED_TAGS"]
+__all__ = ["ReportExporter", "ReportPreprocessor", "export_html", "figure", "title", "html", "captioned", "problems",
+           "report_language", "report_title", "STYLESHEET", "NBCONVERT_NO_ALT", "DROPPED_TAGS",
+           "TEMPLATES_DIR"]
 
 log = logging.getLogger(__name__)
 
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 DROPPED_TAGS = frozenset({"parameters", "injected-parameters", "remove"})
 NBCONVERT_NO_ALT = "No description has been provided for this image"
 _IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml")
@@ -213,30 +219,33 @@ def _alt(output: dict, mime: str) -> str | None:
     return alt or meta.get("alt")
 
 
-def _prepare(nb, language: str):
-    """A copy of ``nb`` with the dropped cells gone and the alt-text and media conventions made HTML."""
-    nb = copy.deepcopy(nb)
-    drop = DROPPED_TAGS | (set(LANGUAGES) - {language})
-    nb.cells = [c for c in nb.cells if not drop & set(c.get("metadata", {}).get("tags", []))]
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            data = out.get("data")
-            if not data:
-                continue
-            media = (out.get("metadata", {}).get("relkap") or {}).get("media")
-            frag = None
-            for mime in _IMAGE_TYPES:
-                if mime in data and _alt(out, mime):
-                    frag = _img(data[mime], mime, _alt(out, mime), (out.get("metadata", {}).get(mime) or {}))
-                    break
-            if frag is None and media in ("screen", "print"):
-                frag = data.get("text/html")
-            if frag is None:
-                continue
-            if media in ("screen", "print"):
-                frag = f'<div class="relkap-{media}-only">{frag}</div>'
-            out["data"] = {"text/html": frag, "text/plain": data.get("text/plain", "")}
-    return nb
+def _convert_images(cell, language: str, require_alt: bool) -> int:
+    """Images as ``<figure><img alt>`` and screen/print-only outputs wrapped; returns how many lacked an alt."""
+    missing = 0
+    for out in cell.get("outputs", []):
+        data = out.get("data")
+        if not data:
+            continue
+        media = (out.get("metadata", {}).get("relkap") or {}).get("media")
+        frag = None
+        for mime in _IMAGE_TYPES:
+            if mime in data:
+                alt = _alt(out, mime)
+                if not alt:
+                    if require_alt:
+                        raise ValueError("an image without an alt text; display figures with relkap.export.figure")
+                    missing += 1
+                    alt = text("export.no_alt", language)
+                frag = _img(data[mime], mime, alt, (out.get("metadata", {}).get(mime) or {}))
+                break
+        if frag is None and media in ("screen", "print"):
+            frag = data.get("text/html")
+        if frag is None:
+            continue
+        if media in ("screen", "print"):
+            frag = f'<div class="relkap-{media}-only">{frag}</div>'
+        out["data"] = {"text/html": frag, "text/plain": data.get("text/plain", "")}
+    return missing
 
 
 def _img(data, mime: str, alt: str, meta: dict) -> str:
@@ -249,11 +258,104 @@ def _img(data, mime: str, alt: str, meta: dict) -> str:
             f'alt="{html_lib.escape(str(alt))}"></figure>')
 
 
+def _cell_html(cell) -> list[tuple[dict, str]]:
+    """The HTML a cell shows, as ``(output or None, html)``: its markdown rendered, its HTML outputs as they are."""
+    if cell.cell_type == "markdown":
+        return [(None, markdown2html_mistune(cell.source))]
+    parts = []
+    for out in cell.get("outputs", []):
+        data = out.get("data") or {}
+        if "text/html" in data:
+            parts.append((out, "".join(data["text/html"])))
+        elif "text/markdown" in data:
+            parts.append((None, markdown2html_mistune("".join(data["text/markdown"]))))
+    return parts
+
+
+def _box_tables(fragment: str, language: str, heading: str, number: int) -> tuple[str, str, int]:
+    """Each top-level table of ``fragment`` in a scroll box named by its caption (or the heading before it).
+
+    Returns the new fragment, the last heading seen and the number of the last table.
+    """
+    doc = htmltree.parse(fragment)
+    edits = []  # (start, end, replacement), spliced from the end
+    for node in doc.iter("h1", "h2", "h3", "h4", "table"):
+        if node.tag != "table":
+            heading = node.text(" ").rstrip("¶").strip()
+            continue
+        if node.ancestor("table") is not None:
+            continue
+        number += 1
+        if node.ancestor("div", "table-scroll") is not None:
+            continue
+        caption = node.find("caption")
+        name = caption.text(" ") if caption is not None and caption.text(" ") else (
+            text("export.table_in", language, number=number, heading=heading) if heading else
+            text("export.table", language, number=number))
+        first = node.find("tr")
+        columns = sum(int(c.attrs.get("colspan") or 1) for c in first.children
+                      if isinstance(c, htmltree.Element) and c.tag in ("th", "td")) if first else 0
+        extra = ["relkap-wide"] * (columns >= WIDE_COLUMNS) + ["relkap-very-wide"] * (columns >= 2 * WIDE_COLUMNS)
+        start_tag = fragment[node.start:node.start_tag_end]
+        if extra:
+            start_tag = _add_classes(start_tag, extra)
+        box = (f'<div class="table-scroll" tabindex="0" role="region" '
+               f'aria-label="{html_lib.escape(name)}">')
+        edits.append((node.start, node.end, box + start_tag + fragment[node.start_tag_end:node.end] + "</div>"))
+    for start, end, new in reversed(edits):
+        fragment = fragment[:start] + new + fragment[end:]
+    return fragment, heading, number
+
+
+def _add_classes(start_tag: str, classes: list[str]) -> str:
+    found = re.search(r"""\sclass=(["'])(.*?)\1""", start_tag)
+    if found:
+        joined = " ".join([*found.group(2).split(), *classes])
+        return start_tag[:found.start()] + f' class="{joined}"' + start_tag[found.end():]
+    return start_tag[:-1].rstrip("/ ") + f' class="{" ".join(classes)}">'
+
+
+class ReportPreprocessor(Preprocessor):
+    """The report's conventions made HTML before the template renders the notebook.
+
+    Images become ``<figure><img alt>`` (a catalogue text and a warning for one without an alt, an error
+    with ``require_alt``); screen- or print-only outputs are wrapped in ``relkap-screen-only`` /
+    ``relkap-print-only``; every top-level table of an HTML output is put in a scroll box named by its
+    caption (or "Table n: heading") and marked wide when it has many columns; each cell holding a numbered
+    section (``<h2>``) after the first is marked to start a printed page (``relkap-new-page``, see the
+    template). Tables written in markdown are rendered by the template and get no scroll box.
+    """
+
+    language = Unicode("da", help="The report's language (catalogue texts).").tag(config=True)
+    require_alt = Bool(False, help="Fail when an image has no alt text.").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        missing = sum(_convert_images(cell, self.language, self.require_alt) for cell in nb.cells)
+        if missing:
+            log.warning("%d image(s) without an alt text; they get a generic one", missing)
+        heading, number, sections = "", 0, []
+        for cell in nb.cells:
+            for out, fragment in _cell_html(cell):
+                sections += [cell] * len(list(htmltree.parse(fragment).iter("h2")))
+                if out is None:
+                    for h in htmltree.parse(fragment).iter("h1", "h2", "h3", "h4"):
+                        heading = h.text(" ").rstrip("¶").strip()
+                    continue
+                boxed, heading, number = _box_tables(fragment, self.language, heading, number)
+                out["data"]["text/html"] = boxed
+        for cell in sections[1:]:
+            cell.metadata.setdefault("relkap", {})["new_page"] = True
+        return nb, resources
+
+
 # -- the exporter ------------------------------------------------------------------------------------------
 class ReportExporter(HTMLExporter):
     """nbconvert exporter ``relkap_report``: the report's single-language, offline, no-code HTML.
 
-    See the module docstring for what it does and for the conventions a notebook follows.
+    The template ``relkap/templates/relkap_report`` (JupyterLab's, offline, with :data:`STYLESHEET`) shapes
+    the page; :class:`~nbconvert.preprocessors.TagRemovePreprocessor` drops the cells tagged
+    :data:`DROPPED_TAGS` and the other language's narrative; :class:`ReportPreprocessor` makes the
+    conventions HTML. See the module docstring for the conventions a notebook follows.
     """
 
     export_from_notebook = "relkap report (HTML)"
@@ -278,84 +380,31 @@ class ReportExporter(HTMLExporter):
 
     @default("template_name")
     def _template_name_default(self):
-        return "lab"
+        return "relkap_report"
+
+    @default("extra_template_basedirs")
+    def _extra_template_basedirs_default(self):
+        return [str(TEMPLATES_DIR)]
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self._drop = TagRemovePreprocessor(enabled=True)
+        self._conventions = ReportPreprocessor(enabled=True)
+        self.register_preprocessor(self._drop)
+        self.register_preprocessor(self._conventions)
 
     def from_notebook_node(self, nb, resources=None, **kw):
         language = report_language(nb)
         doc_title = report_title(nb, language)
-        nb = _prepare(nb, language)
+        nb = copy.deepcopy(nb)  # the preprocessors change cells in place; the caller's notebook stays
         nb.metadata["title"] = doc_title  # the lab template's <title>
-        self.language_code = language
-        body, resources = super().from_notebook_node(nb, resources, **kw)
-        return finish(body, language, doc_title, require_alt=self.require_alt), resources
-
-
-def finish(body: str, language: str, doc_title: str, require_alt: bool = False) -> str:
-    """The exported page with lang, title, viewport, stylesheet, scroll boxes and alt texts in place."""
-    from bs4 import BeautifulSoup, Comment
-
-    soup = BeautifulSoup(body, features="html.parser")
-    root = soup.find("html")
-    root["lang"] = language
-    head = soup.find("head")
-    if soup.title is None:
-        head.append(soup.new_tag("title"))
-    soup.title.string = doc_title
-    if soup.find("meta", attrs={"name": "viewport"}) is None:
-        head.insert(0, soup.new_tag("meta", attrs={"name": "viewport",
-                                                    "content": "width=device-width, initial-scale=1"}))
-    for script in soup.find_all("script"):
-        src, code = script.get("src", ""), script.string or ""
-        if (src.startswith(("http:", "https:", "//")) or "https://" in code or "http://" in code
-                or "mathjax" in (script.get("type") or "").lower()):
-            script.decompose()
-    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
-        comment.extract()  # the template's "load mathjax" notes, about scripts that are gone
-    for link in soup.find_all("link", href=True):
-        if link["href"].startswith(("http:", "https:", "//")):
-            link.decompose()
-    style = soup.new_tag("style", attrs={"id": "relkap-style"})
-    style.string = STYLESHEET
-    head.append(style)
-
-    missing = []
-    for img in soup.find_all("img"):
-        if not img.get("alt") or img["alt"] == NBCONVERT_NO_ALT:
-            missing.append(img)
-    if missing and require_alt:
-        raise ValueError(f"{len(missing)} image(s) without an alt text; display figures with relkap.export.figure")
-    if missing:
-        log.warning("%d image(s) without an alt text; they get a generic one", len(missing))
-        for img in missing:
-            img["alt"] = text("export.no_alt", language)
-
-    # each numbered section (h2) after the first starts a new printed page
-    cells = [h.find_parent("div", class_="jp-Cell") for h in soup.find_all("h2")]
-    for cell in [c for c in cells if c is not None][1:]:
-        cell["class"] = [*cell.get("class", []), "relkap-new-page"]
-
-    for i, table in enumerate(t for t in soup.find_all("table") if t.find_parent("table") is None):
-        if table.find_parent("div", class_="table-scroll") is not None:
-            continue
-        box = soup.new_tag("div", attrs={"class": "table-scroll", "tabindex": "0", "role": "region",
-                                         "aria-label": _table_name(table, language, i + 1)})
-        table.wrap(box)
-        first = table.find("tr")
-        columns = sum(int(c.get("colspan", 1) or 1) for c in first.find_all(["th", "td"])) if first else 0
-        extra = ["relkap-wide"] * (columns >= WIDE_COLUMNS) + ["relkap-very-wide"] * (columns >= 2 * WIDE_COLUMNS)
-        if extra:
-            table["class"] = [*table.get("class", []), *extra]
-    return str(soup)
-
-
-def _table_name(table, language: str, number: int) -> str:
-    cap = table.find("caption")
-    if cap is not None and cap.get_text(strip=True):
-        return cap.get_text(" ", strip=True)
-    heading = table.find_previous(["h1", "h2", "h3", "h4"])
-    name = heading.get_text(" ", strip=True).rstrip("¶").strip() if heading is not None else ""
-    return text("export.table_in", language, number=number, heading=name) if name else \
-        text("export.table", language, number=number)
+        self.language_code = language  # the lab template's <html lang>
+        self._drop.remove_cell_tags = set(DROPPED_TAGS | (set(LANGUAGES) - {language}))
+        self._conventions.language = language
+        self._conventions.require_alt = self.require_alt
+        resources = dict(resources or {})
+        resources["relkap"] = {"stylesheet": STYLESHEET}
+        return super().from_notebook_node(nb, resources, **kw)
 
 
 def export_html(notebook_path: str | os.PathLike, html_path: str | os.PathLike, *,
@@ -376,27 +425,27 @@ def problems(page: str) -> list[str]:
 
     An empty list means the page passes. Used by the tests, and by anyone checking a hand-made export.
     """
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(page, features="html.parser")
+    doc = htmltree.parse(page)
     out = []
-    root = soup.find("html")
-    if root is None or root.get("lang") not in LANGUAGES:
-        out.append(f"<html lang> is {None if root is None else root.get('lang')!r}, not the report's language")
-    t = soup.title.get_text(strip=True) if soup.title else ""
+    root = doc.find("html")
+    if root is None or root.attrs.get("lang") not in LANGUAGES:
+        out.append(f"<html lang> is {None if root is None else root.attrs.get('lang')!r}, not the report's language")
+    title_node = doc.find("title")
+    t = title_node.text() if title_node is not None else ""
     if not t or t == "Notebook":
         out.append(f"<title> is {t!r}")
-    if soup.find("meta", attrs={"name": "viewport"}) is None:
+    if not any(m.attrs.get("name") == "viewport" for m in doc.iter("meta")):
         out.append("no <meta name=viewport>")
-    for img in soup.find_all("img"):
-        if not img.get("alt") or img["alt"] in (NBCONVERT_NO_ALT, text("export.no_alt", "da"),
-                                               text("export.no_alt", "en")):
-            out.append(f"an image without an alt text: {str(img)[:80]}")
-    for table in soup.find_all("table"):
-        if table.find_parent("table") is None and not (table.find("caption") and table.caption.get_text(strip=True)):
-            out.append(f"a table without a caption: {table.get_text(' ', strip=True)[:80]!r}")
-    for tag in soup.find_all(["script", "link", "img", "iframe"]):
-        ref = tag.get("src") or tag.get("href") or ""
+    no_alt = (NBCONVERT_NO_ALT, text("export.no_alt", "da"), text("export.no_alt", "en"))
+    for img in doc.iter("img"):
+        if not img.attrs.get("alt") or img.attrs["alt"] in no_alt:
+            out.append(f"an image without an alt text: {page[img.start:img.end][:80]}")
+    for table in doc.iter("table"):
+        caption = table.find("caption")
+        if table.ancestor("table") is None and not (caption is not None and caption.text()):
+            out.append(f"a table without a caption: {table.text(' ')[:80]!r}")
+    for tag in doc.iter("script", "link", "img", "iframe"):
+        ref = tag.attrs.get("src") or tag.attrs.get("href") or ""
         if ref.startswith(("http:", "https:", "//")):
             out.append(f"loads from the internet: {ref}")
     return out

@@ -207,3 +207,16 @@ def test_pdf_flag_prints_every_report_with_one_browser(project, monkeypatch):
                  "--out", str(project["out_root"]), "--notebook", str(FIXTURE_NB), "--no-progress",
                  "--only", "766", "--pdf"]) == 0
     assert len(calls) == 1 and [Path(h).parent.name for h, _ in calls[0]] == ["766"]
+
+
+def test_index_page_has_a_main_landmark_and_escapes_what_it_shows(tmp_path):
+    """The Jinja2 index: a <main> landmark (axe), names and errors escaped, words and numbers by language."""
+    results = [batch.JobResult(101, "Kø<benhavn>", "failed", 12.345, error="ValueError: n < 5 & more"),
+               batch.JobResult(766, "Hedensted", "ok", 3.0)]
+    (tmp_path / "766").mkdir()
+    (tmp_path / "766" / "report.html").write_text("<html></html>", encoding="utf-8")
+    page = batch.write_index(results, tmp_path, {}, language="da").read_text(encoding="utf-8")
+    assert page.count("<main>") == 1 and page.index("<main>") < page.index("<h1>") < page.index("</main>")
+    assert "<td>Kø&lt;benhavn&gt;</td>" in page and '<div class="err">ValueError: n &lt; 5 &amp; more</div>' in page
+    assert '<td class="num">12,3</td>' in page and '<a href="766/report.html">Hedensted</a>' in page
+    assert "Kommuner: 2, heraf fejlet: 1." in page and "research.html" not in page

@@ -1,0 +1,53 @@
+"""Where the jobs run: a local pool of spawned processes, or a Dask distributed cluster (``--scheduler``).
+
+Both are a :class:`concurrent.futures.Executor` (Dask's through ``Client.get_executor()``), so one loop
+submits the jobs and collects their results with a progress bar.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing as mp
+from collections.abc import Sequence
+
+from .execute import short_error
+from .jobs import JobResult, ReportJob, run_report
+
+__all__ = ["make_executor", "run_jobs"]
+
+
+def make_executor(workers: int, scheduler: str | None):
+    """``(executor, client)``: Dask's executor and its client for ``scheduler``, else a process pool and None."""
+    if scheduler:
+        from distributed import Client  # optional: only the --scheduler route needs Dask
+
+        client = Client(scheduler)
+        return client.get_executor(), client
+    # "spawn": each worker starts clean (no inherited matplotlib or zmq state from the parent).
+    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")), None
+
+
+def run_jobs(jobs: Sequence[ReportJob], workers: int, scheduler: str | None, progress: bool) -> list[JobResult]:
+    """Run ``jobs`` on ``workers`` (or the cluster at ``scheduler``); one result per job, in finishing order."""
+    from tqdm.auto import tqdm  # tqdm.auto picks the notebook or terminal bar when it is imported
+
+    executor, client = make_executor(min(workers, len(jobs)), scheduler)
+    out: list[JobResult] = []
+    try:
+        with executor:
+            futures = {executor.submit(run_report, job): job for job in jobs}
+            bar = tqdm(total=len(jobs), desc="relkap batch", unit="kommune", disable=not progress)
+            for fut in cf.as_completed(futures):
+                job = futures[fut]
+                try:
+                    res = fut.result()
+                except Exception as exc:  # noqa: BLE001 - a dead worker fails one kommune, not the batch
+                    res = JobResult(job.kommune, job.name, "failed", error=short_error(exc))
+                out.append(res)
+                bar.set_postfix_str(f"{job.kommune} {job.name}: {res.status}")
+                bar.update()
+            bar.close()
+    finally:
+        if client is not None:
+            client.close()
+    return out

@@ -1,0 +1,117 @@
+"""``run_batch``: which kommuner to report, with which parameters; skip the fresh ones; run; index; PDFs."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from .. import config
+from ..errors import RelkapError
+from ..params import (
+    KommuneParams,
+    default_kommune_params,
+    kommuner_in_data,
+    load_all_kommune_params,
+)
+from .executors import run_jobs
+from .index import write_index
+from .jobs import JobResult, ReportJob, inputs_mtime, is_fresh
+from .kernels import KERNEL_NAME
+from .pdfs import write_pdfs
+
+__all__ = ["run_batch", "report_params", "REPORT_NOTEBOOK"]
+
+REPORT_NOTEBOOK = config.NOTEBOOKS_DIR / "kommune_report.ipynb"
+
+
+def run_batch(
+    only: Iterable[int] | None = None,
+    *,
+    params_dir: str | Path | None = None,
+    data_dir: str | Path | None = None,
+    out_root: str | Path | None = None,
+    notebook: str | Path | None = None,
+    instrument: str | Path | None = None,
+    workers: int | None = None,
+    resume: bool = False,
+    scheduler: str | None = None,
+    min_n: int = 5,
+    language: str = "da",
+    kernel_name: str = KERNEL_NAME,
+    start_timeout: float = 120.0,
+    cell_timeout: float = 600.0,
+    progress: bool = True,
+    pdf: bool = False,
+) -> list[JobResult]:
+    """Run the report for every kommune in the data (or ``only`` those codes) and write the index.
+
+    A kommune's parameters come from ``params_dir`` (default ``params/kommuner``); a kommune without a file
+    there is reported with defaults (:func:`relkap.params.kommune_params`). A ``params_dir`` given on
+    purpose selects the kommuner by its files instead (``only`` may still add any kommune in the data).
+    Returns one :class:`~relkap.batch.jobs.JobResult` per kommune, in kommune-code order. Paths default to
+    the project's folders (:mod:`relkap.config`) and are made absolute before they reach a worker. ``pdf``:
+    also ``report.pdf`` beside each report's HTML, all printed by one browser after the reports
+    (:func:`~relkap.batch.pdfs.write_pdfs`).
+    """
+    params_path = config.resolve(params_dir, config.KOMMUNE_PARAMS_DIR)
+    data_path = config.resolve(data_dir, config.PROCESSED_DIR)
+    out_path = config.resolve(out_root, config.REPORTS_DIR)
+    nb_path = config.resolve(notebook, REPORT_NOTEBOOK)
+    instr_path = config.resolve(instrument, config.INSTRUMENT_PATH)
+    all_params = report_params(data_path, params_path, selected=params_dir is not None, only=only)
+    codes = sorted(int(c) for c in only) if only else sorted(all_params)
+    out_path.mkdir(parents=True, exist_ok=True)
+
+    results: dict[int, JobResult] = {}
+    jobs: list[ReportJob] = []
+    for code in codes:
+        kp = all_params[code]
+        final = out_path / str(code)
+        params_file = params_path / f"{code}.yaml"
+        if resume and is_fresh(final, inputs_mtime(data_path, params_file, nb_path, instr_path)):
+            summary_file = final / "summary.json"
+            results[code] = JobResult(code, kp.name, "skipped", out_dir=str(final),
+                                      summary=json.loads(summary_file.read_text(encoding="utf-8")))
+            continue
+        jobs.append(ReportJob(
+            kommune=code, name=kp.name, notebook=str(nb_path), out_root=str(out_path),
+            parameters={"data_dir": str(data_path), "instrument": str(instr_path),
+                        "params_dir": str(params_path), "min_n": int(min_n), "language": language},
+            kernel_name=kernel_name, start_timeout=start_timeout, cell_timeout=cell_timeout,
+        ))
+
+    if jobs:
+        results.update({r.kommune: r for r in run_jobs(jobs, workers or os.cpu_count() or 1, scheduler, progress)})
+    ordered = [results[c] for c in codes]
+    write_index(ordered, out_path, all_params, language=language)
+    if pdf:
+        write_pdfs(ordered)
+    return ordered
+
+
+def report_params(data_path: Path, params_path: Path, selected: bool, only: Iterable[int] | None
+                  ) -> dict[int, KommuneParams]:
+    """The kommuner to report, each with its parameter file or, without one, its defaults.
+
+    By default the kommuner with employee answers in the data; a folder of parameter files given on purpose
+    (``selected``) chooses the kommuner itself. ``only`` may name any kommune in the data. A kommune without a
+    file gets defaults (``source == "defaults"``: the official name, arm unknown, no targeted ties).
+    """
+    files = load_all_kommune_params(params_path) if params_path.is_dir() else {}
+    wanted = sorted({int(c) for c in only}) if only else []
+    if selected and files and all(c in files for c in wanted):
+        return files
+    in_data = kommuner_in_data(data_path)
+    if not in_data:
+        raise RelkapError(f"{data_path}: the processed tables hold no employee answers; run `relkap import RAW`")
+    missing = [c for c in wanted if c not in in_data and not (selected and c in files)]
+    if missing:
+        raise RelkapError(f"--only: kommune {', '.join(map(str, missing))} has no employee answers in {data_path}"
+                          f" (kommuner there: {', '.join(map(str, in_data))}); import its survey first")
+    chosen = dict(files) if selected and files else {}
+    for code, groups in in_data.items():
+        if code not in chosen and (code in wanted or not (selected and files)):
+            chosen[code] = files.get(code) or default_kommune_params(code, groups)
+    return chosen
