@@ -74,3 +74,16 @@ def test_ci_p_count_percent():
     assert fmt.pvalue(0.0456, "en") == "0.046"
     assert fmt.count(4, 5) == "<5" and fmt.count(5, 5) == "5" and fmt.count(4) == "4"
     assert fmt.percent(0.625, "da") == "62 %" and fmt.percent(0.625, "en", 1) == "62.5%"
+
+
+def test_thousands_separators_follow_the_language():
+    # CLDR (Babel): Danish groups with a full stop, English with a comma; the minus stays U+2212
+    assert fmt.count(1234, language="da") == "1.234" and fmt.count(1234, language="en") == "1,234"
+    assert fmt.count(999, 5, "da") == "999" and fmt.count(1234567, 5, "da") == "1.234.567"
+    assert fmt.number(-1234.5, 2, "da") == "\u22121.234,50"
+    assert fmt.number(1234.5, 1, "en", sign=True) == "+1,234.5"
+    assert fmt.number(-0.0001, 2, "en", sign=True) == "0.00"
+    assert fmt.percent(12.345, "da", 1) == "1.234,5 %"
+    # rounding stays Python's (binary value, half to even), Babel only places separators
+    assert fmt.number(2.675, 2, "en") == f"{2.675:.2f}" == "2.67"
+    assert fmt.number(1002.675, 2, "en") == "1,002.67"

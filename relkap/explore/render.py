@@ -231,7 +231,7 @@ def drill_html(drill: pd.DataFrame, s: Selection, instrument) -> str:
             vals = [fmt.number(r.mean, 2, lang, sign=is_change), fmt.ci(r.ci_low, r.ci_high, lang)]
             if is_change:
                 vals += [fmt.signed(r.hedges, 2, lang), fmt.pvalue(r.p_fdr, lang)]
-        n = html.escape(fmt.count(r.n, s.min_n))  # "<5", never a count below min_n
+        n = html.escape(fmt.count(r.n, s.min_n, lang))  # "<5", never a count below min_n
         rows.append(f"<tr><td>{t(r.measure)}</td><td>{n}</td>" + "".join(f"<td>{v}</td>" for v in vals) + "</tr>")
     head = (f"<tr><th></th><th>{t('n')}</th><th>{t('mean_or_change')}</th><th>{t('ci')}</th>"
             f"<th>{t('hedges')}</th><th>{t('p_fdr')}</th></tr>")

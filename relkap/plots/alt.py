@@ -149,7 +149,7 @@ def alt_response(counts: pd.DataFrame, instrument: Instrument | None = None, lan
     if len(big):
         top = big.loc[big["n"].idxmax()]
         out += " " + text("alt.response_most", language, group=inst.label(str(top["group"]), language),
-                          n=fmt.count(top["n"], min_n), wave=_wave(top["wave"], language, inst))
+                          n=fmt.count(top["n"], min_n, language), wave=_wave(top["wave"], language, inst))
     small = counts[counts["n"] < min_n]
     if len(small):
         names = ", ".join(text("alt.group_wave", language, group=inst.label(str(r["group"]), language),

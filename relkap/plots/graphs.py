@@ -70,7 +70,7 @@ def _draw_nodes(ax: Axes, g, pos, language: Language, inst: Instrument, min_n: i
         ax.annotate(name, xy=(x, y), xytext=(ux * 24, uy * 24), textcoords="offset points", ha=ha, va=va,
                     fontsize=MIN_FONT, zorder=4, gid="node_label")
         if n:
-            ax.text(x, y, fmt.count(n, min_n), ha="center", va="center", fontsize=MIN_FONT, zorder=4, gid="node_n")
+            ax.text(x, y, fmt.count(n, min_n, language), ha="center", va="center", fontsize=MIN_FONT, zorder=4, gid="node_n")
     ax.set_xlim(-1.6, 1.6)
     ax.set_ylim(-1.45, 1.45)
     ax.set_aspect("equal")

@@ -411,7 +411,7 @@ def response_overview(
                 rect.set_facecolor("none")
                 rect.set_linestyle("--")
                 rect.set_edgecolor("0.45")
-            ax.text(rect.get_x() + rect.get_width() / 2, rect.get_height(), fmt.count(v, min_n), ha="center",
+            ax.text(rect.get_x() + rect.get_width() / 2, rect.get_height(), fmt.count(v, min_n, language), ha="center",
                     va="bottom", fontsize=MIN_FONT, gid="count")
     ax.axhline(min_n, color="black", linestyle="--", linewidth=1.2, gid="threshold",
                label=words.text("figure.threshold", language, min_n=min_n))

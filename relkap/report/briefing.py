@@ -311,8 +311,8 @@ def most_changed_table(most: pd.DataFrame, language: Language = "da", instrument
         rows.append({
             t("briefing.most_changed.col_direction", language): t(f"briefing.most_changed.{r.direction}", language),
             t("glossary.tie", language): tie_name(r.group, r.target, language, inst, bool(r.targeted)),
-            f"n ({t('glossary.baseline_lower', language)})": fmt.count(r.n_baseline, min_n),
-            f"n ({t('glossary.followup_lower', language)})": fmt.count(r.n_followup, min_n),
+            f"n ({t('glossary.baseline_lower', language)})": fmt.count(r.n_baseline, min_n, language),
+            f"n ({t('glossary.followup_lower', language)})": fmt.count(r.n_followup, min_n, language),
             t("glossary.baseline", language): fmt.number(r.mean_baseline, 2, language),
             t("glossary.followup", language): fmt.number(r.mean_followup, 2, language),
             t("glossary.change", language): fmt.signed(r.diff, 2, language),
@@ -542,11 +542,11 @@ def _response_sentence(pt: dict, language: Language, inst: Instrument, rates: pd
     given = [w for w in waves if w["status"] == "given"]
     if not given:
         parts = [words.text("briefing.key.response_unknown_part", language,
-                            wave=wave_label(w["wave"], language, inst).lower(), n=fmt.count(w["n"]))
+                            wave=wave_label(w["wave"], language, inst).lower(), n=fmt.count(w["n"], None, language))
                  for w in waves]
         return words.text("briefing.key.response_unknown", language, parts=", ".join(parts))
     parts = [words.text("briefing.key.response_part", language, wave=wave_label(w["wave"], language, inst).lower(),
-                        rate=fmt.percent(w["rate"], language), n=fmt.count(w["n"]), invited=fmt.count(w["invited"]))
+                        rate=fmt.percent(w["rate"], language), n=fmt.count(w["n"], None, language), invited=fmt.count(w["invited"], None, language))
              for w in given]
     low_groups = (low_response_groups(rates, language, inst) if rates is not None else
                   [words.text("briefing.key.group_wave", language, group=label(g["group"], language, inst),

@@ -148,7 +148,7 @@ def display_table(results: dict[str, pd.DataFrame], name: str, instrument: Instr
         elif c in _P:
             out[header] = [fmt.pvalue(p, language) for p in t[c]]
         elif c in _COUNTS:
-            out[header] = [fmt.count(n) for n in t[c]]
+            out[header] = [fmt.count(n, None, language) for n in t[c]]
         elif pd.api.types.is_float_dtype(t[c]) and c not in ("converged", "low_power"):
             out[header] = [fmt.number(x, decimals, language) for x in t[c]]
         else:
