@@ -19,7 +19,7 @@ import pandas as pd
 
 from .. import fmt, plots
 from ..kommuner import kommune_name
-from ..words import text
+from ..words import text, text_n
 from .model import ALL, ExplorerData, Selection
 
 __all__ = ["kommune_label", "tie_name", "title", "benchmark_title", "main_view", "main_figure",
@@ -74,12 +74,12 @@ def benchmark_title(data: ExplorerData, s: Selection, heading: bool = True) -> s
     lang = s.language
     if c["shown"]:
         others = str(c["low"]) if c["low"] == c["high"] else f"{c['low']}–{c['high']}"
-        sub = text("explore.bench_title", lang, kommune=kommune_label(s.kommune, lang), ties=c["shown"],
+        sub = text_n("explore.bench_title", c["shown"], lang, kommune=kommune_label(s.kommune, lang), ties=c["shown"],
                    others=others)
     else:
         sub = text("explore.bench_none", lang, kommune=kommune_label(s.kommune, lang), min=c["min_kommuner"])
     if c["hidden"] and c["shown"]:
-        sub += " " + text("explore.bench_hidden", lang, ties=c["hidden"], min=c["min_kommuner"])
+        sub += " " + text_n("explore.bench_hidden", c["hidden"], lang, ties=c["hidden"], min=c["min_kommuner"])
     return title(data, s) + "\n" + sub if heading else sub
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 from .. import fmt
 from ..instrument import Instrument
 from ..style import default_instrument, wave_label
-from ..words import Language, text
+from ..words import Language, text, text_n
 
 __all__ = ["alt_tie_heatmap", "alt_change_heatmap", "alt_change_network", "alt_network", "alt_response", "alt_profile",
            "alt_forest", "alt_scales", "alt_estimates"]
@@ -51,7 +51,7 @@ def _extremes(shown: pd.DataFrame, value: str, language: Language, inst: Instrum
 
 
 def _hidden(n: int, language: Language, min_n: int) -> str:
-    return " " + text("alt.hidden", language, ties=n, min_n=min_n) if n else ""
+    return " " + text_n("alt.hidden", n, language, ties=n, min_n=min_n) if n else ""
 
 
 def alt_tie_heatmap(ties: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da",
@@ -73,7 +73,7 @@ def alt_tie_heatmap(ties: pd.DataFrame, instrument: Instrument | None = None, la
     """
     inst = default_instrument(instrument)
     shown, hidden = _shown(ties, value)
-    head = text("alt.tie_heatmap", language, when=_waves(ties, language, inst), ties=len(shown))
+    head = text_n("alt.tie_heatmap", len(shown), language, when=_waves(ties, language, inst), ties=len(shown))
     if shown.empty:
         return head + _hidden(hidden, language, min_n)
     return head + " " + _extremes(shown, value, language, inst) + _hidden(hidden, language, min_n)
@@ -95,7 +95,7 @@ def alt_change_heatmap(changes: pd.DataFrame, instrument: Instrument | None = No
     inst = default_instrument(instrument)
     shown, hidden = _shown(changes, value)
     sig = int((shown[p] < alpha).sum()) if p in shown else 0
-    head = text(f"alt.{kind}", language, ties=len(shown), significant=sig)
+    head = text_n(f"alt.{kind}", len(shown), language, ties=len(shown), significant=sig)
     if shown.empty:
         return head + _hidden(hidden, language, min_n)
     up, down = shown.loc[shown[value].idxmax()], shown.loc[shown[value].idxmin()]
@@ -125,7 +125,7 @@ def alt_network(ties: pd.DataFrame, instrument: Instrument | None = None, langua
     inst = default_instrument(instrument)
     shown, hidden = _shown(ties, value)
     groups = len(set(ties["group"].astype(str)) | set(ties["target"].astype(str)))
-    head = text("alt.network", language, when=_waves(ties, language, inst), groups=groups, ties=len(shown))
+    head = text_n("alt.network", len(shown), language, when=_waves(ties, language, inst), groups=groups, ties=len(shown))
     if shown.empty:
         return head + _hidden(hidden, language, min_n)
     return head + " " + _extremes(shown, value, language, inst) + _hidden(hidden, language, min_n)
@@ -198,7 +198,7 @@ def alt_forest(changes: pd.DataFrame, instrument: Instrument | None = None, lang
     inst = default_instrument(instrument)
     shown, hidden = _shown(changes, value)
     sig = int((shown[p] < alpha).sum()) if p in shown else 0
-    head = text("alt.forest", language, ties=len(shown), significant=sig)
+    head = text_n("alt.forest", len(shown), language, ties=len(shown), significant=sig)
     if shown.empty:
         return head + _hidden(hidden, language, min_n)
     up, down = shown.loc[shown[value].idxmax()], shown.loc[shown[value].idxmin()]
@@ -221,7 +221,7 @@ def alt_scales(comparison: pd.DataFrame, instrument: Instrument | None = None, l
     inst = default_instrument(instrument)
     sup = comparison["suppressed"].astype(bool) if "suppressed" in comparison else comparison["diff"].isna()
     shown = comparison[~sup].dropna(subset=["diff"])
-    out = text("alt.scales", language, scales=len(comparison))
+    out = text_n("alt.scales", len(comparison), language, scales=len(comparison))
     if shown.empty:
         return out
     top = shown.loc[shown["diff"].abs().idxmax()]
@@ -246,7 +246,7 @@ def alt_estimates(table: pd.DataFrame, label: str | list[str], estimate: str = "
     d = table.dropna(subset=[estimate])
     p = d["p_adj"].where(d["p_adj"].notna(), d["p_val"]) if "p_adj" in d else d.get("p_val")
     sig = int((p < alpha).sum()) if p is not None else 0
-    head = text("alt.estimates", language, title=title, n=len(d), significant=sig,
+    head = text_n("alt.estimates", len(d), language, title=title, n=len(d), significant=sig,
                 alpha=fmt.number(alpha, 2, language))
     if d.empty:
         return head

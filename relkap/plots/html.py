@@ -277,7 +277,7 @@ def benchmark_html(
         svg += "</svg>"
         value = num(r.value) if own else html.escape(words.text("figure.suppressed", language, min_n=min_n))
         share = fmt.percent(r.share_below, language) if own else ""
-        tip = words.text("figure.bench_tip", language, tie=name, n=int(r.n_kommuner), low=num(r.p5),
+        tip = words.text_n("figure.bench_tip", int(r.n_kommuner), language, tie=name, n=int(r.n_kommuner), low=num(r.p5),
                          high=num(r.p95))
         out.append(f"<tr title='{html.escape(tip, quote=True)}'><th scope='row'>{html.escape(name)}</th>"
                    f"<td class='bullet'>{svg}</td><td class='own'>{value}</td>"

@@ -407,7 +407,7 @@ def targeted_text(comp: TargetedComparison, language: Language = "da",
     else:
         n_o = int(comp.value("other", "n_ties"))
         mt, mo = comp.value("targeted", "mean_diff"), comp.value("other", "mean_diff")
-        out.append(words.text("briefing.targeted.summary", language, n_targeted=n_t, n_other=n_o,
+        out.append(words.text_n("briefing.targeted.summary", n_t, language, n_targeted=n_t, n_other=n_o,
                               mean_targeted=fmt.signed(mt, 2, language), mean_other=fmt.signed(mo, 2, language),
                               difference=fmt.signed(mt - mo, 2, language) if n_o else ""))
         out.append(words.text("briefing.targeted.improved", language, n_targeted=n_t,
@@ -525,7 +525,7 @@ def key_point_sentences(points: list[dict], language: Language = "da", instrumen
             if not pt["n_ties_targeted"]:
                 out.append(words.text("briefing.key.targeted_none", language))
                 continue
-            out.append(words.text("briefing.key.targeted", language, n_targeted=pt["n_ties_targeted"],
+            out.append(words.text_n("briefing.key.targeted", pt["n_ties_targeted"], language, n_targeted=pt["n_ties_targeted"],
                                   n_other=pt["n_ties_other"], n_improved=pt["n_improved_targeted"],
                                   mean_targeted=fmt.signed(pt["mean_diff_targeted"], 2, language),
                                   mean_other=fmt.signed(pt["mean_diff_other"], 2, language)))

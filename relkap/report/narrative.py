@@ -13,7 +13,7 @@ import pandas as pd
 from .. import fmt
 from ..instrument import Instrument
 from ..style import wave_label
-from ..words import Language, text
+from ..words import Language, text, text_n
 from .tables import CITIZENS
 
 __all__ = ["SIGNIFICANCE_LEVEL", "section", "start_here", "benchmark_note", "overview_note", "no_followup", "no_data", "change_map_intro"]
@@ -88,7 +88,8 @@ def overview_note(overview: pd.DataFrame, instrument: Instrument, min_n: int, ha
     for w in (instrument.waves.baseline, instrument.waves.followup):
         n = int(employees.loc[employees["wave"] == w, "n"].sum())
         if n:
-            parts.append(text("report.respondents", language, wave=wave_label(w, language, instrument), n=n))
+            parts.append(text_n("report.respondents", n, language, wave=wave_label(w, language, instrument),
+                                n=fmt.count(n, None, language)))
     sentences = [", ".join(parts) + "."] if parts else []
     small_codes = employees.loc[employees["suppressed"], "group"] if hidden is None else hidden["group"]
     small = sorted({instrument.label(str(g), language) for g in small_codes})
