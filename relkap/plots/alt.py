@@ -158,8 +158,7 @@ def alt_response(counts: pd.DataFrame, instrument: Instrument | None = None, lan
     return out
 
 
-def alt_profile(profile: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da",
-                min_n: int = 5) -> str:
+def alt_profile(profile: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da") -> str:
     """Alt text of :func:`relkap.plots.dimension_profile`: per wave the highest and the lowest dimension.
 
     Examples
@@ -207,8 +206,8 @@ def alt_forest(changes: pd.DataFrame, instrument: Instrument | None = None, lang
                              down_value=fmt.signed(down[value], 2, language))
 
 
-def alt_scales(comparison: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da",
-               min_n: int = 5, scale: str = "scale") -> str:
+def alt_scales(comparison: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da", *,
+               scale: str = "scale") -> str:
     """Alt text of :func:`relkap.plots.scale_change`: how many scales, and the one that changed most.
 
     Examples
