@@ -207,7 +207,7 @@ for w in waves_present:
                                title=wave_label(w, language, inst), targeted=targeted)
     export.figure(ax.figure, alt.alt_network(wave_ties, inst, language, min_n))
 if has_followup:
-    ax = plots.change_network(ties[ties["wave"] == B], ties[ties["wave"] == F], comparison=tie_diff, pos=pos,
+    ax = plots.change_network(tie_diff, baseline=ties[ties["wave"] == B], followup=ties[ties["wave"] == F], pos=pos,
                               min_n=min_n, language=language, instrument=inst, targeted=targeted)
     export.figure(ax.figure, alt.alt_change_network(tie_diff, inst, language, min_n))
 

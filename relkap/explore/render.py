@@ -147,7 +147,7 @@ def main_figure(data: ExplorerData, s: Selection):
         t = data.ties(s.kommune, s.dimension, min_n)
         if s.view == "change":
             wave = t["wave"].astype(str)
-            plots.change_network(t[wave == inst.waves.baseline], t[wave == inst.waves.followup], comparison=cur,
+            plots.change_network(cur, baseline=t[wave == inst.waves.baseline], followup=t[wave == inst.waves.followup],
                                  pos=pos, title=heading, **common)
         else:
             plots.network_diagram(cur, pos=pos, title=heading, n_max=float(t["n"].max()) if len(t) else None,

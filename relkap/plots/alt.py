@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import fmt
+from ..config import ALPHA, MIN_N
 from ..instrument import Instrument
 from ..style import default_instrument, wave_label
 from ..words import Language, text, text_n
@@ -55,7 +56,7 @@ def _hidden(n: int, language: Language, min_n: int) -> str:
 
 
 def alt_tie_heatmap(ties: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da",
-                    min_n: int = 5, value: str = "mean") -> str:
+                    min_n: int = MIN_N, value: str = "mean") -> str:
     """Alt text of :func:`relkap.plots.tie_heatmap`: the ties shown, the strongest and the weakest.
 
     Parameters
@@ -80,7 +81,7 @@ def alt_tie_heatmap(ties: pd.DataFrame, instrument: Instrument | None = None, la
 
 
 def alt_change_heatmap(changes: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da",
-                       min_n: int = 5, value: str = "diff", p: str = "p_fdr", alpha: float = 0.05,
+                       min_n: int = MIN_N, value: str = "diff", p: str = "p_fdr", alpha: float = ALPHA,
                        kind: str = "change_heatmap") -> str:
     """Alt text of :func:`relkap.plots.change_heatmap`: the largest increase and decrease, and how many
     changes are statistically significant.
@@ -106,13 +107,13 @@ def alt_change_heatmap(changes: pd.DataFrame, instrument: Instrument | None = No
 
 
 def alt_change_network(changes: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da",
-                       min_n: int = 5, value: str = "diff", p: str = "p_fdr", alpha: float = 0.05) -> str:
+                       min_n: int = MIN_N, value: str = "diff", p: str = "p_fdr", alpha: float = ALPHA) -> str:
     """Alt text of :func:`relkap.plots.change_network`: as :func:`alt_change_heatmap`, for the network."""
     return alt_change_heatmap(changes, instrument, language, min_n, value, p, alpha, kind="change_network")
 
 
 def alt_network(ties: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da",
-                min_n: int = 5, value: str = "mean") -> str:
+                min_n: int = MIN_N, value: str = "mean") -> str:
     """Alt text of :func:`relkap.plots.network_diagram`: groups, ties shown, the strongest and the weakest.
 
     Examples
@@ -132,7 +133,7 @@ def alt_network(ties: pd.DataFrame, instrument: Instrument | None = None, langua
 
 
 def alt_response(counts: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da",
-                 min_n: int = 5) -> str:
+                 min_n: int = MIN_N) -> str:
     """Alt text of :func:`relkap.plots.response_overview`: the largest group and the groups below ``min_n``
     (named, never with their count).
 
@@ -183,7 +184,7 @@ def alt_profile(profile: pd.DataFrame, instrument: Instrument | None = None, lan
 
 
 def alt_forest(changes: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da",
-               min_n: int = 5, value: str = "hedges", p: str = "p_fdr", alpha: float = 0.05) -> str:
+               min_n: int = MIN_N, value: str = "hedges", p: str = "p_fdr", alpha: float = ALPHA) -> str:
     """Alt text of :func:`relkap.plots.forest_plot` of the ties: how many, how many significant, the largest
     increase and decrease of Hedges' g.
 
@@ -231,7 +232,7 @@ def alt_scales(comparison: pd.DataFrame, instrument: Instrument | None = None, l
 
 
 def alt_estimates(table: pd.DataFrame, label: str | list[str], estimate: str = "estimate", title: str = "",
-                  language: Language = "da", alpha: float = 0.05) -> str:
+                  language: Language = "da", alpha: float = ALPHA) -> str:
     """Alt text of :func:`relkap.plots.estimates_plot` (a research result table, labels already localised):
     how many estimates, how many with (adjusted) p below ``alpha``, the largest and the smallest.
 

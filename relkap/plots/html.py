@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .. import fmt, words
+from ..config import ALPHA, MIN_N
 from ..instrument import Instrument
 from ..style import MISSING_COLOUR, SUPPRESSED_COLOUR, default_instrument, text_colour
 from ..words import Language
@@ -125,7 +126,7 @@ def tie_heatmap_html(
     ties: pd.DataFrame,
     *,
     value: str = "mean",
-    min_n: int = 5,
+    min_n: int = MIN_N,
     language: Language = "da",
     instrument: Instrument | None = None,
     title: str | None = None,
@@ -162,9 +163,9 @@ def change_heatmap_html(
     *,
     value: str = "diff",
     p: str = "p_fdr",
-    alpha: float = 0.05,
+    alpha: float = ALPHA,
     limit: float | None = None,
-    min_n: int = 5,
+    min_n: int = MIN_N,
     language: Language = "da",
     instrument: Instrument | None = None,
     title: str | None = None,
@@ -198,7 +199,7 @@ def benchmark_html(
     bench: pd.DataFrame,
     *,
     change: bool = False,
-    min_n: int = 5,
+    min_n: int = MIN_N,
     language: Language = "da",
     instrument: Instrument | None = None,
     title: str = "",

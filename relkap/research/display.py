@@ -212,7 +212,7 @@ def present(results: dict[str, pd.DataFrame], name: str, instrument: Instrument 
     from ..plots.alt import alt_estimates
 
     shown, title = localise(results[name], label, instrument, language), text(f"research.question.{name}", language)
-    ax = estimates_plot(shown, label, estimate, language=language, xlabel=text(f"research.figure.{xlabel}", language),
+    ax = estimates_plot(shown, label=label, estimate=estimate, language=language, xlabel=text(f"research.figure.{xlabel}", language),
                         title=title)
     export.figure(ax.figure, alt_estimates(shown, label, estimate, title, language))
 
