@@ -207,7 +207,7 @@ for w in waves_present:
                                title=wave_label(w, language, inst), targeted=targeted)
     export.figure(ax.figure, alt.alt_network(wave_ties, inst, language, min_n))
 if has_followup:
-    ax = plots.change_network(ties[ties["wave"] == B], ties[ties["wave"] == F], comparison=tie_diff, pos=pos,
+    ax = plots.change_network(tie_diff, baseline=ties[ties["wave"] == B], followup=ties[ties["wave"] == F], pos=pos,
                               min_n=min_n, language=language, instrument=inst, targeted=targeted)
     export.figure(ax.figure, alt.alt_change_network(tie_diff, inst, language, min_n))
 
@@ -282,7 +282,7 @@ display(Markdown(text("briefing.limitations.rater_sets", language)))
 # %%
 profile = report.dimension_profile_data(shared.relations, inst, min_n=min_n)
 ax = plots.dimension_profile(profile, language=language, instrument=inst)
-export.figure(ax.figure, alt.alt_profile(profile, inst, language, min_n))
+export.figure(ax.figure, alt.alt_profile(profile, inst, language))
 
 # %%
 display(Markdown(dialogue.dialogue_markdown(guide, language, inst, targeted)))
@@ -340,7 +340,7 @@ if len(employee_scales):
     display(export.captioned(report.change_table(employee_scales, "scale", inst, language, min_n),
                              text("report.caption.employee_scales", language)))
     ax = plots.scale_change(employee_scales, language=language, instrument=inst)
-    export.figure(ax.figure, alt.alt_scales(employee_scales, inst, language, min_n))
+    export.figure(ax.figure, alt.alt_scales(employee_scales, inst, language))
 else:
     display(Markdown(narrative.no_data(language)))
 
@@ -361,7 +361,7 @@ if len(citizen_scales):
     display(export.captioned(report.change_table(citizen_scales, "scale", inst, language, min_n),
                              text("report.caption.citizen_scales", language)))
     ax = plots.scale_change(citizen_scales, language=language, instrument=inst)
-    export.figure(ax.figure, alt.alt_scales(citizen_scales, inst, language, min_n))
+    export.figure(ax.figure, alt.alt_scales(citizen_scales, inst, language))
 else:
     display(Markdown(narrative.no_data(language)))
 

@@ -46,7 +46,7 @@ from IPython.display import Markdown, display
 from relkap import config, export, interviews, load, load_instrument, report, research
 from relkap.provenance import relative
 from relkap.params import load_all_kommune_params
-from relkap.words import text
+from relkap.words import text, text_n
 
 started = time.time()
 inst = load_instrument(instrument or None)
@@ -230,7 +230,7 @@ research.present(results, "rq1_cocreation", inst, language, label=["outcome"], e
 research.present(results, "rq2_rk_citizen", inst, language, label=["outcome"], plot=False)
 if results["rq2_mediation"].get("low_power", pd.Series(dtype=bool)).any():
     display(Markdown(text("research.note", language,
-                          text=text("research.low_power", language, k=n["kommuner"], m=min_units))))
+                          text=text_n("research.low_power", n["kommuner"], language, k=n["kommuner"], m=min_units))))
 research.present(results, "rq2_mediation", inst, language, label=["outcome", "path"])
 
 # %% [markdown] tags=["da"]

@@ -1,7 +1,8 @@
 """Baseline versus follow-up: wave comparisons per cell, adjusted p-values, difference-in-differences.
 
 Every test aggregates to one value per subject first: respondent x target (or item) rows of one
-respondent are never treated as independent observations (DOMAIN.md, "Baseline versus follow-up").
+respondent are never treated as independent observations (they are clustered in the respondent: pseudo-replication,
+Hurlbert 1984, Ecol. Monogr. 54:187).
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ import os
 from pathlib import Path
 
 __all__ = [
+    "MIN_N",
+    "ALPHA",
     "ROOT",
     "DATA_DIR",
     "RAW_DIR",

@@ -1,15 +1,19 @@
 """Numbers as readers see them: the one place that formats a number, a CI, a p-value, a count or a share.
 
-Danish text uses a decimal comma and the typographic minus sign (U+2212), English a decimal point and the
-same minus. A missing value (``None``, NaN, ``pd.NA``) formats as an empty string. Counts below ``min_n``
+Danish text uses a decimal comma, a full stop between thousands ("1.234,5") and the typographic minus sign
+(U+2212); English a decimal point, a comma between thousands ("1,234.5") and the same minus. The separators
+come from Babel's CLDR locale data (:func:`babel.numbers.format_decimal`); the rounding stays Python's (round
+half to even on the binary value, as ``f"{x:.2f}"``), so a number below 1000 reads exactly as before. A missing value (``None``, NaN, ``pd.NA``) formats as an empty string. Counts below ``min_n``
 are never printed exactly: they read "<min_n".
 """
 
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 import pandas as pd
+from babel.numbers import format_decimal
 
 from .words import Language, check_language, text
 
@@ -28,15 +32,25 @@ def missing(x: object) -> bool:
         return False
 
 
+def _grouped(digits: str, decimals: int, language: Language) -> str:
+    """The unsigned decimal string ``digits`` (already rounded) with the locale's separators (Babel)."""
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    # the exact Decimal of an already rounded string: Babel only places the separators, it rounds nothing
+    return format_decimal(Decimal(digits), format=pattern, locale=language, decimal_quantization=False)
+
+
 def number(x: object, decimals: int = 2, language: Language = "da", sign: bool = False) -> str:
     """``x`` rounded to ``decimals``; Danish uses a decimal comma; ``sign`` writes "+" before positives.
 
-    A value that rounds to zero is written without a sign (a rounded -0.00 would read as a decline).
+    Thousands are separated as the language does (Babel's locale data). A value that rounds to zero is
+    written without a sign (a rounded -0.00 would read as a decline).
 
     Examples
     --------
     >>> number(-0.456, 2, "da"), number(0.456, 1, "en", sign=True), number(-0.001, 2, "da", sign=True)
     ('−0,46', '+0.5', '0,00')
+    >>> number(-1234.5, 1, "da"), number(1234567.891, 2, "en")
+    ('−1.234,5', '1,234,567.89')
     """
     check_language(language)
     if missing(x):
@@ -44,10 +58,11 @@ def number(x: object, decimals: int = 2, language: Language = "da", sign: bool =
     x = float(x)
     if not math.isfinite(x):
         return ""
-    s = f"{x:+.{decimals}f}" if sign else f"{x:.{decimals}f}"
-    if s.lstrip("+-").strip("0.") == "":
-        s = f"{0:.{decimals}f}"
-    return s.replace("-", MINUS).replace(".", text("format.decimal_mark", language))
+    digits = f"{abs(x):.{decimals}f}"
+    if digits.strip("0.") == "":  # rounds to zero: no sign
+        return _grouped(digits, decimals, language)
+    prefix = MINUS if x < 0 else "+" if sign else ""
+    return prefix + _grouped(digits, decimals, language)
 
 
 def signed(x: object, decimals: int = 2, language: Language = "da") -> str:
@@ -86,20 +101,25 @@ def pvalue(p: object, language: Language = "da") -> str:
     return number(p, 3, language)
 
 
-def count(n: object, min_n: int | None = None) -> str:
+def count(n: object, min_n: int | None = None, language: Language = "da") -> str:
     """A count for a shared product: "<min_n" below the threshold, never the exact small number.
+
+    Thousands are separated as ``language`` does: "1.234" in Danish, "1,234" in English.
 
     Examples
     --------
     >>> count(3, 5), count(12, 5), count(None, 5)
     ('<5', '12', '')
+    >>> count(1234, 5, "da"), count(1234, 5, "en")
+    ('1.234', '1,234')
     """
+    check_language(language)
     if missing(n):
         return ""
     n = int(n)
     if min_n is not None and n < min_n:
-        return f"<{min_n}"
-    return str(n)
+        return f"<{number(min_n, 0, language)}"
+    return number(n, 0, language)
 
 
 def percent(share: object, language: Language = "da", decimals: int = 0) -> str:

@@ -1,7 +1,7 @@
 """Small-sample inference for linear mixed models: REML to the optimum and Satterthwaite df.
 
 With about ten kommuner the kommune, not the respondent, is the unit of a kommune-level predictor, and the
-normal (z) p-values of ``statsmodels`` MixedLM are too liberal (DOMAIN.md, "Small designs"). This module
+normal (z) p-values of ``statsmodels`` MixedLM are too liberal (Luke 2017, Behav. Res. Methods 49:1494). This module
 refits a statsmodels ``MixedLM`` by REML, to the optimum that R's ``lme4`` finds, and tests each fixed
 effect with a t statistic on Satterthwaite degrees of freedom, as R's ``lmerTest`` does.
 

@@ -1,6 +1,7 @@
 """Power of the baseline-versus-follow-up t tests: minimum detectable change and sample size.
 
-A non-significant change is not "no change" (DOMAIN.md, "Small designs"): with the n actually observed,
+A non-significant change is not "no change" (Altman & Bland 1995, BMJ 311:485, "Absence of evidence is
+not evidence of absence"): with the n actually observed,
 :func:`minimum_detectable_change` says how large a change the test would have found with the stated power,
 and :func:`sample_size` plans the n for a change worth finding. Both solve the exact power of the two-sided
 t test under the noncentral t distribution (as R's ``pwr``), not the normal approximation.

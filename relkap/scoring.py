@@ -313,7 +313,8 @@ def band(mean: np.ndarray | pd.Series | float, weak_below: float = 3.5, strong_a
     mean : array-like
         Tie means; NaN gives a missing band.
     weak_below, strong_above : float
-        Band limits (DOMAIN.md defaults 3.5 and 4.0; unconfirmed as official, so configurable).
+        Band limits (defaults 3.5 and 4.0, as Relational Coordination Analytics reports show them;
+        unconfirmed as official, so configurable).
 
     Returns
     -------
@@ -650,7 +651,8 @@ def unit_index(
     min_n : int or None, default 5
         Units with fewer respondents than this are suppressed; for "tie", ties below it are left out.
     include_diagonal : bool, default False
-        Whether a respondent's score of their own group counts (DOMAIN.md: the default index excludes it).
+        Whether a respondent's score of their own group counts (Gittell's relational
+        coordination index is across groups: the default excludes it).
 
     Returns
     -------

@@ -31,7 +31,7 @@ def test_tie_heatmap_names_the_strongest_and_weakest_cross_group_tie():
         INST.label("myndighed"), "Myndighed")
     assert "2,95" in text and "4,90" not in text
     assert "ved førmåling" in text and "5 relationer vises" in text
-    assert "1 relationer har færre end 5 besvarelser" in text
+    assert "1 relation har færre end 5 besvarelser" in text  # plural form (CLDR "one")
 
 
 def test_change_heatmap_names_the_largest_changes_and_counts_significant_ones():

@@ -325,7 +325,7 @@ def test_forest_plot_draws_localised_labels(sim):
     _, ax = plt.subplots()
     h2 = sim["results"]["h2_leadership"]
     out = plots.estimates_plot(research.localise(h2, ["outcome", "predictor"], INST, "da"),
-                               ["outcome", "predictor"], "estimate_std", ax=ax, language="da", lw=2)
+                               label=["outcome", "predictor"], estimate="estimate_std", ax=ax, language="da", lw=2)
     assert out is ax
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert len(labels) == len(h2) and "leadership" not in " ".join(labels)

@@ -240,9 +240,9 @@ def test_network_views_share_node_positions(example):
     base, follow, comp = example["ties_baseline"], example["ties_followup"], example["comparison"]
     pos = network.layout([base, follow], instrument=load_instrument())
     fig, axes = plt.subplots(1, 3)
-    plots.network_diagram(base, pos, axes[0])
-    plots.network_diagram(follow, pos, axes[1])
-    plots.change_network(base, follow, comp, pos, axes[2])
+    plots.network_diagram(base, pos=pos, ax=axes[0])
+    plots.network_diagram(follow, pos=pos, ax=axes[1])
+    plots.change_network(comp, baseline=base, followup=follow, pos=pos, ax=axes[2])
     offsets = [next(c for c in ax.collections if c.get_gid() == "nodes").get_offsets() for ax in axes]
     assert np.allclose(offsets[0], offsets[1]) and np.allclose(offsets[0], offsets[2])
     assert np.allclose(offsets[0], np.array(list(pos.values())))
@@ -251,11 +251,11 @@ def test_network_views_share_node_positions(example):
     assert len(_arrows(axes[2])) == int((~cross["suppressed"]).sum())
     assert len(_texts(axes[2], "significant")) == int((cross["p_fdr"] < 0.05).sum()) > 0
     with pytest.raises(ValueError, match="no position"):
-        plots.network_diagram(base, {k: v for k, v in list(pos.items())[:3]})
+        plots.network_diagram(base, pos={k: v for k, v in list(pos.items())[:3]})
 
 
 def test_change_network_without_comparison_has_no_markers():
-    ax = plots.change_network(_ties(BASE), _ties(FOLLOW, wave="followup"))
+    ax = plots.change_network(baseline=_ties(BASE), followup=_ties(FOLLOW, wave="followup"))
     assert len(_arrows(ax)) == 5 and not _texts(ax, "significant")
     dashed = [p for p in _arrows(ax) if p.get_linestyle() != "solid" and p.get_linestyle() != "-"]
     assert len(dashed) == 2  # decreases A->C (4.2 -> 4.0) and C->A (4.5 -> 4.4)
@@ -347,7 +347,8 @@ def test_demo_data_has_the_tables_the_figures_need():
         assert set(example[key].columns) <= set(demo[key].columns), key
     assert example["ties_baseline"]["kommune"].nunique() == 1
     pos = network.layout([example["ties_baseline"], example["ties_followup"]], instrument=load_instrument())
-    ax = plots.change_network(example["ties_baseline"], example["ties_followup"], example["comparison"], pos)
+    ax = plots.change_network(example["comparison"], baseline=example["ties_baseline"],
+                              followup=example["ties_followup"], pos=pos)
     assert len(_arrows(ax)) > 0
 
 
@@ -431,7 +432,7 @@ def test_targeted_tie_is_a_double_line_in_the_networks():
     assert all(not p.get_path_effects() for gid, p in arrows.items() if gid != f"tie:{A}->{B}")
     assert [t.get_text() for t in ax.texts if t.get_gid() == "targeted"] == ["◆"]
     assert any("Dobbelt streg" in t.get_text() for t in ax.get_legend().get_texts())
-    ax = plots.change_network(base, follow, targeted=[(A, B)], language="en")
+    ax = plots.change_network(baseline=base, followup=follow, targeted=[(A, B)], language="en")
     assert len({p.get_gid(): p for p in _arrows(ax)}[f"tie:{A}->{B}"].get_path_effects()) == 3
     assert any("Double line" in t.get_text() for t in ax.get_legend().get_texts())
 
@@ -445,8 +446,8 @@ def test_demo_figures_print_their_text_at_least_9_pt_on_a4(demo_kommuner):
             plots.tie_heatmap(ties[ties["wave"] == "followup"], targeted=kp.targeted_ties),
             plots.change_heatmap(change, targeted=kp.targeted_ties),
             plots.network_diagram(ties[ties["wave"] == "baseline"], targeted=kp.targeted_ties),
-            plots.change_network(ties[ties["wave"] == "baseline"], ties[ties["wave"] == "followup"], change,
-                                 targeted=kp.targeted_ties),
+            plots.change_network(change, baseline=ties[ties["wave"] == "baseline"],
+                                 followup=ties[ties["wave"] == "followup"], targeted=kp.targeted_ties),
             plots.forest_plot(change[~change["diagonal"]]),
         ]
         for ax in figures:

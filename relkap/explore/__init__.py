@@ -18,7 +18,7 @@ The package reads like its screen:
 
 Suppression (``min_n``) applies to every figure and table, as in the reports, and every value shown
 (pooled, index, dimension, tie, benchmark) is computed without the hidden cells' answers. Batch reports
-(``interactive=False``) never use this package: exported HTML has no kernel.
+(``relkap batch``) never use this package: exported HTML has no kernel.
 """
 
 from __future__ import annotations

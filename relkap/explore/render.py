@@ -24,7 +24,7 @@ from .. import fmt, plots
 from ..interviews import theme_label
 from ..kommuner import kommune_name
 from ..network import layout
-from ..words import text
+from ..words import text, text_n
 from .model import ALL, ExplorerData, Selection
 
 __all__ = ["kommune_label", "tie_name", "title", "benchmark_title", "main_view", "main_figure",
@@ -79,12 +79,12 @@ def benchmark_title(data: ExplorerData, s: Selection, heading: bool = True) -> s
     lang = s.language
     if c["shown"]:
         others = str(c["low"]) if c["low"] == c["high"] else f"{c['low']}–{c['high']}"
-        sub = text("explore.bench_title", lang, kommune=kommune_label(s.kommune, lang), ties=c["shown"],
+        sub = text_n("explore.bench_title", c["shown"], lang, kommune=kommune_label(s.kommune, lang), ties=c["shown"],
                    others=others)
     else:
         sub = text("explore.bench_none", lang, kommune=kommune_label(s.kommune, lang), min=c["min_kommuner"])
     if c["hidden"] and c["shown"]:
-        sub += " " + text("explore.bench_hidden", lang, ties=c["hidden"], min=c["min_kommuner"])
+        sub += " " + text_n("explore.bench_hidden", c["hidden"], lang, ties=c["hidden"], min=c["min_kommuner"])
     return title(data, s) + "\n" + sub if heading else sub
 
 
@@ -148,7 +148,7 @@ def main_figure(data: ExplorerData, s: Selection):
         t = data.ties(s.kommune, s.dimension, min_n)
         if s.view == "change":
             wave = t["wave"].astype(str)
-            plots.change_network(t[wave == inst.waves.baseline], t[wave == inst.waves.followup], comparison=cur,
+            plots.change_network(cur, baseline=t[wave == inst.waves.baseline], followup=t[wave == inst.waves.followup],
                                  pos=pos, title=heading, **common)
         else:
             plots.network_diagram(cur, pos=pos, title=heading, n_max=float(t["n"].max()) if len(t) else None,
@@ -230,7 +230,7 @@ def drill_html(drill: pd.DataFrame, s: Selection, instrument) -> str:
             vals = [fmt.number(r.mean, 2, lang, sign=is_change), fmt.ci(r.ci_low, r.ci_high, lang)]
             if is_change:
                 vals += [fmt.signed(r.hedges, 2, lang), fmt.pvalue(r.p_fdr, lang)]
-        n = html.escape(fmt.count(r.n, s.min_n))  # "<5", never a count below min_n
+        n = html.escape(fmt.count(r.n, s.min_n, lang))  # "<5", never a count below min_n
         rows.append(f"<tr><td>{t(r.measure)}</td><td>{n}</td>" + "".join(f"<td>{v}</td>" for v in vals) + "</tr>")
     head = (f"<tr><th></th><th>{t('n')}</th><th>{t('mean_or_change')}</th><th>{t('ci')}</th>"
             f"<th>{t('hedges')}</th><th>{t('p_fdr')}</th></tr>")

@@ -13,7 +13,8 @@ counts once. Per kommune, wave and theme:
 - ``share = n_mention / n_interviews``, ``share_strength``, ``share_problem`` and the net valence
   ``net = share_strength - share_problem`` (from -1: every interview calls it a problem, to +1).
 
-Privacy (DOMAIN.md): quotes identify people and small counts identify speakers. Tables here hold exact counts
+Privacy (as every shared product, README "Privacy"): quotes identify people and small counts identify
+speakers. Tables here hold exact counts
 (like ``compare_waves`` holds ``n``) with a ``suppressed`` flag; the display functions never print a count
 below ``min_interviews`` (default :data:`MIN_INTERVIEWS` = 3), and a wave with fewer than ``min_interviews``
 interviews shows no share, count or direction at all. No quote text and no source name enter any table.

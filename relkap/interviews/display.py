@@ -41,8 +41,8 @@ def _refuse_private(df: pd.DataFrame) -> None:
 def _wave_cell(n_int, n_str, n_prob, min_interviews: int, language: Language) -> str:
     if n_int < min_interviews:
         return text("interviews.too_few", language, min_interviews=min_interviews)
-    return text("interviews.valence_counts", language, strength=fmt.count(n_str, min_interviews),
-                problem=fmt.count(n_prob, min_interviews), n=fmt.count(n_int, min_interviews))
+    return text("interviews.valence_counts", language, strength=fmt.count(n_str, min_interviews, language),
+                problem=fmt.count(n_prob, min_interviews, language), n=fmt.count(n_int, min_interviews, language))
 
 
 def _change_cell(r: dict, waves: Sequence[str], min_interviews: int, language: Language) -> str:
@@ -225,7 +225,7 @@ def report_section(tie_change: pd.DataFrame, rk_change: pd.DataFrame, codings: p
         return None
     waves = interview_waves(c, instrument.waves.baseline, instrument.waves.followup)
     n = c.groupby(c["wave"].astype(str))["source"].nunique()
-    n_wave = {w: fmt.count(int(n.get(w, 0)), min_interviews) for w in waves}
+    n_wave = {w: fmt.count(int(n.get(w, 0)), min_interviews, language) for w in waves}
     kw = {"min_interviews": min_interviews, "min_net_change": min_net_change}
     ties = joint_display(joint_table(tie_change, c, kind="tie", kommune=kommune, **kw), instrument, language,
                          min_interviews)

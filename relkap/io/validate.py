@@ -136,7 +136,7 @@ def finish_tables(collected: dict[str, list[pd.DataFrame]], inst: Instrument, ke
     """The tidy tables of the long parts (:func:`long_tables`) collected per table: each table's parts stacked
     (an empty table with the right columns when there are none), ids pseudonymised with ``key``, the columns
     named and typed as the contract says."""
-    return {name: _finish(name, pd.concat(parts, ignore_index=True) if parts else _empty(name, inst), inst, key)
+    return {name: _finish(name, pd.concat(parts, ignore_index=True) if parts else _empty(name), inst, key)
             for name, parts in collected.items()}
 
 
@@ -322,7 +322,7 @@ def _finish(kind_table: str, long: pd.DataFrame, inst: Instrument, key: bytes) -
     return d.reset_index(drop=True)
 
 
-def _empty(table: str, inst: Instrument) -> pd.DataFrame:
+def _empty(table: str) -> pd.DataFrame:
     cols = {"relations": ["kommune", "wave", "respondent_id", "group", "_a", "_b", "score"],
             "scales": ["kommune", "wave", "respondent_id", "group", "_a", "_b", "score"],
             "citizens": ["kommune", "wave", "respondent_id", "_a", "_b", "score"],

@@ -1,8 +1,11 @@
 """Figures of a kommune's report and of the explorer, in the seaborn style: ``ax=None`` in, ``Axes`` out.
 
-Every function takes a tidy DataFrame (the contract columns of :func:`relkap.scoring.tie_scores` or
-:func:`relkap.change.compare_waves`, see ``docs/contract.md``) plus column names, draws on ``ax`` (a new
-figure when ``None``), passes ``**kwargs`` on to matplotlib and returns the :class:`~matplotlib.axes.Axes`.
+Every function is called as seaborn's are, ``f(data=None, *, <keywords>, ax=None, **kwargs)``: it takes a
+tidy DataFrame first (the contract columns of :func:`relkap.scoring.tie_scores` or
+:func:`relkap.change.compare_waves`, see ``docs/contract.md``), everything else by keyword (column names,
+``min_n`` defaulting to :data:`relkap.config.MIN_N`, ``alpha`` to :data:`relkap.config.ALPHA`), draws on
+``ax`` (a new figure when ``None``), passes ``**kwargs`` on to matplotlib and returns the
+:class:`~matplotlib.axes.Axes` (every figure here draws on one Axes).
 Figures compute no statistics and change neither global matplotlib settings nor the caller's data; wrap
 calls in :func:`relkap.style.figure_context` for the report style.
 
@@ -16,8 +19,10 @@ Contents
 - :mod:`.html`: :func:`tie_heatmap_html`, :func:`change_heatmap_html`, :func:`benchmark_html` (explorer)
 - :mod:`.cells`: the heat map cells both renderings draw (:func:`~.cells.tie_cells`, ``change_cells``)
 - :mod:`.graphs`: :func:`network_diagram`, :func:`change_network`
-- :mod:`.profiles`: :func:`dimension_profile`, :func:`forest_plot`, :func:`response_overview`,
-  :func:`scale_change`, :func:`benchmark_plot`, :func:`estimates_plot` (research results)
+- :mod:`.profiles`: means per wave with CIs, :func:`dimension_profile`, :func:`scale_change`
+- :mod:`.estimates`: estimates with CIs, :func:`forest_plot` (Hedges' g), :func:`estimates_plot` (research)
+- :mod:`.response`: :func:`response_overview`
+- :mod:`.benchmark`: :func:`benchmark_plot` (one kommune among all)
 - :mod:`.gallery`: :func:`example_data`, :func:`demo_data`, :func:`gallery`;
   ``python -m relkap.plots --gallery docs/figures`` writes one PNG per figure
 - :mod:`.common`: helpers the figure modules share
@@ -25,19 +30,15 @@ Contents
 
 from __future__ import annotations
 
+from .benchmark import benchmark_plot
 from .common import BENCHMARK_COLUMNS
+from .estimates import estimates_plot, forest_plot
 from .gallery import demo_data, example_data, gallery
 from .graphs import change_network, network_diagram
 from .heatmap import change_heatmap, tie_heatmap
 from .html import benchmark_html, change_heatmap_html, tie_heatmap_html
-from .profiles import (
-    benchmark_plot,
-    dimension_profile,
-    estimates_plot,
-    forest_plot,
-    response_overview,
-    scale_change,
-)
+from .profiles import dimension_profile, scale_change
+from .response import response_overview
 
 __all__ = [
     "tie_heatmap",

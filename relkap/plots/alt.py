@@ -12,9 +12,10 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import fmt
+from ..config import ALPHA, MIN_N
 from ..instrument import Instrument
 from ..labels import default_instrument, wave_label
-from ..words import Language, text
+from ..words import Language, text, text_n
 
 __all__ = ["alt_tie_heatmap", "alt_change_heatmap", "alt_change_network", "alt_network", "alt_response", "alt_profile",
            "alt_forest", "alt_scales", "alt_estimates"]
@@ -51,11 +52,11 @@ def _extremes(shown: pd.DataFrame, value: str, language: Language, inst: Instrum
 
 
 def _hidden(n: int, language: Language, min_n: int) -> str:
-    return " " + text("alt.hidden", language, ties=n, min_n=min_n) if n else ""
+    return " " + text_n("alt.hidden", n, language, ties=n, min_n=min_n) if n else ""
 
 
 def alt_tie_heatmap(ties: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da",
-                    min_n: int = 5, value: str = "mean") -> str:
+                    min_n: int = MIN_N, value: str = "mean") -> str:
     """Alt text of :func:`relkap.plots.tie_heatmap`: the ties shown, the strongest and the weakest.
 
     Parameters
@@ -73,14 +74,14 @@ def alt_tie_heatmap(ties: pd.DataFrame, instrument: Instrument | None = None, la
     """
     inst = default_instrument(instrument)
     shown, hidden = _shown(ties, value)
-    head = text("alt.tie_heatmap", language, when=_waves(ties, language, inst), ties=len(shown))
+    head = text_n("alt.tie_heatmap", len(shown), language, when=_waves(ties, language, inst), ties=len(shown))
     if shown.empty:
         return head + _hidden(hidden, language, min_n)
     return head + " " + _extremes(shown, value, language, inst) + _hidden(hidden, language, min_n)
 
 
 def alt_change_heatmap(changes: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da",
-                       min_n: int = 5, value: str = "diff", p: str = "p_fdr", alpha: float = 0.05,
+                       min_n: int = MIN_N, value: str = "diff", p: str = "p_fdr", alpha: float = ALPHA,
                        kind: str = "change_heatmap") -> str:
     """Alt text of :func:`relkap.plots.change_heatmap`: the largest increase and decrease, and how many
     changes are statistically significant.
@@ -95,7 +96,7 @@ def alt_change_heatmap(changes: pd.DataFrame, instrument: Instrument | None = No
     inst = default_instrument(instrument)
     shown, hidden = _shown(changes, value)
     sig = int((shown[p] < alpha).sum()) if p in shown else 0
-    head = text(f"alt.{kind}", language, ties=len(shown), significant=sig)
+    head = text_n(f"alt.{kind}", len(shown), language, ties=len(shown), significant=sig)
     if shown.empty:
         return head + _hidden(hidden, language, min_n)
     up, down = shown.loc[shown[value].idxmax()], shown.loc[shown[value].idxmin()]
@@ -106,13 +107,13 @@ def alt_change_heatmap(changes: pd.DataFrame, instrument: Instrument | None = No
 
 
 def alt_change_network(changes: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da",
-                       min_n: int = 5, value: str = "diff", p: str = "p_fdr", alpha: float = 0.05) -> str:
+                       min_n: int = MIN_N, value: str = "diff", p: str = "p_fdr", alpha: float = ALPHA) -> str:
     """Alt text of :func:`relkap.plots.change_network`: as :func:`alt_change_heatmap`, for the network."""
     return alt_change_heatmap(changes, instrument, language, min_n, value, p, alpha, kind="change_network")
 
 
 def alt_network(ties: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da",
-                min_n: int = 5, value: str = "mean") -> str:
+                min_n: int = MIN_N, value: str = "mean") -> str:
     """Alt text of :func:`relkap.plots.network_diagram`: groups, ties shown, the strongest and the weakest.
 
     Examples
@@ -125,14 +126,14 @@ def alt_network(ties: pd.DataFrame, instrument: Instrument | None = None, langua
     inst = default_instrument(instrument)
     shown, hidden = _shown(ties, value)
     groups = len(set(ties["group"].astype(str)) | set(ties["target"].astype(str)))
-    head = text("alt.network", language, when=_waves(ties, language, inst), groups=groups, ties=len(shown))
+    head = text_n("alt.network", len(shown), language, when=_waves(ties, language, inst), groups=groups, ties=len(shown))
     if shown.empty:
         return head + _hidden(hidden, language, min_n)
     return head + " " + _extremes(shown, value, language, inst) + _hidden(hidden, language, min_n)
 
 
 def alt_response(counts: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da",
-                 min_n: int = 5) -> str:
+                 min_n: int = MIN_N) -> str:
     """Alt text of :func:`relkap.plots.response_overview`: the largest group and the groups below ``min_n``
     (named, never with their count).
 
@@ -149,7 +150,7 @@ def alt_response(counts: pd.DataFrame, instrument: Instrument | None = None, lan
     if len(big):
         top = big.loc[big["n"].idxmax()]
         out += " " + text("alt.response_most", language, group=inst.label(str(top["group"]), language),
-                          n=fmt.count(top["n"], min_n), wave=_wave(top["wave"], language, inst))
+                          n=fmt.count(top["n"], min_n, language), wave=_wave(top["wave"], language, inst))
     small = counts[counts["n"] < min_n]
     if len(small):
         names = ", ".join(text("alt.group_wave", language, group=inst.label(str(r["group"]), language),
@@ -158,8 +159,7 @@ def alt_response(counts: pd.DataFrame, instrument: Instrument | None = None, lan
     return out
 
 
-def alt_profile(profile: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da",
-                min_n: int = 5) -> str:
+def alt_profile(profile: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da") -> str:
     """Alt text of :func:`relkap.plots.dimension_profile`: per wave the highest and the lowest dimension.
 
     Examples
@@ -184,7 +184,7 @@ def alt_profile(profile: pd.DataFrame, instrument: Instrument | None = None, lan
 
 
 def alt_forest(changes: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da",
-               min_n: int = 5, value: str = "hedges", p: str = "p_fdr", alpha: float = 0.05) -> str:
+               min_n: int = MIN_N, value: str = "hedges", p: str = "p_fdr", alpha: float = ALPHA) -> str:
     """Alt text of :func:`relkap.plots.forest_plot` of the ties: how many, how many significant, the largest
     increase and decrease of Hedges' g.
 
@@ -198,7 +198,7 @@ def alt_forest(changes: pd.DataFrame, instrument: Instrument | None = None, lang
     inst = default_instrument(instrument)
     shown, hidden = _shown(changes, value)
     sig = int((shown[p] < alpha).sum()) if p in shown else 0
-    head = text("alt.forest", language, ties=len(shown), significant=sig)
+    head = text_n("alt.forest", len(shown), language, ties=len(shown), significant=sig)
     if shown.empty:
         return head + _hidden(hidden, language, min_n)
     up, down = shown.loc[shown[value].idxmax()], shown.loc[shown[value].idxmin()]
@@ -207,8 +207,8 @@ def alt_forest(changes: pd.DataFrame, instrument: Instrument | None = None, lang
                              down_value=fmt.signed(down[value], 2, language))
 
 
-def alt_scales(comparison: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da",
-               min_n: int = 5, scale: str = "scale") -> str:
+def alt_scales(comparison: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da", *,
+               scale: str = "scale") -> str:
     """Alt text of :func:`relkap.plots.scale_change`: how many scales, and the one that changed most.
 
     Examples
@@ -221,7 +221,7 @@ def alt_scales(comparison: pd.DataFrame, instrument: Instrument | None = None, l
     inst = default_instrument(instrument)
     sup = comparison["suppressed"].astype(bool) if "suppressed" in comparison else comparison["diff"].isna()
     shown = comparison[~sup].dropna(subset=["diff"])
-    out = text("alt.scales", language, scales=len(comparison))
+    out = text_n("alt.scales", len(comparison), language, scales=len(comparison))
     if shown.empty:
         return out
     top = shown.loc[shown["diff"].abs().idxmax()]
@@ -232,7 +232,7 @@ def alt_scales(comparison: pd.DataFrame, instrument: Instrument | None = None, l
 
 
 def alt_estimates(table: pd.DataFrame, label: str | list[str], estimate: str = "estimate", title: str = "",
-                  language: Language = "da", alpha: float = 0.05) -> str:
+                  language: Language = "da", alpha: float = ALPHA) -> str:
     """Alt text of :func:`relkap.plots.estimates_plot` (a research result table, labels already localised):
     how many estimates, how many with (adjusted) p below ``alpha``, the largest and the smallest.
 
@@ -246,7 +246,7 @@ def alt_estimates(table: pd.DataFrame, label: str | list[str], estimate: str = "
     d = table.dropna(subset=[estimate])
     p = d["p_adj"].where(d["p_adj"].notna(), d["p_val"]) if "p_adj" in d else d.get("p_val")
     sig = int((p < alpha).sum()) if p is not None else 0
-    head = text("alt.estimates", language, title=title, n=len(d), significant=sig,
+    head = text_n("alt.estimates", len(d), language, title=title, n=len(d), significant=sig,
                 alpha=fmt.number(alpha, 2, language))
     if d.empty:
         return head

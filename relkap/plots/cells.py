@@ -18,6 +18,7 @@ import pandas as pd
 
 from .. import fmt, words
 from ..checks import check_columns
+from ..config import ALPHA, MIN_N
 from ..instrument import Instrument
 from ..labels import default_instrument, group_order, label
 from ..network import check_one_table
@@ -76,9 +77,16 @@ PARAMETERS = {
 
 
 def shared_parameters(func):
-    """Fill the lines ``    {name}`` of ``func``'s docstring with :data:`PARAMETERS` ``[name]``."""
+    """Fill the lines ``    {name}`` of ``func``'s docstring with :data:`PARAMETERS` ``[name]``.
+
+    ``    {name as other}`` documents the first parameter under the name ``other`` (``{ties as data}``).
+    """
+    def fill(m: re.Match) -> str:
+        doc = PARAMETERS[m.group(1)]
+        return doc.replace(f"    {m.group(1)} :", f"    {m.group(2)} :", 1) if m.group(2) else doc
+
     if func.__doc__:  # None under python -OO
-        func.__doc__ = re.sub(r"^    \{(\w+)\}\n", lambda m: PARAMETERS[m.group(1)], func.__doc__, flags=re.M)
+        func.__doc__ = re.sub(r"^    \{(\w+)(?: as (\w+))?\}\n", fill, func.__doc__, flags=re.M)
     return func
 
 
@@ -199,7 +207,7 @@ def _cells(kind, inst, rows, cols, values, sup_m, present, cmap, norm, language,
 
 
 @shared_parameters
-def tie_cells(ties: pd.DataFrame, *, value: str = "mean", min_n: int = 5, language: Language = "da",
+def tie_cells(ties: pd.DataFrame, *, value: str = "mean", min_n: int = MIN_N, language: Language = "da",
               instrument: Instrument | None = None, title: str | None = None,
               targeted=()) -> HeatmapCells:
     """The cells of a tie heat map (:func:`relkap.plots.tie_heatmap`, :func:`relkap.plots.tie_heatmap_html`).
@@ -247,8 +255,8 @@ def tie_cells(ties: pd.DataFrame, *, value: str = "mean", min_n: int = 5, langua
 
 
 @shared_parameters
-def change_cells(comparison: pd.DataFrame, *, value: str = "diff", p: str = "p_fdr", alpha: float = 0.05,
-                 limit: float | None = None, min_n: int = 5, language: Language = "da",
+def change_cells(comparison: pd.DataFrame, *, value: str = "diff", p: str = "p_fdr", alpha: float = ALPHA,
+                 limit: float | None = None, min_n: int = MIN_N, language: Language = "da",
                  instrument: Instrument | None = None, title: str | None = None, targeted=()) -> HeatmapCells:
     """The cells of a change heat map (:func:`relkap.plots.change_heatmap` and its HTML twin).
 

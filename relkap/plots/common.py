@@ -21,6 +21,7 @@ from ..style import WAVE_COLOURS, WAVE_FILLED, WAVE_HATCHES, WAVE_MARKERS
 from ..words import Language
 
 __all__ = [
+    "require_data",
     "NEUTRAL_COLOUR",
     "CHANGE_LIMIT",
     "A4_TEXT_WIDTH",
@@ -55,6 +56,13 @@ OWN_COLOUR = "#C0392B"  # this kommune among all kommuner (benchmark)
 # One row per tie of a benchmark table (:meth:`relkap.explore.ExplorerData.benchmark`).
 BENCHMARK_COLUMNS = ("group", "target", "n_kommuner", "p5", "q25", "median", "q75", "p95", "value",
                      "share_below")
+
+
+def require_data(data: pd.DataFrame | None, figure: str) -> pd.DataFrame:
+    """``data`` itself; a clear error when a figure that needs a table got none (``data=None``)."""
+    if data is None:
+        raise TypeError(f"{figure}() needs data: pass the table to draw as its first argument (data=...)")
+    return data
 
 
 def check_figure(language: str, min_n: int) -> None:

@@ -18,13 +18,16 @@ import pandas as pd
 
 from .. import io, network, report, scoring, synth
 from ..checks import check_choice
+from ..config import MIN_N
 from ..instrument import Instrument
 from ..labels import default_instrument
 from ..style import figure_context
 from ..words import Language
+from .estimates import forest_plot
 from .graphs import change_network, network_diagram
 from .heatmap import change_heatmap, tie_heatmap
-from .profiles import dimension_profile, forest_plot, response_overview, scale_change
+from .profiles import dimension_profile, scale_change
+from .response import response_overview
 
 __all__ = ["figure_tables", "example_data", "demo_data", "gallery", "main"]
 
@@ -32,7 +35,7 @@ _KEY = b"relkap-gallery"  # pseudonyms do not matter for figures; the project's 
 
 
 def figure_tables(tables: io.Tables, kommune: int | None = None, instrument: Instrument | None = None,
-                  min_n: int = 5) -> dict[str, pd.DataFrame]:
+                  min_n: int = MIN_N) -> dict[str, pd.DataFrame]:
     """The tables one kommune's figures draw, computed as the kommune report computes them.
 
     ``kommune`` defaults to the kommune with the most groups, then the fewest suppressed ties (a full
@@ -66,7 +69,7 @@ def figure_tables(tables: io.Tables, kommune: int | None = None, instrument: Ins
             .reset_index(drop=True)}
 
 
-def example_data(seed: int = 7, min_n: int = 5, instrument: Instrument | None = None) -> dict[str, pd.DataFrame]:
+def example_data(seed: int = 7, min_n: int = MIN_N, instrument: Instrument | None = None) -> dict[str, pd.DataFrame]:
     """:func:`figure_tables` of the made-up kommune of :func:`relkap.synth.example_survey` (fast: under a second).
 
     Examples
@@ -80,7 +83,7 @@ def example_data(seed: int = 7, min_n: int = 5, instrument: Instrument | None = 
     return figure_tables(io.tidy_tables(employees, citizens, instrument=inst, key=_KEY), 751, inst, min_n)
 
 
-def demo_data(kommune: int | None = None, seed: int = 1, min_n: int = 5,
+def demo_data(kommune: int | None = None, seed: int = 1, min_n: int = MIN_N,
               instrument: Instrument | None = None) -> dict[str, pd.DataFrame]:
     """:func:`figure_tables` of one of the ten simulated demo kommuner (:func:`relkap.synth.simulate`).
 
@@ -111,16 +114,17 @@ def gallery(folder: str | Path, language: Language = "da", dpi: int = 100, sourc
     n_max = max(base["n"].max(), follow["n"].max())
     cross = comp[comp["group"] != comp["target"]]
     figures = {
-        "tie_heatmap_baseline": lambda ax: tie_heatmap(base, ax, language=language),
-        "tie_heatmap_followup": lambda ax: tie_heatmap(follow, ax, language=language),
-        "change_heatmap": lambda ax: change_heatmap(comp, ax, language=language),
-        "network_baseline": lambda ax: network_diagram(base, pos, ax, n_max=n_max, language=language),
-        "network_followup": lambda ax: network_diagram(follow, pos, ax, n_max=n_max, language=language),
-        "change_network": lambda ax: change_network(base, follow, comp, pos, ax, n_max=n_max, language=language),
-        "dimension_profile": lambda ax: dimension_profile(data["profile"], ax, language=language),
-        "forest_plot": lambda ax: forest_plot(cross, ax=ax, language=language),
-        "response_overview": lambda ax: response_overview(data["counts"], 5, ax, language=language),
-        "scale_change": lambda ax: scale_change(data["scales"], ax, language=language),
+        "tie_heatmap_baseline": lambda ax: tie_heatmap(base, language=language, ax=ax),
+        "tie_heatmap_followup": lambda ax: tie_heatmap(follow, language=language, ax=ax),
+        "change_heatmap": lambda ax: change_heatmap(comp, language=language, ax=ax),
+        "network_baseline": lambda ax: network_diagram(base, pos=pos, n_max=n_max, language=language, ax=ax),
+        "network_followup": lambda ax: network_diagram(follow, pos=pos, n_max=n_max, language=language, ax=ax),
+        "change_network": lambda ax: change_network(comp, baseline=base, followup=follow, pos=pos, n_max=n_max,
+                                                            language=language, ax=ax),
+        "dimension_profile": lambda ax: dimension_profile(data["profile"], language=language, ax=ax),
+        "forest_plot": lambda ax: forest_plot(cross, language=language, ax=ax),
+        "response_overview": lambda ax: response_overview(data["counts"], min_n=MIN_N, language=language, ax=ax),
+        "scale_change": lambda ax: scale_change(data["scales"], language=language, ax=ax),
     }
     written = []
     with figure_context():

@@ -18,6 +18,7 @@ from matplotlib.patches import ConnectionStyle, FancyArrowPatch
 from matplotlib.path import Path as MplPath
 
 from .. import fmt, network, words
+from ..config import ALPHA, MIN_N
 from ..instrument import Instrument
 from ..labels import band_label, default_instrument, label
 from ..style import BAND_COLOURS, BAND_LINESTYLES, BANDS, DIVERGING_CMAP
@@ -29,6 +30,7 @@ from .common import (
     axes_or_new,
     check_figure,
     default_title,
+    require_data,
     tick_formatter,
     wrap,
 )
@@ -63,7 +65,7 @@ def _draw_nodes(ax: Axes, g, pos, language: Language, inst: Instrument, min_n: i
         ax.annotate(name, xy=(x, y), xytext=(ux * 24, uy * 24), textcoords="offset points", ha=ha, va=va,
                     fontsize=MIN_FONT, zorder=4, gid="node_label")
         if n:
-            ax.text(x, y, fmt.count(n, min_n), ha="center", va="center", fontsize=MIN_FONT, zorder=4, gid="node_n")
+            ax.text(x, y, fmt.count(n, min_n, language), ha="center", va="center", fontsize=MIN_FONT, zorder=4, gid="node_n")
     ax.set_xlim(-1.6, 1.6)
     ax.set_ylim(-1.45, 1.45)
     ax.set_aspect("equal")
@@ -146,25 +148,25 @@ def _arc_midpoint(p0, p1) -> tuple[float, float]:
 
 
 def network_diagram(
-    ties: pd.DataFrame,
-    pos: dict | None = None,
-    ax: Axes | None = None,
+    data: pd.DataFrame | None = None,
     *,
+    pos: dict | None = None,
     group_sizes=None,
-    min_n: int = 5,
+    min_n: int = MIN_N,
     n_max: float | None = None,
     language: Language = "da",
     instrument: Instrument | None = None,
     title: str | None = None,
     legend: bool = True,
     targeted=(),
+    ax: Axes | None = None,
     **kwargs,
 ) -> Axes:
     """The directed ties of one kommune, wave and dimension as a network of groups.
 
     Parameters
     ----------
-    ties : DataFrame
+    data : DataFrame
         A :func:`relkap.scoring.tie_scores` table for one kommune, wave and dimension.
     pos : dict, optional
         Group -> (x, y) from :func:`relkap.network.layout`; compute it once per kommune from both waves
@@ -202,6 +204,7 @@ def network_diagram(
     >>> [p.get_gid() for p in ax.patches], [t.get_text() for t in ax.texts if t.get_gid() == "node_n"]
     (['tie:skole->ppr'], ['9', '<5'])
     """
+    ties = require_data(data, "network_diagram")
     check_figure(language, min_n)
     inst = default_instrument(instrument)
     g = network.tie_graph(ties, group_sizes, instrument=inst)
@@ -238,33 +241,33 @@ def network_diagram(
 
 
 def change_network(
+    data: pd.DataFrame | None = None,
+    *,
     baseline: pd.DataFrame,
     followup: pd.DataFrame,
-    comparison: pd.DataFrame | None = None,
     pos: dict | None = None,
-    ax: Axes | None = None,
-    *,
     p: str = "p_fdr",
-    alpha: float = 0.05,
+    alpha: float = ALPHA,
     limit: float | None = None,
-    min_n: int = 5,
+    min_n: int = MIN_N,
     n_max: float | None = None,
     language: Language = "da",
     instrument: Instrument | None = None,
     title: str | None = None,
     legend: bool = True,
     targeted=(),
+    ax: Axes | None = None,
     **kwargs,
 ) -> Axes:
     """The change per tie (follow-up minus baseline) as a network, on the same positions as the waves.
 
     Parameters
     ----------
+    data : DataFrame, optional
+        The comparison, :func:`relkap.change.compare_waves` by ``group, target``: the tested ``diff`` and
+        ``p``; a tie with ``p`` < ``alpha`` gets "*" at the middle of its arrow.
     baseline, followup : DataFrame
-        :func:`relkap.scoring.tie_scores` tables of the two waves (one kommune and dimension).
-    comparison : DataFrame, optional
-        :func:`relkap.change.compare_waves` by ``group, target``: the tested ``diff`` and ``p``; a tie with
-        ``p`` < ``alpha`` gets "*" at the middle of its arrow.
+        :func:`relkap.scoring.tie_scores` tables of the two waves (one kommune and dimension), keyword-only.
     pos : dict, optional
         From :func:`relkap.network.layout` (default: the layout of both waves).
     p, alpha : str, float
@@ -290,10 +293,11 @@ def change_network(
     --------
     >>> base = pd.DataFrame({"group": ["skole", "ppr"], "target": ["ppr", "skole"], "n": [8, 7],
     ...                      "mean": [3.6, 4.2], "suppressed": [False, False]})
-    >>> ax = change_network(base, base.assign(mean=[4.1, 4.0]), legend=False)
+    >>> ax = change_network(baseline=base, followup=base.assign(mean=[4.1, 4.0]), legend=False)
     >>> sorted((p.get_gid(), p.get_linestyle()) for p in ax.patches)
     [('tie:ppr->skole', '--'), ('tie:skole->ppr', '-')]
     """
+    comparison = data
     check_figure(language, min_n)
     inst = default_instrument(instrument)
     g = network.change_graph(baseline, followup, comparison, alpha=alpha, p=p, instrument=inst)

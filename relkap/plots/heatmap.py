@@ -12,12 +12,13 @@ from matplotlib.patches import Rectangle
 from matplotlib.transforms import blended_transform_factory
 
 from .. import words
+from ..config import ALPHA, MIN_N
 from ..instrument import Instrument
 from ..labels import band_label
 from ..style import SUPPRESSED_COLOUR, text_colour
 from ..words import Language
 from .cells import HeatmapCells, change_cells, shared_parameters, tie_cells
-from .common import MIN_FONT, axes_or_new, note, print_width, tick_formatter, wrap
+from .common import MIN_FONT, axes_or_new, note, print_width, require_data, tick_formatter, wrap
 
 __all__ = ["tie_heatmap", "change_heatmap", "draw_cells"]
 
@@ -27,7 +28,7 @@ def _cell_size(cells: HeatmapCells) -> tuple[float, float]:
     return (print_width(3.0 + 0.55 * len(cells.cols)), 3.4 + 0.55 * len(cells.rows))
 
 
-def draw_cells(cells: HeatmapCells, ax: Axes | None = None, *, colorbar: bool = True, **kwargs) -> Axes:
+def draw_cells(cells: HeatmapCells, *, colorbar: bool = True, ax: Axes | None = None, **kwargs) -> Axes:
     """Draw prepared heat map cells (:func:`~relkap.plots.cells.tie_cells`, ``change_cells``) on ``ax``.
 
     Grey hatched cells are suppressed ("n<min_n", no value), white cells were not asked, the diagonal (a
@@ -142,23 +143,23 @@ def _change_colorbar(ax: Axes, mesh, cells: HeatmapCells):
 
 @shared_parameters
 def tie_heatmap(
-    ties: pd.DataFrame,
-    ax: Axes | None = None,
+    data: pd.DataFrame | None = None,
     *,
     value: str = "mean",
-    min_n: int = 5,
+    min_n: int = MIN_N,
     language: Language = "da",
     instrument: Instrument | None = None,
     title: str | None = None,
     colorbar: bool = True,
     targeted=(),
+    ax: Axes | None = None,
     **kwargs,
 ) -> Axes:
     """Heat map of the directed ties of one kommune, wave and dimension: rows rate columns.
 
     Parameters
     ----------
-    {ties}
+    {ties as data}
     ax : Axes, optional
         Where to draw (default a new figure sized to the matrix).
     {shared}
@@ -184,33 +185,34 @@ def tie_heatmap(
     >>> sorted(t.get_text() for t in ax.texts if t.get_gid() in ("value", "suppressed"))
     ['3.2', '4.4', 'n<5']
     """
+    ties = require_data(data, "tie_heatmap")
     cells = tie_cells(ties, value=value, min_n=min_n, language=language, instrument=instrument, title=title,
                       targeted=targeted)
-    return draw_cells(cells, ax, colorbar=colorbar, **kwargs)
+    return draw_cells(cells, colorbar=colorbar, ax=ax, **kwargs)
 
 
 @shared_parameters
 def change_heatmap(
-    comparison: pd.DataFrame,
-    ax: Axes | None = None,
+    data: pd.DataFrame | None = None,
     *,
     value: str = "diff",
     p: str = "p_fdr",
-    alpha: float = 0.05,
+    alpha: float = ALPHA,
     limit: float | None = None,
-    min_n: int = 5,
+    min_n: int = MIN_N,
     language: Language = "da",
     instrument: Instrument | None = None,
     title: str | None = None,
     colorbar: bool = True,
     targeted=(),
+    ax: Axes | None = None,
     **kwargs,
 ) -> Axes:
     """Heat map of the change per tie (follow-up minus baseline), "*" where significant after correction.
 
     Parameters
     ----------
-    {comparison}
+    {comparison as data}
     ax : Axes, optional
         Where to draw (default a new figure sized to the matrix).
     {shared}
@@ -234,6 +236,7 @@ def change_heatmap(
     >>> sorted(t.get_text() for t in ax.texts if t.get_gid() in ("value", "significant"))
     ['*', '+0,60', '−0,20']
     """
+    comparison = require_data(data, "change_heatmap")
     cells = change_cells(comparison, value=value, p=p, alpha=alpha, limit=limit, min_n=min_n, language=language,
                          instrument=instrument, title=title, targeted=targeted)
-    return draw_cells(cells, ax, colorbar=colorbar, **kwargs)
+    return draw_cells(cells, colorbar=colorbar, ax=ax, **kwargs)

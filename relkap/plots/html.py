@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .. import fmt, words
+from ..config import ALPHA, MIN_N
 from ..instrument import Instrument
 from ..labels import default_instrument
 from ..style import MISSING_COLOUR, SUPPRESSED_COLOUR, text_colour
@@ -126,7 +127,7 @@ def tie_heatmap_html(
     ties: pd.DataFrame,
     *,
     value: str = "mean",
-    min_n: int = 5,
+    min_n: int = MIN_N,
     language: Language = "da",
     instrument: Instrument | None = None,
     title: str | None = None,
@@ -163,9 +164,9 @@ def change_heatmap_html(
     *,
     value: str = "diff",
     p: str = "p_fdr",
-    alpha: float = 0.05,
+    alpha: float = ALPHA,
     limit: float | None = None,
-    min_n: int = 5,
+    min_n: int = MIN_N,
     language: Language = "da",
     instrument: Instrument | None = None,
     title: str | None = None,
@@ -199,7 +200,7 @@ def benchmark_html(
     bench: pd.DataFrame,
     *,
     change: bool = False,
-    min_n: int = 5,
+    min_n: int = MIN_N,
     language: Language = "da",
     instrument: Instrument | None = None,
     title: str = "",
@@ -278,7 +279,7 @@ def benchmark_html(
         svg += "</svg>"
         value = num(r.value) if own else html.escape(words.text("figure.suppressed", language, min_n=min_n))
         share = fmt.percent(r.share_below, language) if own else ""
-        tip = words.text("figure.bench_tip", language, tie=name, n=int(r.n_kommuner), low=num(r.p5),
+        tip = words.text_n("figure.bench_tip", int(r.n_kommuner), language, tie=name, n=int(r.n_kommuner), low=num(r.p5),
                          high=num(r.p95))
         out.append(f"<tr title='{html.escape(tip, quote=True)}'><th scope='row'>{html.escape(name)}</th>"
                    f"<td class='bullet'>{svg}</td><td class='own'>{value}</td>"

@@ -310,8 +310,8 @@ def most_changed_table(most: pd.DataFrame, language: Language = "da", instrument
         rows.append({
             t("briefing.most_changed.col_direction", language): t(f"briefing.most_changed.{r.direction}", language),
             t("glossary.tie", language): tie_name(r.group, r.target, language, inst, bool(r.targeted)),
-            f"n ({t('glossary.baseline_lower', language)})": fmt.count(r.n_baseline, min_n),
-            f"n ({t('glossary.followup_lower', language)})": fmt.count(r.n_followup, min_n),
+            f"n ({t('glossary.baseline_lower', language)})": fmt.count(r.n_baseline, min_n, language),
+            f"n ({t('glossary.followup_lower', language)})": fmt.count(r.n_followup, min_n, language),
             t("glossary.baseline", language): fmt.number(r.mean_baseline, 2, language),
             t("glossary.followup", language): fmt.number(r.mean_followup, 2, language),
             t("glossary.change", language): fmt.signed(r.diff, 2, language),
@@ -406,7 +406,7 @@ def targeted_text(comp: TargetedComparison, language: Language = "da",
     else:
         n_o = int(comp.value("other", "n_ties"))
         mt, mo = comp.value("targeted", "mean_diff"), comp.value("other", "mean_diff")
-        out.append(words.text("briefing.targeted.summary", language, n_targeted=n_t, n_other=n_o,
+        out.append(words.text_n("briefing.targeted.summary", n_t, language, n_targeted=n_t, n_other=n_o,
                               mean_targeted=fmt.signed(mt, 2, language), mean_other=fmt.signed(mo, 2, language),
                               difference=fmt.signed(mt - mo, 2, language) if n_o else ""))
         out.append(words.text("briefing.targeted.improved", language, n_targeted=n_t,
@@ -522,7 +522,7 @@ def key_point_sentences(points: list[dict], language: Language = "da", instrumen
             if not pt["n_ties_targeted"]:
                 out.append(words.text("briefing.key.targeted_none", language))
                 continue
-            out.append(words.text("briefing.key.targeted", language, n_targeted=pt["n_ties_targeted"],
+            out.append(words.text_n("briefing.key.targeted", pt["n_ties_targeted"], language, n_targeted=pt["n_ties_targeted"],
                                   n_other=pt["n_ties_other"], n_improved=pt["n_improved_targeted"],
                                   mean_targeted=fmt.signed(pt["mean_diff_targeted"], 2, language),
                                   mean_other=fmt.signed(pt["mean_diff_other"], 2, language)))
@@ -539,11 +539,11 @@ def _response_sentence(pt: dict, language: Language, inst: Instrument, rates: pd
     given = [w for w in waves if w["status"] == "given"]
     if not given:
         parts = [words.text("briefing.key.response_unknown_part", language,
-                            wave=wave_label(w["wave"], language, inst).lower(), n=fmt.count(w["n"]))
+                            wave=wave_label(w["wave"], language, inst).lower(), n=fmt.count(w["n"], None, language))
                  for w in waves]
         return words.text("briefing.key.response_unknown", language, parts=", ".join(parts))
     parts = [words.text("briefing.key.response_part", language, wave=wave_label(w["wave"], language, inst).lower(),
-                        rate=fmt.percent(w["rate"], language), n=fmt.count(w["n"]), invited=fmt.count(w["invited"]))
+                        rate=fmt.percent(w["rate"], language), n=fmt.count(w["n"], None, language), invited=fmt.count(w["invited"], None, language))
              for w in given]
     low_groups = (low_response_groups(rates, language, inst) if rates is not None else
                   [words.text("briefing.key.group_wave", language, group=label(g["group"], language, inst),

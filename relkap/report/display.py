@@ -75,8 +75,8 @@ def change_table(df: pd.DataFrame, label: str | list[str], instrument: Instrumen
     rows = []
     for d in df.to_dict("records"):
         row = {header(label_head.get(c, c), language): instrument.label(str(d[c]), language) for c in labels}
-        row[header("n_baseline", language)] = fmt.count(d["n_baseline"], min_n)
-        row[header("n_followup", language)] = fmt.count(d["n_followup"], min_n)
+        row[header("n_baseline", language)] = fmt.count(d["n_baseline"], min_n, language)
+        row[header("n_followup", language)] = fmt.count(d["n_followup"], min_n, language)
         suppressed = bool(d["suppressed"])
         for wave in ("baseline", "followup"):
             empty = suppressed and d[f"n_{wave}"] < 1
@@ -184,7 +184,7 @@ def agreement_display(agree: dict[str, pd.DataFrame], key: str, instrument: Inst
     if key == "alpha":
         out = pd.DataFrame({header("scale", language): [instrument.label(str(s), language) for s in df["scale"]],
                             header("wave", language): waves,
-                            header("n", language): [fmt.count(n, min_n) for n in df["n"]],
+                            header("n", language): [fmt.count(n, min_n, language) for n in df["n"]],
                             header("items", language): df["k"],
                             header("alpha", language): _value_or_suppressed(df["alpha"], df["suppressed"], 2,
                                                                             language),
@@ -199,7 +199,7 @@ def agreement_display(agree: dict[str, pd.DataFrame], key: str, instrument: Inst
     else:
         out = pd.DataFrame({header("group", language): [instrument.label(str(g), language) for g in df["group"]],
                             header("wave", language): waves,
-                            header("n", language): [fmt.count(n, min_n) for n in df["n"]],
+                            header("n", language): [fmt.count(n, min_n, language) for n in df["n"]],
                             header("rwg_j", language): _value_or_suppressed(df["rwg_j"], df["suppressed"], 2,
                                                                             language)})
     return _styled(out)

@@ -74,8 +74,8 @@ def methods_text(rk: pd.DataFrame, ties: pd.DataFrame, rates: pd.DataFrame | Non
     out = []
     row = index_row(rk)
     if row is not None:
-        out.append(t("briefing.methods.respondents", language, n_baseline=fmt.count(row.get("n_baseline")),
-                     n_followup=fmt.count(row.get("n_followup"))))
+        out.append(t("briefing.methods.respondents", language, n_baseline=fmt.count(row.get("n_baseline"), None, language),
+                     n_followup=fmt.count(row.get("n_followup"), None, language)))
     out.append(t("briefing.methods.scoring", language, min_items=inst.min_items))
     used = used_tests(ties)
     if len(used) == 2:

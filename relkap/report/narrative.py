@@ -14,7 +14,7 @@ from .. import fmt
 from ..benchmark import MIN_BENCHMARK_KOMMUNER
 from ..instrument import Instrument
 from ..labels import wave_label
-from ..words import Language, text
+from ..words import Language, text, text_n
 from .briefing import join_list, tie_name
 from .tables import CITIZENS
 
@@ -88,7 +88,8 @@ def overview_note(overview: pd.DataFrame, instrument: Instrument, min_n: int, ha
     for w in (instrument.waves.baseline, instrument.waves.followup):
         n = int(employees.loc[employees["wave"] == w, "n"].sum())
         if n:
-            parts.append(text("report.respondents", language, wave=wave_label(w, language, instrument), n=n))
+            parts.append(text_n("report.respondents", n, language, wave=wave_label(w, language, instrument),
+                                n=fmt.count(n, None, language)))
     sentences = [", ".join(parts) + "."] if parts else []
     small_codes = employees.loc[employees["suppressed"], "group"] if hidden is None else hidden["group"]
     small = sorted({instrument.label(str(g), language) for g in small_codes})

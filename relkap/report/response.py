@@ -169,8 +169,8 @@ def response_table(rates: pd.DataFrame, language: Language = "da", instrument: I
             t("glossary.group", language): t("briefing.response.total", language) if r.group == TOTAL
             else label(r.group, language, inst),
             t("table.wave", language): wave_label(r.wave, language, inst),
-            t("briefing.response.col_answered", language): f"<{min_n}" if fmt.missing(r.n) else fmt.count(r.n, min_n),
-            t("briefing.response.col_invited", language): fmt.count(r.invited),
+            t("briefing.response.col_answered", language): f"<{min_n}" if fmt.missing(r.n) else fmt.count(r.n, min_n, language),
+            t("briefing.response.col_invited", language): fmt.count(r.invited, None, language),
             t("briefing.response.col_rate", language): fmt.percent(r.rate, language),
             t("briefing.response.col_note", language): t("briefing.response.low", language) if r.low
             else notes[r.status]})

@@ -25,7 +25,8 @@ Every result table has one row per estimate with ``estimate``, ``ci_low``, ``ci_
 t on the kommuner's df for kommune-level OLS, a bootstrap or permutation over kommuner), ``p_adj`` (within a family of tests; the method in ``p_adjust``), ``n_units`` (kommuner in the model) and
 ``n_respondents`` (employees or citizens behind it) after the columns that say what was estimated.
 
-Levels and models (DOMAIN.md, "Other scales"):
+Levels and models (aggregation to the unit as Bliese 2000, in Klein & Kozlowski (eds.), *Multilevel
+theory, research, and methods in organizations*):
 
 - Respondent level: the respondent's cross-group RK index, the four leadership subscales, their mean
   (``leadership``) and motivation. Mixed models (REML at lme4's optimum, t tests on Satterthwaite df:

@@ -148,7 +148,7 @@ def display_table(results: dict[str, pd.DataFrame], name: str, instrument: Instr
         elif c in _P:
             out[header] = [fmt.pvalue(p, language) for p in t[c]]
         elif c in _COUNTS:
-            out[header] = [fmt.count(n) for n in t[c]]
+            out[header] = [fmt.count(n, None, language) for n in t[c]]
         elif pd.api.types.is_float_dtype(t[c]) and c not in ("converged", "low_power"):
             out[header] = [fmt.number(x, decimals, language) for x in t[c]]
         else:
@@ -214,7 +214,7 @@ def present(results: dict[str, pd.DataFrame], name: str, instrument: Instrument 
     from ..plots.alt import alt_estimates
 
     shown, title = localise(results[name], label, instrument, language), text(f"research.question.{name}", language)
-    ax = estimates_plot(shown, label, estimate, language=language, xlabel=text(f"research.figure.{xlabel}", language),
+    ax = estimates_plot(shown, label=label, estimate=estimate, language=language, xlabel=text(f"research.figure.{xlabel}", language),
                         title=title)
     export.figure(ax.figure, alt_estimates(shown, label, estimate, title, language))
 

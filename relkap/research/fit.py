@@ -7,7 +7,8 @@ estimated: ``estimate``, ``ci_low``, ``ci_high`` (95%), ``p_val``, ``df`` (of th
 obtained, one of :data:`P_METHODS`), ``p_adj`` (within a family of tests; the method in ``p_adjust``),
 ``n_units`` (kommuner in the model) and ``n_respondents`` (employees or citizens behind it).
 
-Small designs (DOMAIN.md): where the kommune is the unit of the predictor or of assignment, the sample is
+Small designs (Luke 2017, Behav. Res. Methods 49:1494; McNeish & Stapleton 2016, Educ. Psychol. Rev.
+28:295): where the kommune is the unit of the predictor or of assignment, the sample is
 the number of kommuner. Mixed models are tested with Satterthwaite df (``"satterthwaite"``), kommune-level
 OLS with t on the kommuner's df (``"cluster_cr1_t"``: CR1 cluster-robust SE, t on G - 1; ``"ols_t"``:
 one row per kommune, t on J - p), correlations over kommuner with t on J - 2 (``"pearson_t"``), the

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .. import fmt
-from ..words import Language, text
+from ..words import Language, text, text_n
 from .answers import ALPHA
 from .data import LEADERSHIP
 from .fit import MIN_UNITS
@@ -134,7 +134,7 @@ def limitations_text(results: dict[str, pd.DataFrame], parameters: dict, languag
              if k in results and "converged" in results[k]]
     failed = int(sum((c == False).sum() for c in mixed))  # noqa: E712 - NaN (not a mixed model) is no failure
     if failed:
-        items.append(text("research.limits.not_converged", language, k=failed))
+        items.append(text_n("research.limits.not_converged", failed, language, k=failed))
     items += list(not_answered_texts(results, language).values())
     items += [text(f"research.limits.{k}", language) for k in ("cross_sectional", "repeated", "same_source",
                                                              "correction")]
