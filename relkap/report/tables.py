@@ -139,9 +139,9 @@ def respondent_dimension_scores(relations: pd.DataFrame, instrument: Instrument,
     Returns
     -------
     pandas.DataFrame
-        ``kommune, wave, respondent_id, group, dimension, score``: ``dimension`` is ``"rk"`` (the index,
-        s(r, B) of :func:`relkap.scoring.respondent_scores`) or a relational item code; ``score`` is the
-        mean over targets B. Respondents without a valid score are left out.
+        ``kommune, wave, respondent_id, group, dimension, score``: ``dimension`` is ``"rk"`` (the index) or a
+        relational item code; ``score`` is :func:`relkap.scoring.respondent_index`, the mean over targets B.
+        Respondents without a valid score are left out.
 
     Notes
     -----
@@ -155,16 +155,10 @@ def respondent_dimension_scores(relations: pd.DataFrame, instrument: Instrument,
     >>> s["dimension"].unique().tolist()
     ['rk', 'kendskab', 'respekt', 'bidrag', 'videndeling', 'problemloesning', 'innovation']
     """
-    per = []
-    for dim in (None, "all"):
-        s = scoring.respondent_scores(relations, instrument, dimension=dim)
-        if not include_diagonal:
-            s = s[s["group"].astype(str) != s["target"].astype(str)]
-        per.append(s)
-    s = pd.concat(per, ignore_index=True)
-    s["dimension"] = s["dimension"].astype(str)
-    keys = [c for c in ("kommune", "wave", "respondent_id", "group", "dimension") if c in s.columns]
-    out = s.groupby(keys, observed=True, sort=False)["score"].mean().reset_index()
+    per = [scoring.respondent_index(relations, instrument, dimension=dim, include_diagonal=include_diagonal)
+           for dim in (None, "all")]
+    out = pd.concat(per, ignore_index=True).drop(columns="n_targets")
+    out["dimension"] = out["dimension"].astype(str)
     return out.dropna(subset=["score"]).reset_index(drop=True)
 
 
