@@ -36,66 +36,34 @@ import time
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from relkap import config, export, fmt, interviews, load, load_instrument, plots, privacy, report
-from relkap.network import layout
-from relkap.params import kommune_params
+from relkap import export, fmt, load, plots, report
 from relkap.plots import alt
-from relkap.provenance import provenance
-from relkap.report import briefing, dialogue, narrative, response
-from relkap.report.methods import limitations_text, methods_text
+from relkap.report import briefing, changed, dialogue, keypoints, narrative, response, targeted, ties
 from relkap.labels import wave_label
 from relkap.words import text
 
 started = time.time()
-kommune = int(kommune)
-inst = load_instrument(instrument or None)
-if baseline or followup:
-    inst = inst.model_copy(update={"waves": inst.waves.model_copy(
-        update={k: v for k, v in (("baseline", baseline), ("followup", followup)) if v})})
-data_path = config.resolve(data_dir or None, config.PROCESSED_DIR)
-out_path = config.resolve(out_dir or None, config.REPORTS_DIR / "hand" / str(kommune))
-out_path.mkdir(parents=True, exist_ok=True)
-params_path = config.resolve(params_dir or None, config.KOMMUNE_PARAMS_DIR)
-kp = kommune_params(kommune, params_dir or None)  # its parameter file, or defaults (kp.source == "defaults")
-name = kp.name
-targeted = kp.targeted_ties if kp.arm == "intervention" else []
-tables_all = load(data_path)
-data = report.kommune_tables(tables_all, kommune)
-report.check_kommune(data, kommune, data_path)
-B, F = inst.waves.baseline, inst.waves.followup
-has_followup = report.has_wave(data, F)
 plt.rcParams["figure.dpi"] = 90
-
+run = report.inputs(kommune, data_dir=data_dir, out_dir=out_dir, instrument=instrument, params_dir=params_dir,
+                    baseline=baseline, followup=followup, min_n=min_n, language=language)
+inst, kp = run.instrument, run.params
 # Disclosure rule: every shared number is computed without the hidden cells (groups, ties, tie dimensions
-# with fewer than min_n answers). The full data give only the response overview (counts through fmt.count)
-# and which groups and ties exist (shown as "n<min_n").
-shared = report.shared_tables(data, inst, min_n=min_n)
-hidden = privacy.hidden_groups(data.relations, min_n)
-overview = report.response_overview(data, inst, min_n=min_n)
-shown_overview = report.response_overview(shared, inst, min_n=min_n)
-rates = response.response_rates(overview, kp.invited or None, min_n, waves=[B, F])
-rk = report.rk_change(shared.relations, inst, min_n=min_n)
-all_ties = report.tie_table(data.relations, inst, min_n=min_n)[["wave", "group", "target", "diagonal"]]
-ties = report.with_hidden(report.tie_table(shared.relations, inst, min_n=min_n), all_ties,
-                          ["wave", "group", "target"])
-tie_diff = report.with_hidden(report.tie_change(shared.relations, inst, min_n=min_n),
-                              all_ties.drop(columns="wave").drop_duplicates(), ["group", "target"])
-points = briefing.key_points(rk, tie_diff if has_followup else None, rates, kp, min_n=min_n, name=name)
-waves_present = [w for w in (B, F) if (ties["wave"] == w).any()]
-latest = ties[ties["wave"] == (F if has_followup else B)]
-guide = dialogue.dialogue_guide(latest, tie_diff if has_followup else None, min_n=min_n, followup=has_followup)
+# with fewer than min_n answers); the full data give only the response overview and which groups and ties
+# exist (shown as "n<min_n"). report.build applies it.
+r = report.build(load(run.data_dir), inst, kp, min_n=min_n, language=language, source=run.data_dir)
+name = r.name
 
 # %%
-export.title(briefing.title_block(name, kommune, kp, has_followup, language, inst),
+export.title(briefing.title_block(name, r.kommune, kp, r.has_followup, language, inst),
              text("report.document_title", language, name=name), language)
 if kp.source == "defaults":
-    display(Markdown(text("report.defaults", language, name=name, kommune=kommune)))
+    display(Markdown(text("report.defaults", language, name=name, kommune=r.kommune)))
 display(Markdown(narrative.section(text("briefing.key.heading", language),
-                                   briefing.key_point_sentences(points, language, inst, rates), bullets=True)))
-if len(guide):
-    display(Markdown(narrative.start_here(guide, language, inst, targeted)))
+                                   keypoints.key_point_sentences(r.key_points, language, inst, r.rates), bullets=True)))
+if len(r.dialogue):
+    display(Markdown(narrative.start_here(r.dialogue, language, inst, r.targeted)))
 display(Markdown(narrative.section(text("briefing.reading.heading", language),
-                                   briefing.reading_guide(language, inst, min_n, targeted=bool(targeted)),
+                                   briefing.reading_guide(language, inst, min_n, targeted=bool(r.targeted)),
                                    level=3, bullets=True)))
 
 # %% [markdown] tags=["da"]
@@ -113,17 +81,17 @@ display(Markdown(narrative.section(text("briefing.reading.heading", language),
 # and, where the kommune gave the number invited, the response rate.
 
 # %%
-display(Markdown(narrative.overview_note(shown_overview, inst, min_n, has_followup, language, hidden=hidden)))
-employees = overview[overview["group"] != report.tables.CITIZENS]
-ax = plots.response_overview(employees, min_n=min_n, language=language, instrument=inst)
-export.figure(ax.figure, alt.alt_response(employees, inst, language, min_n))
-display(export.captioned(response.response_table(rates, language, inst, min_n).style.hide(axis="index"),
+display(Markdown(narrative.overview_note(r.shown_overview, inst, min_n, r.has_followup, language,
+                                         hidden=r.hidden_groups)))
+ax = plots.response_overview(r.employees, min_n=min_n, language=language, instrument=inst)
+export.figure(ax.figure, alt.alt_response(r.employees, inst, language, min_n))
+display(export.captioned(response.response_table(r.rates, language, inst, min_n).style.hide(axis="index"),
                          text("report.caption.response", language)))
 display(Markdown(text("briefing.response.note", language, threshold=fmt.percent(response.LOW_RESPONSE, language),
                       min_n=min_n)))
-unknown = [wave_label(w, language, inst).lower() for w in waves_present if not (kp.invited or {}).get(w)]
-if unknown:
-    display(Markdown(text("briefing.response.unknown", language, waves=briefing.join_list(unknown, language))))
+if r.unknown_rate_waves:
+    display(Markdown(text("briefing.response.unknown", language, waves=ties.join_list(
+        [wave_label(w, language, inst).lower() for w in r.unknown_rate_waves], language))))
 
 # %% [markdown] tags=["da"]
 # ## Relationel kapacitet før og efter
@@ -142,8 +110,8 @@ if unknown:
 # 0.8 large); *p (FDR)* is adjusted for testing many differences at once.
 
 # %%
-display(Markdown(briefing.headline(rk, language, instrument=inst)))
-display(export.captioned(report.change_table(rk, "dimension", inst, language, min_n),
+display(Markdown(briefing.headline(r.rk, language, instrument=inst)))
+display(export.captioned(report.change_table(r.rk, "dimension", inst, language, min_n),
                          text("report.caption.dimensions", language)))
 
 # %% [markdown] tags=["da"]
@@ -163,22 +131,22 @@ display(export.captioned(report.change_table(rk, "dimension", inst, language, mi
 # cells have too few answers to be shown.
 
 # %%
-for w in waves_present:
-    wave_ties = ties[ties["wave"] == w]
+for w in r.waves_present:
+    wave_ties = r.wave_ties(w)
     title = wave_label(w, language, inst)
     export.html(plots.tie_heatmap_html(wave_ties, min_n=min_n, language=language, instrument=inst,
-                                       title=title, targeted=targeted), media="screen")
+                                       title=title, targeted=r.targeted), media="screen")
     ax = plots.tie_heatmap(wave_ties, min_n=min_n, language=language, instrument=inst, title=title,
-                           targeted=targeted)
+                           targeted=r.targeted)
     export.figure(ax.figure, alt.alt_tie_heatmap(wave_ties, inst, language, min_n), media="print")
 
 # %%
-if has_followup:
+if r.has_followup:
     display(Markdown(narrative.change_map_intro(language)))
-    export.html(plots.change_heatmap_html(tie_diff, min_n=min_n, language=language, instrument=inst,
-                                          targeted=targeted), media="screen")
-    ax = plots.change_heatmap(tie_diff, min_n=min_n, language=language, instrument=inst, targeted=targeted)
-    export.figure(ax.figure, alt.alt_change_heatmap(tie_diff, inst, language, min_n), media="print")
+    export.html(plots.change_heatmap_html(r.tie_diff, min_n=min_n, language=language, instrument=inst,
+                                          targeted=r.targeted), media="screen")
+    ax = plots.change_heatmap(r.tie_diff, min_n=min_n, language=language, instrument=inst, targeted=r.targeted)
+    export.figure(ax.figure, alt.alt_change_heatmap(r.tie_diff, inst, language, min_n), media="print")
 else:
     display(Markdown(narrative.no_followup(language)))
 
@@ -199,35 +167,32 @@ else:
 # their place in both waves, so the pictures compare directly.
 
 # %%
-pos = layout(sorted(set(ties["group"].astype(str)) | set(ties["target"].astype(str)),
-                    key=inst.group_codes.index), instrument=inst)
-for w in waves_present:
-    wave_ties = ties[ties["wave"] == w]
-    ax = plots.network_diagram(wave_ties, pos=pos, min_n=min_n, language=language, instrument=inst,
-                               title=wave_label(w, language, inst), targeted=targeted)
+for w in r.waves_present:
+    wave_ties = r.wave_ties(w)
+    ax = plots.network_diagram(wave_ties, pos=r.positions, min_n=min_n, language=language, instrument=inst,
+                               title=wave_label(w, language, inst), targeted=r.targeted)
     export.figure(ax.figure, alt.alt_network(wave_ties, inst, language, min_n))
-if has_followup:
-    ax = plots.change_network(tie_diff, baseline=ties[ties["wave"] == B], followup=ties[ties["wave"] == F], pos=pos,
-                              min_n=min_n, language=language, instrument=inst, targeted=targeted)
-    export.figure(ax.figure, alt.alt_change_network(tie_diff, inst, language, min_n))
+if r.has_followup:
+    ax = plots.change_network(r.tie_diff, baseline=r.wave_ties(r.waves[0]), followup=r.wave_ties(r.waves[-1]),
+                              pos=r.positions, min_n=min_n, language=language, instrument=inst, targeted=r.targeted)
+    export.figure(ax.figure, alt.alt_change_network(r.tie_diff, inst, language, min_n))
 
 # %%
-if has_followup:
-    most = briefing.most_changed(tie_diff, k=3, min_n=min_n, targeted=targeted)
+if r.most_changed is not None:
     display(Markdown(narrative.section(text("briefing.most_changed.heading", language),
-                                       [text("briefing.most_changed.intro", language, k=3, min_n=min_n)], level=3)))
-    display(export.captioned(briefing.most_changed_table(most, language, inst, min_n).style.hide(axis="index"),
+                                       [text("briefing.most_changed.intro", language, k=report.model.MOST_CHANGED_K,
+                                             min_n=min_n)], level=3)))
+    display(export.captioned(changed.most_changed_table(r.most_changed, language, inst, min_n).style.hide(axis="index"),
                              text("report.caption.most_changed", language)))
 
 # %%
-if has_followup and targeted:
-    comparison = briefing.targeted_comparison(tie_diff, targeted, min_n=min_n)
+if r.targeted_comparison is not None:
     display(Markdown(narrative.section(text("briefing.targeted.heading", language),
-                                       briefing.targeted_text(comparison, language, inst), level=3)))
-    display(export.captioned(briefing.targeted_table(comparison, language).style.hide(axis="index"),
+                                       targeted.targeted_text(r.targeted_comparison, language, inst), level=3)))
+    display(export.captioned(targeted.targeted_table(r.targeted_comparison, language).style.hide(axis="index"),
                              text("report.caption.targeted", language)))
     display(Markdown(narrative.section(text("briefing.targeted.caveats_heading", language),
-                                       briefing.targeted_caveats(language), level=4, bullets=True)))
+                                       targeted.targeted_caveats(language), level=4, bullets=True)))
 
 # %% [markdown] tags=["da"]
 # ### Forskelle med effektstørrelse
@@ -242,10 +207,9 @@ if has_followup and targeted:
 # significant: p below 0.05 after correction for many tests (FDR).
 
 # %%
-if has_followup:
-    cross = tie_diff[~tie_diff["diagonal"].astype(bool)]
-    ax = plots.forest_plot(cross, min_n=min_n, language=language, instrument=inst)
-    export.figure(ax.figure, alt.alt_forest(cross, inst, language, min_n))
+if r.cross_ties is not None:
+    ax = plots.forest_plot(r.cross_ties, min_n=min_n, language=language, instrument=inst)
+    export.figure(ax.figure, alt.alt_forest(r.cross_ties, inst, language, min_n))
 else:
     display(Markdown(narrative.no_followup(language)))
 
@@ -264,7 +228,7 @@ else:
 # large gap is a good occasion to ask each other what you see differently.
 
 # %%
-display(export.captioned(report.received_perceived_table(ties, inst, language, min_n).style.hide(axis="index"),
+display(export.captioned(report.received_perceived_table(r.ties, inst, language, min_n).style.hide(axis="index"),
                          text("report.caption.received_perceived", language)))
 display(Markdown(text("briefing.limitations.rater_sets", language)))
 
@@ -280,21 +244,18 @@ display(Markdown(text("briefing.limitations.rater_sets", language)))
 # intervals.
 
 # %%
-profile = report.dimension_profile_data(shared.relations, inst, min_n=min_n)
-ax = plots.dimension_profile(profile, language=language, instrument=inst)
-export.figure(ax.figure, alt.alt_profile(profile, inst, language))
+ax = plots.dimension_profile(r.profile, language=language, instrument=inst)
+export.figure(ax.figure, alt.alt_profile(r.profile, inst, language))
 
 # %%
-display(Markdown(dialogue.dialogue_markdown(guide, language, inst, targeted)))
+display(Markdown(dialogue.dialogue_markdown(r.dialogue, language, inst, r.targeted)))
 
 # %% tags=["interviews"]
 # Coded interviews beside the survey (joint displays per tie and dimension, themes spoken of), when the
 # kommune's interviews are imported; nothing otherwise. Counts below the threshold read "<3"; no quotes.
-section = (interviews.report_section(tie_diff, rk, data.codings, kommune, inst, language)
-           if has_followup else None)
-if section is not None:
-    display(Markdown(f"## {section.heading}"))
-    display(section)
+if r.interviews is not None:
+    display(Markdown(f"## {r.interviews.heading}"))
+    display(r.interviews)
 
 # %% [markdown] tags=["da"]
 # ## Enighed og pålidelighed
@@ -315,11 +276,10 @@ if section is not None:
 # answers about several groups from the same person and is descriptive only.
 
 # %%
-agree = report.agreement_tables(shared, inst, min_n=min_n)
 for key in ("alpha", "icc", "rwg"):
-    table = report.agreement_display(agree, key, inst, language, min_n)
-    if len(table.data if hasattr(table, "data") else table):
-        display(export.captioned(table, text(f"report.caption.{key}", language)))
+    if len(r.agreement[key]):
+        display(export.captioned(report.agreement_display(r.agreement, key, inst, language, min_n),
+                                 text(f"report.caption.{key}", language)))
 
 # %% [markdown] tags=["da"]
 # ## Ledelse og motivation
@@ -334,8 +294,7 @@ for key in ("alpha", "icc", "rwg"):
 # themselves experience them, at baseline and follow-up.
 
 # %%
-scales = report.scale_change(shared, inst, min_n=min_n)
-employee_scales = scales[scales["instrument"] == "employee"]
+employee_scales = r.scales_of("employee")
 if len(employee_scales):
     display(export.captioned(report.change_table(employee_scales, "scale", inst, language, min_n),
                              text("report.caption.employee_scales", language)))
@@ -356,7 +315,7 @@ else:
 # follow-up.
 
 # %%
-citizen_scales = scales[scales["instrument"] == "citizen"]
+citizen_scales = r.scales_of("citizen")
 if len(citizen_scales):
     display(export.captioned(report.change_table(citizen_scales, "scale", inst, language, min_n),
                              text("report.caption.citizen_scales", language)))
@@ -378,22 +337,18 @@ else:
 # comparison, and no other kommune is named). Rank 1 is the highest value.
 
 # %%
-bench = report.benchmark(tables_all.relations, inst, kommune, min_n=min_n)
-table = report.benchmark_display(bench, inst, language)
-if len(bench):
-    display(export.captioned(table, text("report.caption.benchmark", language)))
-    if note := narrative.benchmark_note(bench, inst, language):
+if len(r.benchmark):
+    display(export.captioned(report.benchmark_display(r.benchmark, inst, language),
+                             text("report.caption.benchmark", language)))
+    if note := narrative.benchmark_note(r.benchmark, inst, language):
         display(Markdown(note))
 else:
     display(Markdown(narrative.no_data(language)))
 
 # %%
-display(Markdown(narrative.section(text("briefing.methods.heading", language),
-                                   methods_text(rk, tie_diff, rates, min_n, language=language, instrument=inst,
-                                                disclosure=True))))
-display(Markdown(narrative.section(text("briefing.limitations.heading", language),
-                                   limitations_text(rk, tie_diff, rates, min_n, language=language, instrument=inst),
-                                   level=3, bullets=True)))
+display(Markdown(narrative.section(text("briefing.methods.heading", language), r.methods)))
+display(Markdown(narrative.section(text("briefing.limitations.heading", language), r.limitations, level=3,
+                                   bullets=True)))
 
 # %% [markdown] tags=["da"]
 # ## Dokumentation
@@ -406,16 +361,8 @@ display(Markdown(narrative.section(text("briefing.limitations.heading", language
 # Versions, parameters and checksums of the data the report is built on.
 
 # %%
-instrument_path = config.resolve(instrument or None, config.INSTRUMENT_PATH)
-params_file = params_path / f"{kommune}.yaml" if kp.source == "file" else None
-parameters = {"kommune": kommune, "data_dir": data_path, "instrument": instrument_path, "params_dir": params_path,
-              "baseline": B, "followup": F, "min_n": min_n, "language": language}
-prov = provenance(data_path, instrument_path, params_file=params_file, parameters=parameters)
-summary = report.summary(kommune, name, inst, shown_overview, rk, tie_diff, scales, bench, min_n=min_n,
-                         parameters=parameters, provenance=prov,
-                         extra=briefing.summary_extra(kp, tie_diff if has_followup else None, rates, points,
-                                                      min_n=min_n))
-report.write_summary(out_path / "summary.json", summary)
+prov = run.provenance()
+report.write_summary(run.out_dir / "summary.json", report.summary(r, parameters=run.parameters, provenance=prov))
 display(export.captioned(report.provenance_table(prov, language, time.time() - started),
                          text("report.caption.provenance", language)))
 display(Markdown(text("report.provenance_note", language)))

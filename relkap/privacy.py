@@ -55,7 +55,7 @@ import pandas as pd
 
 from .grouping import combine, dense_groups, factorize, levels_size
 
-__all__ = ["COUNT_COLUMNS", "mask_small_counts", "shareable", "shareable_rows", "hidden_groups"]
+__all__ = ["COUNT_COLUMNS", "mask_small_counts", "shareable", "shareable_rows", "hidden_groups", "with_hidden"]
 
 COUNT_COLUMNS = ("n", "n_baseline", "n_followup")
 
@@ -243,3 +243,44 @@ def hidden_groups(table: pd.DataFrame, min_n: int, by: Sequence[str] = ("kommune
     by = [c for c in by if c in table.columns]
     n = table.groupby(by, observed=True)[respondent].nunique()
     return n[n < min_n].reset_index()[by]
+
+
+_IDENTITY = ("diagonal", "test", "dimension", "instrument", "scale")  # columns that name a cell, not measure it
+
+
+def with_hidden(shared: pd.DataFrame, full: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """``shared`` with a suppressed row (no value, no count) for every ``keys`` cell only ``full`` has.
+
+    A table computed from :func:`shareable` answers (e.g.
+    :func:`relkap.report.tables.shared_tables`) lacks the hidden cells altogether; a heat map would draw them
+    as "not asked". With these rows they read "n<min_n", as hidden cells do. Only the cells' existence comes
+    from ``full``: every number stays that of ``shared``.
+
+    Examples
+    --------
+    >>> full = pd.DataFrame({"group": ["a", "b"], "target": ["b", "a"], "n": [8, 3], "mean": [4.0, 2.0],
+    ...                      "suppressed": [False, True]})
+    >>> with_hidden(full.iloc[:1], full, ["group", "target"])
+      group target    n  mean  suppressed
+    0     a      b  8.0   4.0       False
+    1     b      a  NaN   NaN        True
+    """
+    have = pd.MultiIndex.from_frame(shared[keys].astype(str))
+    missing = full[~pd.MultiIndex.from_frame(full[keys].astype(str)).isin(have)]
+    if missing.empty:
+        return shared.reset_index(drop=True)
+    rows = missing[keys].copy()
+    for c in shared.columns:
+        if c in keys:
+            continue
+        if c == "suppressed":
+            rows[c] = True
+        elif c in _IDENTITY and c in missing.columns:
+            rows[c] = missing[c].to_numpy()  # what the cell is (own group, dimension), never a number of it
+        elif c in _IDENTITY and shared[c].nunique() == 1:
+            rows[c] = shared[c].iloc[0]  # the one value the whole table has (e.g. dimension "rk")
+        else:
+            rows[c] = np.nan
+    shared = shared.astype({k: str for k in keys})
+    rows = rows.astype({k: str for k in keys})
+    return pd.concat([shared, rows[shared.columns]], ignore_index=True)

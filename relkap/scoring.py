@@ -47,6 +47,7 @@ from .scales import scale_scores  # re-exported: relkap.scoring.scale_scores is 
 
 __all__ = [
     "respondent_scores",
+    "respondent_index",
     "tie_scores",
     "suppress_ties",
     "tie_matrix",
@@ -726,3 +727,54 @@ def unit_index(
     frame["weighting"] = weighting
     frame["suppressed"] = suppressed
     return frame
+
+
+def respondent_index(relations: pd.DataFrame, instrument: Instrument, dimension: str | None = None,
+                     include_diagonal: bool = False) -> pd.DataFrame:
+    """Each respondent's RK index: the mean of their tie scores s(r, B) over the groups B they scored.
+
+    The one home of the respondent-level index (the wave comparisons, the research unit table and the
+    agreement tables use it), so a respondent counts once however many groups they rated.
+
+    Parameters
+    ----------
+    relations : pandas.DataFrame
+        The ``relations`` table.
+    instrument : Instrument
+        The codebook.
+    dimension : str or None
+        ``None`` for the RK index (s(r, B) over all relational items), a relational item code for one
+        dimension, or ``"all"`` for every dimension (a ``dimension`` column), as :func:`respondent_scores`.
+    include_diagonal : bool
+        Also average the respondent's score of their own group (left out by default: the index is about
+        collaboration with the *other* groups).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per respondent (and ``dimension``): the id columns of :func:`respondent_scores` without
+        ``target``, ``score`` (the mean over targets) and ``n_targets`` (targets with a score). A respondent
+        who answered every target only with "ved ikke" has ``n_targets`` 0 and no score. Rows in order of
+        first appearance.
+
+    Notes
+    -----
+    .. math:: I(r) = \\frac{1}{|B_r|} \\sum_{B \\in B_r} s(r, B), \\quad B_r = \\{B \\ne group(r) : s(r, B)
+              \\text{ valid}\\}
+
+    Examples
+    --------
+    >>> from relkap import load_instrument, synth
+    >>> inst, t = load_instrument(), synth.example_tables(1, respondents=30, key=b"example")
+    >>> idx = respondent_index(t.relations, inst)
+    >>> idx.columns.tolist()
+    ['kommune', 'wave', 'respondent_id', 'group', 'dimension', 'score', 'n_targets']
+    >>> bool((idx["n_targets"] >= 1).all()), len(idx) == idx["respondent_id"].nunique()
+    (True, True)
+    """
+    s = respondent_scores(relations, instrument, dimension=dimension)
+    if not include_diagonal:
+        s = s[s["group"].astype(str) != s["target"].astype(str)]
+    keys = [c for c in s.columns if c not in ("target", "score", "n_items")]
+    g = s.groupby(keys, observed=True, sort=False)["score"]
+    return pd.DataFrame({"score": g.mean(), "n_targets": g.count()}).reset_index()

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import relkap
-from relkap import report, synth
+from relkap import privacy, report, synth
 from relkap.errors import InstrumentError
 from relkap.params import (
     KommuneParams,
@@ -21,7 +21,7 @@ from relkap.params import (
     load_all_kommune_params,
     load_kommune_params,
 )
-from relkap.report import briefing, dialogue, response
+from relkap.report import briefing, changed, dialogue, keypoints, response, targeted, ties
 from relkap.report import methods as methods_text
 
 INST = relkap.load_instrument()
@@ -54,8 +54,8 @@ def _sentences(text: str) -> int:
 # ----------------------------------------------------------------------------------------------------
 def test_most_changed_orders_by_absolute_change_ups_and_downs_apart(demo):
     d = demo[STEVNS]
-    most = briefing.most_changed(d["ties"], k=3, targeted=d["params"].targeted_ties)
-    ok = d["ties"][briefing.reportable(d["ties"], 5)]
+    most = changed.most_changed(d["ties"], k=3, targeted=d["params"].targeted_ties)
+    ok = d["ties"][ties.reportable(d["ties"], 5)]
     for direction, sign in (("up", 1), ("down", -1)):
         part = most[most["direction"] == direction]
         expected = ok[np.sign(ok["diff"]) == sign]["diff"].abs().sort_values(ascending=False).head(3)
@@ -74,17 +74,17 @@ def test_most_changed_orders_by_absolute_change_ups_and_downs_apart(demo):
 def test_most_changed_without_declines_lists_none():
     ties = pd.DataFrame({"group": list("aab"), "target": list("bca"), "n_baseline": 8, "n_followup": 8,
                          "diff": [0.3, 0.1, 0.2], "p_fdr": 0.5, "suppressed": False})
-    most = briefing.most_changed(ties, k=3)
+    most = changed.most_changed(ties, k=3)
     assert (most["direction"] == "up").all() and len(most) == 3
-    pts = briefing.key_points(pd.DataFrame({"dimension": ["rk"], "n_baseline": [30], "n_followup": [30],
+    pts = keypoints.key_points(pd.DataFrame({"dimension": ["rk"], "n_baseline": [30], "n_followup": [30],
                                             "mean_baseline": [3.4], "mean_followup": [3.5], "diff": [0.1],
                                             "p_fdr": [0.3], "suppressed": [False]}), ties)
-    assert "Ingen relation med nok svar er gået tilbage." in briefing.key_point_sentences(pts, "da")
+    assert "Ingen relation med nok svar er gået tilbage." in keypoints.key_point_sentences(pts, "da")
 
 
 def test_most_changed_table_marks_targeted_ties_and_says_certainty_in_words(demo):
     d = demo[STEVNS]
-    table = briefing.most_changed_table(briefing.most_changed(d["ties"], targeted=d["params"].targeted_ties),
+    table = changed.most_changed_table(changed.most_changed(d["ties"], targeted=d["params"].targeted_ties),
                                         "da", INST)
     assert table["Relation"].iloc[0] == "◆ Myndighedsrådgivere → Udførere (familiebehandling)"
     assert set(table["Sikkerhed"]) <= {"statistisk sikker", "kan skyldes tilfældigheder"}
@@ -101,9 +101,9 @@ def test_intervention_kommune_names_and_compares_its_targeted_ties(demo):
     title = briefing.title_block(kp.name, STEVNS, kp, True, "da", INST)
     assert "**indsatskommune**" in title and "Fokus:** " + kp.focal_process in title
     assert "Myndighedsrådgivere → Udførere (familiebehandling)" in title and "(◆)" in title
-    comp = briefing.targeted_comparison(d["ties"], kp.targeted_ties)
+    comp = targeted.targeted_comparison(d["ties"], kp.targeted_ties)
     assert list(zip(comp.ties["group"], comp.ties["target"], strict=True)) == [tuple(t) for t in kp.targeted_ties]
-    ok = d["ties"][briefing.reportable(d["ties"], 5)]
+    ok = d["ties"][ties.reportable(d["ties"], 5)]
     is_t = [(a, b) in {tuple(t) for t in kp.targeted_ties} for a, b in zip(ok["group"], ok["target"], strict=True)]
     assert comp.value("targeted", "mean_diff") == pytest.approx(ok.loc[is_t, "diff"].mean())
     assert comp.value("other", "mean_diff") == pytest.approx(ok.loc[~np.array(is_t), "diff"].mean())
@@ -111,11 +111,11 @@ def test_intervention_kommune_names_and_compares_its_targeted_ties(demo):
     assert comp.value("targeted", "mean_diff") > comp.value("other", "mean_diff")  # the built-in +0.5
     for lang, words in (("da", ("valgt", "regression mod middelværdien", "kontrolgruppe")),
                         ("en", ("chosen", "regression to the mean", "control group"))):
-        caveats = " ".join(briefing.targeted_caveats(lang))
+        caveats = " ".join(targeted.targeted_caveats(lang))
         assert all(w in caveats for w in words)
-        text = " ".join(briefing.targeted_text(comp, lang, INST))
+        text = " ".join(targeted.targeted_text(comp, lang, INST))
         assert briefing.fmt.signed(comp.value("targeted", "mean_diff"), 2, lang) in text
-    table = briefing.targeted_table(comp, "en")
+    table = targeted.targeted_table(comp, "en")
     assert table.iloc[:, 0].tolist() == ["Ties you worked on (◆)", "Other ties between groups"]
 
 
@@ -125,9 +125,9 @@ def test_control_kommune_is_told_it_is_a_control(demo):
     assert kp.arm == "control"
     assert "**kontrolkommune**" in briefing.title_block(kp.name, HEDENSTED, kp, True, "da", INST)
     assert "a **control kommune**" in briefing.title_block(kp.name, HEDENSTED, kp, True, "en", INST)
-    pts = briefing.key_points(d["rk"], d["ties"], d["rates"], kp)
+    pts = keypoints.key_points(d["rk"], d["ties"], d["rates"], kp)
     assert [p["kind"] for p in pts] == ["index", "up", "down", "control", "response"]
-    assert "Hedensted er kontrolkommune" in " ".join(briefing.key_point_sentences(pts, "da", INST, d["rates"]))
+    assert "Hedensted er kontrolkommune" in " ".join(keypoints.key_point_sentences(pts, "da", INST, d["rates"]))
 
 
 def test_title_block_without_arm_or_follow_up():
@@ -138,9 +138,9 @@ def test_title_block_without_arm_or_follow_up():
 def test_targeted_tie_without_enough_answers_is_named_as_hidden():
     ties = pd.DataFrame({"group": ["a", "b"], "target": ["b", "a"], "n_baseline": [8, 3], "n_followup": 8,
                          "diff": [0.2, np.nan], "p_fdr": [0.4, np.nan], "suppressed": [False, True]})
-    comp = briefing.targeted_comparison(ties, [("b", "a")])
+    comp = targeted.targeted_comparison(ties, [("b", "a")])
     assert comp.hidden == [("b", "a")] and comp.value("targeted", "n_ties") == 0
-    assert briefing.targeted_text(comp, "en")[0].startswith("None of the ties you worked on")
+    assert targeted.targeted_text(comp, "en")[0].startswith("None of the ties you worked on")
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -149,8 +149,8 @@ def test_targeted_tie_without_enough_answers_is_named_as_hidden():
 @pytest.mark.parametrize("language", ["da", "en"])
 def test_key_points_at_most_five_plain_sentences(demo, language):
     for code, d in demo.items():
-        pts = briefing.key_points(d["rk"], d["ties"], d["rates"], d["params"])
-        sentences = briefing.key_point_sentences(pts, language, INST, d["rates"])
+        pts = keypoints.key_points(d["rk"], d["ties"], d["rates"], d["params"])
+        sentences = keypoints.key_point_sentences(pts, language, INST, d["rates"])
         assert 4 <= len(sentences) <= 5, code
         for s in sentences:
             assert _sentences(s) == 1, s  # one sentence each
@@ -160,9 +160,9 @@ def test_key_points_at_most_five_plain_sentences(demo, language):
 
 def test_key_points_of_the_intervention_kommune(demo):
     d = demo[STEVNS]
-    pts = briefing.key_points(d["rk"], d["ties"], d["rates"], d["params"])
+    pts = keypoints.key_points(d["rk"], d["ties"], d["rates"], d["params"])
     assert [p["kind"] for p in pts] == ["index", "up", "down", "targeted", "response"]
-    da = briefing.key_point_sentences(pts, "da", INST, d["rates"])
+    da = keypoints.key_point_sentences(pts, "da", INST, d["rates"])
     assert da[0].startswith("Samarbejdet mellem grupperne (RK-indeks) steg fra 3,37 til 3,67 (+0,29)")
     assert da[0].endswith("ændringen er statistisk sikker.")
     assert "◆ Myndighedsrådgivere → Udførere (familiebehandling) (+0,77, statistisk sikker)" in da[1]
@@ -224,12 +224,12 @@ def test_response_rate_not_given_says_so(demo):
     d = demo[HEDENSTED]
     rates = response.response_rates(d["overview"], None, 5)
     assert (rates["status"].isin(["not_given", "hidden"])).all() and rates["rate"].isna().all()
-    pts = briefing.key_points(d["rk"], d["ties"], rates, d["params"])
-    da, en = (briefing.key_point_sentences(pts, lang, INST, rates)[-1] for lang in ("da", "en"))
+    pts = keypoints.key_points(d["rk"], d["ties"], rates, d["params"])
+    da, en = (keypoints.key_point_sentences(pts, lang, INST, rates)[-1] for lang in ("da", "en"))
     assert "antallet af inviterede er ikke oplyst, så svarprocenten kendes ikke" in da
     assert "the number invited is not given" in en
     assert "inviterede ikke oplyst" in response.response_table(rates, "da", INST).to_string()
-    lim = methods_text.limitations_text(d["rk"], d["ties"], rates, language="da")
+    lim = methods_text.limitations_text(d["ties"], rates, language="da")
     assert any("ikke oplyst, hvor mange der blev inviteret" in p for p in lim)
 
 
@@ -266,7 +266,7 @@ def test_dialogue_guide_names_the_largest_decline(demo):
     d = demo[HEDENSTED]
     guide = dialogue.dialogue_guide(d["scores"][d["scores"]["wave"] == "followup"], d["ties"])
     decline = guide[guide["reason"] == "decline"].iloc[0]
-    ok = d["ties"][briefing.reportable(d["ties"], 5)]
+    ok = d["ties"][ties.reportable(d["ties"], 5)]
     assert decline["diff"] == pytest.approx(ok["diff"].min())
 
 
@@ -309,8 +309,8 @@ def test_methods_text_names_the_test_the_table_used(demo, language):
                                                 language=language))
     assert ("parret t-test" if language == "da" else "paired t test") in paired
     assert "Welch" not in paired
-    lim_w = " ".join(methods_text.limitations_text(d["rk"], d["ties"], d["rates"], language=language))
-    lim_p = " ".join(methods_text.limitations_text(d["rk"], d["ties"].assign(test="paired"), d["rates"],
+    lim_w = " ".join(methods_text.limitations_text(d["ties"], d["rates"], language=language))
+    lim_p = " ".join(methods_text.limitations_text(d["ties"].assign(test="paired"), d["rates"],
                                                    language=language))
     different = "samme personer" if language == "da" else "same people"
     assert different in lim_w and different not in lim_p
@@ -328,21 +328,46 @@ def test_methods_text_counts_the_hidden_ties(demo):
 # ----------------------------------------------------------------------------------------------------
 # summary.json, schema 3
 # ----------------------------------------------------------------------------------------------------
-def test_summary_extra_is_json_and_keeps_small_counts_out(demo):
-    d = demo[STEVNS]
-    pts = briefing.key_points(d["rk"], d["ties"], d["rates"], d["params"])
-    extra = briefing.summary_extra(d["params"], d["ties"], d["rates"], pts)
-    data = json.loads(json.dumps(extra, allow_nan=False))
+def test_summary_briefing_fields_are_json_and_keep_small_counts_out(demo_project):
+    project = demo_project(10, 1)
+    tables, params = relkap.load(project.data), load_all_kommune_params(project.params)
+    data = json.loads(json.dumps(report.summary(report.build(tables, INST, params[STEVNS])), allow_nan=False))
     assert data["schema"] == 3 and data["arm"] == "intervention"
-    assert data["targeted_ties"] == [list(t) for t in d["params"].targeted_ties]
+    assert data["targeted_ties"] == [list(t) for t in params[STEVNS].targeted_ties]
     assert [g["kind"] for g in data["targeted_comparison"]["groups"]] == ["targeted", "other"]
     counts = [r["n"] for r in data["response_rates"] if r["n"] is not None]
     assert min(counts) >= 5
     ledere = next(r for r in data["response_rates"] if r["group"] == "ledere" and r["wave"] == "baseline")
     assert ledere["n"] is None and ledere["rate"] is None and ledere["status"] == "hidden"
     assert [p["kind"] for p in data["key_points"]][0] == "index"
-    control = briefing.summary_extra(demo[HEDENSTED]["params"], demo[HEDENSTED]["ties"])
+    control = report.summary(report.build(tables, INST, params[HEDENSTED]))
     assert control["arm"] == "control" and control["targeted_comparison"] is None
+
+
+def test_build_index_change_equals_the_hand_computed_one(demo_project):
+    """The model's index change is the mean of each respondent's mean over the other groups' scores (hidden
+    cells removed), follow-up minus baseline, computed here by hand from the relations table."""
+    project = demo_project(10, 1)
+    tables, params = relkap.load(project.data), load_all_kommune_params(project.params)
+    model = report.build(tables, INST, params[STEVNS], min_n=5)
+    rel = privacy.shareable(tables.relations[tables.relations["kommune"] == STEVNS], 5, min_items=INST.min_items)
+    rel = rel[rel["group"].astype(str) != rel["target"].astype(str)].astype({"wave": str})
+    # s(r, B): the mean of r's answered items about B, kept when at least min_items are answered
+    per_tie = rel.groupby(["wave", "respondent_id", "target"], observed=True)["score"].agg(["mean", "count"])
+    per_tie = per_tie[per_tie["count"] >= INST.min_items].reset_index()
+    person = per_tie.groupby(["wave", "respondent_id"])["mean"].mean()
+    by_wave = person.groupby(level="wave").agg(["mean", "count"])
+    row = model.rk[model.rk["dimension"] == "rk"].iloc[0]
+    assert row["n_baseline"] == by_wave.loc["baseline", "count"]
+    assert row["mean_baseline"] == pytest.approx(by_wave.loc["baseline", "mean"], abs=1e-12)
+    assert row["diff"] == pytest.approx(by_wave.loc["followup", "mean"] - by_wave.loc["baseline", "mean"], abs=1e-12)
+    # the key point and summary.json carry the same number
+    assert model.key_points[0]["diff"] == pytest.approx(row["diff"], abs=1e-6)
+    assert report.summary(model)["rk_index"]["diff"] == pytest.approx(row["diff"], abs=1e-6)
+    # waves are an ordered list; hidden ties are listed without values
+    assert model.waves == ("baseline", "followup") and model.has_followup
+    hidden = model.tie_diff[model.tie_diff["suppressed"].astype(bool)]
+    assert len(hidden) and hidden["diff"].isna().all()
 
 
 # ----------------------------------------------------------------------------------------------------

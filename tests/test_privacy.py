@@ -18,7 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import relkap
-from relkap import benchmark, privacy, report
+from relkap import privacy, report
+from relkap.params import default_kommune_params
 
 INST = relkap.load_instrument()
 MIN_N = 5
@@ -47,16 +48,17 @@ def _group_index(relations: pd.DataFrame) -> pd.DataFrame:
     return s.groupby(["wave", "group"])["score"].agg(n="count", mean="mean").reset_index()
 
 
-def published(tables, kommune: int, all_relations: pd.DataFrame) -> dict:
-    """Everything the report publishes about ``kommune``, as plain JSON data (what a reader can compute with)."""
+def published(tables, kommune: int, rule: bool = True) -> dict:
+    """Everything the report publishes about ``kommune``, as plain JSON data (what a reader can compute with).
+
+    The summary is :func:`relkap.report.summary` of :func:`relkap.report.build` (which applies the rule);
+    ``rule=False`` builds it at min_n 1, i.e. from every answer, as the reports did before the rule.
+    """
     data = _kommune(tables, kommune)
     overview = report.response_overview(data, INST, min_n=MIN_N)
-    rk = report.rk_change(data.relations, INST, min_n=MIN_N)
     ties = report.tie_table(data.relations, INST, min_n=MIN_N)
-    tie_diff = report.tie_change(data.relations, INST, min_n=MIN_N)
-    scales = report.scale_change(data, INST, min_n=MIN_N)
-    bench = benchmark.index_benchmark(all_relations, INST, kommune, min_n=MIN_N)
-    summary = report.summary(kommune, "x", INST, overview, rk, tie_diff, scales, bench, min_n=MIN_N)
+    model = report.build(tables, INST, default_kommune_params(kommune), min_n=MIN_N if rule else 1)
+    summary = report.summary(model)
     groups = _group_index(data.relations)
     shown = groups[groups["n"] >= MIN_N]
     rp = relkap.scoring.received_perceived(ties)
@@ -104,7 +106,7 @@ def test_stevns_leaks_ledere_by_subtraction_without_the_rule(demo):
     truth = _group_index(stevns.relations)
     ledere = truth[(truth["wave"] == B) & (truth["group"] == "ledere")].iloc[0]
     assert ledere["n"] < MIN_N
-    pub = published(demo, 336, demo.relations)
+    pub = published(demo, 336, rule=False)
     n, mean = attack_group(pub, B)
     assert n == ledere["n"]  # a count below min_n, recovered exactly
     assert mean == pytest.approx(ledere["mean"], abs=1e-4)  # and the hidden mean
@@ -113,7 +115,7 @@ def test_stevns_leaks_ledere_by_subtraction_without_the_rule(demo):
 def test_stevns_after_the_rule_reveals_nothing(demo):
     """(b) With the totals computed without hidden cells, subtraction recovers no count and no mean."""
     shared = _shared(demo)
-    pub = published(shared, 336, shared.relations)
+    pub = published(shared, 336)
     for wave in (B, F):
         n, mean = attack_group(pub, wave)
         assert n == 0 and np.isnan(mean)
@@ -162,24 +164,24 @@ def _hidden_tie(rel):
 
 
 def test_generated_kommune_leaks_without_the_rule(one_small_group):
-    pub = published(one_small_group, 766, one_small_group.relations)
+    pub = published(one_small_group, 766, rule=False)
     n, mean = attack_group(pub, B)
     assert n == 3 and mean == pytest.approx(1.0, abs=0.05)  # the hidden Skole's answers, recovered
     # the hidden tie moves the published index: it is inside it
-    moved = published(_perturb(one_small_group, _hidden_tie, 5.0), 766, one_small_group.relations)
+    moved = published(_perturb(one_small_group, _hidden_tie, 5.0), 766, rule=False)
     assert moved["summary"]["rk_index"]["mean_baseline"] != pub["summary"]["rk_index"]["mean_baseline"]
 
 
 def test_generated_kommune_after_the_rule_no_hidden_value_is_recoverable(one_small_group):
     shared = _shared(one_small_group)
-    pub = published(shared, 766, shared.relations)
+    pub = published(shared, 766)
     n, mean = attack_group(pub, B)
     assert n == 0 and np.isnan(mean)
     # whatever the hidden cells' answers, every published number is the same: nothing to recover
     for hidden in (_hidden_group, _hidden_tie):
         for value in (1.0, 5.0):
             other = _shared(_perturb(one_small_group, hidden, value))
-            assert published(other, 766, other.relations) == pub, hidden.__name__
+            assert published(other, 766) == pub, hidden.__name__
     # the hidden tie and group are still said to be hidden, and no count below min_n appears
     ties = {(t["group"], t["target"]) for t in pub["ties"] if t["wave"] == B}
     assert ("jobcenter", "myndighed") not in ties and not any(g == "skole" for g, _ in ties)

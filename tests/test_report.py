@@ -21,8 +21,8 @@ import pytest
 import relkap
 from relkap import batch, export, report, synth, words
 from relkap.io import import_raw
-from relkap.params import KommuneParams, dump_kommune_params
-from relkap.report import briefing
+from relkap.params import KommuneParams, default_kommune_params, dump_kommune_params
+from relkap.report import briefing, ties
 from relkap.report.display import header
 
 NOTEBOOK = Path(relkap.config.NOTEBOOKS_DIR, "kommune_report.ipynb")
@@ -89,7 +89,7 @@ def test_summary_equals_package_functions(project):
     counts = [r[k] for part in ("dimensions", "ties", "scales") for r in s[part] for k in ("n_baseline", "n_followup")]
     assert all(c >= 5 for c in counts if c is not None)
     assert s["has_followup"] is True and s["kommune"] == 766 and s["name"] == "Hedensted"
-    assert s["schema"] == report.SUMMARY_SCHEMA == briefing.SUMMARY_SCHEMA == 3
+    assert s["schema"] == report.SUMMARY_SCHEMA == 3
 
 
 def test_summary_schema_3_fields(project):
@@ -137,10 +137,7 @@ def test_shared_tables_print_no_count_below_min_n(project):
     assert (table.loc[small.to_numpy(), header("alpha")] == "for få svar").all()
     # summary.json: a count below min_n is null
     every = relkap.load(project["data"])
-    s = report.summary(766, "Hedensted", INST, report.response_overview(tables, INST, min_n=12),
-                       report.rk_change(tables.relations, INST, min_n=12),
-                       report.tie_change(tables.relations, INST, min_n=12), report.scale_change(tables, INST, min_n=12),
-                       report.benchmark(every.relations, INST, 766, min_n=12), min_n=12)
+    s = report.summary(report.build(every, INST, default_kommune_params(766), min_n=12))
     counts = [r[k] for part in ("dimensions", "ties", "scales") for r in s[part] for k in ("n_baseline", "n_followup")]
     assert None in counts and all(c >= 12 for c in counts if c is not None)
 
@@ -368,7 +365,7 @@ def test_first_screen_answers_before_any_table_intervention(project):
     assert "Relationel kapacitet i Stevns Kommune" in first and "Det vigtigste" in first
     assert "indsatskommune" in first and "◆" in first
     for a, b in [("myndighed", "udfoerer"), ("sundhedspleje", "ledere"), ("sundhed", "myndighed")]:
-        assert briefing.tie_name(a, b, "da", INST) in first, (a, b)  # the targeted ties, named
+        assert ties.tie_name(a, b, "da", INST) in first, (a, b)  # the targeted ties, named
     assert "RK-indeks" in first and ("statistisk sikker" in first or "tilfældigheder" in first)
     assert "Størst fremgang" in first and "Hvor I kan begynde" in first
     assert first.index("Det vigtigste") < first.index("Sådan læser du rapporten")
@@ -393,7 +390,7 @@ def test_most_changed_ordered_by_absolute_change_ups_and_downs_apart(project):
     assert list(up) == sorted(up, reverse=True) and list(down.abs()) == sorted(down.abs(), reverse=True)
     full = report.kommune_tables(relkap.load(project["data"]), 336)
     ties = report.tie_change(report.shared_tables(full, INST).relations, INST)
-    ok = ties[briefing.reportable(ties, 5)]
+    ok = ties[ties.reportable(ties, 5)]
     assert list(up) == pytest.approx(sorted(ok.loc[ok["diff"] > 0, "diff"], reverse=True)[:3], abs=0.006)
 
 

@@ -182,19 +182,14 @@ class ExplorerData:
 
     def _listed(self, table: pd.DataFrame, kommune: int, dimension: str) -> pd.DataFrame:
         """A :func:`relkap.report.tie_change` table of shared answers with every answered tie listed: a tie
-        whose answers are all hidden is not in it, and comes back suppressed with n 0 ("<min_n" on screen,
-        as a tie below ``min_n`` is shown)."""
+        whose answers are all hidden is not in it, and comes back suppressed without values or counts
+        (:func:`relkap.privacy.with_hidden`, as in the kommune report; "<min_n" on screen)."""
         answered = self._answered(kommune)
         if dimension != "rk":
             answered = answered[answered["item"] == dimension]
         pairs = answered[["group", "target"]].drop_duplicates()
-        known = pd.MultiIndex.from_frame(table[["group", "target"]].astype(str))
-        pairs = pairs[~pd.MultiIndex.from_frame(pairs).isin(known)]
-        if pairs.empty:
-            return table
-        hidden = pairs.assign(n_baseline=0, n_followup=0, suppressed=True,
-                              diagonal=pairs["group"] == pairs["target"])
-        out = pd.concat([table, hidden], ignore_index=True)
+        pairs = pairs.assign(diagonal=pairs["group"] == pairs["target"])
+        out = privacy.with_hidden(table, pairs, ["group", "target"])
         return out.sort_values(["group", "target"], kind="stable").reset_index(drop=True)
 
     def pool(self, min_n: int) -> None:
@@ -257,7 +252,8 @@ class ExplorerData:
                         "mean": None if sup else r.mean, "ci_low": None if sup else r.ci_low,
                         "ci_high": None if sup else r.ci_high, "suppressed": sup})
         sup = cr is None or bool(cr["suppressed"])
-        out.append({"measure": "change", "n": None if cr is None else int(min(cr["n_baseline"], cr["n_followup"])),
+        n_change = None if cr is None else min(cr["n_baseline"], cr["n_followup"])  # NaN: a hidden tie
+        out.append({"measure": "change", "n": None if pd.isna(n_change) else int(n_change),
                     "mean": None if sup else cr["diff"], "ci_low": None if sup else cr["diff_ci_low"],
                     "ci_high": None if sup else cr["diff_ci_high"], "hedges": None if sup else cr["hedges"],
                     "p_fdr": None if sup else cr["p_fdr"], "suppressed": sup})

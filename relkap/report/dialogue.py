@@ -14,16 +14,17 @@ import pandas as pd
 
 from .. import fmt, words
 from ..checks import check_columns
+from ..config import ALPHA, MIN_N
 from ..instrument import Instrument
 from ..labels import default_instrument, label
 from ..words import Language
-from .briefing import ALPHA, certainty, certainty_word, reportable, tie_name, tie_pairs
+from .ties import certainty, certainty_word, reportable, tie_name, tie_pairs
 
 __all__ = ["dialogue_guide", "dialogue_markdown"]
 
 
 # ----------------------------------------------------------------------------------------------------
-def dialogue_guide(latest: pd.DataFrame, change: pd.DataFrame | None = None, k: int = 3, min_n: int = 5,
+def dialogue_guide(latest: pd.DataFrame, change: pd.DataFrame | None = None, k: int = 3, min_n: int = MIN_N,
                    p: str = "p_fdr", alpha: float = ALPHA, followup: bool = True) -> pd.DataFrame:
     """The ties to talk about first, each with its reason: weakest now, largest decline, largest gap.
 

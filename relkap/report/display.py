@@ -13,10 +13,11 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from .. import fmt, scoring
+from ..config import MIN_N
 from ..instrument import Instrument
 from ..labels import group_order, wave_label
 from ..words import Language, text
-from .briefing import received_perceived_gap
+from .tables import received_perceived_gap
 
 __all__ = ["header", "change_table", "received_perceived_table", "agreement_display", "benchmark_display"]
 
@@ -37,7 +38,7 @@ def _styled(df: pd.DataFrame) -> Styler:
 
 
 def change_table(df: pd.DataFrame, label: str | list[str], instrument: Instrument, language: Language = "da",
-                 min_n: int = 5) -> Styler:
+                 min_n: int = MIN_N) -> Styler:
     """A wave comparison for reading: one row per row of ``df``, labelled, rounded, small counts hidden.
 
     Parameters
@@ -92,7 +93,7 @@ def change_table(df: pd.DataFrame, label: str | list[str], instrument: Instrumen
 
 
 def received_perceived_table(ties: pd.DataFrame, instrument: Instrument, language: Language = "da",
-                             min_n: int = 5) -> pd.DataFrame:
+                             min_n: int = MIN_N) -> pd.DataFrame:
     """Received and perceived RK per group and wave, and their gap (cross-group, reportable ties only).
 
     Parameters
@@ -106,7 +107,7 @@ def received_perceived_table(ties: pd.DataFrame, instrument: Instrument, languag
     -------
     pandas.DataFrame
         One row per group (codebook order), then per wave (baseline first) received, perceived and the gap
-        (received − perceived, :func:`relkap.report.briefing.received_perceived_gap`), formatted; a value without
+        (received − perceived, :func:`relkap.report.tables.received_perceived_gap`), formatted; a value without
         enough answers reads "n<min_n" as in the heat maps. Empty when there are no ties.
 
     Examples
@@ -149,7 +150,7 @@ def _value_or_suppressed(values: pd.Series, suppressed: pd.Series, decimals: int
 
 
 def agreement_display(agree: dict[str, pd.DataFrame], key: str, instrument: Instrument,
-                      language: Language = "da", min_n: int = 5):
+                      language: Language = "da", min_n: int = MIN_N):
     """One of the agreement tables for reading (labels, rounding, counts below ``min_n`` as "<min_n").
 
     Parameters

@@ -11,11 +11,13 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import fmt, words
+from ..config import ALPHA, MIN_N
 from ..instrument import Instrument
 from ..labels import default_instrument
 from ..words import Language
-from .briefing import ALPHA, index_row, join_list, reportable
+from .briefing import index_row
 from .response import LOW_RESPONSE, low_response_groups
+from .ties import join_list, reportable
 
 __all__ = ["used_tests", "methods_text", "limitations_text"]
 
@@ -41,7 +43,7 @@ def _tested(table: pd.DataFrame | None) -> int:
     return int((~table["suppressed"].astype(bool)).sum()) if "suppressed" in table.columns else len(table)
 
 
-def methods_text(rk: pd.DataFrame, ties: pd.DataFrame, rates: pd.DataFrame | None = None, min_n: int = 5,
+def methods_text(rk: pd.DataFrame, ties: pd.DataFrame, rates: pd.DataFrame | None = None, min_n: int = MIN_N,
                  alpha: float = ALPHA, language: Language = "da", instrument: Instrument | None = None,
                  disclosure: bool = False) -> list[str]:
     """The methods section as paragraphs: respondents per wave, scoring, the test used, effect size, the FDR
@@ -120,7 +122,7 @@ def _rates_given(rates: pd.DataFrame | None) -> bool:
                                                          and rates["invited"].notna().any())
 
 
-def limitations_text(rk: pd.DataFrame, ties: pd.DataFrame, rates: pd.DataFrame | None = None, min_n: int = 5,
+def limitations_text(ties: pd.DataFrame, rates: pd.DataFrame | None = None, min_n: int = MIN_N,
                      low: float = LOW_RESPONSE, language: Language = "da",
                      instrument: Instrument | None = None) -> list[str]:
     """The limitations as paragraphs, those that apply: different respondents (Welch), regression to the
@@ -129,10 +131,9 @@ def limitations_text(rk: pd.DataFrame, ties: pd.DataFrame, rates: pd.DataFrame |
 
     Examples
     --------
-    >>> rk = pd.DataFrame({"dimension": ["rk"], "n_baseline": [56], "n_followup": [58], "suppressed": [False]})
     >>> ties = pd.DataFrame({"group": ["a"], "target": ["b"], "n_baseline": [8], "n_followup": [9],
     ...     "diff": [0.2], "test": "paired", "suppressed": [False]})
-    >>> text = limitations_text(rk, ties, language="en")
+    >>> text = limitations_text(ties, language="en")
     >>> any("Not (only) the same people" in p for p in text), any("regression to the mean" in p for p in text)
     (False, True)
     """

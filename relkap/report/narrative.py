@@ -3,7 +3,7 @@
 The notebook's fixed narrative (section texts) lives in its Danish and English markdown cells; these
 functions write the sentences that depend on the data (response note, notes for missing parts), in
 Markdown. The title block, the headline, the key points and the other briefing sentences are
-:mod:`relkap.report.briefing`'s.
+:mod:`relkap.report.briefing`'s and :mod:`relkap.report.keypoints`'.
 """
 
 from __future__ import annotations
@@ -12,15 +12,14 @@ import pandas as pd
 
 from .. import fmt
 from ..benchmark import MIN_BENCHMARK_KOMMUNER
+from ..config import ALPHA
 from ..instrument import Instrument
 from ..labels import wave_label
 from ..words import Language, text, text_n
-from .briefing import join_list, tie_name
 from .tables import CITIZENS
+from .ties import join_list, tie_name
 
-__all__ = ["SIGNIFICANCE_LEVEL", "section", "start_here", "benchmark_note", "overview_note", "no_followup", "no_data", "change_map_intro"]
-
-SIGNIFICANCE_LEVEL = 0.05  # "statistisk sikker": p below this (the change heat map's stars: after FDR)
+__all__ = ["section", "start_here", "benchmark_note", "overview_note", "no_followup", "no_data", "change_map_intro"]
 
 
 def section(heading: str, paragraphs: list[str], level: int = 2, bullets: bool = False) -> str:
@@ -115,7 +114,7 @@ def no_data(language: Language = "da") -> str:
 
 def change_map_intro(language: Language = "da") -> str:
     """The sentence above the change heat map: colours and what its stars mean."""
-    return text("report.change_map_intro", language, alpha=fmt.number(SIGNIFICANCE_LEVEL, 2, language))
+    return text("report.change_map_intro", language, alpha=fmt.number(ALPHA, 2, language))
 
 
 def benchmark_note(bench: pd.DataFrame, instrument: Instrument, language: Language = "da") -> str:

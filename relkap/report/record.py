@@ -9,23 +9,28 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from .. import config
 from .. import provenance as _provenance
 from ..files import json_value, write_json
 from ..fmt import number
-from ..instrument import Instrument
+from ..instrument import Instrument, load_instrument
+from ..params import KommuneParams, kommune_params
 from ..privacy import mask_small_counts
 from ..words import Language, text
+from .model import KommuneReport
+from .response import TOTAL
 from .tables import CITIZENS
 
-__all__ = ["SUMMARY_SCHEMA", "SUMMARY_FIELDS", "summary", "write_summary", "provenance", "provenance_table"]
+__all__ = ["SUMMARY_SCHEMA", "SUMMARY_FIELDS", "Inputs", "inputs", "summary", "write_summary", "provenance",
+           "provenance_table"]
 
-# 2: counts below min_n are null; 3: arm, targeted ties, response rates, key points (relkap.report.briefing.summary_extra,
-# whose SUMMARY_SCHEMA is the same number: a test checks), provenance, parameters with relative paths, numbers
-# computed without the hidden cells
+# 2: counts below min_n are null; 3: arm, targeted ties, response rates, key points, provenance, parameters with
+# relative paths, numbers computed without the hidden cells
 SUMMARY_SCHEMA = 3
 # The fields of every wave comparison in summary.json (rk_index, dimensions, ties, scales).
 SUMMARY_FIELDS = ["n_baseline", "n_followup", "mean_baseline", "mean_followup", "diff", "diff_ci_low",
@@ -34,34 +39,73 @@ SUMMARY_FIELDS = ["n_baseline", "n_followup", "mean_baseline", "mean_followup", 
 _DIGITS = 6  # summary.json rounds its numbers to 6 decimals
 
 
+@dataclass(frozen=True)
+class Inputs:
+    """What one report is made from: resolved paths, the codebook chosen once, the kommune's parameters,
+    and the run's parameters as ``summary.json`` and the provenance table record them."""
+
+    kommune: int
+    data_dir: Path
+    out_dir: Path
+    instrument_path: Path
+    instrument: Instrument
+    params_dir: Path
+    params: KommuneParams
+    parameters: dict
+
+    @property
+    def params_file(self) -> Path | None:
+        """The kommune's parameter file, or None when it has none (defaults)."""
+        return self.params_dir / f"{self.kommune}.yaml" if self.params.source == "file" else None
+
+    def provenance(self) -> dict:
+        """:func:`relkap.provenance.provenance` of the run: data, codebook and parameter file."""
+        return _provenance.provenance(self.data_dir, self.instrument_path, params_file=self.params_file,
+                                      parameters=self.parameters)
+
+
+def inputs(kommune: int, *, data_dir: str | os.PathLike = "", out_dir: str | os.PathLike = "",
+           instrument: str | os.PathLike = "", params_dir: str | os.PathLike = "", baseline: str = "",
+           followup: str = "", min_n: int = config.MIN_N, language: Language = "da") -> Inputs:
+    """The report notebook's parameters resolved (empty: the project's defaults) and the codebook loaded.
+
+    ``baseline``/``followup`` replace the codebook's wave labels (empty: keep them). The output folder is
+    created (default ``reports/hand/<kommune>``).
+    """
+    kommune = int(kommune)
+    inst = load_instrument(instrument or None)
+    if baseline or followup:
+        waves = {k: v for k, v in (("baseline", baseline), ("followup", followup)) if v}
+        inst = inst.model_copy(update={"waves": inst.waves.model_copy(update=waves)})
+    data_path = config.resolve(data_dir or None, config.PROCESSED_DIR)
+    out_path = config.resolve(out_dir or None, config.REPORTS_DIR / "hand" / str(kommune))
+    out_path.mkdir(parents=True, exist_ok=True)
+    params_path = config.resolve(params_dir or None, config.KOMMUNE_PARAMS_DIR)
+    instrument_path = config.resolve(instrument or None, config.INSTRUMENT_PATH)
+    parameters = {"kommune": kommune, "data_dir": data_path, "instrument": instrument_path,
+                  "params_dir": params_path, "baseline": inst.waves.baseline, "followup": inst.waves.followup,
+                  "min_n": min_n, "language": language}
+    return Inputs(kommune=kommune, data_dir=data_path, out_dir=out_path, instrument_path=instrument_path,
+                  instrument=inst, params_dir=params_path, params=kommune_params(kommune, params_dir or None),
+                  parameters=parameters)
+
+
 def _records(df: pd.DataFrame, keep: list[str]) -> list[dict]:
     cols = [c for c in keep if c in df.columns]
     return [{c: json_value(v, _DIGITS) for c, v in zip(cols, row, strict=True)}
             for row in df[cols].itertuples(index=False)]
 
 
-def summary(kommune: int, name: str, instrument: Instrument, overview: pd.DataFrame, rk: pd.DataFrame,
-            ties: pd.DataFrame, scales: pd.DataFrame, bench: pd.DataFrame, min_n: int,
-            parameters: dict | None = None, extra: dict | None = None, provenance: dict | None = None) -> dict:
-    """The headline numbers of one report as plain JSON-ready data (schema in the README).
+def summary(report: KommuneReport, parameters: dict | None = None, provenance: dict | None = None) -> dict:
+    """The headline numbers of one report as plain JSON-ready data (schema :data:`SUMMARY_SCHEMA`, README).
 
     Parameters
     ----------
-    kommune, name : int, str
-        The kommune's code and name.
-    instrument : Instrument
-        The codebook (wave labels).
-    overview, rk, ties, scales, bench : pandas.DataFrame
-        :func:`~relkap.report.tables.response_overview`, :func:`~relkap.report.tables.rk_change`,
-        :func:`~relkap.report.tables.tie_change`, :func:`~relkap.report.tables.scale_change` and
-        :func:`~relkap.report.tables.benchmark` of the kommune.
-    min_n : int
-        Counts below it become ``None`` (:func:`relkap.privacy.mask_small_counts`).
+    report : KommuneReport
+        :func:`relkap.report.build` of the kommune: its numbers are computed from the shared answers, so
+        the respondents per wave are those of the shown groups.
     parameters : dict, optional
         The report's parameters (paths made relative to the project: :func:`relkap.provenance.relative`).
-    extra : dict, optional
-        The briefing's fields (:func:`relkap.report.briefing.summary_extra`: arm, focal process, targeted ties and
-        their comparison, response rates, key points).
     provenance : dict, optional
         :func:`relkap.provenance.provenance` of the run.
 
@@ -69,43 +113,65 @@ def summary(kommune: int, name: str, instrument: Instrument, overview: pd.DataFr
     -------
     dict
         ``schema, kommune, name, waves, has_followup, min_n, respondents, rk_index, dimensions, ties,
-        scales, benchmark, parameters``, the ``extra`` fields and ``provenance``; numbers rounded to 6
-        decimals, NaN as ``None``. Pass tables computed from :func:`relkap.report.shared_tables`: the
-        respondents per wave are then those of the shown groups.
+        scales, benchmark, parameters``, the briefing's ``arm, focal_process, targeted_ties,
+        targeted_comparison, response_rates, key_points`` and ``provenance``; numbers rounded to 6
+        decimals, NaN and every count below ``min_n`` as ``None``.
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> from relkap import load_instrument
-    >>> overview = pd.DataFrame({"group": ["skole", "skole"], "wave": ["baseline", "followup"], "n": [12, 3]})
-    >>> empty = pd.DataFrame()
-    >>> s = summary(766, "Hedensted", load_instrument(), overview, pd.DataFrame({"dimension": []}), empty,
-    ...             empty, empty, min_n=5)
-    >>> s["respondents"], s["has_followup"], s["rk_index"]
-    ({'baseline': 12, 'followup': 3}, True, None)
+    >>> from relkap import load_instrument, synth
+    >>> from relkap.report.model import build
+    >>> from relkap.params import default_kommune_params
+    >>> inst, t = load_instrument(), synth.example_tables(2, respondents=30, key=b"example")
+    >>> s = summary(build(t, inst, default_kommune_params(766), min_n=5))
+    >>> s["schema"], s["waves"], s["has_followup"], s["arm"]
+    (3, {'baseline': 'baseline', 'followup': 'followup'}, True, 'unknown')
     """
-    b, f = instrument.waves.baseline, instrument.waves.followup
+    min_n = report.min_n
+    b, f = report.waves[0], report.waves[-1]
+    rk = report.rk
     rk_row = mask_small_counts(rk[rk["dimension"] == "rk"], min_n)
     index = _records(rk_row, SUMMARY_FIELDS)[0] if len(rk_row) else None
+    overview = report.shown_overview
     employees = overview[overview["group"] != CITIZENS]
     n_by_wave = {w: int(employees.loc[employees["wave"] == w, "n"].sum()) for w in (b, f)}
     return {
         "schema": SUMMARY_SCHEMA,
-        "kommune": int(kommune),
-        "name": name,
+        "kommune": int(report.kommune),
+        "name": report.name,
         "waves": {"baseline": b, "followup": f},
         "has_followup": n_by_wave[f] > 0,
         "min_n": int(min_n),
         "respondents": n_by_wave,
         "rk_index": index,
         "dimensions": _records(mask_small_counts(rk, min_n), ["dimension", *SUMMARY_FIELDS]),
-        "ties": _records(mask_small_counts(ties, min_n), ["group", "target", "diagonal", *SUMMARY_FIELDS]),
-        "scales": _records(mask_small_counts(scales, min_n), ["instrument", "scale", *SUMMARY_FIELDS]),
-        "benchmark": _records(bench, list(bench.columns)),
+        "ties": _records(mask_small_counts(report.tie_diff, min_n), ["group", "target", "diagonal", *SUMMARY_FIELDS]),
+        "scales": _records(mask_small_counts(report.scales, min_n), ["instrument", "scale", *SUMMARY_FIELDS]),
+        "benchmark": _records(report.benchmark, list(report.benchmark.columns)),
         "parameters": {k: json_value(_relative(v), _DIGITS) for k, v in (parameters or {}).items()},
-        **{k: v for k, v in (extra or {}).items() if k != "schema"},
+        **_briefing_fields(report),
         "provenance": provenance,
     }
+
+
+def _briefing_fields(report: KommuneReport) -> dict:
+    """Arm, focal process, targeted ties and their comparison, response rates and key points."""
+    params = report.params
+    comp = None
+    if report.targeted_comparison is not None:
+        c = report.targeted_comparison
+        comp = {"groups": [{k: json_value(v, _DIGITS) if k != "kind" else v for k, v in g.items()}
+                           for g in c.groups.to_dict("records")],
+                "ties": [{k: (json_value(v, _DIGITS) if k not in ("group", "target", "certainty") else v)
+                          for k, v in t.items()} for t in c.ties.to_dict("records")],
+                "hidden": [list(t) for t in c.hidden]}
+    rr = [{"group": None if r.group == TOTAL else str(r.group), "total": r.group == TOTAL, "wave": str(r.wave),
+           "n": json_value(r.n, _DIGITS), "invited": json_value(r.invited, _DIGITS),
+           "rate": json_value(r.rate, _DIGITS), "low": bool(r.low), "status": r.status}
+          for r in report.rates.itertuples(index=False)]
+    return {"arm": params.arm or "unknown", "focal_process": params.focal_process,
+            "targeted_ties": [list(t) for t in params.targeted_ties], "targeted_comparison": comp,
+            "response_rates": rr, "key_points": report.key_points}
 
 
 def _relative(value: object) -> object:

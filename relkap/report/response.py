@@ -15,6 +15,7 @@ import pandas as pd
 
 from .. import fmt, words
 from ..checks import check_columns
+from ..config import MIN_N
 from ..instrument import Instrument
 from ..labels import default_instrument, group_order, label, wave_label
 from ..words import Language
@@ -26,7 +27,7 @@ TOTAL = "_total"  # the ``group`` of a wave's total row
 
 
 def response_rates(overview: pd.DataFrame, invited: Mapping[str, Mapping[str, int]] | None = None,
-                   min_n: int = 5, low: float = LOW_RESPONSE, waves: list[str] | None = None) -> pd.DataFrame:
+                   min_n: int = MIN_N, low: float = LOW_RESPONSE, waves: list[str] | None = None) -> pd.DataFrame:
     """Response rate per group and wave where the number invited is given, and a total per wave.
 
     Parameters
@@ -138,7 +139,7 @@ def low_response_groups(rates: pd.DataFrame, language: Language = "da",
 
 
 def response_table(rates: pd.DataFrame, language: Language = "da", instrument: Instrument | None = None,
-                   min_n: int = 5) -> pd.DataFrame:
+                   min_n: int = MIN_N) -> pd.DataFrame:
     """:func:`response_rates` for reading: one row per group and wave (the groups' waves together, the totals
     last) with the answers, the number invited, the rate and a note.
 

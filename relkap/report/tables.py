@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 
 from .. import agreement, change, privacy, scoring
+from ..checks import check_columns
+from ..config import MIN_N
 from ..errors import InputError
 from ..instrument import Instrument
 from ..io import Tables
@@ -22,7 +24,6 @@ from ..io import Tables
 __all__ = [
     "kommune_tables",
     "shared_tables",
-    "with_hidden",
     "has_wave",
     "check_kommune",
     "response_overview",
@@ -33,6 +34,7 @@ __all__ = [
     "agreement_tables",
     "scale_change",
     "dimension_profile_data",
+    "received_perceived_gap",
     "CITIZENS",
 ]
 
@@ -44,7 +46,7 @@ def kommune_tables(tables: Tables, kommune: int) -> Tables:
     return Tables(**{name: t[t["kommune"] == kommune].reset_index(drop=True) for name, t in tables})
 
 
-def shared_tables(tables: Tables, instrument: Instrument, min_n: int = 5) -> Tables:
+def shared_tables(tables: Tables, instrument: Instrument, min_n: int = MIN_N) -> Tables:
     """The tables every shared number is computed from: the hidden cells' answers removed.
 
     :func:`relkap.privacy.shareable` on ``relations`` and ``scales`` (groups, ties and tie dimensions with
@@ -54,46 +56,6 @@ def shared_tables(tables: Tables, instrument: Instrument, min_n: int = 5) -> Tab
     keep = {"min_items": instrument.min_items}
     return dataclasses.replace(tables, relations=privacy.shareable(tables.relations, min_n, **keep),
                                scales=privacy.shareable(tables.scales, min_n, **keep))
-
-
-_IDENTITY = ("diagonal", "test", "dimension", "instrument", "scale")  # columns that name a cell, not measure it
-
-
-def with_hidden(shared: pd.DataFrame, full: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """``shared`` with a suppressed row (no value, no count) for every ``keys`` cell only ``full`` has.
-
-    A table computed from :func:`shared_tables` lacks the hidden cells altogether; a heat map would draw them
-    as "not asked". With these rows they read "n<min_n", as hidden cells do. Only the cells' existence comes
-    from ``full``: every number stays that of ``shared``.
-
-    Examples
-    --------
-    >>> full = pd.DataFrame({"group": ["a", "b"], "target": ["b", "a"], "n": [8, 3], "mean": [4.0, 2.0],
-    ...                      "suppressed": [False, True]})
-    >>> with_hidden(full.iloc[:1], full, ["group", "target"])
-      group target    n  mean  suppressed
-    0     a      b  8.0   4.0       False
-    1     b      a  NaN   NaN        True
-    """
-    have = pd.MultiIndex.from_frame(shared[keys].astype(str))
-    missing = full[~pd.MultiIndex.from_frame(full[keys].astype(str)).isin(have)]
-    if missing.empty:
-        return shared.reset_index(drop=True)
-    rows = missing[keys].copy()
-    for c in shared.columns:
-        if c in keys:
-            continue
-        if c == "suppressed":
-            rows[c] = True
-        elif c in _IDENTITY and c in missing.columns:
-            rows[c] = missing[c].to_numpy()  # what the cell is (own group, dimension), never a number of it
-        elif c in _IDENTITY and shared[c].nunique() == 1:
-            rows[c] = shared[c].iloc[0]  # the one value the whole table has (e.g. dimension "rk")
-        else:
-            rows[c] = np.nan
-    shared = shared.astype({k: str for k in keys})
-    rows = rows.astype({k: str for k in keys})
-    return pd.concat([shared, rows[shared.columns]], ignore_index=True)
 
 
 def has_wave(tables: Tables, wave: str) -> bool:
@@ -115,7 +77,7 @@ def _compare(data: pd.DataFrame, by: list[str], instrument: Instrument, min_n: i
                                 family=family)
 
 
-def response_overview(tables: Tables, instrument: Instrument, min_n: int = 5) -> pd.DataFrame:
+def response_overview(tables: Tables, instrument: Instrument, min_n: int = MIN_N) -> pd.DataFrame:
     """Respondents per group and wave, their share of "ved ikke" answers, and whether the group is shown.
 
     Parameters
@@ -177,9 +139,9 @@ def respondent_dimension_scores(relations: pd.DataFrame, instrument: Instrument,
     Returns
     -------
     pandas.DataFrame
-        ``kommune, wave, respondent_id, group, dimension, score``: ``dimension`` is ``"rk"`` (the index,
-        s(r, B) of :func:`relkap.scoring.respondent_scores`) or a relational item code; ``score`` is the
-        mean over targets B. Respondents without a valid score are left out.
+        ``kommune, wave, respondent_id, group, dimension, score``: ``dimension`` is ``"rk"`` (the index) or a
+        relational item code; ``score`` is :func:`relkap.scoring.respondent_index`, the mean over targets B.
+        Respondents without a valid score are left out.
 
     Notes
     -----
@@ -193,20 +155,14 @@ def respondent_dimension_scores(relations: pd.DataFrame, instrument: Instrument,
     >>> s["dimension"].unique().tolist()
     ['rk', 'kendskab', 'respekt', 'bidrag', 'videndeling', 'problemloesning', 'innovation']
     """
-    per = []
-    for dim in (None, "all"):
-        s = scoring.respondent_scores(relations, instrument, dimension=dim)
-        if not include_diagonal:
-            s = s[s["group"].astype(str) != s["target"].astype(str)]
-        per.append(s)
-    s = pd.concat(per, ignore_index=True)
-    s["dimension"] = s["dimension"].astype(str)
-    keys = [c for c in ("kommune", "wave", "respondent_id", "group", "dimension") if c in s.columns]
-    out = s.groupby(keys, observed=True, sort=False)["score"].mean().reset_index()
+    per = [scoring.respondent_index(relations, instrument, dimension=dim, include_diagonal=include_diagonal)
+           for dim in (None, "all")]
+    out = pd.concat(per, ignore_index=True).drop(columns="n_targets")
+    out["dimension"] = out["dimension"].astype(str)
     return out.dropna(subset=["score"]).reset_index(drop=True)
 
 
-def rk_change(relations: pd.DataFrame, instrument: Instrument, min_n: int = 5) -> pd.DataFrame:
+def rk_change(relations: pd.DataFrame, instrument: Instrument, min_n: int = MIN_N) -> pd.DataFrame:
     """Baseline versus follow-up of the RK index and of each dimension (cross-group ties).
 
     Parameters
@@ -247,7 +203,7 @@ def rk_change(relations: pd.DataFrame, instrument: Instrument, min_n: int = 5) -
     return out.sort_values("dimension", key=lambda s: s.map(order)).reset_index(drop=True)
 
 
-def tie_change(relations: pd.DataFrame, instrument: Instrument, min_n: int | None = 5,
+def tie_change(relations: pd.DataFrame, instrument: Instrument, min_n: int | None = MIN_N,
                dimension: str | None = None) -> pd.DataFrame:
     """Baseline versus follow-up of every directed tie T(A->B) (RK index, or one dimension).
 
@@ -294,7 +250,7 @@ def tie_change(relations: pd.DataFrame, instrument: Instrument, min_n: int | Non
     return out.reset_index(drop=True)
 
 
-def tie_table(relations: pd.DataFrame, instrument: Instrument, min_n: int | None = 5,
+def tie_table(relations: pd.DataFrame, instrument: Instrument, min_n: int | None = MIN_N,
               dimension: str | None = None) -> pd.DataFrame:
     """Tie scores of both waves for the kommune: :func:`relkap.scoring.tie_scores` by ``wave``.
 
@@ -315,7 +271,7 @@ def tie_table(relations: pd.DataFrame, instrument: Instrument, min_n: int | None
     return scoring.tie_scores(relations, instrument, by=["wave"], dimension=dimension, min_n=min_n)
 
 
-def agreement_tables(tables: Tables, instrument: Instrument, min_n: int = 5) -> dict[str, pd.DataFrame]:
+def agreement_tables(tables: Tables, instrument: Instrument, min_n: int = MIN_N) -> dict[str, pd.DataFrame]:
     """Reliability and agreement of one kommune's answers, per wave.
 
     Parameters
@@ -381,7 +337,7 @@ def agreement_tables(tables: Tables, instrument: Instrument, min_n: int = 5) -> 
     return {"alpha": al, "icc": icc, "rwg": rwg}
 
 
-def scale_change(tables: Tables, instrument: Instrument, min_n: int = 5) -> pd.DataFrame:
+def scale_change(tables: Tables, instrument: Instrument, min_n: int = MIN_N) -> pd.DataFrame:
     """Baseline versus follow-up of every employee and citizen scale (respondent-level scale scores).
 
     Returns
@@ -415,7 +371,7 @@ def scale_change(tables: Tables, instrument: Instrument, min_n: int = 5) -> pd.D
     return out.sort_values("scale", key=lambda s: s.map(order)).reset_index(drop=True)
 
 
-def dimension_profile_data(relations: pd.DataFrame, instrument: Instrument, min_n: int = 5) -> pd.DataFrame:
+def dimension_profile_data(relations: pd.DataFrame, instrument: Instrument, min_n: int = MIN_N) -> pd.DataFrame:
     """Per wave and dimension: n, mean and t-based 95% CI of the respondents' cross-group scores.
 
     Returns
@@ -441,3 +397,9 @@ def dimension_profile_data(relations: pd.DataFrame, instrument: Instrument, min_
     s = s[s["dimension"] != "rk"].astype({"wave": str})
     return scoring.describe(s, "score", ["wave", "dimension"], min_n=min_n)
 
+
+def received_perceived_gap(rp: pd.DataFrame) -> pd.DataFrame:
+    """:func:`relkap.scoring.received_perceived` with ``gap`` = received - perceived (positive: the others rate the group
+    higher than the group rates them), the number to discuss."""
+    check_columns(rp, ("received", "perceived"), "rp")
+    return rp.assign(gap=rp["received"] - rp["perceived"])

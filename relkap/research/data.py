@@ -79,13 +79,12 @@ def respondent_table(tables: Tables, instrument: Instrument,
     """
     ids = ["kommune", "wave", "respondent_id", "group"]
     rel = tables.relations
-    rs = _cross_group(scoring.respondent_scores(rel, instrument, dimension="all"))
+    rs = scoring.respondent_index(rel, instrument, dimension="all")
     rs = rs.astype({"wave": str, "group": str, "dimension": str})
     dims = rs.pivot_table(index=ids, columns="dimension", values="score", aggfunc="mean", observed=True)
     dims = dims.reindex(columns=[c for c in instrument.relational_codes if c in dims.columns])
-    idx = _cross_group(scoring.respondent_scores(rel, instrument)).astype({"wave": str, "group": str})
-    g = idx.groupby(ids, observed=True)["score"]
-    out = pd.DataFrame({RK: g.mean(), "n_targets": g.count()}).join(dims).reset_index()
+    idx = scoring.respondent_index(rel, instrument).astype({"wave": str, "group": str}).set_index(ids).sort_index()
+    out = pd.DataFrame({RK: idx["score"], "n_targets": idx["n_targets"]}).join(dims).reset_index()
     scales = _scale_wide(tables.scales, instrument, ids).astype({"group": str})
     out = out.merge(scales, on=ids, how="outer")
     lead = [s for s in leadership_scales if s in out.columns]

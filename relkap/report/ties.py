@@ -1,0 +1,102 @@
+"""Shared pieces of the report's sentences and tables about ties: certainty in words, tie names, lists,
+and which ties have a change to report.
+
+Certainty is said in words: "statistisk sikker" when the adjusted p (``p_fdr``, the glossary's definition) is
+below ``alpha`` (:data:`relkap.config.ALPHA`), otherwise "kan skyldes tilfældigheder".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+
+from .. import fmt, words
+from ..checks import check_columns
+from ..config import ALPHA, MIN_N
+from ..instrument import Instrument
+from ..labels import default_instrument, label
+from ..words import Language
+
+__all__ = ["certainty", "certainty_word", "tie_name", "join_list", "tie_pairs", "is_targeted", "reportable", "TIE_COLUMNS"]
+
+
+TIE_COLUMNS = ("group", "target", "n_baseline", "n_followup", "diff", "suppressed")
+
+
+# ----------------------------------------------------------------------------------------------------
+# Small shared pieces
+# ----------------------------------------------------------------------------------------------------
+def certainty(p: object, alpha: float = ALPHA) -> str:
+    """``"significant"`` (p < alpha), ``"uncertain"`` or ``"untested"`` (no p: suppressed or not tested).
+
+    Examples
+    --------
+    >>> certainty(0.01), certainty(0.2), certainty(float("nan"))
+    ('significant', 'uncertain', 'untested')
+    """
+    if fmt.missing(p):
+        return "untested"
+    return "significant" if float(p) < alpha else "uncertain"
+
+
+def certainty_word(code: str, language: Language) -> str:
+    """The word for a :func:`certainty` code in ``language``, as tables and sentences show it.
+
+    Examples
+    --------
+    >>> certainty_word("significant", "en") != certainty_word("significant", "da")
+    True
+    """
+    return words.text(f"briefing.certainty.{code}", language)
+
+
+def tie_name(a: object, b: object, language: Language = "da", instrument: Instrument | None = None,
+             targeted: bool = False) -> str:
+    """"A → B" with the codebook's group labels; "◆ " before it when the tie was ``targeted``.
+
+    Examples
+    --------
+    >>> tie_name("myndighed", "skole", "en", targeted=True)
+    '◆ Case managers → Schools'
+    """
+    inst = default_instrument(instrument)
+    name = words.text("briefing.tie", language, rater=label(a, language, inst), target=label(b, language, inst))
+    return f"{words.text('briefing.targeted_mark', language)} {name}" if targeted else name
+
+
+def join_list(items: Sequence[str], language: Language) -> str:
+    """"a, b og c" / "a, b and c"."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + words.text("briefing.list_and", language) + items[-1]
+
+
+def tie_pairs(ties: Iterable | None) -> set[tuple[str, str]]:
+    """Ties given as (rater, target) pairs (e.g. a kommune's targeted ties) as a set of string pairs.
+
+    Examples
+    --------
+    >>> sorted(tie_pairs([("myndighed", "skole"), ["ppr", "skole"]]))
+    [('myndighed', 'skole'), ('ppr', 'skole')]
+    """
+    return {(str(a), str(b)) for a, b in (ties or [])}
+
+
+def is_targeted(data: pd.DataFrame, targeted: set[tuple[str, str]]) -> pd.Series:
+    """Per row of a tie table: whether ``(group, target)`` is one of the ``targeted`` pairs."""
+    return pd.Series([(str(a), str(b)) in targeted for a, b in zip(data["group"], data["target"], strict=True)],
+                     index=data.index, dtype=bool)
+
+
+def reportable(ties: pd.DataFrame, min_n: int = MIN_N) -> pd.Series:
+    """Cross-group ties with a change to report: not suppressed, not the diagonal, at least ``min_n``
+    answers in both waves and a ``diff``."""
+    check_columns(ties, TIE_COLUMNS, "ties")
+    diagonal = (ties["diagonal"].astype(bool) if "diagonal" in ties.columns
+                else ties["group"].astype(str) == ties["target"].astype(str))
+    n_ok = (pd.to_numeric(ties["n_baseline"], errors="coerce").fillna(0) >= min_n) & (
+        pd.to_numeric(ties["n_followup"], errors="coerce").fillna(0) >= min_n)
+    sup = ties["suppressed"].map(lambda x: True if fmt.missing(x) else bool(x)).astype(bool)
+    return ~sup & ~diagonal & n_ok & ties["diff"].notna()
