@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+import pytest
 
 import relkap
 from relkap.plots import alt
@@ -60,3 +61,9 @@ def test_network_and_profile():
     # every text is one or two sentences of plain words, and says nothing when nothing is shown
     empty = _ties().assign(suppressed=True, mean=None)
     assert alt.alt_tie_heatmap(empty, INST, "en").startswith("Heat map")
+
+
+def test_alt_text_needs_the_codebook_explicitly():
+    # no silent fallback to the packaged codebook: a run on another codebook must pass its own
+    with pytest.raises(TypeError, match=r"alt_network\(\) needs the codebook"):
+        alt.alt_network(_ties(), None, "da")

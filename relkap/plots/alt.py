@@ -14,8 +14,9 @@ import pandas as pd
 from .. import fmt
 from ..config import ALPHA, MIN_N
 from ..instrument import Instrument
-from ..labels import default_instrument, wave_label
+from ..labels import wave_label
 from ..words import Language, text, text_n
+from .common import check_instrument
 
 __all__ = ["alt_tie_heatmap", "alt_change_heatmap", "alt_change_network", "alt_network", "alt_response", "alt_profile",
            "alt_forest", "alt_scales", "alt_estimates"]
@@ -55,7 +56,7 @@ def _hidden(n: int, language: Language, min_n: int) -> str:
     return " " + text_n("alt.hidden", n, language, ties=n, min_n=min_n) if n else ""
 
 
-def alt_tie_heatmap(ties: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da",
+def alt_tie_heatmap(ties: pd.DataFrame, instrument: Instrument, language: Language = "da",
                     min_n: int = MIN_N, value: str = "mean") -> str:
     """Alt text of :func:`relkap.plots.tie_heatmap`: the ties shown, the strongest and the weakest.
 
@@ -69,10 +70,10 @@ def alt_tie_heatmap(ties: pd.DataFrame, instrument: Instrument | None = None, la
     >>> t = pd.DataFrame({"wave": "baseline", "group": ["skole", "ppr", "skole", "ppr"],
     ...                   "target": ["ppr", "skole", "skole", "ppr"], "mean": [3.2, 4.1, 4.5, None],
     ...                   "suppressed": [False, False, False, True], "diagonal": [False, False, True, True]})
-    >>> alt_tie_heatmap(t, language="en")
+    >>> alt_tie_heatmap(t, inst, language="en")
     'Heat map of how each group experiences its collaboration with each other group (1-5), at baseline: 2 ties shown. Strongest: Educational psychology (PPR) → Schools (4.10); weakest: Schools → Educational psychology (PPR) (3.20).'
     """
-    inst = default_instrument(instrument)
+    inst = check_instrument(instrument, "alt_tie_heatmap")
     shown, hidden = _shown(ties, value)
     head = text_n("alt.tie_heatmap", len(shown), language, when=_waves(ties, language, inst), ties=len(shown))
     if shown.empty:
@@ -80,7 +81,7 @@ def alt_tie_heatmap(ties: pd.DataFrame, instrument: Instrument | None = None, la
     return head + " " + _extremes(shown, value, language, inst) + _hidden(hidden, language, min_n)
 
 
-def alt_change_heatmap(changes: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da",
+def alt_change_heatmap(changes: pd.DataFrame, instrument: Instrument, language: Language = "da",
                        min_n: int = MIN_N, value: str = "diff", p: str = "p_fdr", alpha: float = ALPHA,
                        kind: str = "change_heatmap") -> str:
     """Alt text of :func:`relkap.plots.change_heatmap`: the largest increase and decrease, and how many
@@ -90,10 +91,10 @@ def alt_change_heatmap(changes: pd.DataFrame, instrument: Instrument | None = No
     --------
     >>> c = pd.DataFrame({"group": ["skole", "ppr"], "target": ["ppr", "skole"], "diff": [0.4, -0.2],
     ...                   "p_fdr": [0.01, 0.6], "suppressed": [False, False], "diagonal": [False, False]})
-    >>> alt_change_heatmap(c, language="en")
+    >>> alt_change_heatmap(c, inst, language="en")
     'Heat map of the change from baseline to follow-up per tie: 2 ties shown, 1 statistically significant. Largest increase: Schools → Educational psychology (PPR) (+0.40); largest decrease: Educational psychology (PPR) → Schools (−0.20).'
     """
-    inst = default_instrument(instrument)
+    inst = check_instrument(instrument, "alt_change_heatmap")
     shown, hidden = _shown(changes, value)
     sig = int((shown[p] < alpha).sum()) if p in shown else 0
     head = text_n(f"alt.{kind}", len(shown), language, ties=len(shown), significant=sig)
@@ -106,13 +107,13 @@ def alt_change_heatmap(changes: pd.DataFrame, instrument: Instrument | None = No
     return head + " " + body + _hidden(hidden, language, min_n)
 
 
-def alt_change_network(changes: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da",
+def alt_change_network(changes: pd.DataFrame, instrument: Instrument, language: Language = "da",
                        min_n: int = MIN_N, value: str = "diff", p: str = "p_fdr", alpha: float = ALPHA) -> str:
     """Alt text of :func:`relkap.plots.change_network`: as :func:`alt_change_heatmap`, for the network."""
     return alt_change_heatmap(changes, instrument, language, min_n, value, p, alpha, kind="change_network")
 
 
-def alt_network(ties: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da",
+def alt_network(ties: pd.DataFrame, instrument: Instrument, language: Language = "da",
                 min_n: int = MIN_N, value: str = "mean") -> str:
     """Alt text of :func:`relkap.plots.network_diagram`: groups, ties shown, the strongest and the weakest.
 
@@ -120,10 +121,10 @@ def alt_network(ties: pd.DataFrame, instrument: Instrument | None = None, langua
     --------
     >>> t = pd.DataFrame({"group": ["skole", "ppr"], "target": ["ppr", "skole"], "mean": [3.2, 4.1],
     ...                   "suppressed": [False, False], "diagonal": [False, False]})
-    >>> alt_network(t, language="en")
+    >>> alt_network(t, inst, language="en")
     'Network of 2 groups: an arrow from A to B is how A experiences its collaboration with B, 2 ties shown. Strongest: Educational psychology (PPR) → Schools (4.10); weakest: Schools → Educational psychology (PPR) (3.20).'
     """
-    inst = default_instrument(instrument)
+    inst = check_instrument(instrument, "alt_network")
     shown, hidden = _shown(ties, value)
     groups = len(set(ties["group"].astype(str)) | set(ties["target"].astype(str)))
     head = text_n("alt.network", len(shown), language, when=_waves(ties, language, inst), groups=groups, ties=len(shown))
@@ -132,7 +133,7 @@ def alt_network(ties: pd.DataFrame, instrument: Instrument | None = None, langua
     return head + " " + _extremes(shown, value, language, inst) + _hidden(hidden, language, min_n)
 
 
-def alt_response(counts: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da",
+def alt_response(counts: pd.DataFrame, instrument: Instrument, language: Language = "da",
                  min_n: int = MIN_N) -> str:
     """Alt text of :func:`relkap.plots.response_overview`: the largest group and the groups below ``min_n``
     (named, never with their count).
@@ -141,10 +142,10 @@ def alt_response(counts: pd.DataFrame, instrument: Instrument | None = None, lan
     --------
     >>> c = pd.DataFrame({"group": ["skole", "ppr", "skole"], "wave": ["baseline", "baseline", "followup"],
     ...                   "n": [12, 3, 14]})
-    >>> alt_response(c, language="en")
+    >>> alt_response(c, inst, language="en")
     'Respondents per group and wave. Most: Schools, 14 (follow-up). Fewer than 5 respondents, so not shown: Educational psychology (PPR) (baseline).'
     """
-    inst = default_instrument(instrument)
+    inst = check_instrument(instrument, "alt_response")
     out = text("alt.response", language)
     big = counts[counts["n"] >= min_n]
     if len(big):
@@ -159,17 +160,17 @@ def alt_response(counts: pd.DataFrame, instrument: Instrument | None = None, lan
     return out
 
 
-def alt_profile(profile: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da") -> str:
+def alt_profile(profile: pd.DataFrame, instrument: Instrument, language: Language = "da") -> str:
     """Alt text of :func:`relkap.plots.dimension_profile`: per wave the highest and the lowest dimension.
 
     Examples
     --------
     >>> p = pd.DataFrame({"wave": ["baseline"] * 2, "dimension": ["kendskab", "respekt"], "mean": [3.4, 3.9],
     ...                   "suppressed": [False, False]})
-    >>> alt_profile(p, language="en")
+    >>> alt_profile(p, inst, language="en")
     'Mean of each dimension with its 95% confidence interval. Baseline: highest Mutual respect (3.90), lowest Mutual knowledge (3.40).'
     """
-    inst = default_instrument(instrument)
+    inst = check_instrument(instrument, "alt_profile")
     parts = [text("alt.profile", language)]
     sup = profile["suppressed"].astype(bool) if "suppressed" in profile else profile["mean"].isna()
     shown = profile[~sup].dropna(subset=["mean"])
@@ -183,7 +184,7 @@ def alt_profile(profile: pd.DataFrame, instrument: Instrument | None = None, lan
     return " ".join(parts)
 
 
-def alt_forest(changes: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da",
+def alt_forest(changes: pd.DataFrame, instrument: Instrument, language: Language = "da",
                min_n: int = MIN_N, value: str = "hedges", p: str = "p_fdr", alpha: float = ALPHA) -> str:
     """Alt text of :func:`relkap.plots.forest_plot` of the ties: how many, how many significant, the largest
     increase and decrease of Hedges' g.
@@ -192,10 +193,10 @@ def alt_forest(changes: pd.DataFrame, instrument: Instrument | None = None, lang
     --------
     >>> c = pd.DataFrame({"group": ["skole", "ppr"], "target": ["ppr", "skole"], "hedges": [0.8, -0.3],
     ...                   "p_fdr": [0.01, 0.6], "suppressed": [False, False], "diagonal": [False, False]})
-    >>> alt_forest(c, language="en")
+    >>> alt_forest(c, inst, language="en")
     "The change in Hedges' g with its 95% confidence interval for 2 ties, 1 statistically significant. Largest increase: Schools → Educational psychology (PPR) (+0.80); largest decrease: Educational psychology (PPR) → Schools (−0.30)."
     """
-    inst = default_instrument(instrument)
+    inst = check_instrument(instrument, "alt_forest")
     shown, hidden = _shown(changes, value)
     sig = int((shown[p] < alpha).sum()) if p in shown else 0
     head = text_n("alt.forest", len(shown), language, ties=len(shown), significant=sig)
@@ -207,7 +208,7 @@ def alt_forest(changes: pd.DataFrame, instrument: Instrument | None = None, lang
                              down_value=fmt.signed(down[value], 2, language))
 
 
-def alt_scales(comparison: pd.DataFrame, instrument: Instrument | None = None, language: Language = "da", *,
+def alt_scales(comparison: pd.DataFrame, instrument: Instrument, language: Language = "da", *,
                scale: str = "scale") -> str:
     """Alt text of :func:`relkap.plots.scale_change`: how many scales, and the one that changed most.
 
@@ -215,10 +216,10 @@ def alt_scales(comparison: pd.DataFrame, instrument: Instrument | None = None, l
     --------
     >>> c = pd.DataFrame({"scale": ["vision", "motivation"], "mean_baseline": [3.1, 3.9],
     ...                   "mean_followup": [3.6, 3.8], "diff": [0.5, -0.1], "suppressed": [False, False]})
-    >>> alt_scales(c, language="en")
+    >>> alt_scales(c, inst, language="en")
     'Means at baseline and follow-up for 2 scales. Largest change: Communicated shared vision: 3.10 → 3.60 (+0.50).'
     """
-    inst = default_instrument(instrument)
+    inst = check_instrument(instrument, "alt_scales")
     sup = comparison["suppressed"].astype(bool) if "suppressed" in comparison else comparison["diff"].isna()
     shown = comparison[~sup].dropna(subset=["diff"])
     out = text_n("alt.scales", len(comparison), language, scales=len(comparison))

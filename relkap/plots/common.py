@@ -21,6 +21,7 @@ from ..style import WAVE_COLOURS, WAVE_FILLED, WAVE_HATCHES, WAVE_MARKERS
 from ..words import Language
 
 __all__ = [
+    "check_instrument",
     "require_data",
     "NEUTRAL_COLOUR",
     "CHANGE_LIMIT",
@@ -56,6 +57,14 @@ OWN_COLOUR = "#C0392B"  # this kommune among all kommuner (benchmark)
 # One row per tie of a benchmark table (:meth:`relkap.explore.ExplorerData.benchmark`).
 BENCHMARK_COLUMNS = ("group", "target", "n_kommuner", "p5", "q25", "median", "q75", "p95", "value",
                      "share_below")
+
+
+def check_instrument(instrument: object, figure: str) -> Instrument:
+    """``instrument`` itself when it is a codebook; a clear error otherwise (no silent packaged fallback)."""
+    if not isinstance(instrument, Instrument):
+        raise TypeError(f"{figure}() needs the codebook: pass instrument=relkap.load_instrument(path) "
+                        f"(got {type(instrument).__name__})")
+    return instrument
 
 
 def require_data(data: pd.DataFrame | None, figure: str) -> pd.DataFrame:
