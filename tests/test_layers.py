@@ -58,3 +58,11 @@ def test_no_package_cycle_at_module_level():
                     if unit in units and unit not in (source, "relkap"):
                         g.add_edge(source, unit)
     assert list(nx.simple_cycles(g)) == []
+
+
+def test_no_private_name_imported_across_modules():
+    private = [f"{path.relative_to(PACKAGE.parent)}:{node.lineno} {a.name}"
+               for path in PACKAGE.rglob("*.py") for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+               if isinstance(node, ast.ImportFrom) and node.module != "__future__"
+               for a in node.names if a.name.startswith("_") and not a.name.startswith("__")]
+    assert private == []
