@@ -5,7 +5,6 @@ view). Quotes identify people: nothing here is for a report, a summary, an expor
 from __future__ import annotations
 
 import os
-import zipfile
 from collections.abc import Mapping
 
 import numpy as np
@@ -25,7 +24,8 @@ def private_quotes(project: str | os.PathLike, mapping: str | os.PathLike | Mapp
                    theme_kind: str | None = None, valence: str | None = None,
                    instrument: Instrument | str | None = None, key: bytes | None = None,
                    source_names: bool = False) -> pd.DataFrame:
-    """PRIVATE: the coded text behind a cell, read from the ``.qdpx`` by start and end position.
+    """PRIVATE: the coded text behind a cell, read from the ``.qdpx`` by start and end position (in the
+    unit the project's exporter counts, :mod:`relkap.interviews.positions`).
 
     NOT FOR SHARED PRODUCTS. Quotes identify people: use this on the researcher's own machine (the
     explorer's quote view), never in a report, a summary, an export or anything sent to a kommune.
@@ -46,11 +46,7 @@ def private_quotes(project: str | os.PathLike, mapping: str | os.PathLike | Mapp
             keep &= (r[col] == want).to_numpy()
     r = r[keep].reset_index(drop=True)
     key = key if key is not None else pseudonym_key()
-    texts: dict[str, str] = {}
-    with zipfile.ZipFile(proj.path) as zf:
-        for guid in r["source_guid"].unique():
-            member, inline = proj.texts[guid]
-            texts[guid] = inline if inline is not None else _decode_text(zf.read(member))
+    texts = proj.texts
     quote = [texts[g][int(s):(None if pd.isna(e) else int(e))] for g, s, e in
              zip(r["source_guid"], r["start"], r["end"], strict=True)]
     out = pd.DataFrame({
@@ -66,11 +62,3 @@ def private_quotes(project: str | os.PathLike, mapping: str | os.PathLike | Mapp
     out.attrs["private"] = True
     return out
 
-
-def _decode_text(data: bytes) -> str:
-    """A source's text: UTF-16 with BOM, else UTF-8 (with or without BOM); a bad byte is replaced, not refused."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    return data.decode("utf-8", errors="replace")
