@@ -36,9 +36,12 @@ The modules, from files to displays: :mod:`~relkap.interviews.mapping` (the mapp
 tables), :mod:`~relkap.interviews.codings` (the tidy table), :mod:`~relkap.interviews.quotes` (private
 quotes), :mod:`~relkap.interviews.counts` (quantitizing: interviews per theme, the joint table beside the
 survey), :mod:`~relkap.interviews.display` (joint displays, the kommune report's section) and
-:mod:`~relkap.interviews.research` (the research notebook's joint tables across kommuner).
+:mod:`~relkap.interviews.research` (the research notebook's joint tables across kommuner),
+:mod:`~relkap.interviews.positions` (what REFI-QDA positions count, per exporter) and
+:mod:`~relkap.interviews.agreement` (intercoder agreement per theme).
 """
 
+from .agreement import AGREEMENT_COLUMNS, interview_agreement
 from .codings import (
     CODINGS_COLUMNS,
     CheckedInterviews,
@@ -102,4 +105,6 @@ __all__ = [
     "MIN_INTERVIEWS",
     "MIN_NET_CHANGE",
     "CONVERGENCE",
+    "interview_agreement",
+    "AGREEMENT_COLUMNS",
 ]
