@@ -63,6 +63,8 @@ from .counts import (
 )
 from .display import (
     JointSection,
+    agreement_note,
+    agreement_section,
     joint_display,
     joint_note,
     report_section,
@@ -106,5 +108,7 @@ __all__ = [
     "MIN_NET_CHANGE",
     "CONVERGENCE",
     "interview_agreement",
+    "agreement_note",
+    "agreement_section",
     "AGREEMENT_COLUMNS",
 ]
