@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from relkap import interviews
+from relkap.cli import main
 from relkap.errors import InputError
 from relkap.intercoder import code_agreement, cohen_kappa, krippendorff_alpha, structure_agreement
 from relkap.interviews.positions import detect_unit, offsets
@@ -165,8 +166,6 @@ def test_codings_on_pdf_picture_media_and_transcripts_and_uncoded_sources_are_re
 
 
 def test_the_import_prints_the_notes(tmp_path, capsys):
-    from relkap.cli import main
-
     folder = tmp_path / "interviews"
     folder.mkdir()
     write(folder / "media.qdpx", qde(selections("codepoints"), extra_sources=MEDIA))
