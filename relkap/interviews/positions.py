@@ -106,8 +106,11 @@ def detect_unit(selections: Iterable[tuple[str, int, int]]) -> tuple[str, dict[s
     score = {}
     for unit in UNITS:
         s = 0
+        cache: dict[int, np.ndarray] = {}  # one pass over each text (a source holds many selections)
         for text, start, end in sel:
-            cum = offsets(text, unit)
+            cum = cache.get(id(text))
+            if cum is None:
+                cum = cache[id(text)] = offsets(text, unit)
             if start < 0 or end > cum[-1] or end < start:
                 s = -1
                 break

@@ -132,10 +132,12 @@ def read_project(path: str | os.PathLike, mapping: InterviewMapping, positions: 
                                          fix="Check the positions' unit (mapping file, positions:) or export the"
                                          " project again")
                     (start, end), _exact = to_index([start, end], cum)
+                if user and user not in user_rank:  # a creator missing from Users: after them, in order met
+                    user_rank[user] = len(user_rank)
                 rows.append({"source_guid": guid, "source_name": name, "selection": sel, "start": start,
                              "end": end, "code_path": codes[code], **attrs,
                              "coder": user_name.get(user, user) if user else None,
-                             "coder_rank": user_rank.get(user, len(user_rank)) if user else len(user_rank) + 1})
+                             "coder_rank": user_rank[user] if user else NO_CODER_RANK})
     cols = ["source_guid", "source_name", "selection", "start", "end", "code_path", *SOURCE_FIELDS, "coder",
             "coder_rank"]
     return Project(path, pd.DataFrame(rows, columns=cols), texts, unit, reason, dropped, uncoded,
@@ -162,6 +164,7 @@ class Project:
     case_codes: int = 0  # codes that are cases
 
 
+NO_CODER_RANK = 1_000_000  # codings without a creator: one coder, after every named one
 MEDIA_KINDS = {"PDFSource": "pdf", "PictureSource": "picture", "AudioSource": "audio", "VideoSource": "video"}
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 from ..errors import InputError
 from ..raw import read_raw
 from .mapping import SOURCE_FIELDS, InterviewMapping, recode, source_fields
+from .refi import NO_CODER_RANK
 
 __all__ = ["segment_rows", "TABLE_SUFFIXES"]
 
@@ -79,7 +80,7 @@ def segment_rows(path: Path, mapping: InterviewMapping) -> pd.DataFrame:
         for j in range(n):
             rows.append({"source_guid": "", "source_name": name.strip(), "selection": f"{row_no}.{j}",
                          "start": None, "end": None, "code_path": path_parts, "_valence": valence, **attrs,
-                         "coder": coder, "coder_rank": coders.get(coder, len(coders) + 1), "segment": segment})
+                         "coder": coder, "coder_rank": coders.get(coder, NO_CODER_RANK), "segment": segment})
     cols = ["source_guid", "source_name", "selection", "start", "end", "code_path", "_valence", *SOURCE_FIELDS,
             "coder", "coder_rank", "segment"]
     return pd.DataFrame(rows, columns=cols)
