@@ -114,6 +114,11 @@ def test_nvivo_positions_in_utf16_units_with_bom_emoji_and_crlf(tmp_path):
     # read as the standard's code points, the quotes shift by the emoji and the CRs before them
     wrong = quotes(q, {**MAPPING, "positions": "codepoints"})
     assert wrong == [" kender PPR ret godt.\r\n", "amarbejdet med skolen er godt "]
+    # the parameter overrides the mapping file's key
+    q2 = interviews.private_quotes(q, {**MAPPING, "positions": "codepoints"}, key=KEY, positions="utf16")
+    assert sorted(q2["text"]) == sorted(PASSAGES.values())
+    with pytest.raises(InputError, match="positions must be one of auto, codepoints, utf16, crlf_one, not 'bytes'"):
+        interviews.load_mapping({**MAPPING, "positions": "bytes"})
 
 
 def test_unit_detection_prefers_the_standard_when_units_agree():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +18,14 @@ import pandas as pd
 from ..errors import InputError
 from ..instrument import Instrument, load_instrument
 from ..pseudonym import pseudonym_key, pseudonymise
-from .mapping import SOURCE_FIELDS, THEME_KINDS, VALENCES, InterviewMapping, load_mapping
+from .mapping import (
+    POSITION_UNITS,
+    SOURCE_FIELDS,
+    THEME_KINDS,
+    VALENCES,
+    InterviewMapping,
+    load_mapping,
+)
 from .refi import Project, read_project
 from .segments import TABLE_SUFFIXES, segment_rows
 
@@ -32,8 +39,12 @@ _PSEUDONYM_DOMAIN = "interview\x1f"  # keeps interview pseudonyms apart from res
 
 def read_interviews(files: str | os.PathLike | Iterable[str | os.PathLike],
                     mapping: str | os.PathLike | Mapping | InterviewMapping | None = None,
-                    instrument: Instrument | str | None = None, key: bytes | None = None) -> pd.DataFrame:
+                    instrument: Instrument | str | None = None, key: bytes | None = None,
+                    positions: str | None = None) -> pd.DataFrame:
     """The tidy ``codings`` table of every interview file given: ``.qdpx`` projects and coded-segments tables.
+
+    ``positions`` sets what the projects' selection positions count (``codepoints``, ``utf16``,
+    ``crlf_one``; default the mapping's ``positions:``, else detected: :mod:`relkap.interviews.positions`).
 
     ``files`` is a list of files or one folder; in a folder, every ``*.qdpx`` and every table whose name
     starts with ``codings`` is read, and ``mapping`` defaults to the folder's ``mapping.yaml``. Everything is
@@ -52,16 +63,18 @@ def read_interviews(files: str | os.PathLike | Iterable[str | os.PathLike],
     >>> list(c.columns) == CODINGS_COLUMNS, sorted(c["theme_kind"].unique().astype(str))
     (True, ['dimension', 'free', 'leadership', 'structure', 'tie'])
     """
-    return check_interviews(files, mapping, instrument).codings(key if key is not None else pseudonym_key())
+    return check_interviews(files, mapping, instrument, positions).codings(key if key is not None else pseudonym_key())
 
 
 def read_qdpx(path: str | os.PathLike, mapping: str | os.PathLike | Mapping | InterviewMapping,
-              instrument: Instrument | str | None = None, key: bytes | None = None) -> pd.DataFrame:
+              instrument: Instrument | str | None = None, key: bytes | None = None,
+              positions: str | None = None) -> pd.DataFrame:
     """The tidy ``codings`` table (module docstring) of one REFI-QDA project.
 
-    ``key`` overrides the pseudonymisation key (default :func:`relkap.io.pseudonym_key`, as for respondents).
+    ``key`` overrides the pseudonymisation key (default :func:`relkap.io.pseudonym_key`, as for respondents);
+    ``positions`` the unit of its selection positions (:func:`read_interviews`).
     """
-    return read_interviews([path], mapping, instrument=instrument, key=key)
+    return read_interviews([path], mapping, instrument=instrument, key=key, positions=positions)
 
 
 def read_coded_segments(path: str | os.PathLike, mapping: str | os.PathLike | Mapping | InterviewMapping,
@@ -77,7 +90,7 @@ def read_coded_segments(path: str | os.PathLike, mapping: str | os.PathLike | Ma
 
 def check_interviews(files: str | os.PathLike | Iterable[str | os.PathLike],
                      mapping: str | os.PathLike | Mapping | InterviewMapping | None = None,
-                     instrument: Instrument | str | None = None) -> CheckedInterviews:
+                     instrument: Instrument | str | None = None, positions: str | None = None) -> CheckedInterviews:
     """Read and validate interview files as :func:`read_interviews` does, without pseudonymising yet."""
     if isinstance(files, str | os.PathLike) and Path(files).is_dir():
         folder = Path(files)
@@ -90,6 +103,8 @@ def check_interviews(files: str | os.PathLike | Iterable[str | os.PathLike],
         raise InputError(paths[0] if paths else "<interviews>", "no interview mapping given",
                          fix="Pass mapping= (a YAML file); see the README, 'Interviews beside the survey'")
     m = load_mapping(mapping, instrument)
+    if positions is not None:
+        m = _with_positions(m, positions)
     raw, notes = _raw_codings(paths, m)
     _check_unique_sources(raw)
     raw = _with_units(raw)
@@ -233,6 +248,12 @@ def _check_unique_sources(raw: pd.DataFrame) -> None:
         raise InputError(files[0], f"two interviews of kommune {k}, {w}, have the same source name '{name}'"
                          f" (in {', '.join(files)})",
                          fix="Give every interview its own name: the name is what its pseudonym is made of")
+
+
+def _with_positions(mapping: InterviewMapping, positions: str) -> InterviewMapping:
+    if positions not in POSITION_UNITS:
+        raise ValueError(f"positions must be one of {', '.join(POSITION_UNITS)}, not {positions!r}")
+    return replace(mapping, positions=positions)
 
 
 def _raw_codings(paths: Iterable[str | os.PathLike], m: InterviewMapping) -> tuple[pd.DataFrame, list[str]]:

@@ -23,7 +23,7 @@ def private_quotes(project: str | os.PathLike, mapping: str | os.PathLike | Mapp
                    kommune: int | None = None, wave: str | None = None, theme: str | None = None,
                    theme_kind: str | None = None, valence: str | None = None,
                    instrument: Instrument | str | None = None, key: bytes | None = None,
-                   source_names: bool = False) -> pd.DataFrame:
+                   source_names: bool = False, positions: str | None = None) -> pd.DataFrame:
     """PRIVATE: the coded text behind a cell, read from the ``.qdpx`` by start and end position (in the
     unit the project's exporter counts, :mod:`relkap.interviews.positions`).
 
@@ -34,9 +34,10 @@ def private_quotes(project: str | os.PathLike, mapping: str | os.PathLike | Mapp
     pseudonym of the codings table), ``group, code, theme_kind, theme, valence, start, end, text``, and
     ``source_name`` only when ``source_names=True`` (to find the passage in the QDA program). The frame
     carries ``attrs["private"] = True``; :func:`relkap.interviews.joint_display` refuses such frames.
+    ``positions`` sets the unit of the positions (:func:`relkap.interviews.read_interviews`).
     """
     m = load_mapping(mapping, instrument)
-    proj = read_project(project, m)
+    proj = read_project(project, m, positions)
     raw = proj.rows.assign(_file=str(proj.path))
     r = resolve_codings(raw, m)
     keep = np.ones(len(r), dtype=bool)
