@@ -2,7 +2,7 @@
 their text.
 
 The standard (REFI-QDA 1.5, ``PlainTextSelection@startPosition/endPosition``) counts Unicode code points
-from 0. Exporters differ:
+from 0 (as issue 25 reads it; the schema, ``Project.xsd`` 1.0, only says integers). Exporters differ:
 
 =============  ==============================================================================================
 ``codepoints`` the standard: one per code point (an emoji is one, CRLF is two). Used when nothing says
