@@ -277,6 +277,13 @@ if len(tables.codings):
 else:
     display(Markdown(text("interviews.none", language)))
 
+# %%
+# Intercoder agreement: interview themes per passage (kappa, alpha) and the documents' structure codings
+# (alpha, interval), where two or more coders coded the same material.
+agreement = interviews.agreement_section(tables.codings, tables.structures, inst, language)
+display(Markdown(f"### {agreement.heading}"))
+display(agreement)
+
 # %% [markdown] tags=["da"]
 # ## 8. Metode og begrænsninger
 #

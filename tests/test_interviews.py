@@ -142,6 +142,10 @@ def test_hand_built_project_imports_to_the_expected_rows(project):
     assert list(c.columns) == interviews.CODINGS_COLUMNS
     assert str(c["kommune"].dtype) == "int16" and str(c["segments"].dtype) == "int32"
     p1, p2 = (pseudonymise([766], ["interview\x1f" + n], KEY)[0] for n in (SOURCE1, SOURCE2))
+    assert c["first_coder"].all() and c["coder"].isna().all()  # no Users in this project: one coder
+    # one row per passage (unit); summed over passages, the segments per interview, code and valence
+    keys = [k for k in interviews.CODINGS_COLUMNS if k not in ("unit", "segments")]
+    c = c.groupby(keys, dropna=False, observed=True, sort=False)["segments"].sum().reset_index()
     got = sorted((
         (r.source, r.group, r.code, r.theme_kind, r.theme, None if pd.isna(r.rater) else r.rater,
          None if pd.isna(r.target) else r.target, None if pd.isna(r.valence) else r.valence, r.segments)
@@ -188,7 +192,7 @@ def test_bad_zip(tmp_path):
 
 def test_missing_project_qde(tmp_path):
     msg = _error(tmp_path, xml=None)
-    assert "no project.qde" in msg and "sources/" in msg
+    assert "no project file (*.qde" in msg and "sources/" in msg
 
 
 def test_invalid_xml(tmp_path):

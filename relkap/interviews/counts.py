@@ -5,7 +5,10 @@ code and valence) and on the survey's wave comparisons (:func:`relkap.change.com
 report's ``tie_change`` / ``rk_change`` / ``scale_change``).
 
 Quantitizing counts **interviews** (sources), never segments: an interview that speaks of a theme five times
-counts once. Per kommune, wave and theme:
+counts once. Where several coders coded an interview, it counts as its **first coder** coded it (the first
+of the project's Users, or of a table's coders, who coded it: column ``first_coder``); the other coders'
+codings serve intercoder agreement (:func:`relkap.interviews.interview_agreement`) and are never added in.
+Per kommune, wave and theme:
 
 - ``n_interviews``: interviews of the kommune and wave (every interview with at least one coding);
 - ``n_mention``, ``n_strength``, ``n_problem``, ``n_valenced``: interviews that speak of the theme at all, as
@@ -48,6 +51,8 @@ _KIND_KEYS = {"tie": ["group", "target"], "dimension": ["dimension"], "leadershi
 
 def _plain(codings: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     cols = [*by, "wave", "source", *THEME_KEYS, "valence"]
+    if "first_coder" in codings.columns:  # each interview counted as its first coder coded it
+        codings = codings[codings["first_coder"].fillna(True).to_numpy(dtype=bool)]
     c = codings[cols].copy()
     for col in cols:  # categories and strings as plain objects, so absent keys group and merge alike
         if isinstance(c[col].dtype, pd.CategoricalDtype) or c[col].dtype == "string":

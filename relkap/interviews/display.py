@@ -14,10 +14,13 @@ import pandas as pd
 
 from .. import fmt
 from ..instrument import Instrument
+from ..intercoder import structure_agreement
 from ..words import Language, check_language, text
+from .agreement import interview_agreement
 from .counts import MIN_INTERVIEWS, MIN_NET_CHANGE, interview_waves, joint_table, theme_change
 
-__all__ = ["theme_label", "joint_display", "joint_note", "theme_display", "JointSection", "report_section"]
+__all__ = ["theme_label", "joint_display", "joint_note", "theme_display", "JointSection", "report_section",
+           "agreement_note", "agreement_section"]
 
 
 def theme_label(kind: str, theme: str, instrument: Instrument, language: Language = "da",
@@ -239,5 +242,57 @@ def report_section(tie_change: pd.DataFrame, rk_change: pd.DataFrame, codings: p
         tables=[(text("interviews.caption_ties", language), ties),
                 (text("interviews.caption_dimensions", language), dims),
                 (text("interviews.caption_themes", language), themes)],
-        note=joint_note(language, min_interviews, min_net_change),
+        note=" ".join(x for x in (joint_note(language, min_interviews, min_net_change),
+                                  agreement_note(c, language, min_interviews)) if x),
     )
+
+
+def agreement_note(codings: pd.DataFrame, language: Language = "da", min_interviews: int = MIN_INTERVIEWS) -> str:
+    """The methods sentence on intercoder agreement (:func:`relkap.interviews.interview_agreement`): how many
+    interviews two or more coders coded ("<3" below ``min_interviews``), the median kappa and alpha over the
+    themes, and the counting rule; ``""`` when no interview has two coders."""
+    ag = interview_agreement(codings)
+    if ag.empty:
+        return ""
+    n = codings.groupby(["kommune", "wave", "source"], observed=True).ngroups
+    return text("interviews.agreement_note", language, n_double=fmt.count(int(ag["n_interviews"].iloc[0]),
+                                                                             min_interviews),
+                n=fmt.count(n, min_interviews), kappa=fmt.number(ag["kappa"].median(), 2, language),
+                alpha=fmt.number(ag["alpha"].median(), 2, language))
+
+
+def agreement_section(codings: pd.DataFrame, structures: pd.DataFrame, instrument: Instrument,
+                      language: Language = "da") -> JointSection:
+    """The research notebook's intercoder agreement: per interview theme (:func:`interview_agreement`) and
+    for the structure codings of the formal documents (:func:`relkap.intercoder.structure_agreement`, per
+    dimension and all together). Coders are researchers: no threshold applies to their counts."""
+    check_language(language)
+
+    def num(x):
+        return fmt.number(x, 2, language)
+
+    tables = []
+    ag = interview_agreement(codings)
+    if len(ag):
+        rows = [{text("interviews.col_kind", language): text(f"interviews.kind_{r['theme_kind']}", language),
+                 text("interviews.col_theme", language): theme_label(str(r["theme_kind"]), str(r["theme"]),
+                                                                      instrument, language),
+                 text("interviews.col_double", language): str(int(r["n_interviews"])),
+                 text("interviews.col_units", language): str(int(r["n_units"])),
+                 text("interviews.col_coders", language): str(int(r["n_coders"])),
+                 text("interviews.col_agreement", language): fmt.percent(r["agreement"], language),
+                 text("interviews.col_kappa", language): num(r["kappa"]),
+                 text("interviews.col_alpha", language): num(r["alpha"])} for r in ag.to_dict("records")]
+        tables.append((text("interviews.caption_agreement", language), pd.DataFrame(rows)))
+    st = structure_agreement(structures, by=["dimension"])
+    if len(st):
+        both = pd.concat([st, structure_agreement(structures).assign(dimension=None)], ignore_index=True)
+        rows = [{text("glossary.scale", language): instrument.label(str(r["dimension"]), language)
+                 if r["dimension"] is not None else text("interviews.all_dimensions", language),
+                 text("interviews.col_kommune_waves", language): str(int(r["n_kommune_waves"])),
+                 text("interviews.col_coders", language): str(int(r["n_coders"])),
+                 text("interviews.col_alpha", language): num(r["alpha"])} for r in both.to_dict("records")]
+        tables.append((text("interviews.caption_structure_agreement", language), pd.DataFrame(rows)))
+    return JointSection(heading=text("interviews.agreement_heading", language),
+                        intro="" if tables else text("interviews.agreement_none", language), tables=tables,
+                        note=text("interviews.agreement_section_note", language) if tables else "")

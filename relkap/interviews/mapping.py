@@ -16,12 +16,15 @@ from ..kommuner import KOMMUNER
 from ..raw import read_yaml
 
 __all__ = ["InterviewMapping", "CodeRule", "load_mapping", "source_fields", "recode", "THEME_KINDS", "VALENCES",
-           "SOURCE_FIELDS", "TABLE_COLUMNS"]
+           "SOURCE_FIELDS", "TABLE_COLUMNS", "POSITION_UNITS"]
 
 THEME_KINDS: tuple[str, ...] = ("dimension", "tie", "leadership", "structure", "free")
 VALENCES: tuple[str, ...] = ("strength", "problem")
 SOURCE_FIELDS = ("kommune", "wave", "group")  # what the mapping finds for each interview
-TABLE_COLUMNS = ("source", "kommune", "wave", "group", "code", "valence", "segments")  # of a coded-segments table
+TABLE_COLUMNS = ("source", "kommune", "wave", "group", "code", "valence", "segments", "coder",
+                 "segment")  # of a coded-segments table
+# what a REFI-QDA selection's startPosition/endPosition count (relkap.interviews.positions); auto = detect
+POSITION_UNITS: tuple[str, ...] = ("auto", "codepoints", "utf16", "crlf_one")
 _MAPPING_HELP = "See the README, 'Interviews beside the survey', the mapping file"
 
 
@@ -54,6 +57,7 @@ class InterviewMapping:
     columns: dict[str, str] = field(default_factory=dict)
     codes: dict[str, CodeRule] = field(default_factory=dict)  # casefolded name or path -> rule
     free_themes: bool = True
+    positions: str = "auto"  # the unit of REFI-QDA selection positions (POSITION_UNITS)
 
     def rule(self, path: tuple[str, ...]) -> tuple[CodeRule, bool]:
         """The merged rule of a code path (the deepest entry wins per field) and whether the code itself is
@@ -100,6 +104,7 @@ def load_mapping(mapping: str | os.PathLike | Mapping | InterviewMapping,
           Formalisering: {structure: processer}
           Interne noter: {ignore: true}           # dropped with its children
         free_themes: keep                         # keep (default) or drop the codes mapped to no theme
+        positions: auto                           # REFI-QDA positions: auto (default), codepoints, utf16, crlf_one
 
     Code names and paths are compared ignoring case and repeated spaces. Codes that match no entry are
     free themes (``theme_kind="free"``).
@@ -115,10 +120,15 @@ def load_mapping(mapping: str | os.PathLike | Mapping | InterviewMapping,
         raw = read_yaml(p, "interview mapping file not found", fix="Check the path")
     if not isinstance(raw, dict):
         raise _mapping_error(where, "expected top-level keys sources:, codes:, columns: and free_themes:")
-    extra = set(raw) - {"sources", "codes", "columns", "free_themes"}
+    extra = set(raw) - {"sources", "codes", "columns", "free_themes", "positions"}
     if extra:
         raise _mapping_error(where, f"unknown top-level keys {sorted(extra)}",
-                             fix="Allowed: sources, codes, columns, free_themes")
+                             fix="Allowed: sources, codes, columns, free_themes, positions")
+    positions = str(raw.get("positions", "auto"))
+    if positions not in POSITION_UNITS:
+        raise _mapping_error(where, f"positions must be one of {', '.join(POSITION_UNITS)}, not {positions!r}",
+                             fix="auto detects the unit; codepoints is the REFI-QDA standard, utf16 what NVivo"
+                             " writes, crlf_one what ATLAS.ti is reported to write")
     src = raw.get("sources") or {}
     if not isinstance(src, dict) or set(src) - {"variables", "name_pattern", "constants", "values"}:
         raise _mapping_error(where, "sources: allows variables:, name_pattern:, constants: and values:")
@@ -160,7 +170,7 @@ def load_mapping(mapping: str | os.PathLike | Mapping | InterviewMapping,
         name_pattern=pattern,
         constants={k: str(v) for k, v in (src.get("constants") or {}).items()},
         values={f: {str(a): str(b) for a, b in (m or {}).items()} for f, m in (src.get("values") or {}).items()},
-        columns=columns, codes=codes, free_themes=free == "keep",
+        columns=columns, codes=codes, free_themes=free == "keep", positions=positions,
     )
 
 

@@ -5,7 +5,6 @@ view). Quotes identify people: nothing here is for a report, a summary, an expor
 from __future__ import annotations
 
 import os
-import zipfile
 from collections.abc import Mapping
 
 import numpy as np
@@ -24,8 +23,9 @@ def private_quotes(project: str | os.PathLike, mapping: str | os.PathLike | Mapp
                    kommune: int | None = None, wave: str | None = None, theme: str | None = None,
                    theme_kind: str | None = None, valence: str | None = None,
                    instrument: Instrument | str | None = None, key: bytes | None = None,
-                   source_names: bool = False) -> pd.DataFrame:
-    """PRIVATE: the coded text behind a cell, read from the ``.qdpx`` by start and end position.
+                   source_names: bool = False, positions: str | None = None) -> pd.DataFrame:
+    """PRIVATE: the coded text behind a cell, read from the ``.qdpx`` by start and end position (in the
+    unit the project's exporter counts, :mod:`relkap.interviews.positions`).
 
     NOT FOR SHARED PRODUCTS. Quotes identify people: use this on the researcher's own machine (the
     explorer's quote view), never in a report, a summary, an export or anything sent to a kommune.
@@ -34,9 +34,10 @@ def private_quotes(project: str | os.PathLike, mapping: str | os.PathLike | Mapp
     pseudonym of the codings table), ``group, code, theme_kind, theme, valence, start, end, text``, and
     ``source_name`` only when ``source_names=True`` (to find the passage in the QDA program). The frame
     carries ``attrs["private"] = True``; :func:`relkap.interviews.joint_display` refuses such frames.
+    ``positions`` sets the unit of the positions (:func:`relkap.interviews.read_interviews`).
     """
     m = load_mapping(mapping, instrument)
-    proj = read_project(project, m)
+    proj = read_project(project, m, positions)
     raw = proj.rows.assign(_file=str(proj.path))
     r = resolve_codings(raw, m)
     keep = np.ones(len(r), dtype=bool)
@@ -46,11 +47,7 @@ def private_quotes(project: str | os.PathLike, mapping: str | os.PathLike | Mapp
             keep &= (r[col] == want).to_numpy()
     r = r[keep].reset_index(drop=True)
     key = key if key is not None else pseudonym_key()
-    texts: dict[str, str] = {}
-    with zipfile.ZipFile(proj.path) as zf:
-        for guid in r["source_guid"].unique():
-            member, inline = proj.texts[guid]
-            texts[guid] = inline if inline is not None else _decode_text(zf.read(member))
+    texts = proj.texts
     quote = [texts[g][int(s):(None if pd.isna(e) else int(e))] for g, s, e in
              zip(r["source_guid"], r["start"], r["end"], strict=True)]
     out = pd.DataFrame({
@@ -66,11 +63,3 @@ def private_quotes(project: str | os.PathLike, mapping: str | os.PathLike | Mapp
     out.attrs["private"] = True
     return out
 
-
-def _decode_text(data: bytes) -> str:
-    """A source's text: UTF-16 with BOM, else UTF-8 (with or without BOM); a bad byte is replaced, not refused."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    return data.decode("utf-8", errors="replace")

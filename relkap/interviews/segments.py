@@ -1,6 +1,8 @@
 """Coded-segments tables: the interviews of teams that code in a spreadsheet (CSV/xlsx, read like the survey
 exports), one row per coded segment with ``source``, ``kommune``, ``wave``, ``group``, ``code`` and optionally
-``valence`` and ``segments`` (a count standing for that many segments).
+``valence``, ``segments`` (a count standing for that many segments), ``coder`` (who coded it; the first coder
+in the table is the interview's first coder) and ``segment`` (an id of the passage within the interview, shared
+by the coders who coded it: the unit of intercoder agreement).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import pandas as pd
 from ..errors import InputError
 from ..raw import read_raw
 from .mapping import SOURCE_FIELDS, InterviewMapping, recode, source_fields
+from .refi import NO_CODER_RANK
 
 __all__ = ["segment_rows", "TABLE_SUFFIXES"]
 
@@ -42,6 +45,7 @@ def segment_rows(path: Path, mapping: InterviewMapping) -> pd.DataFrame:
                          fix="A coded-segments table has the columns source, kommune, wave, group, code and"
                          " optionally valence and segments (or map yours under columns: in the mapping)")
     rows = []
+    coders: dict[str, int] = {}  # coder -> order of first appearance (the first coder counts, see codings)
     # read_raw numbers the rows as the spreadsheet does (header = row 1, empty rows counted)
     for row_no, rec in zip(df.index, df.to_dict("records"), strict=True):
         where = f"row {row_no}"
@@ -69,9 +73,15 @@ def segment_rows(path: Path, mapping: InterviewMapping) -> pd.DataFrame:
                 raise InputError(path, f"unknown valence '{rec['valence']}'", rows=[row_no], column="valence",
                                  fix="Allowed: strength (styrke) or problem, or blank")
         path_parts = tuple(p.strip() for p in code.split("/") if p.strip())
+        coder = rec["coder"].strip() if isinstance(rec.get("coder"), str) and rec["coder"].strip() else None
+        segment = rec["segment"].strip() if isinstance(rec.get("segment"), str) and rec["segment"].strip() else None
+        if coder is not None and coder not in coders:
+            coders[coder] = len(coders)
         for j in range(n):
             rows.append({"source_guid": "", "source_name": name.strip(), "selection": f"{row_no}.{j}",
-                         "start": None, "end": None, "code_path": path_parts, "_valence": valence, **attrs})
-    cols = ["source_guid", "source_name", "selection", "start", "end", "code_path", "_valence", *SOURCE_FIELDS]
+                         "start": None, "end": None, "code_path": path_parts, "_valence": valence, **attrs,
+                         "coder": coder, "coder_rank": coders.get(coder, NO_CODER_RANK), "segment": segment})
+    cols = ["source_guid", "source_name", "selection", "start", "end", "code_path", "_valence", *SOURCE_FIELDS,
+            "coder", "coder_rank", "segment"]
     return pd.DataFrame(rows, columns=cols)
 

@@ -141,6 +141,7 @@ def import_raw(raw: str | os.PathLike, out_dir: str | os.PathLike | None = None,
             contains[src_kind].setdefault((int(k), str(w)), set()).add(str(src.path))
     checked = check_interviews(interview_files, interview_map, inst) if interview_files else None
     if checked is not None:
+        notes += checked.notes
         contains[INTERVIEWS] = {kw: files | {str(checked.mapping.path)} for kw, files in checked.files.items()}
 
     out = config.resolve(out_dir, config.PROCESSED_DIR)

@@ -10,7 +10,9 @@
 
 from .examples import example_survey, example_tables
 from .interviews import (
+    INTERVIEW_CODERS,
     INTERVIEWS_PER_WAVE,
+    P_SECOND_CODER,
     P_STRENGTH_TARGETED,
     P_TARGETED_KEY,
     P_TARGETED_OTHER,
@@ -76,6 +78,8 @@ __all__ = [
     "LOW_RESPONSE_RATE",
     "LOW_RESPONSE_SHARE",
     "INTERVIEWS_PER_WAVE",
+    "INTERVIEW_CODERS",
+    "P_SECOND_CODER",
     "P_STRENGTH_TARGETED",
     "P_TARGETED_KEY",
     "P_TARGETED_OTHER",

@@ -23,6 +23,16 @@ Design (consistent with the survey's built-in effects in :mod:`relkap.synth`)
   variables ``Kommune`` (code), ``Runde`` (Førmåling / Eftermåling) and ``Faggruppe`` (the group's Danish
   label); source names look like real ones ("Interview 03 (Skole), førmåling") so tests can check they
   never reach an output.
+- Two coders (``Users``: :data:`INTERVIEW_CODERS`): the first coded every interview; the second coded a share
+  :data:`P_SECOND_CODER` of them again, independently: each passage the first coder coded with the same code
+  with probability :data:`P_SAME_CODE`, with the other valence's code (where the code book has it) with
+  :data:`P_OTHER_VALENCE`, else not at all; the second coder's selection starts at the answer's ``R:`` with
+  probability 1/3 (overlapping selections are one passage); and with probability :data:`P_EXTRA_FREE` per
+  interview codes one answer with a free theme the first coder did not give it. The second coder draws from
+  streams of its own (``[seed, 16, kommune, 2]`` for guids, ``[seed, 16, kommune, 3]`` for choices), so the
+  first coder's codings, the texts and the guids are those of the single-coder demo; the counts use the first
+  coder (:mod:`relkap.interviews.counts`), so the interview counts are unchanged.
+- The archive's members carry a fixed date (1980-01-01), so the same seed writes the same bytes.
 """
 
 from __future__ import annotations
@@ -44,7 +54,7 @@ from ..interviews.refi import NAMESPACE
 from ..params import KommuneParams, load_all_kommune_params
 
 __all__ = ["write_demo_interviews", "demo_mapping", "INTERVIEWS_PER_WAVE", "P_STRENGTH_TARGETED",
-           "P_TARGETED_KEY", "P_TARGETED_OTHER"]
+           "P_TARGETED_KEY", "P_TARGETED_OTHER", "P_SECOND_CODER", "INTERVIEW_CODERS"]
 
 INTERVIEWS_PER_WAVE = (6, 10)
 P_TARGETED_KEY = 0.9  # an interviewee of the targeted tie's groups speaks of the tie
@@ -53,6 +63,11 @@ P_STRENGTH_TARGETED = (0.1, 0.9)  # targeted tie spoken of as a strength: baseli
 P_OWN_TIE = 0.25  # each other tie of the interviewee's own group
 P_STRENGTH = 0.5  # everything else, both waves
 P_REPEAT = 0.3  # a tie spoken of a second time in the same interview (two segments, one interview)
+P_SECOND_CODER = 0.3  # share of interviews coded a second time, by the second coder
+P_SAME_CODE = 0.85  # the second coder gives a passage the first coder's code
+P_OTHER_VALENCE = 0.05  # ... or the code of the other valence (else leaves it uncoded)
+P_EXTRA_FREE = 0.3  # the second coder codes one answer with a free theme, per interview coded
+INTERVIEW_CODERS = ("koder_1", "koder_2")  # the demo projects' Users (as the structure codings' coders)
 LEADERSHIP = ("vision", "deltagelse", "ramme", "involvering")
 WAVE_WORDS = ("Førmåling", "Eftermåling")
 
@@ -201,6 +216,12 @@ def _project(kp: KommuneParams, seed: int, inst: Instrument) -> tuple[bytes, dic
             interviews.append((wave, i + 1, str(g), _interview(rng, kp, str(g), wave, inst)))
 
     root = _el(None, "Project", name=f"RK-interviews {kp.name}", origin="relkap.synth_interviews")
+    guid2 = _Guids(np.random.default_rng([int(seed), 16, int(kp.kommune), 2]))  # the second coder's streams
+    rng2 = np.random.default_rng([int(seed), 16, int(kp.kommune), 3])
+    users = _el(root, "Users")
+    user_guid = [guid2() for _ in INTERVIEW_CODERS]
+    for g, name in zip(user_guid, INTERVIEW_CODERS, strict=True):
+        _el(users, "User", guid=g, name=name)
     codes_el = _el(_el(root, "CodeBook"), "Codes")
     used = {(k, t) for *_, segs in interviews for k, t, _v in segs}
     code_guid: dict[tuple[str, str, str | None], str] = {}
@@ -245,9 +266,12 @@ def _project(kp: KommuneParams, seed: int, inst: Instrument) -> tuple[bytes, dic
                   name=f"Interview {number:02d} ({label}), {WAVE_WORDS[wave].lower()}",
                   plainTextPath=f"internal://{src_guid}.txt")
         for start, end, kind, theme, valence in spans:
-            sel = _el(src, "PlainTextSelection", guid=guid(), startPosition=str(start), endPosition=str(end))
-            coding = _el(sel, "Coding", guid=guid())
+            sel = _el(src, "PlainTextSelection", guid=guid(), startPosition=str(start), endPosition=str(end),
+                      creatingUser=user_guid[0])
+            coding = _el(sel, "Coding", guid=guid(), creatingUser=user_guid[0])
             _el(coding, "CodeRef", targetGUID=code_guid[(kind, theme, valence)])
+        if rng2.random() < P_SECOND_CODER:
+            _second_coder(src, spans, code_guid, rng2, guid2, user_guid[1])
         case = _el(cases, "Case", guid=guid(), name=f"Interviewperson {WAVE_WORDS[wave][0]}{number}")
         for v, value in (("Kommune", str(kp.kommune)), ("Runde", WAVE_WORDS[wave]), ("Faggruppe", label)):
             vv = _el(case, "VariableValue")
@@ -256,6 +280,32 @@ def _project(kp: KommuneParams, seed: int, inst: Instrument) -> tuple[bytes, dic
         _el(case, "SourceRef", targetGUID=src_guid)
     ET.register_namespace("", NAMESPACE)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True), texts
+
+
+def _second_coder(src: ET.Element, spans: list[tuple], code_guid: dict, rng: np.random.Generator,
+                  guid: _Guids, user: str) -> None:
+    """The second coder's selections of one interview (module docstring)."""
+    other = {"strength": "problem", "problem": "strength"}
+    coded = []
+    for start, end, kind, theme, valence in spans:
+        u = rng.random()
+        if u < P_SAME_CODE:
+            code = code_guid[(kind, theme, valence)]
+        elif u < P_SAME_CODE + P_OTHER_VALENCE and valence in other and (kind, theme, other[valence]) in code_guid:
+            code = code_guid[(kind, theme, other[valence])]
+        else:
+            continue
+        coded.append((start - 3 if rng.random() < 1 / 3 else start, end, code))
+    if spans and rng.random() < P_EXTRA_FREE:
+        start, end, kind, theme, _v = spans[int(rng.integers(len(spans)))]
+        name = str(rng.choice(list(FREE_THEMES)))
+        if (kind, theme) != ("free", name):
+            coded.append((start, end, code_guid[("free", name, None)]))
+    for start, end, code in coded:
+        sel = _el(src, "PlainTextSelection", guid=guid(), startPosition=str(start), endPosition=str(end),
+                  creatingUser=user)
+        coding = _el(sel, "Coding", guid=guid(), creatingUser=user)
+        _el(coding, "CodeRef", targetGUID=code)
 
 
 def demo_mapping(instrument: Instrument | None = None, groups: Iterable[str] | None = None) -> dict:
@@ -284,6 +334,13 @@ def demo_mapping(instrument: Instrument | None = None, groups: Iterable[str] | N
     }
 
 
+def _member(name: str) -> zipfile.ZipInfo:
+    """A zip member with a fixed date, so the same seed writes the same bytes."""
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
 def write_demo_interviews(out_dir: str | os.PathLike | None = None,
                           kommuner_params: Iterable[KommuneParams] | str | os.PathLike | None = None,
                           seed: int = 1, instrument: Instrument | str | None = None) -> list[Path]:
@@ -306,9 +363,9 @@ def write_demo_interviews(out_dir: str | os.PathLike | None = None,
 
         def write(tmp: str, qde=qde, texts=texts) -> None:
             with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-                zf.writestr("project.qde", qde)
+                zf.writestr(_member("project.qde"), qde)
                 for name, t in texts.items():
-                    zf.writestr(f"sources/{name}", t.encode("utf-8"))
+                    zf.writestr(_member(f"sources/{name}"), t.encode("utf-8"))
 
         paths.append(atomic_write(out / f"{kp.kommune}.qdpx", write))
     groups = sorted({g for kp in params for g in kp.groups}, key=inst.group_codes.index)
