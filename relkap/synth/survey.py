@@ -84,6 +84,7 @@ __all__ = [
     "SynthData",
     "SynthError",
     "simulate",
+    "expected_answer",
     "write_demo",
     "demo_kommuner",
     "DEMO_KOMMUNER",
@@ -264,7 +265,7 @@ def _discretise(latent: np.ndarray, inst: Instrument) -> np.ndarray:
     return np.clip(np.rint(x), lo, hi)
 
 
-def _expected_answer(mean: np.ndarray, sd: float, inst: Instrument) -> np.ndarray:
+def expected_answer(mean: np.ndarray, sd: float, inst: Instrument) -> np.ndarray:
     """E[clip(round(X))] for X ~ N(mean, sd) on the latent 1-5 scale, in the instrument's units."""
     lo, hi = inst.scale.min, inst.scale.max
     step = (hi - lo) / 4.0
@@ -525,7 +526,7 @@ def simulate(
         a_idx, b_idx = a_idx.ravel(), b_idx.ravel()
         for w in (0, 1):
             m = k.tie_means(w)[a_idx, b_idx]
-            expected = _expected_answer(m[:, None] + dim_off[None, :], sd_answer, inst).mean(axis=1)
+            expected = expected_answer(m[:, None] + dim_off[None, :], sd_answer, inst).mean(axis=1)
             truth_parts.append(pd.DataFrame({
                 "kommune": code, "arm": arm, "wave": waves[w],
                 "group": [groups[i] for i in a_idx], "target": [groups[i] for i in b_idx],
