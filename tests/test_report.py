@@ -22,7 +22,7 @@ import relkap
 from relkap import batch, export, report, synth, words
 from relkap.io import import_raw
 from relkap.params import KommuneParams, default_kommune_params, dump_kommune_params
-from relkap.report import briefing, ties
+from relkap.report import briefing
 from relkap.report.display import header
 
 NOTEBOOK = Path(relkap.config.NOTEBOOKS_DIR, "kommune_report.ipynb")
@@ -365,7 +365,7 @@ def test_first_screen_answers_before_any_table_intervention(project):
     assert "Relationel kapacitet i Stevns Kommune" in first and "Det vigtigste" in first
     assert "indsatskommune" in first and "◆" in first
     for a, b in [("myndighed", "udfoerer"), ("sundhedspleje", "ledere"), ("sundhed", "myndighed")]:
-        assert ties.tie_name(a, b, "da", INST) in first, (a, b)  # the targeted ties, named
+        assert report.ties.tie_name(a, b, "da", INST) in first, (a, b)  # the targeted ties, named
     assert "RK-indeks" in first and ("statistisk sikker" in first or "tilfældigheder" in first)
     assert "Størst fremgang" in first and "Hvor I kan begynde" in first
     assert first.index("Det vigtigste") < first.index("Sådan læser du rapporten")
@@ -390,7 +390,7 @@ def test_most_changed_ordered_by_absolute_change_ups_and_downs_apart(project):
     assert list(up) == sorted(up, reverse=True) and list(down.abs()) == sorted(down.abs(), reverse=True)
     full = report.kommune_tables(relkap.load(project["data"]), 336)
     ties = report.tie_change(report.shared_tables(full, INST).relations, INST)
-    ok = ties[ties.reportable(ties, 5)]
+    ok = ties[report.ties.reportable(ties, 5)]
     assert list(up) == pytest.approx(sorted(ok.loc[ok["diff"] > 0, "diff"], reverse=True)[:3], abs=0.006)
 
 
