@@ -40,7 +40,7 @@ def demo(demo_project):
         out[code] = {
             "params": kp, "overview": overview, "rk": report.rk_change(t.relations, INST),
             "ties": report.tie_change(t.relations, INST), "scores": report.tie_table(t.relations, INST),
-            "rates": response.response_rates(overview, kp.invited, 5, waves=["baseline", "followup"]),
+            "rates": response.response_rates(overview, kp.invited, 5, waves=["baseline", "followup"], instrument=INST),
         }
     return out
 
@@ -79,7 +79,7 @@ def test_most_changed_without_declines_lists_none():
     pts = keypoints.key_points(pd.DataFrame({"dimension": ["rk"], "n_baseline": [30], "n_followup": [30],
                                             "mean_baseline": [3.4], "mean_followup": [3.5], "diff": [0.1],
                                             "p_fdr": [0.3], "suppressed": [False]}), ties)
-    assert "Ingen relation med nok svar er gået tilbage." in keypoints.key_point_sentences(pts, "da")
+    assert "Ingen relation med nok svar er gået tilbage." in keypoints.key_point_sentences(pts, "da", INST)
 
 
 def test_most_changed_table_marks_targeted_ties_and_says_certainty_in_words(demo):
@@ -131,7 +131,7 @@ def test_control_kommune_is_told_it_is_a_control(demo):
 
 
 def test_title_block_without_arm_or_follow_up():
-    text = briefing.title_block("Aarhus", 751, None, has_followup=False, language="da")
+    text = briefing.title_block("Aarhus", 751, None, False, "da", INST)
     assert "ikke angivet" in text and "Kun førmåling" in text
 
 
@@ -140,7 +140,7 @@ def test_targeted_tie_without_enough_answers_is_named_as_hidden():
                          "diff": [0.2, np.nan], "p_fdr": [0.4, np.nan], "suppressed": [False, True]})
     comp = targeted.targeted_comparison(ties, [("b", "a")])
     assert comp.hidden == [("b", "a")] and comp.value("targeted", "n_ties") == 0
-    assert targeted.targeted_text(comp, "en")[0].startswith("None of the ties you worked on")
+    assert targeted.targeted_text(comp, "en", INST)[0].startswith("None of the ties you worked on")
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -174,24 +174,24 @@ def test_headline_unchanged_index_and_no_bold_when_not_significant(demo):
     rk = demo[RANDERS]["rk"]
     row = briefing.index_row(rk)
     assert briefing.fmt.number(row.mean_baseline, 2) == briefing.fmt.number(row.mean_followup, 2) == "3,34"
-    da = briefing.headline(rk, "da", instrument=INST)
+    da = briefing.headline(rk, "da", INST)
     assert "er uændret på 3,34" in da and "faldet" not in da and "**" not in da
     assert "kan skyldes tilfældigheder" in da
-    assert "is unchanged at 3.34" in briefing.headline(rk, "en", instrument=INST)
-    assert briefing.headline(demo[STEVNS]["rk"], "da").startswith("**Samarbejdet")  # significant: bold
+    assert "is unchanged at 3.34" in briefing.headline(rk, "en", INST)
+    assert briefing.headline(demo[STEVNS]["rk"], "da", INST).startswith("**Samarbejdet")  # significant: bold
     not_sig = demo[HEDENSTED]["rk"]
-    assert "**" not in briefing.headline(not_sig, "da") and "steg fra" in briefing.headline(not_sig, "da")
+    assert "**" not in briefing.headline(not_sig, "da", INST) and "steg fra" in briefing.headline(not_sig, "da", INST)
 
 
 def test_headline_names_the_minimum_detectable_change_when_given(demo):
     rk = demo[RANDERS]["rk"].assign(mdc=0.31)
-    assert "mindst 0,31 for at kunne ses sikkert" in briefing.headline(rk, "da")
+    assert "mindst 0,31 for at kunne ses sikkert" in briefing.headline(rk, "da", INST)
 
 
 def test_headline_baseline_only():
     rk = pd.DataFrame({"dimension": ["rk"], "n_baseline": [40], "n_followup": [0], "mean_baseline": [3.456],
                        "mean_followup": [np.nan], "diff": [np.nan], "p_fdr": [np.nan], "suppressed": [True]})
-    assert briefing.headline(rk, "en") == ("There is only a baseline: collaboration between the groups (RK index) "
+    assert briefing.headline(rk, "en", INST) == ("There is only a baseline: collaboration between the groups (RK index) "
                                            "is 3.46 on a scale from 1 to 5.")
 
 
@@ -217,25 +217,25 @@ def test_response_rate_shown_when_invited_is_given(demo):
     assert table.loc[ledere, "Svar"].item() == "<5" and table.loc[ledere, "Svarprocent"].item() == ""
     assert "lav: læs med forsigtighed" in table.to_string()
     assert any("Svarprocenten er svar delt med antal inviterede" in p
-               for p in methods_text.methods_text(d["rk"], d["ties"], rates, language="da"))
+               for p in methods_text.methods_text(d["rk"], d["ties"], rates, language="da", instrument=INST))
 
 
 def test_response_rate_not_given_says_so(demo):
     d = demo[HEDENSTED]
-    rates = response.response_rates(d["overview"], None, 5)
+    rates = response.response_rates(d["overview"], None, 5, instrument=INST)
     assert (rates["status"].isin(["not_given", "hidden"])).all() and rates["rate"].isna().all()
     pts = keypoints.key_points(d["rk"], d["ties"], rates, d["params"])
     da, en = (keypoints.key_point_sentences(pts, lang, INST, rates)[-1] for lang in ("da", "en"))
     assert "antallet af inviterede er ikke oplyst, så svarprocenten kendes ikke" in da
     assert "the number invited is not given" in en
     assert "inviterede ikke oplyst" in response.response_table(rates, "da", INST).to_string()
-    lim = methods_text.limitations_text(d["ties"], rates, language="da")
+    lim = methods_text.limitations_text(d["ties"], rates, language="da", instrument=INST)
     assert any("ikke oplyst, hvor mange der blev inviteret" in p for p in lim)
 
 
 def test_response_rate_more_answers_than_invited_is_flagged():
     ov = pd.DataFrame({"group": ["skole"], "wave": ["baseline"], "n": [12]})
-    r = response.response_rates(ov, {"baseline": {"skole": 10}})
+    r = response.response_rates(ov, {"baseline": {"skole": 10}}, instrument=INST)
     assert r.loc[0, "status"] == "too_many" and np.isnan(r.loc[0, "rate"])
 
 
@@ -286,19 +286,19 @@ def test_methods_text_says_what_the_survey_can_detect(demo):
     tests/test_power.py) of the index and the range over the shown cross-group ties, in the methods text."""
     d = demo[STEVNS]
     row = briefing.index_row(d["rk"])
-    text = " ".join(methods_text.methods_text(d["rk"], d["ties"], d["rates"], language="en"))
+    text = " ".join(methods_text.methods_text(d["rk"], d["ties"], d["rates"], language="en", instrument=INST))
     assert f"at least {row['mdc']:.2f}" in text and "80% probability" in text
     shown = d["ties"][~d["ties"]["suppressed"] & ~d["ties"]["diagonal"]]
     assert f"{shown['mdc'].min():.2f} to {shown['mdc'].max():.2f}" in text
     assert f"median {shown['mdc'].median():.2f}" in text
-    da = " ".join(methods_text.methods_text(d["rk"], d["ties"], d["rates"], language="da"))
+    da = " ".join(methods_text.methods_text(d["rk"], d["ties"], d["rates"], language="da", instrument=INST))
     assert "påvises en ændring af RK-indekset på mindst " + f"{row['mdc']:.2f}".replace(".", ",") in da
 
 
 @pytest.mark.parametrize("language", ["da", "en"])
 def test_methods_text_names_the_test_the_table_used(demo, language):
     d = demo[STEVNS]
-    welch = " ".join(methods_text.methods_text(d["rk"], d["ties"], d["rates"], language=language))
+    welch = " ".join(methods_text.methods_text(d["rk"], d["ties"], d["rates"], language=language, instrument=INST))
     assert ("Welchs t-test" if language == "da" else "Welch's t test") in welch
     assert "Benjamini-Hochberg" in welch and "FDR" in welch
     n_tested = int((~d["ties"]["suppressed"]).sum())
@@ -306,12 +306,12 @@ def test_methods_text_names_the_test_the_table_used(demo, language):
     row = briefing.index_row(d["rk"])
     assert f"{int(row.n_baseline)}" in welch and f"{int(row.n_followup)}" in welch
     paired = " ".join(methods_text.methods_text(d["rk"], d["ties"].assign(test="paired"), d["rates"],
-                                                language=language))
+                                                language=language, instrument=INST))
     assert ("parret t-test" if language == "da" else "paired t test") in paired
     assert "Welch" not in paired
-    lim_w = " ".join(methods_text.limitations_text(d["ties"], d["rates"], language=language))
+    lim_w = " ".join(methods_text.limitations_text(d["ties"], d["rates"], language=language, instrument=INST))
     lim_p = " ".join(methods_text.limitations_text(d["ties"].assign(test="paired"), d["rates"],
-                                                   language=language))
+                                                   language=language, instrument=INST))
     different = "samme personer" if language == "da" else "same people"
     assert different in lim_w and different not in lim_p
     assert ("regression mod middelværdien" if language == "da" else "regression to the mean") in lim_w
@@ -320,7 +320,7 @@ def test_methods_text_names_the_test_the_table_used(demo, language):
 
 def test_methods_text_counts_the_hidden_ties(demo):
     d = demo[STEVNS]
-    text = " ".join(methods_text.methods_text(d["rk"], d["ties"], d["rates"], language="en"))
+    text = " ".join(methods_text.methods_text(d["rk"], d["ties"], d["rates"], language="en", instrument=INST))
     n_hidden = int(d["ties"]["suppressed"].sum())
     assert f"{n_hidden} of the kommune's {len(d['ties'])} ties are hidden" in text
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from relkap import config
+from relkap import config, report
 
 NOTEBOOK = "notebooks/kommune_report.ipynb"
 pytestmark = pytest.mark.skipif(shutil.which("git") is None or shutil.which("make") is None,
@@ -82,11 +81,14 @@ def test_git_holds_the_report_notebook_without_outputs():
     assert nb["metadata"]["jupytext"]["formats"] == "ipynb,py:percent"
 
 
-def test_a_hand_run_writes_into_its_own_folder():
+def test_a_hand_run_writes_into_its_own_folder(tmp_path, monkeypatch):
     """The batch passes out_dir; without it the report goes to reports/hand/<kommune>, never reports/<kommune>."""
     nb = json.loads((config.ROOT / NOTEBOOK).read_text(encoding="utf-8"))
     code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
-    assert re.search(r'out_path = config\.resolve\(out_dir or None, config\.REPORTS_DIR / "hand" / str\(kommune\)\)',
-                     code)
-    assert "kommune_params(kommune, params_dir or None)" in code  # defaults for a kommune without a file
+    assert "report.inputs(kommune, data_dir=data_dir, out_dir=out_dir," in code  # the notebook resolves nothing itself
     assert os.path.basename(str(config.REPORTS_DIR)) == "reports"
+    monkeypatch.setattr(config, "REPORTS_DIR", tmp_path / "reports")
+    run = report.inputs(766)
+    assert run.out_dir == tmp_path / "reports" / "hand" / "766" and run.out_dir.is_dir()
+    assert run.params.kommune == 766 and run.params.source in ("file", "defaults")  # defaults without a file
+    assert report.inputs(766, out_dir=tmp_path / "mine").out_dir == tmp_path / "mine"

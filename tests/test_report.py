@@ -22,7 +22,7 @@ import relkap
 from relkap import batch, export, report, synth, words
 from relkap.io import import_raw
 from relkap.params import KommuneParams, default_kommune_params, dump_kommune_params
-from relkap.report import briefing, ties
+from relkap.report import briefing
 from relkap.report.display import header
 
 NOTEBOOK = Path(relkap.config.NOTEBOOKS_DIR, "kommune_report.ipynb")
@@ -280,9 +280,9 @@ def _words(language, tables):
              display.benchmark_display(bench, INST, language).data,
              display.agreement_display(report.agreement_tables(tables, INST), "alpha", INST, language).data]
     cells = [str(c) for df in shown for c in [*df.columns.to_flat_index(), *df.to_numpy().ravel()]]
-    sentences = [briefing.title_block("Stevns", 336, None, True, language),
+    sentences = [briefing.title_block("Stevns", 336, None, True, language, INST),
                  narrative.overview_note(report.response_overview(tables, INST), INST, 5, False, language),
-                 briefing.headline(rk, language), narrative.change_map_intro(language),
+                 briefing.headline(rk, language, INST), narrative.change_map_intro(language),
                  words.text("briefing.most_changed.intro", language, k=3, min_n=5), narrative.no_data(language)]
     return " ".join(cells + sentences)
 
@@ -311,13 +311,13 @@ def test_headline_is_a_catalogue_sentence_with_fmt_numbers():
                        "n_baseline": [40], "n_followup": [41],
                        "diff": [-0.2], "diff_ci_low": [-0.4], "diff_ci_high": [0.0], "hedges": [-0.3],
                        "p_val": [0.02], "p_fdr": [0.2]})
-    assert briefing.headline(rk, "en") == (
+    assert briefing.headline(rk, "en", INST) == (
         "Collaboration between the groups (RK index) fell from 3.80 to 3.60 (\u22120.20); the change is not "
         "statistically significant and may be chance.")
-    assert briefing.headline(rk.assign(p_fdr=0.01), "da").startswith("**")
+    assert briefing.headline(rk.assign(p_fdr=0.01), "da", INST).startswith("**")
     same = rk.assign(mean_baseline=3.3414, mean_followup=3.3393, diff=-0.0021)
-    assert "uændret på 3,34" in briefing.headline(same, "da") and "faldet" not in briefing.headline(same, "da")
-    assert "**" not in briefing.headline(same, "da")
+    assert "uændret på 3,34" in briefing.headline(same, "da", INST) and "faldet" not in briefing.headline(same, "da", INST)
+    assert "**" not in briefing.headline(same, "da", INST)
 
 
 def test_privacy_mask_small_counts_is_the_summary_rule():
@@ -365,7 +365,7 @@ def test_first_screen_answers_before_any_table_intervention(project):
     assert "Relationel kapacitet i Stevns Kommune" in first and "Det vigtigste" in first
     assert "indsatskommune" in first and "◆" in first
     for a, b in [("myndighed", "udfoerer"), ("sundhedspleje", "ledere"), ("sundhed", "myndighed")]:
-        assert ties.tie_name(a, b, "da", INST) in first, (a, b)  # the targeted ties, named
+        assert report.ties.tie_name(a, b, "da", INST) in first, (a, b)  # the targeted ties, named
     assert "RK-indeks" in first and ("statistisk sikker" in first or "tilfældigheder" in first)
     assert "Størst fremgang" in first and "Hvor I kan begynde" in first
     assert first.index("Det vigtigste") < first.index("Sådan læser du rapporten")
@@ -390,7 +390,7 @@ def test_most_changed_ordered_by_absolute_change_ups_and_downs_apart(project):
     assert list(up) == sorted(up, reverse=True) and list(down.abs()) == sorted(down.abs(), reverse=True)
     full = report.kommune_tables(relkap.load(project["data"]), 336)
     ties = report.tie_change(report.shared_tables(full, INST).relations, INST)
-    ok = ties[ties.reportable(ties, 5)]
+    ok = ties[report.ties.reportable(ties, 5)]
     assert list(up) == pytest.approx(sorted(ok.loc[ok["diff"] > 0, "diff"], reverse=True)[:3], abs=0.006)
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 from .. import fmt, words
 from ..config import ALPHA, MIN_N
 from ..instrument import Instrument
-from ..labels import CHANGE_LIMIT, default_instrument
+from ..labels import CHANGE_LIMIT
 from ..words import Language
 from .ties import certainty, join_list, tie_name
 
@@ -37,8 +37,8 @@ def index_has_followup(row: pd.Series | None) -> bool:
     return row is not None and not fmt.missing(row.get("n_followup")) and float(row["n_followup"]) > 0
 
 
-def index_sentence(rk: pd.DataFrame, language: Language = "da", p: str = "p_fdr", alpha: float = ALPHA,
-                   instrument: Instrument | None = None) -> str:
+def index_sentence(rk: pd.DataFrame, language: Language, instrument: Instrument, p: str = "p_fdr",
+                   alpha: float = ALPHA) -> str:
     """The index change in one plain sentence with its certainty in words (no markdown).
 
     A change that rounds to 0,00, or whose means round to the same value, reads "uændret" (never "faldet
@@ -50,10 +50,11 @@ def index_sentence(rk: pd.DataFrame, language: Language = "da", p: str = "p_fdr"
     >>> rk = pd.DataFrame({"dimension": ["rk"], "n_baseline": [49], "n_followup": [53],
     ...     "mean_baseline": [3.3414], "mean_followup": [3.3393], "diff": [-0.0021], "p_fdr": [0.99],
     ...     "suppressed": [False]})
-    >>> index_sentence(rk)
+    >>> from relkap import load_instrument
+    >>> index_sentence(rk, "da", load_instrument())
     'Samarbejdet mellem grupperne (RK-indeks) er uændret på 3,34; ændringen er ikke statistisk sikker og kan skyldes tilfældigheder.'
     """
-    inst = default_instrument(instrument)
+    inst = instrument
     row = index_row(rk)
     if row is None or (bool(row.get("suppressed", False)) and not index_has_followup(row)
                        and fmt.missing(row.get("mean_baseline"))):
@@ -83,18 +84,18 @@ def index_sentence(rk: pd.DataFrame, language: Language = "da", p: str = "p_fdr"
     return words.text(f"briefing.key.{kind}", language, before=before, after=after, diff=diff, certainty=clause)
 
 
-def headline(rk: pd.DataFrame, language: Language = "da", p: str = "p_fdr", alpha: float = ALPHA,
-             instrument: Instrument | None = None) -> str:
+def headline(rk: pd.DataFrame, language: Language, instrument: Instrument, p: str = "p_fdr",
+             alpha: float = ALPHA) -> str:
     """:func:`index_sentence` as markdown: bold only when the change is statistically significant."""
-    sentence = index_sentence(rk, language, p, alpha, instrument)
+    sentence = index_sentence(rk, language, instrument, p, alpha)
     row = index_row(rk)
     if row is not None and index_has_followup(row) and certainty(row.get(p), alpha) == "significant":
         return words.text("briefing.headline.significant", language, sentence=sentence)
     return sentence
 
 
-def title_block(name: str, kommune: int, params=None, has_followup: bool = True, language: Language = "da",
-                instrument: Instrument | None = None) -> str:
+def title_block(name: str, kommune: int, params, has_followup: bool, language: Language,
+                instrument: Instrument) -> str:
     """The report's title block as markdown: title, arm (intervention/control/not given), focal process,
     targeted ties (◆) and the waves.
 
@@ -103,7 +104,8 @@ def title_block(name: str, kommune: int, params=None, has_followup: bool = True,
     >>> from relkap.params import KommuneParams
     >>> kp = KommuneParams(kommune=336, name="Stevns", groups=["myndighed", "udfoerer"], arm="intervention",
     ...                    focal_process="Psykisk sårbarhed", targeted_ties=[("myndighed", "udfoerer")])
-    >>> print(title_block("Stevns", 336, kp, language="en"))  # doctest: +NORMALIZE_WHITESPACE
+    >>> from relkap import load_instrument
+    >>> print(title_block("Stevns", 336, kp, True, "en", load_instrument()))  # doctest: +NORMALIZE_WHITESPACE
     # Relational capacity in Stevns
     <BLANKLINE>
     Stevns is an **intervention kommune** in the project: between baseline and follow-up it worked on selected ties.
@@ -114,7 +116,7 @@ def title_block(name: str, kommune: int, params=None, has_followup: bool = True,
     <BLANKLINE>
     Baseline and follow-up. Kommune code 336.
     """
-    inst = default_instrument(instrument)
+    inst = instrument
     lines = ["# " + words.text("briefing.title.heading", language, name=name)]
     arm = getattr(params, "arm", None)
     arm = arm if arm in ("intervention", "control") else "unknown"
@@ -130,11 +132,11 @@ def title_block(name: str, kommune: int, params=None, has_followup: bool = True,
     return "\n\n".join(lines)
 
 
-def reading_guide(language: Language = "da", instrument: Instrument | None = None, min_n: int = MIN_N,
+def reading_guide(language: Language, instrument: Instrument, min_n: int = MIN_N,
                   alpha: float = ALPHA, targeted: bool = False, limit: float = CHANGE_LIMIT) -> list[str]:
     """"Sådan læser du rapporten": the points a first-time reader needs (scale and bands, what a tie is,
     change and its colours, certainty, hidden cells, the ◆ of targeted ties, dialogue not blame)."""
-    inst = default_instrument(instrument)
+    inst = instrument
     b = inst.bands
     out = [words.text("briefing.reading.scale", language, min=inst.scale.min, max=inst.scale.max,
                       weak=fmt.number(b.weak_below, 1, language), strong=fmt.number(b.strong_above, 1, language)),

@@ -10,7 +10,6 @@ import pandas as pd
 from .. import fmt, words
 from ..config import ALPHA, MIN_N
 from ..instrument import Instrument
-from ..labels import default_instrument
 from ..words import Language
 from .ties import certainty, certainty_word, is_targeted, reportable, tie_name, tie_pairs
 
@@ -63,10 +62,10 @@ def most_changed(ties: pd.DataFrame, k: int = 3, min_n: int = MIN_N, p: str = "p
     return pd.concat(parts, ignore_index=True)[_MOST_COLUMNS]
 
 
-def most_changed_table(most: pd.DataFrame, language: Language = "da", instrument: Instrument | None = None,
+def most_changed_table(most: pd.DataFrame, language: Language, instrument: Instrument,
                        min_n: int = MIN_N) -> pd.DataFrame:
     """:func:`most_changed` for reading: direction, tie (◆ when targeted), n, means, change, CI, certainty."""
-    inst = default_instrument(instrument)
+    inst = instrument
     t = words.text
     rows = []
     for r in most.itertuples(index=False):

@@ -16,7 +16,7 @@ from .. import fmt, words
 from ..checks import check_columns
 from ..config import ALPHA, MIN_N
 from ..instrument import Instrument
-from ..labels import default_instrument, label
+from ..labels import label
 from ..words import Language
 from .ties import certainty, certainty_word, reportable, tie_name, tie_pairs
 
@@ -111,11 +111,11 @@ def dialogue_guide(latest: pd.DataFrame, change: pd.DataFrame | None = None, k: 
     return out
 
 
-def dialogue_markdown(guide: pd.DataFrame, language: Language = "da", instrument: Instrument | None = None,
+def dialogue_markdown(guide: pd.DataFrame, language: Language, instrument: Instrument,
                       targeted: Iterable[tuple[str, str]] = ()) -> str:
     """The dialogue guide as markdown: heading, intro, then per tie its reason and two or three open
     questions (from the catalogue, in the spirit of RK: what works, what each can do, not who is to blame)."""
-    inst = default_instrument(instrument)
+    inst = instrument
     tset = tie_pairs(targeted)
     lines = ["## " + words.text("briefing.dialogue.heading", language), "",
              words.text("briefing.dialogue.intro", language), ""]

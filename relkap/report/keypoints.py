@@ -8,7 +8,7 @@ import pandas as pd
 from .. import fmt, words
 from ..config import ALPHA, MIN_N
 from ..instrument import Instrument
-from ..labels import default_instrument, label, wave_label
+from ..labels import label, wave_label
 from ..words import Language
 from .briefing import index_has_followup, index_row, index_sentence
 from .changed import most_changed
@@ -77,18 +77,18 @@ def _plain(row: pd.Series | None, cols: list[str]) -> dict:
     return {c: _num(row[c]) for c in cols if c in row.index}
 
 
-def key_point_sentences(points: list[dict], language: Language = "da", instrument: Instrument | None = None,
+def key_point_sentences(points: list[dict], language: Language, instrument: Instrument,
                         rates: pd.DataFrame | None = None, p: str = "p_fdr", alpha: float = ALPHA,
                         low: float | None = None) -> list[str]:
     """One plain sentence per key point of :func:`key_points` (at most five), in ``language``."""
-    inst = default_instrument(instrument)
+    inst = instrument
     out = []
     for pt in points:
         kind = pt["kind"]
         if kind == "index":
             row = pd.DataFrame([{k: (np.nan if v is None else v) for k, v in pt.items() if k != "kind"}])
             row.insert(0, "dimension", "rk")
-            out.append(index_sentence(row, language, p, alpha, inst))
+            out.append(index_sentence(row, language, inst, p, alpha))
         elif kind in ("up", "down"):
             if not pt["ties"]:
                 out.append(words.text(f"briefing.key.no_{kind}", language))

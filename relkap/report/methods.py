@@ -13,7 +13,6 @@ import pandas as pd
 from .. import fmt, words
 from ..config import ALPHA, MIN_N
 from ..instrument import Instrument
-from ..labels import default_instrument
 from ..words import Language
 from .briefing import index_row
 from .response import LOW_RESPONSE, low_response_groups
@@ -44,7 +43,7 @@ def _tested(table: pd.DataFrame | None) -> int:
 
 
 def methods_text(rk: pd.DataFrame, ties: pd.DataFrame, rates: pd.DataFrame | None = None, min_n: int = MIN_N,
-                 alpha: float = ALPHA, language: Language = "da", instrument: Instrument | None = None,
+                 alpha: float = ALPHA, language: Language = "da", *, instrument: Instrument,
                  disclosure: bool = False) -> list[str]:
     """The methods section as paragraphs: respondents per wave, scoring, the test used, effect size, the FDR
     families, what a CI and p mean, ``min_n`` and the ties it hid, and where the response rate comes from.
@@ -67,11 +66,12 @@ def methods_text(rk: pd.DataFrame, ties: pd.DataFrame, rates: pd.DataFrame | Non
     >>> rk = pd.DataFrame({"dimension": ["rk"], "n_baseline": [56], "n_followup": [58], "suppressed": [False]})
     >>> ties = pd.DataFrame({"group": ["a", "a"], "target": ["b", "c"], "n_baseline": [8, 3],
     ...     "n_followup": [9, 6], "diff": [0.2, None], "test": "welch", "suppressed": [False, True]})
-    >>> text = methods_text(rk, ties, language="en")
+    >>> from relkap import load_instrument
+    >>> text = methods_text(rk, ties, language="en", instrument=load_instrument())
     >>> text[0], "Welch's t test" in text[2], "1 of the kommune's 2 ties are hidden" in " ".join(text)
     ('The baseline has 56 and the follow-up 58 answers from employees.', True, True)
     """
-    inst = default_instrument(instrument)
+    inst = instrument
     t = words.text
     out = []
     row = index_row(rk)
@@ -124,7 +124,7 @@ def _rates_given(rates: pd.DataFrame | None) -> bool:
 
 def limitations_text(ties: pd.DataFrame, rates: pd.DataFrame | None = None, min_n: int = MIN_N,
                      low: float = LOW_RESPONSE, language: Language = "da",
-                     instrument: Instrument | None = None) -> list[str]:
+                     *, instrument: Instrument) -> list[str]:
     """The limitations as paragraphs, those that apply: different respondents (Welch), regression to the
     mean, one kommune is not proof, small groups, many tests, low or unknown response, and that received
     and perceived rest on the ties with enough answers in each wave.
@@ -133,11 +133,12 @@ def limitations_text(ties: pd.DataFrame, rates: pd.DataFrame | None = None, min_
     --------
     >>> ties = pd.DataFrame({"group": ["a"], "target": ["b"], "n_baseline": [8], "n_followup": [9],
     ...     "diff": [0.2], "test": "paired", "suppressed": [False]})
-    >>> text = limitations_text(ties, language="en")
+    >>> from relkap import load_instrument
+    >>> text = limitations_text(ties, language="en", instrument=load_instrument())
     >>> any("Not (only) the same people" in p for p in text), any("regression to the mean" in p for p in text)
     (False, True)
     """
-    inst = default_instrument(instrument)
+    inst = instrument
     t = words.text
     out = []
     if "welch" in used_tests(ties):

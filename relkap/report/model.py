@@ -184,7 +184,7 @@ def build(data: Tables, instrument: Instrument, params: KommuneParams, *, min_n:
     shared = tables.shared_tables(own, instrument, min_n=min_n)
     overview = tables.response_overview(own, instrument, min_n=min_n)
     shown_overview = tables.response_overview(shared, instrument, min_n=min_n)
-    rates = response_rates(overview, params.invited or None, min_n, waves=list(waves))
+    rates = response_rates(overview, params.invited or None, min_n, waves=list(waves), instrument=instrument)
     rk = tables.rk_change(shared.relations, instrument, min_n=min_n)
     all_ties = tables.tie_table(own.relations, instrument, min_n=min_n)[["wave", "group", "target", "diagonal"]]
     ties = privacy.with_hidden(tables.tie_table(shared.relations, instrument, min_n=min_n), all_ties,

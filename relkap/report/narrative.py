@@ -37,14 +37,15 @@ def section(heading: str, paragraphs: list[str], level: int = 2, bullets: bool =
     return f"{'#' * level} {heading}\n\n{body}"
 
 
-def start_here(guide: pd.DataFrame, language: Language = "da", instrument: Instrument | None = None,
+def start_here(guide: pd.DataFrame, language: Language, instrument: Instrument,
                targeted=()) -> str:
     """One line for the first screen: the ties of the dialogue guide (:func:`relkap.report.dialogue.dialogue_guide`).
 
     Examples
     --------
     >>> guide = pd.DataFrame({"group": ["skole"], "target": ["ppr"]})
-    >>> start_here(guide, "en")
+    >>> from relkap import load_instrument
+    >>> start_here(guide, "en", load_instrument())
     '**Where to start:** Schools → Educational psychology (PPR) (see the section "Three ties to talk about first").'
     """
     marked = {(str(a), str(b)) for a, b in targeted}

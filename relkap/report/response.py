@@ -17,7 +17,7 @@ from .. import fmt, words
 from ..checks import check_columns
 from ..config import MIN_N
 from ..instrument import Instrument
-from ..labels import default_instrument, group_order, label, wave_label
+from ..labels import group_order, label, wave_label
 from ..words import Language
 
 __all__ = ["LOW_RESPONSE", "TOTAL", "response_rates", "response_table", "low_response_groups"]
@@ -27,7 +27,8 @@ TOTAL = "_total"  # the ``group`` of a wave's total row
 
 
 def response_rates(overview: pd.DataFrame, invited: Mapping[str, Mapping[str, int]] | None = None,
-                   min_n: int = MIN_N, low: float = LOW_RESPONSE, waves: list[str] | None = None) -> pd.DataFrame:
+                   min_n: int = MIN_N, low: float = LOW_RESPONSE, waves: list[str] | None = None, *,
+                   instrument: Instrument) -> pd.DataFrame:
     """Response rate per group and wave where the number invited is given, and a total per wave.
 
     Parameters
@@ -44,6 +45,8 @@ def response_rates(overview: pd.DataFrame, invited: Mapping[str, Mapping[str, in
         Rates below it are flagged ``low`` (default :data:`LOW_RESPONSE`, 0.60).
     waves : list of str, optional
         The waves in order (default: as they appear in ``overview``).
+    instrument : Instrument
+        The codebook (the groups' order).
 
     Returns
     -------
@@ -59,7 +62,8 @@ def response_rates(overview: pd.DataFrame, invited: Mapping[str, Mapping[str, in
     --------
     >>> ov = pd.DataFrame({"group": ["skole", "ppr", "skole"], "wave": ["baseline", "baseline", "followup"],
     ...                    "n": [18, 3, 20]})
-    >>> r = response_rates(ov, {"baseline": {"skole": 24, "ppr": 6}}, min_n=5)
+    >>> from relkap import load_instrument
+    >>> r = response_rates(ov, {"baseline": {"skole": 24, "ppr": 6}}, min_n=5, instrument=load_instrument())
     >>> r[["group", "wave", "n", "invited", "rate", "low", "status"]].round(2)
         group      wave     n  invited  rate    low     status
     0   skole  baseline    18       24  0.75  False      given
@@ -97,7 +101,7 @@ def response_rates(overview: pd.DataFrame, invited: Mapping[str, Mapping[str, in
     key_w = {w: i for i, w in enumerate(order)}
     out["_t"] = out["group"] == TOTAL
     out["_w"] = out["wave"].map(key_w)
-    groups = {g: i for i, g in enumerate(group_order(out.loc[~out["_t"], "group"], default_instrument(None)))}
+    groups = {g: i for i, g in enumerate(group_order(out.loc[~out["_t"], "group"], instrument))}
     out["_g"] = out["group"].map(groups).fillna(-1)
     out = out.sort_values(["_t", "_w", "_g"], kind="stable").drop(columns=["_t", "_w", "_g"])
     return out.reset_index(drop=True)
@@ -118,17 +122,19 @@ def _row(group: str, wave: str, n: int, invited: int | None, min_n: int, low: fl
             "status": "given"}
 
 
-def low_response_groups(rates: pd.DataFrame, language: Language = "da",
-                        instrument: Instrument | None = None) -> list[str]:
+def low_response_groups(rates: pd.DataFrame, language: Language, instrument: Instrument) -> list[str]:
     """The groups whose response rate is low, as "Group (wave)" or "Group (baseline and follow-up)".
 
     Examples
     --------
     >>> ov = pd.DataFrame({"group": ["skole", "skole"], "wave": ["baseline", "followup"], "n": [9, 8]})
-    >>> low_response_groups(response_rates(ov, {"baseline": {"skole": 20}, "followup": {"skole": 20}}))
+    >>> from relkap import load_instrument
+    >>> inst = load_instrument()
+    >>> low_response_groups(response_rates(ov, {"baseline": {"skole": 20}, "followup": {"skole": 20}},
+    ...                                    instrument=inst), "da", inst)
     ['Skole (førmåling og eftermåling)']
     """
-    inst = default_instrument(instrument)
+    inst = instrument
     low = rates[rates["low"] & (rates["group"] != TOTAL)]
     waves: dict[str, list[str]] = {}
     for g, w in zip(low["group"], low["wave"], strict=True):
@@ -138,7 +144,7 @@ def low_response_groups(rates: pd.DataFrame, language: Language = "da",
             for g, ws in waves.items()]
 
 
-def response_table(rates: pd.DataFrame, language: Language = "da", instrument: Instrument | None = None,
+def response_table(rates: pd.DataFrame, language: Language, instrument: Instrument,
                    min_n: int = MIN_N) -> pd.DataFrame:
     """:func:`response_rates` for reading: one row per group and wave (the groups' waves together, the totals
     last) with the answers, the number invited, the rate and a note.
@@ -149,13 +155,15 @@ def response_table(rates: pd.DataFrame, language: Language = "da", instrument: I
     Examples
     --------
     >>> ov = pd.DataFrame({"group": ["skole", "ppr"], "wave": ["baseline", "baseline"], "n": [18, 3]})
-    >>> t = response_table(response_rates(ov, {"baseline": {"skole": 40, "ppr": 6}}), "en")
+    >>> from relkap import load_instrument
+    >>> inst = load_instrument()
+    >>> t = response_table(response_rates(ov, {"baseline": {"skole": 40, "ppr": 6}}, instrument=inst), "en", inst)
     >>> t.columns.tolist()
     ['Group', 'Wave', 'Answers', 'Invited', 'Response rate', 'Note']
     >>> t.iloc[:, 2:].values.tolist()
     [['18', '40', '45%', 'low: read with caution'], ['<5', '6', '', 'fewer than 5 answers: not shown'], ['18', '40', '45%', 'low: read with caution']]
     """
-    inst = default_instrument(instrument)
+    inst = instrument
     t = words.text
     notes = {"hidden": t("briefing.response.hidden", language, min_n=min_n),
              "not_given": t("briefing.response.not_given", language),

@@ -12,7 +12,6 @@ import pandas as pd
 from .. import fmt, words
 from ..config import ALPHA, MIN_N
 from ..instrument import Instrument
-from ..labels import default_instrument
 from ..words import Language
 from .ties import certainty, is_targeted, join_list, reportable, tie_name
 
@@ -89,11 +88,10 @@ def targeted_comparison(ties: pd.DataFrame, targeted: Iterable[tuple[str, str]],
     return TargetedComparison(per_tie, pd.DataFrame(groups), hidden)
 
 
-def targeted_text(comp: TargetedComparison, language: Language = "da",
-                  instrument: Instrument | None = None) -> list[str]:
+def targeted_text(comp: TargetedComparison, language: Language, instrument: Instrument) -> list[str]:
     """The comparison in plain sentences (paragraphs): mean change of targeted and other ties, how many
     improved, which targeted ties are hidden."""
-    inst = default_instrument(instrument)
+    inst = instrument
     n_t = int(comp.value("targeted", "n_ties"))
     out = []
     if n_t == 0:

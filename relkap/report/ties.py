@@ -15,7 +15,7 @@ from .. import fmt, words
 from ..checks import check_columns
 from ..config import ALPHA, MIN_N
 from ..instrument import Instrument
-from ..labels import default_instrument, label
+from ..labels import label
 from ..words import Language
 
 __all__ = ["certainty", "certainty_word", "tie_name", "join_list", "tie_pairs", "is_targeted", "reportable", "TIE_COLUMNS"]
@@ -51,16 +51,17 @@ def certainty_word(code: str, language: Language) -> str:
     return words.text(f"briefing.certainty.{code}", language)
 
 
-def tie_name(a: object, b: object, language: Language = "da", instrument: Instrument | None = None,
+def tie_name(a: object, b: object, language: Language, instrument: Instrument,
              targeted: bool = False) -> str:
     """"A → B" with the codebook's group labels; "◆ " before it when the tie was ``targeted``.
 
     Examples
     --------
-    >>> tie_name("myndighed", "skole", "en", targeted=True)
+    >>> from relkap import load_instrument
+    >>> tie_name("myndighed", "skole", "en", load_instrument(), targeted=True)
     '◆ Case managers → Schools'
     """
-    inst = default_instrument(instrument)
+    inst = instrument
     name = words.text("briefing.tie", language, rater=label(a, language, inst), target=label(b, language, inst))
     return f"{words.text('briefing.targeted_mark', language)} {name}" if targeted else name
 
