@@ -21,6 +21,8 @@ __all__ = [
     "NOTEBOOKS_DIR",
     "INSTRUMENT_PATH",
     "resolve",
+    "MIN_N",
+    "ALPHA",
 ]
 
 ROOT = Path(os.environ.get("RELKAP_ROOT", Path(__file__).resolve().parent.parent)).resolve()
@@ -40,3 +42,7 @@ def resolve(path: str | os.PathLike | None, default: Path) -> Path:
         return default
     p = Path(path).expanduser()
     return p if p.is_absolute() else (ROOT / p).resolve()
+
+
+MIN_N = 5  # default disclosure threshold: cells with fewer respondents are hidden
+ALPHA = 0.05  # significance level of every test and verdict

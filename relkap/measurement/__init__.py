@@ -1,13 +1,22 @@
 """Measurement models: confirmatory factor analysis, measurement invariance and omega (equal to lavaan)."""
 
 from relkap.measurement.cfa import (
-    STATUSES,
-    Fit,
-    cfa,
-    fit_indices,
-    omega,
-    parameters,
-    standardized_loadings,
+           STATUSES,
+           Fit,
+           cfa,
+           fit_indices,
+           omega,
+           parameters,
+           standardized_loadings,
+)
+from relkap.measurement.invariance import (
+           CUTOFFS,
+           STEPS,
+           Invariance,
+           compare,
+           intercept_score_tests,
+           invariance,
 )
 
-__all__ = ["STATUSES", "Fit", "cfa", "fit_indices", "omega", "parameters", "standardized_loadings"]
+__all__ = ["STATUSES", "Fit", "cfa", "fit_indices", "omega", "parameters", "standardized_loadings",
+           "CUTOFFS", "STEPS", "Invariance", "compare", "intercept_score_tests", "invariance"]

@@ -188,7 +188,7 @@ class _Model:
         return ds, dm, free
 
 
-def _discrepancy(model: _Model, theta: np.ndarray, samples: list[_Group]):
+def discrepancy(model: _Model, theta: np.ndarray, samples: list[_Group]):
     """F = sum_g (n_g / N) F_g, its gradient and the unit expected information (None if Sigma not PD)."""
     N = sum(s.n for s in samples)
     F, grad, info = 0.0, np.zeros(model.q), np.zeros((model.q, model.q))
@@ -218,33 +218,30 @@ def _discrepancy(model: _Model, theta: np.ndarray, samples: list[_Group]):
 
 def _start(model: _Model, table: pd.DataFrame, factors: dict[str, list[str]], items: list[str],
            samples: list[_Group], std_lv: bool) -> np.ndarray:
+    """Starting values from the pooled covariance: factor variance the mean within-factor covariance."""
     theta = np.zeros(model.q)
+    slot = {(g, op, lhs, rhs): f for g, op, lhs, rhs, f in
+            zip(table["group"], table["op"], table["lhs"], table["rhs"], table["free"], strict=True)}
+
+    def put(key, value):
+        if slot.get(key, -1) >= 0:
+            theta[slot[key]] = value
+
     cov = sum(s.n * s.cov for s in samples) / sum(s.n for s in samples)
     ii = {v: k for k, v in enumerate(items)}
-    var = np.diag(cov)
     for f, its in factors.items():
         idx = [ii[i] for i in its]
         sub = cov[np.ix_(idx, idx)]
         off = sub[~np.eye(len(idx), dtype=bool)]
-        phi = max(float(off.mean()) if off.size else 0.5 * var[idx[0]], 0.05 * var[idx[0]])
+        phi = max(float(off.mean()) if off.size else 0.5 * sub[0, 0], 0.05 * sub[0, 0])
         for g in range(model.G):
-            t = table[(table["group"] == g)]
-            for i in its:
-                row = t[(t["op"] == "=~") & (t["lhs"] == f) & (t["rhs"] == i)]
-                lam = np.sqrt(phi) if std_lv else max(sub[idx.index(ii[i]), 0] / phi, 0.1) if i != its[0] else 1
-                if row["free"].iloc[0] >= 0:
-                    theta[row["free"].iloc[0]] = lam
-            row = t[(t["op"] == "~~") & (t["lhs"] == f) & (t["rhs"] == f)]
-            if row["free"].iloc[0] >= 0:
-                theta[row["free"].iloc[0]] = 1.0 if std_lv else phi
+            for k, i in enumerate(its):
+                put((g, "=~", f, i), np.sqrt(phi) if std_lv else max(sub[k, 0] / phi, 0.1) if k else 1.0)
+            put((g, "~~", f, f), 1.0 if std_lv else phi)
     for g, smp in enumerate(samples):
-        t = table[table["group"] == g]
         for i in items:
-            row = t[(t["op"] == "~~") & (t["lhs"] == i)]
-            theta[row["free"].iloc[0]] = 0.5 * smp.cov[ii[i], ii[i]]
-            row = t[(t["op"] == "~1") & (t["lhs"] == i)]
-            if len(row):
-                theta[row["free"].iloc[0]] = smp.mean[ii[i]]
+            put((g, "~~", i, i), 0.5 * smp.cov[ii[i], ii[i]])
+            put((g, "~1", i, ""), smp.mean[ii[i]])
     return theta
 
 
@@ -318,7 +315,7 @@ def cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *, group: str 
     >>> d = pd.DataFrame({f"y{k}": 0.8 * f + rng.normal(scale=0.6, size=400) for k in range(1, 5)})
     >>> fit_indices(cfa(d, {"f": ["y1", "y2", "y3", "y4"]}))[["status", "df", "cfi"]].round(3)
       status  df    cfi
-    0     ok   2  0.998
+    0     ok   2  0.999
     """
     factors = {str(f): list(v) for f, v in factors.items()}
     items = [i for v in factors.values() for i in v]
@@ -343,7 +340,7 @@ def cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *, group: str 
     if any(s.n <= p or np.linalg.matrix_rank(s.cov) < p for s in samples):
         return done("too_few", nan, 0)
     theta = _start(model, table, factors, items, samples, std_lv)
-    cur = _discrepancy(model, theta, samples)
+    cur = discrepancy(model, theta, samples)
     if cur is None:
         return done("not_converged", nan, 0)
     it = 0
@@ -355,7 +352,7 @@ def cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *, group: str 
             return done("not_identified", nan, it)
         t = 1.0
         while t > 1e-8:
-            new = _discrepancy(model, theta - t * step, samples)
+            new = discrepancy(model, theta - t * step, samples)
             if new is not None and new[0] <= F + 1e-14:
                 break
             t /= 2
@@ -379,7 +376,8 @@ def cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *, group: str 
     return done(status, theta, it, vcov)
 
 
-def _model(fit: Fit) -> _Model:
+def model_of(fit: Fit) -> _Model:
+    """The model matrices of ``fit`` (for the invariance module's score tests)."""
     return _Model(fit.table, fit.items, list(fit.factors), len(fit.samples), fit.meanstructure)
 
 
@@ -440,14 +438,14 @@ def fit_indices(fit: Fit, model: str = "") -> pd.DataFrame:
     chi-square; SRMR as lavaan's ``srmr``: the root mean square of (s_ij - sigma_ij) / sqrt(s_ii s_jj)
     (and of the mean residuals with a mean structure), averaged over groups with weights n_g / N.
     """
-    m = _model(fit)
+    m = model_of(fit)
     p = len(fit.items)
     moments = len(fit.samples) * (p * (p + 1) // 2 + (p if fit.meanstructure else 0))
     df = moments - m.q
     row = {"model": model, "status": fit.status, "n": fit.n, "n_groups": len(fit.samples), "npar": m.q,
            "df": df, "iterations": fit.iterations}
     if fit.status in ("ok", "heywood"):
-        F = _discrepancy(m, fit.theta, fit.samples)[0]
+        F = discrepancy(m, fit.theta, fit.samples)[0]
         chisq = fit.n * F
         bchisq, bdf = _chisq_baseline(fit)
         G = len(fit.samples)
@@ -479,7 +477,7 @@ def parameters(fit: Fit) -> pd.DataFrame:
 
 def _standardized(fit: Fit, theta: np.ndarray) -> np.ndarray:
     """std.all loadings lambda_ij sqrt(phi_jj) / sqrt(sigma_ii), in the order of the '=~' rows."""
-    m = _model(fit)
+    m = model_of(fit)
     out = []
     for g in range(len(fit.samples)):
         lam, phi, _, _, _ = m.matrices(theta, g)
@@ -527,7 +525,7 @@ def omega(fit: Fit) -> pd.DataFrame:
     (``obs.var = TRUE``); alpha from the same sample covariance, k / (k - 1) (1 - tr S / 1'S1).
     Columns: ``group``, ``factor``, ``k``, ``omega``, ``alpha``.
     """
-    m = _model(fit)
+    m = model_of(fit)
     ii = {v: k for k, v in enumerate(fit.items)}
     rows = []
     for g, s in enumerate(fit.samples):
