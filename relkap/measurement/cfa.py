@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import linalg, optimize, stats
+from threadpoolctl import threadpool_limits
 
 __all__ = ["Fit", "cfa", "fit_indices", "parameters", "standardized_loadings", "omega", "STATUSES"]
 
@@ -171,20 +172,20 @@ class _Model:
         k = len(kind)
         ds, dm = np.zeros((k, self.p, self.p)), np.zeros((k, self.p))
         lp = lam @ phi  # p x m
-        for s in range(k):
-            if kind[s] == 0:  # loading lambda[r, c]
-                ds[s, r[s], :] += lp[:, c[s]]
-                ds[s, :, r[s]] += lp[:, c[s]]
-                dm[s, r[s]] = al[c[s]]
-            elif kind[s] == 1:  # phi[r, c] (and [c, r])
-                a, b = lam[:, r[s]], lam[:, c[s]]
-                ds[s] = np.outer(a, b) + (np.outer(b, a) if r[s] != c[s] else 0)
-            elif kind[s] == 3:
-                ds[s, r[s], r[s]] = 1.0
-            elif kind[s] == 2:
-                dm[s, r[s]] = 1.0
-            else:
-                dm[s] = lam[:, r[s]]
+        s = np.flatnonzero(kind == 0)  # loading lambda[r, c]
+        ds[s, r[s], :] = lp[:, c[s]].T
+        ds[s, :, r[s]] += lp[:, c[s]].T
+        dm[s, r[s]] = al[c[s]]
+        s = np.flatnonzero(kind == 1)  # phi[r, c] and phi[c, r]
+        a, b = lam[:, r[s]].T, lam[:, c[s]].T
+        outer = a[:, :, None] * b[:, None, :]
+        ds[s] = outer + np.where((r[s] != c[s])[:, None, None], outer.transpose(0, 2, 1), 0.0)
+        s = np.flatnonzero(kind == 3)
+        ds[s, r[s], r[s]] = 1.0
+        s = np.flatnonzero(kind == 2)
+        dm[s, r[s]] = 1.0
+        s = np.flatnonzero(kind == 4)
+        dm[s] = lam[:, r[s]].T
         return ds, dm, free
 
 
@@ -206,13 +207,14 @@ def discrepancy(model: _Model, theta: np.ndarray, samples: list[_Group]):
         F += w * (logdet + np.trace(smp.cov @ inv) - logdet_s - model.p + d @ inv @ d)
         ds, dm, free = model.derivatives(theta, g)
         gmat = inv - inv @ (smp.cov + np.outer(d, d)) @ inv
-        gs = np.einsum("ij,kji->k", gmat, ds) - 2 * (dm @ (inv @ d) if model.ms else 0)
+        gs = ds.reshape(len(free), -1) @ gmat.ravel()
         b = inv @ ds  # k x p x p
-        i_s = 0.5 * np.einsum("aij,bji->ab", b, b)
+        i_s = 0.5 * b.reshape(len(free), -1) @ b.transpose(0, 2, 1).reshape(len(free), -1).T
         if model.ms:
+            gs = gs - 2 * dm @ (inv @ d)
             i_s = i_s + dm @ inv @ dm.T
-        np.add.at(grad, free, w * gs)
-        np.add.at(info, (free[:, None], free[None, :]), w * i_s)
+        grad[free] += w * gs  # a parameter appears once per group: the indices are unique
+        info[np.ix_(free, free)] += w * i_s
     return F, grad, info
 
 
@@ -339,6 +341,13 @@ def cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *, group: str 
         return done("not_identified", nan, 0)
     if any(s.n <= p or np.linalg.matrix_rank(s.cov) < p for s in samples):
         return done("too_few", nan, 0)
+    with threadpool_limits(1, user_api="blas"):  # small matrices: threads only contend
+        return _estimate(model, table, factors, items, samples, std_lv, max_iter, tol, done)
+
+
+def _estimate(model, table, factors, items, samples, std_lv, max_iter, tol, done) -> Fit:
+    """Fisher scoring from the starting values, then the checks that give the status."""
+    nan = np.full(model.q, np.nan)
     theta = _start(model, table, factors, items, samples, std_lv)
     cur = discrepancy(model, theta, samples)
     if cur is None:
@@ -347,8 +356,8 @@ def cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *, group: str 
     for it in range(1, max_iter + 1):
         F, grad, info = cur
         try:
-            step = np.linalg.solve(2 * info, grad)
-        except np.linalg.LinAlgError:
+            step = linalg.solve(2 * info, grad, assume_a="pos")
+        except (np.linalg.LinAlgError, linalg.LinAlgError):
             return done("not_identified", nan, it)
         t = 1.0
         while t > 1e-8:

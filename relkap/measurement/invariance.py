@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import stats
+from threadpoolctl import threadpool_limits
 
 from relkap.config import ALPHA
 from relkap.measurement.cfa import Fit, cfa, discrepancy, fit_indices, model_of
@@ -80,54 +81,56 @@ def compare(previous: pd.Series, current: pd.Series, step: str) -> dict:
 
 
 def _expanded(fit: Fit) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """The parameters with every group's copy free (lavaan's unreduced vector) and the constraint rows."""
+    """Every group's copy of a parameter free (lavaan's unreduced vector), the values, and the map L from
+    the fitted parameters to them (expanded = L theta)."""
     t = fit.table.copy()
-    first, new_free, rows = {}, [], []
-    count = 0
-    for g, f in zip(t["group"], t["free"], strict=True):
-        if f < 0:
-            new_free.append(-1)
-            continue
-        if f in first and first[f][0] != g:
-            rows.append((first[f][1], count, f))
-        else:
-            first.setdefault(f, (g, count))
-        new_free.append(count)
-        count += 1
-    t["free"] = new_free
-    theta = np.empty(count)
-    theta[t.loc[t["free"] >= 0, "free"].to_numpy()] = fit.theta[fit.table.loc[fit.table["free"] >= 0, "free"]]
-    R = np.zeros((len(rows), count))
-    for k, (a, b, _) in enumerate(rows):
-        R[k, a], R[k, b] = 1.0, -1.0
-    return t, theta, R
+    free = t["free"].to_numpy()
+    new = np.where(free >= 0, np.cumsum(free >= 0) - 1, -1)
+    t["free"] = new
+    L = np.zeros((int((free >= 0).sum()), len(fit.theta)))
+    L[new[free >= 0], free[free >= 0]] = 1.0
+    return t, L @ fit.theta, L
 
 
 def intercept_score_tests(fit: Fit) -> pd.DataFrame:
     """Score (Lagrange multiplier) test of releasing each item's intercept equality across groups.
 
-    As lavaan's ``lavTestScore(fit)$uni`` (expected information): with s the gradient of the
-    log-likelihood per respondent, I the unit information of the unreduced parameters and R the other
-    constraints, X2 = N s' [I R'; R 0]^+_{11} s. With more than two groups an item's G - 1 constraints
-    are released together (df = G - 1). Columns ``item``, ``X2``, ``df``, ``p``, sorted by X2.
+    Equal to lavaan's ``lavTestScore(fit)$uni`` (expected information) for two groups: releasing the
+    constraint adds one free intercept difference per group after the first (D), and with s the score
+    of the log-likelihood per respondent and I the unit information of the unreduced parameters, mapped
+    by L to the fitted ones,
+
+    .. math:: X^2 = N s_D' (D'ID - D'IL (L'IL)^{-1} L'ID)^{-1} s_D
+
+    on G - 1 df (an item's G - 1 constraints are released together). Columns ``item``, ``X2``, ``df``,
+    ``p``, sorted by p and X2.
     """
-    table, theta, R = _expanded(fit)
+    with threadpool_limits(1, user_api="blas"):  # small matrices: threads only contend
+        return _score_tests(fit)
+
+
+def _score_tests(fit: Fit) -> pd.DataFrame:
+    table, theta, L = _expanded(fit)
     exp = Fit(fit.factors, fit.items, fit.groups, table, fit.samples, theta, fit.meanstructure, fit.status,
               fit.iterations)
     _, grad, info = discrepancy(model_of(exp), theta, fit.samples)
     score = -0.5 * grad
-    ops = table[table["free"] >= 0].set_index("free")
+    il = info @ L
+    lil_inv = np.linalg.pinv(L.T @ il)
+    shared = (L.sum(axis=0) > 1)
     rows = []
     for item in fit.items:
-        which = [k for k in range(len(R)) if ops.loc[np.flatnonzero(R[k] == -1)[0], "op"] == "~1"
-                 and ops.loc[np.flatnonzero(R[k] == -1)[0], "lhs"] == item]
-        if not which:
+        at = table[(table["op"] == "~1") & (table["lhs"] == item) & (table["group"] > 0)]
+        cols = at["free"].to_numpy()
+        orig = fit.table.loc[at.index, "free"].to_numpy()
+        if len(cols) == 0 or not shared[orig].all():
             continue
-        R1 = np.delete(R, which, axis=0)
-        z = np.block([[info, R1.T], [R1, np.zeros((len(R1), len(R1)))]])
-        j = np.linalg.pinv(z)[: len(theta), : len(theta)]
-        x2 = float(fit.n * score @ j @ score)
-        rows.append((item, x2, len(which), float(stats.chi2.sf(x2, len(which)))))
+        D = np.zeros((len(theta), len(cols)))
+        D[cols, np.arange(len(cols))] = 1.0
+        s_d = D.T @ score
+        v = D.T @ info @ D - il[cols].reshape(len(cols), -1) @ lil_inv @ il[cols].reshape(len(cols), -1).T
+        x2 = float(fit.n * s_d @ np.linalg.pinv(v) @ s_d)
+        rows.append((item, x2, len(cols), float(stats.chi2.sf(x2, len(cols)))))
     out = pd.DataFrame(rows, columns=["item", "X2", "df", "p"])
     return out.sort_values(["p", "X2"], ascending=[True, False], kind="stable").reset_index(drop=True)
 
