@@ -106,3 +106,43 @@ def test_invariance_table_equals_lavtestlrt_and_finds_x3():
     check_fit(cfa(HS, HS_MODEL, group="school", equal=("loadings", "intercepts"), free_intercepts=["x3"]),
               "hs_partial")
     assert t.loc["partial_scalar", "verdict"] == "holds"
+
+
+def demo(name: str) -> pd.DataFrame:
+    # written by tests/R/measurement_demo_export.py from `relkap synth --kommuner 10 --seed 1`
+    return pd.read_csv(DATA / f"measurement_demo_{name}.csv")
+
+
+MOTIVATION = {"motivation": [f"motivation_{k}" for k in range(1, 5)]}
+
+
+@pytest.mark.parametrize("name,factors", [("rk", RK), ("leadership", LEADERSHIP), ("motivation", MOTIVATION)])
+def test_demo_models_equal_lavaan(name, factors):
+    fit = cfa(demo(name), factors)
+    check_fit(fit, f"demo_{name}")
+    check_estimates(fit, f"demo_{name}")
+
+
+@pytest.mark.parametrize("name,factors", [("rk", RK), ("motivation", MOTIVATION)])
+def test_demo_wave_invariance_equals_lavaan(name, factors):
+    inv = invariance(demo(name), factors, "wave")
+    check_fit(inv.fits["configural"], f"demo_{name}_configural")
+    check_estimates(inv.fits["configural"], f"demo_{name}_configural")
+    check_fit(inv.fits["metric"], f"demo_{name}_metric")
+    check_fit(inv.fits["scalar"], f"demo_{name}_scalar")
+    want = {k.split("|")[0].removesuffix("~1"): v for k, v in ref(f"demo_{name}_scalar", "score").items()
+            if "~1" in k}
+    got = inv.score_tests.set_index("item")["X2"]
+    for item, value in want.items():
+        assert got[item] == pytest.approx(value, abs=1e-4), item
+
+
+def test_demo_built_in_non_invariance_is_found_as_lavaan_finds_it():
+    # synth: motivation_2 reads higher at follow-up in three kommuner (ITEM_SHIFT_*)
+    inv = invariance(demo("motivation"), MOTIVATION, "wave")
+    t = inv.table.set_index("step")
+    assert t.loc["scalar", "verdict"] == "fails"
+    assert inv.freed == ("motivation_2",)
+    assert inv.score_tests["item"].iloc[0] == "motivation_2"
+    check_fit(inv.fits["partial_scalar"], "demo_motivation_partial")
+    assert t.loc["partial_scalar", "verdict"] == "holds"

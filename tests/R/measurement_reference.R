@@ -84,24 +84,39 @@ part <- cfa(hs_model, data = hs, group = "school", group.equal = c("loadings", "
             group.partial = paste0(best$lhs, "~1"))
 put_fit("hs_partial", part)
 
-# Demo data (pooled respondent tables of relkap synth), if exported
-if (file.exists("tests/data/measurement_demo_rk.csv")) {
-  rk <- read.csv("tests/data/measurement_demo_rk.csv")
-  rk_model <- "rk =~ kendskab + respekt + bidrag + videndeling + problemloesning + innovation"
-  fit <- cfa(rk_model, data = rk)
-  put_fit("demo_rk", fit); put_est("demo_rk", fit)
-  conf <- cfa(rk_model, data = rk, group = "wave")
-  metr <- cfa(rk_model, data = rk, group = "wave", group.equal = "loadings")
-  scal <- cfa(rk_model, data = rk, group = "wave", group.equal = c("loadings", "intercepts"))
-  put_fit("demo_rk_configural", conf); put_fit("demo_rk_metric", metr); put_fit("demo_rk_scalar", scal)
+# Demo data: the pooled respondent tables of `relkap synth --kommuner 10 --seed 1`, written by
+# tests/R/measurement_demo_export.py (RK dimension means per respondent; leadership and motivation items)
+waves <- function(name, model, data) {
+  conf <- cfa(model, data = data, group = "wave")
+  metr <- cfa(model, data = data, group = "wave", group.equal = "loadings")
+  scal <- cfa(model, data = data, group = "wave", group.equal = c("loadings", "intercepts"))
+  put_fit(paste0(name, "_configural"), conf); put_est(paste0(name, "_configural"), conf)
+  put_fit(paste0(name, "_metric"), metr); put_fit(paste0(name, "_scalar"), scal)
+  st <- lavTestScore(scal, univariate = TRUE, cumulative = FALSE)$uni
+  pt <- parTable(scal)
+  for (i in seq_len(nrow(st))) {
+    row <- pt[pt$plabel == st$lhs[i], ]
+    put(paste0(name, "_scalar"), "score", paste0(row$lhs, row$op, row$rhs, "|", st$lhs[i]), st$X2[i])
+  }
 }
-if (file.exists("tests/data/measurement_demo_employee.csv")) {
-  em <- read.csv("tests/data/measurement_demo_employee.csv")
-  lead <- paste(sapply(c("vision", "deltagelse", "ramme", "involvering"), function(s)
-    paste0(s, " =~ ", paste0(s, "_", 1:4, collapse = " + "))), collapse = "\n")
-  fit <- cfa(lead, data = em)
-  put_fit("demo_leadership", fit); put_est("demo_leadership", fit)
-}
+rk <- read.csv("tests/data/measurement_demo_rk.csv")
+rk_model <- "rk =~ kendskab + respekt + bidrag + videndeling + problemloesning + innovation"
+fit <- cfa(rk_model, data = rk)
+put_fit("demo_rk", fit); put_est("demo_rk", fit)
+waves("demo_rk", rk_model, rk)
+lead <- read.csv("tests/data/measurement_demo_leadership.csv")
+lead_model <- paste(sapply(c("vision", "deltagelse", "ramme", "involvering"), function(s)
+  paste0(s, " =~ ", paste0(s, "_", 1:4, collapse = " + "))), collapse = "\n")
+fit <- cfa(lead_model, data = lead)
+put_fit("demo_leadership", fit); put_est("demo_leadership", fit)
+mot <- read.csv("tests/data/measurement_demo_motivation.csv")
+mot_model <- "motivation =~ motivation_1 + motivation_2 + motivation_3 + motivation_4"
+fit <- cfa(mot_model, data = mot)
+put_fit("demo_motivation", fit); put_est("demo_motivation", fit)
+waves("demo_motivation", mot_model, mot)
+part <- cfa(mot_model, data = mot, group = "wave", group.equal = c("loadings", "intercepts"),
+            group.partial = "motivation_2~1")
+put_fit("demo_motivation_partial", part)
 out <- do.call(rbind, rows)
 write.csv(out, "tests/data/measurement_reference.csv", row.names = FALSE)
 cat("wrote", nrow(out), "reference values\n")
