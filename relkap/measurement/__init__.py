@@ -1,4 +1,12 @@
-"""Measurement models: confirmatory factor analysis, measurement invariance and omega (equal to lavaan)."""
+"""Measurement models: confirmatory factor analysis, measurement invariance and omega (equal to lavaan).
+
+- :mod:`~relkap.measurement.cfa`: the ML CFA (:func:`cfa`), fit indices, parameters, standardised
+  loadings, omega (why written here and not taken from semopy: that module's docstring).
+- :mod:`~relkap.measurement.invariance`: configural, metric, scalar and partial scalar models across groups.
+- :mod:`~relkap.measurement.survey`: the codebook's models on the tidy tables (:func:`measure`).
+- :mod:`~relkap.measurement.summary`: invariance levels, the JSON block, the report sentence.
+- :mod:`~relkap.measurement.display`: the tables for readers.
+"""
 
 from relkap.measurement.cfa import (
     STATUSES,
@@ -9,6 +17,7 @@ from relkap.measurement.cfa import (
     parameters,
     standardized_loadings,
 )
+from relkap.measurement.display import invariance_rule, measurement_display
 from relkap.measurement.invariance import (
     CUTOFFS,
     STEPS,
@@ -16,6 +25,17 @@ from relkap.measurement.invariance import (
     compare,
     intercept_score_tests,
     invariance,
+)
+from relkap.measurement.summary import (
+    LEVELS,
+    RESULT_TABLES,
+    as_results,
+    invariance_level,
+    invariance_sentence,
+    measurement_block,
+    model_of_scale,
+    rk_wave_invariance,
+    wave_levels,
 )
 from relkap.measurement.survey import (
     LEADERSHIP,
@@ -31,4 +51,6 @@ from relkap.measurement.survey import (
 __all__ = ["STATUSES", "Fit", "cfa", "fit_indices", "omega", "parameters", "standardized_loadings",
            "CUTOFFS", "STEPS", "Invariance", "compare", "intercept_score_tests", "invariance",
            "LEADERSHIP", "RK_MODEL", "Measurement", "codebook_models", "items_wide", "measure", "model_data",
-           "rk_wide"]
+           "rk_wide", "LEVELS", "RESULT_TABLES", "as_results", "invariance_level", "invariance_sentence",
+           "measurement_block", "model_of_scale", "rk_wave_invariance", "wave_levels", "measurement_display",
+           "invariance_rule"]
