@@ -36,7 +36,7 @@ import time
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from relkap import config, export, fmt, interviews, load, load_instrument, plots, privacy, report
+from relkap import config, export, fmt, interviews, load, load_instrument, measurement, plots, privacy, report
 from relkap.network import layout
 from relkap.params import kommune_params
 from relkap.plots import alt
@@ -390,7 +390,8 @@ else:
 # %%
 display(Markdown(narrative.section(text("briefing.methods.heading", language),
                                    methods_text(rk, tie_diff, rates, min_n, language=language, instrument=inst,
-                                                disclosure=True))))
+                                                disclosure=True, invariance=measurement.rk_wave_invariance(
+                                                    tables_all, inst) if has_followup else None))))
 display(Markdown(narrative.section(text("briefing.limitations.heading", language),
                                    limitations_text(rk, tie_diff, rates, min_n, language=language, instrument=inst),
                                    level=3, bullets=True)))

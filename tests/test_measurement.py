@@ -19,6 +19,8 @@ from relkap.measurement import (
     parameters,
     standardized_loadings,
 )
+from relkap.report.methods import methods_text
+from relkap.research import answers
 from relkap.synth import example_tables
 
 
@@ -104,3 +106,35 @@ def test_measure_on_a_tiny_store_says_why_in_rows():
     assert set(m.fit["status"]) <= set(STATUSES)
     assert len(m.fit) == len(codebook_models(inst))
     assert set(m.invariance["status"].dropna()) <= set(STATUSES)
+
+
+def test_answers_carry_the_caveat_where_a_scale_is_not_invariant(demo):
+    models, data = demo
+    inv = pd.concat([invariance(data[m], models[m], "wave").table.assign(model=m, across="wave")
+                     for m in ("rk", "motivation")], ignore_index=True)
+    loadings = pd.DataFrame({"model": ["rk", "motivation", "leadership"],
+                             "factor": ["rk", "motivation", "vision"]})
+    row = {"estimate": 0.3, "ci_low": 0.1, "ci_high": 0.5, "p_val": 0.01, "df": 20.0, "method": "x",
+           "n_units": 10, "predictor": "leadership"}
+    h2 = pd.DataFrame([{**row, "outcome": "rk"}, {**row, "outcome": "motivation"}])
+    res = {"h2_leadership": h2, "measurement_invariance": inv, "measurement_loadings": loadings}
+    got = {a["question"]: a["caveats"] for a in answers(res)}
+    # RQ3 uses motivation (partial: the built-in motivation_2 shift) -> caveat; leadership has no
+    # invariance rows here -> not shown invariant -> caveat on H2 as well
+    assert "not_invariant" in got["RQ3"] and "not_invariant" in got["H2"]
+    res["measurement_invariance"] = inv[inv["model"] == "rk"]
+    res["measurement_loadings"] = loadings[loadings["model"] == "rk"]
+    h2_rk = {a["question"]: a["caveats"] for a in answers({**res, "h2_leadership": h2})}
+    assert "not_invariant" not in h2_rk["H2"]  # RK is scalar invariant; leadership has no model here
+
+
+def test_report_methods_say_whether_the_waves_rest_on_an_invariant_instrument():
+    rk = pd.DataFrame({"dimension": ["rk"], "n_baseline": [56], "n_followup": [58], "suppressed": [False]})
+    ties = pd.DataFrame({"group": ["a"], "target": ["b"], "n_baseline": [8], "n_followup": [9], "diff": [0.2],
+                         "test": "welch", "suppressed": [False]})
+    plain = methods_text(rk, ties, language="en")
+    scalar = methods_text(rk, ties, language="en", invariance=("scalar", ()))
+    partial = methods_text(rk, ties, language="da", invariance=("partial", ("innovation",)))
+    assert len(scalar) == len(plain) + 1
+    assert any("scalar invariant across the waves" in p for p in scalar)
+    assert any("kun delvist invariant" in p and "Innovation og nye løsninger" in p for p in partial)
