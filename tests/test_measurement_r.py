@@ -146,3 +146,19 @@ def test_demo_built_in_non_invariance_is_found_as_lavaan_finds_it():
     assert inv.score_tests["item"].iloc[0] == "motivation_2"
     check_fit(inv.fits["partial_scalar"], "demo_motivation_partial")
     assert t.loc["partial_scalar", "verdict"] == "holds"
+
+
+def test_mlr_standard_errors_and_scaled_chisq_equal_lavaan():
+    fit = cfa(HS, HS_MODEL, estimator="MLR")
+    se = ref("hs_mlr", "se")
+    pe = parameters(fit)
+    for row in pe[pe["free"]].itertuples():
+        key = f"{row.lhs}{row.op}{row.rhs}|g1"
+        assert row.se == pytest.approx(se[key], abs=1e-5), key
+    got, want = fit_indices(fit).iloc[0], ref("hs_mlr", "fit")
+    assert got["scaling_factor"] == pytest.approx(want["chisq.scaling.factor"], abs=1e-6)
+    assert got["chisq_scaled"] == pytest.approx(want["chisq.scaled"], abs=1e-4)
+    assert got["p_scaled"] == pytest.approx(want["pvalue.scaled"], abs=1e-9)
+    assert got["chisq"] == pytest.approx(want["chisq"], abs=1e-5)  # the ML statistic is the same
+    with pytest.raises(ValueError, match="single-group"):
+        cfa(HS, HS_MODEL, group="school", estimator="MLR")

@@ -10,14 +10,11 @@ here is small enough to write plainly on numpy and scipy: the ML discrepancy wit
 Fisher scoring, and expected-information standard errors, as lavaan's defaults. Every number is
 checked against lavaan (``tests/R/measurement_reference.R``, ``tests/test_measurement_r.py``).
 
-Estimator: ML only. MLR (lavaan's robust variant for Likert answers: Huber-White standard errors from
-the observed information and casewise scores, and the Yuan-Bentler scaled chi-square in lavaan's
-``yuan.bentler.mplus`` form with a structured saturated-model information) is not implemented yet: it
-needs the raw rows kept in the fit and lavaan's exact variant of each piece to match to 1e-3, which this
-first version did not reach. lavaan's MLR numbers for Holzinger-Swineford are in the reference file
-(model ``hs_mlr``) for when it is added. With five answer categories and the near-symmetric item
-distributions of the surveys, ML estimates are close; their standard errors and chi-square may be
-somewhat optimistic.
+Estimators: ML, and MLR (lavaan's robust variant for Likert answers) for single-group models: the same
+estimates with Huber-White standard errors (observed information, casewise scores) and the
+Yuan-Bentler scaled chi-square in lavaan's ``yuan.bentler.mplus`` form, both equal to lavaan. Not yet:
+MLR with groups (so the invariance models are ML) and lavaan's robust CFI, TLI and RMSEA
+(Brosseau-Liard and Savalei), which need the baseline model's scaling as well.
 
 Conventions (lavaan's): the sample covariance divides by N, not N - 1; the first loading of each factor
 is fixed at 1 (marker) unless ``std_lv``, which fixes factor variances at 1 instead; factors
@@ -45,7 +42,8 @@ __all__ = ["Fit", "cfa", "fit_indices", "parameters", "standardized_loadings", "
 STATUSES = ("ok", "heywood", "not_converged", "not_identified", "too_few")
 
 FIT_COLUMNS = ["status", "n", "n_groups", "npar", "chisq", "df", "p", "cfi", "tli", "rmsea", "rmsea_low",
-               "rmsea_high", "srmr", "baseline_chisq", "baseline_df", "iterations"]
+               "rmsea_high", "srmr", "baseline_chisq", "baseline_df", "iterations", "chisq_scaled",
+               "scaling_factor", "p_scaled"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +51,7 @@ class _Group:
     n: int
     mean: np.ndarray
     cov: np.ndarray  # divided by n, as lavaan
+    rows: np.ndarray | None = field(default=None, repr=False)  # the complete rows (for MLR)
 
 
 @dataclass(frozen=True)
@@ -73,6 +72,7 @@ class Fit:
     status: str
     iterations: int
     vcov: np.ndarray | None = field(default=None, repr=False)
+    scaling: float | None = None  # MLR: the Yuan-Bentler scaling factor of the chi-square
 
     @property
     def n(self) -> int:
@@ -268,13 +268,14 @@ def _samples(data: pd.DataFrame, items: list[str], group: str | None):
     out = []
     for key, part in parts:
         x = part[items].to_numpy(float)
-        out.append((key, _Group(len(x), x.mean(axis=0), np.cov(x, rowvar=False, ddof=0).reshape(len(items), -1))))
+        out.append((key, _Group(len(x), x.mean(axis=0), np.cov(x, rowvar=False, ddof=0).reshape(len(items), -1),
+                                x)))
     return out
 
 
 def cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *, group: str | None = None,
         equal: Iterable[str] = (), free_intercepts: Iterable[str] = (), std_lv: bool = False,
-        max_iter: int = 500, tol: float = 1e-10) -> Fit:
+        max_iter: int = 500, tol: float = 1e-10, estimator: str = "ML") -> Fit:
     """Fit a CFA by maximum likelihood (lavaan's ``cfa(model, data, group=, group.equal=)``).
 
     Parameters
@@ -293,6 +294,10 @@ def cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *, group: str 
         Fix factor variances at 1 and free every loading, instead of the marker.
     max_iter, tol : int, float
         Fisher-scoring iterations and the largest gradient element counted as converged.
+    estimator : {"ML", "MLR"}
+        ``"MLR"`` (single-group models): the same estimates with Huber-White standard errors (observed
+        information and casewise scores) and the Yuan-Bentler scaled chi-square, as lavaan's
+        ``estimator = "MLR"`` (``se = "robust.huber.white"``, ``test = "yuan.bentler.mplus"``).
 
     Returns
     -------
@@ -328,6 +333,10 @@ def cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *, group: str 
       status  df    cfi
     0     ok   2  0.999
     """
+    if estimator not in ("ML", "MLR"):
+        raise ValueError(f"estimator must be 'ML' or 'MLR', not {estimator!r}")
+    if estimator == "MLR" and group is not None:
+        raise ValueError("estimator='MLR' is implemented for single-group models only; use 'ML' with group=")
     factors = {str(f): list(v) for f, v in factors.items()}
     items = [i for v in factors.values() for i in v]
     if len(set(items)) != len(items):
@@ -343,7 +352,10 @@ def cfa(data: pd.DataFrame, factors: Mapping[str, Sequence[str]], *, group: str 
     moments = len(samples) * (p * (p + 1) // 2 + (p if meanstructure else 0))
 
     def done(status, theta, iters, vcov=None):
-        return Fit(factors, items, groups, table, samples, theta, meanstructure, status, iters, vcov)
+        fit = Fit(factors, items, groups, table, samples, theta, meanstructure, status, iters, vcov)
+        if estimator == "MLR" and vcov is not None:
+            return _robust(fit, model)
+        return fit
 
     nan = np.full(model.q, np.nan)
     if moments < model.q:
@@ -392,6 +404,55 @@ def _estimate(model, table, factors, items, samples, std_lv, max_iter, tol, done
         if (th < 0).any() or (np.diag(phi) < 0).any():
             status = "heywood"
     return done(status, theta, it, vcov)
+
+
+def _casewise(model: _Model, theta: np.ndarray, rows: np.ndarray, mu: np.ndarray, ds: np.ndarray,
+              dm: np.ndarray, sigma: np.ndarray, means: bool) -> np.ndarray:
+    """Scores of each row's log-likelihood: -1/2 tr(G_i dSigma) + e_i' Sigma^-1 dmu, G_i = S^-1 - S^-1 e e' S^-1."""
+    inv = np.linalg.inv(sigma)
+    e = rows - mu
+    c = inv @ ds @ inv
+    out = -0.5 * (np.einsum("ij,kji->k", inv, ds)[None, :] - np.einsum("ni,kij,nj->nk", e, c, e))
+    if means:
+        out += (e @ inv) @ dm.T
+    return out
+
+
+def _robust(fit: Fit, model: _Model) -> Fit:
+    """MLR: sandwich A^-1 B A^-1 / N (A observed information, B the scores' cross-product) and the
+    Yuan-Bentler (Mplus) scaling c = (tr(A1^-1 B1) - tr(A^-1 B)) / df, A1 and B1 of the saturated model at
+    the sample moments."""
+    theta, smp = fit.theta, fit.samples[0]
+    q, p, N = len(theta), len(fit.items), fit.n
+    hess = np.empty((q, q))
+    for k in range(q):  # observed information: derivative of the analytic gradient
+        h = 1e-6 * max(1.0, abs(theta[k]))
+        up, dn = theta.copy(), theta.copy()
+        up[k] += h
+        dn[k] -= h
+        hess[:, k] = (discrepancy(model, up, fit.samples)[1] - discrepancy(model, dn, fit.samples)[1]) / (2 * h)
+    a = 0.25 * (hess + hess.T)
+    sigma, mu = model.moments(theta, 0)
+    ds, dm, free = model.derivatives(theta, 0)
+    scores = np.zeros((N, q))
+    scores[:, free] = _casewise(model, theta, smp.rows, mu if fit.meanstructure else smp.mean, ds, dm, sigma,
+                                fit.meanstructure)
+    b = scores.T @ scores / N
+    a_inv = np.linalg.inv(a)
+    vcov = a_inv @ b @ a_inv / N
+    lower = np.tril_indices(p)
+    units = np.zeros((len(lower[0]), p, p))
+    units[np.arange(len(lower[0])), lower[0], lower[1]] = 1.0
+    units[np.arange(len(lower[0])), lower[1], lower[0]] = 1.0
+    inv_s = np.linalg.inv(smp.cov)
+    bm = inv_s @ units
+    a1 = 0.5 * bm.reshape(len(units), -1) @ bm.transpose(0, 2, 1).reshape(len(units), -1).T
+    s1 = _casewise(model, theta, smp.rows, smp.mean, units, np.zeros((len(units), p)), smp.cov, False)
+    b1 = s1.T @ s1 / N
+    df = p * (p + 1) // 2 - q
+    scaling = (np.trace(np.linalg.solve(a1, b1)) - np.trace(a_inv @ b)) / df if df > 0 else np.nan
+    return Fit(fit.factors, fit.items, fit.groups, fit.table, fit.samples, theta, fit.meanstructure, fit.status,
+               fit.iterations, vcov, float(scaling))
 
 
 def model_of(fit: Fit) -> _Model:
@@ -447,7 +508,8 @@ def fit_indices(fit: Fit, model: str = "") -> pd.DataFrame:
 
     Columns: ``model``, ``status``, ``n``, ``n_groups``, ``npar``, ``chisq``, ``df``, ``p``, ``cfi``,
     ``tli``, ``rmsea``, ``rmsea_low``, ``rmsea_high``, ``srmr``, ``baseline_chisq``, ``baseline_df``,
-    ``iterations``. A model whose status is not ``ok`` or ``heywood`` has NaN indices (its status says why).
+    ``iterations``, and with MLR ``chisq_scaled``, ``scaling_factor``, ``p_scaled`` (NaN under ML). A model
+    whose status is not ``ok`` or ``heywood`` has NaN indices (its status says why).
 
     Notes
     -----
@@ -474,6 +536,9 @@ def fit_indices(fit: Fit, model: str = "") -> pd.DataFrame:
                    tli=(bchisq / bdf - chisq / df) / (bchisq / bdf - 1) if df > 0 else np.nan,
                    rmsea=_rmsea(chisq, df, fit.n, G), rmsea_low=lo, rmsea_high=hi, srmr=_srmr(fit, m),
                    baseline_chisq=bchisq, baseline_df=bdf)
+        if fit.scaling is not None and np.isfinite(fit.scaling) and df > 0:
+            row.update(chisq_scaled=chisq / fit.scaling, scaling_factor=fit.scaling,
+                       p_scaled=float(stats.chi2.sf(chisq / fit.scaling, df)))
     return pd.DataFrame([row]).reindex(columns=["model", *FIT_COLUMNS])
 
 
