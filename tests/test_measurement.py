@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -138,3 +140,17 @@ def test_report_methods_say_whether_the_waves_rest_on_an_invariant_instrument():
     assert len(scalar) == len(plain) + 1
     assert any("scalar invariant across the waves" in p for p in scalar)
     assert any("kun delvist invariant" in p and "Innovation og nye løsninger" in p for p in partial)
+
+
+def test_a_small_group_left_out_does_not_leak_its_count():
+    # 200 + 200 respondents in groups a and b, 3 in group c: c is left out (< min_group_n), and the
+    # multi-group n (400) beside the pooled n (403) would print 3, so the multi-group rows hide n
+    items = [f"motivation_{k}" for k in range(1, 5)]
+    wide = (3 + one_factor(403, seed=7)).set_axis(items, axis=1).round().clip(1, 5)
+    wide["group"] = ["a"] * 200 + ["b"] * 200 + ["c"] * 3
+    wide["respondent_id"] = [f"r{i}" for i in range(403)]
+    long = wide.melt(id_vars=["respondent_id", "group"], var_name="item", value_name="score")
+    tables = SimpleNamespace(relations=None, scales=long.assign(kommune=1, wave="baseline"), citizens=long.iloc[:0])
+    m = measure(tables, load_instrument(), models={"motivation": {"motivation": items}}, across=("group",))
+    assert m.fit["n"].iloc[0] == 403
+    assert m.invariance["left_out"].eq(1).all() and m.invariance["n"].isna().all()

@@ -25,6 +25,7 @@ intercepts are held equal, which frees the latent means of every group but the f
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -377,8 +378,10 @@ def _estimate(model, table, factors, items, samples, std_lv, max_iter, tol, done
     for it in range(1, max_iter + 1):
         F, grad, info = cur
         try:
-            step = linalg.solve(2 * info, grad, assume_a="pos")
-        except (np.linalg.LinAlgError, linalg.LinAlgError):
+            with warnings.catch_warnings():  # a singular information matrix: the model is not identified
+                warnings.simplefilter("error", linalg.LinAlgWarning)
+                step = linalg.solve(2 * info, grad, assume_a="pos")
+        except (np.linalg.LinAlgError, linalg.LinAlgError, linalg.LinAlgWarning):
             return done("not_identified", nan, it)
         t = 1.0
         while t > 1e-8:

@@ -17,7 +17,9 @@ Invariance across waves pools respondents of both waves; respondents who answere
 pseudonym) are treated as independent, which makes the tests somewhat liberal; a longitudinal model with
 correlated residuals of an item over time would use the link. Groups with fewer than ``min_group_n``
 complete rows are left out of the multi-group models (the column ``left_out`` counts them), because a
-covariance matrix of a handful of rows cannot be compared.
+covariance matrix of a handful of rows cannot be compared. When the rows left out number fewer than
+``relkap.config.MIN_N`` (but some), the multi-group rows do not show ``n``: the pooled n minus it would
+print a count below the disclosure threshold.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
-from relkap.config import ALPHA
+from relkap.config import ALPHA, MIN_N
 from relkap.instrument import Instrument
 from relkap.measurement.cfa import cfa, fit_indices, omega, standardized_loadings
 from relkap.measurement.invariance import invariance
@@ -127,7 +130,11 @@ def _multi_group(data: pd.DataFrame, factors: dict, by: str, min_group_n: int, a
     left_out = int((n < min_group_n).sum())
     if len(keep) < 2:
         return None, left_out
-    return invariance(complete[complete[by].isin(keep)], factors, by, alpha=alpha), left_out
+    res = invariance(complete[complete[by].isin(keep)], factors, by, alpha=alpha)
+    excluded = int(n[n < min_group_n].sum())
+    if 0 < excluded < MIN_N:  # pooled n minus this n would give a count below the disclosure threshold
+        res.table["n"] = np.nan
+    return res, left_out
 
 
 def measure(tables, instrument: Instrument, *, models: dict[str, dict] | None = None,
