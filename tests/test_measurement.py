@@ -154,3 +154,9 @@ def test_a_small_group_left_out_does_not_leak_its_count():
     m = measure(tables, load_instrument(), models={"motivation": {"motivation": items}}, across=("group",))
     assert m.fit["n"].iloc[0] == 403
     assert m.invariance["left_out"].eq(1).all() and m.invariance["n"].isna().all()
+
+
+def test_measure_with_mlr_adds_the_scaled_chisq(demo):
+    m = measure(example_tables(2, respondents=30), load_instrument(), across=(), estimator="MLR")
+    ok = m.fit[m.fit["status"] == "ok"]
+    assert len(ok) and ok["scaling_factor"].notna().all() and (ok["chisq_scaled"] > 0).all()

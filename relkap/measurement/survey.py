@@ -139,7 +139,7 @@ def _multi_group(data: pd.DataFrame, factors: dict, by: str, min_group_n: int, a
 
 def measure(tables, instrument: Instrument, *, models: dict[str, dict] | None = None,
             across: Sequence[str] = ("wave", "group"), min_group_n: int = 50, alpha: float = ALPHA,
-            ) -> Measurement:
+            estimator: str = "ML") -> Measurement:
     """Fit every codebook model on the pooled data, with invariance ``across`` waves and groups.
 
     Parameters
@@ -156,6 +156,8 @@ def measure(tables, instrument: Instrument, *, models: dict[str, dict] | None = 
         Complete rows a wave or group needs to enter a multi-group model.
     alpha : float
         Level of the score tests that free intercepts (partial invariance).
+    estimator : {"ML", "MLR"}
+        Of the pooled models (:func:`relkap.measurement.cfa`); the multi-group models are ML.
 
     Returns
     -------
@@ -183,7 +185,7 @@ def measure(tables, instrument: Instrument, *, models: dict[str, dict] | None = 
     fits, loads, rel, inv = [], [], [], []
     for name, factors in models.items():
         d = data[name]
-        fit = cfa(d, factors)
+        fit = cfa(d, factors, estimator=estimator)
         fits.append(fit_indices(fit, name))
         if fit.status in ("ok", "heywood"):
             loads.append(standardized_loadings(fit).drop(columns="group").assign(model=name))
