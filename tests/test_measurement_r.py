@@ -116,7 +116,23 @@ def demo(name: str) -> pd.DataFrame:
 MOTIVATION = {"motivation": [f"motivation_{k}" for k in range(1, 5)]}
 
 
-@pytest.mark.parametrize("name,factors", [("rk", RK), ("leadership", LEADERSHIP), ("motivation", MOTIVATION)])
+def test_demo_rk_across_professional_groups_equals_lavaan():
+    rk = demo("rk")
+    n = rk["group"].value_counts()
+    big = rk[rk["group"].isin(n[n >= 50].index)]  # as relkap.measurement.measure (min_group_n = 50)
+    inv = invariance(big, RK, "group")
+    assert len(inv.fits["configural"].groups) == 9
+    for step in ("configural", "metric", "scalar"):
+        check_fit(inv.fits[step], f"demo_rk_group_{step}")
+    check_estimates(inv.fits["metric"], "demo_rk_group_metric")
+
+
+CITIZEN = {"samskabelse": [f"samskabelse_{k}" for k in range(1, 5)],
+           "tilfredshed": [f"tilfredshed_{k}" for k in range(1, 4)], "effekt": [f"effekt_{k}" for k in range(1, 4)]}
+
+
+@pytest.mark.parametrize("name,factors", [("rk", RK), ("leadership", LEADERSHIP), ("motivation", MOTIVATION),
+                                          ("citizen", CITIZEN)])
 def test_demo_models_equal_lavaan(name, factors):
     fit = cfa(demo(name), factors)
     check_fit(fit, f"demo_{name}")

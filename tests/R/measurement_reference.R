@@ -114,6 +114,21 @@ mot_model <- "motivation =~ motivation_1 + motivation_2 + motivation_3 + motivat
 fit <- cfa(mot_model, data = mot)
 put_fit("demo_motivation", fit); put_est("demo_motivation", fit)
 waves("demo_motivation", mot_model, mot)
+cit <- read.csv("tests/data/measurement_demo_citizen.csv")
+cit_model <- "samskabelse =~ samskabelse_1 + samskabelse_2 + samskabelse_3 + samskabelse_4
+              tilfredshed =~ tilfredshed_1 + tilfredshed_2 + tilfredshed_3
+              effekt =~ effekt_1 + effekt_2 + effekt_3"
+fit <- cfa(cit_model, data = cit)
+put_fit("demo_citizen", fit); put_est("demo_citizen", fit)
+# RK across professional groups with at least 50 respondents (relkap's min_group_n), lavaan's group order
+big <- names(which(table(rk$group) >= 50))
+rkg <- rk[rk$group %in% big, ]
+for (m in list(list("configural", c()), list("metric", "loadings"), list("scalar", c("loadings", "intercepts")))) {
+  f <- if (length(m[[2]])) cfa(rk_model, data = rkg, group = "group", group.equal = m[[2]]) else
+    cfa(rk_model, data = rkg, group = "group")
+  put_fit(paste0("demo_rk_group_", m[[1]]), f)
+  if (m[[1]] == "metric") put_est("demo_rk_group_metric", f)
+}
 part <- cfa(mot_model, data = mot, group = "wave", group.equal = c("loadings", "intercepts"),
             group.partial = "motivation_2~1")
 put_fit("demo_motivation_partial", part)
