@@ -396,10 +396,10 @@ def _estimate(model, table, factors, items, samples, std_lv, max_iter, tol, done
             break
     F, grad, info = cur
     if np.max(np.abs(grad)) > 1e-6:
-        return done("not_converged", theta, it)
+        return done("not_converged", nan, it)  # no estimate pretends to exist
     ev = np.linalg.eigvalsh(info)
     if ev.min() <= 1e-10 * max(ev.max(), 1e-300):
-        return done("not_identified", theta, it)
+        return done("not_identified", nan, it)
     vcov = np.linalg.inv(info) / sum(s.n for s in samples)
     status = "ok"
     for g in range(len(samples)):
@@ -409,8 +409,8 @@ def _estimate(model, table, factors, items, samples, std_lv, max_iter, tol, done
     return done(status, theta, it, vcov)
 
 
-def _casewise(model: _Model, theta: np.ndarray, rows: np.ndarray, mu: np.ndarray, ds: np.ndarray,
-              dm: np.ndarray, sigma: np.ndarray, means: bool) -> np.ndarray:
+def _casewise(rows: np.ndarray, mu: np.ndarray, ds: np.ndarray, dm: np.ndarray, sigma: np.ndarray,
+              means: bool) -> np.ndarray:
     """Scores of each row's log-likelihood: -1/2 tr(G_i dSigma) + e_i' Sigma^-1 dmu, G_i = S^-1 - S^-1 e e' S^-1."""
     inv = np.linalg.inv(sigma)
     e = rows - mu
@@ -438,8 +438,7 @@ def _robust(fit: Fit, model: _Model) -> Fit:
     sigma, mu = model.moments(theta, 0)
     ds, dm, free = model.derivatives(theta, 0)
     scores = np.zeros((N, q))
-    scores[:, free] = _casewise(model, theta, smp.rows, mu if fit.meanstructure else smp.mean, ds, dm, sigma,
-                                fit.meanstructure)
+    scores[:, free] = _casewise(smp.rows, mu if fit.meanstructure else smp.mean, ds, dm, sigma, fit.meanstructure)
     b = scores.T @ scores / N
     a_inv = np.linalg.inv(a)
     vcov = a_inv @ b @ a_inv / N
@@ -450,7 +449,7 @@ def _robust(fit: Fit, model: _Model) -> Fit:
     inv_s = np.linalg.inv(smp.cov)
     bm = inv_s @ units
     a1 = 0.5 * bm.reshape(len(units), -1) @ bm.transpose(0, 2, 1).reshape(len(units), -1).T
-    s1 = _casewise(model, theta, smp.rows, smp.mean, units, np.zeros((len(units), p)), smp.cov, False)
+    s1 = _casewise(smp.rows, smp.mean, units, np.zeros((len(units), p)), smp.cov, False)
     b1 = s1.T @ s1 / N
     df = p * (p + 1) // 2 - q
     scaling = (np.trace(np.linalg.solve(a1, b1)) - np.trace(a_inv @ b)) / df if df > 0 else np.nan
