@@ -43,7 +43,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from relkap import config, export, interviews, load, load_instrument, report, research
+from relkap import config, export, interviews, load, load_instrument, measurement, report, research
 from relkap.provenance import relative
 from relkap.params import load_all_kommune_params
 from relkap.words import text, text_n
@@ -66,6 +66,7 @@ parameters = {"data_dir": relative(data_path), "params_dir": relative(params_dir
 results = research.analyse(tables, inst, arms=arms, targeted=targeted, nesting=nesting, n_boot=int(n_boot),
                            n_permutations=int(n_permutations), seed=int(seed), min_units=int(min_units),
                            min_n=int(min_n), mediation_correction=mediation_correction)
+results.update(measurement.as_results(measurement.measure(tables, inst)))  # CFA and invariance, pooled
 n = research.counts(results)
 plt.rcParams["figure.dpi"] = 90
 
@@ -117,6 +118,40 @@ display(export.captioned(pd.DataFrame({text("research.count", language): n})
 
 # %%
 research.present(results, "aggregation", inst, language, plot=False)
+
+# %% [markdown] tags=["da"]
+# ## 1b. Måler skalaerne det samme i hver måling og faggruppe?
+#
+# Før gennemsnit sammenlignes mellem målinger og faggrupper, tjekker vi måleinstrumentet med
+# konfirmatorisk faktoranalyse (maximum likelihood som R-pakken lavaan) på de samlede data: RK som én
+# faktor med de seks dimensioner (hver medarbejders gennemsnit pr. dimension over de andre faggrupper),
+# ledelse som fire korrelerede delskalaer, motivation og borgerskalaerne. Tilpasningen (CFI og TLI over
+# 0,95, RMSEA og SRMR under 0,06-0,08 er gode), de standardiserede ladninger og reliabiliteten (McDonalds
+# omega ved siden af Cronbachs alfa) står først. Derefter målingsinvarians: har modellen samme struktur,
+# samme ladninger (metrisk) og samme skæringspunkter (skalar) i begge målinger og i alle faggrupper? Kun
+# med skalar invarians kan gennemsnit sammenlignes direkte. Hvor et skæringspunkt er frigjort (delvis
+# invarians), ændrer netop det spørgsmål sig, uden at det, der måles, gør det.
+
+# %% [markdown] tags=["en"]
+# ## 1b. Do the scales measure the same thing in every wave and group?
+#
+# Before means are compared between waves and groups, we check the instrument with confirmatory factor
+# analysis (maximum likelihood as the R package lavaan) on the pooled data: RK as one factor with the six
+# dimensions (each employee's mean per dimension over the other groups), leadership as four correlated
+# subscales, motivation and the citizen scales. Fit (CFI and TLI above 0.95, RMSEA and SRMR below
+# 0.06-0.08 are good), the standardised loadings and the reliability (McDonald's omega beside Cronbach's
+# alpha) come first. Then measurement invariance: does the model have the same structure, equal loadings
+# (metric) and equal intercepts (scalar) in both waves and in every professional group? Only with scalar
+# invariance can means be compared directly. Where an intercept is freed (partial invariance), that item
+# changes without what it measures changing.
+
+# %%
+shown = measurement.measurement_display(results, inst, language)
+for name in ("fit", "loadings", "reliability", "invariance"):
+    if name in shown:
+        display(export.captioned(shown[name].style.hide(axis="index"), text(f"measurement.caption.{name}", language)))
+display(Markdown(measurement.invariance_rule(language) + " " + text("measurement.levels_note", language)))
+display(Markdown(" ".join(w["text"] for w in measurement.measurement_block(results, language)["waves"].values())))
 
 # %% [markdown] tags=["da"]
 # ## 2. H1: Formelle strukturer og relationel kapacitet

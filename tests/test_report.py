@@ -441,6 +441,7 @@ def test_methods_and_limitations_generated_in_danish(project):
     assert "Metode" in headings and "Forbehold" in headings
     assert "Welchs t-test" in page and "Benjamini-Hochberg" in page
     assert "beregnet uden de grupper og relationer, der har færre end 5 svar" in page  # the disclosure rule
+    assert "RK-målingen" in page  # issue 24: whether the waves rest on an invariant instrument (pooled data)
 
 
 def test_report_section_order(project):

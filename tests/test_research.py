@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from relkap import io, load, load_instrument, research, synth
+from relkap import io, load, load_instrument, measurement, research, synth
 from relkap.io import import_raw
 from relkap.params import load_all_kommune_params
 
@@ -30,6 +30,7 @@ def run(tmp_path_factory):
     expected = research.analyse(load(data), INST, arms={k: p.arm for k, p in kp.items()},
                               targeted={k: p.targeted_ties for k, p in kp.items() if p.targeted_ties},
                               **{k: v for k, v in PARAMS.items()})
+    expected.update(measurement.as_results(measurement.measure(load(data), INST)))  # as the notebook
     return {"out": out, "expected": expected, "root": root}
 
 
@@ -105,7 +106,7 @@ def test_summary_json_equals_the_functions(run):
 
 def test_summary_has_an_answer_per_question(run):
     s = json.loads((run["out"] / "research_summary.json").read_text(encoding="utf-8"))
-    assert s["schema"] == 3
+    assert s["schema"] == 4
     assert s["answers"] == json.loads(json.dumps(research.answers(run["expected"], PARAMS, "en")))
     rq3 = next(a for a in s["answers"] if a["question"] == "RQ3")
     assert [p["relation"] for p in rq3["parts"]] == ["leadership -> rk", "leadership -> motivation"]
@@ -250,3 +251,13 @@ def test_failed_run_leaves_no_folder_behind(tmp_path):
         research.run_research(tmp_path / "no-data", tmp_path / "new" / "research", params_dir=tmp_path,
                               parameters=PARAMS)
     assert not (tmp_path / "new").exists()
+
+
+def test_summary_has_the_measurement_block(run):
+    # issue 24: the pooled CFA and invariance, as relkap.measurement computes them for the same data
+    s = json.loads((run["out"] / "research_summary.json").read_text(encoding="utf-8"))
+    want = json.loads(json.dumps(measurement.measurement_block(run["expected"], "en")))
+    assert s["measurement"] == want
+    assert {"rk", "leadership", "motivation", "citizen"} <= set(s["measurement"]["waves"])
+    assert all(w["level"] in measurement.LEVELS for w in s["measurement"]["waves"].values())
+    assert {f"{t}.csv" for t in measurement.RESULT_TABLES} <= {p.name for p in run["out"].iterdir()}

@@ -284,9 +284,11 @@ def test_cli_synth_writes_the_files(tmp_path, capsys):
 
 
 # sha256 of the survey files of `relkap synth --kommuner 10 --seed 1` as written before the demo had interviews
-# (main at 69c56a1, numpy/pandas of requirements.lock): the interviews draw from streams of their own
+# (main at 69c56a1, numpy/pandas of requirements.lock): the interviews draw from streams of their own.
+# employees.csv changed once since, on purpose (issue 24): the built-in item shift moves 77 follow-up answers
+# of motivation_2 in kommuner 461, 730 and 766 and nothing else (its own stream [seed, 24]).
 SURVEY_SHA256 = {
-    "employees.csv": "530bdef118aad746959b117914ce5641b4e178a1025018fa0c373a564363c141",
+    "employees.csv": "c883d03afb05cc0557eb95e332ab56674b68a0fd781a368009d6d4d310f23766",
     "citizens.csv": "5b461603b6fd321669d1443a3a6e300a86a58acdbde3b71ee825ad007981c55b",
     "structures.csv": "0fef391b226f7231aa003fcf8a3cdfe8476b1241f904478da19f9f27cc2bcebb",
 }
@@ -301,3 +303,17 @@ def test_survey_files_are_byte_identical_with_or_without_interviews(tmp_path):
         assert hashlib.sha256((tmp_path / "with" / name).read_bytes()).hexdigest() == digest, name
         assert (tmp_path / "without" / name).read_bytes() == (tmp_path / "with" / name).read_bytes()
     assert len(list((tmp_path / "with" / "interviews").glob("*.qdpx"))) == 10
+
+
+def test_item_shift_changes_only_its_item_in_its_kommuner_at_follow_up():
+    # issue 24: the built-in scalar non-invariance, drawn from its own stream
+    codes = synth.demo_kommuner(10)
+    shifted = synth.item_shift_kommuner(codes, seed=1)
+    assert len(shifted) == 3 and set(shifted) <= set(codes)
+    emp = synth.simulate(10, seed=1).employees
+    item = synth.ITEM_SHIFT_ITEM
+    follow = emp["wave"] == "followup"
+    inside = emp["kommune"].isin(shifted)
+    mean = emp.assign(x=emp[item].astype(float).where(emp[item] <= 5)).groupby([follow, inside])["x"].mean()
+    assert mean[(True, True)] - mean[(False, True)] > 0.3  # shifted kommuner: follow-up reads higher
+    assert abs(mean[(True, False)] - mean[(False, False)]) < 0.15  # elsewhere: no shift

@@ -13,6 +13,7 @@ import pandas as pd
 from .. import fmt, words
 from ..config import ALPHA, MIN_N
 from ..instrument import Instrument
+from ..measurement import invariance_sentence
 from ..words import Language
 from .briefing import index_row
 from .response import LOW_RESPONSE, low_response_groups
@@ -44,7 +45,7 @@ def _tested(table: pd.DataFrame | None) -> int:
 
 def methods_text(rk: pd.DataFrame, ties: pd.DataFrame, rates: pd.DataFrame | None = None, min_n: int = MIN_N,
                  alpha: float = ALPHA, language: Language = "da", *, instrument: Instrument,
-                 disclosure: bool = False) -> list[str]:
+                 disclosure: bool = False, invariance: tuple[str, tuple[str, ...]] | None = None) -> list[str]:
     """The methods section as paragraphs: respondents per wave, scoring, the test used, effect size, the FDR
     families, what a CI and p mean, ``min_n`` and the ties it hid, and where the response rate comes from.
 
@@ -60,6 +61,10 @@ def methods_text(rk: pd.DataFrame, ties: pd.DataFrame, rates: pd.DataFrame | Non
     disclosure : bool
         The tables were computed without the hidden cells (:func:`relkap.report.shared_tables`): say so
         after ``min_n`` (the disclosure rule).
+    invariance : (level, freed), optional
+        The RK instrument's invariance across waves in the pooled data of all kommuner
+        (:func:`relkap.measurement.rk_wave_invariance`): one sentence says whether the comparison of the
+        waves rests on an instrument shown invariant.
 
     Examples
     --------
@@ -88,6 +93,8 @@ def methods_text(rk: pd.DataFrame, ties: pd.DataFrame, rates: pd.DataFrame | Non
     out.append(t("briefing.methods.fdr", language, n_ties=_tested(ties), n_dimensions=_tested(rk),
                  alpha=fmt.number(alpha, 2, language)))
     out.append(t("briefing.methods.ci_p", language))
+    if invariance is not None:
+        out.append(invariance_sentence(invariance[0], invariance[1], language, "rk", inst))
     detectable = _detectable(rk, ties, language)
     if detectable:
         out.append(detectable)

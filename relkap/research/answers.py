@@ -17,6 +17,9 @@ here says "raises", so positive):
   answered* (``cannot_answer``) when the data cannot answer its table (``not_answered``) or a part's row
   is missing.
 
+When the results hold the measurement tables (:mod:`relkap.measurement`), an answer whose scales are not
+shown scalar invariant across waves in the pooled data carries the caveat ``not_invariant``.
+
 A non-significant result is "not supported", never "no effect": the caveats say when the design is
 small. The raw p is used, not the Holm-adjusted one: each answer is a pre-registered single test.
 """
@@ -29,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import ALPHA
+from ..measurement import model_of_scale, wave_levels
 from ..words import Language, text
 from .data import COCREATION, EFFECT, LEADERSHIP, MOTIVATION, RK, SATISFACTION
 from .fit import MIN_UNITS
@@ -37,7 +41,7 @@ __all__ = ["Answer", "ANSWERS", "VERDICTS", "CAVEATS", "ALPHA", "verdict", "answ
 
 VERDICTS = ("supported", "not_supported", "cannot_answer")
 CAVEATS = ("not_answered", "few_kommuner", "same_source", "split_confirms", "split_not_confirmed",
-           "measurement_error", "cross_sectional", "not_converged", "permutation")
+           "measurement_error", "cross_sectional", "not_converged", "permutation", "not_invariant")
 _PART_COLUMNS = ("estimate", "ci_low", "ci_high", "p_val", "df", "method")
 _SPLIT_COLUMNS = ("estimate_split", "ci_low_split", "ci_high_split", "p_split", "df_split")
 
@@ -200,6 +204,8 @@ def answers(results: dict[str, pd.DataFrame], parameters: dict | None = None, la
                 caveats.append("not_converged")
             if q.table == "rq4_did":
                 caveats.append("permutation")
+            if _not_invariant(results, rows, q.table):
+                caveats.append("not_invariant")
         head = parts[0] if parts else {}
         out.append({
             "question": q.question,
@@ -212,3 +218,23 @@ def answers(results: dict[str, pd.DataFrame], parameters: dict | None = None, la
             "parts": parts,
         })
     return out
+
+
+def _not_invariant(results: dict[str, pd.DataFrame], rows: list[pd.Series], table: str) -> bool:
+    """A scale the answer uses is not shown scalar invariant across waves (when measurement tables exist).
+
+    The scales are the rows' predictor and outcome codes (RQ4: the RK index); each is mapped to its
+    measurement model (:func:`relkap.measurement.model_of_scale`); structures have none.
+    """
+    levels = wave_levels(results.get("measurement_invariance"))
+    loadings = results.get("measurement_loadings")
+    if not levels or loadings is None:
+        return False
+    models: dict[str, dict] = {}
+    for model, factor in loadings[["model", "factor"]].drop_duplicates().itertuples(index=False):
+        models.setdefault(str(model), {})[str(factor)] = []
+    codes = {str(r[c]) for r in rows for c in ("predictor", "outcome") if c in r.index}
+    if table == "rq4_did":
+        codes.add(RK)
+    used = {m for c in codes if (m := model_of_scale(c, models)) is not None}
+    return any(levels.get(m, ("not_estimable",))[0] != "scalar" for m in used)

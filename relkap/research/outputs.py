@@ -12,6 +12,8 @@ from pathlib import Path
 import pandas as pd
 
 from .. import files
+from ..measurement import RESULT_TABLES as MEASUREMENT_TABLES
+from ..measurement import measurement_block
 from ..words import Language
 from .answers import answers
 from .questions import NOT_ANSWERED_COLUMNS, TABLE_NAMES, counts
@@ -19,7 +21,7 @@ from .texts import limitations_text, methods_text, not_answered_texts
 
 __all__ = ["SUMMARY_SCHEMA", "research_summary", "write_tables"]
 
-SUMMARY_SCHEMA = 3  # 2: "not_answered"; 3: "answers", and "df"/"method" in every table
+SUMMARY_SCHEMA = 4  # 2: "not_answered"; 3: "answers", and "df"/"method" in every table; 4: "measurement"
 
 
 def _records(df: pd.DataFrame) -> list[dict]:
@@ -47,7 +49,9 @@ def research_summary(results: dict[str, pd.DataFrame], parameters: dict, languag
         ``not_answered`` (one object per question the data cannot answer, or answer only in part:
         ``table``, ``answered`` "no"/"partly", ``reason``, ``needed``, ``available``, ``text``),
         ``answers`` (one object each for H1, H2, H3, RQ1, RQ2, RQ3, RQ4: :func:`relkap.research.answers`),
-        ``methods`` and ``limitations`` (Markdown).
+        ``methods`` and ``limitations`` (Markdown), and ``measurement`` when the results hold the
+        measurement tables (:func:`relkap.measurement.measurement_block`: fit, loadings, reliability,
+        invariance and the invariance level per model across waves).
 
     Examples
     --------
@@ -63,6 +67,7 @@ def research_summary(results: dict[str, pd.DataFrame], parameters: dict, languag
     """
     status = results.get("not_answered", pd.DataFrame(columns=NOT_ANSWERED_COLUMNS))
     notes = not_answered_texts(results, language)
+    measurement = measurement_block(results, language)
     return {
         "schema": SUMMARY_SCHEMA,
         "parameters": {k: files.json_value(v) for k, v in parameters.items()},
@@ -72,6 +77,7 @@ def research_summary(results: dict[str, pd.DataFrame], parameters: dict, languag
         "answers": answers(results, parameters, language),
         "methods": methods_text(results, parameters, language),
         "limitations": limitations_text(results, parameters, language),
+        **({"measurement": measurement} if measurement is not None else {}),
     }
 
 
@@ -86,7 +92,7 @@ def write_tables(results: dict[str, pd.DataFrame], out_dir: str | os.PathLike, p
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {}
-    for name in TABLE_NAMES:
+    for name in (*TABLE_NAMES, *MEASUREMENT_TABLES):
         if name not in results:
             continue
         df = results[name]

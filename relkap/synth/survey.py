@@ -45,6 +45,19 @@ Built-in effects (all on the latent 1-5 scale, before discretisation)
 - Clustering: kommune, rater-group, target-group and tie effects and the group-shared leadership make the
   ICC(1) of the respondent-level cross-group RK by (kommune, group) about 0.1 (:data:`TARGET_ICC1`).
 
+Measurement model (issue 24; :mod:`relkap.measurement` recovers it): on the latent 1-5 scale every item
+loads 1 on its factor. An RK dimension answer is the tie mean plus the person's effects (shared by all six
+dimensions) plus item noise (:data:`SD_ITEM`), so the respondent's six dimension means over the groups they
+rate are tau-equivalent indicators of one RK factor; a leadership item is its subscale's level plus item noise
+(:data:`SD_SCALE_ITEM`), the four subscales share the respondent's leadership (correlated factors); the four
+motivation items measure the respondent's motivation. Rounding and clipping to 1-5 keep the unstandardised
+loadings (relative to the first item) near 1, a little lower for items whose mean lies near 5.
+Built-in scalar non-invariance: in :data:`ITEM_SHIFT_SHARE` of the kommuner (at least one; drawn from their own
+random stream ``[seed, 24]``, so no other answer changes), the follow-up wording of :data:`ITEM_SHIFT_ITEM`
+(``motivation_2``) was changed: each valid follow-up answer is one point higher with probability
+:data:`ITEM_SHIFT_PROBABILITY` (never above the scale maximum), an item-specific shift of about +0.5 that
+the construct does not share. :func:`item_shift_kommuner` names those kommuner.
+
 Invited counts (not an effect, the response rates of the demo): per group and wave, the number of employees
 invited is ``ceil(n / rate)`` with a response rate drawn from its own random stream (``[seed, 13, kommune]``),
 so adding them changed no answer. Rates are uniform on :data:`RESPONSE_RATE` (55-90 %), except that a group
@@ -107,6 +120,10 @@ __all__ = [
     "RESPONSE_RATE",
     "LOW_RESPONSE_RATE",
     "LOW_RESPONSE_SHARE",
+    "ITEM_SHIFT_ITEM",
+    "ITEM_SHIFT_SHARE",
+    "ITEM_SHIFT_PROBABILITY",
+    "item_shift_kommuner",
 ]
 
 # -- the documented effects (latent 1-5 scale) -------------------------------------------------------------
@@ -119,6 +136,9 @@ STRUCTURE_LEADERSHIP_SLOPE = 0.15  # kommune mean leadership per point of formal
 COCREATION_SLOPE = 0.6  # kommune mean co-creation per point of the kommune's cross-group RK (RQ2)
 SATISFACTION_SLOPE = 0.5  # satisfaction per point of the citizen's co-creation (RQ1)
 EFFECT_SLOPE = 0.4  # perceived effect per point of the citizen's co-creation (RQ1)
+ITEM_SHIFT_ITEM = "motivation_2"  # scalar non-invariance: this item reads higher at follow-up ...
+ITEM_SHIFT_SHARE = 0.3  # ... in this share of the kommuner (at least one) ...
+ITEM_SHIFT_PROBABILITY = 0.6  # ... where each valid answer is one point higher with this probability
 TARGET_ICC1 = (0.05, 0.15)  # ICC(1) of respondent-level cross-group RK by (kommune, group)
 
 # -- design ------------------------------------------------------------------------------------------------
@@ -541,12 +561,42 @@ def simulate(
                 "n_employees": int((emp["wave"] == w).sum()), "n_citizens": int((cit["wave"] == w).sum()),
             })
 
-    employees = _assemble_employees(emp_parts, inst, waves)
+    employees = _shift_item(_assemble_employees(emp_parts, inst, waves), codes, int(seed), inst)
     citizens = _assemble(cit_parts, waves, "B", inst.items_for("citizen"))
     structures = _assemble_structures(str_parts, waves, inst.items_for("structures"))
     truth = pd.concat(truth_parts, ignore_index=True)
     return SynthData(employees=employees, citizens=citizens, structures=structures, params=params,
                      truth=truth, kommune_truth=pd.DataFrame(k_rows), effects=_effects())
+
+
+def item_shift_kommuner(codes: Sequence[int], seed: int = 1) -> list[int]:
+    """The kommuner whose follow-up answers to :data:`ITEM_SHIFT_ITEM` are shifted (stream ``[seed, 24]``).
+
+    Examples
+    --------
+    >>> item_shift_kommuner(demo_kommuner(10), seed=1)
+    [461, 730, 766]
+    """
+    k = max(1, int(np.ceil(ITEM_SHIFT_SHARE * len(codes))))
+    pick = np.random.default_rng([int(seed), 24]).choice(len(codes), size=k, replace=False)
+    return sorted(int(codes[i]) for i in pick)
+
+
+def _shift_item(employees: pd.DataFrame, codes: Sequence[int], seed: int, inst: Instrument) -> pd.DataFrame:
+    """The built-in scalar non-invariance (module docstring): raw follow-up answers of one item shifted."""
+    item = ITEM_SHIFT_ITEM
+    lo = float(inst.scale.min)
+    if item not in employees.columns or inst.key(item, np.array([lo]))[0] != lo:
+        return employees  # a codebook without the item (or with it keyed otherwise) gets no shift
+    rng = np.random.default_rng([seed, 24, 1])
+    raw = employees[item].to_numpy(dtype="float64", na_value=np.nan)
+    rows = (employees["kommune"].isin(item_shift_kommuner(codes, seed)) & (employees["wave"] == inst.waves.followup)
+            ).to_numpy() & (raw >= inst.scale.min) & (raw <= inst.scale.max)
+    up = rows & (rng.random(len(raw)) < ITEM_SHIFT_PROBABILITY)
+    raw[up] = np.minimum(raw[up] + 1, inst.scale.max)
+    out = employees.copy()
+    out[item] = pd.array(raw, dtype="Float64").astype("Int64")
+    return out
 
 
 def _ids(prefix: str, numbers: np.ndarray) -> np.ndarray:
