@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -17,9 +18,27 @@ from relkap.params import KommuneParams, dump_kommune_params, load_kommune_param
 def test_paths_do_not_depend_on_the_working_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert (config.ROOT / "pyproject.toml").is_file()
-    assert config.resolve("params/instrument.yaml", config.INSTRUMENT_PATH) == config.INSTRUMENT_PATH
     assert config.resolve(None, config.REPORTS_DIR) == config.REPORTS_DIR
     assert config.resolve(tmp_path, config.DATA_DIR) == tmp_path
+    # a project path typed where it does not exist (a notebook's kernel runs in notebooks/) is the project's
+    assert config.resolve("params/instrument.yaml", config.INSTRUMENT_PATH) == config.INSTRUMENT_PATH
+
+
+def test_a_users_relative_path_is_taken_from_the_current_folder(tmp_path, monkeypatch):
+    """relkap.load("processed") and explore("processed") read the processed/ of the folder one stands in, as
+    `relkap batch --data processed` does (they used to look in the project and say the tables are missing)."""
+    import relkap
+    from relkap import synth
+    from relkap.io import import_raw
+
+    synth.write_demo(tmp_path / "raw", n_kommuner=1, seed=3, respondents=15, interviews=False)
+    import_raw(tmp_path / "raw", out_dir=tmp_path / "processed")
+    (tmp_path / "params").mkdir()  # exists here and in the project: the current folder's
+    monkeypatch.chdir(tmp_path)
+    assert config.resolve("processed", config.PROCESSED_DIR) == tmp_path / "processed"
+    assert config.resolve("params", config.PARAMS_DIR) == tmp_path / "params"
+    assert config.resolve("new/out", config.REPORTS_DIR) == tmp_path / "new" / "out"  # not there yet: here
+    assert relkap.load("processed").relations["kommune"].nunique() == 1
 
 
 def test_98_kommuner_with_official_codes():
@@ -45,10 +64,17 @@ def test_kommune_params_round_trip_and_errors(tmp_path):
         load_kommune_params(p)
 
 
+def _help(*args: str, columns: int = 80) -> str:
+    """``relkap ARGS --help`` as a terminal ``columns`` wide shows it (argparse wraps to $COLUMNS)."""
+    env = {**os.environ, "COLUMNS": str(columns)}
+    return subprocess.run([sys.executable, "-m", "relkap.cli", *args, "--help"], capture_output=True, text=True,
+                          check=True, env=env).stdout
+
+
 def test_help_lists_the_subcommands():
-    out = subprocess.run([sys.executable, "-m", "relkap.cli", "--help"], capture_output=True, text=True, check=True)
+    out = _help()
     for cmd in ("synth", "import"):
-        assert cmd in out.stdout
+        assert cmd in out
 
 
 def test_cli_error_is_one_line_without_traceback(tmp_path, capsys):
@@ -75,10 +101,29 @@ def test_every_option_shows_its_default_in_help():
     missing = [f"{cmd} {'/'.join(a.option_strings)}" for cmd, a in _options(build_parser())
                if "default" not in (a.help or "")]
     assert not missing, missing
-    out = subprocess.run([sys.executable, "-m", "relkap.cli", "import", "--help"], capture_output=True, text=True,
-                         check=True).stdout
-    assert str(config.PROCESSED_DIR) in " ".join(out.split())  # where the tables go without --out
-    assert "keyed by kommune and wave" in " ".join(out.split())
+    # where the tables go without --out. argparse wraps long lines at hyphens too, so a checkout path with
+    # hyphens (/home/a-b/relkap-checkout) is only whole in a terminal wide enough for it
+    out = _help("import", columns=100 + 2 * len(str(config.PROCESSED_DIR)))
+    assert str(config.PROCESSED_DIR) in out
+    assert "keyed by kommune and wave" in " ".join(_help("import").split())
+
+
+def test_help_of_a_checkout_path_with_hyphens_and_spaces_wraps_but_says_it_whole(tmp_path):
+    """The help's default path is the project's absolute path; a long one with hyphens and spaces is wrapped
+    by argparse at any width, and whole at a width that fits it."""
+    from relkap.cli import build_parser
+
+    root = tmp_path / ("a very-long-path-with-hyphens-" * 4) / "relkap checkout"
+    env = {**os.environ, "RELKAP_ROOT": str(root), "COLUMNS": "80"}
+    narrow = subprocess.run([sys.executable, "-m", "relkap.cli", "import", "--help"], capture_output=True, text=True,
+                            check=True, env=env).stdout
+    processed = str(root / "data" / "processed")
+    assert processed not in narrow  # wrapped: the reason the comparison needs the width
+    env["COLUMNS"] = str(100 + 2 * len(processed))
+    wide = subprocess.run([sys.executable, "-m", "relkap.cli", "import", "--help"], capture_output=True, text=True,
+                          check=True, env=env).stdout
+    assert processed in wide
+    assert build_parser().prog == "relkap"
 
 
 def test_version(capsys):
@@ -91,11 +136,9 @@ def test_version(capsys):
 
 
 def test_help_is_english_and_lists_params():
-    out = subprocess.run([sys.executable, "-m", "relkap.cli", "--help"], capture_output=True, text=True,
-                         check=True).stdout
+    out = _help()
     assert "params" in out and "KODE" not in out
-    batch = subprocess.run([sys.executable, "-m", "relkap.cli", "batch", "--help"], capture_output=True, text=True,
-                           check=True).stdout
+    batch = _help("batch")
     assert "CODE" in batch and "KODE" not in batch
 
 
