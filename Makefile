@@ -29,10 +29,12 @@ $(STAMP): pyproject.toml $(LOCK) Makefile
 
 venv: $(STAMP)
 
+# The demo has a store of its own (data/demo/processed, raw files in data/demo/raw): a team's data/processed
+# never meets it, and `relkap import` refuses to mix synthetic and own data in one store.
 demo: $(STAMP)
-	$(BIN)/relkap synth --kommuner 10 --seed 1 --out data/raw/demo
-	$(BIN)/relkap import data/raw/demo --out data/processed --only-into-own
-	$(BIN)/relkap batch --research --data data/processed --out reports
+	$(BIN)/relkap synth --kommuner 10 --seed 1 --out data/demo/raw
+	$(BIN)/relkap import data/demo/raw --out data/demo/processed --only-into-own
+	$(BIN)/relkap batch --research --data data/demo/processed --out reports
 	@echo "Open reports/index.html for every kommune's report."
 
 # Headless Chromium for the browser tests, from Debian (Playwright is pointed at it; it downloads nothing).
@@ -66,5 +68,6 @@ lock:
 lint: $(STAMP)
 	$(BIN)/ruff check relkap tests benchmarks
 
+# The demo's data and the reports; a team's own data/raw and data/processed are never removed.
 clean:
-	rm -rf reports data/processed data/raw/demo
+	rm -rf reports data/demo data/raw/demo

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 from relkap import config
@@ -159,3 +160,60 @@ def test_demo_import_never_mixes_into_a_teams_own_store(tmp_path, capsys):
     # into its own (empty, or demo-only) store the same import goes ahead, and again on a rerun
     assert main(["import", str(demo), "--out", str(tmp_path / "demo_store"), "--only-into-own"]) == 0
     assert main(["import", str(demo), "--out", str(tmp_path / "demo_store"), "--only-into-own"]) == 0
+
+
+def test_synthetic_and_own_data_never_mix_in_one_store_unless_asked(tmp_path, capsys):
+    """`relkap synth` marks its files; importing them into a store of a team's own data, or own data into the
+    demo's store, says so and stops, naming --mix-sources; nothing is written."""
+    from relkap import synth
+    from relkap.io import SYNTHETIC_MARK, import_raw, raw_origin
+    from relkap.io.store import read_manifest
+
+    demo_raw, own_raw = tmp_path / "demo" / "raw", tmp_path / "own"
+    assert main(["synth", "--kommuner", "2", "--respondents", "15", "--no-interviews", "--out", str(demo_raw)]) == 0
+    assert (demo_raw / SYNTHETIC_MARK).is_file() and raw_origin(demo_raw) == "synthetic"
+    synth.write_demo(own_raw, n_kommuner=1, seed=3, respondents=15, interviews=False)  # stands in for own exports
+    for f in own_raw.glob("*.csv"):  # of København, which the demo does not have
+        t = pd.read_csv(f, sep=";", encoding="cp1252", dtype=str)
+        t.assign(kommune="101").to_csv(f, sep=";", encoding="cp1252", index=False)
+    assert raw_origin(own_raw) == "own"
+    own_store, demo_store = tmp_path / "processed", tmp_path / "demo" / "processed"
+    import_raw(own_raw, out_dir=own_store)
+    import_raw(demo_raw, out_dir=demo_store)
+    assert {v["origin"] for v in read_manifest(demo_store)["sources"].values()} == {"synthetic"}
+    for raw, store, theirs in ((demo_raw, own_store, "survey data"), (own_raw, demo_store, "synthetic demo data")):
+        before = {p.name: p.read_bytes() for p in store.iterdir() if p.is_file()}
+        capsys.readouterr()
+        assert main(["import", str(raw), "--out", str(store)]) == 2
+        err = capsys.readouterr().err
+        assert f"{store}: the store holds {theirs}" in err and "--mix-sources" in err and "would mix them" in err
+        assert {p.name: p.read_bytes() for p in store.iterdir() if p.is_file()} == before
+    # asked for: mixed, and the store records each kommune-wave's origin
+    assert main(["import", str(demo_raw), "--out", str(own_store), "--mix-sources"]) == 0
+    assert {v["origin"] for v in read_manifest(own_store)["sources"].values()} == {"synthetic", "own"}
+    # the same kind again is no mixing
+    assert main(["import", str(demo_raw), "--out", str(demo_store)]) == 0
+
+
+def test_a_new_store_says_which_existing_key_it_uses(tmp_path, capsys):
+    from relkap import synth
+
+    synth.write_demo(tmp_path / "raw", n_kommuner=1, seed=3, respondents=15, interviews=False)
+    assert main(["import", str(tmp_path / "raw"), "--out", str(tmp_path / "a")]) == 0
+    out = capsys.readouterr().out
+    assert "note: a new store: its pseudonyms are made with the existing key ($RELKAP_PSEUDONYM_KEY" in out
+    assert main(["import", str(tmp_path / "raw"), "--out", str(tmp_path / "a")]) == 0
+    assert "a new store" not in capsys.readouterr().out
+
+
+def test_make_demo_uses_a_store_of_its_own():
+    """`make demo` writes and reads only data/demo (and reports); `make clean` never removes a team's data."""
+    text = (config.ROOT / "Makefile").read_text(encoding="utf-8")
+    demo = text.split("\ndemo:")[1].split("\n\n")[0]
+    assert "synth --kommuner 10 --seed 1 --out data/demo/raw" in demo
+    assert "import data/demo/raw --out data/demo/processed" in demo
+    assert "batch --research --data data/demo/processed --out reports" in demo
+    assert "data/processed" not in demo.replace("data/demo/processed", "")
+    clean = text.split("\nclean:")[1].split("\n\n")[0]
+    assert "data/demo" in clean and "data/processed" not in clean.replace("data/demo", "")
+    assert "data/demo/" in (config.ROOT / ".gitignore").read_text(encoding="utf-8").split()

@@ -37,11 +37,13 @@ from .store import (
     INTERVIEWS,
     STORE_FILE,
     STORE_KINDS,
+    SYNTHETIC_MARK,
     ImportResult,
     StoreChange,
     foreign_sources,
     import_raw,
     load,
+    raw_origin,
 )
 from .validate import SURVEY_TABLES, TABLES, Tables, read_survey, tidy_tables
 
@@ -55,6 +57,7 @@ __all__ = [
     "FORMATS",
     "RAW_SUFFIXES",
     "STORE_FILE",
+    "SYNTHETIC_MARK",
     "KEY_ENV",
     "KEY_FILE",
     "Source",
@@ -63,6 +66,7 @@ __all__ = [
     "tidy_tables",
     "import_raw",
     "foreign_sources",
+    "raw_origin",
     "ImportResult",
     "StoreChange",
     "load",
