@@ -42,6 +42,7 @@ from relkap.params import kommune_params
 from relkap.plots import alt
 from relkap.provenance import provenance
 from relkap.report import briefing, dialogue, narrative, response
+from relkap.linked import linked_respondents
 from relkap.report.methods import limitations_text, methods_text
 from relkap.style import wave_label
 from relkap.words import text
@@ -388,9 +389,10 @@ else:
     display(Markdown(narrative.no_data(language)))
 
 # %%
+linked = linked_respondents(shared.relations).iloc[0].to_dict() if has_followup else None  # ids in both waves
 display(Markdown(narrative.section(text("briefing.methods.heading", language),
                                    methods_text(rk, tie_diff, rates, min_n, language=language, instrument=inst,
-                                                disclosure=True))))
+                                                disclosure=True, linked=linked))))
 display(Markdown(narrative.section(text("briefing.limitations.heading", language),
                                    limitations_text(rk, tie_diff, rates, min_n, language=language, instrument=inst),
                                    level=3, bullets=True)))
