@@ -176,6 +176,8 @@ def test_a_folder_of_kommune_folders_is_read_with_a_summary_per_folder(tmp_path,
     raw = tmp_path / "raw"
     three_kommuner(raw)
     (raw / "odense" / "noter.xlsx").write_bytes(b"")  # not an export: left out with a note, not read
+    write_danish_csv(export(766), raw / "demo" / "employees.csv")  # relkap synth's demo beside a team's data:
+    (raw / "demo" / rio.SYNTHETIC_MARK).write_text("{}", encoding="utf-8")  # left out, with a note
     result = rio.import_raw(raw, out_dir=tmp_path / "out", instrument=INST)
     assert result.folders == ["aarhus/: employees.csv (employees, 8 rows; kommune 751)",
                               "kbh/: employees_kbh.xlsx (employees, 8 rows; kommune 101)",
@@ -184,6 +186,8 @@ def test_a_folder_of_kommune_folders_is_read_with_a_summary_per_folder(tmp_path,
     assert sorted(relations["kommune"].unique()) == [101, 461, 751]
     assert relations.groupby("kommune")["respondent_id"].nunique().to_dict() == {101: 4, 461: 4, 751: 4}
     assert any("left out odense/noter.xlsx" in n for n in result.notes)
+    assert f"{raw}: left out demo/ (synthetic demo data from relkap synth; import it on its own, into a store of" \
+           " its own)" in result.notes
     assert main(["import", str(raw), "--out", str(tmp_path / "out2")]) == 0
     out = capsys.readouterr().out
     assert "read kbh/: employees_kbh.xlsx (employees, 8 rows; kommune 101)" in out
@@ -230,3 +234,42 @@ def test_the_same_respondent_in_two_files_names_both_files_and_the_id(tmp_path):
     rid = a.loc[3, "respondent_id"]
     assert problems[1].startswith(f"{b_path}: column C (3) 'respondent_id': row 3: respondent_id '{rid}' is also in"
                                   f" employees_a.csv (its row 5) for the same kommune and wave, with other answers.")
+
+
+def test_interviews_in_kommune_folders_are_read_with_their_survey(tmp_path):
+    """raw/<kommune>/interviews/ (each with its mapping.yaml) beside raw/<kommune>/employees.csv: the tree
+    gives the same tables as the same files in one flat folder; one kommune-wave in two folders is refused."""
+    import shutil
+
+    from relkap import synth
+
+    flat = tmp_path / "flat"
+    synth.write_demo(flat, n_kommuner=2, seed=1, respondents=15)
+    employees = pd.read_csv(flat / "employees.csv", sep=";", encoding="cp1252", dtype=str)
+    codes = sorted(employees["kommune"].unique())
+    tree = tmp_path / "tree"
+    for code in codes:
+        folder = tree / f"k{code}"
+        write_danish_csv(employees[employees["kommune"] == code], folder / "employees.csv")
+        (folder / "interviews").mkdir()
+        shutil.copy2(flat / "interviews" / f"{code}.qdpx", folder / "interviews" / f"{code}.qdpx")
+        shutil.copy2(flat / "interviews" / "mapping.yaml", folder / "interviews" / "mapping.yaml")
+    (flat / "citizens.csv").unlink()
+    (flat / "structures.csv").unlink()
+    a = rio.import_raw(flat, out_dir=tmp_path / "out_flat", instrument=INST)
+    b = rio.import_raw(tree, out_dir=tmp_path / "out_tree", instrument=INST)
+    assert not any(n.startswith(str(tree)) for n in b.notes)  # no interview folder left out
+    assert b.folders == [line for code in codes for line in (
+        f"k{code}/: employees.csv (employees, {(employees['kommune'] == code).sum()} rows; kommune {code})",
+        f"k{code}/interviews/: {code}.qdpx (interviews; kommune {code})")]
+    for table in ("relations", "codings"):
+        x, y = (pd.read_parquet(r[table]) for r in (a, b))
+        order = list(x.columns)
+        x, y = (t.sort_values(order).reset_index(drop=True) for t in (x, y))
+        assert len(x) > 0
+        pd.testing.assert_frame_equal(x, y, check_categorical=False)
+    assert sorted({c.kind for c in b.changes}) == ["employees", "interviews"]
+    # the same kommune's interviews in a second folder too
+    shutil.copytree(tree / f"k{codes[0]}" / "interviews", tree / "extra" / "interviews")
+    with pytest.raises(InputError, match=rf"interviews of {codes[0]} baseline are also in"):
+        rio.import_raw(tree, out_dir=tmp_path / "out_twice", instrument=INST)

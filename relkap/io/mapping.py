@@ -21,7 +21,9 @@ from ..errors import InputError, listing
 from .raw import FORMATS, KINDS, RAW_SUFFIXES, guess_format, read_raw
 
 __all__ = ["Source", "load_sources", "find_sources", "interview_folders", "folder_summary", "file_kind", "read_source",
-           "read_yaml"]
+           "read_yaml", "SYNTHETIC_MARK"]
+
+SYNTHETIC_MARK = "relkap-synthetic.json"  # `relkap synth` writes it beside the raw files it makes
 
 
 @dataclass
@@ -46,8 +48,10 @@ def find_sources(raw_dir: Path, interviews: bool = False) -> tuple[list[Source],
     """The raw exports of a folder and of its subfolders, at any depth (``raw/kbh/employees.csv``), by the
     start of their names, and a note of the files left out.
 
-    ``interviews/`` folders (coded interviews) and hidden folders are not searched. No survey file anywhere
-    is an error that says which folders were searched, unless the folder has interviews (``interviews``)."""
+    ``interviews/`` folders (coded interviews) and hidden folders are not searched, nor a subfolder of synthetic
+    demo data (``relkap synth``'s :data:`SYNTHETIC_MARK`, or the old demo folder ``data/raw/demo``), which is
+    left out with a note. No survey file anywhere is an error that says which folders were searched, unless
+    the folder has interviews (``interviews``)."""
     found = [f for f in _tree_files(raw_dir) if f.suffix.lower() in RAW_SUFFIXES]
     sources, used = [], set()
     for kind in KINDS:
@@ -67,13 +71,25 @@ def find_sources(raw_dir: Path, interviews: bool = False) -> tuple[list[Source],
     skipped = [f for f in found if f not in used]
     notes = [f"{raw_dir}: left out {listing([f.relative_to(raw_dir).as_posix() for f in skipped], 6)} (the name does"
              " not start with employees, citizens or structures)"] if skipped else []
+    demo = [d for d in raw_dir.rglob("*") if d.is_dir() and _synthetic(d, raw_dir)
+            and not any(_synthetic(a, raw_dir) for a in d.parents if a.is_relative_to(raw_dir) and a != raw_dir)]
+    notes += [f"{raw_dir}: left out {_shown_folder(d, raw_dir)} (synthetic demo data from relkap synth; import it on"
+              " its own, into a store of its own)" for d in sorted(demo)]
     return sources, notes
 
 
 def _searched(folder: Path, root: Path) -> bool:
-    """Whether a folder below ``root`` is searched for exports (not ``interviews/``, not hidden)."""
+    """Whether a folder below ``root`` is searched for exports (not ``interviews/``, not hidden, not synthetic
+    demo data below ``root``)."""
     parts = folder.relative_to(root).parts
-    return not any(p.lower() == "interviews" or p.startswith(".") for p in parts)
+    if any(p.lower() == "interviews" or p.startswith(".") for p in parts):
+        return False
+    return not any(_synthetic(root.joinpath(*parts[:i]), root) for i in range(1, len(parts) + 1))
+
+
+def _synthetic(folder: Path, root: Path) -> bool:
+    """A subfolder of ``root`` that holds synthetic demo data: marked by relkap synth, or the old demo folder."""
+    return folder != root and ((folder / SYNTHETIC_MARK).is_file() or folder == config.RAW_DIR / "demo")
 
 
 def _tree_folders(root: Path) -> list[Path]:
@@ -97,10 +113,11 @@ def interview_folders(root: Path) -> list[Path]:
                   and _searched(d.parent, root))
 
 
-def folder_summary(root: Path, read: list[tuple[Path, str, int, list[int]]]) -> list[str]:
+def folder_summary(root: Path, read: list[tuple[Path, str, int | None, list[int]]]) -> list[str]:
     """One line per folder of a folder of folders: its files, their kinds, rows and kommuner.
 
-    ``read`` holds (file, kind, rows, kommune codes) per export read; nothing when all are in ``root`` itself.
+    ``read`` holds (file, kind, rows or ``None``, kommune codes) per file read; nothing when all are in
+    ``root`` itself.
 
     Examples
     --------
@@ -112,9 +129,9 @@ def folder_summary(root: Path, read: list[tuple[Path, str, int, list[int]]]) -> 
     folders: dict[Path, list[str]] = {}
     for path, kind, rows, kommuner in read:
         codes = ", ".join(str(k) for k in sorted(set(kommuner)))
+        counted = "" if rows is None else f", {rows} row{'s' if rows != 1 else ''}"
         folders.setdefault(path.parent, []).append(
-            f"{path.name} ({kind}, {rows} row{'s' if rows != 1 else ''}; kommune{'r' if len(set(kommuner)) > 1 else ''}"
-            f" {codes})")
+            f"{path.name} ({kind}{counted}; kommune{'r' if len(set(kommuner)) > 1 else ''} {codes})")
     if set(folders) <= {root}:
         return []
     return [f"{_shown_folder(folder, root)}: {', '.join(files)}" for folder, files in sorted(folders.items())]

@@ -27,6 +27,7 @@ from ..errors import InputError, Problems, listing
 from ..instrument import Instrument, load_instrument
 from ..kommuner import KOMMUNER
 from .mapping import (
+    SYNTHETIC_MARK,
     Source,
     file_kind,
     find_sources,
@@ -49,7 +50,6 @@ _TABLE_KIND = {"relations": "employees", "scales": "employees", "citizens": "cit
 _UNIT = {"employees": "respondents", "citizens": "citizens", "structures": "coders", INTERVIEWS: "interviews"}
 _ID = {"structures": "coder", INTERVIEWS: "source"}  # what a unit is per instrument (else respondent_id)
 STORE_FILE = "store.json"
-SYNTHETIC_MARK = "relkap-synthetic.json"  # `relkap synth` writes it beside the raw files it makes
 _ORIGINS = {"synthetic": "synthetic demo data (relkap synth)", "own": "survey data (not made by relkap synth)"}
 _COMMITTED = "COMMITTED"  # written last into an import's temporary folder: its commit point
 
@@ -122,9 +122,8 @@ def import_raw(raw: str | os.PathLike, out_dir: str | os.PathLike | None = None,
         elif mapping:
             sources = load_sources(mapping, source)
         else:
-            sources, notes = find_sources(source, interviews=folder.is_dir())
-            notes += [f"{d}: interviews in a subfolder are not read with the survey; import them on their own:"
-                      f" relkap import {d}" for d in interview_folders(source)]
+            coded = folder.is_dir() or any(qda.interview_files(d) for d in interview_folders(source))
+            sources, notes = find_sources(source, interviews=coded)
         if folder.is_dir():
             interview_files = qda.interview_files(folder)
             if not interview_files:
@@ -140,7 +139,7 @@ def import_raw(raw: str | os.PathLike, out_dir: str | os.PathLike | None = None,
     contains: dict[str, dict[tuple[int, str], set[str]]] = {k: {} for k in STORE_KINDS}  # kommune-wave -> files
     seen: dict[str, pd.DataFrame] = {}
     problems = Problems()  # every file is checked, and every problem of each named, before anything is written
-    read: list[tuple[Path, str, int, list[int]]] = []  # (file, kind, rows, kommuner): the summary per folder
+    read: list[tuple[Path, str, int | None, list[int]]] = []  # (file, kind, rows, kommuner): the summary per folder
     for src in sources:
         with problems.step():
             df, where = read_source(src)
@@ -157,12 +156,28 @@ def import_raw(raw: str | os.PathLike, out_dir: str | os.PathLike | None = None,
             read.append((src.path, src_kind, len(df), ids["kommune"].unique().tolist()))
             for k, w in ids[["kommune", "wave"]].drop_duplicates().itertuples(index=False):
                 contains[src_kind].setdefault((int(k), str(w)), set()).add(str(src.path))
-    checked = None
-    with problems.step():
-        checked = qda.check_interviews(interview_files, interview_map, inst) if interview_files else None
+    # the interviews/ folder of RAW and those of its subfolders (raw/kbh/interviews), each with its mapping
+    interview_sets = [(interview_files, interview_map)] if interview_files else []
+    if source.is_dir() and not only_interviews:
+        for sub in interview_folders(source):
+            found = qda.interview_files(sub)
+            interview_sets += [(found, sub / "mapping.yaml")] if found else []
+            notes += [] if found else [f"{sub}: no interview files (*.qdpx, or tables named codings*)"]
+    checked = []
+    for files, mapping_file in interview_sets:
+        with problems.step():
+            checked.append(qda.check_interviews(files, mapping_file, inst))
+    for c in checked:
+        for kw, files in c.files.items():
+            twice = contains[INTERVIEWS].get(kw)
+            if twice:
+                problems.add(InputError(sorted(files)[0], f"interviews of {kw[0]} {kw[1]} are also in"
+                                        f" {sorted(twice)[0]}", fix="Keep each kommune-wave's interviews in one"
+                                        " interviews/ folder"))
+            contains[INTERVIEWS].setdefault(kw, set()).update(files | {str(c.mapping.path)})
+        for f in sorted({f for fs in c.files.values() for f in fs}):
+            read.append((Path(f), INTERVIEWS, None, [k for (k, _w), fs in c.files.items() if f in fs]))
     problems.raise_any()
-    if checked is not None:
-        contains[INTERVIEWS] = {kw: files | {str(checked.mapping.path)} for kw, files in checked.files.items()}
 
     out = config.resolve(out_dir, config.PROCESSED_DIR)
     out.mkdir(parents=True, exist_ok=True)
@@ -178,7 +193,7 @@ def import_raw(raw: str | os.PathLike, out_dir: str | os.PathLike | None = None,
             _refuse_mixing(out, source, manifest)
         key, created = key_for_store(out, manifest.get("key_fingerprint"), bool(old) and not rebuild)
         new = finish_tables(collected, inst, key)
-        new["codings"] = checked.codings(key) if checked is not None else qda.empty_codings(inst)
+        new["codings"] = _stacked([c.codings(key) for c in checked]) if checked else qda.empty_codings(inst)
         merged, changes, unchanged = _merge(old, new, {k: set(v) for k, v in contains.items()}, rebuild)
         manifest = _next_manifest(manifest, key, contains, new, rebuild, raw_origin(source))
         paths = _commit(out, merged, manifest)
@@ -428,6 +443,15 @@ def _aligned(a: pd.DataFrame, b: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFra
             dtype = pd.CategoricalDtype(cats)
             a, b = a.assign(**{col: a[col].astype(dtype)}), b.assign(**{col: b[col].astype(dtype)})
     return a, b
+
+
+def _stacked(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """Tables of one kind stacked, their categories united (interview folders with mappings of their own)."""
+    out = tables[0]
+    for t in tables[1:]:
+        out, t = _aligned(out, t)
+        out = pd.concat([out, t], ignore_index=True)
+    return out
 
 
 class _Waves:
