@@ -38,9 +38,10 @@ def _cmd_synth(args: argparse.Namespace) -> int:
         params_dir=_path(args.params_out),
         interviews=not args.no_interviews,
     )
-    # the mark that makes `relkap import` keep these synthetic files out of a store of a team's own data
-    paths.append(write_json(out / SYNTHETIC_MARK, {"made_by": "relkap synth", "kommuner": args.kommuner,
-                                                   "seed": args.seed, "respondents": args.respondents}))
+    # the mark that makes `relkap import` keep these synthetic files out of a store of a team's own data (not
+    # printed: the printed paths are the data files)
+    write_json(out / SYNTHETIC_MARK, {"made_by": "relkap synth", "kommuner": args.kommuner, "seed": args.seed,
+                                      "respondents": args.respondents})
     for p in paths:
         print(p)
     return 0

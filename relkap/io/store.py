@@ -50,7 +50,7 @@ _TABLE_KIND = {"relations": "employees", "scales": "employees", "citizens": "cit
 _UNIT = {"employees": "respondents", "citizens": "citizens", "structures": "coders", INTERVIEWS: "interviews"}
 _ID = {"structures": "coder", INTERVIEWS: "source"}  # what a unit is per instrument (else respondent_id)
 STORE_FILE = "store.json"
-_ORIGINS = {"synthetic": "synthetic demo data (relkap synth)", "own": "survey data (not made by relkap synth)"}
+_ORIGINS = {"synthetic": "synthetic demo data from relkap synth", "own": "survey data not made by relkap synth"}
 _COMMITTED = "COMMITTED"  # written last into an import's temporary folder: its commit point
 
 
