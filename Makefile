@@ -6,8 +6,10 @@ STAMP := $(VENV)/.installed
 # The exact versions `make demo` and `make test` install; `make lock` renews it from pyproject.toml.
 LOCK := requirements.lock
 # Git strips notebook outputs on commit (cell ids, tags and jupytext's metadata kept), so a notebook run in
-# JupyterLab leaves the repository clean; .gitattributes names the filter.
+# JupyterLab leaves the repository clean; .gitattributes names the filter. NB_EXTRA_KEYS are the notebook
+# metadata a run adds that nbstripout keeps by default (JupyterLab's language_info, VS Code's); a test reads it.
 NBSTRIPOUT := "$(abspath $(BIN))/python" -m nbstripout
+NB_EXTRA_KEYS := metadata.language_info metadata.vscode
 
 .PHONY: demo test venv bench lint clean browser screenshots lock
 
@@ -19,6 +21,7 @@ $(STAMP): pyproject.toml $(LOCK) Makefile
 	$(BIN)/python -m ipykernel install --sys-prefix --name relkap --display-name "Python 3 (relkap)"
 	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
 	  git config filter.nbstripout.clean '$(NBSTRIPOUT) --keep-id' && \
+	  git config filter.nbstripout.extrakeys '$(NB_EXTRA_KEYS)' && \
 	  git config filter.nbstripout.smudge cat && \
 	  git config filter.nbstripout.required true && \
 	  git config diff.ipynb.textconv '$(NBSTRIPOUT) -t'; fi
@@ -26,10 +29,12 @@ $(STAMP): pyproject.toml $(LOCK) Makefile
 
 venv: $(STAMP)
 
+# The demo has a store of its own (data/demo/processed, raw files in data/demo/raw): a team's data/processed
+# never meets it, and `relkap import` refuses to mix synthetic and own data in one store.
 demo: $(STAMP)
-	$(BIN)/relkap synth --kommuner 10 --seed 1 --out data/raw/demo
-	$(BIN)/relkap import data/raw/demo --out data/processed --only-into-own
-	$(BIN)/relkap batch --research --data data/processed --out reports
+	$(BIN)/relkap synth --kommuner 10 --seed 1 --out data/demo/raw
+	$(BIN)/relkap import data/demo/raw --out data/demo/processed --only-into-own
+	$(BIN)/relkap batch --research --data data/demo/processed --out reports
 	@echo "Open reports/index.html for every kommune's report."
 
 # Headless Chromium for the browser tests, from Debian (Playwright is pointed at it; it downloads nothing).
@@ -63,5 +68,6 @@ lock:
 lint: $(STAMP)
 	$(BIN)/ruff check relkap tests benchmarks
 
+# The demo's data and the reports; a team's own data/raw and data/processed are never removed.
 clean:
-	rm -rf reports data/processed data/raw/demo
+	rm -rf reports data/demo data/raw/demo

@@ -1,6 +1,6 @@
 """`relkap batch` against the usual hand-made loop, on the same demo kommuner, in one run.
 
-    .venv/bin/python benchmarks/bench_batch.py [--data data/processed] [--workers N] [--pdf-only]
+    .venv/bin/python benchmarks/bench_batch.py [--data data/demo/processed] [--workers N] [--pdf-only]
 
 The hand-made loop is what a researcher would otherwise write: for each kommune, one after another,
 ``papermill notebooks/kommune_report.ipynb ... -p kommune K`` then
@@ -71,7 +71,7 @@ def profile(executed: Path) -> dict[str, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", default=str(config.PROCESSED_DIR))
+    ap.add_argument("--data", default=str(config.DEMO_DIR / "processed"))  # `make demo` first
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--pdf-only", action="store_true", help="only the batch and its PDFs, no hand-made loop")
     args = ap.parse_args()

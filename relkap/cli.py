@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import __version__, config, io, params, research, synth
 from .errors import RelkapError, listing
+from .files import write_json
 from .kommuner import kommune_name
 from .params import load_all_kommune_params
 
@@ -28,14 +29,19 @@ def _path(value: str | None) -> Path | None:
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
+    out = _path(args.out) or config.DEMO_DIR / "raw"
     paths = synth.write_demo(
-        out_dir=_path(args.out),
+        out_dir=out,
         n_kommuner=args.kommuner,
         seed=args.seed,
         respondents=args.respondents,
         params_dir=_path(args.params_out),
         interviews=not args.no_interviews,
     )
+    # the mark that makes `relkap import` keep these synthetic files out of a store of a team's own data (not
+    # printed: the printed paths are the data files)
+    write_json(out / io.SYNTHETIC_MARK, {"made_by": "relkap synth", "kommuner": args.kommuner, "seed": args.seed,
+                                      "respondents": args.respondents})
     for p in paths:
         print(p)
     return 0
@@ -52,7 +58,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
                               f"{out} away first")
     result = io.import_raw(_path(args.raw), out_dir=_path(args.out), instrument=_path(args.instrument),
                            mapping=_path(args.mapping), kind=args.kind, rebuild=args.rebuild,
-                           interview_mapping=_path(args.interview_mapping))
+                           interview_mapping=_path(args.interview_mapping), mix_sources=args.mix_sources)
     for line in result.report():
         print(line)
     have = load_all_kommune_params() if config.KOMMUNE_PARAMS_DIR.is_dir() else {}
@@ -154,7 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--respondents", type=int, default=None,
                    help="mean employees per kommune and wave (default: realistic sizes, about 60)")
     p.add_argument("--out", default=None,
-                   help=f"folder for the raw files (default: {_in_project(config.RAW_DIR / 'demo')})")
+                   help=f"folder for the raw files, marked as synthetic (default: the demo's,"
+                   f" {_in_project(config.DEMO_DIR / 'raw')})")
     p.add_argument("--params-out", default=None,
                    help="also write <code>.yaml parameter files for the generated kommuner into this folder"
                    " (default: none written)")
@@ -178,6 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
                    " else from its columns; a .qdpx is interviews)")
     p.add_argument("--rebuild", action="store_true",
                    help="replace the whole store with RAW instead of adding to it (default: off)")
+    p.add_argument("--mix-sources", action="store_true",
+                   help="import even when the store holds the other kind of data (synthetic demo data from relkap"
+                   " synth, or a team's own), which is refused otherwise (default: off)")
     p.add_argument("--only-into-own", action="store_true",
                    help="refuse when the store already holds data from files outside RAW (make demo uses it, so "
                    "the demo never mixes into a team's own data; default: off)")

@@ -3,16 +3,18 @@
 :func:`provenance` is what a kommune report's ``summary.json`` (key ``provenance``) and its documentation
 section hold, so a reader can tell two reports apart and a researcher can rebuild one:
 
-- ``git``: the commit of the project checkout (``"not a git checkout"`` without one) and whether the
-  working tree had uncommitted changes to tracked files (``dirty``);
+- ``git``: the commit of the project checkout (``"not a git checkout"`` without one), whether the run
+  differs from that commit (``dirty``: tracked files changed, or an input file that git does not have or
+  has changed, such as a new parameter file) and which inputs those are (``uncommitted_inputs``);
 - ``run``: the date and time of the run, ISO 8601 with the UTC offset (``2026-03-14T10:02:11+01:00``);
 - ``sha256``: the full SHA-256 (hex) of every processed data table, the instrument codebook, the kommune
-  parameter file and the lock file ``requirements.lock``, keyed by their path relative to the project;
+  parameter file and the lock file ``requirements.lock``, keyed by their path (:func:`relative`);
 - ``versions``: relkap, Python and the statistics and figure packages;
-- ``parameters``: the notebook's parameters, with every path relative to the project root.
+- ``parameters``: the notebook's parameters, every path as :func:`relative` writes it.
 
-Paths are relative to the project root (:data:`relkap.config.ROOT`); a file outside it is named by its
-file name only. No absolute local path (a user name, a home folder) is ever written.
+Paths inside the project (:data:`relkap.config.ROOT`) are written relative to it and marked so
+(``<project>/data/processed``); a path outside it by its name only, marked too (``<outside>/processed``), so
+the two are never confused. No absolute local path (a user name, a home folder) is ever written.
 """
 
 from __future__ import annotations
@@ -27,12 +29,15 @@ from pathlib import Path
 
 from . import config
 
-__all__ = ["provenance", "relative", "sha256", "PACKAGES", "LOCK_FILE", "NOT_GIT"]
+__all__ = ["provenance", "relative", "sha256", "PACKAGES", "LOCK_FILE", "NOT_GIT", "IN_PROJECT", "OUTSIDE",
+           "PATH_PARAMETERS"]
 
 PACKAGES = ("relkap", "pandas", "numpy", "scipy", "statsmodels", "pingouin", "matplotlib", "papermill",
             "nbconvert")
 LOCK_FILE = "requirements.lock"
 NOT_GIT = "not a git checkout"
+IN_PROJECT = "<project>"  # marks a path relative to the project root
+OUTSIDE = "<outside>"  # marks a path outside the project, of which only the name is written
 
 
 def sha256(path: str | os.PathLike) -> str:
@@ -45,35 +50,43 @@ def sha256(path: str | os.PathLike) -> str:
 
 
 def relative(path: str | os.PathLike, root: str | os.PathLike | None = None) -> str:
-    """``path`` relative to the project ``root`` (POSIX separators), or only its name when outside it.
+    """``path`` relative to the project ``root`` and marked so, or only its name, marked as outside it.
+
+    A relative ``path`` is taken from the current folder, as every path a user gives (:func:`relkap.config.resolve`).
 
     Examples
     --------
     >>> relative("/srv/relkap/data/processed", "/srv/relkap"), relative("/srv/other/x.yaml", "/srv/relkap")
-    ('data/processed', 'x.yaml')
+    ('<project>/data/processed', '<outside>/x.yaml')
     """
     root = Path(config.ROOT if root is None else root).resolve()
-    p = Path(path).expanduser()
-    p = (root / p) if not p.is_absolute() else p
+    p = config.resolve(path, root).resolve()
     try:
-        return p.resolve().relative_to(root).as_posix() or "."
+        inside = p.relative_to(root).as_posix()
     except ValueError:
-        return p.name
+        return f"{OUTSIDE}/{p.name}"
+    return IN_PROJECT if inside == "." else f"{IN_PROJECT}/{inside}"
 
 
-def _git(root: Path) -> dict:
+def _git(root: Path, inputs: list[Path]) -> dict:
     def run(*args: str) -> str | None:
         try:
             r = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10)
         except (OSError, subprocess.SubprocessError):
             return None
-        return r.stdout.strip() if r.returncode == 0 else None
+        return r.stdout.rstrip() if r.returncode == 0 else None
 
     commit = run("rev-parse", "HEAD")
     if not commit:
         return {"commit": NOT_GIT, "dirty": None}
-    status = run("status", "--porcelain", "--untracked-files=no")
-    return {"commit": commit, "dirty": bool(status) if status is not None else None}
+    tracked = run("status", "--porcelain", "--untracked-files=no")
+    inside = [str(f.resolve().relative_to(root)) for f in inputs if f.resolve().is_relative_to(root)]
+    # inputs git does not have (untracked, not ignored: a new parameter file) or has otherwise (modified);
+    # ignored files (the processed data) are data, identified by their SHA-256
+    listed = run("status", "--porcelain", "--untracked-files=all", "--", *inside) if inside else ""
+    uncommitted = sorted({line[3:].strip('"') for line in (listed or "").splitlines() if len(line) > 3})
+    dirty = None if tracked is None else bool(tracked) or bool(uncommitted)
+    return {"commit": commit, "dirty": dirty, "uncommitted_inputs": uncommitted}
 
 
 def _version(package: str) -> str:
@@ -83,8 +96,13 @@ def _version(package: str) -> str:
         return "not installed"
 
 
-def _parameter(value: object, root: Path) -> object:
-    if isinstance(value, os.PathLike) or (isinstance(value, str) and os.path.isabs(value)):
+# the notebooks' parameters that are paths: a relative one typed by hand ("processed") is marked as well
+PATH_PARAMETERS = ("data_dir", "out_dir", "instrument", "params_dir", "quotes_dir", "notebook")
+
+
+def _parameter(name: str, value: object, root: Path) -> object:
+    if isinstance(value, os.PathLike) or (isinstance(value, str) and (
+            os.path.isabs(value) or (name in PATH_PARAMETERS and value != ""))):
         return relative(value, root)
     if isinstance(value, str | int | float | bool) or value is None:
         return value
@@ -115,8 +133,8 @@ def provenance(data_dir: str | os.PathLike, instrument_path: str | os.PathLike,
     Returns
     -------
     dict
-        ``git`` (``commit``, ``dirty``), ``run`` (ISO 8601 with offset), ``sha256`` (relative path ->
-        64 hex digits), ``versions`` (package -> version, and ``python``), ``parameters``.
+        ``git`` (``commit``, ``dirty``, ``uncommitted_inputs``), ``run`` (ISO 8601 with offset), ``sha256``
+        (marked path -> 64 hex digits), ``versions`` (package -> version, and ``python``), ``parameters``.
 
     Examples
     --------
@@ -124,7 +142,7 @@ def provenance(data_dir: str | os.PathLike, instrument_path: str | os.PathLike,
     >>> d = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (d / "relations.parquet").write_bytes(b"x")
     >>> p = provenance(d, d / "relations.parquet", root=d)
-    >>> p["git"]["commit"], p["sha256"]["relations.parquet"][:12]
+    >>> p["git"]["commit"], p["sha256"]["<project>/relations.parquet"][:12]
     ('not a git checkout', '2d711642b726')
     """
     root_path = Path(config.ROOT if root is None else root).resolve()
@@ -136,9 +154,9 @@ def provenance(data_dir: str | os.PathLike, instrument_path: str | os.PathLike,
     hashes = {relative(f, root_path): sha256(f) for f in files if Path(f).is_file()}
     when = now if now is not None and now.tzinfo is not None else (now or dt.datetime.now()).astimezone()
     return {
-        "git": _git(root_path),
+        "git": _git(root_path, [Path(f) for f in files if Path(f).is_file()]),
         "run": when.isoformat(timespec="seconds"),
         "sha256": hashes,
         "versions": {"python": platform.python_version(), **{p: _version(p) for p in PACKAGES}},
-        "parameters": {str(k): _parameter(v, root_path) for k, v in (parameters or {}).items()},
+        "parameters": {str(k): _parameter(str(k), v, root_path) for k, v in (parameters or {}).items()},
     }

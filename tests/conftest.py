@@ -40,7 +40,8 @@ def demo_project(tmp_path_factory):
         key = (n_kommuner, seed, respondents)
         if key not in made:
             root = tmp_path_factory.mktemp(f"demo-{n_kommuner}-{seed}-{respondents}")
-            p = Project(root, root / "raw", root / "processed", root / "params")
+            demo = root / "data" / "demo"  # as `make demo` lays it out: the demo's raw files and its own store
+            p = Project(root, demo / "raw", demo / "processed", root / "params")
             synth.write_demo(p.raw, n_kommuner=n_kommuner, seed=seed, respondents=respondents,
                              params_dir=p.params)
             import_raw(p.raw, out_dir=p.data)

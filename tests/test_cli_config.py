@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 from relkap import config
@@ -17,9 +19,27 @@ from relkap.params import KommuneParams, dump_kommune_params, load_kommune_param
 def test_paths_do_not_depend_on_the_working_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert (config.ROOT / "pyproject.toml").is_file()
-    assert config.resolve("params/instrument.yaml", config.INSTRUMENT_PATH) == config.INSTRUMENT_PATH
     assert config.resolve(None, config.REPORTS_DIR) == config.REPORTS_DIR
     assert config.resolve(tmp_path, config.DATA_DIR) == tmp_path
+    # a project path typed where it does not exist (a notebook's kernel runs in notebooks/) is the project's
+    assert config.resolve("params/instrument.yaml", config.INSTRUMENT_PATH) == config.INSTRUMENT_PATH
+
+
+def test_a_users_relative_path_is_taken_from_the_current_folder(tmp_path, monkeypatch):
+    """relkap.load("processed") and explore("processed") read the processed/ of the folder one stands in, as
+    `relkap batch --data processed` does (they used to look in the project and say the tables are missing)."""
+    import relkap
+    from relkap import synth
+    from relkap.io import import_raw
+
+    synth.write_demo(tmp_path / "raw", n_kommuner=1, seed=3, respondents=15, interviews=False)
+    import_raw(tmp_path / "raw", out_dir=tmp_path / "processed")
+    (tmp_path / "params").mkdir()  # exists here and in the project: the current folder's
+    monkeypatch.chdir(tmp_path)
+    assert config.resolve("processed", config.PROCESSED_DIR) == tmp_path / "processed"
+    assert config.resolve("params", config.PARAMS_DIR) == tmp_path / "params"
+    assert config.resolve("new/out", config.REPORTS_DIR) == tmp_path / "new" / "out"  # not there yet: here
+    assert relkap.load("processed").relations["kommune"].nunique() == 1
 
 
 def test_98_kommuner_with_official_codes():
@@ -45,10 +65,17 @@ def test_kommune_params_round_trip_and_errors(tmp_path):
         load_kommune_params(p)
 
 
+def _help(*args: str, columns: int = 80) -> str:
+    """``relkap ARGS --help`` as a terminal ``columns`` wide shows it (argparse wraps to $COLUMNS)."""
+    env = {**os.environ, "COLUMNS": str(columns)}
+    return subprocess.run([sys.executable, "-m", "relkap.cli", *args, "--help"], capture_output=True, text=True,
+                          check=True, env=env).stdout
+
+
 def test_help_lists_the_subcommands():
-    out = subprocess.run([sys.executable, "-m", "relkap.cli", "--help"], capture_output=True, text=True, check=True)
+    out = _help()
     for cmd in ("synth", "import"):
-        assert cmd in out.stdout
+        assert cmd in out
 
 
 def test_cli_error_is_one_line_without_traceback(tmp_path, capsys):
@@ -75,10 +102,29 @@ def test_every_option_shows_its_default_in_help():
     missing = [f"{cmd} {'/'.join(a.option_strings)}" for cmd, a in _options(build_parser())
                if "default" not in (a.help or "")]
     assert not missing, missing
-    out = subprocess.run([sys.executable, "-m", "relkap.cli", "import", "--help"], capture_output=True, text=True,
-                         check=True).stdout
-    assert str(config.PROCESSED_DIR) in " ".join(out.split())  # where the tables go without --out
-    assert "keyed by kommune and wave" in " ".join(out.split())
+    # where the tables go without --out. argparse wraps long lines at hyphens too, so a checkout path with
+    # hyphens (/home/a-b/relkap-checkout) is only whole in a terminal wide enough for it
+    out = _help("import", columns=100 + 2 * len(str(config.PROCESSED_DIR)))
+    assert str(config.PROCESSED_DIR) in out
+    assert "keyed by kommune and wave" in " ".join(_help("import").split())
+
+
+def test_help_of_a_checkout_path_with_hyphens_and_spaces_wraps_but_says_it_whole(tmp_path):
+    """The help's default path is the project's absolute path; a long one with hyphens and spaces is wrapped
+    by argparse at any width, and whole at a width that fits it."""
+    from relkap.cli import build_parser
+
+    root = tmp_path / ("a very-long-path-with-hyphens-" * 4) / "relkap checkout"
+    env = {**os.environ, "RELKAP_ROOT": str(root), "COLUMNS": "80"}
+    narrow = subprocess.run([sys.executable, "-m", "relkap.cli", "import", "--help"], capture_output=True, text=True,
+                            check=True, env=env).stdout
+    processed = str(root / "data" / "processed")
+    assert processed not in narrow  # wrapped: the reason the comparison needs the width
+    env["COLUMNS"] = str(100 + 2 * len(processed))
+    wide = subprocess.run([sys.executable, "-m", "relkap.cli", "import", "--help"], capture_output=True, text=True,
+                          check=True, env=env).stdout
+    assert processed in wide
+    assert build_parser().prog == "relkap"
 
 
 def test_version(capsys):
@@ -91,11 +137,9 @@ def test_version(capsys):
 
 
 def test_help_is_english_and_lists_params():
-    out = subprocess.run([sys.executable, "-m", "relkap.cli", "--help"], capture_output=True, text=True,
-                         check=True).stdout
+    out = _help()
     assert "params" in out and "KODE" not in out
-    batch = subprocess.run([sys.executable, "-m", "relkap.cli", "batch", "--help"], capture_output=True, text=True,
-                           check=True).stdout
+    batch = _help("batch")
     assert "CODE" in batch and "KODE" not in batch
 
 
@@ -116,3 +160,60 @@ def test_demo_import_never_mixes_into_a_teams_own_store(tmp_path, capsys):
     # into its own (empty, or demo-only) store the same import goes ahead, and again on a rerun
     assert main(["import", str(demo), "--out", str(tmp_path / "demo_store"), "--only-into-own"]) == 0
     assert main(["import", str(demo), "--out", str(tmp_path / "demo_store"), "--only-into-own"]) == 0
+
+
+def test_synthetic_and_own_data_never_mix_in_one_store_unless_asked(tmp_path, capsys):
+    """`relkap synth` marks its files; importing them into a store of a team's own data, or own data into the
+    demo's store, says so and stops, naming --mix-sources; nothing is written."""
+    from relkap import synth
+    from relkap.io import SYNTHETIC_MARK, import_raw, raw_origin
+    from relkap.io.store import read_manifest
+
+    demo_raw, own_raw = tmp_path / "demo" / "raw", tmp_path / "own"
+    assert main(["synth", "--kommuner", "2", "--respondents", "15", "--no-interviews", "--out", str(demo_raw)]) == 0
+    assert (demo_raw / SYNTHETIC_MARK).is_file() and raw_origin(demo_raw) == "synthetic"
+    synth.write_demo(own_raw, n_kommuner=1, seed=3, respondents=15, interviews=False)  # stands in for own exports
+    for f in own_raw.glob("*.csv"):  # of København, which the demo does not have
+        t = pd.read_csv(f, sep=";", encoding="cp1252", dtype=str)
+        t.assign(kommune="101").to_csv(f, sep=";", encoding="cp1252", index=False)
+    assert raw_origin(own_raw) == "own"
+    own_store, demo_store = tmp_path / "processed", tmp_path / "demo" / "processed"
+    import_raw(own_raw, out_dir=own_store)
+    import_raw(demo_raw, out_dir=demo_store)
+    assert {v["origin"] for v in read_manifest(demo_store)["sources"].values()} == {"synthetic"}
+    for raw, store, theirs in ((demo_raw, own_store, "survey data"), (own_raw, demo_store, "synthetic demo data")):
+        before = {p.name: p.read_bytes() for p in store.iterdir() if p.is_file()}
+        capsys.readouterr()
+        assert main(["import", str(raw), "--out", str(store)]) == 2
+        err = capsys.readouterr().err
+        assert f"{store}: the store holds {theirs}" in err and "--mix-sources" in err and "would mix them" in err
+        assert {p.name: p.read_bytes() for p in store.iterdir() if p.is_file()} == before
+    # asked for: mixed, and the store records each kommune-wave's origin
+    assert main(["import", str(demo_raw), "--out", str(own_store), "--mix-sources"]) == 0
+    assert {v["origin"] for v in read_manifest(own_store)["sources"].values()} == {"synthetic", "own"}
+    # the same kind again is no mixing
+    assert main(["import", str(demo_raw), "--out", str(demo_store)]) == 0
+
+
+def test_a_new_store_says_which_existing_key_it_uses(tmp_path, capsys):
+    from relkap import synth
+
+    synth.write_demo(tmp_path / "raw", n_kommuner=1, seed=3, respondents=15, interviews=False)
+    assert main(["import", str(tmp_path / "raw"), "--out", str(tmp_path / "a")]) == 0
+    out = capsys.readouterr().out
+    assert "note: a new store: its pseudonyms are made with the existing key ($RELKAP_PSEUDONYM_KEY" in out
+    assert main(["import", str(tmp_path / "raw"), "--out", str(tmp_path / "a")]) == 0
+    assert "a new store" not in capsys.readouterr().out
+
+
+def test_make_demo_uses_a_store_of_its_own():
+    """`make demo` writes and reads only data/demo (and reports); `make clean` never removes a team's data."""
+    text = (config.ROOT / "Makefile").read_text(encoding="utf-8")
+    demo = text.split("\ndemo:")[1].split("\n\n")[0]
+    assert "synth --kommuner 10 --seed 1 --out data/demo/raw" in demo
+    assert "import data/demo/raw --out data/demo/processed" in demo
+    assert "batch --research --data data/demo/processed --out reports" in demo
+    assert "data/processed" not in demo.replace("data/demo/processed", "")
+    clean = text.split("\nclean:")[1].split("\n\n")[0]
+    assert "data/demo" in clean and "data/processed" not in clean.replace("data/demo", "")
+    assert "data/demo/" in (config.ROOT / ".gitignore").read_text(encoding="utf-8").split()

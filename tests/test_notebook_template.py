@@ -51,12 +51,16 @@ def repo(tmp_path):
 
 
 def _executed(nb: dict) -> dict:
-    """The notebook as JupyterLab autosaves it after a run: outputs, execution counts, widget state."""
+    """The notebook as JupyterLab autosaves it after a run: outputs, execution counts, widget state and the
+    kernel's language_info (12 lines nbstripout keeps unless told: the Makefile's NB_EXTRA_KEYS)."""
     nb = json.loads(json.dumps(nb))
     for i, cell in enumerate(c for c in nb["cells"] if c["cell_type"] == "code"):
         cell["execution_count"] = i + 1
         cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["respondent R0001234\n"]}]
     nb["metadata"]["widgets"] = {"state": {}}
+    nb["metadata"]["language_info"] = {
+        "codemirror_mode": {"name": "ipython", "version": 3}, "file_extension": ".py", "mimetype": "text/x-python",
+        "name": "python", "nbconvert_exporter": "python", "pygments_lexer": "ipython3", "version": "3.11.9"}
     return nb
 
 

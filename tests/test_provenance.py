@@ -32,12 +32,13 @@ def test_hashes_are_full_sha256_of_every_input_with_relative_paths(tmp_path):
     p = prov.provenance(root / "data" / "processed", outside, root / "params" / "kommuner" / "766.yaml",
                         {"kommune": 766, "data_dir": root / "data" / "processed", "instrument": str(outside),
                          "min_n": 5, "language": "da"}, root=root)
-    assert set(p["sha256"]) == {"data/processed/relations.parquet", "data/processed/scales.parquet",
-                                "instrument_rc7.yaml", "params/kommuner/766.yaml", "requirements.lock"}
-    assert p["sha256"]["data/processed/relations.parquet"] == hashlib.sha256(b"rel").hexdigest()
+    assert set(p["sha256"]) == {"<project>/data/processed/relations.parquet", "<project>/data/processed/scales.parquet",
+                                "<outside>/instrument_rc7.yaml", "<project>/params/kommuner/766.yaml",
+                                "<project>/requirements.lock"}
+    assert p["sha256"]["<project>/data/processed/relations.parquet"] == hashlib.sha256(b"rel").hexdigest()
     assert all(re.fullmatch(r"[0-9a-f]{64}", h) for h in p["sha256"].values())
-    assert p["parameters"] == {"kommune": 766, "data_dir": "data/processed", "instrument": "instrument_rc7.yaml",
-                               "min_n": 5, "language": "da"}
+    assert p["parameters"] == {"kommune": 766, "data_dir": "<project>/data/processed",
+                               "instrument": "<outside>/instrument_rc7.yaml", "min_n": 5, "language": "da"}
     assert str(tmp_path) not in json.dumps(p)  # no absolute local path anywhere
 
 
@@ -56,14 +57,47 @@ def test_git_commit_or_not_a_checkout_run_time_and_versions(tmp_path):
                    check=True)
     head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
     p = prov.provenance(root / "data" / "processed", root / "params" / "instrument.yaml", root=root)
-    assert p["git"] == {"commit": head, "dirty": False}
+    assert p["git"] == {"commit": head, "dirty": False, "uncommitted_inputs": []}
     (root / "params" / "instrument.yaml").write_text("items: [changed]\n")
     assert prov.provenance(root / "data" / "processed", root / "params" / "instrument.yaml",
                            root=root)["git"]["dirty"] is True
     assert dt.datetime.fromisoformat(p["run"]).tzinfo is not None
 
 
-def test_relative():
-    assert prov.relative(relkap.config.ROOT / "data" / "processed") == "data/processed"
-    assert prov.relative("/somewhere/else/766.yaml") == "766.yaml"
-    assert prov.relative("params/instrument.yaml") == "params/instrument.yaml"  # relative to the root
+def test_relative(tmp_path, monkeypatch):
+    """Inside the project: relative to it and marked; outside: the name only, marked as outside. A relative path
+    is taken from the current folder, like every path a user gives (issue 25: 'data_dir: processed')."""
+    assert prov.relative(relkap.config.ROOT / "data" / "processed") == "<project>/data/processed"
+    assert prov.relative(relkap.config.ROOT) == "<project>"
+    assert prov.relative("/somewhere/else/766.yaml") == "<outside>/766.yaml"
+    assert prov.relative("params/instrument.yaml") == "<project>/params/instrument.yaml"  # from the root folder
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "processed").mkdir()
+    assert prov.relative("processed") == "<outside>/processed"  # the current folder's, not the project's
+    assert prov.relative("params/instrument.yaml") == "<project>/params/instrument.yaml"  # only the project has it
+    p = prov.provenance(tmp_path / "processed", relkap.config.INSTRUMENT_PATH,
+                        parameters={"data_dir": "processed", "language": "da", "kommune": 766})
+    assert p["parameters"] == {"data_dir": "<outside>/processed", "language": "da", "kommune": 766}
+
+
+def test_dirty_when_an_input_is_untracked_or_modified(tmp_path):
+    """A run with a parameter file git does not have (or has changed) is not the commit's run: dirty, and
+    which input. Ignored files (the processed data) are data, identified by their SHA-256."""
+    root = _project(tmp_path)
+    (root / ".gitignore").write_text("data/\n")
+    git = ["git", "-C", str(root)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", ".gitignore", "params/instrument.yaml", "requirements.lock"], check=True)
+    subprocess.run([*git, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x"], check=True)
+    data, instrument = root / "data" / "processed", root / "params" / "instrument.yaml"
+    params_file = root / "params" / "kommuner" / "766.yaml"
+    assert prov.provenance(data, instrument, root=root)["git"]["dirty"] is False  # untracked, but not an input
+    p = prov.provenance(data, instrument, params_file, root=root)
+    assert p["git"]["dirty"] is True and p["git"]["uncommitted_inputs"] == ["params/kommuner/766.yaml"]
+    subprocess.run([*git, "add", "params/kommuner/766.yaml"], check=True)
+    subprocess.run([*git, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "y"], check=True)
+    committed = prov.provenance(data, instrument, params_file, root=root)["git"]
+    assert committed["dirty"] is False and committed["uncommitted_inputs"] == []
+    params_file.write_text("name: Hedensted kommune\n")
+    p = prov.provenance(data, instrument, params_file, root=root)
+    assert p["git"]["dirty"] is True and p["git"]["uncommitted_inputs"] == ["params/kommuner/766.yaml"]

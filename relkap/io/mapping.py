@@ -19,7 +19,10 @@ from .. import config
 from ..errors import InputError, listing
 from ..raw import FORMATS, KINDS, RAW_SUFFIXES, guess_format, read_raw, read_yaml
 
-__all__ = ["Source", "load_sources", "find_sources", "file_kind", "read_source"]
+__all__ = ["Source", "load_sources", "find_sources", "interview_folders", "folder_summary", "file_kind", "read_source",
+           "read_yaml", "SYNTHETIC_MARK"]
+
+SYNTHETIC_MARK = "relkap-synthetic.json"  # `relkap synth` writes it beside the raw files it makes
 
 
 @dataclass
@@ -41,25 +44,96 @@ class Source:
 
 
 def find_sources(raw_dir: Path, interviews: bool = False) -> tuple[list[Source], list[str]]:
-    """The raw exports of a folder (by the start of their names), and a note of the files left out.
+    """The raw exports of a folder and of its subfolders, at any depth (``raw/kbh/employees.csv``), by the
+    start of their names, and a note of the files left out.
 
-    No survey file is an error unless the folder has interviews (``interviews``)."""
+    ``interviews/`` folders (coded interviews) and hidden folders are not searched, nor a subfolder of synthetic
+    demo data (``relkap synth``'s :data:`SYNTHETIC_MARK`, or the old demo folder ``data/raw/demo``), which is
+    left out with a note. No survey file anywhere is an error that says which folders were searched, unless
+    the folder has interviews (``interviews``)."""
+    found = [f for f in _tree_files(raw_dir) if f.suffix.lower() in RAW_SUFFIXES]
     sources, used = [], set()
     for kind in KINDS:
-        found = sorted(f for f in raw_dir.iterdir() if f.is_file() and f.stem.lower().startswith(kind)
-                       and f.suffix.lower() in RAW_SUFFIXES)
-        sources += [Source(kind, f, guess_format(f)) for f in found]
-        used.update(found)
+        these = [f for f in found if f.stem.lower().startswith(kind)]
+        sources += [Source(kind, f, guess_format(f)) for f in these]
+        used.update(these)
     if not sources and not interviews:
-        raise InputError(raw_dir, "no raw survey files in the folder (employees.csv, citizens.csv, structures.csv,"
-                         " or .xlsx, .txt, .sav files whose names start so)",
+        folders = sorted({f.parent for f in _tree_files(raw_dir)} | {raw_dir} | set(_tree_folders(raw_dir)))
+        shown = listing([_shown_folder(f, raw_dir) for f in folders], 8)
+        raise InputError(raw_dir, "no raw survey files in the folder"
+                         + (f" or its {len(folders) - 1} subfolder{'s' if len(folders) > 2 else ''}"
+                            if len(folders) > 1 else "")
+                         + f" (looked in {shown} for employees.csv, citizens.csv, structures.csv, or .xlsx, .txt,"
+                         " .sav files whose names start so)",
                          fix="Put the survey exports there, name one file directly (relkap import FILE --kind"
                          " employees), or pass --mapping for a SurveyXact/Qualtrics/SPSS export")
-    skipped = sorted(f.name for f in raw_dir.iterdir()
-                     if f.is_file() and f not in used and f.suffix.lower() in RAW_SUFFIXES)
-    notes = [f"{raw_dir}: left out {listing(skipped, 6)} (the name does not start with employees, citizens or"
-             " structures)"] if skipped else []
+    skipped = [f for f in found if f not in used]
+    notes = [f"{raw_dir}: left out {listing([f.relative_to(raw_dir).as_posix() for f in skipped], 6)} (the name does"
+             " not start with employees, citizens or structures)"] if skipped else []
+    demo = [d for d in raw_dir.rglob("*") if d.is_dir() and _synthetic(d, raw_dir)
+            and not any(_synthetic(a, raw_dir) for a in d.parents if a.is_relative_to(raw_dir) and a != raw_dir)]
+    notes += [f"{raw_dir}: left out {_shown_folder(d, raw_dir)} (synthetic demo data from relkap synth; import it on"
+              " its own, into a store of its own)" for d in sorted(demo)]
     return sources, notes
+
+
+def _searched(folder: Path, root: Path) -> bool:
+    """Whether a folder below ``root`` is searched for exports (not ``interviews/``, not hidden, not synthetic
+    demo data below ``root``)."""
+    parts = folder.relative_to(root).parts
+    if any(p.lower() == "interviews" or p.startswith(".") for p in parts):
+        return False
+    return not any(_synthetic(root.joinpath(*parts[:i]), root) for i in range(1, len(parts) + 1))
+
+
+def _synthetic(folder: Path, root: Path) -> bool:
+    """A subfolder of ``root`` that holds synthetic demo data: marked by relkap synth, or the old demo folder."""
+    return folder != root and ((folder / SYNTHETIC_MARK).is_file() or folder == config.RAW_DIR / "demo")
+
+
+def _tree_folders(root: Path) -> list[Path]:
+    return sorted(d for d in root.rglob("*") if d.is_dir() and _searched(d, root))
+
+
+def _tree_files(root: Path) -> list[Path]:
+    """The files of ``root`` and of its searched subfolders, the folder's own first, then by path."""
+    files = [f for f in root.rglob("*") if f.is_file() and _searched(f.parent, root) and not f.name.startswith(".")]
+    return sorted(files, key=lambda f: (len(f.relative_to(root).parts) > 1, f.relative_to(root).as_posix()))
+
+
+def _shown_folder(folder: Path, root: Path) -> str:
+    return "." if folder == root else folder.relative_to(root).as_posix() + "/"
+
+
+def interview_folders(root: Path) -> list[Path]:
+    """The ``interviews/`` folders below the subfolders of ``root`` (``raw/kbh/interviews``); the one directly
+    in ``root`` is not among them."""
+    return sorted(d for d in root.rglob("*") if d.is_dir() and d.name.lower() == "interviews" and d.parent != root
+                  and _searched(d.parent, root))
+
+
+def folder_summary(root: Path, read: list[tuple[Path, str, int | None, list[int]]]) -> list[str]:
+    """One line per folder of a folder of folders: its files, their kinds, rows and kommuner.
+
+    ``read`` holds (file, kind, rows or ``None``, kommune codes) per file read; nothing when all are in
+    ``root`` itself.
+
+    Examples
+    --------
+    >>> root = Path("/r")
+    >>> folder_summary(root, [(root / "kbh" / "employees.xlsx", "employees", 40, [101]),
+    ...                       (root / "aar" / "employees.csv", "employees", 30, [751])])
+    ['aar/: employees.csv (employees, 30 rows; kommune 751)', 'kbh/: employees.xlsx (employees, 40 rows; kommune 101)']
+    """
+    folders: dict[Path, list[str]] = {}
+    for path, kind, rows, kommuner in read:
+        codes = ", ".join(str(k) for k in sorted(set(kommuner)))
+        counted = "" if rows is None else f", {rows} row{'s' if rows != 1 else ''}"
+        folders.setdefault(path.parent, []).append(
+            f"{path.name} ({kind}{counted}; kommune{'r' if len(set(kommuner)) > 1 else ''} {codes})")
+    if set(folders) <= {root}:
+        return []
+    return [f"{_shown_folder(folder, root)}: {', '.join(files)}" for folder, files in sorted(folders.items())]
 
 
 def file_kind(path: Path, df: pd.DataFrame) -> tuple[str, str]:

@@ -24,19 +24,27 @@ import numpy as np
 import pandas as pd
 
 from .. import config
-from ..errors import InputError, listing
+from ..errors import InputError, Problems, listing
 from ..instrument import Instrument, load_instrument
 from ..interviews.codings import check_interviews, empty_codings
 from ..interviews.codings import interview_files as find_interview_files
 from ..kommuner import KOMMUNER
-from ..pseudonym import key_fingerprint, key_for_store
+from ..pseudonym import KEY_ENV, key_file, key_fingerprint, key_for_store
 from ..raw import KINDS, guess_format
-from .mapping import Source, file_kind, find_sources, load_sources, read_source
+from .mapping import (
+    SYNTHETIC_MARK,
+    Source,
+    file_kind,
+    find_sources,
+    folder_summary,
+    interview_folders,
+    load_sources,
+    read_source,
+)
 from .validate import SURVEY_TABLES, TABLES, Tables, check_across_files, finish_tables, long_tables
 
 __all__ = ["import_raw", "load", "ImportResult", "StoreChange", "read_manifest", "pending_imports", "foreign_sources",
-           "INTERVIEWS",
-           "STORE_KINDS", "STORE_FILE"]
+           "raw_origin", "INTERVIEWS", "STORE_KINDS", "STORE_FILE", "SYNTHETIC_MARK"]
 
 INTERVIEWS = "interviews"
 STORE_KINDS = (*KINDS, INTERVIEWS)  # what the store replaces kommune-wave by kommune-wave
@@ -45,13 +53,14 @@ _TABLE_KIND = {"relations": "employees", "scales": "employees", "citizens": "cit
 _UNIT = {"employees": "respondents", "citizens": "citizens", "structures": "coders", INTERVIEWS: "interviews"}
 _ID = {"structures": "coder", INTERVIEWS: "source"}  # what a unit is per instrument (else respondent_id)
 STORE_FILE = "store.json"
+_ORIGINS = {"synthetic": "synthetic demo data from relkap synth", "own": "survey data not made by relkap synth"}
 _COMMITTED = "COMMITTED"  # written last into an import's temporary folder: its commit point
 
 
 def import_raw(raw: str | os.PathLike, out_dir: str | os.PathLike | None = None,
                instrument: Instrument | str | None = None, mapping: str | os.PathLike | None = None, *,
                kind: str | None = None, rebuild: bool = False,
-               interview_mapping: str | os.PathLike | None = None) -> ImportResult:
+               interview_mapping: str | os.PathLike | None = None, mix_sources: bool = False) -> ImportResult:
     """Validate raw exports and add them to the processed tables in ``out_dir`` (default ``data/processed``).
 
     ``raw`` is a folder (every ``employees*``, ``citizens*`` and ``structures*`` file in it; several files of
@@ -64,7 +73,11 @@ def import_raw(raw: str | os.PathLike, out_dir: str | os.PathLike | None = None,
     interviews: ``codings``), and every other one is kept. ``rebuild=True`` replaces the whole store with
     ``raw``.
 
-    Nothing is written unless every file validates, and the store changes all at once: the new tables are
+    A store holds one kind of data: synthetic demo data (files ``relkap synth`` wrote, :func:`raw_origin`) or a
+    team's own. Importing the one into a store holding the other is refused, naming both, unless
+    ``mix_sources`` (a report would benchmark a real kommune against synthetic ones).
+
+    Nothing is written unless every file validates (every problem of every file is named at once), and the store changes all at once: the new tables are
     written to a temporary folder, marked complete, then moved in; an import killed before the mark leaves
     the store as it was, one killed after it is completed by the next import or :func:`load`.
 
@@ -110,7 +123,8 @@ def import_raw(raw: str | os.PathLike, out_dir: str | os.PathLike | None = None,
         elif mapping:
             sources = load_sources(mapping, source)
         else:
-            sources, notes = find_sources(source, interviews=folder.is_dir())
+            coded = folder.is_dir() or any(find_interview_files(d) for d in interview_folders(source))
+            sources, notes = find_sources(source, interviews=coded)
         if folder.is_dir():
             interview_files = find_interview_files(folder)
             if not interview_files:
@@ -125,24 +139,47 @@ def import_raw(raw: str | os.PathLike, out_dir: str | os.PathLike | None = None,
     collected: dict[str, list[pd.DataFrame]] = {t: [] for t in SURVEY_TABLES}
     contains: dict[str, dict[tuple[int, str], set[str]]] = {k: {} for k in STORE_KINDS}  # kommune-wave -> files
     seen: dict[str, pd.DataFrame] = {}
+    problems = Problems()  # every file is checked, and every problem of each named, before anything is written
+    read: list[tuple[Path, str, int | None, list[int]]] = []  # (file, kind, rows, kommuner): the summary per folder
     for src in sources:
-        df, where = read_source(src)
-        src_kind = src.kind
-        if not src_kind:
-            src_kind, note = file_kind(where, df)
-            notes += [note] if note else []
-        tidy, ids = long_tables(df, src_kind, where, inst)
-        if df.attrs.get("ignored"):
-            notes.append(f"{where.name}: {df.attrs['ignored']}")
-        check_across_files(seen, src_kind, df, where)
-        for name, t in tidy.items():
-            collected[name].append(t)
-        for k, w in ids[["kommune", "wave"]].drop_duplicates().itertuples(index=False):
-            contains[src_kind].setdefault((int(k), str(w)), set()).add(str(src.path))
-    checked = check_interviews(interview_files, interview_map, inst) if interview_files else None
-    if checked is not None:
-        notes += checked.notes
-        contains[INTERVIEWS] = {kw: files | {str(checked.mapping.path)} for kw, files in checked.files.items()}
+        with problems.step():
+            df, where = read_source(src)
+            src_kind = src.kind
+            if not src_kind:
+                src_kind, note = file_kind(where, df)
+                notes += [note] if note else []
+            tidy, ids = long_tables(df, src_kind, where, inst, problems, notes)
+            if df.attrs.get("ignored"):
+                notes.append(f"{where.name}: {df.attrs['ignored']}")
+            check_across_files(seen, src_kind, df, ids, where, problems)
+            for name, t in tidy.items():
+                collected[name].append(t)
+            read.append((src.path, src_kind, len(df), ids["kommune"].unique().tolist()))
+            for k, w in ids[["kommune", "wave"]].drop_duplicates().itertuples(index=False):
+                contains[src_kind].setdefault((int(k), str(w)), set()).add(str(src.path))
+    # the interviews/ folder of RAW and those of its subfolders (raw/kbh/interviews), each with its mapping
+    interview_sets = [(interview_files, interview_map)] if interview_files else []
+    if source.is_dir() and not only_interviews:
+        for sub in interview_folders(source):
+            found = find_interview_files(sub)
+            interview_sets += [(found, sub / "mapping.yaml")] if found else []
+            notes += [] if found else [f"{sub}: no interview files (*.qdpx, or tables named codings*)"]
+    checked = []
+    for files, mapping_file in interview_sets:
+        with problems.step():
+            checked.append(check_interviews(files, mapping_file, inst))
+    for c in checked:
+        notes += c.notes
+        for kw, files in c.files.items():
+            twice = contains[INTERVIEWS].get(kw)
+            if twice:
+                problems.add(InputError(sorted(files)[0], f"interviews of {kw[0]} {kw[1]} are also in"
+                                        f" {sorted(twice)[0]}", fix="Keep each kommune-wave's interviews in one"
+                                        " interviews/ folder"))
+            contains[INTERVIEWS].setdefault(kw, set()).update(files | {str(c.mapping.path)})
+        for f in sorted({f for fs in c.files.values() for f in fs}):
+            read.append((Path(f), INTERVIEWS, None, [k for (k, _w), fs in c.files.items() if f in fs]))
+    problems.raise_any()
 
     out = config.resolve(out_dir, config.PROCESSED_DIR)
     out.mkdir(parents=True, exist_ok=True)
@@ -154,17 +191,24 @@ def import_raw(raw: str | os.PathLike, out_dir: str | os.PathLike | None = None,
             if not rebuild:
                 raise
             old, manifest = {}, {}  # a damaged store is what a rebuild is for
+        if old and not rebuild and not mix_sources:
+            _refuse_mixing(out, source, manifest)
         key, created = key_for_store(out, manifest.get("key_fingerprint"), bool(old) and not rebuild)
         new = finish_tables(collected, inst, key)
-        new["codings"] = checked.codings(key) if checked is not None else empty_codings(inst)
+        new["codings"] = _stacked([c.codings(key) for c in checked]) if checked else empty_codings(inst)
         merged, changes, unchanged = _merge(old, new, {k: set(v) for k, v in contains.items()}, rebuild)
-        manifest = _next_manifest(manifest, key, contains, new, rebuild)
+        manifest = _next_manifest(manifest, key, contains, new, rebuild, raw_origin(source))
         paths = _commit(out, merged, manifest)
+    if created is None and (rebuild or not old):
+        notes.append(f"a new store: its pseudonyms are made with the existing key ({key_source()}, fingerprint"
+                     f" {key_fingerprint(key)[:8]}); later imports into {out} need the same key")
     if created is not None:
         notes.append(f"created the pseudonym key file {created}. Keep it, and back it up with the raw data: a later"
                      " import (e.g. the follow-up) needs the same key, or the same respondents get other pseudonyms"
                      " and the waves no longer link")
-    return ImportResult(paths, out=out, changes=changes, unchanged=unchanged, notes=notes, key_file_created=created)
+    folders = folder_summary(source, read) if source.is_dir() else []
+    return ImportResult(paths, out=out, changes=changes, unchanged=unchanged, notes=notes, key_file_created=created,
+                        folders=folders)
 
 
 def load(data_dir: str | os.PathLike | None = None) -> Tables:
@@ -179,8 +223,11 @@ def load(data_dir: str | os.PathLike | None = None) -> Tables:
         if not pending_imports(d):
             missing = [t for t in SURVEY_TABLES if not (d / f"{t}.parquet").exists()]
             if missing:
+                demo = config.DEMO_DIR / "processed"
+                elsewhere = (f"; the demo's tables are in {demo} (--data {demo}, relkap.load('{demo}'))"
+                             if d != demo and (demo / "relations.parquet").exists() else " (or `make demo`)")
                 raise InputError(d, f"processed tables missing: {', '.join(missing)}",
-                                 fix="Run `relkap import <raw folder>` (or `make demo`) first")
+                                 fix=f"Run `relkap import <raw folder>` first{elsewhere}")
             # a store made before interviews were imported has no codings: an empty table then
             tables = Tables(**{t: pd.read_parquet(d / f"{t}.parquet") for t in TABLES
                                if t in SURVEY_TABLES or (d / f"{t}.parquet").exists()})
@@ -196,12 +243,15 @@ class ImportResult(dict):
 
     ``changes`` lists each kommune-wave (per instrument) added or replaced (removed ones too, in a
     rebuild), ``unchanged`` the kommune-waves kept as they were, ``notes`` what the user should know (rows and
-    columns left out, a new pseudonym key file) and ``out`` the store's folder.
+    columns left out, codes read as typed otherwise, a new pseudonym key file), ``folders`` one line per
+    subfolder of a folder of folders (its files, rows and kommuner) and ``out`` the store's folder.
     """
 
     def __init__(self, paths: dict[str, Path], *, out: Path, changes: list[StoreChange],
-                 unchanged: list[tuple[str, int, str]], notes: list[str], key_file_created: Path | None = None):
+                 unchanged: list[tuple[str, int, str]], notes: list[str], key_file_created: Path | None = None,
+                 folders: list[str] | None = None):
         super().__init__(paths)
+        self.folders = folders or []
         self.out = out
         self.changes = changes
         self.unchanged = unchanged
@@ -209,8 +259,10 @@ class ImportResult(dict):
         self.key_file_created = key_file_created
 
     def report(self) -> list[str]:
-        """The lines ``relkap import`` prints: each change, what was kept, the notes, the store's folder."""
-        lines = [str(c) for c in self.changes] if len(self.changes) <= 24 else self._summary()
+        """The lines ``relkap import`` prints: what each subfolder held, each change, what was kept, the notes,
+        the store's folder."""
+        lines = [f"read {f}" for f in self.folders]
+        lines += [str(c) for c in self.changes] if len(self.changes) <= 24 else self._summary()
         if self.unchanged:
             pairs = sorted({(k, w) for _, k, w in self.unchanged})
             kommuner = sorted({k for k, _ in pairs})
@@ -270,11 +322,50 @@ def read_manifest(out: Path) -> dict:
         return {}
 
 
+def raw_origin(raw: str | os.PathLike) -> str:
+    """``"synthetic"`` for raw files ``relkap synth`` wrote (its :data:`SYNTHETIC_MARK` in their folder or a
+    folder above), else ``"own"``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> raw_origin(d), (d / SYNTHETIC_MARK).write_text("{}") and raw_origin(d / "kbh" / "employees.csv")
+    ('own', 'synthetic')
+    """
+    p = Path(raw).expanduser().resolve()
+    folder = p if p.is_dir() else p.parent
+    return "synthetic" if any((d / SYNTHETIC_MARK).is_file() for d in (folder, *folder.parents)) else "own"
+
+
+def _stored_origin(entry: dict) -> str:
+    """The origin of a store entry; a store made before origins were recorded: the demo's folders say it."""
+    if "origin" in entry:
+        return entry["origin"]
+    files = [Path(f) for f in entry.get("files", [])]
+    demo = bool(files) and all(f.is_relative_to(config.RAW_DIR / "demo") or f.is_relative_to(config.DEMO_DIR)
+                               for f in files)
+    return "synthetic" if demo else "own"
+
+
+def _refuse_mixing(out: Path, source: Path, manifest: dict) -> None:
+    """Refuse to import ``source`` into the store ``out`` when the store holds data of the other origin."""
+    origin = raw_origin(source)
+    other = sorted(k for k, v in manifest.get("sources", {}).items() if _stored_origin(v) != origin)
+    if other:
+        theirs = _ORIGINS["own" if origin == "synthetic" else "synthetic"]
+        raise InputError(out, f"the store holds {theirs} ({len(other)} kommune-waves: {listing(other, 4)}), and"
+                         f" {source} holds {_ORIGINS[origin]}: importing would mix them, and each report would"
+                         " benchmark its kommune against the other kind",
+                         fix="Import into a store of its own (--out FOLDER; the demo's is data/demo/processed), or"
+                         " pass --mix-sources to mix them anyway")
+
+
 def foreign_sources(out: str | os.PathLike, raw: str | os.PathLike) -> list[str]:
     """The kommune-waves of the store ``out`` that came from files outside the folder ``raw``.
 
-    ``make demo`` imports the synthetic demo (real kommune codes) into ``data/processed`` only when this is
-    empty, so the demo never mixes into, or replaces, a research team's own data.
+    ``make demo`` imports the synthetic demo (real kommune codes) into its own store ``data/demo/processed``
+    only when this is empty, so the demo never mixes into, or replaces, other data.
 
     Examples
     --------
@@ -286,6 +377,11 @@ def foreign_sources(out: str | os.PathLike, raw: str | os.PathLike) -> list[str]
     sources = read_manifest(Path(out).expanduser()).get("sources", {})
     return sorted(k for k, v in sources.items()
                   if not all(Path(f).resolve().is_relative_to(root) for f in v.get("files", [])))
+
+
+def key_source() -> str:
+    """Where the pseudonym key comes from, for a note: ``$RELKAP_PSEUDONYM_KEY`` or the key file."""
+    return f"${KEY_ENV}" if os.environ.get(KEY_ENV) else str(key_file())
 
 
 def pending_imports(folder: Path) -> list[Path]:
@@ -349,6 +445,15 @@ def _aligned(a: pd.DataFrame, b: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFra
             dtype = pd.CategoricalDtype(cats)
             a, b = a.assign(**{col: a[col].astype(dtype)}), b.assign(**{col: b[col].astype(dtype)})
     return a, b
+
+
+def _stacked(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """Tables of one kind stacked, their categories united (interview folders with mappings of their own)."""
+    out = tables[0]
+    for t in tables[1:]:
+        out, t = _aligned(out, t)
+        out = pd.concat([out, t], ignore_index=True)
+    return out
 
 
 class _Waves:
@@ -421,14 +526,15 @@ def _merge(old: dict[str, pd.DataFrame], new: dict[str, pd.DataFrame],
 
 
 def _next_manifest(manifest: dict, key: bytes, contains: dict, new: dict[str, pd.DataFrame],
-                   rebuild: bool) -> dict:
-    """``store.json``: the key's fingerprint and, per instrument and kommune-wave, the files it came from."""
+                   rebuild: bool, origin: str) -> dict:
+    """``store.json``: the key's fingerprint and, per instrument and kommune-wave, the files it came from and
+    their origin (``synthetic`` or ``own``, :func:`raw_origin`)."""
     sources = {} if rebuild else dict(manifest.get("sources", {}))
     now = datetime.now(UTC).isoformat(timespec="seconds")
     for kind, pairs in contains.items():
         units = _units(new, kind)
         for (k, w), files in pairs.items():
-            sources[f"{kind}/{k}/{w}"] = {"files": sorted(files), "imported": now,
+            sources[f"{kind}/{k}/{w}"] = {"files": sorted(files), "imported": now, "origin": origin,
                                           _UNIT[kind]: units.get((k, w), 0)}
     return {"schema": 1, "generation": uuid.uuid4().hex, "key_fingerprint": key_fingerprint(key),
             "sources": dict(sorted(sources.items()))}

@@ -45,7 +45,8 @@ def _tested(table: pd.DataFrame | None) -> int:
 
 def methods_text(rk: pd.DataFrame, ties: pd.DataFrame, rates: pd.DataFrame | None = None, min_n: int = MIN_N,
                  alpha: float = ALPHA, language: Language = "da", *, instrument: Instrument,
-                 disclosure: bool = False, invariance: tuple[str, tuple[str, ...]] | None = None) -> list[str]:
+                 disclosure: bool = False, invariance: tuple[str, tuple[str, ...]] | None = None,
+                 linked: dict | None = None) -> list[str]:
     """The methods section as paragraphs: respondents per wave, scoring, the test used, effect size, the FDR
     families, what a CI and p mean, ``min_n`` and the ties it hid, and where the response rate comes from.
 
@@ -65,6 +66,10 @@ def methods_text(rk: pd.DataFrame, ties: pd.DataFrame, rates: pd.DataFrame | Non
         The RK instrument's invariance across waves in the pooled data of all kommuner
         (:func:`relkap.measurement.rk_wave_invariance`): one sentence says whether the comparison of the
         waves rests on an instrument shown invariant.
+    linked : dict, optional
+        ``n_linked`` and ``n_<follow-up>`` of :func:`relkap.linked.linked_respondents`: how many employees
+        answered in both waves, said after the test (a count below ``min_n`` as "<min_n", no share then, and
+        "almost all" when fewer than ``min_n`` answered only at follow-up).
 
     Examples
     --------
@@ -89,6 +94,8 @@ def methods_text(rk: pd.DataFrame, ties: pd.DataFrame, rates: pd.DataFrame | Non
         out.append(t("briefing.methods.mixed_tests", language, n_welch=used["welch"], n_paired=used["paired"]))
     elif used:
         out.append(t(f"briefing.methods.{next(iter(used))}", language))
+    if linked is not None:
+        out.append(_linked_text(linked, inst.waves.followup, min_n, language))
     out.append(t("briefing.methods.effect", language))
     out.append(t("briefing.methods.fdr", language, n_ties=_tested(ties), n_dimensions=_tested(rk),
                  alpha=fmt.number(alpha, 2, language)))
@@ -105,6 +112,19 @@ def methods_text(rk: pd.DataFrame, ties: pd.DataFrame, rates: pd.DataFrame | Non
     out.append(t("briefing.methods.response_given" if _rates_given(rates) else "briefing.methods.response_unknown",
                  language))
     return out
+
+
+def _linked_text(linked: dict, followup: str, min_n: int, language: Language) -> str:
+    """How many employees answered in both waves, with no count below ``min_n`` recoverable from it."""
+    n, of = int(linked["n_linked"]), int(linked.get(f"n_{followup}", 0))
+    if n == 0:
+        return words.text("briefing.methods.linked_none", language)
+    if n < min_n:
+        return words.text("briefing.methods.linked_few", language, n_linked=fmt.count(n, min_n))
+    if 0 < of - n < min_n:  # the follow-up's unlinked few would follow from the count and the share
+        return words.text("briefing.methods.linked_most", language)
+    return words.text("briefing.methods.linked", language, n_linked=fmt.count(n, min_n),
+                      share=fmt.percent(n / of, language) if of else "")
 
 
 def _detectable(rk: pd.DataFrame, ties: pd.DataFrame, language: Language) -> str:

@@ -20,6 +20,7 @@ from .. import config, interviews, privacy
 from ..benchmark import index_benchmark
 from ..instrument import Instrument
 from ..io import Tables
+from ..linked import linked_respondents
 from ..measurement import rk_wave_invariance
 from ..network import layout
 from ..params import KommuneParams
@@ -222,6 +223,7 @@ def build(data: Tables, instrument: Instrument, params: KommuneParams, *, min_n:
         benchmark=index_benchmark(data.relations, instrument, kommune, min_n=min_n),
         interviews=section,
         methods=methods_text(rk, tie_diff, rates, min_n, language=language, instrument=instrument, disclosure=True,
-                             invariance=rk_wave_invariance(data, instrument) if has_followup else None),
+                             invariance=rk_wave_invariance(data, instrument) if has_followup else None,
+                             linked=linked_respondents(shared.relations).iloc[0].to_dict() if has_followup else None),
         limitations=limitations_text(tie_diff, rates, min_n, language=language, instrument=instrument),
     )
