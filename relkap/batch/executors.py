@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from .execute import short_error
 from .jobs import JobResult, ReportJob, run_report
+from .warm import shutdown_warm_kernels
 
 __all__ = ["make_executor", "run_jobs"]
 
@@ -49,5 +50,6 @@ def run_jobs(jobs: Sequence[ReportJob], workers: int, scheduler: str | None, pro
             bar.close()
     finally:
         if client is not None:
+            client.run(shutdown_warm_kernels)  # the workers outlive the batch: their kernels must not
             client.close()
     return out
