@@ -150,8 +150,25 @@ def figure(fig, alt: str, *, media: str = "all", dpi: int = 150, close: bool = T
     """
     if not str(alt).strip():
         raise ValueError("a figure needs an alt text that says what it shows")
+    # matplotlib is loaded only where a figure is made: the export itself (and the batch) needs no pyplot
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
+
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    engine = fig.get_layout_engine()
+    if engine is None or isinstance(engine, PlaceHolderLayoutEngine):
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    else:
+        # savefig(bbox_inches="tight") lays the figure out twice (for the tight box, then to draw it): lay it out
+        # once at the PNG's resolution and keep that layout for both; the PNG is the same, byte for byte.
+        screen_dpi = fig.dpi
+        fig.dpi = dpi
+        fig.draw_without_rendering()
+        fig.set_layout_engine("none")
+        fig.dpi = screen_dpi
+        try:
+            fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+        finally:
+            fig.set_layout_engine(engine)
     width_px = round(fig.get_figwidth() * 96)
     meta = {"image/png": {"alt": str(alt), "width": width_px}}
     if media != "all":
