@@ -110,3 +110,21 @@ def test_a_warm_kernel_report_equals_a_fresh_kernels(project, tmp_path):
     _same_but_run_time(second, fresh[b])
     _same_but_run_time(after_failure, fresh[b])
     _same_but_run_time(again, fresh[a])
+
+
+def test_a_hanging_notebook_is_stopped_and_the_next_gets_a_fresh_kernel(tmp_path):
+    """A cell past its timeout fails its kommune alone: the kernel is stopped, the next notebook runs."""
+    hang = _notebook(tmp_path / "hang.ipynb", "import time\nhung = True\ntime.sleep(600)")
+    look = _notebook(tmp_path / "look.ipynb", "print('hung' in dir(), 'x' in dir())")
+    warm.shutdown_warm_kernels()
+    try:
+        warm.execute_warm(look, tmp_path / "look0.ipynb", {})
+        kernel = warm.warm_kernel()
+        with pytest.raises(Exception, match="(?i)timeout|timed out"):
+            warm.execute_warm(hang, tmp_path / "hang-out.ipynb", {}, cell_timeout=3)
+        assert not kernel.alive(), "the hung kernel is stopped"
+        warm.execute_warm(look, tmp_path / "look1.ipynb", {})
+        out = nbformat.read(tmp_path / "look1.ipynb", as_version=4)
+        assert out.cells[-1].outputs[0]["text"].strip() == "False False"
+    finally:
+        assert warm.shutdown_warm_kernels() == 1
