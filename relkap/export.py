@@ -66,6 +66,7 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 DROPPED_TAGS = frozenset({"parameters", "injected-parameters", "remove"})
 NBCONVERT_NO_ALT = "No description has been provided for this image"
 _IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml")
+_TABLE_OR_HEADING = re.compile(r"<(?:table|h[1-4])\b", re.IGNORECASE)
 # a table with this many columns or more is printed in a smaller type; twice as many, words may split
 WIDE_COLUMNS = 10
 
@@ -149,8 +150,25 @@ def figure(fig, alt: str, *, media: str = "all", dpi: int = 150, close: bool = T
     """
     if not str(alt).strip():
         raise ValueError("a figure needs an alt text that says what it shows")
+    # matplotlib is loaded only where a figure is made: the export itself (and the batch) needs no pyplot
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
+
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    engine = fig.get_layout_engine()
+    if engine is None or isinstance(engine, PlaceHolderLayoutEngine):
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    else:
+        # savefig(bbox_inches="tight") lays the figure out twice (for the tight box, then to draw it): lay it out
+        # once at the PNG's resolution and keep that layout for both; the PNG is the same, byte for byte.
+        screen_dpi = fig.dpi
+        fig.dpi = dpi
+        fig.draw_without_rendering()
+        fig.set_layout_engine("none")
+        fig.dpi = screen_dpi
+        try:
+            fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+        finally:
+            fig.set_layout_engine(engine)
     width_px = round(fig.get_figwidth() * 96)
     meta = {"image/png": {"alt": str(alt), "width": width_px}}
     if media != "all":
@@ -272,12 +290,11 @@ def _cell_html(cell) -> list[tuple[dict, str]]:
     return parts
 
 
-def _box_tables(fragment: str, language: str, heading: str, number: int) -> tuple[str, str, int]:
-    """Each top-level table of ``fragment`` in a scroll box named by its caption (or the heading before it).
-
-    Returns the new fragment, the last heading seen and the number of the last table.
+def _box_tables(fragment: str, doc: htmltree.Element, language: str, heading: str, number: int
+                ) -> tuple[str, str, int]:
+    """Each top-level table of ``fragment`` (parsed: ``doc``) in a scroll box named by its caption (or the
+    heading before it). Returns the new fragment, the last heading seen and the number of the last table.
     """
-    doc = htmltree.parse(fragment)
     edits = []  # (start, end, replacement), spliced from the end
     for node in doc.iter("h1", "h2", "h3", "h4", "table"):
         if node.tag != "table":
@@ -336,12 +353,15 @@ class ReportPreprocessor(Preprocessor):
         heading, number, sections = "", 0, []
         for cell in nb.cells:
             for out, fragment in _cell_html(cell):
-                sections += [cell] * len(list(htmltree.parse(fragment).iter("h2")))
+                if not _TABLE_OR_HEADING.search(fragment):
+                    continue  # a figure, a paragraph: nothing to box or count (and a long base64 not to parse)
+                doc = htmltree.parse(fragment)
+                sections += [cell] * len(list(doc.iter("h2")))
                 if out is None:
-                    for h in htmltree.parse(fragment).iter("h1", "h2", "h3", "h4"):
+                    for h in doc.iter("h1", "h2", "h3", "h4"):
                         heading = h.text(" ").rstrip("¶").strip()
                     continue
-                boxed, heading, number = _box_tables(fragment, self.language, heading, number)
+                boxed, heading, number = _box_tables(fragment, doc, self.language, heading, number)
                 out["data"]["text/html"] = boxed
         for cell in sections[1:]:
             cell.metadata.setdefault("relkap", {})["new_page"] = True

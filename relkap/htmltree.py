@@ -7,6 +7,7 @@ offsets in the source, so a caller can change a fragment by splicing text around
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -66,10 +67,7 @@ class _Builder(HTMLParser):
         self.source = source
         self.root = Element("#document", {}, 0, len(source))
         self.stack = [self.root]
-        self.line_starts = [0]
-        for i, ch in enumerate(source):
-            if ch == "\n":
-                self.line_starts.append(i + 1)
+        self.line_starts = [0, *(m.end() for m in re.finditer("\n", source))]
 
     def _offset(self) -> int:
         line, col = self.getpos()

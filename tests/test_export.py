@@ -214,3 +214,33 @@ def test_pdf_is_a4_and_holds_every_table_header(executed, chromium):
     # the second section starts a new page: its heading is the first line of a page
     pages = body.split("\f")
     assert any(p.strip().startswith("2. Documentation") for p in pages), [p.strip()[:40] for p in pages]
+
+
+def test_figure_lays_out_once_and_gives_savefigs_png(monkeypatch):
+    """export.figure skips savefig's second constrained layout: the PNG is savefig(bbox_inches="tight")'s, byte for byte."""
+    import base64
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    def draw():
+        fig, axes = plt.subplots(1, 2, figsize=(6, 3), layout="constrained", dpi=90)
+        im = axes[0].imshow([[1, 2], [3, 4]])
+        fig.colorbar(im, ax=axes[0], label="Gennemsnit")
+        axes[1].bar(["Skole", "Sundhedsplejen"], [3.2, 4.1])
+        axes[1].set_title("En lang titel der skal have plads")
+        fig.suptitle("Relationel kapacitet")
+        return fig
+
+    expected = io.BytesIO()
+    draw().savefig(expected, format="png", dpi=150, bbox_inches="tight")
+    published = []
+    monkeypatch.setattr(export, "_publish", lambda data, meta: published.append(data))
+    fig = draw()
+    export.figure(fig, "to figurer", close=False)
+    assert base64.b64decode(published[0]["image/png"]) == expected.getvalue()
+    assert fig.get_layout_engine().__class__.__name__ == "ConstrainedLayoutEngine" and fig.dpi == 90
+    plt.close("all")

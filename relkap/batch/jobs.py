@@ -17,6 +17,7 @@ from ..export import export_html
 from ..files import swap_folder
 from .execute import execute_notebook, short_error
 from .kernels import KERNEL_NAME, ONE_THREAD
+from .warm import execute_warm
 
 __all__ = ["ReportJob", "JobResult", "run_report", "REPORT_FILES", "inputs_mtime", "is_fresh", "results_table"]
 
@@ -37,6 +38,7 @@ class ReportJob:
     start_timeout: float = 120.0
     cell_timeout: float = 600.0
     retries: int = 1
+    warm: bool = True  # run in the worker's kept kernel (relkap.batch.warm), not a fresh one
 
 
 @dataclass
@@ -67,8 +69,9 @@ def run_report(job: ReportJob) -> JobResult:
     tmp.mkdir(parents=True)
     params = {**job.parameters, "kommune": job.kommune, "out_dir": str(tmp)}
     try:
-        execute_notebook(job.notebook, tmp / "report.ipynb", params, kernel_name=job.kernel_name,
-                         start_timeout=job.start_timeout, cell_timeout=job.cell_timeout, retries=job.retries)
+        execute = execute_warm if job.warm else execute_notebook
+        execute(job.notebook, tmp / "report.ipynb", params, kernel_name=job.kernel_name,
+                start_timeout=job.start_timeout, cell_timeout=job.cell_timeout, retries=job.retries)
         export_html(tmp / "report.ipynb", tmp / "report.html")
         summary_path = tmp / "summary.json"
         summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.exists() else {}

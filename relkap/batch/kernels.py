@@ -22,7 +22,8 @@ def kernel_manager_class() -> type:
 
     The kernel and papermill then talk through socket files only this user can open instead of TCP ports on
     localhost, and ipykernel has no reason to print its "running over TCP without encryption" warning at
-    every start. Windows has no IPC transport and keeps TCP.
+    every start. Windows has no IPC transport and keeps TCP. A kernel is shut down without the interrupt
+    jupyter_client sends first (see ``_async_interrupt_kernel``).
     """
     # jupyter_client and traitlets load only when a kernel is started (the CLI's other commands skip them)
     from jupyter_client import AsyncKernelManager
@@ -34,6 +35,14 @@ def kernel_manager_class() -> type:
 
     class IPCKernelManager(AsyncKernelManager):
         transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+        async def _async_interrupt_kernel(self) -> None:
+            # jupyter_client interrupts a kernel before asking it to shut down; a SIGINT that lands while the
+            # kernel finishes its last reply prints "[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel."
+            # on a successful run. The shutdown request (and the kill after it) stop a busy kernel anyway.
+            if self.shutting_down:
+                return
+            await super()._async_interrupt_kernel()
 
         def _ip_default(self) -> str:
             # jupyter_client's default is "kernel-ipc" in the working directory, the same for every kernel:

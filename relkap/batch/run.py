@@ -44,6 +44,7 @@ def run_batch(
     cell_timeout: float = 600.0,
     progress: bool = True,
     pdf: bool = False,
+    warm: bool = True,
 ) -> list[JobResult]:
     """Run the report for every kommune in the data (or ``only`` those codes) and write the index.
 
@@ -53,7 +54,8 @@ def run_batch(
     Returns one :class:`~relkap.batch.jobs.JobResult` per kommune, in kommune-code order. Paths default to
     the project's folders (:mod:`relkap.config`) and are made absolute before they reach a worker. ``pdf``:
     also ``report.pdf`` beside each report's HTML, all printed by one browser after the reports
-    (:func:`~relkap.batch.pdfs.write_pdfs`).
+    (:func:`~relkap.batch.pdfs.write_pdfs`). ``warm``: each worker keeps one kernel for its kommuner, reset
+    between them (:mod:`relkap.batch.warm`); ``False`` starts a fresh kernel per kommune.
     """
     params_path = config.resolve(params_dir, config.KOMMUNE_PARAMS_DIR)
     data_path = config.resolve(data_dir, config.PROCESSED_DIR)
@@ -79,7 +81,7 @@ def run_batch(
             kommune=code, name=kp.name, notebook=str(nb_path), out_root=str(out_path),
             parameters={"data_dir": str(data_path), "instrument": str(instr_path),
                         "params_dir": str(params_path), "min_n": int(min_n), "language": language},
-            kernel_name=kernel_name, start_timeout=start_timeout, cell_timeout=cell_timeout,
+            kernel_name=kernel_name, start_timeout=start_timeout, cell_timeout=cell_timeout, warm=warm,
         ))
 
     if jobs:
