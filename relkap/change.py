@@ -684,10 +684,11 @@ def did(
 
         - ``estimate``, ``se``: the followup x intervention interaction of the mixed model (REML) and
           its standard error.
-        - ``df``: Satterthwaite degrees of freedom of ``estimate`` (:func:`relkap.mixed.satterthwaite`;
-          about the number of kommuner minus 2 when the kommune x wave variance is not zero; when it
-          is estimated as zero, df approach the number of respondents, as in lmerTest, and ``p_val``
-          is optimistic).
+        - ``df``: Satterthwaite degrees of freedom of ``estimate`` (:func:`relkap.mixed.satterthwaite`),
+          at most the between-kommune df J - 2 (:func:`relkap.mixed.between_df`): when the kommune x
+          wave variance is estimated at zero, lmerTest's df approach the number of respondents and its
+          p would test the arms against respondent noise; ``df_satterthwaite`` keeps lmerTest's value and
+          ``method`` says which was used (``"satterthwaite"`` or ``"satterthwaite_between"``).
         - ``ci_low``, ``ci_high``, ``p_val``: 95% CI and two-sided p of the t test on ``df``.
         - ``estimate_perm``: the permutation estimator, mean change of intervention kommuner minus
           mean change of control kommuner (kommune change = follow-up mean minus baseline mean of
@@ -794,7 +795,12 @@ def did(
     if pd.Series(post_label).groupby(sheet).nunique().gt(1).any():
         components["respondent"] = sheet
     fit = mixed.fit_nested(subj[dv].to_numpy(float), exog, komm, components)
-    row = mixed.satterthwaite(fit).set_index("term").loc["post:treat"]
+    tests = mixed.satterthwaite(fit)
+    # The interaction lives on kommune x wave: its df never exceed those of the kommune changes (J - 2),
+    # also when the kommune x wave variance is estimated at zero (a boundary fit).
+    _, df_max = mixed.between_df(exog, components["kommune:wave"], outer=komm)
+    bounded = mixed.bound_df(tests, ["post:treat"], df_max)
+    row, raw = bounded.set_index("term").loc["post:treat"], tests.set_index("term").loc["post:treat"]
 
     # Permutation estimator on kommune-level changes of respondent means (one value per respondent).
     resp = subj.groupby([kommune, _POST, subject], observed=True)[dv].mean()
@@ -812,6 +818,8 @@ def did(
             "estimate": [float(row["estimate"])],
             "se": [float(row["se"])],
             "df": [float(row["df"])],
+            "df_satterthwaite": [float(raw["df"])],
+            "method": [str(row["method"])],
             "ci_low": [float(row["ci_low"])],
             "ci_high": [float(row["ci_high"])],
             "p_val": [float(row["p_val"])],

@@ -11,7 +11,7 @@ from .fit import check_nesting, finish, mixed, ols_cluster, standardise, std_fac
 
 __all__ = ["MODEL_COLUMNS", "structures_rk", "between_within"]
 
-MODEL_COLUMNS = ["kommune", "wave", "group", RK, "structure_between", "structure_within"]
+MODEL_COLUMNS = ["kommune", "wave", "respondent_id", "group", RK, "structure_between", "structure_within"]
 
 
 def between_within(units: pd.DataFrame, respondents: pd.DataFrame) -> pd.DataFrame:
@@ -60,8 +60,8 @@ def structures_rk(units: pd.DataFrame, respondents: pd.DataFrame, structure_dims
         model sample), ``n_obs``, and for the mixed model ``converged`` and ``nesting``.
 
         - ``model`` "ols_unit": OLS of the kommune x wave RK on the structure index (and each structure
-          dimension in turn), wave fixed effect, kommune-clustered CR1 SE, t on G - 1 df (``method``
-          "cluster_cr1_t").
+          dimension in turn), wave fixed effect, kommune-clustered CR2 SE, t on Satterthwaite df (``method``
+          "cluster_cr2_satterthwaite"; CR1 in ``se_cr1`` ... ``p_cr1``).
         - ``model`` "mixed_respondent": mixed model of the respondent's RK index on the kommune's
           structure index split into ``structure_between`` (the kommune's mean over the waves: the H1
           estimate) and ``structure_within`` (the wave's deviation from it; :func:`between_within`),
