@@ -7,7 +7,6 @@ respondent are never treated as independent observations (DOMAIN.md, "Baseline v
 from __future__ import annotations
 
 import functools
-import itertools
 import math
 from collections.abc import Iterable, Sequence
 
@@ -15,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import mixed
+from . import mixed, permutation
 from .checks import (
     as_list,
     check_choice,
@@ -602,34 +601,6 @@ def suppress(comparison: pd.DataFrame, min_n: int | None,
     return out
 
 
-def _permutation_p(
-    change: np.ndarray, treated: np.ndarray, estimate: float, n_permutations: int, seed
-) -> float:
-    """Two-sided permutation p of ``estimate``, the difference in mean kommune change between the
-    arms, with the arm labels shuffled over kommuner.
-
-    All assignments are enumerated when there are no more than ``n_permutations`` of them (exact
-    p); otherwise ``n_permutations`` random shuffles, p = (1 + #{|est*| >= |est|}) / (1 + B).
-    """
-    k, n_t = len(change), int(treated.sum())
-    if n_permutations == 0 or n_t in (0, k):
-        return np.nan
-    observed = abs(estimate)
-    if math.comb(k, n_t) <= n_permutations:
-        labels = np.zeros((math.comb(k, n_t), k), dtype=bool)
-        for row, chosen in enumerate(itertools.combinations(range(k), n_t)):
-            labels[row, list(chosen)] = True
-        extra = 0
-    else:
-        rng = np.random.default_rng(seed)
-        labels = rng.permuted(np.tile(treated, (n_permutations, 1)), axis=1)
-        extra = 1
-    est = labels @ change / n_t - (~labels) @ change / (k - n_t)
-    # A small tolerance so that assignments with the same estimate up to rounding count as ties.
-    hits = np.sum(np.abs(est) >= observed - 1e-12 * max(1.0, observed))
-    return float((hits + extra) / (len(labels) + extra))
-
-
 def did(
     data: pd.DataFrame,
     dv: str,
@@ -809,7 +780,7 @@ def did(
     change = (means[1] - means[0]).dropna()  # kommuner seen in both waves
     treated = n_treated.reindex(change.index).to_numpy().astype(bool)
     estimate_perm = change[treated].mean() - change[~treated].mean()
-    p_perm = _permutation_p(change.to_numpy(float), treated, estimate_perm, n_permutations, seed)
+    p_perm = permutation.permutation_p(change.to_numpy(float), treated, estimate_perm, n_permutations, seed)
     x, y = change[treated].to_numpy(float), change[~treated].to_numpy(float)
     ci_perm = (stats.ttest_ind(x, y, equal_var=False).confidence_interval(0.95) if min(len(x), len(y)) >= 2
                else (np.nan, np.nan))
