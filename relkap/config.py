@@ -11,6 +11,8 @@ import os
 from pathlib import Path
 
 __all__ = [
+    "MIN_N",
+    "ALPHA",
     "ROOT",
     "DATA_DIR",
     "RAW_DIR",
@@ -40,3 +42,7 @@ def resolve(path: str | os.PathLike | None, default: Path) -> Path:
         return default
     p = Path(path).expanduser()
     return p if p.is_absolute() else (ROOT / p).resolve()
+
+
+MIN_N = 5  # default disclosure threshold: cells with fewer respondents are hidden
+ALPHA = 0.05  # significance level of every test and verdict

@@ -67,8 +67,8 @@ def permutation_floor(n_units: int, n_treated: int, n_permutations: int = 999) -
     return (2 if 2 * n_treated == n_units else 1) / total
 
 
-def kommuner_needed(threshold: float, n_permutations: int = 999) -> int:
-    """The fewest kommuner, split evenly into two arms, whose permutation floor lies below ``threshold``.
+def kommuner_needed(threshold: float) -> int:
+    """The fewest kommuner, split evenly into two arms, whose exact permutation floor lies below ``threshold``.
 
     Examples
     --------
@@ -76,8 +76,6 @@ def kommuner_needed(threshold: float, n_permutations: int = 999) -> int:
     (11, 7)
     """
     k = 2
-    while not permutation_floor(k, k // 2, n_permutations) < threshold:
+    while not permutation_floor(k, k // 2, math.comb(k, k // 2)) < threshold:
         k += 1
-        if k > 200:
-            return k
     return k

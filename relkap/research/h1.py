@@ -69,8 +69,8 @@ def structures_rk(units: pd.DataFrame, respondents: pd.DataFrame, structure_dims
           Satterthwaite df (``method`` "satterthwaite"): ``structure_between`` varies only between
           kommuner, so its df are near the number of kommuner minus 2.
 
-        ``p_adj``: Holm over the structure dimensions (the index rows and the mixed model are families
-        of their own).
+        ``p_adj``: Holm over the structure dimensions; the index row, ``structure_between`` (H1's primary
+        estimate, family "primary") and ``structure_within`` are families of their own.
 
     Examples
     --------
@@ -82,8 +82,8 @@ def structures_rk(units: pd.DataFrame, respondents: pd.DataFrame, structure_dims
     >>> h1[["model", "predictor", "estimate", "n_units"]].round(2)
                   model          predictor  estimate  n_units
     0          ols_unit          structure      0.17        6
-    1  mixed_respondent  structure_between      0.17        6
-    2  mixed_respondent   structure_within      0.16        6
+    1  mixed_respondent  structure_between      0.21        6
+    2  mixed_respondent   structure_within     -0.20        6
     """
     check_nesting(nesting)
     rows = []
@@ -100,8 +100,10 @@ def structures_rk(units: pd.DataFrame, respondents: pd.DataFrame, structure_dims
     xs = ["structure_between"] + (["structure_within"] if d["structure_within"].std() > 1e-12 else [])
     res = mixed(d, RK, xs, nesting)
     for x in xs:
+        # the between-kommune effect is H1's primary estimate: a family of its own (no adjustment)
+        fam = "primary" if x == "structure_between" else "respondent_within"
         rows.append(standardise({"model": "mixed_respondent", "predictor": x, "outcome": RK,
-                                 "family": "respondent", **res[x], "n_units": int(d["kommune"].nunique()),
+                                 "family": fam, **res[x], "n_units": int(d["kommune"].nunique()),
                                  "n_respondents": len(d), "n_obs": len(d), "nesting": nesting},
                                 std_factor(d, x, RK)))
     return finish(rows, ["model", "outcome", "predictor"], family="family")
