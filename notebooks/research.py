@@ -92,7 +92,7 @@ display(Markdown(f"## {text('research.answer.heading', language)}"))
 display(export.captioned(research.answers_table(results, inst, language, parameters).style.hide(axis="index"),
                          text("research.answer.heading", language)))
 display(Markdown(research.answers_rule(language)))
-display(Markdown(research.answers_reasons(results, language, parameters)))
+display(Markdown(research.answers_reasons(results, inst, language, parameters)))
 
 # %%
 display(export.captioned(pd.DataFrame({text("research.count", language): n})

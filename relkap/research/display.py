@@ -260,18 +260,26 @@ def answers_table(results: dict[str, pd.DataFrame], instrument: Instrument | Non
     return pd.DataFrame(rows, columns=[col[k] for k in keys])
 
 
-def answers_reasons(results: dict[str, pd.DataFrame], language: Language = "da", parameters: dict | None = None) -> str:
-    """Each answer's verdict and its reason in words, one Markdown bullet per question.
+def answers_reasons(results: dict[str, pd.DataFrame], instrument: Instrument | None = None, language: Language = "da",
+                    parameters: dict | None = None) -> str:
+    """Each answer's verdict, its reason and its primary estimate with the adjustment, one Markdown bullet each.
 
     Examples
     --------
-    >>> print(answers_reasons({"units": pd.DataFrame()}, "en").splitlines()[0])
+    >>> print(answers_reasons({"units": pd.DataFrame()}, language="en").splitlines()[0])
     - **H1: Formal structures raise RK (between kommuner)**: cannot be answered with this design. The data do not suffice for the question's model.
     """
     lines = []
     for a in answers(results, parameters, language, ALPHA):
         verdict = text(f"research.answer.verdict.{a['verdict']}", language)
-        lines.append(f"- **{a['statement']}**: {verdict}. {a['reason_text']}")
+        line = f"- **{a['statement']}**: {verdict}. {a['reason_text']}"
+        if a["family_size"]:
+            rel = a["relation"] or ""
+            shown = term(rel, instrument, language) if " -> " in rel else _word("scope", rel or None, instrument,
+                                                                               language)
+            kind = "none" if a["family_size"] == 1 else "holm"
+            line += " " + text(f"research.answer.adjustment.{kind}", language, relation=shown, m=a["family_size"])
+        lines.append(line)
     return "\n".join(lines)
 
 
