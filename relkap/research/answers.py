@@ -274,8 +274,9 @@ def answers(results: dict[str, pd.DataFrame], parameters: dict | None = None, la
             if q.answered_by:
                 caveats.append("shared_test")
         adjustment = ("none (1 test)" if m == 1 else f"holm over {m} tests") if m else None
+        shown_p = fmt.pvalue(head.get("p_adj") if head.get("p_adj") is not None else head.get("p_val"), language)
         fields = {"alpha": fmt.number(alpha, 2, language), "m": m, "n": n_units or 0, "needed": needed or 0,
-                  "p_adj": fmt.pvalue(head.get("p_adj", head.get("p_val")), language), "other": q.answered_by or ""}
+                  "p_adj": shown_p if shown_p.startswith("<") else f"= {shown_p}", "other": q.answered_by or ""}
         out.append({
             "question": q.question,
             "statement": text(f"research.answer.statement.{q.question}", language),
