@@ -146,7 +146,9 @@ def mixed(d: pd.DataFrame, y: str, xs: list[str], nesting: str, group: str | Non
         Add a fixed effect of the wave (when ``d`` has more than one).
     subject : str or None
         The respondent id column: when an id occurs in more than one wave of its kommune, a random
-        intercept per respondent (one person answering twice is not two independent answers).
+        intercept per respondent (one person answering twice is not two independent answers); a
+        respondent-level predictor is then split into the person's mean over the waves (whose slope is
+        reported) and the deviation from it.
 
     Returns
     -------
@@ -192,6 +194,16 @@ def mixed(d: pd.DataFrame, y: str, xs: list[str], nesting: str, group: str | Non
         linked = bool(pd.Series(rows["wave"].to_numpy()).groupby(person).nunique().gt(1).any())
         if linked:
             components["respondent"] = person
+            # A respondent-level predictor enters as the person's mean over the waves (the estimate: the
+            # between-person slope, as without repeated respondents) and the wave's deviation from it
+            # (a term of its own): with only the intercept the slope would blend in the within-person
+            # slope of a stable trait measured twice (Mundlak 1978; Bell & Jones 2015).
+            cell = komm + "\x1f" + rows["wave"].astype(str).to_numpy()
+            for x in xs:
+                values = exog[x]
+                if values.groupby(cell).nunique().gt(1).any():
+                    mean = values.groupby(person).transform("mean")
+                    exog[x], exog[f"{x}__within_person"] = mean, values - mean
     fit = fit_nested(design.endog, exog, outer, components)
     raw = satterthwaite(fit)
     terms, df_max = between_df(exog, komm)

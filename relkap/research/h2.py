@@ -115,11 +115,11 @@ def leadership_models(respondents: pd.DataFrame, scales: pd.DataFrame, outcomes:
     >>> h2 = leadership_models(respondent_table(t, inst), t.scales, outcomes=["rk"])
     >>> h2[["outcome", "predictor", "estimate", "reliability", "n_units"]].round(2)
       outcome    predictor  estimate  reliability  n_units
-    0      rk       vision      0.11         0.77        4
-    1      rk   deltagelse      0.14         0.78        4
-    2      rk        ramme      0.16         0.77        4
-    3      rk  involvering      0.09         0.79        4
-    4      rk   leadership      0.29         0.85        4
+    0      rk       vision      0.13         0.77        4
+    1      rk   deltagelse      0.25         0.78        4
+    2      rk        ramme      0.31         0.77        4
+    3      rk  involvering      0.25         0.79        4
+    4      rk   leadership      0.32         0.85        4
     """
     check_nesting(nesting)
     lead = [s for s in leadership_scales if s in respondents.columns]
