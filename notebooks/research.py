@@ -93,6 +93,7 @@ display(Markdown(f"## {text('research.answer.heading', language)}"))
 display(export.captioned(research.answers_table(results, inst, language, parameters).style.hide(axis="index"),
                          text("research.answer.heading", language)))
 display(Markdown(research.answers_rule(language)))
+display(Markdown(research.answers_reasons(results, inst, language, parameters)))
 
 # %%
 display(export.captioned(pd.DataFrame({text("research.count", language): n})
@@ -271,22 +272,27 @@ research.present(results, "rq2_mediation", inst, language, label=["outcome", "pa
 # %% [markdown] tags=["da"]
 # ## 7. RQ4: Virker indsatserne?
 #
-# Difference-in-differences: ændringen fra førmåling til eftermåling i indsatskommunerne minus ændringen i
-# kontrolkommunerne, for alle relationer mellem grupperne og for de relationer, indsatserne var rettet mod,
-# pr. dimension. Relationerne med indsats i indsatskommunerne sammenlignes med *alle* relationer mellem
-# grupperne i kontrolkommunerne (de har ingen udvalgte relationer; deres ændring er den fælles udvikling).
-# Indsatsen blev tildelt kommuner, så p-værdien kommer fra en permutationstest af forsøgsarmene over
-# kommuner; *Estimat (mixed model)* og *p (mixed model)* er en kontrol med Satterthwaite-frihedsgrader.
+# Det primære estimat: de relationer, indsatserne var rettet mod, sammenlignet med *de samme gruppepar* i
+# kontrolkommunerne, som en tredobbelt difference (relationer med indsats mod kommunens øvrige relationer,
+# indsats mod kontrol), hvor hver relations ændring er justeret for dens værdi ved førmålingen. Teams vælger
+# svage relationer, og en relation, der tilfældigt blev målt lavt, stiger af sig selv ved næste måling
+# (regression mod middelværdien); uden justeringen ville det ligne en effekt. Indsatsen blev tildelt kommuner,
+# så p-værdien kommer fra en permutationstest af forsøgsarmene over kommuner, hvor hver kommune beholder sine
+# relationer. Følsomhedsanalyser: det samme uden justering, pr. dimension, og difference-in-differences over
+# alle relationer (*Estimat (mixed model)* og *p (mixed model)* med Satterthwaite-frihedsgrader, højst
+# kommunernes J − 2).
 
 # %% [markdown] tags=["en"]
 # ## 7. RQ4: Do the interventions work?
 #
-# Difference-in-differences: the change from baseline to follow-up in the intervention kommuner minus the
-# change in the control kommuner, for all ties between the groups and for the ties the interventions
-# targeted, per dimension. The targeted ties of the intervention kommuner are compared with *all* ties
-# between the groups in the control kommuner (which have no selected ties; their change is the common
-# trend). The interventions were assigned to kommuner, so the p-value comes from a permutation test of the
-# arms over kommuner; *Estimate (mixed model)* and *p (mixed model)* are a check on Satterthwaite df.
+# The primary estimate: the ties the interventions targeted compared with *the same group pairs* in the
+# control kommuner, as a triple difference (targeted versus the kommune's other ties, intervention versus
+# control) in which each tie's change is adjusted for its baseline value. Teams choose weak ties, and a tie
+# that was measured low by chance rises by itself at the next wave (regression to the mean); without the
+# adjustment that would look like an effect. The interventions were assigned to kommuner, so the p-value
+# comes from a permutation test of the arms over kommuner in which each kommune keeps its ties. Sensitivity
+# analyses: the same without the adjustment, per dimension, and the difference-in-differences over all ties
+# (*Estimate (mixed model)* and *p (mixed model)* on Satterthwaite df, at most the kommuner's J − 2).
 
 # %%
 research.present(results, "rq4_did", inst, language, label=["scope", "dimension"], xlabel="did")

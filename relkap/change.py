@@ -8,7 +8,6 @@ Hurlbert 1984, Ecol. Monogr. 54:187).
 from __future__ import annotations
 
 import functools
-import itertools
 import math
 from collections.abc import Iterable, Sequence
 
@@ -16,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import mixed
+from . import mixed, permutation
 from .checks import (
     as_list,
     check_choice,
@@ -604,34 +603,6 @@ def suppress(comparison: pd.DataFrame, min_n: int | None,
     return out
 
 
-def _permutation_p(
-    change: np.ndarray, treated: np.ndarray, estimate: float, n_permutations: int, seed
-) -> float:
-    """Two-sided permutation p of ``estimate``, the difference in mean kommune change between the
-    arms, with the arm labels shuffled over kommuner.
-
-    All assignments are enumerated when there are no more than ``n_permutations`` of them (exact
-    p); otherwise ``n_permutations`` random shuffles, p = (1 + #{|est*| >= |est|}) / (1 + B).
-    """
-    k, n_t = len(change), int(treated.sum())
-    if n_permutations == 0 or n_t in (0, k):
-        return np.nan
-    observed = abs(estimate)
-    if math.comb(k, n_t) <= n_permutations:
-        labels = np.zeros((math.comb(k, n_t), k), dtype=bool)
-        for row, chosen in enumerate(itertools.combinations(range(k), n_t)):
-            labels[row, list(chosen)] = True
-        extra = 0
-    else:
-        rng = np.random.default_rng(seed)
-        labels = rng.permuted(np.tile(treated, (n_permutations, 1)), axis=1)
-        extra = 1
-    est = labels @ change / n_t - (~labels) @ change / (k - n_t)
-    # A small tolerance so that assignments with the same estimate up to rounding count as ties.
-    hits = np.sum(np.abs(est) >= observed - 1e-12 * max(1.0, observed))
-    return float((hits + extra) / (len(labels) + extra))
-
-
 def did(
     data: pd.DataFrame,
     dv: str,
@@ -686,10 +657,11 @@ def did(
 
         - ``estimate``, ``se``: the followup x intervention interaction of the mixed model (REML) and
           its standard error.
-        - ``df``: Satterthwaite degrees of freedom of ``estimate`` (:func:`relkap.mixed.satterthwaite`;
-          about the number of kommuner minus 2 when the kommune x wave variance is not zero; when it
-          is estimated as zero, df approach the number of respondents, as in lmerTest, and ``p_val``
-          is optimistic).
+        - ``df``: Satterthwaite degrees of freedom of ``estimate`` (:func:`relkap.mixed.satterthwaite`),
+          at most the between-kommune df J - 2 (:func:`relkap.mixed.between_df`): when the kommune x
+          wave variance is estimated at zero, lmerTest's df approach the number of respondents and its
+          p would test the arms against respondent noise; ``df_satterthwaite`` keeps lmerTest's value and
+          ``method`` says which was used (``"satterthwaite"`` or ``"satterthwaite_between"``).
         - ``ci_low``, ``ci_high``, ``p_val``: 95% CI and two-sided p of the t test on ``df``.
         - ``estimate_perm``: the permutation estimator, mean change of intervention kommuner minus
           mean change of control kommuner (kommune change = follow-up mean minus baseline mean of
@@ -796,7 +768,12 @@ def did(
     if pd.Series(post_label).groupby(sheet).nunique().gt(1).any():
         components["respondent"] = sheet
     fit = mixed.fit_nested(subj[dv].to_numpy(float), exog, komm, components)
-    row = mixed.satterthwaite(fit).set_index("term").loc["post:treat"]
+    tests = mixed.satterthwaite(fit)
+    # The interaction lives on kommune x wave: its df never exceed those of the kommune changes (J - 2),
+    # also when the kommune x wave variance is estimated at zero (a boundary fit).
+    _, df_max = mixed.between_df(exog, components["kommune:wave"], outer=komm)
+    bounded = mixed.bound_df(tests, ["post:treat"], df_max)
+    row, raw = bounded.set_index("term").loc["post:treat"], tests.set_index("term").loc["post:treat"]
 
     # Permutation estimator on kommune-level changes of respondent means (one value per respondent).
     resp = subj.groupby([kommune, _POST, subject], observed=True)[dv].mean()
@@ -805,7 +782,7 @@ def did(
     change = (means[1] - means[0]).dropna()  # kommuner seen in both waves
     treated = n_treated.reindex(change.index).to_numpy().astype(bool)
     estimate_perm = change[treated].mean() - change[~treated].mean()
-    p_perm = _permutation_p(change.to_numpy(float), treated, estimate_perm, n_permutations, seed)
+    p_perm = permutation.permutation_p(change.to_numpy(float), treated, estimate_perm, n_permutations, seed)
     x, y = change[treated].to_numpy(float), change[~treated].to_numpy(float)
     ci_perm = (stats.ttest_ind(x, y, equal_var=False).confidence_interval(0.95) if min(len(x), len(y)) >= 2
                else (np.nan, np.nan))
@@ -814,6 +791,8 @@ def did(
             "estimate": [float(row["estimate"])],
             "se": [float(row["se"])],
             "df": [float(row["df"])],
+            "df_satterthwaite": [float(raw["df"])],
+            "method": [str(row["method"])],
             "ci_low": [float(row["ci_low"])],
             "ci_high": [float(row["ci_high"])],
             "p_val": [float(row["p_val"])],

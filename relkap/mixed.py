@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, sparse, stats
 
-__all__ = ["RemlFit", "Lmm", "fit_reml", "fit_nested", "satterthwaite", "SATTERTHWAITE_COLUMNS"]
+__all__ = ["RemlFit", "Lmm", "fit_reml", "fit_nested", "satterthwaite", "between_df", "bound_df",
+           "SATTERTHWAITE_COLUMNS"]
 
 SATTERTHWAITE_COLUMNS = ["term", "estimate", "se", "df", "t", "p_val", "ci_low", "ci_high", "method"]
 
@@ -600,4 +601,72 @@ def satterthwaite(model, level: float = 0.95) -> pd.DataFrame:
         "method": "satterthwaite",
     })
     out.attrs.update(llf=fit.llf, n_obs=fit.n_obs, n_groups=fit.n_groups, converged=fit.converged)
+    return out
+
+
+def between_df(exog: pd.DataFrame, units, outer=None) -> tuple[list[str], float]:
+    """The fixed effects that vary only between ``units`` and the residual df of the ``units`` stratum.
+
+    Parameters
+    ----------
+    exog : DataFrame
+        The fixed-effects design (one column per term, with the intercept).
+    units : array-like
+        The unit of each row whose level the terms may live on (e.g. the kommune, or kommune x wave).
+    outer : array-like, optional
+        An enclosing unit with its own random intercept (e.g. the kommune around kommune x wave).
+
+    Returns
+    -------
+    (list of str, float)
+        The terms constant within ``units`` and ``df`` = number of units - rank of those terms (and of
+        the ``outer`` indicators). This is the df of the classical test on the unit means: J - 2 for a
+        kommune-level predictor with an intercept over J kommuner, and for a difference-in-differences
+        over two waves (terms constant within kommune x wave, the kommune outside) J - 2 as well.
+
+    Examples
+    --------
+    >>> x = pd.DataFrame({"const": 1.0, "z": np.repeat([0.0, 1, 0, 1, 1], 4), "x": np.arange(20.0)})
+    >>> between_df(x, np.repeat(np.arange(5), 4))
+    (['const', 'z'], 3.0)
+    """
+    codes = pd.factorize(pd.Series(np.asarray(units)))[0]
+    frame = exog.groupby(codes)
+    constant = [c for c in exog.columns if (frame[c].nunique() <= 1).all()]
+    cells = exog[constant].groupby(codes).first().to_numpy(float)
+    if outer is not None:
+        outer_codes = pd.factorize(pd.Series(np.asarray(outer)))[0]
+        first = pd.Series(outer_codes).groupby(codes).first().to_numpy()
+        cells = np.column_stack([cells, np.eye(first.max() + 1)[first]])
+    rank = np.linalg.matrix_rank(cells) if cells.size else 0
+    return constant, float(codes.max() + 1 - rank)
+
+
+def bound_df(table: pd.DataFrame, terms, df_max: float, level: float = 0.95) -> pd.DataFrame:
+    """Limit the Satterthwaite df of ``terms`` to ``df_max`` (:func:`between_df`) and redo their p and CI.
+
+    When a variance component of the unit level is estimated at zero (a boundary fit), Satterthwaite df of
+    a unit-level effect grow to about the number of respondents, as in lmerTest, and the test becomes a
+    test on respondents although the units were sampled or assigned. The df of the classical test on the
+    unit means bound them: a row whose df is lowered gets ``method`` ``"satterthwaite_between"``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"term": ["treat"], "estimate": [0.5], "se": [0.2], "df": [240.0], "t": [2.5],
+    ...                   "p_val": [0.013], "ci_low": [0.1], "ci_high": [0.9], "method": ["satterthwaite"]})
+    >>> bound_df(t, ["treat"], 8.0)[["df", "p_val", "method"]].round(3)
+        df  p_val                 method
+    0  8.0  0.037  satterthwaite_between
+    """
+    out = table.copy()
+    # a relative tolerance: df equal to df_max up to the numerical derivatives are left as they are
+    hit = out["term"].isin(list(terms)).to_numpy() & (out["df"].to_numpy(float) > df_max * (1 + 1e-4))
+    if df_max <= 0 or not hit.any():
+        return out
+    est, se = out.loc[hit, "estimate"].to_numpy(float), out.loc[hit, "se"].to_numpy(float)
+    half = stats.t.ppf(0.5 + level / 2, df_max) * se
+    out.loc[hit, "df"] = float(df_max)
+    out.loc[hit, "p_val"] = 2 * stats.t.sf(np.abs(est / se), df_max)
+    out.loc[hit, "ci_low"], out.loc[hit, "ci_high"] = est - half, est + half
+    out.loc[hit, "method"] = "satterthwaite_between"
     return out

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
+from scipy import stats
 from statsmodels.regression.mixed_linear_model import MixedLM
 
 from relkap.mixed import SATTERTHWAITE_COLUMNS, Lmm, fit_reml, satterthwaite
@@ -230,9 +231,9 @@ def test_nested_indicator_elimination_equals_the_dense_computation():
 # summary() of lmerTest. Columns: estimate, se, df, p_val
 # ----------------------------------------------------------------------------------------------------
 H1_DATA = Path(__file__).parent / "data" / "h1_structures_rk.csv"
-LMER_H1 = {
-    "structure_between": (0.2519068674418, 0.0726547274351, 6.17154015925, 1.27607281981e-02),
-    "structure_within": (0.4100484438714, 0.2333406285364, 269.43799679372, 8.00031504321e-02),
+LMER_H1 = {  # tests/R/h1_structures_lmer.R: lmerTest, with kommune, kommune:group and respondent intercepts
+    "structure_between": (0.241313906056, 0.0678660974988, 6.45920870709, 1.05978030621e-02),
+    "structure_within": (0.284189500140, 0.1042950688225, 65.15546066972, 8.25101150842e-03),
 }
 
 
@@ -262,10 +263,16 @@ def test_structures_rk_matches_lmertest(h1_example):
     h1 = structures_rk(*h1_example).set_index("predictor")
     for term, (est, se, df, p) in LMER_H1.items():
         row = h1.loc[term]
-        assert row["method"] == "satterthwaite"
+        assert row["linked"]  # ids link the waves: a respondent intercept, as in the R model
         assert row["estimate"] == pytest.approx(est, abs=1e-6), term
         assert row["se"] == pytest.approx(se, abs=1e-6), term
-        assert row["df"] == pytest.approx(df, rel=1e-4), term
-        assert row["p_val"] == pytest.approx(p, rel=1e-4, abs=1e-6), term
-    # the between-kommune effect is tested on about J - 2 df, not as a z test
+        assert row["df_satterthwaite"] == pytest.approx(df, rel=1e-4), term
+        if term == "structure_within":
+            assert row["method"] == "satterthwaite"
+            assert row["df"] == pytest.approx(df, rel=1e-4), term
+            assert row["p_val"] == pytest.approx(p, rel=1e-4, abs=1e-6), term
+    # the kommune-level effect: lmerTest's 6.46 df bounded by the between-kommune df, 8 kommuner - 2
+    row = h1.loc["structure_between"]
+    assert (row["df"], row["method"]) == (6.0, "satterthwaite_between")
+    assert row["p_val"] == pytest.approx(2 * stats.t.sf(row["estimate"] / row["se"], 6), rel=1e-9)
     assert h1.loc["structure_between", "df"] < 8

@@ -109,18 +109,29 @@ def test_summary_has_an_answer_per_question(run):
     assert s["schema"] == 4
     assert s["answers"] == json.loads(json.dumps(research.answers(run["expected"], PARAMS, "en")))
     rq3 = next(a for a in s["answers"] if a["question"] == "RQ3")
-    assert [p["relation"] for p in rq3["parts"]] == ["leadership -> rk", "leadership -> motivation"]
-    assert "same_source" in rq3["caveats"] and "estimate_split" in rq3["parts"][1]
+    # RQ3's primary row is leadership -> motivation; its RK part is H2's test, said once, not counted twice
+    assert [p["relation"] for p in rq3["parts"]] == ["leadership -> motivation"]
+    assert rq3["answered_by"] == "H2" and "shared_test" in rq3["caveats"]
+    assert "same_source" in rq3["caveats"] and "estimate_split" in rq3["parts"][0]
+    assert all(a["reason_text"] and a["verdict"] in research.VERDICTS for a in s["answers"])
     html = (run["out"] / "research.html").read_text(encoding="utf-8")
     assert "Svarene kort" in html and "Satterthwaite" in html
 
 
-def _rule(part: dict) -> str:
-    """The documented verdict rule, written out again."""
-    if part["estimate"] is None:
+def _rule(a: dict, m: int, floor: float | None, same_source: bool) -> str:
+    """The documented verdict rule (README, "Research questions across kommuner"), written out again."""
+    if a["estimate"] is None:
         return "cannot_answer"
-    ok = part["estimate"] > 0 and part["ci_low"] is not None and part["ci_low"] > 0 and part["p_val"] < 0.05
-    return "supported" if ok else "not_supported"
+    if a["method"] == "permutation_kommuner" and m * floor >= 0.05:
+        return "undecidable"
+    p = a["p_adj"] if a["p_adj"] is not None else a["p_val"]
+    if not (a["estimate"] > 0 and a["ci_low"] > 0 and p < 0.05):
+        return "not_supported"
+    if same_source:
+        part = a["parts"][0]
+        confirmed = (part.get("ci_low_split") or -1) > 0 and (part.get("p_split") or 1) < 0.05
+        return "supported" if confirmed else "association_same_source"
+    return "supported"
 
 
 @pytest.fixture(scope="module")
@@ -136,24 +147,37 @@ def demo():
 def test_demo_answers_follow_the_rule_with_small_sample_p(demo):
     answers = research.answers(demo, {"min_units": 20})
     assert [a["question"] for a in answers] == ["H1", "H2", "H3", "RQ1", "RQ2", "RQ3", "RQ4"]
+    same_source = {"H2", "RQ1", "RQ3"}
     for a in answers:
-        kinds = [_rule(p) for p in a["parts"]]
-        assert [p["verdict"] for p in a["parts"]] == kinds, a["question"]
-        want = "supported" if kinds and all(k == "supported" for k in kinds) else "not_supported"
-        assert a["verdict"] == want, a["question"]
+        table = demo[a["table"]]
+        row = table.iloc[np.flatnonzero(np.logical_and.reduce(
+            [(table[c].astype(str) == str(v)).to_numpy() for c, v in a["primary"].items()]))[-1]]
+        m = int((table["family"] == row["family"]).sum()) if "family" in table else len(table)
+        assert a["family_size"] == m and a["p_adj"] == pytest.approx(row["p_adj"]), a["question"]
+        assert a["verdict"] == _rule(a, m, row.get("p_floor"), a["question"] in same_source), a["question"]
+        if a["verdict"] in ("supported", "association_same_source"):
+            # the figure fills a point where the table's p_adj < 0.05: never hollow while the answer holds
+            assert row["p_adj"] < 0.05, a["question"]
         assert a["method"] in research.fit.P_METHODS and len(a["caveat_texts"]) == len(a["caveats"])
+        assert len(a["sensitivity"]) == (len(table[table["outcome"] == row["outcome"]]) - 1 if a["table"] ==
+                                         "h2_leadership" else len(table) - 1)
     by = {a["question"]: a for a in answers}
-    # H1's between-kommune effect: p 0.0572 on 7.19 Satterthwaite df, as lmerTest (the z test gave 0.024)
+    # H1's between-kommune effect rests on one named row, the mixed model's structure_between, tested on
+    # the kommuner's df (bounded by J - 2 = 8), in a family of its own
     h1 = by["H1"]
-    assert h1["method"] == "satterthwaite" and h1["df"] == pytest.approx(7.19, abs=0.05)
-    assert h1["p_val"] == pytest.approx(0.057, abs=0.002) and h1["verdict"] == "not_supported"
-    assert "few_kommuner" in h1["caveats"]
-    # the strong built-in effects stay supported: leadership -> RK, co-creation -> citizen outcomes, the
-    # interventions on their targeted ties (permutation over kommuner)
-    for q in ("H2", "RQ1", "RQ4"):
-        assert by[q]["verdict"] == "supported", q
-    assert by["RQ4"]["method"] == "permutation_kommuner" and by["RQ4"]["parts"][0]["scope"] == "targeted_ties"
-    assert "same_source" in by["H2"]["caveats"] and by["H2"]["parts"][0]["estimate_split"] > 0
+    assert h1["primary"] == {"model": "mixed_respondent", "predictor": "structure_between"}
+    assert h1["method"] in ("satterthwaite", "satterthwaite_between") and h1["df"] <= 8
+    assert h1["adjustment"] == "none (1 test)" and "few_kommuner" in h1["caveats"]
+    # H3 now on CR2 with Satterthwaite df (clubSandwich): a few df, not G - 1 = 9
+    assert by["H3"]["method"] == "cluster_cr2_satterthwaite" and by["H3"]["df"] < 5
+    # RQ4: the fair contrast of the targeted ties, decidable with 5 + 5 kommuner (floor 2/252, 1 test)
+    assert by["RQ4"]["method"] == "permutation_kommuner"
+    assert by["RQ4"]["primary"] == {"scope": "targeted_contrast", "dimension": "rk"}
+    assert by["RQ4"]["verdict"] != "undecidable"
+    # H2: leadership and RK rated by the same employees; on this demo the split-sample estimate does not
+    # confirm the pooled one, so the answer reads "association (same source)", not "supported"
+    assert "same_source" in by["H2"]["caveats"] and by["H2"]["parts"][0]["ci_low_split"] < 0
+    assert (by["H2"]["verdict"], by["H2"]["reason"]) == ("association_same_source", "split_not_confirmed")
 
 
 def test_every_research_p_says_its_method(demo):
@@ -214,6 +238,9 @@ def test_two_kommuner_answer_what_they_can():
     answers = {a["question"]: a for a in summary["answers"]}
     assert answers["H1"]["verdict"] == "cannot_answer" and answers["H1"]["caveats"] == ["not_answered"]
     assert answers["H2"]["verdict"] != "cannot_answer"
+    # 1 + 1 kommuner: the permutation's smallest p is 1, so RQ4 cannot be decided; 7 kommuner (3 + 4) could
+    assert answers["RQ4"]["verdict"] == "undecidable" and answers["RQ4"]["kommuner_needed"] == 7
+    assert "7 kommuner" in answers["RQ4"]["reason_text"]
     json.dumps(summary)  # JSON-ready
 
 

@@ -50,9 +50,18 @@ theory, research, and methods in organizations*):
 from __future__ import annotations
 
 from .aggregation import aggregation_check
-from .answers import ANSWERS, VERDICTS, answers
+from .answers import ANSWERS, REASONS, VERDICTS, answers
 from .data import LEADERSHIP_SCALES, citizen_table, example_tables, respondent_table, unit_table
-from .display import answers_rule, answers_table, display_table, localise, note, present, show
+from .display import (
+    answers_reasons,
+    answers_rule,
+    answers_table,
+    display_table,
+    localise,
+    note,
+    present,
+    show,
+)
 from .fit import MIN_UNITS, RESULT_COLUMNS
 from .h1 import structures_rk
 from .h2 import leadership_models
@@ -100,7 +109,9 @@ __all__ = [
     "run_research",
     "ANSWERS",
     "VERDICTS",
+    "REASONS",
     "answers",
     "answers_table",
     "answers_rule",
+    "answers_reasons",
 ]

@@ -48,7 +48,8 @@ _WORDS = {  # raw value -> research.value key, per column
     "statistic": {"ICC1": "icc1", "ICC2": "icc2", "rwg_j_median": "rwg_j_median"},
     "model": {"ols_unit": "ols_unit", "mixed_respondent": "mixed_respondent"},
     "analysis": {"correlation": "correlation", "slope": "slope", "cross_lagged": "cross_lagged"},
-    "scope": {"all_ties": "all_ties", "targeted_ties": "targeted_ties"},
+    "scope": {"all_ties": "all_ties", "targeted_ties": "targeted_ties", "targeted_contrast": "targeted_contrast",
+              "targeted_unadjusted": "targeted_unadjusted"},
 }
 _TERMS = ("rk", "structure", "structure_between", "structure_within", "leadership")
 _PATHS = ("a", "b", "indirect", "direct", "total")
@@ -221,12 +222,12 @@ def present(results: dict[str, pd.DataFrame], name: str, instrument: Instrument 
 
 def answers_table(results: dict[str, pd.DataFrame], instrument: Instrument | None = None, language: Language = "da",
                   parameters: dict | None = None, decimals: int = 2) -> pd.DataFrame:
-    """The answers (:func:`relkap.research.answers`) as readers see them: one row per relation of a question.
+    """The answers (:func:`relkap.research.answers`) as readers see them: one row per question, its primary estimate.
 
-    The question, its verdict and its caveats stand on the question's first row; each row has the
-    relation, estimate, CI, p and the method that gave the p (and for H2/RQ3 the split-sample estimate
-    with its CI). Headers and words from the catalogue (``research.answer.*``, ``research.caveat.*``),
-    numbers through :mod:`relkap.fmt`.
+    Each row has the question, the primary relation, estimate, CI, p, p adjusted within its family, the
+    method that gave the p (and for H2/RQ3 the split-sample estimate with its CI), the verdict and the
+    caveats; :func:`answers_reasons` gives each verdict's reason in words. Headers and words from the
+    catalogue (``research.answer.*``, ``research.caveat.*``), numbers through :mod:`relkap.fmt`.
 
     Examples
     --------
@@ -234,31 +235,54 @@ def answers_table(results: dict[str, pd.DataFrame], instrument: Instrument | Non
     ...                     "estimate": 0.2, "ci_low": -0.01, "ci_high": 0.41, "p_val": 0.057, "df": 7.2,
     ...                     "method": "satterthwaite", "n_units": 10}])
     >>> t = answers_table({"h1_structures_rk": h1, "units": pd.DataFrame()}, language="en")
-    >>> t.iloc[0, [0, 1, 4, 5, 7]].tolist()
+    >>> t.iloc[0, [0, 1, 4, 6, 8]].tolist()
     ['H1: Formal structures raise RK (between kommuner)', 'Structures, between kommuner → RK index', '0.057', 't, Satterthwaite df', 'not supported']
     """
-    col = {k: text(f"research.answer.column.{k}", language)
-           for k in ("question", "part", "estimate", "ci", "p_val", "method", "split", "verdict", "caveats")}
+    keys = ("question", "part", "estimate", "ci", "p_val", "p_adj", "method", "split", "verdict", "caveats")
+    col = {k: text(f"research.answer.column.{k}", language) for k in keys}
     rows = []
     for a in answers(results, parameters, language, ALPHA):
-        first = {col["question"]: a["statement"],
-                 col["verdict"]: text(f"research.answer.verdict.{a['verdict']}", language),
-                 col["caveats"]: "; ".join(text(f"research.caveat.{c}", language) for c in a["caveats"])}
-        for i, p in enumerate(a["parts"] or [{}]):
-            rel = p.get("relation", "")
-            row = {col["question"]: "", col["verdict"]: "", col["caveats"]: "", **(first if i == 0 else {})}
-            row[col["part"]] = term(rel, instrument, language) if " -> " in rel else _word("scope", rel or None,
-                                                                                         instrument, language)
-            row[col["estimate"]] = fmt.number(p.get("estimate"), decimals, language)
-            row[col["ci"]] = fmt.ci(p.get("ci_low"), p.get("ci_high"), language, decimals)
-            row[col["p_val"]] = fmt.pvalue(p.get("p_val"), language)
-            row[col["method"]] = _word("method", p.get("method"), instrument, language)
-            split = p.get("estimate_split")
-            row[col["split"]] = "" if fmt.missing(split) else (
-                f"{fmt.number(split, decimals, language)} {fmt.ci(p['ci_low_split'], p['ci_high_split'], language, decimals)}")
-            rows.append(row)
-    order = [col[k] for k in ("question", "part", "estimate", "ci", "p_val", "method", "split", "verdict", "caveats")]
-    return pd.DataFrame(rows, columns=order)
+        p = a["parts"][0] if a["parts"] else {}
+        rel = p.get("relation", "")
+        split = p.get("estimate_split")
+        rows.append({
+            col["question"]: a["statement"],
+            col["part"]: term(rel, instrument, language) if " -> " in rel else _word("scope", rel or None, instrument,
+                                                                                   language),
+            col["estimate"]: fmt.number(p.get("estimate"), decimals, language),
+            col["ci"]: fmt.ci(p.get("ci_low"), p.get("ci_high"), language, decimals),
+            col["p_val"]: fmt.pvalue(p.get("p_val"), language),
+            col["p_adj"]: fmt.pvalue(p.get("p_adj") if p.get("p_adj") is not None else p.get("p_val"), language),
+            col["method"]: _word("method", p.get("method"), instrument, language),
+            col["split"]: "" if fmt.missing(split) else (
+                f"{fmt.number(split, decimals, language)} {fmt.ci(p['ci_low_split'], p['ci_high_split'], language, decimals)}"),
+            col["verdict"]: text(f"research.answer.verdict.{a['verdict']}", language),
+            col["caveats"]: "; ".join(text(f"research.caveat.{c}", language) for c in a["caveats"]),
+        })
+    return pd.DataFrame(rows, columns=[col[k] for k in keys])
+
+
+def answers_reasons(results: dict[str, pd.DataFrame], instrument: Instrument | None = None, language: Language = "da",
+                    parameters: dict | None = None) -> str:
+    """Each answer's verdict, its reason and its primary estimate with the adjustment, one Markdown bullet each.
+
+    Examples
+    --------
+    >>> print(answers_reasons({"units": pd.DataFrame()}, language="en").splitlines()[0])
+    - **H1: Formal structures raise RK (between kommuner)**: cannot be answered with this design. The data do not suffice for the question's model.
+    """
+    lines = []
+    for a in answers(results, parameters, language, ALPHA):
+        verdict = text(f"research.answer.verdict.{a['verdict']}", language)
+        line = f"- **{a['statement']}**: {verdict}. {a['reason_text']}"
+        if a["family_size"]:
+            rel = a["relation"] or ""
+            shown = term(rel, instrument, language) if " -> " in rel else _word("scope", rel or None, instrument,
+                                                                               language)
+            kind = "none" if a["family_size"] == 1 else "holm"
+            line += " " + text(f"research.answer.adjustment.{kind}", language, relation=shown, m=a["family_size"])
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def answers_rule(language: Language = "da") -> str:
@@ -267,6 +291,6 @@ def answers_rule(language: Language = "da") -> str:
     Examples
     --------
     >>> answers_rule("en")[:40]
-    '*Supported*: the estimate is positive, i'
+    'Each question is answered by one pre-dec'
     """
     return text("research.answer.rule", language, alpha=fmt.number(ALPHA, 2, language))

@@ -9,9 +9,11 @@ obtained, one of :data:`P_METHODS`), ``p_adj`` (within a family of tests; the me
 
 Small designs (Luke 2017, Behav. Res. Methods 49:1494; McNeish & Stapleton 2016, Educ. Psychol. Rev.
 28:295): where the kommune is the unit of the predictor or of assignment, the sample is
-the number of kommuner. Mixed models are tested with Satterthwaite df (``"satterthwaite"``), kommune-level
-OLS with t on the kommuner's df (``"cluster_cr1_t"``: CR1 cluster-robust SE, t on G - 1; ``"ols_t"``:
-one row per kommune, t on J - p), correlations over kommuner with t on J - 2 (``"pearson_t"``), the
+the number of kommuner. Mixed models are tested with Satterthwaite df (``"satterthwaite"``; a kommune-level
+term's df at most the between-kommune df, ``"satterthwaite_between"`` where that bound is used), kommune-level
+OLS with CR2 cluster-robust SE and Satterthwaite df (``"cluster_cr2_satterthwaite"``, as R's clubSandwich;
+CR1 with t on G - 1, ``"cluster_cr1_t"``, as a sensitivity column) or, with one row per kommune, t on
+J - p (``"ols_t"``), correlations over kommuner with t on J - 2 (``"pearson_t"``), the
 mediation with a bootstrap over kommuner and RQ4 with a permutation of the arms over kommuner.
 """
 
@@ -21,10 +23,12 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import statsmodels.formula.api as smf
+from scipy import stats
 
-from .. import agreement
+from .. import agreement, robust
 from ..change import adjust_pvalues
-from ..mixed import satterthwaite
+from ..mixed import between_df, bound_df, fit_nested, satterthwaite
 
 __all__ = ["RESULT_COLUMNS", "P_METHODS", "NESTINGS", "MIN_UNITS", "check_nesting", "finish", "low_power",
            "std_factor", "standardise", "correct", "mixed", "ols_cluster", "reliability", "item_reliability"]
@@ -32,8 +36,8 @@ __all__ = ["RESULT_COLUMNS", "P_METHODS", "NESTINGS", "MIN_UNITS", "check_nestin
 RESULT_COLUMNS = ["estimate", "ci_low", "ci_high", "p_val", "df", "method", "p_adj", "p_adjust", "n_units",
                   "n_respondents"]
 # How ``p_val`` (and the CI) were obtained, the ``method`` column of every result table
-P_METHODS = ("satterthwaite", "cluster_cr1_t", "ols_t", "pearson_t", "bootstrap_kommuner", "permutation_kommuner",
-             "anova_f")
+P_METHODS = ("satterthwaite", "satterthwaite_between", "cluster_cr2_satterthwaite", "cluster_cr1_t", "ols_t",
+             "pearson_t", "bootstrap_kommuner", "permutation_kommuner", "anova_f")
 NESTINGS = ("vc", "combined")
 MIN_UNITS = 20  # fewer kommuner than this: unit-level results are flagged as low-powered
 
@@ -121,13 +125,15 @@ def correct(row: dict, reliability: float) -> dict:
 
 
 def mixed(d: pd.DataFrame, y: str, xs: list[str], nesting: str, group: str | None = "group",
-          wave: bool = True) -> dict[str, dict]:
-    """Linear mixed model ``y ~ xs (+ C(wave))`` with a kommune random intercept (and group within kommune).
+          wave: bool = True, subject: str | None = "respondent_id") -> dict[str, dict]:
+    """Linear mixed model ``y ~ xs (+ C(wave))`` with a kommune random intercept (group within kommune, and
+    the respondent where ids link the waves).
 
     Parameters
     ----------
     d : DataFrame
-        One row per respondent with ``kommune``, ``wave``, ``y``, ``xs`` (and ``group``).
+        One row per respondent and wave with ``kommune``, ``wave``, ``y``, ``xs`` (and ``group``,
+        ``subject``).
     y : str
         Outcome column.
     xs : list of str
@@ -139,19 +145,28 @@ def mixed(d: pd.DataFrame, y: str, xs: list[str], nesting: str, group: str | Non
         The group column; ``None``: only the kommune intercept (citizens are not in groups).
     wave : bool
         Add a fixed effect of the wave (when ``d`` has more than one).
+    subject : str or None
+        The respondent id column: when an id occurs in more than one wave of its kommune, a random
+        intercept per respondent (one person answering twice is not two independent answers); a
+        respondent-level predictor is then split into the person's mean over the waves (whose slope is
+        reported) and the deviation from it.
 
     Returns
     -------
     dict
         Predictor -> ``estimate``, ``se``, ``df``, ``ci_low``, ``ci_high`` (95%), ``p_val``, ``method``
-        (``"satterthwaite"``), ``converged``.
+        (``"satterthwaite"`` or ``"satterthwaite_between"``), ``converged``, ``linked`` (whether the
+        respondent intercept is in the model), ``df_satterthwaite``.
 
     Notes
     -----
     REML at lme4's optimum and t tests on Satterthwaite degrees of freedom (:func:`relkap.mixed.satterthwaite`,
     the numbers of R's lmerTest). A predictor that varies only between kommuner gets df near the number of
     kommuner minus 2, not the normal (z) approximation of a thousand respondents; a respondent-level
-    predictor gets df near the number of respondents, where t and z agree.
+    predictor gets df near the number of respondents, where t and z agree. When the kommune variance is
+    estimated at zero, lmerTest's df of a kommune-level predictor approach the number of respondents;
+    here they are bounded by the between-kommune df (:func:`relkap.mixed.between_df`: kommuner minus the
+    kommune-level terms, intercept included; ``method`` "satterthwaite_between" where the bound is used).
 
     Examples
     --------
@@ -163,40 +178,64 @@ def mixed(d: pd.DataFrame, y: str, xs: list[str], nesting: str, group: str | Non
     >>> round(r["estimate"], 2), r["method"]
     (0.48, 'satterthwaite')
     """
-    import statsmodels.formula.api as smf  # deferred: statsmodels takes about 1 s to load
-
     rhs = " + ".join(xs) + (" + C(wave)" if wave and d["wave"].nunique() > 1 else "")
-    vc = None
+    design = smf.ols(f"{y} ~ {rhs}", d)  # the fixed-effects design of the formula, with its missing rows out
+    rows = d.loc[design.data.row_labels]
+    exog = pd.DataFrame(design.exog, columns=design.exog_names, index=rows.index)
+    komm = rows["kommune"].astype(str).to_numpy()
+    components = {}
+    outer = komm
     if group is not None and nesting == "vc":
-        groups = d["kommune"].astype(str)
-        vc = {"group": "0 + C(group)"}
+        components["group"] = komm + "\x1f" + rows[group].astype(str).to_numpy()
     elif group is not None:
-        groups = d["kommune"].astype(str) + ":" + d[group].astype(str)
-    else:
-        groups = d["kommune"].astype(str)
-    # re_formula "1" explicitly: with a vc_formula statsmodels otherwise drops the kommune intercept.
-    model = smf.mixedlm(f"{y} ~ {rhs}", d, groups=groups, re_formula="1", vc_formula=vc)
-    tab = satterthwaite(model).set_index("term")
-    ok = bool(tab.attrs["converged"])
+        outer = komm + "\x1f" + rows[group].astype(str).to_numpy()
+    linked = False
+    if subject is not None and subject in rows.columns and rows["wave"].nunique() > 1:
+        person = komm + "\x1f" + rows[subject].astype(str).to_numpy()
+        linked = bool(pd.Series(rows["wave"].to_numpy()).groupby(person).nunique().gt(1).any())
+        if linked:
+            components["respondent"] = person
+            # A respondent-level predictor enters as the person's mean over the waves (the estimate: the
+            # between-person slope, as without repeated respondents) and the wave's deviation from it
+            # (a term of its own): with only the intercept the slope would blend in the within-person
+            # slope of a stable trait measured twice (Mundlak 1978; Bell & Jones 2015).
+            cell = komm + "\x1f" + rows["wave"].astype(str).to_numpy()
+            for x in xs:
+                values = exog[x]
+                if values.groupby(cell).nunique().gt(1).any():
+                    mean = values.groupby(person).transform("mean")
+                    exog[x], exog[f"{x}__within_person"] = mean, values - mean
+    fit = fit_nested(design.endog, exog, outer, components)
+    raw = satterthwaite(fit)
+    terms, df_max = between_df(exog, komm)
+    tab = bound_df(raw, terms, df_max).set_index("term")
+    raw = raw.set_index("term")
+    ok = bool(fit.converged)
     return {x: {"estimate": float(tab.at[x, "estimate"]), "se": float(tab.at[x, "se"]),
                 "df": float(tab.at[x, "df"]), "ci_low": float(tab.at[x, "ci_low"]),
                 "ci_high": float(tab.at[x, "ci_high"]), "p_val": float(tab.at[x, "p_val"]),
-                "method": "satterthwaite", "converged": ok} for x in xs}
+                "method": str(tab.at[x, "method"]), "converged": ok, "linked": linked,
+                "df_satterthwaite": float(raw.at[x, "df"])} for x in xs}
 
 
 def ols_cluster(d: pd.DataFrame, y: str, xs: list[str], wave: bool = True,
                 cluster: str | None = "kommune") -> dict[str, dict]:
-    """OLS ``y ~ xs (+ C(wave))``; kommune-clustered SE (CR1) with t on G - 1 df when units repeat, else classical.
+    """OLS ``y ~ xs (+ C(wave))``; kommune-clustered CR2 SE with Satterthwaite df when units repeat, else classical.
 
-    Returns predictor -> ``estimate``, ``se``, ``df``, ``ci_low``, ``ci_high`` (95%), ``p_val``, ``method``.
+    Returns predictor -> ``estimate``, ``se``, ``df``, ``ci_low``, ``ci_high`` (95%), ``p_val``, ``method``,
+    and with clusters the CR1 sensitivity values ``se_cr1``, ``df_cr1``, ``ci_low_cr1``, ``ci_high_cr1``,
+    ``p_cr1``.
 
     Notes
     -----
     Units are kommuner (or kommune x wave), so the sample is the number of kommuner. When a kommune has
-    several rows (its waves), the covariance is the cluster-robust sandwich with the small-sample factor
-    G / (G - 1) x (N - 1) / (N - K) (CR1, Stata's and statsmodels' default) and the tests and intervals
-    use t with G - 1 df (G kommuner): ``method`` ``"cluster_cr1_t"``. With one row per kommune the
-    classical OLS t on N - K df: ``method`` ``"ols_t"``.
+    several rows (its waves), the covariance is the bias-reduced cluster-robust sandwich CR2 and the tests
+    and intervals use t on its Satterthwaite df (Pustejovsky & Tipton 2018; :func:`relkap.robust.cr2`, the
+    numbers of R's ``clubSandwich::coef_test(..., vcov = "CR2", test = "Satterthwaite")``): ``method``
+    ``"cluster_cr2_satterthwaite"``. With ten kommuner and a kommune-level predictor these df are often
+    nearer 3 than G - 1. The CR1 sandwich (factor G / (G - 1) x (N - 1) / (N - K), t on G - 1 df, too
+    liberal with few clusters) is kept as a sensitivity column. With one row per kommune the classical
+    OLS t on N - K df: ``method`` ``"ols_t"``.
 
     Examples
     --------
@@ -206,24 +245,33 @@ def ols_cluster(d: pd.DataFrame, y: str, xs: list[str], wave: bool = True,
     (0.98, 3.0, 'ols_t')
     >>> d2 = pd.concat([d, d.assign(y=d["y"] + 0.1)])
     >>> r = ols_cluster(d2, "y", ["x"], wave=False)["x"]
-    >>> r["df"], r["method"]
-    (4.0, 'cluster_cr1_t')
+    >>> round(r["df"], 2), r["method"], r["df_cr1"]
+    (1.95, 'cluster_cr2_satterthwaite', 4.0)
     """
-    import statsmodels.formula.api as smf  # deferred: statsmodels takes about 1 s to load
-
     rhs = " + ".join(xs) + (" + C(wave)" if wave and "wave" in d and d["wave"].nunique() > 1 else "")
     model = smf.ols(f"{y} ~ {rhs}", d)
-    if cluster is not None and d[cluster].duplicated().any():
-        codes = pd.factorize(d[cluster])[0]
-        # use_correction (CR1) and, with use_t, t on n_groups - 1 df: statsmodels' cluster defaults
-        fit = model.fit(cov_type="cluster", cov_kwds={"groups": codes, "use_correction": True}, use_t=True)
-        df, method = float(codes.max()), "cluster_cr1_t"  # G - 1: codes run 0 ... G - 1
-    else:
+    if cluster is None or not d[cluster].duplicated().any():
         fit = model.fit()
-        df, method = float(fit.df_resid), "ols_t"
-    ci = fit.conf_int()
-    return {x: {"estimate": float(fit.params[x]), "se": float(fit.bse[x]), "df": df, "ci_low": float(ci.loc[x, 0]),
-                "ci_high": float(ci.loc[x, 1]), "p_val": float(fit.pvalues[x]), "method": method} for x in xs}
+        ci = fit.conf_int()
+        return {x: {"estimate": float(fit.params[x]), "se": float(fit.bse[x]), "df": float(fit.df_resid),
+                    "ci_low": float(ci.loc[x, 0]), "ci_high": float(ci.loc[x, 1]), "p_val": float(fit.pvalues[x]),
+                    "method": "ols_t"} for x in xs}
+    codes = pd.factorize(d[cluster])[0]
+    # CR1 (use_correction) with t on G - 1 df: statsmodels' cluster defaults; the sensitivity row
+    cr1 = model.fit(cov_type="cluster", cov_kwds={"groups": codes, "use_correction": True}, use_t=True)
+    ci1 = cr1.conf_int()
+    res = robust.cr2(model.exog, model.endog, codes)
+    names = list(model.exog_names)
+    out = {}
+    for x in xs:
+        k = names.index(x)
+        est, se, df = float(res["beta"][k]), float(np.sqrt(res["vcov"][k, k])), float(res["df"][k])
+        half = float(stats.t.ppf(0.975, df)) * se
+        out[x] = {"estimate": est, "se": se, "df": df, "ci_low": est - half, "ci_high": est + half,
+                  "p_val": float(2 * stats.t.sf(abs(est / se), df)), "method": "cluster_cr2_satterthwaite",
+                  "se_cr1": float(cr1.bse[x]), "df_cr1": float(codes.max()), "ci_low_cr1": float(ci1.loc[x, 0]),
+                  "ci_high_cr1": float(ci1.loc[x, 1]), "p_cr1": float(cr1.pvalues[x])}
+    return out
 
 
 def reliability(data: pd.DataFrame, columns: list[str]) -> float:

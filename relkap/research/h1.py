@@ -11,7 +11,7 @@ from .fit import check_nesting, finish, mixed, ols_cluster, standardise, std_fac
 
 __all__ = ["MODEL_COLUMNS", "structures_rk", "between_within"]
 
-MODEL_COLUMNS = ["kommune", "wave", "group", RK, "structure_between", "structure_within"]
+MODEL_COLUMNS = ["kommune", "wave", "respondent_id", "group", RK, "structure_between", "structure_within"]
 
 
 def between_within(units: pd.DataFrame, respondents: pd.DataFrame) -> pd.DataFrame:
@@ -60,8 +60,8 @@ def structures_rk(units: pd.DataFrame, respondents: pd.DataFrame, structure_dims
         model sample), ``n_obs``, and for the mixed model ``converged`` and ``nesting``.
 
         - ``model`` "ols_unit": OLS of the kommune x wave RK on the structure index (and each structure
-          dimension in turn), wave fixed effect, kommune-clustered CR1 SE, t on G - 1 df (``method``
-          "cluster_cr1_t").
+          dimension in turn), wave fixed effect, kommune-clustered CR2 SE, t on Satterthwaite df (``method``
+          "cluster_cr2_satterthwaite"; CR1 in ``se_cr1`` ... ``p_cr1``).
         - ``model`` "mixed_respondent": mixed model of the respondent's RK index on the kommune's
           structure index split into ``structure_between`` (the kommune's mean over the waves: the H1
           estimate) and ``structure_within`` (the wave's deviation from it; :func:`between_within`),
@@ -69,8 +69,8 @@ def structures_rk(units: pd.DataFrame, respondents: pd.DataFrame, structure_dims
           Satterthwaite df (``method`` "satterthwaite"): ``structure_between`` varies only between
           kommuner, so its df are near the number of kommuner minus 2.
 
-        ``p_adj``: Holm over the structure dimensions (the index rows and the mixed model are families
-        of their own).
+        ``p_adj``: Holm over the structure dimensions; the index row, ``structure_between`` (H1's primary
+        estimate, family "primary") and ``structure_within`` are families of their own.
 
     Examples
     --------
@@ -82,8 +82,8 @@ def structures_rk(units: pd.DataFrame, respondents: pd.DataFrame, structure_dims
     >>> h1[["model", "predictor", "estimate", "n_units"]].round(2)
                   model          predictor  estimate  n_units
     0          ols_unit          structure      0.17        6
-    1  mixed_respondent  structure_between      0.17        6
-    2  mixed_respondent   structure_within      0.16        6
+    1  mixed_respondent  structure_between      0.21        6
+    2  mixed_respondent   structure_within     -0.20        6
     """
     check_nesting(nesting)
     rows = []
@@ -100,8 +100,10 @@ def structures_rk(units: pd.DataFrame, respondents: pd.DataFrame, structure_dims
     xs = ["structure_between"] + (["structure_within"] if d["structure_within"].std() > 1e-12 else [])
     res = mixed(d, RK, xs, nesting)
     for x in xs:
+        # the between-kommune effect is H1's primary estimate: a family of its own (no adjustment)
+        fam = "primary" if x == "structure_between" else "respondent_within"
         rows.append(standardise({"model": "mixed_respondent", "predictor": x, "outcome": RK,
-                                 "family": "respondent", **res[x], "n_units": int(d["kommune"].nunique()),
+                                 "family": fam, **res[x], "n_units": int(d["kommune"].nunique()),
                                  "n_respondents": len(d), "n_obs": len(d), "nesting": nesting},
                                 std_factor(d, x, RK)))
     return finish(rows, ["model", "outcome", "predictor"], family="family")

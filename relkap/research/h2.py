@@ -85,7 +85,9 @@ def leadership_models(respondents: pd.DataFrame, scales: pd.DataFrame, outcomes:
         ``ci_low_std``, ``ci_high_std`` (standardised), ``reliability``, ``estimate_corrected``,
         ``ci_low_corrected``, ``ci_high_corrected``, and the split-sample estimate ``estimate_split``,
         ``ci_low_split``, ``ci_high_split``, ``p_split``, ``df_split`` (Satterthwaite), ``n_split``
-        (respondents of half B in the model). ``p_adj``: Holm over the predictors of each outcome.
+        (respondents of half B in the model), ``linked``, ``df_satterthwaite``, ``family``. ``p_adj``: none for
+        total leadership (the primary estimate of H2 for RK and RQ3 for motivation, family
+        ``primary_<outcome>``), Holm over the four subscales of each outcome (``subscales_<outcome>``).
 
     Notes
     -----
@@ -113,11 +115,11 @@ def leadership_models(respondents: pd.DataFrame, scales: pd.DataFrame, outcomes:
     >>> h2 = leadership_models(respondent_table(t, inst), t.scales, outcomes=["rk"])
     >>> h2[["outcome", "predictor", "estimate", "reliability", "n_units"]].round(2)
       outcome    predictor  estimate  reliability  n_units
-    0      rk       vision      0.12         0.77        4
-    1      rk   deltagelse      0.27         0.78        4
+    0      rk       vision      0.13         0.77        4
+    1      rk   deltagelse      0.25         0.78        4
     2      rk        ramme      0.31         0.77        4
-    3      rk  involvering      0.23         0.79        4
-    4      rk   leadership      0.34         0.85        4
+    3      rk  involvering      0.25         0.79        4
+    4      rk   leadership      0.32         0.85        4
     """
     check_nesting(nesting)
     lead = [s for s in leadership_scales if s in respondents.columns]
@@ -132,5 +134,8 @@ def leadership_models(respondents: pd.DataFrame, scales: pd.DataFrame, outcomes:
             row = {"outcome": y, "predictor": x, **r, "n_units": int(d["kommune"].nunique()),
                    "n_respondents": len(d), "nesting": nesting}
             row = correct(standardise(row, std_factor(d, x, y)), rel[x])
+            # total leadership is the primary estimate (H2 for RK, RQ3 for motivation): a family of its own;
+            # the subscales are sensitivity rows, Holm within each outcome
+            row["family"] = f"primary_{y}" if x == LEADERSHIP else f"subscales_{y}"
             rows.append({**row, **_split_sample(respondents, half_a, y, x, nesting)})
-    return finish(rows, ["outcome", "predictor"], family="outcome")
+    return finish(rows, ["outcome", "predictor"], family="family")

@@ -39,7 +39,8 @@ def structures_leadership(units: pd.DataFrame, baseline: str = "baseline", follo
           kommuner; Fisher-z 95% CI; p from t on J - 2 df, ``"pearson_t"``), with at least
           :data:`MIN_CORRELATION_UNITS` kommuner; ``p_adj`` Holm over the waves.
         - "slope": OLS of unit leadership on the structure index over kommune x wave units (wave fixed
-          effect, kommune-clustered CR1 SE, t on G - 1 df, ``"cluster_cr1_t"``): leadership points per
+          effect, kommune-clustered CR2 SE, t on Satterthwaite df, ``"cluster_cr2_satterthwaite"``; CR1
+          in ``se_cr1`` ... ``p_cr1``): leadership points per
           point of formalisation.
         - "cross_lagged": with both waves and at least :data:`MIN_CROSS_LAGGED_KOMMUNER` kommuner,
           standardised OLS over kommuner of each follow-up variable on both baseline variables:

@@ -21,7 +21,8 @@ from .texts import limitations_text, methods_text, not_answered_texts
 
 __all__ = ["SUMMARY_SCHEMA", "research_summary", "write_tables"]
 
-SUMMARY_SCHEMA = 4  # 2: "not_answered"; 3: "answers", and "df"/"method" in every table; 4: "measurement"
+SUMMARY_SCHEMA = 4  # 2: "not_answered"; 3: "answers", "df"/"method" in every table; 4: "measurement", primary rows,
+# p_adj verdicts
 
 
 def _records(df: pd.DataFrame) -> list[dict]:

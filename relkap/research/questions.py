@@ -54,7 +54,7 @@ QUESTIONS = (
     Question("rq1_cocreation", ("outcome", "predictor"), 2, ("citizens",)),
     Question("rq2_rk_citizen", ("outcome", "predictor"), 3, ("citizens",)),
     Question("rq2_mediation", ("outcome", "path"), MIN_MEDIATION_KOMMUNER, ("citizens", "leadership")),
-    Question("rq4_did", ("scope", "dimension"), 2, ("followup", "arms")),
+    Question("rq4_did", ("scope", "dimension", "wave"), 2, ("followup", "arms")),
 )
 TABLE_NAMES = tuple(q.table for q in QUESTIONS)
 NOT_ANSWERED_COLUMNS = ["table", "answered", "reason", "needed", "available"]

@@ -58,8 +58,9 @@ def rk_citizen(units: pd.DataFrame, outcomes: Sequence[str] = (COCREATION, SATIS
 
     Notes
     -----
-    OLS with a wave fixed effect and kommune-clustered SE (CR1, t with G - 1 df, G kommuner:
-    ``method`` "cluster_cr1_t"; :func:`relkap.research.fit.ols_cluster`). A unit's RK is a mean over a
+    OLS with a wave fixed effect and kommune-clustered CR2 SE with Satterthwaite df (``method``
+    "cluster_cr2_satterthwaite", as R's clubSandwich; CR1 with t on G - 1 in ``se_cr1`` ... ``p_cr1``;
+    :func:`relkap.research.fit.ols_cluster`). A unit's RK is a mean over a
     few dozen respondents: ``reliability`` = 1 - (mean sampling variance of RK, ``rk_error_var``) /
     (variance of RK around the wave means) (:func:`rk_reliability`), and ``estimate_corrected`` =
     estimate / reliability.

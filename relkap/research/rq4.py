@@ -1,4 +1,4 @@
-"""RQ4: do the interventions work? Difference-in-differences of intervention versus control kommuner."""
+"""RQ4: do the interventions work? The targeted ties in a fair contrast, and intervention versus control kommuner."""
 
 from __future__ import annotations
 
@@ -11,30 +11,21 @@ import pandas as pd
 from .. import scoring
 from ..change import did
 from ..instrument import Instrument
+from ..permutation import permutation_floor
+from ..targeting import targeted_contrast, tie_changes
 from .data import RK
 from .fit import finish
 
 __all__ = ["SCOPES", "intervention_did"]
 
-SCOPES = ("all_ties", "targeted_ties")
-
-
-def _targeted_rows(scores: pd.DataFrame, targeted: dict[int, list[tuple[str, str]]], arms: dict[int, str]
-                   ) -> pd.DataFrame:
-    """Rows of the targeted ties in intervention kommuner and of every cross-group tie in control kommuner."""
-    keys = {(int(k), str(a), str(b)) for k, ties in targeted.items() for a, b in ties}
-    kom = scores["kommune"].astype(np.int64).to_numpy()
-    g, t = scores["group"].astype(str).to_numpy(), scores["target"].astype(str).to_numpy()
-    is_int = np.array([arms.get(int(k)) == "intervention" for k in kom])
-    hit = np.fromiter(((int(k), a, b) in keys for k, a, b in zip(kom, g, t, strict=True)), bool, len(kom))
-    return scores[(is_int & hit) | (~is_int & (g != t))]
+SCOPES = ("targeted_contrast", "targeted_unadjusted", "all_ties")
 
 
 def intervention_did(relations: pd.DataFrame, instrument: Instrument, arms: dict[int, str],
                      targeted: dict[int, list[tuple[str, str]]] | None = None, n_permutations: int = 999,
                      seed: int = 1, baseline: str = "baseline", followup: str = "followup",
-                     dimensions: Sequence[str] | None = None) -> pd.DataFrame:
-    """RQ4: difference-in-differences intervention versus control, per dimension and for the targeted ties.
+                     dimensions: Sequence[str] | None = None, waves: Sequence[str] | None = None) -> pd.DataFrame:
+    """RQ4: do the interventions work? The targeted ties in a fair contrast, and the DiD over all ties.
 
     Parameters
     ----------
@@ -49,31 +40,39 @@ def intervention_did(relations: pd.DataFrame, instrument: Instrument, arms: dict
     n_permutations, seed : int
         Arm permutations over kommuner, seeded.
     baseline, followup : str
-        The wave labels.
+        The wave labels (used when ``waves`` is not given).
     dimensions : sequence of str, optional
         "rk" and/or relational item codes (default: "rk" and every item).
+    waves : sequence of str, optional
+        The ordered waves, the first the baseline (default ``[baseline, followup]``); each later wave is
+        compared with the first (one row per scope, dimension and later wave: an event-study table).
 
     Returns
     -------
     DataFrame
-        One row per ``scope`` and ``dimension`` with the result columns, then ``n_intervention``,
-        ``n_control``, ``estimate_model``, ``ci_low_model``, ``ci_high_model``, ``p_model``,
-        ``df_model``, ``method_model``, ``converged``, ``n_permutations``, ``seed``. ``p_adj``: Holm over the dimensions within each
-        scope.
+        One row per ``scope``, ``dimension`` and ``wave`` (the later wave compared with the first) with the
+        result columns, then ``family``, ``baseline_wave``, ``n_intervention``, ``n_control``, ``p_floor``
+        (the smallest p the permutation over kommuner can give) and per scope:
 
-        - ``scope`` "all_ties": every cross-group tie; "targeted_ties": in intervention kommuner the
-          ties their interventions targeted, in control kommuner every cross-group tie (whose expected
-          change is the common trend).
-        - ``estimate``, ``ci_low``, ``ci_high``, ``p_val``: the kommune-level DiD of
-          :func:`relkap.change.did` (``estimate_perm``: mean change of the intervention kommuner minus
-          mean change of the control kommuner, a kommune's change being follow-up minus baseline of its
-          respondent means), its Welch CI over kommuner and the permutation p over kommuner (``method``
-          "permutation_kommuner"; ``df`` is empty): the arms were assigned to kommuner, so the kommuner
-          are what is permuted.
-        - ``estimate_model`` ... ``df_model``: the mixed model's interaction (random intercepts for the
-          kommune, kommune x wave and the respondent, rater-group fixed effects), fitted on the
-          respondents' means over the ties in scope, with a t test on Satterthwaite df (``method_model``
-          "satterthwaite"); a check on the permutation result, not the primary one.
+        - ``scope`` "targeted_contrast" (when kommuner named targeted ties; the primary RQ4 estimate for
+          ``dimension`` "rk"): :func:`relkap.targeting.targeted_contrast`, the targeted ties against the
+          same group pairs in the control kommuner, a triple difference (targeted versus the kommune's other
+          ties) adjusted for each tie's baseline value (regression to the mean: teams choose weak ties);
+          ``p_val`` is its permutation p over kommuner (``method`` "permutation_kommuner"), ``ci_low``,
+          ``ci_high`` Welch over the kommune values; also ``n_pairs``, ``n_targeted``,
+          ``n_not_comparable`` (intervention kommuner whose targeted ties have no comparable pair in the
+          control kommuner: left out and counted), ``slope`` (regression to the mean).
+        - ``scope`` "targeted_unadjusted": the same without the baseline adjustment (sensitivity, "rk").
+        - ``scope`` "all_ties": every cross-group tie, :func:`relkap.change.did`: ``estimate`` (mean change
+          of the intervention kommuner minus that of the control kommuner), Welch CI over kommuner and
+          permutation p (``method`` "permutation_kommuner"); the mixed model's interaction in
+          ``estimate_model``, ``ci_low_model``, ``ci_high_model``, ``p_model``, ``df_model`` (Satterthwaite
+          df at most the between-kommune df J - 2, ``method_model``), ``converged``. Without targeted ties
+          its "rk" row is the primary estimate.
+
+        ``family``: "primary" (the one row RQ4's verdict reads, :mod:`relkap.research.answers`),
+        "targeted_dimensions", "targeted_unadjusted", "all_ties" (sensitivity rows); ``p_adj`` Holm within
+        each family.
 
     Examples
     --------
@@ -82,10 +81,11 @@ def intervention_did(relations: pd.DataFrame, instrument: Instrument, arms: dict
     >>> inst, t = load_instrument(), example_tables(4)
     >>> arms = {p.kommune: p.arm for p in synth.simulate(n_kommuner=4, seed=1).params}
     >>> rq4 = intervention_did(t.relations, inst, arms, n_permutations=0, dimensions=["rk"])
-    >>> rq4[["scope", "dimension", "estimate", "n_intervention", "n_control"]].round(2)
-          scope dimension  estimate  n_intervention  n_control
-    0  all_ties        rk      0.06               2          2
+    >>> rq4[["scope", "dimension", "wave", "estimate", "family", "n_intervention", "n_control"]].round(2)
+          scope dimension      wave  estimate   family  n_intervention  n_control
+    0  all_ties        rk  followup      0.06  primary               2          2
     """
+    order = list(waves) if waves is not None else [baseline, followup]
     rs = scoring.respondent_scores(relations, instrument, dimension="all")
     rk = scoring.respondent_scores(relations, instrument)
     rs = pd.concat([rk, rs], ignore_index=True)
@@ -94,33 +94,56 @@ def intervention_did(relations: pd.DataFrame, instrument: Instrument, arms: dict
     rs = rs[rs["kommune"].isin(list(arms)) & rs["score"].notna()]
     rs["arm"] = rs["kommune"].map(arms)
     cross = rs[rs["group"] != rs["target"]]
-    scopes = {"all_ties": cross}
-    if targeted:
-        scopes["targeted_ties"] = _targeted_rows(cross, targeted, arms)
-    rows = []
     dims = [RK, *instrument.relational_codes] if dimensions is None else list(dimensions)
-    for scope, data in scopes.items():
+    own = {k: v for k, v in (targeted or {}).items() if arms.get(k) == "intervention" and v}
+    rows = []
+    for later in order[1:]:
         for dim in dims:
-            d = data[data["dimension"] == dim]
+            d = cross[(cross["dimension"] == dim) & cross["wave"].isin([order[0], later])]
             if d["arm"].nunique() < 2:
                 continue
-            # One row per respondent (mean over the ties in scope): the unit of the tests, and a mixed
-            # model whose SE is not inflated by respondent x target pseudo-replication.
-            d = d.groupby(["kommune", "arm", "wave", "respondent_id", "group"], observed=True,
-                          as_index=False)["score"].mean()
+            n_resp = int(d.drop_duplicates(["kommune", "wave", "respondent_id"]).shape[0])
+            if own:
+                rows.extend(_targeted(d, arms, own, dim, order[0], later, n_permutations, seed, n_resp))
+            # One row per respondent (mean over the ties): the unit of the tests, and a mixed model whose SE
+            # is not inflated by respondent x target pseudo-replication.
+            per = d.groupby(["kommune", "arm", "wave", "respondent_id", "group"], observed=True,
+                            as_index=False)["score"].mean()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                res = did(d, dv="score", baseline=baseline, followup=followup, n_permutations=n_permutations,
+                res = did(per, dv="score", baseline=order[0], followup=later, n_permutations=n_permutations,
                           seed=seed).iloc[0]
-            rows.append({"scope": scope, "dimension": dim, "estimate": res["estimate_perm"],
+            n_t, n_k = int(res["n_intervention"]), int(res["n_kommuner"])
+            rows.append({"scope": "all_ties", "dimension": dim, "wave": later, "estimate": res["estimate_perm"],
                          "ci_low": res["ci_low_perm"], "ci_high": res["ci_high_perm"], "p_val": res["p_perm"],
-                         "method": "permutation_kommuner",
-                         "n_units": int(res["n_kommuner"]),
-                         "n_respondents": int(d.drop_duplicates(["kommune", "wave", "respondent_id"]).shape[0]),
-                         "n_intervention": int(res["n_intervention"]),
-                         "n_control": int(res["n_kommuner"] - res["n_intervention"]),
+                         "method": "permutation_kommuner", "n_units": n_k, "n_respondents": n_resp,
+                         "family": "primary" if dim == RK and not own else "all_ties", "baseline_wave": order[0],
+                         "n_intervention": n_t, "n_control": n_k - n_t,
+                         "p_floor": permutation_floor(n_k, n_t, n_permutations),
                          "estimate_model": res["estimate"], "ci_low_model": res["ci_low"],
                          "ci_high_model": res["ci_high"], "p_model": res["p_val"], "df_model": res["df"],
-                         "method_model": "satterthwaite", "converged": res["converged"],
+                         "method_model": res["method"], "converged": res["converged"],
                          "n_permutations": n_permutations, "seed": seed})
-    return finish(rows, ["scope", "dimension"], family="scope")
+    return finish(rows, ["scope", "dimension", "wave"], family="family")
+
+
+def _targeted(d: pd.DataFrame, arms: dict, own: dict, dim: str, first: str, later: str, n_permutations: int,
+              seed: int, n_resp: int) -> list[dict]:
+    """The targeted-ties rows of one dimension and wave: adjusted (primary for RK) and unadjusted (RK only)."""
+    ties = tie_changes(d, baseline=first, followup=later)
+    rows = []
+    for scope, adjust in (("targeted_contrast", True), ("targeted_unadjusted", False)):
+        if not adjust and dim != RK:
+            continue
+        c = targeted_contrast(ties, arms, own, adjust=adjust, n_permutations=n_permutations, seed=seed).iloc[0]
+        if not c["n_intervention"] or not c["n_control"]:
+            continue
+        family = "primary" if dim == RK and adjust else "targeted_dimensions" if adjust else scope
+        rows.append({"scope": scope, "dimension": dim, "wave": later, "estimate": c["estimate"],
+                     "ci_low": c["ci_low"], "ci_high": c["ci_high"], "p_val": c["p_perm"],
+                     "method": "permutation_kommuner", "n_units": int(c["n_kommuner"]), "n_respondents": n_resp,
+                     "family": family, "baseline_wave": first, "n_intervention": int(c["n_intervention"]),
+                     "n_control": int(c["n_control"]), "p_floor": c["p_floor"], "n_pairs": int(c["n_pairs"]),
+                     "n_targeted": int(c["n_targeted"]), "n_not_comparable": int(c["n_not_comparable"]),
+                     "slope": c["slope"], "n_permutations": n_permutations, "seed": seed})
+    return rows
