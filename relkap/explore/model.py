@@ -17,6 +17,7 @@ are scored again, the others' scores of all answers (scored once) get the thresh
 from __future__ import annotations
 
 import functools
+import gc
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,13 +109,18 @@ class ExplorerData:
         ``background``: in a thread (the explorer answers the first kommune at once); a table that needs the
         national data waits for it (:meth:`ready`) rather than computing it a second time."""
         if background:
-            self._warming = threading.Thread(target=self.warm, args=(min_n,), name="relkap-explore-warm",
-                                             daemon=True)
+            self._warming = threading.Thread(target=self._warm_and_freeze, args=(min_n,),
+                                             name="relkap-explore-warm", daemon=True)
             self._warming.start()
             return
         self.pool(min_n)
         self.national_ties("rk", min_n)
         self._tie_floor()
+
+    def _warm_and_freeze(self, min_n: int) -> None:
+        self.warm(min_n)
+        # long-lived tables out of the collector's generations, as the explorer does with what it loads
+        gc.freeze()
 
     def ready(self) -> None:
         """Wait for a :meth:`warm` running in the background (no-op otherwise, or in the warming thread)."""
