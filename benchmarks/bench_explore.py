@@ -8,9 +8,11 @@ drill-down. Every timed interaction reaches a state not seen before (the kommune
 first), so the caches do not flatter the numbers; a revisit of a seen state is timed separately.
 An interaction is the control's ``.value`` being set: the observers recompute the tables and render what
 the browser shows (the heat map and benchmark as HTML tables, the network and the tie profile as SVG from
-matplotlib). Target: every interaction under 300 ms.
+matplotlib). Target (issue 26): load under 2 s, every interaction's p95 under 100 ms.
 
-Run: ``.venv/bin/python benchmarks/bench_explore.py [--kommuner 98] [--respondents 300] [--rounds 20]``
+Run: ``.venv/bin/python benchmarks/bench_explore.py [--kommuner 98] [--respondents 300] [--rounds 20]``;
+``--data DIR`` times the explorer on an imported store instead (kept, e.g. to compare two versions of
+relkap on the same data in one session).
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from relkap import load_instrument, synth  # noqa: E402
 from relkap.explore import ALL, Explorer  # noqa: E402
 from relkap.io import import_raw  # noqa: E402
 
-TARGET_MS = 300.0
+TARGET_MS = 100.0  # every interaction's p95
+LOAD_TARGET_MS = 2000.0
 
 
 def _timed(set_value) -> float:
@@ -40,18 +43,39 @@ def _timed(set_value) -> float:
     return 1000 * (time.perf_counter() - start)
 
 
-def run(n_kommuner: int, respondents: int, rounds: int) -> dict[str, list[float]]:
+def _p95(ms: list[float]) -> float:
+    """The 95th percentile (linear interpolation, as numpy's default)."""
+    ms = sorted(ms)
+    h = 0.95 * (len(ms) - 1)
+    lo = int(h)
+    return ms[lo] + (h - lo) * (ms[min(lo + 1, len(ms) - 1)] - ms[lo])
+
+
+def _load(data: Path) -> tuple[Explorer, float]:
+    t0 = time.perf_counter()
+    ex = Explorer(data, instrument=load_instrument())
+    load_ms = 1000 * (time.perf_counter() - t0)
+    print(f"load (Explorer(...), first figure drawn): {load_ms:.0f} ms; {len(ex.tables.relations):,} relation rows")
+    ready = getattr(ex.data, "ready", None)  # relkap before the background warm has none
+    if ready is not None:
+        ready()
+        print(f"all kommuner and the benchmark ready (warmed in the background): "
+              f"{1000 * (time.perf_counter() - t0):.0f} ms after the start; interactions are timed from here")
+    return ex, load_ms
+
+
+def run(n_kommuner: int, respondents: int, rounds: int, data: Path | None = None) -> dict[str, list[float]]:
     os.environ.setdefault("RELKAP_PSEUDONYM_KEY", "bench-key")  # no key file written
-    with tempfile.TemporaryDirectory() as tmp:
-        t0 = time.perf_counter()
-        synth.write_demo(Path(tmp, "raw"), n_kommuner, respondents=respondents)
-        import_raw(Path(tmp, "raw"), out_dir=Path(tmp, "processed"))
-        print(f"synthetic data: {n_kommuner} kommuner, {respondents} respondents: "
-              f"{time.perf_counter() - t0:.1f} s (not part of the explorer)")
-        t0 = time.perf_counter()
-        ex = Explorer(Path(tmp, "processed"), instrument=load_instrument())
-        print(f"load (Explorer(...), first figure drawn): {1000 * (time.perf_counter() - t0):.0f} ms; "
-              f"{len(ex.tables.relations):,} relation rows")
+    if data is not None:
+        ex, load_ms = _load(data)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            t0 = time.perf_counter()
+            synth.write_demo(Path(tmp, "raw"), n_kommuner, respondents=respondents)
+            import_raw(Path(tmp, "raw"), out_dir=Path(tmp, "processed"))
+            print(f"synthetic data: {n_kommuner} kommuner, {respondents} respondents: "
+                  f"{time.perf_counter() - t0:.1f} s (not part of the explorer)")
+            ex, load_ms = _load(Path(tmp, "processed"))
     codes = [k for _, k in ex.kommune.options if k != ALL]
     fresh = iter(codes * (1 + 8 * rounds // max(len(codes), 1)))
 
@@ -60,8 +84,9 @@ def run(n_kommuner: int, respondents: int, rounds: int) -> dict[str, list[float]
         ex.tie.value = None
         ex.kommune.value = next(fresh)
 
-    times: dict[str, list[float]] = {k: [] for k in ("kommune", "view", "dimension", "min_n", "network",
-                                                     "benchmark", "bench:dim", "bench:min_n", "tie", "revisit")}
+    times: dict[str, list[float]] = {"load": [load_ms]}
+    times.update({k: [] for k in ("kommune", "view", "dimension", "min_n", "network",
+                                                     "benchmark", "bench:dim", "bench:min_n", "tie", "revisit")})
     dims = ex.instrument.relational_codes
     for i in range(rounds):
         times["kommune"].append(_timed(lambda: setattr(ex.kommune, "value", next(fresh))))
@@ -105,15 +130,19 @@ def main(argv=None) -> int:  # noqa: D103
     ap.add_argument("--kommuner", type=int, default=98)
     ap.add_argument("--respondents", type=int, default=300)
     ap.add_argument("--rounds", type=int, default=20)
+    ap.add_argument("--data", type=Path, default=None, help="an imported store to explore (no synthetic data)")
     a = ap.parse_args(argv)
-    times = run(a.kommuner, a.respondents, a.rounds)
-    print(f"{'interaction':<14}{'n':>4}{'median ms':>11}{'max ms':>9}")
+    times = run(a.kommuner, a.respondents, a.rounds, a.data)
+    load_ms = times.pop("load")[0]
+    print(f"{'interaction':<14}{'n':>4}{'median ms':>11}{'p95 ms':>9}{'max ms':>9}")
     worst = 0.0
     for kind, ms in times.items():
-        print(f"{kind:<14}{len(ms):>4}{statistics.median(ms):>11.0f}{max(ms):>9.0f}")
-        worst = max(worst, max(ms))
-    ok = worst < TARGET_MS
-    print(f"slowest interaction {worst:.0f} ms: {'under' if ok else 'OVER'} the {TARGET_MS:.0f} ms target")
+        p95 = _p95(ms)
+        print(f"{kind:<14}{len(ms):>4}{statistics.median(ms):>11.0f}{p95:>9.0f}{max(ms):>9.0f}")
+        worst = max(worst, p95)
+    ok = worst < TARGET_MS and load_ms < LOAD_TARGET_MS
+    print(f"load {load_ms:.0f} ms (target {LOAD_TARGET_MS:.0f}); highest p95 {worst:.0f} ms (target "
+          f"{TARGET_MS:.0f}): {'met' if ok else 'NOT met'}")
     return 0 if ok else 1
 
 

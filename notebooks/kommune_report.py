@@ -29,6 +29,7 @@ baseline = ""  # default: the codebook's baseline label
 followup = ""  # default: the codebook's follow-up label
 min_n = 5
 language = "da"
+national = ""  # the batch run's national tables file (default: computed here)
 
 # %% tags=["remove"]
 import time
@@ -36,7 +37,7 @@ import time
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from relkap import export, fmt, load, plots, report
+from relkap import benchmark, export, fmt, load, plots, report
 from relkap.plots import alt
 from relkap.report import briefing, changed, dialogue, keypoints, narrative, response, targeted, ties
 from relkap.labels import wave_label
@@ -50,7 +51,8 @@ inst, kp = run.instrument, run.params
 # Disclosure rule: every shared number is computed without the hidden cells (groups, ties, tie dimensions
 # with fewer than min_n answers); the full data give only the response overview and which groups and ties
 # exist (shown as "n<min_n"). report.build applies it.
-r = report.build(load(run.data_dir), inst, kp, min_n=min_n, language=language, source=run.data_dir)
+r = report.build(load(run.data_dir), inst, kp, min_n=min_n, language=language, source=run.data_dir,
+                 national=benchmark.NationalTables.read(national) if national else None)
 name = r.name
 
 # %%

@@ -29,21 +29,33 @@ kommuner unknown, no quantile is a mixture of fewer than the values around it, a
 more" no longer singles out a kommune. Any quantile at an integer position (e.g. the median of an odd
 number of kommuner) equals some kommune's value, as every published median does: which kommune is never
 said. 5 is also the respondents' ``min_n``, one threshold readers already know.
+
+**Once per batch.** What a kommune report needs about the other kommuner is one small table: every
+kommune's index per wave and its change, of its shareable answers (:func:`national_tables`). The batch
+computes it once and hands it to every report (:meth:`NationalTables.write`, :meth:`NationalTables.read`);
+a report built without it computes the same table itself. The disclosure rule works per kommune, so each
+report's own masks are its kommune's alone (:func:`relkap.report.tables.shared_tables`).
 """
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
 from . import scoring
 from .config import MIN_N
+from .errors import InputError
+from .files import write_text
 from .instrument import Instrument
 from .privacy import shareable
 
 __all__ = ["QUANTILES", "CHANGE", "MIN_BENCHMARK_KOMMUNER", "measures", "distribution", "position", "compare",
-           "index_benchmark", "INDEX_BENCHMARK_COLUMNS"]
+           "index_benchmark", "INDEX_BENCHMARK_COLUMNS", "NationalTables", "national_tables"]
 
 QUANTILES: dict[str, float] = {"p5": 0.05, "q25": 0.25, "median": 0.5, "q75": 0.75, "p95": 0.95}
 CHANGE = "change"  # the measure follow-up minus baseline
@@ -221,13 +233,95 @@ def compare(values: pd.DataFrame, kommune: int, by: Sequence[str] = ("measure",)
     return out
 
 
+@dataclass(frozen=True)
+class NationalTables:
+    """What every kommune report needs about all kommuner, computed once per batch (:func:`national_tables`).
+
+    Attributes
+    ----------
+    min_n : int
+        The disclosure threshold the table was computed with (a report at another ``min_n`` refuses it).
+    waves : tuple of str
+        The baseline and follow-up labels.
+    index : DataFrame
+        ``kommune, measure, value``: every kommune's RK index per wave and its change (:func:`measures`),
+        of its shareable answers, suppressed kommune-waves left out.
+    """
+
+    min_n: int
+    waves: tuple[str, str]
+    index: pd.DataFrame
+
+    def write(self, path: str | os.PathLike) -> Path:
+        """Write the tables as JSON (floats exactly: Python writes the shortest repr that reads back equal)."""
+        rows = [[int(k), str(m), float(v)] for k, m, v in self.index[["kommune", "measure", "value"]].itertuples(
+            index=False)]
+        data = {"kind": "relkap national tables", "min_n": int(self.min_n), "waves": list(self.waves),
+                "index": {"columns": ["kommune", "measure", "value"], "rows": rows}}
+        return write_text(path, json.dumps(data, ensure_ascii=False) + "\n")
+
+    @classmethod
+    def read(cls, path: str | os.PathLike) -> NationalTables:
+        """Read a file :meth:`write` wrote; anything else is refused with the file named."""
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            if data.get("kind") != "relkap national tables":
+                raise ValueError
+            index = pd.DataFrame(data["index"]["rows"], columns=data["index"]["columns"])
+            return cls(int(data["min_n"]), tuple(data["waves"]), index.astype({"kommune": "int64", "value": float}))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise InputError(path, "not a national tables file of a relkap batch run",
+                             fix="pass the file the batch wrote, or none (the report then computes it)") from exc
+
+
+def national_tables(data, instrument: Instrument, min_n: int = MIN_N) -> NationalTables:
+    """Every kommune's RK index per wave and its change, of the answers that may be shared: the table each
+    report's :func:`index_benchmark` compares with, computed once for a whole batch.
+
+    Parameters
+    ----------
+    data : relkap.io.Tables
+        The store's tables (only ``relations`` is read).
+    instrument : Instrument
+    min_n : int
+        The disclosure threshold (:func:`relkap.privacy.shareable` per kommune, and units below it left out).
+
+    Returns
+    -------
+    NationalTables
+
+    Notes
+    -----
+    The index of each kommune and wave is :func:`relkap.scoring.unit_index` (respondent weighting) of its
+    :func:`relkap.privacy.shareable` answers (hidden groups and ties left out, as in the report's own
+    index); a kommune-wave below ``min_n`` respondents is left out.
+
+    Examples
+    --------
+    >>> from relkap import load_instrument, synth
+    >>> inst, t = load_instrument(), synth.example_tables(2, respondents=30, key=b"example")
+    >>> nat = national_tables(t, inst)
+    >>> nat.index.groupby("measure", sort=False).size().to_dict()
+    {'baseline': 2, 'followup': 2, 'change': 2}
+    """
+    relations = shareable(data.relations, min_n, min_items=instrument.min_items)
+    unit = scoring.unit_index(relations, instrument, by=["kommune", "wave"], min_n=min_n)
+    unit = unit[~unit["suppressed"]]
+    waves = (instrument.waves.baseline, instrument.waves.followup)
+    values = measures(unit, *waves)
+    return NationalTables(int(min_n), waves, values.astype({"kommune": "int64", "value": float}))
+
+
 def index_benchmark(relations: pd.DataFrame, instrument: Instrument, kommune: int, min_n: int = MIN_N,
-                    min_kommuner: int = MIN_BENCHMARK_KOMMUNER) -> pd.DataFrame:
+                    min_kommuner: int = MIN_BENCHMARK_KOMMUNER, *,
+                    national: NationalTables | None = None) -> pd.DataFrame:
     """Where the kommune's RK index stands among the other kommuner in ``relations``, per wave and for the change.
 
     The index of each kommune and wave is :func:`relkap.scoring.unit_index` (respondent weighting) of the
     answers that may be shared (:func:`relkap.privacy.shareable`: hidden groups and ties left out, as in
     the report's own index); a kommune-wave below ``min_n`` respondents is left out of the distribution.
+    ``national`` (:func:`national_tables` of the same data and ``min_n``, e.g. once per batch) gives these
+    values without computing them again (``relations`` is then not read).
 
     Returns
     -------
@@ -255,12 +349,21 @@ def index_benchmark(relations: pd.DataFrame, instrument: Instrument, kommune: in
        n_kommuner  enough  rank
     0           1   False  <NA>
     """
-    relations = shareable(relations, min_n, min_items=instrument.min_items)
-    unit = scoring.unit_index(relations, instrument, by=["kommune", "wave"], min_n=min_n)
-    unit = unit[~unit["suppressed"]]
-    values = measures(unit, instrument.waves.baseline, instrument.waves.followup)
-    out = compare(values, kommune, quantiles={k: QUANTILES[k] for k in ("median", "q25", "q75")},
+    waves = (instrument.waves.baseline, instrument.waves.followup)
+    if national is None:
+        national = national_tables(_Relations(relations), instrument, min_n)
+    elif national.min_n != min_n or tuple(national.waves) != waves:
+        raise ValueError(f"national tables of min_n {national.min_n} and waves {list(national.waves)} given to a "
+                         f"benchmark of min_n {min_n} and waves {list(waves)}: compute them with the same")
+    out = compare(national.index, kommune, quantiles={k: QUANTILES[k] for k in ("median", "q25", "q75")},
                   min_kommuner=min_kommuner)
-    order = {m: i for i, m in enumerate((instrument.waves.baseline, instrument.waves.followup, CHANGE))}
+    order = {m: i for i, m in enumerate((*waves, CHANGE))}
     out = out.dropna(subset=["value"]).sort_values("measure", key=lambda s: s.map(order))
     return out[INDEX_BENCHMARK_COLUMNS].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class _Relations:
+    """A relations table where :func:`national_tables` reads a store's tables."""
+
+    relations: pd.DataFrame

@@ -55,7 +55,7 @@ import pandas as pd
 
 from .grouping import combine, dense_groups, factorize, levels_size
 
-__all__ = ["COUNT_COLUMNS", "mask_small_counts", "shareable", "shareable_rows", "hidden_groups", "with_hidden"]
+__all__ = ["COUNT_COLUMNS", "mask_small_counts", "shareable", "shareable_rows", "shareable_levels", "hidden_groups", "with_hidden"]
 
 COUNT_COLUMNS = ("n", "n_baseline", "n_followup")
 
@@ -153,38 +153,122 @@ def shareable_rows(table: pd.DataFrame, min_n: int, by: Sequence[str] = ("kommun
     >>> shareable_rows(rel, 5).tolist()
     [True, True, True, True, True, True, False, False]
     """
-    by = [c for c in by if c in table.columns]
-    # integer codes once; every pass of the loop is then a few bincounts over the rows still kept
-    group = _cells(table, by)
-    who, who_levels = factorize(table[respondent], sort=False)
-    person = _dense([group, who], [_size(group), levels_size(who_levels)])  # a respondent of a group
-    person_group = _parent(person, group)
-    relational = {"target", "item"} <= set(table.columns)
-    if relational:
-        target, t_levels = factorize(table["target"], sort=False)
-        item, i_levels = factorize(table["item"], sort=False)
-        n_t, n_i = levels_size(t_levels), levels_size(i_levels)
-        tie = _dense([group, target], [_size(group), n_t])
-        dim = _dense([tie, item], [_size(tie), n_i])
-        rater = _dense([person, target], [_size(person), n_t])  # a rater of a tie
-        answer = _dense([rater, item], [_size(rater), n_i])  # a rater of a tie dimension
-        rater_tie, answer_dim = _parent(rater, tie), _parent(answer, dim)
-        valid = table["score"].notna().to_numpy()
-        # a rater scores a tie when they answered at least min_items of its items (scoring.respondent_scores)
-        least = 1 if min_items is None else max(int(min_items), 1)
-    keep = group >= 0  # a row without a group cell is in no shown group
-    while True:
-        sizes = _raters(person, person_group, _size(group), np.flatnonzero(keep & (person >= 0)), 1)
-        drop = keep & _small(group, sizes, min_n)
-        if relational and keep.any():
-            answered = keep & valid
-            raters = _raters(rater, rater_tie, _size(tie), np.flatnonzero(answered & (rater >= 0)), least)
-            drop |= keep & _small(tie, raters, min_n)
-            raters = _raters(answer, answer_dim, _size(dim), np.flatnonzero(answered & (answer >= 0)), 1)
-            drop |= keep & _small(dim, raters, min_n)
-        if not drop.any():
-            return keep
-        keep &= ~drop
+    cells = _Cells(table, by, respondent, min_items)
+    return cells.kept(min_n, cells.keep0.copy())
+
+
+def shareable_levels(table: pd.DataFrame, max_n: int, by: Sequence[str] = ("kommune", "wave", "group"), *,
+                     respondent: str = "respondent_id", min_items: int | None = 4) -> np.ndarray:
+    """Per row of ``table``: the largest ``min_n`` up to ``max_n`` at which :func:`shareable` keeps it (0: none).
+
+    ``shareable_levels(t, max_n) >= m`` equals ``shareable_rows(t, m)`` for every ``1 <= m <= max_n``: every
+    threshold of a slider from one call. The rule only removes more as ``min_n`` grows (the rows kept at
+    ``m`` are the largest set in which every cell has at least ``m`` raters; that set also has ``m - 1``),
+    so the cells are peeled off as in a k-core decomposition: each threshold removes the rows of the cells
+    now below it and only counts the raters those rows take away, until no cell is below it; every row and
+    every cell is removed at most once over all thresholds.
+
+    Examples
+    --------
+    >>> rel = pd.DataFrame({"kommune": 1, "wave": "b", "respondent_id": [f"r{i}" for i in range(8)],
+    ...                     "group": ["skole"] * 6 + ["ledere"] * 2})
+    >>> shareable_levels(rel, 10).tolist()
+    [6, 6, 6, 6, 6, 6, 2, 2]
+    """
+    cells = _Cells(table, by, respondent, min_items)
+    return cells.levels(int(max_n))
+
+
+class _Cells:
+    """The integer codes of the rule's cells (groups, ties, tie dimensions and their raters), made once."""
+
+    def __init__(self, table: pd.DataFrame, by: Sequence[str], respondent: str, min_items: int | None):
+        by = [c for c in by if c in table.columns]
+        # integer codes once; every pass of the loop is then a few bincounts over the rows still kept
+        self.group = group = _cells(table, by)
+        who, who_levels = factorize(table[respondent], sort=False)
+        self.person = person = _dense([group, who], [_size(group), levels_size(who_levels)])  # a respondent of a group
+        self.person_group = _parent(person, group)
+        self.relational = {"target", "item"} <= set(table.columns)
+        if self.relational:
+            target, t_levels = factorize(table["target"], sort=False)
+            item, i_levels = factorize(table["item"], sort=False)
+            n_t, n_i = levels_size(t_levels), levels_size(i_levels)
+            self.tie = tie = _dense([group, target], [_size(group), n_t])
+            self.dim = dim = _dense([tie, item], [_size(tie), n_i])
+            self.rater = rater = _dense([person, target], [_size(person), n_t])  # a rater of a tie
+            self.answer = answer = _dense([rater, item], [_size(rater), n_i])  # a rater of a tie dimension
+            self.rater_tie, self.answer_dim = _parent(rater, tie), _parent(answer, dim)
+            self.valid = table["score"].notna().to_numpy()
+            # a rater scores a tie when they answered at least min_items of its items (scoring.respondent_scores)
+            self.least = 1 if min_items is None else max(int(min_items), 1)
+        self.keep0 = group >= 0  # a row without a group cell is in no shown group
+        self.has_person = person >= 0
+        if self.relational:
+            self.has_rater, self.has_answer = self.rater >= 0, self.answer >= 0
+            self.n_tie, self.n_dim = _size(self.tie), _size(self.dim)
+        self.n_group = _size(group)
+
+    def levels(self, max_n: int) -> np.ndarray:
+        """:func:`shareable_levels`: the cells peeled off threshold by threshold."""
+        kept = self.keep0.copy()
+        level = np.where(kept, max_n, 0).astype(np.int16)
+        # (cell code per row, raters per cell, per rater its count, rows counted, count that makes a rater)
+        kinds = [[self.group, None, self.person, self.has_person, 1, self.person_group, self.n_group]]
+        if self.relational:
+            kinds += [[self.tie, None, self.rater, self.has_rater & self.valid, self.least, self.rater_tie, self.n_tie],
+                      [self.dim, None, self.answer, self.has_answer & self.valid, 1, self.answer_dim, self.n_dim]]
+        state = []
+        for cell, _, unit, counted, least, parent, n_cells in kinds:
+            per_unit = np.bincount(unit[kept & counted], minlength=len(parent))
+            raters = np.bincount(parent, weights=per_unit >= least, minlength=n_cells).astype(np.int64)
+            rows = np.flatnonzero(cell >= 0)
+            order = rows[np.argsort(cell[rows], kind="stable")]
+            ptr = np.concatenate([[0], np.cumsum(np.bincount(cell[rows], minlength=n_cells))])
+            state.append((cell, unit, counted, least, parent, per_unit, raters, order, ptr,
+                          np.zeros(n_cells, dtype=bool)))
+        # a relational row without a tie or tie dimension cell is in no shown cell at any min_n >= 1
+        pending = np.flatnonzero(kept & ((self.tie < 0) | (self.dim < 0))) if self.relational else np.empty(0, int)
+        for m in range(1, max_n + 1):
+            while True:
+                parts = [pending]
+                for _, _, _, _, _, _, raters, order, ptr, done in state:
+                    new = np.flatnonzero(~done & (raters < m))
+                    done[new] = True
+                    parts += [order[ptr[c]:ptr[c + 1]] for c in new]
+                drop = np.unique(np.concatenate(parts))
+                drop = drop[kept[drop]]
+                pending = np.empty(0, dtype=np.int64)
+                if not len(drop):
+                    break
+                kept[drop] = False
+                level[drop] = m - 1
+                for _, unit, counted, least, parent, per_unit, raters, _, _, _ in state:
+                    units, lost = np.unique(unit[drop[counted[drop]]], return_counts=True)
+                    before = per_unit[units] >= least
+                    per_unit[units] -= lost
+                    gone = units[before & (per_unit[units] < least)]
+                    np.subtract.at(raters, parent[gone], 1)
+        return level
+
+    def kept(self, min_n: int, keep: np.ndarray) -> np.ndarray:
+        """The rows kept at ``min_n``, starting from ``keep`` (changed in place): cells below ``min_n``
+        removed, repeated until nothing changes."""
+        group, person = self.group, self.person
+        while True:
+            sizes = _raters(person, self.person_group, self.n_group, np.flatnonzero(keep & self.has_person), 1)
+            drop = keep & _small(group, sizes, min_n)
+            if self.relational and keep.any():
+                answered = keep & self.valid
+                raters = _raters(self.rater, self.rater_tie, self.n_tie,
+                                 np.flatnonzero(answered & self.has_rater), self.least)
+                drop |= keep & _small(self.tie, raters, min_n)
+                raters = _raters(self.answer, self.answer_dim, self.n_dim,
+                                 np.flatnonzero(answered & self.has_answer), 1)
+                drop |= keep & _small(self.dim, raters, min_n)
+            if not drop.any():
+                return keep
+            keep &= ~drop
 
 
 def shareable(table: pd.DataFrame, min_n: int, by: Sequence[str] = ("kommune", "wave", "group"), *,

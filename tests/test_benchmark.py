@@ -104,3 +104,61 @@ def test_mask_small_counts():
     assert m["n_followup"].isna().tolist() == [False, True, False]
     assert m["diff"].tolist() == t["diff"].tolist() and t["n_baseline"].tolist() == [4, 5, 12]  # a copy
     assert privacy.mask_small_counts(t, 5, columns=["n_baseline"])["n_followup"].tolist() == [5, 3, 6]
+
+
+# -- national tables, once per batch ---------------------------------------------------------------------
+def test_national_tables_are_each_kommunes_shareable_index_computed_by_hand():
+    """Every kommune's index per wave of its shareable answers (respondent weighting, by hand) and the change;
+    the small kommune (4 respondents) is left out."""
+    rel = _relations()
+    nat = benchmark.national_tables(_Store(rel), INST, min_n=5)
+    assert (nat.min_n, nat.waves) == (5, ("baseline", "followup"))
+    shared = privacy.shareable(rel, 5, min_items=INST.min_items)
+    resp = shared.groupby(["kommune", "wave", "respondent_id", "target"])["score"].mean()  # s(r, B), no NaN here
+    index = resp.groupby(["kommune", "wave", "respondent_id"]).mean().groupby(["kommune", "wave"]).mean()
+    got = nat.index.set_index(["kommune", "measure"])["value"]
+    assert sorted(got.index.get_level_values("kommune").unique()) == [101, 147, 151, 157, 175, 336, 510]
+    for (k, w), v in index.items():
+        assert got[k, w] == pytest.approx(v, abs=1e-12)
+    for k in (101, 336):
+        assert got[k, "change"] == pytest.approx(index[k, "followup"] - index[k, "baseline"], abs=1e-12)
+
+
+def test_index_benchmark_from_national_tables_equals_its_own_computation(tmp_path):
+    rel = _relations()
+    for min_n in (2, 5, 7):
+        nat = benchmark.national_tables(_Store(rel), INST, min_n=min_n)
+        back = benchmark.NationalTables.read(nat.write(tmp_path / f"national-{min_n}.json"))
+        pd.testing.assert_frame_equal(back.index, nat.index, check_exact=True)  # the file keeps every bit
+        for k in (101, 336, 766):
+            want = benchmark.index_benchmark(rel, INST, k, min_n=min_n)
+            pd.testing.assert_frame_equal(benchmark.index_benchmark(rel, INST, k, min_n=min_n, national=back), want,
+                                          check_exact=True)
+    with pytest.raises(ValueError, match="min_n 7 .* min_n 5"):
+        benchmark.index_benchmark(rel, INST, 336, min_n=5, national=nat)
+    (tmp_path / "other.json").write_text('{"min_n": 5}', encoding="utf-8")
+    with pytest.raises(relkap.errors.InputError, match="other.json.*not a national tables file"):
+        benchmark.NationalTables.read(tmp_path / "other.json")
+
+
+def test_report_build_with_national_tables_equals_build_without():
+    """report.build takes the batch's national tables; the report is the same as one computing them itself."""
+    from relkap.params import default_kommune_params
+    from relkap.synth import example_tables
+
+    t = example_tables(6, respondents=20, key=b"example")
+    code = int(t.relations["kommune"].iloc[0])
+    kp = default_kommune_params(code)
+    for min_n in (3, 5):
+        alone = report.build(t, INST, kp, min_n=min_n)
+        given = report.build(t, INST, kp, min_n=min_n, national=benchmark.national_tables(t, INST, min_n))
+        pd.testing.assert_frame_equal(given.benchmark, alone.benchmark, check_exact=True)
+        assert len(alone.benchmark) and alone.benchmark["enough"].any()
+        pd.testing.assert_frame_equal(given.rk, alone.rk, check_exact=True)
+
+
+class _Store:
+    """The one table of a store :func:`relkap.benchmark.national_tables` reads."""
+
+    def __init__(self, relations: pd.DataFrame):
+        self.relations = relations

@@ -39,7 +39,9 @@ def data_dir(tmp_path_factory):
 
 @pytest.fixture
 def ex(data_dir):
-    return Explorer(data_dir, instrument=INST)
+    e = Explorer(data_dir, instrument=INST)
+    e.data.ready()  # the national tables are warmed in the background: counted calls start after
+    return e
 
 
 def _texts(fig) -> list[str]:
@@ -499,26 +501,50 @@ def test_national_scores_rescore_only_the_kommuner_the_rule_changes(small_group,
     assert scored == [rows, rows] and 0 < rows < every
 
 
-def test_min_n_is_applied_once_per_kommune_and_value(ex, monkeypatch):
-    """The rule costs one pass over a kommune's rows per min_n chosen; a revisit is cached. The pooled
-    view applies it to every other kommune, whose rows a kommune then reuses."""
+def test_min_n_is_applied_once_per_kommune_for_every_min_n(data_dir, monkeypatch):
+    """The rule costs one pass over a kommune's rows for every min_n the slider offers, at the first view of
+    the kommune; another min_n or a revisit costs none. The pooled view applies it to every kommune once."""
     calls = []
 
     def counted(table, *args, **kwargs):
         calls.append(len(table))
-        return shareable_rows(table, *args, **kwargs)
+        return shareable_levels(table, *args, **kwargs)
 
-    shareable_rows = privacy.shareable_rows
-    monkeypatch.setattr(privacy, "shareable_rows", counted)
-    ex.kommune.value = 336
-    ex.min_n.value = 8
-    assert calls == [int((ex.data.tables.relations["kommune"] == 336).sum())]
-    ex.min_n.value = 5
-    ex.min_n.value = 8
-    assert len(calls) == 1
-    ex.kommune.value = ALL
+    shareable_levels = privacy.shareable_levels
+    monkeypatch.setattr(privacy, "shareable_levels", counted)
+    ex = Explorer(data_dir, instrument=INST)
+    ex.data.ready()
     rel = ex.data.tables.relations
-    assert sorted(calls) == sorted(int((rel["kommune"] == k).sum()) for k in ex.data.kommuner)
-    for k in ex.data.kommuner:  # every kommune's rows at min_n 8 are now known
-        ex.data.shared(k, 8)
-    assert len(calls) == len(ex.data.kommuner)
+    assert sorted(calls) == sorted(int((rel["kommune"] == k).sum()) for k in ex.data.kommuner)  # warmed
+    calls.clear()
+    for k in (336, ALL, 766):
+        ex.kommune.value = k
+        for m in (8, 5, 30, 1):
+            ex.min_n.value = m
+    assert calls == []
+
+
+def test_precomputed_masks_equal_the_rule_at_every_min_n(data_dir):
+    """The explorer's shared answers from the precomputed levels equal privacy.shareable_rows of one pass,
+    per kommune and pooled, for several min_n (and a min_n beyond the slider, computed directly)."""
+    data = ExplorerData(data_dir, instrument=INST)
+    rel = data.tables.relations
+    for min_n in (1, 2, 5, 9, 17, model.MAX_MIN_N, model.MAX_MIN_N + 3):
+        keep = np.zeros(len(rel), dtype=bool)
+        for k in data.kommuner:
+            own = rel["kommune"] == k
+            want = privacy.shareable_rows(rel[own].reset_index(drop=True), min_n, min_items=INST.min_items)
+            got = data.shared(k, min_n)
+            np.testing.assert_array_equal(got["score"].notna().to_numpy(),
+                                          want & rel.loc[own, "score"].notna().to_numpy())
+            keep[own.to_numpy()] = want
+        np.testing.assert_array_equal(data.shared(ALL, min_n)["score"].notna().to_numpy(),
+                                      keep & rel["score"].notna().to_numpy())
+        one_pass = rel.assign(score=rel["score"].where(keep))  # the rule of one pass, as shared() sets it
+        pd.testing.assert_frame_equal(data.ties(ALL, "rk", min_n),
+                                      report.tie_table(one_pass, INST, min_n=min_n), check_exact=True)
+        nat = scoring.tie_scores(one_pass, INST, by=["kommune", "wave"], dimension="all", min_n=min_n)
+        nat = nat[~nat["diagonal"]].astype({"wave": str, "group": str, "target": str})
+        got = data.national_ties("respekt", min_n)
+        want = nat[nat["dimension"] == "respekt"][got.columns].reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, want, check_exact=True, check_dtype=False)

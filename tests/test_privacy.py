@@ -331,3 +331,34 @@ def test_shareable_equals_the_reference_on_any_small_table(rows, min_n, min_item
     rel = pd.DataFrame(rows, columns=["kommune", "wave", "respondent_id", "group", "target", "item", "score"])
     pd.testing.assert_frame_equal(privacy.shareable(rel, min_n, min_items=min_items),
                                   _shareable_reference(rel, min_n, min_items=min_items))
+
+
+# -- every min_n of a slider at once ---------------------------------------------------------------------
+@pytest.mark.parametrize("seed", range(8))
+def test_shareable_levels_equal_shareable_rows_at_every_min_n(seed):
+    """levels >= m is the rule of one pass at m, for every m up to max_n; above its level a row is kept
+    by no larger m (the rule only removes more). Random tables where every rule fires, in chains."""
+    rel = _random_relations(seed, categorical=seed % 2 == 0)
+    for min_items in (None, 1, 4):
+        levels = privacy.shareable_levels(rel, 9, min_items=min_items)
+        for m in range(1, 10):
+            np.testing.assert_array_equal(levels >= m, privacy.shareable_rows(rel, m, min_items=min_items),
+                                          err_msg=f"min_n={m} min_items={min_items}")
+    scales = rel.drop(columns=["target", "item"])
+    levels = privacy.shareable_levels(scales, 6)
+    for m in range(1, 7):
+        np.testing.assert_array_equal(levels >= m, privacy.shareable_rows(scales, m))
+
+
+def test_shareable_levels_with_missing_keys_and_on_the_demo(demo):
+    rel = _random_relations(99, n_kommuner=2, categorical=False).astype({"kommune": float})
+    rng = np.random.default_rng(99)
+    for col in ("kommune", "group", "target", "item", "respondent_id"):
+        rel.loc[rng.random(len(rel)) < 0.02, col] = None
+    levels = privacy.shareable_levels(rel, 5)
+    for m in range(1, 6):
+        np.testing.assert_array_equal(levels >= m, privacy.shareable_rows(rel, m))
+    levels = privacy.shareable_levels(demo.relations, 30, min_items=INST.min_items)
+    for m in (1, 3, 5, 8, 12, 20, 30):
+        np.testing.assert_array_equal(levels >= m, privacy.shareable_rows(demo.relations, m, min_items=INST.min_items))
+    assert len(privacy.shareable_levels(rel.iloc[:0], 5)) == 0

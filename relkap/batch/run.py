@@ -8,7 +8,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .. import config
+from ..benchmark import national_tables
 from ..errors import RelkapError
+from ..instrument import load_instrument
+from ..io import load
 from ..params import (
     KommuneParams,
     default_kommune_params,
@@ -85,7 +88,17 @@ def run_batch(
         ))
 
     if jobs:
-        results.update({r.kommune: r for r in run_jobs(jobs, workers or os.cpu_count() or 1, scheduler, progress)})
+        # what every report needs about all kommuner, once (not per report); other kommuner's values, so the
+        # file lives only while the reports run
+        national = national_tables(load(data_path), load_instrument(instr_path), min_n).write(
+            out_path / ".national.json")
+        for job in jobs:
+            job.parameters["national"] = str(national)
+        try:
+            results.update({r.kommune: r for r in run_jobs(jobs, workers or os.cpu_count() or 1, scheduler,
+                                                           progress)})
+        finally:
+            national.unlink(missing_ok=True)
     ordered = [results[c] for c in codes]
     write_index(ordered, out_path, all_params, language=language)
     if pdf:

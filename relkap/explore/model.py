@@ -17,6 +17,8 @@ are scored again, the others' scores of all answers (scored once) get the thresh
 from __future__ import annotations
 
 import functools
+import gc
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,12 +29,13 @@ from .. import benchmark, config, interviews, privacy, report, scoring
 from ..instrument import Instrument, load_instrument
 from ..io import load
 
-__all__ = ["ALL", "VIEWS", "FIGURES", "Selection", "ExplorerData", "PrivateQuotes", "shown_table",
+__all__ = ["ALL", "VIEWS", "FIGURES", "MAX_MIN_N", "Selection", "ExplorerData", "PrivateQuotes", "shown_table",
            "TABLE_COLUMNS"]
 
 ALL = 0  # the kommune value of "all kommuner" (every answer pooled)
 VIEWS = ("baseline", "followup", "change")
 FIGURES = ("heatmap", "network", "benchmark", "interviews")
+MAX_MIN_N = 30  # the largest min_n the slider offers: the rule's masks of 1..MAX_MIN_N come from one pass
 
 # the tie table's columns per view (beside group and target), as shown
 TABLE_COLUMNS = {
@@ -91,17 +94,40 @@ class ExplorerData:
         # split once: every per-kommune table then works on a few thousand rows
         rows = rel.groupby("kommune", observed=True, sort=True).indices
         self._rows = {int(k): np.asarray(r) for k, r in rows.items()}  # positions in the whole table
-        self._relations = {k: rel.take(r).reset_index(drop=True) for k, r in self._rows.items()}
-        self.kommuner = tuple(self._relations)
-        self._relations[ALL] = rel
+        self.kommuner = tuple(self._rows)
+        # split when a kommune is first asked for: every per-kommune table then works on a few thousand rows
+        self._relations = _PerKommune(rel, self._rows)
         self._pooled: dict[int, tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]] = {}
         self._kept_cache: dict[tuple[int, int], np.ndarray] = {}  # (kommune, min_n): a bool per row
+        self._warming: threading.Thread | None = None
 
-    def warm(self, min_n: int) -> None:
-        """Compute the pooled tables and the benchmark's national scores of ``min_n`` now (at load, not at
-        a click)."""
+    def warm(self, min_n: int, background: bool = False) -> None:
+        """Compute what a click on all kommuner or the benchmark needs now, not at the click: the pooled
+        tables and national scores of ``min_n``, every kommune's disclosure levels (every ``min_n``) and
+        which ties each ``min_n`` changes.
+
+        ``background``: in a thread (the explorer answers the first kommune at once); a table that needs the
+        national data waits for it (:meth:`ready`) rather than computing it a second time."""
+        if background:
+            self._warming = threading.Thread(target=self._warm_and_freeze, args=(min_n,),
+                                             name="relkap-explore-warm", daemon=True)
+            self._warming.start()
+            return
         self.pool(min_n)
         self.national_ties("rk", min_n)
+        self._tie_floor()
+
+    def _warm_and_freeze(self, min_n: int) -> None:
+        self.warm(min_n)
+        # long-lived tables out of the collector's generations, as the explorer does with what it loads
+        gc.freeze()
+
+    def ready(self) -> None:
+        """Wait for a :meth:`warm` running in the background (no-op otherwise, or in the warming thread)."""
+        w = self._warming
+        if w is not None and w is not threading.current_thread():
+            w.join()
+            self._warming = None
 
     def wave(self, view: str) -> str:
         """The wave label of a view (``"baseline"`` or ``"followup"``)."""
@@ -116,13 +142,26 @@ class ExplorerData:
         return tuple(c for c in self.instrument.group_codes if c in present)
 
     # -- the disclosure rule ---------------------------------------------------------------------------
+    @functools.lru_cache(maxsize=256)  # noqa: B019 - an int16 per row of each kommune (and of all)
+    def _levels(self, kommune: int) -> np.ndarray:
+        """Per row of the kommune's (or the whole) table: the largest ``min_n`` up to :data:`MAX_MIN_N` at
+        which the rule keeps it (:func:`relkap.privacy.shareable_levels`, one pass per kommune for every
+        ``min_n``; all kommuner: each kommune's, as the rule is per kommune)."""
+        if kommune == ALL:
+            out = np.zeros(len(self._relations[ALL]), dtype=np.int16)
+            for k, rows in self._rows.items():
+                out[rows] = self._levels(k)
+            return out
+        return privacy.shareable_levels(self._relations[kommune], MAX_MIN_N, min_items=self.instrument.min_items)
+
     def _kept(self, kommune: int, min_n: int) -> np.ndarray:
         """Per row of the kommune's (or, for :data:`ALL`, the whole) table: whether
         :func:`relkap.privacy.shareable` keeps it. All kommuner: each kommune's (the rule is per kommune).
 
-        :func:`relkap.privacy.shareable_rows` per kommune, cached: on 98 kommuner (2.2 M rows) the 98 calls
-        take about half the time of one call over the whole table (``benchmarks/bench_privacy.py``: small
-        arrays stay in the CPU cache), and a kommune viewed after the pooled view reuses its rows."""
+        From :meth:`_levels` for the slider's ``min_n`` (1 to :data:`MAX_MIN_N`); any other
+        :func:`relkap.privacy.shareable_rows` per kommune, cached."""
+        if 1 <= min_n <= MAX_MIN_N:
+            return self._levels(kommune) >= min_n
         if kommune == ALL:
             keep = np.zeros(len(self._relations[ALL]), dtype=bool)
             for k, rows in self._rows.items():
@@ -150,6 +189,7 @@ class ExplorerData:
 
     @functools.lru_cache(maxsize=4)  # noqa: B019 - a score column of every row each: keep few
     def _shared_all(self, min_n: int) -> pd.DataFrame:
+        self.ready()
         rel = self._relations[ALL]
         return rel.assign(score=rel["score"].where(self._kept(ALL, min_n)))
 
@@ -158,6 +198,8 @@ class ExplorerData:
     def ties(self, kommune: int, dimension: str, min_n: int) -> pd.DataFrame:
         """:func:`relkap.scoring.tie_scores` by wave of one kommune (or all pooled) and dimension, of the
         :meth:`shared` answers."""
+        if kommune == ALL:
+            self.ready()
         if kommune == ALL and min_n in self._pooled:
             return self._pooled[min_n][0][dimension]
         return scoring.tie_scores(self.shared(kommune, min_n), self.instrument, by=["wave"],
@@ -167,6 +209,8 @@ class ExplorerData:
     def tie_change(self, kommune: int, dimension: str, min_n: int) -> pd.DataFrame:
         """:func:`relkap.report.tie_change` of one kommune (or all pooled) and dimension (FDR over its ties),
         of the :meth:`shared` answers."""
+        if kommune == ALL:
+            self.ready()
         if kommune == ALL and min_n in self._pooled:
             return self._pooled[min_n][1][dimension]
         return self._listed(report.tie_change(self.shared(kommune, min_n), self.instrument, min_n=min_n,
@@ -297,12 +341,12 @@ class ExplorerData:
         :meth:`_changed`) is its score of all answers with the threshold applied
         (:func:`relkap.scoring.suppress_ties` of :meth:`_national_unfiltered`, scored once); only the other
         ties are scored again, on their shared answers. Equals :meth:`_national_scores_full` (tested)."""
-        changed = self._changed(min_n)
-        rel = pd.concat([self._shared(k, min_n)[rows] for k, rows in changed.items()],
-                        ignore_index=True) if changed else None
+        rows = np.flatnonzero(self._changed_rows(min_n))
+        changed = len(rows) > 0
         if changed:  # respondents in their order in the whole table: each mean sums in the same order
-            order = np.concatenate([self._respondent_rank()[self._rows[k][rows]] for k, rows in changed.items()])
-            rel = rel.take(np.argsort(order, kind="stable")).reset_index(drop=True)
+            rows = rows[np.argsort(self._respondent_rank()[rows], kind="stable")]
+            rel = self._relations[ALL].take(rows).reset_index(drop=True)
+            rel = rel.assign(score=rel["score"].where(self._kept(ALL, min_n)[rows]))
         parts = []
         for d, (whole, key) in self._national_unfiltered().items():
             t = scoring.suppress_ties(whole, min_n)
@@ -347,6 +391,32 @@ class ExplorerData:
     def _changed(self, min_n: int) -> dict[int, np.ndarray]:
         """Per kommune where the rule at ``min_n`` removes an answer (a row with a score it does not keep):
         its rows of the ties (wave, group, target) that lose an answer, a bool per row."""
+        rows = self._changed_rows(min_n)
+        return {k: rows[r] for k, r in self._rows.items() if rows[r].any()}
+
+    def _changed_rows(self, min_n: int) -> np.ndarray:
+        """Per row of the whole table: whether its tie (kommune, wave, group, target) loses an answer at
+        ``min_n`` (:meth:`_tie_floor`; outside the slider's range, kommune by kommune)."""
+        if 1 <= min_n <= MAX_MIN_N:
+            tie, floor = self._tie_floor()
+            return floor[tie] < min_n
+        out = np.zeros(len(self._relations[ALL]), dtype=bool)
+        for k, rows in self._changed_by_kommune(min_n).items():
+            out[self._rows[k]] = rows
+        return out
+
+    @functools.lru_cache(maxsize=1)  # noqa: B019
+    def _tie_floor(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per row of the whole table its tie's code (kommune, wave, group, target), and per tie the
+        lowest :meth:`_levels` of its scored rows: the tie loses an answer at every ``min_n`` above it."""
+        rel = self._relations[ALL]
+        tie = rel.groupby(["kommune", "wave", "group", "target"], observed=True, sort=False).ngroup().to_numpy()
+        scored = rel["score"].notna().to_numpy()
+        floor = np.full(int(tie.max(initial=-1)) + 1, MAX_MIN_N, dtype=np.int16)
+        np.minimum.at(floor, tie[scored], self._levels(ALL)[scored])
+        return tie, floor
+
+    def _changed_by_kommune(self, min_n: int) -> dict[int, np.ndarray]:
         out = {}
         for k in self.kommuner:
             removed = self._scored(k) & ~self._kept(k, min_n)
@@ -377,6 +447,7 @@ class ExplorerData:
     def national_ties(self, dimension: str, min_n: int) -> pd.DataFrame:
         """Tie scores of every kommune and wave, of the :meth:`shared` answers (the rule per kommune):
         ``kommune, wave, group, target, n, mean, suppressed`` (n < min_n: mean missing)."""
+        self.ready()
         return self._national_scores(min_n)[dimension]
 
     @functools.lru_cache(maxsize=64)  # noqa: B019
@@ -474,3 +545,16 @@ class PrivateQuotes:
         out = out.sort_values(["wave", "source"], kind="stable").reset_index(drop=True)
         out.attrs["private"] = True
         return out
+
+
+class _PerKommune(dict):
+    """Each kommune's rows of the relations table (:data:`ALL`: the whole table), taken when first asked for."""
+
+    def __init__(self, whole: pd.DataFrame, rows: dict[int, np.ndarray]):
+        super().__init__({ALL: whole})
+        self._rows = rows
+
+    def __missing__(self, kommune: int) -> pd.DataFrame:
+        part = self[ALL].take(self._rows[kommune]).reset_index(drop=True)
+        self[kommune] = part
+        return part

@@ -144,7 +144,7 @@ class Explorer:
             self.quotes_view,
         ])
         self.refresh()
-        self.data.warm(min_n)
+        self.data.warm(min_n, background=True)  # all kommuner and the benchmark: ready by the first click
         # The loaded data are long-lived: move them out of the garbage collector's generations, so a
         # collection during an interaction does not walk them again (measured: up to ~170 ms of the
         # slowest interaction on 98 kommuner). Objects made later are collected as usual.

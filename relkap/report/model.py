@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .. import config, interviews, privacy
-from ..benchmark import index_benchmark
+from ..benchmark import NationalTables, index_benchmark
 from ..instrument import Instrument
 from ..io import Tables
 from ..linked import linked_respondents
@@ -139,7 +139,8 @@ class KommuneReport:
 
 
 def build(data: Tables, instrument: Instrument, params: KommuneParams, *, min_n: int = config.MIN_N,
-          language: Language = "da", source: object = None) -> KommuneReport:
+          language: Language = "da", source: object = None,
+          national: NationalTables | None = None) -> KommuneReport:
     """Everything one kommune's report shows, from the store's tables, the codebook and its parameters.
 
     Parameters
@@ -156,6 +157,9 @@ def build(data: Tables, instrument: Instrument, params: KommuneParams, *, min_n:
         The language of the generated texts in the model.
     source : path, optional
         Where ``data`` came from, named in the error when the kommune has no answers.
+    national : relkap.benchmark.NationalTables, optional
+        What the report needs about all kommuner (:func:`relkap.benchmark.national_tables` of ``data`` at
+        ``min_n``), computed once by a batch; without it the report computes the same itself.
 
     Returns
     -------
@@ -220,7 +224,7 @@ def build(data: Tables, instrument: Instrument, params: KommuneParams, *, min_n:
         profile=tables.dimension_profile_data(shared.relations, instrument, min_n=min_n),
         agreement=tables.agreement_tables(shared, instrument, min_n=min_n),
         scales=tables.scale_change(shared, instrument, min_n=min_n),
-        benchmark=index_benchmark(data.relations, instrument, kommune, min_n=min_n),
+        benchmark=index_benchmark(data.relations, instrument, kommune, min_n=min_n, national=national),
         interviews=section,
         methods=methods_text(rk, tie_diff, rates, min_n, language=language, instrument=instrument, disclosure=True,
                              invariance=rk_wave_invariance(data, instrument) if has_followup else None,
