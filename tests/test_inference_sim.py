@@ -106,5 +106,5 @@ def test_did_null_with_boundary_fits_keeps_its_size():
             rows.append(did(did_panel(rng), dv="score", n_permutations=0).iloc[0])
     out = pd.DataFrame(rows)
     assert (out["method"] == "satterthwaite_between").mean() >= 0.3
-    assert (out["df"] <= 8 + 1e-9).all()
+    assert (out["df"] <= 8 * (1 + 1e-4)).all()  # bound_df leaves df equal to 8 up to the derivatives
     assert np.mean(out["p_val"] < 0.05) <= 0.125
