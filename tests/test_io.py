@@ -264,7 +264,7 @@ BAD = {
     "kommune": ("not the official code of a Danish kommune", "kommune", "rows 2, 3"),
     "duplicate": ("duplicate respondent_id", "respondent_id", "rows 2, 4"),
     "missing_column": ("required columns are missing: group", None, None),
-    "wave": ("unknown wave label 'midtvejs'", "wave", "row 8"),
+    "wave": ("wave label 'midtvejs' is not declared in the codebook", "wave", "row 8"),
     "target": ("unknown target group code 'sygehus'", "kendskab__sygehus", None),
 }
 

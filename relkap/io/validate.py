@@ -212,12 +212,16 @@ def _check_ids(df: pd.DataFrame, kind: str, path: Path, inst: Instrument) -> pd.
                          **_col(df, "kommune"), fix="Use the three-digit kommune code, e.g. 751 for Aarhus, 766 for Hedensted")
     out["kommune"] = k_num.astype("int16").to_numpy()
 
-    waves = [inst.waves.baseline, inst.waves.followup]
+    waves = inst.waves.codes
     w = df["wave"].astype("string").str.strip()
     bad = ~w.isin(waves).fillna(False)
     if bad.any():
-        raise InputError(path, f"unknown wave label {_shown(w[bad].iloc[0])}", rows=_rows(df, bad), **_col(df, "wave"),
-                         fix=f"Allowed: {', '.join(waves)} (set other labels under waves: in the codebook)")
+        label = str(w[bad].iloc[0])
+        raise InputError(path, f"wave label {_shown(label)} is not declared in the codebook (its waves, in time order:"
+                         f" {', '.join(waves)})", rows=_rows(df, bad), **_col(df, "wave"),
+                         fix="Correct the label, or declare the wave in the codebook's ordered waves: list, in its place"
+                         f" in time, e.g. `- {{code: {label}, da: Midtvejsmåling, en: Midway, date: 2026-03}}`"
+                         " (README, 'Waves')")
     out["wave"] = w.to_numpy()
 
     idcol = "coder" if kind == "structures" else "respondent_id"
@@ -301,7 +305,7 @@ def _melt(df, ids, columns, path, inst, integer, meaning) -> pd.DataFrame:
 
 def _finish(kind_table: str, long: pd.DataFrame, inst: Instrument, key: bytes) -> pd.DataFrame:
     """Name the columns, pseudonymise ids and set the contract dtypes."""
-    waves = pd.CategoricalDtype([inst.waves.baseline, inst.waves.followup])
+    waves = pd.CategoricalDtype(inst.waves.codes)
     groups = pd.CategoricalDtype(inst.group_codes)
     d = pd.DataFrame({"kommune": long["kommune"].astype("int16"), "wave": long["wave"].astype(waves)})
     if kind_table == "structures":
