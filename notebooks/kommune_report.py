@@ -23,7 +23,7 @@
 kommune = 766
 data_dir = ""  # default: data/processed
 out_dir = ""  # default: reports/hand/<kommune> (a hand run; the batch passes its own folder)
-instrument = ""  # default: params/instrument.yaml
+instrument = ""  # default: the store's own codebook (data_dir/codebook.yaml), else params/instrument.yaml
 params_dir = ""  # default: params/kommuner
 baseline = ""  # default: the codebook's baseline label
 followup = ""  # default: the codebook's follow-up label

@@ -18,7 +18,8 @@ from .. import config
 from .. import provenance as _provenance
 from ..files import json_value, write_json
 from ..fmt import number
-from ..instrument import Instrument, load_instrument
+from ..instrument import Instrument, Waves, load_instrument
+from ..io.codebook import store_codebook_path
 from ..params import KommuneParams, kommune_params
 from ..privacy import mask_small_counts
 from ..words import Language, text
@@ -73,15 +74,17 @@ def inputs(kommune: int, *, data_dir: str | os.PathLike = "", out_dir: str | os.
     created (default ``reports/hand/<kommune>``).
     """
     kommune = int(kommune)
-    inst = load_instrument(instrument or None)
-    if baseline or followup:
-        waves = {k: v for k, v in (("baseline", baseline), ("followup", followup)) if v}
-        inst = inst.model_copy(update={"waves": inst.waves.model_copy(update=waves)})
     data_path = config.resolve(data_dir or None, config.PROCESSED_DIR)
+    instrument_path = store_codebook_path(data_path, instrument or None)  # default: the store's own codebook
+    inst = load_instrument(instrument_path)
+    if baseline or followup:  # the first and the latest wave's labels replaced
+        waves = [w.model_dump() for w in inst.waves]
+        waves[0]["code"] = baseline or waves[0]["code"]
+        waves[-1]["code"] = followup or waves[-1]["code"]
+        inst = inst.model_copy(update={"waves": Waves.model_validate(waves)})
     out_path = config.resolve(out_dir or None, config.REPORTS_DIR / "hand" / str(kommune))
     out_path.mkdir(parents=True, exist_ok=True)
     params_path = config.resolve(params_dir or None, config.KOMMUNE_PARAMS_DIR)
-    instrument_path = config.resolve(instrument or None, config.INSTRUMENT_PATH)
     parameters = {"kommune": kommune, "data_dir": data_path, "instrument": instrument_path,
                   "params_dir": params_path, "baseline": inst.waves.baseline, "followup": inst.waves.followup,
                   "min_n": min_n, "language": language}
