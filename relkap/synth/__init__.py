@@ -29,6 +29,8 @@ from .survey import (
     LEADERSHIP_SLOPE,
     LOW_RESPONSE_RATE,
     LOW_RESPONSE_SHARE,
+    MIDWAY_SHARE,
+    MIDWAY_WAVE,
     MOTIVATION_SLOPE,
     REPEAT_SHARE,
     RESPONSE_RATE,
@@ -42,10 +44,14 @@ from .survey import (
     SynthError,
     demo_kommuner,
     simulate,
+    with_waves,
     write_demo,
 )
 
 __all__ = [
+    "MIDWAY_SHARE",
+    "MIDWAY_WAVE",
+    "with_waves",
     "SynthData",
     "SynthError",
     "simulate",
