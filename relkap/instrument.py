@@ -297,6 +297,13 @@ class Instrument(_Model):
         out["rk"] = self.label("rk", language)
         return out
 
+    def between(self, first: str, last: str) -> Instrument:
+        """This codebook with only the waves ``first`` and ``last`` (first is the comparison's baseline, last
+        its follow-up), for the two-wave comparisons (:func:`relkap.change.compare_waves` of
+        ``waves.baseline`` and ``waves.followup``) between any two of its waves."""
+        pair = [self.waves.root[self.waves.index(first)], self.waves.root[self.waves.index(last)]]
+        return self.model_copy(update={"waves": Waves(root=pair)})
+
     # -- keying ----------------------------------------------------------------------------------
     def _key_map(self, item: str) -> Literal["positive", "reverse"] | dict[int, float]:
         for r in self.relational:
