@@ -149,7 +149,7 @@ def summary(report: KommuneReport, parameters: dict | None = None, provenance: d
         "first_wave": b, "latest_wave": f, "previous_wave": report.previous_wave,
         "has_followup": bool(report.has_followup and n_by_wave.get(f, 0) > 0),
         "min_n": int(min_n),
-        "respondents": {w: n for w, n in n_by_wave.items() if n or w in (b, f)},
+        "respondents": n_by_wave,
         "linked_respondents": _linked(report),
         "by_wave": _records(mask_small_counts(report.rk_waves, min_n), list(report.rk_waves.columns))
         if report.rk_waves is not None else [],
