@@ -17,7 +17,7 @@ from .answers import answers
 from .questions import NOT_ANSWERED_COLUMNS, TABLE_NAMES, counts
 from .texts import limitations_text, methods_text, not_answered_texts
 
-__all__ = ["SUMMARY_SCHEMA", "research_summary", "write_tables"]
+__all__ = ["SUMMARY_SCHEMA", "research_summary", "write_tables", "waves_used"]
 
 SUMMARY_SCHEMA = 3  # 2: "not_answered"; 3: "answers", and "df"/"method" in every table
 
@@ -25,6 +25,23 @@ SUMMARY_SCHEMA = 3  # 2: "not_answered"; 3: "answers", and "df"/"method" in ever
 def _records(df: pd.DataFrame) -> list[dict]:
     return [{c: files.json_value(v) for c, v in zip(df.columns, row, strict=True)}
             for row in df.itertuples(index=False)]
+
+
+def waves_used(results: dict[str, pd.DataFrame]) -> list[str]:
+    """The waves the research models pool (the kommune-waves of ``units``), in the codebook's order (the
+    store's wave categories), so no output pools waves without saying which.
+
+    Examples
+    --------
+    >>> units = pd.DataFrame({"kommune": [1, 1, 1], "wave": pd.Categorical(["f", "b", "m"], ["b", "m", "f"])})
+    >>> waves_used({"units": units})
+    ['b', 'm', 'f']
+    """
+    w = results["units"]["wave"]
+    present = {str(x) for x in w.dropna().unique()}
+    order = [str(c) for c in w.cat.categories] if isinstance(w.dtype, pd.CategoricalDtype) else list(
+        dict.fromkeys(str(x) for x in w.dropna()))
+    return [c for c in order if c in present]
 
 
 def research_summary(results: dict[str, pd.DataFrame], parameters: dict, language: Language = "en") -> dict:
@@ -43,6 +60,7 @@ def research_summary(results: dict[str, pd.DataFrame], parameters: dict, languag
     -------
     dict
         ``schema`` (:data:`SUMMARY_SCHEMA`), ``parameters``, ``n`` (:func:`relkap.research.counts`),
+        ``waves`` (the wave codes the models use, in the codebook's order: :func:`waves_used`),
         ``tables`` (name -> list of row objects, :data:`relkap.research.TABLE_NAMES`),
         ``not_answered`` (one object per question the data cannot answer, or answer only in part:
         ``table``, ``answered`` "no"/"partly", ``reason``, ``needed``, ``available``, ``text``),
@@ -67,6 +85,7 @@ def research_summary(results: dict[str, pd.DataFrame], parameters: dict, languag
         "schema": SUMMARY_SCHEMA,
         "parameters": {k: files.json_value(v) for k, v in parameters.items()},
         "n": counts(results),
+        "waves": waves_used(results),
         "tables": {name: _records(results[name]) for name in TABLE_NAMES if name in results},
         "not_answered": [{**r, "text": notes[r["table"]]} for r in _records(status)],
         "answers": answers(results, parameters, language),
