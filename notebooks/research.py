@@ -306,6 +306,7 @@ display(Markdown(f"### {text('research.limitations', text_language)}\n\n"
 # The tables are saved as CSV (semicolon, UTF-8 with BOM) and in `research_summary.json`.
 
 # %%
-paths = research.write_tables(results, out_path, parameters, decimal=decimal, language=text_language)
+paths = research.write_tables(results, out_path, parameters, decimal=decimal, language=text_language,
+                              instrument=inst)
 display(export.captioned(report.provenance(data_path, instrument_path, parameters, started, language),
                          text("report.caption.provenance", language)))

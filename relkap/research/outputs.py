@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import files
+from ..instrument import Instrument
 from ..words import Language
 from .answers import answers
 from .questions import NOT_ANSWERED_COLUMNS, TABLE_NAMES, counts
@@ -27,9 +28,9 @@ def _records(df: pd.DataFrame) -> list[dict]:
             for row in df.itertuples(index=False)]
 
 
-def waves_used(results: dict[str, pd.DataFrame]) -> list[str]:
-    """The waves the research models pool (the kommune-waves of ``units``), in the codebook's order (the
-    store's wave categories), so no output pools waves without saying which.
+def waves_used(results: dict[str, pd.DataFrame], instrument: Instrument | None = None) -> list[str]:
+    """The waves the research models pool (the kommune-waves of ``units``), in the codebook's order (of
+    ``instrument``, else the wave categories), so no output pools waves without saying which.
 
     Examples
     --------
@@ -39,12 +40,15 @@ def waves_used(results: dict[str, pd.DataFrame]) -> list[str]:
     """
     w = results["units"]["wave"]
     present = {str(x) for x in w.dropna().unique()}
+    if instrument is not None:
+        return [c for c in instrument.waves.codes if c in present] + sorted(present - set(instrument.waves.codes))
     order = [str(c) for c in w.cat.categories] if isinstance(w.dtype, pd.CategoricalDtype) else list(
         dict.fromkeys(str(x) for x in w.dropna()))
     return [c for c in order if c in present]
 
 
-def research_summary(results: dict[str, pd.DataFrame], parameters: dict, language: Language = "en") -> dict:
+def research_summary(results: dict[str, pd.DataFrame], parameters: dict, language: Language = "en",
+                     instrument: Instrument | None = None) -> dict:
     """The JSON-ready summary of a research run (no kommune-level rows).
 
     Parameters
@@ -85,7 +89,7 @@ def research_summary(results: dict[str, pd.DataFrame], parameters: dict, languag
         "schema": SUMMARY_SCHEMA,
         "parameters": {k: files.json_value(v) for k, v in parameters.items()},
         "n": counts(results),
-        "waves": waves_used(results),
+        "waves": waves_used(results, instrument),
         "tables": {name: _records(results[name]) for name in TABLE_NAMES if name in results},
         "not_answered": [{**r, "text": notes[r["table"]]} for r in _records(status)],
         "answers": answers(results, parameters, language),
@@ -95,7 +99,8 @@ def research_summary(results: dict[str, pd.DataFrame], parameters: dict, languag
 
 
 def write_tables(results: dict[str, pd.DataFrame], out_dir: str | os.PathLike, parameters: dict,
-                 decimal: str = ",", language: Language = "en") -> dict[str, Path]:
+                 decimal: str = ",", language: Language = "en", instrument: Instrument | None = None
+                 ) -> dict[str, Path]:
     """Write ``research_summary.json`` and ``<table>.csv`` for every table into ``out_dir``, each atomically.
 
     CSV files are ``;``-separated UTF-8 with BOM (``utf-8-sig``) so that Danish Excel opens them, with
@@ -113,5 +118,5 @@ def write_tables(results: dict[str, pd.DataFrame], out_dir: str | os.PathLike, p
             out / f"{name}.csv",
             lambda tmp, df=df: df.to_csv(tmp, sep=";", decimal=decimal, index=False, encoding="utf-8-sig"))
     paths["summary"] = files.write_json(out / "research_summary.json",
-                                        research_summary(results, parameters, language))
+                                        research_summary(results, parameters, language, instrument))
     return paths
