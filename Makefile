@@ -27,8 +27,8 @@ $(STAMP): pyproject.toml $(LOCK) Makefile
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/relkap synth --kommuner 10 --seed 1 --out data/raw/demo
-	$(BIN)/relkap import data/raw/demo --out data/processed --only-into-own
+	$(BIN)/relkap synth --kommuner 10 --seed 1 --waves 3 --out data/raw/demo
+	$(BIN)/relkap import data/raw/demo --out data/processed --only-into-own --instrument data/raw/demo/codebook.yaml
 	$(BIN)/relkap batch --research --data data/processed --out reports
 	@echo "Open reports/index.html for every kommune's report."
 

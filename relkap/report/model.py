@@ -221,7 +221,8 @@ def build(data: Tables, instrument: Instrument, params: KommuneParams, *, min_n:
     shared = tables.shared_tables(own, instrument, min_n=min_n)
     overview = tables.response_overview(own, instrument, min_n=min_n)
     shown_overview = tables.response_overview(shared, instrument, min_n=min_n)
-    rates = response_rates(overview, params.invited or None, min_n, waves=list(waves))
+    invited_waves = {w: v for w, v in (params.invited or {}).items() if w in waves}  # the codebook's waves only
+    rates = response_rates(overview, invited_waves or None, min_n, waves=list(waves))
     rk = tables.rk_change(shared.relations, pair, min_n=min_n)
     rk_waves = tables.rk_by_wave(shared.relations, instrument, min_n=min_n)
     all_ties = tables.tie_table(own.relations, instrument, min_n=min_n)[["wave", "group", "target", "diagonal"]]
