@@ -409,7 +409,7 @@ def test_demo_invited_counts_are_plausible(demo_project):
 
 def test_committed_demo_parameter_files_have_the_invited_counts():
     committed = load_all_kommune_params(relkap.config.KOMMUNE_PARAMS_DIR)
-    simulated = {kp.kommune: kp for kp in synth.simulate(10, 1).params}
+    simulated = {kp.kommune: kp for kp in synth.simulate(10, 1, waves=3).params}  # the demo is three-wave
     for code, kp in committed.items():
         assert kp == simulated[code]
 
