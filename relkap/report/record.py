@@ -170,13 +170,8 @@ def summary(report: KommuneReport, parameters: dict | None = None, provenance: d
 
 def _waves(report: KommuneReport, n_by_wave: dict[str, int]) -> list[dict]:
     """The codebook's waves in order: code, Danish and English names, date, whether the kommune answered."""
-    out = []
-    for code in report.waves:
-        w = report.instrument.waves.get(code)
-        out.append({"code": code, "da": w.da if w else code, "en": w.en if w else code,
-                    "date": w.date if w else None, "answered": code not in report.missing_waves,
-                    "respondents": n_by_wave.get(code, 0)})
-    return out
+    return [{**report.instrument.waves.get(code).model_dump(), "answered": code not in report.missing_waves,
+             "respondents": n_by_wave.get(code, 0)} for code in report.waves]  # report.waves: the codebook's
 
 
 def _linked(report: KommuneReport) -> dict | None:
