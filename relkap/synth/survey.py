@@ -434,18 +434,11 @@ class _KommuneSim:
         return rel, scales
 
     def midway(self, seed: int, dim_off: np.ndarray) -> tuple[dict, dict, dict, dict[str, int]]:
-        """The midway wave (wave index 2), from a random stream of its own (``[seed, kommune, 20]``), so the
-        baseline and follow-up are the same with or without it: employees, citizens, structures and invited.
-
-        Every effect is at :data:`MIDWAY_SHARE` of its follow-up size (``tie_means(MIDWAY_SHARE)``); group sizes
-        are drawn around the same expected sizes; about :data:`REPEAT_SHARE` of a group's baseline respondents
-        answer again (same id and person effects), independently of who answers at follow-up.
-        """
+        """The midway wave (index 2; module docstring) from its own stream: employees, citizens, structures, invited."""
         rng = np.random.default_rng([seed, self.code, 20])
         inst, ppl = self.inst, self.people
         sizes = np.maximum(2, rng.poisson(self.expected))
-        persons, groups, next_id = [], [], int(ppl["ids"].max()) + 1
-        n_known = len(ppl["e"])
+        persons, groups, next_id, n_known = [], [], int(ppl["ids"].max()) + 1, len(ppl["e"])
         for j, g in enumerate(self.present):
             pool = ppl["person_b"][ppl["groups_b"] == g]
             n_rep = int(rng.binomial(min(len(pool), int(sizes[j])), REPEAT_SHARE))
@@ -465,8 +458,7 @@ class _KommuneSim:
                "scales": scales}
 
         n_cit = max(5, int(rng.poisson(CITIZENS)))
-        cocreation = COCREATION_MEAN + self.cocreation_shift + COCREATION_SLOPE * (self.rk(MIDWAY_SHARE, dim_off)
-                                                                                  - RK_MEAN)
+        cocreation = COCREATION_MEAN + self.cocreation_shift + COCREATION_SLOPE * (self.rk(MIDWAY_SHARE, dim_off) - RK_MEAN)
         cit = self._citizen_items(rng, np.full(n_cit, cocreation))
         cit.update({"wave": np.full(n_cit, 2, dtype=np.intp), "id": rng.permutation(n_cit) + 1,
                     "cocreation": cocreation})
@@ -560,10 +552,8 @@ def simulate(
     respondents : mean employees per kommune and wave (default :data:`DEFAULT_EMPLOYEES`, about 60).
     instrument : codebook (an :class:`~relkap.instrument.Instrument` or a path; default
         ``params/instrument.yaml``).
-    waves : 2 (baseline and follow-up) or 3: also a midway wave between them (:meth:`_KommuneSim.midway`, its
-        own random stream, so baseline and follow-up are the same as with 2). A two-wave codebook gets the
-        midway wave :data:`MIDWAY_WAVE` inserted (``SynthData.instrument``, the codebook to import with); a
-        three-wave codebook's middle wave is used.
+    waves : 2, or 3 for a midway wave too (module docstring); a two-wave codebook gets :data:`MIDWAY_WAVE`
+        inserted (``SynthData.instrument``, the codebook to import with).
 
     Returns
     -------
@@ -650,8 +640,7 @@ def simulate(
 
 
 def with_waves(inst: Instrument, waves: int) -> Instrument:
-    """``inst`` for a simulation of ``waves`` waves: 2 needs a two-wave codebook, 3 a three-wave one or a
-    two-wave one, which gets :data:`MIDWAY_WAVE` between its waves."""
+    """``inst`` for ``waves`` waves (3 with a two-wave codebook: :data:`MIDWAY_WAVE` between its waves)."""
     if waves not in (2, 3):
         raise SynthError(f"waves must be 2 or 3, got {waves!r}")
     have = len(inst.waves)
