@@ -32,8 +32,8 @@ venv: $(STAMP)
 # The demo has a store of its own (data/demo/processed, raw files in data/demo/raw): a team's data/processed
 # never meets it, and `relkap import` refuses to mix synthetic and own data in one store.
 demo: $(STAMP)
-	$(BIN)/relkap synth --kommuner 10 --seed 1 --out data/demo/raw
-	$(BIN)/relkap import data/demo/raw --out data/demo/processed --only-into-own
+	$(BIN)/relkap synth --kommuner 10 --seed 1 --waves 3 --out data/demo/raw
+	$(BIN)/relkap import data/demo/raw --out data/demo/processed --only-into-own --instrument data/demo/raw/codebook.yaml
 	$(BIN)/relkap batch --research --data data/demo/processed --out reports
 	@echo "Open reports/index.html for every kommune's report."
 

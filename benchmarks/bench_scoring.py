@@ -38,7 +38,7 @@ def make_relations(n_kommuner: int = 98, respondents: int = 300, seed: int = 1) 
     rk = load_instrument()
     rng = np.random.default_rng(seed)
     groups, items = rk.group_codes, rk.relational_codes
-    waves = [rk.waves.baseline, rk.waves.followup]
+    waves = rk.waves.codes
     kommuner = np.array(sorted(KOMMUNER)[:n_kommuner], dtype=np.int16)
     parts = []
     next_id = 0

@@ -31,14 +31,14 @@
 
 # %% tags=["parameters"]
 data_dir = ""  # default: data/processed
-instrument = ""  # default: params/instrument.yaml
+instrument = ""  # default: the store's own codebook (data_dir/codebook.yaml), else params/instrument.yaml
 min_n = 5
 language = "da"
 
 # %%
-from relkap import load_instrument
+from relkap.io.codebook import store_instrument
 from relkap.explore import explore
 
-inst = load_instrument(instrument or None)  # the codebook, chosen once here
+inst = store_instrument(data_dir or None, instrument or None)  # the codebook, chosen once here
 explorer = explore(data_dir or None, instrument=inst, min_n=min_n, language=language)
 explorer

@@ -23,7 +23,7 @@
 kommune = 766
 data_dir = ""  # default: data/processed
 out_dir = ""  # default: reports/hand/<kommune> (a hand run; the batch passes its own folder)
-instrument = ""  # default: params/instrument.yaml
+instrument = ""  # default: the store's own codebook (data_dir/codebook.yaml), else params/instrument.yaml
 params_dir = ""  # default: params/kommuner
 baseline = ""  # default: the codebook's baseline label
 followup = ""  # default: the codebook's follow-up label
@@ -40,6 +40,7 @@ from IPython.display import Markdown, display
 from relkap import benchmark, export, fmt, load, plots, report
 from relkap.plots import alt
 from relkap.report import briefing, changed, dialogue, keypoints, narrative, response, targeted, ties
+from relkap.report import waves as over_waves
 from relkap.labels import wave_label
 from relkap.words import text
 
@@ -60,6 +61,8 @@ export.title(briefing.title_block(name, r.kommune, kp, r.has_followup, language,
              text("report.document_title", language, name=name), language)
 if kp.source == "defaults":
     display(Markdown(text("report.defaults", language, name=name, kommune=r.kommune)))
+if r.missing_waves:  # the codebook declares waves the kommune has no answers from
+    display(Markdown(over_waves.missing_note(r.missing_waves, inst, language)))
 display(Markdown(narrative.section(text("briefing.key.heading", language),
                                    keypoints.key_point_sentences(r.key_points, language, inst, r.rates), bullets=True)))
 if len(r.dialogue):
@@ -91,6 +94,8 @@ display(export.captioned(response.response_table(r.rates, language, inst, min_n)
                          text("report.caption.response", language)))
 display(Markdown(text("briefing.response.note", language, threshold=fmt.percent(response.LOW_RESPONSE, language),
                       min_n=min_n)))
+if over_waves.linked_sentence(r.linked, min_n, language):
+    display(Markdown(over_waves.linked_sentence(r.linked, min_n, language)))
 if r.unknown_rate_waves:
     display(Markdown(text("briefing.response.unknown", language, waves=ties.join_list(
         [wave_label(w, language, inst).lower() for w in r.unknown_rate_waves], language))))
@@ -115,6 +120,25 @@ if r.unknown_rate_waves:
 display(Markdown(briefing.headline(r.rk, language, instrument=inst)))
 display(export.captioned(report.change_table(r.rk, "dimension", inst, language, min_n),
                          text("report.caption.dimensions", language)))
+
+# %%
+if r.previous_wave is not None:  # three or more waves: the trend, the latest change, the targeted ties
+    display(Markdown(narrative.section(text("waves.heading", language),
+                                       [over_waves.families_sentence(r.comparisons, inst, language)], level=3)))
+    ax = plots.wave_trend(r.rk_waves, min_n=min_n, language=language, instrument=inst)
+    export.figure(ax.figure, alt.alt_trend(r.rk_waves, inst, language))
+    display(export.captioned(over_waves.trend_table(r.rk_waves, inst, language, min_n).style.hide(axis="index"),
+                             text("waves.trend_caption", language)))
+    before, after = (wave_label(w, language, inst).lower() for w in (r.previous_wave, r.latest_wave))
+    display(export.captioned(over_waves.comparison_table(r.rk_previous, r.previous_wave, r.latest_wave, inst,
+                                                         language, min_n).style.hide(axis="index"),
+                             text("waves.change_caption", language, before=before, after=after)))
+    display(export.captioned(changed.most_changed_table(r.most_changed_previous, language, inst, min_n)
+                             .style.hide(axis="index"),
+                             text("waves.most_changed_caption", language, before=before, after=after)))
+    if r.targeted_trajectory is not None and len(r.targeted_trajectory):
+        display(export.captioned(over_waves.trajectory_table(r.targeted_trajectory, inst, language, min_n)
+                                 .style.hide(axis="index"), text("waves.targeted_caption", language)))
 
 # %% [markdown] tags=["da"]
 # ### Samarbejdet mellem grupperne

@@ -23,7 +23,7 @@
 # %% tags=["parameters"]
 data_dir = ""  # default: data/processed
 out_dir = ""  # default: reports/research
-instrument = ""  # default: params/instrument.yaml
+instrument = ""  # default: the store's own codebook (data_dir/codebook.yaml), else params/instrument.yaml
 params_dir = ""  # default: params/kommuner (arms and targeted ties)
 nesting = "vc"  # "vc": kommune intercept + group-in-kommune variance component; "combined": kommune:group
 n_boot = 2000  # bootstrap resamples of kommuner (mediation)
@@ -44,20 +44,21 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from relkap import config, export, interviews, load, load_instrument, measurement, report, research
+from relkap.io.codebook import store_codebook_path
 from relkap.provenance import relative
 from relkap.params import load_all_kommune_params
 from relkap.words import text, text_n
 
 started = time.time()
-inst = load_instrument(instrument or None)
 data_path = config.resolve(data_dir or None, config.PROCESSED_DIR)
+instrument_path = store_codebook_path(data_path, instrument or None)
+inst = load_instrument(instrument_path)
 out_path = config.resolve(out_dir or None, config.REPORTS_DIR / "research")
 out_path.mkdir(parents=True, exist_ok=True)
 kparams = load_all_kommune_params(params_dir or None)
 arms = {k: p.arm for k, p in kparams.items()}
 targeted = {k: p.targeted_ties for k, p in kparams.items() if p.targeted_ties}
 tables = load(data_path)
-instrument_path = config.resolve(instrument or None, config.INSTRUMENT_PATH)
 # paths as the project names them (never a local absolute path in a shared summary)
 parameters = {"data_dir": relative(data_path), "params_dir": relative(params_dir or config.KOMMUNE_PARAMS_DIR),
               "instrument": relative(instrument_path), "nesting": nesting, "n_boot": int(n_boot),
@@ -353,6 +354,7 @@ display(Markdown(f"### {text('research.limitations', text_language)}\n\n"
 # The tables are saved as CSV (semicolon, UTF-8 with BOM) and in `research_summary.json`.
 
 # %%
-paths = research.write_tables(results, out_path, parameters, decimal=decimal, language=text_language)
+paths = research.write_tables(results, out_path, parameters, decimal=decimal, language=text_language,
+                              instrument=inst)
 display(export.captioned(report.provenance(data_path, instrument_path, parameters, started, language),
                          text("report.caption.provenance", language)))

@@ -37,6 +37,7 @@ def _cmd_synth(args: argparse.Namespace) -> int:
         respondents=args.respondents,
         params_dir=_path(args.params_out),
         interviews=not args.no_interviews,
+        waves=args.waves,
     )
     # the mark that makes `relkap import` keep these synthetic files out of a store of a team's own data (not
     # printed: the printed paths are the data files)
@@ -157,6 +158,10 @@ def build_parser() -> argparse.ArgumentParser:
                        " data)")
     p.add_argument("--kommuner", type=int, default=10, help="number of kommuner, up to 98 (default: %(default)s)")
     p.add_argument("--seed", type=int, default=1, help="random seed (default: %(default)s)")
+    p.add_argument("--waves", type=int, choices=[2, 3], default=2,
+                   help="2: baseline and follow-up; 3: also a midway wave between them, with the codebook that"
+                   " declares it written beside the files (codebook.yaml; import with --instrument it) (default:"
+                   " %(default)s)")
     p.add_argument("--respondents", type=int, default=None,
                    help="mean employees per kommune and wave (default: realistic sizes, about 60)")
     p.add_argument("--out", default=None,

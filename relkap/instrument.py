@@ -14,12 +14,20 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    RootModel,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from . import config, words
 from .errors import InstrumentError
 
-__all__ = ["Instrument", "Group", "RelationalItem", "Scale", "load_instrument", "format_validation_error"]
+__all__ = ["Instrument", "Wave", "Waves", "Group", "RelationalItem", "Scale", "load_instrument", "format_validation_error"]
 
 Language = words.Language
 
@@ -101,9 +109,114 @@ class Bands(_Model):
         return self
 
 
-class Waves(_Model):
-    baseline: str = "baseline"
-    followup: str = "followup"
+class Wave(_Model):
+    """One measurement: the label the exports use (``code``), its display names and, optionally, when it was
+    (``date``: a day, month or period as the study names it, e.g. ``"2025-03"`` or ``"forår 2025"``)."""
+
+    code: str = Field(min_length=1, pattern=r"^\S(.*\S)?$")
+    da: str
+    en: str
+    date: str | None = None
+
+    def label(self, language: Language = "da") -> str:
+        """The Danish (``da``) or English (``en``) display name."""
+        return getattr(self, words.check_language(language))
+
+
+_TWO_WAVE_KEYS = ("baseline", "followup")
+
+
+def _two_wave_form(raw: dict) -> list[dict]:
+    """The waves of an old two-wave codebook (``waves: {baseline: b, followup: f}``) as the ordered list."""
+    unknown = [k for k in raw if k not in _TWO_WAVE_KEYS]
+    if unknown:
+        raise ValueError(
+            f"unknown key(s) {unknown}: waves is an ordered list, e.g. waves: [{{code: baseline, da: Førmåling,"
+            " en: Baseline}, {code: midtvejs, da: Midtvejsmåling, en: Midway}, {code: followup, da: Eftermåling,"
+            " en: Follow-up}] (the old form {baseline: ..., followup: ...} declares exactly two waves)")
+    return [{"code": str(raw.get(role, role)), "da": words.text(f"glossary.{role}", "da"),
+             "en": words.text(f"glossary.{role}", "en")} for role in _TWO_WAVE_KEYS]
+
+
+class Waves(RootModel[list[Wave]]):
+    """The measurements in time order (at least one). ``waves.baseline`` is the first wave's code and
+    ``waves.followup`` the latest's (the pair the two-wave comparisons use).
+
+    Examples
+    --------
+    >>> w = Waves.model_validate([{"code": "b", "da": "Før", "en": "Before"}, {"code": "m", "da": "Midt", "en": "Mid"},
+    ...                           {"code": "f", "da": "Efter", "en": "After"}])
+    >>> w.codes, w.first, w.latest, w.previous("f"), w.previous(), w.name("m", "en")
+    (['b', 'm', 'f'], 'b', 'f', 'm', 'm', 'Mid')
+    >>> Waves.model_validate({"baseline": "t0", "followup": "t1"}).codes  # the old two-wave form
+    ['t0', 't1']
+    """
+
+    model_config = ConfigDict(frozen=True)
+    root: list[Wave] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_form(cls, data: object) -> object:
+        return _two_wave_form(data) if isinstance(data, dict) else data
+
+    @model_validator(mode="after")
+    def _unique(self) -> Waves:
+        codes = [w.code for w in self.root]
+        dup = sorted({c for c in codes if codes.count(c) > 1})
+        if dup:
+            raise ValueError(f"duplicate wave codes: {dup}")
+        return self
+
+    def __iter__(self):
+        return iter(self.root)
+
+    def __len__(self) -> int:
+        return len(self.root)
+
+    @property
+    def codes(self) -> list[str]:
+        """The wave codes in time order."""
+        return [w.code for w in self.root]
+
+    @property
+    def first(self) -> str:
+        """The first wave's code (the baseline)."""
+        return self.root[0].code
+
+    @property
+    def latest(self) -> str:
+        """The latest wave's code."""
+        return self.root[-1].code
+
+    baseline = first
+    followup = latest
+
+    def previous(self, code: str | None = None) -> str | None:
+        """The wave before ``code`` (default: before the latest); ``None`` for the first wave."""
+        i = self.index(self.latest if code is None else code)
+        return self.root[i - 1].code if i > 0 else None
+
+    def index(self, code: object) -> int:
+        """Position of a wave code (0 = first); a :class:`KeyError` naming the declared waves if unknown."""
+        try:
+            return self.codes.index(str(code))
+        except ValueError:
+            raise KeyError(f"wave '{code}' is not declared in the codebook (waves: {', '.join(self.codes)})") from None
+
+    def get(self, code: object) -> Wave | None:
+        """The :class:`Wave` of a code, ``None`` if the codebook lacks it."""
+        return next((w for w in self.root if w.code == str(code)), None)
+
+    def name(self, code: object, language: Language = "da") -> str:
+        """Display name of a wave code ("Førmåling"); the code itself for a wave the codebook lacks."""
+        w = self.get(code)
+        return w.label(language) if w is not None else str(code)
+
+    def present(self, codes) -> list[str]:
+        """The declared waves among ``codes``, in time order."""
+        have = {str(c) for c in codes}
+        return [c for c in self.codes if c in have]
 
 
 class Instrument(_Model):
@@ -114,7 +227,7 @@ class Instrument(_Model):
     missing_codes: list[int] = [9]
     min_items: int = Field(4, ge=1)
     bands: Bands = Bands()
-    waves: Waves = Waves()
+    waves: Waves = Field(default_factory=lambda: Waves.model_validate({}))
     groups: list[Group] = Field(min_length=2)
     relational: list[RelationalItem] = Field(min_length=1)
     scales: list[Scale] = []
@@ -183,6 +296,13 @@ class Instrument(_Model):
         out = {t.code: t.label(language) for t in (*self.groups, *self.relational, *self.scales)}
         out["rk"] = self.label("rk", language)
         return out
+
+    def between(self, first: str, last: str) -> Instrument:
+        """This codebook with only the waves ``first`` and ``last`` (first is the comparison's baseline, last
+        its follow-up), for the two-wave comparisons (:func:`relkap.change.compare_waves` of
+        ``waves.baseline`` and ``waves.followup``) between any two of its waves."""
+        pair = [self.waves.root[self.waves.index(first)], self.waves.root[self.waves.index(last)]]
+        return self.model_copy(update={"waves": Waves(root=pair)})
 
     # -- keying ----------------------------------------------------------------------------------
     def _key_map(self, item: str) -> Literal["positive", "reverse"] | dict[int, float]:

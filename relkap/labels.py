@@ -41,28 +41,40 @@ def default_instrument(instrument: Instrument | None = None) -> Instrument:
 
 
 def label(code: object, language: Language = "da", instrument: Instrument | None = None) -> str:
-    """Codebook label of a group, item or scale code; wave codes get "Førmåling"/"Eftermåling"."""
+    """Codebook label of a group, item or scale code; wave codes get the codebook's wave names ("Førmåling")."""
     inst = default_instrument(instrument)
-    role = wave_role(code, inst)
-    if role is not None:
-        return words.text(f"glossary.{role}", language)
+    if inst.waves.get(code) is not None:
+        return inst.waves.name(code, language)
     return inst.label(str(code), language)
 
 
 def wave_role(wave: object, instrument: Instrument | None = None) -> str | None:
-    """``"baseline"`` or ``"followup"`` for a wave code of the instrument, else ``None``."""
+    """``"baseline"`` for the codebook's first wave, ``"followup"`` for its latest, ``"midway"`` for one
+    between them, else ``None`` (the role picks a wave's colour and marker)."""
     waves = default_instrument(instrument).waves
-    if str(wave) == waves.baseline:
+    if waves.get(wave) is None:
+        return None
+    if str(wave) == waves.first:
         return "baseline"
-    if str(wave) == waves.followup:
-        return "followup"
-    return None
+    return "followup" if str(wave) == waves.latest else "midway"
 
 
 def wave_label(wave: object, language: Language = "da", instrument: Instrument | None = None) -> str:
-    """Danish/English name of a wave ("Førmåling"), or the code itself for a wave the codebook lacks."""
-    role = wave_role(wave, instrument)
-    return words.text(f"glossary.{role}", language) if role else str(wave)
+    """The codebook's Danish/English name of a wave ("Førmåling"), or the code itself for a wave it lacks.
+
+    Examples
+    --------
+    >>> from relkap.instrument import Instrument
+    >>> inst = Instrument.model_validate({"groups": [{"code": "a", "da": "A", "en": "A"}, {"code": "b", "da": "B",
+    ...     "en": "B"}], "relational": [{"code": "x", "da": "X", "en": "X"}], "min_items": 1,
+    ...     "waves": [{"code": "t0", "da": "Førmåling", "en": "Baseline"}, {"code": "t1", "da": "Midtvejsmåling",
+    ...     "en": "Midway"}, {"code": "t2", "da": "Eftermåling", "en": "Follow-up"}]})
+    >>> wave_label("t1", "da", inst), wave_label("t2", "en", inst), wave_label("t9", "da", inst)
+    ('Midtvejsmåling', 'Follow-up', 't9')
+    >>> wave_role("t0", inst), wave_role("t1", inst), wave_role("t2", inst)
+    ('baseline', 'midway', 'followup')
+    """
+    return default_instrument(instrument).waves.name(wave, language)
 
 
 def band_label(band: str, language: Language = "da") -> str:

@@ -54,11 +54,12 @@ BAND_LINESTYLES = {"weak": ":", "moderate": "--", "strong": "-"}
 SUPPRESSED_COLOUR = "#D9D9D9"
 MISSING_COLOUR = "#FFFFFF"
 
-WAVE_COLOURS = {"baseline": "#0072B2", "followup": "#E69F00"}
-WAVE_MARKERS = {"baseline": "o", "followup": "s"}
+# "midway" is any wave between the first and the latest (labels.wave_role).
+WAVE_COLOURS = {"baseline": "#0072B2", "midway": "#009E73", "followup": "#E69F00"}
+WAVE_MARKERS = {"baseline": "o", "midway": "^", "followup": "s"}
 # Filled versus open markers and plain versus hatched bars tell the waves apart without colour.
-WAVE_FILLED = {"baseline": True, "followup": False}
-WAVE_HATCHES = {"baseline": "", "followup": "///"}
+WAVE_FILLED = {"baseline": True, "midway": True, "followup": False}
+WAVE_HATCHES = {"baseline": "", "midway": "..", "followup": "///"}
 
 def text_colour(rgba) -> str:
     """Black or white, whichever reads better on a cell of colour ``rgba`` (relative luminance)."""

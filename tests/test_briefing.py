@@ -332,7 +332,7 @@ def test_summary_briefing_fields_are_json_and_keep_small_counts_out(demo_project
     project = demo_project(10, 1)
     tables, params = relkap.load(project.data), load_all_kommune_params(project.params)
     data = json.loads(json.dumps(report.summary(report.build(tables, INST, params[STEVNS])), allow_nan=False))
-    assert data["schema"] == 3 and data["arm"] == "intervention"
+    assert data["schema"] == 4 and data["arm"] == "intervention"
     assert data["targeted_ties"] == [list(t) for t in params[STEVNS].targeted_ties]
     assert [g["kind"] for g in data["targeted_comparison"]["groups"]] == ["targeted", "other"]
     counts = [r["n"] for r in data["response_rates"] if r["n"] is not None]
@@ -409,7 +409,7 @@ def test_demo_invited_counts_are_plausible(demo_project):
 
 def test_committed_demo_parameter_files_have_the_invited_counts():
     committed = load_all_kommune_params(relkap.config.KOMMUNE_PARAMS_DIR)
-    simulated = {kp.kommune: kp for kp in synth.simulate(10, 1).params}
+    simulated = {kp.kommune: kp for kp in synth.simulate(10, 1, waves=3).params}  # the demo is three-wave
     for code, kp in committed.items():
         assert kp == simulated[code]
 

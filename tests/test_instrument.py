@@ -95,3 +95,55 @@ def test_missing_file_and_bad_yaml(tmp_path):
     bad.write_text("scale: [1, 5\n", encoding="utf-8")
     with pytest.raises(InstrumentError, match="not valid YAML"):
         load_instrument(bad)
+
+
+def _three_waves() -> list[dict]:
+    return [{"code": "baseline", "da": "Førmåling", "en": "Baseline", "date": "2025-03"},
+            {"code": "midtvejs", "da": "Midtvejsmåling", "en": "Midway"},
+            {"code": "followup", "da": "Eftermåling", "en": "Follow-up", "date": "forår 2027"}]
+
+
+def test_waves_are_an_ordered_list_with_names_and_dates(tmp_path):
+    data = _base()
+    data["waves"] = _three_waves()
+    inst = load_instrument(_write(tmp_path, data))
+    w = inst.waves
+    assert w.codes == ["baseline", "midtvejs", "followup"] and len(w) == 3
+    assert (w.first, w.latest, w.previous(), w.previous("midtvejs"), w.previous("baseline")) == (
+        "baseline", "followup", "midtvejs", "baseline", None)
+    assert (w.baseline, w.followup) == ("baseline", "followup")  # the two-wave comparison: first and latest
+    assert w.name("midtvejs", "da") == "Midtvejsmåling" and w.name("followup", "en") == "Follow-up"
+    assert w.get("baseline").date == "2025-03" and w.get("midtvejs").date is None
+    assert w.present(["followup", "baseline", "x"]) == ["baseline", "followup"]
+    with pytest.raises(KeyError, match="baseline, midtvejs, followup"):
+        w.index("x")
+    one = _base()
+    one["waves"] = [{"code": "t0", "da": "Måling 2025", "en": "Wave 2025"}]
+    single = load_instrument(_write(tmp_path, one)).waves
+    assert single.codes == ["t0"] and single.first == single.latest == "t0" and single.previous() is None
+
+
+def test_old_two_wave_codebook_loads_unchanged(tmp_path, rk):
+    data = _base()
+    data["waves"] = {"baseline": "t0", "followup": "t1"}
+    old = load_instrument(_write(tmp_path, data)).waves
+    assert old.codes == ["t0", "t1"] and old.name("t0") == "Førmåling" and old.name("t1", "en") == "Follow-up"
+    # the packaged list form and the old form {baseline: baseline, followup: followup} are the same codebook
+    data["waves"] = {"baseline": "baseline", "followup": "followup"}
+    assert load_instrument(_write(tmp_path, data)) == rk
+    del data["waves"]
+    assert load_instrument(_write(tmp_path, data)).waves == rk.waves
+
+
+@pytest.mark.parametrize(("waves", "words"), [
+    ({"baseline": "baseline", "midtvejs": "midtvejs", "followup": "followup"}, "waves is an ordered list"),
+    ([], "at least 1"),
+    ([{"code": "a", "da": "A", "en": "A"}, {"code": "a", "da": "B", "en": "B"}], "duplicate wave codes: ['a']"),
+    ([{"code": "a", "da": "A"}], "waves.0.en"),
+])
+def test_wrong_waves_name_the_key_and_the_fix(tmp_path, waves, words):
+    data = _base()
+    data["waves"] = waves
+    with pytest.raises(InstrumentError) as exc:
+        load_instrument(_write(tmp_path, data))
+    assert words in str(exc.value) and "key 'waves" in str(exc.value)

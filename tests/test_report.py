@@ -89,7 +89,7 @@ def test_summary_equals_package_functions(project):
     counts = [r[k] for part in ("dimensions", "ties", "scales") for r in s[part] for k in ("n_baseline", "n_followup")]
     assert all(c >= 5 for c in counts if c is not None)
     assert s["has_followup"] is True and s["kommune"] == 766 and s["name"] == "Hedensted"
-    assert s["schema"] == report.SUMMARY_SCHEMA == 3
+    assert s["schema"] == report.SUMMARY_SCHEMA == 4
 
 
 def test_summary_schema_3_fields(project):

@@ -12,6 +12,7 @@ from ..benchmark import national_tables
 from ..errors import RelkapError
 from ..instrument import load_instrument
 from ..io import load
+from ..io.codebook import check_data_declared, store_codebook_path
 from ..params import (
     KommuneParams,
     default_kommune_params,
@@ -64,7 +65,8 @@ def run_batch(
     data_path = config.resolve(data_dir, config.PROCESSED_DIR)
     out_path = config.resolve(out_root, config.REPORTS_DIR)
     nb_path = config.resolve(notebook, REPORT_NOTEBOOK)
-    instr_path = config.resolve(instrument, config.INSTRUMENT_PATH)
+    instr_path = store_codebook_path(data_path, instrument)  # default: the store's own codebook
+    check_data_declared(data_path, load_instrument(instr_path), instr_path)  # before anything runs
     all_params = report_params(data_path, params_path, selected=params_dir is not None, only=only)
     codes = sorted(int(c) for c in only) if only else sorted(all_params)
     out_path.mkdir(parents=True, exist_ok=True)

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .. import benchmark, config, interviews, privacy, report, scoring
+from ..errors import RelkapError, listing
 from ..instrument import Instrument, load_instrument
 from ..io import load
 
@@ -130,9 +131,52 @@ class ExplorerData:
             self._warming = None
 
     def wave(self, view: str) -> str:
-        """The wave label of a view (``"baseline"`` or ``"followup"``)."""
+        """The wave label of a view: ``"baseline"`` the first wave, ``"followup"`` the latest, or any wave code
+        the codebook declares; another view is refused (:class:`~relkap.errors.RelkapError` naming them)."""
         waves = self.instrument.waves
-        return waves.baseline if view == "baseline" else waves.followup
+        if waves.get(view) is not None:
+            return str(view)
+        if view in ("baseline", "followup"):
+            return waves.first if view == "baseline" else waves.latest
+        raise RelkapError(f"unknown view {view!r}: a wave of the codebook ({', '.join(waves.codes)}), 'baseline'"
+                          " (the first), 'followup' (the latest) or 'change'")
+
+    def check_kommune(self, kommune: int) -> int:
+        """``kommune`` itself when it has answers in the data (or is :data:`ALL`), else a
+        :class:`~relkap.errors.RelkapError` naming the kommuner there."""
+        if kommune == ALL or kommune in self._rows:
+            return kommune
+        raise RelkapError(f"kommune {kommune!r} has no answers in the data (kommuner there: "
+                          f"{listing(self.kommuner)}; {ALL} = all kommuner)")
+
+    def waves_of(self, kommune: int) -> tuple[str, ...]:
+        """The waves with answers in the kommune (or any), in the codebook's order."""
+        rel = self._relations[self.check_kommune(kommune)]
+        return tuple(self.instrument.waves.present(rel["wave"].astype(str).unique()))
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019
+    def index_trend(self, kommune: int, min_n: int) -> pd.DataFrame:
+        """The RK index and each dimension in every wave with CIs (:func:`relkap.report.tables.rk_by_wave`)
+        of the :meth:`shared` answers: the trend view of the index."""
+        rel = self.shared(kommune, min_n)
+        return report.tables.rk_by_wave(rel[rel["score"].notna()], self.instrument, min_n=min_n)
+
+    def tie_trend(self, kommune: int, dimension: str, min_n: int, group: str, target: str) -> pd.DataFrame:
+        """One tie in every wave (the trend view of a tie): :meth:`ties` rows of ``group -> target``, in the
+        codebook's wave order."""
+        t = self.ties(kommune, dimension, min_n)
+        t = t[(t["group"].astype(str) == group) & (t["target"].astype(str) == target)]
+        order = {w: i for i, w in enumerate(self.instrument.waves.codes)}
+        return t.assign(_w=t["wave"].astype(str).map(order)).sort_values("_w").drop(columns="_w").reset_index(
+            drop=True)
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019
+    def change_between(self, kommune: int, dimension: str, min_n: int, before: str, after: str) -> pd.DataFrame:
+        """:func:`relkap.report.tie_change` from the wave ``before`` to ``after`` (any two declared waves)."""
+        pair = self.instrument.between(self.wave(before), self.wave(after))
+        return self._listed(report.tie_change(self.shared(kommune, min_n), pair, min_n=min_n,
+                                              dimension=None if dimension == "rk" else dimension),
+                            kommune, dimension)
 
     @functools.lru_cache(maxsize=256)  # noqa: B019 - one explorer per notebook; the cache is the point
     def groups(self, kommune: int) -> tuple[str, ...]:
@@ -180,7 +224,7 @@ class ExplorerData:
         ``shareable``'s rows, and a hidden tie keeps its row in the tables, suppressed with n 0 ("<min_n"),
         so the screen still says it is hidden. All kommuner: each kommune's rule, then pooled.
         """
-        return self._shared_all(min_n) if kommune == ALL else self._shared(kommune, min_n)
+        return self._shared_all(min_n) if kommune == ALL else self._shared(self.check_kommune(kommune), min_n)
 
     @functools.lru_cache(maxsize=256)  # noqa: B019
     def _shared(self, kommune: int, min_n: int) -> pd.DataFrame:

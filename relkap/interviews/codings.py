@@ -211,7 +211,7 @@ def _codings(resolved: pd.DataFrame, mapping: InterviewMapping, key: bytes) -> p
         out = (r.groupby(keys, dropna=False, sort=True)["_sel"].nunique().rename("segments").reset_index())
     out = pd.DataFrame({
         "kommune": out["kommune"].astype("int16"),
-        "wave": out["wave"].astype(pd.CategoricalDtype([inst.waves.baseline, inst.waves.followup])),
+        "wave": out["wave"].astype(pd.CategoricalDtype(inst.waves.codes)),
         "source": out["source"].astype("string"),
         "group": out["group"].astype(groups),
         "code": out["code"].astype("string"),

@@ -70,11 +70,16 @@ def _restore(d: pd.DataFrame) -> pd.DataFrame:
 
 
 def interview_waves(codings: pd.DataFrame, baseline: str | None, followup: str | None) -> list[str]:
-    """The two waves compared: ``baseline`` and ``followup`` when given, else the codings' wave labels in order."""
+    """The two waves compared: ``baseline`` and ``followup`` when given, else the codings' wave labels in order
+    (of three or more, the first and the last with codings: interviews are compared over the whole period)."""
     if baseline is not None and followup is not None:
         return [baseline, followup]
     w = codings["wave"]
-    return [str(x) for x in (w.cat.categories if isinstance(w.dtype, pd.CategoricalDtype) else sorted(w.unique()))]
+    labels = [str(x) for x in (w.cat.categories if isinstance(w.dtype, pd.CategoricalDtype) else sorted(w.unique()))]
+    if len(labels) <= 2:
+        return labels
+    present = [x for x in labels if x in set(w.astype(str))]
+    return [present[0], present[-1]] if len(present) >= 2 else labels[:1] + labels[-1:]
 
 
 def _count(c: pd.DataFrame, keys: list[str], name: str, mask=None) -> pd.Series:

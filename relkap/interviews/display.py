@@ -229,7 +229,8 @@ def report_section(tie_change: pd.DataFrame, rk_change: pd.DataFrame, codings: p
     waves = interview_waves(c, instrument.waves.baseline, instrument.waves.followup)
     n = c.groupby(c["wave"].astype(str))["source"].nunique()
     n_wave = {w: fmt.count(int(n.get(w, 0)), min_interviews, language) for w in waves}
-    kw = {"min_interviews": min_interviews, "min_net_change": min_net_change}
+    kw = {"min_interviews": min_interviews, "min_net_change": min_net_change, "baseline": waves[0],
+          "followup": waves[1]}  # the survey's comparison: the first and the latest wave
     ties = joint_display(joint_table(tie_change, c, kind="tie", kommune=kommune, **kw), instrument, language,
                          min_interviews)
     dims = joint_display(joint_table(rk_change, c, kind="dimension", kommune=kommune, **kw), instrument, language,

@@ -290,7 +290,7 @@ def _check_value(field_: str, value: str, mapping: InterviewMapping, file: objec
                          fix="Use the kommune code (e.g. 766 for Hedensted) or its name, or recode the value under"
                          " sources.values.kommune in the mapping")
     if field_ == "wave":
-        waves = [inst.waves.baseline, inst.waves.followup]
+        waves = inst.waves.codes
         if v in waves:
             return v
         raise InputError(file, f"{origin}: unknown wave '{value}'",

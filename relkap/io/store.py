@@ -31,6 +31,13 @@ from ..interviews.codings import interview_files as find_interview_files
 from ..kommuner import KOMMUNER
 from ..pseudonym import KEY_ENV, key_file, key_fingerprint, key_for_store
 from ..raw import KINDS, guess_format
+from .codebook import (
+    CODEBOOK_FILE,
+    codebook_conflicts,
+    codebook_record,
+    codebook_text,
+    data_waves_groups,
+)
 from .mapping import (
     SYNTHETIC_MARK,
     Source,
@@ -89,7 +96,10 @@ def import_raw(raw: str | os.PathLike, out_dir: str | os.PathLike | None = None,
     if not source.exists():
         raise InputError(source, "no such file or folder",
                          fix="Give the folder that holds the exports (employees.csv, ...) or one export file")
-    inst = load_instrument(instrument)
+    out = config.resolve(out_dir, config.PROCESSED_DIR)
+    # without --instrument, the store's own codebook (the one its answers were scored with), if it has one
+    own = out / CODEBOOK_FILE
+    inst = load_instrument(instrument if instrument is not None or not own.is_file() else own)
     notes: list[str] = []
     interview_files: list[Path] = []
     interview_map = Path(interview_mapping).expanduser().resolve() if interview_mapping else None
@@ -181,7 +191,6 @@ def import_raw(raw: str | os.PathLike, out_dir: str | os.PathLike | None = None,
             read.append((Path(f), INTERVIEWS, None, [k for (k, _w), fs in c.files.items() if f in fs]))
     problems.raise_any()
 
-    out = config.resolve(out_dir, config.PROCESSED_DIR)
     out.mkdir(parents=True, exist_ok=True)
     with _locked(out):
         _recover(out, clean=True)
@@ -193,12 +202,16 @@ def import_raw(raw: str | os.PathLike, out_dir: str | os.PathLike | None = None,
             old, manifest = {}, {}  # a damaged store is what a rebuild is for
         if old and not rebuild and not mix_sources:
             _refuse_mixing(out, source, manifest)
+        if old and not rebuild:
+            _check_codebook(out, inst, old, instrument)
         key, created = key_for_store(out, manifest.get("key_fingerprint"), bool(old) and not rebuild)
         new = finish_tables(collected, inst, key)
         new["codings"] = _stacked([c.codings(key) for c in checked]) if checked else empty_codings(inst)
         merged, changes, unchanged = _merge(old, new, {k: set(v) for k, v in contains.items()}, rebuild)
-        manifest = _next_manifest(manifest, key, contains, new, rebuild, raw_origin(source))
-        paths = _commit(out, merged, manifest)
+        merged = _waves_in_codebook_order(merged, inst)
+        manifest = (_next_manifest(manifest, key, contains, new, rebuild, raw_origin(source))
+                    | {"codebook": codebook_record(inst)})
+        paths = _commit(out, merged, manifest, {CODEBOOK_FILE: codebook_text(inst)})
     if created is None and (rebuild or not old):
         notes.append(f"a new store: its pseudonyms are made with the existing key ({key_source()}, fingerprint"
                      f" {key_fingerprint(key)[:8]}); later imports into {out} need the same key")
@@ -525,6 +538,33 @@ def _merge(old: dict[str, pd.DataFrame], new: dict[str, pd.DataFrame],
     return merged, changes, unchanged
 
 
+def _check_codebook(out: Path, inst: Instrument, old: dict[str, pd.DataFrame], given: object) -> None:
+    """Refuse an import whose codebook would change the meaning of the answers already in the store."""
+    own = out / CODEBOOK_FILE
+    stored = load_instrument(own) if own.is_file() else None
+    waves, groups = data_waves_groups(old)
+    problems = codebook_conflicts(inst, waves, groups, stored)
+    if problems:
+        name = given if isinstance(given, str | os.PathLike) else inst.name
+        raise InputError(out, f"the codebook {name} would change the meaning of the stored answers: "
+                         + "; ".join(problems),
+                         fix=f"Import with the store's codebook (leave out --instrument; it is {own}), declare the"
+                         " stored waves and groups in yours (new waves go in their place in time), or rebuild the"
+                         " store from every raw file with the new codebook (--rebuild). Nothing was written")
+
+
+def _waves_in_codebook_order(tables: dict[str, pd.DataFrame], inst: Instrument) -> dict[str, pd.DataFrame]:
+    """Every table's ``wave`` as a categorical in the codebook's time order (an added wave joins in its place)."""
+    dtype = pd.CategoricalDtype(inst.waves.codes)
+    out = {}
+    for name, t in tables.items():
+        if (t is not None and "wave" in t.columns and t["wave"].isin(dtype.categories).all()
+                and list(getattr(t["wave"], "cat", pd.Series(dtype="category").cat).categories) != inst.waves.codes):
+            t = t.assign(wave=t["wave"].astype(str).astype(dtype))
+        out[name] = t
+    return out
+
+
 def _next_manifest(manifest: dict, key: bytes, contains: dict, new: dict[str, pd.DataFrame],
                    rebuild: bool, origin: str) -> dict:
     """``store.json``: the key's fingerprint and, per instrument and kommune-wave, the files it came from and
@@ -540,16 +580,19 @@ def _next_manifest(manifest: dict, key: bytes, contains: dict, new: dict[str, pd
             "sources": dict(sorted(sources.items()))}
 
 
-def _commit(out: Path, tables: dict[str, pd.DataFrame], manifest: dict) -> dict[str, Path]:
-    """Write the tables and manifest to a temporary folder, mark it complete, then move each file in.
+def _commit(out: Path, tables: dict[str, pd.DataFrame], manifest: dict, texts: dict[str, str]) -> dict[str, Path]:
+    """Write the tables, ``texts`` (the codebook's copy) and manifest to a temporary folder, mark it complete,
+    then move each file in.
 
     ``store.json`` moves last: its ``generation`` changes only when every table is in place (see :func:`load`).
     """
     tmp = Path(tempfile.mkdtemp(prefix=".import-", dir=out))
-    files = [f"{name}.parquet" for name in tables] + [STORE_FILE]
+    files = [f"{name}.parquet" for name in tables] + list(texts) + [STORE_FILE]
     try:
         for name, t in tables.items():
             t.to_parquet(tmp / f"{name}.parquet", index=False)
+        for name, text in texts.items():
+            (tmp / name).write_text(text, encoding="utf-8")
         (tmp / STORE_FILE).write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
         (tmp / f"{_COMMITTED}.tmp").write_text("\n".join(files), encoding="utf-8")
         os.replace(tmp / f"{_COMMITTED}.tmp", tmp / _COMMITTED)  # the commit point

@@ -234,9 +234,11 @@ def _check_ids(df: pd.DataFrame, kind: str, path: Path, inst: Instrument, proble
                                 fix="Use the three-digit kommune code, e.g. 751 for Aarhus, 766 for Hedensted"))
     out["kommune"] = k_num.where(~bad, 0).astype("int16").to_numpy()
 
-    waves = [inst.waves.baseline, inst.waves.followup]
+    waves = list(inst.waves.codes)
     out["wave"] = _codes(df, "wave", CodeMatcher(waves), "wave label", path, problems, recoded,
-                         fix=f"Allowed: {', '.join(waves)} (set other labels under waves: in the codebook)")
+                         fix=f"Correct the label, or declare the wave in the codebook's ordered waves: list (its waves, in"
+                         f" time order: {', '.join(waves)}), in its place in time, e.g. `- {{code: midtvejs, da:"
+                         " Midtvejsmåling, en: Midway, date: 2026-03}` (README, 'Waves')")
 
     idcol = "coder" if kind == "structures" else "respondent_id"
     # NFC: the same id typed on a Mac (decomposed letters) and on Windows must get the same pseudonym
@@ -373,7 +375,7 @@ def _melt(df, ids, columns, path, inst, integer, meaning, problems: Problems) ->
 
 def _finish(kind_table: str, long: pd.DataFrame, inst: Instrument, key: bytes) -> pd.DataFrame:
     """Name the columns, pseudonymise ids and set the contract dtypes."""
-    waves = pd.CategoricalDtype([inst.waves.baseline, inst.waves.followup])
+    waves = pd.CategoricalDtype(inst.waves.codes)
     groups = pd.CategoricalDtype(inst.group_codes)
     d = pd.DataFrame({"kommune": long["kommune"].astype("int16"), "wave": long["wave"].astype(waves)})
     if kind_table == "structures":

@@ -20,6 +20,7 @@ Contents
 - :mod:`.cells`: the heat map cells both renderings draw (:func:`~.cells.tie_cells`, ``change_cells``)
 - :mod:`.graphs`: :func:`network_diagram`, :func:`change_network`
 - :mod:`.profiles`: means per wave with CIs, :func:`dimension_profile`, :func:`scale_change`
+- :mod:`.trend`: the index and the dimensions over every wave, :func:`wave_trend`
 - :mod:`.estimates`: estimates with CIs, :func:`forest_plot` (Hedges' g), :func:`estimates_plot` (research)
 - :mod:`.response`: :func:`response_overview`
 - :mod:`.benchmark`: :func:`benchmark_plot` (one kommune among all)
@@ -39,6 +40,7 @@ from .heatmap import change_heatmap, tie_heatmap
 from .html import benchmark_html, change_heatmap_html, tie_heatmap_html
 from .profiles import dimension_profile, scale_change
 from .response import response_overview
+from .trend import wave_trend
 
 __all__ = [
     "tie_heatmap",
@@ -53,6 +55,7 @@ __all__ = [
     "forest_plot",
     "response_overview",
     "scale_change",
+    "wave_trend",
     "estimates_plot",
     "example_data",
     "demo_data",

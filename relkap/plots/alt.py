@@ -19,7 +19,7 @@ from ..words import Language, text, text_n
 from .common import check_instrument
 
 __all__ = ["alt_tie_heatmap", "alt_change_heatmap", "alt_change_network", "alt_network", "alt_response", "alt_profile",
-           "alt_forest", "alt_scales", "alt_estimates"]
+           "alt_forest", "alt_scales", "alt_estimates", "alt_trend"]
 
 
 def _tie(row, language: Language, inst: Instrument) -> str:
@@ -256,3 +256,25 @@ def alt_estimates(table: pd.DataFrame, label: str | list[str], estimate: str = "
     return head + " " + text("alt.estimates_extremes", language, high=name(hi),
                              high_value=fmt.number(hi[estimate], 2, language), low=name(lo),
                              low_value=fmt.number(lo[estimate], 2, language))
+
+
+def alt_trend(data: pd.DataFrame, instrument: Instrument, language: Language = "da") -> str:
+    """Alt text of :func:`relkap.plots.wave_trend`: the index's value in every wave (hidden waves left out).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"wave": ["baseline", "followup"], "dimension": "rk", "mean": [3.38, 3.67],
+    ...                   "suppressed": [False, False]})
+    >>> alt_trend(d, inst, language="en")
+    'Line chart of Relational capacity (index) in 2 waves: Baseline 3.38, Follow-up 3.67.'
+    """
+    inst = check_instrument(instrument, "alt_trend")
+    sup = data["suppressed"].astype(bool) if "suppressed" in data else data["mean"].isna()
+    rk = data[(data["dimension"].astype(str) == "rk") & ~sup].dropna(subset=["mean"])
+    order = {w: i for i, w in enumerate(inst.waves.codes)}
+    rk = rk.assign(_w=rk["wave"].astype(str).map(order)).sort_values("_w")
+    values = ", ".join(text("waves.alt_value", language, wave=wave_label(w, language, inst),
+                            value=fmt.number(m, 2, language)) for w, m in zip(rk["wave"].astype(str), rk["mean"],
+                                                                               strict=True))
+    return text("waves.alt_trend", language, what=inst.label("rk", language),
+                n=len(data["wave"].astype(str).unique()), values=values)

@@ -179,9 +179,10 @@ def wave_style(wave: object, inst: Instrument) -> dict:
 
 
 def wave_order(waves: Iterable, inst: Instrument) -> list:
-    """The waves present: baseline, follow-up, then any others sorted."""
+    """The waves present in the codebook's time order, then any it lacks, sorted."""
     present = list(dict.fromkeys(waves))
-    first = [w for w in (inst.waves.baseline, inst.waves.followup) if w in present]
+    first = [w for w in present if inst.waves.get(w) is not None]
+    first.sort(key=inst.waves.index)
     return first + sorted(set(present) - set(first), key=str)
 
 

@@ -16,18 +16,20 @@ from .response import LOW_RESPONSE, TOTAL, low_response_groups
 from .targeted import targeted_comparison
 from .ties import certainty, certainty_word, join_list, tie_name
 
-__all__ = ["key_points", "key_point_sentences"]
+__all__ = ["key_points", "key_point_sentences", "trend_sentence"]
 
 
 def key_points(rk: pd.DataFrame, ties: pd.DataFrame | None = None, rates: pd.DataFrame | None = None,
                params=None, k: int = 2, min_n: int = MIN_N, p: str = "p_fdr", alpha: float = ALPHA,
-               name: str | None = None) -> list[dict]:
+               name: str | None = None, trend: pd.DataFrame | None = None) -> list[dict]:
     """The data of at most five key points, in reading order.
 
     ``index`` (the RK index change), ``up`` and ``down`` (the ``k`` largest improvements and declines of
     :func:`most_changed`), ``targeted`` (intervention kommune: :func:`targeted_comparison`) or ``control``
     (control kommune), and ``response`` (the wave totals of :func:`relkap.report.response.response_rates`).
-    Each point is a dict with ``kind`` and plain values (JSON-ready, for ``summary.json``).
+    Each point is a dict with ``kind`` and plain values (JSON-ready, for ``summary.json``). ``trend`` (three
+    or more waves: the index rows of :func:`relkap.report.tables.rk_by_wave`) adds the index's value in every
+    wave to the index point (``trend``: wave, n, mean, CI), said in words by :func:`key_point_sentences`.
     """
     row = index_row(rk)
     points: list[dict] = [{"kind": "index", **_plain(row, ["n_baseline", "n_followup", "mean_baseline",
@@ -35,6 +37,10 @@ def key_points(rk: pd.DataFrame, ties: pd.DataFrame | None = None, rates: pd.Dat
                                                            p, "mdc", "suppressed"]),
                            "certainty": certainty(row.get(p), alpha) if index_has_followup(row) else "untested",
                            "has_followup": index_has_followup(row)}]
+    if trend is not None and len(trend):
+        points[0]["trend"] = [{"wave": str(r.wave), "n": _num(r.n), "mean": _num(r.mean), "ci_low": _num(r.ci_low),
+                               "ci_high": _num(r.ci_high), "suppressed": bool(r.suppressed)}
+                              for r in trend.itertuples(index=False)]
     if ties is not None and index_has_followup(row):
         targeted = getattr(params, "targeted_ties", []) or []
         most = most_changed(ties, k=k, min_n=min_n, p=p, alpha=alpha, targeted=targeted)
@@ -88,7 +94,8 @@ def key_point_sentences(points: list[dict], language: Language, instrument: Inst
         if kind == "index":
             row = pd.DataFrame([{k: (np.nan if v is None else v) for k, v in pt.items() if k != "kind"}])
             row.insert(0, "dimension", "rk")
-            out.append(index_sentence(row, language, inst, p, alpha))
+            sentence = index_sentence(row, language, inst, p, alpha)
+            out.append(sentence + (" " + trend_sentence(pt["trend"], language, instrument=inst) if pt.get("trend") else ""))
         elif kind in ("up", "down"):
             if not pt["ties"]:
                 out.append(words.text(f"briefing.key.no_{kind}", language))
@@ -111,6 +118,26 @@ def key_point_sentences(points: list[dict], language: Language, instrument: Inst
         elif kind == "response":
             out.append(_response_sentence(pt, language, inst, rates, LOW_RESPONSE if low is None else low))
     return out[:5]
+
+
+def trend_sentence(trend: list[dict], language: Language = "da", *, instrument: Instrument) -> str:
+    """The index over the waves in words: each wave's value, and whether it went up (down) at every wave.
+
+    Examples
+    --------
+    >>> from relkap import load_instrument
+    >>> t = [{"wave": "baseline", "mean": 3.38, "suppressed": False}, {"wave": "followup", "mean": 3.52,
+    ...      "suppressed": False}]
+    >>> trend_sentence(t, "en", instrument=load_instrument())
+    'Across the waves: baseline 3.38 → follow-up 3.52; up at every wave.'
+    """
+    inst = instrument
+    shown = [t for t in trend if not t["suppressed"] and t["mean"] is not None]
+    steps = " → ".join(words.text("waves.step", language, wave=wave_label(t["wave"], language, inst).lower(),
+                                  value=fmt.number(t["mean"], 2, language)) for t in shown)
+    diffs = np.diff([round(t["mean"], 2) for t in shown])
+    shape = "up" if (diffs > 0).all() else "down" if (diffs < 0).all() else "mixed"
+    return words.text("waves.trend_key", language, steps=steps, shape=words.text(f"waves.shape.{shape}", language))
 
 
 def _response_sentence(pt: dict, language: Language, inst: Instrument, rates: pd.DataFrame | None,

@@ -6,8 +6,9 @@ shows is computed anywhere else. The disclosure rule is applied here, once: ever
 from :func:`relkap.report.tables.shared_tables` (the hidden cells' answers removed); the full data give only
 the response overview and which groups and ties exist (listed as hidden, "n<min_n").
 
-Waves are an ordered list (:attr:`KommuneReport.waves`, the codebook's order); the comparisons today are
-between the first and the last of them.
+Waves are an ordered list (:attr:`KommuneReport.waves`, the codebook's order). The comparisons are between
+the first and the latest wave the kommune has answers in (``rk``, ``tie_diff``, ...) and, with three or more,
+between the previous and the latest (``rk_previous``, ``tie_diff_previous``); ``rk_waves`` is the trend.
 """
 
 from __future__ import annotations
@@ -57,7 +58,18 @@ class KommuneReport:
     waves : tuple of str
         The codebook's waves in order; ``waves_present`` those with tie scores in the kommune.
     has_followup : bool
-        Whether the kommune has employee answers in the last wave (the comparisons need it).
+        Whether the kommune has employee answers in at least two waves (the comparisons need them).
+    first_wave, latest_wave, previous_wave : str
+        The first and the latest wave with employee answers, and (three or more such waves) the one before
+        the latest, else None. ``missing_waves``: codebook waves without answers (the report says so).
+    rk_waves : DataFrame
+        :func:`~relkap.report.tables.rk_by_wave`: the index and each dimension per wave with CIs.
+    rk_previous, tie_diff_previous, most_changed_previous : DataFrame or None
+        As ``rk``, ``tie_diff`` and ``most_changed``, from the previous to the latest wave (three or more waves).
+    targeted_trajectory : DataFrame or None
+        The targeted ties' scores in every wave (``ties`` rows of the targeted ties).
+    linked : DataFrame
+        :func:`~relkap.report.tables.linked_respondents`: respondents by the number of waves they answered.
     targeted : tuple of (str, str)
         The ties an intervention kommune worked on (empty for other kommuner).
     hidden_groups : list
@@ -128,6 +140,25 @@ class KommuneReport:
     interviews: object | None
     methods: list[str] = field(default_factory=list)
     limitations: list[str] = field(default_factory=list)
+    first_wave: str = ""
+    latest_wave: str = ""
+    previous_wave: str | None = None
+    rk_waves: pd.DataFrame | None = None
+    rk_previous: pd.DataFrame | None = None
+    tie_diff_previous: pd.DataFrame | None = None
+    most_changed_previous: pd.DataFrame | None = None
+    targeted_trajectory: pd.DataFrame | None = None
+    linked: pd.DataFrame | None = None
+    missing_waves: tuple[str, ...] = ()
+
+    @property
+    def comparisons(self) -> list[tuple[str, str, str]]:
+        """The wave comparisons the report tests: ``(name, from, to)``, ``"period"`` (first to latest) and,
+        with three or more waves, ``"latest"`` (previous to latest). Each is its own FDR family."""
+        out = [("period", self.first_wave, self.latest_wave)] if self.has_followup else []
+        if self.previous_wave is not None:
+            out.append(("latest", self.previous_wave, self.latest_wave))
+        return out
 
     def wave_ties(self, wave: str) -> pd.DataFrame:
         """The tie scores (hidden ties listed) of one wave."""
@@ -180,32 +211,46 @@ def build(data: Tables, instrument: Instrument, params: KommuneParams, *, min_n:
     (('baseline', 'followup'), True, 'rk')
     """
     kommune = int(params.kommune)
-    waves = (instrument.waves.baseline, instrument.waves.followup)
-    first, last = waves[0], waves[-1]
+    waves = tuple(instrument.waves.codes)
     own = tables.kommune_tables(data, kommune)
     tables.check_kommune(own, kommune, source)
-    has_followup = tables.has_wave(own, last)
+    answered = [w for w in waves if tables.has_wave(own, w)] or [waves[0]]
+    first, last = answered[0], answered[-1]
+    has_followup = len(answered) >= 2
+    previous = answered[-2] if len(answered) >= 3 else None
+    # the comparison first -> latest as a two-wave codebook (a kommune with one wave: against the codebook's
+    # latest other wave, which it lacks, so every comparison is suppressed as before)
+    other = last if has_followup else next((w for w in reversed(waves) if w != first), first)
+    pair = instrument.between(first, other) if other != first else instrument
     targeted = tuple(tuple(t) for t in params.targeted_ties) if params.arm == "intervention" else ()
 
     shared = tables.shared_tables(own, instrument, min_n=min_n)
     overview = tables.response_overview(own, instrument, min_n=min_n)
     shown_overview = tables.response_overview(shared, instrument, min_n=min_n)
-    rates = response_rates(overview, params.invited or None, min_n, waves=list(waves), instrument=instrument)
-    rk = tables.rk_change(shared.relations, instrument, min_n=min_n)
+    invited_waves = {w: v for w, v in (params.invited or {}).items() if w in waves}  # the codebook's waves only
+    rates = response_rates(overview, invited_waves or None, min_n, waves=list(waves), instrument=instrument)
+    rk = tables.rk_change(shared.relations, pair, min_n=min_n)
+    rk_waves = tables.rk_by_wave(shared.relations, instrument, min_n=min_n)
     all_ties = tables.tie_table(own.relations, instrument, min_n=min_n)[["wave", "group", "target", "diagonal"]]
     ties = privacy.with_hidden(tables.tie_table(shared.relations, instrument, min_n=min_n), all_ties,
                                ["wave", "group", "target"])
-    tie_diff = privacy.with_hidden(tables.tie_change(shared.relations, instrument, min_n=min_n),
+    tie_diff = privacy.with_hidden(tables.tie_change(shared.relations, pair, min_n=min_n),
                                    all_ties.drop(columns="wave").drop_duplicates(), ["group", "target"])
     diff = tie_diff if has_followup else None
-    points = key_points(rk, diff, rates, params, min_n=min_n, name=params.name)
+    recent = instrument.between(previous, last) if previous is not None else None
+    rk_previous = tables.rk_change(shared.relations, recent, min_n=min_n) if recent is not None else None
+    tie_diff_previous = (privacy.with_hidden(tables.tie_change(shared.relations, recent, min_n=min_n),
+                                             all_ties.drop(columns="wave").drop_duplicates(), ["group", "target"])
+                         if recent is not None else None)
+    trend = rk_waves[rk_waves["dimension"] == "rk"] if len(answered) >= 3 else None
+    points = key_points(rk, diff, rates, params, min_n=min_n, name=params.name, trend=trend)
     waves_present = tuple(w for w in waves if (ties["wave"] == w).any())
     latest = ties[ties["wave"] == (last if has_followup else first)]
     guide = dialogue.dialogue_guide(latest, diff, min_n=min_n, followup=has_followup)
     invited = params.invited or {}
     groups = sorted(set(ties["group"].astype(str)) | set(ties["target"].astype(str)),
                     key=instrument.group_codes.index)
-    section = (interviews.report_section(tie_diff, rk, own.codings, kommune, instrument, language)
+    section = (interviews.report_section(tie_diff, rk, own.codings, kommune, pair, language)
                if has_followup else None)
     return KommuneReport(
         kommune=kommune, name=params.name, params=params, instrument=instrument, min_n=min_n, language=language,
@@ -223,11 +268,26 @@ def build(data: Tables, instrument: Instrument, params: KommuneParams, *, min_n:
         key_points=points, dialogue=guide, positions=layout(groups, instrument=instrument),
         profile=tables.dimension_profile_data(shared.relations, instrument, min_n=min_n),
         agreement=tables.agreement_tables(shared, instrument, min_n=min_n),
-        scales=tables.scale_change(shared, instrument, min_n=min_n),
+        scales=tables.scale_change(shared, pair, min_n=min_n),
         benchmark=index_benchmark(data.relations, instrument, kommune, min_n=min_n, national=national),
         interviews=section,
         methods=methods_text(rk, tie_diff, rates, min_n, language=language, instrument=instrument, disclosure=True,
                              invariance=rk_wave_invariance(data, instrument) if has_followup else None,
                              linked=linked_respondents(shared.relations).iloc[0].to_dict() if has_followup else None),
         limitations=limitations_text(tie_diff, rates, min_n, language=language, instrument=instrument),
+        first_wave=first, latest_wave=last, previous_wave=previous, rk_waves=rk_waves, rk_previous=rk_previous,
+        tie_diff_previous=tie_diff_previous,
+        most_changed_previous=(most_changed(tie_diff_previous, k=MOST_CHANGED_K, min_n=min_n, targeted=list(targeted))
+                               if tie_diff_previous is not None else None),
+        targeted_trajectory=(_targeted_rows(ties, targeted) if targeted else None),
+        linked=tables.linked_respondents(own.relations, instrument),
+        missing_waves=tuple(w for w in waves if w not in answered),
     )
+
+
+def _targeted_rows(ties: pd.DataFrame, targeted: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+    """The targeted ties' rows of ``ties`` (every wave), in the order of ``targeted`` then wave."""
+    key = ties["group"].astype(str) + "\t" + ties["target"].astype(str)
+    order = {f"{g}\t{t}": i for i, (g, t) in enumerate(targeted)}
+    rows = ties[key.isin(order)].assign(_t=key.map(order))
+    return rows.sort_values(["_t"], kind="stable").drop(columns="_t").reset_index(drop=True)

@@ -18,7 +18,8 @@ from .. import config
 from .. import provenance as _provenance
 from ..files import json_value, write_json
 from ..fmt import number
-from ..instrument import Instrument, load_instrument
+from ..instrument import Instrument, Waves, load_instrument
+from ..io.codebook import store_codebook_path
 from ..params import KommuneParams, kommune_params
 from ..privacy import mask_small_counts
 from ..words import Language, text
@@ -30,8 +31,9 @@ __all__ = ["SUMMARY_SCHEMA", "SUMMARY_FIELDS", "Inputs", "inputs", "summary", "w
            "provenance_table"]
 
 # 2: counts below min_n are null; 3: arm, targeted ties, response rates, key points, provenance, parameters with
-# relative paths, numbers computed without the hidden cells
-SUMMARY_SCHEMA = 3
+# relative paths, numbers computed without the hidden cells; 4: waves as an ordered list (code, names, date),
+# per-wave values, comparisons naming the two waves they compare, linked respondents
+SUMMARY_SCHEMA = 4
 # The fields of every wave comparison in summary.json (rk_index, dimensions, ties, scales).
 SUMMARY_FIELDS = ["n_baseline", "n_followup", "mean_baseline", "mean_followup", "diff", "diff_ci_low",
                   "diff_ci_high", "hedges", "hedges_ci_low", "hedges_ci_high", "p_val", "p_fdr", "p_holm",
@@ -73,15 +75,17 @@ def inputs(kommune: int, *, data_dir: str | os.PathLike = "", out_dir: str | os.
     created (default ``reports/hand/<kommune>``).
     """
     kommune = int(kommune)
-    inst = load_instrument(instrument or None)
-    if baseline or followup:
-        waves = {k: v for k, v in (("baseline", baseline), ("followup", followup)) if v}
-        inst = inst.model_copy(update={"waves": inst.waves.model_copy(update=waves)})
     data_path = config.resolve(data_dir or None, config.PROCESSED_DIR)
+    instrument_path = store_codebook_path(data_path, instrument or None)  # default: the store's own codebook
+    inst = load_instrument(instrument_path)
+    if baseline or followup:  # the first and the latest wave's labels replaced
+        waves = [w.model_dump() for w in inst.waves]
+        waves[0]["code"] = baseline or waves[0]["code"]
+        waves[-1]["code"] = followup or waves[-1]["code"]
+        inst = inst.model_copy(update={"waves": Waves.model_validate(waves)})
     out_path = config.resolve(out_dir or None, config.REPORTS_DIR / "hand" / str(kommune))
     out_path.mkdir(parents=True, exist_ok=True)
     params_path = config.resolve(params_dir or None, config.KOMMUNE_PARAMS_DIR)
-    instrument_path = config.resolve(instrument or None, config.INSTRUMENT_PATH)
     parameters = {"kommune": kommune, "data_dir": data_path, "instrument": instrument_path,
                   "params_dir": params_path, "baseline": inst.waves.baseline, "followup": inst.waves.followup,
                   "min_n": min_n, "language": language}
@@ -124,25 +128,35 @@ def summary(report: KommuneReport, parameters: dict | None = None, provenance: d
     >>> from relkap.params import default_kommune_params
     >>> inst, t = load_instrument(), synth.example_tables(2, respondents=30, key=b"example")
     >>> s = summary(build(t, inst, default_kommune_params(766), min_n=5))
-    >>> s["schema"], s["waves"], s["has_followup"], s["arm"]
-    (3, {'baseline': 'baseline', 'followup': 'followup'}, True, 'unknown')
+    >>> s["schema"], [w["code"] for w in s["waves"]], s["has_followup"], s["arm"]
+    (4, ['baseline', 'followup'], True, 'unknown')
+    >>> [(c["name"], c["from"], c["to"]) for c in s["comparisons"]]
+    [('period', 'baseline', 'followup')]
     """
     min_n = report.min_n
-    b, f = report.waves[0], report.waves[-1]
+    b, f = report.first_wave or report.waves[0], report.latest_wave or report.waves[-1]
     rk = report.rk
     rk_row = mask_small_counts(rk[rk["dimension"] == "rk"], min_n)
     index = _records(rk_row, SUMMARY_FIELDS)[0] if len(rk_row) else None
     overview = report.shown_overview
     employees = overview[overview["group"] != CITIZENS]
-    n_by_wave = {w: int(employees.loc[employees["wave"] == w, "n"].sum()) for w in (b, f)}
+    n_by_wave = {w: int(employees.loc[employees["wave"] == w, "n"].sum()) for w in report.waves}
     return {
         "schema": SUMMARY_SCHEMA,
         "kommune": int(report.kommune),
         "name": report.name,
-        "waves": {"baseline": b, "followup": f},
-        "has_followup": n_by_wave[f] > 0,
+        "waves": _waves(report, n_by_wave),
+        "first_wave": b, "latest_wave": f, "previous_wave": report.previous_wave,
+        "has_followup": bool(report.has_followup and n_by_wave.get(f, 0) > 0),
         "min_n": int(min_n),
         "respondents": n_by_wave,
+        "linked_respondents": _linked(report),
+        "by_wave": _records(mask_small_counts(report.rk_waves, min_n), list(report.rk_waves.columns))
+        if report.rk_waves is not None else [],
+        "comparisons": _comparisons(report),
+        "targeted_by_wave": (_records(mask_small_counts(report.targeted_trajectory, min_n),
+                                      ["wave", "group", "target", "n", "mean", "sd", "ci_low", "ci_high", "suppressed"])
+                             if report.targeted_trajectory is not None else []),
         "rk_index": index,
         "dimensions": _records(mask_small_counts(rk, min_n), ["dimension", *SUMMARY_FIELDS]),
         "ties": _records(mask_small_counts(report.tie_diff, min_n), ["group", "target", "diagonal", *SUMMARY_FIELDS]),
@@ -152,6 +166,40 @@ def summary(report: KommuneReport, parameters: dict | None = None, provenance: d
         **_briefing_fields(report),
         "provenance": provenance,
     }
+
+
+def _waves(report: KommuneReport, n_by_wave: dict[str, int]) -> list[dict]:
+    """The codebook's waves in order: code, Danish and English names, date, whether the kommune answered."""
+    return [{**report.instrument.waves.get(code).model_dump(), "answered": code not in report.missing_waves,
+             "respondents": n_by_wave.get(code, 0)} for code in report.waves]  # report.waves: the codebook's
+
+
+def _linked(report: KommuneReport) -> dict | None:
+    """Respondents who answered in more than one wave (``None`` below ``min_n``) of all who answered."""
+    if report.linked is None:
+        return None
+    linked = int(report.linked.loc[report.linked["n_waves"] > 1, "n"].sum())
+    total = int(report.linked["n"].sum())
+    return {"more_than_one_wave": linked if linked >= report.min_n else None,
+            "all_waves": (int(report.linked.loc[report.linked["n_waves"] == len(report.waves_present), "n"].sum())
+                          if len(report.waves_present) > 1 else None),
+            "respondents": total if total >= report.min_n else None}
+
+
+def _comparisons(report: KommuneReport) -> list[dict]:
+    """Each tested comparison with the two waves it compares and its FDR family (its own rows)."""
+    out = []
+    for name, before, after in report.comparisons:
+        rk = report.rk if name == "period" else report.rk_previous
+        ties = report.tie_diff if name == "period" else report.tie_diff_previous
+        masked = mask_small_counts(rk, report.min_n)
+        out.append({"name": name, "from": before, "to": after,
+                    "fdr_family": {"dimensions": "the index and the dimensions of this comparison",
+                                   "ties": "the kommune's shown ties of this comparison"},
+                    "dimensions": _records(masked, ["dimension", *SUMMARY_FIELDS]),
+                    "ties": _records(mask_small_counts(ties, report.min_n),
+                                     ["group", "target", "diagonal", *SUMMARY_FIELDS])})
+    return out
 
 
 def _briefing_fields(report: KommuneReport) -> dict:

@@ -35,6 +35,8 @@ __all__ = [
     "scale_change",
     "dimension_profile_data",
     "received_perceived_gap",
+    "rk_by_wave",
+    "linked_respondents",
     "CITIZENS",
 ]
 
@@ -116,7 +118,7 @@ def response_overview(tables: Tables, instrument: Instrument, min_n: int = MIN_N
     out["suppressed"] = out["n"] < min_n
     order = {g: i for i, g in enumerate([*instrument.group_codes, CITIZENS])}
     out["_g"] = out["group"].map(order)
-    out["_w"] = out["wave"].map({instrument.waves.baseline: 0, instrument.waves.followup: 1})
+    out["_w"] = out["wave"].map({w: i for i, w in enumerate(instrument.waves.codes)})
     return out.sort_values(["_g", "_w"]).drop(columns=["_g", "_w"]).reset_index(drop=True)
 
 
@@ -403,3 +405,63 @@ def received_perceived_gap(rp: pd.DataFrame) -> pd.DataFrame:
     higher than the group rates them), the number to discuss."""
     check_columns(rp, ("received", "perceived"), "rp")
     return rp.assign(gap=rp["received"] - rp["perceived"])
+
+
+def rk_by_wave(relations: pd.DataFrame, instrument: Instrument, min_n: int = MIN_N) -> pd.DataFrame:
+    """The RK index and each dimension in every wave, with its t-based 95 % CI (the trend).
+
+    Parameters
+    ----------
+    relations : pandas.DataFrame
+        One kommune's ``relations`` table (the shared answers: :func:`shared_tables`).
+    instrument : Instrument
+        The codebook: its waves, in order, and the dimension order.
+    min_n : int
+        A dimension with fewer respondents in a wave is suppressed in that wave.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per wave present and dimension (``rk`` first), waves in the codebook's order: ``wave,
+        dimension`` and the columns of :func:`relkap.scoring.describe` (``n, mean, sd, ci_low, ci_high,
+        suppressed``) of the respondent-level scores of :func:`respondent_dimension_scores` (a respondent
+        counts once, however many groups they rated), so the first and the last wave's means are the
+        ``mean_baseline`` and ``mean_followup`` of :func:`rk_change`.
+
+    Examples
+    --------
+    >>> from relkap import load_instrument, synth
+    >>> inst, t = load_instrument(), synth.example_tables(1, respondents=30, key=b"example")
+    >>> rk_by_wave(t.relations, inst)[["wave", "dimension", "n", "mean"]].head(2).round(3)
+           wave dimension   n   mean
+    0  baseline        rk  32  3.537
+    1  followup        rk  36  3.688
+    """
+    scores = respondent_dimension_scores(relations, instrument)
+    scores["wave"] = scores["wave"].astype(str)
+    out = scoring.describe(scores, "score", ["wave", "dimension"], min_n=min_n)
+    dims = {d: i for i, d in enumerate(["rk", *instrument.relational_codes])}
+    waves = {w: i for i, w in enumerate(instrument.waves.codes)}
+    out = out.assign(_d=out["dimension"].map(dims), _w=out["wave"].map(waves).fillna(len(waves)))
+    return out.sort_values(["_d", "_w"]).drop(columns=["_d", "_w"]).reset_index(drop=True)
+
+
+def linked_respondents(relations: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
+    """How many respondents (one pseudonym, linked across waves) answered in how many waves.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``n_waves`` (1, 2, ...) and ``n`` (respondents who answered in exactly that many waves); the report
+        shows the counts through ``fmt.count`` (below ``min_n``: not shown).
+
+    Examples
+    --------
+    >>> rel = pd.DataFrame({"wave": ["baseline", "followup", "baseline", "followup", "followup"],
+    ...                     "respondent_id": ["a", "a", "b", "c", "a"]})
+    >>> linked_respondents(rel, None).to_dict("records")
+    [{'n_waves': 1, 'n': 2}, {'n_waves': 2, 'n': 1}]
+    """
+    waves = relations.drop_duplicates(["respondent_id", "wave"]).groupby("respondent_id", observed=True).size()
+    counts = waves.value_counts().sort_index()
+    return pd.DataFrame({"n_waves": counts.index.astype(int), "n": counts.to_numpy().astype(int)})

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import files
+from ..instrument import Instrument
 from ..measurement import RESULT_TABLES as MEASUREMENT_TABLES
 from ..measurement import measurement_block
 from ..words import Language
@@ -19,7 +20,7 @@ from .answers import answers
 from .questions import NOT_ANSWERED_COLUMNS, TABLE_NAMES, counts
 from .texts import limitations_text, methods_text, not_answered_texts
 
-__all__ = ["SUMMARY_SCHEMA", "research_summary", "write_tables"]
+__all__ = ["SUMMARY_SCHEMA", "research_summary", "write_tables", "waves_used"]
 
 SUMMARY_SCHEMA = 4  # 2: "not_answered"; 3: "answers", "df"/"method" in every table; 4: "measurement", primary rows,
 # p_adj verdicts
@@ -30,7 +31,27 @@ def _records(df: pd.DataFrame) -> list[dict]:
             for row in df.itertuples(index=False)]
 
 
-def research_summary(results: dict[str, pd.DataFrame], parameters: dict, language: Language = "en") -> dict:
+def waves_used(results: dict[str, pd.DataFrame], instrument: Instrument | None = None) -> list[str]:
+    """The waves the research models pool (the kommune-waves of ``units``), in the codebook's order (of
+    ``instrument``, else the wave categories), so no output pools waves without saying which.
+
+    Examples
+    --------
+    >>> units = pd.DataFrame({"kommune": [1, 1, 1], "wave": pd.Categorical(["f", "b", "m"], ["b", "m", "f"])})
+    >>> waves_used({"units": units})
+    ['b', 'm', 'f']
+    """
+    w = results["units"]["wave"]
+    present = {str(x) for x in w.dropna().unique()}
+    if instrument is not None:
+        return [c for c in instrument.waves.codes if c in present] + sorted(present - set(instrument.waves.codes))
+    order = [str(c) for c in w.cat.categories] if isinstance(w.dtype, pd.CategoricalDtype) else list(
+        dict.fromkeys(str(x) for x in w.dropna()))
+    return [c for c in order if c in present]
+
+
+def research_summary(results: dict[str, pd.DataFrame], parameters: dict, language: Language = "en",
+                     instrument: Instrument | None = None) -> dict:
     """The JSON-ready summary of a research run (no kommune-level rows).
 
     Parameters
@@ -46,6 +67,7 @@ def research_summary(results: dict[str, pd.DataFrame], parameters: dict, languag
     -------
     dict
         ``schema`` (:data:`SUMMARY_SCHEMA`), ``parameters``, ``n`` (:func:`relkap.research.counts`),
+        ``waves`` (the wave codes the models use, in the codebook's order: :func:`waves_used`),
         ``tables`` (name -> list of row objects, :data:`relkap.research.TABLE_NAMES`),
         ``not_answered`` (one object per question the data cannot answer, or answer only in part:
         ``table``, ``answered`` "no"/"partly", ``reason``, ``needed``, ``available``, ``text``),
@@ -73,6 +95,7 @@ def research_summary(results: dict[str, pd.DataFrame], parameters: dict, languag
         "schema": SUMMARY_SCHEMA,
         "parameters": {k: files.json_value(v) for k, v in parameters.items()},
         "n": counts(results),
+        "waves": waves_used(results, instrument),
         "tables": {name: _records(results[name]) for name in TABLE_NAMES if name in results},
         "not_answered": [{**r, "text": notes[r["table"]]} for r in _records(status)],
         "answers": answers(results, parameters, language),
@@ -83,7 +106,8 @@ def research_summary(results: dict[str, pd.DataFrame], parameters: dict, languag
 
 
 def write_tables(results: dict[str, pd.DataFrame], out_dir: str | os.PathLike, parameters: dict,
-                 decimal: str = ",", language: Language = "en") -> dict[str, Path]:
+                 decimal: str = ",", language: Language = "en", instrument: Instrument | None = None
+                 ) -> dict[str, Path]:
     """Write ``research_summary.json`` and ``<table>.csv`` for every table into ``out_dir``, each atomically.
 
     CSV files are ``;``-separated UTF-8 with BOM (``utf-8-sig``) so that Danish Excel opens them, with
@@ -101,5 +125,5 @@ def write_tables(results: dict[str, pd.DataFrame], out_dir: str | os.PathLike, p
             out / f"{name}.csv",
             lambda tmp, df=df: df.to_csv(tmp, sep=";", decimal=decimal, index=False, encoding="utf-8-sig"))
     paths["summary"] = files.write_json(out / "research_summary.json",
-                                        research_summary(results, parameters, language))
+                                        research_summary(results, parameters, language, instrument))
     return paths

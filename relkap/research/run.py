@@ -11,6 +11,8 @@ import shutil
 from pathlib import Path
 
 from .. import config, files
+from ..instrument import load_instrument
+from ..io.codebook import check_data_declared, store_codebook_path
 
 __all__ = ["RESEARCH_NOTEBOOK", "run_research"]
 
@@ -48,11 +50,13 @@ def run_research(data_dir: str | os.PathLike, out_dir: str | os.PathLike, *, par
     # deferred: batch loads nbconvert and papermill (seconds); relkap.research loads neither
     from ..batch import execute_notebook, export_html
 
+    codebook = store_codebook_path(data_dir, instrument)  # default: the store's own codebook
+    check_data_declared(data_dir, load_instrument(codebook), codebook)  # before anything runs
     final = Path(out_dir).expanduser().resolve()
     created = next((p for p in (final.parent, *final.parent.parents) if p.exists()), None)
     tmp = files.temp_folder(final)
     params = {**(parameters or {}), "data_dir": str(Path(data_dir).expanduser().resolve()), "out_dir": str(tmp),
-              "params_dir": str(params_dir or ""), "instrument": str(instrument or "")}
+              "params_dir": str(params_dir or ""), "instrument": str(codebook)}
     try:
         execute_notebook(notebook or RESEARCH_NOTEBOOK, tmp / "research.ipynb", params, kernel_name=kernel_name,
                          start_timeout=start_timeout, cell_timeout=cell_timeout)

@@ -31,6 +31,8 @@ from .survey import (
     LEADERSHIP_SLOPE,
     LOW_RESPONSE_RATE,
     LOW_RESPONSE_SHARE,
+    MIDWAY_SHARE,
+    MIDWAY_WAVE,
     MOTIVATION_SLOPE,
     REPEAT_SHARE,
     RESPONSE_RATE,
@@ -44,10 +46,14 @@ from .survey import (
     SynthError,
     demo_kommuner,
     simulate,
+    with_waves,
     write_demo,
 )
 
 __all__ = [
+    "MIDWAY_SHARE",
+    "MIDWAY_WAVE",
+    "with_waves",
     "SynthData",
     "SynthError",
     "simulate",

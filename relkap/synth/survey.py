@@ -30,6 +30,13 @@ Built-in effects (all on the latent 1-5 scale, before discretisation)
 - Time trend: every tie in every kommune rises by :data:`TIME_TREND` = +0.05 at follow-up. Nothing else
   changes between the waves (leadership, structures and group effects are stable), so in control kommuner
   the expected change of every tie is the trend, and the difference-in-differences of a targeted tie is +0.5.
+- Midway wave (``waves=3``, ``relkap synth --waves 3``): a third measurement between baseline and
+  follow-up (code ``midtvejs``, "Midtvejsmåling"), drawn from a random stream of its own (``[seed, kommune,
+  20]``), so baseline and follow-up are byte for byte those of a two-wave run. Its trajectory: every effect
+  at :data:`MIDWAY_SHARE` = 0.5 of its follow-up size, so a targeted tie rises 0 -> +0.275 -> +0.55 (the
+  intervention effect grows) and every other tie 0 -> +0.025 -> +0.05. Group sizes are drawn around the
+  same expected sizes; about :data:`REPEAT_SHARE` of a group's baseline respondents answer again (same id,
+  same person effects), independently of who answers at follow-up, so some answer in all three waves.
 - Leadership (H2, RQ3): a respondent's latent leadership score (1-5 scale) is a group-shared part plus a
   personal part; the RK of every tie the respondent rates rises by :data:`LEADERSHIP_SLOPE` = 0.4 per point of
   leadership, and motivation by :data:`MOTIVATION_SLOPE` = 0.3 per point. The four leadership scales measure
@@ -88,7 +95,8 @@ from scipy.special import ndtr
 from .. import config
 from ..errors import RelkapError
 from ..files import atomic_write, write_text
-from ..instrument import Instrument, load_instrument
+from ..instrument import Instrument, Waves, load_instrument
+from ..io.codebook import codebook_text
 from ..kommuner import KOMMUNER
 from ..params import KommuneParams, dump_kommune_params
 from .interviews import write_demo_interviews
@@ -111,6 +119,9 @@ __all__ = [
     "SATISFACTION_SLOPE",
     "EFFECT_SLOPE",
     "TARGET_ICC1",
+    "MIDWAY_SHARE",
+    "MIDWAY_WAVE",
+    "with_waves",
     "REPEAT_SHARE",
     "DONT_KNOW_SHARE",
     "SCALE_DONT_KNOW_SHARE",
@@ -140,6 +151,9 @@ ITEM_SHIFT_ITEM = "motivation_2"  # scalar non-invariance: this item reads highe
 ITEM_SHIFT_SHARE = 0.3  # ... in this share of the kommuner (at least one) ...
 ITEM_SHIFT_PROBABILITY = 0.6  # ... where each valid answer is one point higher with this probability
 TARGET_ICC1 = (0.05, 0.15)  # ICC(1) of respondent-level cross-group RK by (kommune, group)
+MIDWAY_SHARE = 0.5  # a midway wave (``waves=3``) lies halfway: trend and intervention effect at half size
+CODEBOOK_NAME = "codebook.yaml"  # the three-wave demo's codebook, beside its raw files
+MIDWAY_WAVE = {"code": "midtvejs", "da": "Midtvejsmåling", "en": "Midway"}  # inserted into a two-wave codebook
 
 # -- design ------------------------------------------------------------------------------------------------
 DEMO_KOMMUNER: tuple[int, ...] = (766, 510, 730, 175, 336, 751, 615, 461, 157, 787)
@@ -242,6 +256,7 @@ class SynthData:
     truth: pd.DataFrame
     kommune_truth: pd.DataFrame
     effects: dict[str, float] = field(default_factory=dict)
+    instrument: Instrument | None = None  # the codebook the data follow (with the midway wave, if simulated)
 
 
 def demo_kommuner(n_kommuner: int = 10) -> list[int]:
@@ -341,6 +356,7 @@ class _KommuneSim:
         w = w * np.exp(SD_SIZE_GROUP * rng.standard_normal(len(w)))
         expected = total * w / w.sum()
         self.sizes = np.maximum(2, rng.poisson(expected, size=(2, len(w))))  # wave x present group
+        self.expected = expected
 
         # targeted ties: own stream, so the arm does not change the kommune's other draws
         self.targeted = np.zeros((n_all, n_all), dtype=bool)
@@ -376,8 +392,7 @@ class _KommuneSim:
         return self.tie0 + wave * (TIME_TREND + INTERVENTION_EFFECT * self.targeted)
 
     def employees(self, dim_off: np.ndarray) -> dict[str, np.ndarray]:
-        rng, inst = self.rng, self.inst
-        n_all = len(inst.group_codes)
+        rng = self.rng
         # baseline persons, then follow-up: repeats from the same group's baseline respondents plus new ones
         groups_b = np.repeat(self.present, self.sizes[0])
         n_b = len(groups_b)
@@ -395,16 +410,28 @@ class _KommuneSim:
         person = np.concatenate([person_b, *person_f]).astype(np.intp)
         group = np.concatenate([groups_b, *groups_f]).astype(np.intp)
         wave = np.r_[np.zeros(n_b, dtype=np.intp), np.ones(len(person) - n_b, dtype=np.intp)]
-        n_persons, n_rows = next_person, len(person)
+        n_persons = next_person
 
         e_person = SD_PERSON * rng.standard_normal(n_persons)
         l_person = SD_LEADERSHIP_PERSON * rng.standard_normal(n_persons)
         m_person = SD_MOTIVATION_PERSON * rng.standard_normal(n_persons)
         ids = rng.permutation(n_persons) + 1 + int(rng.integers(0, 500))
+        # kept for a midway wave (its own stream): the baseline persons, their effects and ids
+        self.people = {"person_b": person_b, "groups_b": groups_b, "e": e_person, "l": l_person, "m": m_person,
+                       "ids": ids}
 
-        lead = self.lead_group[group] + l_person[person]
         means = np.stack([self.tie_means(0), self.tie_means(1)])  # wave x rater x target
-        base = (means[wave, group, :] + LEADERSHIP_SLOPE * l_person[person][:, None]
+        rel, scales = self._answers(rng, means[wave, group, :], group, person, e_person, l_person, m_person, dim_off)
+        return {"wave": wave, "group": group, "id": ids[person], "rel": rel, "scales": scales}
+
+    def _answers(self, rng: np.random.Generator, means: np.ndarray, group: np.ndarray, person: np.ndarray,
+                 e_person: np.ndarray, l_person: np.ndarray, m_person: np.ndarray, dim_off: np.ndarray
+                 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Relational and employee-scale answers of respondent rows whose latent tie means are ``means``."""
+        inst = self.inst
+        n_all, n_rows = len(inst.group_codes), len(person)
+        lead = self.lead_group[group] + l_person[person]
+        base = (means + LEADERSHIP_SLOPE * l_person[person][:, None]
                 + e_person[person][:, None] + SD_PERSON_TARGET * rng.standard_normal((n_rows, n_all)))
         n_dims = len(dim_off)
         latent = base[:, None, :] + dim_off[None, :, None] + SD_ITEM * rng.standard_normal((n_rows, n_dims, n_all))
@@ -425,7 +452,44 @@ class _KommuneSim:
                 level = (MOTIVATION_MEAN + MOTIVATION_SLOPE * (lead - LEADERSHIP_MEAN) + m_person[person])
             for item in s.items:
                 scales[item] = self._item_answers(item, level, rng)
-        return {"wave": wave, "group": group, "id": ids[person], "rel": rel, "scales": scales}
+        return rel, scales
+
+    def midway(self, seed: int, dim_off: np.ndarray) -> tuple[dict, dict, dict, dict[str, int]]:
+        """The midway wave (index 2; module docstring) from its own stream: employees, citizens, structures, invited."""
+        rng = np.random.default_rng([seed, self.code, 20])
+        inst, ppl = self.inst, self.people
+        sizes = np.maximum(2, rng.poisson(self.expected))
+        persons, groups, next_id, n_known = [], [], int(ppl["ids"].max()) + 1, len(ppl["e"])
+        for j, g in enumerate(self.present):
+            pool = ppl["person_b"][ppl["groups_b"] == g]
+            n_rep = int(rng.binomial(min(len(pool), int(sizes[j])), REPEAT_SHARE))
+            persons.append(rng.choice(pool, size=n_rep, replace=False))
+            persons.append(np.arange(n_known, n_known + int(sizes[j]) - n_rep))
+            n_known += int(sizes[j]) - n_rep
+            groups.append(np.full(int(sizes[j]), g))
+        person = np.concatenate(persons).astype(np.intp)
+        group = np.concatenate(groups).astype(np.intp)
+        n_new = n_known - len(ppl["e"])
+        e = np.r_[ppl["e"], SD_PERSON * rng.standard_normal(n_new)]
+        lp = np.r_[ppl["l"], SD_LEADERSHIP_PERSON * rng.standard_normal(n_new)]
+        m = np.r_[ppl["m"], SD_MOTIVATION_PERSON * rng.standard_normal(n_new)]
+        ids = np.r_[ppl["ids"], next_id + rng.permutation(n_new)]
+        rel, scales = self._answers(rng, self.tie_means(MIDWAY_SHARE)[group, :], group, person, e, lp, m, dim_off)
+        emp = {"wave": np.full(len(person), 2, dtype=np.intp), "group": group, "id": ids[person], "rel": rel,
+               "scales": scales}
+
+        n_cit = max(5, int(rng.poisson(CITIZENS)))
+        cocreation = COCREATION_MEAN + self.cocreation_shift + COCREATION_SLOPE * (self.rk(MIDWAY_SHARE, dim_off) - RK_MEAN)
+        cit = self._citizen_items(rng, np.full(n_cit, cocreation))
+        cit.update({"wave": np.full(n_cit, 2, dtype=np.intp), "id": rng.permutation(n_cit) + 1,
+                    "cocreation": cocreation})
+        struc = self._structure_items(rng, np.full(len(CODERS), 2, dtype=np.intp))
+
+        rate = rng.uniform(*RESPONSE_RATE, size=len(sizes))
+        low = rng.random(len(sizes)) < LOW_RESPONSE_SHARE
+        rate[low] = rng.uniform(*LOW_RESPONSE_RATE, size=int(low.sum()))
+        invited = {inst.group_codes[g]: int(np.ceil(n / r)) for g, n, r in zip(self.present, sizes, rate, strict=True)}
+        return emp, cit, struc, invited
 
     def _item_answers(self, item: str, level: np.ndarray, rng: np.random.Generator,
                       sd: float = SD_SCALE_ITEM, dont_know: float = SCALE_DONT_KNOW_SHARE) -> np.ndarray:
@@ -443,13 +507,21 @@ class _KommuneSim:
         return float(m[off].mean() + dim_off.mean())
 
     def citizens(self, dim_off: np.ndarray) -> dict[str, np.ndarray]:
-        rng, inst = self.rng, self.inst
+        rng = self.rng
         shift = SD_COCREATION_KOMMUNE * rng.standard_normal()
+        self.cocreation_shift = shift
         n = np.maximum(5, rng.poisson(CITIZENS, size=2))
         wave = np.repeat([0, 1], n)
         cocreation_mean = np.array([COCREATION_MEAN + shift + COCREATION_SLOPE * (self.rk(w, dim_off) - RK_MEAN)
                                     for w in (0, 1)])
-        c = cocreation_mean[wave] + SD_COCREATION_CITIZEN * rng.standard_normal(len(wave))
+        out = self._citizen_items(rng, cocreation_mean[wave])
+        ids = rng.permutation(len(wave)) + 1
+        return {"wave": wave, "id": ids, "items": out["items"], "cocreation": cocreation_mean}
+
+    def _citizen_items(self, rng: np.random.Generator, mean: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
+        """Citizen-scale answers of citizens whose kommune's mean co-creation is ``mean`` (one per citizen)."""
+        inst = self.inst
+        c = mean + SD_COCREATION_CITIZEN * rng.standard_normal(len(mean))
         level = {
             "samskabelse": c,
             "tilfredshed": SATISFACTION_MEAN + SATISFACTION_SLOPE * (c - COCREATION_MEAN)
@@ -463,13 +535,15 @@ class _KommuneSim:
                 lv = 3.5 + 0.3 * (c - COCREATION_MEAN) + 0.55 * rng.standard_normal(len(c))
             for item in s.items:
                 items[item] = self._item_answers(item, lv, rng, sd=SD_CITIZEN_ITEM)
-        ids = rng.permutation(len(wave)) + 1
-        return {"wave": wave, "id": ids, "items": items, "cocreation": cocreation_mean}
+        return {"items": items}
 
     def structures(self) -> dict[str, np.ndarray]:
-        rng, inst = self.rng, self.inst
-        wave = np.repeat([0, 1], len(CODERS))
-        coder = np.tile(np.arange(len(CODERS)), 2)
+        return self._structure_items(self.rng, np.repeat([0, 1], len(CODERS)))
+
+    def _structure_items(self, rng: np.random.Generator, wave: np.ndarray) -> dict[str, np.ndarray]:
+        """The coders' structure answers (each wave coded by every coder in :data:`CODERS`)."""
+        inst = self.inst
+        coder = np.tile(np.arange(len(CODERS)), len(wave) // len(CODERS))
         items = {}
         for s in inst.scales_for("structures"):
             level = np.full(len(wave), self.structure + STRUCTURE_OFFSETS.get(s.code, 0.0))
@@ -488,6 +562,7 @@ def simulate(
     seed: int = 1,
     respondents: int | None = None,
     instrument: Instrument | str | Path | None = None,
+    waves: int = 2,
 ) -> SynthData:
     """Simulate the raw surveys of ``n_kommuner`` kommuner (both waves) with the built-in effects.
 
@@ -498,6 +573,8 @@ def simulate(
     respondents : mean employees per kommune and wave (default :data:`DEFAULT_EMPLOYEES`, about 60).
     instrument : codebook (an :class:`~relkap.instrument.Instrument` or a path; default
         ``params/instrument.yaml``).
+    waves : 2, or 3 for a midway wave too (module docstring); a two-wave codebook gets :data:`MIDWAY_WAVE`
+        inserted (``SynthData.instrument``, the codebook to import with).
 
     Returns
     -------
@@ -506,7 +583,7 @@ def simulate(
     """
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise SynthError(f"seed must be a whole number of at least 0, got {seed!r}")
-    inst = load_instrument(instrument)
+    inst = with_waves(load_instrument(instrument), waves)
     if respondents is None:
         n_mean = float(DEFAULT_EMPLOYEES)
     elif isinstance(respondents, bool) or not isinstance(respondents, int | np.integer) or respondents < 5:
@@ -525,7 +602,8 @@ def simulate(
     groups = inst.group_codes
     raw_tables = _raw_tables(inst)
     dim_off = np.array([DIMENSION_OFFSETS.get(c, 0.0) for c in inst.relational_codes])
-    waves = np.array([inst.waves.baseline, inst.waves.followup], dtype=object)
+    codes_w = inst.waves.codes
+    wave_codes = np.array([codes_w[0], codes_w[-1], *codes_w[1:-1]], dtype=object)  # by index: 0, 1, 2 = midway
     sd_answer = float(np.sqrt((LEADERSHIP_SLOPE * SD_LEADERSHIP_PERSON) ** 2 + SD_PERSON**2
                               + SD_PERSON_TARGET**2 + SD_ITEM**2))
 
@@ -533,6 +611,19 @@ def simulate(
     for code, arm, fp in zip(codes, arms, focal, strict=True):
         k = _KommuneSim(code, arm, int(seed), inst, raw_tables, n_mean)
         emp, cit, struc = k.employees(dim_off), k.citizens(dim_off), k.structures()
+        invited = k.invited(int(seed), groups, wave_codes[:2])
+        positions = {0: 0.0, 1: 1.0}  # wave index -> share of the follow-up effects
+        if waves == 3:
+            emp_m, cit_m, struc_m, invited_m = k.midway(int(seed), dim_off)
+            emp = {key: np.concatenate([emp[key], emp_m[key]]) for key in ("wave", "group", "id", "rel")} | {
+                "scales": {i: np.r_[emp["scales"][i], emp_m["scales"][i]] for i in emp["scales"]}}
+            cit = {"wave": np.r_[cit["wave"], cit_m["wave"]], "id": np.r_[cit["id"], cit_m["id"]],
+                   "items": {i: np.r_[cit["items"][i], cit_m["items"][i]] for i in cit["items"]},
+                   "cocreation": np.r_[cit["cocreation"], cit_m["cocreation"]]}
+            struc = {"wave": np.r_[struc["wave"], struc_m["wave"]], "coder": np.r_[struc["coder"], struc_m["coder"]],
+                     "items": {i: np.r_[struc["items"][i], struc_m["items"][i]] for i in struc["items"]}}
+            invited = {codes_w[0]: invited[codes_w[0]], codes_w[1]: invited_m, codes_w[-1]: invited[codes_w[-1]]}
+            positions[2] = MIDWAY_SHARE
         emp_parts.append((code, emp))
         cit_parts.append((code, cit))
         str_parts.append((code, struc))
@@ -540,33 +631,47 @@ def simulate(
         params.append(KommuneParams(
             kommune=code, name=KOMMUNER[code], groups=present, focal_process=fp, arm=arm,
             targeted_ties=[(groups[a], groups[b]) for a, b in zip(*np.nonzero(k.targeted), strict=True)],
-            invited=k.invited(int(seed), groups, waves),
+            invited=invited,
         ))
         a_idx, b_idx = np.meshgrid(k.present, k.present, indexing="ij")
         a_idx, b_idx = a_idx.ravel(), b_idx.ravel()
-        for w in (0, 1):
-            m = k.tie_means(w)[a_idx, b_idx]
+        for w, share in positions.items():
+            m = k.tie_means(share)[a_idx, b_idx]
             expected = expected_answer(m[:, None] + dim_off[None, :], sd_answer, inst).mean(axis=1)
             truth_parts.append(pd.DataFrame({
-                "kommune": code, "arm": arm, "wave": waves[w],
+                "kommune": code, "arm": arm, "wave": wave_codes[w],
                 "group": [groups[i] for i in a_idx], "target": [groups[i] for i in b_idx],
                 "latent": m + dim_off.mean(), "expected": expected,
-                "effect": w * (TIME_TREND + INTERVENTION_EFFECT * k.targeted[a_idx, b_idx]),
+                "effect": share * (TIME_TREND + INTERVENTION_EFFECT * k.targeted[a_idx, b_idx]),
                 "targeted": k.targeted[a_idx, b_idx], "diagonal": a_idx == b_idx,
             }))
             k_rows.append({
-                "kommune": code, "name": KOMMUNER[code], "arm": arm, "wave": waves[w],
+                "kommune": code, "name": KOMMUNER[code], "arm": arm, "wave": wave_codes[w],
                 "structure": k.structure, "leadership": float(k.lead_group[k.present].mean()),
-                "rk": k.rk(w, dim_off), "cocreation": float(cit["cocreation"][w]),
+                "rk": k.rk(share, dim_off), "cocreation": float(cit["cocreation"][w]),
                 "n_employees": int((emp["wave"] == w).sum()), "n_citizens": int((cit["wave"] == w).sum()),
             })
 
-    employees = _shift_item(_assemble_employees(emp_parts, inst, waves), codes, int(seed), inst)
-    citizens = _assemble(cit_parts, waves, "B", inst.items_for("citizen"))
-    structures = _assemble_structures(str_parts, waves, inst.items_for("structures"))
+    employees = _shift_item(_assemble_employees(emp_parts, inst, wave_codes), codes, int(seed), inst)
+    citizens = _assemble(cit_parts, wave_codes, "B", inst.items_for("citizen"))
+    structures = _assemble_structures(str_parts, wave_codes, inst.items_for("structures"))
     truth = pd.concat(truth_parts, ignore_index=True)
     return SynthData(employees=employees, citizens=citizens, structures=structures, params=params,
-                     truth=truth, kommune_truth=pd.DataFrame(k_rows), effects=_effects())
+                     truth=truth, kommune_truth=pd.DataFrame(k_rows), effects=_effects(), instrument=inst)
+
+
+def with_waves(inst: Instrument, waves: int) -> Instrument:
+    """``inst`` for ``waves`` waves (3 with a two-wave codebook: :data:`MIDWAY_WAVE` between its waves)."""
+    if waves not in (2, 3):
+        raise SynthError(f"waves must be 2 or 3, got {waves!r}")
+    have = len(inst.waves)
+    if have == waves:
+        return inst
+    if waves == 3 and have == 2:
+        listed = [w.model_dump() for w in inst.waves]
+        return inst.model_copy(update={"waves": Waves.model_validate([listed[0], MIDWAY_WAVE, listed[1]])})
+    raise SynthError(f"the codebook declares {have} waves ({', '.join(inst.waves.codes)}); a simulation of {waves}"
+                     " waves needs a codebook of two waves" + (" or three" if waves == 3 else ""))
 
 
 def item_shift_kommuner(codes: Sequence[int], seed: int = 1) -> list[int]:
@@ -659,6 +764,7 @@ def write_demo(
     params_dir: str | Path | None = None,
     instrument: Instrument | str | Path | None = None,
     interviews: bool = True,
+    waves: int = 2,
 ) -> list[Path]:
     """Write ``employees.csv``, ``citizens.csv`` and ``structures.csv`` of :func:`simulate` into ``out_dir``.
 
@@ -667,9 +773,11 @@ def write_demo(
     ``<out_dir>/interviews/`` (``<code>.qdpx`` per kommune and ``mapping.yaml``), drawn from random streams of
     their own: the survey files are the same with or without them. With ``params_dir``, also
     ``<params_dir>/<code>.yaml`` per kommune. Relative folders are taken from the project root (``out_dir``
-    default ``data/raw/demo``). Returns the written paths.
+    default ``data/raw/demo``). With ``waves=3`` also a midway wave (:func:`simulate`) and the codebook that
+    declares it, ``codebook.yaml`` (import with ``--instrument <out_dir>/codebook.yaml``); the two-wave files
+    are the same as with ``waves=2``. Returns the written paths.
     """
-    data = simulate(n_kommuner=n_kommuner, seed=seed, respondents=respondents, instrument=instrument)
+    data = simulate(n_kommuner=n_kommuner, seed=seed, respondents=respondents, instrument=instrument, waves=waves)
     out = config.resolve(out_dir, config.RAW_DIR / "demo")
     out.mkdir(parents=True, exist_ok=True)
     paths = [
@@ -677,6 +785,8 @@ def write_demo(
         _write_csv(data.citizens, out / "citizens.csv"),
         _write_csv(data.structures, out / "structures.csv"),
     ]
+    if waves == 3:
+        paths.append(write_text(out / CODEBOOK_NAME, codebook_text(data.instrument)))
     if interviews:
         inst = load_instrument(instrument)
         paths += write_demo_interviews(out / "interviews", data.params, seed=seed, instrument=inst)
