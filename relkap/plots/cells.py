@@ -22,7 +22,7 @@ from ..config import ALPHA, MIN_N
 from ..instrument import Instrument
 from ..labels import default_instrument, group_order, label
 from ..network import check_one_table
-from ..style import DIVERGING_CMAP, MISSING_COLOUR, SEQUENTIAL_CMAP
+from ..style import DIVERGING_CMAP, MISSING_COLOUR, band_colormap
 from ..words import Language
 from .common import CHANGE_LIMIT, check_figure, default_title, suppressed_rows, tie_label
 
@@ -196,7 +196,7 @@ def _cells(kind, inst, rows, cols, values, sup_m, present, cmap, norm, language,
         kind=kind, rows=rows, cols=cols, row_labels=[label(r, language, inst) for r in rows],
         col_labels=[label(c, language, inst) for c in cols], values=values, suppressed=sup_m, present=present,
         text=text, small=small, star=star, tip=tip,
-        cmap=mpl.colormaps[cmap].with_extremes(bad=MISSING_COLOUR), norm=norm, title=title, note=note,
+        cmap=(mpl.colormaps[cmap] if isinstance(cmap, str) else cmap).with_extremes(bad=MISSING_COLOUR), norm=norm, title=title, note=note,
         colour_label=colour_label, ticks=tuple(ticks), tick_labels=tuple(tick_labels), edges=tuple(edges),
         suppressed_text=words.text("figure.suppressed", language, min_n=min_n), inst=inst, language=language,
         targeted=marked)
@@ -220,7 +220,8 @@ def tie_cells(ties: pd.DataFrame, *, value: str = "mean", min_n: int = MIN_N, la
     Returns
     -------
     HeatmapCells
-        Colours over the instrument's fixed scale (1-5, ``viridis``); text the value (1 decimal), small
+        Colours over the instrument's fixed scale (1-5), one colour family per band
+        (:func:`relkap.style.band_colormap`); text the value (1 decimal), small
         "n=…"; ticks the scale's whole numbers and the band boundaries (the edges).
 
     Examples
@@ -247,7 +248,8 @@ def tie_cells(ties: pd.DataFrame, *, value: str = "mean", min_n: int = MIN_N, la
                                 strong=fmt.number(b.strong_above, 1, language)) + "."]
                     + [words.text(k, language, min_n=min_n) + "." for k in
                        ("figure.suppressed_note", "figure.not_asked", "figure.diagonal")])
-    return _cells("tie", inst, rows, cols, values, sup_m, present, SEQUENTIAL_CMAP, mpl.colors.Normalize(lo, hi),
+    cmap = band_colormap(lo, hi, b.weak_below, b.strong_above)
+    return _cells("tie", inst, rows, cols, values, sup_m, present, cmap, mpl.colors.Normalize(lo, hi),
                   language, min_n, title if title is not None else default_title(ties, language, inst), note,
                   words.text("figure.mean", language, min=lo, max=hi), ticks,
                   [fmt.number(t, 1 if t % 1 else 0, language) for t in ticks], (b.weak_below, b.strong_above),

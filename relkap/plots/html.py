@@ -41,10 +41,10 @@ _STYLE = (
     ".relkap-heatmap td small{font-size:10px}"
     ".relkap-heatmap td.suppressed{color:black;background:repeating-linear-gradient(45deg,"
     + SUPPRESSED_COLOUR + " 0 5px,#bdbdbd 5px 6px)}"
-    ".relkap-heatmap td.diagonal{border-color:black}"
+    ".relkap-heatmap td.diagonal{border:2.5px dashed black}"
     ".relkap-heatmap td.targeted{outline:3px solid black;outline-offset:-5px}"
     ".relkap-heatmap td .mark{font-size:11px;float:left;margin:2px 0 0 6px}"
-    ".relkap-heatmap td sup{font-weight:bold;font-size:13px}"
+    ".relkap-heatmap td sup{font-weight:bold;font-size:16px;line-height:0}"
     ".relkap-benchmark td{height:auto;min-width:0;padding:0 6px}"
     ".relkap-benchmark tbody th{font-size:11px}"
     ".relkap-benchmark thead th{text-align:center}"
@@ -69,7 +69,15 @@ def _hex(rgba) -> str:
 def _legend(cells: HeatmapCells) -> str:
     """The colour bar as a CSS gradient: ticks labelled below, edges (band boundaries, 0) as black lines."""
     lo, hi = cells.norm.vmin, cells.norm.vmax
-    stops = ",".join(f"{_hex(cells.cmap(cells.norm(lo + (hi - lo) * k / 8)))} {100 * k / 8:.1f}%" for k in range(9))
+    # hard stops at the edges (band boundaries), so the bar shows the jumps the cells show
+    points = sorted({lo + (hi - lo) * k / 8 for k in range(9)} | {e for e in cells.edges if lo < e < hi})
+    stops = []
+    for x in points:
+        pos = f"{100 * (x - lo) / (hi - lo):.2f}%"
+        if x in cells.edges:
+            stops.append(f"{_hex(cells.cmap(cells.norm(x - 1e-4)))} {pos}")
+        stops.append(f"{_hex(cells.cmap(cells.norm(x)))} {pos}")
+    stops = ",".join(stops)
 
     def at(x: float) -> str:
         return f"left:{100 * (x - lo) / (hi - lo):.1f}%"
