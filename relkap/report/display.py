@@ -82,7 +82,8 @@ def change_table(df: pd.DataFrame, label: str | list[str], instrument: Instrumen
         for wave in ("baseline", "followup"):
             empty = suppressed and d[f"n_{wave}"] < 1
             row[header(f"mean_{wave}", language)] = "" if empty else fmt.number(d[f"mean_{wave}"], 2, language)
-        row[header("diff", language)] = fmt.signed(d["diff"], 2, language)
+        row[header("diff", language)] = (fmt.signed(d["diff"], 2, language) if fmt.missing(d["mean_baseline"])
+                                         else fmt.difference(d["mean_baseline"], d["mean_followup"], 2, language))
         row[header("diff_ci", language)] = fmt.ci(d["diff_ci_low"], d["diff_ci_high"], language)
         row[header("hedges", language)] = fmt.signed(d["hedges"], 2, language)
         row[header("hedges_ci", language)] = fmt.ci(d["hedges_ci_low"], d["hedges_ci_high"], language)
