@@ -76,9 +76,9 @@ BAND_FAMILIES = {"weak": ("#FFF4E2", "#FBC07E"), "moderate": ("#62A6D3", "#2F78B
 def band_colormap(vmin: float, vmax: float, weak_below: float, strong_above: float) -> mpl.colors.Colormap:
     """The tie heat map's colour map on ``[vmin, vmax]``: a ramp of :data:`BAND_FAMILIES` per band.
 
-    Used with ``Normalize(vmin, vmax)``; a value at a boundary takes the upper band's colour (3,5 is
-    moderat, 4,0 strong when the bands are "under 3,5" and "over 4,0"; the codebook's rule decides the
-    label, the colour only shows it).
+    Used with ``Normalize(vmin, vmax)``; the boundaries belong to the middle band, as in
+    :func:`relkap.scoring.band` (weak < ``weak_below`` <= moderate <= ``strong_above`` < strong): 3,5 and
+    4,0 are moderat.
 
     Examples
     --------
@@ -99,8 +99,8 @@ def band_colormap(vmin: float, vmax: float, weak_below: float, strong_above: flo
     (w0, w1), (m0, m1), (s0, s1) = (BAND_FAMILIES[b] for b in BANDS)
     stops = [(0.0, w0), (at(weak_below) - eps, w1), (at(weak_below), m0)]
     if strong_above > weak_below:
-        stops += [(at(strong_above) - eps, m1)]
-    stops += [(at(strong_above), s0), (1.0, s1)]
+        stops += [(at(strong_above), m1)]
+    stops += [(at(strong_above) + eps, s0), (1.0, s1)]
     return mpl.colors.LinearSegmentedColormap.from_list("relkap_bands", stops, N=1024)
 
 

@@ -67,6 +67,13 @@ PARAMETERS = {
         Ties (rater group, target group) the kommune worked on (``KommuneParams.targeted_ties``): marked by
         a thick black frame and "◆" (both survive a black-and-white print), explained in the note.
 """,
+    "change": """\
+    change : DataFrame, optional
+        A :func:`relkap.change.compare_waves` table of the same ties (``group, target, diff, p_fdr,
+        suppressed``): each cell's second line then shows the change since the first wave ("▲ +0,3",
+        "▼ −0,2", "*" when statistically significant) instead of its n, so one picture shows the ties now
+        and how they moved (the brief's picture). A tie whose change is hidden keeps its n.
+""",
     "figure": """\
     colorbar : bool
         Draw the colour bar (for ties with the band boundaries).
@@ -209,13 +216,14 @@ def _cells(kind, inst, rows, cols, values, sup_m, present, cmap, norm, language,
 @shared_parameters
 def tie_cells(ties: pd.DataFrame, *, value: str = "mean", min_n: int = MIN_N, language: Language = "da",
               instrument: Instrument | None = None, title: str | None = None,
-              targeted=()) -> HeatmapCells:
+              targeted=(), change: pd.DataFrame | None = None, alpha: float = ALPHA) -> HeatmapCells:
     """The cells of a tie heat map (:func:`relkap.plots.tie_heatmap`, :func:`relkap.plots.tie_heatmap_html`).
 
     Parameters
     ----------
     {ties}
     {shared}
+    {change}
 
     Returns
     -------
@@ -236,18 +244,34 @@ def tie_cells(ties: pd.DataFrame, *, value: str = "mean", min_n: int = MIN_N, la
                                                            ("n",))
     n_m = _matrix(ties, "n", rows, cols)
     ci = _ci_arrays(ties, ("ci_low", "ci_high"), rows, cols)
+    diff_m = p_m = np.full(values.shape, np.nan)
+    if change is not None:
+        check_columns(change, ("group", "target", "diff"), "change")
+        known = change[change["group"].astype(str).isin(rows) & change["target"].astype(str).isin(cols)]
+        sup = suppressed_rows(known, "diff", min_n)
+        diff_m = _matrix(known, "diff", rows, cols, sup)
+        if "p_fdr" in known.columns:
+            p_m = _matrix(known, "p_fdr", rows, cols, sup)
 
     def cell(i, j):
         n = f"n={int(n_m[i, j])}"
         detail = f"{fmt.number(values[i, j], 2, language)}, {n}{_ci_tip(ci, i, j, language)}"
-        return fmt.number(values[i, j], 1, language), n, False, detail
+        small = n
+        if not np.isnan(diff_m[i, j]):
+            d = fmt.signed(diff_m[i, j], 1, language)
+            arrow = "▲ " if d.startswith("+") else "▼ " if d.startswith(fmt.MINUS) else ""
+            small = arrow + d + ("*" if p_m[i, j] < alpha else "")
+            detail += f"; {words.text('figure.diff', language).lower()} {fmt.signed(diff_m[i, j], 2, language)}"
+        return fmt.number(values[i, j], 1, language), small, False, detail
 
     lo, hi, b = inst.scale.min, inst.scale.max, inst.bands
     ticks = sorted({*range(lo, hi + 1), b.weak_below, b.strong_above})
     note = " ".join([words.text("figure.band_rule", language, weak=fmt.number(b.weak_below, 1, language),
                                 strong=fmt.number(b.strong_above, 1, language)) + "."]
                     + [words.text(k, language, min_n=min_n) + "." for k in
-                       ("figure.suppressed_note", "figure.not_asked", "figure.diagonal")])
+                       ("figure.suppressed_note", "figure.not_asked", "figure.diagonal")]
+                    + ([words.text("brief.figure.change_line", language,
+                                   alpha=fmt.number(alpha, 2, language)) + "."] if change is not None else []))
     cmap = band_colormap(lo, hi, b.weak_below, b.strong_above)
     return _cells("tie", inst, rows, cols, values, sup_m, present, cmap, mpl.colors.Normalize(lo, hi),
                   language, min_n, title if title is not None else default_title(ties, language, inst), note,

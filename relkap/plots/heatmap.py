@@ -152,6 +152,7 @@ def tie_heatmap(
     title: str | None = None,
     colorbar: bool = True,
     targeted=(),
+    change: pd.DataFrame | None = None,
     ax: Axes | None = None,
     **kwargs,
 ) -> Axes:
@@ -163,6 +164,7 @@ def tie_heatmap(
     ax : Axes, optional
         Where to draw (default a new figure sized to the matrix).
     {shared}
+    {change}
     {figure}
 
     Returns
@@ -187,7 +189,7 @@ def tie_heatmap(
     """
     ties = require_data(data, "tie_heatmap")
     cells = tie_cells(ties, value=value, min_n=min_n, language=language, instrument=instrument, title=title,
-                      targeted=targeted)
+                      targeted=targeted, change=change)
     return draw_cells(cells, colorbar=colorbar, ax=ax, **kwargs)
 
 

@@ -75,8 +75,9 @@ def _legend(cells: HeatmapCells) -> str:
     for x in points:
         pos = f"{100 * (x - lo) / (hi - lo):.2f}%"
         if x in cells.edges:
-            stops.append(f"{_hex(cells.cmap(cells.norm(x - 1e-4)))} {pos}")
-        stops.append(f"{_hex(cells.cmap(cells.norm(x)))} {pos}")
+            stops += [f"{_hex(cells.cmap(cells.norm(x - 1e-4)))} {pos}", f"{_hex(cells.cmap(cells.norm(x + 1e-4)))} {pos}"]
+        else:
+            stops.append(f"{_hex(cells.cmap(cells.norm(x)))} {pos}")
     stops = ",".join(stops)
 
     def at(x: float) -> str:
@@ -140,6 +141,7 @@ def tie_heatmap_html(
     instrument: Instrument | None = None,
     title: str | None = None,
     targeted=(),
+    change: pd.DataFrame | None = None,
 ) -> str:
     """:func:`~relkap.plots.tie_heatmap` as an HTML table (for the explorer): the same cells and colours.
 
@@ -147,6 +149,7 @@ def tie_heatmap_html(
     ----------
     {ties}
     {shared}
+    {change}
 
     Returns
     -------
@@ -163,7 +166,7 @@ def tie_heatmap_html(
     (True, True)
     """
     return cells_html(tie_cells(ties, value=value, min_n=min_n, language=language, instrument=instrument,
-                                title=title, targeted=targeted))
+                                title=title, targeted=targeted, change=change))
 
 
 @shared_parameters
