@@ -72,7 +72,7 @@ def test_dialogue_questions_fit_the_reason_and_differ_between_ties(reports):
         assert len(items) == min(3, len(r.dialogue))
         asked = [tuple(qs) for _, _, qs in items]
         assert len(set(asked)) == len(asked), (r.name, asked)
-        for (name, why, qs), g in zip(items, r.dialogue.itertuples(index=False), strict=True):
+        for (_, why, qs), g in zip(items, r.dialogue.itertuples(index=False), strict=True):
             if g.reason == "decline" and g.certainty != "significant":
                 assert "tilfælde" in why or "chance" in why
                 assert not any("før" in q or "before" in q for q in qs)  # no assumed decline
