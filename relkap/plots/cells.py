@@ -70,8 +70,8 @@ PARAMETERS = {
     "change": """\
     change : DataFrame, optional
         A :func:`relkap.change.compare_waves` table of the same ties (``group, target, diff, p_fdr,
-        suppressed``): each cell's second line then shows the change since the first wave ("▲ +0,3",
-        "▼ −0,2", "*" when statistically significant) instead of its n, so one picture shows the ties now
+        suppressed``): each cell's second line then shows the change since the first wave ("+0,3",
+        "−0,2", "*" when statistically significant) instead of its n, so one picture shows the ties now
         and how they moved (the brief's picture). A tie whose change is hidden keeps its n.
 """,
     "figure": """\
@@ -258,9 +258,7 @@ def tie_cells(ties: pd.DataFrame, *, value: str = "mean", min_n: int = MIN_N, la
         detail = f"{fmt.number(values[i, j], 2, language)}, {n}{_ci_tip(ci, i, j, language)}"
         small = n
         if not np.isnan(diff_m[i, j]):
-            d = fmt.signed(diff_m[i, j], 1, language)
-            arrow = "▲ " if d.startswith("+") else "▼ " if d.startswith(fmt.MINUS) else ""
-            small = arrow + d + ("*" if p_m[i, j] < alpha else "")
+            small = fmt.signed(diff_m[i, j], 1, language) + ("*" if p_m[i, j] < alpha else "")
             detail += f"; {words.text('figure.diff', language).lower()} {fmt.signed(diff_m[i, j], 2, language)}"
         return fmt.number(values[i, j], 1, language), small, False, detail
 
