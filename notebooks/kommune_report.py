@@ -60,10 +60,9 @@ name = r.name
 
 # %%
 # The brief: two printed pages for a meeting (relkap.report.brief). Page one: what this is, the answer, the
-# ties now and their change, who answered; page two ("##" starts it): three ties to talk about, the ties the
-# kommune worked on with their caveat.
-export.title(briefing.title_block(name, r.kommune, kp, r.has_followup, language, inst),
-             text("report.document_title", language, name=name), language)
+# ties now and their change; page two ("##" starts it): three ties to talk about, the ties the kommune worked
+# on with their caveat, who answered.
+export.title(brief.title(r), text("report.document_title", language, name=name), language)
 if kp.source == "defaults":
     display(Markdown(text("report.defaults", language, name=name, kommune=r.kommune)))
 parts = brief.sections(r)
@@ -75,14 +74,14 @@ title = wave_label(r.waves_present[-1], language, inst)
 export.html(plots.tie_heatmap_html(latest, min_n=min_n, language=language, instrument=inst, title=title,
                                    targeted=r.targeted, change=change), media="screen")
 ax = plots.tie_heatmap(latest, min_n=min_n, language=language, instrument=inst, title=title,
-                       targeted=r.targeted, change=change, ax=plt.subplots(figsize=(6.4, 4.6))[1])
-export.figure(ax.figure, alt.alt_tie_heatmap(latest, inst, language, min_n), media="print")
-display(Markdown(parts["who"]))
+                       targeted=r.targeted, change=change, ax=plt.subplots(figsize=(6.6, 3.6))[1])
+export.figure(ax.figure, alt.alt_tie_heatmap(latest, inst, language, min_n), media="print", scale=0.74)
 
 # %%
 display(Markdown(parts["dialogue"]))
 if parts["targeted"]:
     display(Markdown(parts["targeted"]))
+display(Markdown(parts["who"]))
 
 # %%
 # The full report: contents, then each fact once; researcher material in the appendix ("Bilag").

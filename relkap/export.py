@@ -142,7 +142,7 @@ def _publish(data: dict, metadata: dict) -> None:
     publish_display_data(data, metadata=metadata)
 
 
-def figure(fig, alt: str, *, media: str = "all", dpi: int = 150, close: bool = True) -> None:
+def figure(fig, alt: str, *, media: str = "all", dpi: int = 150, close: bool = True, scale: float = 1.0) -> None:
     """Display a matplotlib figure as a PNG with ``alt`` as its alt text (and close it).
 
     Parameters
@@ -156,12 +156,14 @@ def figure(fig, alt: str, *, media: str = "all", dpi: int = 150, close: bool = T
         Resolution of the PNG; it is displayed at the figure's size (96 CSS pixels per inch), so print is sharp.
     close : bool
         Close the figure after (so the inline backend does not show it a second time).
+    scale : float
+        Display size relative to the figure's (e.g. 0.86 to fit the brief's picture on its page).
     """
     if not str(alt).strip():
         raise ValueError("a figure needs an alt text that says what it shows")
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-    width_px = round(fig.get_figwidth() * 96)
+    width_px = round(fig.get_figwidth() * 96 * scale)
     meta = {"image/png": {"alt": str(alt), "width": width_px}}
     if media != "all":
         meta["relkap"] = {"media": _check_media(media)}

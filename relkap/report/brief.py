@@ -3,9 +3,9 @@
 Built from a :class:`~relkap.report.model.KommuneReport`, in plain words from the catalogue's section
 ``brief`` (short sentences: the Danish text reads at LIX <= 45, see :mod:`relkap.readability`), numbers from
 :mod:`relkap.fmt`. Page one: what this is, the answer (better, worse or unclear), one picture of the ties
-now and their change (the notebook draws it with :func:`relkap.plots.tie_heatmap` and ``change=``), who
-answered. Page two: the ties the kommune worked on with their caveat beside them, and three ties to talk
-about with questions that fit what the data show (:mod:`relkap.report.dialogue`).
+now and their change (the notebook draws it with :func:`relkap.plots.tie_heatmap` and ``change=``). Page
+two: three ties to talk about with questions that fit what the data show (:mod:`relkap.report.dialogue`),
+the ties the kommune worked on with their caveat beside them, who answered.
 
 No p-value, interval, effect size or variable name appears here; certainty is said in words.
 """
@@ -20,8 +20,21 @@ from .briefing import index_has_followup, index_row
 from .dialogue import question_kind, questions
 from .ties import certainty, join_items, tie_name, tie_pairs
 
-__all__ = ["answer_code", "what", "answer", "picture_text", "who", "targeted", "dialogue", "sections",
+__all__ = ["title", "answer_code", "what", "answer", "picture_text", "who", "targeted", "dialogue", "sections",
            "plain_text"]
+
+
+def title(r) -> str:
+    """The report's heading with the kommune's role (intervention or control) and its focal work process;
+    the targeted ties are named on page two, the waves in "Kort fortalt" (see
+    :func:`relkap.report.briefing.title_block` for the full block)."""
+    lang, kp = r.language, r.params
+    arm = kp.arm if kp.arm in ("intervention", "control") else "unknown"
+    lines = ["# " + words.text("briefing.title.heading", lang, name=r.name),
+             words.text(f"briefing.title.{arm}", lang, name=r.name)]
+    if kp.focal_process:
+        lines.append(words.text("briefing.title.focal", lang, focal_process=kp.focal_process))
+    return "\n\n".join(lines)
 
 
 def answer_code(r) -> str:
@@ -43,9 +56,9 @@ def what(r) -> list[str]:
     lang, inst = r.language, r.instrument
     names = [wave_label(w, lang, inst).lower() for w in r.waves_present]
     key = "brief.waves" if len(names) > 1 else "brief.waves_one"
-    return [words.text("brief.what", lang, name=r.name),
-            words.text(key, lang, n=len(names), waves=words.text("briefing.list_and", lang).join(
-                [", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0] if names else "")]
+    waves = words.text("briefing.list_and", lang).join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 \
+        else names[0] if names else ""
+    return [words.text("brief.what", lang, name=r.name) + " " + words.text(key, lang, n=len(names), waves=waves)]
 
 
 def answer(r) -> list[str]:
