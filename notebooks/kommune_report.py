@@ -75,7 +75,8 @@ export.html(plots.tie_heatmap_html(latest, min_n=min_n, language=language, instr
                                    targeted=r.targeted, change=change), media="screen")
 ax = plots.tie_heatmap(latest, min_n=min_n, language=language, instrument=inst, title=title,
                        targeted=r.targeted, change=change, ax=plt.subplots(figsize=(6.6, 3.6))[1])
-export.figure(ax.figure, alt.alt_tie_heatmap(latest, inst, language, min_n), media="print", scale=0.74)
+export.figure(ax.figure, alt.alt_tie_heatmap(latest, inst, language, min_n), media="print", scale=0.8,
+              max_height=4.6)
 
 # %%
 display(Markdown(parts["dialogue"]))

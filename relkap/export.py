@@ -142,7 +142,8 @@ def _publish(data: dict, metadata: dict) -> None:
     publish_display_data(data, metadata=metadata)
 
 
-def figure(fig, alt: str, *, media: str = "all", dpi: int = 150, close: bool = True, scale: float = 1.0) -> None:
+def figure(fig, alt: str, *, media: str = "all", dpi: int = 150, close: bool = True, scale: float = 1.0,
+           max_height: float | None = None) -> None:
     """Display a matplotlib figure as a PNG with ``alt`` as its alt text (and close it).
 
     Parameters
@@ -157,12 +158,19 @@ def figure(fig, alt: str, *, media: str = "all", dpi: int = 150, close: bool = T
     close : bool
         Close the figure after (so the inline backend does not show it a second time).
     scale : float
-        Display size relative to the figure's (e.g. 0.86 to fit the brief's picture on its page).
+        Display size relative to the figure's.
+    max_height : float, optional
+        Largest displayed height in inches (the saved picture, labels and notes included): the display
+        size shrinks to it (the brief's picture must leave room on its page).
     """
     if not str(alt).strip():
         raise ValueError("a figure needs an alt text that says what it shows")
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    if max_height is not None:
+        box = fig.get_tightbbox(fig.canvas.get_renderer())
+        height = fig.get_figwidth() * scale * box.height / box.width
+        scale *= min(1.0, max_height / height)
     width_px = round(fig.get_figwidth() * 96 * scale)
     meta = {"image/png": {"alt": str(alt), "width": width_px}}
     if media != "all":
