@@ -35,6 +35,9 @@ _STYLE = (
     ".relkap-heatmap thead th{vertical-align:bottom;font-size:11px;color:#404040}"
     ".relkap-heatmap thead th.col{text-align:center;width:76px;overflow-wrap:normal;color:black}"
     ".relkap-heatmap tbody th{text-align:right;white-space:nowrap}"
+    # the row labels stay in view while a narrow screen scrolls the cells (sticky first column)
+    ".relkap-heatmap tbody th,.relkap-heatmap thead th:first-child{position:sticky;left:0;z-index:1;"
+    "background:white}"
     ".relkap-heatmap td{min-width:70px;height:42px;text-align:center;line-height:1.15;padding:0;"
     "border:1.5px solid transparent}"
     ".relkap-heatmap td.value b{font-size:13px}"
