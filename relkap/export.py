@@ -114,7 +114,9 @@ details.relkap-appendix-toggle > summary { cursor: pointer; font-weight: 600; pa
   table { width: 100% !important; max-width: 100% !important; table-layout: auto !important; font-size: 8pt !important; }
   /* lines break between words; a very wide table may also split words: nothing is cut at the page edge */
   th, td { padding: 1px 3px !important; overflow-wrap: break-word; word-break: normal; hyphens: auto; }
+  /* tables stay at 8 pt (legible in print); a wide one breaks words rather than running off the page */
   table.relkap-wide { font-size: 8pt !important; }
+  table.relkap-wide th, table.relkap-wide td { overflow-wrap: anywhere; padding: 1px 2px !important; }
   /* the appendix is always printed, after a page break, whatever its state on screen */
   .celltag_appendix { display: block !important; }
   .relkap-appendix-toggle > summary { display: none; }
