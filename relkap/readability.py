@@ -5,7 +5,7 @@ LIX = words per sentence + 100 x the share of long words (more than six letters)
 60 very hard. The report's brief aims at at most 45.
 
 Counting follows the usual definition: a word is a run of letters or digits (a number like "3,38" is one
-word; "→" and "◆" are not words); a sentence ends at ".", "!", "?", ":" or ";" followed by a space or the
+word; "→" and "◆" are not words); a sentence ends at ".", "!", "?" or ":" followed by a space or the
 end, and every line (a heading, a list item) ends one too. Markdown marks (``**``, ``#``, ``-`` bullets) are
 ignored.
 """
@@ -17,7 +17,7 @@ import re
 __all__ = ["lix", "text_counts"]
 
 _WORD = re.compile(r"[^\W_]+(?:[.,'’-][^\W_]+)*")
-_SENTENCE_END = re.compile(r"[.!?:;](?=\s|$)")
+_SENTENCE_END = re.compile(r"[.!?:](?=\s|$)")
 
 
 def text_counts(text: str) -> tuple[int, int, int]:
