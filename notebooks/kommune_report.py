@@ -39,10 +39,15 @@ from IPython.display import Markdown, display
 
 from relkap import benchmark, export, fmt, load, plots, report
 from relkap.plots import alt
-from relkap.report import briefing, changed, dialogue, keypoints, narrative, response, targeted, ties
+from relkap.report import brief, briefing, changed, narrative, response, targeted, ties
 from relkap.report import waves as over_waves
 from relkap.labels import wave_label
 from relkap.words import text
+
+
+def appendix(markdown: str) -> None:
+    """A heading or text of the appendix (its cell is tagged \"appendix\": folded on screen, printed)."""
+    display(Markdown(markdown))
 
 started = time.time()
 plt.rcParams["figure.dpi"] = 90
@@ -57,35 +62,37 @@ r = report.build(load(run.data_dir), inst, kp, min_n=min_n, language=language, s
 name = r.name
 
 # %%
-export.title(briefing.title_block(name, r.kommune, kp, r.has_followup, language, inst),
-             text("report.document_title", language, name=name), language)
+# The brief: two printed pages for a meeting (relkap.report.brief). Page one: what this is, the answer, the
+# ties now and their change; page two ("##" starts it): three ties to talk about, the ties the kommune worked
+# on with their caveat, who answered.
+export.title(brief.title(r), text("report.document_title", language, name=name), language)
 if kp.source == "defaults":
     display(Markdown(text("report.defaults", language, name=name, kommune=r.kommune)))
 if r.missing_waves:  # the codebook declares waves the kommune has no answers from
     display(Markdown(over_waves.missing_note(r.missing_waves, inst, language)))
-display(Markdown(narrative.section(text("briefing.key.heading", language),
-                                   keypoints.key_point_sentences(r.key_points, language, inst, r.rates), bullets=True)))
-if len(r.dialogue):
-    display(Markdown(narrative.start_here(r.dialogue, language, inst, r.targeted)))
-display(Markdown(narrative.section(text("briefing.reading.heading", language),
-                                   briefing.reading_guide(language, inst, min_n, targeted=bool(r.targeted)),
-                                   level=3, bullets=True)))
-
-# %% [markdown] tags=["da"]
-# ## Hvem har svaret
-#
-# Undersøgelsen måler **relationel kapacitet**: hvordan medarbejderne i hver faggruppe oplever samarbejdet
-# med hver af de andre faggrupper om det fælles arbejde. Her er antallet af svar pr. gruppe og måling og,
-# hvor kommunen har oplyst hvor mange der blev inviteret, svarprocenten.
-
-# %% [markdown] tags=["en"]
-# ## Who answered
-#
-# The survey measures **relational capacity**: how the employees in each professional group experience their
-# collaboration with each of the other groups on their shared work. Here are the answers per group and wave
-# and, where the kommune gave the number invited, the response rate.
+parts = brief.sections(r)
+display(Markdown(parts["intro"]))
+display(Markdown(parts["picture"]))
+latest = r.wave_ties(r.waves_present[-1])
+change = r.tie_diff if r.has_followup else None
+title = wave_label(r.waves_present[-1], language, inst)
+export.html(plots.tie_heatmap_html(latest, min_n=min_n, language=language, instrument=inst, title=title,
+                                   targeted=r.targeted, change=change), media="screen")
+ax = plots.tie_heatmap(latest, min_n=min_n, language=language, instrument=inst, title=title,
+                       targeted=r.targeted, change=change, ax=plt.subplots(figsize=(6.6, 3.6))[1])
+export.figure(ax.figure, alt.alt_tie_heatmap(latest, inst, language, min_n), media="print", scale=0.8,
+              max_height=4.6)
 
 # %%
+display(Markdown(parts["dialogue"]))
+if parts["targeted"]:
+    display(Markdown(parts["targeted"]))
+display(Markdown(parts["who"]))
+
+# %%
+# The full report: contents, then each fact once; researcher material in the appendix ("Bilag").
+export.html(export.contents(text("brief.contents", language)))
+display(Markdown(f"## {text('report.who_heading', language)}"))
 display(Markdown(narrative.overview_note(r.shown_overview, inst, min_n, r.has_followup, language,
                                          hidden=r.hidden_groups)))
 ax = plots.response_overview(r.employees, min_n=min_n, language=language, instrument=inst)
@@ -99,26 +106,25 @@ if over_waves.linked_sentence(r.linked, min_n, language):
 if r.unknown_rate_waves:
     display(Markdown(text("briefing.response.unknown", language, waves=ties.join_list(
         [wave_label(w, language, inst).lower() for w in r.unknown_rate_waves], language))))
+display(Markdown(narrative.section(text("briefing.reading.heading", language),
+                                   briefing.reading_guide(language, inst, min_n, targeted=bool(r.targeted)),
+                                   level=3, bullets=True)))
 
 # %% [markdown] tags=["da"]
 # ## Relationel kapacitet før og efter
 #
-# Tabellen viser indekset for relationel kapacitet (gennemsnittet af de seks dimensioner, samarbejdet med
-# de *andre* grupper) og hver dimension, ved førmåling og eftermåling. *Ændring* er eftermåling minus
-# førmåling med 95 %-konfidensinterval; *Hedges' g* er ændringen i standardafvigelser (0,2 lille, 0,5
-# middel, 0,8 stor); *p (FDR)* er justeret for, at der testes mange forskelle på én gang.
+# Tabellen viser målet for relationel kapacitet (gennemsnittet af de seks dimensioner af samarbejdet med de
+# *andre* grupper) og hver dimension ved hver måling. *Ændring* er forskellen mellem de to viste tal.
 
 # %% [markdown] tags=["en"]
 # ## Relational capacity before and after
 #
-# The table shows the relational capacity index (the mean of the six dimensions, collaboration with the
-# *other* groups) and each dimension at baseline and follow-up. *Change* is follow-up minus baseline with
-# its 95% confidence interval; *Hedges' g* is the change in standard deviations (0.2 small, 0.5 medium,
-# 0.8 large); *p (FDR)* is adjusted for testing many differences at once.
+# The table shows the measure of relational capacity (the mean of the six dimensions of collaboration with
+# the *other* groups) and each dimension in each wave. *Change* is the difference of the two numbers shown.
 
 # %%
 display(Markdown(briefing.headline(r.rk, language, instrument=inst)))
-display(export.captioned(report.change_table(r.rk, "dimension", inst, language, min_n),
+display(export.captioned(report.plain_change_table(r.rk, "dimension", inst, language, min_n),
                          text("report.caption.dimensions", language)))
 
 # %%
@@ -143,21 +149,20 @@ if r.previous_wave is not None:  # three or more waves: the trend, the latest ch
 # %% [markdown] tags=["da"]
 # ### Samarbejdet mellem grupperne
 #
-# Hver række er den gruppe, der vurderer; hver kolonne er den gruppe, der bliver vurderet. Feltet i række
-# A og kolonne B viser altså, hvordan gruppe A oplever samarbejdet med gruppe B. Farven følger skalaen fra 1
-# til 5 (svag under 3,5, stærk over 4,0), og tallet nederst i feltet er antallet af svar. Grå felter har
-# for få svar til at blive vist.
+# Hver række er den gruppe, der vurderer; hver kolonne er den gruppe, der bliver vurderet. Farven viser
+# båndet: orange er svag (under 3,5), blå moderat og mørk lilla stærk (over 4,0). Tallet nederst i feltet
+# er antallet af svar. Grå felter har for få svar til at blive vist.
 
 # %% [markdown] tags=["en"]
 # ### Collaboration between the groups
 #
-# Each row is the group that rates; each column is the group that is rated. The cell in row A and column B
-# thus shows how group A experiences its collaboration with group B. The colour follows the scale from 1 to 5
-# (weak below 3.5, strong above 4.0), and the number at the bottom of the cell is the number of answers. Grey
-# cells have too few answers to be shown.
+# Each row is the group that rates; each column is the group that is rated. The colour shows the band:
+# orange is weak (below 3.5), blue moderate and dark violet strong (above 4.0). The number at the bottom of
+# the cell is the number of answers. Grey cells have too few answers to be shown.
 
 # %%
-for w in r.waves_present:
+# the latest wave's heat map is the brief's picture; here the earlier waves, then the change
+for w in r.waves_present[:-1]:
     wave_ties = r.wave_ties(w)
     title = wave_label(w, language, inst)
     export.html(plots.tie_heatmap_html(wave_ties, min_n=min_n, language=language, instrument=inst,
@@ -176,39 +181,13 @@ if r.has_followup:
 else:
     display(Markdown(narrative.no_followup(language)))
 
-# %% [markdown] tags=["da"]
-# ### Netværket
-#
-# Samme tal som netværk: hver cirkel er en gruppe (større cirkel, flere svar), og en pil fra A til B er A's
-# oplevelse af samarbejdet med B. Jo tykkere pil, jo højere gennemsnit; heltrukne blå pile er stærke
-# relationer (over 4,0), stiplede er moderate og prikkede er svage (under 3,5). Grupperne står samme sted i
-# begge målinger, så billederne kan sammenlignes direkte.
-
-# %% [markdown] tags=["en"]
-# ### The network
-#
-# The same numbers as a network: each circle is a group (a larger circle, more answers), and an arrow from A
-# to B is A's experience of its collaboration with B. The thicker the arrow, the higher the mean; solid blue
-# arrows are strong ties (above 4.0), dashed are moderate and dotted are weak (below 3.5). The groups keep
-# their place in both waves, so the pictures compare directly.
-
-# %%
-for w in r.waves_present:
-    wave_ties = r.wave_ties(w)
-    ax = plots.network_diagram(wave_ties, pos=r.positions, min_n=min_n, language=language, instrument=inst,
-                               title=wave_label(w, language, inst), targeted=r.targeted)
-    export.figure(ax.figure, alt.alt_network(wave_ties, inst, language, min_n))
-if r.has_followup:
-    ax = plots.change_network(r.tie_diff, baseline=r.wave_ties(r.waves[0]), followup=r.wave_ties(r.waves[-1]),
-                              pos=r.positions, min_n=min_n, language=language, instrument=inst, targeted=r.targeted)
-    export.figure(ax.figure, alt.alt_change_network(r.tie_diff, inst, language, min_n))
-
 # %%
 if r.most_changed is not None:
     display(Markdown(narrative.section(text("briefing.most_changed.heading", language),
                                        [text("briefing.most_changed.intro", language, k=report.model.MOST_CHANGED_K,
                                              min_n=min_n)], level=3)))
-    display(export.captioned(changed.most_changed_table(r.most_changed, language, inst, min_n).style.hide(axis="index"),
+    most = changed.most_changed_table(r.most_changed, language, inst, min_n)
+    display(export.captioned(most.drop(columns=[text("glossary.ci_short", language)]).style.hide(axis="index"),
                              text("report.caption.most_changed", language)))
 
 # %%
@@ -219,25 +198,6 @@ if r.targeted_comparison is not None:
                              text("report.caption.targeted", language)))
     display(Markdown(narrative.section(text("briefing.targeted.caveats_heading", language),
                                        targeted.targeted_caveats(language), level=4, bullets=True)))
-
-# %% [markdown] tags=["da"]
-# ### Forskelle med effektstørrelse
-#
-# Alle relationer med nok svar i begge målinger, sorteret efter Hedges' g. Udfyldte punkter er
-# statistisk sikre: p under 0,05 efter korrektion for mange test (FDR).
-
-# %% [markdown] tags=["en"]
-# ### Differences with effect size
-#
-# Every tie with enough answers in both waves, sorted by Hedges' g. Filled points are statistically
-# significant: p below 0.05 after correction for many tests (FDR).
-
-# %%
-if r.cross_ties is not None:
-    ax = plots.forest_plot(r.cross_ties, min_n=min_n, language=language, instrument=inst)
-    export.figure(ax.figure, alt.alt_forest(r.cross_ties, inst, language, min_n))
-else:
-    display(Markdown(narrative.no_followup(language)))
 
 # %% [markdown] tags=["da"]
 # ### Modtaget og oplevet samarbejde
@@ -259,32 +219,86 @@ display(export.captioned(report.received_perceived_table(r.ties, inst, language,
 display(Markdown(text("briefing.limitations.rater_sets", language)))
 
 # %% [markdown] tags=["da"]
-# ### De seks dimensioner
+# ## Ledelse, motivation og borgerne
 #
-# Profilen viser, på hvilke dimensioner samarbejdet står stærkest og svagest, med 95 % konfidensinterval.
+# De fire former for strategisk relationel ledelse og medarbejdernes motivation, som medarbejderne selv
+# oplever dem, og borgernes oplevelse af samskabelse, tilfredshed og effekt, ved hver måling.
 
 # %% [markdown] tags=["en"]
-# ### The six dimensions
+# ## Leadership, motivation and the citizens
 #
-# The profile shows on which dimensions collaboration is strongest and weakest, with 95% confidence
-# intervals.
+# The four forms of strategic relational leadership and the employees' motivation, as the employees
+# themselves experience them, and the citizens' experience of co-creation, satisfaction and effect, in
+# each wave.
 
 # %%
+for kind in ("employee", "citizen"):
+    scales = r.scales_of(kind)
+    if len(scales):
+        display(export.captioned(report.plain_change_table(scales, "scale", inst, language, min_n),
+                                 text(f"report.caption.{kind}_scales", language)))
+        ax = plots.scale_change(scales, language=language, instrument=inst)
+        export.figure(ax.figure, alt.alt_scales(scales, inst, language))
+    else:
+        display(Markdown(narrative.no_data(language)))
+
+# %% [markdown] tags=["da"]
+# ### Kommunen blandt de andre kommuner i undersøgelsen
+#
+# Kommunens indeks sammenlignet med de andre kommuner i data. Ingen andre kommuner nævnes. Tallene står i
+# bilaget.
+
+# %% [markdown] tags=["en"]
+# ### The kommune among the other kommuner in the study
+#
+# The kommune's index compared with the other kommuner in the data. No other kommune is named. The numbers
+# are in the appendix.
+
+# %%
+if len(r.benchmark) and (note := narrative.benchmark_note(r.benchmark, inst, language)):
+    display(Markdown(note))
+elif not len(r.benchmark):
+    display(Markdown(narrative.no_data(language)))
+
+# %%
+# The appendix ("Bilag"): folded on screen (the <details> below; CSS hides the cells tagged "appendix" while
+# it is closed), printed after a page break.
+display(Markdown(f"## {text('brief.appendix', language)}"))
+export.html(f'<details class="relkap-appendix-toggle"><summary>{text("brief.appendix_summary", language)}'
+            f'</summary></details><p>{text("brief.appendix_intro", language)}</p>')
+
+# %% tags=["appendix"]
+appendix(f"### {text('report.appendix.change_heading', language)}")
+display(export.captioned(report.change_table(r.rk, "dimension", inst, language, min_n),
+                         text("report.caption.dimensions", language)))
+for kind in ("employee", "citizen"):
+    scales = r.scales_of(kind)
+    if len(scales):
+        display(export.captioned(report.change_table(scales, "scale", inst, language, min_n),
+                                 text(f"report.caption.{kind}_scales", language)))
+if r.cross_ties is not None:
+    ax = plots.forest_plot(r.cross_ties, min_n=min_n, language=language, instrument=inst)
+    export.figure(ax.figure, alt.alt_forest(r.cross_ties, inst, language, min_n))
 ax = plots.dimension_profile(r.profile, language=language, instrument=inst)
 export.figure(ax.figure, alt.alt_profile(r.profile, inst, language))
 
-# %%
-display(Markdown(dialogue.dialogue_markdown(r.dialogue, language, inst, r.targeted)))
+# %% tags=["appendix"]
+# the waves' networks repeat the heat maps; the change network shows the moves at once
+if r.has_followup:
+    appendix(f"### {text('report.appendix.network_heading', language)}")
+    ax = plots.change_network(r.tie_diff, baseline=r.wave_ties(r.waves[0]), followup=r.wave_ties(r.waves[-1]),
+                              pos=r.positions, min_n=min_n, language=language, instrument=inst, targeted=r.targeted)
+    export.figure(ax.figure, alt.alt_change_network(r.tie_diff, inst, language, min_n))
 
-# %% tags=["interviews"]
+# %% tags=["interviews", "appendix"]
 # Coded interviews beside the survey (joint displays per tie and dimension, themes spoken of), when the
 # kommune's interviews are imported; nothing otherwise. Counts below the threshold read "<3"; no quotes.
 if r.interviews is not None:
-    display(Markdown(f"## {r.interviews.heading}"))
+    appendix(f"### {r.interviews.heading}")
     display(r.interviews)
 
-# %% [markdown] tags=["da"]
-# ## Enighed og pålidelighed
+# %% [markdown] tags=["da", "appendix"]
+# ### Enighed og pålidelighed
 #
 # *Cronbachs alfa* viser, om spørgsmålene i en skala måler det samme (0,7 eller mere er godt). *ICC(1)*
 # er den andel af forskellene mellem medarbejdere, der skyldes hvilken gruppe de er i; *ICC(2)* er, hvor
@@ -292,8 +306,8 @@ if r.interviews is not None:
 # at gruppens gennemsnit dækker over ret ens svar). Alfa for RK-spørgsmålene er beregnet på svar om flere
 # grupper fra samme person og er kun beskrivende.
 
-# %% [markdown] tags=["en"]
-# ## Agreement and reliability
+# %% [markdown] tags=["en", "appendix"]
+# ### Agreement and reliability
 #
 # *Cronbach's alpha* shows whether the questions of a scale measure the same thing (0.7 or more is good).
 # *ICC(1)* is the share of the differences between employees that is due to the group they belong to;
@@ -301,92 +315,25 @@ if r.interviews is not None:
 # that the group's mean stands for fairly similar answers). Alpha for the RK questions is computed on
 # answers about several groups from the same person and is descriptive only.
 
-# %%
+# %% tags=["appendix"]
 for key in ("alpha", "icc", "rwg"):
     if len(r.agreement[key]):
         display(export.captioned(report.agreement_display(r.agreement, key, inst, language, min_n),
                                  text(f"report.caption.{key}", language)))
 
-# %% [markdown] tags=["da"]
-# ## Ledelse og motivation
-#
-# De fire former for strategisk relationel ledelse og medarbejdernes motivation, som medarbejderne selv
-# oplever dem, ved førmåling og eftermåling.
-
-# %% [markdown] tags=["en"]
-# ## Leadership and motivation
-#
-# The four forms of strategic relational leadership and the employees' motivation, as the employees
-# themselves experience them, at baseline and follow-up.
-
-# %%
-employee_scales = r.scales_of("employee")
-if len(employee_scales):
-    display(export.captioned(report.change_table(employee_scales, "scale", inst, language, min_n),
-                             text("report.caption.employee_scales", language)))
-    ax = plots.scale_change(employee_scales, language=language, instrument=inst)
-    export.figure(ax.figure, alt.alt_scales(employee_scales, inst, language))
-else:
-    display(Markdown(narrative.no_data(language)))
-
-# %% [markdown] tags=["da"]
-# ## Borgerne
-#
-# Borgernes oplevelse af samskabelse, tilfredshed og effekt af indsatsen, ved førmåling og eftermåling.
-
-# %% [markdown] tags=["en"]
-# ## The citizens
-#
-# The citizens' experience of co-creation, satisfaction and the effect of the effort, at baseline and
-# follow-up.
-
-# %%
-citizen_scales = r.scales_of("citizen")
-if len(citizen_scales):
-    display(export.captioned(report.change_table(citizen_scales, "scale", inst, language, min_n),
-                             text("report.caption.citizen_scales", language)))
-    ax = plots.scale_change(citizen_scales, language=language, instrument=inst)
-    export.figure(ax.figure, alt.alt_scales(citizen_scales, inst, language))
-else:
-    display(Markdown(narrative.no_data(language)))
-
-# %% [markdown] tags=["da"]
-# ## Kommunen blandt de andre kommuner i undersøgelsen
-#
-# Kommunens indeks sammenlignet med de andre kommuner i data (kommunen selv er ikke med i sammenligningen,
-# og ingen andre kommuner nævnes). Rang 1 er den højeste værdi.
-
-# %% [markdown] tags=["en"]
-# ## The kommune among the other kommuner in the study
-#
-# The kommune's index compared with the other kommuner in the data (the kommune itself is not part of the
-# comparison, and no other kommune is named). Rank 1 is the highest value.
-
-# %%
+# %% tags=["appendix"]
 if len(r.benchmark):
+    appendix(f"### {text('report.caption.benchmark', language)}")
     display(export.captioned(report.benchmark_display(r.benchmark, inst, language),
                              text("report.caption.benchmark", language)))
-    if note := narrative.benchmark_note(r.benchmark, inst, language):
-        display(Markdown(note))
-else:
-    display(Markdown(narrative.no_data(language)))
 
-# %%
-display(Markdown(narrative.section(text("briefing.methods.heading", language), r.methods)))
-display(Markdown(narrative.section(text("briefing.limitations.heading", language), r.limitations, level=3,
+# %% tags=["appendix"]
+display(Markdown(narrative.section(text("briefing.methods.heading", language), r.methods, level=3)))
+display(Markdown(narrative.section(text("briefing.limitations.heading", language), r.limitations, level=4,
                                    bullets=True)))
 
-# %% [markdown] tags=["da"]
-# ## Dokumentation
-#
-# Versioner, parametre og kontrolsummer for de data, rapporten bygger på.
-
-# %% [markdown] tags=["en"]
-# ## Documentation
-#
-# Versions, parameters and checksums of the data the report is built on.
-
-# %%
+# %% tags=["appendix"]
+appendix(f"### {text('report.appendix.provenance_heading', language)}")
 prov = run.provenance()
 report.write_summary(run.out_dir / "summary.json", report.summary(r, parameters=run.parameters, provenance=prov))
 display(export.captioned(report.provenance_table(prov, language, time.time() - started),

@@ -75,7 +75,7 @@ plt.rcParams["figure.dpi"] = 90
 # # Relationel kapacitet på tværs af kommuner: hypoteser og forskningsspørgsmål
 #
 # Notebooken samler alle kommuner og tester projektets tre hypoteser (H1-H3) og fire forskningsspørgsmål
-# (RQ1-RQ4). Den er skrevet til forskerne og referencegruppen. Med få kommuner er analyserne på
+# (RQ1-RQ4). Det er et dokument til forskerne. Med få kommuner er analyserne på
 # kommuneniveau usikre: læs konfidensintervallerne, ikke kun p-værdierne. Et spørgsmål, som data ikke kan
 # besvare (for eksempel med for få kommuner), står der en bemærkning om. Alle tabeller gemmes også som
 # CSV-filer og i `research_summary.json`.
@@ -84,7 +84,7 @@ plt.rcParams["figure.dpi"] = 90
 # # Relational capacity across kommuner: hypotheses and research questions
 #
 # The notebook pools every kommune and tests the project's three hypotheses (H1-H3) and four research
-# questions (RQ1-RQ4). It is written for the researchers and the reference group. With few kommuner the
+# questions (RQ1-RQ4). It is a document for the researchers. With few kommuner the
 # kommune-level analyses are uncertain: read the confidence intervals, not only the p-values. A question the
 # data cannot answer (with too few kommuner, for example) gets a note saying so. Every table is also saved
 # as a CSV file and in `research_summary.json`.

@@ -46,6 +46,7 @@ import logging
 import os
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 from nbconvert import HTMLExporter
 from nbconvert.filters.markdown_mistune import markdown2html_mistune
@@ -56,7 +57,8 @@ from . import htmltree
 from .files import write_text
 from .words import LANGUAGES, check_language, text
 
-__all__ = ["ReportExporter", "ReportPreprocessor", "export_html", "figure", "title", "html", "captioned", "problems",
+__all__ = ["ReportExporter", "ReportPreprocessor", "export_html", "figure", "title", "html", "captioned", "contents",
+           "problems",
            "report_language", "report_title", "STYLESHEET", "NBCONVERT_NO_ALT", "DROPPED_TAGS",
            "TEMPLATES_DIR"]
 
@@ -99,6 +101,10 @@ figure.relkap-figure { margin: 0.5em 0; }
   .jp-Cell { padding: 0 !important; }
   .jp-RenderedHTMLCommon table { font-size: 13px; }
 }
+/* the appendix ("Bilag", cells tagged "appendix") is folded on screen until its <details> is opened */
+body:has(details.relkap-appendix-toggle:not([open])) .celltag_appendix { display: none; }
+details.relkap-appendix-toggle > summary { cursor: pointer; font-weight: 600; padding: 0.4em 0; }
+.relkap-toc ol { margin: 0.3em 0 1em; }
 @page { size: A4; margin: 15mm 14mm; }
 @media print {
   .relkap-print-only { display: block; }
@@ -106,10 +112,16 @@ figure.relkap-figure { margin: 0.5em 0; }
   body, .jp-Notebook { font-size: 10pt; padding: 0 !important; margin: 0 !important; }
   .jp-Cell, .jp-OutputArea-output, .jp-RenderedHTMLCommon { padding: 0 !important; overflow: visible !important; }
   .table-scroll { overflow: visible !important; background: none !important; }
-  table { width: 100% !important; max-width: 100% !important; table-layout: auto !important; font-size: 7.5pt !important; }
+  table { width: 100% !important; max-width: 100% !important; table-layout: auto !important; font-size: 8pt !important; }
   /* lines break between words; a very wide table may also split words: nothing is cut at the page edge */
   th, td { padding: 1px 3px !important; overflow-wrap: break-word; word-break: normal; hyphens: auto; }
-  table.relkap-wide { font-size: 6.5pt !important; }
+  /* tables stay at 8 pt (legible in print); a wide one breaks words rather than running off the page */
+  table.relkap-wide { font-size: 8pt !important; }
+  table.relkap-wide th, table.relkap-wide td { overflow-wrap: anywhere; padding: 1px 2px !important; }
+  /* the appendix is always printed, after a page break, whatever its state on screen */
+  .celltag_appendix { display: block !important; }
+  .relkap-appendix-toggle > summary { display: none; }
+  .relkap-toc a::after { content: none; }
   table.relkap-very-wide th, table.relkap-very-wide td { overflow-wrap: anywhere; }
   thead { display: table-header-group; }
   tr, img, svg, figure, caption { break-inside: avoid; page-break-inside: avoid; }
@@ -133,7 +145,8 @@ def _publish(data: dict, metadata: dict) -> None:
     publish_display_data(data, metadata=metadata)
 
 
-def figure(fig, alt: str, *, media: str = "all", dpi: int = 150, close: bool = True) -> None:
+def figure(fig, alt: str, *, media: str = "all", dpi: int = 150, close: bool = True, scale: float = 1.0,
+           max_height: float | None = None) -> None:
     """Display a matplotlib figure as a PNG with ``alt`` as its alt text (and close it).
 
     Parameters
@@ -147,6 +160,11 @@ def figure(fig, alt: str, *, media: str = "all", dpi: int = 150, close: bool = T
         Resolution of the PNG; it is displayed at the figure's size (96 CSS pixels per inch), so print is sharp.
     close : bool
         Close the figure after (so the inline backend does not show it a second time).
+    scale : float
+        Display size relative to the figure's.
+    max_height : float, optional
+        Largest displayed height in inches (the saved picture, labels and notes included): the display
+        size shrinks to it (the brief's picture must leave room on its page).
     """
     if not str(alt).strip():
         raise ValueError("a figure needs an alt text that says what it shows")
@@ -169,7 +187,11 @@ def figure(fig, alt: str, *, media: str = "all", dpi: int = 150, close: bool = T
             fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
         finally:
             fig.set_layout_engine(engine)
-    width_px = round(fig.get_figwidth() * 96)
+    if max_height is not None:
+        box = fig.get_tightbbox(fig.canvas.get_renderer())
+        height = fig.get_figwidth() * scale * box.height / box.width
+        scale *= min(1.0, max_height / height)
+    width_px = round(fig.get_figwidth() * 96 * scale)
     meta = {"image/png": {"alt": str(alt), "width": width_px}}
     if media != "all":
         meta["relkap"] = {"media": _check_media(media)}
@@ -332,6 +354,33 @@ def _add_classes(start_tag: str, classes: list[str]) -> str:
     return start_tag[:-1].rstrip("/ ") + f' class="{" ".join(classes)}">'
 
 
+TOC_MARK = '<nav class="relkap-toc"'
+
+
+def contents(heading: str) -> str:
+    """A table of contents to display where it belongs (:func:`html`): the exporter fills it with links to
+    every section (``<h2>``) that follows it."""
+    return f'{TOC_MARK} aria-label="{html_lib.escape(heading, quote=True)}"><h2>{html_lib.escape(heading)}</h2></nav>'
+
+
+def _fill_contents(nb) -> None:
+    """Fill the :func:`contents` placeholder with links to the ``<h2>`` headings after it (nbconvert's ids:
+    the text with "-" for spaces, URL-quoted)."""
+    place, headings = None, []
+    for cell in nb.cells:
+        for out, fragment in _cell_html(cell):
+            if out is not None and TOC_MARK in fragment and place is None:
+                place = out
+                continue
+            if place is not None:
+                headings += [h.text(" ").rstrip("¶").strip() for h in htmltree.parse(fragment).iter("h2")]
+    if place is None:
+        return
+    items = "".join(f'<li><a href="#{quote(h.replace(" ", "-"))}">{html_lib.escape(h)}</a></li>' for h in headings)
+    page = "".join(place["data"]["text/html"])
+    place["data"]["text/html"] = page.replace("</h2></nav>", f"</h2><ol>{items}</ol></nav>", 1)
+
+
 class ReportPreprocessor(Preprocessor):
     """The report's conventions made HTML before the template renders the notebook.
 
@@ -365,6 +414,7 @@ class ReportPreprocessor(Preprocessor):
                 out["data"]["text/html"] = boxed
         for cell in sections[1:]:
             cell.metadata.setdefault("relkap", {})["new_page"] = True
+        _fill_contents(nb)
         return nb, resources
 
 

@@ -17,7 +17,7 @@ from babel.numbers import format_decimal
 
 from .words import Language, check_language, text
 
-__all__ = ["missing", "number", "ci", "pvalue", "count", "percent", "signed"]
+__all__ = ["missing", "number", "ci", "pvalue", "count", "percent", "signed", "difference"]
 
 MINUS = "\u2212"
 
@@ -68,6 +68,27 @@ def number(x: object, decimals: int = 2, language: Language = "da", sign: bool =
 def signed(x: object, decimals: int = 2, language: Language = "da") -> str:
     """``x`` with its sign always written (a change): ``number(x, decimals, language, sign=True)``."""
     return number(x, decimals, language, sign=True)
+
+
+def difference(before: object, after: object, decimals: int = 2, language: Language = "da") -> str:
+    """The signed change ``after - before`` as the reader can check it: the difference of the two values
+    *as shown* (each rounded to ``decimals``), so "from 3,38 to 3,67" is never followed by "+0,28".
+
+    The one place a shown difference of two shown numbers is formatted; a change whose ends are not shown
+    beside it keeps :func:`signed` of the exact value.
+
+    Examples
+    --------
+    >>> signed(3.6745 - 3.3845, 2), difference(3.3845, 3.6745, 2)
+    ('+0,29', '+0,29')
+    >>> signed(3.6749 - 3.3751, 2), difference(3.3751, 3.6749, 2, "en")
+    ('+0,30', '+0.29')
+    >>> difference(3.341, 3.339), difference(None, 3.3)
+    ('0,00', '')
+    """
+    if missing(before) or missing(after):
+        return ""
+    return signed(round(float(after), decimals) - round(float(before), decimals), decimals, language)
 
 
 def ci(low: object, high: object, language: Language = "da", decimals: int = 2, sign: bool = False) -> str:

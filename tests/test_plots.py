@@ -17,6 +17,8 @@ from matplotlib.patches import FancyArrowPatch  # noqa: E402
 from test_network import BASE, FOLLOW, A, B, C, _ties  # noqa: E402
 
 from relkap import load_instrument, network, plots  # noqa: E402
+from relkap.plots.cells import tie_cells  # noqa: E402
+from relkap.style import cielab, delta_e  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -486,3 +488,23 @@ def test_scale_change_axis_names_the_ci_only_when_drawn(example):
     per_wave = comp.assign(ci_low_baseline=[3.0, 3.3], ci_high_baseline=[3.4, 3.7], ci_low_followup=[3.4, 3.3],
                            ci_high_followup=[3.8, 3.8])
     assert plots.scale_change(per_wave, language="en").get_ylabel() == "Mean with 95% confidence interval"
+
+
+def test_tie_heatmap_colours_carry_the_bands():
+    """The band colour map (relkap.style.band_colormap): 3,3 (svag) and 3,6 (moderat) differ at least as much
+    as 3,6 and 4,2 (stærk), a jump at each boundary, and lightness falling over the scale (greyscale print).
+    CIE76 distances by relkap.style.delta_e, checked on white/black (100) in its doctest; the sRGB->Lab
+    formulas are the CIE's (IEC 61966-2-1, CIE 15:2004)."""
+    inst = load_instrument()
+    codes = [g.code for g in inst.groups]
+    ties = pd.DataFrame({"group": codes[0], "target": codes[1:5], "n": 8, "mean": [3.3, 3.6, 3.8, 4.2],
+                         "suppressed": False})
+    cells = tie_cells(ties, instrument=inst)
+    colour = {v: cells.cmap(cells.norm(v)) for v in (1.0, 3.3, 3.4, 3.6, 3.8, 4.2, 5.0)}
+    assert delta_e(colour[3.3], colour[3.6]) >= delta_e(colour[3.6], colour[4.2]) > 40
+    assert delta_e(colour[3.4], colour[3.6]) > 5 * delta_e(colour[3.6], colour[3.8])
+    lightness = [cielab(colour[v])[0] for v in sorted(colour)]
+    assert lightness == sorted(lightness, reverse=True)
+    assert cielab(colour[3.4])[0] - cielab(colour[3.6])[0] > 15  # greyscale: the band boundary is a step
+    html = plots.tie_heatmap_html(ties, instrument=inst)
+    assert matplotlib.colors.to_hex(colour[3.3]) in html and matplotlib.colors.to_hex(colour[3.6]) in html

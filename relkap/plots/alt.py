@@ -228,7 +228,8 @@ def alt_scales(comparison: pd.DataFrame, instrument: Instrument, language: Langu
     top = shown.loc[shown["diff"].abs().idxmax()]
     change = text("alt.scale_change", language, scale=inst.label(str(top[scale]), language),
                   before=fmt.number(top["mean_baseline"], 2, language),
-                  after=fmt.number(top["mean_followup"], 2, language), diff=fmt.signed(top["diff"], 2, language))
+                  after=fmt.number(top["mean_followup"], 2, language),
+                  diff=fmt.difference(top["mean_baseline"], top["mean_followup"], 2, language))
     return out + " " + text("alt.scales_largest", language, change=change)
 
 

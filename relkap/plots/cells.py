@@ -22,7 +22,7 @@ from ..config import ALPHA, MIN_N
 from ..instrument import Instrument
 from ..labels import default_instrument, group_order, label
 from ..network import check_one_table
-from ..style import DIVERGING_CMAP, MISSING_COLOUR, SEQUENTIAL_CMAP
+from ..style import DIVERGING_CMAP, MISSING_COLOUR, band_colormap
 from ..words import Language
 from .common import CHANGE_LIMIT, check_figure, default_title, suppressed_rows, tie_label
 
@@ -66,6 +66,13 @@ PARAMETERS = {
     targeted : list of (str, str), optional
         Ties (rater group, target group) the kommune worked on (``KommuneParams.targeted_ties``): marked by
         a thick black frame and "◆" (both survive a black-and-white print), explained in the note.
+""",
+    "change": """\
+    change : DataFrame, optional
+        A :func:`relkap.change.compare_waves` table of the same ties (``group, target, diff, p_fdr,
+        suppressed``): each cell's second line then shows the change since the first wave ("+0,3",
+        "−0,2", "*" when statistically significant) instead of its n, so one picture shows the ties now
+        and how they moved (the brief's picture). A tie whose change is hidden keeps its n.
 """,
     "figure": """\
     colorbar : bool
@@ -196,7 +203,7 @@ def _cells(kind, inst, rows, cols, values, sup_m, present, cmap, norm, language,
         kind=kind, rows=rows, cols=cols, row_labels=[label(r, language, inst) for r in rows],
         col_labels=[label(c, language, inst) for c in cols], values=values, suppressed=sup_m, present=present,
         text=text, small=small, star=star, tip=tip,
-        cmap=mpl.colormaps[cmap].with_extremes(bad=MISSING_COLOUR), norm=norm, title=title, note=note,
+        cmap=(mpl.colormaps[cmap] if isinstance(cmap, str) else cmap).with_extremes(bad=MISSING_COLOUR), norm=norm, title=title, note=note,
         colour_label=colour_label, ticks=tuple(ticks), tick_labels=tuple(tick_labels), edges=tuple(edges),
         suppressed_text=words.text("figure.suppressed", language, min_n=min_n), inst=inst, language=language,
         targeted=marked)
@@ -209,18 +216,20 @@ def _cells(kind, inst, rows, cols, values, sup_m, present, cmap, norm, language,
 @shared_parameters
 def tie_cells(ties: pd.DataFrame, *, value: str = "mean", min_n: int = MIN_N, language: Language = "da",
               instrument: Instrument | None = None, title: str | None = None,
-              targeted=()) -> HeatmapCells:
+              targeted=(), change: pd.DataFrame | None = None, alpha: float = ALPHA) -> HeatmapCells:
     """The cells of a tie heat map (:func:`relkap.plots.tie_heatmap`, :func:`relkap.plots.tie_heatmap_html`).
 
     Parameters
     ----------
     {ties}
     {shared}
+    {change}
 
     Returns
     -------
     HeatmapCells
-        Colours over the instrument's fixed scale (1-5, ``viridis``); text the value (1 decimal), small
+        Colours over the instrument's fixed scale (1-5), one colour family per band
+        (:func:`relkap.style.band_colormap`); text the value (1 decimal), small
         "n=…"; ticks the scale's whole numbers and the band boundaries (the edges).
 
     Examples
@@ -235,19 +244,34 @@ def tie_cells(ties: pd.DataFrame, *, value: str = "mean", min_n: int = MIN_N, la
                                                            ("n",))
     n_m = _matrix(ties, "n", rows, cols)
     ci = _ci_arrays(ties, ("ci_low", "ci_high"), rows, cols)
+    diff_m = p_m = np.full(values.shape, np.nan)
+    if change is not None:
+        check_columns(change, ("group", "target", "diff"), "change")
+        known = change[change["group"].astype(str).isin(rows) & change["target"].astype(str).isin(cols)]
+        sup = suppressed_rows(known, "diff", min_n)
+        diff_m = _matrix(known, "diff", rows, cols, sup)
+        if "p_fdr" in known.columns:
+            p_m = _matrix(known, "p_fdr", rows, cols, sup)
 
     def cell(i, j):
         n = f"n={int(n_m[i, j])}"
         detail = f"{fmt.number(values[i, j], 2, language)}, {n}{_ci_tip(ci, i, j, language)}"
-        return fmt.number(values[i, j], 1, language), n, False, detail
+        small = n
+        if not np.isnan(diff_m[i, j]):
+            small = fmt.signed(diff_m[i, j], 1, language) + ("*" if p_m[i, j] < alpha else "")
+            detail += f"; {words.text('figure.diff', language).lower()} {fmt.signed(diff_m[i, j], 2, language)}"
+        return fmt.number(values[i, j], 1, language), small, False, detail
 
     lo, hi, b = inst.scale.min, inst.scale.max, inst.bands
     ticks = sorted({*range(lo, hi + 1), b.weak_below, b.strong_above})
     note = " ".join([words.text("figure.band_rule", language, weak=fmt.number(b.weak_below, 1, language),
                                 strong=fmt.number(b.strong_above, 1, language)) + "."]
                     + [words.text(k, language, min_n=min_n) + "." for k in
-                       ("figure.suppressed_note", "figure.not_asked", "figure.diagonal")])
-    return _cells("tie", inst, rows, cols, values, sup_m, present, SEQUENTIAL_CMAP, mpl.colors.Normalize(lo, hi),
+                       ("figure.suppressed_note", "figure.not_asked", "figure.diagonal")]
+                    + ([words.text("brief.figure.change_line", language,
+                                   alpha=fmt.number(alpha, 2, language)) + "."] if change is not None else []))
+    cmap = band_colormap(lo, hi, b.weak_below, b.strong_above)
+    return _cells("tie", inst, rows, cols, values, sup_m, present, cmap, mpl.colors.Normalize(lo, hi),
                   language, min_n, title if title is not None else default_title(ties, language, inst), note,
                   words.text("figure.mean", language, min=lo, max=hi), ticks,
                   [fmt.number(t, 1 if t % 1 else 0, language) for t in ticks], (b.weak_below, b.strong_above),

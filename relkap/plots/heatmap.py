@@ -57,12 +57,12 @@ def draw_cells(cells: HeatmapCells, *, colorbar: bool = True, ax: Axes | None = 
             ax.text(j + 0.5, i + 0.55, cells.text[i, j], ha="center", va="center", fontsize=MIN_FONT + 1,
                     color=colour, gid="value")
         if cells.star[i, j]:
-            ax.text(j + 0.92, i + 0.08, "*", ha="right", va="top", fontsize=13, fontweight="bold", color=colour,
+            ax.text(j + 0.94, i + 0.04, "*", ha="right", va="top", fontsize=16, fontweight="bold", color=colour,
                     gid="significant")
     for i, g in enumerate(cells.rows):
         if g in cells.cols:  # the diagonal is kept but read separately
-            ax.add_patch(Rectangle((cells.cols.index(g), i), 1, 1, fill=False, edgecolor="black", linewidth=1.6,
-                                   gid="diagonal"))
+            ax.add_patch(Rectangle((cells.cols.index(g), i), 1, 1, fill=False, edgecolor="black", linewidth=2.4,
+                                   linestyle=(0, (3, 1.5)), gid="diagonal"))
     if cells.targeted is not None:
         for i, j in zip(*np.nonzero(cells.targeted), strict=True):
             _mark_targeted(ax, i, j, cells)
@@ -152,6 +152,7 @@ def tie_heatmap(
     title: str | None = None,
     colorbar: bool = True,
     targeted=(),
+    change: pd.DataFrame | None = None,
     ax: Axes | None = None,
     **kwargs,
 ) -> Axes:
@@ -163,6 +164,7 @@ def tie_heatmap(
     ax : Axes, optional
         Where to draw (default a new figure sized to the matrix).
     {shared}
+    {change}
     {figure}
 
     Returns
@@ -171,7 +173,7 @@ def tie_heatmap(
 
     Notes
     -----
-    Colours run over the instrument's fixed scale (1-5, ``viridis``), never the data's range, so heat maps
+    Colours run over the instrument's fixed scale (1-5, one colour family per band), never the data's range, so heat maps
     of two waves or kommuner compare by eye. The colour bar marks the band boundaries. Each scored cell
     prints the mean and its n; a suppressed cell is grey and hatched with "n<min_n" only; a cell that was
     not asked is white. The diagonal (a group rating its own group) is outlined. The cells are those of
@@ -187,7 +189,7 @@ def tie_heatmap(
     """
     ties = require_data(data, "tie_heatmap")
     cells = tie_cells(ties, value=value, min_n=min_n, language=language, instrument=instrument, title=title,
-                      targeted=targeted)
+                      targeted=targeted, change=change)
     return draw_cells(cells, colorbar=colorbar, ax=ax, **kwargs)
 
 

@@ -35,16 +35,19 @@ _STYLE = (
     ".relkap-heatmap thead th{vertical-align:bottom;font-size:11px;color:#404040}"
     ".relkap-heatmap thead th.col{text-align:center;width:76px;overflow-wrap:normal;color:black}"
     ".relkap-heatmap tbody th{text-align:right;white-space:nowrap}"
+    # the row labels stay in view while a narrow screen scrolls the cells (sticky first column)
+    ".relkap-heatmap tbody th,.relkap-heatmap thead th:first-child{position:sticky;left:0;z-index:1;"
+    "background:white}"
     ".relkap-heatmap td{min-width:70px;height:42px;text-align:center;line-height:1.15;padding:0;"
     "border:1.5px solid transparent}"
     ".relkap-heatmap td.value b{font-size:13px}"
     ".relkap-heatmap td small{font-size:10px}"
     ".relkap-heatmap td.suppressed{color:black;background:repeating-linear-gradient(45deg,"
     + SUPPRESSED_COLOUR + " 0 5px,#bdbdbd 5px 6px)}"
-    ".relkap-heatmap td.diagonal{border-color:black}"
+    ".relkap-heatmap td.diagonal{border:2.5px dashed black}"
     ".relkap-heatmap td.targeted{outline:3px solid black;outline-offset:-5px}"
     ".relkap-heatmap td .mark{font-size:11px;float:left;margin:2px 0 0 6px}"
-    ".relkap-heatmap td sup{font-weight:bold;font-size:13px}"
+    ".relkap-heatmap td sup{font-weight:bold;font-size:16px;line-height:0}"
     ".relkap-benchmark td{height:auto;min-width:0;padding:0 6px}"
     ".relkap-benchmark tbody th{font-size:11px}"
     ".relkap-benchmark thead th{text-align:center}"
@@ -69,7 +72,16 @@ def _hex(rgba) -> str:
 def _legend(cells: HeatmapCells) -> str:
     """The colour bar as a CSS gradient: ticks labelled below, edges (band boundaries, 0) as black lines."""
     lo, hi = cells.norm.vmin, cells.norm.vmax
-    stops = ",".join(f"{_hex(cells.cmap(cells.norm(lo + (hi - lo) * k / 8)))} {100 * k / 8:.1f}%" for k in range(9))
+    # hard stops at the edges (band boundaries), so the bar shows the jumps the cells show
+    points = sorted({lo + (hi - lo) * k / 8 for k in range(9)} | {e for e in cells.edges if lo < e < hi})
+    stops = []
+    for x in points:
+        pos = f"{100 * (x - lo) / (hi - lo):.2f}%"
+        if x in cells.edges:
+            stops += [f"{_hex(cells.cmap(cells.norm(x - 1e-4)))} {pos}", f"{_hex(cells.cmap(cells.norm(x + 1e-4)))} {pos}"]
+        else:
+            stops.append(f"{_hex(cells.cmap(cells.norm(x)))} {pos}")
+    stops = ",".join(stops)
 
     def at(x: float) -> str:
         return f"left:{100 * (x - lo) / (hi - lo):.1f}%"
@@ -132,6 +144,7 @@ def tie_heatmap_html(
     instrument: Instrument | None = None,
     title: str | None = None,
     targeted=(),
+    change: pd.DataFrame | None = None,
 ) -> str:
     """:func:`~relkap.plots.tie_heatmap` as an HTML table (for the explorer): the same cells and colours.
 
@@ -139,6 +152,7 @@ def tie_heatmap_html(
     ----------
     {ties}
     {shared}
+    {change}
 
     Returns
     -------
@@ -155,7 +169,7 @@ def tie_heatmap_html(
     (True, True)
     """
     return cells_html(tie_cells(ties, value=value, min_n=min_n, language=language, instrument=instrument,
-                                title=title, targeted=targeted))
+                                title=title, targeted=targeted, change=change))
 
 
 @shared_parameters

@@ -44,6 +44,7 @@ from .display import (
     agreement_display,
     benchmark_display,
     change_table,
+    plain_change_table,
     received_perceived_table,
 )
 from .model import KommuneReport, build
@@ -84,7 +85,7 @@ __all__ = [
     "respondent_dimension_scores", "rk_change", "tie_change", "tie_table", "agreement_tables", "scale_change",
     "dimension_profile_data", "received_perceived_gap", "benchmark",
     # display
-    "change_table", "received_perceived_table", "agreement_display", "benchmark_display",
+    "change_table", "plain_change_table", "received_perceived_table", "agreement_display", "benchmark_display",
     # inputs, summary.json and provenance
     "Inputs", "inputs", "summary", "write_summary", "provenance", "provenance_table", "SUMMARY_SCHEMA", "SUMMARY_FIELDS",
 ]

@@ -17,7 +17,7 @@ from ..config import ALPHA, MIN_N
 from ..instrument import Instrument
 from ..labels import CHANGE_LIMIT
 from ..words import Language
-from .ties import certainty, join_list, tie_name
+from .ties import certainty, join_items, tie_name
 
 __all__ = ["index_row", "index_has_followup", "index_sentence", "headline", "title_block", "reading_guide"]
 
@@ -68,7 +68,7 @@ def index_sentence(rk: pd.DataFrame, language: Language, instrument: Instrument,
     if bool(row.get("suppressed", False)) or fmt.missing(row.get("diff")):
         return words.text("briefing.key.index_suppressed", language)
     after = fmt.number(row["mean_followup"], 2, language)
-    diff = fmt.signed(row["diff"], 2, language)
+    diff = fmt.difference(row["mean_baseline"], row["mean_followup"], 2, language)
     code = certainty(row.get(p), alpha)
     if code == "significant":
         clause = words.text("briefing.certainty_clause.significant", language)
@@ -126,7 +126,7 @@ def title_block(name: str, kommune: int, params, has_followup: bool, language: L
     targeted = list(getattr(params, "targeted_ties", []) or [])
     if arm == "intervention" and targeted:
         lines.append(words.text("briefing.title.targeted", language,
-                                ties=join_list([tie_name(a, b, language, inst) for a, b in targeted], language)))
+                                ties=join_items([tie_name(a, b, language, inst) for a, b in targeted], language)))
     lines.append(words.text("briefing.title.waves" if has_followup else "briefing.title.baseline_only",
                             language, kommune=int(kommune)))
     return "\n\n".join(lines)

@@ -76,7 +76,7 @@ def most_changed_table(most: pd.DataFrame, language: Language, instrument: Instr
             f"n ({t('glossary.followup_lower', language)})": fmt.count(r.n_followup, min_n, language),
             t("glossary.baseline", language): fmt.number(r.mean_baseline, 2, language),
             t("glossary.followup", language): fmt.number(r.mean_followup, 2, language),
-            t("glossary.change", language): fmt.signed(r.diff, 2, language),
+            t("glossary.change", language): fmt.difference(r.mean_baseline, r.mean_followup, 2, language),
             t("glossary.ci_short", language): fmt.ci(r.diff_ci_low, r.diff_ci_high, language),
             t("briefing.most_changed.col_certainty", language): certainty_word(r.certainty, language),
         })

@@ -20,7 +20,7 @@ from ..labels import label
 from ..words import Language
 from .ties import certainty, certainty_word, reportable, tie_name, tie_pairs
 
-__all__ = ["dialogue_guide", "dialogue_markdown"]
+__all__ = ["dialogue_guide", "dialogue_markdown", "question_kind", "questions"]
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -111,6 +111,29 @@ def dialogue_guide(latest: pd.DataFrame, change: pd.DataFrame | None = None, k: 
     return out
 
 
+def question_kind(reason: str, certainty_code: object = None) -> str:
+    """Which question set fits what the data show: "weakest", "gap", "decline" (a statistically
+    significant decline) or "decline_unsure" (a decline that may be chance: the questions ask whether the
+    groups recognise it, instead of assuming it, "what worked before").
+
+    Examples
+    --------
+    >>> question_kind("weakest_baseline"), question_kind("decline", "significant"), question_kind("decline", "uncertain")
+    ('weakest', 'decline', 'decline_unsure')
+    """
+    if reason.startswith("weakest"):
+        return "weakest"
+    if reason == "decline" and certainty_code != "significant":
+        return "decline_unsure"
+    return reason
+
+
+def questions(kind: str, rater: str, target: str, language: Language = "da") -> list[str]:
+    """The open questions of a :func:`question_kind` with the two groups' names filled in."""
+    return [words.text(q, language, rater=rater, target=target)
+            for q in words.keys(f"briefing.dialogue.questions.{kind}")]
+
+
 def dialogue_markdown(guide: pd.DataFrame, language: Language, instrument: Instrument,
                       targeted: Iterable[tuple[str, str]] = ()) -> str:
     """The dialogue guide as markdown: heading, intro, then per tie its reason and two or three open
@@ -129,9 +152,8 @@ def dialogue_markdown(guide: pd.DataFrame, language: Language, instrument: Instr
                              ab=fmt.number(r.mean, 2, language), ba=fmt.number(r.mean_other, 2, language))
         else:
             why = words.text(f"briefing.dialogue.reason.{r.reason}", language, value=fmt.number(r.mean, 2, language))
-        kind = "weakest" if r.reason.startswith("weakest") else r.reason
+        kind = question_kind(r.reason, r.certainty)
         name = tie_name(r.group, r.target, language, inst, (r.group, r.target) in tset)
         lines.append(f"{r.rank}. **{name}**. {why}.")
-        for q in words.keys(f"briefing.dialogue.questions.{kind}"):
-            lines.append(f"    - {words.text(q, language, rater=rater, target=target)}")
+        lines += [f"    - {q}" for q in questions(kind, rater, target, language)]
     return "\n".join(lines)

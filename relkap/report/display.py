@@ -13,13 +13,13 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from .. import fmt, scoring
-from ..config import MIN_N
+from ..config import ALPHA, MIN_N
 from ..instrument import Instrument
 from ..labels import group_order, wave_label
 from ..words import Language, text
 from .tables import received_perceived_gap
 
-__all__ = ["header", "change_table", "received_perceived_table", "agreement_display", "benchmark_display"]
+__all__ = ["header", "change_table", "plain_change_table", "received_perceived_table", "agreement_display", "benchmark_display"]
 
 
 def header(key: str, language: Language = "da") -> str:
@@ -82,13 +82,45 @@ def change_table(df: pd.DataFrame, label: str | list[str], instrument: Instrumen
         for wave in ("baseline", "followup"):
             empty = suppressed and d[f"n_{wave}"] < 1
             row[header(f"mean_{wave}", language)] = "" if empty else fmt.number(d[f"mean_{wave}"], 2, language)
-        row[header("diff", language)] = fmt.signed(d["diff"], 2, language)
+        row[header("diff", language)] = (fmt.signed(d["diff"], 2, language) if fmt.missing(d["mean_baseline"])
+                                         else fmt.difference(d["mean_baseline"], d["mean_followup"], 2, language))
         row[header("diff_ci", language)] = fmt.ci(d["diff_ci_low"], d["diff_ci_high"], language)
         row[header("hedges", language)] = fmt.signed(d["hedges"], 2, language)
         row[header("hedges_ci", language)] = fmt.ci(d["hedges_ci_low"], d["hedges_ci_high"], language)
         row[header("p", language)] = fmt.pvalue(d["p_val"], language)
         row[header("p_fdr", language)] = fmt.pvalue(d["p_fdr"], language)
         rows.append(row)
+    return _styled(pd.DataFrame(rows))
+
+
+def plain_change_table(df: pd.DataFrame, label: str, instrument: Instrument, language: Language = "da",
+                       min_n: int = MIN_N) -> Styler:
+    """:func:`change_table` for the report's main part: name, the two means, the change (the difference of
+    the shown means, :func:`relkap.fmt.difference`) and its certainty in words; the intervals, effect sizes
+    and p-values are the appendix's (:func:`change_table`).
+
+    Examples
+    --------
+    >>> from relkap import load_instrument
+    >>> df = pd.DataFrame({"dimension": ["rk"], "n_baseline": [32], "n_followup": [36], "mean_baseline": [3.384],
+    ...     "mean_followup": [3.676], "diff": [0.292], "p_fdr": [0.01], "suppressed": [False]})
+    >>> plain_change_table(df, "dimension", load_instrument(), "en").data.iloc[0].tolist()
+    ['Relational capacity (index)', '3.38', '3.68', '+0.30', 'statistically significant']
+    """
+    certain = {"significant": text("glossary.significant", language),
+               "uncertain": text("glossary.not_significant", language), "untested": ""}
+    rows = []
+    for d in df.to_dict("records"):
+        shown = not bool(d["suppressed"])
+        before = fmt.number(d["mean_baseline"], 2, language) if shown or d["n_baseline"] >= min_n else ""
+        after = fmt.number(d["mean_followup"], 2, language) if shown or d["n_followup"] >= min_n else ""
+        p = d.get("p_fdr")
+        code = "untested" if not shown or fmt.missing(p) else "significant" if float(p) < ALPHA else "uncertain"
+        rows.append({header(label, language): instrument.label(str(d[label]), language),
+                     header("mean_baseline", language): before, header("mean_followup", language): after,
+                     header("diff", language): fmt.difference(d["mean_baseline"], d["mean_followup"], 2, language)
+                     if shown else "",
+                     text("briefing.most_changed.col_certainty", language): certain[code]})
     return _styled(pd.DataFrame(rows))
 
 

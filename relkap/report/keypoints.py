@@ -14,7 +14,7 @@ from .briefing import index_has_followup, index_row, index_sentence
 from .changed import most_changed
 from .response import LOW_RESPONSE, TOTAL, low_response_groups
 from .targeted import targeted_comparison
-from .ties import certainty, certainty_word, join_list, tie_name
+from .ties import certainty, certainty_word, join_items, tie_name
 
 __all__ = ["key_points", "key_point_sentences", "trend_sentence"]
 
@@ -104,7 +104,7 @@ def key_point_sentences(points: list[dict], language: Language, instrument: Inst
                                 tie=tie_name(t["group"], t["target"], language, inst, t["targeted"]),
                                 diff=fmt.signed(t["diff"], 2, language),
                                 certainty=certainty_word(t["certainty"], language)) for t in pt["ties"]]
-            out.append(words.text(f"briefing.key.{kind}", language, ties=join_list(items, language)))
+            out.append(words.text(f"briefing.key.{kind}", language, ties=join_items(items, language)))
         elif kind == "targeted":
             if not pt["n_ties_targeted"]:
                 out.append(words.text("briefing.key.targeted_none", language))
@@ -157,5 +157,5 @@ def _response_sentence(pt: dict, language: Language, inst: Instrument, rates: pd
                   [words.text("briefing.key.group_wave", language, group=label(g["group"], language, inst),
                               wave=wave_label(g["wave"], language, inst).lower()) for g in pt["low_groups"]])
     low_text = (words.text("briefing.key.response_low", language, threshold=fmt.percent(low, language),
-                           groups=join_list(low_groups, language)) if low_groups else "")
+                           groups=join_items(low_groups, language)) if low_groups else "")
     return words.text("briefing.key.response", language, parts=", ".join(parts), low=low_text)

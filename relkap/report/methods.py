@@ -17,7 +17,7 @@ from ..measurement import invariance_sentence
 from ..words import Language
 from .briefing import index_row
 from .response import LOW_RESPONSE, low_response_groups
-from .ties import join_list, reportable
+from .ties import join_items, reportable
 
 __all__ = ["used_tests", "methods_text", "limitations_text"]
 
@@ -181,7 +181,7 @@ def limitations_text(ties: pd.DataFrame, rates: pd.DataFrame | None = None, min_
         groups = low_response_groups(rates, language, inst)
         if groups:
             out.append(t("briefing.limitations.low_response", language, threshold=fmt.percent(low, language),
-                         groups=join_list(groups, language)))
+                         groups=join_items(groups, language)))
     else:
         out.append(t("briefing.limitations.response_unknown", language))
     out.append(t("briefing.limitations.rater_sets", language))

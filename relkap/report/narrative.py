@@ -17,7 +17,7 @@ from ..instrument import Instrument
 from ..labels import wave_label
 from ..words import Language, text, text_n
 from .tables import CITIZENS
-from .ties import join_list, tie_name
+from .ties import join_items, tie_name
 
 __all__ = ["section", "start_here", "benchmark_note", "overview_note", "no_followup", "no_data", "change_map_intro"]
 
@@ -51,7 +51,7 @@ def start_here(guide: pd.DataFrame, language: Language, instrument: Instrument,
     marked = {(str(a), str(b)) for a, b in targeted}
     names = [tie_name(a, b, language, instrument, (str(a), str(b)) in marked)
              for a, b in zip(guide["group"], guide["target"], strict=True)]
-    return text("report.start_here", language, ties=join_list(names, language))
+    return text("report.start_here", language, ties=join_items(names, language))
 
 
 def overview_note(overview: pd.DataFrame, instrument: Instrument, min_n: int, has_followup: bool,

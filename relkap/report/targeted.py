@@ -13,7 +13,7 @@ from .. import fmt, words
 from ..config import ALPHA, MIN_N
 from ..instrument import Instrument
 from ..words import Language
-from .ties import certainty, is_targeted, join_list, reportable, tie_name
+from .ties import certainty, is_targeted, join_items, reportable, tie_name
 
 __all__ = ["TargetedComparison", "targeted_comparison", "targeted_text", "targeted_caveats", "targeted_table"]
 
@@ -101,13 +101,13 @@ def targeted_text(comp: TargetedComparison, language: Language, instrument: Inst
         mt, mo = comp.value("targeted", "mean_diff"), comp.value("other", "mean_diff")
         out.append(words.text_n("briefing.targeted.summary", n_t, language, n_targeted=n_t, n_other=n_o,
                               mean_targeted=fmt.signed(mt, 2, language), mean_other=fmt.signed(mo, 2, language),
-                              difference=fmt.signed(mt - mo, 2, language) if n_o else ""))
+                              difference=fmt.difference(mo, mt, 2, language) if n_o else ""))
         out.append(words.text("briefing.targeted.improved", language, n_targeted=n_t,
                               n_improved=int(comp.value("targeted", "n_improved")),
                               n_significant=int(comp.value("targeted", "n_significant"))))
     if comp.hidden:
         out.append(words.text("briefing.targeted.hidden", language,
-                              ties=join_list([tie_name(a, b, language, inst) for a, b in comp.hidden], language)))
+                              ties=join_items([tie_name(a, b, language, inst) for a, b in comp.hidden], language)))
     return out
 
 

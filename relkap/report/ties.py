@@ -18,7 +18,7 @@ from ..instrument import Instrument
 from ..labels import label
 from ..words import Language
 
-__all__ = ["certainty", "certainty_word", "tie_name", "join_list", "tie_pairs", "is_targeted", "reportable", "TIE_COLUMNS"]
+__all__ = ["certainty", "certainty_word", "tie_name", "join_list", "join_items", "ITEM_SEPARATOR", "tie_pairs", "is_targeted", "reportable", "TIE_COLUMNS"]
 
 
 TIE_COLUMNS = ("group", "target", "n_baseline", "n_followup", "diff", "suppressed")
@@ -72,6 +72,23 @@ def join_list(items: Sequence[str], language: Language) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + words.text("briefing.list_and", language) + items[-1]
+
+
+ITEM_SEPARATOR = "; "
+
+
+def join_items(items: Sequence[str], language: Language) -> str:
+    """Relations or group names in a sentence, unambiguously: separated by "; " (:data:`ITEM_SEPARATOR`).
+
+    Group names contain "og"/"and" ("Sundhed og forebyggelse"), so "A → B og C → D" reads two ways; a
+    semicolon occurs in no group name (the codebook's labels are checked for it in the tests).
+
+    Examples
+    --------
+    >>> join_items(["Ledere → Sundhed og forebyggelse", "PPR → Skole"], "da")
+    'Ledere → Sundhed og forebyggelse; PPR → Skole'
+    """
+    return ITEM_SEPARATOR.join(list(items))
 
 
 def tie_pairs(ties: Iterable | None) -> set[tuple[str, str]]:
