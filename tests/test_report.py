@@ -160,7 +160,7 @@ def test_html_is_for_readers(project):
 def test_danish_report_has_only_the_danish_narrative(project):
     html = (project["out"] / "336" / "report.html").read_text(encoding="utf-8")
     assert "Relationel kapacitet før og efter" in html and "Samarbejdet mellem grupperne" in html
-    assert "Det vigtigste" in html and "Sådan læser du rapporten" in html and "Metode" in html
+    assert "Kort fortalt" in html and "Sådan læser du rapporten" in html and "Metode" in html
     assert "Relational capacity before and after" not in html and "Collaboration between the groups" not in html
 
 
@@ -170,12 +170,12 @@ def test_english_report_has_the_english_narrative_only(project, tmp_path):
                                     "params_dir": str(project["params"]), "language": "en"},
                         kernel_manager_class=batch.kernel_manager_class())
     html = batch.export_html(tmp_path / "nb.ipynb", tmp_path / "report.html").read_text(encoding="utf-8")
-    for heading in ("Key points", "How to read this report", "Who answered", "Relational capacity before and after",
-                    "Collaboration between the groups", "Did the ties we worked on change?",
-                    "Three ties to talk about first", "Agreement and reliability", "Methods", "Limitations",
-                    "Documentation"):
+    for heading in ("In brief", "The answer", "How to read this report", "Who answered",
+                    "Relational capacity before and after", "Collaboration between the groups",
+                    "Did the ties we worked on change?", "Three ties to talk about", "Agreement and reliability",
+                    "Methods", "Limitations", "Documentation"):
         assert heading in html, heading
-    for heading in ("Det vigtigste", "Hvem har svaret", "Relationel kapacitet før og efter",
+    for heading in ("Kort fortalt", "Hvem har svaret", "Relationel kapacitet før og efter",
                     "Samarbejdet mellem grupperne", "Enighed og pålidelighed", "Metode"):
         assert heading not in html, heading
     assert "Welch's t test" in html  # the methods say which test
@@ -186,8 +186,10 @@ def test_english_report_has_the_english_narrative_only(project, tmp_path):
 def test_every_danish_narrative_cell_has_an_english_twin(notebook):
     nb = nbformat.read(notebook, as_version=4)
     cells = [c for c in nb.cells if c.cell_type == "markdown"]
-    tags = [tuple(c.metadata.get("tags", [])) for c in cells]
-    assert tags == [("da",), ("en",)] * (len(cells) // 2)  # no untagged narrative, pairs in order
+    tags = [c.metadata.get("tags", []) for c in cells]
+    langs = [tuple(t for t in tag if t in ("da", "en")) for tag in tags]
+    assert langs == [("da",), ("en",)] * (len(cells) // 2)  # no untagged narrative, pairs in order
+    assert all(("appendix" in da) == ("appendix" in en) for da, en in zip(tags[::2], tags[1::2], strict=True))
     for da, en in zip(cells[::2], cells[1::2], strict=True):
         # the same heading level and section number
         assert da.source.split(" ")[0] == en.source.split(" ")[0]
@@ -355,22 +357,24 @@ def _heading(page: str, words_: str):
 
 
 def _first_screen(page: str) -> str:
-    """The text before the first table: the title block, "Det vigtigste" and the reading guide."""
+    """The text before the first table: the title block and the start of the brief ("Kort fortalt")."""
     return _soup(page[:page.index("<table")]).get_text(" ", strip=True)
 
 
 def test_first_screen_answers_before_any_table_intervention(project):
     page = _page(project, 336)
     first = _first_screen(page)
-    assert "Relationel kapacitet i Stevns Kommune" in first and "Det vigtigste" in first
-    assert "indsatskommune" in first and "◆" in first
+    assert "Relationel kapacitet i Stevns Kommune" in first and "Kort fortalt" in first
+    assert "indsatskommune" in first
+    assert "relationel kapacitet (RK)" in first and "Svaret" in first
+    assert "Samarbejdet er blevet bedre" in first and "næppe er et tilfælde" in first  # the answer in words
+    brief = _soup(page[page.index("Kort fortalt"):page.index(">Indhold<")]).get_text(" ", strip=True)
     for a, b in [("myndighed", "udfoerer"), ("sundhedspleje", "ledere"), ("sundhed", "myndighed")]:
-        assert report.ties.tie_name(a, b, "da", INST) in first, (a, b)  # the targeted ties, named
-    assert "RK-indeks" in first and ("statistisk sikker" in first or "tilfældigheder" in first)
-    assert "Størst fremgang" in first and "Hvor I kan begynde" in first
-    assert first.index("Det vigtigste") < first.index("Sådan læser du rapporten")
-    key = _heading(page, "Det vigtigste").find_next("ul")
-    assert 1 <= len(key.find_all("li")) <= 5
+        assert report.ties.tie_name(a, b, "da", INST) in brief, (a, b)  # the targeted ties, named in the brief
+    for heading in ("Samarbejdet nu", "Tre relationer at tale om", "Relationerne, I har arbejdet med",
+                    "Hvem har svaret"):
+        assert heading in brief, heading
+    assert "Læs det med forsigtighed" in brief and "◆" in brief  # the targeted ties, marked, with their caveat
 
 
 def test_first_screen_of_a_control_kommune_says_control(project):
@@ -389,8 +393,8 @@ def test_most_changed_ordered_by_absolute_change_ups_and_downs_apart(project):
     assert (up > 0).all() and (down < 0).all() and len(up) == 3
     assert list(up) == sorted(up, reverse=True) and list(down.abs()) == sorted(down.abs(), reverse=True)
     full = report.kommune_tables(relkap.load(project["data"]), 336)
-    ties = report.tie_change(report.shared_tables(full, INST).relations, INST)
-    ok = ties[report.ties.reportable(ties, 5)]
+    changes = report.tie_change(report.shared_tables(full, INST).relations, INST)
+    ok = changes[report.ties.reportable(changes, 5)]
     assert list(up) == pytest.approx(sorted(ok.loc[ok["diff"] > 0, "diff"], reverse=True)[:3], abs=0.006)
 
 
@@ -448,18 +452,19 @@ def test_report_section_order(project):
     page = _page(project, 336)
     headings = [h.get_text(" ", strip=True).rstrip("¶").strip()
                 for h in _soup(page).find_all(["h1", "h2", "h3"])]
-    wanted = ["Relationel kapacitet i Stevns Kommune", "Det vigtigste", "Sådan læser du rapporten", "Hvem har svaret",
-              "Relationel kapacitet før og efter", "Samarbejdet mellem grupperne", "Netværket",
+    wanted = ["Relationel kapacitet i Stevns Kommune", "Kort fortalt", "Svaret", "Samarbejdet nu",
+              "Tre relationer at tale om", "Relationerne, I har arbejdet med", "Hvem har svaret", "Indhold",
+              "Sådan læser du rapporten", "Relationel kapacitet før og efter", "Samarbejdet mellem grupperne",
               "De relationer, der har ændret sig mest", "Har de relationer, I arbejdede med, ændret sig?",
-              "Modtaget og oplevet samarbejde", "Tre relationer at tale om først", "Enighed og pålidelighed",
-              "Ledelse og motivation", "Borgerne", "Kommunen blandt de andre kommuner i undersøgelsen", "Metode",
-              "Forbehold", "Dokumentation"]
+              "Modtaget og oplevet samarbejde", "Ledelse, motivation og borgerne",
+              "Kommunen blandt de andre kommuner i undersøgelsen", "Bilag: til forskere og fagfolk", "Netværket",
+              "Enighed og pålidelighed", "Metode", "Dokumentation"]
     positions = [headings.index(h) for h in wanted]
     assert positions == sorted(positions), headings
 
 
 def test_dialogue_guide_three_ties_with_reasons_and_questions(project):
-    guide = _heading(_page(project, 336), "Tre relationer at tale om først").find_next("ol")
+    guide = _heading(_page(project, 336), "Tre relationer at tale om").find_next("ol")
     items = guide.find_all("li", recursive=False)
     assert len(items) == 3
     for li in items:
