@@ -28,6 +28,7 @@ params_dir = ""  # default: params/kommuner
 baseline = ""  # default: the codebook's baseline label
 followup = ""  # default: the codebook's follow-up label
 min_n = 5
+min_n_override_reason = ""  # required for a min_n below the codebook's floor (privacy.min_n_floor); printed
 language = "da"
 
 # %% tags=["remove"]
@@ -50,7 +51,8 @@ inst, kp = run.instrument, run.params
 # Disclosure rule: every shared number is computed without the hidden cells (groups, ties, tie dimensions
 # with fewer than min_n answers); the full data give only the response overview and which groups and ties
 # exist (shown as "n<min_n"). report.build applies it.
-r = report.build(load(run.data_dir), inst, kp, min_n=min_n, language=language, source=run.data_dir)
+r = report.build(load(run.data_dir), inst, kp, min_n=min_n, language=language, source=run.data_dir,
+                 min_n_override_reason=min_n_override_reason or None)
 name = r.name
 
 # %%

@@ -106,6 +106,12 @@ class Waves(_Model):
     followup: str = "followup"
 
 
+class Privacy(_Model):
+    """The codebook's disclosure settings: the floor under ``min_n`` (:func:`relkap.privacy.check_min_n`)."""
+
+    min_n_floor: int = Field(5, ge=1)
+
+
 class Instrument(_Model):
     """A validated codebook. Load it with :func:`load_instrument`."""
 
@@ -114,6 +120,7 @@ class Instrument(_Model):
     missing_codes: list[int] = [9]
     min_items: int = Field(4, ge=1)
     bands: Bands = Bands()
+    privacy: Privacy = Privacy()
     waves: Waves = Waves()
     groups: list[Group] = Field(min_length=2)
     relational: list[RelationalItem] = Field(min_length=1)

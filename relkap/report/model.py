@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .. import config, interviews, privacy
+from .. import config, interviews, privacy, words
 from ..benchmark import index_benchmark
 from ..instrument import Instrument
 from ..io import Tables
@@ -137,7 +137,7 @@ class KommuneReport:
 
 
 def build(data: Tables, instrument: Instrument, params: KommuneParams, *, min_n: int = config.MIN_N,
-          language: Language = "da", source: object = None) -> KommuneReport:
+          language: Language = "da", source: object = None, min_n_override_reason: str | None = None) -> KommuneReport:
     """Everything one kommune's report shows, from the store's tables, the codebook and its parameters.
 
     Parameters
@@ -154,6 +154,9 @@ def build(data: Tables, instrument: Instrument, params: KommuneParams, *, min_n:
         The language of the generated texts in the model.
     source : path, optional
         Where ``data`` came from, named in the error when the kommune has no answers.
+    min_n_override_reason : str, optional
+        Why ``min_n`` is below the codebook's floor (``privacy.min_n_floor``, default 5); without it such a
+        ``min_n`` is refused. The reason is printed in the methods.
 
     Returns
     -------
@@ -163,6 +166,8 @@ def build(data: Tables, instrument: Instrument, params: KommuneParams, *, min_n:
     ------
     relkap.errors.InputError
         The store holds no employee answers for the kommune.
+    relkap.privacy.MinNError
+        ``min_n`` below the codebook's floor without a reason.
 
     Examples
     --------
@@ -173,6 +178,8 @@ def build(data: Tables, instrument: Instrument, params: KommuneParams, *, min_n:
     >>> r.waves, r.has_followup, r.rk["dimension"].iloc[0]
     (('baseline', 'followup'), True, 'rk')
     """
+    floor = instrument.privacy.min_n_floor
+    override = privacy.check_min_n(min_n, floor, min_n_override_reason)  # before anything is computed
     kommune = int(params.kommune)
     waves = (instrument.waves.baseline, instrument.waves.followup)
     first, last = waves[0], waves[-1]
@@ -220,6 +227,8 @@ def build(data: Tables, instrument: Instrument, params: KommuneParams, *, min_n:
         scales=tables.scale_change(shared, instrument, min_n=min_n),
         benchmark=index_benchmark(data.relations, instrument, kommune, min_n=min_n),
         interviews=section,
-        methods=methods_text(rk, tie_diff, rates, min_n, language=language, instrument=instrument, disclosure=True),
+        methods=methods_text(rk, tie_diff, rates, min_n, language=language, instrument=instrument, disclosure=True)
+        + ([words.text("briefing.methods.min_n_override", language, min_n=min_n, floor=floor, reason=override)]
+           if override else []),
         limitations=limitations_text(tie_diff, rates, min_n, language=language, instrument=instrument),
     )
