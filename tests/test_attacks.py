@@ -65,6 +65,7 @@ def test_data_hold_hidden_cells(tables):
     assert len(privacy.hidden_groups(tables.relations, MIN_N)) >= 4
 
 
+@pytest.mark.slow
 def test_research_total_minus_reports_reveals_nothing(tables, run):
     """Research respondents per wave minus the sum of the reports' respondents: 0 (it was the hidden groups)."""
     agg = pd.DataFrame(run["research"]["tables"]["aggregation"])
