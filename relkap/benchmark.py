@@ -145,9 +145,7 @@ def distribution(values: pd.DataFrame, by: Sequence[str] = ("measure",), value: 
     g = others.groupby(by, observed=True)[value]
     out = pd.DataFrame(index=cells, columns=list(quantiles), dtype=float)
     if len(others):
-        q = g.apply(lambda v: pd.Series([never_single(v.to_numpy(), p) for p in quantiles.values()],
-                                        index=list(quantiles)))
-        q = q.unstack() if isinstance(q.index, pd.MultiIndex) and q.index.nlevels > len(by) else q
+        q = _never_single_by(g, others[value].to_numpy(dtype=float), quantiles)
         out.loc[q.index, list(quantiles)] = q.to_numpy()
     n = g.size().reindex(cells, fill_value=0).astype(int)
     out.insert(0, "n_kommuner", n)
@@ -190,6 +188,28 @@ def never_single(values, q: float) -> float:
         return float(x[lo] + frac * (x[min(lo + 1, n - 1)] - x[lo]))
     a, b = (lo - 1, lo + 1) if 0 < lo < n - 1 else ((0, 1) if lo == 0 else (n - 2, n - 1))
     return float((x[a] + x[b]) / 2)
+
+
+def _never_single_by(g, x: np.ndarray, quantiles: dict[str, float]) -> pd.DataFrame:
+    """:func:`never_single` per group of ``g`` (a groupby of the rows of ``x``), vectorised over the groups."""
+    codes = g.ngroup().to_numpy()
+    order = np.lexsort((x, codes))
+    xs, sizes = x[order], np.bincount(codes, minlength=g.ngroups)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    last = np.maximum(sizes - 1, 0)
+    out = {}
+    for name, q in quantiles.items():
+        h = last * q
+        lo = np.floor(h + 1e-12).astype(np.int64)
+        frac = np.where(h - lo > 1e-12, h - lo, 0.0)
+        hi = np.minimum(lo + 1, last)
+        between = xs[starts + lo] + frac * (xs[starts + hi] - xs[starts + lo])
+        # the neighbours of position lo; at an end, the two lowest or highest (one kommune: itself)
+        a = np.clip(np.where(lo == last, lo - 1, np.where(lo == 0, 0, lo - 1)), 0, last)
+        b = np.clip(np.where(lo == 0, 1, np.where(lo == last, last, lo + 1)), 0, last)
+        midpoint = (xs[starts + a] + xs[starts + b]) / 2
+        out[name] = np.where(frac > 0, between, midpoint)
+    return pd.DataFrame(out, index=g.size().index)
 
 
 def position(values: pd.DataFrame, kommune: int, by: Sequence[str] = ("measure",), value: str = "value",

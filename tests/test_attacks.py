@@ -263,3 +263,20 @@ def test_min_n_floor(tmp_path):
                         capture_output=True, text=True)
     assert cp.returncode == 2 and "below the codebook's floor 5" in cp.stderr and "Traceback" not in cp.stderr
     assert not out.exists()
+
+
+def test_distribution_quantiles_are_never_single_per_cell():
+    """The vectorised quantiles of benchmark.distribution equal never_single cell by cell (1 to 13 kommuner,
+    ties included), and never_single equals a hand-worked case: 9 values, median = (4th + 6th) / 2."""
+    assert benchmark.never_single([1, 2, 3, 4, 5, 7, 8, 9, 20], 0.5) == pytest.approx((4 + 7) / 2)
+    assert benchmark.never_single([1, 2, 3, 4, 5, 7, 8, 9, 20], 0.25) == pytest.approx((2 + 4) / 2)
+    assert benchmark.never_single([1, 2, 3, 4, 5, 7, 8, 9, 20, 30], 0.25) == pytest.approx(3 + 0.25 * 1)  # type 7
+    rng = np.random.default_rng(2)
+    rows = [(k, g, "m", round(float(rng.normal()), 3) if rng.random() < 0.8 else 0.5)
+            for g in range(60) for k in range(int(rng.integers(1, 14)))]
+    v = pd.DataFrame(rows, columns=["kommune", "group", "measure", "value"])
+    d = benchmark.distribution(v, by=["group", "measure"], min_kommuner=1)
+    for r in d.to_dict("records"):
+        x = v.loc[v["group"] == r["group"], "value"].to_numpy()
+        for name, q in benchmark.QUANTILES.items():
+            assert r[name] == pytest.approx(benchmark.never_single(x, q), abs=1e-12)
