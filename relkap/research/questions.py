@@ -173,7 +173,7 @@ def analyse(tables: Tables, instrument: Instrument, arms: dict[int, str] | None 
     --------
     >>> from relkap import load_instrument
     >>> from relkap.research import example_tables
-    >>> inst, t = load_instrument(), example_tables(1)
+    >>> inst, t = load_instrument(), example_tables(1, respondents=40)  # groups of 5 or more: shown
     >>> res = analyse(t, inst, n_boot=10, n_permutations=0)
     >>> {name: len(res[name]) for name in TABLE_NAMES}
     {'aggregation': 6, 'h1_structures_rk': 0, 'h2_leadership': 0, 'h3_structures_leadership': 0, 'rq1_cocreation': 0, 'rq2_rk_citizen': 0, 'rq2_mediation': 0, 'rq4_did': 0}
