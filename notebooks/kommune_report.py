@@ -28,6 +28,7 @@ params_dir = ""  # default: params/kommuner
 baseline = ""  # default: the codebook's baseline label
 followup = ""  # default: the codebook's follow-up label
 min_n = 5
+min_n_override_reason = ""  # required for a min_n below the codebook's floor (privacy.min_n_floor); printed
 language = "da"
 national = ""  # the batch run's national tables file (default: computed here)
 
@@ -58,7 +59,8 @@ inst, kp = run.instrument, run.params
 # with fewer than min_n answers); the full data give only the response overview and which groups and ties
 # exist (shown as "n<min_n"). report.build applies it.
 r = report.build(load(run.data_dir), inst, kp, min_n=min_n, language=language, source=run.data_dir,
-                 national=benchmark.NationalTables.read(national) if national else None)
+                 national=benchmark.NationalTables.read(national) if national else None,
+                 min_n_override_reason=min_n_override_reason or None)
 name = r.name
 
 # %%

@@ -45,6 +45,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import scoring
@@ -54,8 +55,8 @@ from .files import write_text
 from .instrument import Instrument
 from .privacy import shareable
 
-__all__ = ["QUANTILES", "CHANGE", "MIN_BENCHMARK_KOMMUNER", "measures", "distribution", "position", "compare",
-           "index_benchmark", "INDEX_BENCHMARK_COLUMNS", "NationalTables", "national_tables"]
+__all__ = ["QUANTILES", "CHANGE", "MIN_BENCHMARK_KOMMUNER", "measures", "distribution", "never_single", "position",
+           "compare", "index_benchmark", "INDEX_BENCHMARK_COLUMNS", "NationalTables", "national_tables"]
 
 QUANTILES: dict[str, float] = {"p5": 0.05, "q25": 0.25, "median": 0.5, "q75": 0.75, "p95": 0.95}
 CHANGE = "change"  # the measure follow-up minus baseline
@@ -134,16 +135,14 @@ def distribution(values: pd.DataFrame, by: Sequence[str] = ("measure",), value: 
     Notes
     -----
     Quantiles interpolate linearly between order statistics (type 7 of Hyndman and Fan, the default of R,
-    numpy and pandas): with sorted values :math:`x_{(1)} \\le ... \\le x_{(n)}` and :math:`h = (n - 1)q`,
-    :math:`Q(q) = x_{(\\lfloor h \\rfloor + 1)} + (h - \\lfloor h \\rfloor)(x_{(\\lfloor h \\rfloor + 2)} -
-    x_{(\\lfloor h \\rfloor + 1)})`.
+    numpy and pandas), except where that is one kommune's value: :func:`never_single`.
 
     Examples
     --------
-    >>> v = pd.DataFrame({"kommune": [1, 2, 3, 4, 5, 6], "measure": "b", "value": [3.0, 3.5, 4.0, 4.5, 5.0, 9.0]})
-    >>> distribution(v, quantiles={"q25": 0.25, "median": 0.5}, exclude=6)
+    >>> v = pd.DataFrame({"kommune": [1, 2, 3, 4, 5, 6], "measure": "b", "value": [3.0, 3.2, 4.0, 4.5, 5.0, 9.0]})
+    >>> distribution(v, quantiles={"q25": 0.25, "median": 0.5}, exclude=6)  # not 3.2 and 4.0: never_single
       measure  n_kommuner  enough  q25  median
-    0       b           5    True  3.5     4.0
+    0       b           5    True  3.5    3.85
     >>> distribution(v, quantiles={"median": 0.5}, min_kommuner=7)
       measure  n_kommuner  enough  median
     0       b           6   False     NaN
@@ -157,14 +156,71 @@ def distribution(values: pd.DataFrame, by: Sequence[str] = ("measure",), value: 
     g = others.groupby(by, observed=True)[value]
     out = pd.DataFrame(index=cells, columns=list(quantiles), dtype=float)
     if len(others):
-        q = g.quantile(list(quantiles.values())).unstack()
-        q.columns = list(quantiles)
+        q = _never_single_by(g, others[value].to_numpy(dtype=float), quantiles)
         out.loc[q.index, list(quantiles)] = q.to_numpy()
     n = g.size().reindex(cells, fill_value=0).astype(int)
     out.insert(0, "n_kommuner", n)
     out.insert(1, "enough", n >= min_kommuner)
     out.loc[~out["enough"], list(quantiles)] = float("nan")
     return out.reset_index()
+
+
+def never_single(values, q: float) -> float:
+    """The ``q`` quantile of ``values`` that is never one kommune's value: an interpolation across two.
+
+    The linear quantile (type 7: with sorted :math:`x_{(1)} \\le ... \\le x_{(n)}` and :math:`h = (n - 1)q`,
+    :math:`Q = x_{(\\lfloor h \\rfloor + 1)} + (h - \\lfloor h \\rfloor)(x_{(\\lfloor h \\rfloor + 2)} -
+    x_{(\\lfloor h \\rfloor + 1)})`) where ``h`` is not a whole number. Where it is, type 7 is exactly the
+    kommune at position ``h + 1`` (the median of 9 kommuner is the 5th): the benchmark would publish that
+    kommune's value. Then the quantile is the midpoint of its two neighbours, :math:`(x_{(h)} + x_{(h+2)}) / 2`
+    (for ``q`` = 0 or 1, of the two lowest or highest), which is between them, mixes two kommuner and is
+    unbiased for a locally even spread. Three such quartiles of 5 or more kommuner are three equations in
+    at least four unknown values, so no kommune's value follows from them.
+
+    Examples
+    --------
+    >>> never_single([1.0, 2.0, 3.0, 4.0, 10.0], 0.5)  # type 7 would give 3.0, the 3rd kommune's value
+    3.0
+    >>> never_single([1.0, 2.0, 3.5, 4.0, 10.0], 0.5)
+    3.0
+    >>> never_single([1.0, 2.0, 3.0, 4.0], 0.5)  # h = 1.5: type 7, between the 2nd and 3rd
+    2.5
+    """
+    x = np.sort(np.asarray(values, dtype=float))
+    n = len(x)
+    if n == 0:
+        return float("nan")
+    if n == 1:
+        return float(x[0])
+    h = (n - 1) * q
+    lo = int(np.floor(h))
+    frac = h - lo
+    if frac > 1e-12:
+        return float(x[lo] + frac * (x[min(lo + 1, n - 1)] - x[lo]))
+    a, b = (lo - 1, lo + 1) if 0 < lo < n - 1 else ((0, 1) if lo == 0 else (n - 2, n - 1))
+    return float((x[a] + x[b]) / 2)
+
+
+def _never_single_by(g, x: np.ndarray, quantiles: dict[str, float]) -> pd.DataFrame:
+    """:func:`never_single` per group of ``g`` (a groupby of the rows of ``x``), vectorised over the groups."""
+    codes = g.ngroup().to_numpy()
+    order = np.lexsort((x, codes))
+    xs, sizes = x[order], np.bincount(codes, minlength=g.ngroups)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    last = np.maximum(sizes - 1, 0)
+    out = {}
+    for name, q in quantiles.items():
+        h = last * q
+        lo = np.floor(h + 1e-12).astype(np.int64)
+        frac = np.where(h - lo > 1e-12, h - lo, 0.0)
+        hi = np.minimum(lo + 1, last)
+        between = xs[starts + lo] + frac * (xs[starts + hi] - xs[starts + lo])
+        # the neighbours of position lo; at an end, the two lowest or highest (one kommune: itself)
+        a = np.clip(np.where(lo == last, lo - 1, np.where(lo == 0, 0, lo - 1)), 0, last)
+        b = np.clip(np.where(lo == 0, 1, np.where(lo == last, last, lo + 1)), 0, last)
+        midpoint = (xs[starts + a] + xs[starts + b]) / 2
+        out[name] = np.where(frac > 0, between, midpoint)
+    return pd.DataFrame(out, index=g.size().index)
 
 
 def position(values: pd.DataFrame, kommune: int, by: Sequence[str] = ("measure",), value: str = "value",

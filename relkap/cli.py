@@ -17,8 +17,11 @@ from pathlib import Path
 from . import __version__, config, io, params, research, synth
 from .errors import RelkapError, listing
 from .files import write_json
+from .instrument import load_instrument
 from .kommuner import kommune_name
 from .params import load_all_kommune_params
+from .privacy import check_min_n
+from .share import write_share
 
 __all__ = ["main", "build_parser"]
 
@@ -86,6 +89,8 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     from . import batch
 
     out_root = config.resolve(_path(args.out), config.REPORTS_DIR)
+    floor = load_instrument(_path(args.instrument)).privacy.min_n_floor
+    check_min_n(args.min_n, floor, args.min_n_override_reason)  # before anything is written
     if args.research_only:
         return _run_research(args, out_root)
     research_status = _run_research(args, out_root) if args.research else 0  # first, so the index links it
@@ -105,10 +110,23 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         cell_timeout=args.cell_timeout,
         progress=not args.no_progress,
         pdf=args.pdf,
+        min_n_override_reason=args.min_n_override_reason,
     )
     print(batch.results_table(results))
     print(f"\nIndex: {out_root / 'index.html'}")
+    if args.share:
+        _print_share(write_share(out_root, only=[r.kommune for r in results if r.status != "failed"] or None))
     return max(research_status, 1 if any(r.status == "failed" for r in results) else 0)
+
+
+def _print_share(written: dict[int, list[Path]]) -> None:
+    for code, paths in written.items():
+        print(f"share {code}: {', '.join(str(p) for p in paths)}")
+
+
+def _cmd_share(args: argparse.Namespace) -> int:
+    _print_share(write_share(_path(args.reports), _path(args.out), only=args.only))
+    return 0
 
 
 def _run_research(args: argparse.Namespace, out_root: Path) -> int:
@@ -228,7 +246,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--instrument", default=None, help=f"codebook YAML (default: {codebook})")
     p.add_argument("--notebook", default=None,
                    help=f"report notebook (default: {_in_project(config.NOTEBOOKS_DIR / 'kommune_report.ipynb')})")
-    p.add_argument("--min-n", type=int, default=5, help="smallest number of respondents shown (default: %(default)s)")
+    p.add_argument("--min-n", type=int, default=5,
+                   help="smallest number of respondents shown; not below the codebook's privacy.min_n_floor"
+                   " (default: %(default)s)")
+    p.add_argument("--min-n-override-reason", default=None, metavar="REASON",
+                   help="why --min-n is below the codebook's floor; required then, and printed in each report's"
+                   " methods (default: none)")
+    p.add_argument("--share", action="store_true",
+                   help="also write each kommune's share bundle (report.html, report.pdf) into <out>/share/<code>"
+                   " (default: off; see `relkap share`)")
     p.add_argument("--language", choices=["da", "en"], default="da", help="report language (default: %(default)s)")
     p.add_argument("--start-timeout", type=float, default=120.0,
                    help="seconds to wait for a kernel to start (default: %(default)s)")
@@ -248,6 +274,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n-boot", type=int, default=None, help="research: bootstrap resamples (default: 2000)")
     p.add_argument("--n-permutations", type=int, default=None, help="research: permutations (default: 999)")
     p.set_defaults(func=_cmd_batch)
+
+    p = sub.add_parser("share", help="write per kommune exactly what its reference group may receive (report.html,"
+                       " report.pdf) into <reports>/share/<code>")
+    p.add_argument("--reports", default=None,
+                   help=f"the researchers' reports folder (default: {_in_project(config.REPORTS_DIR)})")
+    p.add_argument("--out", default=None, help="folder of the bundles (default: <reports>/share)")
+    p.add_argument("--only", nargs="+", type=int, metavar="CODE", help="only these kommune codes (default: all)")
+    p.set_defaults(func=_cmd_share)
     return parser
 
 

@@ -219,6 +219,12 @@ class Waves(RootModel[list[Wave]]):
         return [c for c in self.codes if c in have]
 
 
+class Privacy(_Model):
+    """The codebook's disclosure settings: the floor under ``min_n`` (:func:`relkap.privacy.check_min_n`)."""
+
+    min_n_floor: int = Field(5, ge=1)
+
+
 class Instrument(_Model):
     """A validated codebook. Load it with :func:`load_instrument`."""
 
@@ -227,6 +233,7 @@ class Instrument(_Model):
     missing_codes: list[int] = [9]
     min_items: int = Field(4, ge=1)
     bands: Bands = Bands()
+    privacy: Privacy = Privacy()
     waves: Waves = Field(default_factory=lambda: Waves.model_validate({}))
     groups: list[Group] = Field(min_length=2)
     relational: list[RelationalItem] = Field(min_length=1)

@@ -1,6 +1,27 @@
 """Disclosure control for everything shared: suppression that survives arithmetic, and no small counts.
 
-The rule: **published totals are computed without the suppressed cells.**
+**The rule (one for every shared product):** a published number is computed only from cells that are
+shown, and no set of published numbers, within one product or across the products of one run, determines
+a hidden count or mean. Every product applies it the same way:
+
+- *totals are sums of shown cells*: the kommune reports (HTML, PDF, ``summary.json``), the research report
+  and its tables (:func:`shareable_tables`: the research analyses start from the same shown answers as the
+  reports, so a research total minus the reports' totals is 0), the explorer and the benchmark;
+- *linked counts are hidden together*: counts that bound each other (an interview theme's mentions,
+  strength and problem counts; a group's answers and its number invited) are hidden as a block as soon as
+  one of them is (:func:`linked_hidden`), and a share is not printed where it would give a hidden count
+  back (share x interviews = mentions);
+- *an order statistic of other kommuner is never a single kommune's value*: a quantile at an integer
+  position is the midpoint of its two neighbours (:func:`relkap.benchmark.distribution`), and the index page
+  does not print the kommuner's values by name;
+- *a hidden group is not named where its presence reveals a count* (a group without a shown count reads
+  "<min_n", whatever its number invited, which is hidden with it);
+- *no floor below* :data:`MIN_N_FLOOR` (the codebook's ``privacy: {min_n_floor: 5}``): a smaller ``min_n`` is
+  refused (:func:`check_min_n`) unless an override names its reason, which the report's methods print.
+
+What a kommune's reference group may receive is its share bundle (:mod:`relkap.share`): its report's HTML
+and PDF, nothing else. Below, how the first clause is built: **published totals are computed without the
+suppressed cells.**
 
 Suppressing a small cell is not enough when its total and its siblings are published: the cell is the
 total minus the siblings. In Stevns, Ledere (4 baseline respondents) was hidden everywhere, yet the index
@@ -20,7 +41,9 @@ by computing the totals without the hidden cells. relkap does the second, becaus
 
 The cost is stated in the report: the kommune's index and totals describe the shown groups and ties
 ("the index covers the groups with at least min_n answers"), so they differ slightly from an index over
-every answer. Research analyses that are not shared (relkap.research) use all answers.
+every answer. The research analyses (relkap.research) start from the same shown answers
+(:func:`shareable_tables`); a researcher may analyse all answers on their own machine
+(``research.analyse(..., shared=False)``), never in a shared product.
 
 What :func:`shareable` removes, per kommune and wave, repeated until nothing changes (removing a cell can
 make another one small):
@@ -47,17 +70,91 @@ the shown groups' counts is 0, so it reveals no small count either.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
+from .errors import RelkapError
 from .grouping import combine, dense_groups, factorize, levels_size
 
-__all__ = ["COUNT_COLUMNS", "mask_small_counts", "shareable", "shareable_rows", "shareable_levels", "hidden_groups", "with_hidden"]
+__all__ = ["COUNT_COLUMNS", "MIN_N_FLOOR", "mask_small_counts", "shareable", "shareable_rows", "shareable_levels",
+           "shareable_tables", "hidden_groups", "with_hidden", "linked_hidden", "check_min_n", "MinNError"]
 
 COUNT_COLUMNS = ("n", "n_baseline", "n_followup")
+MIN_N_FLOOR = 5  # the default floor under min_n (the codebook's privacy.min_n_floor)
+
+
+class MinNError(RelkapError, ValueError):
+    """A ``min_n`` below the codebook's floor without an override reason."""
+
+
+def check_min_n(min_n: int, floor: int = MIN_N_FLOOR, reason: str | None = None) -> str | None:
+    """Refuse a ``min_n`` below ``floor`` unless ``reason`` says why; return the reason to print.
+
+    Parameters
+    ----------
+    min_n : int
+        The threshold asked for.
+    floor : int
+        The smallest ``min_n`` allowed without a reason (the codebook's ``privacy.min_n_floor``).
+    reason : str, optional
+        Why a lower threshold is used (e.g. "internal test with consented respondents"); printed in the
+        report's methods. Blank counts as none.
+
+    Returns
+    -------
+    str or None
+        The reason when ``min_n`` is below the floor (to be printed), else None.
+
+    Raises
+    ------
+    MinNError
+        ``min_n`` below ``floor`` and no reason, or ``min_n`` below 1.
+
+    Examples
+    --------
+    >>> check_min_n(5) is None
+    True
+    >>> check_min_n(3, reason="pilot with consent")
+    'pilot with consent'
+    >>> check_min_n(3)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    relkap.privacy.MinNError: min_n 3 is below the codebook's floor 5 ...
+    """
+    if int(min_n) < 1:
+        raise MinNError(f"min_n {min_n} must be at least 1")
+    if int(min_n) >= int(floor):
+        return None
+    if reason and str(reason).strip():
+        return str(reason).strip()
+    raise MinNError(f"min_n {min_n} is below the codebook's floor {floor} (privacy: {{min_n_floor: {floor}}} in the"
+                    f" codebook). Use min_n >= {floor}, or give the reason for a lower threshold"
+                    ' (--min-n-override-reason "..." in the batch, min_n_override_reason in a notebook), which is'
+                    " printed in the report's methods")
+
+
+def linked_hidden(counts: pd.DataFrame, min_n: int, columns: Sequence[str]) -> pd.Series:
+    """Per row: whether its linked counts are hidden together (one of ``columns`` is between 1 and ``min_n`` - 1).
+
+    Counts that bound each other are a block: an interview theme's mentions M, strength S and problem P
+    (every coded mention has a valence, so max(S, P) <= M <= S + P) pin a count printed "<3" when the others
+    are exact. The block is hidden when any of its counts is small (0 is no one and may be shown).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"n_mention": [4, 6, 0], "n_strength": [2, 4, 0], "n_problem": [2, 3, 0]})
+    >>> linked_hidden(t, 3, ["n_mention", "n_strength", "n_problem"]).tolist()
+    [True, False, False]
+    """
+    small = pd.Series(False, index=counts.index)
+    for c in columns:
+        v = pd.to_numeric(counts[c], errors="coerce")
+        small |= (v > 0) & (v < min_n)
+    return small
 
 
 def mask_small_counts(df: pd.DataFrame, min_n: int, columns: Iterable[str] = COUNT_COLUMNS) -> pd.DataFrame:
@@ -306,6 +403,17 @@ def shareable(table: pd.DataFrame, min_n: int, by: Sequence[str] = ("kommune", "
     ['skole']
     """
     return table[shareable_rows(table, min_n, by, respondent=respondent, min_items=min_items)].reset_index(drop=True)
+
+
+def shareable_tables(tables, min_n: int, *, min_items: int | None = 4):
+    """``tables`` (a :class:`relkap.io.Tables`) with :func:`shareable` applied to ``relations`` and ``scales``.
+
+    The one input of every shared number: the kommune reports (:func:`relkap.report.shared_tables`) and the
+    research analyses (:func:`relkap.research.analyse`) both start here, so a research total equals the sum
+    of the reports' totals and a difference of them reveals nothing. Citizens have no group and stay.
+    """
+    return dataclasses.replace(tables, relations=shareable(tables.relations, min_n, min_items=min_items),
+                               scales=shareable(tables.scales, min_n, min_items=min_items))
 
 
 def hidden_groups(table: pd.DataFrame, min_n: int, by: Sequence[str] = ("kommune", "wave", "group"), *,

@@ -57,7 +57,8 @@ def published(tables, kommune: int, rule: bool = True) -> dict:
     data = _kommune(tables, kommune)
     overview = report.response_overview(data, INST, min_n=MIN_N)
     ties = report.tie_table(data.relations, INST, min_n=MIN_N)
-    model = report.build(tables, INST, default_kommune_params(kommune), min_n=MIN_N if rule else 1)
+    model = report.build(tables, INST, default_kommune_params(kommune), min_n=MIN_N if rule else 1,
+                         min_n_override_reason=None if rule else "the attack without the rule")
     summary = report.summary(model)
     groups = _group_index(data.relations)
     shown = groups[groups["n"] >= MIN_N]

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..export import export_html
 from ..files import swap_folder
+from ..share import scrub_notebook
 from .execute import execute_notebook, short_error
 from .kernels import KERNEL_NAME, ONE_THREAD
 from .warm import execute_warm
@@ -72,6 +73,7 @@ def run_report(job: ReportJob) -> JobResult:
         execute = execute_warm if job.warm else execute_notebook
         execute(job.notebook, tmp / "report.ipynb", params, kernel_name=job.kernel_name,
                 start_timeout=job.start_timeout, cell_timeout=job.cell_timeout, retries=job.retries)
+        scrub_notebook(tmp / "report.ipynb", params, moved={str(tmp): str(final)})  # no local paths kept
         export_html(tmp / "report.ipynb", tmp / "report.html")
         summary_path = tmp / "summary.json"
         summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.exists() else {}

@@ -19,6 +19,8 @@ from ..params import (
     kommuner_in_data,
     load_all_kommune_params,
 )
+from ..privacy import check_min_n
+from ..share import clean_stale_temp
 from .executors import run_jobs
 from .index import write_index
 from .jobs import JobResult, ReportJob, inputs_mtime, is_fresh
@@ -49,6 +51,7 @@ def run_batch(
     progress: bool = True,
     pdf: bool = False,
     warm: bool = True,
+    min_n_override_reason: str | None = None,
 ) -> list[JobResult]:
     """Run the report for every kommune in the data (or ``only`` those codes) and write the index.
 
@@ -60,6 +63,9 @@ def run_batch(
     also ``report.pdf`` beside each report's HTML, all printed by one browser after the reports
     (:func:`~relkap.batch.pdfs.write_pdfs`). ``warm``: each worker keeps one kernel for its kommuner, reset
     between them (:mod:`relkap.batch.warm`); ``False`` starts a fresh kernel per kommune.
+    (:func:`~relkap.batch.pdfs.write_pdfs`). A ``min_n`` below the codebook's floor is refused before
+    anything is written unless ``min_n_override_reason`` says why (:func:`relkap.privacy.check_min_n`); the
+    reason is printed in each report's methods.
     """
     params_path = config.resolve(params_dir, config.KOMMUNE_PARAMS_DIR)
     data_path = config.resolve(data_dir, config.PROCESSED_DIR)
@@ -67,9 +73,11 @@ def run_batch(
     nb_path = config.resolve(notebook, REPORT_NOTEBOOK)
     instr_path = store_codebook_path(data_path, instrument)  # default: the store's own codebook
     check_data_declared(data_path, load_instrument(instr_path), instr_path)  # before anything runs
+    reason = check_min_n(min_n, load_instrument(instr_path).privacy.min_n_floor, min_n_override_reason)
     all_params = report_params(data_path, params_path, selected=params_dir is not None, only=only)
     codes = sorted(int(c) for c in only) if only else sorted(all_params)
     out_path.mkdir(parents=True, exist_ok=True)
+    clean_stale_temp(out_path)  # killed runs' .tmp-<code>-<pid> folders
 
     results: dict[int, JobResult] = {}
     jobs: list[ReportJob] = []
@@ -85,7 +93,8 @@ def run_batch(
         jobs.append(ReportJob(
             kommune=code, name=kp.name, notebook=str(nb_path), out_root=str(out_path),
             parameters={"data_dir": str(data_path), "instrument": str(instr_path),
-                        "params_dir": str(params_path), "min_n": int(min_n), "language": language},
+                        "params_dir": str(params_path), "min_n": int(min_n), "language": language,
+                        **({"min_n_override_reason": reason} if reason else {})},
             kernel_name=kernel_name, start_timeout=start_timeout, cell_timeout=cell_timeout, warm=warm,
         ))
 

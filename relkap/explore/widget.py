@@ -17,6 +17,7 @@ import pandas as pd
 from ..config import MIN_N
 from ..instrument import Instrument
 from ..interviews import theme_label
+from ..privacy import check_min_n
 from ..words import LANGUAGES, text
 from . import render
 from .model import ALL, FIGURES, VIEWS, ExplorerData, PrivateQuotes, Selection, shown_table
@@ -49,7 +50,9 @@ class Explorer:
     data_dir, instrument
         The processed tables and the codebook, as :class:`ExplorerData` takes them (defaults: the project's).
     min_n : int
-        Initial suppression threshold (the slider's value).
+        Initial suppression threshold (the slider's value). The slider starts at the codebook's floor
+        (``privacy.min_n_floor``, default 5); a lower ``min_n`` is refused unless ``min_n_override_reason``
+        says why (:func:`relkap.privacy.check_min_n`), and the slider then goes down to ``min_n``.
     language : {"da", "en"}
     quotes_dir : path or list of paths, optional
         Raw interview folders (``*.qdpx`` with ``mapping.yaml``) for the interviews view's private quotes
@@ -84,10 +87,13 @@ class Explorer:
     """
 
     def __init__(self, data_dir=None, *, instrument: Instrument | str, min_n: int = MIN_N,
-                 language: str = "da", quotes_dir=None):
+                 language: str = "da", quotes_dir=None, min_n_override_reason: str | None = None):
         import ipywidgets as w  # deferred: only a live explorer needs it (about 0.5 s to load)
 
         self.data = ExplorerData(data_dir, instrument=instrument)
+        floor = self.data.instrument.privacy.min_n_floor
+        self.min_n_override_reason = check_min_n(min_n, floor, min_n_override_reason)
+        lowest = min(int(min_n), floor) if self.min_n_override_reason else floor
         self.private_quotes = PrivateQuotes(quotes_dir, instrument=self.data.instrument)
         self.quotes = pd.DataFrame()
         self.instrument, self.tables = self.data.instrument, self.data.tables
@@ -110,7 +116,8 @@ class Explorer:
         self.dimension = w.Dropdown()
         self.language = w.ToggleButtons(options=[(text("explore.language_name", x), x) for x in LANGUAGES],
                                         value=language, style=narrow)
-        self.min_n = w.IntSlider(value=min_n, min=1, max=30, description="min_n", continuous_update=False)
+        self.min_n = w.IntSlider(value=min_n, min=lowest, max=max(30, lowest), description="min_n",
+                                 continuous_update=False)
         self.figure_kind = w.ToggleButtons(style=narrow)
         self.tie = w.Dropdown()
         self._label(language, {self.kommune: codes[0] if codes else ALL, self.view: "baseline",
@@ -337,6 +344,7 @@ class Explorer:
 
 
 def explore(data_dir=None, *, instrument: Instrument | str, min_n: int = MIN_N,
-            language: str = "da", quotes_dir=None) -> Explorer:
+            language: str = "da", quotes_dir=None, min_n_override_reason: str | None = None) -> Explorer:
     """An :class:`Explorer` of the processed data; the last expression of a cell displays it."""
-    return Explorer(data_dir, instrument=instrument, min_n=min_n, language=language, quotes_dir=quotes_dir)
+    return Explorer(data_dir, instrument=instrument, min_n=min_n, language=language, quotes_dir=quotes_dir,
+                    min_n_override_reason=min_n_override_reason)

@@ -41,7 +41,15 @@ def _refuse_private(df: pd.DataFrame) -> None:
                          " researcher's own machine and is never displayed in a shared product")
 
 
+def _linked_small(min_interviews: int, *counts) -> bool:
+    """Whether a theme-wave's linked counts (mentions, strength, problem) are hidden together
+    (:func:`relkap.privacy.linked_hidden`: max(S, P) <= mentions <= S + P pins a "<3" beside exact counts)."""
+    return any(0 < c < min_interviews for c in counts)
+
+
 def _wave_cell(n_int, n_str, n_prob, min_interviews: int, language: Language) -> str:
+    # strength and problem "<3" are safe here only because the mentions they bound are never printed
+    # beside them: theme_display hides a wave's share whenever one of its linked counts is small
     if n_int < min_interviews:
         return text("interviews.too_few", language, min_interviews=min_interviews)
     return text("interviews.valence_counts", language, strength=fmt.count(n_str, min_interviews, language),
@@ -56,7 +64,8 @@ def _change_cell(r: dict, waves: Sequence[str], min_interviews: int, language: L
     # The change in net strength is a function of the four counts beside it: with one of them shown as
     # "<3", the exact change would give that count away (disclosure by arithmetic), so only its direction
     # is said.
-    hidden = any(0 < r[f"{x}_{w}"] < min_interviews for w in waves for x in ("n_strength", "n_problem"))
+    hidden = any(_linked_small(min_interviews, r[f"{x}_{w}"]) for w in waves
+                 for x in ("n_strength", "n_problem", "n_mention"))
     if hidden:
         key = {1: "towards_strength", -1: "towards_problem"}.get(int(r["interview_direction"]), "no_clear_shift")
         return text(f"interviews.{key}", language)
@@ -147,28 +156,33 @@ def theme_display(change: pd.DataFrame, instrument: Instrument, language: Langua
     kinds = {k: i for i, k in enumerate(("dimension", "tie", "leadership", "structure", "free"))}
     d = d.assign(_k=d["theme_kind"].astype(str).map(kinds)).sort_values(["_k", "theme"], kind="stable")
 
-    def share(n, n_int, s):
-        if n_int < min_interviews:
+    def share(r, w):
+        if r[f"n_interviews_{w}"] < min_interviews:
             return text("interviews.too_few", language, min_interviews=min_interviews)
-        if 0 < n < min_interviews:
+        # the share gives the mentions back (share x interviews): hidden with its linked counts
+        if _linked_small(min_interviews, r[f"n_mention_{w}"]):
             return text("interviews.fewer_than", language, min_interviews=min_interviews)
-        return fmt.percent(s, language)
+        if small(r, w):
+            return text("interviews.valence_hidden", language, min_interviews=min_interviews)
+        return fmt.percent(r[f"share_{w}"], language)
+
+    def small(r, w):
+        return _linked_small(min_interviews, *(r.get(f"{x}_{w}", 0) for x in ("n_mention", "n_strength", "n_problem")))
 
     h = [text("interviews.col_kind", language), text("interviews.col_theme", language),
          text("interviews.col_share_baseline", language), text("interviews.col_share_followup", language),
          text("interviews.col_share_change", language)]
     rows = []
     for r in d.to_dict("records"):
-        small = any(0 < r[f"n_mention_{w}"] < min_interviews for w in waves)
-        if r["interviews_suppressed"] or small:
+        if r["interviews_suppressed"] or any(small(r, w) for w in waves):
             ch = ""
         else:
             ch = text("interviews.points", language, value=fmt.number(100 * r["share_change"], 0, language, sign=True))
         rows.append(dict(zip(h, [
             text(f"interviews.kind_{r['theme_kind']}", language),
             theme_label(str(r["theme_kind"]), str(r["theme"]), instrument, language),
-            share(r[f"n_mention_{b}"], r[f"n_interviews_{b}"], r[f"share_{b}"]),
-            share(r[f"n_mention_{f}"], r[f"n_interviews_{f}"], r[f"share_{f}"]),
+            share(r, b),
+            share(r, f),
             ch,
         ], strict=True)))
     out = pd.DataFrame(rows, columns=h)

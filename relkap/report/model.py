@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .. import config, interviews, privacy
+from .. import config, interviews, privacy, words
 from ..benchmark import NationalTables, index_benchmark
 from ..instrument import Instrument
 from ..io import Tables
@@ -171,7 +171,7 @@ class KommuneReport:
 
 def build(data: Tables, instrument: Instrument, params: KommuneParams, *, min_n: int = config.MIN_N,
           language: Language = "da", source: object = None,
-          national: NationalTables | None = None) -> KommuneReport:
+          national: NationalTables | None = None, min_n_override_reason: str | None = None) -> KommuneReport:
     """Everything one kommune's report shows, from the store's tables, the codebook and its parameters.
 
     Parameters
@@ -191,6 +191,9 @@ def build(data: Tables, instrument: Instrument, params: KommuneParams, *, min_n:
     national : relkap.benchmark.NationalTables, optional
         What the report needs about all kommuner (:func:`relkap.benchmark.national_tables` of ``data`` at
         ``min_n``), computed once by a batch; without it the report computes the same itself.
+    min_n_override_reason : str, optional
+        Why ``min_n`` is below the codebook's floor (``privacy.min_n_floor``, default 5); without it such a
+        ``min_n`` is refused. The reason is printed in the methods.
 
     Returns
     -------
@@ -200,6 +203,8 @@ def build(data: Tables, instrument: Instrument, params: KommuneParams, *, min_n:
     ------
     relkap.errors.InputError
         The store holds no employee answers for the kommune.
+    relkap.privacy.MinNError
+        ``min_n`` below the codebook's floor without a reason.
 
     Examples
     --------
@@ -210,6 +215,8 @@ def build(data: Tables, instrument: Instrument, params: KommuneParams, *, min_n:
     >>> r.waves, r.has_followup, r.rk["dimension"].iloc[0]
     (('baseline', 'followup'), True, 'rk')
     """
+    floor = instrument.privacy.min_n_floor
+    override = privacy.check_min_n(min_n, floor, min_n_override_reason)  # before anything is computed
     kommune = int(params.kommune)
     waves = tuple(instrument.waves.codes)
     own = tables.kommune_tables(data, kommune)
@@ -273,7 +280,9 @@ def build(data: Tables, instrument: Instrument, params: KommuneParams, *, min_n:
         interviews=section,
         methods=methods_text(rk, tie_diff, rates, min_n, language=language, instrument=instrument, disclosure=True,
                              invariance=rk_wave_invariance(data, instrument) if has_followup else None,
-                             linked=linked_respondents(shared.relations).iloc[0].to_dict() if has_followup else None),
+                             linked=linked_respondents(shared.relations).iloc[0].to_dict() if has_followup else None)
+        + ([words.text("briefing.methods.min_n_override", language, min_n=min_n, floor=floor, reason=override)]
+           if override else []),
         limitations=limitations_text(tie_diff, rates, min_n, language=language, instrument=instrument),
         first_wave=first, latest_wave=last, previous_wave=previous, rk_waves=rk_waves, rk_previous=rk_previous,
         tie_diff_previous=tie_diff_previous,

@@ -52,7 +52,8 @@ def response_rates(overview: pd.DataFrame, invited: Mapping[str, Mapping[str, in
     -------
     DataFrame
         One row per group and wave, then one total row per wave (``group`` = :data:`TOTAL`):
-        ``group, wave, n`` (``<NA>`` below ``min_n``), ``invited`` (``<NA>`` when not given), ``rate``
+        ``group, wave, n`` (``<NA>`` below ``min_n``), ``invited`` (``<NA>`` when not given, and below
+        ``min_n`` answers: answered and invited are hidden together, README "Privacy"), ``rate``
         (n / invited; NaN when not given or hidden), ``low`` (rate < ``low``), ``status``: ``"given"``,
         ``"not_given"``, ``"hidden"`` (n < min_n) or ``"too_many"`` (more answers than invited: no rate).
         The total of a wave leaves out the groups below ``min_n`` (with the groups shown it would give their
@@ -67,7 +68,7 @@ def response_rates(overview: pd.DataFrame, invited: Mapping[str, Mapping[str, in
     >>> r[["group", "wave", "n", "invited", "rate", "low", "status"]].round(2)
         group      wave     n  invited  rate    low     status
     0   skole  baseline    18       24  0.75  False      given
-    1     ppr  baseline  <NA>        6   NaN  False     hidden
+    1     ppr  baseline  <NA>     <NA>   NaN  False     hidden
     2   skole  followup    20     <NA>   NaN  False  not_given
     3  _total  baseline    18       24  0.75  False      given
     4  _total  followup    20     <NA>   NaN  False  not_given
@@ -108,8 +109,8 @@ def response_rates(overview: pd.DataFrame, invited: Mapping[str, Mapping[str, in
 
 
 def _row(group: str, wave: str, n: int, invited: int | None, min_n: int, low: float) -> dict:
-    if n < min_n:
-        return {"group": group, "wave": wave, "n": pd.NA, "invited": invited, "rate": np.nan, "low": False,
+    if n < min_n:  # answered and invited hidden together: invited 1 beside "<5" answers would say 1 answered
+        return {"group": group, "wave": wave, "n": pd.NA, "invited": pd.NA, "rate": np.nan, "low": False,
                 "status": "hidden"}
     if invited is None:
         return {"group": group, "wave": wave, "n": n, "invited": pd.NA, "rate": np.nan, "low": False,
@@ -161,7 +162,7 @@ def response_table(rates: pd.DataFrame, language: Language, instrument: Instrume
     >>> t.columns.tolist()
     ['Group', 'Wave', 'Answers', 'Invited', 'Response rate', 'Note']
     >>> t.iloc[:, 2:].values.tolist()
-    [['18', '40', '45%', 'low: read with caution'], ['<5', '6', '', 'fewer than 5 answers: not shown'], ['18', '40', '45%', 'low: read with caution']]
+    [['18', '40', '45%', 'low: read with caution'], ['<5', '', '', 'fewer than 5 answers: not shown'], ['18', '40', '45%', 'low: read with caution']]
     """
     inst = instrument
     t = words.text

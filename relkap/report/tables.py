@@ -9,8 +9,6 @@ rounds them for reading, :mod:`relkap.report.record` writes them to ``summary.js
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pandas as pd
 
@@ -55,9 +53,7 @@ def shared_tables(tables: Tables, instrument: Instrument, min_n: int = MIN_N) ->
     fewer than ``min_n`` respondents), so published totals are computed without the suppressed cells and no
     hidden value follows from a total minus the shown cells. Citizens have no groups and stay as they are.
     """
-    keep = {"min_items": instrument.min_items}
-    return dataclasses.replace(tables, relations=privacy.shareable(tables.relations, min_n, **keep),
-                               scales=privacy.shareable(tables.scales, min_n, **keep))
+    return privacy.shareable_tables(tables, min_n, min_items=instrument.min_items)
 
 
 def has_wave(tables: Tables, wave: str) -> bool:

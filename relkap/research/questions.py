@@ -14,6 +14,7 @@ import pandas as pd
 from ..config import MIN_N
 from ..instrument import Instrument
 from ..io import Tables
+from ..privacy import shareable_tables
 from .aggregation import aggregation_check
 from .data import LEADERSHIP, STRUCTURE, citizen_table, respondent_table, unit_table
 from .fit import MIN_UNITS, check_nesting, finish
@@ -132,7 +133,7 @@ def not_answered(units: pd.DataFrame, respondents: pd.DataFrame, citizens: pd.Da
 def analyse(tables: Tables, instrument: Instrument, arms: dict[int, str] | None = None,
             targeted: dict[int, list[tuple[str, str]]] | None = None, nesting: str = "vc", n_boot: int = 2000,
             n_permutations: int = 999, seed: int = 1, min_units: int = MIN_UNITS, min_n: int = MIN_N,
-            mediation_correction: str = "mediator") -> dict[str, pd.DataFrame]:
+            mediation_correction: str = "mediator", shared: bool = True) -> dict[str, pd.DataFrame]:
     """Every table of the research notebook, by name (:data:`TABLE_NAMES`), plus ``units`` and ``not_answered``.
 
     Parameters
@@ -151,9 +152,15 @@ def analyse(tables: Tables, instrument: Instrument, arms: dict[int, str] | None 
     min_units : int
         Fewer kommuner than this: kommune-level results are flagged ``low_power``.
     min_n : int
-        Smallest unit in the r_wg(j) summary.
+        The disclosure threshold: with ``shared`` (the default) every analysis starts from the answers the
+        kommune reports may show (:func:`relkap.privacy.shareable_tables`: groups, ties and tie dimensions
+        with fewer than ``min_n`` respondents removed), so no research number, total or estimate, depends on a
+        hidden cell; also the smallest unit in the r_wg(j) summary.
     mediation_correction : {"mediator", "all", "none"}
         Sampling-error correction of the mediation (:func:`relkap.research.mediation`).
+    shared : bool
+        False: analyse every answer, hidden cells included (for the researcher's own machine only: such
+        results are never shared, as the research report is).
 
     Returns
     -------
@@ -166,12 +173,14 @@ def analyse(tables: Tables, instrument: Instrument, arms: dict[int, str] | None 
     --------
     >>> from relkap import load_instrument
     >>> from relkap.research import example_tables
-    >>> inst, t = load_instrument(), example_tables(1)
+    >>> inst, t = load_instrument(), example_tables(1, respondents=40)  # groups of 5 or more: shown
     >>> res = analyse(t, inst, n_boot=10, n_permutations=0)
     >>> {name: len(res[name]) for name in TABLE_NAMES}
     {'aggregation': 6, 'h1_structures_rk': 0, 'h2_leadership': 0, 'h3_structures_leadership': 0, 'rq1_cocreation': 0, 'rq2_rk_citizen': 0, 'rq2_mediation': 0, 'rq4_did': 0}
     """
     check_nesting(nesting)
+    if shared:
+        tables = shareable_tables(tables, min_n, min_items=instrument.min_items)
     b, f = instrument.waves.baseline, instrument.waves.followup
     resp = respondent_table(tables, instrument)
     cit = citizen_table(tables, instrument)

@@ -13,6 +13,7 @@ from pathlib import Path
 from .. import config, files
 from ..instrument import load_instrument
 from ..io.codebook import check_data_declared, store_codebook_path
+from ..share import scrub_notebook
 
 __all__ = ["RESEARCH_NOTEBOOK", "run_research"]
 
@@ -60,6 +61,7 @@ def run_research(data_dir: str | os.PathLike, out_dir: str | os.PathLike, *, par
     try:
         execute_notebook(notebook or RESEARCH_NOTEBOOK, tmp / "research.ipynb", params, kernel_name=kernel_name,
                          start_timeout=start_timeout, cell_timeout=cell_timeout)
+        scrub_notebook(tmp / "research.ipynb", params, moved={str(tmp): str(final)})  # no local paths kept
         export_html(tmp / "research.ipynb", tmp / "research.html")
         files.swap_folder(tmp, final)
     except BaseException:
