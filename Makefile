@@ -58,11 +58,11 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_batch.py
 	-$(BIN)/python benchmarks/bench_explore.py
 
-# Resolve pyproject.toml's dependencies (with the dev extra) to exact versions for every platform, with uv
+# Resolve pyproject.toml's dependencies (with the dev, dask and pdf extras) to exact versions for every platform, with uv
 # in a throwaway environment. tests/test_lock.py fails when the lock no longer satisfies pyproject.toml.
 lock:
 	test -x .venv-lock/bin/uv || { $(PYTHON) -m venv .venv-lock && .venv-lock/bin/python -m pip install --quiet uv; }
-	.venv-lock/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 --universal --no-header \
+	.venv-lock/bin/uv pip compile pyproject.toml --extra dev --extra dask --extra pdf --python-version 3.11 --universal --no-header \
 	  --quiet -o $(LOCK)
 
 lint: $(STAMP)

@@ -30,7 +30,7 @@ def _pins() -> dict[str, tuple[str, str | None]]:
 def _requirements() -> list[Requirement]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     reqs = [Requirement(r) for r in project["dependencies"]]
-    reqs += [Requirement(r) for r in project["optional-dependencies"]["dev"]]
+    reqs += [Requirement(r) for extra in project["optional-dependencies"].values() for r in extra]
     return [r for r in reqs if r.marker is None or r.marker.evaluate()]
 
 
