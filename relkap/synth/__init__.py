@@ -28,6 +28,9 @@ from .survey import (
     DONT_KNOW_SHARE,
     EFFECT_SLOPE,
     INTERVENTION_EFFECT,
+    ITEM_SHIFT_ITEM,
+    ITEM_SHIFT_PROBABILITY,
+    ITEM_SHIFT_SHARE,
     LEADERSHIP_SLOPE,
     LOW_RESPONSE_RATE,
     LOW_RESPONSE_SHARE,
@@ -45,12 +48,17 @@ from .survey import (
     SynthData,
     SynthError,
     demo_kommuner,
+    item_shift_kommuner,
     simulate,
     with_waves,
     write_demo,
 )
 
 __all__ = [
+    "ITEM_SHIFT_ITEM",
+    "ITEM_SHIFT_SHARE",
+    "ITEM_SHIFT_PROBABILITY",
+    "item_shift_kommuner",
     "MIDWAY_SHARE",
     "MIDWAY_WAVE",
     "with_waves",

@@ -99,6 +99,7 @@ from ..instrument import Instrument, Waves, load_instrument
 from ..io.codebook import codebook_text
 from ..kommuner import KOMMUNER
 from ..params import KommuneParams, dump_kommune_params
+from .frames import assemble, assemble_employees, assemble_structures
 from .interviews import write_demo_interviews
 
 __all__ = [
@@ -552,11 +553,6 @@ class _KommuneSim:
         return {"wave": wave, "coder": coder, "items": items}
 
 
-def _int_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
-    """Float arrays with NaN (blank) -> nullable integer columns, so the CSV shows 3, not 3.0."""
-    return pd.DataFrame({k: pd.array(np.rint(v), dtype="Float64").astype("Int64") for k, v in columns.items()})
-
-
 def simulate(
     n_kommuner: int = 10,
     seed: int = 1,
@@ -652,9 +648,9 @@ def simulate(
                 "n_employees": int((emp["wave"] == w).sum()), "n_citizens": int((cit["wave"] == w).sum()),
             })
 
-    employees = _shift_item(_assemble_employees(emp_parts, inst, wave_codes), codes, int(seed), inst)
-    citizens = _assemble(cit_parts, wave_codes, "B", inst.items_for("citizen"))
-    structures = _assemble_structures(str_parts, wave_codes, inst.items_for("structures"))
+    employees = _shift_item(assemble_employees(emp_parts, inst, wave_codes), codes, int(seed), inst)
+    citizens = assemble(cit_parts, wave_codes, "B", inst.items_for("citizen"))
+    structures = assemble_structures(str_parts, wave_codes, inst.items_for("structures"), CODERS)
     truth = pd.concat(truth_parts, ignore_index=True)
     return SynthData(employees=employees, citizens=citizens, structures=structures, params=params,
                      truth=truth, kommune_truth=pd.DataFrame(k_rows), effects=_effects(), instrument=inst)
@@ -704,53 +700,6 @@ def _shift_item(employees: pd.DataFrame, codes: Sequence[int], seed: int, inst: 
     return out
 
 
-def _ids(prefix: str, numbers: np.ndarray) -> np.ndarray:
-    return np.char.add(prefix, np.char.zfill(numbers.astype(str), 6)).astype(object)
-
-
-def _assemble_employees(parts: Sequence[tuple[int, dict]], inst: Instrument, waves: np.ndarray) -> pd.DataFrame:
-    groups = np.array(inst.group_codes, dtype=object)
-    rel_cols = [f"{item}__{g}" for item in inst.relational_codes for g in inst.group_codes]
-    kommune = np.concatenate([np.full(len(p["wave"]), code) for code, p in parts])
-    wave = np.concatenate([p["wave"] for _, p in parts])
-    head = pd.DataFrame({
-        "kommune": kommune.astype("int64"),
-        "wave": waves[wave],
-        "respondent_id": _ids("R", np.concatenate([p["id"] for _, p in parts])),
-        "group": groups[np.concatenate([p["group"] for _, p in parts])],
-    })
-    rel = np.concatenate([p["rel"] for _, p in parts])
-    rel_frame = _int_frame(dict(zip(rel_cols, rel.T, strict=True)))
-    items = inst.items_for("employee")
-    scale_frame = _int_frame({i: np.concatenate([p["scales"][i] for _, p in parts]) for i in items})
-    out = pd.concat([head, rel_frame, scale_frame], axis=1)
-    return out.sort_values(["kommune", "wave", "respondent_id"], kind="stable", ignore_index=True)
-
-
-def _assemble(parts: Sequence[tuple[int, dict]], waves: np.ndarray, prefix: str, items: list[str]) -> pd.DataFrame:
-    kommune = np.concatenate([np.full(len(p["wave"]), code) for code, p in parts])
-    head = pd.DataFrame({
-        "kommune": kommune.astype("int64"),
-        "wave": waves[np.concatenate([p["wave"] for _, p in parts])],
-        "respondent_id": _ids(prefix, np.concatenate([p["id"] for _, p in parts])),
-    })
-    body = _int_frame({i: np.concatenate([p["items"][i] for _, p in parts]) for i in items})
-    out = pd.concat([head, body], axis=1)
-    return out.sort_values(["kommune", "wave", "respondent_id"], kind="stable", ignore_index=True)
-
-
-def _assemble_structures(parts: Sequence[tuple[int, dict]], waves: np.ndarray, items: list[str]) -> pd.DataFrame:
-    kommune = np.concatenate([np.full(len(p["wave"]), code) for code, p in parts])
-    head = pd.DataFrame({
-        "kommune": kommune.astype("int64"),
-        "wave": waves[np.concatenate([p["wave"] for _, p in parts])],
-        "coder": np.array(CODERS, dtype=object)[np.concatenate([p["coder"] for _, p in parts])],
-    })
-    body = _int_frame({i: np.concatenate([p["items"][i] for _, p in parts]) for i in items})
-    out = pd.concat([head, body], axis=1)
-    return out.sort_values(["kommune", "wave", "coder"], kind="stable", ignore_index=True)
-
-
 def _write_csv(df: pd.DataFrame, path: Path) -> Path:
     atomic_write(path, lambda tmp: df.to_csv(tmp, sep=";", encoding="cp1252", index=False))
     return path
@@ -773,12 +722,12 @@ def write_demo(
     ``<out_dir>/interviews/`` (``<code>.qdpx`` per kommune and ``mapping.yaml``), drawn from random streams of
     their own: the survey files are the same with or without them. With ``params_dir``, also
     ``<params_dir>/<code>.yaml`` per kommune. Relative folders are taken from the project root (``out_dir``
-    default ``data/raw/demo``). With ``waves=3`` also a midway wave (:func:`simulate`) and the codebook that
+    default ``data/demo/raw``). With ``waves=3`` also a midway wave (:func:`simulate`) and the codebook that
     declares it, ``codebook.yaml`` (import with ``--instrument <out_dir>/codebook.yaml``); the two-wave files
     are the same as with ``waves=2``. Returns the written paths.
     """
     data = simulate(n_kommuner=n_kommuner, seed=seed, respondents=respondents, instrument=instrument, waves=waves)
-    out = config.resolve(out_dir, config.RAW_DIR / "demo")
+    out = config.resolve(out_dir, config.DEMO_DIR / "raw")
     out.mkdir(parents=True, exist_ok=True)
     paths = [
         _write_csv(data.employees, out / "employees.csv"),
