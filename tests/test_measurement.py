@@ -134,9 +134,10 @@ def test_report_methods_say_whether_the_waves_rest_on_an_invariant_instrument():
     rk = pd.DataFrame({"dimension": ["rk"], "n_baseline": [56], "n_followup": [58], "suppressed": [False]})
     ties = pd.DataFrame({"group": ["a"], "target": ["b"], "n_baseline": [8], "n_followup": [9], "diff": [0.2],
                          "test": "welch", "suppressed": [False]})
-    plain = methods_text(rk, ties, language="en")
-    scalar = methods_text(rk, ties, language="en", invariance=("scalar", ()))
-    partial = methods_text(rk, ties, language="da", invariance=("partial", ("innovation",)))
+    inst = load_instrument()
+    plain = methods_text(rk, ties, language="en", instrument=inst)
+    scalar = methods_text(rk, ties, language="en", instrument=inst, invariance=("scalar", ()))
+    partial = methods_text(rk, ties, language="da", instrument=inst, invariance=("partial", ("innovation",)))
     assert len(scalar) == len(plain) + 1
     assert any("scalar invariant across the waves" in p for p in scalar)
     assert any("kun delvist invariant" in p and "Innovation og nye løsninger" in p for p in partial)

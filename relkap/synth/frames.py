@@ -1,4 +1,4 @@
-"""The synthetic answers as the raw exports' tables: one row per respondent, integer answers, blanks kept.
+"""The synthetic answers as the raw exports' tables: raw answers from keyed scores, one row per respondent.
 
 :func:`relkap.synth.survey.simulate` draws the answers per kommune; these functions stack them into the
 employees, citizens and structures tables of the raw contract (``docs/contract.md``).
@@ -13,7 +13,8 @@ import pandas as pd
 
 from ..instrument import Instrument
 
-__all__ = ["int_frame", "respondent_ids", "assemble_employees", "assemble", "assemble_structures"]
+__all__ = ["raw_of_keyed", "raw_tables", "int_frame", "respondent_ids", "assemble_employees", "assemble",
+           "assemble_structures"]
 
 
 def int_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -67,3 +68,21 @@ def assemble_structures(parts: Sequence[tuple[int, dict]], waves: np.ndarray, it
     body = int_frame({i: np.concatenate([p["items"][i] for _, p in parts]) for i in items})
     out = pd.concat([head, body], axis=1)
     return out.sort_values(["kommune", "wave", "coder"], kind="stable", ignore_index=True)
+
+
+def raw_of_keyed(inst: Instrument, item: str) -> np.ndarray:
+    """Lookup ``raw = table[keyed - min]``: the raw answer whose keyed score is ``keyed``.
+
+    For a custom map that is not one-to-one the raw answer with the nearest score is used.
+    """
+    lo, hi = inst.scale.min, inst.scale.max
+    raws = np.arange(lo, hi + 1, dtype="float64")
+    scores = inst.key(item, raws)
+    distance = np.abs(scores[None, :] - np.arange(lo, hi + 1)[:, None])
+    return raws[np.argmin(np.where(np.isnan(distance), np.inf, distance), axis=1)]
+
+
+def raw_tables(inst: Instrument) -> dict[str, np.ndarray]:
+    """:func:`raw_of_keyed` for every relational and scale item of the codebook."""
+    items = [*inst.relational_codes, *(i for s in inst.scales for i in s.items)]
+    return {item: raw_of_keyed(inst, item) for item in items}

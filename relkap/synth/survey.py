@@ -99,7 +99,7 @@ from ..instrument import Instrument, Waves, load_instrument
 from ..io.codebook import codebook_text
 from ..kommuner import KOMMUNER
 from ..params import KommuneParams, dump_kommune_params
-from .frames import assemble, assemble_employees, assemble_structures
+from .frames import assemble, assemble_employees, assemble_structures, raw_tables
 from .interviews import write_demo_interviews
 
 __all__ = [
@@ -274,24 +274,6 @@ def _effects() -> dict[str, float]:
     names = ("INTERVENTION_EFFECT", "TIME_TREND", "LEADERSHIP_SLOPE", "MOTIVATION_SLOPE", "STRUCTURE_SLOPE",
              "STRUCTURE_LEADERSHIP_SLOPE", "COCREATION_SLOPE", "SATISFACTION_SLOPE", "EFFECT_SLOPE")
     return {n.lower(): float(globals()[n]) for n in names}
-
-
-def _raw_of_keyed(inst: Instrument, item: str) -> np.ndarray:
-    """Lookup ``raw = table[keyed - min]``: the raw answer whose keyed score is ``keyed``.
-
-    For a custom map that is not one-to-one the raw answer with the nearest score is used.
-    """
-    lo, hi = inst.scale.min, inst.scale.max
-    raws = np.arange(lo, hi + 1, dtype="float64")
-    scores = inst.key(item, raws)
-    distance = np.abs(scores[None, :] - np.arange(lo, hi + 1)[:, None])
-    return raws[np.argmin(np.where(np.isnan(distance), np.inf, distance), axis=1)]
-
-
-def _raw_tables(inst: Instrument) -> dict[str, np.ndarray]:
-    """:func:`_raw_of_keyed` for every relational and scale item of the codebook."""
-    items = [*inst.relational_codes, *(i for s in inst.scales for i in s.items)]
-    return {item: _raw_of_keyed(inst, item) for item in items}
 
 
 def _discretise(latent: np.ndarray, inst: Instrument) -> np.ndarray:
@@ -596,7 +578,7 @@ def simulate(
     focal = [FOCAL_PROCESSES[(start + i) % len(FOCAL_PROCESSES)] for i in range(n)]
 
     groups = inst.group_codes
-    raw_tables = _raw_tables(inst)
+    raws = raw_tables(inst)
     dim_off = np.array([DIMENSION_OFFSETS.get(c, 0.0) for c in inst.relational_codes])
     codes_w = inst.waves.codes
     wave_codes = np.array([codes_w[0], codes_w[-1], *codes_w[1:-1]], dtype=object)  # by index: 0, 1, 2 = midway
@@ -605,7 +587,7 @@ def simulate(
 
     emp_parts, cit_parts, str_parts, truth_parts, k_rows, params = [], [], [], [], [], []
     for code, arm, fp in zip(codes, arms, focal, strict=True):
-        k = _KommuneSim(code, arm, int(seed), inst, raw_tables, n_mean)
+        k = _KommuneSim(code, arm, int(seed), inst, raws, n_mean)
         emp, cit, struc = k.employees(dim_off), k.citizens(dim_off), k.structures()
         invited = k.invited(int(seed), groups, wave_codes[:2])
         positions = {0: 0.0, 1: 1.0}  # wave index -> share of the follow-up effects
@@ -693,7 +675,10 @@ def _shift_item(employees: pd.DataFrame, codes: Sequence[int], seed: int, inst: 
     raw = employees[item].to_numpy(dtype="float64", na_value=np.nan)
     rows = (employees["kommune"].isin(item_shift_kommuner(codes, seed)) & (employees["wave"] == inst.waves.followup)
             ).to_numpy() & (raw >= inst.scale.min) & (raw <= inst.scale.max)
-    up = rows & (rng.random(len(raw)) < ITEM_SHIFT_PROBABILITY)
+    ends = employees["wave"].isin([inst.waves.baseline, inst.waves.followup]).to_numpy()  # midway rows draw none
+    u = np.ones(len(raw))
+    u[ends] = rng.random(int(ends.sum()))
+    up = rows & (u < ITEM_SHIFT_PROBABILITY)
     raw[up] = np.minimum(raw[up] + 1, inst.scale.max)
     out = employees.copy()
     out[item] = pd.array(raw, dtype="Float64").astype("Int64")
