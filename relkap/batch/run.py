@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .. import config
 from ..benchmark import national_tables
-from ..errors import RelkapError
+from ..errors import InputError, RelkapError
 from ..instrument import load_instrument
 from ..io import load
 from ..io.codebook import check_data_declared, store_codebook_path
@@ -101,15 +101,19 @@ def run_batch(
     if jobs:
         # what every report needs about all kommuner, once (not per report); other kommuner's values, so the
         # file lives only while the reports run
-        national = national_tables(load(data_path), load_instrument(instr_path), min_n).write(
-            out_path / ".national.json")
-        for job in jobs:
+        try:
+            national = national_tables(load(data_path), load_instrument(instr_path), min_n).write(
+                out_path / ".national.json")
+        except InputError:  # an incomplete store: each report then says itself what is missing
+            national = None
+        for job in jobs if national is not None else ():
             job.parameters["national"] = str(national)
         try:
             results.update({r.kommune: r for r in run_jobs(jobs, workers or os.cpu_count() or 1, scheduler,
                                                            progress)})
         finally:
-            national.unlink(missing_ok=True)
+            if national is not None:
+                national.unlink(missing_ok=True)
     ordered = [results[c] for c in codes]
     write_index(ordered, out_path, all_params, language=language)
     if pdf:

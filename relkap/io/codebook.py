@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import yaml
 
 from .. import config
@@ -72,7 +73,8 @@ def data_waves_groups(tables: dict[str, pd.DataFrame | None]) -> tuple[set[str],
     for t in tables.values():
         if t is None or not len(t):
             continue
-        waves |= {str(w) for w in pd.unique(t["wave"].dropna().astype(str))}
+        if "wave" in t.columns:
+            waves |= {str(w) for w in pd.unique(t["wave"].dropna().astype(str))}
         for col in ("group", "target"):
             if col in t.columns:
                 groups |= {str(g) for g in pd.unique(t[col].dropna().astype(str))}
@@ -133,8 +135,10 @@ def check_data_declared(data_dir: str | os.PathLike | None, inst: Instrument, co
     d = config.resolve(data_dir, config.PROCESSED_DIR)
     tables = {}
     for name, cols in (("relations", ["wave", "group", "target"]), ("scales", ["wave", "group"])):
-        try:
-            tables[name] = pd.read_parquet(d / f"{name}.parquet", columns=cols)
+        path = d / f"{name}.parquet"
+        try:  # only the columns the table has (a hand-made store may lack some): the others are not checked
+            have = set(pq.read_schema(path).names)
+            tables[name] = pd.read_parquet(path, columns=[c for c in cols if c in have])
         except FileNotFoundError:
             continue
         except Exception as exc:  # not a parquet file, or one without the contract's columns
