@@ -210,7 +210,7 @@ def test_make_demo_uses_a_store_of_its_own():
     """`make demo` writes and reads only data/demo (and reports); `make clean` never removes a team's data."""
     text = (config.ROOT / "Makefile").read_text(encoding="utf-8")
     demo = text.split("\ndemo:")[1].split("\n\n")[0]
-    assert "synth --kommuner 10 --seed 1 --out data/demo/raw" in demo
+    assert "synth --kommuner 10 --seed 1 --waves 3 --out data/demo/raw" in demo
     assert "import data/demo/raw --out data/demo/processed" in demo
     assert "batch --research --data data/demo/processed --out reports" in demo
     assert "data/processed" not in demo.replace("data/demo/processed", "")

@@ -127,8 +127,9 @@ def test_one_problem_is_still_one_line(tmp_path):
     with pytest.raises(InputError) as err:
         rio.read_survey(tmp_path / "employees.csv", INST)
     assert str(err.value) == (f"{tmp_path / 'employees.csv'}: column B (2) 'wave': row 3: unknown wave label"
-                              " 'midtvejs'. Allowed: baseline, followup (set other labels under waves: in the"
-                              " codebook).")
+                              " 'midtvejs'. Correct the label, or declare the wave in the codebook's ordered waves:"
+                              " list (its waves, in time order: baseline, followup), in its place in time, e.g. `-"
+                              " {code: midtvejs, da: Midtvejsmåling, en: Midway, date: 2026-03}` (README, 'Waves').")
 
 
 def test_codes_typed_with_another_case_or_accents_are_read_with_a_note(tmp_path, capsys):
