@@ -171,7 +171,7 @@ def test_interview_linked_counts_pin_no_hidden_count():
 def test_invited_of_a_hidden_group_is_hidden():
     """A lone leader with invited: 1: neither the answers nor the number invited is published."""
     ov = pd.DataFrame({"group": ["skole", "ledere"], "wave": ["baseline", "baseline"], "n": [18, 1]})
-    rates = response_rates(ov, {"baseline": {"skole": 24, "ledere": 1}}, min_n=MIN_N)
+    rates = response_rates(ov, {"baseline": {"skole": 24, "ledere": 1}}, min_n=MIN_N, instrument=INST)
     lead = rates[rates["group"] == "ledere"].iloc[0]
     assert pd.isna(lead["n"]) and pd.isna(lead["invited"]) and np.isnan(lead["rate"])
     total = rates[rates["group"] == "_total"].iloc[0]
@@ -226,8 +226,11 @@ def test_scrub_notebook_and_stale_temp(tmp_path):
     text = path.read_text(encoding="utf-8")
     assert str(config.ROOT) not in text and "/home/" not in text and ".tmp-" not in text
     pm = json.loads(text)["metadata"]["papermill"]
-    assert pm["parameters"]["data_dir"] == "data/processed" and pm["parameters"]["out_dir"] == "reports/157"
-    assert pm["output_path"] == "reports/157/report.ipynb" and pm["parameters"]["instrument"] == "codebook.yaml"
+    # paths as provenance writes them (relkap.provenance.relative): marked inside or outside the project
+    assert pm["parameters"]["data_dir"] == "<project>/data/processed"
+    assert pm["parameters"]["out_dir"] == "<project>/reports/157"
+    assert pm["output_path"] == "<project>/reports/157/report.ipynb"
+    assert pm["parameters"]["instrument"] == "<outside>/codebook.yaml"
     (tmp_path / ".tmp-157-999999999").mkdir()
     assert [p.name for p in clean_stale_temp(tmp_path)] == [".tmp-157-999999999"]
 

@@ -289,7 +289,7 @@ def build(data: Tables, instrument: Instrument, params: KommuneParams, *, min_n:
         most_changed_previous=(most_changed(tie_diff_previous, k=MOST_CHANGED_K, min_n=min_n, targeted=list(targeted))
                                if tie_diff_previous is not None else None),
         targeted_trajectory=(_targeted_rows(ties, targeted) if targeted else None),
-        linked=tables.linked_respondents(own.relations, instrument),
+        linked=tables.linked_respondents(shared.relations, instrument),  # shown answers only (disclosure rule)
         missing_waves=tuple(w for w in waves if w not in answered),
     )
 
