@@ -369,8 +369,8 @@ def test_first_screen_answers_before_any_table_intervention(project):
     assert "relationel kapacitet (RK)" in first and "Svaret" in first
     assert "Samarbejdet er blevet bedre" in first and "næppe er et tilfælde" in first  # the answer in words
     brief = _soup(page[page.index("Kort fortalt"):page.index(">Indhold<")]).get_text(" ", strip=True)
-    for a, b in [("myndighed", "udfoerer"), ("sundhedspleje", "ledere"), ("sundhed", "myndighed")]:
-        assert report.ties.tie_name(a, b, "da", INST) in brief, (a, b)  # the targeted ties, named in the brief
+    # the three targeted ties are marked in the brief's picture (◆ in their cells) beside the sentence on them
+    assert "I har arbejdet med 3 relationer (◆)" in brief and brief.count("◆") >= 3 + 1
     for heading in ("Samarbejdet nu", "Tre relationer at tale om", "Relationerne, I har arbejdet med",
                     "Hvem har svaret"):
         assert heading in brief, heading
@@ -395,7 +395,8 @@ def test_most_changed_ordered_by_absolute_change_ups_and_downs_apart(project):
     full = report.kommune_tables(relkap.load(project["data"]), 336)
     changes = report.tie_change(report.shared_tables(full, INST).relations, INST)
     ok = changes[report.ties.reportable(changes, 5)]
-    assert list(up) == pytest.approx(sorted(ok.loc[ok["diff"] > 0, "diff"], reverse=True)[:3], abs=0.006)
+    # the shown change is the difference of the two shown (rounded) means (fmt.difference): within 0.01
+    assert list(up) == pytest.approx(sorted(ok.loc[ok["diff"] > 0, "diff"], reverse=True)[:3], abs=0.0101)
 
 
 def test_targeted_ties_marked_in_heat_maps_and_tables(project):
