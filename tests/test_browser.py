@@ -8,6 +8,7 @@ the folder in ``RELKAP_SCREENSHOTS``: ``make screenshots`` renews the README's `
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -204,7 +205,8 @@ def test_report_first_screen_answers_at_1280x900(report_html, browser):
             .map(e => e.innerText).join(' ')""")
         assert "Relationel kapacitet i" in first and "Kort fortalt" in first and "kommune" in first
         assert "RK" in first and "samarbejde" in first.lower()
-        answer = page.locator("h3", has_text="Svaret").locator("xpath=following::p[1]")
+        # the heading "Svaret" itself ("Hvem har svaret" also contains the word)
+        answer = page.locator("h3", has_text=re.compile(r"^Svaret")).locator("xpath=following::p[1]")
         assert answer.bounding_box()["y"] < 900
         assert any(w in answer.inner_text() for w in ("bedre", "dårligere", "kan ikke sige", "én måling"))
         # the first table (the brief's picture) comes after the answer
