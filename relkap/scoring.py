@@ -752,7 +752,7 @@ def respondent_index(relations: pd.DataFrame, instrument: Instrument, dimension:
     Returns
     -------
     pandas.DataFrame
-        One row per respondent (and ``dimension``): the id columns of :func:`respondent_scores` without
+        One row per respondent and wave (and ``dimension``): the id columns of :func:`respondent_scores` without
         ``target``, ``score`` (the mean over targets) and ``n_targets`` (targets with a score). A respondent
         who answered every target only with "ved ikke" has ``n_targets`` 0 and no score. Rows in order of
         first appearance.
@@ -769,8 +769,8 @@ def respondent_index(relations: pd.DataFrame, instrument: Instrument, dimension:
     >>> idx = respondent_index(t.relations, inst)
     >>> idx.columns.tolist()
     ['kommune', 'wave', 'respondent_id', 'group', 'dimension', 'score', 'n_targets']
-    >>> bool((idx["n_targets"] >= 1).all()), len(idx) == idx["respondent_id"].nunique()
-    (True, True)
+    >>> bool((idx["n_targets"] >= 1).all()), bool(idx.duplicated(["wave", "respondent_id"]).any())
+    (True, False)
     """
     s = respondent_scores(relations, instrument, dimension=dimension)
     if not include_diagonal:
