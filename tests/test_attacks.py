@@ -214,17 +214,17 @@ def test_scrub_notebook_and_stale_temp(tmp_path):
 
     tmp = config.ROOT / "reports" / ".tmp-157-4242"
     params = {"data_dir": str(config.ROOT / "data" / "processed"), "out_dir": str(tmp), "min_n": 5,
-              "instrument": "/home/someone/codebook.yaml"}
+              "instrument": "/Users/someone/codebook.yaml"}
     nb = {"cells": [{"cell_type": "code", "metadata": {"tags": ["injected-parameters"]},
                      "source": [f'data_dir = "{params["data_dir"]}"\n', f'out_dir = "{tmp}"\n',
-                                'instrument = "/home/someone/codebook.yaml"\n'], "outputs": []}],
+                                'instrument = "/Users/someone/codebook.yaml"\n'], "outputs": []}],
           "metadata": {"papermill": {"input_path": str(config.ROOT / "notebooks" / "kommune_report.ipynb"),
                                      "output_path": str(tmp / "report.ipynb"), "parameters": params}}}
     path = tmp_path / "report.ipynb"
     path.write_text(json.dumps(nb), encoding="utf-8")
     scrub_notebook(path, params, moved={str(tmp): str(config.ROOT / "reports" / "157")})
     text = path.read_text(encoding="utf-8")
-    assert str(config.ROOT) not in text and "/home/" not in text and ".tmp-" not in text
+    assert str(config.ROOT) not in text and "/Users/" not in text and ".tmp-" not in text
     pm = json.loads(text)["metadata"]["papermill"]
     # paths as provenance writes them (relkap.provenance.relative): marked inside or outside the project
     assert pm["parameters"]["data_dir"] == "<project>/data/processed"
