@@ -72,7 +72,9 @@ def test_the_report_compares_first_to_latest_and_previous_to_latest(three):
     assert latest["mean_baseline"] == pytest.approx(trend["midtvejs"], abs=1e-12)
     assert r.key_points[0]["trend"][1]["wave"] == "midtvejs"
     linked = r.linked.set_index("n_waves")["n"]
-    ids = data.employees[data.employees["kommune"] == KOMMUNE].groupby("respondent_id")["wave"].nunique()
+    # counted over the shown answers only (the disclosure rule: a hidden group's respondents are not counted)
+    shown = report.shared_tables(report.kommune_tables(t, KOMMUNE), inst, min_n=5).relations
+    ids = shown.groupby("respondent_id", observed=True)["wave"].nunique()
     assert linked.to_dict() == ids.value_counts().sort_index().to_dict()
 
 
