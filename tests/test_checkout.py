@@ -16,7 +16,7 @@ LONG = "a very-long-path-with-hyphens-and-spaces-" * 3
 
 
 def test_cli_tests_pass_from_a_long_checkout_path_with_hyphens_and_spaces(tmp_path):
-    """`make test` used to fail in a checkout like /home/x/my-projects/relkap-checkout: a test compared the
+    """`make test` used to fail in a checkout like ~/my-projects/relkap-checkout: a test compared the
     `--help` text with the absolute data path, which argparse wrapped at a hyphen. The package and the CLI
     tests, copied to such a path, pass there (in a terminal of 80 columns)."""
     checkout = tmp_path / LONG / "relkap checkout"

@@ -103,7 +103,7 @@ def test_every_option_shows_its_default_in_help():
                if "default" not in (a.help or "")]
     assert not missing, missing
     # where the tables go without --out. argparse wraps long lines at hyphens too, so a checkout path with
-    # hyphens (/home/a-b/relkap-checkout) is only whole in a terminal wide enough for it
+    # hyphens (~/a-b/relkap-checkout) is only whole in a terminal wide enough for it
     out = _help("import", columns=100 + 2 * len(str(config.PROCESSED_DIR)))
     assert str(config.PROCESSED_DIR) in out
     assert "keyed by kommune and wave" in " ".join(_help("import").split())
