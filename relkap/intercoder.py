@@ -64,10 +64,15 @@ def cohen_kappa(data: pd.DataFrame, unit: str = "unit", coder: str = "coder", va
     m = _matrix(data, unit, coder, value)
     if len(m) != 2:
         raise ValueError(f"Cohen's kappa needs exactly two coders, not {len(m)} (use krippendorff_alpha)")
-    both = m.dropna(axis=1)
+    return _kappa(m.to_numpy(dtype=float))
+
+
+def _kappa(m: np.ndarray) -> float:
+    """Cohen's kappa of a 2 x units matrix (NaN: not coded) over the units both coded."""
+    both = m[:, ~np.isnan(m).any(axis=0)]
     if both.shape[1] == 0:
         return float("nan")
-    a, b = both.iloc[0].to_numpy(), both.iloc[1].to_numpy()
+    a, b = both
     p_o = float(np.mean(a == b))
     cats = np.union1d(a, b)
     p_e = float(sum(np.mean(a == k) * np.mean(b == k) for k in cats))
@@ -93,9 +98,12 @@ def krippendorff_alpha(data: pd.DataFrame, unit: str = "unit", coder: str = "cod
     """
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
-    m = _matrix(data, unit, coder, value)
-    m = m.loc[:, m.notna().sum() >= 2]  # a unit coded once carries no information on agreement
-    values = m.to_numpy(dtype=float)
+    m = _matrix(data, unit, coder, value).to_numpy(dtype=float)
+    return _alpha(m[:, (~np.isnan(m)).sum(axis=0) >= 2], level)  # a unit coded once tells nothing on agreement
+
+
+def _alpha(values: np.ndarray, level: str) -> float:
+    """Krippendorff's alpha of a coders x units matrix (NaN: not coded), NaN without two distinct values."""
     if values.size == 0 or len(np.unique(values[~np.isnan(values)])) < 2:
         return float("nan")
     return float(krippendorff.alpha(reliability_data=values, level_of_measurement=level))
@@ -124,20 +132,27 @@ def code_agreement(data: pd.DataFrame, code: str = "code", unit: str = "unit", c
     by = list(by)
     rows = []
     cols = [*by, code, "n_units", "n_coders", "agreement", "kappa", "alpha"]
-    for key, d in data.groupby([*by, code], sort=True, observed=True, dropna=False):
-        m = _matrix(d, unit, coder, value)
-        m = m.loc[:, m.notna().sum() >= 2]
-        coders = int((m.notna().sum(axis=1) > 0).sum())
-        agree, pairs = 0.0, 0.0
-        for _u, col in m.items():
-            v = col.dropna().to_numpy()
-            counts = np.unique(v, return_counts=True)[1]
-            agree += float((counts * (counts - 1)).sum())
-            pairs += float(len(v) * (len(v) - 1))
-        sub = d[d[unit].isin(m.columns)]
-        kappa = cohen_kappa(sub, unit, coder, value) if coders == 2 and m.shape[1] else float("nan")
-        rows.append([*(key if isinstance(key, tuple) else (key,)), m.shape[1], coders,
-                     agree / pairs if pairs else float("nan"), kappa, krippendorff_alpha(sub, unit, coder, value)])
+    missing = [c for c in (code, unit, coder, value, *by) if c not in data.columns]
+    if missing:
+        raise ValueError(f"data lacks the columns {missing}")
+    for key, d in data.dropna(subset=[value]).groupby([*by, code], sort=True, observed=True, dropna=False):
+        if d.duplicated([unit, coder]).any():
+            u, c = d.loc[d.duplicated([unit, coder]), [unit, coder]].iloc[0]
+            raise ValueError(f"coder {c!r} has more than one value for unit {u!r}: one value per unit and coder")
+        units, unit_names = pd.factorize(d[unit])
+        coders, coder_names = pd.factorize(d[coder])
+        m = np.full((len(coder_names), len(unit_names)), np.nan)
+        m[coders, units] = d[value].to_numpy(dtype=float)
+        m = m[:, (~np.isnan(m)).sum(axis=0) >= 2]  # units two or more coders coded
+        m = m[~np.isnan(m).all(axis=1)]  # coders with a value in one of them
+        # agreeing ordered coder pairs per unit: sum over values k of c_k (c_k - 1), c_k coders giving k there
+        counts = [(m == k).sum(axis=0) for k in np.unique(m[~np.isnan(m)])]
+        agree = float(sum((c * (c - 1)).sum() for c in counts))
+        n = (~np.isnan(m)).sum(axis=0)
+        pairs = float((n * (n - 1)).sum())
+        kappa = _kappa(m) if len(m) == 2 and m.shape[1] else float("nan")
+        rows.append([*(key if isinstance(key, tuple) else (key,)), m.shape[1], len(m),
+                     agree / pairs if pairs else float("nan"), kappa, _alpha(m, "nominal")])
     out = pd.DataFrame(rows, columns=cols)
     return out.astype({"n_units": "int64", "n_coders": "int64"})
 

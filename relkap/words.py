@@ -79,7 +79,8 @@ def _resolve(entries: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
 
 @lru_cache(maxsize=1)
 def _load() -> tuple[dict[str, dict[str, str]], dict[str, dict[str, dict[str, str]]]]:
-    tree = yaml.safe_load(CATALOGUE_PATH.read_text(encoding="utf-8"))
+    # libyaml's safe loader where PyYAML has it (10x faster: the catalogue is loaded once per kernel)
+    tree = yaml.load(CATALOGUE_PATH.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     entries, plural = _flatten(tree)
     resolved = _resolve(entries)
 

@@ -282,3 +282,18 @@ def test_undefined_agreement_is_nan():
     assert pd.isna(cohen_kappa(d)) and pd.isna(krippendorff_alpha(d))
     with pytest.raises(ValueError, match="exactly two coders"):
         cohen_kappa(d.assign(coder=list("abcd")))
+
+
+def test_interview_agreement_by_kommune_equals_each_kommune_alone():
+    # two kommuner, each with one interview two coders coded: by kommune gives what each kommune alone gives
+    c = pd.DataFrame({"kommune": [766] * 4 + [101] * 4, "wave": "baseline", "source": ["s1"] * 4 + ["s2"] * 4,
+                      "theme_kind": "dimension", "theme": "kendskab", "coder": list("aabb") * 2,
+                      "unit": [0, 1, 0, 1] * 2})
+    c = pd.concat([c, c.iloc[[0]].assign(theme="respekt")], ignore_index=True)  # a codes respekt in 766's unit 0
+    by = interviews.interview_agreement(c, by=["kommune"]).set_index(["kommune", "theme"])
+    for k in (766, 101):
+        alone = interviews.interview_agreement(c[c["kommune"] == k]).set_index("theme")
+        got = by.xs(str(k), level="kommune")[alone.columns]
+        pd.testing.assert_frame_equal(got, alone, check_dtype=False)
+    # 766 respekt: a 1, 0 and b 0, 0 over the two passages: agreement 1/2 (one of two units agree)
+    assert by.loc[("766", "respekt"), "agreement"] == 0.5

@@ -54,7 +54,7 @@ def interview_agreement(codings: pd.DataFrame, by: Sequence[str] = ()) -> pd.Dat
     if c.empty:
         return pd.DataFrame(columns=cols)
     c["_unit"] = c["kommune"] + "\x1f" + c["wave"] + "\x1f" + c["source"] + "\x1f" + c["unit"].astype(str)
-    units = c[[*by, *src, "_unit"]].drop_duplicates()
+    units = c[list(dict.fromkeys([*by, *src, "_unit"]))].drop_duplicates()  # ``by`` may name a source column
     coders = c[[*src, "coder"]].drop_duplicates()
     themes = c[[*by, "theme_kind", "theme"]].drop_duplicates()
     grid = units.merge(coders, on=src).merge(themes, on=by, how="inner") if by else (
@@ -63,7 +63,8 @@ def interview_agreement(codings: pd.DataFrame, by: Sequence[str] = ()) -> pd.Dat
     grid = grid.merge(applied, on=["_unit", "coder", "theme_kind", "theme"], how="left")
     grid["coded"] = grid["coded"].fillna(0).astype("int64")
     out = code_agreement(grid, code="theme", unit="_unit", coder="coder", value="coded", by=[*by, "theme_kind"])
-    n_int = c.groupby(by)[src].apply(lambda d: len(d.drop_duplicates())) if by else None
-    out.insert(len(by) + 2, "n_interviews", out[by].apply(tuple, axis=1).map(n_int) if by
-               else len(c[src].drop_duplicates()))
+    sources = c[list(dict.fromkeys([*by, *src]))].drop_duplicates()
+    n_int = (out[by].merge(sources.groupby(by).size().rename("n").reset_index(), on=by, how="left")["n"]
+             .to_numpy() if by else len(sources))
+    out.insert(len(by) + 2, "n_interviews", n_int)
     return out[cols].reset_index(drop=True)
