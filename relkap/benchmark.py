@@ -53,6 +53,7 @@ from .config import MIN_N
 from .errors import InputError
 from .files import write_text
 from .instrument import Instrument
+from .measurement import rk_wave_invariance
 from .privacy import shareable
 
 __all__ = ["QUANTILES", "CHANGE", "MIN_BENCHMARK_KOMMUNER", "measures", "distribution", "never_single", "position",
@@ -302,18 +303,24 @@ class NationalTables:
     index : DataFrame
         ``kommune, measure, value``: every kommune's RK index per wave and its change (:func:`measures`),
         of its shareable answers, suppressed kommune-waves left out.
+    invariance : tuple, optional
+        The RK instrument's invariance across waves in the pooled data
+        (:func:`relkap.measurement.rk_wave_invariance`: level and freed dimensions), which every report's
+        methods state; ``None``: not computed (the report computes it).
     """
 
     min_n: int
     waves: tuple[str, str]
     index: pd.DataFrame
+    invariance: tuple[str, tuple[str, ...]] | None = None
 
     def write(self, path: str | os.PathLike) -> Path:
         """Write the tables as JSON (floats exactly: Python writes the shortest repr that reads back equal)."""
         rows = [[int(k), str(m), float(v)] for k, m, v in self.index[["kommune", "measure", "value"]].itertuples(
             index=False)]
         data = {"kind": "relkap national tables", "min_n": int(self.min_n), "waves": list(self.waves),
-                "index": {"columns": ["kommune", "measure", "value"], "rows": rows}}
+                "index": {"columns": ["kommune", "measure", "value"], "rows": rows},
+                "invariance": None if self.invariance is None else [self.invariance[0], list(self.invariance[1])]}
         return write_text(path, json.dumps(data, ensure_ascii=False) + "\n")
 
     @classmethod
@@ -324,15 +331,18 @@ class NationalTables:
             if data.get("kind") != "relkap national tables":
                 raise ValueError
             index = pd.DataFrame(data["index"]["rows"], columns=data["index"]["columns"])
-            return cls(int(data["min_n"]), tuple(data["waves"]), index.astype({"kommune": "int64", "value": float}))
+            inv = data.get("invariance")
+            return cls(int(data["min_n"]), tuple(data["waves"]), index.astype({"kommune": "int64", "value": float}),
+                       None if inv is None else (str(inv[0]), tuple(map(str, inv[1]))))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise InputError(path, "not a national tables file of a relkap batch run",
                              fix="pass the file the batch wrote, or none (the report then computes it)") from exc
 
 
-def national_tables(data, instrument: Instrument, min_n: int = MIN_N) -> NationalTables:
+def national_tables(data, instrument: Instrument, min_n: int = MIN_N, *, invariance: bool = True) -> NationalTables:
     """Every kommune's RK index per wave and its change, of the answers that may be shared: the table each
-    report's :func:`index_benchmark` compares with, computed once for a whole batch.
+    report's :func:`index_benchmark` compares with, and the RK instrument's invariance across waves in the
+    pooled data (each report's methods), computed once for a whole batch.
 
     Parameters
     ----------
@@ -341,6 +351,8 @@ def national_tables(data, instrument: Instrument, min_n: int = MIN_N) -> Nationa
     instrument : Instrument
     min_n : int
         The disclosure threshold (:func:`relkap.privacy.shareable` per kommune, and units below it left out).
+    invariance : bool
+        Also fit the invariance models (a second or two); False leaves ``invariance`` None.
 
     Returns
     -------
@@ -365,7 +377,8 @@ def national_tables(data, instrument: Instrument, min_n: int = MIN_N) -> Nationa
     unit = unit[~unit["suppressed"]]
     waves = (instrument.waves.baseline, instrument.waves.followup)
     values = measures(unit, *waves)
-    return NationalTables(int(min_n), waves, values.astype({"kommune": "int64", "value": float}))
+    return NationalTables(int(min_n), waves, values.astype({"kommune": "int64", "value": float}),
+                          rk_wave_invariance(data, instrument) if invariance else None)
 
 
 def index_benchmark(relations: pd.DataFrame, instrument: Instrument, kommune: int, min_n: int = MIN_N,
@@ -407,7 +420,7 @@ def index_benchmark(relations: pd.DataFrame, instrument: Instrument, kommune: in
     """
     waves = (instrument.waves.baseline, instrument.waves.followup)
     if national is None:
-        national = national_tables(_Relations(relations), instrument, min_n)
+        national = national_tables(_Relations(relations), instrument, min_n, invariance=False)
     elif national.min_n != min_n or tuple(national.waves) != waves:
         raise ValueError(f"national tables of min_n {national.min_n} and waves {list(national.waves)} given to a "
                          f"benchmark of min_n {min_n} and waves {list(waves)}: compute them with the same")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
 
 import relkap
-from relkap import benchmark, privacy, report, scoring
+from relkap import benchmark, measurement, privacy, report, scoring
 
 INST = relkap.load_instrument()
 
@@ -130,6 +132,8 @@ def test_index_benchmark_from_national_tables_equals_its_own_computation(tmp_pat
         nat = benchmark.national_tables(_Store(rel), INST, min_n=min_n)
         back = benchmark.NationalTables.read(nat.write(tmp_path / f"national-{min_n}.json"))
         pd.testing.assert_frame_equal(back.index, nat.index, check_exact=True)  # the file keeps every bit
+        assert back.invariance == nat.invariance and nat.invariance[0] in ("not_estimable", "scalar", "partial",
+                                                                            "metric", "configural")
         for k in (101, 336, 766):
             want = benchmark.index_benchmark(rel, INST, k, min_n=min_n)
             pd.testing.assert_frame_equal(benchmark.index_benchmark(rel, INST, k, min_n=min_n, national=back), want,
@@ -157,6 +161,13 @@ def test_report_build_with_national_tables_equals_build_without():
         pd.testing.assert_frame_equal(given.benchmark, alone.benchmark, check_exact=True)
         assert len(alone.benchmark) and alone.benchmark["enough"].any()
         pd.testing.assert_frame_equal(given.rk, alone.rk, check_exact=True)
+        assert given.methods == alone.methods  # the pooled invariance sentence from the national tables
+    nat = benchmark.national_tables(t, INST, 5)
+    assert nat.invariance == measurement.rk_wave_invariance(t, INST) and nat.invariance[0] != "not_estimable"
+    blind = dataclasses.replace(nat, invariance=("configural", ()))  # the report states what the batch computed
+    said = report.build(t, INST, kp, min_n=5, national=blind).methods
+    assert said != report.build(t, INST, kp, min_n=5, national=nat).methods
+    assert measurement.invariance_sentence("configural", (), "da") in said
 
 
 class _Store:

@@ -18,11 +18,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .. import config, interviews, privacy, words
-from ..benchmark import NationalTables, index_benchmark
+from ..benchmark import NationalTables, index_benchmark, national_tables
 from ..instrument import Instrument
 from ..io import Tables
 from ..linked import linked_respondents
-from ..measurement import rk_wave_invariance
 from ..network import layout
 from ..params import KommuneParams
 from ..words import Language
@@ -231,6 +230,8 @@ def build(data: Tables, instrument: Instrument, params: KommuneParams, *, min_n:
     pair = instrument.between(first, other) if other != first else instrument
     targeted = tuple(tuple(t) for t in params.targeted_ties) if params.arm == "intervention" else ()
 
+    if national is None or (has_followup and national.invariance is None):
+        national = national_tables(data, instrument, min_n, invariance=has_followup)
     shared = tables.shared_tables(own, instrument, min_n=min_n)
     overview = tables.response_overview(own, instrument, min_n=min_n)
     shown_overview = tables.response_overview(shared, instrument, min_n=min_n)
@@ -279,7 +280,7 @@ def build(data: Tables, instrument: Instrument, params: KommuneParams, *, min_n:
         benchmark=index_benchmark(data.relations, instrument, kommune, min_n=min_n, national=national),
         interviews=section,
         methods=methods_text(rk, tie_diff, rates, min_n, language=language, instrument=instrument, disclosure=True,
-                             invariance=rk_wave_invariance(data, instrument) if has_followup else None,
+                             invariance=national.invariance if has_followup else None,
                              linked=linked_respondents(shared.relations).iloc[0].to_dict() if has_followup else None)
         + ([words.text("briefing.methods.min_n_override", language, min_n=min_n, floor=floor, reason=override)]
            if override else []),
