@@ -97,9 +97,13 @@ def load_all_kommune_params(folder: str | Path | None = None) -> dict[int, Kommu
     """Every ``*.yaml`` in ``folder`` (default ``params/kommuner``), keyed by kommune code."""
     d = config.resolve(folder, config.KOMMUNE_PARAMS_DIR)
     out: dict[int, KommuneParams] = {}
+    where: dict[int, Path] = {}
     for f in sorted(d.glob("*.yaml")):
         kp = load_kommune_params(f)
-        out[kp.kommune] = kp
+        if kp.kommune in where:
+            raise InstrumentError(f"{f}: kommune {kp.kommune} also has the parameter file {where[kp.kommune].name}: "
+                                  "keep one file per kommune (delete or merge the other)")
+        out[kp.kommune], where[kp.kommune] = kp, f
     return out
 
 
@@ -122,8 +126,14 @@ def kommune_params(kommune: int, folder: str | Path | None = None,
                    groups: list[str] | None = None) -> KommuneParams:
     """The kommune's parameter file in ``folder`` (default ``params/kommuner``), else its defaults.
 
-    Defaults have ``source == "defaults"`` (the report notes it); ``groups`` fills their groups.
+    Defaults have ``source == "defaults"`` (the report notes it); ``groups`` fills their groups. The file is
+    usually ``<kommune>.yaml`` (read alone); any other name is found by reading the folder.
     """
+    own = config.resolve(folder, config.KOMMUNE_PARAMS_DIR) / f"{int(kommune)}.yaml"
+    if own.is_file():
+        kp = load_kommune_params(own)
+        if kp.kommune == int(kommune):
+            return kp
     kp = load_all_kommune_params(folder).get(int(kommune))
     return kp if kp is not None else default_kommune_params(kommune, groups)
 

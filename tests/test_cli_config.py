@@ -13,7 +13,13 @@ from relkap import config
 from relkap.cli import main
 from relkap.errors import InstrumentError
 from relkap.kommuner import KOMMUNER, kommune_name
-from relkap.params import KommuneParams, dump_kommune_params, load_kommune_params
+from relkap.params import (
+    KommuneParams,
+    dump_kommune_params,
+    kommune_params,
+    load_all_kommune_params,
+    load_kommune_params,
+)
 
 
 def test_paths_do_not_depend_on_the_working_directory(tmp_path, monkeypatch):
@@ -63,6 +69,18 @@ def test_kommune_params_round_trip_and_errors(tmp_path):
     p.write_text(dump_kommune_params(kp).replace("kommune: 766", "kommune: 999"), encoding="utf-8")
     with pytest.raises(InstrumentError, match="999 is not the official code"):
         load_kommune_params(p)
+
+
+def test_kommune_params_by_file_name_or_content_and_one_file_per_kommune(tmp_path):
+    kp = KommuneParams(kommune=766, name="Hedensted", groups=["skole"], arm="control")
+    (tmp_path / "hedensted.yaml").write_text(dump_kommune_params(kp), encoding="utf-8")  # any file name
+    assert kommune_params(766, tmp_path) == kp
+    assert kommune_params(336, tmp_path).source == "defaults"
+    (tmp_path / "766.yaml").write_text(dump_kommune_params(kp.model_copy(update={"arm": "intervention"})),
+                                       encoding="utf-8")
+    assert kommune_params(766, tmp_path).arm == "intervention"  # <code>.yaml is read alone
+    with pytest.raises(InstrumentError, match=r"hedensted.yaml: kommune 766 also has the parameter file 766.yaml"):
+        load_all_kommune_params(tmp_path)  # the batch reads them all: two files for one kommune are refused
 
 
 def _help(*args: str, columns: int = 80) -> str:
