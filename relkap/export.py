@@ -45,6 +45,7 @@ import io
 import logging
 import os
 import re
+import threading
 from pathlib import Path
 from urllib.parse import quote
 
@@ -486,8 +487,16 @@ def export_html(notebook_path: str | os.PathLike, html_path: str | os.PathLike, 
     import nbformat
 
     nb = nbformat.read(str(notebook_path), as_version=4)
-    body, _ = ReportExporter(require_alt=require_alt).from_notebook_node(nb)
+    with _EXPORTERS_LOCK:  # one exporter per process: its templates are compiled once (about a second each)
+        exporter = _EXPORTERS.get(require_alt)
+        if exporter is None:
+            exporter = _EXPORTERS[require_alt] = ReportExporter(require_alt=require_alt)
+        body, _ = exporter.from_notebook_node(nb)
     return write_text(html_path, body)
+
+
+_EXPORTERS: dict[bool, ReportExporter] = {}
+_EXPORTERS_LOCK = threading.Lock()
 
 
 def problems(page: str) -> list[str]:
