@@ -96,6 +96,19 @@ def test_resume_reruns_only_what_changed(project):
     assert (project["out_root"] / "510" / "report.html").stat().st_mtime > old[510]
 
 
+def test_project_brief_is_written_before_the_index_that_links_it(project):
+    """With the research run's summary in place, the batch writes research/brief.html and the index links it."""
+    research = project["out_root"] / "research"
+    research.mkdir(parents=True)
+    (research / "research_summary.json").write_text(
+        '{"n": {"kommuner": 3, "intervention": 0, "control": 3}, "waves": ["baseline", "followup"], "answers": []}',
+        encoding="utf-8")
+    _run(project, only=[766, 510], project_brief=True)
+    page = (research / "brief.html").read_text(encoding="utf-8")
+    assert "kort til projektets referencegruppe" in page and "Hedensted" not in page and "Haderslev" not in page
+    assert '<a href="research/brief.html">' in (project["out_root"] / "index.html").read_text(encoding="utf-8")
+
+
 def test_a_failed_rerun_leaves_the_previous_report_whole(project, tmp_path):
     _run(project, only=[766])
     before = (project["out_root"] / "766" / "report.html").read_bytes()
