@@ -166,6 +166,8 @@ def test_dimensions_spread_is_the_quartiles_over_kommuner_widest_change_first():
     assert last["change"] == pytest.approx((2.25 * k / 200, 6.75 * k / 200))  # type-7 quartiles of 0..9 x k/200
     assert "rk" not in [s["dimension"] for s in model["spread"]]  # the index's spread is the reports' benchmark
     assert f"hvordan {INST.label(DIMS[-1]).lower()} har ændret sig" in _text(html)
+    _, english = _page(language="en")
+    assert f"<th scope=\"row\">{INST.label(DIMS[-1], 'en')}</th>" in english
 
 
 @pytest.mark.parametrize("language", ["da", "en"])

@@ -97,11 +97,10 @@ def _dimension_spread(summaries: dict[int, dict], instrument: Instrument, min_ko
         m = part.set_index("measure")
         if not {"latest", "change"} <= set(m.index):
             continue
-        out.append({"dimension": dim, "label": instrument.label(dim),
-                    "n_kommuner": int(m.loc["change", "n_kommuner"]),
+        out.append({"dimension": dim, "n_kommuner": int(m.loc["change", "n_kommuner"]),
                     "latest": (float(m.loc["latest", "q25"]), float(m.loc["latest", "q75"])),
                     "change": (float(m.loc["change", "q25"]), float(m.loc["change", "q75"]))})
-    order = [c for c in instrument.relational_codes]
+    order = list(instrument.relational_codes)
     out.sort(key=lambda r: (-(r["change"][1] - r["change"][0]), order.index(r["dimension"])
                             if r["dimension"] in order else len(order)))
     return out
@@ -159,6 +158,23 @@ def project_brief(research: dict, summaries: dict[int, dict], params: dict[int, 
         ``rq4`` (the primary answer and the all-ties row), ``answers`` (H1-H3, RQ1-RQ3), ``spread`` (the
         dimensions' middle halves, widest change first), ``named`` (consenting kommuner in the top and
         bottom quarter of the RK change), ``min_n``, ``min_kommuner``.
+
+    Examples
+    --------
+    Five control kommuner (an arm of five is shown; its mean is each kommune counted once):
+
+    >>> from relkap import load_instrument
+    >>> codes = (101, 147, 157, 175, 336)
+    >>> params = {c: KommuneParams(kommune=c, name=str(c), groups=["skole"], arm="control") for c in codes}
+    >>> summaries = {c: {"respondents": {"baseline": 20, "followup": 22}, "rk_index": {
+    ...     "mean_baseline": 3.0 + i / 10, "mean_followup": 3.1 + i / 10, "diff": 0.1, "p_fdr": 0.5}}
+    ...     for i, c in enumerate(codes)}
+    >>> research = {"n": {"kommuner": 5, "control": 5}, "waves": ["baseline", "followup"], "answers": []}
+    >>> m = project_brief(research, summaries, params, load_instrument())
+    >>> [(g["group"], g["n_kommuner"], round(g["first"], 2), round(g["latest"], 2), g["unclear"]) for g in m["change"]]
+    [('control', 5, 3.2, 3.3, 5)]
+    >>> [w["respondents"] for w in m["waves"]], m["named"]
+    ([100, 110], {'top': [], 'bottom': []})
     """
     n = research.get("n") or {}
     answers = {a["question"]: a for a in research.get("answers") or []}
@@ -261,7 +277,7 @@ def render_brief(model: dict, instrument: Instrument, language: Language = "da")
                                      language, estimate=fmt.number(abs(t["estimate"]), 2, language),
                                      between=_between(t["ci_low"], t["ci_high"], language)) + " " + text(
                                          f"project_brief.rq4.all_ties_{sure}", language)
-    spread = [{"label": s["label"], "latest": text("project_brief.span", language, low=fmt.number(s["latest"][0], 2, language),
+    spread = [{"label": instrument.label(s["dimension"], language), "latest": text("project_brief.span", language, low=fmt.number(s["latest"][0], 2, language),
                                                    high=fmt.number(s["latest"][1], 2, language)),
                "change": text("project_brief.span", language, low=fmt.signed(s["change"][0], 2, language),
                               high=fmt.signed(s["change"][1], 2, language))} for s in model["spread"]]
@@ -280,7 +296,7 @@ def render_brief(model: dict, instrument: Instrument, language: Language = "da")
         "rq4": rq4_words,
         "answers": [_answer_words(a, instrument, language) for a in model["answers"]],
         "spread": spread,
-        "spread_most": w("project_brief.differ.most", dimension=model["spread"][0]["label"].lower())
+        "spread_most": w("project_brief.differ.most", dimension=spread[0]["label"].lower())
         if model["spread"] else w("project_brief.differ.too_few", k=model["min_kommuner"]),
         "named_top": w("project_brief.differ.named_top", names=", ".join(named["top"])) if named["top"] else "",
         "named_bottom": w("project_brief.differ.named_bottom", names=", ".join(named["bottom"]))
