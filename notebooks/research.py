@@ -72,33 +72,36 @@ n = research.counts(results)
 plt.rcParams["figure.dpi"] = 90
 
 # %% [markdown] tags=["da"]
-# # Relationel kapacitet på tværs af kommuner: hypoteser og forskningsspørgsmål
+# # Relationel kapacitet på tværs af kommuner: forskningsrapport
 #
-# Notebooken samler alle kommuner og tester projektets tre hypoteser (H1-H3) og fire forskningsspørgsmål
-# (RQ1-RQ4). Det er et dokument til forskerne. Med få kommuner er analyserne på
-# kommuneniveau usikre: læs konfidensintervallerne, ikke kun p-værdierne. Et spørgsmål, som data ikke kan
-# besvare (for eksempel med for få kommuner), står der en bemærkning om. Alle tabeller gemmes også som
-# CSV-filer og i `research_summary.json`.
+# Rapporten er skrevet til projektets forskere. Den samler alle kommuner og tester projektets tre hypoteser
+# (H1-H3) og fire forskningsspørgsmål (RQ1-RQ4) med de statistiske detaljer: modeller, frihedsgrader,
+# justerede p-værdier og følsomhedsanalyser. Den deles ikke med kommunerne: projektets referencegruppe får
+# projektbriefen (`brief.html` ved siden af denne fil), og hver kommune får sin egen rapport. Med få kommuner
+# er analyserne på kommuneniveau usikre: læs konfidensintervallerne, ikke kun p-værdierne. Et spørgsmål, som
+# data ikke kan besvare (for eksempel med for få kommuner), står der en bemærkning om. Alle tabeller gemmes
+# også som CSV-filer og i `research_summary.json`.
 
 # %% [markdown] tags=["en"]
-# # Relational capacity across kommuner: hypotheses and research questions
+# # Relational capacity across kommuner: research report
 #
-# The notebook pools every kommune and tests the project's three hypotheses (H1-H3) and four research
-# questions (RQ1-RQ4). It is a document for the researchers. With few kommuner the
-# kommune-level analyses are uncertain: read the confidence intervals, not only the p-values. A question the
-# data cannot answer (with too few kommuner, for example) gets a note saying so. Every table is also saved
-# as a CSV file and in `research_summary.json`.
+# This report is written for the project's researchers. It pools every kommune and tests the project's three
+# hypotheses (H1-H3) and four research questions (RQ1-RQ4) with the statistical detail: models, degrees of
+# freedom, adjusted p-values and sensitivity analyses. It is not shared with the kommuner: the project's
+# reference group gets the project brief (`brief.html` beside this file) and each kommune its own report.
+# With few kommuner the kommune-level analyses are uncertain: read the confidence intervals, not only the
+# p-values. A question the data cannot answer (with too few kommuner, for example) gets a note saying so.
+# Every table is also saved as a CSV file and in `research_summary.json`.
 
 # %%
 display(Markdown(f"## {text('research.answer.heading', language)}"))
 display(export.captioned(research.answers_table(results, inst, language, parameters).style.hide(axis="index"),
-                         text("research.answer.heading", language)))
+                         text("research.answer.caption", language)))
 display(Markdown(research.answers_rule(language)))
 display(Markdown(research.answers_reasons(results, inst, language, parameters)))
 
 # %%
-display(export.captioned(pd.DataFrame({text("research.count", language): n})
-                         .rename(index=lambda k: text(f"research.n.{k}", language)), text("research.count", language)))
+display(export.captioned(research.counts_table(n, language).style.hide(axis="index"), text("research.count", language)))
 
 # %% [markdown] tags=["da"]
 # ## 1. Kan RK behandles som en egenskab ved kommunen?
@@ -107,7 +110,8 @@ display(export.captioned(pd.DataFrame({text("research.count", language): n})
 # hinanden nok til, at et gennemsnit giver mening. *ICC(1)* er den andel af forskellene mellem
 # medarbejdere, der ligger mellem enhederne (over 0,05 er almindeligt), *ICC(2)* er, hvor pålideligt
 # enhedens gennemsnit er (0,70 eller mere), og *r_wg(j)* er enigheden inden for enheden (medianen over
-# enheder med kvartilerne; 0,70 eller mere). Konklusionen står i kolonnen *Vurdering*.
+# enheder med kvartilerne; 0,70 eller mere). Kolonnen *Over grænsen* siger for hvert mål, om det når sin
+# grænse; *Samlet vurdering* gælder niveauet i den måling (alle tre mål: begrundet; to: delvis begrundet).
 
 # %% [markdown] tags=["en"]
 # ## 1. Can RK be treated as a property of the kommune?
@@ -115,8 +119,9 @@ display(export.captioned(pd.DataFrame({text("research.count", language): n})
 # Before comparing kommuner we check whether employees in the same kommune (and the same professional group)
 # are alike enough for a mean to make sense. *ICC(1)* is the share of the differences between employees that
 # lies between the units (above 0.05 is common), *ICC(2)* is how reliable a unit's mean is (0.70 or more), and
-# *r_wg(j)* is the agreement within the unit (median over units with the quartiles; 0.70 or more). The
-# conclusion is in the column *Verdict*.
+# *r_wg(j)* is the agreement within the unit (median over units with the quartiles; 0.70 or more). The column
+# *Meets threshold* says for each statistic whether it reaches its threshold; *Overall verdict* is the level's
+# in that wave (all three: justified; two: partly justified).
 
 # %%
 research.present(results, "aggregation", inst, language, plot=False)

@@ -111,8 +111,11 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
         pdf=args.pdf,
         min_n_override_reason=args.min_n_override_reason,
+        project_brief=bool(args.research) and research_status == 0,
     )
     print(batch.results_table(results))
+    if args.research and research_status == 0:
+        print(f"Project brief: {out_root / 'research' / 'brief.html'}")
     print(f"\nIndex: {out_root / 'index.html'}")
     if args.share:
         _print_share(write_share(out_root, only=[r.kommune for r in results if r.status != "failed"] or None))

@@ -18,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PositiveInt,
+    StrictBool,
     ValidationError,
     field_validator,
     model_validator,
@@ -48,8 +49,12 @@ class KommuneParams(BaseModel):
     leaves unknown kommuner out). ``targeted_ties`` lists the directed ties (rater group, target group) the
     kommune's leadership interventions aimed at; empty for control kommuner. ``invited`` (optional) gives the
     number of employees invited per wave and group (``{wave: {group: n}}``), from which the report computes
-    response rates. ``source`` is not written in a file: ``"file"`` for a parameter file, ``"defaults"``
-    when the kommune has none (:func:`kommune_params`).
+    response rates. ``consent_named`` (default ``false``) is ``true`` only when the kommune has agreed to be
+    named in the project's cross-kommune products (the project reference group's brief,
+    :mod:`relkap.research.brief`); without it no such product names the kommune. It must be a YAML
+    boolean (``true``/``false``), so a typed "ja" or "yes" in quotes is refused rather than read as consent.
+    ``source`` is not written in a file: ``"file"`` for a parameter file, ``"defaults"`` when the kommune has
+    none (:func:`kommune_params`).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -61,6 +66,7 @@ class KommuneParams(BaseModel):
     arm: Literal["intervention", "control", "unknown"] = "unknown"
     targeted_ties: list[tuple[str, str]] = []
     invited: dict[str, dict[str, PositiveInt]] = {}
+    consent_named: StrictBool = False
     source: Literal["file", "defaults"] = Field(default="file", exclude=True)
 
     @field_validator("kommune")
@@ -113,6 +119,8 @@ def dump_kommune_params(kp: KommuneParams) -> str:
     data["targeted_ties"] = [list(t) for t in kp.targeted_ties]
     if not kp.invited:  # files without invited counts stay as they were
         data.pop("invited")
+    if not kp.consent_named:  # no consent is the default: files without it stay as they were
+        data.pop("consent_named")
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=110)
 
 
@@ -168,6 +176,7 @@ _STARTING_HEADER = """\
 # Edit and keep: focal_process (the work process the kommune's collaboration is about), arm (intervention
 # or control; unknown leaves the kommune out of the difference-in-differences) and, for an intervention
 # kommune, targeted_ties: [[rater group, target group], ...]. groups are those with answers in the data.
+# consent_named: true only when the kommune has agreed to be named in the project's cross-kommune brief.
 """
 
 

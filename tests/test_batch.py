@@ -62,22 +62,24 @@ def test_a_failing_kommune_does_not_stop_the_others(project):
     assert index.count("<tr class=") == 3
     assert '<tr class="failed"><td>336</td><td>Stevns</td>' in index
     assert '<a href="766/report.html">Hedensted</a>' in index
-    # the index page speaks the run's language: Danish words and numbers by default
-    assert "+0,25 [+0,05; +0,45]" in index and '<html lang="da">' in index
+    # the index page is the researchers' (status, time, links), in the run's language: Danish by default
+    assert '<html lang="da">' in index and "Intern side for forskerne" in index
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in index
-    assert "<title>relkap: rapporter pr. kommune</title>" in index
-    assert "<caption>Kommunernes rapporter</caption>" in index and 'class="table-scroll"' in index
+    assert "<title>relkap: forskernes oversigt over kørslen</title>" in index
+    assert "<caption>Kommunernes rapporter: status og tid</caption>" in index and 'class="table-scroll"' in index
     assert "Kommuner: 3, heraf fejlet: 1." in index and "kontrolkommune" in index and "control" not in index
+    # no result beside the names: the kommune's change is in its own report only
+    assert "+0,25" not in index and "[+0,05; +0,45]" not in index
 
 
 def test_english_run_has_an_english_index(project):
     _run(project, only=[766, 336], language="en")
     index = (project["out_root"] / "index.html").read_text(encoding="utf-8")
-    assert "+0.25 [+0.05, +0.45]" in index and '<html lang="en">' in index
+    assert '<html lang="en">' in index and "+0.25" not in index and "Internal page for the researchers" in index
     assert "Kommuner: 2, of which failed: 1." in index and "control kommune" in index
-    assert "<td>failed" in index and "Change in RK index" in index
+    assert "<td>failed" in index and "<th>Seconds</th>" in index
     words = re.sub(r"<style[^>]*>.*?</style>", "", index, flags=re.S)  # the page's text, not its stylesheet
-    for danish in ("fejlet", "kontrol", "Ændring", "Sekunder", "0,"):
+    for danish in ("fejlet", "kontrol", "forskerne", "Sekunder", "0,"):
         assert danish not in words, danish
 
 
@@ -92,6 +94,19 @@ def test_resume_reruns_only_what_changed(project):
     assert status == {336: "failed", 510: "ok", 766: "skipped"}
     assert (project["out_root"] / "766" / "report.html").stat().st_mtime == old[766]
     assert (project["out_root"] / "510" / "report.html").stat().st_mtime > old[510]
+
+
+def test_project_brief_is_written_before_the_index_that_links_it(project):
+    """With the research run's summary in place, the batch writes research/brief.html and the index links it."""
+    research = project["out_root"] / "research"
+    research.mkdir(parents=True)
+    (research / "research_summary.json").write_text(
+        '{"n": {"kommuner": 3, "intervention": 0, "control": 3}, "waves": ["baseline", "followup"], "answers": []}',
+        encoding="utf-8")
+    _run(project, only=[766, 510], project_brief=True)
+    page = (research / "brief.html").read_text(encoding="utf-8")
+    assert "kort til projektets referencegruppe" in page and "Hedensted" not in page and "Haderslev" not in page
+    assert '<a href="research/brief.html">' in (project["out_root"] / "index.html").read_text(encoding="utf-8")
 
 
 def test_a_failed_rerun_leaves_the_previous_report_whole(project, tmp_path):
@@ -219,4 +234,10 @@ def test_index_page_has_a_main_landmark_and_escapes_what_it_shows(tmp_path):
     assert page.count("<main>") == 1 and page.index("<main>") < page.index("<h1>") < page.index("</main>")
     assert "<td>Kø&lt;benhavn&gt;</td>" in page and '<div class="err">ValueError: n &lt; 5 &amp; more</div>' in page
     assert '<td class="num">12,3</td>' in page and '<a href="766/report.html">Hedensted</a>' in page
-    assert "Kommuner: 2, heraf fejlet: 1." in page and "research.html" not in page
+    assert "Kommuner: 2, heraf fejlet: 1." in page and "research.html" not in page and "brief.html" not in page
+    (tmp_path / "research").mkdir()
+    for name in ("research.html", "brief.html"):
+        (tmp_path / "research" / name).write_text("<html></html>", encoding="utf-8")
+    page = batch.write_index(results, tmp_path, {}, language="da").read_text(encoding="utf-8")
+    assert '<a href="research/research.html">Forskningsrapporten' in page
+    assert '<a href="research/brief.html">Projektbriefen til projektets referencegruppe</a>' in page

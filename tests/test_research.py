@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import numpy as np
 import pandas as pd
@@ -116,6 +117,31 @@ def test_summary_has_an_answer_per_question(run):
     assert all(a["reason_text"] and a["verdict"] in research.VERDICTS for a in s["answers"])
     html = (run["out"] / "research.html").read_text(encoding="utf-8")
     assert "Svarene kort" in html and "Satterthwaite" in html
+
+
+def test_research_page_is_headed_for_researchers_with_each_heading_once(run):
+    """Item 9 of issue 21: the research report says it is the researchers', prints "Svarene kort" once (the
+    table has a caption of its own) and has no empty table header (axe: empty-table-header)."""
+    html = (run["out"] / "research.html").read_text(encoding="utf-8")
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"<(style|script)[^>]*>.*?</\1>", "", html, flags=re.S))
+    assert "Relationel kapacitet på tværs af kommuner: forskningsrapport" in text
+    assert "skrevet til projektets forskere" in text and "skrevet til forskerne og referencegruppen" not in text
+    assert text.count("Svarene kort") == 1 and "Hvert spørgsmåls primære estimat og svar" in text
+    assert not re.search(r"<th[^>]*>\s*</th>", html) and 'class="blank' not in html
+
+
+def test_aggregation_rows_say_whether_they_meet_their_threshold():
+    """A statistic that meets its threshold says so; the level's verdict (partly: two of three) is said once per
+    level and wave, not on each row (issue 21: "delvis begrundet" beside an ICC(2) of 0,72 over 0,70)."""
+    agg = pd.DataFrame({"level": ["kommune"] * 3 + ["kommune:group"] * 3, "wave": "baseline",
+                        "statistic": ["ICC1", "ICC2", "rwg_j_median"] * 2,
+                        "estimate": [0.049, 0.72, 0.96, 0.07, 0.45, 0.97], "threshold": [0.05, 0.7, 0.7] * 2,
+                        "meets": [False, True, True, True, False, True], "n_units": [10] * 3 + [47] * 3,
+                        "verdict": ["partly"] * 6})
+    shown = research.display_table({"aggregation": agg}, "aggregation", INST, "da")
+    assert shown["Over grænsen"].tolist() == ["nej", "ja", "ja", "ja", "nej", "ja"]
+    assert shown["Samlet vurdering"].tolist() == ["delvis begrundet", "", "", "delvis begrundet", "", ""]
+    assert shown["Estimat"].tolist()[1] == "0,72"
 
 
 def _rule(a: dict, m: int, floor: float | None, same_source: bool) -> str:

@@ -1,7 +1,11 @@
-"""``reports/index.html``: every kommune with its status, headline RK change and a link to its report.
+"""``reports/index.html``: the researchers' page of a run: every kommune's status, time and report link.
 
-The page is the Jinja2 template ``relkap/templates/index.html.j2``; its words come from the catalogue
-(sections ``index`` and ``glossary``) and its numbers from :mod:`relkap.fmt`, in the run's language.
+The page is internal: it names every kommune of the run, so it stays in ``reports/`` and never goes to a
+kommune (a kommune gets its share bundle, :mod:`relkap.share`). It holds no result: no kommune's change
+is shown beside another's (the reports promise that no other kommune is named), only whether each report
+was made, how long it took and where it is, with links to the research report and the project reference
+group's brief when the run made them. The template is ``relkap/templates/index.html.j2``; words come from
+the catalogue (sections ``index`` and ``glossary``), numbers from :mod:`relkap.fmt`, in the run's language.
 """
 
 from __future__ import annotations
@@ -19,13 +23,16 @@ from ..params import KommuneParams
 from ..words import Language, text
 from .jobs import JobResult
 
-__all__ = ["write_index", "headline"]
+__all__ = ["write_index", "COLUMNS", "LINKS"]
 
-COLUMNS = ("code", "kommune", "arm", "status", "change", "seconds")
+COLUMNS = ("code", "kommune", "arm", "status", "seconds")
+# The run's pages beside the kommune reports, linked when they exist: catalogue key -> path in the reports folder
+LINKS = {"research": "research/research.html", "brief": "research/brief.html"}
 _INDEX_STYLE = """body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
 table { border-collapse: collapse; } th, td { border-bottom: 1px solid #ccc; padding: .35rem .8rem; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.failed td { background: #f6e6e6; } .err { font-size: .85em; color: #7a1f1f; }
+.internal { border-left: 4px solid #7a1f1f; padding: .4rem .8rem; background: #f7f2f2; max-width: 48rem; }
 @media (max-width: 600px) { body { margin: 1rem; } th, td { padding: .3rem .5rem; } }"""
 
 
@@ -36,33 +43,16 @@ def _template() -> jinja2.Template:
     return env.get_template("index.html.j2")
 
 
-def headline(summary: dict, language: Language = "da") -> str:
-    """The RK index's change of one report's ``summary.json``, signed, with its 95% CI ("—" without one).
-
-    Examples
-    --------
-    >>> headline({"rk_index": {"diff": 0.25, "diff_ci_low": 0.05, "diff_ci_high": 0.45}}, "en")
-    '+0.25 [+0.05, +0.45]'
-    >>> headline({})
-    '—'
-    """
-    rk = (summary or {}).get("rk_index") or {}
-    if rk.get("diff") is None:
-        return "—"
-    ci = fmt.ci(rk.get("diff_ci_low"), rk.get("diff_ci_high"), language, sign=True)
-    return f"{fmt.signed(rk['diff'], 2, language)} {ci}".strip()
-
-
 def write_index(results: Sequence[JobResult], out_root: str | Path, params: dict[int, KommuneParams],
                 language: Language = "da") -> Path:
-    """``reports/index.html``: every kommune with its status, headline RK change and a link to its report.
+    """``reports/index.html``: every kommune's status, time and report link, for the researchers only.
 
     Parameters
     ----------
     results : sequence of JobResult
         One per kommune, in the order of the page.
     out_root : path
-        The reports folder; the page links ``<code>/report.html`` (and ``research/research.html``) where
+        The reports folder; the page links ``<code>/report.html`` (and the pages of :data:`LINKS`) where
         they exist.
     params : dict
         Kommune parameters by code (for the arm).
@@ -84,9 +74,9 @@ def write_index(results: Sequence[JobResult], out_root: str | Path, params: dict
     """
     out = Path(out_root)
     n_failed = sum(r.status == "failed" for r in results)
-    words = {key: text(f"index.{key}", language) for key in
-             ("title", "heading", "change_note", "research", "caption", *COLUMNS)}
-    words["counts"] = text("index.counts", language, n=len(results), failed=n_failed)
+    words = {key: text(f"index.{key}", language) for key in ("title", "heading", "internal", "caption", *COLUMNS)}
+    words["counts"] = text("index.counts", language, n=len(results), failed=n_failed,
+                           seconds=fmt.number(sum(r.seconds for r in results), 0, language))
     rows = []
     for r in results:
         arm_key = {"intervention": "intervention", "control": "control"}.get(
@@ -97,12 +87,10 @@ def write_index(results: Sequence[JobResult], out_root: str | Path, params: dict
             "link": f"{r.kommune}/report.html" if has_report else "",
             "arm": text(f"glossary.{arm_key}", language) if arm_key else "",
             "status_text": text(f"index.status_{r.status}", language),  # ok, skipped or failed
-            "error": r.error, "change": headline(r.summary, language),
-            "seconds": fmt.number(r.seconds, 1, language),
+            "error": r.error, "seconds": fmt.number(r.seconds, 1, language),
         })
-    page = _template().render(
-        language=language, words=words, rows=rows, columns=COLUMNS,
-        research=(out / "research" / "research.html").exists(),
-        style=f"{_INDEX_STYLE}\n{STYLESHEET}",
-    )
+    links = [{"href": href, "text": text(f"index.{key}", language)} for key, href in LINKS.items()
+             if (out / href).exists()]
+    page = _template().render(language=language, words=words, rows=rows, columns=COLUMNS, links=links,
+                              style=f"{_INDEX_STYLE}\n{STYLESHEET}")
     return write_text(out / "index.html", page)

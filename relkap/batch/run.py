@@ -52,6 +52,7 @@ def run_batch(
     pdf: bool = False,
     warm: bool = True,
     min_n_override_reason: str | None = None,
+    project_brief: bool = False,
 ) -> list[JobResult]:
     """Run the report for every kommune in the data (or ``only`` those codes) and write the index.
 
@@ -65,7 +66,10 @@ def run_batch(
     between them (:mod:`relkap.batch.warm`); ``False`` starts a fresh kernel per kommune.
     (:func:`~relkap.batch.pdfs.write_pdfs`). A ``min_n`` below the codebook's floor is refused before
     anything is written unless ``min_n_override_reason`` says why (:func:`relkap.privacy.check_min_n`); the
-    reason is printed in each report's methods.
+    reason is printed in each report's methods. ``project_brief``: also the project reference group's brief,
+    ``<out>/research/brief.html``, from the research results there and the reports' summaries
+    (:func:`relkap.research.brief.write_brief`; the CLI asks for it with ``--research``), before the index
+    that links it.
     """
     params_path = config.resolve(params_dir, config.KOMMUNE_PARAMS_DIR)
     data_path = config.resolve(data_dir, config.PROCESSED_DIR)
@@ -115,6 +119,12 @@ def run_batch(
             if national is not None:
                 national.unlink(missing_ok=True)
     ordered = [results[c] for c in codes]
+    if project_brief:
+        # deferred: relkap.research loads statsmodels (seconds); only a run with --research writes the brief
+        from ..research.brief import write_brief
+
+        write_brief(out_path, {r.kommune: r.summary for r in ordered if r.summary}, all_params,
+                    load_instrument(instr_path), language=language, min_n=min_n)
     write_index(ordered, out_path, all_params, language=language)
     if pdf:
         write_pdfs(ordered)

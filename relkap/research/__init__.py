@@ -56,6 +56,7 @@ from .display import (
     answers_reasons,
     answers_rule,
     answers_table,
+    counts_table,
     display_table,
     localise,
     note,
@@ -114,4 +115,5 @@ __all__ = [
     "answers_table",
     "answers_rule",
     "answers_reasons",
+    "counts_table",
 ]

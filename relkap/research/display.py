@@ -17,12 +17,13 @@ from ..words import Language, text
 from .answers import ALPHA, answers
 from .texts import not_answered_texts
 
-__all__ = ["COLUMNS", "term", "display_table", "answers_table", "answers_rule", "show", "note", "localise", "present"]
+__all__ = ["COLUMNS", "term", "display_table", "answers_table", "answers_rule", "show", "note", "localise", "present",
+           "counts_table"]
 
 # The columns shown per table, in order ("ci" stands for ci_low/ci_high in one column, "ci_std" and
 # "ci_split" for the standardised and split-sample ones); the CSV files and the JSON keep all of them.
 COLUMNS = {
-    "aggregation": ["level", "wave", "statistic", "estimate", "ci", "p_val", "threshold", "n_units",
+    "aggregation": ["level", "wave", "statistic", "estimate", "ci", "p_val", "threshold", "meets", "n_units",
                     "n_respondents", "verdict"],
     "h1_structures_rk": ["model", "predictor", "estimate", "ci", "estimate_std", "p_val", "df", "method", "p_adj",
                          "n_units", "n_respondents"],
@@ -85,7 +86,7 @@ def term(code: str, instrument: Instrument | None = None, language: Language = "
 def _word(column: str, value: object, instrument: Instrument | None, language: Language) -> str:
     if fmt.missing(value):
         return ""
-    if column in ("converged", "low_power"):
+    if column in ("converged", "low_power", "meets"):
         return text(f"research.value.{'yes' if bool(value) else 'no'}", language)
     if column == "method":
         return text(f"research.method.{value}", language)
@@ -150,10 +151,16 @@ def display_table(results: dict[str, pd.DataFrame], name: str, instrument: Instr
             out[header] = [fmt.pvalue(p, language) for p in t[c]]
         elif c in _COUNTS:
             out[header] = [fmt.count(n, None, language) for n in t[c]]
-        elif pd.api.types.is_float_dtype(t[c]) and c not in ("converged", "low_power"):
+        elif pd.api.types.is_float_dtype(t[c]) and c not in ("converged", "low_power", "meets"):
             out[header] = [fmt.number(x, decimals, language) for x in t[c]]
         else:
             out[header] = [_word(c, v, instrument, language) for v in t[c]]
+    if name == "aggregation" and {"verdict", "level", "wave"} <= set(t.columns):
+        # the verdict is the level's in a wave (all three statistics together): said once, on the block's first
+        # row, so a row that meets its own threshold does not read "partly justified"
+        first = ~t.duplicated(["level", "wave"]).to_numpy()
+        header = text("research.column.verdict", language)
+        out[header] = [v if keep else "" for v, keep in zip(out[header], first, strict=True)]
     return pd.DataFrame(out, index=range(len(t)))
 
 
@@ -294,3 +301,15 @@ def answers_rule(language: Language = "da") -> str:
     'Each question is answered by one pre-dec'
     """
     return text("research.answer.rule", language, alpha=fmt.number(ALPHA, 2, language))
+
+
+def counts_table(counts: dict[str, int], language: Language = "da") -> pd.DataFrame:
+    """What the research data hold (:func:`relkap.research.counts`) as a two-column table for readers.
+
+    Examples
+    --------
+    >>> counts_table({"kommuner": 10, "employees": 1588}, "en").to_dict("list")
+    {'What is counted': ['Kommuner', 'Employee responses'], 'Count': ['10', '1,588']}
+    """
+    return pd.DataFrame({text("research.column.counted", language): [text(f"research.n.{k}", language) for k in counts],
+                         text("research.count", language): [fmt.count(v, None, language) for v in counts.values()]})
