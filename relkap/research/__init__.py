@@ -51,16 +51,25 @@ from __future__ import annotations
 
 from .aggregation import aggregation_check
 from .answers import ANSWERS, REASONS, VERDICTS, answers
-from .data import LEADERSHIP_SCALES, citizen_table, example_tables, respondent_table, unit_table
+from .data import (
+    LEADERSHIP_SCALES,
+    citizen_table,
+    example_tables,
+    respondent_table,
+    unit_table,
+    wave_order,
+)
 from .display import (
     answers_reasons,
     answers_rule,
     answers_table,
     display_table,
+    event_study_rows,
     localise,
     note,
     present,
     show,
+    waves_note,
 )
 from .fit import MIN_UNITS, RESULT_COLUMNS
 from .h1 import structures_rk
@@ -70,7 +79,7 @@ from .outputs import SUMMARY_SCHEMA, research_summary, write_tables
 from .questions import QUESTIONS, TABLE_NAMES, analyse, counts, not_answered
 from .rq1 import cocreation_outcomes
 from .rq2 import mediation, rk_citizen
-from .rq4 import intervention_did
+from .rq4 import event_study, intervention_did
 from .run import RESEARCH_NOTEBOOK, run_research
 from .texts import limitations_text, methods_text
 
@@ -86,6 +95,7 @@ __all__ = [
     "respondent_table",
     "citizen_table",
     "unit_table",
+    "wave_order",
     "aggregation_check",
     "structures_rk",
     "leadership_models",
@@ -94,6 +104,7 @@ __all__ = [
     "rk_citizen",
     "mediation",
     "intervention_did",
+    "event_study",
     "analyse",
     "not_answered",
     "counts",
@@ -102,6 +113,8 @@ __all__ = [
     "research_summary",
     "write_tables",
     "display_table",
+    "event_study_rows",
+    "waves_note",
     "show",
     "note",
     "localise",
