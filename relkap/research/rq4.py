@@ -104,7 +104,8 @@ def event_study(scores: pd.DataFrame, arms: dict[int, str], targeted: dict[int, 
         time order) and ``wave_term`` how it uses them:
 
         - ``wave_term`` "versus_first" (the event study): ``wave`` is a later wave, compared with the first
-          (``baseline_wave``); one row per later wave, scope and dimension.
+          (``baseline_wave``); one row per later wave and scope for "rk", and per dimension at the latest
+          wave (the dimensions are sensitivity rows: at the earlier waves they would only add tests).
         - ``wave_term`` "linear_trend" (with three or more waves, RK only): ``wave`` "all"; the estimate is
           the difference between the arms in the linear trend over the ordered waves (points per wave, the
           waves equally spaced in their order, dates not used; the least-squares slope over the waves a
@@ -167,7 +168,8 @@ def event_study(scores: pd.DataFrame, arms: dict[int, str], targeted: dict[int, 
     rows = []
     for later in order[1:]:
         last = later == order[-1]
-        for dim in dimensions:
+        # every dimension at the latest wave (as with two waves); the earlier waves for the RK index only
+        for dim in dimensions if last else [x for x in dimensions if x == RK]:
             d = cross[(cross["dimension"] == dim) & cross["wave"].isin([order[0], later])]
             if d["arm"].nunique() < 2:
                 continue
