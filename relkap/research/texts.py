@@ -153,6 +153,7 @@ def limitations_text(results: dict[str, pd.DataFrame], parameters: dict, languag
     if failed:
         items.append(text_n("research.limits.not_converged", failed, language, k=failed))
     items += list(not_answered_texts(results, language).values())
-    items += [text(f"research.limits.{k}", language) for k in ("cross_sectional", "repeated", "same_source",
-                                                             "correction")]
+    k = len(wave_order(results["units"]["wave"]))
+    standing = ("cross_sectional_waves", "repeated_waves") if k >= 3 else ("cross_sectional", "repeated")
+    items += [text(f"research.limits.{key}", language, k=k) for key in (*standing, "same_source", "correction")]
     return "\n".join(f"- {t}" for t in items)
