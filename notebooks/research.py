@@ -324,8 +324,8 @@ research.present(results, "rq4_did", inst, language, label=["scope", "dimension"
 # %%
 event_rows = research.event_study_rows(results)
 if event_rows["wave"].nunique() > 1:  # more than one later wave, or a trend
-    research.present({"rq4_event_study": event_rows}, "rq4_event_study", inst, language, label=["wave"],
-                     xlabel="did")
+    research.present({"rq4_event_study": event_rows}, "rq4_event_study", inst, language,
+                     label=["wave", "wave_term"], xlabel="did")
 
 # %% [markdown] tags=["da"]
 # ### Interviews ved siden af spørgeskemaet

@@ -32,12 +32,13 @@ theory, research, and methods in organizations*):
   (``leadership``) and motivation. Mixed models (REML at lme4's optimum, t tests on Satterthwaite df:
   :func:`relkap.mixed.satterthwaite`) have a random intercept per kommune and, by default, a variance
   component for the group within the kommune (``nesting="vc"``; ``"combined"`` uses one random intercept
-  per kommune:group instead). Every model has a fixed effect of the wave.
+  per kommune:group instead). Every model has a fixed effect per wave (all the waves in the data, in the
+  codebook's order: ``waves`` and ``wave_term`` in every table say which).
 - Unit level: one row per kommune and wave. RK is the unweighted mean of the kommune's cross-group tie
   means (each tie counts once, as in the relational-coordination literature); employee scales are the
   unweighted mean of the group means; structures are the mean over coders and the structure dimensions;
-  citizen scales are citizen means. Unit-level OLS uses kommune-clustered standard errors (the two waves
-  of a kommune are not independent; CR1 small-sample factor) with t on G - 1 df (G kommuner).
+  citizen scales are citizen means. Unit-level OLS uses kommune-clustered standard errors (the waves
+  of a kommune are not independent; CR2 with Satterthwaite df) and a fixed effect per wave.
 - Same-source variance: H2/RQ3 relate leadership to RK and motivation rated by the same employees; the H2
   table also gives a split-sample estimate (predictor and outcome from different random halves of each
   group, :func:`relkap.research.h2.leadership_models`).
