@@ -102,6 +102,7 @@ display(Markdown(research.answers_reasons(results, inst, language, parameters)))
 
 # %%
 display(export.captioned(research.counts_table(n, language).style.hide(axis="index"), text("research.count", language)))
+display(Markdown(research.waves_note(results, inst, language)))  # the waves every model uses, in time order
 
 # %% [markdown] tags=["da"]
 # ## 1. Kan RK behandles som en egenskab ved kommunen?
@@ -301,7 +302,35 @@ research.present(results, "rq2_mediation", inst, language, label=["outcome", "pa
 # (*Estimate (mixed model)* and *p (mixed model)* on Satterthwaite df, at most the kommuner's J − 2).
 
 # %%
-research.present(results, "rq4_did", inst, language, label=["scope", "dimension"], xlabel="did")
+research.present(results, "rq4_did", inst, language, label=["scope", "dimension", "wave"], xlabel="did")
+
+# %% [markdown] tags=["da"]
+# ### Hver måling mod førmålingen (event study) og trend
+#
+# Med mere end to målinger sammenlignes hver senere måling med førmålingen på samme måde som ovenfor, og den
+# primære test er den seneste måling mod førmålingen; de tidligere målinger er en Holm-familie for sig (kolonnen
+# *Testfamilie*). *Alle målinger* er forskellen mellem forsøgsarmene i den lineære trend over målingerne (point
+# pr. måling, målingerne med lige afstand i deres rækkefølge): for relationerne med indsats hver relations
+# hældning, justeret som ovenfor; for alle relationer kommunernes hældninger med en permutationstest og, som
+# model, OLS af kommune-målingernes gennemsnit med kommune-klyngede CR2-standardfejl og
+# Satterthwaite-frihedsgrader. Med to målinger er tabellen ovenfor hele svaret.
+
+# %% [markdown] tags=["en"]
+# ### Each wave against baseline (event study) and trend
+#
+# With more than two waves each later wave is compared with baseline as above, and the primary test is the
+# latest wave against baseline; the earlier waves form a Holm family of their own (column *Test family*).
+# *All waves* is the difference between the arms in the linear trend over the waves (points per wave, the waves
+# equally spaced in their order): for the targeted ties each tie's slope, adjusted as above; for all ties the
+# kommuner's slopes with a permutation test and, as a model, OLS of the kommune-wave means with
+# kommune-clustered CR2 standard errors and Satterthwaite df. With two waves the table above is the whole
+# answer.
+
+# %%
+event_rows = research.event_study_rows(results)
+if event_rows["wave"].nunique() > 1:  # more than one later wave, or a trend
+    research.present({"rq4_event_study": event_rows}, "rq4_event_study", inst, language,
+                     label=["wave", "wave_term"], xlabel="did")
 
 # %% [markdown] tags=["da"]
 # ### Interviews ved siden af spørgeskemaet
@@ -344,7 +373,7 @@ display(agreement)
 # for the methods section of a paper.
 
 # %%
-display(Markdown(research.methods_text(results, parameters, text_language)))
+display(Markdown(research.methods_text(results, parameters, text_language, inst)))
 display(Markdown(f"### {text('research.limitations', text_language)}\n\n"
                  + research.limitations_text(results, parameters, text_language)))
 

@@ -201,7 +201,7 @@ def test_demo_answers_follow_the_rule_with_small_sample_p(demo):
     assert by["H3"]["method"] == "cluster_cr2_satterthwaite" and by["H3"]["df"] < 5
     # RQ4: the fair contrast of the targeted ties, decidable with 5 + 5 kommuner (floor 2/252, 1 test)
     assert by["RQ4"]["method"] == "permutation_kommuner"
-    assert by["RQ4"]["primary"] == {"scope": "targeted_contrast", "dimension": "rk"}
+    assert by["RQ4"]["primary"] == {"scope": "targeted_contrast", "dimension": "rk", "family": "primary"}
     assert by["RQ4"]["verdict"] != "undecidable"
     # H2: leadership and RK rated by the same employees; on this demo the split-sample estimate does not
     # confirm the pooled one, so the answer reads "association (same source)", not "supported"

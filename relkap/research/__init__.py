@@ -32,12 +32,13 @@ theory, research, and methods in organizations*):
   (``leadership``) and motivation. Mixed models (REML at lme4's optimum, t tests on Satterthwaite df:
   :func:`relkap.mixed.satterthwaite`) have a random intercept per kommune and, by default, a variance
   component for the group within the kommune (``nesting="vc"``; ``"combined"`` uses one random intercept
-  per kommune:group instead). Every model has a fixed effect of the wave.
+  per kommune:group instead). Every model has a fixed effect per wave (all the waves in the data, in the
+  codebook's order: ``waves`` and ``wave_term`` in every table say which).
 - Unit level: one row per kommune and wave. RK is the unweighted mean of the kommune's cross-group tie
   means (each tie counts once, as in the relational-coordination literature); employee scales are the
   unweighted mean of the group means; structures are the mean over coders and the structure dimensions;
-  citizen scales are citizen means. Unit-level OLS uses kommune-clustered standard errors (the two waves
-  of a kommune are not independent; CR1 small-sample factor) with t on G - 1 df (G kommuner).
+  citizen scales are citizen means. Unit-level OLS uses kommune-clustered standard errors (the waves
+  of a kommune are not independent; CR2 with Satterthwaite df) and a fixed effect per wave.
 - Same-source variance: H2/RQ3 relate leadership to RK and motivation rated by the same employees; the H2
   table also gives a split-sample estimate (predictor and outcome from different random halves of each
   group, :func:`relkap.research.h2.leadership_models`).
@@ -51,17 +52,26 @@ from __future__ import annotations
 
 from .aggregation import aggregation_check
 from .answers import ANSWERS, REASONS, VERDICTS, answers
-from .data import LEADERSHIP_SCALES, citizen_table, example_tables, respondent_table, unit_table
+from .data import (
+    LEADERSHIP_SCALES,
+    citizen_table,
+    example_tables,
+    respondent_table,
+    unit_table,
+    wave_order,
+)
 from .display import (
     answers_reasons,
     answers_rule,
     answers_table,
     counts_table,
     display_table,
+    event_study_rows,
     localise,
     note,
     present,
     show,
+    waves_note,
 )
 from .fit import MIN_UNITS, RESULT_COLUMNS
 from .h1 import structures_rk
@@ -71,7 +81,7 @@ from .outputs import SUMMARY_SCHEMA, research_summary, write_tables
 from .questions import QUESTIONS, TABLE_NAMES, analyse, counts, not_answered
 from .rq1 import cocreation_outcomes
 from .rq2 import mediation, rk_citizen
-from .rq4 import intervention_did
+from .rq4 import event_study, intervention_did
 from .run import RESEARCH_NOTEBOOK, run_research
 from .texts import limitations_text, methods_text
 
@@ -87,6 +97,7 @@ __all__ = [
     "respondent_table",
     "citizen_table",
     "unit_table",
+    "wave_order",
     "aggregation_check",
     "structures_rk",
     "leadership_models",
@@ -95,6 +106,7 @@ __all__ = [
     "rk_citizen",
     "mediation",
     "intervention_did",
+    "event_study",
     "analyse",
     "not_answered",
     "counts",
@@ -103,6 +115,8 @@ __all__ = [
     "research_summary",
     "write_tables",
     "display_table",
+    "event_study_rows",
+    "waves_note",
     "show",
     "note",
     "localise",

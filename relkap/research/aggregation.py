@@ -9,7 +9,7 @@ from scipy import stats
 from .. import agreement
 from ..config import ALPHA, MIN_N
 from ..instrument import Instrument
-from .data import RK
+from .data import RK, wave_order
 from .fit import finish
 
 __all__ = ["LEVELS", "icc1_ci", "aggregation_check"]
@@ -41,6 +41,8 @@ def aggregation_check(respondents: pd.DataFrame, instrument: Instrument, min_n: 
                       icc1_min: float = 0.05, icc2_min: float = 0.70, rwg_min: float = 0.70) -> pd.DataFrame:
     """ICC(1), ICC(2) and r_wg(j) of the respondent RK index by kommune and by group in kommune, per wave.
 
+    Each wave is checked on its own (waves are never pooled here), in the codebook's time order.
+
     Parameters
     ----------
     respondents : DataFrame
@@ -62,7 +64,8 @@ def aggregation_check(respondents: pd.DataFrame, instrument: Instrument, min_n: 
         ANOVA F test on the ICC(1) rows, ``method`` "anova_f"); ``p_adj`` (none); ``n_units``, ``n_respondents``; then
         ``threshold``, ``meets`` and ``verdict`` ("justified": all three statistics meet their threshold,
         "partly": two, "not justified": whether the level's RK may be treated as a shared unit-level
-        property). A level with fewer than two units in a wave has no rows (an ICC needs two units).
+        property); ``waves`` (the row's wave) and ``wave_term`` ("per_wave"). A level with fewer than two
+        units in a wave has no rows (an ICC needs two units).
 
     Notes
     -----
@@ -88,7 +91,8 @@ def aggregation_check(respondents: pd.DataFrame, instrument: Instrument, min_n: 
     d = respondents.dropna(subset=[RK])
     dims = [c for c in instrument.relational_codes if c in d.columns]
     rows = []
-    for wave, part in d.groupby("wave", sort=True):
+    for wave in wave_order(d["wave"].astype(str), instrument):  # every wave on its own, in time order
+        part = d[d["wave"].astype(str) == wave]
         part = part.assign(unit=part["kommune"].astype(str) + ":" + part["group"].astype(str))
         for level, col in zip(LEVELS, ("kommune", "unit"), strict=True):
             n_units = int(part[col].nunique())
@@ -96,7 +100,8 @@ def aggregation_check(respondents: pd.DataFrame, instrument: Instrument, min_n: 
                 continue
             ic = agreement.icc(part, dv=RK, group=col).iloc[0]
             lo, hi = icc1_ci(ic["F"], ic["df1"], ic["df2"], ic["k"])
-            base = {"level": level, "wave": wave, "n_units": n_units, "n_respondents": len(part)}
+            base = {"level": level, "wave": wave, "n_units": n_units, "n_respondents": len(part), "waves": wave,
+                    "wave_term": "per_wave"}
             rows.append({**base, "statistic": "ICC1", "estimate": ic["ICC1"], "ci_low": lo, "ci_high": hi,
                          "p_val": ic["p_val"], "method": "anova_f", "threshold": icc1_min,
                          "meets": bool(ic["ICC1"] > icc1_min and ic["p_val"] < ALPHA)})

@@ -6,7 +6,8 @@ questions"): H1 the between-kommune structure effect of the respondent-level mix
 leadership -> RK; H3 the kommune-level slope structures -> leadership; RQ1 co-creation -> satisfaction;
 RQ2 the kommune's RK -> citizen co-creation; RQ3 total leadership -> motivation (its RK part is H2's test
 and is not counted twice); RQ4 the baseline-adjusted targeted-ties contrast of the RK index (the DiD over
-all ties when no kommune named targeted ties). Every other row of the table is a sensitivity row.
+all ties when no kommune named targeted ties) at the latest wave against the first (the event-study rows
+of earlier waves and the linear trend are sensitivity rows). Every other row of the table is a sensitivity row.
 
 Verdict rule (:func:`verdict`) at ``alpha`` (:data:`ALPHA`), in the hypothesised direction (positive):
 
@@ -87,7 +88,9 @@ ANSWERS = (
     Answer("RQ2", "rq2_rk_citizen", ({"outcome": COCREATION},), kommune_level=True),
     Answer("RQ3", "h2_leadership", ({"outcome": MOTIVATION, "predictor": LEADERSHIP},), {"outcome": MOTIVATION},
            same_source=True, split=True, answered_by="H2"),
-    Answer("RQ4", "rq4_did", ({"scope": "targeted_contrast", "dimension": RK}, {"scope": "all_ties", "dimension": RK}),
+    # the latest wave against the first (family "primary"); earlier waves and the trend are sensitivity rows
+    Answer("RQ4", "rq4_did", ({"scope": "targeted_contrast", "dimension": RK, "family": "primary"},
+                              {"scope": "all_ties", "dimension": RK, "family": "primary"}),
            kommune_level=True, cross_sectional=False),
 )
 

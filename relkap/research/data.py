@@ -19,7 +19,7 @@ from ..io import Tables
 from ..synth import example_tables
 
 __all__ = ["LEADERSHIP_SCALES", "LEADERSHIP", "MOTIVATION", "COCREATION", "SATISFACTION", "EFFECT", "RK",
-           "STRUCTURE", "example_tables", "respondent_table", "citizen_table", "unit_table"]
+           "STRUCTURE", "example_tables", "wave_order", "respondent_table", "citizen_table", "unit_table"]
 
 LEADERSHIP_SCALES = ("vision", "deltagelse", "ramme", "involvering")
 LEADERSHIP = "leadership"  # the mean of the four subscales
@@ -27,6 +27,29 @@ MOTIVATION = "motivation"
 COCREATION, SATISFACTION, EFFECT = "samskabelse", "tilfredshed", "effekt"
 RK = "rk"
 STRUCTURE = "structure"  # mean of the coded structure dimensions
+
+
+def wave_order(codes, instrument: Instrument | None = None) -> list[str]:
+    """The wave codes among ``codes`` in time order: the codebook's order, waves it lacks last (sorted).
+
+    Without ``instrument`` the order of a categorical's categories, else the codes sorted. Every research
+    model is told these ordered waves, so no output pools waves without saying which.
+
+    Examples
+    --------
+    >>> from relkap import load_instrument
+    >>> wave_order(["followup", "baseline", "followup"], load_instrument())
+    ['baseline', 'followup']
+    >>> wave_order(pd.Categorical(["f", "b", "m"], ["b", "m", "f"]))
+    ['b', 'm', 'f']
+    """
+    present = {str(c) for c in pd.Series(codes).dropna().unique()}
+    if instrument is not None:
+        declared = instrument.waves.present(present)
+        return declared + sorted(present - set(declared))
+    if isinstance(getattr(codes, "dtype", None), pd.CategoricalDtype):
+        return [str(c) for c in codes.dtype.categories if str(c) in present]
+    return sorted(present)
 
 
 def _scale_wide(table: pd.DataFrame, instrument: Instrument, ids: list[str]) -> pd.DataFrame:

@@ -15,10 +15,13 @@ from .. import fmt
 from ..instrument import Instrument
 from ..words import Language, text
 from .answers import ALPHA, answers
+from .data import wave_order
+from .fit import WAVE_TERMS
+from .rq4 import RQ4_FAMILIES
 from .texts import not_answered_texts
 
 __all__ = ["COLUMNS", "term", "display_table", "answers_table", "answers_rule", "show", "note", "localise", "present",
-           "counts_table"]
+           "counts_table", "event_study_rows", "waves_note"]
 
 # The columns shown per table, in order ("ci" stands for ci_low/ci_high in one column, "ci_std" and
 # "ci_split" for the standardised and split-sample ones); the CSV files and the JSON keep all of them.
@@ -38,8 +41,11 @@ COLUMNS = {
                        "reliability", "p_val", "df", "method", "p_adj", "n_units", "n_respondents", "low_power"],
     "rq2_mediation": ["outcome", "path", "estimate", "ci", "p_val", "method", "p_adj", "n_units", "n_citizens",
                       "low_power"],
-    "rq4_did": ["scope", "dimension", "estimate", "ci", "p_val", "method", "p_adj", "estimate_model", "p_model",
-                "n_units", "n_intervention", "n_control", "n_respondents"],
+    "rq4_did": ["scope", "dimension", "wave", "wave_term", "estimate", "ci", "p_val", "method", "p_adj", "family",
+                "estimate_model", "p_model", "n_units", "n_intervention", "n_control", "n_respondents"],
+    # RQ4's event study: the primary scope's RK rows, each later wave against the first and the trend
+    "rq4_event_study": ["wave", "baseline_wave", "wave_term", "estimate", "ci", "p_val", "p_adj", "family",
+                        "estimate_model", "ci_model", "p_model", "method_model", "n_units", "n_respondents"],
 }
 _P = ("p_val", "p_adj", "p_model", "p_split")
 _COUNTS = ("n_units", "n_respondents", "n_citizens", "n_intervention", "n_control")
@@ -51,6 +57,8 @@ _WORDS = {  # raw value -> research.value key, per column
     "analysis": {"correlation": "correlation", "slope": "slope", "cross_lagged": "cross_lagged"},
     "scope": {"all_ties": "all_ties", "targeted_ties": "targeted_ties", "targeted_contrast": "targeted_contrast",
               "targeted_unadjusted": "targeted_unadjusted"},
+    "wave_term": {t: f"wave_term_{t}" for t in WAVE_TERMS},
+    "family": {f: f"family_{f}" for f in RQ4_FAMILIES},
 }
 _TERMS = ("rk", "structure", "structure_between", "structure_within", "leadership")
 _PATHS = ("a", "b", "indirect", "direct", "total")
@@ -60,7 +68,9 @@ def term(code: str, instrument: Instrument | None = None, language: Language = "
     """A variable, wave or path as readers name it: ``"structure -> leadership"`` -> "Strukturindeks → Ledelse, samlet".
 
     RK, the structure index and its parts and total leadership come from the catalogue, wave labels
-    from the glossary, scale, dimension and structure codes from the codebook; arrows become "→"/"↔".
+    from the codebook's waves (without a codebook the glossary's baseline and follow-up), scale, dimension
+    and structure codes from the codebook; arrows become "→"/"↔", a comma-separated list of waves their
+    names. "all" (every wave) reads "Begge målinger" with a two-wave codebook, else "Alle målinger".
 
     Examples
     --------
@@ -69,17 +79,21 @@ def term(code: str, instrument: Instrument | None = None, language: Language = "
     'Structure index ↔ Leadership, total'
     >>> term("baseline->followup", None, "da")
     'Førmåling → Eftermåling'
+    >>> term("baseline,followup", load_instrument(), "en")
+    'Baseline, Follow-up'
     """
-    for raw, arrow in ((" <-> ", " ↔ "), (" -> ", " → "), ("->", " → ")):
+    for raw, arrow in ((" <-> ", " ↔ "), (" -> ", " → "), ("->", " → "), (",", ", ")):
         if raw in code:
             return arrow.join(term(part, instrument, language) for part in code.split(raw))
     if code in _TERMS:
         return text(f"research.value.{code}", language)
-    waves = (instrument.waves.baseline, instrument.waves.followup) if instrument else ("baseline", "followup")
-    if code in waves:
-        return text(f"glossary.{('baseline', 'followup')[waves.index(code)]}", language)
+    if instrument is not None and instrument.waves.get(code) is not None:
+        return instrument.waves.name(code, language)
+    if instrument is None and code in ("baseline", "followup"):
+        return text(f"glossary.{code}", language)
     if code == "all":
-        return text("research.value.all_waves", language)
+        many = instrument is not None and len(instrument.waves) > 2
+        return text(f"research.value.{'every_wave' if many else 'all_waves'}", language)
     return instrument.label(code, language) if instrument is not None else code
 
 
@@ -88,7 +102,7 @@ def _word(column: str, value: object, instrument: Instrument | None, language: L
         return ""
     if column in ("converged", "low_power", "meets"):
         return text(f"research.value.{'yes' if bool(value) else 'no'}", language)
-    if column == "method":
+    if column in ("method", "method_model"):
         return text(f"research.method.{value}", language)
     if column in _WORDS:
         key = _WORDS[column].get(str(value))
@@ -172,6 +186,39 @@ def show(results: dict[str, pd.DataFrame], name: str, instrument: Instrument | N
 
     return captioned(display_table(results, name, instrument, language, decimals).style.hide(axis="index"),
                      text(f"research.question.{name}", language))
+
+
+def event_study_rows(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """RQ4's event study: the rows of the primary scope (the targeted contrast, else all ties) and the RK index,
+    each later wave against the first (in time order, as :func:`relkap.research.intervention_did` writes
+    them) and the linear trend; empty without RQ4 rows.
+
+    Examples
+    --------
+    >>> rq4 = pd.DataFrame({"scope": ["all_ties"] * 4, "dimension": ["rk", "rk", "respekt", "rk"],
+    ...                     "wave": ["midtvejs", "followup", "followup", "all"], "estimate": [0.2, 0.5, 0.4, 0.25]})
+    >>> event_study_rows({"rq4_did": rq4})[["wave", "estimate"]].values.tolist()
+    [['midtvejs', 0.2], ['followup', 0.5], ['all', 0.25]]
+    """
+    t = results.get("rq4_did", pd.DataFrame())
+    if not len(t):
+        return t
+    scope = "targeted_contrast" if (t["scope"] == "targeted_contrast").any() else "all_ties"
+    return t[(t["scope"] == scope) & (t["dimension"] == "rk")].reset_index(drop=True)
+
+
+def waves_note(results: dict[str, pd.DataFrame], instrument: Instrument | None = None, language: Language = "da") -> str:
+    """The waves the analyses use, by name and in time order, and how the models use them (Markdown).
+
+    Examples
+    --------
+    >>> units = pd.DataFrame({"kommune": [1, 1], "wave": ["followup", "baseline"]})
+    >>> waves_note({"units": units}, None, "en")[:56]
+    'The analyses use the waves baseline, followup (in this o'
+    """
+    order = wave_order(results["units"]["wave"], instrument)
+    named = ", ".join(term(w, instrument, language) if instrument is not None else w for w in order)
+    return text("research.methods.waves", language, waves=named)
 
 
 def note(results: dict[str, pd.DataFrame], name: str, language: Language = "da") -> str:

@@ -30,11 +30,15 @@ from .. import agreement, robust
 from ..change import adjust_pvalues
 from ..mixed import between_df, bound_df, fit_nested, satterthwaite
 
-__all__ = ["RESULT_COLUMNS", "P_METHODS", "NESTINGS", "MIN_UNITS", "check_nesting", "finish", "low_power",
+__all__ = ["RESULT_COLUMNS", "P_METHODS", "WAVE_TERMS", "NESTINGS", "MIN_UNITS", "check_nesting", "waves_of",
+           "pooled_waves", "finish", "low_power",
            "std_factor", "standardise", "correct", "mixed", "ols_cluster", "reliability", "item_reliability"]
 
 RESULT_COLUMNS = ["estimate", "ci_low", "ci_high", "p_val", "df", "method", "p_adj", "p_adjust", "n_units",
-                  "n_respondents"]
+                  "n_respondents", "waves", "wave_term"]
+# How a row uses the waves, the ``wave_term`` column of every result table (``waves``: the wave codes behind
+# the row, in time order, comma-separated)
+WAVE_TERMS = ("fixed_effects", "single_wave", "per_wave", "lagged", "versus_first", "linear_trend")
 # How ``p_val`` (and the CI) were obtained, the ``method`` column of every result table
 P_METHODS = ("satterthwaite", "satterthwaite_between", "cluster_cr2_satterthwaite", "cluster_cr1_t", "ols_t",
              "pearson_t", "bootstrap_kommuner", "permutation_kommuner", "anova_f")
@@ -46,6 +50,32 @@ def check_nesting(nesting: str) -> None:
     """``ValueError`` unless ``nesting`` is one of :data:`NESTINGS`."""
     if nesting not in NESTINGS:
         raise ValueError(f"nesting must be one of {NESTINGS}, got {nesting!r}")
+
+
+def waves_of(d: pd.DataFrame, waves: Sequence[str] | None = None) -> str:
+    """The waves in ``d["wave"]`` in time order (``waves``, the ordered codes; default sorted), comma-separated.
+
+    Examples
+    --------
+    >>> waves_of(pd.DataFrame({"wave": ["followup", "midtvejs", "baseline"]}), ["baseline", "midtvejs", "followup"])
+    'baseline,midtvejs,followup'
+    """
+    present = {str(w) for w in d["wave"].dropna().unique()} if "wave" in d.columns else set()
+    order = [w for w in (waves if waves is not None else sorted(present)) if w in present]
+    return ",".join(order + sorted(present - set(order)))
+
+
+def pooled_waves(d: pd.DataFrame, waves: Sequence[str] | None = None) -> dict:
+    """``waves`` and ``wave_term`` of a model pooled over the waves of ``d``: a fixed effect per wave (the
+    first the reference) when it has several, "single_wave" with one.
+
+    Examples
+    --------
+    >>> pooled_waves(pd.DataFrame({"wave": ["b", "m", "f"]}), ["b", "m", "f"])
+    {'waves': 'b,m,f', 'wave_term': 'fixed_effects'}
+    """
+    used = waves_of(d, waves)
+    return {"waves": used, "wave_term": "fixed_effects" if "," in used else "single_wave"}
 
 
 def finish(rows: list[dict], keys: list[str], family: str | None = None, method: str = "holm",
@@ -144,7 +174,7 @@ def mixed(d: pd.DataFrame, y: str, xs: list[str], nesting: str, group: str | Non
     group : str or None
         The group column; ``None``: only the kommune intercept (citizens are not in groups).
     wave : bool
-        Add a fixed effect of the wave (when ``d`` has more than one).
+        Add a fixed effect per wave (every wave in ``d`` beyond the first, when it has more than one).
     subject : str or None
         The respondent id column: when an id occurs in more than one wave of its kommune, a random
         intercept per respondent (one person answering twice is not two independent answers); a

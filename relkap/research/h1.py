@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from .data import RK, STRUCTURE
-from .fit import check_nesting, finish, mixed, ols_cluster, standardise, std_factor
+from .fit import check_nesting, finish, mixed, ols_cluster, pooled_waves, standardise, std_factor
 
 __all__ = ["MODEL_COLUMNS", "structures_rk", "between_within"]
 
@@ -38,7 +38,7 @@ def between_within(units: pd.DataFrame, respondents: pd.DataFrame) -> pd.DataFra
 
 
 def structures_rk(units: pd.DataFrame, respondents: pd.DataFrame, structure_dims: Sequence[str] = (),
-                  nesting: str = "vc") -> pd.DataFrame:
+                  nesting: str = "vc", waves: Sequence[str] | None = None) -> pd.DataFrame:
     """H1: coded formal structures -> RK, at the kommune level and at the respondent level.
 
     Parameters
@@ -51,6 +51,9 @@ def structures_rk(units: pd.DataFrame, respondents: pd.DataFrame, structure_dims
         Structure dimension codes to test one by one besides the structure index.
     nesting : {"vc", "combined"}
         Random effects of the respondent-level model (:func:`relkap.research.fit.mixed`).
+    waves : sequence of str, optional
+        The wave codes in time order (default sorted): both models have a fixed effect per wave present
+        (``waves``, ``wave_term`` "fixed_effects").
 
     Returns
     -------
@@ -93,6 +96,7 @@ def structures_rk(units: pd.DataFrame, respondents: pd.DataFrame, structure_dims
         r = ols_cluster(d, RK, [x])[x]
         fam = "index" if x == STRUCTURE else "dimensions"
         rows.append(standardise({"model": "ols_unit", "predictor": x, "outcome": RK, "family": fam, **r,
+                                 **pooled_waves(d, waves),
                                  "n_units": int(d["kommune"].nunique()),
                                  "n_respondents": int(d["n_respondents"].sum()), "n_obs": len(d)},
                                 std_factor(d, x, RK)))
@@ -103,7 +107,8 @@ def structures_rk(units: pd.DataFrame, respondents: pd.DataFrame, structure_dims
         # the between-kommune effect is H1's primary estimate: a family of its own (no adjustment)
         fam = "primary" if x == "structure_between" else "respondent_within"
         rows.append(standardise({"model": "mixed_respondent", "predictor": x, "outcome": RK,
-                                 "family": fam, **res[x], "n_units": int(d["kommune"].nunique()),
+                                 "family": fam, **res[x], **pooled_waves(d, waves),
+                                 "n_units": int(d["kommune"].nunique()),
                                  "n_respondents": len(d), "n_obs": len(d), "nesting": nesting},
                                 std_factor(d, x, RK)))
     return finish(rows, ["model", "outcome", "predictor"], family="family")

@@ -14,6 +14,7 @@ from .fit import (
     finish,
     item_reliability,
     mixed,
+    pooled_waves,
     reliability,
     standardise,
     std_factor,
@@ -59,7 +60,7 @@ def _split_sample(respondents: pd.DataFrame, half_a: np.ndarray, y: str, x: str,
 
 def leadership_models(respondents: pd.DataFrame, scales: pd.DataFrame, outcomes: Sequence[str] = (RK, MOTIVATION),
                       leadership_scales: Sequence[str] = LEADERSHIP_SCALES, nesting: str = "vc",
-                      seed: int = 1) -> pd.DataFrame:
+                      seed: int = 1, waves: Sequence[str] | None = None) -> pd.DataFrame:
     """H2/RQ3: each leadership subscale and the total -> RK and -> motivation (respondent level).
 
     Parameters
@@ -76,6 +77,9 @@ def leadership_models(respondents: pd.DataFrame, scales: pd.DataFrame, outcomes:
         Random effects (:func:`relkap.research.fit.mixed`).
     seed : int
         Seed of the random halves of the split-sample estimate (:func:`split_halves`).
+    waves : sequence of str, optional
+        The wave codes in time order (default sorted): every model has a fixed effect per wave present
+        (``waves``, ``wave_term``).
 
     Returns
     -------
@@ -91,7 +95,7 @@ def leadership_models(respondents: pd.DataFrame, scales: pd.DataFrame, outcomes:
 
     Notes
     -----
-    One mixed model per outcome and predictor: ``outcome ~ predictor + C(wave)`` with a kommune random
+    One mixed model per outcome and predictor: ``outcome ~ predictor + C(wave)`` (a fixed effect per wave) with a kommune random
     intercept and the group within the kommune. ``estimate`` is the raw slope (outcome points per point
     of leadership); ``estimate_corrected`` = estimate / reliability (Spearman's correction for the
     predictor's unreliability), the reliability being Cronbach's alpha of the subscale's items, and for
@@ -131,7 +135,7 @@ def leadership_models(respondents: pd.DataFrame, scales: pd.DataFrame, outcomes:
         for x in [*lead, LEADERSHIP]:
             d = respondents.dropna(subset=[y, x])
             r = mixed(d, y, [x], nesting)[x]
-            row = {"outcome": y, "predictor": x, **r, "n_units": int(d["kommune"].nunique()),
+            row = {"outcome": y, "predictor": x, **r, **pooled_waves(d, waves), "n_units": int(d["kommune"].nunique()),
                    "n_respondents": len(d), "nesting": nesting}
             row = correct(standardise(row, std_factor(d, x, y)), rel[x])
             # total leadership is the primary estimate (H2 for RK, RQ3 for motivation): a family of its own;

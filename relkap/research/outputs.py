@@ -17,6 +17,7 @@ from ..measurement import RESULT_TABLES as MEASUREMENT_TABLES
 from ..measurement import measurement_block
 from ..words import Language
 from .answers import answers
+from .data import wave_order
 from .questions import NOT_ANSWERED_COLUMNS, TABLE_NAMES, counts
 from .texts import limitations_text, methods_text, not_answered_texts
 
@@ -32,8 +33,9 @@ def _records(df: pd.DataFrame) -> list[dict]:
 
 
 def waves_used(results: dict[str, pd.DataFrame], instrument: Instrument | None = None) -> list[str]:
-    """The waves the research models pool (the kommune-waves of ``units``), in the codebook's order (of
-    ``instrument``, else the wave categories), so no output pools waves without saying which.
+    """The waves the research models use (the kommune-waves of ``units``), in the codebook's order (of
+    ``instrument``, else the wave categories; :func:`relkap.research.data.wave_order`), so no output pools
+    waves without saying which.
 
     Examples
     --------
@@ -41,13 +43,7 @@ def waves_used(results: dict[str, pd.DataFrame], instrument: Instrument | None =
     >>> waves_used({"units": units})
     ['b', 'm', 'f']
     """
-    w = results["units"]["wave"]
-    present = {str(x) for x in w.dropna().unique()}
-    if instrument is not None:
-        return [c for c in instrument.waves.codes if c in present] + sorted(present - set(instrument.waves.codes))
-    order = [str(c) for c in w.cat.categories] if isinstance(w.dtype, pd.CategoricalDtype) else list(
-        dict.fromkeys(str(x) for x in w.dropna()))
-    return [c for c in order if c in present]
+    return wave_order(results["units"]["wave"], instrument)
 
 
 def research_summary(results: dict[str, pd.DataFrame], parameters: dict, language: Language = "en",
@@ -99,7 +95,7 @@ def research_summary(results: dict[str, pd.DataFrame], parameters: dict, languag
         "tables": {name: _records(results[name]) for name in TABLE_NAMES if name in results},
         "not_answered": [{**r, "text": notes[r["table"]]} for r in _records(status)],
         "answers": answers(results, parameters, language),
-        "methods": methods_text(results, parameters, language),
+        "methods": methods_text(results, parameters, language, instrument),
         "limitations": limitations_text(results, parameters, language),
         **({"measurement": measurement} if measurement is not None else {}),
     }

@@ -7,6 +7,7 @@ that says why; the others are answered as usual.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -16,11 +17,11 @@ from ..instrument import Instrument
 from ..io import Tables
 from ..privacy import shareable_tables
 from .aggregation import aggregation_check
-from .data import LEADERSHIP, STRUCTURE, citizen_table, respondent_table, unit_table
+from .data import LEADERSHIP, STRUCTURE, citizen_table, respondent_table, unit_table, wave_order
 from .fit import MIN_UNITS, check_nesting, finish
 from .h1 import structures_rk
 from .h2 import leadership_models
-from .h3 import MIN_CROSS_LAGGED_KOMMUNER, structures_leadership
+from .h3 import MIN_CROSS_LAGGED_KOMMUNER, lag_pairs, structures_leadership
 from .rq1 import cocreation_outcomes
 from .rq2 import MIN_MEDIATION_KOMMUNER, mediation, rk_citizen
 from .rq4 import intervention_did
@@ -35,7 +36,7 @@ class Question:
 
     ``needs`` names data beyond the employees' relational answers: ``"structures"`` (the coding of the
     formal structures), ``"leadership"`` (the leadership scales), ``"citizens"`` (the citizen survey),
-    ``"followup"`` (both waves), ``"arms"`` (intervention and control kommuner).
+    ``"followup"`` (the first wave and at least one later wave), ``"arms"`` (intervention and control kommuner).
     """
 
     table: str
@@ -62,7 +63,7 @@ NOT_ANSWERED_COLUMNS = ["table", "answered", "reason", "needed", "available"]
 
 
 def not_answered(units: pd.DataFrame, respondents: pd.DataFrame, citizens: pd.DataFrame, arms: dict[int, str],
-                 baseline: str = "baseline", followup: str = "followup") -> pd.DataFrame:
+                 waves: Sequence[str] | None = None) -> pd.DataFrame:
     """The questions the data cannot answer, or answer only in part, and why.
 
     Parameters
@@ -72,8 +73,9 @@ def not_answered(units: pd.DataFrame, respondents: pd.DataFrame, citizens: pd.Da
         :func:`~relkap.research.citizen_table`.
     arms : dict
         Kommune -> ``"intervention"`` or ``"control"``.
-    baseline, followup : str
-        The wave labels.
+    waves : sequence of str, optional
+        The waves in time order (default ``["baseline", "followup"]``): RQ4 needs the first and at least one
+        later wave in the data; H3's cross-lagged model a pair of consecutive waves.
 
     Returns
     -------
@@ -98,15 +100,17 @@ def not_answered(units: pd.DataFrame, respondents: pd.DataFrame, citizens: pd.Da
     7                   rq4_did       no  too_few_kommuner
     """
     k = int(units["kommune"].nunique())
-    waves = set(units["wave"].astype(str))
-    present = set(units["kommune"])
-    in_data = {kom: a for kom, a in arms.items() if kom in present and a in ("intervention", "control")}
+    order = list(waves) if waves is not None else ["baseline", "followup"]
+    present = set(units["wave"].astype(str))
+    in_order = [w for w in order if w in present]
+    kommuner = set(units["kommune"])
+    in_data = {kom: a for kom, a in arms.items() if kom in kommuner and a in ("intervention", "control")}
     n_arm = {a: sum(v == a for v in in_data.values()) for a in ("intervention", "control")}
     has = {
         "structures": STRUCTURE in units.columns and bool(units[STRUCTURE].notna().any()),
         "leadership": LEADERSHIP in respondents.columns and bool(respondents[LEADERSHIP].notna().any()),
         "citizens": len(citizens) > 0,
-        "followup": {baseline, followup} <= waves,
+        "followup": order[0] in present and len(in_order) >= 2,
         "arms": min(n_arm.values()) >= 1,
     }
     rows = []
@@ -121,8 +125,9 @@ def not_answered(units: pd.DataFrame, respondents: pd.DataFrame, citizens: pd.Da
             rows.append({"table": q.table, "answered": "partly", "reason": "kommune_level", "needed": 2,
                          "available": k})
         elif q.table == "h3_structures_leadership":
-            both = units.dropna(subset=[STRUCTURE, LEADERSHIP]).groupby("kommune")["wave"].nunique()
-            n_both = int((both >= 2).sum()) if has["followup"] else 0
+            both = units.dropna(subset=[STRUCTURE, LEADERSHIP]).astype({"wave": str})
+            n_both = max((int(both[both["wave"].isin(pair)].groupby("kommune")["wave"].nunique().eq(2).sum())
+                          for pair in lag_pairs(in_order)), default=0)
             if n_both < MIN_CROSS_LAGGED_KOMMUNER:
                 rows.append({"table": q.table, "answered": "partly", "reason": "cross_lagged",
                              "needed": MIN_CROSS_LAGGED_KOMMUNER, "available": n_both})
@@ -181,24 +186,25 @@ def analyse(tables: Tables, instrument: Instrument, arms: dict[int, str] | None 
     check_nesting(nesting)
     if shared:
         tables = shareable_tables(tables, min_n, min_items=instrument.min_items)
-    b, f = instrument.waves.baseline, instrument.waves.followup
     resp = respondent_table(tables, instrument)
     cit = citizen_table(tables, instrument)
     units = unit_table(tables, instrument, resp, cit, arms)
+    # every wave in the data, in the codebook's order: each model is told them (none pools them silently)
+    waves = wave_order(units["wave"].astype(str), instrument)
     known = {k: a for k, a in (arms or {}).items() if a in ("intervention", "control")}
-    status = not_answered(units, resp, cit, known, baseline=b, followup=f)
+    status = not_answered(units, resp, cit, known, waves=waves)
     dims = [s.code for s in instrument.scales_for("structures")]
     answer = {
         "aggregation": lambda: aggregation_check(resp, instrument, min_n=min_n),
-        "h1_structures_rk": lambda: structures_rk(units, resp, dims, nesting=nesting),
-        "h2_leadership": lambda: leadership_models(resp, tables.scales, nesting=nesting, seed=seed),
-        "h3_structures_leadership": lambda: structures_leadership(units, baseline=b, followup=f),
-        "rq1_cocreation": lambda: cocreation_outcomes(cit, tables.citizens),
-        "rq2_rk_citizen": lambda: rk_citizen(units, min_units=min_units),
+        "h1_structures_rk": lambda: structures_rk(units, resp, dims, nesting=nesting, waves=waves),
+        "h2_leadership": lambda: leadership_models(resp, tables.scales, nesting=nesting, seed=seed, waves=waves),
+        "h3_structures_leadership": lambda: structures_leadership(units, waves=waves),
+        "rq1_cocreation": lambda: cocreation_outcomes(cit, tables.citizens, waves=waves),
+        "rq2_rk_citizen": lambda: rk_citizen(units, min_units=min_units, waves=waves),
         "rq2_mediation": lambda: mediation(units, n_boot=n_boot, seed=seed, min_units=min_units,
-                                           correct_errors=mediation_correction),
+                                           correct_errors=mediation_correction, waves=waves),
         "rq4_did": lambda: intervention_did(tables.relations, instrument, known, targeted,
-                                           n_permutations=n_permutations, seed=seed, baseline=b, followup=f),
+                                           n_permutations=n_permutations, seed=seed, waves=waves),
     }
     unanswerable = set(status.loc[status["answered"] == "no", "table"])
     out = {"units": units}

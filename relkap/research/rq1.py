@@ -7,13 +7,14 @@ from collections.abc import Sequence
 import pandas as pd
 
 from .data import COCREATION, EFFECT, SATISFACTION
-from .fit import correct, finish, item_reliability, mixed, standardise, std_factor
+from .fit import correct, finish, item_reliability, mixed, pooled_waves, standardise, std_factor
 
 __all__ = ["cocreation_outcomes"]
 
 
 def cocreation_outcomes(citizens: pd.DataFrame, citizen_items: pd.DataFrame, predictor: str = COCREATION,
-                        outcomes: Sequence[str] = (SATISFACTION, EFFECT)) -> pd.DataFrame:
+                        outcomes: Sequence[str] = (SATISFACTION, EFFECT), waves: Sequence[str] | None = None
+                        ) -> pd.DataFrame:
     """RQ1: citizen co-creation -> satisfaction and perceived effect (citizen level).
 
     Parameters
@@ -26,6 +27,9 @@ def cocreation_outcomes(citizens: pd.DataFrame, citizen_items: pd.DataFrame, pre
         The predictor scale.
     outcomes : sequence of str
         The outcome scales.
+    waves : sequence of str, optional
+        The wave codes in time order (default sorted): a fixed effect per wave present (``waves``,
+        ``wave_term``).
 
     Returns
     -------
@@ -36,7 +40,7 @@ def cocreation_outcomes(citizens: pd.DataFrame, citizen_items: pd.DataFrame, pre
 
     Notes
     -----
-    Mixed model ``outcome ~ cocreation + C(wave)`` with a kommune random intercept (citizens are not in
+    Mixed model ``outcome ~ cocreation + C(wave)`` (a fixed effect per wave) with a kommune random intercept (citizens are not in
     groups). ``estimate_corrected`` = estimate / alpha of the co-creation items (Spearman's correction).
 
     Examples
@@ -55,7 +59,7 @@ def cocreation_outcomes(citizens: pd.DataFrame, citizen_items: pd.DataFrame, pre
     for y in [o for o in outcomes if o in citizens.columns]:
         d = citizens.dropna(subset=[y, predictor])
         r = mixed(d, y, [predictor], nesting="vc", group=None)[predictor]
-        row = {"outcome": y, "predictor": predictor, **r, "n_units": int(d["kommune"].nunique()),
+        row = {"outcome": y, "predictor": predictor, **r, **pooled_waves(d, waves), "n_units": int(d["kommune"].nunique()),
                "n_respondents": len(d)}
         rows.append(correct(standardise(row, std_factor(d, predictor, y)), rel))
     return finish(rows, ["outcome", "predictor"])

@@ -8,7 +8,16 @@ import numpy as np
 import pandas as pd
 
 from .data import COCREATION, EFFECT, LEADERSHIP, RK, SATISFACTION, STRUCTURE
-from .fit import MIN_UNITS, correct, finish, low_power, ols_cluster, standardise, std_factor
+from .fit import (
+    MIN_UNITS,
+    correct,
+    finish,
+    low_power,
+    ols_cluster,
+    pooled_waves,
+    standardise,
+    std_factor,
+)
 
 __all__ = ["MIN_MEDIATION_KOMMUNER", "CORRECTIONS", "rk_citizen", "rk_reliability", "eiv_coefs", "mediation"]
 
@@ -36,7 +45,7 @@ def rk_reliability(d: pd.DataFrame, error_var: str = "rk_error_var") -> float:
 
 
 def rk_citizen(units: pd.DataFrame, outcomes: Sequence[str] = (COCREATION, SATISFACTION, EFFECT),
-               min_units: int = MIN_UNITS) -> pd.DataFrame:
+               min_units: int = MIN_UNITS, waves: Sequence[str] | None = None) -> pd.DataFrame:
     """RQ2: unit RK -> citizen co-creation, satisfaction and perceived effect (kommune x wave units).
 
     Parameters
@@ -47,6 +56,9 @@ def rk_citizen(units: pd.DataFrame, outcomes: Sequence[str] = (COCREATION, SATIS
         Citizen scales.
     min_units : int
         Fewer kommuner than this: ``low_power``.
+    waves : sequence of str, optional
+        The wave codes in time order (default sorted): a fixed effect per wave present (``waves``,
+        ``wave_term``).
 
     Returns
     -------
@@ -82,7 +94,7 @@ def rk_citizen(units: pd.DataFrame, outcomes: Sequence[str] = (COCREATION, SATIS
         d = units.dropna(subset=[RK, y])
         r = ols_cluster(d, y, [RK])[RK]
         k = int(d["kommune"].nunique())
-        row = standardise({"outcome": y, "predictor": RK, **r, "n_units": k,
+        row = standardise({"outcome": y, "predictor": RK, **r, **pooled_waves(d, waves), "n_units": k,
                            "n_respondents": int(d["n_citizens"].sum()), "n_obs": len(d),
                            "low_power": low_power(k, min_units)}, std_factor(d, RK, y))
         rows.append(correct(row, rk_reliability(d)))
@@ -137,7 +149,7 @@ def eiv_coefs(X: np.ndarray, y: np.ndarray, sxx: np.ndarray | None = None, sxy: 
 
 
 def _design(d: pd.DataFrame, cols: list[str]) -> np.ndarray:
-    """Intercept, ``cols`` and a follow-up dummy (when both waves are present)."""
+    """Intercept, ``cols`` and a dummy per wave beyond the first (sorted) present: wave fixed effects."""
     parts = [np.ones(len(d)), *(d[c].to_numpy(float) for c in cols)]
     waves = d["wave"].to_numpy()
     levels = np.unique(waves)
@@ -147,8 +159,8 @@ def _design(d: pd.DataFrame, cols: list[str]) -> np.ndarray:
 
 def mediation(units: pd.DataFrame, outcomes: Sequence[str] = (COCREATION, SATISFACTION, EFFECT),
               exposure: str = LEADERSHIP, mediator: str = RK, covariates: Sequence[str] = (STRUCTURE,),
-              n_boot: int = 2000, seed: int = 1, min_units: int = MIN_UNITS, correct_errors: str = "mediator"
-              ) -> pd.DataFrame:
+              n_boot: int = 2000, seed: int = 1, min_units: int = MIN_UNITS, correct_errors: str = "mediator",
+              waves: Sequence[str] | None = None) -> pd.DataFrame:
     """RQ2: mediation leadership -> RK -> citizen outcome at the unit level, with a kommune bootstrap.
 
     Parameters
@@ -163,11 +175,14 @@ def mediation(units: pd.DataFrame, outcomes: Sequence[str] = (COCREATION, SATISF
         Adjusted for in both models (default the structure index, which drives both leadership and RK
         (H1, H3): without it, path a would absorb the structure effect).
     n_boot, seed : int
-        Bootstrap resamples of whole kommuner (both waves together), seeded.
+        Bootstrap resamples of whole kommuner (all their waves together), seeded.
     min_units : int
         Fewer kommuner than this: ``low_power``.
     correct_errors : {"mediator", "all", "none"}
         The correction for the sampling error of the kommune means (Notes).
+    waves : sequence of str, optional
+        The wave codes in time order (default sorted): both models have a fixed effect per wave present
+        (``waves``, ``wave_term``).
 
     Returns
     -------
@@ -181,8 +196,8 @@ def mediation(units: pd.DataFrame, outcomes: Sequence[str] = (COCREATION, SATISF
 
     Notes
     -----
-    Path a: ``RK ~ leadership + covariates + wave``; path b and the direct effect c':
-    ``outcome ~ RK + leadership + covariates + wave`` (OLS over kommune x wave units).
+    Path a: ``RK ~ leadership + covariates + C(wave)``; path b and the direct effect c':
+    ``outcome ~ RK + leadership + covariates + C(wave)`` (OLS over kommune x wave units).
 
     A unit's RK and leadership are means of a few dozen respondents, so they carry sampling error, and
     once structures (and leadership) are held fixed little true variation is left: the error pulls a and
@@ -260,5 +275,5 @@ def mediation(units: pd.DataFrame, outcomes: Sequence[str] = (COCREATION, SATISF
                          "n_citizens": int(d["n_citizens"].sum()), "n_obs": len(d), "n_boot": len(boot),
                          "seed": seed, "exposure": exposure, "mediator": mediator,
                          "covariates": ",".join(covs), "correction": correct_errors if use_errors else "none",
-                         "low_power": low_power(k, min_units)})
+                         "low_power": low_power(k, min_units), **pooled_waves(d, waves)})
     return finish(rows, ["outcome", "path"], family="path")

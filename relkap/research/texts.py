@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 
 from .. import fmt
+from ..instrument import Instrument
 from ..words import Language, text, text_n
 from .answers import ALPHA
-from .data import LEADERSHIP
+from .data import LEADERSHIP, wave_order
 from .fit import MIN_UNITS
 from .questions import counts
 
@@ -22,7 +23,8 @@ DEFAULTS = {"nesting": "vc", "n_boot": 2000, "n_permutations": 999, "seed": 1, "
             "mediation_correction": "mediator"}
 
 
-def methods_text(results: dict[str, pd.DataFrame], parameters: dict, language: Language = "en") -> str:
+def methods_text(results: dict[str, pd.DataFrame], parameters: dict, language: Language = "en",
+                 instrument: Instrument | None = None) -> str:
     """A methods paragraph (Markdown) from the parameters and the actual numbers, ready for a paper.
 
     Parameters
@@ -34,11 +36,14 @@ def methods_text(results: dict[str, pd.DataFrame], parameters: dict, language: L
         ``mediation_correction``; :data:`DEFAULTS` for those not given).
     language : {"da", "en"}
         Language of the text.
+    instrument : Instrument, optional
+        The codebook: the waves in its order and by its names (else the codes, sorted).
 
     Returns
     -------
     str
-        One paragraph.
+        One paragraph: the data, the waves used (and with three or more, RQ4's event study and trend and
+        H3's consecutive pairs), the models.
 
     Examples
     --------
@@ -51,13 +56,18 @@ def methods_text(results: dict[str, pd.DataFrame], parameters: dict, language: L
     p = {**DEFAULTS, **parameters}
     lead = results["h2_leadership"]
     alpha = lead.loc[lead["predictor"] == LEADERSHIP, "reliability"] if "reliability" in lead else []
+    order = wave_order(results["units"]["wave"], instrument)
+    named = ", ".join(instrument.waves.name(w, language) if instrument is not None else w for w in order)
+    many = len(order) >= 3
     sentences = [
         text("research.methods.data", language, **n),
+        text("research.methods.waves", language, waves=named),
         text("research.methods.index", language),
         text("research.methods.aggregation", language),
         text("research.methods.small_sample", language),
         text("research.methods.unit_level", language),
-        text("research.methods.cross_lagged", language),
+        text("research.methods.cross_lagged_waves", language, k=len(order)) if many
+        else text("research.methods.cross_lagged", language),
         text("research.methods.mixed", language, nesting=text(f"research.methods.nesting_{p['nesting']}", language),
              alpha=fmt.number(alpha.iloc[0] if len(alpha) else np.nan, 2, language) or "NA"),
         text("research.methods.same_source", language, seed=p["seed"]),
@@ -67,10 +77,17 @@ def methods_text(results: dict[str, pd.DataFrame], parameters: dict, language: L
              correction=text(f"research.methods.correction_{p['mediation_correction']}", language)),
         text("research.methods.rq4", language, intervention=n["intervention"], control=n["control"],
              n_permutations=p["n_permutations"]),
+        *([text("research.methods.event_study", language, k=len(order), first=_name(order[0], instrument, language),
+                latest=_name(order[-1], instrument, language))] if many else []),
         text("research.methods.answers", language, alpha=fmt.number(ALPHA, 2, language)),
         text("research.methods.holm", language),
     ]
     return " ".join(sentences)
+
+
+def _name(code: str, instrument: Instrument | None, language: Language) -> str:
+    """A wave's display name in running text (lower case), its code without a codebook."""
+    return instrument.waves.name(code, language).lower() if instrument is not None else code
 
 
 def not_answered_texts(results: dict[str, pd.DataFrame], language: Language = "en") -> dict[str, str]:
@@ -136,6 +153,7 @@ def limitations_text(results: dict[str, pd.DataFrame], parameters: dict, languag
     if failed:
         items.append(text_n("research.limits.not_converged", failed, language, k=failed))
     items += list(not_answered_texts(results, language).values())
-    items += [text(f"research.limits.{k}", language) for k in ("cross_sectional", "repeated", "same_source",
-                                                             "correction")]
+    k = len(wave_order(results["units"]["wave"]))
+    standing = ("cross_sectional_waves", "repeated_waves") if k >= 3 else ("cross_sectional", "repeated")
+    items += [text(f"research.limits.{key}", language, k=k) for key in (*standing, "same_source", "correction")]
     return "\n".join(f"- {t}" for t in items)
