@@ -35,7 +35,7 @@ def test_three_waves_and_a_respondent_in_one_wave_only():
     row = linked_respondents(d).iloc[0].to_dict()
     # a: three waves, b: two, c and d: one (a missing score is an answer: 'ved ikke')
     assert row == {"n_waves": 3, "n_respondents": 4, "n_linked": 2, "n_every_wave": 1, "n_t1": 2, "n_t2": 3,
-                   "n_t3": 2}
+                   "n_t3": 2, "shown": True}
     with pytest.raises(ValueError, match="no column 'kommune'"):
         linked_respondents(d, "kommune")
 
