@@ -43,7 +43,8 @@ def linked_respondents(data: pd.DataFrame, by: str | list[str] | None = None, *,
     respondent, wave : str
         The id and wave columns.
     min_n : int, optional
-        The disclosure threshold: ``shown`` says whether the counts may be published (:func:`participation_shown`).
+        The disclosure threshold: ``shown`` says whether the counts may be published beside the per-wave counts
+        (:func:`participation_shown` of the group's participation patterns).
 
     Returns
     -------
@@ -84,43 +85,81 @@ def linked_respondents(data: pd.DataFrame, by: str | list[str] | None = None, *,
     pairs = pairs.assign(**{wave: pairs[wave].astype(str)})
     if not keys:  # one group of all rows
         keys, pairs = ["_all"], pairs.assign(_all=0)
-    per_id = pairs.groupby([*keys, respondent], observed=True)[wave].nunique().rename("waves").reset_index()
+    pairs = pairs.assign(_bit=np.left_shift(1, pd.Index(waves).get_indexer(pairs[wave])).astype("int64"))
+    per_id = pairs.groupby([*keys, respondent], observed=True).agg(waves=(wave, "nunique"), mask=("_bit", "sum"))
+    per_id = per_id.reset_index()
     per_id = per_id.join(pairs.groupby(keys, observed=True)[wave].nunique().rename("n_waves"), on=keys)
     per_id = per_id.assign(linked=per_id["waves"] >= 2, every=per_id["waves"] == per_id["n_waves"])
     out = per_id.groupby(keys, observed=True).agg(n_waves=("n_waves", "first"), n_respondents=(respondent, "size"),
                                                   n_linked=("linked", "sum"), n_every_wave=("every", "sum"))
     per_wave = pairs.groupby([*keys, wave], observed=True)[respondent].nunique().unstack(wave, fill_value=0)
     per_wave = per_wave.reindex(columns=waves, fill_value=0).add_prefix("n_")
-    out = out.join(per_wave).astype("int64").reset_index()
-    out["shown"] = [participation_shown(row, min_n, waves) for row in out.to_dict("records")]
+    shown = per_id.groupby(keys, observed=True)["mask"].agg(lambda m: participation_shown(_pattern_counts(m), min_n))
+    out = out.join(per_wave).astype("int64").join(shown.rename("shown")).reset_index()
     return out.drop(columns=["_all"]) if keys == ["_all"] else out
 
 
-def participation_shown(counts: dict, min_n: int | None, waves: Iterable[str]) -> bool:
-    """Whether the linked counts of one :func:`linked_respondents` row may be published beside its per-wave
-    counts: no count of respondents that follows from them by arithmetic lies between 1 and ``min_n`` - 1.
+def _pattern_counts(masks: pd.Series) -> np.ndarray:
+    """Respondents per participation pattern over the waves present (bit masks of wave positions)."""
+    present = np.flatnonzero(np.bitwise_or.reduce(masks.to_numpy()) >> np.arange(62) & 1)
+    compact = sum(((masks.to_numpy() >> w) & 1) << i for i, w in enumerate(present))
+    return np.bincount(compact, minlength=2 ** len(present))[1:]
 
-    Published together, the respondents per wave n_w, the respondents R, those in more than one wave L and
-    those in every wave A give by subtraction those in one wave only (R - L), in more than one but not every
-    wave (L - A) and, per wave, those who answered in it but not in every wave (n_w - A; with two waves,
-    those who answered only then). The counts are shown only when each of these, and L, A and R, is 0 or at
-    least ``min_n``; otherwise they are hidden together (no other count they determine exists: with three or
-    more waves the single participation patterns do not follow from them).
+
+def participation_shown(patterns, min_n: int | None) -> bool:
+    """Whether the linked counts may be published beside the respondents per wave: no count of respondents that
+    follows from them by arithmetic lies between 1 and ``min_n`` - 1.
+
+    Parameters
+    ----------
+    patterns : array-like of int
+        Respondents per participation pattern over T waves: entry k - 1 counts those who answered in exactly the
+        waves of the bits of k (two waves: only the first, only the second, both).
+    min_n : int or None
+        The disclosure threshold (``None``: everything may be shown).
+
+    Notes
+    -----
+    Published together are the respondents per wave n_w, all respondents R, those in more than one wave L and
+    those in every wave A: linear functions of the pattern counts x, which a reader knows are whole numbers of
+    at least 0. Every x' >= 0 with the same published numbers is x plus a whole-number vector of their null
+    space (none with two waves: every pattern follows; a two-dimensional lattice with three). A set of
+    patterns (respondents by how they took part: one wave only, not in wave w, in w but not in every wave, ...)
+    has a count that follows exactly when it is the same in all those x'; each such count must be 0 or at
+    least ``min_n``, or the linked counts are hidden together. With every pattern's count 0 or at least
+    ``min_n`` that holds at once (every set's count is a sum of them); with four or more waves that is the
+    rule.
 
     Examples
     --------
-    >>> row = {"n_respondents": 70, "n_linked": 30, "n_every_wave": 30, "n_baseline": 50, "n_followup": 50}
-    >>> participation_shown(row, 5, ["baseline", "followup"])
+    >>> participation_shown([20, 40, 30], 5)  # 20 only at baseline, 40 only at follow-up, 30 in both
     True
-    >>> participation_shown({**row, "n_baseline": 33, "n_followup": 67}, 5, ["baseline", "followup"])  # 3 only at baseline
+    >>> participation_shown([3, 40, 30], 5)  # n_baseline - both = 3 answered only at baseline
     False
     """
-    if not min_n:
+    x = np.asarray(patterns, dtype=np.int64)
+    if not min_n or np.all((x == 0) | (x >= min_n)):
         return True
-    r, linked, every = (int(counts[k]) for k in ("n_respondents", "n_linked", "n_every_wave"))
-    derived = [r, linked, every, r - linked, linked - every]
-    derived += [int(counts.get(f"n_{w}", 0)) - every for w in waves if int(counts.get(f"n_{w}", 0)) > 0]
-    return all(n == 0 or n >= min_n for n in derived)
+    n_waves = int(np.log2(len(x) + 1))
+    if n_waves > 3:
+        return False
+    unions = (np.arange(1, 2 ** len(x))[:, None] >> np.arange(len(x))) & 1  # every set of patterns
+    solutions = x[None, :] + _null_lattice(n_waves, int(x.sum()))
+    solutions = solutions[(solutions >= 0).all(axis=1)]
+    counts = solutions @ unions.T
+    exact = counts[0, (counts == counts[0]).all(axis=0)]
+    return bool(np.all((exact == 0) | (exact >= min_n)))
+
+
+def _null_lattice(n_waves: int, bound: int) -> np.ndarray:
+    """The whole-number moves of the pattern counts that keep n_w, R, L and A, each pattern moving by at most
+    ``bound`` (T <= 3). Three waves (patterns {0}, {1}, {0,1}, {2}, {0,2}, {1,2}, {0,1,2}): moving {0,1} by p
+    and {0,2} by q keeps them when {0} moves by -p-q, {1} by q, {2} by p and {1,2} by -p-q."""
+    if n_waves < 3:
+        return np.zeros((1, 2**n_waves - 1), dtype=np.int64)
+    p, q = (g.ravel() for g in np.meshgrid(np.arange(-bound, bound + 1), np.arange(-bound, bound + 1)))
+    zero = np.zeros_like(p)
+    return np.column_stack([-p - q, q, p, p, q, -p - q, zero])
 
 
 # -- the wave comparison that uses the links ---------------------------------------------------------------
