@@ -269,6 +269,44 @@ def _reml_theta(c: _Cells) -> np.ndarray:
     return np.where(_profiled_deviance(c, zero) <= _profiled_deviance(c, theta) + 1e-10, zero, theta)
 
 
+def _derivatives(c: _Cells, lam: np.ndarray) -> dict[str, np.ndarray]:
+    """At lam = theta^2: M^-1, beta, the PWRSS P and the first and second derivatives in lam of
+    L = log|V0| + log|M| and of P = y'V0^-1 y - r'M^-1 r (from d M^-1 = -M^-1 dM M^-1), per cell."""
+    (m, m1, m2), (r, r1, r2), (v, v1, v2), (_, ld1, ld2) = _terms(c, lam, order=2)
+    with np.errstate(all="ignore"):
+        minv = np.linalg.inv(m)
+        beta = np.einsum("ctu,cu->ct", minv, r)
+        mm1 = minv @ m1
+        beta1 = np.einsum("ctu,cu->ct", minv, r1 - np.einsum("ctu,cu->ct", m1, beta))
+        quad1 = 2 * np.sum(r1 * beta, axis=1) - np.einsum("ct,ctu,cu->c", beta, m1, beta)
+        quad2 = (2 * np.sum(r2 * beta, axis=1) + 2 * np.sum(r1 * beta1, axis=1)
+                 - 2 * np.einsum("ct,ctu,cu->c", beta1, m1, beta) - np.einsum("ct,ctu,cu->c", beta, m2, beta))
+        return {"minv": minv, "m1": m1, "beta": beta, "p": v - np.sum(r * beta, axis=1), "p1": v1 - quad1,
+                "p2": v2 - quad2, "l1": ld1 + np.einsum("ctu,cut->c", minv, m1),
+                "l2": ld2 + np.einsum("ctu,cut->c", minv, m2) - np.einsum("ctu,cut->c", mm1, mm1)}
+
+
+def _polish(c: _Cells, theta: np.ndarray) -> np.ndarray:
+    """Newton steps on the derivative of the profiled criterion in lam (zero at an inner optimum), so theta is
+    exact to rounding rather than to the square root of it (a flat minimum): the same answers in another row
+    order give the same numbers. A step is kept only where it does not make the criterion worse (beyond its
+    rounding)."""
+    n_p = c.n - c.p
+    for _ in range(4):
+        lam = theta**2
+        d = _derivatives(c, lam)
+        with np.errstate(all="ignore"):
+            grad = d["l1"] + n_p * d["p1"] / d["p"]
+            curv = d["l2"] + n_p * (d["p2"] / d["p"] - (d["p1"] / d["p"]) ** 2)
+            step = np.where((theta > 0) & (curv > 0), grad / curv, 0.0)
+            new = np.sqrt(np.maximum(lam - step, 0.0))
+        # near the optimum the criterion changes by less than its rounding: a step that keeps it within 1e-9
+        # is a step towards the zero of the derivative
+        better = np.isfinite(new) & (_profiled_deviance(c, new) <= _profiled_deviance(c, theta) + 1e-9)
+        theta = np.where(better, new, theta)
+    return theta
+
+
 def _contrast(c: _Cells, theta: np.ndarray, before: int, after: int) -> dict[str, np.ndarray]:
     """The REML fit at ``theta`` and the t test of mu_after - mu_before with Satterthwaite df, per cell.
 
@@ -278,31 +316,19 @@ def _contrast(c: _Cells, theta: np.ndarray, before: int, after: int) -> dict[str
     numerically.
     """
     lam = theta**2
-    (m, m1, m2), (r, r1, r2), (v, v1, v2), (_, ld1, ld2) = _terms(c, lam, order=2)
+    d = _derivatives(c, lam)
     n_p = c.n - c.p
+    beta, pwrss = d["beta"], d["p"]
     with np.errstate(all="ignore"):
-        minv = np.linalg.inv(m)
-        beta = np.einsum("ctu,cu->ct", minv, r)
-        pwrss = v - np.sum(r * beta, axis=1)
         sigma2 = pwrss / n_p
         cvec = np.zeros(c.a.shape[1])
         cvec[after], cvec[before] = 1.0, -1.0
-        mc = minv @ cvec  # (C, T)
+        mc = d["minv"] @ cvec  # (C, T)
         q = mc @ cvec
-        q1 = -np.einsum("ct,ctu,cu->c", mc, m1, mc)
-        # derivatives in lam of log|M| and of P(lam) = v - r'M^-1 r
-        a1 = np.einsum("ctu,cut->c", minv, m1)
-        mm1 = minv @ m1
-        logm2 = np.einsum("ctu,cut->c", minv, m2) - np.einsum("ctu,cut->c", mm1, mm1)
-        beta1 = np.einsum("ctu,cu->ct", minv, r1 - np.einsum("ctu,cu->ct", m1, beta))
-        quad1 = 2 * np.sum(r1 * beta, axis=1) - np.einsum("ct,ctu,cu->c", beta, m1, beta)
-        quad2 = (2 * np.sum(r2 * beta, axis=1) + 2 * np.sum(r1 * beta1, axis=1)
-                 - 2 * np.einsum("ct,ctu,cu->c", beta1, m1, beta) - np.einsum("ct,ctu,cu->c", beta, m2, beta))
-        p1, p2 = v1 - quad1, v2 - quad2
-        l1, l2 = ld1 + a1, ld2 + logm2
+        q1 = -np.einsum("ct,ctu,cu->c", mc, d["m1"], mc)
         # to theta: d/dtheta = 2 theta d/dlam, d2/dtheta2 = 2 d/dlam + 4 theta^2 d2/dlam2
-        p_t, p_tt = 2 * theta * p1, 2 * p1 + 4 * lam * p2
-        l_tt = 2 * l1 + 4 * lam * l2
+        p_t, p_tt = 2 * theta * d["p1"], 2 * d["p1"] + 4 * lam * d["p2"]
+        l_tt = 2 * d["l1"] + 4 * lam * d["l2"]
         q_t = 2 * theta * q1
         sigma = np.sqrt(sigma2)
         h_tt = l_tt + p_tt / sigma2
@@ -423,7 +449,7 @@ def compare_linked(data: pd.DataFrame, dv: str, by: str | Iterable[str] | None, 
     remap[use] = np.arange(len(use))
     cells = _cells(subj[keep], remap[cell[keep]], len(use), t[keep], len(waves), person[keep],
                    subj.loc[keep, dv].to_numpy(float))
-    fit = _contrast(cells, _reml_theta(cells), waves.index(baseline), waves.index(followup))
+    fit = _contrast(cells, _polish(cells, _reml_theta(cells)), waves.index(baseline), waves.index(followup))
     ok = np.isfinite(fit["diff"]) & np.isfinite(fit["se"]) & (fit["se"] > 0) & np.isfinite(fit["df"]) & (fit["df"] > 0)
     rows, fit = use[ok], {k: v[ok] for k, v in fit.items()}
     n0, n1 = out.loc[rows, "n_baseline"].to_numpy(float), out.loc[rows, "n_followup"].to_numpy(float)

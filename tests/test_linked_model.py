@@ -116,3 +116,14 @@ def test_effect_size_ci_and_test_agree_and_threshold_is_a_filter(example):
     assert np.allclose(mixed_rows["diff"], mixed_rows["mean_followup"] - mixed_rows["mean_baseline"])
     # the threshold only hides rows and adjusts p again over those left (the explorer's slider)
     pd.testing.assert_frame_equal(suppress(got, 13), compare_linked(d, "score", "cell", min_n=13))
+
+
+def test_the_same_answers_in_another_order_give_the_same_numbers(example):
+    # theta is polished by Newton steps on the criterion's derivative: exact to rounding, not to its square
+    # root, so the explorer and the report (different row orders) agree to 1e-9 and better
+    shuffled = example.sample(frac=1.0, random_state=7)
+    shuffled = shuffled.assign(score=shuffled["score"] + 1e-13)  # and a change at rounding level
+    a = compare_linked(example, "score", "cell", min_n=None)
+    b = compare_linked(shuffled, "score", "cell", min_n=None)
+    cols = ["mean_baseline", "mean_followup", "diff", "diff_ci_low", "diff_ci_high", "dof", "p_val", "hedges"]
+    assert np.allclose(a[cols].to_numpy(float), b[cols].to_numpy(float), rtol=1e-11, atol=1e-12)
