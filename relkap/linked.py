@@ -368,7 +368,7 @@ def compare_linked(data: pd.DataFrame, dv: str, by: str | Iterable[str] | None, 
     -------
     DataFrame
         The columns of :func:`relkap.change.compare_waves`; ``test`` is ``"mixed"`` where the model was
-        used, else ``"welch"``. In a ``"mixed"`` row ``mean_baseline`` and ``mean_followup`` are the model's
+        used (a suppressed cell with enough links keeps the label, without values), else ``"welch"``. In a ``"mixed"`` row ``mean_baseline`` and ``mean_followup`` are the model's
         wave means (generalised least squares: a respondent who answered in several waves counts in each;
         they equal the plain means when no one links), ``diff`` their difference with its 95 % CI, ``T`` and
         ``p_val`` its t test on ``dof`` Satterthwaite degrees of freedom, ``mdc`` the change this test
@@ -422,7 +422,7 @@ def compare_linked(data: pd.DataFrame, dv: str, by: str | Iterable[str] | None, 
     check_min_n(min_n)
     check_count("min_linked", min_linked)
     out = compare_waves(data, dv, by or None, wave=wave, baseline=baseline, followup=followup, subject=subject,
-                        min_n=None, mwu=mwu, family=family)
+                        min_n=min_n, mwu=mwu, family=family)
     keys = by or ["_cell"]
     d = data.loc[data[dv].notna(), [*by, wave, *subject, dv]].dropna(subset=[*by, wave])
     if not by:
@@ -441,7 +441,9 @@ def compare_linked(data: pd.DataFrame, dv: str, by: str | Iterable[str] | None, 
     person = subj.groupby(subject, sort=False).ngroup().to_numpy()
     per_person = pd.DataFrame({"cell": cell, "person": person}).groupby(["cell", "person"]).size()
     linked = (per_person >= 2).groupby(level="cell").sum().reindex(range(len(out)), fill_value=0).to_numpy()
-    use = np.flatnonzero(linked >= min_linked)
+    enough = linked >= min_linked
+    out.loc[enough & out["suppressed"].to_numpy(bool), "test"] = "mixed"  # hidden: no values, the same label
+    use = np.flatnonzero(enough & ~out["suppressed"].to_numpy(bool))  # the model for the shown cells only
     if len(use) == 0:
         return suppress(out.drop(columns=["_cell"], errors="ignore"), min_n, family=family)
     keep = np.isin(cell, use)
