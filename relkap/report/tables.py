@@ -2,7 +2,8 @@
 
 Each function takes the tidy tables (:func:`relkap.load`) of one kommune (:func:`kommune_tables`) and
 returns a small tidy DataFrame; the statistics themselves live in :mod:`relkap.scoring`,
-:mod:`relkap.agreement` and :mod:`relkap.change`. Every value that describes a group, a tie or a unit
+:mod:`relkap.agreement`, :mod:`relkap.change` and :mod:`relkap.linked` (the wave changes of the index, the
+dimensions and the ties use the respondents linked across waves). Every value that describes a group, a tie or a unit
 honours ``min_n``. The tables hold codes and numbers only: :mod:`relkap.report.display` labels and
 rounds them for reading, :mod:`relkap.report.record` writes them to ``summary.json``.
 """
