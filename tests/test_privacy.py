@@ -76,10 +76,11 @@ def published(tables, kommune: int, rule: bool = True) -> dict:
 
 
 def attack_group(pub: dict, wave: str) -> tuple[float, float]:
-    """Complementary disclosure: the hidden groups' count and mean = the index minus the shown groups."""
-    index = pub["summary"]["rk_index"]
-    wave_key = "baseline" if wave == B else "followup"
-    n_total, mean_total = index[f"n_{wave_key}"], index[f"mean_{wave_key}"]
+    """Complementary disclosure: the hidden groups' count and mean = the index minus the shown groups (the index
+    of the wave as the trend publishes it: its respondents and their plain mean; the comparison's means are a
+    model's where respondents link)."""
+    index = next(r for r in pub["summary"]["by_wave"] if r["wave"] == wave and r["dimension"] == "rk")
+    n_total, mean_total = index["n"], index["mean"]
     shown = [g for g in pub["groups"] if g["wave"] == wave]
     n_hidden = n_total - sum(g["n"] for g in shown)
     if n_hidden <= 0:

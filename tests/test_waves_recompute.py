@@ -5,6 +5,8 @@ of s(r, B) over the other groups B; the kommune's index in a wave = the mean of 
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -66,16 +68,27 @@ def test_the_report_compares_first_to_latest_and_previous_to_latest(three):
         ("period", "baseline", "followup"), ("latest", "midtvejs", "followup")]
     trend = r.rk_waves[r.rk_waves["dimension"] == "rk"].set_index("wave")["mean"]
     period, latest = (c[c["dimension"] == "rk"].iloc[0] for c in (r.rk, r.rk_previous))
-    # the comparisons' means are the trend's (both from the shared answers)
-    assert period["mean_baseline"] == pytest.approx(trend["baseline"], abs=1e-12)
-    assert period["mean_followup"] == pytest.approx(trend["followup"], abs=1e-12)
-    assert latest["mean_baseline"] == pytest.approx(trend["midtvejs"], abs=1e-12)
+    # respondents link across the waves: both comparisons come from one respondent intercept model over the
+    # three waves, so the follow-up's model mean is the same in both and each change is its two means' difference
+    assert period["test"] == latest["test"] == "mixed"
+    assert period["mean_followup"] == pytest.approx(latest["mean_followup"], abs=1e-9)
+    assert period["diff"] == pytest.approx(period["mean_followup"] - period["mean_baseline"], abs=1e-12)
     assert r.key_points[0]["trend"][1]["wave"] == "midtvejs"
-    linked = r.linked.set_index("n_waves")["n"]
     # counted over the shown answers only (the disclosure rule: a hidden group's respondents are not counted)
     shown = report.shared_tables(report.kommune_tables(t, KOMMUNE), inst, min_n=5).relations
     ids = shown.groupby("respondent_id", observed=True)["wave"].nunique()
-    assert linked.to_dict() == ids.value_counts().sort_index().to_dict()
+    row = r.linked.iloc[0]
+    assert (row["n_respondents"], row["n_linked"], row["n_every_wave"]) == (len(ids), (ids > 1).sum(), (ids == 3).sum())
+    # without the links (a new id in every wave) the comparisons are Welch's and their means are the trend's
+    cut = t.relations.assign(respondent_id=t.relations["respondent_id"].astype(str) + "-" + t.relations["wave"].astype(str))
+    r = report.build(dataclasses.replace(t, relations=cut), inst, kp, min_n=5)
+    trend = r.rk_waves[r.rk_waves["dimension"] == "rk"].set_index("wave")["mean"]
+    period, latest = (c[c["dimension"] == "rk"].iloc[0] for c in (r.rk, r.rk_previous))
+    assert period["test"] == latest["test"] == "welch"
+    assert period["mean_baseline"] == pytest.approx(trend["baseline"], abs=1e-12)
+    assert period["mean_followup"] == pytest.approx(trend["followup"], abs=1e-12)
+    assert latest["mean_baseline"] == pytest.approx(trend["midtvejs"], abs=1e-12)
+    assert r.linked.iloc[0]["n_linked"] == 0 and over_waves.linked_sentence(r.linked) == ""
 
 
 def test_a_kommune_with_fewer_waves_gets_the_report_its_data_allow(three):

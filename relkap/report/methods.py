@@ -1,7 +1,7 @@
 """The report's methods and limitations, generated from what was actually done.
 
-The texts read the report's own tables: which test the change table used (its ``test`` column: Welch on
-different respondents, or paired where ids link), how many ties and dimension measures were tested (the
+The texts read the report's own tables: which test the change tables used (their ``test`` column: the
+respondent intercept model where ids link, :func:`relkap.linked.compare_linked`, Welch where too few do), how many ties and dimension measures were tested (the
 FDR families), ``min_n`` and how many ties it hid, the respondents per wave and whether response rates were
 given. Words come from the catalogue (``briefing.methods``, ``briefing.limitations``).
 """
@@ -13,6 +13,7 @@ import pandas as pd
 from .. import fmt, words
 from ..config import ALPHA, MIN_N
 from ..instrument import Instrument
+from ..linked import MIN_LINKED
 from ..measurement import invariance_sentence
 from ..words import Language
 from .briefing import index_row
@@ -23,7 +24,7 @@ __all__ = ["used_tests", "methods_text", "limitations_text"]
 
 
 def used_tests(ties: pd.DataFrame) -> dict[str, int]:
-    """How many tested (not suppressed) rows of a change table used each test (``welch``, ``paired``).
+    """How many tested (not suppressed) rows of a change table used each test (``mixed``, ``welch``, ``paired``).
 
     Examples
     --------
@@ -34,7 +35,7 @@ def used_tests(ties: pd.DataFrame) -> dict[str, int]:
         return {}
     tested = ties[~ties["suppressed"].astype(bool)] if "suppressed" in ties.columns else ties
     counts = tested["test"].astype(str).value_counts()
-    return {k: int(counts[k]) for k in ("welch", "paired") if k in counts.index}
+    return {k: int(counts[k]) for k in ("mixed", "welch", "paired") if k in counts.index}
 
 
 def _tested(table: pd.DataFrame | None) -> int:
@@ -90,7 +91,13 @@ def methods_text(rk: pd.DataFrame, ties: pd.DataFrame, rates: pd.DataFrame | Non
                      n_followup=fmt.count(row.get("n_followup"), None, language)))
     out.append(t("briefing.methods.scoring", language, min_items=inst.min_items))
     used = used_tests(ties)
-    if len(used) == 2:
+    every = used_tests(pd.concat([rk, ties], ignore_index=True))  # the index and dimensions too
+    if "mixed" in every:
+        out.append(t("briefing.methods.mixed", language))
+        if "welch" in every:
+            out.append(t("briefing.methods.welch_and_mixed", language, n_mixed=every["mixed"],
+                         n_welch=every["welch"], min_linked=MIN_LINKED))
+    elif len(used) == 2:
         out.append(t("briefing.methods.mixed_tests", language, n_welch=used["welch"], n_paired=used["paired"]))
     elif used:
         out.append(t(f"briefing.methods.{next(iter(used))}", language))
@@ -115,14 +122,24 @@ def methods_text(rk: pd.DataFrame, ties: pd.DataFrame, rates: pd.DataFrame | Non
 
 
 def _linked_text(linked: dict, followup: str, min_n: int, language: Language) -> str:
-    """How many employees answered in both waves, with no count below ``min_n`` recoverable from it."""
+    """How many employees answered in both waves (with three or more: in more than one), with no count below
+    ``min_n`` recoverable from it (:func:`relkap.linked.participation_shown`)."""
     n, of = int(linked["n_linked"]), int(linked.get(f"n_{followup}", 0))
+    several = int(linked.get("n_waves", 2)) > 2
     if n == 0:
-        return words.text("briefing.methods.linked_none", language)
+        return words.text("briefing.methods.linked_several_none" if several else "briefing.methods.linked_none",
+                          language)
     if n < min_n:
-        return words.text("briefing.methods.linked_few", language, n_linked=fmt.count(n, min_n))
-    if 0 < of - n < min_n:  # the follow-up's unlinked few would follow from the count and the share
+        return words.text("briefing.methods.linked_several_few" if several else "briefing.methods.linked_few",
+                          language, n_linked=fmt.count(n, min_n))
+    if not several and 0 < of - n < min_n:  # the follow-up's unlinked few would follow from the count and the share
         return words.text("briefing.methods.linked_most", language)
+    if not bool(linked.get("shown", True)):  # another count below min_n would follow from it
+        return words.text("briefing.methods.linked_several_hidden" if several else "briefing.methods.linked_hidden",
+                          language, min_n=min_n)
+    if several:
+        return words.text("briefing.methods.linked_several", language, n_linked=fmt.count(n, min_n),
+                          n_respondents=fmt.count(int(linked["n_respondents"]), min_n))
     return words.text("briefing.methods.linked", language, n_linked=fmt.count(n, min_n),
                       share=fmt.percent(n / of, language) if of else "")
 
@@ -168,7 +185,7 @@ def limitations_text(ties: pd.DataFrame, rates: pd.DataFrame | None = None, min_
     inst = instrument
     t = words.text
     out = []
-    if "welch" in used_tests(ties):
+    if {"welch", "mixed"} & set(used_tests(ties)):
         out.append(t("briefing.limitations.different_people", language))
     out.append(t("briefing.limitations.regression", language))
     out.append(t("briefing.limitations.not_proof", language))

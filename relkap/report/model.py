@@ -68,7 +68,8 @@ class KommuneReport:
     targeted_trajectory : DataFrame or None
         The targeted ties' scores in every wave (``ties`` rows of the targeted ties).
     linked : DataFrame
-        :func:`~relkap.report.tables.linked_respondents`: respondents by the number of waves they answered.
+        :func:`relkap.linked.linked_respondents` of the shared answers at ``min_n`` (one row: respondents, those
+        in more than one wave, in every wave, per wave, and whether the counts may be shown).
     targeted : tuple of (str, str)
         The ties an intervention kommune worked on (empty for other kommuner).
     hidden_groups : list
@@ -233,6 +234,7 @@ def build(data: Tables, instrument: Instrument, params: KommuneParams, *, min_n:
     if national is None or (has_followup and national.invariance is None):
         national = national_tables(data, instrument, min_n, invariance=has_followup)
     shared = tables.shared_tables(own, instrument, min_n=min_n)
+    linked = linked_respondents(shared.relations, min_n=min_n)  # the shown answers only (disclosure rule)
     overview = tables.response_overview(own, instrument, min_n=min_n)
     shown_overview = tables.response_overview(shared, instrument, min_n=min_n)
     invited_waves = {w: v for w, v in (params.invited or {}).items() if w in waves}  # the codebook's waves only
@@ -281,7 +283,7 @@ def build(data: Tables, instrument: Instrument, params: KommuneParams, *, min_n:
         interviews=section,
         methods=methods_text(rk, tie_diff, rates, min_n, language=language, instrument=instrument, disclosure=True,
                              invariance=national.invariance if has_followup else None,
-                             linked=linked_respondents(shared.relations).iloc[0].to_dict() if has_followup else None)
+                             linked=linked.iloc[0].to_dict() if has_followup and len(linked) else None)
         + ([words.text("briefing.methods.min_n_override", language, min_n=min_n, floor=floor, reason=override)]
            if override else []),
         limitations=limitations_text(tie_diff, rates, min_n, language=language, instrument=instrument),
@@ -290,7 +292,7 @@ def build(data: Tables, instrument: Instrument, params: KommuneParams, *, min_n:
         most_changed_previous=(most_changed(tie_diff_previous, k=MOST_CHANGED_K, min_n=min_n, targeted=list(targeted))
                                if tie_diff_previous is not None else None),
         targeted_trajectory=(_targeted_rows(ties, targeted) if targeted else None),
-        linked=tables.linked_respondents(shared.relations, instrument),  # shown answers only (disclosure rule)
+        linked=linked,
         missing_waves=tuple(w for w in waves if w not in answered),
     )
 

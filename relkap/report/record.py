@@ -175,15 +175,21 @@ def _waves(report: KommuneReport, n_by_wave: dict[str, int]) -> list[dict]:
 
 
 def _linked(report: KommuneReport) -> dict | None:
-    """Respondents who answered in more than one wave (``None`` below ``min_n``) of all who answered."""
+    """Respondents who answered in more than one wave, in every wave, and all who answered: each ``None`` below
+    ``min_n``, all three ``None`` when together with the per-wave counts they would give a count below it
+    (:func:`relkap.linked.participation_shown`)."""
     if report.linked is None:
         return None
-    linked = int(report.linked.loc[report.linked["n_waves"] > 1, "n"].sum())
-    total = int(report.linked["n"].sum())
-    return {"more_than_one_wave": linked if linked >= report.min_n else None,
-            "all_waves": (int(report.linked.loc[report.linked["n_waves"] == len(report.waves_present), "n"].sum())
-                          if len(report.waves_present) > 1 else None),
-            "respondents": total if total >= report.min_n else None}
+    row = report.linked.iloc[0] if len(report.linked) else None
+    if row is None or not bool(row["shown"]):
+        return {"more_than_one_wave": None, "all_waves": None, "respondents": None}
+
+    def shown(n) -> int | None:
+        return int(n) if int(n) >= report.min_n else None
+
+    return {"more_than_one_wave": shown(row["n_linked"]),
+            "all_waves": shown(row["n_every_wave"]) if int(row["n_waves"]) > 1 else None,
+            "respondents": shown(row["n_respondents"])}
 
 
 def _comparisons(report: KommuneReport) -> list[dict]:

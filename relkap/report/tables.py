@@ -2,7 +2,8 @@
 
 Each function takes the tidy tables (:func:`relkap.load`) of one kommune (:func:`kommune_tables`) and
 returns a small tidy DataFrame; the statistics themselves live in :mod:`relkap.scoring`,
-:mod:`relkap.agreement` and :mod:`relkap.change`. Every value that describes a group, a tie or a unit
+:mod:`relkap.agreement`, :mod:`relkap.change` and :mod:`relkap.linked` (the wave changes of the index, the
+dimensions and the ties use the respondents linked across waves). Every value that describes a group, a tie or a unit
 honours ``min_n``. The tables hold codes and numbers only: :mod:`relkap.report.display` labels and
 rounds them for reading, :mod:`relkap.report.record` writes them to ``summary.json``.
 """
@@ -18,6 +19,7 @@ from ..config import MIN_N
 from ..errors import InputError
 from ..instrument import Instrument
 from ..io import Tables
+from ..linked import compare_linked
 
 __all__ = [
     "kommune_tables",
@@ -34,7 +36,6 @@ __all__ = [
     "dimension_profile_data",
     "received_perceived_gap",
     "rk_by_wave",
-    "linked_respondents",
     "CITIZENS",
 ]
 
@@ -69,10 +70,12 @@ def check_kommune(tables: Tables, kommune: int, data_dir: object) -> None:
 
 
 def _compare(data: pd.DataFrame, by: list[str], instrument: Instrument, min_n: int | None,
-             family: str | None = None) -> pd.DataFrame:
+             family: str | None = None, linked: bool = False) -> pd.DataFrame:
+    """``instrument``'s first wave against its latest: :func:`relkap.linked.compare_linked` (``linked``: the
+    respondent intercept model over every wave in ``data``) or :func:`relkap.change.compare_waves` (Welch)."""
     w = instrument.waves
-    return change.compare_waves(data, dv="score", by=by, baseline=w.baseline, followup=w.followup, min_n=min_n,
-                                family=family)
+    test = compare_linked if linked else change.compare_waves
+    return test(data, dv="score", by=by, baseline=w.baseline, followup=w.followup, min_n=min_n, family=family)
 
 
 def response_overview(tables: Tables, instrument: Instrument, min_n: int = MIN_N) -> pd.DataFrame:
@@ -161,14 +164,14 @@ def respondent_dimension_scores(relations: pd.DataFrame, instrument: Instrument,
 
 
 def rk_change(relations: pd.DataFrame, instrument: Instrument, min_n: int = MIN_N) -> pd.DataFrame:
-    """Baseline versus follow-up of the RK index and of each dimension (cross-group ties).
+    """The first wave of ``instrument`` versus its latest: the RK index and each dimension (cross-group ties).
 
     Parameters
     ----------
     relations : pandas.DataFrame
-        One kommune's ``relations`` table.
+        One kommune's ``relations`` table, every wave (the model uses them all).
     instrument : Instrument
-        The codebook (wave labels, dimension order).
+        The codebook (the two waves compared: :meth:`relkap.instrument.Instrument.between`; dimension order).
     min_n : int
         A dimension with fewer respondents in a wave is suppressed.
 
@@ -182,8 +185,11 @@ def rk_change(relations: pd.DataFrame, instrument: Instrument, min_n: int = MIN_
 
     Notes
     -----
-    The respondent-level scores of :func:`respondent_dimension_scores` are compared with Welch's t-test;
-    ``p_fdr`` (Benjamini-Hochberg) and ``p_holm`` are adjusted over the seven rows.
+    The respondent-level scores of :func:`respondent_dimension_scores` are compared with
+    :func:`relkap.linked.compare_linked`: a model with a random intercept per respondent over every wave
+    (``test`` ``"mixed"``; its means are the model's) where at least :data:`relkap.linked.MIN_LINKED`
+    respondents answered in more than one wave, else Welch's t-test; ``p_fdr`` (Benjamini-Hochberg) and
+    ``p_holm`` are adjusted over the seven rows.
 
     Examples
     --------
@@ -192,25 +198,28 @@ def rk_change(relations: pd.DataFrame, instrument: Instrument, min_n: int = MIN_
     >>> rk = rk_change(t.relations, inst)
     >>> rk[["dimension", "n_baseline", "n_followup", "diff"]].head(2).round(3)
       dimension  n_baseline  n_followup   diff
-    0        rk          32          36  0.151
-    1  kendskab          32          36  0.064
+    0        rk          32          36  0.171
+    1  kendskab          32          36  0.221
     """
     scores = respondent_dimension_scores(relations, instrument)
-    out = _compare(scores, ["dimension"], instrument, min_n)
+    out = _compare(scores, ["dimension"], instrument, min_n, linked=True)
     order = {d: i for i, d in enumerate(["rk", *instrument.relational_codes])}
     return out.sort_values("dimension", key=lambda s: s.map(order)).reset_index(drop=True)
 
 
 def tie_change(relations: pd.DataFrame, instrument: Instrument, min_n: int | None = MIN_N,
                dimension: str | None = None) -> pd.DataFrame:
-    """Baseline versus follow-up of every directed tie T(A->B) (RK index, or one dimension).
+    """The first wave of ``instrument`` versus its latest in every directed tie T(A->B) (RK index, or one
+    dimension), tested as :func:`rk_change` tests the index: the respondent intercept model over every wave
+    where at least :data:`relkap.linked.MIN_LINKED` of the tie's raters answered in more than one wave, else
+    Welch's t-test.
 
     Parameters
     ----------
     relations : pandas.DataFrame
-        The ``relations`` table of one kommune (or several pooled).
+        The ``relations`` table of one kommune (or several pooled), every wave.
     instrument : Instrument
-        The codebook.
+        The codebook (the two waves compared: :meth:`relkap.instrument.Instrument.between`).
     min_n : int or None
         A tie with fewer raters in either wave is suppressed (``None``: nothing is, see
         :func:`relkap.change.suppress`).
@@ -241,9 +250,9 @@ def tie_change(relations: pd.DataFrame, instrument: Instrument, min_n: int | Non
     for c in ("group", "target", *(["dimension"] if per_dimension else [])):
         s[c] = s[c].astype(str)
     if per_dimension:
-        out = _compare(s, ["dimension", "group", "target"], instrument, min_n, family="dimension")
+        out = _compare(s, ["dimension", "group", "target"], instrument, min_n, family="dimension", linked=True)
     else:
-        out = _compare(s, ["group", "target"], instrument, min_n)
+        out = _compare(s, ["group", "target"], instrument, min_n, linked=True)
     out["diagonal"] = out["group"] == out["target"]
     return out.reset_index(drop=True)
 
@@ -441,23 +450,3 @@ def rk_by_wave(relations: pd.DataFrame, instrument: Instrument, min_n: int = MIN
     out = out.assign(_d=out["dimension"].map(dims), _w=out["wave"].map(waves).fillna(len(waves)))
     return out.sort_values(["_d", "_w"]).drop(columns=["_d", "_w"]).reset_index(drop=True)
 
-
-def linked_respondents(relations: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
-    """How many respondents (one pseudonym, linked across waves) answered in how many waves.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``n_waves`` (1, 2, ...) and ``n`` (respondents who answered in exactly that many waves); the report
-        shows the counts through ``fmt.count`` (below ``min_n``: not shown).
-
-    Examples
-    --------
-    >>> rel = pd.DataFrame({"wave": ["baseline", "followup", "baseline", "followup", "followup"],
-    ...                     "respondent_id": ["a", "a", "b", "c", "a"]})
-    >>> linked_respondents(rel, None).to_dict("records")
-    [{'n_waves': 1, 'n': 2}, {'n_waves': 2, 'n': 1}]
-    """
-    waves = relations.drop_duplicates(["respondent_id", "wave"]).groupby("respondent_id", observed=True).size()
-    counts = waves.value_counts().sort_index()
-    return pd.DataFrame({"n_waves": counts.index.astype(int), "n": counts.to_numpy().astype(int)})

@@ -89,12 +89,26 @@ def trajectory_table(traj: pd.DataFrame, instrument: Instrument, language: Langu
 
 
 def linked_sentence(linked: pd.DataFrame | None, min_n: int = MIN_N, language: Language = "da") -> str:
-    """How many employees answered in more than one wave (linked by pseudonym), "" when nobody could be."""
-    if linked is None or len(linked) == 0 or linked["n_waves"].max() < 2:
+    """How many employees answered in more than one wave (linked by pseudonym), "" when nobody did.
+
+    ``linked`` is :func:`relkap.linked.linked_respondents` (one row); when its counts may not be shown (``shown``:
+    with the answers per wave they would give a count below ``min_n``), the sentence says so without numbers.
+
+    Examples
+    --------
+    >>> row = {"n_waves": 2, "n_respondents": 90, "n_linked": 30, "n_every_wave": 30, "shown": True}
+    >>> linked_sentence(pd.DataFrame([row]), 5, "en")
+    '30 of 90 employees answered in more than one wave (linked by their pseudonym).'
+    >>> linked_sentence(pd.DataFrame([{**row, "n_linked": 3, "shown": False}]), 5, "en").startswith("Some employees")
+    True
+    """
+    if linked is None or len(linked) == 0 or int(linked["n_linked"].iloc[0]) == 0:
         return ""
-    n_linked = int(linked.loc[linked["n_waves"] > 1, "n"].sum())
-    return text("waves.linked", language, linked=fmt.count(n_linked, min_n, language),
-                total=fmt.count(int(linked["n"].sum()), min_n, language))
+    row = linked.iloc[0]
+    if not bool(row.get("shown", True)):
+        return text("waves.linked_hidden", language, min_n=min_n)
+    return text("waves.linked", language, linked=fmt.count(int(row["n_linked"]), min_n, language),
+                total=fmt.count(int(row["n_respondents"]), min_n, language))
 
 
 def missing_note(missing: tuple[str, ...] | list[str], instrument: Instrument, language: Language = "da") -> str:
