@@ -148,14 +148,16 @@ display(export.captioned(report.wave_change_table(r.rk_waves, tested, inst, lang
 # the cell is the number of answers. Grey cells have too few answers to be shown.
 
 # %%
-# the latest wave's heat map is the brief's picture; here the earlier waves, then the change
+# the latest wave's heat map is the brief's picture; here the earlier waves, then the change, printed at 0.8 of
+# their size with rows about a third of an inch (the text stays legible; two fit on a page with five groups)
+printed_heatmap = (7.2, 0.85 + 0.35 * r.ties["group"].nunique())
 for w in r.waves_present[:-1]:
     wave_ties = r.wave_ties(w)
     title = wave_label(w, language, inst)
     export.html(plots.tie_heatmap_html(wave_ties, min_n=min_n, language=language, instrument=inst,
                                        title=title, targeted=r.targeted), media="screen")
     ax = plots.tie_heatmap(wave_ties, min_n=min_n, language=language, instrument=inst, title=title,
-                           targeted=r.targeted, ax=plt.subplots(figsize=(7.2, 2.6))[1])
+                           targeted=r.targeted, ax=plt.subplots(figsize=printed_heatmap)[1])
     export.figure(ax.figure, alt.alt_tie_heatmap(wave_ties, inst, language, min_n), media="print", scale=0.8,
                   max_height=4.6)
 
@@ -165,7 +167,7 @@ if r.has_followup:
     export.html(plots.change_heatmap_html(r.tie_diff, min_n=min_n, language=language, instrument=inst,
                                           targeted=r.targeted), media="screen")
     ax = plots.change_heatmap(r.tie_diff, min_n=min_n, language=language, instrument=inst, targeted=r.targeted,
-                              ax=plt.subplots(figsize=(7.2, 2.6))[1])
+                              ax=plt.subplots(figsize=printed_heatmap)[1])
     export.figure(ax.figure, alt.alt_change_heatmap(r.tie_diff, inst, language, min_n), media="print", scale=0.8,
                   max_height=4.6)
 else:
@@ -268,7 +270,8 @@ if r.cross_ties is not None:  # rows as close as their two-line labels allow
     shown = int((~r.cross_ties["suppressed"].astype(bool) & r.cross_ties["hedges"].notna()).sum())
     ax = plots.forest_plot(r.cross_ties, min_n=min_n, language=language, instrument=inst,
                            ax=plt.subplots(figsize=(7.0, 1.4 + 0.3 * max(shown, 1)))[1])
-    export.figure(ax.figure, alt.alt_forest(r.cross_ties, inst, language, min_n))
+    # on screen: the ties' changes with intervals; print keeps their certainty in the change heat map's stars
+    export.figure(ax.figure, alt.alt_forest(r.cross_ties, inst, language, min_n), media="screen")
 
 # %% tags=["appendix"]
 if r.previous_wave is not None:  # three or more waves: the trend with intervals, the latest step, targeted ties

@@ -103,6 +103,12 @@ figure.relkap-figure { margin: 0.5em 0; }
   .jp-Notebook { padding: 8px !important; }
   .jp-Cell { padding: 0 !important; }
   .jp-RenderedHTMLCommon table { font-size: 13px; }
+  /* a table that scrolls keeps its first column (the row's name) in view, wrapped to at most 40 % of the
+     screen; the heat maps' row labels (already sticky) wrap the same way */
+  .table-scroll > table > tbody > tr > :first-child, .table-scroll > table > thead > tr > :first-child {
+    position: sticky; left: 0; z-index: 1; background: white; max-width: 40vw; white-space: normal;
+    overflow-wrap: break-word; box-shadow: 1px 0 0 #d0d0d0; }
+  .jp-RenderedHTMLCommon table.relkap-heatmap tbody th { white-space: normal; min-width: 6em; }
 }
 /* the appendix ("Bilag", cells tagged "appendix") is folded on screen until its <details> is opened */
 body:has(details.relkap-appendix-toggle:not([open])) .celltag_appendix { display: none; }
