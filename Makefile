@@ -37,12 +37,14 @@ demo: $(STAMP)
 	$(BIN)/relkap batch --research --data data/demo/processed --out reports
 	@echo "Open reports/index.html for every kommune's report."
 
-# Headless Chromium for the browser tests, from Debian (Playwright is pointed at it; it downloads nothing).
+# Headless Chromium for the browser tests, from Debian (Playwright is pointed at it; it downloads nothing), and
+# axe-core (the accessibility audit of tests/axe_audit.py) from npm at the version package-lock.json pins.
 browser:
-	@{ command -v chromium && command -v pdftotext; } >/dev/null 2>&1 || { \
-	  echo "Installing Debian's chromium (PDFs, browser tests) and poppler-utils (PDF text in tests)"; \
+	@{ command -v chromium && command -v pdftotext && command -v npm; } >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium (PDFs, browser tests), poppler-utils (PDF text in tests) and npm (axe-core)"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver poppler-utils >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver poppler-utils npm >/dev/null; }
+	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund --silent
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q

@@ -98,7 +98,7 @@ display(Markdown(f"## {text('report.who_heading', language)}"))
 display(Markdown(narrative.overview_note(r.shown_overview, inst, min_n, r.has_followup, language,
                                          hidden=r.hidden_groups)))
 ax = plots.response_overview(r.employees, min_n=min_n, language=language, instrument=inst)
-export.figure(ax.figure, alt.alt_response(r.employees, inst, language, min_n))
+export.figure(ax.figure, alt.alt_response(r.employees, inst, language, min_n), scale=0.75)
 display(export.captioned(response.response_table(r.rates, language, inst, min_n).style.hide(axis="index"),
                          text("report.caption.response", language)))
 display(Markdown(text("briefing.response.note", language, threshold=fmt.percent(response.LOW_RESPONSE, language),
@@ -112,41 +112,26 @@ display(Markdown(narrative.section(text("briefing.reading.heading", language),
                                    briefing.reading_guide(language, inst, min_n, targeted=bool(r.targeted)),
                                    level=3, bullets=True)))
 
-# %% [markdown] tags=["da"]
+# %% [markdown] tags=["da", "same-page"]
 # ## Relationel kapacitet før og efter
 #
 # Tabellen viser målet for relationel kapacitet (gennemsnittet af de seks dimensioner af samarbejdet med de
-# *andre* grupper) og hver dimension ved hver måling. *Ændring* er forskellen mellem de to viste tal.
+# *andre* grupper) og hver dimension ved hver måling. *Ændring* er forskellen mellem de viste tal.
 
-# %% [markdown] tags=["en"]
+# %% [markdown] tags=["en", "same-page"]
 # ## Relational capacity before and after
 #
 # The table shows the measure of relational capacity (the mean of the six dimensions of collaboration with
-# the *other* groups) and each dimension in each wave. *Change* is the difference of the two numbers shown.
+# the *other* groups) and each dimension in each wave. *Change* is the difference of the numbers shown.
 
 # %%
 display(Markdown(briefing.headline(r.rk, language, instrument=inst)))
-display(export.captioned(report.plain_change_table(r.rk, "dimension", inst, language, min_n),
+# every wave and the tested changes in one table (first to latest; with three or more waves also the latest step)
+tested = [(r.first_wave, r.latest_wave, r.rk)] if r.has_followup else []
+if r.previous_wave is not None:
+    tested.append((r.previous_wave, r.latest_wave, r.rk_previous))
+display(export.captioned(report.wave_change_table(r.rk_waves, tested, inst, language, min_n),
                          text("report.caption.dimensions", language)))
-
-# %%
-if r.previous_wave is not None:  # three or more waves: the trend, the latest change, the targeted ties
-    display(Markdown(narrative.section(text("waves.heading", language),
-                                       [over_waves.families_sentence(r.comparisons, inst, language)], level=3)))
-    ax = plots.wave_trend(r.rk_waves, min_n=min_n, language=language, instrument=inst)
-    export.figure(ax.figure, alt.alt_trend(r.rk_waves, inst, language))
-    display(export.captioned(over_waves.trend_table(r.rk_waves, inst, language, min_n).style.hide(axis="index"),
-                             text("waves.trend_caption", language)))
-    before, after = (wave_label(w, language, inst).lower() for w in (r.previous_wave, r.latest_wave))
-    display(export.captioned(over_waves.comparison_table(r.rk_previous, r.previous_wave, r.latest_wave, inst,
-                                                         language, min_n).style.hide(axis="index"),
-                             text("waves.change_caption", language, before=before, after=after)))
-    display(export.captioned(changed.most_changed_table(r.most_changed_previous, language, inst, min_n)
-                             .style.hide(axis="index"),
-                             text("waves.most_changed_caption", language, before=before, after=after)))
-    if r.targeted_trajectory is not None and len(r.targeted_trajectory):
-        display(export.captioned(over_waves.trajectory_table(r.targeted_trajectory, inst, language, min_n)
-                                 .style.hide(axis="index"), text("waves.targeted_caption", language)))
 
 # %% [markdown] tags=["da"]
 # ### Samarbejdet mellem grupperne
@@ -163,23 +148,28 @@ if r.previous_wave is not None:  # three or more waves: the trend, the latest ch
 # the cell is the number of answers. Grey cells have too few answers to be shown.
 
 # %%
-# the latest wave's heat map is the brief's picture; here the earlier waves, then the change
+# the latest wave's heat map is the brief's picture; here the earlier waves, then the change, printed at 0.8 of
+# their size with rows about a third of an inch (the text stays legible; two fit on a page with five groups)
+printed_heatmap = (7.2, 0.85 + 0.35 * r.ties["group"].nunique())
 for w in r.waves_present[:-1]:
     wave_ties = r.wave_ties(w)
     title = wave_label(w, language, inst)
     export.html(plots.tie_heatmap_html(wave_ties, min_n=min_n, language=language, instrument=inst,
                                        title=title, targeted=r.targeted), media="screen")
     ax = plots.tie_heatmap(wave_ties, min_n=min_n, language=language, instrument=inst, title=title,
-                           targeted=r.targeted)
-    export.figure(ax.figure, alt.alt_tie_heatmap(wave_ties, inst, language, min_n), media="print")
+                           targeted=r.targeted, ax=plt.subplots(figsize=printed_heatmap)[1])
+    export.figure(ax.figure, alt.alt_tie_heatmap(wave_ties, inst, language, min_n), media="print", scale=0.8,
+                  max_height=4.6)
 
 # %%
 if r.has_followup:
     display(Markdown(narrative.change_map_intro(language)))
     export.html(plots.change_heatmap_html(r.tie_diff, min_n=min_n, language=language, instrument=inst,
                                           targeted=r.targeted), media="screen")
-    ax = plots.change_heatmap(r.tie_diff, min_n=min_n, language=language, instrument=inst, targeted=r.targeted)
-    export.figure(ax.figure, alt.alt_change_heatmap(r.tie_diff, inst, language, min_n), media="print")
+    ax = plots.change_heatmap(r.tie_diff, min_n=min_n, language=language, instrument=inst, targeted=r.targeted,
+                              ax=plt.subplots(figsize=printed_heatmap)[1])
+    export.figure(ax.figure, alt.alt_change_heatmap(r.tie_diff, inst, language, min_n), media="print", scale=0.8,
+                  max_height=4.6)
 else:
     display(Markdown(narrative.no_followup(language)))
 
@@ -220,13 +210,13 @@ display(export.captioned(report.received_perceived_table(r.ties, inst, language,
                          text("report.caption.received_perceived", language)))
 display(Markdown(text("briefing.limitations.rater_sets", language)))
 
-# %% [markdown] tags=["da"]
+# %% [markdown] tags=["da", "same-page"]
 # ## Ledelse, motivation og borgerne
 #
 # De fire former for strategisk relationel ledelse og medarbejdernes motivation, som medarbejderne selv
 # oplever dem, og borgernes oplevelse af samskabelse, tilfredshed og effekt, ved hver måling.
 
-# %% [markdown] tags=["en"]
+# %% [markdown] tags=["en", "same-page"]
 # ## Leadership, motivation and the citizens
 #
 # The four forms of strategic relational leadership and the employees' motivation, as the employees
@@ -239,8 +229,6 @@ for kind in ("employee", "citizen"):
     if len(scales):
         display(export.captioned(report.plain_change_table(scales, "scale", inst, language, min_n),
                                  text(f"report.caption.{kind}_scales", language)))
-        ax = plots.scale_change(scales, language=language, instrument=inst)
-        export.figure(ax.figure, alt.alt_scales(scales, inst, language))
     else:
         display(Markdown(narrative.no_data(language)))
 
@@ -278,19 +266,31 @@ for kind in ("employee", "citizen"):
     if len(scales):
         display(export.captioned(report.change_table(scales, "scale", inst, language, min_n),
                                  text(f"report.caption.{kind}_scales", language)))
-if r.cross_ties is not None:
-    ax = plots.forest_plot(r.cross_ties, min_n=min_n, language=language, instrument=inst)
-    export.figure(ax.figure, alt.alt_forest(r.cross_ties, inst, language, min_n))
-ax = plots.dimension_profile(r.profile, language=language, instrument=inst)
-export.figure(ax.figure, alt.alt_profile(r.profile, inst, language))
+if r.cross_ties is not None:  # rows as close as their two-line labels allow
+    shown = int((~r.cross_ties["suppressed"].astype(bool) & r.cross_ties["hedges"].notna()).sum())
+    ax = plots.forest_plot(r.cross_ties, min_n=min_n, language=language, instrument=inst,
+                           ax=plt.subplots(figsize=(7.0, 1.4 + 0.3 * max(shown, 1)))[1])
+    # on screen: the ties' changes with intervals; print keeps their certainty in the change heat map's stars
+    export.figure(ax.figure, alt.alt_forest(r.cross_ties, inst, language, min_n), media="screen")
 
 # %% tags=["appendix"]
-# the waves' networks repeat the heat maps; the change network shows the moves at once
-if r.has_followup:
-    appendix(f"### {text('report.appendix.network_heading', language)}")
-    ax = plots.change_network(r.tie_diff, baseline=r.wave_ties(r.waves[0]), followup=r.wave_ties(r.waves[-1]),
-                              pos=r.positions, min_n=min_n, language=language, instrument=inst, targeted=r.targeted)
-    export.figure(ax.figure, alt.alt_change_network(r.tie_diff, inst, language, min_n))
+if r.previous_wave is not None:  # three or more waves: the trend with intervals, the latest step, targeted ties
+    display(Markdown(narrative.section(text("waves.heading", language),
+                                       [over_waves.families_sentence(r.comparisons, inst, language)], level=3)))
+    ax = plots.wave_trend(r.rk_waves, min_n=min_n, language=language, instrument=inst)
+    export.figure(ax.figure, alt.alt_trend(r.rk_waves, inst, language), media="screen")  # print: the table
+    display(export.captioned(over_waves.trend_table(r.rk_waves, inst, language, min_n).style.hide(axis="index"),
+                             text("waves.trend_caption", language)))
+    before, after = (wave_label(w, language, inst).lower() for w in (r.previous_wave, r.latest_wave))
+    display(export.captioned(over_waves.comparison_table(r.rk_previous, r.previous_wave, r.latest_wave, inst,
+                                                         language, min_n).style.hide(axis="index"),
+                             text("waves.change_caption", language, before=before, after=after)))
+    display(export.captioned(changed.most_changed_table(r.most_changed_previous, language, inst, min_n)
+                             .style.hide(axis="index"),
+                             text("waves.most_changed_caption", language, before=before, after=after)))
+    if r.targeted_trajectory is not None and len(r.targeted_trajectory):
+        display(export.captioned(over_waves.trajectory_table(r.targeted_trajectory, inst, language, min_n)
+                                 .style.hide(axis="index"), text("waves.targeted_caption", language)))
 
 # %% tags=["interviews", "appendix"]
 # Coded interviews beside the survey (joint displays per tie and dimension, themes spoken of), when the
@@ -331,8 +331,12 @@ if len(r.benchmark):
 
 # %% tags=["appendix"]
 display(Markdown(narrative.section(text("briefing.methods.heading", language), r.methods, level=3)))
-display(Markdown(narrative.section(text("briefing.limitations.heading", language), r.limitations, level=4,
-                                   bullets=True)))
+# the limitations the main part states beside their numbers (received/perceived; the targeted ties' caveats)
+said = {text("briefing.limitations.rater_sets", language)} | ({text(f"briefing.limitations.{k}", language)
+                                                               for k in ("regression", "not_proof")}
+                                                              if r.targeted_comparison is not None else set())
+display(Markdown(narrative.section(text("briefing.limitations.heading", language),
+                                   [x for x in r.limitations if x not in said], level=4, bullets=True)))
 
 # %% tags=["appendix"]
 appendix(f"### {text('report.appendix.provenance_heading', language)}")

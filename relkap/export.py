@@ -16,7 +16,7 @@ What it does to an executed report notebook (its input is never changed):
   caption) with a shadow at the side that scrolls, so a wide table scrolls inside its box on a phone;
 - a stylesheet for the screen (images never wider than the page) and for print (A4, tables fit the
   width, table heads repeat, headings stay with what follows, each numbered section (``##``) after the
-  first on a new page);
+  first on a new page unless its cell is tagged ``same-page``);
 - each image gets the alt text its output carries; an image without one gets a catalogue text in the
   report's language and a warning (``require_alt=True`` makes that an error).
 
@@ -45,6 +45,7 @@ import io
 import logging
 import os
 import re
+import struct
 import threading
 from pathlib import Path
 from urllib.parse import quote
@@ -60,13 +61,15 @@ from .words import LANGUAGES, check_language, text
 
 __all__ = ["ReportExporter", "ReportPreprocessor", "export_html", "figure", "title", "html", "captioned", "contents",
            "problems",
-           "report_language", "report_title", "STYLESHEET", "NBCONVERT_NO_ALT", "DROPPED_TAGS",
+           "report_language", "report_title", "STYLESHEET", "NBCONVERT_NO_ALT", "DROPPED_TAGS", "SAME_PAGE_TAG",
            "TEMPLATES_DIR"]
 
 log = logging.getLogger(__name__)
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 DROPPED_TAGS = frozenset({"parameters", "injected-parameters", "remove"})
+# a numbered section in a cell with this tag goes on where the page before it ends (no page break)
+SAME_PAGE_TAG = "same-page"
 NBCONVERT_NO_ALT = "No description has been provided for this image"
 _IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml")
 _TABLE_OR_HEADING = re.compile(r"<(?:table|h[1-4])\b", re.IGNORECASE)
@@ -101,6 +104,12 @@ figure.relkap-figure { margin: 0.5em 0; }
   .jp-Notebook { padding: 8px !important; }
   .jp-Cell { padding: 0 !important; }
   .jp-RenderedHTMLCommon table { font-size: 13px; }
+  /* a table that scrolls keeps its first column (the row's name) in view, wrapped to at most 40 % of the
+     screen; the heat maps' row labels (already sticky) wrap the same way */
+  .table-scroll > table > tbody > tr > :first-child, .table-scroll > table > thead > tr > :first-child {
+    position: sticky; left: 0; z-index: 1; background: white; max-width: 40vw; white-space: normal;
+    overflow-wrap: break-word; box-shadow: 1px 0 0 #d0d0d0; }
+  .jp-RenderedHTMLCommon table.relkap-heatmap tbody th { white-space: normal; min-width: 6em; }
 }
 /* the appendix ("Bilag", cells tagged "appendix") is folded on screen until its <details> is opened */
 body:has(details.relkap-appendix-toggle:not([open])) .celltag_appendix { display: none; }
@@ -133,6 +142,9 @@ details.relkap-appendix-toggle > summary { cursor: pointer; font-weight: 600; pa
   /* a cell's trailing margin must not spill onto a page of its own before a section's page break */
   .jp-RenderedHTMLCommon > :last-child, .jp-OutputArea-output > :last-child { margin-bottom: 0 !important; }
   .jp-RenderedImage, .jp-OutputArea-output:has(> figure) { break-inside: avoid; }
+  /* JupyterLab's print rule keeps each output whole ("avoid-page"): a long table or text that does not fit the
+     rest of a page would leave it empty; outputs break between rows and lines (figures and rows stay whole) */
+  .jp-OutputArea-child { break-inside: auto; }
   img { max-height: 240mm; object-fit: contain; }
   a { color: inherit; text-decoration: none; }
 }
@@ -162,7 +174,8 @@ def figure(fig, alt: str, *, media: str = "all", dpi: int = 150, close: bool = T
     close : bool
         Close the figure after (so the inline backend does not show it a second time).
     scale : float
-        Display size relative to the figure's.
+        Display size relative to the saved picture's natural size (its tight box at ``dpi``: 1 prints every
+        text at its point size).
     max_height : float, optional
         Largest displayed height in inches (the saved picture, labels and notes included): the display
         size shrinks to it (the brief's picture must leave room on its page).
@@ -188,11 +201,12 @@ def figure(fig, alt: str, *, media: str = "all", dpi: int = 150, close: bool = T
             fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
         finally:
             fig.set_layout_engine(engine)
+    # the PNG holds the figure's tight box (labels and notes included): its natural size is its pixels at dpi
+    # (the IHDR chunk's width and height), so ``scale`` 1 prints every text at its point size
+    width_in, height_in = (v / dpi for v in struct.unpack(">II", buf.getbuffer()[16:24]))
     if max_height is not None:
-        box = fig.get_tightbbox(fig.canvas.get_renderer())
-        height = fig.get_figwidth() * scale * box.height / box.width
-        scale *= min(1.0, max_height / height)
-    width_px = round(fig.get_figwidth() * 96 * scale)
+        scale *= min(1.0, max_height / (height_in * scale))
+    width_px = round(width_in * 96 * scale)
     meta = {"image/png": {"alt": str(alt), "width": width_px}}
     if media != "all":
         meta["relkap"] = {"media": _check_media(media)}
@@ -390,7 +404,8 @@ class ReportPreprocessor(Preprocessor):
     ``relkap-print-only``; every top-level table of an HTML output is put in a scroll box named by its
     caption (or "Table n: heading") and marked wide when it has many columns; each cell holding a numbered
     section (``<h2>``) after the first is marked to start a printed page (``relkap-new-page``, see the
-    template). Tables written in markdown are rendered by the template and get no scroll box.
+    template), unless the cell is tagged :data:`SAME_PAGE_TAG`. Tables written in markdown are rendered by
+    the template and get no scroll box.
     """
 
     language = Unicode("da", help="The report's language (catalogue texts).").tag(config=True)
@@ -414,7 +429,8 @@ class ReportPreprocessor(Preprocessor):
                 boxed, heading, number = _box_tables(fragment, doc, self.language, heading, number)
                 out["data"]["text/html"] = boxed
         for cell in sections[1:]:
-            cell.metadata.setdefault("relkap", {})["new_page"] = True
+            if SAME_PAGE_TAG not in cell.metadata.get("tags", ()):
+                cell.metadata.setdefault("relkap", {})["new_page"] = True
         _fill_contents(nb)
         return nb, resources
 

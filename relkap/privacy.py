@@ -81,7 +81,8 @@ from .errors import RelkapError
 from .grouping import combine, dense_groups, factorize, levels_size
 
 __all__ = ["COUNT_COLUMNS", "MIN_N_FLOOR", "mask_small_counts", "shareable", "shareable_rows", "shareable_levels",
-           "shareable_tables", "hidden_groups", "with_hidden", "linked_hidden", "check_min_n", "MinNError"]
+           "shareable_tables", "hidden_groups", "with_hidden", "linked_hidden", "hidden_cells", "shown_cells",
+           "check_min_n", "MinNError"]
 
 COUNT_COLUMNS = ("n", "n_baseline", "n_followup")
 MIN_N_FLOOR = 5  # the default floor under min_n (the codebook's privacy.min_n_floor)
@@ -155,6 +156,40 @@ def linked_hidden(counts: pd.DataFrame, min_n: int, columns: Sequence[str]) -> p
         v = pd.to_numeric(counts[c], errors="coerce")
         small |= (v > 0) & (v < min_n)
     return small
+
+
+def hidden_cells(table: pd.DataFrame, min_n: int) -> pd.Series:
+    """Per row of a table of cells (a tie, dimension or scale, in one wave or compared between two): whether
+    it is hidden. **The one rule for showing a relation**, used by the heat maps, the dialogue and the
+    interview tables alike: a cell is hidden when it is flagged ``suppressed`` or has fewer than ``min_n``
+    answers in any of its count columns (``n``, or ``n_baseline`` and ``n_followup`` of a comparison, so a
+    change is shown only when both of its waves are). A missing flag or count does not hide by itself.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"n": [5, 4, 9], "mean": [3.0, 2.0, None], "suppressed": [False, False, True]})
+    >>> hidden_cells(t, 5).tolist()
+    [False, True, True]
+    """
+    hidden = pd.Series(False, index=table.index)
+    if "suppressed" in table.columns:
+        hidden |= table["suppressed"].map(lambda x: False if x is None or x != x else bool(x)).astype(bool)
+    for c in ("n", "n_baseline", "n_followup"):
+        if c in table.columns:
+            hidden |= (pd.to_numeric(table[c], errors="coerce") < min_n).fillna(False).astype(bool)
+    return hidden
+
+
+def shown_cells(table: pd.DataFrame, min_n: int, value: str = "mean") -> pd.Series:
+    """Per row: whether its ``value`` is shown: not :func:`hidden_cells` and not missing.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"n": [5, 4, 9], "mean": [3.0, 2.0, None], "suppressed": False})
+    >>> shown_cells(t, 5).tolist()
+    [True, False, False]
+    """
+    return ~hidden_cells(table, min_n) & pd.to_numeric(table[value], errors="coerce").notna()
 
 
 def mask_small_counts(df: pd.DataFrame, min_n: int, columns: Iterable[str] = COUNT_COLUMNS) -> pd.DataFrame:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from axe_audit import AXE, audit
 from offline_page import OVERFLOW, open_offline
 
 import relkap
@@ -261,6 +262,28 @@ def test_report_on_a_phone_no_table_overflows_without_its_scroll_box(report_html
         context.close()
 
 
+def test_on_a_phone_no_table_scrolls_its_first_column_out_of_view(report_html, browser):
+    """At 390 px, with the appendix open, every table that scrolls keeps its first column (the row names:
+    group, relation, scale) in view when scrolled to the far right; the interview tables among them."""
+    context, page, problems = open_offline(browser, report_html, 390, 844)
+    try:
+        page.evaluate("document.querySelector('details.relkap-appendix-toggle').open = true")
+        page.eval_on_selector_all(".table-scroll", "bs => bs.forEach(b => { b.scrollLeft = b.scrollWidth; })")
+        checked = page.eval_on_selector_all(".table-scroll", """bs => bs
+            .filter(b => b.offsetParent !== null && b.scrollWidth > b.clientWidth + 1)
+            .map(b => { const box = b.getBoundingClientRect();
+              const cells = [...b.querySelectorAll('tr > :first-child')].filter(c => c.offsetParent !== null);
+              const out = cells.filter(c => { const r = c.getBoundingClientRect();
+                return r.left < box.left - 1 || r.right > box.right + 1; }).map(c => c.innerText);
+              return [b.getAttribute('aria-label'), cells.length, out]; })""")
+        assert checked, "no table scrolls at 390 px"
+        assert all(n > 0 and not out for _, n, out in checked), [c for c in checked if c[2]]
+        captions = [name for name, _, _ in checked]
+        assert any("interview" in name.lower() for name in captions), captions
+    finally:
+        context.close()
+
+
 def test_exported_report_makes_no_network_request_and_logs_no_console_error(report_html, browser):
     # needs relkap.batch.export_html to drop nbconvert's CDN <script> tags (require.js, MathJax)
     context, page, problems = open_offline(browser, report_html)
@@ -279,8 +302,8 @@ def _pages(pdf: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def printed(report_html, browser, tmp_path_factory):
-    """The kommune report printed by Chromium on A4 (as ``relkap batch --pdf`` prints it), as page texts."""
+def printed_pdf(report_html, browser, tmp_path_factory):
+    """The kommune report printed by Chromium on A4 (as ``relkap batch --pdf`` prints it)."""
     if not shutil.which("pdftotext"):
         pytest.skip("pdftotext is missing (poppler-utils)")
     context = browser.new_context(offline=True)
@@ -291,20 +314,31 @@ def printed(report_html, browser, tmp_path_factory):
         page.pdf(path=str(pdf), format="A4", prefer_css_page_size=True, print_background=True)
     finally:
         context.close()
-    return _pages(pdf)
+    return pdf
 
 
-def test_the_brief_prints_on_exactly_the_first_two_a4_pages(printed):
+@pytest.fixture(scope="module")
+def printed(printed_pdf):
+    """The printed report's page texts."""
+    return _pages(printed_pdf)
+
+
+def test_the_brief_prints_on_exactly_the_first_two_a4_pages(printed, printed_pdf):
     """Page one opens with "Kort fortalt" and the answer, page two holds the three ties to talk about, and
-    the full report (its contents) starts on page three."""
+    the full report (its contents) starts on page three. The two pages are the README's screenshots."""
     assert "Kort fortalt" in printed[0] and "Svaret" in printed[0]
     assert "Tre relationer at tale om" in printed[1] and "Tre relationer" not in printed[0]
     assert "Indhold" in printed[2] and "Indhold" not in printed[1]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for k in (1, 2):
+        subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", str(k), "-l", str(k), "-singlefile", str(printed_pdf),
+                        str(SCREENSHOTS / f"brief_page{k}")], check=True)
+        assert (SCREENSHOTS / f"brief_page{k}.png").stat().st_size < 300_000
 
 
-@pytest.mark.xfail(reason="issue 21 item 6: the demo reports print on 19-20 A4 pages today (23 before the "
-                          "brief); the appendix's interview tables and forest plot still need folding", strict=False)
 def test_the_whole_report_prints_on_at_most_14_pages(printed):
+    """The brief, the full report and the appendix on at most 14 A4 pages (issue 21; the three-wave demo's
+    kommuner print on 12-14)."""
     assert len(printed) <= 14, len(printed)
 
 
@@ -329,3 +363,16 @@ def test_heat_map_colours_show_the_bands_in_the_browser(browser, tmp_path):
     rgb = {text: tuple(int(v) / 255 for v in c[c.index("(") + 1:-1].split(",")[:3]) for text, c in colours}
     assert set(rgb) == {"3,3", "3,6", "4,2"}, colours
     assert delta_e(rgb["3,3"], rgb["3,6"]) >= delta_e(rgb["3,6"], rgb["4,2"]) > 20
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="axe-core is missing (`make browser` runs npm ci)")
+@pytest.mark.parametrize("width", [1280, 390])
+def test_axe_finds_no_violation_in_the_report_and_its_brief(report_html, browser, width):
+    """axe-core (every default rule: WCAG A/AA and best practices) on the whole report, the brief included."""
+    assert audit(browser, report_html, width) == []
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="axe-core is missing (`make browser` runs npm ci)")
+@pytest.mark.parametrize("width", [1280, 390])
+def test_axe_finds_no_violation_in_the_index(report_html, browser, width):
+    assert audit(browser, report_html.parent.parent / "index.html", width) == []

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import relkap
-from relkap import interviews, report, synth
+from relkap import fmt, interviews, report, synth
 from relkap.errors import InputError
 from relkap.io import pseudonymise
 from relkap.params import load_all_kommune_params
@@ -499,3 +499,42 @@ def test_research_joint_finds_the_planted_convergence_and_no_quotes(demo):
     assert blob.count("<caption>") == 6
     leaks = [s for s in _secrets(demo, params) if s in html.unescape(blob)]
     assert not leaks, leaks[:3]
+
+
+def test_one_hiding_rule_for_a_relation_in_heat_map_dialogue_and_interview_table(demo):
+    """A relation's survey value in a wave shows in the interview table exactly where the heat map shows it
+    (relkap.privacy.shown_cells), also when its change is hidden because the other wave has too few answers;
+    the dialogue only picks relations the heat map shows. min_n 8 hides ties in one wave but not the other."""
+    from relkap.privacy import hidden_cells, shown_cells
+
+    min_n, mixed = 8, 0
+    hidden_word = text("glossary.suppressed", "en")
+    for kommune, kp in demo["params"].items():
+        r = report.build(demo["tables"], INST, kp, min_n=min_n, language="en")
+        if r.interviews is None:
+            continue
+        ties = r.interviews.tables[0][1]
+        first, latest = r.first_wave, r.latest_wave
+        for row in ties.to_dict("records"):
+            cells = list(row.values())
+            pair = [(a, b) for a in INST.group_codes for b in INST.group_codes
+                    if interviews.theme_label("tie", f"{a}->{b}", INST, "en") == cells[0]]
+            assert len(pair) == 1
+            a, b = pair[0]
+            for wave, cell in ((first, cells[1]), (latest, cells[2])):
+                shown = r.wave_ties(wave)
+                shown = shown[(shown["group"] == a) & (shown["target"] == b)]
+                if len(shown) and shown_cells(shown, min_n).iloc[0]:
+                    assert cell == fmt.number(shown["mean"].iloc[0], 2, "en"), (kommune, a, b, wave)
+                else:
+                    assert cell == hidden_word, (kommune, a, b, wave, cell)
+            change = r.tie_diff[(r.tie_diff["group"] == a) & (r.tie_diff["target"] == b)]
+            change_hidden = bool(hidden_cells(change, min_n).iloc[0])
+            assert (cells[3] == hidden_word) == change_hidden
+            mixed += change_hidden and (cells[1] == hidden_word) != (cells[2] == hidden_word)
+        latest_ties = r.wave_ties(latest)
+        for g in r.dialogue.itertuples(index=False):
+            pick = latest_ties[(latest_ties["group"] == g.group) & (latest_ties["target"] == g.target)]
+            assert shown_cells(pick, min_n).all(), (kommune, g.group, g.target)
+    # the case the rule is for (the old interview table hid both waves with the change): it occurs
+    assert mixed > 0

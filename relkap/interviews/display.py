@@ -13,8 +13,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .. import fmt
+from ..config import MIN_N
 from ..instrument import Instrument
 from ..intercoder import structure_agreement
+from ..privacy import shown_cells
 from ..words import Language, check_language, text
 from .agreement import interview_agreement
 from .counts import MIN_INTERVIEWS, MIN_NET_CHANGE, interview_waves, joint_table, theme_change
@@ -116,8 +118,10 @@ def joint_display(joint: pd.DataFrame, instrument: Instrument, language: Languag
             label = instrument.label(str(r[kind if kind != "scale" else "scale"]), language)
         if not r["in_survey"]:
             sb = sf = sc = text("interviews.not_surveyed", language)
-        elif r["survey_suppressed"]:
-            sb = sf = sc = text("glossary.suppressed", language)
+        elif r["survey_suppressed"]:  # the change is hidden; a wave's value shows where the heat map shows it
+            sb, sf = (text("glossary.suppressed", language) if fmt.missing(r[c]) else fmt.number(r[c], 2, language)
+                      for c in ("mean_baseline", "mean_followup"))
+            sc = text("glossary.suppressed", language)
         else:
             sb, sf = fmt.number(r["mean_baseline"], 2, language), fmt.number(r["mean_followup"], 2, language)
             sc = f"{fmt.signed(r['diff'], 2, language)} {fmt.ci(r['diff_ci_low'], r['diff_ci_high'], language, sign=True)}"
@@ -220,7 +224,8 @@ class JointSection:
 
 def report_section(tie_change: pd.DataFrame, rk_change: pd.DataFrame, codings: pd.DataFrame, kommune: int,
                    instrument: Instrument, language: Language = "da", min_interviews: int = MIN_INTERVIEWS,
-                   min_net_change: float = MIN_NET_CHANGE) -> JointSection | None:
+                   min_net_change: float = MIN_NET_CHANGE, tie_waves: pd.DataFrame | None = None,
+                   rk_waves: pd.DataFrame | None = None, min_n: int = MIN_N) -> JointSection | None:
     """The kommune report's interview section: joint displays of ties and dimensions and the themes spoken of.
 
     Parameters
@@ -229,12 +234,19 @@ def report_section(tie_change: pd.DataFrame, rk_change: pd.DataFrame, codings: p
     codings : the ``codings`` table (of the kommune, or every kommune: it is filtered).
     kommune : the kommune code.
     min_interviews, min_net_change : see :func:`theme_change`.
+    tie_waves, rk_waves : optional
+        The ties (``wave, group, target, n, mean, suppressed``) and the index and dimensions (``wave,
+        dimension, ...``) in each wave, as the heat maps and the trend show them. With them, a survey
+        value of a wave is shown exactly where those show it (:func:`relkap.privacy.shown_cells`, the one
+        rule), also when the change between the waves is hidden.
+    min_n : the survey's disclosure threshold.
 
     Returns
     -------
     JointSection, or ``None`` when the kommune has no interviews (the report then leaves the section out).
     Tables: the ties (:func:`joint_display`, relevant rows), the RK dimensions, and the share of
-    interviews per theme (:func:`theme_display`, free themes left out: they may be in-vivo codes).
+    interviews per other theme (:func:`theme_display`: leadership and structures; the ties and dimensions
+    are in the joint displays, free themes left out: they may be in-vivo codes).
     """
     check_language(language)
     c = codings[codings["kommune"] == kommune]
@@ -245,12 +257,16 @@ def report_section(tie_change: pd.DataFrame, rk_change: pd.DataFrame, codings: p
     n_wave = {w: fmt.count(int(n.get(w, 0)), min_interviews, language) for w in waves}
     kw = {"min_interviews": min_interviews, "min_net_change": min_net_change, "baseline": waves[0],
           "followup": waves[1]}  # the survey's comparison: the first and the latest wave
-    ties = joint_display(joint_table(tie_change, c, kind="tie", kommune=kommune, **kw), instrument, language,
-                         min_interviews)
-    dims = joint_display(joint_table(rk_change, c, kind="dimension", kommune=kommune, **kw), instrument, language,
-                         min_interviews, keep="all")
-    themes = theme_display(theme_change(c, min_interviews, min_net_change, baseline=waves[0], followup=waves[1]),
-                           instrument, language, min_interviews)
+    tie_joint = _shown_means(joint_table(tie_change, c, kind="tie", kommune=kommune, **kw), tie_waves,
+                             ["group", "target"], waves, min_n)
+    dim_joint = _shown_means(joint_table(rk_change, c, kind="dimension", kommune=kommune, **kw), rk_waves,
+                             ["dimension"], waves, min_n)
+    ties = joint_display(tie_joint, instrument, language, min_interviews)
+    dims = joint_display(dim_joint, instrument, language, min_interviews, keep="all")
+    # the ties and dimensions spoken of are in the joint displays above: the themes table holds the others
+    change = theme_change(c, min_interviews, min_net_change, baseline=waves[0], followup=waves[1])
+    themes = theme_display(change[~change["theme_kind"].isin(["tie", "dimension"])], instrument, language,
+                           min_interviews)
     return JointSection(
         heading=text("interviews.section_heading", language),
         intro=text("interviews.section_intro", language, n_baseline=n_wave[waves[0]], n_followup=n_wave[waves[1]]),
@@ -260,6 +276,20 @@ def report_section(tie_change: pd.DataFrame, rk_change: pd.DataFrame, codings: p
         note=" ".join(x for x in (joint_note(language, min_interviews, min_net_change),
                                   agreement_note(c, language, min_interviews)) if x),
     )
+
+
+def _shown_means(joint: pd.DataFrame, by_wave: pd.DataFrame | None, keys: list[str], waves: Sequence[str],
+                 min_n: int) -> pd.DataFrame:
+    """``joint`` with its two survey means replaced by the waves' values that are shown (NaN where hidden)."""
+    if by_wave is None:
+        return joint
+    out = joint.copy()
+    for column, wave in zip(("mean_baseline", "mean_followup"), waves, strict=True):
+        part = by_wave[by_wave["wave"].astype(str) == str(wave)]
+        part = part[shown_cells(part, min_n)]
+        means = dict(zip(part[keys].astype(str).itertuples(index=False, name=None), part["mean"], strict=True))
+        out[column] = [means.get(k, float("nan")) for k in out[keys].astype(str).itertuples(index=False, name=None)]
+    return out
 
 
 def agreement_note(codings: pd.DataFrame, language: Language = "da", min_interviews: int = MIN_INTERVIEWS) -> str:

@@ -46,6 +46,7 @@ from .display import (
     change_table,
     plain_change_table,
     received_perceived_table,
+    wave_change_table,
 )
 from .model import KommuneReport, build
 from .record import (
@@ -85,7 +86,8 @@ __all__ = [
     "respondent_dimension_scores", "rk_change", "tie_change", "tie_table", "agreement_tables", "scale_change",
     "dimension_profile_data", "received_perceived_gap", "benchmark",
     # display
-    "change_table", "plain_change_table", "received_perceived_table", "agreement_display", "benchmark_display",
+    "change_table", "plain_change_table", "wave_change_table", "received_perceived_table", "agreement_display",
+    "benchmark_display",
     # inputs, summary.json and provenance
     "Inputs", "inputs", "summary", "write_summary", "provenance", "provenance_table", "SUMMARY_SCHEMA", "SUMMARY_FIELDS",
 ]

@@ -17,6 +17,7 @@ from ..checks import check_columns
 from ..config import ALPHA, MIN_N
 from ..instrument import Instrument
 from ..labels import label
+from ..privacy import shown_cells
 from ..words import Language
 from .ties import certainty, certainty_word, reportable, tie_name, tie_pairs
 
@@ -61,8 +62,7 @@ def dialogue_guide(latest: pd.DataFrame, change: pd.DataFrame | None = None, k: 
     """
     check_columns(latest, ("group", "target", "n", "mean"), "latest")
     lt = latest.astype({"group": str, "target": str})
-    sup = lt["suppressed"].astype(bool) if "suppressed" in lt.columns else pd.Series(False, index=lt.index)
-    lt = lt[~sup & (lt["group"] != lt["target"]) & (lt["n"] >= min_n) & lt["mean"].notna()]
+    lt = lt[shown_cells(lt, min_n) & (lt["group"] != lt["target"])]  # what the heat map shows
     weakest = lt.sort_values(["mean", "group", "target"], kind="stable")
     means = {(a, b): float(m) for a, b, m in zip(lt["group"], lt["target"], lt["mean"], strict=True)}
     chosen: list[dict] = []

@@ -19,7 +19,8 @@ from ..labels import group_order, wave_label
 from ..words import Language, text
 from .tables import received_perceived_gap
 
-__all__ = ["header", "change_table", "plain_change_table", "received_perceived_table", "agreement_display", "benchmark_display"]
+__all__ = ["header", "change_table", "plain_change_table", "wave_change_table", "received_perceived_table",
+           "agreement_display", "benchmark_display"]
 
 
 def header(key: str, language: Language = "da") -> str:
@@ -124,6 +125,69 @@ def plain_change_table(df: pd.DataFrame, label: str, instrument: Instrument, lan
     return _styled(pd.DataFrame(rows))
 
 
+def _certainty_word(row: dict, language: Language) -> str:
+    """A tested change's certainty in words ("" when it is hidden or untested)."""
+    p = row.get("p_fdr")
+    if bool(row.get("suppressed")) or fmt.missing(p):
+        return ""
+    return text("glossary.significant" if float(p) < ALPHA else "glossary.not_significant", language)
+
+
+def wave_change_table(by_wave: pd.DataFrame, comparisons: list[tuple[str, str, pd.DataFrame]],
+                      instrument: Instrument, language: Language = "da", min_n: int = MIN_N) -> Styler:
+    """The index and the dimensions in every wave and their changes, in one table for the main part.
+
+    Parameters
+    ----------
+    by_wave : pandas.DataFrame
+        :func:`relkap.report.tables.rk_by_wave`: ``wave, dimension, n, mean, suppressed`` (the trend).
+    comparisons : list of (from wave, to wave, table)
+        The tested changes (:func:`relkap.report.tables.rk_change` tables), first to latest first.
+    instrument, language, min_n
+        As in :func:`change_table`.
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+        One row per dimension (the index first): its mean in each wave (empty when hidden), then per
+        comparison the change (the difference of the two means shown, :func:`relkap.fmt.difference`) and
+        its certainty in words. With one comparison the column is "Change"; with more, "Change since <wave>".
+        Intervals, effect sizes and p-values are the appendix's.
+
+    Examples
+    --------
+    >>> from relkap import load_instrument
+    >>> inst = load_instrument()
+    >>> by_wave = pd.DataFrame({"wave": ["baseline", "followup"], "dimension": "rk", "n": [32, 36],
+    ...                         "mean": [3.384, 3.676], "suppressed": False})
+    >>> cmp = pd.DataFrame({"dimension": ["rk"], "p_fdr": [0.01], "suppressed": [False]})
+    >>> wave_change_table(by_wave, [("baseline", "followup", cmp)], inst, "en").data.iloc[0].tolist()
+    ['Relational capacity (index)', '3.38', '3.68', '+0.30', 'statistically significant']
+    """
+    waves = [w for w in instrument.waves.codes if w in set(by_wave["wave"].astype(str))]
+    dims = [d for d in ["rk", *instrument.relational_codes] if d in set(by_wave["dimension"].astype(str))]
+    means = {(str(r["wave"]), str(r["dimension"])): (float("nan") if bool(r["suppressed"]) else r["mean"])
+             for r in by_wave.to_dict("records")}
+    tested = [(a, b, {str(r["dimension"]): r for r in t.to_dict("records")}) for a, b, t in comparisons]
+    certain = text("briefing.most_changed.col_certainty", language)
+    rows = []
+    for d in dims:
+        row = {text("waves.col_dimension", language): instrument.label(d, language)}
+        for w in waves:
+            v = means.get((w, d), float("nan"))
+            row[wave_label(w, language, instrument)] = "" if fmt.missing(v) else fmt.number(v, 2, language)
+        for a, b, t in tested:
+            change = (header("diff", language) if len(tested) == 1 else
+                      text("brief.col_change_since", language, wave=wave_label(a, language, instrument).lower()))
+            hidden = d not in t or bool(t[d].get("suppressed"))
+            row[change] = "" if hidden else fmt.difference(means.get((a, d)), means.get((b, d)), 2, language)
+            how = certain if len(tested) == 1 else text("brief.col_certainty_since", language,
+                                                         wave=wave_label(a, language, instrument).lower())
+            row[how] = "" if hidden else _certainty_word(t[d], language)
+        rows.append(row)
+    return _styled(pd.DataFrame(rows))
+
+
 def received_perceived_table(ties: pd.DataFrame, instrument: Instrument, language: Language = "da",
                              min_n: int = MIN_N) -> pd.DataFrame:
     """Received and perceived RK per group and wave, and their gap (cross-group, reportable ties only).
@@ -197,9 +261,9 @@ def agreement_display(agree: dict[str, pd.DataFrame], key: str, instrument: Inst
     Returns
     -------
     pandas.io.formats.style.Styler or pandas.DataFrame
-        ``alpha``: scale, wave, n, items, Cronbach's alpha ("too few answers" when suppressed), 95% CI;
-        ``icc``: wave, F, p, ICC(1), ICC(2); ``rwg``: group, wave, n, r_wg(j). An empty DataFrame when
-        the table is empty.
+        ``alpha``: one row per scale: items, then per wave n and Cronbach's alpha with its 95% CI ("too few
+        answers" when suppressed); ``icc``: wave, F, p, ICC(1), ICC(2); ``rwg``: one row per group, per
+        wave n and r_wg(j). An empty DataFrame when the table is empty.
 
     Examples
     --------
@@ -209,33 +273,50 @@ def agreement_display(agree: dict[str, pd.DataFrame], key: str, instrument: Inst
     >>> agree = tables.agreement_tables(t, inst)
     >>> agreement_display(agree, "icc", inst, "da").data.columns.tolist()
     ['Måling', 'F', 'p', 'ICC(1)', 'ICC(2)']
+    >>> agreement_display(agree, "rwg", inst, "en").data.columns.tolist()
+    ['Group', 'n, baseline', 'r_wg(j), baseline', 'n, follow-up', 'r_wg(j), follow-up']
     """
     df = agree[key]
     if df.empty:
         return pd.DataFrame()
-    waves = [wave_label(w, language, instrument) for w in df["wave"]]
-    if key == "alpha":
-        out = pd.DataFrame({header("scale", language): [instrument.label(str(s), language) for s in df["scale"]],
-                            header("wave", language): waves,
-                            header("n", language): [fmt.count(n, min_n, language) for n in df["n"]],
-                            header("items", language): df["k"],
-                            header("alpha", language): _value_or_suppressed(df["alpha"], df["suppressed"], 2,
-                                                                            language),
-                            header("ci", language): [fmt.ci(a, b, language)
-                                                     for a, b in zip(df["ci_low"], df["ci_high"], strict=True)]})
-    elif key == "icc":
-        out = pd.DataFrame({header("wave", language): waves,
+    if key == "icc":
+        out = pd.DataFrame({header("wave", language): [wave_label(w, language, instrument) for w in df["wave"]],
                             header("f", language): [fmt.number(v, 2, language) for v in df["F"]],
                             header("p", language): [fmt.pvalue(v, language) for v in df["p_val"]],
                             header("icc1", language): [fmt.number(v, 3, language) for v in df["ICC1"]],
                             header("icc2", language): [fmt.number(v, 3, language) for v in df["ICC2"]]})
-    else:
-        out = pd.DataFrame({header("group", language): [instrument.label(str(g), language) for g in df["group"]],
-                            header("wave", language): waves,
-                            header("n", language): [fmt.count(n, min_n, language) for n in df["n"]],
-                            header("rwg_j", language): _value_or_suppressed(df["rwg_j"], df["suppressed"], 2,
-                                                                            language)})
-    return _styled(out)
+        return _styled(out)
+    # one row per scale (group), one pair of columns per wave: a table as long as the codebook, not x waves
+    waves = [w for w in instrument.waves.codes if w in set(df["wave"].astype(str))]
+    by = "scale" if key == "alpha" else "group"
+    order = list(dict.fromkeys(df[by].astype(str)))
+    if by == "group":
+        order = group_order(order, instrument)
+    cells = {(str(d[by]), str(d["wave"])): d for d in df.to_dict("records")}
+    value = header("alpha" if key == "alpha" else "rwg_j", language)
+    rows = []
+    for code in order:
+        row = {header(by, language): instrument.label(code, language)}
+        if key == "alpha":
+            items = {int(d["k"]) for (c, _), d in cells.items() if c == code and not fmt.missing(d["k"])}
+            row[header("items", language)] = ", ".join(str(k) for k in sorted(items))
+        for w in waves:
+            name = wave_label(w, language, instrument).lower()
+            d = cells.get((code, w))
+            n = "" if d is None else fmt.count(d["n"], min_n, language)
+            if d is None:
+                shown = ""
+            elif bool(d["suppressed"]):
+                shown = header("suppressed", language)
+            elif key == "alpha":
+                shown = text("waves.value_ci", language, value=fmt.number(d["alpha"], 2, language),
+                             ci=fmt.ci(d["ci_low"], d["ci_high"], language))
+            else:
+                shown = fmt.number(d["rwg_j"], 2, language)
+            row[text("report.rp_column", language, what=header("n", language), wave=name)] = n
+            row[text("report.rp_column", language, what=value, wave=name)] = shown
+        rows.append(row)
+    return _styled(pd.DataFrame(rows))
 
 
 def benchmark_display(bench: pd.DataFrame, instrument: Instrument, language: Language = "da"):

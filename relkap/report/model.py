@@ -260,7 +260,8 @@ def build(data: Tables, instrument: Instrument, params: KommuneParams, *, min_n:
     invited = params.invited or {}
     groups = sorted(set(ties["group"].astype(str)) | set(ties["target"].astype(str)),
                     key=instrument.group_codes.index)
-    section = (interviews.report_section(tie_diff, rk, own.codings, kommune, pair, language)
+    section = (interviews.report_section(tie_diff, rk, own.codings, kommune, pair, language, tie_waves=ties,
+                                         rk_waves=rk_waves, min_n=min_n)
                if has_followup else None)
     return KommuneReport(
         kommune=kommune, name=params.name, params=params, instrument=instrument, min_n=min_n, language=language,

@@ -16,6 +16,7 @@ from ..checks import check_columns
 from ..config import ALPHA, MIN_N
 from ..instrument import Instrument
 from ..labels import label
+from ..privacy import shown_cells
 from ..words import Language
 
 __all__ = ["certainty", "certainty_word", "tie_name", "join_list", "join_items", "ITEM_SEPARATOR", "tie_pairs", "is_targeted", "reportable", "TIE_COLUMNS"]
@@ -109,12 +110,9 @@ def is_targeted(data: pd.DataFrame, targeted: set[tuple[str, str]]) -> pd.Series
 
 
 def reportable(ties: pd.DataFrame, min_n: int = MIN_N) -> pd.Series:
-    """Cross-group ties with a change to report: not suppressed, not the diagonal, at least ``min_n``
-    answers in both waves and a ``diff``."""
+    """Cross-group ties with a change to report: shown by the one rule (:func:`relkap.privacy.shown_cells`:
+    not suppressed, at least ``min_n`` answers in both waves, a ``diff``), not the diagonal."""
     check_columns(ties, TIE_COLUMNS, "ties")
     diagonal = (ties["diagonal"].astype(bool) if "diagonal" in ties.columns
                 else ties["group"].astype(str) == ties["target"].astype(str))
-    n_ok = (pd.to_numeric(ties["n_baseline"], errors="coerce").fillna(0) >= min_n) & (
-        pd.to_numeric(ties["n_followup"], errors="coerce").fillna(0) >= min_n)
-    sup = ties["suppressed"].map(lambda x: True if fmt.missing(x) else bool(x)).astype(bool)
-    return ~sup & ~diagonal & n_ok & ties["diff"].notna()
+    return shown_cells(ties, min_n, "diff") & ~diagonal
