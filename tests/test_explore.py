@@ -109,7 +109,7 @@ def test_table_rows_equal_the_report_functions(ex, data_dir):
     ok = ~merged["suppressed"]
     np.testing.assert_allclose(merged.loc[ok, "hedges"].astype(float), merged.loc[ok, "hedges_want"])
     np.testing.assert_allclose(merged.loc[ok, "p_fdr"].astype(float), merged.loc[ok, "p_fdr_want"])
-    assert _title(ex).endswith("Ændring")
+    assert _title(ex).endswith("Ændring fra Førmåling til Eftermåling")
 
 
 def test_pooled_tables_equal_the_report_functions_on_shareable_data(ex, data_dir):
@@ -277,7 +277,7 @@ def test_language_relabels_and_keeps_the_state(ex):
     ex.view.value = "change"
     ex.language.value = "en"
     assert ex.view.value == "change" and ex.kommune.value == 336
-    assert _title(ex) == f"Stevns – {INST.label('rk', 'en')} – Change"
+    assert _title(ex) == f"Stevns – {INST.label('rk', 'en')} – Change from Baseline to Follow-up"
     assert ex.kommune.options[0] == ("All kommuner", ALL)
 
 

@@ -30,11 +30,12 @@ from ..errors import RelkapError, listing
 from ..instrument import Instrument, load_instrument
 from ..io import load
 
-__all__ = ["ALL", "VIEWS", "FIGURES", "MAX_MIN_N", "Selection", "ExplorerData", "PrivateQuotes", "shown_table",
-           "TABLE_COLUMNS"]
+__all__ = ["ALL", "VIEWS", "CHANGE", "TREND", "FIGURES", "MAX_MIN_N", "Selection", "ExplorerData", "PrivateQuotes",
+           "shown_table", "wave_code", "wave_pair", "TABLE_COLUMNS"]
 
 ALL = 0  # the kommune value of "all kommuner" (every answer pooled)
-VIEWS = ("baseline", "followup", "change")
+VIEWS = ("baseline", "followup", "change", "trend")  # besides these, any wave code the codebook declares
+CHANGE, TREND = "change", "trend"
 FIGURES = ("heatmap", "network", "benchmark", "interviews")
 MAX_MIN_N = 30  # the largest min_n the slider offers: the rule's masks of 1..MAX_MIN_N come from one pass
 
@@ -43,6 +44,7 @@ TABLE_COLUMNS = {
     "wave": ["n", "mean", "ci_low", "ci_high", "band", "suppressed"],
     "change": ["n_baseline", "n_followup", "mean_baseline", "mean_followup", "diff", "diff_ci_low",
                "diff_ci_high", "hedges", "p_fdr", "suppressed"],
+    "trend": ["wave", "n", "mean", "ci_low", "ci_high", "band", "suppressed"],
 }
 
 
@@ -50,8 +52,10 @@ TABLE_COLUMNS = {
 class Selection:
     """What the controls have chosen: one state of the explorer (hashable, a cache key).
 
-    ``kommune`` is a kommune code or :data:`ALL`, ``view`` one of :data:`VIEWS`, ``dimension`` ``"rk"`` or
-    a relational item code, ``figure`` one of :data:`FIGURES`, ``tie`` a ``(rater, target)`` pair or None.
+    ``kommune`` is a kommune code or :data:`ALL`; ``view`` a wave code the codebook declares (or
+    ``"baseline"``, the first wave, ``"followup"``, the latest), :data:`CHANGE` (from the wave ``before`` to
+    ``after``; None: the first and the latest) or :data:`TREND` (every wave); ``dimension`` ``"rk"`` or a
+    relational item code, ``figure`` one of :data:`FIGURES`, ``tie`` a ``(rater, target)`` pair or None.
     """
 
     kommune: int
@@ -61,6 +65,8 @@ class Selection:
     language: str = "da"
     figure: str = "heatmap"
     tie: tuple[str, str] | None = None
+    before: str | None = None
+    after: str | None = None
 
 
 class ExplorerData:
@@ -131,23 +137,15 @@ class ExplorerData:
             self._warming = None
 
     def wave(self, view: str) -> str:
-        """The wave label of a view: ``"baseline"`` the first wave, ``"followup"`` the latest, or any wave code
-        the codebook declares; another view is refused (:class:`~relkap.errors.RelkapError` naming them)."""
-        waves = self.instrument.waves
-        if waves.get(view) is not None:
-            return str(view)
-        if view in ("baseline", "followup"):
-            return waves.first if view == "baseline" else waves.latest
-        raise RelkapError(f"unknown view {view!r}: a wave of the codebook ({', '.join(waves.codes)}), 'baseline'"
-                          " (the first), 'followup' (the latest) or 'change'")
+        """The wave code of a view (:func:`wave_code`)."""
+        return wave_code(self.instrument, view)
 
     def check_kommune(self, kommune: int) -> int:
         """``kommune`` itself when it has answers in the data (or is :data:`ALL`), else a
         :class:`~relkap.errors.RelkapError` naming the kommuner there."""
         if kommune == ALL or kommune in self._rows:
             return kommune
-        raise RelkapError(f"kommune {kommune!r} has no answers in the data (kommuner there: "
-                          f"{listing(self.kommuner)}; {ALL} = all kommuner)")
+        raise _unknown_kommune(kommune, self.kommuner)
 
     def waves_of(self, kommune: int) -> tuple[str, ...]:
         """The waves with answers in the kommune (or any), in the codebook's order."""
@@ -170,13 +168,36 @@ class ExplorerData:
         return t.assign(_w=t["wave"].astype(str).map(order)).sort_values("_w").drop(columns="_w").reset_index(
             drop=True)
 
+    def pair(self, before: str | None = None, after: str | None = None) -> tuple[str, str]:
+        """The two wave codes a change compares (:func:`wave_pair`)."""
+        return wave_pair(self.instrument, before, after)
+
+    def change_between(self, kommune: int, dimension: str, min_n: int, before: str | None = None,
+                       after: str | None = None) -> pd.DataFrame:
+        """:func:`relkap.report.tie_change` from the wave ``before`` to ``after`` (any two declared waves;
+        default the first and the latest: :meth:`tie_change`), of the :meth:`shared` answers."""
+        pair = self.pair(before, after)
+        if pair == (self.instrument.waves.first, self.instrument.waves.latest):
+            return self.tie_change(kommune, dimension, min_n)
+        return self._change_between(self.check_kommune(kommune), dimension, min_n, *pair)
+
     @functools.lru_cache(maxsize=256)  # noqa: B019
-    def change_between(self, kommune: int, dimension: str, min_n: int, before: str, after: str) -> pd.DataFrame:
-        """:func:`relkap.report.tie_change` from the wave ``before`` to ``after`` (any two declared waves)."""
-        pair = self.instrument.between(self.wave(before), self.wave(after))
-        return self._listed(report.tie_change(self.shared(kommune, min_n), pair, min_n=min_n,
-                                              dimension=None if dimension == "rk" else dimension),
+    def _change_between(self, kommune: int, dimension: str, min_n: int, before: str, after: str) -> pd.DataFrame:
+        if kommune == ALL:
+            self.ready()
+        return self._listed(report.tie_change(self.shared(kommune, min_n), self.instrument.between(before, after),
+                                              min_n=min_n, dimension=None if dimension == "rk" else dimension),
                             kommune, dimension)
+
+    def tie_trend_dimensions(self, kommune: int, group: str, target: str, min_n: int) -> pd.DataFrame:
+        """One tie's score (``dimension`` ``"rk"``) and its six dimensions in every wave, the waves in the
+        codebook's order: the trend view of a tie (``wave, dimension, n, mean, ci_low, ci_high, suppressed``,
+        as :func:`relkap.plots.wave_trend` draws it)."""
+        cols = ["wave", "dimension", "n", "mean", "ci_low", "ci_high", "suppressed"]
+        rk = self.tie_trend(kommune, "rk", min_n, group, target).assign(dimension="rk")
+        dims = self.tie_dimensions(kommune, group, target, min_n)
+        out = pd.concat([rk[cols], dims[cols]], ignore_index=True).astype({"wave": str, "dimension": str})
+        return out
 
     @functools.lru_cache(maxsize=256)  # noqa: B019 - one explorer per notebook; the cache is the point
     def groups(self, kommune: int) -> tuple[str, ...]:
@@ -300,10 +321,14 @@ class ExplorerData:
         self._pooled[min_n] = ties, changes
 
     def view_ties(self, s: Selection) -> pd.DataFrame:
-        """The tie table behind a view: one wave of :meth:`ties`, or :meth:`tie_change` for the change."""
-        if s.view == "change":
-            return self.tie_change(s.kommune, s.dimension, s.min_n)
+        """The tie table behind a view: one wave of :meth:`ties`, :meth:`change_between` the view's two waves
+        for the change, every wave (in the codebook's order) for the trend."""
+        if s.view == CHANGE:
+            return self.change_between(s.kommune, s.dimension, s.min_n, s.before, s.after)
         t = self.ties(s.kommune, s.dimension, s.min_n)
+        if s.view == TREND:
+            order = t["wave"].astype(str).map({w: i for i, w in enumerate(self.instrument.waves.codes)})
+            return t.iloc[np.argsort(order.to_numpy(), kind="stable")].reset_index(drop=True)
         return t[t["wave"].astype(str) == self.wave(s.view)].reset_index(drop=True)
 
     @functools.lru_cache(maxsize=512)  # noqa: B019
@@ -316,32 +341,35 @@ class ExplorerData:
         rel = rel[(rel["group"] == group) & (rel["target"] == target)]
         return scoring.tie_scores(rel, self.instrument, by=["wave"], dimension="all", min_n=min_n)
 
-    def tie_summary(self, kommune: int, dimension: str, min_n: int, group: str, target: str) -> pd.DataFrame:
-        """One tie per wave and its change: the drill-down table.
+    def tie_summary(self, kommune: int, dimension: str, min_n: int, group: str, target: str,
+                    before: str | None = None, after: str | None = None) -> pd.DataFrame:
+        """One tie in every wave and its change from ``before`` to ``after`` (:meth:`pair`): the drill-down
+        table.
 
         Returns
         -------
         DataFrame
-            Rows ``measure`` = ``baseline``, ``followup``, ``change`` with ``n`` (the change: the smaller
-            wave's), ``mean`` (the change: follow-up minus baseline), ``ci_low, ci_high``, ``hedges`` and
-            ``p_fdr`` (change only) and ``suppressed``; a suppressed row has no values.
+            A row per wave the codebook declares (``measure`` its code, in order) and one ``measure`` =
+            ``change``, with ``n`` (the change: the smaller wave's), ``mean`` (the change: ``after`` minus
+            ``before``), ``ci_low, ci_high``, ``hedges`` and ``p_fdr`` (change only) and ``suppressed``; a
+            suppressed row has no values.
         """
         t = self.ties(kommune, dimension, min_n)
         t = t[(t["group"].astype(str) == group) & (t["target"].astype(str) == target)]
         rows = {str(r.wave): r for r in t.itertuples(index=False)}
-        c = self.tie_change(kommune, dimension, min_n)
+        c = self.change_between(kommune, dimension, min_n, before, after)
         c = c[(c["group"] == group) & (c["target"] == target)]
         cr = c.iloc[0] if len(c) else None
         out = []
-        for view in ("baseline", "followup"):
-            r = rows.get(self.wave(view))
+        for wave in self.instrument.waves.codes:
+            r = rows.get(wave)
             sup = r is None or bool(r.suppressed)
-            out.append({"measure": view, "n": int(r.n) if r is not None else 0,
+            out.append({"measure": wave, "n": int(r.n) if r is not None else 0,
                         "mean": None if sup else r.mean, "ci_low": None if sup else r.ci_low,
                         "ci_high": None if sup else r.ci_high, "suppressed": sup})
         sup = cr is None or bool(cr["suppressed"])
         n_change = None if cr is None else min(cr["n_baseline"], cr["n_followup"])  # NaN: a hidden tie
-        out.append({"measure": "change", "n": None if pd.isna(n_change) else int(n_change),
+        out.append({"measure": CHANGE, "n": None if pd.isna(n_change) else int(n_change),
                     "mean": None if sup else cr["diff"], "ci_low": None if sup else cr["diff_ci_low"],
                     "ci_high": None if sup else cr["diff_ci_high"], "hedges": None if sup else cr["hedges"],
                     "p_fdr": None if sup else cr["p_fdr"], "suppressed": sup})
@@ -495,18 +523,24 @@ class ExplorerData:
         return self._national_scores(min_n)[dimension]
 
     @functools.lru_cache(maxsize=64)  # noqa: B019
-    def benchmark_values(self, dimension: str, min_n: int, view: str) -> pd.DataFrame:
+    def benchmark_values(self, dimension: str, min_n: int, view: str, before: str | None = None,
+                         after: str | None = None) -> pd.DataFrame:
         """Per kommune and tie the value compared (:func:`relkap.benchmark.measures` of one view):
-        ``kommune, group, target, value``, a wave's mean or follow-up minus baseline."""
-        measure = benchmark.CHANGE if view == "change" else self.wave(view)
-        waves = self.instrument.waves
-        v = benchmark.measures(self.national_ties(dimension, min_n), waves.baseline, waves.followup,
-                               by=["group", "target"])
-        return v.loc[v["measure"] == measure, ["kommune", "group", "target", "value"]].reset_index(drop=True)
+        ``kommune, group, target, value``, a wave's mean or, for the change, ``after`` minus ``before``
+        (:meth:`pair`) where a kommune has both."""
+        nat, keys = self.national_ties(dimension, min_n), ["kommune", "group", "target"]
+        if view == CHANGE:
+            v = benchmark.measures(nat, *self.pair(before, after), by=["group", "target"])
+            return v.loc[v["measure"] == benchmark.CHANGE, [*keys, "value"]].reset_index(drop=True)
+        # one wave: its kommuner's values, as measures gives a wave's (in its order)
+        v = nat.loc[(nat["wave"] == self.wave(view)) & nat["mean"].notna(), [*keys, "mean"]]
+        return v.rename(columns={"mean": "value"}).sort_values(keys, kind="stable").reset_index(drop=True)
 
     @functools.lru_cache(maxsize=256)  # noqa: B019
-    def benchmark(self, kommune: int, dimension: str, min_n: int, view: str) -> pd.DataFrame:
-        """The kommune's ties against their distribution over the *other* kommuner (the benchmark view's rows).
+    def benchmark(self, kommune: int, dimension: str, min_n: int, view: str, before: str | None = None,
+                  after: str | None = None) -> pd.DataFrame:
+        """The kommune's ties against their distribution over the *other* kommuner (the benchmark view's rows;
+        the change from ``before`` to ``after``, :meth:`pair`, in the change view).
 
         Returns
         -------
@@ -518,8 +552,8 @@ class ExplorerData:
             ``share_below``, its percentile rank among them (:func:`relkap.benchmark.compare`). The kommune
             is never part of its own distribution, and no other kommune is named.
         """
-        values = self.benchmark_values(dimension, min_n, view)
-        out = benchmark.compare(values, kommune, by=["group", "target"])
+        values = self.benchmark_values(dimension, min_n, view, before, after)
+        out = benchmark.compare(values, self.check_kommune(kommune), by=["group", "target"])
         g = self.groups(kommune)
         order = {(a, b): i for i, (a, b) in enumerate((a, b) for a in g for b in g if a != b)}
         key = list(zip(out["group"], out["target"], strict=True))
@@ -527,7 +561,8 @@ class ExplorerData:
         return out[["group", "target", "n_kommuner", "enough", *benchmark.QUANTILES, "value",
                     "share_below"]].reset_index(drop=True)
 
-    def benchmark_coverage(self, kommune: int, dimension: str, min_n: int, view: str) -> dict[str, int]:
+    def benchmark_coverage(self, kommune: int, dimension: str, min_n: int, view: str, before: str | None = None,
+                           after: str | None = None) -> dict[str, int]:
         """How many of the kommune's ties are compared, over how many other kommuner, and how many are not.
 
         Returns
@@ -537,11 +572,36 @@ class ExplorerData:
             (the fewest and most other kommuner a shown tie is compared over; 0 when none is shown) and
             ``min_kommuner``.
         """
-        b = self.benchmark(kommune, dimension, min_n, view)
+        b = self.benchmark(kommune, dimension, min_n, view, before, after)
         shown = b.loc[b["enough"], "n_kommuner"]
         return {"shown": int(len(shown)), "hidden": int((~b["enough"]).sum()),
                 "low": int(shown.min()) if len(shown) else 0, "high": int(shown.max()) if len(shown) else 0,
                 "min_kommuner": benchmark.MIN_BENCHMARK_KOMMUNER}
+
+
+def wave_code(instrument: Instrument, view: str) -> str:
+    """The wave code of a view: any wave code the codebook declares, ``"baseline"`` the first wave,
+    ``"followup"`` the latest; another view is refused (:class:`~relkap.errors.RelkapError` naming them)."""
+    waves = instrument.waves
+    if waves.get(view) is not None:
+        return str(view)
+    if view in ("baseline", "followup"):
+        return waves.first if view == "baseline" else waves.latest
+    raise RelkapError(f"unknown view {view!r}: a wave of the codebook ({', '.join(waves.codes)}), 'baseline'"
+                      " (the first), 'followup' (the latest), 'change' or 'trend'")
+
+
+def wave_pair(instrument: Instrument, before: str | None = None, after: str | None = None) -> tuple[str, str]:
+    """The two wave codes a change compares: ``before`` (default the first wave) to ``after`` (default the
+    latest), each a view :func:`wave_code` accepts; two equal waves are refused (a
+    :class:`~relkap.errors.RelkapError`)."""
+    waves = instrument.waves
+    pair = (wave_code(instrument, waves.first if before is None else before),
+            wave_code(instrument, waves.latest if after is None else after))
+    if pair[0] == pair[1]:
+        raise RelkapError(f"a change compares two different waves, not {pair[0]!r} with itself (waves: "
+                          f"{', '.join(waves.codes)})")
+    return pair
 
 
 def shown_table(ties: pd.DataFrame, view: str, min_n: int) -> pd.DataFrame:
@@ -552,7 +612,7 @@ def shown_table(ties: pd.DataFrame, view: str, min_n: int) -> pd.DataFrame:
     """
     if ties.empty:
         return ties
-    cols = ["group", "target", *TABLE_COLUMNS["change" if view == "change" else "wave"]]
+    cols = ["group", "target", *TABLE_COLUMNS[view if view in (CHANGE, TREND) else "wave"]]
     keep = ties.loc[~ties["diagonal"], cols].astype({"group": str, "target": str})
     return privacy.mask_small_counts(keep, min_n).reset_index(drop=True)
 
@@ -599,6 +659,13 @@ class _PerKommune(dict):
         self._rows = rows
 
     def __missing__(self, kommune: int) -> pd.DataFrame:
+        if kommune not in self._rows:
+            raise _unknown_kommune(kommune, tuple(self._rows))
         part = self[ALL].take(self._rows[kommune]).reset_index(drop=True)
         self[kommune] = part
         return part
+
+
+def _unknown_kommune(kommune: object, kommuner: tuple[int, ...]) -> RelkapError:
+    return RelkapError(f"kommune {kommune!r} has no answers in the data (kommuner there: {listing(kommuner)}; "
+                       f"{ALL} = all kommuner)")

@@ -17,10 +17,11 @@ import pandas as pd
 from ..config import MIN_N
 from ..instrument import Instrument
 from ..interviews import theme_label
+from ..labels import wave_label
 from ..privacy import check_min_n
 from ..words import LANGUAGES, text
 from . import render
-from .model import ALL, FIGURES, VIEWS, ExplorerData, PrivateQuotes, Selection, shown_table
+from .model import ALL, CHANGE, FIGURES, TREND, ExplorerData, PrivateQuotes, Selection, shown_table
 
 __all__ = ["Explorer", "explore"]
 
@@ -63,8 +64,12 @@ class Explorer:
     ----------
     data : ExplorerData
         The tables behind every view (``explorer.data.benchmark(766, "rk", 5, "baseline")``, ...).
-    kommune, view, dimension, language, min_n, figure_kind, tie : ipywidgets
-        The controls; set ``.value`` from code as a user would (``explorer.kommune.value = 336``).
+    kommune, view, before, after, dimension, language, min_n, figure_kind, tie : ipywidgets
+        The controls; set ``.value`` from code as a user would (``explorer.kommune.value = 336``). ``view``
+        lists every wave of the codebook by its display name (the value is the wave's code), then the change
+        and the trend (``"change"``, ``"trend"``); ``before`` and ``after`` (every wave) are the two waves
+        the change compares, shown in the change view (choosing the other's wave swaps them). The trend
+        view shows the index over the waves and, with a tie chosen, that tie's trend.
     selection : Selection
         The controls' current state.
     current_ties : DataFrame
@@ -112,7 +117,9 @@ class Explorer:
         codes = self.data.kommuner
         narrow = {"button_width": "104px"}
         self.kommune = w.Dropdown()
-        self.view = w.ToggleButtons(style=narrow)
+        self.view = w.ToggleButtons(style={"button_width": "128px"})
+        self.before = w.Dropdown(layout={"width": "240px"})
+        self.after = w.Dropdown(layout={"width": "240px"})
         self.dimension = w.Dropdown()
         self.language = w.ToggleButtons(options=[(text("explore.language_name", x), x) for x in LANGUAGES],
                                         value=language, style=narrow)
@@ -120,8 +127,10 @@ class Explorer:
                                  continuous_update=False)
         self.figure_kind = w.ToggleButtons(style=narrow)
         self.tie = w.Dropdown()
-        self._label(language, {self.kommune: codes[0] if codes else ALL, self.view: "baseline",
-                               self.dimension: "rk", self.figure_kind: "heatmap"})
+        waves = self.instrument.waves
+        self._label(language, {self.kommune: codes[0] if codes else ALL, self.view: waves.first,
+                               self.before: waves.first, self.after: waves.latest, self.dimension: "rk",
+                               self.figure_kind: "heatmap"})
         self.heading = w.HTML()
         self.image = w.Image(format="svg+xml")
         self.html_view = w.HTML()
@@ -135,11 +144,14 @@ class Explorer:
         self._update_ties()
         for control in (self.kommune, self.view, self.dimension, self.language, self.min_n, self.figure_kind):
             control.observe(self._on_change, names="value")
+        for control in (self.before, self.after):
+            control.observe(self._on_wave_pair, names="value")
         self.tie.observe(self._on_tie, names="value")
         self.theme.observe(self._on_theme, names="value")
         self.widget = w.VBox([
             w.HBox([self.kommune, self.dimension]),
-            w.HBox([self.view, self.figure_kind]),
+            self.view,
+            w.HBox([self.before, self.after, self.figure_kind]),
             w.HBox([self.min_n, self.language]),
             self.heading,
             self.image,
@@ -169,7 +181,7 @@ class Explorer:
         """The controls' current state."""
         return Selection(kommune=self.kommune.value, view=self.view.value, dimension=self.dimension.value,
                          min_n=self.min_n.value, language=self.language.value, figure=self.figure_kind.value,
-                         tie=self.tie.value)
+                         tie=self.tie.value, before=self.before.value, after=self.after.value)
 
     def kommune_label(self, kommune: int | None = None) -> str:
         """The kommune's name (or "Alle kommuner") in the current language."""
@@ -188,7 +200,12 @@ class Explorer:
             self.kommune.description = text("explore.kommune", language)
             self.dimension.options = [(inst.label(c, language), c) for c in ["rk", *inst.relational_codes]]
             self.dimension.description = text("explore.dimension", language)
-            self.view.options = [(text(f"explore.{v}", language), v) for v in VIEWS]
+            waves = [(wave_label(c, language, inst), c) for c in inst.waves.codes]
+            self.view.options = [*waves, (text("explore.change", language), CHANGE),
+                                 (text("explore.trend", language), TREND)]
+            self.before.options, self.after.options = waves, waves
+            self.before.description = text("explore.before", language)
+            self.after.description = text("explore.after", language)
             self.figure_kind.options = [(text(f"explore.{f}", language), f) for f in FIGURES]
             self.tie.description = text("explore.tie", language)
             for control, value in values.items():
@@ -219,9 +236,22 @@ class Explorer:
         if self._silent:
             return
         if change["owner"] is self.language:
-            self._label(change["new"], {c: c.value for c in (self.kommune, self.dimension, self.view,
-                                                              self.figure_kind)})
+            self._label(change["new"], {c: c.value for c in (self.kommune, self.dimension, self.view, self.before,
+                                                              self.after, self.figure_kind)})
             self._set_tie_options()
+        self.refresh()
+
+    def _on_wave_pair(self, change) -> None:
+        """A change compares two different waves: choosing the other control's wave swaps the two."""
+        if self._silent:
+            return
+        other = self.after if change["owner"] is self.before else self.before
+        if other.value == change["new"]:
+            self._silent = True
+            try:
+                other.value = change["old"]
+            finally:
+                self._silent = False
         self.refresh()
 
     def _on_tie(self, change) -> None:
@@ -232,6 +262,8 @@ class Explorer:
         """Recompute the current tables (cached) and redraw what changed."""
         self._update_ties()
         s = self.selection
+        self.before.layout.display = self.after.layout.display = "" if s.view == CHANGE else "none"
+        self.figure_kind.layout.display = "none" if s.view == TREND else ""
         self.heading.value = f"<h3 class='relkap-explore-title'>{html.escape(render.title(self.data, s))}</h3>"
         self._refresh_main(s)
         self.table = shown_table(self.current_ties, s.view, s.min_n)
@@ -242,7 +274,10 @@ class Explorer:
     # -- main view -------------------------------------------------------------------------------------
     @staticmethod
     def _main_key(s: Selection) -> Selection:
-        return dataclasses.replace(s, tie=None)  # the tie has its own panel
+        # the tie has its own panel; only the change view depends on the two waves it compares
+        if s.view == CHANGE:
+            return dataclasses.replace(s, tie=None)
+        return dataclasses.replace(s, tie=None, before=None, after=None)
 
     def _refresh_main(self, s: Selection) -> None:
         def draw():
@@ -308,8 +343,10 @@ class Explorer:
     # -- drill-down ------------------------------------------------------------------------------------
     @staticmethod
     def _drill_key(s: Selection) -> Selection:
-        # the profile shows all six dimensions, so neither the dimension, the view nor the figure changes it
-        return dataclasses.replace(s, view="baseline", dimension="rk", figure="heatmap")
+        # the profile shows all six dimensions in every wave, so neither the dimension, the figure, the two
+        # waves of the change nor any view but the trend (the tie's trend) changes it
+        return dataclasses.replace(s, view=TREND if s.view == TREND else "baseline", dimension="rk",
+                                   figure="heatmap", before=None, after=None)
 
     def _refresh_drill(self) -> None:
         s = self.selection
@@ -324,11 +361,11 @@ class Explorer:
             return render.svg(lambda: render.drill_figure(self.data, s))
 
         def summary():
-            drill = self.data.tie_summary(s.kommune, s.dimension, s.min_n, *s.tie)
+            drill = self.data.tie_summary(s.kommune, s.dimension, s.min_n, *s.tie, before=s.before, after=s.after)
             return drill, render.drill_html(drill, s, self.instrument)
 
         self.drill_image.value = self._drill_images.get_or(self._drill_key(s), draw)
-        key = dataclasses.replace(s, view="baseline", figure="heatmap")
+        key = dataclasses.replace(s, view="baseline", figure="heatmap")  # every wave and the view's change
         self.drill, self.drill_text.value = self._drill_tables.get_or(key, summary)
 
     @property
