@@ -329,7 +329,7 @@ def interviews_html(data: ExplorerData, s: Selection) -> str:
 
 
 def quotes_html(quotes: pd.DataFrame, theme_kind: str, theme: str, s: Selection, instrument) -> str:
-    """PRIVATE: the coded quotes of one theme (:class:`~relkap.explore.model.PrivateQuotes`), under a banner
+    """PRIVATE: the coded quotes of one theme (:class:`~relkap.explore.quotes.PrivateQuotes`), under a banner
     saying they are for the researcher's own machine only."""
     lang = s.language
     banner = text("explore.quotes_private", lang, theme=theme_label(theme_kind, theme, instrument, lang))

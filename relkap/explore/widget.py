@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import gc
 import html
+import importlib
+import threading
 from collections import OrderedDict
 
 import pandas as pd
@@ -19,9 +21,10 @@ from ..instrument import Instrument
 from ..interviews import theme_label
 from ..labels import wave_label
 from ..privacy import check_min_n
-from ..words import LANGUAGES, text
+from ..words import LANGUAGES, catalogue, text
 from . import render
-from .model import ALL, CHANGE, FIGURES, TREND, ExplorerData, PrivateQuotes, Selection, shown_table
+from .model import ALL, CHANGE, FIGURES, TREND, ExplorerData, Selection, shown_table
+from .quotes import PrivateQuotes
 
 __all__ = ["Explorer", "explore"]
 
@@ -83,19 +86,25 @@ class Explorer:
         What is on screen: the heat map and benchmark as HTML (``html_view``) or the other views as SVG
         (``image``); the widget not in use is hidden.
     drill : DataFrame
-        The selected tie in both waves and its change (:meth:`ExplorerData.tie_summary`).
+        The selected tie in every wave and its change between the chosen two (:meth:`ExplorerData.tie_summary`).
     theme, quotes_view : ipywidgets
         In the interviews view, with raw projects on this machine: the theme chosen and its coded quotes
-        (PRIVATE). ``quotes`` is the table behind them (:class:`~relkap.explore.model.PrivateQuotes`).
+        (PRIVATE). ``quotes`` is the table behind them (:class:`~relkap.explore.quotes.PrivateQuotes`).
     draws : int
         Views rendered (not served from the cache), for tests and benchmarks.
     """
 
     def __init__(self, data_dir=None, *, instrument: Instrument | str, min_n: int = MIN_N,
                  language: str = "da", quotes_dir=None, min_n_override_reason: str | None = None):
-        import ipywidgets as w  # deferred: only a live explorer needs it (about 0.5 s to load)
-
+        # While the data load (pyarrow reads without the GIL), a thread imports ipywidgets (about 0.5 s) and
+        # parses the words catalogue (pure-Python YAML, about 1 s the first time in a kernel): the load then
+        # costs the longer of the two, not their sum.
+        preparing = threading.Thread(target=_prepare, name="relkap-explore-prepare", daemon=True)
+        preparing.start()
         self.data = ExplorerData(data_dir, instrument=instrument)
+        preparing.join()
+        import ipywidgets as w  # deferred: only a live explorer needs it (imported by the thread above)
+
         floor = self.data.instrument.privacy.min_n_floor
         self.min_n_override_reason = check_min_n(min_n, floor, min_n_override_reason)
         lowest = min(int(min_n), floor) if self.min_n_override_reason else floor
@@ -163,12 +172,13 @@ class Explorer:
             self.quotes_view,
         ])
         self.refresh()
-        self.data.warm(min_n, background=True)  # all kommuner and the benchmark: ready by the first click
-        # The loaded data are long-lived: move them out of the garbage collector's generations, so a
-        # collection during an interaction does not walk them again (measured: up to ~170 ms of the
-        # slowest interaction on 98 kommuner). Objects made later are collected as usual.
-        gc.collect()
+        # The loaded data and imported modules are long-lived: move them out of the garbage collector's
+        # generations, so a collection during an interaction does not walk them again (measured: up to
+        # ~170 ms of the slowest interaction on 98 kommuner). Objects made later are collected as usual.
+        # Without a full collection first (0.1-0.4 s of the load): the few objects of the load that are
+        # already garbage stay frozen, a little memory.
         gc.freeze()
+        self.data.warm(min_n, background=True)  # all kommuner and the benchmark: ready by the first click
 
     def _ipython_display_(self):
         from IPython.display import display  # deferred: IPython, only inside a notebook
@@ -216,7 +226,7 @@ class Explorer:
     def _update_ties(self) -> None:
         s = self.selection
         self.current_ties = self.data.view_ties(s)
-        groups = self.data.groups(s.kommune)  # both waves: the network keeps its layout across views
+        groups = self.data.groups(s.kommune)  # every wave: the network keeps its layout across views
         if groups != self._groups or self.tie.options == ():
             self._groups = groups
             self._set_tie_options()
@@ -256,10 +266,15 @@ class Explorer:
 
     def _on_tie(self, change) -> None:
         if not self._silent:
-            self._refresh_drill()
+            with self.data.busy():
+                self._refresh_drill()
 
     def refresh(self) -> None:
-        """Recompute the current tables (cached) and redraw what changed."""
+        """Recompute the current tables (cached) and redraw what changed (the background warm-up waits)."""
+        with self.data.busy():
+            self._refresh()
+
+    def _refresh(self) -> None:
         self._update_ties()
         s = self.selection
         self.before.layout.display = self.after.layout.display = "" if s.view == CHANGE else "none"
@@ -378,6 +393,12 @@ class Explorer:
         if self._drill_main[0] != key:
             self._drill_main = (key, render.drill_figure(self.data, key))
         return self._drill_main[1]
+
+
+def _prepare() -> None:
+    """What the first screen needs besides the data: ipywidgets and the words catalogue."""
+    importlib.import_module("ipywidgets")
+    catalogue()
 
 
 def explore(data_dir=None, *, instrument: Instrument | str, min_n: int = MIN_N,
