@@ -109,7 +109,7 @@ def test_table_rows_equal_the_report_functions(ex, data_dir):
     ok = ~merged["suppressed"]
     np.testing.assert_allclose(merged.loc[ok, "hedges"].astype(float), merged.loc[ok, "hedges_want"])
     np.testing.assert_allclose(merged.loc[ok, "p_fdr"].astype(float), merged.loc[ok, "p_fdr_want"])
-    assert _title(ex).endswith("Ændring")
+    assert _title(ex).endswith("Ændring fra Førmåling til Eftermåling")
 
 
 def test_pooled_tables_equal_the_report_functions_on_shareable_data(ex, data_dir):
@@ -277,7 +277,7 @@ def test_language_relabels_and_keeps_the_state(ex):
     ex.view.value = "change"
     ex.language.value = "en"
     assert ex.view.value == "change" and ex.kommune.value == 336
-    assert _title(ex) == f"Stevns – {INST.label('rk', 'en')} – Change"
+    assert _title(ex) == f"Stevns – {INST.label('rk', 'en')} – Change from Baseline to Follow-up"
     assert ex.kommune.options[0] == ("All kommuner", ALL)
 
 
@@ -549,3 +549,25 @@ def test_precomputed_masks_equal_the_rule_at_every_min_n(data_dir):
         got = data.national_ties("respekt", min_n)
         want = nat[nat["dimension"] == "respekt"][got.columns].reset_index(drop=True)
         pd.testing.assert_frame_equal(got, want, check_exact=True, check_dtype=False)
+
+
+def test_background_warm_up_computes_every_min_n_of_the_slider_ahead(data_dir, monkeypatch):
+    """After the warm-up, a new min_n on the benchmark view rescores no other kommune: the national tables of
+    every min_n the slider offers were computed in the background, equal to computing them at the click."""
+    ex = Explorer(data_dir, instrument=INST)
+    ex.data.settled()
+    assert set(ex.data._national) == set(range(ex.min_n.min, model.MAX_MIN_N + 1))
+    scored = []
+    tie_scores = scoring.tie_scores
+    monkeypatch.setattr(scoring, "tie_scores", lambda rel, *a, **kw: scored.append(len(rel))
+                        or tie_scores(rel, *a, **kw))
+    ex.kommune.value = 766
+    ex.figure_kind.value = "benchmark"
+    for m in (7, 19, model.MAX_MIN_N):
+        ex.min_n.value = m
+    own = int((ex.data.tables.relations["kommune"] == 766).sum())
+    assert scored and max(scored) <= own  # only the kommune's own tables were scored at the clicks
+    fresh = ExplorerData(data_dir, instrument=INST)
+    for m in (7, 19):
+        for d in ("rk", "respekt"):
+            pd.testing.assert_frame_equal(ex.data.national_ties(d, m), fresh.national_ties(d, m), check_exact=True)

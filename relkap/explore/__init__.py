@@ -1,4 +1,5 @@
-"""An ipywidgets explorer of the tie scores for JupyterLab: kommune, wave or change, dimension, ``min_n``.
+"""An ipywidgets explorer of the tie scores for JupyterLab: kommune, any wave, the change between two or the
+trend over all, dimension, ``min_n``.
 
 Usage in a notebook::
 
@@ -15,6 +16,7 @@ The package reads like its screen:
   :mod:`relkap.plots`, the network and tie profile as SVG, the tie table and drill-down as HTML), with the
   words of the catalogue's ``explore`` section and the numbers of :mod:`relkap.fmt`.
 - :mod:`relkap.explore.widget`: :class:`Explorer`, the controls and their callbacks.
+- :mod:`relkap.explore.quotes`: the private interview quotes, read on the researcher's own machine only.
 
 Suppression (``min_n``) applies to every figure and table, as in the reports, and every value shown
 (pooled, index, dimension, tie, benchmark) is computed without the hidden cells' answers. Batch reports

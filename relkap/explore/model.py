@@ -16,11 +16,12 @@ are scored again, the others' scores of all answers (scored once) get the thresh
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import threading
+import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -30,11 +31,12 @@ from ..errors import RelkapError, listing
 from ..instrument import Instrument, load_instrument
 from ..io import load
 
-__all__ = ["ALL", "VIEWS", "FIGURES", "MAX_MIN_N", "Selection", "ExplorerData", "PrivateQuotes", "shown_table",
-           "TABLE_COLUMNS"]
+__all__ = ["ALL", "VIEWS", "CHANGE", "TREND", "FIGURES", "MAX_MIN_N", "Selection", "ExplorerData", "shown_table",
+           "wave_code", "wave_pair", "TABLE_COLUMNS"]
 
 ALL = 0  # the kommune value of "all kommuner" (every answer pooled)
-VIEWS = ("baseline", "followup", "change")
+VIEWS = ("baseline", "followup", "change", "trend")  # besides these, any wave code the codebook declares
+CHANGE, TREND = "change", "trend"
 FIGURES = ("heatmap", "network", "benchmark", "interviews")
 MAX_MIN_N = 30  # the largest min_n the slider offers: the rule's masks of 1..MAX_MIN_N come from one pass
 
@@ -43,6 +45,7 @@ TABLE_COLUMNS = {
     "wave": ["n", "mean", "ci_low", "ci_high", "band", "suppressed"],
     "change": ["n_baseline", "n_followup", "mean_baseline", "mean_followup", "diff", "diff_ci_low",
                "diff_ci_high", "hedges", "p_fdr", "suppressed"],
+    "trend": ["wave", "n", "mean", "ci_low", "ci_high", "band", "suppressed"],
 }
 
 
@@ -50,8 +53,10 @@ TABLE_COLUMNS = {
 class Selection:
     """What the controls have chosen: one state of the explorer (hashable, a cache key).
 
-    ``kommune`` is a kommune code or :data:`ALL`, ``view`` one of :data:`VIEWS`, ``dimension`` ``"rk"`` or
-    a relational item code, ``figure`` one of :data:`FIGURES`, ``tie`` a ``(rater, target)`` pair or None.
+    ``kommune`` is a kommune code or :data:`ALL`; ``view`` a wave code the codebook declares (or
+    ``"baseline"``, the first wave, ``"followup"``, the latest), :data:`CHANGE` (from the wave ``before`` to
+    ``after``; None: the first and the latest) or :data:`TREND` (every wave); ``dimension`` ``"rk"`` or a
+    relational item code, ``figure`` one of :data:`FIGURES`, ``tie`` a ``(rater, target)`` pair or None.
     """
 
     kommune: int
@@ -61,6 +66,8 @@ class Selection:
     language: str = "da"
     figure: str = "heatmap"
     tie: tuple[str, str] | None = None
+    before: str | None = None
+    after: str | None = None
 
 
 class ExplorerData:
@@ -87,20 +94,26 @@ class ExplorerData:
     pass each. Every table is computed from :meth:`shared` answers (:func:`relkap.privacy.shareable`).
     """
 
+    _warming_latest: ExplorerData | None = None  # the explorer whose background warm-up goes ahead
+
     def __init__(self, data_dir=None, *, instrument: Instrument | str):
         self.instrument = load_instrument(instrument)
         self.tables = load(data_dir)
         self.codings = self.tables.codings
         rel = self.tables.relations
-        # split once: every per-kommune table then works on a few thousand rows
-        rows = rel.groupby("kommune", observed=True, sort=True).indices
-        self._rows = {int(k): np.asarray(r) for k, r in rows.items()}  # positions in the whole table
+        self._rows = _positions(rel["kommune"])  # each kommune's rows in the whole table
         self.kommuner = tuple(self._rows)
         # split when a kommune is first asked for: every per-kommune table then works on a few thousand rows
         self._relations = _PerKommune(rel, self._rows)
         self._pooled: dict[int, tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]] = {}
         self._kept_cache: dict[tuple[int, int], np.ndarray] = {}  # (kommune, min_n): a bool per row
         self._warming: threading.Thread | None = None
+        self._national: dict[int, dict[str, pd.DataFrame]] = {}  # min_n: the national tables
+        self._national_lock = threading.Lock()
+        self._warm_done = threading.Event()
+        self._busy = 0  # interactions being answered (:meth:`busy`)
+        self._pool_lock = threading.Lock()
+        self._pooling: int | None = None  # the min_n being pooled now
 
     def warm(self, min_n: int, background: bool = False) -> None:
         """Compute what a click on all kommuner or the benchmark needs now, not at the click: the pooled
@@ -108,46 +121,73 @@ class ExplorerData:
         which ties each ``min_n`` changes.
 
         ``background``: in a thread (the explorer answers the first kommune at once); a table that needs the
-        national data waits for it (:meth:`ready`) rather than computing it a second time."""
+        national data waits for it (:meth:`ready`) rather than computing it a second time. The thread then
+        goes on to compute the pooled trend of the index and the national tables of every other ``min_n``
+        the slider offers (nearest first, one at a time, only while no interaction is being answered:
+        :meth:`busy`), so that no benchmark click recomputes the whole country; :meth:`settled` waits for all
+        of it."""
         if background:
-            self._warming = threading.Thread(target=self._warm_and_freeze, args=(min_n,),
-                                             name="relkap-explore-warm", daemon=True)
+            ExplorerData._warming_latest = self
+            self._warming = threading.Thread(target=self._warm_all, args=(min_n,), name="relkap-explore-warm",
+                                             daemon=True)
             self._warming.start()
             return
         self.pool(min_n)
         self.national_ties("rk", min_n)
         self._tie_floor()
 
-    def _warm_and_freeze(self, min_n: int) -> None:
-        self.warm(min_n)
+    def _warm_all(self, min_n: int) -> None:
+        try:
+            self.warm(min_n)
+        finally:
+            self._warm_done.set()
         # long-lived tables out of the collector's generations, as the explorer does with what it loads
         gc.freeze()
+        lowest = min(int(min_n), self.instrument.privacy.min_n_floor)
+        ahead = sorted(range(max(lowest, 1), MAX_MIN_N + 1), key=lambda m: (abs(m - min_n), m))
+        # not the pooled tables of every min_n: ~3-5 s each on 2 M rows (16 s on a busy machine), minutes in
+        # all; a pooled view at a new min_n scores the one table it shows at the click
+        for step in [functools.partial(self.index_trend, ALL, min_n),
+                     *(functools.partial(self._national_scores, m) for m in ahead)]:
+            while self._busy:  # an interaction is being answered: it has the processor first
+                time.sleep(0.02)
+            if ExplorerData._warming_latest is not self:  # one explorer per notebook: a newer one took over
+                return
+            step()
+        gc.freeze()
+
+    @contextlib.contextmanager
+    def busy(self):
+        """While an interaction is answered (the widget's refresh): the background warm-up starts no new step."""
+        self._busy += 1
+        try:
+            yield
+        finally:
+            self._busy -= 1
 
     def ready(self) -> None:
-        """Wait for a :meth:`warm` running in the background (no-op otherwise, or in the warming thread)."""
+        """Wait for the first part of a :meth:`warm` running in the background: the tables of its ``min_n``
+        (no-op otherwise, or in the warming thread)."""
+        w = self._warming
+        if w is not None and w is not threading.current_thread():
+            self._warm_done.wait()
+
+    def settled(self) -> None:
+        """Wait for everything the background warm-up computes (every ``min_n`` of the slider)."""
         w = self._warming
         if w is not None and w is not threading.current_thread():
             w.join()
-            self._warming = None
 
     def wave(self, view: str) -> str:
-        """The wave label of a view: ``"baseline"`` the first wave, ``"followup"`` the latest, or any wave code
-        the codebook declares; another view is refused (:class:`~relkap.errors.RelkapError` naming them)."""
-        waves = self.instrument.waves
-        if waves.get(view) is not None:
-            return str(view)
-        if view in ("baseline", "followup"):
-            return waves.first if view == "baseline" else waves.latest
-        raise RelkapError(f"unknown view {view!r}: a wave of the codebook ({', '.join(waves.codes)}), 'baseline'"
-                          " (the first), 'followup' (the latest) or 'change'")
+        """The wave code of a view (:func:`wave_code`)."""
+        return wave_code(self.instrument, view)
 
     def check_kommune(self, kommune: int) -> int:
         """``kommune`` itself when it has answers in the data (or is :data:`ALL`), else a
         :class:`~relkap.errors.RelkapError` naming the kommuner there."""
         if kommune == ALL or kommune in self._rows:
             return kommune
-        raise RelkapError(f"kommune {kommune!r} has no answers in the data (kommuner there: "
-                          f"{listing(self.kommuner)}; {ALL} = all kommuner)")
+        raise _unknown_kommune(kommune, self.kommuner)
 
     def waves_of(self, kommune: int) -> tuple[str, ...]:
         """The waves with answers in the kommune (or any), in the codebook's order."""
@@ -170,13 +210,36 @@ class ExplorerData:
         return t.assign(_w=t["wave"].astype(str).map(order)).sort_values("_w").drop(columns="_w").reset_index(
             drop=True)
 
+    def pair(self, before: str | None = None, after: str | None = None) -> tuple[str, str]:
+        """The two wave codes a change compares (:func:`wave_pair`)."""
+        return wave_pair(self.instrument, before, after)
+
+    def change_between(self, kommune: int, dimension: str, min_n: int, before: str | None = None,
+                       after: str | None = None) -> pd.DataFrame:
+        """:func:`relkap.report.tie_change` from the wave ``before`` to ``after`` (any two declared waves;
+        default the first and the latest: :meth:`tie_change`), of the :meth:`shared` answers."""
+        pair = self.pair(before, after)
+        if pair == (self.instrument.waves.first, self.instrument.waves.latest):
+            return self.tie_change(kommune, dimension, min_n)
+        return self._change_between(self.check_kommune(kommune), dimension, min_n, *pair)
+
     @functools.lru_cache(maxsize=256)  # noqa: B019
-    def change_between(self, kommune: int, dimension: str, min_n: int, before: str, after: str) -> pd.DataFrame:
-        """:func:`relkap.report.tie_change` from the wave ``before`` to ``after`` (any two declared waves)."""
-        pair = self.instrument.between(self.wave(before), self.wave(after))
-        return self._listed(report.tie_change(self.shared(kommune, min_n), pair, min_n=min_n,
-                                              dimension=None if dimension == "rk" else dimension),
+    def _change_between(self, kommune: int, dimension: str, min_n: int, before: str, after: str) -> pd.DataFrame:
+        if kommune == ALL:
+            self.ready()
+        return self._listed(report.tie_change(self.shared(kommune, min_n), self.instrument.between(before, after),
+                                              min_n=min_n, dimension=None if dimension == "rk" else dimension),
                             kommune, dimension)
+
+    def tie_trend_dimensions(self, kommune: int, group: str, target: str, min_n: int) -> pd.DataFrame:
+        """One tie's score (``dimension`` ``"rk"``) and its six dimensions in every wave, the waves in the
+        codebook's order: the trend view of a tie (``wave, dimension, n, mean, ci_low, ci_high, suppressed``,
+        as :func:`relkap.plots.wave_trend` draws it)."""
+        cols = ["wave", "dimension", "n", "mean", "ci_low", "ci_high", "suppressed"]
+        rk = self.tie_trend(kommune, "rk", min_n, group, target).assign(dimension="rk")
+        dims = self.tie_dimensions(kommune, group, target, min_n)
+        out = pd.concat([rk[cols], dims[cols]], ignore_index=True).astype({"wave": str, "dimension": str})
+        return out
 
     @functools.lru_cache(maxsize=256)  # noqa: B019 - one explorer per notebook; the cache is the point
     def groups(self, kommune: int) -> tuple[str, ...]:
@@ -231,7 +294,7 @@ class ExplorerData:
         rel = self._relations[kommune]
         return rel.assign(score=rel["score"].where(self._kept(kommune, min_n)))
 
-    @functools.lru_cache(maxsize=4)  # noqa: B019 - a score column of every row each: keep few
+    @functools.lru_cache(maxsize=2)  # noqa: B019 - a score column of every row each: keep few
     def _shared_all(self, min_n: int) -> pd.DataFrame:
         self.ready()
         rel = self._relations[ALL]
@@ -244,8 +307,8 @@ class ExplorerData:
         :meth:`shared` answers."""
         if kommune == ALL:
             self.ready()
-        if kommune == ALL and min_n in self._pooled:
-            return self._pooled[min_n][0][dimension]
+            if (pooled := self._pooled_tables(min_n)) is not None:
+                return pooled[0][dimension]
         return scoring.tie_scores(self.shared(kommune, min_n), self.instrument, by=["wave"],
                                   dimension=None if dimension == "rk" else dimension, min_n=min_n)
 
@@ -255,8 +318,8 @@ class ExplorerData:
         of the :meth:`shared` answers."""
         if kommune == ALL:
             self.ready()
-        if kommune == ALL and min_n in self._pooled:
-            return self._pooled[min_n][1][dimension]
+            if (pooled := self._pooled_tables(min_n)) is not None:
+                return pooled[1][dimension]
         return self._listed(report.tie_change(self.shared(kommune, min_n), self.instrument, min_n=min_n,
                                               dimension=None if dimension == "rk" else dimension),
                             kommune, dimension)
@@ -284,9 +347,23 @@ class ExplorerData:
         """All kommuner pooled at ``min_n``: tie tables and wave comparisons of the RK index and of every
         dimension, each in one pass over all shared answers (most of the load time; on 2.2 M relation rows
         a pooled table of one dimension costs up to 0.7 s at a click). Another ``min_n`` is pooled per
-        dimension when asked for."""
-        if min_n in self._pooled:
-            return
+        dimension when asked for, or by the background warm-up (:meth:`warm`)."""
+        with self._pool_lock:
+            if min_n not in self._pooled:
+                self._pooling = min_n
+                try:
+                    self._pooled[min_n] = self._pool_now(min_n)
+                finally:
+                    self._pooling = None
+
+    def _pooled_tables(self, min_n: int):
+        """The pooled tables of ``min_n`` when pooled (waiting for the warm-up if it is pooling them now)."""
+        if min_n not in self._pooled and self._pooling == min_n:
+            with self._pool_lock:
+                pass
+        return self._pooled.get(min_n)
+
+    def _pool_now(self, min_n: int):
         rel, inst = self.shared(ALL, min_n), self.instrument
         ties = {"rk": scoring.tie_scores(rel, inst, by=["wave"], min_n=min_n)}
         every = scoring.tie_scores(rel, inst, by=["wave"], dimension="all", min_n=min_n)
@@ -297,18 +374,22 @@ class ExplorerData:
         # tie_change of one dimension has no dimension column
         changes.update({str(d): self._listed(part.drop(columns="dimension").reset_index(drop=True), ALL, str(d))
                         for d, part in every.groupby("dimension", sort=False)})
-        self._pooled[min_n] = ties, changes
+        return ties, changes
 
     def view_ties(self, s: Selection) -> pd.DataFrame:
-        """The tie table behind a view: one wave of :meth:`ties`, or :meth:`tie_change` for the change."""
-        if s.view == "change":
-            return self.tie_change(s.kommune, s.dimension, s.min_n)
+        """The tie table behind a view: one wave of :meth:`ties`, :meth:`change_between` the view's two waves
+        for the change, every wave (in the codebook's order) for the trend."""
+        if s.view == CHANGE:
+            return self.change_between(s.kommune, s.dimension, s.min_n, s.before, s.after)
         t = self.ties(s.kommune, s.dimension, s.min_n)
+        if s.view == TREND:
+            order = t["wave"].astype(str).map({w: i for i, w in enumerate(self.instrument.waves.codes)})
+            return t.iloc[np.argsort(order.to_numpy(), kind="stable")].reset_index(drop=True)
         return t[t["wave"].astype(str) == self.wave(s.view)].reset_index(drop=True)
 
     @functools.lru_cache(maxsize=512)  # noqa: B019
     def tie_dimensions(self, kommune: int, group: str, target: str, min_n: int) -> pd.DataFrame:
-        """One tie's score on each of the six dimensions, both waves (the drill-down profile).
+        """One tie's score on each of the six dimensions, every wave (the drill-down profile).
 
         Scored on that tie's :meth:`shared` answers only: pooled over every kommune that is ~1% of the rows.
         """
@@ -316,32 +397,35 @@ class ExplorerData:
         rel = rel[(rel["group"] == group) & (rel["target"] == target)]
         return scoring.tie_scores(rel, self.instrument, by=["wave"], dimension="all", min_n=min_n)
 
-    def tie_summary(self, kommune: int, dimension: str, min_n: int, group: str, target: str) -> pd.DataFrame:
-        """One tie per wave and its change: the drill-down table.
+    def tie_summary(self, kommune: int, dimension: str, min_n: int, group: str, target: str,
+                    before: str | None = None, after: str | None = None) -> pd.DataFrame:
+        """One tie in every wave and its change from ``before`` to ``after`` (:meth:`pair`): the drill-down
+        table.
 
         Returns
         -------
         DataFrame
-            Rows ``measure`` = ``baseline``, ``followup``, ``change`` with ``n`` (the change: the smaller
-            wave's), ``mean`` (the change: follow-up minus baseline), ``ci_low, ci_high``, ``hedges`` and
-            ``p_fdr`` (change only) and ``suppressed``; a suppressed row has no values.
+            A row per wave the codebook declares (``measure`` its code, in order) and one ``measure`` =
+            ``change``, with ``n`` (the change: the smaller wave's), ``mean`` (the change: ``after`` minus
+            ``before``), ``ci_low, ci_high``, ``hedges`` and ``p_fdr`` (change only) and ``suppressed``; a
+            suppressed row has no values.
         """
         t = self.ties(kommune, dimension, min_n)
         t = t[(t["group"].astype(str) == group) & (t["target"].astype(str) == target)]
         rows = {str(r.wave): r for r in t.itertuples(index=False)}
-        c = self.tie_change(kommune, dimension, min_n)
+        c = self.change_between(kommune, dimension, min_n, before, after)
         c = c[(c["group"] == group) & (c["target"] == target)]
         cr = c.iloc[0] if len(c) else None
         out = []
-        for view in ("baseline", "followup"):
-            r = rows.get(self.wave(view))
+        for wave in self.instrument.waves.codes:
+            r = rows.get(wave)
             sup = r is None or bool(r.suppressed)
-            out.append({"measure": view, "n": int(r.n) if r is not None else 0,
+            out.append({"measure": wave, "n": int(r.n) if r is not None else 0,
                         "mean": None if sup else r.mean, "ci_low": None if sup else r.ci_low,
                         "ci_high": None if sup else r.ci_high, "suppressed": sup})
         sup = cr is None or bool(cr["suppressed"])
         n_change = None if cr is None else min(cr["n_baseline"], cr["n_followup"])  # NaN: a hidden tie
-        out.append({"measure": "change", "n": None if pd.isna(n_change) else int(n_change),
+        out.append({"measure": CHANGE, "n": None if pd.isna(n_change) else int(n_change),
                     "mean": None if sup else cr["diff"], "ci_low": None if sup else cr["diff_ci_low"],
                     "ci_high": None if sup else cr["diff_ci_high"], "hedges": None if sup else cr["hedges"],
                     "p_fdr": None if sup else cr["p_fdr"], "suppressed": sup})
@@ -375,39 +459,65 @@ class ExplorerData:
     # -- every kommune: the benchmark ------------------------------------------------------------------
     _NATIONAL_COLUMNS = ["kommune", "wave", "group", "target", "dimension", "n", "mean", "suppressed"]
 
-    @functools.lru_cache(maxsize=32)  # noqa: B019
     def _national_scores(self, min_n: int) -> dict[str, pd.DataFrame]:
         """Every kommune's cross-group ties per wave, for the RK index and each dimension, of the
         :meth:`shared` answers at ``min_n`` (the rule per kommune).
 
         Assembled from pieces: a tie's score depends only on its raters' answers about its target, so a tie
         (kommune, wave, group, target) none of whose answers the rule removes at ``min_n`` (the common case;
-        :meth:`_changed`) is its score of all answers with the threshold applied
-        (:func:`relkap.scoring.suppress_ties` of :meth:`_national_unfiltered`, scored once); only the other
-        ties are scored again, on their shared answers. Equals :meth:`_national_scores_full` (tested)."""
+        :meth:`_changed`) is its score of all answers with the threshold applied (as
+        :func:`relkap.scoring.suppress_ties` applies it, on :meth:`_national_unfiltered`, scored once); only the
+        other ties are scored again, on their shared answers. Equals :meth:`_national_scores_full` (tested).
+        Cached per ``min_n``; the background warm-up computes every ``min_n`` of the slider ahead, and a click
+        asking for one being computed waits for it rather than computing it twice."""
+        with self._national_lock:
+            if min_n not in self._national:
+                self._national[min_n] = self._national_now(min_n)
+            return self._national[min_n]
+
+    def _national_now(self, min_n: int) -> dict[str, pd.DataFrame]:
         rows = np.flatnonzero(self._changed_rows(min_n))
         changed = len(rows) > 0
         if changed:  # respondents in their order in the whole table: each mean sums in the same order
             rows = rows[np.argsort(self._respondent_rank()[rows], kind="stable")]
             rel = self._relations[ALL].take(rows).reset_index(drop=True)
             rel = rel.assign(score=rel["score"].where(self._kept(ALL, min_n)[rows]))
-        parts = []
+        out = {}
         for d, (whole, key) in self._national_unfiltered().items():
-            t = scoring.suppress_ties(whole, min_n)
+            # only n, mean and suppressed are kept: set them as whole columns (not row by row in the table)
+            n, mean = whole["n"].to_numpy(copy=True), whole["mean"].to_numpy(dtype=float, copy=True)
+            suppressed = whole["suppressed"].to_numpy(dtype=bool) | (n < min_n)
+            mean[suppressed] = np.nan
             if changed:
                 again = scoring.tie_scores(rel, self.instrument, by=["kommune", "wave"], dimension=d, min_n=min_n)
                 again = again[~again["diagonal"]]
                 mask = key.isin(pd.MultiIndex.from_frame(again[["kommune", "wave", "group", "target"]]))
                 if int(mask.sum()) != len(again):  # a tie table's rows are its keys' (both sorted alike)
                     raise AssertionError("rescored ties do not match the ties of all answers")
-                for c in ("n", "mean", "sd", "ci_low", "ci_high", "band", "suppressed"):
-                    t.loc[mask, c] = again[c].to_numpy()
-            parts.append(t)
-        return self._national_split(pd.concat(parts, ignore_index=True))
+                n[mask] = again["n"].to_numpy()
+                mean[mask] = again["mean"].to_numpy(dtype=float)
+                suppressed[mask] = again["suppressed"].to_numpy(dtype=bool)
+            for dim, (rows_of, keys) in self._national_keys()[d].items():
+                out[dim] = keys.assign(n=n[rows_of], mean=mean[rows_of], suppressed=suppressed[rows_of])
+        return out
+
+    @functools.lru_cache(maxsize=1)  # noqa: B019
+    def _national_keys(self) -> dict[str, dict[str, tuple[np.ndarray, pd.DataFrame]]]:
+        """Per table of :meth:`_national_unfiltered` and dimension: its rows and the national table's key
+        columns of them (as :meth:`_national_split` makes them), made once for every ``min_n``."""
+        out = {}
+        for d, (whole, _) in self._national_unfiltered().items():
+            dims = whole["dimension"].astype(str)
+            tables = self._national_split(whole.assign(_row=np.arange(len(whole))))
+            out[d] = {dim: (t["_row"].to_numpy(), t.drop(columns=["_row", "n", "mean", "suppressed"]))
+                      for dim, t in tables.items()}
+            if list(out[d]) != list(dict.fromkeys(dims)):
+                raise AssertionError("national dimensions out of order")
+        return out
 
     def _national_split(self, t: pd.DataFrame) -> dict[str, pd.DataFrame]:
         t = t[~t["diagonal"]].astype({"wave": str, "group": str, "target": str, "dimension": str})
-        t = t[self._NATIONAL_COLUMNS]
+        t = t[[*self._NATIONAL_COLUMNS, *(["_row"] if "_row" in t else [])]]
         return {str(d): part.drop(columns="dimension").reset_index(drop=True)
                 for d, part in t.groupby("dimension", sort=False)}
 
@@ -495,18 +605,24 @@ class ExplorerData:
         return self._national_scores(min_n)[dimension]
 
     @functools.lru_cache(maxsize=64)  # noqa: B019
-    def benchmark_values(self, dimension: str, min_n: int, view: str) -> pd.DataFrame:
+    def benchmark_values(self, dimension: str, min_n: int, view: str, before: str | None = None,
+                         after: str | None = None) -> pd.DataFrame:
         """Per kommune and tie the value compared (:func:`relkap.benchmark.measures` of one view):
-        ``kommune, group, target, value``, a wave's mean or follow-up minus baseline."""
-        measure = benchmark.CHANGE if view == "change" else self.wave(view)
-        waves = self.instrument.waves
-        v = benchmark.measures(self.national_ties(dimension, min_n), waves.baseline, waves.followup,
-                               by=["group", "target"])
-        return v.loc[v["measure"] == measure, ["kommune", "group", "target", "value"]].reset_index(drop=True)
+        ``kommune, group, target, value``, a wave's mean or, for the change, ``after`` minus ``before``
+        (:meth:`pair`) where a kommune has both."""
+        nat, keys = self.national_ties(dimension, min_n), ["kommune", "group", "target"]
+        if view == CHANGE:
+            v = benchmark.measures(nat, *self.pair(before, after), by=["group", "target"])
+            return v.loc[v["measure"] == benchmark.CHANGE, [*keys, "value"]].reset_index(drop=True)
+        # one wave: its kommuner's values, as measures gives a wave's (in its order)
+        v = nat.loc[(nat["wave"] == self.wave(view)) & nat["mean"].notna(), [*keys, "mean"]]
+        return v.rename(columns={"mean": "value"}).sort_values(keys, kind="stable").reset_index(drop=True)
 
     @functools.lru_cache(maxsize=256)  # noqa: B019
-    def benchmark(self, kommune: int, dimension: str, min_n: int, view: str) -> pd.DataFrame:
-        """The kommune's ties against their distribution over the *other* kommuner (the benchmark view's rows).
+    def benchmark(self, kommune: int, dimension: str, min_n: int, view: str, before: str | None = None,
+                  after: str | None = None) -> pd.DataFrame:
+        """The kommune's ties against their distribution over the *other* kommuner (the benchmark view's rows;
+        the change from ``before`` to ``after``, :meth:`pair`, in the change view).
 
         Returns
         -------
@@ -518,8 +634,8 @@ class ExplorerData:
             ``share_below``, its percentile rank among them (:func:`relkap.benchmark.compare`). The kommune
             is never part of its own distribution, and no other kommune is named.
         """
-        values = self.benchmark_values(dimension, min_n, view)
-        out = benchmark.compare(values, kommune, by=["group", "target"])
+        values = self.benchmark_values(dimension, min_n, view, before, after)
+        out = benchmark.compare(values, self.check_kommune(kommune), by=["group", "target"])
         g = self.groups(kommune)
         order = {(a, b): i for i, (a, b) in enumerate((a, b) for a in g for b in g if a != b)}
         key = list(zip(out["group"], out["target"], strict=True))
@@ -527,7 +643,8 @@ class ExplorerData:
         return out[["group", "target", "n_kommuner", "enough", *benchmark.QUANTILES, "value",
                     "share_below"]].reset_index(drop=True)
 
-    def benchmark_coverage(self, kommune: int, dimension: str, min_n: int, view: str) -> dict[str, int]:
+    def benchmark_coverage(self, kommune: int, dimension: str, min_n: int, view: str, before: str | None = None,
+                           after: str | None = None) -> dict[str, int]:
         """How many of the kommune's ties are compared, over how many other kommuner, and how many are not.
 
         Returns
@@ -537,11 +654,36 @@ class ExplorerData:
             (the fewest and most other kommuner a shown tie is compared over; 0 when none is shown) and
             ``min_kommuner``.
         """
-        b = self.benchmark(kommune, dimension, min_n, view)
+        b = self.benchmark(kommune, dimension, min_n, view, before, after)
         shown = b.loc[b["enough"], "n_kommuner"]
         return {"shown": int(len(shown)), "hidden": int((~b["enough"]).sum()),
                 "low": int(shown.min()) if len(shown) else 0, "high": int(shown.max()) if len(shown) else 0,
                 "min_kommuner": benchmark.MIN_BENCHMARK_KOMMUNER}
+
+
+def wave_code(instrument: Instrument, view: str) -> str:
+    """The wave code of a view: any wave code the codebook declares, ``"baseline"`` the first wave,
+    ``"followup"`` the latest; another view is refused (:class:`~relkap.errors.RelkapError` naming them)."""
+    waves = instrument.waves
+    if waves.get(view) is not None:
+        return str(view)
+    if view in ("baseline", "followup"):
+        return waves.first if view == "baseline" else waves.latest
+    raise RelkapError(f"unknown view {view!r}: a wave of the codebook ({', '.join(waves.codes)}), 'baseline'"
+                      " (the first), 'followup' (the latest), 'change' or 'trend'")
+
+
+def wave_pair(instrument: Instrument, before: str | None = None, after: str | None = None) -> tuple[str, str]:
+    """The two wave codes a change compares: ``before`` (default the first wave) to ``after`` (default the
+    latest), each a view :func:`wave_code` accepts; two equal waves are refused (a
+    :class:`~relkap.errors.RelkapError`)."""
+    waves = instrument.waves
+    pair = (wave_code(instrument, waves.first if before is None else before),
+            wave_code(instrument, waves.latest if after is None else after))
+    if pair[0] == pair[1]:
+        raise RelkapError(f"a change compares two different waves, not {pair[0]!r} with itself (waves: "
+                          f"{', '.join(waves.codes)})")
+    return pair
 
 
 def shown_table(ties: pd.DataFrame, view: str, min_n: int) -> pd.DataFrame:
@@ -552,43 +694,9 @@ def shown_table(ties: pd.DataFrame, view: str, min_n: int) -> pd.DataFrame:
     """
     if ties.empty:
         return ties
-    cols = ["group", "target", *TABLE_COLUMNS["change" if view == "change" else "wave"]]
+    cols = ["group", "target", *TABLE_COLUMNS[view if view in (CHANGE, TREND) else "wave"]]
     keep = ties.loc[~ties["diagonal"], cols].astype({"group": str, "target": str})
     return privacy.mask_small_counts(keep, min_n).reset_index(drop=True)
-
-
-class PrivateQuotes:
-    """PRIVATE: the coded quotes behind a theme, read from the raw ``.qdpx`` projects on this machine.
-
-    For the researcher's own machine only (:func:`relkap.interviews.private_quotes`): quotes identify people and
-    never leave it. ``folders`` are interview folders (``*.qdpx`` with their ``mapping.yaml``); by default
-    every ``interviews`` folder under ``data/raw``. Projects are read when asked for, not at load.
-    """
-
-    def __init__(self, folders=None, *, instrument: Instrument):
-        if folders is None:
-            folders = sorted(config.RAW_DIR.glob("**/interviews")) if config.RAW_DIR.is_dir() else []
-        elif isinstance(folders, str | Path):
-            folders = [folders]
-        self.folders = [Path(f) for f in folders if Path(f).is_dir() and (Path(f) / "mapping.yaml").exists()]
-        self.projects = [p for f in self.folders for p in sorted(f.glob("*.qdpx"))]
-        self.instrument = instrument
-
-    def __bool__(self) -> bool:
-        return bool(self.projects)
-
-    @functools.lru_cache(maxsize=64)  # noqa: B019
-    def quotes(self, kommune: int, theme_kind: str, theme: str) -> pd.DataFrame:
-        """The coded text of every selection of ``theme`` in ``kommune``'s interviews (both waves):
-        ``wave, group, valence, text`` plus the pseudonym ``source``, sorted by wave; ``attrs["private"]``."""
-        parts = [interviews.private_quotes(p, p.parent / "mapping.yaml", kommune=kommune, theme=theme,
-                                    theme_kind=theme_kind, instrument=self.instrument) for p in self.projects]
-        parts = [q for q in parts if len(q)]
-        cols = ["wave", "source", "group", "valence", "text"]
-        out = pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
-        out = out.sort_values(["wave", "source"], kind="stable").reset_index(drop=True)
-        out.attrs["private"] = True
-        return out
 
 
 class _PerKommune(dict):
@@ -599,6 +707,33 @@ class _PerKommune(dict):
         self._rows = rows
 
     def __missing__(self, kommune: int) -> pd.DataFrame:
+        if kommune not in self._rows:
+            raise _unknown_kommune(kommune, tuple(self._rows))
         part = self[ALL].take(self._rows[kommune]).reset_index(drop=True)
         self[kommune] = part
         return part
+
+
+def _positions(kommune: pd.Series) -> dict[int, np.ndarray]:
+    """Each kommune code's row positions, ascending, kommuner sorted (``groupby(...).indices``).
+
+    The store keeps a kommune's rows together within a wave, so the table is a few hundred runs of one
+    code: the runs are found in one pass (~10x faster than grouping 2 M rows), any other order is sorted."""
+    codes = kommune.to_numpy()
+    if not np.issubdtype(codes.dtype, np.integer):  # e.g. a nullable column: the general way
+        return {int(k): np.asarray(r) for k, r in kommune.groupby(kommune, observed=True, sort=True).indices.items()}
+    starts = np.flatnonzero(np.diff(codes)) + 1
+    if len(starts) > 100_000:  # no runs to speak of
+        order = np.argsort(codes, kind="stable")
+        cuts = np.flatnonzero(np.diff(codes[order])) + 1
+        return {int(codes[part[0]]): part for part in np.split(order, cuts) if len(part)}
+    bounds = np.concatenate([[0], starts, [len(codes)]])
+    runs: dict[int, list[np.ndarray]] = {}
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        runs.setdefault(int(codes[a]), []).append(np.arange(a, b))
+    return {k: np.concatenate(runs[k]) for k in sorted(runs)}
+
+
+def _unknown_kommune(kommune: object, kommuner: tuple[int, ...]) -> RelkapError:
+    return RelkapError(f"kommune {kommune!r} has no answers in the data (kommuner there: {listing(kommuner)}; "
+                       f"{ALL} = all kommuner)")

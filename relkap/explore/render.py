@@ -23,11 +23,12 @@ from matplotlib.figure import Figure
 from .. import fmt, plots
 from ..interviews import theme_label
 from ..kommuner import kommune_name
+from ..labels import wave_label
 from ..network import layout
 from ..words import text, text_n
-from .model import ALL, ExplorerData, Selection
+from .model import ALL, CHANGE, TREND, ExplorerData, Selection, wave_pair
 
-__all__ = ["kommune_label", "tie_name", "title", "benchmark_title", "main_view", "main_figure",
+__all__ = ["kommune_label", "tie_name", "view_name", "title", "benchmark_title", "main_view", "main_figure",
            "drill_figure", "table_html", "drill_html", "interviews_html", "quotes_html", "svg"]
 
 _MARGINS = {
@@ -35,6 +36,7 @@ _MARGINS = {
     "network": {"left": 0.02, "right": 0.88, "bottom": 0.2, "top": 0.93},
     "benchmark": {"left": 0.3, "right": 0.97, "bottom": 0.08, "top": 0.91},
     "profile": {"left": 0.1, "right": 0.9, "bottom": 0.33, "top": 0.91},
+    "trend": {"left": 0.1, "right": 0.72, "bottom": 0.16, "top": 0.91},
 }
 # SVG with text left as text: the browser sets the type, so the kernel skips FreeType's glyph rendering, the
 # largest single cost of a text-heavy heat map (PNG took ~1.7x as long)
@@ -66,16 +68,29 @@ def tie_name(rater: str, target: str, language: str, instrument) -> str:
                 target=instrument.label(target, language))
 
 
+def view_name(data: ExplorerData, s: Selection) -> str:
+    """The view in words: a wave's display name from the codebook ("Midtvejsmåling"), "Ændring fra
+    Førmåling til Eftermåling", or "Udvikling"."""
+    lang, inst = s.language, data.instrument
+    if s.view == CHANGE:
+        before, after = data.pair(s.before, s.after)
+        return text("waves.change_caption", lang, before=wave_label(before, lang, inst),
+                    after=wave_label(after, lang, inst))
+    if s.view == TREND:
+        return text("explore.trend", lang)
+    return wave_label(data.wave(s.view), lang, inst)
+
+
 def title(data: ExplorerData, s: Selection) -> str:
     """Kommune, dimension and view: "Hedensted – RK-indeks – Førmåling"."""
     return text("explore.title", s.language, kommune=kommune_label(s.kommune, s.language),
-                dimension=data.instrument.label(s.dimension, s.language), view=text(f"explore.{s.view}", s.language))
+                dimension=data.instrument.label(s.dimension, s.language), view=view_name(data, s))
 
 
 def benchmark_title(data: ExplorerData, s: Selection, heading: bool = True) -> str:
     """"Hedensted: 12 relationer, hver sammenlignet med 5–9 andre kommuner" (and the ties not shown), under
     :func:`title` when ``heading``."""
-    c = data.benchmark_coverage(s.kommune, s.dimension, s.min_n, s.view)
+    c = data.benchmark_coverage(s.kommune, s.dimension, s.min_n, s.view, s.before, s.after)
     lang = s.language
     if c["shown"]:
         others = str(c["low"]) if c["low"] == c["high"] else f"{c['low']}–{c['high']}"
@@ -90,7 +105,7 @@ def benchmark_title(data: ExplorerData, s: Selection, heading: bool = True) -> s
 
 def _benchmark(data: ExplorerData, s: Selection) -> pd.DataFrame:
     """The benchmark rows that are shown: ties compared over enough other kommuner."""
-    b = data.benchmark(s.kommune, s.dimension, s.min_n, s.view)
+    b = data.benchmark(s.kommune, s.dimension, s.min_n, s.view, s.before, s.after)
     return b[b["enough"]].reset_index(drop=True)
 
 
@@ -101,14 +116,14 @@ def main_view(data: ExplorerData, s: Selection) -> tuple[str, str | bytes]:
     if s.figure == "interviews":
         return "html", interviews_html(data, s)
     cur = data.view_ties(s)
-    if s.figure == "network" or cur.empty or (s.figure == "benchmark" and s.kommune == ALL):
+    if s.view == TREND or s.figure == "network" or cur.empty or (s.figure == "benchmark" and s.kommune == ALL):
         return "svg", svg(lambda: main_figure(data, s))
     # no title: the heading above the view names kommune, dimension and view
     args = {"min_n": s.min_n, "language": s.language, "instrument": data.instrument, "title": ""}
     if s.figure == "benchmark":
         args["title"] = benchmark_title(data, s, heading=False)
-        return "html", plots.benchmark_html(_benchmark(data, s), change=s.view == "change", **args)
-    if s.view == "change":
+        return "html", plots.benchmark_html(_benchmark(data, s), change=s.view == CHANGE, **args)
+    if s.view == CHANGE:
         return "html", plots.change_heatmap_html(cur, **args)
     return "html", plots.tie_heatmap_html(cur, **args)
 
@@ -125,6 +140,8 @@ def main_figure(data: ExplorerData, s: Selection):
     if s.figure == "interviews":  # tables, not a drawing: the figure is the heat map
         s = dataclasses.replace(s, figure="heatmap")
     inst, lang, min_n = data.instrument, s.language, s.min_n
+    if s.view == TREND:
+        return _trend_figure(data, s)
     cur = data.view_ties(s)
     fig = Figure(figsize=(8.5, 6.8) if s.figure != "benchmark" else (8.5, 7.4), dpi=72)
     # fixed margins: tight_layout would cost a third of the drawing time
@@ -136,23 +153,40 @@ def main_figure(data: ExplorerData, s: Selection):
         if s.kommune == ALL:
             _message(ax, heading, text("explore.bench_all", lang))
         else:
-            plots.benchmark_plot(_benchmark(data, s), change=s.view == "change", title=benchmark_title(data, s),
+            plots.benchmark_plot(_benchmark(data, s), change=s.view == CHANGE, title=benchmark_title(data, s),
                                  **common)
     elif cur.empty:
         _message(ax, heading, text("explore.no_data", lang))
     elif s.figure == "heatmap":
-        draw = plots.change_heatmap if s.view == "change" else plots.tie_heatmap
+        draw = plots.change_heatmap if s.view == CHANGE else plots.tie_heatmap
         draw(cur, title=heading, **common)
     else:
         pos = layout(list(data.groups(s.kommune)), instrument=inst)
         t = data.ties(s.kommune, s.dimension, min_n)
-        if s.view == "change":
-            wave = t["wave"].astype(str)
-            plots.change_network(cur, baseline=t[wave == inst.waves.baseline], followup=t[wave == inst.waves.followup],
-                                 pos=pos, title=heading, **common)
+        if s.view == CHANGE:
+            wave, (before, after) = t["wave"].astype(str), data.pair(s.before, s.after)
+            plots.change_network(cur, baseline=t[wave == before], followup=t[wave == after], pos=pos,
+                                 title=heading, **common)
         else:
             plots.network_diagram(cur, pos=pos, title=heading, n_max=float(t["n"].max()) if len(t) else None,
                                   **common)
+    return fig
+
+
+def _trend_figure(data: ExplorerData, s: Selection):
+    """The trend view: the RK index (and the chosen dimension, or all six with the index) in every wave with
+    its 95% CI (:func:`relkap.plots.wave_trend`, the kommune report's trend figure)."""
+    lang = s.language
+    trend = data.index_trend(s.kommune, s.min_n)
+    fig = Figure(figsize=(8.5, 5.6), dpi=72)
+    fig.subplots_adjust(**_MARGINS["trend"])
+    ax = fig.add_subplot()
+    heading = title(data, s)
+    if trend.empty or trend["suppressed"].all():
+        _message(ax, heading, text("explore.no_data", lang))
+    else:
+        plots.wave_trend(trend, dimensions=None if s.dimension == "rk" else ["rk", s.dimension], min_n=s.min_n,
+                         language=lang, instrument=data.instrument, title=heading, ax=ax)
     return fig
 
 
@@ -175,11 +209,14 @@ def table_html(table: pd.DataFrame, s: Selection, instrument) -> str:
         return text("explore.no_data", lang)
 
     t = functools.partial(_word, language=lang)
-    is_change = s.view == "change"
-    heads = [t("rater"), t("target"),
-             *([t("n_baseline"), t("n_followup"), t("baseline"), t("followup"), t("change")] if is_change
-               else [t("n"), t("mean")]),
-             t("ci"), *([t("hedges"), t("p_fdr")] if is_change else [t("band")])]
+    is_change, is_trend = s.view == CHANGE, s.view == TREND
+    if is_change:
+        before, after = (html.escape(wave_label(w, lang, instrument), quote=False) for w in wave_pair(instrument, s.before, s.after))
+        heads = [t("rater"), t("target"), f"{t('n')} {before}", f"{t('n')} {after}", before, after, t("change"),
+                 t("ci"), t("hedges"), t("p_fdr")]
+    else:
+        heads = [t("rater"), t("target"), *([t("col_wave")] if is_trend else []), t("n"), t("mean"), t("ci"),
+                 t("band")]
     rows = []
     for r in table.itertuples(index=False):
         cells = [html.escape(instrument.label(r.group, lang), quote=False),
@@ -190,6 +227,8 @@ def table_html(table: pd.DataFrame, s: Selection, instrument) -> str:
                       fmt.signed(r.diff, 2, lang), fmt.ci(r.diff_ci_low, r.diff_ci_high, lang),
                       fmt.signed(r.hedges, 2, lang), fmt.pvalue(r.p_fdr, lang)]
         else:
+            if is_trend:
+                cells.append(html.escape(wave_label(r.wave, lang, instrument), quote=False))
             band = "" if fmt.missing(r.band) or r.suppressed else text(f"glossary.{r.band}", lang)
             cells += [_count(r.n, s.min_n), fmt.number(r.mean, 2, lang), fmt.ci(r.ci_low, r.ci_high, lang), band]
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
@@ -199,15 +238,23 @@ def table_html(table: pd.DataFrame, s: Selection, instrument) -> str:
 
 # -- the tie drill-down ------------------------------------------------------------------------------
 def drill_figure(data: ExplorerData, s: Selection):
-    """The selected tie's profile on the six dimensions, both waves (matplotlib Figure)."""
+    """The selected tie as a matplotlib Figure: its profile on the six dimensions in every wave, or, in the
+    trend view, its score and dimensions over the waves (:func:`relkap.plots.wave_trend`)."""
     a, b = s.tie
     inst, lang = data.instrument, s.language
-    prof = data.tie_dimensions(s.kommune, a, b, s.min_n).astype({"wave": str, "dimension": str})
-    fig = Figure(figsize=(7.0, 4.4), dpi=72)
-    fig.subplots_adjust(**_MARGINS["profile"])
-    ax = fig.add_subplot()
     heading = text("explore.drill_title", lang, kommune=kommune_label(s.kommune, lang),
                    tie=tie_name(a, b, lang, inst))
+    fig = Figure(figsize=(7.0, 4.4), dpi=72)
+    fig.subplots_adjust(**_MARGINS["trend" if s.view == TREND else "profile"])
+    ax = fig.add_subplot()
+    if s.view == TREND:
+        trend = data.tie_trend_dimensions(s.kommune, a, b, s.min_n)
+        if trend.empty or trend["suppressed"].all():
+            _message(ax, heading, text("explore.no_data", lang))
+        else:
+            plots.wave_trend(trend, min_n=s.min_n, language=lang, instrument=inst, title=heading, ax=ax)
+        return fig
+    prof = data.tie_dimensions(s.kommune, a, b, s.min_n).astype({"wave": str, "dimension": str})
     if prof.empty:
         _message(ax, heading)
     else:
@@ -217,21 +264,26 @@ def drill_figure(data: ExplorerData, s: Selection):
 
 
 def drill_html(drill: pd.DataFrame, s: Selection, instrument) -> str:
-    """The drill-down table (:meth:`~relkap.explore.model.ExplorerData.tie_summary`) for reading."""
+    """The drill-down table (:meth:`~relkap.explore.model.ExplorerData.tie_summary`) for reading: every wave
+    by its codebook name, then the change between the view's two waves."""
     lang = s.language
 
     t = functools.partial(_word, language=lang)
+    before, after = (wave_label(w, lang, instrument) for w in wave_pair(instrument, s.before, s.after))
     rows = []
     for r in drill.itertuples(index=False):
-        is_change = r.measure == "change"
+        is_change = r.measure == CHANGE
         if r.suppressed:
             vals = [t("suppressed")] * 2 + (["", ""] if is_change else [])
         else:
             vals = [fmt.number(r.mean, 2, lang, sign=is_change), fmt.ci(r.ci_low, r.ci_high, lang)]
             if is_change:
                 vals += [fmt.signed(r.hedges, 2, lang), fmt.pvalue(r.p_fdr, lang)]
+        name = (text("waves.change_caption", lang, before=before, after=after) if is_change
+                else wave_label(r.measure, lang, instrument))
         n = html.escape(fmt.count(r.n, s.min_n, lang))  # "<5", never a count below min_n
-        rows.append(f"<tr><td>{t(r.measure)}</td><td>{n}</td>" + "".join(f"<td>{v}</td>" for v in vals) + "</tr>")
+        rows.append(f"<tr><td>{html.escape(name, quote=False)}</td><td>{n}</td>"
+                    + "".join(f"<td>{v}</td>" for v in vals) + "</tr>")
     head = (f"<tr><th></th><th>{t('n')}</th><th>{t('mean_or_change')}</th><th>{t('ci')}</th>"
             f"<th>{t('hedges')}</th><th>{t('p_fdr')}</th></tr>")
     tie = html.escape(text("explore.drill", lang, tie=tie_name(*s.tie, lang, instrument)), quote=False)
@@ -277,7 +329,7 @@ def interviews_html(data: ExplorerData, s: Selection) -> str:
 
 
 def quotes_html(quotes: pd.DataFrame, theme_kind: str, theme: str, s: Selection, instrument) -> str:
-    """PRIVATE: the coded quotes of one theme (:class:`~relkap.explore.model.PrivateQuotes`), under a banner
+    """PRIVATE: the coded quotes of one theme (:class:`~relkap.explore.quotes.PrivateQuotes`), under a banner
     saying they are for the researcher's own machine only."""
     lang = s.language
     banner = text("explore.quotes_private", lang, theme=theme_label(theme_kind, theme, instrument, lang))
@@ -285,13 +337,11 @@ def quotes_html(quotes: pd.DataFrame, theme_kind: str, theme: str, s: Selection,
             f"<strong style='color:#b00020'>{html.escape(banner)}</strong>")
     if quotes.empty:
         return head + f"<p>{html.escape(text('explore.quotes_none', lang))}</p></div>"
-    waves = instrument.waves
-    wave_words = {waves.baseline: text("explore.baseline", lang), waves.followup: text("explore.followup", lang)}
     rows = []
     for r in quotes.itertuples(index=False):
         valence = "" if pd.isna(r.valence) else text(f"explore.valence_{r.valence}", lang)
         group = "" if pd.isna(r.group) else instrument.label(str(r.group), lang)
-        cells = [wave_words.get(str(r.wave), str(r.wave)), str(r.source), group, valence, str(r.text)]
+        cells = [wave_label(r.wave, lang, instrument), str(r.source), group, valence, str(r.text)]
         rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
     heads = [text(f"explore.col_{c}", lang) for c in ("wave", "source", "group", "valence", "quote")]
     table = ("<table class='relkap-ties'><thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in heads)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import gc
 import html
+import importlib
+import threading
 from collections import OrderedDict
 
 import pandas as pd
@@ -17,10 +19,12 @@ import pandas as pd
 from ..config import MIN_N
 from ..instrument import Instrument
 from ..interviews import theme_label
+from ..labels import wave_label
 from ..privacy import check_min_n
-from ..words import LANGUAGES, text
+from ..words import LANGUAGES, catalogue, text
 from . import render
-from .model import ALL, FIGURES, VIEWS, ExplorerData, PrivateQuotes, Selection, shown_table
+from .model import ALL, CHANGE, FIGURES, TREND, ExplorerData, Selection, shown_table
+from .quotes import PrivateQuotes
 
 __all__ = ["Explorer", "explore"]
 
@@ -63,8 +67,12 @@ class Explorer:
     ----------
     data : ExplorerData
         The tables behind every view (``explorer.data.benchmark(766, "rk", 5, "baseline")``, ...).
-    kommune, view, dimension, language, min_n, figure_kind, tie : ipywidgets
-        The controls; set ``.value`` from code as a user would (``explorer.kommune.value = 336``).
+    kommune, view, before, after, dimension, language, min_n, figure_kind, tie : ipywidgets
+        The controls; set ``.value`` from code as a user would (``explorer.kommune.value = 336``). ``view``
+        lists every wave of the codebook by its display name (the value is the wave's code), then the change
+        and the trend (``"change"``, ``"trend"``); ``before`` and ``after`` (every wave) are the two waves
+        the change compares, shown in the change view (choosing the other's wave swaps them). The trend
+        view shows the index over the waves and, with a tie chosen, that tie's trend.
     selection : Selection
         The controls' current state.
     current_ties : DataFrame
@@ -78,19 +86,25 @@ class Explorer:
         What is on screen: the heat map and benchmark as HTML (``html_view``) or the other views as SVG
         (``image``); the widget not in use is hidden.
     drill : DataFrame
-        The selected tie in both waves and its change (:meth:`ExplorerData.tie_summary`).
+        The selected tie in every wave and its change between the chosen two (:meth:`ExplorerData.tie_summary`).
     theme, quotes_view : ipywidgets
         In the interviews view, with raw projects on this machine: the theme chosen and its coded quotes
-        (PRIVATE). ``quotes`` is the table behind them (:class:`~relkap.explore.model.PrivateQuotes`).
+        (PRIVATE). ``quotes`` is the table behind them (:class:`~relkap.explore.quotes.PrivateQuotes`).
     draws : int
         Views rendered (not served from the cache), for tests and benchmarks.
     """
 
     def __init__(self, data_dir=None, *, instrument: Instrument | str, min_n: int = MIN_N,
                  language: str = "da", quotes_dir=None, min_n_override_reason: str | None = None):
-        import ipywidgets as w  # deferred: only a live explorer needs it (about 0.5 s to load)
-
+        # While the data load (pyarrow reads without the GIL), a thread imports ipywidgets (about 0.5 s) and
+        # parses the words catalogue (pure-Python YAML, about 1 s the first time in a kernel): the load then
+        # costs the longer of the two, not their sum.
+        preparing = threading.Thread(target=_prepare, name="relkap-explore-prepare", daemon=True)
+        preparing.start()
         self.data = ExplorerData(data_dir, instrument=instrument)
+        preparing.join()
+        import ipywidgets as w  # deferred: only a live explorer needs it (imported by the thread above)
+
         floor = self.data.instrument.privacy.min_n_floor
         self.min_n_override_reason = check_min_n(min_n, floor, min_n_override_reason)
         lowest = min(int(min_n), floor) if self.min_n_override_reason else floor
@@ -112,7 +126,9 @@ class Explorer:
         codes = self.data.kommuner
         narrow = {"button_width": "104px"}
         self.kommune = w.Dropdown()
-        self.view = w.ToggleButtons(style=narrow)
+        self.view = w.ToggleButtons(style={"button_width": "128px"})
+        self.before = w.Dropdown(layout={"width": "240px"})
+        self.after = w.Dropdown(layout={"width": "240px"})
         self.dimension = w.Dropdown()
         self.language = w.ToggleButtons(options=[(text("explore.language_name", x), x) for x in LANGUAGES],
                                         value=language, style=narrow)
@@ -120,8 +136,10 @@ class Explorer:
                                  continuous_update=False)
         self.figure_kind = w.ToggleButtons(style=narrow)
         self.tie = w.Dropdown()
-        self._label(language, {self.kommune: codes[0] if codes else ALL, self.view: "baseline",
-                               self.dimension: "rk", self.figure_kind: "heatmap"})
+        waves = self.instrument.waves
+        self._label(language, {self.kommune: codes[0] if codes else ALL, self.view: waves.first,
+                               self.before: waves.first, self.after: waves.latest, self.dimension: "rk",
+                               self.figure_kind: "heatmap"})
         self.heading = w.HTML()
         self.image = w.Image(format="svg+xml")
         self.html_view = w.HTML()
@@ -135,11 +153,14 @@ class Explorer:
         self._update_ties()
         for control in (self.kommune, self.view, self.dimension, self.language, self.min_n, self.figure_kind):
             control.observe(self._on_change, names="value")
+        for control in (self.before, self.after):
+            control.observe(self._on_wave_pair, names="value")
         self.tie.observe(self._on_tie, names="value")
         self.theme.observe(self._on_theme, names="value")
         self.widget = w.VBox([
             w.HBox([self.kommune, self.dimension]),
-            w.HBox([self.view, self.figure_kind]),
+            self.view,
+            w.HBox([self.before, self.after, self.figure_kind]),
             w.HBox([self.min_n, self.language]),
             self.heading,
             self.image,
@@ -151,12 +172,13 @@ class Explorer:
             self.quotes_view,
         ])
         self.refresh()
-        self.data.warm(min_n, background=True)  # all kommuner and the benchmark: ready by the first click
-        # The loaded data are long-lived: move them out of the garbage collector's generations, so a
-        # collection during an interaction does not walk them again (measured: up to ~170 ms of the
-        # slowest interaction on 98 kommuner). Objects made later are collected as usual.
-        gc.collect()
+        # The loaded data and imported modules are long-lived: move them out of the garbage collector's
+        # generations, so a collection during an interaction does not walk them again (measured: up to
+        # ~170 ms of the slowest interaction on 98 kommuner). Objects made later are collected as usual.
+        # Without a full collection first (0.1-0.4 s of the load): the few objects of the load that are
+        # already garbage stay frozen, a little memory.
         gc.freeze()
+        self.data.warm(min_n, background=True)  # all kommuner and the benchmark: ready by the first click
 
     def _ipython_display_(self):
         from IPython.display import display  # deferred: IPython, only inside a notebook
@@ -169,7 +191,7 @@ class Explorer:
         """The controls' current state."""
         return Selection(kommune=self.kommune.value, view=self.view.value, dimension=self.dimension.value,
                          min_n=self.min_n.value, language=self.language.value, figure=self.figure_kind.value,
-                         tie=self.tie.value)
+                         tie=self.tie.value, before=self.before.value, after=self.after.value)
 
     def kommune_label(self, kommune: int | None = None) -> str:
         """The kommune's name (or "Alle kommuner") in the current language."""
@@ -188,7 +210,12 @@ class Explorer:
             self.kommune.description = text("explore.kommune", language)
             self.dimension.options = [(inst.label(c, language), c) for c in ["rk", *inst.relational_codes]]
             self.dimension.description = text("explore.dimension", language)
-            self.view.options = [(text(f"explore.{v}", language), v) for v in VIEWS]
+            waves = [(wave_label(c, language, inst), c) for c in inst.waves.codes]
+            self.view.options = [*waves, (text("explore.change", language), CHANGE),
+                                 (text("explore.trend", language), TREND)]
+            self.before.options, self.after.options = waves, waves
+            self.before.description = text("explore.before", language)
+            self.after.description = text("explore.after", language)
             self.figure_kind.options = [(text(f"explore.{f}", language), f) for f in FIGURES]
             self.tie.description = text("explore.tie", language)
             for control, value in values.items():
@@ -199,7 +226,7 @@ class Explorer:
     def _update_ties(self) -> None:
         s = self.selection
         self.current_ties = self.data.view_ties(s)
-        groups = self.data.groups(s.kommune)  # both waves: the network keeps its layout across views
+        groups = self.data.groups(s.kommune)  # every wave: the network keeps its layout across views
         if groups != self._groups or self.tie.options == ():
             self._groups = groups
             self._set_tie_options()
@@ -219,19 +246,39 @@ class Explorer:
         if self._silent:
             return
         if change["owner"] is self.language:
-            self._label(change["new"], {c: c.value for c in (self.kommune, self.dimension, self.view,
-                                                              self.figure_kind)})
+            self._label(change["new"], {c: c.value for c in (self.kommune, self.dimension, self.view, self.before,
+                                                              self.after, self.figure_kind)})
             self._set_tie_options()
+        self.refresh()
+
+    def _on_wave_pair(self, change) -> None:
+        """A change compares two different waves: choosing the other control's wave swaps the two."""
+        if self._silent:
+            return
+        other = self.after if change["owner"] is self.before else self.before
+        if other.value == change["new"]:
+            self._silent = True
+            try:
+                other.value = change["old"]
+            finally:
+                self._silent = False
         self.refresh()
 
     def _on_tie(self, change) -> None:
         if not self._silent:
-            self._refresh_drill()
+            with self.data.busy():
+                self._refresh_drill()
 
     def refresh(self) -> None:
-        """Recompute the current tables (cached) and redraw what changed."""
+        """Recompute the current tables (cached) and redraw what changed (the background warm-up waits)."""
+        with self.data.busy():
+            self._refresh()
+
+    def _refresh(self) -> None:
         self._update_ties()
         s = self.selection
+        self.before.layout.display = self.after.layout.display = "" if s.view == CHANGE else "none"
+        self.figure_kind.layout.display = "none" if s.view == TREND else ""
         self.heading.value = f"<h3 class='relkap-explore-title'>{html.escape(render.title(self.data, s))}</h3>"
         self._refresh_main(s)
         self.table = shown_table(self.current_ties, s.view, s.min_n)
@@ -242,7 +289,10 @@ class Explorer:
     # -- main view -------------------------------------------------------------------------------------
     @staticmethod
     def _main_key(s: Selection) -> Selection:
-        return dataclasses.replace(s, tie=None)  # the tie has its own panel
+        # the tie has its own panel; only the change view depends on the two waves it compares
+        if s.view == CHANGE:
+            return dataclasses.replace(s, tie=None)
+        return dataclasses.replace(s, tie=None, before=None, after=None)
 
     def _refresh_main(self, s: Selection) -> None:
         def draw():
@@ -308,8 +358,10 @@ class Explorer:
     # -- drill-down ------------------------------------------------------------------------------------
     @staticmethod
     def _drill_key(s: Selection) -> Selection:
-        # the profile shows all six dimensions, so neither the dimension, the view nor the figure changes it
-        return dataclasses.replace(s, view="baseline", dimension="rk", figure="heatmap")
+        # the profile shows all six dimensions in every wave, so neither the dimension, the figure, the two
+        # waves of the change nor any view but the trend (the tie's trend) changes it
+        return dataclasses.replace(s, view=TREND if s.view == TREND else "baseline", dimension="rk",
+                                   figure="heatmap", before=None, after=None)
 
     def _refresh_drill(self) -> None:
         s = self.selection
@@ -324,11 +376,11 @@ class Explorer:
             return render.svg(lambda: render.drill_figure(self.data, s))
 
         def summary():
-            drill = self.data.tie_summary(s.kommune, s.dimension, s.min_n, *s.tie)
+            drill = self.data.tie_summary(s.kommune, s.dimension, s.min_n, *s.tie, before=s.before, after=s.after)
             return drill, render.drill_html(drill, s, self.instrument)
 
         self.drill_image.value = self._drill_images.get_or(self._drill_key(s), draw)
-        key = dataclasses.replace(s, view="baseline", figure="heatmap")
+        key = dataclasses.replace(s, view="baseline", figure="heatmap")  # every wave and the view's change
         self.drill, self.drill_text.value = self._drill_tables.get_or(key, summary)
 
     @property
@@ -341,6 +393,12 @@ class Explorer:
         if self._drill_main[0] != key:
             self._drill_main = (key, render.drill_figure(self.data, key))
         return self._drill_main[1]
+
+
+def _prepare() -> None:
+    """What the first screen needs besides the data: ipywidgets and the words catalogue."""
+    importlib.import_module("ipywidgets")
+    catalogue()
 
 
 def explore(data_dir=None, *, instrument: Instrument | str, min_n: int = MIN_N,
