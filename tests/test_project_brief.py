@@ -4,14 +4,13 @@ plain Danish, no kommune named without consent, no jargon, short sentences, at m
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 import yaml
+from axe_audit import AXE, audit
 
 import relkap
 from relkap import fmt, pdf, report, research, words
@@ -243,20 +242,7 @@ def test_brief_prints_on_at_most_four_a4_pages(run, tmp_path):
 # ----------------------------------------------------------------------------------------------------
 # axe-core (the accessibility engine of the browsers' audits, from npm) on the brief and the index
 # ----------------------------------------------------------------------------------------------------
-def _axe_script() -> Path | None:
-    """axe.min.js: $RELKAP_AXE_JS, the project's node_modules, or npm's global folder (`npm install axe-core`)."""
-    found = [os.environ.get("RELKAP_AXE_JS"), Path(__file__).resolve().parent.parent / "node_modules"]
-    if shutil.which("npm"):
-        found.append(subprocess.run(["npm", "root", "-g"], capture_output=True, text=True).stdout.strip())
-    for place in filter(None, found):
-        path = Path(place)
-        path = path if path.suffix == ".js" else path / "axe-core" / "axe.min.js"
-        if path.is_file():
-            return path
-    return None
-
-
-@pytest.mark.skipif(_axe_script() is None, reason="needs axe-core from npm (RELKAP_AXE_JS or npm install axe-core)")
+@pytest.mark.skipif(not AXE.exists(), reason="axe-core is missing (`make browser` runs npm ci)")
 def test_brief_and_index_have_no_axe_violations_at_1280_and_390_px(tmp_path):
     from relkap import batch
 
@@ -267,15 +253,7 @@ def test_brief_and_index_have_no_axe_violations_at_1280_and_390_px(tmp_path):
     (tmp_path / "766" / "report.html").write_text("<html></html>", encoding="utf-8")
     index = batch.write_index([batch.JobResult(766, "Hedensted", "ok", 30.5),
                                batch.JobResult(336, "Stevns", "failed", 2.0, error="ValueError: x")], tmp_path, {})
-    axe = _axe_script().read_text(encoding="utf-8")
-    found = {}
     with pdf.browser() as b:
-        for page_path in (tmp_path / "research" / "brief.html", index):
-            for width in (1280, 390):
-                page = b.new_page(viewport={"width": width, "height": 900})
-                page.goto(page_path.as_uri(), wait_until="load")
-                page.add_script_tag(content=axe)
-                found[(page_path.name, width)] = page.evaluate(
-                    "async () => (await axe.run(document)).violations.map(v => v.id + ': ' + v.nodes.length)")
-                page.close()
+        found = {(page_path.name, width): audit(b, page_path, width)
+                 for page_path in (tmp_path / "research" / "brief.html", index) for width in (1280, 390)}
     assert all(v == [] for v in found.values()), found
