@@ -216,6 +216,12 @@ def _between(low: float, high: float, language: Language) -> str:
     return text("project_brief.between", language, low=fmt.number(low, 2, language), high=fmt.number(high, 2, language))
 
 
+def _span(low: float, high: float, language: Language, sign: bool = False) -> str:
+    """The middle half of the kommuner, "3,34 til 3,64" (a change with its signs: "−0,02 til +0,17")."""
+    return text("project_brief.span", language, low=fmt.number(low, 2, language, sign),
+                high=fmt.number(high, 2, language, sign))
+
+
 def _verdict(a: dict, language: Language, section: str = "project_brief") -> str:
     """The verdict in plain words: the section's own wording (RQ4's speaks of a difference) or the general one."""
     fields = {"n": a["n_kommuner"], "needed": a["kommuner_needed"] or ""}
@@ -277,10 +283,8 @@ def render_brief(model: dict, instrument: Instrument, language: Language = "da")
                                      language, estimate=fmt.number(abs(t["estimate"]), 2, language),
                                      between=_between(t["ci_low"], t["ci_high"], language)) + " " + text(
                                          f"project_brief.rq4.all_ties_{sure}", language)
-    spread = [{"label": instrument.label(s["dimension"], language), "latest": text("project_brief.span", language, low=fmt.number(s["latest"][0], 2, language),
-                                                   high=fmt.number(s["latest"][1], 2, language)),
-               "change": text("project_brief.span", language, low=fmt.signed(s["change"][0], 2, language),
-                              high=fmt.signed(s["change"][1], 2, language))} for s in model["spread"]]
+    spread = [{"label": instrument.label(s["dimension"], language), "latest": _span(*s["latest"], language),
+               "change": _span(*s["change"], language, sign=True)} for s in model["spread"]]
     named = model["named"]
     context = {
         "language": language, "w": w,
