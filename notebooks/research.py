@@ -71,9 +71,10 @@ results.update(measurement.as_results(measurement.measure(tables, inst)))  # CFA
 n = research.counts(results)
 plt.rcParams["figure.dpi"] = 90
 
+# %%
+export.title(f"# {text('research.heading', language)}", text("research.heading", language), language)
+
 # %% [markdown] tags=["da"]
-# # Relationel kapacitet på tværs af kommuner: forskningsrapport
-#
 # Rapporten er skrevet til projektets forskere. Den samler alle kommuner og tester projektets tre hypoteser
 # (H1-H3) og fire forskningsspørgsmål (RQ1-RQ4) med de statistiske detaljer: modeller, frihedsgrader,
 # justerede p-værdier og følsomhedsanalyser. Den deles ikke med kommunerne: projektets referencegruppe får
@@ -83,8 +84,6 @@ plt.rcParams["figure.dpi"] = 90
 # også som CSV-filer og i `research_summary.json`.
 
 # %% [markdown] tags=["en"]
-# # Relational capacity across kommuner: research report
-#
 # This report is written for the project's researchers. It pools every kommune and tests the project's three
 # hypotheses (H1-H3) and four research questions (RQ1-RQ4) with the statistical detail: models, degrees of
 # freedom, adjusted p-values and sensitivity analyses. It is not shared with the kommuner: the project's

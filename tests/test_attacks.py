@@ -4,7 +4,7 @@ Generated data (relkap.synth) hold one hidden cell of each kind: groups with min
 (the generator's small groups), a lone respondent with ``invited: 1``, hidden ties and tie dimensions, an
 interview theme whose strength/problem counts are below their threshold, and benchmarks over exactly 5, 9
 and 10 other kommuner. Each test parses the published numbers (the kommune reports' summary.json, the
-research summary, the benchmark, the interview displays, the response table) and tries the subtraction,
+research summary, the project brief, the benchmark, the interview displays, the response table) and tries the subtraction,
 linked-count and order-statistic attacks of issue 22; the perturbation test changes only hidden cells and
 asserts that no published number of the whole run (reports and research together) changes.
 """
@@ -25,6 +25,7 @@ from relkap import benchmark, interviews, load_instrument, privacy, report, rese
 from relkap.params import default_kommune_params
 from relkap.report.record import summary
 from relkap.report.response import response_rates, response_table
+from relkap.research.brief import project_brief
 from relkap.share import clean_stale_temp, scrub_notebook, write_share
 from relkap.synth import example_tables
 
@@ -40,7 +41,12 @@ def published(t) -> dict:
         out[f"report/{k}"] = s
     res = research.analyse(t, INST, n_boot=20, n_permutations=9, min_n=MIN_N)
     out["research"] = research.research_summary(res, {})
-    return json.loads(json.dumps(out, default=str))  # as a reader parses the files
+    out = json.loads(json.dumps(out, default=str))  # as a reader parses the files
+    # the project brief: made from the products above only (research summary and the reports' summaries)
+    params = {int(k): default_kommune_params(int(k)) for k in t.relations["kommune"].unique()}
+    reports = {int(k.split("/")[1]): s for k, s in out.items() if k.startswith("report/")}
+    out["brief"] = project_brief(out["research"], reports, params, INST, min_n=MIN_N, min_kommuner=len(reports))
+    return json.loads(json.dumps(out, default=str))
 
 
 @pytest.fixture(scope="module")

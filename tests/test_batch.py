@@ -96,17 +96,24 @@ def test_resume_reruns_only_what_changed(project):
     assert (project["out_root"] / "510" / "report.html").stat().st_mtime > old[510]
 
 
-def test_project_brief_is_written_before_the_index_that_links_it(project):
-    """With the research run's summary in place, the batch writes research/brief.html and the index links it."""
+def test_project_brief_is_written_before_the_index_that_links_it(project, monkeypatch):
+    """With the research run's summary in place, the batch writes research/brief.html, the index links it, and
+    --pdf prints it with the reports' browser."""
+    from relkap import pdf
+
+    calls = []
+    monkeypatch.setattr(pdf, "html_to_pdf", lambda pairs, **kw: calls.append(list(pairs)) or [])
     research = project["out_root"] / "research"
     research.mkdir(parents=True)
     (research / "research_summary.json").write_text(
         '{"n": {"kommuner": 3, "intervention": 0, "control": 3}, "waves": ["baseline", "followup"], "answers": []}',
         encoding="utf-8")
-    _run(project, only=[766, 510], project_brief=True)
+    _run(project, only=[766, 510], project_brief=True, pdf=True)
     page = (research / "brief.html").read_text(encoding="utf-8")
     assert "kort til projektets referencegruppe" in page and "Hedensted" not in page and "Haderslev" not in page
     assert '<a href="research/brief.html">' in (project["out_root"] / "index.html").read_text(encoding="utf-8")
+    # printed by the reports' browser: brief.html -> brief.pdf after the two reports
+    assert [(Path(h).name, Path(p).name) for h, p in calls[0]][-1] == ("brief.html", "brief.pdf")
 
 
 def test_a_failed_rerun_leaves_the_previous_report_whole(project, tmp_path):

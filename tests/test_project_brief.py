@@ -156,6 +156,23 @@ def test_values_equal_the_research_answers_in_plain_words():
     assert "Spørgsmålene måler måske ikke helt ens" in text  # RQ3's caveat, in plain words
 
 
+def test_rq4_reads_the_latest_wave_and_says_the_chosen_ties_only_when_they_are_primary():
+    """Over three waves RQ4's table has an all-ties row per later wave and a trend row: the brief reads the latest
+    wave against the first; without targeted ties the primary estimate is all ties, and no "chosen ties" sentence."""
+    rows = [{"scope": "all_ties", "dimension": "rk", "wave": w, "wave_term": term, "estimate": est, "ci_low": est - 0.1,
+             "ci_high": est + 0.1, "p_val": 0.3, "p_adj": 0.4}
+            for w, term, est in (("midtvejs", "versus_first", 0.05), ("followup", "versus_first", 0.12),
+                                 ("all", "linear_trend", 0.06))]
+    three = {**RESEARCH, "waves": ["baseline", "midtvejs", "followup"], "tables": {"rq4_did": rows}}
+    model = brief.project_brief(three, SUMMARIES, _params(), INST)
+    assert model["rq4"]["all_ties"]["estimate"] == 0.12
+    primary = _answer("RQ4", "not_supported", 0.12, 0.02, 0.22, "all_ties", ("few_kommuner",))
+    alone = {**three, "answers": [a for a in RESEARCH["answers"] if a["question"] != "RQ4"] + [primary]}
+    text = _text(brief.render_brief(brief.project_brief(alone, SUMMARIES, _params(), INST), INST, "da"))
+    assert "De valgte relationer" not in text and "Alle relationer under ét steg 0,12 point mere" in text
+    assert "Forskellen er ikke statistisk sikker." in text
+
+
 def test_dimensions_spread_is_the_quartiles_over_kommuner_widest_change_first():
     model, html = _page()
     # dimension k's change over the kommuner i = 0..9 is i (k + 1) / 200: the last dimension spreads most

@@ -125,6 +125,7 @@ def test_research_page_is_headed_for_researchers_with_each_heading_once(run):
     html = (run["out"] / "research.html").read_text(encoding="utf-8")
     text = re.sub(r"<[^>]+>", " ", re.sub(r"<(style|script)[^>]*>.*?</\1>", "", html, flags=re.S))
     assert "Relationel kapacitet på tværs af kommuner: forskningsrapport" in text
+    assert "<title>Relationel kapacitet på tværs af kommuner: forskningsrapport</title>" in html
     assert "skrevet til projektets forskere" in text and "skrevet til forskerne og referencegruppen" not in text
     assert text.count("Svarene kort") == 1 and "Hvert spørgsmåls primære estimat og svar" in text
     assert not re.search(r"<th[^>]*>\s*</th>", html) and 'class="blank' not in html

@@ -11,10 +11,11 @@ from .jobs import JobResult
 __all__ = ["write_pdfs"]
 
 
-def write_pdfs(results: Sequence[JobResult]) -> list[Path]:
+def write_pdfs(results: Sequence[JobResult], pages: Sequence[Path] = ()) -> list[Path]:
     """``report.pdf`` beside the ``report.html`` of every finished report, one Chromium for all of them.
 
-    A report skipped by ``--resume`` gets a PDF only when it has none or an older one than its HTML.
+    A report skipped by ``--resume`` gets a PDF only when it has none or an older one than its HTML. ``pages``:
+    other pages of the run printed beside themselves by the same browser (``brief.html`` -> ``brief.pdf``).
     """
     pairs = []
     for r in results:
@@ -25,4 +26,5 @@ def write_pdfs(results: Sequence[JobResult]) -> list[Path]:
         if r.status == "skipped" and pdf_file.exists() and pdf_file.stat().st_mtime >= html_file.stat().st_mtime:
             continue
         pairs.append((html_file, pdf_file))
+    pairs += [(Path(page), Path(page).with_suffix(".pdf")) for page in pages]
     return pdf.html_to_pdf(pairs)

@@ -69,7 +69,7 @@ def run_batch(
     reason is printed in each report's methods. ``project_brief``: also the project reference group's brief,
     ``<out>/research/brief.html``, from the research results there and the reports' summaries
     (:func:`relkap.research.brief.write_brief`; the CLI asks for it with ``--research``), before the index
-    that links it.
+    that links it; with ``pdf`` also ``brief.pdf``.
     """
     params_path = config.resolve(params_dir, config.KOMMUNE_PARAMS_DIR)
     data_path = config.resolve(data_dir, config.PROCESSED_DIR)
@@ -119,15 +119,16 @@ def run_batch(
             if national is not None:
                 national.unlink(missing_ok=True)
     ordered = [results[c] for c in codes]
+    brief = None
     if project_brief:
         # deferred: relkap.research loads statsmodels (seconds); only a run with --research writes the brief
         from ..research.brief import write_brief
 
-        write_brief(out_path, {r.kommune: r.summary for r in ordered if r.summary}, all_params,
-                    load_instrument(instr_path), language=language, min_n=min_n)
+        brief = write_brief(out_path, {r.kommune: r.summary for r in ordered if r.summary}, all_params,
+                            load_instrument(instr_path), language=language, min_n=min_n)
     write_index(ordered, out_path, all_params, language=language)
     if pdf:
-        write_pdfs(ordered)
+        write_pdfs(ordered, pages=[brief] if brief else [])
     return ordered
 
 

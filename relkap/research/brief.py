@@ -117,6 +117,15 @@ def _named(rk: pd.DataFrame, params: dict[int, KommuneParams], min_kommuner: int
     return {"top": [params[k].name for k in top["kommune"]], "bottom": [params[k].name for k in bottom["kommune"]]}
 
 
+def _all_ties(research: dict) -> dict | None:
+    """RQ4's all-ties row of the RK index at the latest wave against the first (not a trend or earlier wave)."""
+    rows = [r for r in (research.get("tables") or {}).get("rq4_did") or []
+            if r.get("scope") == "all_ties" and r.get("dimension") == "rk"
+            and r.get("wave_term", "versus_first") == "versus_first"]
+    latest = (research.get("waves") or [None])[-1]
+    return next((r for r in rows if r.get("wave") == latest), rows[-1] if rows else None)
+
+
 def _answer(a: dict, n_kommuner: int) -> dict:
     """One research answer as the brief needs it: verdict, estimate and interval, cautions (codes)."""
     part = a["parts"][0] if a.get("parts") else {}
@@ -185,8 +194,7 @@ def project_brief(research: dict, summaries: dict[int, dict], params: dict[int, 
         total = sum(int(s.get("respondents", {}).get(code) or 0) for s in summaries.values())
         waves.append({"code": code, "date": instrument.waves.root[instrument.waves.index(code)].date
                       if code in instrument.waves.codes else None, "respondents": total})
-    all_ties = next((r for r in (research.get("tables") or {}).get("rq4_did") or []
-                     if r.get("scope") == "all_ties" and r.get("dimension") == "rk"), None)
+    all_ties = _all_ties(research)
     return {
         "n": {"kommuner": n_kommuner, "intervention": int(n.get("intervention") or 0),
               "control": int(n.get("control") or 0), "reports": len(summaries)},
@@ -214,6 +222,12 @@ def _term(code: str, instrument: Instrument, language: Language) -> str:
 
 def _between(low: float, high: float, language: Language) -> str:
     return text("project_brief.between", language, low=fmt.number(low, 2, language), high=fmt.number(high, 2, language))
+
+
+def _span(low: float, high: float, language: Language, sign: bool = False) -> str:
+    """The middle half of the kommuner, "3,34 til 3,64" (a change with its signs: "−0,02 til +0,17")."""
+    return text("project_brief.span", language, low=fmt.number(low, 2, language, sign),
+                high=fmt.number(high, 2, language, sign))
 
 
 def _verdict(a: dict, language: Language, section: str = "project_brief") -> str:
@@ -263,7 +277,7 @@ def render_brief(model: dict, instrument: Instrument, language: Language = "da")
     if rq4["answer"] is not None:
         a = rq4["answer"]
         rq4_words = {"verdict": _verdict(a, language, "project_brief.rq4"),
-                     "targeted": "" if a["estimate"] is None else text(
+                     "targeted": "" if a["estimate"] is None or a["predictor"] != "targeted_contrast" else text(
                          f"project_brief.rq4.targeted_{'more' if a['estimate'] >= 0 else 'less'}", language,
                          estimate=fmt.number(abs(a["estimate"]), 2, language),
                          between=_between(a["ci_low"], a["ci_high"], language)),
@@ -277,10 +291,8 @@ def render_brief(model: dict, instrument: Instrument, language: Language = "da")
                                      language, estimate=fmt.number(abs(t["estimate"]), 2, language),
                                      between=_between(t["ci_low"], t["ci_high"], language)) + " " + text(
                                          f"project_brief.rq4.all_ties_{sure}", language)
-    spread = [{"label": instrument.label(s["dimension"], language), "latest": text("project_brief.span", language, low=fmt.number(s["latest"][0], 2, language),
-                                                   high=fmt.number(s["latest"][1], 2, language)),
-               "change": text("project_brief.span", language, low=fmt.signed(s["change"][0], 2, language),
-                              high=fmt.signed(s["change"][1], 2, language))} for s in model["spread"]]
+    spread = [{"label": instrument.label(s["dimension"], language), "latest": _span(*s["latest"], language),
+               "change": _span(*s["change"], language, sign=True)} for s in model["spread"]]
     named = model["named"]
     context = {
         "language": language, "w": w,
