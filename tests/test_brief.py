@@ -4,7 +4,9 @@ differences that agree with the shown numbers, unambiguous relation lists."""
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
+import pandas as pd
 import pytest
 
 import relkap
@@ -82,3 +84,19 @@ def test_relation_lists_use_a_separator_no_group_name_contains():
     names = [g.da for g in INST.groups] + [g.en for g in INST.groups]
     assert not any(ITEM_SEPARATOR.strip() in n for n in names)
     assert any(" og " in n for n in names)  # why "og" cannot separate relations
+
+
+def test_who_says_in_which_waves_a_group_is_hidden_when_another_wave_shows_it():
+    """A group below min_n at baseline only is shown at follow-up (its heat-map row has values there): the
+    brief names the wave it is hidden in; a group hidden in every wave is named alone."""
+    rates = pd.DataFrame({"group": ["_total"] * 2, "wave": ["baseline", "followup"], "n": [48, 44],
+                          "status": ["not_given"] * 2, "rate": [float("nan")] * 2})
+    hidden = pd.DataFrame({"kommune": 336, "wave": ["baseline", "baseline", "followup"],
+                           "group": ["jobcenter", "ppr", "ppr"]})
+    r = SimpleNamespace(language="da", instrument=INST, rates=rates, hidden_groups=hidden, min_n=5,
+                        waves_present=("baseline", "followup"))
+    last = brief.who(r)[-1]
+    assert last == "Grupper med under 5 svar vises ikke: Jobcenter (ved førmåling); PPR.", last
+    r.language = "en"
+    assert brief.who(r)[-1] == ("Groups with fewer than 5 answers are not shown: Job centre (in baseline); "
+                                "Educational psychology (PPR).")

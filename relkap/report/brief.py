@@ -18,7 +18,7 @@ from .. import fmt, scoring, words
 from ..labels import label, wave_label
 from .briefing import index_has_followup, index_row
 from .dialogue import question_kind, questions
-from .ties import certainty, join_items, tie_name, tie_pairs
+from .ties import certainty, join_items, join_list, tie_name, tie_pairs
 
 __all__ = ["title", "answer_code", "what", "answer", "picture_text", "who", "targeted", "dialogue", "sections",
            "plain_text"]
@@ -108,10 +108,17 @@ def who(r) -> list[str]:
             out.append(words.text("brief.who_rate", lang, wave=wave, n=n, rate=fmt.percent(row.rate, lang)))
         else:
             out.append(words.text("brief.who_wave", lang, wave=wave, n=n))
-    hidden = sorted({str(g) for g in r.hidden_groups["group"]}) if len(r.hidden_groups) else []
-    if hidden:
-        out.append(words.text("brief.who_hidden", lang, min_n=r.min_n,
-                              groups=join_items([label(g, lang, inst) for g in hidden], lang)))
+    hidden = r.hidden_groups.astype({"group": str, "wave": str}) if len(r.hidden_groups) else None
+    if hidden is not None:
+        items = []
+        for g in sorted(set(hidden["group"])):
+            waves = [w for w in r.waves_present if w in set(hidden.loc[hidden["group"] == g, "wave"])]
+            if not waves or len(waves) == len(r.waves_present):  # hidden in every wave: the name alone
+                items.append(label(g, lang, inst))
+            else:  # shown in another wave (its cells there have enough answers): say when it is hidden
+                items.append(words.text("brief.who_hidden_in", lang, group=label(g, lang, inst), waves=join_list(
+                    [wave_label(w, lang, inst).lower() for w in waves], lang)))
+        out.append(words.text("brief.who_hidden", lang, min_n=r.min_n, groups=join_items(items, lang)))
     return out
 
 
