@@ -162,6 +162,9 @@ def test_three_wave_run_names_its_waves(three):
     rq4_answer = next(a for a in s["answers"] if a["question"] == "RQ4")
     assert rq4_answer["parts"][0]["wave"] == "followup" and rq4_answer["primary"]["family"] == "primary"
     assert "Baseline, Midway, Follow-up" in s["methods"] and "event study" in s["methods"]
+    # the answer says which waves its primary row compares
+    part = research.answers_table(res, inst, "en").iloc[6, 1]
+    assert part.endswith("(Follow-up against Baseline)"), part
 
 
 def _units(n: int = 8, waves=THREE, seed: int = 1) -> pd.DataFrame:
