@@ -256,3 +256,20 @@ def test_event_study_for_readers(es, language):
     note = research.waves_note({"units": pd.DataFrame({"wave": ["followup", "baseline", "midtvejs"]})}, INST, language)
     expected = {"da": "Førmåling, Midtvejsmåling, Eftermåling", "en": "Baseline, Midway, Follow-up"}[language]
     assert expected in note
+
+
+def test_pooled_models_have_a_fixed_effect_per_wave():
+    """RQ2's kommune-level OLS over three waves equals least squares with an intercept and a dummy for each wave
+    after the first (numpy, written out here), not a two-level baseline/later dummy."""
+    u = _units(n=8)
+    rng = np.random.default_rng(5)
+    u["rk"] = 3.5 + 0.2 * (u["wave"] == "midtvejs") - 0.1 * (u["wave"] == "followup") + rng.normal(0, 0.2, len(u))
+    u["samskabelse"] = 1 + 0.6 * u["rk"] + 0.3 * (u["wave"] == "midtvejs") + rng.normal(0, 0.1, len(u))
+    u["n_citizens"] = 30
+    got = research.rk_citizen(u, outcomes=["samskabelse"], waves=THREE).iloc[0]
+    x = np.column_stack([np.ones(len(u)), u["rk"], u["wave"] == "midtvejs", u["wave"] == "followup"]).astype(float)
+    beta = np.linalg.lstsq(x, u["samskabelse"].to_numpy(float), rcond=None)[0]
+    assert got["estimate"] == pytest.approx(beta[1], abs=1e-12)
+    assert (got["waves"], got["wave_term"]) == ("baseline,midtvejs,followup", "fixed_effects")
+    two_level = np.column_stack([x[:, :2], u["wave"] != "baseline"]).astype(float)
+    assert abs(np.linalg.lstsq(two_level, u["samskabelse"].to_numpy(float), rcond=None)[0][1] - beta[1]) > 1e-3
