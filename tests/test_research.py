@@ -52,7 +52,21 @@ def test_three_waves_named_as_declared(run):
                  "RQ4: hver måling mod første måling (event study) og trend", "Alle målinger",
                  "lineær trend over målingerne (pr. måling)"):
         assert text in html, text
-    assert "Midtvejsmåling" in s["methods"] or "midway" in s["methods"].lower()
+    assert "Baseline, Midway, Follow-up" in s["methods"] and "event study" in s["methods"]
+    res, three = run["expected"], run["inst"].waves.codes
+    for name in ("h1_structures_rk", "h2_leadership", "rq1_cocreation", "rq2_rk_citizen", "rq2_mediation"):
+        assert set(res[name]["waves"]) == {"baseline,midtvejs,followup"}, name
+        assert set(res[name]["wave_term"]) == {"fixed_effects"}, name
+    agg = res["aggregation"]
+    assert agg["wave"].drop_duplicates().tolist() == three and (agg["wave_term"] == "per_wave").all()
+    did = res["rq4_did"]
+    # the RK index at every later wave, every dimension at the latest
+    assert set(did.loc[did["wave"] == "midtvejs", "dimension"]) == {"rk"}
+    assert did.loc[did["wave"] == "followup", "dimension"].nunique() == 1 + len(run["inst"].relational_codes)
+    rq4 = next(a for a in s["answers"] if a["question"] == "RQ4")
+    assert rq4["parts"][0]["wave"] == "followup" and rq4["primary"]["family"] == "primary"
+    part = research.answers_table(res, run["inst"], "en").iloc[6, 1]  # the answer says which waves it compares
+    assert part.endswith("(Follow-up against Baseline)"), part
 
 
 def test_outputs_exist(run):

@@ -1,5 +1,6 @@
 """The research over ordered waves (issue 20.5): the event study and trend of RQ4 against R, the aggregation check
-and H3 per wave, every table naming its waves, the answers reading the latest wave, and the notebook's words.
+and H3 per wave, a fixed effect per wave, and the notebook's words (the whole notebook on a three-wave store, every
+table naming its waves and the answers reading the latest wave: tests/test_research.py).
 
 Three-wave data: ``relkap.synth.simulate(..., waves=3)`` (baseline, midtvejs, followup; the targeted ties of the
 intervention kommuner rise 0 -> 0.25 -> 0.5 beyond the control kommuner' same pairs, relkap.synth
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from relkap import io, load_instrument, research, synth
+from relkap import load_instrument, research, synth
 from relkap.change import adjust_pvalues
 from relkap.instrument import Waves
 from relkap.research.aggregation import aggregation_check
@@ -122,49 +123,6 @@ def test_trends_by_hand():
     k = kommune_trends(per, ["b", "m", "f"])
     # wave means 2.5, 2.5, 3.75 at 0, 1, 2: slope 0.625
     assert k["slope"].iloc[0] == pytest.approx(0.625)
-
-
-@pytest.fixture(scope="module")
-def three():
-    """A small three-wave run: 4 kommuner (2 + 2), every question the data allow."""
-    d = synth.simulate(n_kommuner=4, seed=2, respondents=30, waves=3)
-    t = io.tidy_tables(d.employees, d.citizens, d.structures, instrument=d.instrument, key=b"k")
-    arms = {p.kommune: p.arm for p in d.params}
-    targeted = {p.kommune: p.targeted_ties for p in d.params if p.targeted_ties}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = research.analyse(t, d.instrument, arms=arms, targeted=targeted, n_boot=10, n_permutations=9)
-    return res, d.instrument
-
-
-@pytest.mark.slow
-def test_three_wave_run_names_its_waves(three):
-    res, inst = three
-    assert inst.waves.codes == THREE
-    for name in research.TABLE_NAMES:
-        t = res[name]
-        assert len(t) and t["waves"].notna().all() and t["wave_term"].isin(WAVE_TERMS).all(), name
-        for waves in t["waves"]:  # the codes in time order
-            codes = waves.split(",")
-            assert codes == [w for w in THREE if w in codes], (name, waves)
-    for name in ("h1_structures_rk", "h2_leadership", "rq1_cocreation", "rq2_rk_citizen", "rq2_mediation"):
-        assert set(res[name]["waves"]) == {"baseline,midtvejs,followup"}, name
-        assert set(res[name]["wave_term"]) == {"fixed_effects"}, name
-    agg = res["aggregation"]
-    assert agg["wave"].drop_duplicates().tolist() == THREE and (agg["wave_term"] == "per_wave").all()
-    rq4 = res["rq4_did"]
-    assert set(rq4.loc[rq4["wave_term"] == "versus_first", "wave"]) == {"midtvejs", "followup"}
-    # earlier waves for the RK index, every dimension at the latest
-    assert set(rq4.loc[rq4["wave"] == "midtvejs", "dimension"]) == {"rk"}
-    assert rq4.loc[rq4["wave"] == "followup", "dimension"].nunique() == 1 + len(inst.relational_codes)
-    s = research.research_summary(res, {}, "en", inst)
-    assert s["waves"] == THREE and s["n"]["waves"] == 3
-    rq4_answer = next(a for a in s["answers"] if a["question"] == "RQ4")
-    assert rq4_answer["parts"][0]["wave"] == "followup" and rq4_answer["primary"]["family"] == "primary"
-    assert "Baseline, Midway, Follow-up" in s["methods"] and "event study" in s["methods"]
-    # the answer says which waves its primary row compares
-    part = research.answers_table(res, inst, "en").iloc[6, 1]
-    assert part.endswith("(Follow-up against Baseline)"), part
 
 
 def _units(n: int = 8, waves=THREE, seed: int = 1) -> pd.DataFrame:
