@@ -21,18 +21,53 @@ PARAMS = {"n_boot": 200, "n_permutations": 99, "seed": 3, "min_units": 20, "nest
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
+    """The notebook on a three-wave store (``relkap synth --waves 3``, imported with the codebook that declares
+    the midway wave: the store's own codebook from then on); two-wave stores run in the tests further down."""
     os.environ.setdefault("RELKAP_PSEUDONYM_KEY", "test-key")
     root = tmp_path_factory.mktemp("research")
     raw, data, params = root / "raw", root / "data", root / "params"
-    synth.write_demo(raw, n_kommuner=8, seed=2, respondents=30, params_dir=params)
-    import_raw(raw, out_dir=data)
+    synth.write_demo(raw, n_kommuner=8, seed=2, respondents=30, params_dir=params, waves=3)
+    import_raw(raw, out_dir=data, instrument=str(raw / "codebook.yaml"))
+    inst = load_instrument(raw / "codebook.yaml")
     out = research.run_research(data, root / "out", params_dir=params, parameters=PARAMS)
     kp = load_all_kommune_params(params)
-    expected = research.analyse(load(data), INST, arms={k: p.arm for k, p in kp.items()},
+    expected = research.analyse(load(data), inst, arms={k: p.arm for k, p in kp.items()},
                               targeted={k: p.targeted_ties for k, p in kp.items() if p.targeted_ties},
                               **{k: v for k, v in PARAMS.items()})
-    expected.update(measurement.as_results(measurement.measure(load(data), INST)))  # as the notebook
-    return {"out": out, "expected": expected, "root": root}
+    expected.update(measurement.as_results(measurement.measure(load(data), inst)))  # as the notebook
+    return {"out": out, "expected": expected, "root": root, "inst": inst}
+
+
+def test_three_waves_named_as_declared(run):
+    """Issue 20: the research outputs name the three declared waves: the summary's waves, every table's waves,
+    the HTML's wave names, RQ4's event study and trend."""
+    s = json.loads((run["out"] / "research_summary.json").read_text(encoding="utf-8"))
+    assert run["inst"].waves.codes == ["baseline", "midtvejs", "followup"]
+    assert s["waves"] == run["inst"].waves.codes and s["n"]["waves"] == 3
+    for name in research.TABLE_NAMES:
+        assert all(r["waves"] and r["wave_term"] for r in s["tables"][name]), name
+    rq4 = pd.DataFrame(s["tables"]["rq4_did"])
+    assert set(rq4["wave"]) == {"midtvejs", "followup", "all"} and (rq4["family"] == "primary").sum() == 1
+    html = (run["out"] / "research.html").read_text(encoding="utf-8")
+    for text in ("Analyserne bruger målingerne Førmåling, Midtvejsmåling, Eftermåling",
+                 "RQ4: hver måling mod første måling (event study) og trend", "Alle målinger",
+                 "lineær trend over målingerne (pr. måling)"):
+        assert text in html, text
+    assert "Baseline, Midway, Follow-up" in s["methods"] and "event study" in s["methods"]
+    res, three = run["expected"], run["inst"].waves.codes
+    for name in ("h1_structures_rk", "h2_leadership", "rq1_cocreation", "rq2_rk_citizen", "rq2_mediation"):
+        assert set(res[name]["waves"]) == {"baseline,midtvejs,followup"}, name
+        assert set(res[name]["wave_term"]) == {"fixed_effects"}, name
+    agg = res["aggregation"]
+    assert agg["wave"].drop_duplicates().tolist() == three and (agg["wave_term"] == "per_wave").all()
+    did = res["rq4_did"]
+    # the RK index at every later wave, every dimension at the latest
+    assert set(did.loc[did["wave"] == "midtvejs", "dimension"]) == {"rk"}
+    assert did.loc[did["wave"] == "followup", "dimension"].nunique() == 1 + len(run["inst"].relational_codes)
+    rq4 = next(a for a in s["answers"] if a["question"] == "RQ4")
+    assert rq4["parts"][0]["wave"] == "followup" and rq4["primary"]["family"] == "primary"
+    part = research.answers_table(res, run["inst"], "en").iloc[6, 1]  # the answer says which waves it compares
+    assert part.endswith("(Follow-up against Baseline)"), part
 
 
 def test_outputs_exist(run):

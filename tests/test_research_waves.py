@@ -1,5 +1,6 @@
 """The research over ordered waves (issue 20.5): the event study and trend of RQ4 against R, the aggregation check
-and H3 per wave, every table naming its waves, the answers reading the latest wave, and the notebook's words.
+and H3 per wave, a fixed effect per wave, and the notebook's words (the whole notebook on a three-wave store, every
+table naming its waves and the answers reading the latest wave: tests/test_research.py).
 
 Three-wave data: ``relkap.synth.simulate(..., waves=3)`` (baseline, midtvejs, followup; the targeted ties of the
 intervention kommuner rise 0 -> 0.25 -> 0.5 beyond the control kommuner' same pairs, relkap.synth
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from relkap import io, load_instrument, research, synth
+from relkap import load_instrument, research, synth
 from relkap.change import adjust_pvalues
 from relkap.instrument import Waves
 from relkap.research.aggregation import aggregation_check
@@ -124,46 +125,6 @@ def test_trends_by_hand():
     assert k["slope"].iloc[0] == pytest.approx(0.625)
 
 
-@pytest.fixture(scope="module")
-def three():
-    """A small three-wave run: 4 kommuner (2 + 2), every question the data allow."""
-    d = synth.simulate(n_kommuner=4, seed=2, respondents=30, waves=3)
-    t = io.tidy_tables(d.employees, d.citizens, d.structures, instrument=d.instrument, key=b"k")
-    arms = {p.kommune: p.arm for p in d.params}
-    targeted = {p.kommune: p.targeted_ties for p in d.params if p.targeted_ties}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = research.analyse(t, d.instrument, arms=arms, targeted=targeted, n_boot=10, n_permutations=9)
-    return res, d.instrument
-
-
-@pytest.mark.slow
-def test_three_wave_run_names_its_waves(three):
-    res, inst = three
-    assert inst.waves.codes == THREE
-    for name in research.TABLE_NAMES:
-        t = res[name]
-        assert len(t) and t["waves"].notna().all() and t["wave_term"].isin(WAVE_TERMS).all(), name
-        for waves in t["waves"]:  # the codes in time order
-            codes = waves.split(",")
-            assert codes == [w for w in THREE if w in codes], (name, waves)
-    for name in ("h1_structures_rk", "h2_leadership", "rq1_cocreation", "rq2_rk_citizen", "rq2_mediation"):
-        assert set(res[name]["waves"]) == {"baseline,midtvejs,followup"}, name
-        assert set(res[name]["wave_term"]) == {"fixed_effects"}, name
-    agg = res["aggregation"]
-    assert agg["wave"].drop_duplicates().tolist() == THREE and (agg["wave_term"] == "per_wave").all()
-    rq4 = res["rq4_did"]
-    assert set(rq4.loc[rq4["wave_term"] == "versus_first", "wave"]) == {"midtvejs", "followup"}
-    # earlier waves for the RK index, every dimension at the latest
-    assert set(rq4.loc[rq4["wave"] == "midtvejs", "dimension"]) == {"rk"}
-    assert rq4.loc[rq4["wave"] == "followup", "dimension"].nunique() == 1 + len(inst.relational_codes)
-    s = research.research_summary(res, {}, "en", inst)
-    assert s["waves"] == THREE and s["n"]["waves"] == 3
-    rq4_answer = next(a for a in s["answers"] if a["question"] == "RQ4")
-    assert rq4_answer["parts"][0]["wave"] == "followup" and rq4_answer["primary"]["family"] == "primary"
-    assert "Baseline, Midway, Follow-up" in s["methods"] and "event study" in s["methods"]
-
-
 def _units(n: int = 8, waves=THREE, seed: int = 1) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     s = rng.normal(3, 0.5, n)
@@ -253,3 +214,20 @@ def test_event_study_for_readers(es, language):
     note = research.waves_note({"units": pd.DataFrame({"wave": ["followup", "baseline", "midtvejs"]})}, INST, language)
     expected = {"da": "Førmåling, Midtvejsmåling, Eftermåling", "en": "Baseline, Midway, Follow-up"}[language]
     assert expected in note
+
+
+def test_pooled_models_have_a_fixed_effect_per_wave():
+    """RQ2's kommune-level OLS over three waves equals least squares with an intercept and a dummy for each wave
+    after the first (numpy, written out here), not a two-level baseline/later dummy."""
+    u = _units(n=8)
+    rng = np.random.default_rng(5)
+    u["rk"] = 3.5 + 0.2 * (u["wave"] == "midtvejs") - 0.1 * (u["wave"] == "followup") + rng.normal(0, 0.2, len(u))
+    u["samskabelse"] = 1 + 0.6 * u["rk"] + 0.3 * (u["wave"] == "midtvejs") + rng.normal(0, 0.1, len(u))
+    u["n_citizens"] = 30
+    got = research.rk_citizen(u, outcomes=["samskabelse"], waves=THREE).iloc[0]
+    x = np.column_stack([np.ones(len(u)), u["rk"], u["wave"] == "midtvejs", u["wave"] == "followup"]).astype(float)
+    beta = np.linalg.lstsq(x, u["samskabelse"].to_numpy(float), rcond=None)[0]
+    assert got["estimate"] == pytest.approx(beta[1], abs=1e-12)
+    assert (got["waves"], got["wave_term"]) == ("baseline,midtvejs,followup", "fixed_effects")
+    two_level = np.column_stack([x[:, :2], u["wave"] != "baseline"]).astype(float)
+    assert abs(np.linalg.lstsq(two_level, u["samskabelse"].to_numpy(float), rcond=None)[0][1] - beta[1]) > 1e-3

@@ -301,8 +301,8 @@ def answers_table(results: dict[str, pd.DataFrame], instrument: Instrument | Non
         split = p.get("estimate_split")
         rows.append({
             col["question"]: a["statement"],
-            col["part"]: term(rel, instrument, language) if " -> " in rel else _word("scope", rel or None, instrument,
-                                                                                   language),
+            col["part"]: _versus(results, a["table"], p, term(rel, instrument, language) if " -> " in rel else
+                                 _word("scope", rel or None, instrument, language), instrument, language),
             col["estimate"]: fmt.number(p.get("estimate"), decimals, language),
             col["ci"]: fmt.ci(p.get("ci_low"), p.get("ci_high"), language, decimals),
             col["p_val"]: fmt.pvalue(p.get("p_val"), language),
@@ -314,6 +314,20 @@ def answers_table(results: dict[str, pd.DataFrame], instrument: Instrument | Non
             col["caveats"]: "; ".join(text(f"research.caveat.{c}", language) for c in a["caveats"]),
         })
     return pd.DataFrame(rows, columns=[col[k] for k in keys])
+
+
+def _versus(results: dict[str, pd.DataFrame], table: str, part: dict, shown: str, instrument: Instrument | None,
+            language: Language) -> str:
+    """``shown`` with the waves the primary row compares ("... (Eftermåling mod Førmåling)") when its table
+    compares more than one later wave with the first (RQ4's event study), else ``shown`` as it is."""
+    t = results.get(table, pd.DataFrame())
+    if "wave_term" not in t.columns or not part.get("wave"):
+        return shown
+    if t.loc[t["wave_term"] == "versus_first", "wave"].nunique() < 2:
+        return shown
+    first = t.loc[t["wave"] == part["wave"], "baseline_wave"].iloc[0]
+    return text("research.answer.versus", language, part=shown, later=term(str(part["wave"]), instrument, language),
+                first=term(str(first), instrument, language))
 
 
 def answers_reasons(results: dict[str, pd.DataFrame], instrument: Instrument | None = None, language: Language = "da",
