@@ -122,13 +122,14 @@ def participation_shown(patterns, min_n: int | None) -> bool:
     -----
     Published together are the respondents per wave n_w, all respondents R, those in more than one wave L and
     those in every wave A: linear functions of the pattern counts x, which a reader knows are whole numbers of
-    at least 0. Every x' >= 0 with the same published numbers is x plus a whole-number vector of their null
-    space (none with two waves: every pattern follows; a two-dimensional lattice with three). A set of
-    patterns (respondents by how they took part: one wave only, not in wave w, in w but not in every wave, ...)
-    has a count that follows exactly when it is the same in all those x'; each such count must be 0 or at
-    least ``min_n``, or the linked counts are hidden together. With every pattern's count 0 or at least
-    ``min_n`` that holds at once (every set's count is a sum of them); with four or more waves that is the
-    rule.
+    at least 0. With two waves every pattern follows from them (only at baseline = n_baseline - A, ...). With
+    three, the other solutions are x plus whole-number moves along two directions of their null space, limited
+    by x + move >= 0: a set of patterns (one wave only, not in wave w, in w but not in every wave, ...) has a
+    count that follows exactly when no move changes it, unless no move is possible at all (then every pattern
+    follows). Each count that follows must be 0 or at least ``min_n``, or the linked counts are hidden
+    together. With every pattern's count 0 or at least ``min_n`` that holds at once (every set's count is a sum
+    of them); with four or more waves that is the rule. ``tests/test_linked.py`` checks it against enumerating
+    every solution.
 
     Examples
     --------
@@ -140,26 +141,23 @@ def participation_shown(patterns, min_n: int | None) -> bool:
     x = np.asarray(patterns, dtype=np.int64)
     if not min_n or np.all((x == 0) | (x >= min_n)):
         return True
-    n_waves = int(np.log2(len(x) + 1))
-    if n_waves > 3:
+    if len(x) != 7:  # two waves: every pattern follows (and one wave: the count itself); four or more: strict
         return False
-    unions = (np.arange(1, 2 ** len(x))[:, None] >> np.arange(len(x))) & 1  # every set of patterns
-    solutions = x[None, :] + _null_lattice(n_waves, int(x.sum()))
-    solutions = solutions[(solutions >= 0).all(axis=1)]
-    counts = solutions @ unions.T
-    exact = counts[0, (counts == counts[0]).all(axis=0)]
-    return bool(np.all((exact == 0) | (exact >= min_n)))
+    # Three waves: x + p z_p + q z_q >= 0 is the triangle p >= -min(x[2], x[3]), q >= -min(x[1], x[4]),
+    # p + q <= min(x[0], x[5]) with whole-number corners, so the solutions span both directions unless all three
+    # minima are 0 (then x is the only solution and every pattern follows).
+    if min(x[2], x[3]) == min(x[1], x[4]) == min(x[0], x[5]) == 0:
+        return False
+    unions = (np.arange(1, 2**7)[:, None] >> np.arange(7)) & 1
+    fixed = unions[(unions @ _THREE_WAVE_MOVES.T == 0).all(axis=1)]  # the sets whose count no move changes
+    counts = fixed @ x
+    return bool(np.all((counts == 0) | (counts >= min_n)))
 
 
-def _null_lattice(n_waves: int, bound: int) -> np.ndarray:
-    """The whole-number moves of the pattern counts that keep n_w, R, L and A, each pattern moving by at most
-    ``bound`` (T <= 3). Three waves (patterns {0}, {1}, {0,1}, {2}, {0,2}, {1,2}, {0,1,2}): moving {0,1} by p
-    and {0,2} by q keeps them when {0} moves by -p-q, {1} by q, {2} by p and {1,2} by -p-q."""
-    if n_waves < 3:
-        return np.zeros((1, 2**n_waves - 1), dtype=np.int64)
-    p, q = (g.ravel() for g in np.meshgrid(np.arange(-bound, bound + 1), np.arange(-bound, bound + 1)))
-    zero = np.zeros_like(p)
-    return np.column_stack([-p - q, q, p, p, q, -p - q, zero])
+# Three waves, patterns {0}, {1}, {0,1}, {2}, {0,2}, {1,2}, {0,1,2}: the moves that keep n_w, R, L and A (moving
+# {0,1} by p and {0,2} by q needs {0} -p-q, {1} +q, {2} +p, {1,2} -p-q); every whole-number solution is x plus
+# a whole-number combination of them.
+_THREE_WAVE_MOVES = np.array([[-1, 0, 1, 1, 0, -1, 0], [-1, 1, 0, 0, 1, -1, 0]])
 
 
 # -- the wave comparison that uses the links ---------------------------------------------------------------
