@@ -127,3 +127,19 @@ def test_the_same_answers_in_another_order_give_the_same_numbers(example):
     b = compare_linked(shuffled, "score", "cell", min_n=None)
     cols = ["mean_baseline", "mean_followup", "diff", "diff_ci_low", "diff_ci_high", "dof", "p_val", "hedges"]
     assert np.allclose(a[cols].to_numpy(float), b[cols].to_numpy(float), rtol=1e-11, atol=1e-12)
+
+
+def test_cells_without_a_compared_wave_and_categorical_waves(example):
+    # cell c answered at baseline and midway only: its comparison with the follow-up is suppressed, not an error;
+    # the waves as a categorical column (as the store keeps them) give the same numbers as strings
+    c = example[(example["cell"] == "a") & (example["wave"] != "followup")].assign(cell="c")
+    d = pd.concat([example, c], ignore_index=True)
+    got = compare_linked(d, "score", "cell", min_n=None).set_index("cell")
+    assert bool(got.loc["c", "suppressed"]) and got.loc["c", "n_followup"] == 0 and np.isnan(got.loc["c", "diff"])
+    cat = d.assign(wave=pd.Categorical(d["wave"], categories=["baseline", "midtvejs", "followup", "later"]))
+    pd.testing.assert_frame_equal(compare_linked(cat, "score", "cell", min_n=None), got.reset_index(),
+                                  check_exact=False, rtol=1e-12)
+    # two waves only: the model on the pairs and the singles of those two waves
+    two = example[example["wave"] != "midtvejs"]
+    out = compare_linked(two, "score", "cell", min_n=None)
+    assert (out["test"] == "mixed").all() and out["diff"].notna().all()
