@@ -1,9 +1,10 @@
 """The report's methods and limitations, generated from what was actually done.
 
 The texts read the report's own tables: which test the change tables used (their ``test`` column: the
-respondent intercept model where ids link, :func:`relkap.linked.compare_linked`, Welch where too few do), how many ties and dimension measures were tested (the
-FDR families), ``min_n`` and how many ties it hid, the respondents per wave and whether response rates were
-given. Words come from the catalogue (``briefing.methods``, ``briefing.limitations``).
+respondent intercept model where ids link, :func:`relkap.linked.compare_linked`, Welch where too few do), how
+many ties and dimension measures were tested (the FDR families), ``min_n`` and how many ties it hid, the
+respondents per wave and whether response rates were given. Words come from the catalogue
+(``briefing.methods``, ``briefing.limitations``).
 """
 
 from __future__ import annotations
