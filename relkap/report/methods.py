@@ -139,8 +139,8 @@ def _linked_text(linked: dict, followup: str, min_n: int, language: Language) ->
         return words.text("briefing.methods.linked_several_hidden" if several else "briefing.methods.linked_hidden",
                           language, min_n=min_n)
     if several:
-        return words.text("briefing.methods.linked_several", language, n_linked=fmt.count(n, min_n),
-                          n_respondents=fmt.count(int(linked["n_respondents"]), min_n))
+        return words.text("briefing.methods.linked_several", language, n_linked=fmt.count(n, min_n, language),
+                          n_respondents=fmt.count(int(linked["n_respondents"]), min_n, language))
     return words.text("briefing.methods.linked", language, n_linked=fmt.count(n, min_n),
                       share=fmt.percent(n / of, language) if of else "")
 
