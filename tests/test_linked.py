@@ -120,3 +120,14 @@ def test_linked_counts_hidden_together_in_the_methods_the_waves_section_and_summ
     assert bool(model.linked.loc[0, "shown"]) == (shown["respondents"] is not None)
     hidden = report.summary(dataclasses.replace(model, linked=row))["linked_respondents"]
     assert hidden == {"more_than_one_wave": None, "all_waves": None, "respondents": None}
+
+
+def test_three_waves_say_more_than_one_wave_not_both():
+    # "begge målinger" (both waves) would be wrong with three; the share of the latest wave too (those linked
+    # between earlier waves are not in it): the count of all who answered instead, in each language's digits
+    row = {"n_waves": 3, "n_respondents": 1234, "n_linked": 420, "n_every_wave": 100, "n_followup": 500,
+           "shown": True}
+    da, en = _methods(row), _methods(row, "en")
+    assert "420 af de 1.234 medarbejdere har svaret i mere end én måling" in da and "begge" not in da
+    assert "420 of the 1,234 employees answered in more than one wave" in en
+    assert "Ingen medarbejdere kan genkendes i mere end én måling" in _methods({**row, "n_linked": 0})

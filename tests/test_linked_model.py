@@ -42,28 +42,36 @@ def test_committed_data_is_the_generators(example):
     pd.testing.assert_frame_equal(example, three_wave_example())
 
 
+@pytest.mark.parametrize("ddf", ["kenward-roger", "satterthwaite"])
 @pytest.mark.parametrize("before", ["baseline", "midtvejs"])
-def test_estimate_se_and_df_equal_lmertest(example, before):
-    # R: tests/R/linked_lmer.R, lmer(score ~ wave + (1 | respondent_id)) per cell, lmerTest's Satterthwaite df;
-    # cell b is a boundary fit (respondent variance 0: df = n - 3, as lmerTest)
+def test_estimate_se_and_df_equal_lmertest(example, before, ddf):
+    # R: tests/R/linked_lmer.R, lmer(score ~ wave + (1 | respondent_id)) per cell; lmerTest's Satterthwaite df,
+    # and summary(fit, ddf = "Kenward-Roger") (pbkrtest: adjusted SE and df); cell b is a boundary fit
+    # (respondent variance 0: Satterthwaite df = n - 3, as lmerTest)
     ref = pd.read_csv(DATA / "linked_lmer.csv")
     ref = ref[ref["baseline"] == before].set_index("cell")
-    got = compare_linked(example, "score", "cell", baseline=before, followup="followup", min_n=None).set_index("cell")
+    suffix = "_kr" if ddf == "kenward-roger" else ""
+    got = compare_linked(example, "score", "cell", baseline=before, followup="followup", min_n=None,
+                         ddf=ddf).set_index("cell")
     assert (got["test"] == "mixed").all()
     for col, r_col in (("mean_baseline", "mean_baseline"), ("mean_followup", "mean_followup"), ("diff", "diff"),
-                       ("dof", "df"), ("p_val", "p")):
+                       ("dof", f"df{suffix}"), ("p_val", f"p{suffix}")):
         assert np.allclose(got[col], ref.loc[got.index, r_col], rtol=1e-6, atol=1e-8), col
-    assert np.allclose(got["diff"] / got["T"], ref.loc[got.index, "se"], rtol=1e-6)
+    se = ref.loc[got.index, f"se{suffix}"]
+    assert np.allclose(got["diff"] / got["T"], se, rtol=1e-6)
     half = got["diff_ci_high"] - got["diff"]
-    assert np.allclose(half, stats.t.ppf(0.975, ref.loc[got.index, "df"]) * ref.loc[got.index, "se"], rtol=1e-6)
-    assert bool(ref.loc["b", "singular"]) and got.loc["b", "dof"] == pytest.approx(29, abs=1e-6)
+    assert np.allclose(half, stats.t.ppf(0.975, ref.loc[got.index, f"df{suffix}"]) * se, rtol=1e-6)
+    assert bool(ref.loc["b", "singular"])
+    if ddf == "satterthwaite":
+        assert got.loc["b", "dof"] == pytest.approx(29, abs=1e-6)
 
 
 def test_equals_the_general_reml_engine_of_relkap_mixed(example):
     # the closed form for one random intercept against relkap.mixed (any nested model; itself checked against
     # lmerTest in tests/test_mixed.py), with the compared wave as the reference level
     part = example[example["cell"] == "a"]
-    got = compare_linked(part, "score", None, baseline="midtvejs", followup="followup", min_n=None).iloc[0]
+    got = compare_linked(part, "score", None, baseline="midtvejs", followup="followup", min_n=None,
+                         ddf="satterthwaite").iloc[0]
     exog = pd.DataFrame({"const": 1.0, "baseline": (part["wave"] == "baseline") * 1.0,
                          "followup": (part["wave"] == "followup") * 1.0})
     fit = mixed.fit_nested(part["score"].to_numpy(), exog, part["respondent_id"].to_numpy(), {})
@@ -127,3 +135,19 @@ def test_the_same_answers_in_another_order_give_the_same_numbers(example):
     b = compare_linked(shuffled, "score", "cell", min_n=None)
     cols = ["mean_baseline", "mean_followup", "diff", "diff_ci_low", "diff_ci_high", "dof", "p_val", "hedges"]
     assert np.allclose(a[cols].to_numpy(float), b[cols].to_numpy(float), rtol=1e-11, atol=1e-12)
+
+
+def test_cells_without_a_compared_wave_and_categorical_waves(example):
+    # cell c answered at baseline and midway only: its comparison with the follow-up is suppressed, not an error;
+    # the waves as a categorical column (as the store keeps them) give the same numbers as strings
+    c = example[(example["cell"] == "a") & (example["wave"] != "followup")].assign(cell="c")
+    d = pd.concat([example, c], ignore_index=True)
+    got = compare_linked(d, "score", "cell", min_n=None).set_index("cell")
+    assert bool(got.loc["c", "suppressed"]) and got.loc["c", "n_followup"] == 0 and np.isnan(got.loc["c", "diff"])
+    cat = d.assign(wave=pd.Categorical(d["wave"], categories=["baseline", "midtvejs", "followup", "later"]))
+    pd.testing.assert_frame_equal(compare_linked(cat, "score", "cell", min_n=None), got.reset_index(),
+                                  check_exact=False, rtol=1e-12)
+    # two waves only: the model on the pairs and the singles of those two waves
+    two = example[example["wave"] != "midtvejs"]
+    out = compare_linked(two, "score", "cell", min_n=None)
+    assert (out["test"] == "mixed").all() and out["diff"].notna().all()

@@ -1,9 +1,10 @@
 """The report's methods and limitations, generated from what was actually done.
 
 The texts read the report's own tables: which test the change tables used (their ``test`` column: the
-respondent intercept model where ids link, :func:`relkap.linked.compare_linked`, Welch where too few do), how many ties and dimension measures were tested (the
-FDR families), ``min_n`` and how many ties it hid, the respondents per wave and whether response rates were
-given. Words come from the catalogue (``briefing.methods``, ``briefing.limitations``).
+respondent intercept model where ids link, :func:`relkap.linked.compare_linked`, Welch where too few do), how
+many ties and dimension measures were tested (the FDR families), ``min_n`` and how many ties it hid, the
+respondents per wave and whether response rates were given. Words come from the catalogue
+(``briefing.methods``, ``briefing.limitations``).
 """
 
 from __future__ import annotations
@@ -138,8 +139,8 @@ def _linked_text(linked: dict, followup: str, min_n: int, language: Language) ->
         return words.text("briefing.methods.linked_several_hidden" if several else "briefing.methods.linked_hidden",
                           language, min_n=min_n)
     if several:
-        return words.text("briefing.methods.linked_several", language, n_linked=fmt.count(n, min_n),
-                          n_respondents=fmt.count(int(linked["n_respondents"]), min_n))
+        return words.text("briefing.methods.linked_several", language, n_linked=fmt.count(n, min_n, language),
+                          n_respondents=fmt.count(int(linked["n_respondents"]), min_n, language))
     return words.text("briefing.methods.linked", language, n_linked=fmt.count(n, min_n),
                       share=fmt.percent(n / of, language) if of else "")
 
