@@ -71,7 +71,9 @@ def relative(path: str | os.PathLike, root: str | os.PathLike | None = None) -> 
 def _git(root: Path, inputs: list[Path]) -> dict:
     def run(*args: str) -> str | None:
         try:
-            r = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10)
+            # no optional index lock (reports run side by side in one checkout); a minute for a loaded machine
+            r = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=60,
+                               env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"})
         except (OSError, subprocess.SubprocessError):
             return None
         return r.stdout.rstrip() if r.returncode == 0 else None

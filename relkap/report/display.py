@@ -69,7 +69,7 @@ def change_table(df: pd.DataFrame, label: str | list[str], instrument: Instrumen
     >>> from relkap.report import tables
     >>> shown = change_table(tables.rk_change(t.relations, inst), "dimension", inst, "en").data
     >>> shown.iloc[0].tolist()
-    ['Relational capacity (index)', '32', '36', '3.54', '3.69', '+0.15', '[−0.22, 0.52]', '+0.20', '[−0.28, 0.68]', '0.414', '0.675']
+    ['Relational capacity (index)', '32', '36', '3.50', '3.67', '+0.17', '[0.05, 0.29]', '+0.22', '[0.06, 0.39]', '0.010', '0.069']
     """
     labels = [label] if isinstance(label, str) else list(label)
     label_head = {"dimension": "dimension", "scale": "scale", "target": "target",
