@@ -131,7 +131,7 @@ tested = [(r.first_wave, r.latest_wave, r.rk)] if r.has_followup else []
 if r.previous_wave is not None:
     tested.append((r.previous_wave, r.latest_wave, r.rk_previous))
 display(export.captioned(report.wave_change_table(r.rk_waves, tested, inst, language, min_n),
-                         text("report.caption.dimensions", language)))
+                         text("brief.caption_waves", language)))
 
 # %% [markdown] tags=["da"]
 # ### Samarbejdet mellem grupperne

@@ -179,7 +179,7 @@ def test_exported_report_renders_offline_with_figures_and_no_code(report_html, b
     context, page, problems = open_offline(browser, report_html)
     try:
         images = page.locator("img")
-        assert images.count() >= 5  # overview, heat maps, networks, profile, scale and forest figures
+        assert images.count() >= 5  # the brief's heat map, the response, the heat maps in print, the forest plot
         sizes = page.evaluate("[...document.images].map(i => [i.complete, i.naturalWidth])")
         assert all(done and width > 0 for done, width in sizes), sizes
         body = page.inner_text("body")
