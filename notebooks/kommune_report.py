@@ -131,26 +131,24 @@ tested = [(r.first_wave, r.latest_wave, r.rk)] if r.has_followup else []
 if r.previous_wave is not None:
     tested.append((r.previous_wave, r.latest_wave, r.rk_previous))
 display(export.captioned(report.wave_change_table(r.rk_waves, tested, inst, language, min_n),
-                         text("report.caption.dimensions", language)))
+                         text("brief.caption_waves", language)))
 
 # %% [markdown] tags=["da"]
 # ### Samarbejdet mellem grupperne
 #
-# Hver række er den gruppe, der vurderer; hver kolonne er den gruppe, der bliver vurderet. Farven viser
-# båndet: orange er svag (under 3,5), blå moderat og mørk lilla stærk (over 4,0). Tallet nederst i feltet
-# er antallet af svar. Grå felter har for få svar til at blive vist.
+# Hver række er den gruppe, der vurderer; hver kolonne er den gruppe, der bliver vurderet. Tallet nederst i
+# feltet er antallet af svar. Farverne og de grå felter læses som i vejledningen ovenfor.
 
 # %% [markdown] tags=["en"]
 # ### Collaboration between the groups
 #
-# Each row is the group that rates; each column is the group that is rated. The colour shows the band:
-# orange is weak (below 3.5), blue moderate and dark violet strong (above 4.0). The number at the bottom of
-# the cell is the number of answers. Grey cells have too few answers to be shown.
+# Each row is the group that rates; each column is the group that is rated. The number at the bottom of the
+# cell is the number of answers. Read the colours and the grey cells as the guide above says.
 
 # %%
 # the latest wave's heat map is the brief's picture; here the earlier waves, then the change, printed at 0.8 of
 # their size with rows about a third of an inch (the text stays legible; two fit on a page with five groups)
-printed_heatmap = (7.2, 0.85 + 0.35 * r.ties["group"].nunique())
+printed_heatmap = (7.2, 0.85 + 0.32 * r.ties["group"].nunique())
 for w in r.waves_present[:-1]:
     wave_ties = r.wave_ties(w)
     title = wave_label(w, language, inst)

@@ -137,7 +137,11 @@ details.relkap-appendix-toggle > summary { cursor: pointer; font-weight: 600; pa
   tr, img, svg, figure, caption { break-inside: avoid; page-break-inside: avoid; }
   .table-scroll { break-inside: auto; }
   h1, h2, h3, h4, caption { break-after: avoid; page-break-after: avoid; }
-  .jp-MarkdownCell, .jp-OutputArea-child:has(.jp-RenderedMarkdown) { break-after: avoid; page-break-after: avoid; }
+  /* text that ends in a heading stays with what follows (the next output or cell); other text may end a
+     page, so "avoid" never chains through a run of text to push a heading to a page's last line */
+  .jp-MarkdownCell:has(.jp-RenderedMarkdown > :is(h1, h2, h3, h4):last-child),
+  .jp-OutputArea-child:has(.jp-RenderedMarkdown > :is(h1, h2, h3, h4):last-child) {
+    break-after: avoid; page-break-after: avoid; }
   .relkap-new-page { break-before: page; page-break-before: always; }
   /* a cell's trailing margin must not spill onto a page of its own before a section's page break */
   .jp-RenderedHTMLCommon > :last-child, .jp-OutputArea-output > :last-child { margin-bottom: 0 !important; }

@@ -160,10 +160,12 @@ def linked_hidden(counts: pd.DataFrame, min_n: int, columns: Sequence[str]) -> p
 
 def hidden_cells(table: pd.DataFrame, min_n: int) -> pd.Series:
     """Per row of a table of cells (a tie, dimension or scale, in one wave or compared between two): whether
-    it is hidden. **The one rule for showing a relation**, used by the heat maps, the dialogue and the
-    interview tables alike: a cell is hidden when it is flagged ``suppressed`` or has fewer than ``min_n``
-    answers in any of its count columns (``n``, or ``n_baseline`` and ``n_followup`` of a comparison, so a
-    change is shown only when both of its waves are). A missing flag or count does not hide by itself.
+    it is hidden. **The one rule for showing a relation**, used by the dialogue, the changes the report
+    names and the interview tables alike: a cell is hidden when it is flagged ``suppressed`` or has fewer
+    than ``min_n`` answers in any of its count columns (``n``, or ``n_baseline`` and ``n_followup`` of a
+    comparison, so a change is shown only when both of its waves are). A missing flag or count does not
+    hide by itself. The heat maps draw the flag of the tables they are given, which the report's tables
+    set by this same threshold (:func:`relkap.scoring.tie_scores`), so they show the same cells.
 
     Examples
     --------

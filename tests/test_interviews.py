@@ -18,6 +18,8 @@ from relkap import fmt, interviews, report, synth
 from relkap.errors import InputError
 from relkap.io import pseudonymise
 from relkap.params import load_all_kommune_params
+from relkap.plots.cells import tie_cells
+from relkap.privacy import hidden_cells, shown_cells
 from relkap.words import text
 
 INST = relkap.load_instrument()
@@ -505,8 +507,6 @@ def test_one_hiding_rule_for_a_relation_in_heat_map_dialogue_and_interview_table
     """A relation's survey value in a wave shows in the interview table exactly where the heat map shows it
     (relkap.privacy.shown_cells), also when its change is hidden because the other wave has too few answers;
     the dialogue only picks relations the heat map shows. min_n 8 hides ties in one wave but not the other."""
-    from relkap.privacy import hidden_cells, shown_cells
-
     min_n, mixed = 8, 0
     hidden_word = text("glossary.suppressed", "en")
     for kommune, kp in demo["params"].items():
@@ -521,17 +521,24 @@ def test_one_hiding_rule_for_a_relation_in_heat_map_dialogue_and_interview_table
                     if interviews.theme_label("tie", f"{a}->{b}", INST, "en") == cells[0]]
             assert len(pair) == 1
             a, b = pair[0]
-            for wave, cell in ((first, cells[1]), (latest, cells[2])):
+            # "before → after (change)", or one word for both when neither wave is shown
+            waves_shown = cells[1].split(" (")[0].split(" → ") if " → " in cells[1] else [cells[1]] * 2
+            change_shown = cells[1].split(" (", 1)[1][:-1] if " (" in cells[1] else hidden_word
+            for wave, cell in ((first, waves_shown[0]), (latest, waves_shown[1])):
                 shown = r.wave_ties(wave)
+                heat = tie_cells(shown, min_n=min_n, instrument=INST)  # what the wave's heat map draws
+                i, j = heat.rows.index(a), heat.cols.index(b)
+                drawn = bool(heat.present[i, j] and not heat.suppressed[i, j] and not np.isnan(heat.values[i, j]))
                 shown = shown[(shown["group"] == a) & (shown["target"] == b)]
-                if len(shown) and shown_cells(shown, min_n).iloc[0]:
+                assert drawn == bool(len(shown) and shown_cells(shown, min_n).iloc[0]), (kommune, a, b, wave)
+                if drawn:
                     assert cell == fmt.number(shown["mean"].iloc[0], 2, "en"), (kommune, a, b, wave)
                 else:
                     assert cell == hidden_word, (kommune, a, b, wave, cell)
             change = r.tie_diff[(r.tie_diff["group"] == a) & (r.tie_diff["target"] == b)]
             change_hidden = bool(hidden_cells(change, min_n).iloc[0])
-            assert (cells[3] == hidden_word) == change_hidden
-            mixed += change_hidden and (cells[1] == hidden_word) != (cells[2] == hidden_word)
+            assert (change_shown == hidden_word) == change_hidden
+            mixed += change_hidden and (waves_shown[0] == hidden_word) != (waves_shown[1] == hidden_word)
         latest_ties = r.wave_ties(latest)
         for g in r.dialogue.itertuples(index=False):
             pick = latest_ties[(latest_ties["group"] == g.group) & (latest_ties["target"] == g.target)]

@@ -133,15 +133,14 @@ def test_shared_tables_print_no_count_below_min_n(project):
     small = al["n"] < threshold
     assert small.any() and (~small).any()
     assert al.loc[small, ["alpha", "ci_low", "ci_high"]].isna().all().all() and al.loc[~small, "alpha"].notna().all()
-    # one row per scale, n and alpha per wave ("n, førmåling", "Cronbachs alfa, førmåling")
+    # one row per scale, one column per wave: "alpha [CI], n = n"
     table = report.agreement_display({"alpha": al}, "alpha", INST, min_n=threshold).data.set_index(header("scale"))
     for a in al.to_dict("records"):
-        wave = wave_label(a["wave"], "da", INST).lower()
-        n, alpha = (table.loc[INST.label(a["scale"], "da"), f"{what}, {wave}"] for what in ("n", header("alpha")))
+        cell = table.loc[INST.label(a["scale"], "da"), wave_label(a["wave"], "da", INST)]
         if a["n"] < threshold:
-            assert (n, alpha) == (f"<{threshold}", "for få svar")
+            assert cell == f"for få svar, n = <{threshold}"
         else:
-            assert int(n) == a["n"] and alpha.startswith(fmt.number(a["alpha"], 2))
+            assert cell.startswith(fmt.number(a["alpha"], 2)) and cell.endswith(f", n = {a['n']}")
     # summary.json: a count below min_n is null
     every = relkap.load(project["data"])
     s = report.summary(report.build(every, INST, default_kommune_params(766), min_n=12))
@@ -426,8 +425,8 @@ def test_response_rate_shown_when_given(project):
 
     page = _page(project, 336)
     table = _table(page, words.text("report.caption.response", "da"))
-    rates = [c for col in table.columns if "Svarprocent" in col for c in table[col]]
-    assert any(re.fullmatch(r"\d+ %", c) for c in rates)
+    cells = [c for col in table.columns[1:] for c in table[col]]  # one column per wave: "answers af invited (rate)"
+    assert any(re.fullmatch(r"\d+ af \d+ \(\d+ %\)(, lav: læs med forsigtighed)?", c) for c in cells), cells
     assert "Svarprocent = svar / inviterede" in page
     assert "Antallet af inviterede er ikke oplyst" not in page
 
@@ -643,3 +642,18 @@ def test_batch_pdf_is_a4_and_holds_every_table_header(project):
                if "relkap-heatmap" not in (t.get("class") or []) for th in t.find("thead").find_all("th")}
     missing = [h for h in headers if h and re.sub(r"[\s-]+", "", h) not in flat]
     assert missing == []
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_main_part_says_certainty_in_words_without_jargon(project, code):
+    """Issue 21: between the contents and the appendix no "p", "FDR", "KI", "Hedges", "ICC" or variable name
+    (the appendix, for researchers, has them)."""
+    soup = _soup(_page(project, code))
+    for tag in soup(["style", "script"]):
+        tag.decompose()
+    body = " ".join(soup.get_text(" ").split())
+    appendix = words.text("brief.appendix", "da")
+    main = body[body.index(words.text("brief.contents", "da")):body.rindex(appendix)]
+    assert len(main) > 2000 and words.text("glossary.significant", "da") in main
+    jargon = re.findall(r"\b(p|FDR|KI|CI|Hedges|ICC|r_wg|alfa|alpha|p_fdr|n_baseline|mean_followup)\b", main)
+    assert jargon == [], jargon

@@ -75,7 +75,8 @@ def _change_cell(r: dict, waves: Sequence[str], min_interviews: int, language: L
 
 
 def joint_display(joint: pd.DataFrame, instrument: Instrument, language: Language = "da",
-                  min_interviews: int = MIN_INTERVIEWS, keep: str = "relevant", style: bool = False):
+                  min_interviews: int = MIN_INTERVIEWS, keep: str = "relevant", style: bool = False,
+                  compact: bool = False):
     """A :func:`joint_table` for reading (report, explorer): catalogue words, :mod:`relkap.fmt` numbers.
 
     ``keep="relevant"`` shows the rows where the survey shows a clear change or an interview speaks of the
@@ -83,6 +84,8 @@ def joint_display(joint: pd.DataFrame, instrument: Instrument, language: Languag
     ``min_interviews`` read "<3", a wave with fewer interviews says so instead of counts, and a suppressed
     survey cell says "too few answers". Rows are ordered converge, diverge, interviews only, survey only,
     neither. Returns a DataFrame of strings, or its Styler (index hidden) with ``style=True``.
+    ``compact=True`` (the printed report) gives five columns: the survey's two waves and change in one
+    ("3,38 → 4,14 (+0,77 [+0,34; +1,19])"), the interviews' two waves in one, their change, the picture.
     """
     check_language(language)
     _refuse_private(joint)
@@ -135,6 +138,19 @@ def joint_display(joint: pd.DataFrame, instrument: Instrument, language: Languag
             head["cv"]: text(f"interviews.{r['convergence']}", language),
         })
     out = pd.DataFrame(rows, columns=list(head.values()))
+    if compact:
+        plain = {text("interviews.not_surveyed", language), text("glossary.suppressed", language)}
+
+        def survey_cell(before: str, after: str, change: str) -> str:
+            if before == after and before in plain:  # not measured, or hidden in both waves
+                return before
+            return f"{before} → {after}" + ("" if change in plain else f" ({change})")
+
+        survey = [survey_cell(*c) for c in zip(out[head["sb"]], out[head["sf"]], out[head["sc"]], strict=True)]
+        talk = [f"{b} → {f}" for b, f in zip(out[head["ib"]], out[head["if"]], strict=True)]
+        out = pd.DataFrame({head["label"]: out[head["label"]], text("interviews.col_survey", language): survey,
+                            text("interviews.col_interviews", language): talk, head["ic"]: out[head["ic"]],
+                            head["cv"]: out[head["cv"]]})
     return out.style.hide(axis="index") if style else out
 
 
@@ -261,8 +277,8 @@ def report_section(tie_change: pd.DataFrame, rk_change: pd.DataFrame, codings: p
                              ["group", "target"], waves, min_n)
     dim_joint = _shown_means(joint_table(rk_change, c, kind="dimension", kommune=kommune, **kw), rk_waves,
                              ["dimension"], waves, min_n)
-    ties = joint_display(tie_joint, instrument, language, min_interviews)
-    dims = joint_display(dim_joint, instrument, language, min_interviews, keep="all")
+    ties = joint_display(tie_joint, instrument, language, min_interviews, compact=True)
+    dims = joint_display(dim_joint, instrument, language, min_interviews, keep="all", compact=True)
     # the ties and dimensions spoken of are in the joint displays above: the themes table holds the others
     change = theme_change(c, min_interviews, min_net_change, baseline=waves[0], followup=waves[1])
     themes = theme_display(change[~change["theme_kind"].isin(["tie", "dimension"])], instrument, language,

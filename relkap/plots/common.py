@@ -17,7 +17,6 @@ from .. import fmt, words
 from ..checks import check_columns, check_min_n
 from ..instrument import Instrument
 from ..labels import CHANGE_LIMIT, label, wave_label, wave_role
-from ..privacy import hidden_cells
 from ..style import WAVE_COLOURS, WAVE_FILLED, WAVE_HATCHES, WAVE_MARKERS
 from ..words import Language
 
@@ -111,8 +110,7 @@ def wrap(s: str, width: int = 16) -> str:
 
 
 def suppressed_rows(data: pd.DataFrame, value: str, min_n: int) -> pd.Series:
-    """Hidden rows: :func:`relkap.privacy.hidden_cells` (the ``suppressed`` flag, or fewer than ``min_n``
-    answers); without a flag, n (``n`` or ``n_baseline/n_followup``) < ``min_n`` or missing.
+    """The table's ``suppressed`` flag; without it, n (``n`` or ``n_baseline/n_followup``) < ``min_n``.
 
     Without either, a row without ``value`` counts as suppressed.
 
@@ -121,10 +119,10 @@ def suppressed_rows(data: pd.DataFrame, value: str, min_n: int) -> pd.Series:
     >>> suppressed_rows(pd.DataFrame({"n": [3, 8], "mean": [4.0, 3.5]}), "mean", 5).tolist()
     [True, False]
     """
-    if "suppressed" in data.columns:  # the one rule for showing a cell (relkap.privacy.hidden_cells)
-        return hidden_cells(data, min_n)
+    if "suppressed" in data.columns:
+        return data["suppressed"].map(lambda x: False if fmt.missing(x) else bool(x)).astype(bool)
     n_cols = [c for c in ("n", "n_baseline", "n_followup") if c in data.columns]
-    if n_cols:  # no flag: a missing count hides too
+    if n_cols:
         return (data[n_cols].apply(pd.to_numeric, errors="coerce").min(axis=1) < min_n).fillna(True)
     return data[value].isna()
 

@@ -261,9 +261,9 @@ def agreement_display(agree: dict[str, pd.DataFrame], key: str, instrument: Inst
     Returns
     -------
     pandas.io.formats.style.Styler or pandas.DataFrame
-        ``alpha``: one row per scale: items, then per wave n and Cronbach's alpha with its 95% CI ("too few
-        answers" when suppressed); ``icc``: wave, F, p, ICC(1), ICC(2); ``rwg``: one row per group, per
-        wave n and r_wg(j). An empty DataFrame when the table is empty.
+        ``alpha``: one row per scale: items, then per wave (headed by its name) Cronbach's alpha with its
+        95% CI and n ("too few answers" when suppressed, "<min_n"); ``icc``: wave, F, p, ICC(1), ICC(2);
+        ``rwg``: one row per group, per wave r_wg(j) and n. An empty DataFrame when the table is empty.
 
     Examples
     --------
@@ -274,7 +274,7 @@ def agreement_display(agree: dict[str, pd.DataFrame], key: str, instrument: Inst
     >>> agreement_display(agree, "icc", inst, "da").data.columns.tolist()
     ['Måling', 'F', 'p', 'ICC(1)', 'ICC(2)']
     >>> agreement_display(agree, "rwg", inst, "en").data.columns.tolist()
-    ['Group', 'n, baseline', 'r_wg(j), baseline', 'n, follow-up', 'r_wg(j), follow-up']
+    ['Group', 'Baseline', 'Follow-up']
     """
     df = agree[key]
     if df.empty:
@@ -293,7 +293,6 @@ def agreement_display(agree: dict[str, pd.DataFrame], key: str, instrument: Inst
     if by == "group":
         order = group_order(order, instrument)
     cells = {(str(d[by]), str(d["wave"])): d for d in df.to_dict("records")}
-    value = header("alpha" if key == "alpha" else "rwg_j", language)
     rows = []
     for code in order:
         row = {header(by, language): instrument.label(code, language)}
@@ -301,20 +300,20 @@ def agreement_display(agree: dict[str, pd.DataFrame], key: str, instrument: Inst
             items = {int(d["k"]) for (c, _), d in cells.items() if c == code and not fmt.missing(d["k"])}
             row[header("items", language)] = ", ".join(str(k) for k in sorted(items))
         for w in waves:
-            name = wave_label(w, language, instrument).lower()
             d = cells.get((code, w))
-            n = "" if d is None else fmt.count(d["n"], min_n, language)
             if d is None:
                 shown = ""
             elif bool(d["suppressed"]):
-                shown = header("suppressed", language)
+                shown = text("report.with_n", language, value=header("suppressed", language),
+                             n=fmt.count(d["n"], min_n, language))
             elif key == "alpha":
-                shown = text("waves.value_ci", language, value=fmt.number(d["alpha"], 2, language),
-                             ci=fmt.ci(d["ci_low"], d["ci_high"], language))
+                shown = text("report.with_n", language, n=fmt.count(d["n"], min_n, language),
+                             value=text("waves.value_ci", language, value=fmt.number(d["alpha"], 2, language),
+                                        ci=fmt.ci(d["ci_low"], d["ci_high"], language)))
             else:
-                shown = fmt.number(d["rwg_j"], 2, language)
-            row[text("report.rp_column", language, what=header("n", language), wave=name)] = n
-            row[text("report.rp_column", language, what=value, wave=name)] = shown
+                shown = text("report.with_n", language, value=fmt.number(d["rwg_j"], 2, language),
+                             n=fmt.count(d["n"], min_n, language))
+            row[wave_label(w, language, instrument)] = shown
         rows.append(row)
     return _styled(pd.DataFrame(rows))
 

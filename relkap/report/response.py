@@ -147,11 +147,12 @@ def low_response_groups(rates: pd.DataFrame, language: Language, instrument: Ins
 
 def response_table(rates: pd.DataFrame, language: Language, instrument: Instrument,
                    min_n: int = MIN_N) -> pd.DataFrame:
-    """:func:`response_rates` for reading: one row per group and wave (the groups' waves together, the totals
-    last) with the answers, the number invited, the rate and a note.
+    """:func:`response_rates` for reading: one row per group (the totals last), one column per wave.
 
-    Counts below ``min_n`` read "<min_n"; a hidden, missing or doubtful rate says why in the note column.
-    Six columns, so the table fits a phone's width and an A4 page.
+    A cell reads "answers of invited (rate)", with ", low: read with caution" below :data:`LOW_RESPONSE`;
+    only the answers where the number invited is not given (or is below the answers: "check the numbers");
+    "<min_n" for a group with fewer answers (no rate: the number invited is hidden with it). A table as long
+    as the number of groups, not groups x waves, so it fits a phone and half an A4 page.
 
     Examples
     --------
@@ -160,28 +161,34 @@ def response_table(rates: pd.DataFrame, language: Language, instrument: Instrume
     >>> inst = load_instrument()
     >>> t = response_table(response_rates(ov, {"baseline": {"skole": 40, "ppr": 6}}, instrument=inst), "en", inst)
     >>> t.columns.tolist()
-    ['Group', 'Wave', 'Answers', 'Invited', 'Response rate', 'Note']
-    >>> t.iloc[:, 2:].values.tolist()
-    [['18', '40', '45%', 'low: read with caution'], ['<5', '', '', 'fewer than 5 answers: not shown'], ['18', '40', '45%', 'low: read with caution']]
+    ['Group', 'Baseline']
+    >>> t.values.tolist()
+    [['Schools', '18 of 40 (45%), low: read with caution'], ['Educational psychology (PPR)', '<5'], ['Total', '18 of 40 (45%), low: read with caution']]
     """
     inst = instrument
     t = words.text
-    notes = {"hidden": t("briefing.response.hidden", language, min_n=min_n),
-             "not_given": t("briefing.response.not_given", language),
-             "too_many": t("briefing.response.too_many", language), "given": ""}
-    waves = {w: i for i, w in enumerate(dict.fromkeys(rates["wave"]))}
-    groups = {g: i for i, g in enumerate(dict.fromkeys(rates["group"]))}  # response_rates' order: totals last
-    ordered = rates.assign(_g=rates["group"].map(groups), _w=rates["wave"].map(waves)).sort_values(
-        ["_g", "_w"], kind="stable")
+    waves = list(dict.fromkeys(rates["wave"]))
+    groups = list(dict.fromkeys(rates["group"]))  # response_rates' order: totals last
+    cells = {(r.group, r.wave): r for r in rates.itertuples(index=False)}
     rows = []
-    for r in ordered.itertuples(index=False):
-        rows.append({
-            t("glossary.group", language): t("briefing.response.total", language) if r.group == TOTAL
-            else label(r.group, language, inst),
-            t("table.wave", language): wave_label(r.wave, language, inst),
-            t("briefing.response.col_answered", language): f"<{min_n}" if fmt.missing(r.n) else fmt.count(r.n, min_n, language),
-            t("briefing.response.col_invited", language): fmt.count(r.invited, None, language),
-            t("briefing.response.col_rate", language): fmt.percent(r.rate, language),
-            t("briefing.response.col_note", language): t("briefing.response.low", language) if r.low
-            else notes[r.status]})
+    for g in groups:
+        row = {t("glossary.group", language): t("briefing.response.total", language) if g == TOTAL
+               else label(g, language, inst)}
+        for w in waves:
+            r = cells.get((g, w))
+            if r is None:
+                shown = ""
+            elif r.status == "hidden" or fmt.missing(r.n):
+                shown = f"<{min_n}"
+            elif r.status == "given" and not fmt.missing(r.rate):
+                shown = t("briefing.response.cell", language, n=fmt.count(r.n, min_n, language),
+                          invited=fmt.count(r.invited, None, language), rate=fmt.percent(r.rate, language))
+                if r.low:
+                    shown = f"{shown}, {t('briefing.response.low', language)}"
+            elif r.status == "too_many":
+                shown = f"{fmt.count(r.n, min_n, language)}: {t('briefing.response.too_many', language)}"
+            else:
+                shown = fmt.count(r.n, min_n, language)
+            row[wave_label(w, language, inst)] = shown
+        rows.append(row)
     return pd.DataFrame(rows).fillna("")
