@@ -12,7 +12,9 @@ matplotlib). Target (issue 26): load under 2 s, every interaction's p95 under 10
 
 Run: ``.venv/bin/python benchmarks/bench_explore.py [--kommuner 98] [--respondents 300] [--rounds 20]``;
 ``--data DIR`` times the explorer on an imported store instead (kept, e.g. to compare two versions of
-relkap on the same data in one session).
+relkap on the same data in one session; ``--start-at`` makes two runs started together time their
+interactions at the same time, under the same load). Interactions are timed once the background warm-up
+has finished (``ExplorerData.settled``; its time is printed).
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ def _load(data: Path) -> tuple[Explorer, float]:
 
 
 def run(n_kommuner: int, respondents: int, rounds: int, data: Path | None = None,
-        waves: int = 2) -> dict[str, list[float]]:
+        waves: int = 2, start_at: float | None = None) -> dict[str, list[float]]:
     os.environ.setdefault("RELKAP_PSEUDONYM_KEY", "bench-key")  # no key file written
     if data is not None:
         ex, load_ms = _load(data)
@@ -97,7 +99,11 @@ def run(n_kommuner: int, respondents: int, rounds: int, data: Path | None = None
     times.update({k: [] for k in ("kommune", "view", "dimension", "min_n", "network", "benchmark", "bench:dim",
                                   "bench:min_n", "tie", "trend", "trend:tie", "change:from", "revisit")})
     waves = ex.instrument.waves.codes
+    waves_explorer = hasattr(ex, "before")
     dims = ex.instrument.relational_codes
+    if start_at is not None:  # two versions started together time their interactions together
+        time.sleep(max(0.0, start_at - time.time()))
+        print(f"timing from {time.strftime('%H:%M:%S')} (load average {os.getloadavg()[0]:.2f})")
     for i in range(rounds):
         times["kommune"].append(_timed(lambda: setattr(ex.kommune, "value", next(fresh))))
         move_on()
@@ -121,6 +127,8 @@ def run(n_kommuner: int, respondents: int, rounds: int, data: Path | None = None
         move_on()
         tie = ex.tie.options[1 + i % 5][1]
         times["tie"].append(_timed(lambda t=tie: setattr(ex.tie, "value", t)))
+        if not waves_explorer:  # relkap before the wave selector: no trend, no pair of waves to choose
+            continue
         move_on()
         # the trend view (the index over the waves), then a tie's trend
         times["trend"].append(_timed(lambda: setattr(ex.view, "value", "trend")))
@@ -144,8 +152,9 @@ def run(n_kommuner: int, respondents: int, rounds: int, data: Path | None = None
     times["all:network"] = [_timed(lambda: setattr(ex.figure_kind, "value", "network"))]
     times["all:tie"] = [_timed(lambda t=t: setattr(ex.tie, "value", t)) for _, t in ex.tie.options[1:4]]
     ex.tie.value = None
-    times["all:trend"] = [_timed(lambda: setattr(ex.view, "value", "trend"))]
-    return times
+    if waves_explorer:
+        times["all:trend"] = [_timed(lambda: setattr(ex.view, "value", "trend"))]
+    return {k: v for k, v in times.items() if v}
 
 
 def main(argv=None) -> int:  # noqa: D103
@@ -155,9 +164,12 @@ def main(argv=None) -> int:  # noqa: D103
     ap.add_argument("--rounds", type=int, default=20)
     ap.add_argument("--waves", type=int, default=2, help="waves of the synthetic data")
     ap.add_argument("--data", type=Path, default=None, help="an imported store to explore (no synthetic data)")
+    ap.add_argument("--start-at", type=float, default=None,
+                    help="a time (seconds since the epoch) before which no interaction is timed: two versions of"
+                         " relkap started together then time their interactions under the same load")
     a = ap.parse_args(argv)
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
-    times = run(a.kommuner, a.respondents, a.rounds, a.data, a.waves)
+    times = run(a.kommuner, a.respondents, a.rounds, a.data, a.waves, a.start_at)
     load_ms = times.pop("load")[0]
     print(f"{'interaction':<14}{'n':>4}{'median ms':>11}{'p95 ms':>9}{'max ms':>9}")
     worst = 0.0
