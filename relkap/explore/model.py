@@ -145,10 +145,11 @@ class ExplorerData:
         gc.freeze()
         lowest = min(int(min_n), self.instrument.privacy.min_n_floor)
         ahead = sorted(range(max(lowest, 1), MAX_MIN_N + 1), key=lambda m: (abs(m - min_n), m))
-        # not the pooled tables of every min_n: ~3-5 s each on 2 M rows (16 s on a busy machine), minutes in
-        # all; a pooled view at a new min_n scores the one table it shows at the click
-        # then each kommune's tables of every dimension and its trend at the first min_n (a new dimension,
-        # the change view, a tie's drill-down and the trend view then only draw)
+        # The pooled trend; the national tables of every min_n (a new min_n on the benchmark then rescores no
+        # other kommune); each kommune's tables of every dimension and its trend at the first min_n (a new
+        # dimension, the change view, a tie's drill-down and the trend view then only draw). Not the pooled
+        # tables of every min_n: 3-5 s each on 2 M rows (16 s on a busy machine), minutes of a core in all;
+        # the pooled view at a new min_n scores the one table it shows, at the click.
         for step in [functools.partial(self.index_trend, ALL, min_n),
                      *(functools.partial(self._national_scores, m) for m in ahead),
                      *(functools.partial(f, *args) for k in self.kommuner
