@@ -172,7 +172,14 @@ def test_trend_view_shows_the_index_and_each_tie_over_the_waves(widget, explorer
     assert list(line.get_ydata()) == pytest.approx(one["mean"].tolist(), abs=1e-12)
     assert {ln.get_gid() for ln in ax.lines} >= {f"dimension:{d}" for d in explorer.instrument.relational_codes}
     ex.tie.value = None
+    # the trend view is the trend whatever figure was chosen before (the figure buttons are hidden there)
     ex.view.value = "baseline"
+    ex.figure_kind.value = "interviews"
+    ex.view.value = "trend"
+    assert bytes(ex.image.value).startswith(b"<?xml") and ex.html_view.layout.display == "none"
+    assert ex.theme.layout.display == "none"
+    ex.view.value = "baseline"
+    ex.figure_kind.value = "heatmap"
     assert ex.figure_kind.layout.display == ""
 
 
