@@ -3,6 +3,8 @@ a trend per tie and for the index; an unknown wave or kommune is refused with a 
 
 from __future__ import annotations
 
+import dataclasses
+
 import matplotlib
 import pandas as pd
 import pytest
@@ -12,8 +14,9 @@ matplotlib.use("Agg")
 import relkap.io as rio  # noqa: E402
 from relkap import report, synth  # noqa: E402
 from relkap.errors import RelkapError  # noqa: E402
-from relkap.explore import Explorer  # noqa: E402
+from relkap.explore import Explorer, model  # noqa: E402
 from relkap.explore.model import ExplorerData  # noqa: E402
+from relkap.instrument import Waves  # noqa: E402
 from relkap.io.codebook import store_instrument  # noqa: E402
 from relkap.report import tables  # noqa: E402
 
@@ -190,3 +193,22 @@ def test_unknown_kommune_is_refused_by_every_table(explorer):
             call()
     with pytest.raises(RelkapError, match="two different waves"):
         explorer.change_between(K, "rk", 5, "midtvejs", "midtvejs")
+
+
+def test_a_codebook_of_one_wave_has_no_change_but_a_trend(store, monkeypatch):
+    """One declared wave (issue 20: any number >= 1): no change to choose, the wave and the trend views work,
+    the drill-down has that wave's row only, and the background warm-up runs through."""
+    inst = store_instrument(store)
+    one = inst.model_copy(update={"waves": Waves(root=[inst.waves.root[0]])})
+    stored = rio.load(store)
+    rel = stored.relations
+    first = dataclasses.replace(stored, relations=rel[rel["wave"].astype(str) == "baseline"].reset_index(drop=True))
+    monkeypatch.setattr(model, "load", lambda _d: first)
+    ex = Explorer(None, instrument=one)
+    ex.data.settled()
+    assert ex.view.options == (("Førmåling", "baseline"), ("Udvikling", "trend"))
+    ex.kommune.value = K
+    ex.view.value = "trend"
+    assert ex.heading.value.endswith("– Udvikling</h3>") and bytes(ex.image.value).startswith(b"<?xml")
+    ex.tie.value = ex.tie.options[1][1]
+    assert list(ex.drill["measure"]) == ["baseline"] and "Førmåling" in ex.drill_text.value

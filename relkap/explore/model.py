@@ -323,7 +323,7 @@ class ExplorerData:
         of the :meth:`shared` answers."""
         if kommune == ALL:
             self.ready()
-        if (pooled := self._pooled_tables(kommune, min_n)) is not None:
+        if (pooled := self._pooled_tables(kommune, min_n)) is not None and pooled[1] is not None:
             return pooled[1][dimension]
         return self._listed(report.tie_change(self.shared(kommune, min_n), self.instrument, min_n=min_n,
                                               dimension=None if dimension == "rk" else dimension),
@@ -375,6 +375,8 @@ class ExplorerData:
         every = scoring.tie_scores(rel, inst, by=["wave"], dimension="all", min_n=min_n)
         ties.update({str(d): part.reset_index(drop=True)
                      for d, part in every.groupby(every["dimension"].astype(str), sort=False)})
+        if len(inst.waves) < 2:  # one wave: nothing to compare
+            return ties, None
         changes = {"rk": self._listed(report.tie_change(rel, inst, min_n=min_n), kommune, "rk")}
         every = report.tie_change(rel, inst, min_n=min_n, dimension="all")
         # tie_change of one dimension has no dimension column
@@ -420,9 +422,6 @@ class ExplorerData:
         t = self.ties(kommune, dimension, min_n)
         t = t[(t["group"].astype(str) == group) & (t["target"].astype(str) == target)]
         rows = {str(r.wave): r for r in t.itertuples(index=False)}
-        c = self.change_between(kommune, dimension, min_n, before, after)
-        c = c[(c["group"] == group) & (c["target"] == target)]
-        cr = c.iloc[0] if len(c) else None
         out = []
         for wave in self.instrument.waves.codes:
             r = rows.get(wave)
@@ -430,14 +429,19 @@ class ExplorerData:
             out.append({"measure": wave, "n": int(r.n) if r is not None else 0,
                         "mean": None if sup else r.mean, "ci_low": None if sup else r.ci_low,
                         "ci_high": None if sup else r.ci_high, "suppressed": sup})
+        columns = ["measure", "n", "mean", "ci_low", "ci_high", "hedges", "p_fdr", "suppressed"]
+        if len(self.instrument.waves) < 2:  # one wave: no change
+            return pd.DataFrame(out, columns=columns)
+        c = self.change_between(kommune, dimension, min_n, before, after)
+        c = c[(c["group"] == group) & (c["target"] == target)]
+        cr = c.iloc[0] if len(c) else None
         sup = cr is None or bool(cr["suppressed"])
         n_change = None if cr is None else min(cr["n_baseline"], cr["n_followup"])  # NaN: a hidden tie
         out.append({"measure": CHANGE, "n": None if pd.isna(n_change) else int(n_change),
                     "mean": None if sup else cr["diff"], "ci_low": None if sup else cr["diff_ci_low"],
                     "ci_high": None if sup else cr["diff_ci_high"], "hedges": None if sup else cr["hedges"],
                     "p_fdr": None if sup else cr["p_fdr"], "suppressed": sup})
-        return pd.DataFrame(out, columns=["measure", "n", "mean", "ci_low", "ci_high", "hedges", "p_fdr",
-                                          "suppressed"])
+        return pd.DataFrame(out, columns=columns)
 
     # -- interviews ------------------------------------------------------------------------------------
     @functools.lru_cache(maxsize=128)  # noqa: B019

@@ -269,7 +269,8 @@ def drill_html(drill: pd.DataFrame, s: Selection, instrument) -> str:
     lang = s.language
 
     t = functools.partial(_word, language=lang)
-    before, after = (wave_label(w, lang, instrument) for w in wave_pair(instrument, s.before, s.after))
+    pair = wave_pair(instrument, s.before, s.after) if len(instrument.waves) > 1 else ()
+    before, after = (wave_label(w, lang, instrument) for w in pair) if pair else ("", "")
     rows = []
     for r in drill.itertuples(index=False):
         is_change = r.measure == CHANGE

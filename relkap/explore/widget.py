@@ -211,8 +211,8 @@ class Explorer:
             self.dimension.options = [(inst.label(c, language), c) for c in ["rk", *inst.relational_codes]]
             self.dimension.description = text("explore.dimension", language)
             waves = [(wave_label(c, language, inst), c) for c in inst.waves.codes]
-            self.view.options = [*waves, (text("explore.change", language), CHANGE),
-                                 (text("explore.trend", language), TREND)]
+            change = [(text("explore.change", language), CHANGE)] if len(waves) > 1 else []  # needs two waves
+            self.view.options = [*waves, *change, (text("explore.trend", language), TREND)]
             self.before.options, self.after.options = waves, waves
             self.before.description = text("explore.before", language)
             self.after.description = text("explore.after", language)
