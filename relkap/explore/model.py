@@ -123,8 +123,8 @@ class ExplorerData:
         ``background``: in a thread (the explorer answers the first kommune at once); a table that needs the
         national data waits for it (:meth:`ready`) rather than computing it a second time. The thread then
         goes on to compute the pooled trend of the index, the national tables of every other ``min_n`` the
-        slider offers (nearest first) and each kommune's tables of every dimension (:meth:`pool`) and trend
-        at ``min_n``, one step at a time and only while no interaction is being answered (:meth:`busy`), so
+        slider offers (nearest first), each kommune's tables of every dimension (:meth:`pool`) and trend at
+        ``min_n`` and its index comparisons between the other pairs of waves in time order, one step at a time and only while no interaction is being answered (:meth:`busy`), so
         that no benchmark click recomputes the whole country; :meth:`settled` waits for all of it."""
         if background:
             ExplorerData._warming_latest = self
@@ -150,10 +150,16 @@ class ExplorerData:
         # dimension, the change view, a tie's drill-down and the trend view then only draw). Not the pooled
         # tables of every min_n: 3-5 s each on 2 M rows (16 s on a busy machine), minutes of a core in all;
         # the pooled view at a new min_n scores the one table it shows, at the click.
+        # Last, each kommune's index comparisons between the other pairs of waves in time order (with three
+        # waves: first to midway, midway to latest).
+        codes = self.instrument.waves.codes
+        pairs = [(a, b) for i, a in enumerate(codes) for b in codes[i + 1:] if (a, b) != (codes[0], codes[-1])]
         for step in [functools.partial(self.index_trend, ALL, min_n),
                      *(functools.partial(self._national_scores, m) for m in ahead),
                      *(functools.partial(f, *args) for k in self.kommuner
-                       for f, args in ((self.pool, (min_n, k)), (self.index_trend, (k, min_n))))]:
+                       for f, args in ((self.pool, (min_n, k)), (self.index_trend, (k, min_n)))),
+                     *(functools.partial(self._change_between, k, "rk", min_n, a, b) for k in self.kommuner
+                       for a, b in pairs)]:
             while self._busy:  # an interaction is being answered: it has the processor first
                 time.sleep(0.02)
             if ExplorerData._warming_latest is not self:  # one explorer per notebook: a newer one took over
