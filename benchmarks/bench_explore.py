@@ -1,18 +1,22 @@
 """Benchmark of relkap.explore at national scale: how long one interaction takes, figure drawing included.
 
-Writes synthetic raw data (``relkap.synth.write_demo``, 98 kommuner, 300 respondents per kommune and wave
-by default), imports it, times the explorer's load, then times ``--rounds`` interactions of each kind:
-changing kommune, view (baseline/follow-up/change), dimension, ``min_n``, figure (network, benchmark),
-dimension and ``min_n`` on the benchmark view (a new distribution over all kommuner) and the tie
-drill-down. Every timed interaction reaches a state not seen before (the kommune is moved on untimed
-first), so the caches do not flatter the numbers; a revisit of a seen state is timed separately.
+Writes synthetic raw data (``relkap.synth.write_demo``, 98 kommuner, 300 respondents per kommune and wave,
+two waves by default, ``--waves 3`` for three), imports it, times the explorer's load, then times
+``--rounds`` interactions of each kind: changing kommune, view (a wave or the change), dimension, ``min_n``,
+figure (network, benchmark), dimension and ``min_n`` on the benchmark view (a new distribution over all
+kommuner), the tie drill-down, the trend view and a tie's trend, and the change from another wave. Every
+timed interaction reaches a state not seen before (the kommune is moved on untimed first), so the view
+caches do not flatter the numbers; a revisit of a seen state is timed separately.
 An interaction is the control's ``.value`` being set: the observers recompute the tables and render what
 the browser shows (the heat map and benchmark as HTML tables, the network and the tie profile as SVG from
 matplotlib). Target (issue 26): load under 2 s, every interaction's p95 under 100 ms.
 
-Run: ``.venv/bin/python benchmarks/bench_explore.py [--kommuner 98] [--respondents 300] [--rounds 20]``;
+Run: ``.venv/bin/python benchmarks/bench_explore.py [--kommuner 98] [--respondents 300] [--rounds 20]
+[--waves 2]``;
 ``--data DIR`` times the explorer on an imported store instead (kept, e.g. to compare two versions of
-relkap on the same data in one session).
+relkap on the same data in one session; ``--start-at`` makes two runs started together time their
+interactions at the same time, under the same load). Interactions are timed once the background warm-up
+has finished (``ExplorerData.settled``; its time is printed).
 """
 
 from __future__ import annotations
@@ -66,14 +70,14 @@ def _load(data: Path) -> tuple[Explorer, float]:
     settled = getattr(ex.data, "settled", None)  # relkap before the warm-up of every min_n has none
     if settled is not None:
         settled()
-        print(f"every min_n of the slider precomputed (national tables, pooled trend; in the background): "
+        print(f"everything precomputed in the background (national tables of every min_n, the pooled trend, each kommune's tables): "
               f"{1000 * (time.perf_counter() - t0):.0f} ms after the start")
     print("interactions are timed from here")
     return ex, load_ms
 
 
 def run(n_kommuner: int, respondents: int, rounds: int, data: Path | None = None,
-        waves: int = 2) -> dict[str, list[float]]:
+        waves: int = 2, start_at: float | None = None) -> dict[str, list[float]]:
     os.environ.setdefault("RELKAP_PSEUDONYM_KEY", "bench-key")  # no key file written
     if data is not None:
         ex, load_ms = _load(data)
@@ -97,7 +101,11 @@ def run(n_kommuner: int, respondents: int, rounds: int, data: Path | None = None
     times.update({k: [] for k in ("kommune", "view", "dimension", "min_n", "network", "benchmark", "bench:dim",
                                   "bench:min_n", "tie", "trend", "trend:tie", "change:from", "revisit")})
     waves = ex.instrument.waves.codes
+    waves_explorer = hasattr(ex, "before")
     dims = ex.instrument.relational_codes
+    if start_at is not None:  # two versions started together time their interactions together
+        time.sleep(max(0.0, start_at - time.time()))
+        print(f"timing from {time.strftime('%H:%M:%S')} (load average {os.getloadavg()[0]:.2f})")
     for i in range(rounds):
         times["kommune"].append(_timed(lambda: setattr(ex.kommune, "value", next(fresh))))
         move_on()
@@ -121,17 +129,18 @@ def run(n_kommuner: int, respondents: int, rounds: int, data: Path | None = None
         move_on()
         tie = ex.tie.options[1 + i % 5][1]
         times["tie"].append(_timed(lambda t=tie: setattr(ex.tie, "value", t)))
-        move_on()
-        # the trend view (the index over the waves), then a tie's trend
-        times["trend"].append(_timed(lambda: setattr(ex.view, "value", "trend")))
-        tie = ex.tie.options[1 + i % 5][1]
-        times["trend:tie"].append(_timed(lambda t=tie: setattr(ex.tie, "value", t)))
-        move_on()
-        # the change between another pair of waves (the first control moved to a later wave)
-        ex.view.value = "change"
-        later = waves[1 + i % (len(waves) - 1)]
-        times["change:from"].append(_timed(lambda w=later: setattr(ex.before, "value", w)))
-        ex.before.value, ex.after.value = waves[0], waves[-1]
+        if waves_explorer:  # relkap before the wave selector has no trend and no pair of waves to choose
+            move_on()
+            # the trend view (the index over the waves), then a tie's trend
+            times["trend"].append(_timed(lambda: setattr(ex.view, "value", "trend")))
+            tie = ex.tie.options[1 + i % 5][1]
+            times["trend:tie"].append(_timed(lambda t=tie: setattr(ex.tie, "value", t)))
+            move_on()
+            # the change between another pair of waves (the first control moved to a later wave)
+            ex.view.value = "change"
+            later = waves[1 + i % (len(waves) - 1)]
+            times["change:from"].append(_timed(lambda w=later: setattr(ex.before, "value", w)))
+            ex.before.value, ex.after.value = waves[0], waves[-1]
         seen = ex.kommune.value
         move_on()
         times["revisit"].append(_timed(lambda k=seen: setattr(ex.kommune, "value", k)))
@@ -144,8 +153,9 @@ def run(n_kommuner: int, respondents: int, rounds: int, data: Path | None = None
     times["all:network"] = [_timed(lambda: setattr(ex.figure_kind, "value", "network"))]
     times["all:tie"] = [_timed(lambda t=t: setattr(ex.tie, "value", t)) for _, t in ex.tie.options[1:4]]
     ex.tie.value = None
-    times["all:trend"] = [_timed(lambda: setattr(ex.view, "value", "trend"))]
-    return times
+    if waves_explorer:
+        times["all:trend"] = [_timed(lambda: setattr(ex.view, "value", "trend"))]
+    return {k: v for k, v in times.items() if v}
 
 
 def main(argv=None) -> int:  # noqa: D103
@@ -155,9 +165,12 @@ def main(argv=None) -> int:  # noqa: D103
     ap.add_argument("--rounds", type=int, default=20)
     ap.add_argument("--waves", type=int, default=2, help="waves of the synthetic data")
     ap.add_argument("--data", type=Path, default=None, help="an imported store to explore (no synthetic data)")
+    ap.add_argument("--start-at", type=float, default=None,
+                    help="a time (seconds since the epoch) before which no interaction is timed: two versions of"
+                         " relkap started together then time their interactions under the same load")
     a = ap.parse_args(argv)
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
-    times = run(a.kommuner, a.respondents, a.rounds, a.data, a.waves)
+    times = run(a.kommuner, a.respondents, a.rounds, a.data, a.waves, a.start_at)
     load_ms = times.pop("load")[0]
     print(f"{'interaction':<14}{'n':>4}{'median ms':>11}{'p95 ms':>9}{'max ms':>9}")
     worst = 0.0

@@ -571,3 +571,11 @@ def test_background_warm_up_computes_every_min_n_of_the_slider_ahead(data_dir, m
     for m in (7, 19):
         for d in ("rk", "respekt"):
             pd.testing.assert_frame_equal(ex.data.national_ties(d, m), fresh.national_ties(d, m), check_exact=True)
+    # each kommune's tables of every dimension, from one pass, equal the tables of that dimension alone (the
+    # minimum detectable change, solved numerically, to 1e-9)
+    assert (336, 5) in ex.data._pooled
+    for d in ("rk", "respekt", "innovation"):
+        for got, want in ((ex.data.ties(336, d, 5), fresh.ties(336, d, 5)),
+                          (ex.data.tie_change(336, d, 5), fresh.tie_change(336, d, 5))):
+            pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-9, check_dtype=False,
+                                          check_categorical=False)

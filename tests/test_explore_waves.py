@@ -3,6 +3,8 @@ a trend per tie and for the index; an unknown wave or kommune is refused with a 
 
 from __future__ import annotations
 
+import dataclasses
+
 import matplotlib
 import pandas as pd
 import pytest
@@ -12,8 +14,9 @@ matplotlib.use("Agg")
 import relkap.io as rio  # noqa: E402
 from relkap import report, synth  # noqa: E402
 from relkap.errors import RelkapError  # noqa: E402
-from relkap.explore import Explorer  # noqa: E402
+from relkap.explore import Explorer, model  # noqa: E402
 from relkap.explore.model import ExplorerData  # noqa: E402
+from relkap.instrument import Waves  # noqa: E402
 from relkap.io.codebook import store_instrument  # noqa: E402
 from relkap.report import tables  # noqa: E402
 
@@ -143,6 +146,20 @@ def test_change_between_any_two_waves_from_the_controls(widget, explorer):
     assert ex.before.layout.display == "none"
 
 
+def test_the_warm_up_compares_every_pair_of_waves_in_time_order_ahead(widget):
+    """After the background warm-up, the change between two waves in time order is not computed at the click
+    (baseline to midway, midway to follow-up; the first to the latest is the kommune's own change table)."""
+    widget.data.settled()
+    before = ExplorerData._change_between.cache_info()
+    for a, b in (("baseline", "midtvejs"), ("midtvejs", "followup")):
+        for k in widget.data.kommuner:
+            widget.data.change_between(k, "rk", 5, a, b)
+    after = ExplorerData._change_between.cache_info()
+    assert after.misses == before.misses and after.hits - before.hits == 2 * len(widget.data.kommuner)
+    widget.data.change_between(K, "rk", 5, "midtvejs", "baseline")  # against time: at the click
+    assert ExplorerData._change_between.cache_info().misses == before.misses + 1
+
+
 def test_trend_view_shows_the_index_and_each_tie_over_the_waves(widget, explorer):
     ex = widget
     ex.kommune.value, ex.dimension.value = K, "rk"
@@ -172,7 +189,14 @@ def test_trend_view_shows_the_index_and_each_tie_over_the_waves(widget, explorer
     assert list(line.get_ydata()) == pytest.approx(one["mean"].tolist(), abs=1e-12)
     assert {ln.get_gid() for ln in ax.lines} >= {f"dimension:{d}" for d in explorer.instrument.relational_codes}
     ex.tie.value = None
+    # the trend view is the trend whatever figure was chosen before (the figure buttons are hidden there)
     ex.view.value = "baseline"
+    ex.figure_kind.value = "interviews"
+    ex.view.value = "trend"
+    assert bytes(ex.image.value).startswith(b"<?xml") and ex.html_view.layout.display == "none"
+    assert ex.theme.layout.display == "none"
+    ex.view.value = "baseline"
+    ex.figure_kind.value = "heatmap"
     assert ex.figure_kind.layout.display == ""
 
 
@@ -183,3 +207,22 @@ def test_unknown_kommune_is_refused_by_every_table(explorer):
             call()
     with pytest.raises(RelkapError, match="two different waves"):
         explorer.change_between(K, "rk", 5, "midtvejs", "midtvejs")
+
+
+def test_a_codebook_of_one_wave_has_no_change_but_a_trend(store, monkeypatch):
+    """One declared wave (issue 20: any number >= 1): no change to choose, the wave and the trend views work,
+    the drill-down has that wave's row only, and the background warm-up runs through."""
+    inst = store_instrument(store)
+    one = inst.model_copy(update={"waves": Waves(root=[inst.waves.root[0]])})
+    stored = rio.load(store)
+    rel = stored.relations
+    first = dataclasses.replace(stored, relations=rel[rel["wave"].astype(str) == "baseline"].reset_index(drop=True))
+    monkeypatch.setattr(model, "load", lambda _d: first)
+    ex = Explorer(None, instrument=one)
+    ex.data.settled()
+    assert ex.view.options == (("Førmåling", "baseline"), ("Udvikling", "trend"))
+    ex.kommune.value = K
+    ex.view.value = "trend"
+    assert ex.heading.value.endswith("– Udvikling</h3>") and bytes(ex.image.value).startswith(b"<?xml")
+    ex.tie.value = ex.tie.options[1][1]
+    assert list(ex.drill["measure"]) == ["baseline"] and "Førmåling" in ex.drill_text.value

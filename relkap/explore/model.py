@@ -105,7 +105,7 @@ class ExplorerData:
         self.kommuner = tuple(self._rows)
         # split when a kommune is first asked for: every per-kommune table then works on a few thousand rows
         self._relations = _PerKommune(rel, self._rows)
-        self._pooled: dict[int, tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]] = {}
+        self._pooled: dict[tuple[int, int], tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]] = {}
         self._kept_cache: dict[tuple[int, int], np.ndarray] = {}  # (kommune, min_n): a bool per row
         self._warming: threading.Thread | None = None
         self._national: dict[int, dict[str, pd.DataFrame]] = {}  # min_n: the national tables
@@ -113,7 +113,7 @@ class ExplorerData:
         self._warm_done = threading.Event()
         self._busy = 0  # interactions being answered (:meth:`busy`)
         self._pool_lock = threading.Lock()
-        self._pooling: int | None = None  # the min_n being pooled now
+        self._pooling: tuple[int, int] | None = None  # the (kommune, min_n) being pooled now
 
     def warm(self, min_n: int, background: bool = False) -> None:
         """Compute what a click on all kommuner or the benchmark needs now, not at the click: the pooled
@@ -122,10 +122,10 @@ class ExplorerData:
 
         ``background``: in a thread (the explorer answers the first kommune at once); a table that needs the
         national data waits for it (:meth:`ready`) rather than computing it a second time. The thread then
-        goes on to compute the pooled trend of the index and the national tables of every other ``min_n``
-        the slider offers (nearest first, one at a time, only while no interaction is being answered:
-        :meth:`busy`), so that no benchmark click recomputes the whole country; :meth:`settled` waits for all
-        of it."""
+        goes on to compute the pooled trend of the index, the national tables of every other ``min_n`` the
+        slider offers (nearest first), each kommune's tables of every dimension (:meth:`pool`) and trend at
+        ``min_n`` and its index comparisons between the other pairs of waves in time order, one step at a time and only while no interaction is being answered (:meth:`busy`), so
+        that no benchmark click recomputes the whole country; :meth:`settled` waits for all of it."""
         if background:
             ExplorerData._warming_latest = self
             self._warming = threading.Thread(target=self._warm_all, args=(min_n,), name="relkap-explore-warm",
@@ -145,10 +145,21 @@ class ExplorerData:
         gc.freeze()
         lowest = min(int(min_n), self.instrument.privacy.min_n_floor)
         ahead = sorted(range(max(lowest, 1), MAX_MIN_N + 1), key=lambda m: (abs(m - min_n), m))
-        # not the pooled tables of every min_n: ~3-5 s each on 2 M rows (16 s on a busy machine), minutes in
-        # all; a pooled view at a new min_n scores the one table it shows at the click
+        # The pooled trend; the national tables of every min_n (a new min_n on the benchmark then rescores no
+        # other kommune); each kommune's tables of every dimension and its trend at the first min_n (a new
+        # dimension, the change view, a tie's drill-down and the trend view then only draw). Not the pooled
+        # tables of every min_n: 3-5 s each on 2 M rows (16 s on a busy machine), minutes of a core in all;
+        # the pooled view at a new min_n scores the one table it shows, at the click.
+        # Last, each kommune's index comparisons between the other pairs of waves in time order (with three
+        # waves: first to midway, midway to latest).
+        codes = self.instrument.waves.codes
+        pairs = [(a, b) for i, a in enumerate(codes) for b in codes[i + 1:] if (a, b) != (codes[0], codes[-1])]
         for step in [functools.partial(self.index_trend, ALL, min_n),
-                     *(functools.partial(self._national_scores, m) for m in ahead)]:
+                     *(functools.partial(self._national_scores, m) for m in ahead),
+                     *(functools.partial(f, *args) for k in self.kommuner
+                       for f, args in ((self.pool, (min_n, k)), (self.index_trend, (k, min_n)))),
+                     *(functools.partial(self._change_between, k, "rk", min_n, a, b) for k in self.kommuner
+                       for a, b in pairs)]:
             while self._busy:  # an interaction is being answered: it has the processor first
                 time.sleep(0.02)
             if ExplorerData._warming_latest is not self:  # one explorer per notebook: a newer one took over
@@ -307,8 +318,8 @@ class ExplorerData:
         :meth:`shared` answers."""
         if kommune == ALL:
             self.ready()
-            if (pooled := self._pooled_tables(min_n)) is not None:
-                return pooled[0][dimension]
+        if (pooled := self._pooled_tables(kommune, min_n)) is not None:
+            return pooled[0][dimension]
         return scoring.tie_scores(self.shared(kommune, min_n), self.instrument, by=["wave"],
                                   dimension=None if dimension == "rk" else dimension, min_n=min_n)
 
@@ -318,8 +329,8 @@ class ExplorerData:
         of the :meth:`shared` answers."""
         if kommune == ALL:
             self.ready()
-            if (pooled := self._pooled_tables(min_n)) is not None:
-                return pooled[1][dimension]
+        if (pooled := self._pooled_tables(kommune, min_n)) is not None and pooled[1] is not None:
+            return pooled[1][dimension]
         return self._listed(report.tie_change(self.shared(kommune, min_n), self.instrument, min_n=min_n,
                                               dimension=None if dimension == "rk" else dimension),
                             kommune, dimension)
@@ -343,36 +354,40 @@ class ExplorerData:
         out = privacy.with_hidden(table, pairs, ["group", "target"])
         return out.sort_values(["group", "target"], kind="stable").reset_index(drop=True)
 
-    def pool(self, min_n: int) -> None:
-        """All kommuner pooled at ``min_n``: tie tables and wave comparisons of the RK index and of every
-        dimension, each in one pass over all shared answers (most of the load time; on 2.2 M relation rows
-        a pooled table of one dimension costs up to 0.7 s at a click). Another ``min_n`` is pooled per
-        dimension when asked for, or by the background warm-up (:meth:`warm`)."""
+    def pool(self, min_n: int, kommune: int = ALL) -> None:
+        """Tie tables and wave comparisons of the RK index and of every dimension of one kommune (default all
+        kommuner pooled) at ``min_n``, each in one pass over the :meth:`shared` answers (the six dimensions
+        in one call). All kommuner: most of the warm-up (on 2.2 M relation rows a pooled table of one
+        dimension costs up to 0.7 s at a click); a kommune: ~0.1-0.3 s, done for each by the background
+        warm-up (:meth:`warm`). Tables not pooled are computed per dimension when asked for."""
         with self._pool_lock:
-            if min_n not in self._pooled:
-                self._pooling = min_n
+            if (kommune, min_n) not in self._pooled:
+                self._pooling = (kommune, min_n)
                 try:
-                    self._pooled[min_n] = self._pool_now(min_n)
+                    self._pooled[kommune, min_n] = self._pool_now(kommune, min_n)
                 finally:
                     self._pooling = None
 
-    def _pooled_tables(self, min_n: int):
-        """The pooled tables of ``min_n`` when pooled (waiting for the warm-up if it is pooling them now)."""
-        if min_n not in self._pooled and self._pooling == min_n:
+    def _pooled_tables(self, kommune: int, min_n: int):
+        """The tables :meth:`pool` made, if it has (waiting for the warm-up if it is pooling them now)."""
+        if (kommune, min_n) not in self._pooled and self._pooling == (kommune, min_n):
             with self._pool_lock:
                 pass
-        return self._pooled.get(min_n)
+        return self._pooled.get((kommune, min_n))
 
-    def _pool_now(self, min_n: int):
-        rel, inst = self.shared(ALL, min_n), self.instrument
+    def _pool_now(self, kommune: int, min_n: int):
+        rel, inst = self.shared(kommune, min_n), self.instrument
         ties = {"rk": scoring.tie_scores(rel, inst, by=["wave"], min_n=min_n)}
         every = scoring.tie_scores(rel, inst, by=["wave"], dimension="all", min_n=min_n)
         ties.update({str(d): part.reset_index(drop=True)
                      for d, part in every.groupby(every["dimension"].astype(str), sort=False)})
-        changes = {"rk": self._listed(report.tie_change(rel, inst, min_n=min_n), ALL, "rk")}
+        if len(inst.waves) < 2:  # one wave: nothing to compare
+            return ties, None
+        changes = {"rk": self._listed(report.tie_change(rel, inst, min_n=min_n), kommune, "rk")}
         every = report.tie_change(rel, inst, min_n=min_n, dimension="all")
         # tie_change of one dimension has no dimension column
-        changes.update({str(d): self._listed(part.drop(columns="dimension").reset_index(drop=True), ALL, str(d))
+        changes.update({str(d): self._listed(part.drop(columns="dimension").reset_index(drop=True), kommune,
+                                             str(d))
                         for d, part in every.groupby("dimension", sort=False)})
         return ties, changes
 
@@ -413,9 +428,6 @@ class ExplorerData:
         t = self.ties(kommune, dimension, min_n)
         t = t[(t["group"].astype(str) == group) & (t["target"].astype(str) == target)]
         rows = {str(r.wave): r for r in t.itertuples(index=False)}
-        c = self.change_between(kommune, dimension, min_n, before, after)
-        c = c[(c["group"] == group) & (c["target"] == target)]
-        cr = c.iloc[0] if len(c) else None
         out = []
         for wave in self.instrument.waves.codes:
             r = rows.get(wave)
@@ -423,14 +435,19 @@ class ExplorerData:
             out.append({"measure": wave, "n": int(r.n) if r is not None else 0,
                         "mean": None if sup else r.mean, "ci_low": None if sup else r.ci_low,
                         "ci_high": None if sup else r.ci_high, "suppressed": sup})
+        columns = ["measure", "n", "mean", "ci_low", "ci_high", "hedges", "p_fdr", "suppressed"]
+        if len(self.instrument.waves) < 2:  # one wave: no change
+            return pd.DataFrame(out, columns=columns)
+        c = self.change_between(kommune, dimension, min_n, before, after)
+        c = c[(c["group"] == group) & (c["target"] == target)]
+        cr = c.iloc[0] if len(c) else None
         sup = cr is None or bool(cr["suppressed"])
         n_change = None if cr is None else min(cr["n_baseline"], cr["n_followup"])  # NaN: a hidden tie
         out.append({"measure": CHANGE, "n": None if pd.isna(n_change) else int(n_change),
                     "mean": None if sup else cr["diff"], "ci_low": None if sup else cr["diff_ci_low"],
                     "ci_high": None if sup else cr["diff_ci_high"], "hedges": None if sup else cr["hedges"],
                     "p_fdr": None if sup else cr["p_fdr"], "suppressed": sup})
-        return pd.DataFrame(out, columns=["measure", "n", "mean", "ci_low", "ci_high", "hedges", "p_fdr",
-                                          "suppressed"])
+        return pd.DataFrame(out, columns=columns)
 
     # -- interviews ------------------------------------------------------------------------------------
     @functools.lru_cache(maxsize=128)  # noqa: B019

@@ -113,7 +113,7 @@ def _benchmark(data: ExplorerData, s: Selection) -> pd.DataFrame:
 def main_view(data: ExplorerData, s: Selection) -> tuple[str, str | bytes]:
     """The view on screen: ``("html", table)`` for the heat maps, the benchmark and the interviews, else
     ``("svg", bytes)``."""
-    if s.figure == "interviews":
+    if s.figure == "interviews" and s.view != TREND:  # the trend view is the trend, whatever the figure
         return "html", interviews_html(data, s)
     cur = data.view_ties(s)
     if s.view == TREND or s.figure == "network" or cur.empty or (s.figure == "benchmark" and s.kommune == ALL):
@@ -269,7 +269,8 @@ def drill_html(drill: pd.DataFrame, s: Selection, instrument) -> str:
     lang = s.language
 
     t = functools.partial(_word, language=lang)
-    before, after = (wave_label(w, lang, instrument) for w in wave_pair(instrument, s.before, s.after))
+    pair = wave_pair(instrument, s.before, s.after) if len(instrument.waves) > 1 else ()
+    before, after = (wave_label(w, lang, instrument) for w in pair) if pair else ("", "")
     rows = []
     for r in drill.itertuples(index=False):
         is_change = r.measure == CHANGE

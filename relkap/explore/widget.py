@@ -211,8 +211,8 @@ class Explorer:
             self.dimension.options = [(inst.label(c, language), c) for c in ["rk", *inst.relational_codes]]
             self.dimension.description = text("explore.dimension", language)
             waves = [(wave_label(c, language, inst), c) for c in inst.waves.codes]
-            self.view.options = [*waves, (text("explore.change", language), CHANGE),
-                                 (text("explore.trend", language), TREND)]
+            change = [(text("explore.change", language), CHANGE)] if len(waves) > 1 else []  # needs two waves
+            self.view.options = [*waves, *change, (text("explore.trend", language), TREND)]
             self.before.options, self.after.options = waves, waves
             self.before.description = text("explore.before", language)
             self.after.description = text("explore.after", language)
@@ -289,10 +289,12 @@ class Explorer:
     # -- main view -------------------------------------------------------------------------------------
     @staticmethod
     def _main_key(s: Selection) -> Selection:
-        # the tie has its own panel; only the change view depends on the two waves it compares
+        # the tie has its own panel; only the change view depends on the two waves it compares, and the trend
+        # view is the trend whatever the figure
         if s.view == CHANGE:
             return dataclasses.replace(s, tie=None)
-        return dataclasses.replace(s, tie=None, before=None, after=None)
+        figure = "heatmap" if s.view == TREND else s.figure
+        return dataclasses.replace(s, tie=None, before=None, after=None, figure=figure)
 
     def _refresh_main(self, s: Selection) -> None:
         def draw():
@@ -322,7 +324,7 @@ class Explorer:
     # -- interviews: private quotes --------------------------------------------------------------------
     def _refresh_themes(self, s: Selection) -> None:
         """The theme list of the interviews view (only there, for one kommune, with raw projects here)."""
-        show = s.figure == "interviews" and s.kommune != ALL and bool(self.private_quotes)
+        show = s.figure == "interviews" and s.view != TREND and s.kommune != ALL and bool(self.private_quotes)
         self.theme.layout.display = "" if show else "none"
         self.quotes_view.layout.display = "" if show else "none"
         if not show:  # quotes leave the screen with the view
@@ -348,7 +350,7 @@ class Explorer:
 
     def _refresh_quotes(self) -> None:
         s, chosen = self.selection, self.theme.value
-        if chosen is None or s.kommune == ALL or s.figure != "interviews":
+        if chosen is None or s.kommune == ALL or s.figure != "interviews" or s.view == TREND:
             self.quotes = pd.DataFrame()
             self.quotes_view.value = ""
             return
