@@ -10,8 +10,9 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from axe_audit import AXE, audit
 
-from relkap import io, load, load_instrument, measurement, research, synth
+from relkap import io, load, load_instrument, measurement, pdf, research, synth
 from relkap.io import import_raw
 from relkap.params import load_all_kommune_params
 
@@ -164,6 +165,14 @@ def test_research_page_is_headed_for_researchers_with_each_heading_once(run):
     assert "skrevet til projektets forskere" in text and "skrevet til forskerne og referencegruppen" not in text
     assert text.count("Svarene kort") == 1 and "Hvert spørgsmåls primære estimat og svar" in text
     assert not re.search(r"<th[^>]*>\s*</th>", html) and 'class="blank' not in html
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="axe-core is missing (`make browser` runs npm ci)")
+def test_axe_finds_no_violation_in_the_research_page(run):
+    """Done-when of issue 21: axe-core reports no violation on the research page at 1280 and 390 px."""
+    with pdf.browser() as b:
+        found = {width: audit(b, run["out"] / "research.html", width) for width in (1280, 390)}
+    assert found == {1280: [], 390: []}, found
 
 
 def test_aggregation_rows_say_whether_they_meet_their_threshold():
