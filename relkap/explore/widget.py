@@ -97,7 +97,7 @@ class Explorer:
         import ipywidgets as w  # deferred: only a live explorer needs it (about 0.5 s to load)
 
         # (Importing ipywidgets and parsing the words catalogue in a thread beside the data load gained
-        # nothing measurable on two cores: the pure-Python YAML parser holds the interpreter lock.)
+        # nothing measurable on two cores: the parse holds the interpreter lock.)
         self.data = ExplorerData(data_dir, instrument=instrument)
 
         floor = self.data.instrument.privacy.min_n_floor
