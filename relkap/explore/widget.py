@@ -10,8 +10,6 @@ from __future__ import annotations
 import dataclasses
 import gc
 import html
-import importlib
-import threading
 from collections import OrderedDict
 
 import pandas as pd
@@ -21,7 +19,7 @@ from ..instrument import Instrument
 from ..interviews import theme_label
 from ..labels import wave_label
 from ..privacy import check_min_n
-from ..words import LANGUAGES, catalogue, text
+from ..words import LANGUAGES, text
 from . import render
 from .model import ALL, CHANGE, FIGURES, TREND, ExplorerData, Selection, shown_table
 from .quotes import PrivateQuotes
@@ -96,14 +94,11 @@ class Explorer:
 
     def __init__(self, data_dir=None, *, instrument: Instrument | str, min_n: int = MIN_N,
                  language: str = "da", quotes_dir=None, min_n_override_reason: str | None = None):
-        # While the data load (pyarrow reads without the GIL), a thread imports ipywidgets (about 0.5 s) and
-        # parses the words catalogue (pure-Python YAML, about 1 s the first time in a kernel): the load then
-        # costs the longer of the two, not their sum.
-        preparing = threading.Thread(target=_prepare, name="relkap-explore-prepare", daemon=True)
-        preparing.start()
+        import ipywidgets as w  # deferred: only a live explorer needs it (about 0.5 s to load)
+
+        # (Importing ipywidgets and parsing the words catalogue in a thread beside the data load gained
+        # nothing measurable on two cores: the parse holds the interpreter lock.)
         self.data = ExplorerData(data_dir, instrument=instrument)
-        preparing.join()
-        import ipywidgets as w  # deferred: only a live explorer needs it (imported by the thread above)
 
         floor = self.data.instrument.privacy.min_n_floor
         self.min_n_override_reason = check_min_n(min_n, floor, min_n_override_reason)
@@ -395,12 +390,6 @@ class Explorer:
         if self._drill_main[0] != key:
             self._drill_main = (key, render.drill_figure(self.data, key))
         return self._drill_main[1]
-
-
-def _prepare() -> None:
-    """What the first screen needs besides the data: ipywidgets and the words catalogue."""
-    importlib.import_module("ipywidgets")
-    catalogue()
 
 
 def explore(data_dir=None, *, instrument: Instrument | str, min_n: int = MIN_N,
