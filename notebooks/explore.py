@@ -16,10 +16,11 @@
 # %% [markdown]
 # # Udforsk relationel kapacitet
 #
-# Vælg kommune (eller alle), måling (førmåling, eftermåling eller ændring), RK-indekset eller én af de seks
+# Vælg kommune (eller alle), måling (hver måling i kodebogen ved sit navn, ændringen mellem to målinger, som
+# du vælger under "Fra" og "Til", eller udviklingen over alle målinger), RK-indekset eller én af de seks
 # dimensioner, sprog og `min_n`. Figuren viser varmekortet, netværket eller kommunen mod alle kommuner
 # (benchmark; ingen anden kommune nævnes); tabellen viser relationerne. Vælg en relation for at se dens
-# profil på de seks dimensioner i begge målinger med n, konfidensinterval, Hedges' g og justeret p.
+# profil på de seks dimensioner i hver måling med n, konfidensinterval, Hedges' g og justeret p.
 # Felter med færre end `min_n` svar vises ikke, heller ikke her. Hold musen over et felt i varmekortet for
 # konfidensinterval eller p-værdi. `explorer.figure.savefig("figur.png")` gemmer den viste figur, som den
 # ser ud i rapporterne; `explorer.table` og `explorer.drill` er tabellerne bag, `explorer.data` alle tabeller.
