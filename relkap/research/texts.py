@@ -154,6 +154,8 @@ def limitations_text(results: dict[str, pd.DataFrame], parameters: dict, languag
         items.append(text_n("research.limits.not_converged", failed, language, k=failed))
     items += list(not_answered_texts(results, language).values())
     k = len(wave_order(results["units"]["wave"]))
-    standing = ("cross_sectional_waves", "repeated_waves") if k >= 3 else ("cross_sectional", "repeated")
+    # employees in several waves have a respondent intercept in the employee-level models (research.fit) with
+    # two waves as with more; the cross-sectional sentence names two waves or the trend's equal steps
+    standing = ("cross_sectional_waves" if k >= 3 else "cross_sectional", "repeated_waves")
     items += [text(f"research.limits.{key}", language, k=k) for key in (*standing, "same_source", "correction")]
     return "\n".join(f"- {t}" for t in items)
