@@ -124,7 +124,7 @@ display(Markdown(research.waves_note(results, inst, language)))  # the waves eve
 # in that wave (all three: justified; two: partly justified).
 
 # %%
-research.present(results, "aggregation", inst, language, plot=False)
+research.present(results, "aggregation", inst, language, plot=False, decimals=3)  # ICC(1) beside its 0,05
 
 # %% [markdown] tags=["da"]
 # ## 1b. Måler skalaerne det samme i hver måling og faggruppe?

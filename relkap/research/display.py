@@ -247,12 +247,13 @@ def localise(table: pd.DataFrame, columns: str | Sequence[str], instrument: Inst
 
 def present(results: dict[str, pd.DataFrame], name: str, instrument: Instrument | None = None,
             language: Language = "da", label: str | Sequence[str] = "predictor", estimate: str = "estimate",
-            xlabel: str = "estimate", plot: bool = True) -> None:
+            xlabel: str = "estimate", plot: bool = True, decimals: int = 2) -> None:
     """Show one question in the notebook: why it cannot be answered (if so), its table and its forest plot.
 
     ``xlabel`` names the axis label in the catalogue (``research.figure.<xlabel>``: "estimate", "std",
     "did"); the plot's title is the question (``research.question.<name>``). A question without rows
-    shows only its note; ``plot=False`` leaves the figure out.
+    shows only its note; ``plot=False`` leaves the figure out; ``decimals`` of the table's numbers (3 for
+    the aggregation check, whose ICC(1) near its 0.05 threshold would print as the threshold itself).
     """
     from IPython.display import Markdown, display  # deferred: IPython, only inside a notebook
 
@@ -260,7 +261,7 @@ def present(results: dict[str, pd.DataFrame], name: str, instrument: Instrument 
         display(Markdown(text_))
     if len(results[name]) == 0:
         return
-    display(show(results, name, instrument, language))
+    display(show(results, name, instrument, language, decimals))
     if not plot:
         return
     # deferred: export loads nbconvert and plots matplotlib/seaborn; relkap.research loads neither
