@@ -135,7 +135,8 @@ def code_agreement(data: pd.DataFrame, code: str = "code", unit: str = "unit", c
     missing = [c for c in (code, unit, coder, value, *by) if c not in data.columns]
     if missing:
         raise ValueError(f"data lacks the columns {missing}")
-    for key, d in data.dropna(subset=[value]).groupby([*by, code], sort=True, observed=True, dropna=False):
+    for key, d in data.groupby([*by, code], sort=True, observed=True, dropna=False):
+        d = d.dropna(subset=[value])  # a code nobody coded anywhere keeps its row (no units)
         if d.duplicated([unit, coder]).any():
             u, c = d.loc[d.duplicated([unit, coder]), [unit, coder]].iloc[0]
             raise ValueError(f"coder {c!r} has more than one value for unit {u!r}: one value per unit and coder")
