@@ -40,7 +40,7 @@ from IPython.display import Markdown, display
 
 from relkap import benchmark, export, fmt, load, plots, report
 from relkap.plots import alt
-from relkap.report import brief, briefing, changed, narrative, response, targeted, ties
+from relkap.report import brief, briefing, changed, narrative, response, targeted
 from relkap.report import waves as over_waves
 from relkap.labels import wave_label
 from relkap.words import text
@@ -106,8 +106,8 @@ display(Markdown(text("briefing.response.note", language, threshold=fmt.percent(
 if over_waves.linked_sentence(r.linked, min_n, language):
     display(Markdown(over_waves.linked_sentence(r.linked, min_n, language)))
 if r.unknown_rate_waves:
-    display(Markdown(text("briefing.response.unknown", language, waves=ties.join_list(
-        [wave_label(w, language, inst).lower() for w in r.unknown_rate_waves], language))))
+    display(Markdown(text("briefing.response.unknown", language,
+                          waves=over_waves.wave_names(r.unknown_rate_waves, inst, language))))
 display(Markdown(narrative.section(text("briefing.reading.heading", language),
                                    briefing.reading_guide(language, inst, min_n, targeted=bool(r.targeted)),
                                    level=3, bullets=True)))

@@ -18,7 +18,8 @@ from .. import fmt, scoring, words
 from ..labels import label, wave_label
 from .briefing import index_has_followup, index_row
 from .dialogue import question_kind, questions
-from .ties import certainty, join_items, join_list, tie_name, tie_pairs
+from .ties import certainty, join_items, tie_name, tie_pairs
+from .waves import wave_names
 
 __all__ = ["title", "answer_code", "what", "answer", "picture_text", "who", "targeted", "dialogue", "sections",
            "plain_text"]
@@ -54,11 +55,10 @@ def answer_code(r) -> str:
 def what(r) -> list[str]:
     """What this is: the project, the kommune, what RK is, the waves."""
     lang, inst = r.language, r.instrument
-    names = [wave_label(w, lang, inst).lower() for w in r.waves_present]
-    key = "brief.waves" if len(names) > 1 else "brief.waves_one"
-    waves = words.text("briefing.list_and", lang).join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 \
-        else names[0] if names else ""
-    return [words.text("brief.what", lang, name=r.name) + " " + words.text(key, lang, n=len(names), waves=waves)]
+    n = len(r.waves_present)
+    key = "brief.waves" if n > 1 else "brief.waves_one"
+    waves = wave_names(r.waves_present, inst, lang)
+    return [words.text("brief.what", lang, name=r.name) + " " + words.text(key, lang, n=n, waves=waves)]
 
 
 def answer(r) -> list[str]:
@@ -116,8 +116,8 @@ def who(r) -> list[str]:
             if not waves or len(waves) == len(r.waves_present):  # hidden in every wave: the name alone
                 items.append(label(g, lang, inst))
             else:  # shown in another wave (its cells there have enough answers): say when it is hidden
-                items.append(words.text("brief.who_hidden_in", lang, group=label(g, lang, inst), waves=join_list(
-                    [wave_label(w, lang, inst).lower() for w in waves], lang)))
+                items.append(words.text("brief.who_hidden_in", lang, group=label(g, lang, inst),
+                                        waves=wave_names(waves, inst, lang)))
         out.append(words.text("brief.who_hidden", lang, min_n=r.min_n, groups=join_items(items, lang)))
     return out
 

@@ -111,12 +111,22 @@ def linked_sentence(linked: pd.DataFrame | None, min_n: int = MIN_N, language: L
                 total=fmt.count(int(row["n_respondents"]), min_n, language))
 
 
+def wave_names(waves, instrument: Instrument | None, language: Language = "da") -> str:
+    """Waves in a sentence by their display names: "førmåling, midtvejsmåling og eftermåling".
+
+    Examples
+    --------
+    >>> wave_names(["baseline", "followup"], None, "da")
+    'førmåling og eftermåling'
+    """
+    return join_list([wave_label(w, language, instrument).lower() for w in waves], language)
+
+
 def missing_note(missing: tuple[str, ...] | list[str], instrument: Instrument, language: Language = "da") -> str:
     """The note of a kommune without answers in some of the codebook's waves ("" when it has all)."""
     if not missing:
         return ""
-    names = [wave_label(w, language, instrument).lower() for w in missing]
-    return text("waves.missing_note", language, waves=join_list(names, language))
+    return text("waves.missing_note", language, waves=wave_names(missing, instrument, language))
 
 
 def families_sentence(comparisons: list[tuple[str, str, str]], instrument: Instrument,
