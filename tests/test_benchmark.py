@@ -168,6 +168,8 @@ def test_report_build_with_national_tables_equals_build_without():
     said = report.build(t, INST, kp, min_n=5, national=blind).methods
     assert said != report.build(t, INST, kp, min_n=5, national=nat).methods
     assert measurement.invariance_sentence("configural", (), "da") in said
+    older = dataclasses.replace(nat, invariance=None)  # a national tables file without it: the report fits it
+    assert report.build(t, INST, kp, min_n=5, national=older).methods == report.build(t, INST, kp, min_n=5).methods
 
 
 class _Store:

@@ -13,7 +13,7 @@ between the previous and the latest (``rk_previous``, ``tie_diff_previous``); ``
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -22,6 +22,7 @@ from ..benchmark import NationalTables, index_benchmark, national_tables
 from ..instrument import Instrument
 from ..io import Tables
 from ..linked import linked_respondents
+from ..measurement import rk_wave_invariance
 from ..network import layout
 from ..params import KommuneParams
 from ..words import Language
@@ -231,8 +232,10 @@ def build(data: Tables, instrument: Instrument, params: KommuneParams, *, min_n:
     pair = instrument.between(first, other) if other != first else instrument
     targeted = tuple(tuple(t) for t in params.targeted_ties) if params.arm == "intervention" else ()
 
-    if national is None or (has_followup and national.invariance is None):
+    if national is None:
         national = national_tables(data, instrument, min_n, invariance=has_followup)
+    elif has_followup and national.invariance is None:  # a national tables file of an older run: fit it here
+        national = replace(national, invariance=rk_wave_invariance(data, instrument))
     shared = tables.shared_tables(own, instrument, min_n=min_n)
     linked = linked_respondents(shared.relations, min_n=min_n)  # the shown answers only (disclosure rule)
     overview = tables.response_overview(own, instrument, min_n=min_n)
