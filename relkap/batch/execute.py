@@ -35,6 +35,10 @@ def execute_notebook(notebook: str | Path, output: str | Path, parameters: dict,
 
     Runs from the project root (:data:`relkap.config.ROOT`) with :func:`~relkap.batch.kernels.kernel_manager_class`;
     the kommune reports and the research notebook both run through here. Returns ``output``.
+
+    The executed notebook is written once, when it ends (papermill would otherwise rewrite the whole notebook,
+    its embedded figures included, before and after every cell: about 0.6 CPU-seconds of each report). Every
+    caller executes into a temporary folder that a failure removes, so no partial notebook is ever read.
     """
     import papermill as pm  # loads nbclient, jupyter_client, zmq: only when a notebook runs
 
@@ -42,7 +46,8 @@ def execute_notebook(notebook: str | Path, output: str | Path, parameters: dict,
         try:
             pm.execute_notebook(str(notebook), str(output), parameters=parameters, kernel_name=kernel_name,
                                 start_timeout=start_timeout, execution_timeout=cell_timeout, progress_bar=False,
-                                cwd=str(config.ROOT), kernel_manager_class=kernel_manager_class())
+                                cwd=str(config.ROOT), kernel_manager_class=kernel_manager_class(),
+                                request_save_on_cell_execute=False)
             break
         except Exception as exc:  # noqa: BLE001 - classified just below
             if attempt < retries and is_kernel_start_failure(exc):

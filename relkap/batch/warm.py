@@ -193,7 +193,8 @@ def execute_warm(notebook: str | Path, output: str | Path, parameters: dict, *, 
         kernel.reset()
         pm.execute_notebook(str(notebook), str(output), parameters=parameters, kernel_name=kernel_name,
                             engine_name=ENGINE, warm=kernel, start_timeout=start_timeout,
-                            execution_timeout=cell_timeout, progress_bar=False, cwd=str(config.ROOT))
+                            execution_timeout=cell_timeout, progress_bar=False, cwd=str(config.ROOT),
+                            request_save_on_cell_execute=False)  # written once at the end (see execute_notebook)
     except BaseException:
         _forget(kernel)
         raise
