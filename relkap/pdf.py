@@ -20,7 +20,7 @@ from pathlib import Path
 from .errors import RelkapError
 from .files import atomic_write
 
-__all__ = ["CHROMIUM_ARGS", "chromium_path", "browser", "html_to_pdf"]
+__all__ = ["CHROMIUM_ARGS", "chromium_path", "browser", "html_to_pdf", "print_page", "print_pdf"]
 
 # Headless, and no background connections: a closed network refuses them, many at a time.
 CHROMIUM_ARGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -81,14 +81,23 @@ def html_to_pdf(pairs: Iterable[tuple[str | os.PathLike, str | os.PathLike]], ti
         return _render(b, pairs, timeout_s)
 
 
-def _render(b, pairs: list[tuple[Path, Path]], timeout_s: float) -> list[Path]:
-    written: list[Path] = []
+def print_page(b):
+    """A page of browser ``b`` set to print (``@media print``), to pass to :func:`print_pdf` for many files."""
     page = b.new_page()
     page.emulate_media(media="print")
-    for html, pdf in pairs:
-        page.goto(html.resolve().as_uri(), wait_until="load", timeout=timeout_s * 1000)
-        data = page.pdf(format="A4", print_background=True, prefer_css_page_size=True,
-                        margin={"top": "15mm", "bottom": "15mm", "left": "14mm", "right": "14mm"})
-        written.append(atomic_write(pdf, lambda tmp, data=data: Path(tmp).write_bytes(data)))
+    return page
+
+
+def print_pdf(page, html: str | os.PathLike, pdf: str | os.PathLike, timeout_s: float = 60) -> Path:
+    """Load ``html`` in ``page`` (from :func:`print_page`) and write it as an A4 PDF to ``pdf``, atomically."""
+    page.goto(Path(html).resolve().as_uri(), wait_until="load", timeout=timeout_s * 1000)
+    data = page.pdf(format="A4", print_background=True, prefer_css_page_size=True,
+                    margin={"top": "15mm", "bottom": "15mm", "left": "14mm", "right": "14mm"})
+    return atomic_write(Path(pdf), lambda tmp: Path(tmp).write_bytes(data))
+
+
+def _render(b, pairs: list[tuple[Path, Path]], timeout_s: float) -> list[Path]:
+    page = print_page(b)
+    written = [print_pdf(page, html, pdf, timeout_s) for html, pdf in pairs]
     page.close()
     return written

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -99,10 +100,7 @@ def test_resume_reruns_only_what_changed(project):
 def test_project_brief_is_written_before_the_index_that_links_it(project, monkeypatch):
     """With the research run's summary in place, the batch writes research/brief.html, the index links it, and
     --pdf prints it with the reports' browser."""
-    from relkap import pdf
-
-    calls = []
-    monkeypatch.setattr(pdf, "html_to_pdf", lambda pairs, **kw: calls.append(list(pairs)) or [])
+    printed = _fake_browser(monkeypatch)
     research = project["out_root"] / "research"
     research.mkdir(parents=True)
     (research / "research_summary.json").write_text(
@@ -113,7 +111,8 @@ def test_project_brief_is_written_before_the_index_that_links_it(project, monkey
     assert "kort til projektets referencegruppe" in page and "Hedensted" not in page and "Haderslev" not in page
     assert '<a href="research/brief.html">' in (project["out_root"] / "index.html").read_text(encoding="utf-8")
     # printed by the reports' browser: brief.html -> brief.pdf after the two reports
-    assert [(Path(h).name, Path(p).name) for h, p in calls[0]][-1] == ("brief.html", "brief.pdf")
+    assert [(p["html"].name, p["pdf"].name) for p in printed][-1] == ("brief.html", "brief.pdf")
+    assert sorted(p["html"].parent.name for p in printed[:2]) == ["510", "766"] and len(printed) == 3
 
 
 def test_a_failed_rerun_leaves_the_previous_report_whole(project, tmp_path):
@@ -200,35 +199,85 @@ def test_cli_paths_are_taken_from_the_current_folder(project, tmp_path, monkeypa
     assert (tmp_path / "reports_rel" / "766" / "report.html").exists()
 
 
-def test_pdf_flag_prints_every_report_with_one_browser(project, monkeypatch):
-    """`relkap batch --pdf`: one html_to_pdf call (one browser) for all finished reports, after them."""
+def _fake_browser(monkeypatch, fail_on: str | None = None) -> list[dict]:
+    """Replace Chromium (relkap.pdf's browser, page and printing) by a recorder; the list of what it printed.
+
+    Each entry: the HTML and PDF paths, the thread that printed, whether the report's HTML was in its final place
+    then, and the browser it used (one per batch). ``fail_on``: the folder name whose page fails to print.
+    """
+    from contextlib import contextmanager
+
     from relkap import pdf
+
+    printed: list[dict] = []
+    browsers: list[object] = []
+
+    @contextmanager
+    def browser():
+        browsers.append(object())
+        yield browsers[-1]
+
+    def print_pdf(page, html, pdf_file, timeout_s=60):
+        html, pdf_file = Path(html), Path(pdf_file)
+        if html.parent.name == fail_on:
+            raise RuntimeError(f"page {html} did not load")
+        printed.append({"html": html, "pdf": pdf_file, "thread": threading.current_thread().name,
+                        "html_there": html.exists(), "browser": page, "at": time.perf_counter()})
+        pdf_file.write_bytes(b"%PDF-1.4 fake")
+        return pdf_file
+
+    monkeypatch.setattr(pdf, "chromium_path", lambda: Path("/usr/bin/chromium"))
+    monkeypatch.setattr(pdf, "browser", browser)
+    monkeypatch.setattr(pdf, "print_page", lambda b: b)
+    monkeypatch.setattr(pdf, "print_pdf", print_pdf)
+    return printed
+
+
+def test_pdf_flag_prints_each_report_as_it_is_finished(project, monkeypatch):
+    """`relkap batch --pdf`: one browser, in a thread of its own, prints each report as soon as it is in place,
+    while the next reports run; a failed kommune gets no PDF; --resume prints only what lacks a current PDF."""
     from relkap.cli import main
 
-    calls = []
+    printed = _fake_browser(monkeypatch)
 
-    def fake(pairs, **kw):
-        pairs = list(pairs)
-        calls.append(pairs)
-        for _, p in pairs:
-            Path(p).write_bytes(b"%PDF-1.4 fake")
-        return [Path(p) for _, p in pairs]
-
-    monkeypatch.setattr(pdf, "html_to_pdf", fake)
-    results = _run(project, pdf=True)
-    assert len(calls) == 1
-    assert sorted(Path(h).parent.name for h, _ in calls[0]) == ["510", "766"]  # 336 failed: no PDF
-    assert all(Path(p).name == "report.pdf" and Path(p).parent == Path(h).parent for h, p in calls[0])
+    results = batch.run_batch(**project, workers=1, progress=False, pdf=True, only=[766, 510, 336])
+    assert sorted(p["html"].parent.name for p in printed) == ["510", "766"]  # 336 failed: no PDF
+    assert all(p["pdf"].name == "report.pdf" and p["pdf"].parent == p["html"].parent for p in printed)
+    assert all(p["thread"] == "relkap-pdf" and p["html_there"] for p in printed)
+    assert len({id(p["browser"]) for p in printed}) == 1
     assert {r.kommune for r in results if r.status == "ok"} == {510, 766}
+    # one worker runs the kommuner one after another: the first report's PDF is printed before the last
+    # report is finished (its folder swapped into place later)
+    first = min(printed, key=lambda p: p["at"])
+    last_html = max((project["out_root"] / str(c) / "report.html" for c in (510, 766)),
+                    key=lambda f: f.stat().st_mtime)
+    assert first["pdf"].stat().st_mtime <= last_html.stat().st_mtime
     # --resume: a report skipped with a PDF newer than its HTML is not printed again
-    calls.clear()
+    printed.clear()
     _run(project, resume=True, pdf=True)
-    assert calls == [[]] or calls == []
-    calls.clear()
+    assert printed == []
     assert main(["batch", "--params", str(project["params_dir"]), "--data", str(project["data_dir"]),
                  "--out", str(project["out_root"]), "--notebook", str(FIXTURE_NB), "--no-progress",
                  "--only", "766", "--pdf"]) == 0
-    assert len(calls) == 1 and [Path(h).parent.name for h, _ in calls[0]] == ["766"]
+    assert [p["html"].parent.name for p in printed] == ["766"]
+
+
+def test_pdf_without_chromium_is_said_before_anything_is_written(project, monkeypatch):
+    monkeypatch.setenv("RELKAP_CHROMIUM", str(project["out_root"].parent / "no-chromium"))
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    with pytest.raises(batch.RelkapError, match="make browser"):
+        _run(project, pdf=True)
+    assert not project["out_root"].exists()
+
+
+def test_a_pdf_that_fails_is_raised_after_the_reports_and_the_index(project, monkeypatch):
+    printed = _fake_browser(monkeypatch, fail_on="510")
+    with pytest.raises(RuntimeError, match="did not load"):
+        batch.run_batch(**project, workers=1, progress=False, pdf=True, only=[510, 766])
+    out = project["out_root"]
+    assert (out / "510" / "report.html").exists() and (out / "766" / "report.html").exists()
+    assert (out / "index.html").exists()
+    assert printed == []  # 510 finished first (one worker, code order) and failed: 766 after it is not printed
 
 
 def test_index_page_has_a_main_landmark_and_escapes_what_it_shows(tmp_path):

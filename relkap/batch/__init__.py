@@ -4,8 +4,8 @@ Each kommune is one job: papermill executes ``notebooks/kommune_report.ipynb`` w
 parameters into a private temporary folder, the executed notebook is exported to a self-contained HTML
 file in the same process (:func:`relkap.export.export_html`: one language, no code, offline), and only then
 is the folder swapped into ``reports/<code>/`` (:func:`relkap.files.swap_folder`). A job that fails is
-recorded with its error and the others go on. With ``pdf=True`` one headless Chromium then prints every
-finished report to ``report.pdf`` beside its HTML (:func:`relkap.pdf.html_to_pdf`).
+recorded with its error and the others go on. With ``pdf=True`` one headless Chromium prints each finished
+report to ``report.pdf`` beside its HTML while the next reports run (:class:`~relkap.batch.pdfs.PdfPrinter`).
 
 The jobs go to any :class:`concurrent.futures.Executor`: a local process pool by default, or a Dask
 distributed cluster (``--scheduler ADDRESS``) through ``Client.get_executor()``.

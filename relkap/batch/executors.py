@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing as mp
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .execute import short_error
 from .jobs import JobResult, ReportJob, run_report
@@ -28,8 +28,12 @@ def make_executor(workers: int, scheduler: str | None):
     return cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")), None
 
 
-def run_jobs(jobs: Sequence[ReportJob], workers: int, scheduler: str | None, progress: bool) -> list[JobResult]:
-    """Run ``jobs`` on ``workers`` (or the cluster at ``scheduler``); one result per job, in finishing order."""
+def run_jobs(jobs: Sequence[ReportJob], workers: int, scheduler: str | None, progress: bool,
+             on_result: Callable[[JobResult], None] | None = None) -> list[JobResult]:
+    """Run ``jobs`` on ``workers`` (or the cluster at ``scheduler``); one result per job, in finishing order.
+
+    ``on_result`` is called with each result as it comes in (the batch hands finished reports to its PDF printer).
+    """
     from tqdm.auto import tqdm  # tqdm.auto picks the notebook or terminal bar when it is imported
 
     executor, client = make_executor(min(workers, len(jobs)), scheduler)
@@ -47,6 +51,8 @@ def run_jobs(jobs: Sequence[ReportJob], workers: int, scheduler: str | None, pro
                 except Exception as exc:  # noqa: BLE001 - a dead worker fails one kommune, not the batch
                     res = JobResult(job.kommune, job.name, "failed", error=short_error(exc))
                 out.append(res)
+                if on_result is not None:
+                    on_result(res)
                 bar.set_postfix_str(f"{job.kommune} {job.name}: {res.status}")
                 bar.update()
             bar.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Iterable
@@ -25,7 +26,7 @@ from .executors import run_jobs
 from .index import write_index
 from .jobs import JobResult, ReportJob, inputs_mtime, is_fresh
 from .kernels import KERNEL_NAME
-from .pdfs import write_pdfs
+from .pdfs import PdfPrinter, pdf_pairs
 
 __all__ = ["run_batch", "report_params", "REPORT_NOTEBOOK"]
 
@@ -78,6 +79,9 @@ def run_batch(
     instr_path = store_codebook_path(data_path, instrument)  # default: the store's own codebook
     check_data_declared(data_path, load_instrument(instr_path), instr_path)  # before anything runs
     reason = check_min_n(min_n, load_instrument(instr_path).privacy.min_n_floor, min_n_override_reason)
+    # the PDFs are printed as the reports are finished, while the next ones run (one browser, its own thread);
+    # made here so that a missing Chromium is said before anything is written
+    printer = PdfPrinter() if pdf else None
     all_params = report_params(data_path, params_path, selected=params_dir is not None, only=only)
     codes = sorted(int(c) for c in only) if only else sorted(all_params)
     out_path.mkdir(parents=True, exist_ok=True)
@@ -102,33 +106,40 @@ def run_batch(
             kernel_name=kernel_name, start_timeout=start_timeout, cell_timeout=cell_timeout, warm=warm,
         ))
 
-    if jobs:
-        # what every report needs about all kommuner, once (not per report); other kommuner's values, so the
-        # file lives only while the reports run
-        try:
-            national = national_tables(load(data_path), load_instrument(instr_path), min_n).write(
-                out_path / ".national.json")
-        except InputError:  # an incomplete store: each report then says itself what is missing
-            national = None
-        for job in jobs if national is not None else ():
-            job.parameters["national"] = str(national)
-        try:
-            results.update({r.kommune: r for r in run_jobs(jobs, workers or os.cpu_count() or 1, scheduler,
-                                                           progress)})
-        finally:
-            if national is not None:
-                national.unlink(missing_ok=True)
-    ordered = [results[c] for c in codes]
-    brief = None
-    if project_brief:
-        # deferred: relkap.research loads statsmodels (seconds); only a run with --research writes the brief
-        from ..research.brief import write_brief
+    with printer or contextlib.nullcontext():
 
-        brief = write_brief(out_path, {r.kommune: r.summary for r in ordered if r.summary}, all_params,
-                            load_instrument(instr_path), language=language, min_n=min_n)
-    write_index(ordered, out_path, all_params, language=language)
-    if pdf:
-        write_pdfs(ordered, pages=[brief] if brief else [])
+        def print_pdfs(finished: list[JobResult]) -> None:
+            for pair in pdf_pairs(finished) if printer is not None else ():
+                printer.submit(*pair)
+
+        if jobs:
+            # what every report needs about all kommuner, once (not per report); other kommuner's values, so the
+            # file lives only while the reports run
+            try:
+                national = national_tables(load(data_path), load_instrument(instr_path), min_n).write(
+                    out_path / ".national.json")
+            except InputError:  # an incomplete store: each report then says itself what is missing
+                national = None
+            for job in jobs if national is not None else ():
+                job.parameters["national"] = str(national)
+            try:
+                results.update({r.kommune: r for r in run_jobs(jobs, workers or os.cpu_count() or 1, scheduler,
+                                                               progress, on_result=lambda r: print_pdfs([r]))})
+            finally:
+                if national is not None:
+                    national.unlink(missing_ok=True)
+        ordered = [results[c] for c in codes]
+        print_pdfs([r for r in ordered if r.status == "skipped"])  # --resume: those without a current PDF
+        brief = None
+        if project_brief:
+            # deferred: relkap.research loads statsmodels (seconds); only a run with --research writes the brief
+            from ..research.brief import write_brief
+
+            brief = write_brief(out_path, {r.kommune: r.summary for r in ordered if r.summary}, all_params,
+                                load_instrument(instr_path), language=language, min_n=min_n)
+            if printer is not None and brief is not None:
+                printer.submit(brief, Path(brief).with_suffix(".pdf"))
+        write_index(ordered, out_path, all_params, language=language)
     return ordered
 
 
