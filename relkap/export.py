@@ -50,8 +50,10 @@ import threading
 from pathlib import Path
 from urllib.parse import quote
 
-from nbconvert import HTMLExporter
+from nbconvert import HTMLExporter, TemplateExporter
+from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.markdown_mistune import markdown2html_mistune
+from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 from traitlets import Bool, Unicode, default
 
@@ -382,17 +384,16 @@ def contents(heading: str) -> str:
     return f'{TOC_MARK} aria-label="{html_lib.escape(heading, quote=True)}"><h2>{html_lib.escape(heading)}</h2></nav>'
 
 
-def _fill_contents(nb) -> None:
+def _fill_contents(parts: list[tuple[dict | None, str]]) -> None:
     """Fill the :func:`contents` placeholder with links to the ``<h2>`` headings after it (nbconvert's ids:
-    the text with "-" for spaces, URL-quoted)."""
+    the text with "-" for spaces, URL-quoted). ``parts``: every cell's :func:`_cell_html`, in order."""
     place, headings = None, []
-    for cell in nb.cells:
-        for out, fragment in _cell_html(cell):
-            if out is not None and TOC_MARK in fragment and place is None:
-                place = out
-                continue
-            if place is not None:
-                headings += [h.text(" ").rstrip("¶").strip() for h in htmltree.parse(fragment).iter("h2")]
+    for out, fragment in parts:
+        if out is not None and TOC_MARK in fragment and place is None:
+            place = out
+            continue
+        if place is not None and "<h2" in fragment:
+            headings += [h.text(" ").rstrip("¶").strip() for h in htmltree.parse(fragment).iter("h2")]
     if place is None:
         return
     items = "".join(f'<li><a href="#{quote(h.replace(" ", "-"))}">{html_lib.escape(h)}</a></li>' for h in headings)
@@ -419,23 +420,23 @@ class ReportPreprocessor(Preprocessor):
         missing = sum(_convert_images(cell, self.language, self.require_alt) for cell in nb.cells)
         if missing:
             log.warning("%d image(s) without an alt text; they get a generic one", missing)
-        heading, number, sections = "", 0, []
+        heading, number, sections, parts = "", 0, [], []
         for cell in nb.cells:
             for out, fragment in _cell_html(cell):
-                if not _TABLE_OR_HEADING.search(fragment):
-                    continue  # a figure, a paragraph: nothing to box or count (and a long base64 not to parse)
-                doc = htmltree.parse(fragment)
-                sections += [cell] * len(list(doc.iter("h2")))
-                if out is None:
-                    for h in doc.iter("h1", "h2", "h3", "h4"):
-                        heading = h.text(" ").rstrip("¶").strip()
-                    continue
-                boxed, heading, number = _box_tables(fragment, doc, self.language, heading, number)
-                out["data"]["text/html"] = boxed
+                if _TABLE_OR_HEADING.search(fragment):  # else a figure, a paragraph: nothing to box or count
+                    doc = htmltree.parse(fragment)
+                    sections += [cell] * len(list(doc.iter("h2")))
+                    if out is None:
+                        for h in doc.iter("h1", "h2", "h3", "h4"):
+                            heading = h.text(" ").rstrip("¶").strip()
+                    else:
+                        fragment, heading, number = _box_tables(fragment, doc, self.language, heading, number)
+                        out["data"]["text/html"] = fragment
+                parts.append((out, fragment))
         for cell in sections[1:]:
             if SAME_PAGE_TAG not in cell.metadata.get("tags", ()):
                 cell.metadata.setdefault("relkap", {})["new_page"] = True
-        _fill_contents(nb)
+        _fill_contents(parts)
         return nb, resources
 
 
@@ -452,6 +453,8 @@ class ReportExporter(HTMLExporter):
     export_from_notebook = "relkap report (HTML)"
 
     require_alt = Bool(False, help="Fail when an image has no alt text (instead of a generic one).").tag(config=True)
+    soup_pass = Bool(False, help="Also run nbconvert's closing BeautifulSoup pass over the page (slower; the same "
+                                 "document, with every output focusable).").tag(config=True)
 
     @default("exclude_input")
     def _exclude_input_default(self):
@@ -495,7 +498,18 @@ class ReportExporter(HTMLExporter):
         self._conventions.require_alt = self.require_alt
         resources = dict(resources or {})
         resources["relkap"] = {"stylesheet": STYLESHEET}
-        return super().from_notebook_node(nb, resources, **kw)
+        if self.soup_pass or not all(hasattr(self, name) for name in ("_init_resources", "_nb_metadata")):
+            return super().from_notebook_node(nb, resources, **kw)  # (an nbconvert without them: its own way)
+        # HTMLExporter.from_notebook_node without its closing BeautifulSoup pass, which re-parses and re-writes the
+        # finished page, figures included (about half of a report's export). The pass gives an image without
+        # alt text a generic one (ReportPreprocessor has given every image its alt text, or failed) and makes
+        # every markdown cell and output a keyboard stop (text need not be one; what scrolls, a table, is in a
+        # focusable box already). Otherwise the same document (tests/test_export.py compares the two parsed).
+        resources = self._init_resources(resources)
+        self.register_filter("highlight_code", Highlight2HTML(parent=self))
+        self.register_filter("filter_data_type", WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata,
+                                                                       parent=self, resources=resources))
+        return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
 
 def export_html(notebook_path: str | os.PathLike, html_path: str | os.PathLike, *,

@@ -80,6 +80,24 @@ def test_export_is_one_language_offline_and_without_code(executed):
     assert export.problems(page) == []
 
 
+def test_the_page_is_nbconverts_document_without_its_soup_pass(executed):
+    """ReportExporter skips HTMLExporter's closing BeautifulSoup pass (it re-parsed and re-wrote the whole page,
+    figures included): the page is the same document as with the pass, but for the tabindex the pass puts on
+    every markdown cell and output (what scrolls, a table, has its own focusable box)."""
+    from bs4 import BeautifulSoup
+
+    nb = nbformat.read(executed / "out.ipynb", as_version=4)
+    fast, _ = export.ReportExporter().from_notebook_node(nb)
+    slow, _ = export.ReportExporter(soup_pass=True).from_notebook_node(nb)
+    assert fast != slow
+    with_pass = BeautifulSoup(slow, features="html.parser")
+    outputs = with_pass.select(".jp-Notebook div.jp-OutputArea-output")
+    texts = with_pass.select(".jp-Notebook div.jp-Cell-inputWrapper")
+    assert len(outputs) >= 4 and len(texts) >= 2 and all(o.attrs.pop("tabindex") == "0" for o in outputs + texts)
+    assert str(BeautifulSoup(fast, features="html.parser")) == str(with_pass)
+    assert fast.count('class="table-scroll" tabindex="0"') == 2 and 'alt="' in fast
+
+
 def test_language_title_and_alt_conventions_without_papermill():
     nb = _notebook()
     assert export.report_language(nb) == "da"
