@@ -1,7 +1,7 @@
 """`relkap batch` against the usual hand-made loop, on the same kommuner, in one run.
 
-    .venv/bin/python benchmarks/bench_batch.py [--kommuner N | --data data/demo/processed] [--workers N]
-                                               [--hand-sample K] [--fresh] [--pdf] [--pdf-only]
+    .venv/bin/python benchmarks/bench_batch.py [--kommuner N [--waves W] | --data data/demo/processed]
+                                               [--workers N] [--hand-sample K] [--fresh] [--pdf] [--no-hand]
 
 The hand-made loop is what a researcher would otherwise write: for each kommune, one after another,
 ``papermill notebooks/kommune_report.ipynb ... -p kommune K`` then
@@ -9,12 +9,14 @@ The hand-made loop is what a researcher would otherwise write: for each kommune,
 kommuner (all of them by default up to 10, else 3); its cost per kommune is compared with the batch's wall
 time per kommune (issue 26 asks for at least 8x). The batch runs the same notebook in warm kernels (one per
 worker, reset between kommuner: :mod:`relkap.batch.warm`); ``--fresh`` also times it with a fresh kernel per
-kommune, as before warm kernels. ``--pdf`` times the PDFs of all reports after the batch (one Chromium;
-:func:`relkap.batch.write_pdfs`); ``--pdf-only`` skips the hand loop. Then a profile of one report: papermill's
-per-cell durations by kind of cell, the in-process HTML export and the report's PDF.
+kommune, as before warm kernels. ``--pdf`` runs the batch with ``--pdf`` (each report printed by one
+Chromium as soon as it is finished, while the next ones run: :class:`relkap.batch.pdfs.PdfPrinter`); the
+hand loop then also prints each report with that browser, one after another. ``--no-hand`` skips the hand
+loop. Then a profile of one report: papermill's per-cell durations by kind of cell, the in-process HTML
+export and the report's PDF.
 
-``--kommuner N`` makes its own data (``relkap synth --kommuner N`` and ``relkap import`` into a temporary
-folder, seed 1); without it the processed data in ``--data`` (``make demo``) and the project's parameter files.
+``--kommuner N`` makes its own data (``relkap synth --kommuner N --waves W`` (default 3, as the demo) and
+``relkap import`` into a temporary folder, seed 1); without it the processed data in ``--data`` (``make demo``) and the project's parameter files.
 """
 
 from __future__ import annotations
@@ -35,8 +37,8 @@ from relkap.params import kommuner_in_data
 BIN = Path(sys.executable).parent
 
 
-def hand_loop(codes, data: Path, params: Path, out: Path) -> float:
-    """Seconds for papermill CLI + nbconvert CLI, one kommune after another."""
+def hand_loop(codes, data: Path, params: Path, out: Path, with_pdf: bool) -> float:
+    """Seconds for papermill CLI + nbconvert CLI (+ the PDF by one browser), one kommune after another."""
     nb = config.NOTEBOOKS_DIR / "kommune_report.ipynb"
     t0 = time.perf_counter()
     for code in codes:
@@ -47,6 +49,8 @@ def hand_loop(codes, data: Path, params: Path, out: Path) -> float:
                         "-k", batch.KERNEL_NAME, "--no-progress-bar"], check=True, capture_output=True)
         subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(d / "report.ipynb")],
                        check=True, capture_output=True)
+    if with_pdf:  # the hand loop's PDFs: the same browser and print settings as the batch's
+        pdf.html_to_pdf([(out / str(c) / "report.html", out / str(c) / "report.pdf") for c in codes])
     return time.perf_counter() - t0
 
 
@@ -72,67 +76,61 @@ def profile(executed: Path) -> dict[str, float]:
     return kinds
 
 
-def make_data(n: int, root: Path) -> tuple[Path, Path]:
+def make_data(n: int, root: Path, waves: int = 3) -> tuple[Path, Path]:
     raw, data, params = root / "raw", root / "processed", root / "params"
     os.environ.setdefault("RELKAP_PSEUDONYM_KEY", "bench")
-    synth.write_demo(raw, n_kommuner=n, seed=1, params_dir=params)
-    import_raw(raw, out_dir=data)
+    synth.write_demo(raw, n_kommuner=n, seed=1, params_dir=params, waves=waves)
+    codebook = raw / "codebook.yaml"  # three waves: the codebook that declares the midway wave
+    import_raw(raw, out_dir=data, instrument=str(codebook) if codebook.exists() else None)
     return data, params
 
 
-def timed_batch(data: Path, params: Path, out: Path, workers: int, warm: bool) -> tuple[float, list]:
+def timed_batch(data: Path, params: Path, out: Path, workers: int, warm: bool, with_pdf: bool) -> tuple[float, list]:
     t0 = time.perf_counter()
     results = batch.run_batch(data_dir=data, params_dir=params, out_root=out, workers=workers, progress=False,
-                              warm=warm)
+                              warm=warm, pdf=with_pdf)
     return time.perf_counter() - t0, results
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--kommuner", type=int, help="make N synthetic kommuner in a temporary folder")
+    ap.add_argument("--waves", type=int, default=3, choices=(2, 3), help="waves of the synthetic data (default 3)")
     ap.add_argument("--data", default=str(config.DEMO_DIR / "processed"))  # `make demo` first
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--hand-sample", type=int, help="kommuner in the hand-made loop (default all up to 10, else 3)")
     ap.add_argument("--fresh", action="store_true", help="also time the batch with a fresh kernel per kommune")
-    ap.add_argument("--pdf", action="store_true", help="also time the PDFs of all reports")
-    ap.add_argument("--pdf-only", action="store_true", help="only the batch and its PDFs, no hand-made loop")
+    ap.add_argument("--pdf", action="store_true", help="the batch and the hand loop with PDFs")
+    ap.add_argument("--no-hand", action="store_true", help="only the batch, no hand-made loop")
     args = ap.parse_args()
     root = Path(tempfile.mkdtemp(prefix="relkap-bench-batch-"))
     if args.kommuner:
-        data, params = make_data(args.kommuner, root / "data")
+        data, params = make_data(args.kommuner, root / "data", args.waves)
     else:
         data, params = Path(args.data).resolve(), config.KOMMUNE_PARAMS_DIR
     codes = sorted(kommuner_in_data(data))
     n = len(codes)
-    print(f"{n} kommuner, {os.cpu_count()} cores (a machine shared with other work: compare the ratios), "
-          f"batch workers {args.workers}")
+    load = os.getloadavg()[0]
+    print(f"{n} kommuner, {os.cpu_count()} cores, load average {load:.1f} at the start (a machine shared with "
+          f"other work: compare the ratios), batch workers {args.workers}")
 
-    t_batch, results = timed_batch(data, params, root / "batch", args.workers, warm=True)
+    t_batch, results = timed_batch(data, params, root / "batch", args.workers, warm=True, with_pdf=args.pdf)
     failed = [r.kommune for r in results if r.status != "ok"]
-    print(f"relkap batch (warm kernels): {t_batch:.1f} s, {t_batch / n:.2f} s per kommune"
+    what = "with PDFs printed while it runs" if args.pdf else "without PDFs"
+    print(f"relkap batch (warm kernels), {what}: {t_batch:.1f} s, {t_batch / n:.2f} s per kommune"
           + (f" (failed: {failed})" if failed else ""))
     if args.fresh:
-        t_fresh, _ = timed_batch(data, params, root / "fresh", args.workers, warm=False)
+        t_fresh, _ = timed_batch(data, params, root / "fresh", args.workers, warm=False, with_pdf=args.pdf)
         print(f"relkap batch (a fresh kernel per kommune): {t_fresh:.1f} s, {t_fresh / n:.2f} s per kommune; "
               f"warm is {t_fresh / t_batch:.2f}x faster")
-    t_pdf = 0.0
-    if args.pdf or args.pdf_only:
-        t0 = time.perf_counter()
-        pdfs = batch.write_pdfs(results)
-        t_pdf = time.perf_counter() - t0
-        print(f"PDFs: {t_pdf:.1f} s for {len(pdfs)} (one browser), {t_pdf / t_batch:.0%} of the batch; "
-              f"batch with --pdf {t_batch + t_pdf:.1f} s")
-    if args.pdf_only:
-        return
-
-    sample = codes[:args.hand_sample or (n if n <= 10 else 3)]
-    t_hand = hand_loop(sample, data, params, root / "hand")
-    per_hand = t_hand / len(sample)
-    per_batch = (t_batch + t_pdf) / n
-    print(f"hand-made loop (papermill CLI + nbconvert CLI, sequential) on {len(sample)} kommuner: {t_hand:.1f} s, "
-          f"{per_hand:.2f} s per kommune")
-    print(f"ratio, hand loop per kommune / batch{' with PDFs' if t_pdf else ''} per kommune: "
-          f"{per_hand / per_batch:.2f}x")
+    if not args.no_hand:
+        sample = codes[:args.hand_sample or (n if n <= 10 else 3)]
+        t_hand = hand_loop(sample, data, params, root / "hand", args.pdf)
+        per_hand = t_hand / len(sample)
+        print(f"hand-made loop (papermill CLI + nbconvert CLI{' + PDF' if args.pdf else ''}, sequential) on "
+              f"{len(sample)} kommuner: {t_hand:.1f} s, {per_hand:.2f} s per kommune")
+        print(f"ratio, hand loop per kommune / batch per kommune: {per_hand / (t_batch / n):.2f}x "
+              f"(load average now {os.getloadavg()[0]:.1f})")
 
     # a kommune its worker ran after another (warm imports): the first kommune of each worker pays the imports
     warmest = min((r for r in results if r.status == "ok"), key=lambda r: r.seconds).kommune
