@@ -1,6 +1,6 @@
 """relkap: relational capacity (Relationel Kapacitet) in Danish kommuner, from survey export to report.
 
-The statistics are re-exported here (``relkap.tie_scores``, ``relkap.icc``, ``relkap.compare_waves``, ...);
+The statistics are re-exported here (``relkap.tie_scores``, ``relkap.icc``, ``relkap.compare_waves``, ``relkap.compare_linked``, ...);
 figures live in :mod:`relkap.plots` and :mod:`relkap.network`, imported on demand (they load matplotlib).
 """
 
@@ -12,6 +12,7 @@ from .agreement import alpha, icc, rwg, rwg_j
 from .change import adjust_pvalues, compare_waves, did, hedges_paired
 from .instrument import Instrument, load_instrument
 from .io import load
+from .linked import compare_linked
 from .mixed import fit_reml, satterthwaite
 from .power import minimum_detectable_change, power_ttest, sample_size
 from .scoring import (
@@ -43,6 +44,7 @@ __all__ = [
     "rwg_j",
     "alpha",
     "compare_waves",
+    "compare_linked",
     "adjust_pvalues",
     "did",
     "hedges_paired",
