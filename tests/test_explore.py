@@ -420,7 +420,7 @@ def test_screen_reveals_nothing_of_a_hidden_group_or_tie(small_group, monkeypatc
     screens = []
     for value in (1.0, 5.0):
         tables = with_hidden(value)
-        monkeypatch.setattr(model, "load", lambda _d, t=tables: t)
+        monkeypatch.setattr(model, "load", lambda _d, t=tables, **_kw: t)
         data = ExplorerData(instrument=INST)
         screens.append({k: _on_screen(data, k, tie) for k in (KOMMUNE, ALL, 336)})
     for k in screens[0]:
@@ -436,7 +436,7 @@ def test_screen_values_equal_the_report_functions_on_shareable_data(small_group,
     """What the explorer shows is what the report functions give on privacy.shareable answers."""
     with_hidden, _, tie = small_group
     tables = with_hidden(1.0)
-    monkeypatch.setattr(model, "load", lambda _d: tables)
+    monkeypatch.setattr(model, "load", lambda _d, **_kw: tables)
     data = ExplorerData(instrument=INST)
     every = _shareable(tables.relations, MIN_N)
     own = _shareable(tables.relations[tables.relations["kommune"] == KOMMUNE], MIN_N)
@@ -479,7 +479,7 @@ def test_national_scores_rescore_only_the_kommuner_the_rule_changes(small_group,
     over every kommune's shared answers, at every min_n; and only the changed ties are scored again."""
     with_hidden, _, _ = small_group
     tables = with_hidden(1.0)
-    monkeypatch.setattr(model, "load", lambda _d: tables)
+    monkeypatch.setattr(model, "load", lambda _d, **_kw: tables)
     data = ExplorerData(instrument=INST)
     changed = {}
     for min_n in (1, 3, 5, 8, 12, 30):
