@@ -9,6 +9,7 @@ are never printed exactly: they read "<min_n".
 
 from __future__ import annotations
 
+import functools
 import math
 from decimal import Decimal
 
@@ -32,6 +33,7 @@ def missing(x: object) -> bool:
         return False
 
 
+@functools.lru_cache(maxsize=8192)  # Babel's pattern parsing is most of a heat map's formatting; few strings recur
 def _grouped(digits: str, decimals: int, language: Language) -> str:
     """The unsigned decimal string ``digits`` (already rounded) with the locale's separators (Babel)."""
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import shutil
 
 import matplotlib
 import numpy as np
@@ -420,7 +421,7 @@ def test_screen_reveals_nothing_of_a_hidden_group_or_tie(small_group, monkeypatc
     screens = []
     for value in (1.0, 5.0):
         tables = with_hidden(value)
-        monkeypatch.setattr(model, "load", lambda _d, t=tables: t)
+        monkeypatch.setattr(model, "load", lambda _d, t=tables, **_kw: t)
         data = ExplorerData(instrument=INST)
         screens.append({k: _on_screen(data, k, tie) for k in (KOMMUNE, ALL, 336)})
     for k in screens[0]:
@@ -436,7 +437,7 @@ def test_screen_values_equal_the_report_functions_on_shareable_data(small_group,
     """What the explorer shows is what the report functions give on privacy.shareable answers."""
     with_hidden, _, tie = small_group
     tables = with_hidden(1.0)
-    monkeypatch.setattr(model, "load", lambda _d: tables)
+    monkeypatch.setattr(model, "load", lambda _d, **_kw: tables)
     data = ExplorerData(instrument=INST)
     every = _shareable(tables.relations, MIN_N)
     own = _shareable(tables.relations[tables.relations["kommune"] == KOMMUNE], MIN_N)
@@ -479,7 +480,7 @@ def test_national_scores_rescore_only_the_kommuner_the_rule_changes(small_group,
     over every kommune's shared answers, at every min_n; and only the changed ties are scored again."""
     with_hidden, _, _ = small_group
     tables = with_hidden(1.0)
-    monkeypatch.setattr(model, "load", lambda _d: tables)
+    monkeypatch.setattr(model, "load", lambda _d, **_kw: tables)
     data = ExplorerData(instrument=INST)
     changed = {}
     for min_n in (1, 3, 5, 8, 12, 30):
@@ -571,6 +572,17 @@ def test_background_warm_up_computes_every_min_n_of_the_slider_ahead(data_dir, m
     for m in (7, 19):
         for d in ("rk", "respekt"):
             pd.testing.assert_frame_equal(ex.data.national_ties(d, m), fresh.national_ties(d, m), check_exact=True)
+    # the pooled tables of all kommuner and their trend at every min_n of the slider, computed ahead, equal
+    # those computed at the click (another min_n: other tables)
+    assert {(ALL, m) for m in range(ex.min_n.min, model.MAX_MIN_N + 1)} <= set(ex.data._pooled)
+    for m in (7, 19):
+        for d in ("rk", "respekt"):
+            for got, want in ((ex.data.ties(ALL, d, m), fresh.ties(ALL, d, m)),
+                              (ex.data.tie_change(ALL, d, m), fresh.tie_change(ALL, d, m))):
+                pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-9, check_dtype=False,
+                                              check_categorical=False)
+        pd.testing.assert_frame_equal(ex.data.index_trend(ALL, m), fresh.index_trend(ALL, m), check_exact=True)
+    assert not ex.data.tie_change(ALL, "rk", 7)["n_baseline"].equals(ex.data.tie_change(ALL, "rk", 19)["n_baseline"])
     # each kommune's tables of every dimension, from one pass, equal the tables of that dimension alone (the
     # minimum detectable change, solved numerically, to 1e-9)
     assert (336, 5) in ex.data._pooled
@@ -579,3 +591,55 @@ def test_background_warm_up_computes_every_min_n_of_the_slider_ahead(data_dir, m
                           (ex.data.tie_change(336, d, 5), fresh.tie_change(336, d, 5))):
             pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-9, check_dtype=False,
                                           check_categorical=False)
+
+
+def test_scales_and_citizens_are_read_only_when_used_and_never_from_another_import(data_dir, tmp_path):
+    """The explorer loads relations and codings only; the other tables are read when first used, equal to
+    an ordinary load, and refused (load again) once an import has changed the store since."""
+    store = tmp_path / "processed"
+    shutil.copytree(data_dir, store)
+    data = ExplorerData(store, instrument=INST)
+    assert "scales" not in vars(data.tables) and "citizens" not in vars(data.tables)
+    whole = relkap.load(store)
+    pd.testing.assert_frame_equal(data.tables.scales, whole.scales)
+    assert "scales" in vars(data.tables)  # read once
+    import_raw(data_dir.parent / "raw", out_dir=store)  # a new import: a new generation of the store
+    with pytest.raises(relkap.errors.InputError, match="changed .* since they were loaded"):
+        _ = data.tables.citizens
+    with pytest.raises(ValueError, match="only survey tables"):
+        relkap.load(store, deferred=("codings",))
+
+
+def test_benchmark_from_tie_codes_equals_the_comparison_by_group_and_target(data_dir):
+    """The benchmark compared on one integer code per tie (cached per dimension, min_n and view) equals
+    benchmark.compare by group and target, for several kommuner, min_n and views; another min_n gives
+    another answer."""
+    data = ExplorerData(data_dir, instrument=INST)
+    for kommune in (336, 766):
+        for min_n in (5, 11):
+            for view in ("baseline", "change"):
+                got = data.benchmark(kommune, "rk", min_n, view)
+                want = benchmark.compare(data.benchmark_values("rk", min_n, view), kommune, by=["group", "target"])
+                g = data.groups(kommune)
+                order = {(a, b): i for i, (a, b) in enumerate((a, b) for a in g for b in g if a != b)}
+                want = want.assign(_o=[order.get(k) for k in zip(want["group"], want["target"], strict=True)])
+                want = want.dropna(subset=["_o"]).sort_values("_o")[got.columns].reset_index(drop=True)
+                pd.testing.assert_frame_equal(got, want, check_exact=True)
+                assert len(got)
+        assert not data.benchmark(kommune, "rk", 5, "baseline").equals(data.benchmark(kommune, "rk", 11, "baseline"))
+
+
+def test_tie_drill_down_scored_on_the_ties_rows_equals_the_shared_answers(data_dir):
+    """A tie's six dimensions, scored on its own rows with the rule applied to them, equal scoring the tie's
+    rows of all shared answers (per kommune and pooled); another min_n changes a pooled profile."""
+    data = ExplorerData(data_dir, instrument=INST)
+    for kommune in (766, ALL):
+        g = data.groups(kommune)
+        for min_n in (5, 12):
+            for a, b in ((g[0], g[1]), (g[2], g[0]), (g[1], g[1])):
+                rel = data.shared(kommune, min_n)
+                want = scoring.tie_scores(rel[(rel["group"] == a) & (rel["target"] == b)], INST, by=["wave"],
+                                          dimension="all", min_n=min_n)
+                pd.testing.assert_frame_equal(data.tie_dimensions(kommune, a, b, min_n), want, check_exact=True)
+    g = data.groups(ALL)
+    assert not data.tie_dimensions(ALL, g[0], g[1], 5).equals(data.tie_dimensions(ALL, g[0], g[1], 25))

@@ -217,7 +217,7 @@ def test_a_codebook_of_one_wave_has_no_change_but_a_trend(store, monkeypatch):
     stored = rio.load(store)
     rel = stored.relations
     first = dataclasses.replace(stored, relations=rel[rel["wave"].astype(str) == "baseline"].reset_index(drop=True))
-    monkeypatch.setattr(model, "load", lambda _d: first)
+    monkeypatch.setattr(model, "load", lambda _d, **_kw: first)
     ex = Explorer(None, instrument=one)
     ex.data.settled()
     assert ex.view.options == (("Førmåling", "baseline"), ("Udvikling", "trend"))

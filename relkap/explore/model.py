@@ -98,7 +98,7 @@ class ExplorerData:
 
     def __init__(self, data_dir=None, *, instrument: Instrument | str):
         self.instrument = load_instrument(instrument)
-        self.tables = load(data_dir)
+        self.tables = load(data_dir, deferred=("scales", "citizens"))  # read if ever used: never here
         self.codings = self.tables.codings
         rel = self.tables.relations
         self._rows = _positions(rel["kommune"])  # each kommune's rows in the whole table
@@ -147,11 +147,11 @@ class ExplorerData:
         ahead = sorted(range(max(lowest, 1), MAX_MIN_N + 1), key=lambda m: (abs(m - min_n), m))
         # The pooled trend; the national tables of every min_n (a new min_n on the benchmark then rescores no
         # other kommune); each kommune's tables of every dimension and its trend at the first min_n (a new
-        # dimension, the change view, a tie's drill-down and the trend view then only draw). Not the pooled
-        # tables of every min_n: 3-5 s each on 2 M rows (16 s on a busy machine), minutes of a core in all;
-        # the pooled view at a new min_n scores the one table it shows, at the click.
-        # Last, each kommune's index comparisons between the other pairs of waves in time order (with three
-        # waves: first to midway, midway to latest).
+        # dimension, the change view, a tie's drill-down and the trend view then only draw); each kommune's
+        # index comparisons between the other pairs of waves in time order (with three waves: first to
+        # midway, midway to latest). Last, the pooled tables and trend of all kommuner at every other min_n,
+        # nearest first: 3-5 s of a core each on 3 M rows, the bulk of the warm-up, but without them a new
+        # min_n on all kommuner scores a pooled table (with its mixed models) at the click, 1-4 s.
         codes = self.instrument.waves.codes
         pairs = [(a, b) for i, a in enumerate(codes) for b in codes[i + 1:] if (a, b) != (codes[0], codes[-1])]
         for step in [functools.partial(self.index_trend, ALL, min_n),
@@ -159,7 +159,9 @@ class ExplorerData:
                      *(functools.partial(f, *args) for k in self.kommuner
                        for f, args in ((self.pool, (min_n, k)), (self.index_trend, (k, min_n)))),
                      *(functools.partial(self._change_between, k, "rk", min_n, a, b) for k in self.kommuner
-                       for a, b in pairs)]:
+                       for a, b in pairs),
+                     *(functools.partial(f, m) for m in ahead if m != min_n
+                       for f in (self.pool, functools.partial(self.index_trend, ALL)))]:
             while self._busy:  # an interaction is being answered: it has the processor first
                 time.sleep(0.02)
             if ExplorerData._warming_latest is not self:  # one explorer per notebook: a newer one took over
@@ -406,10 +408,15 @@ class ExplorerData:
     def tie_dimensions(self, kommune: int, group: str, target: str, min_n: int) -> pd.DataFrame:
         """One tie's score on each of the six dimensions, every wave (the drill-down profile).
 
-        Scored on that tie's :meth:`shared` answers only: pooled over every kommune that is ~1% of the rows.
+        Scored on that tie's :meth:`shared` answers only: pooled over every kommune that is ~1% of the rows,
+        so the rule is applied to those rows alone (not to a copy of all 3 M first).
         """
-        rel = self.shared(kommune, min_n)
-        rel = rel[(rel["group"] == group) & (rel["target"] == target)]
+        rel = self._relations[self.check_kommune(kommune)]
+        rows = np.flatnonzero((rel["group"] == group).to_numpy() & (rel["target"] == target).to_numpy())
+        if kommune == ALL:
+            self.ready()
+        rel = rel.take(rows)
+        rel = rel.assign(score=rel["score"].where(self._kept(kommune, min_n)[rows]))
         return scoring.tie_scores(rel, self.instrument, by=["wave"], dimension="all", min_n=min_n)
 
     def tie_summary(self, kommune: int, dimension: str, min_n: int, group: str, target: str,
@@ -635,6 +642,17 @@ class ExplorerData:
         v = nat.loc[(nat["wave"] == self.wave(view)) & nat["mean"].notna(), [*keys, "mean"]]
         return v.rename(columns={"mean": "value"}).sort_values(keys, kind="stable").reset_index(drop=True)
 
+    @functools.lru_cache(maxsize=64)  # noqa: B019
+    def _benchmark_coded(self, dimension: str, min_n: int, view: str, before: str | None = None,
+                         after: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """:meth:`benchmark_values` with each tie as one integer, ``kommune, tie, value``, and the ties'
+        ``group, target`` by that code: :func:`relkap.benchmark.compare` groups and merges one integer
+        column several times faster than two string columns (the same cells, so the same numbers)."""
+        v = self.benchmark_values(dimension, min_n, view, before, after)
+        tie = v.groupby(["group", "target"], sort=False).ngroup().to_numpy()
+        ties = v[["group", "target"]].drop_duplicates().reset_index(drop=True)  # in the order ngroup numbers them
+        return pd.DataFrame({"kommune": v["kommune"].to_numpy(), "tie": tie, "value": v["value"].to_numpy()}), ties
+
     @functools.lru_cache(maxsize=256)  # noqa: B019
     def benchmark(self, kommune: int, dimension: str, min_n: int, view: str, before: str | None = None,
                   after: str | None = None) -> pd.DataFrame:
@@ -651,8 +669,9 @@ class ExplorerData:
             ``share_below``, its percentile rank among them (:func:`relkap.benchmark.compare`). The kommune
             is never part of its own distribution, and no other kommune is named.
         """
-        values = self.benchmark_values(dimension, min_n, view, before, after)
-        out = benchmark.compare(values, self.check_kommune(kommune), by=["group", "target"])
+        coded, ties = self._benchmark_coded(dimension, min_n, view, before, after)
+        out = benchmark.compare(coded, self.check_kommune(kommune), by=["tie"])
+        out = pd.concat([ties.iloc[out["tie"].to_numpy()].reset_index(drop=True), out.drop(columns="tie")], axis=1)
         g = self.groups(kommune)
         order = {(a, b): i for i, (a, b) in enumerate((a, b) for a in g for b in g if a != b)}
         key = list(zip(out["group"], out["target"], strict=True))

@@ -15,6 +15,7 @@ import os
 import shutil
 import tempfile
 import uuid
+from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -224,12 +225,19 @@ def import_raw(raw: str | os.PathLike, out_dir: str | os.PathLike | None = None,
                         folders=folders)
 
 
-def load(data_dir: str | os.PathLike | None = None) -> Tables:
+def load(data_dir: str | os.PathLike | None = None, *, deferred: Iterable[str] = ()) -> Tables:
     """The processed tables of ``data_dir`` (default ``data/processed``) as a :class:`Tables`.
 
     Never a mix of two imports: an import caught while moving its files in is waited for (or, if it was
-    stopped, completed) and the tables read again.
+    stopped, completed) and the tables read again. ``deferred``: survey tables read only when first used
+    (the explorer never uses ``scales`` and ``citizens``, a second of its load at 98 kommuner); such a read
+    checks that no import has changed the store since, else an :class:`~relkap.errors.InputError` says to
+    load again.
     """
+    deferred = tuple(deferred)
+    unknown = set(deferred) - set(SURVEY_TABLES)
+    if unknown:
+        raise ValueError(f"only survey tables ({', '.join(SURVEY_TABLES)}) can be deferred, not {sorted(unknown)}")
     d = config.resolve(data_dir, config.PROCESSED_DIR)
     for _attempt in range(5):
         generation = read_manifest(d).get("generation")
@@ -242,13 +250,31 @@ def load(data_dir: str | os.PathLike | None = None) -> Tables:
                 raise InputError(d, f"processed tables missing: {', '.join(missing)}",
                                  fix=f"Run `relkap import <raw folder>` first{elsewhere}")
             # a store made before interviews were imported has no codings: an empty table then
-            tables = Tables(**{t: pd.read_parquet(d / f"{t}.parquet") for t in TABLES
-                               if t in SURVEY_TABLES or (d / f"{t}.parquet").exists()})
+            tables = {t: pd.read_parquet(d / f"{t}.parquet") for t in TABLES
+                      if (t in SURVEY_TABLES or (d / f"{t}.parquet").exists()) and t not in deferred}
             if read_manifest(d).get("generation") == generation and not pending_imports(d):
-                return tables
+                return _DeferredTables(d, generation, tables, deferred) if deferred else Tables(**tables)
         with _locked(d):
             _recover(d, clean=False)
     raise InputError(d, "the processed tables kept changing while they were read", fix="Load them again")
+
+
+class _DeferredTables(Tables):
+    """:class:`Tables` whose ``deferred`` tables are read from the store ``folder`` when first used."""
+
+    def __init__(self, folder: Path, generation: object, tables: dict[str, pd.DataFrame], deferred: Iterable[str]):
+        self.__dict__.update(tables, _folder=folder, _generation=generation, _deferred=frozenset(deferred))
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        if name not in self.__dict__.get("_deferred", ()):
+            raise AttributeError(name)
+        d = self._folder
+        table = pd.read_parquet(d / f"{name}.parquet")
+        if read_manifest(d).get("generation") != self._generation or pending_imports(d):
+            raise InputError(d, f"the processed tables changed (an import) since they were loaded: {name} would not"
+                                " match the tables read then", fix="Load them again")
+        self.__dict__[name] = table
+        return table
 
 
 class ImportResult(dict):
