@@ -31,7 +31,7 @@ Conventions for the notebook (all survive papermill, which keeps output metadata
   ...}}``, what ``IPython.display.Image(..., metadata={"alt": ...})`` writes) or at the top level.
   :func:`figure` displays a matplotlib figure that way.
 - **Screen or print only**: an output whose metadata has ``relkap.media`` = ``"screen"`` or ``"print"``
-  is shown only there (e.g. a heat map as an HTML table on screen and as a figure on paper).
+  is shown only there (e.g. the trend as a chart on screen and as a table on paper).
 - **Captions**: every table should have a ``<caption>`` (:func:`captioned` sets it on a DataFrame or a
   pandas ``Styler``); :func:`problems` lists what a finished HTML file lacks.
 """
