@@ -163,7 +163,7 @@ details.relkap-appendix-toggle > summary { cursor: pointer; font-weight: 600; pa
     text-align: start; overflow-wrap: break-word; }
   /* words stay whole (a heat map of ten groups is a wide table, whose words may otherwise split anywhere) */
   .jp-RenderedHTMLCommon table.relkap-heatmap :is(th, td) { overflow-wrap: normal; }
-  .jp-RenderedHTMLCommon table.relkap-heatmap tbody th { white-space: normal; }
+  .jp-RenderedHTMLCommon table.relkap-heatmap tbody th { white-space: normal; min-width: 30mm; }
   .jp-RenderedHTMLCommon table.relkap-heatmap td { min-width: 54px; height: 26px; padding: 0 2px !important;
     border-width: 2px; font-size: 9pt; line-height: 1; }
   table.relkap-heatmap td.value b { font-size: 9pt; }
