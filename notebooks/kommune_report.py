@@ -78,12 +78,10 @@ display(Markdown(parts["picture"]))
 latest = r.wave_ties(r.waves_present[-1])
 change = r.tie_diff if r.has_followup else None
 title = wave_label(r.waves_present[-1], language, inst)
+# one HTML table for screen and print (the export's print stylesheet fits it to A4 in its colours)
 export.html(plots.tie_heatmap_html(latest, min_n=min_n, language=language, instrument=inst, title=title,
-                                   targeted=r.targeted, change=change), media="screen")
-ax = plots.tie_heatmap(latest, min_n=min_n, language=language, instrument=inst, title=title,
-                       targeted=r.targeted, change=change, ax=plt.subplots(figsize=(6.6, 3.6))[1])
-export.figure(ax.figure, alt.alt_tie_heatmap(latest, inst, language, min_n), media="print", scale=0.8,
-              max_height=4.6)
+                                   targeted=r.targeted, change=change,
+                                   summary=alt.alt_tie_heatmap(latest, inst, language, min_n)))
 
 # %%
 display(Markdown(parts["dialogue"]))
@@ -146,28 +144,20 @@ display(export.captioned(report.wave_change_table(r.rk_waves, tested, inst, lang
 # cell is the number of answers. Read the colours and the grey cells as the guide above says.
 
 # %%
-# the latest wave's heat map is the brief's picture; here the earlier waves, then the change, printed at 0.8 of
-# their size with rows about a third of an inch (the text stays legible; two fit on a page with five groups)
-printed_heatmap = (7.2, 0.85 + 0.32 * r.ties["group"].nunique())
+# the latest wave's heat map is the brief's picture; here the earlier waves, then the change (HTML tables on
+# screen and in print, as the brief's)
 for w in r.waves_present[:-1]:
     wave_ties = r.wave_ties(w)
-    title = wave_label(w, language, inst)
     export.html(plots.tie_heatmap_html(wave_ties, min_n=min_n, language=language, instrument=inst,
-                                       title=title, targeted=r.targeted), media="screen")
-    ax = plots.tie_heatmap(wave_ties, min_n=min_n, language=language, instrument=inst, title=title,
-                           targeted=r.targeted, ax=plt.subplots(figsize=printed_heatmap)[1])
-    export.figure(ax.figure, alt.alt_tie_heatmap(wave_ties, inst, language, min_n), media="print", scale=0.8,
-                  max_height=4.6)
+                                       title=wave_label(w, language, inst), targeted=r.targeted,
+                                       summary=alt.alt_tie_heatmap(wave_ties, inst, language, min_n)))
 
 # %%
 if r.has_followup:
     display(Markdown(narrative.change_map_intro(language)))
     export.html(plots.change_heatmap_html(r.tie_diff, min_n=min_n, language=language, instrument=inst,
-                                          targeted=r.targeted), media="screen")
-    ax = plots.change_heatmap(r.tie_diff, min_n=min_n, language=language, instrument=inst, targeted=r.targeted,
-                              ax=plt.subplots(figsize=printed_heatmap)[1])
-    export.figure(ax.figure, alt.alt_change_heatmap(r.tie_diff, inst, language, min_n), media="print", scale=0.8,
-                  max_height=4.6)
+                                          targeted=r.targeted,
+                                          summary=alt.alt_change_heatmap(r.tie_diff, inst, language, min_n)))
 else:
     display(Markdown(narrative.no_followup(language)))
 

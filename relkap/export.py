@@ -31,7 +31,7 @@ Conventions for the notebook (all survive papermill, which keeps output metadata
   ...}}``, what ``IPython.display.Image(..., metadata={"alt": ...})`` writes) or at the top level.
   :func:`figure` displays a matplotlib figure that way.
 - **Screen or print only**: an output whose metadata has ``relkap.media`` = ``"screen"`` or ``"print"``
-  is shown only there (e.g. a heat map as an HTML table on screen and as a figure on paper).
+  is shown only there (e.g. the trend as a chart on screen and as a table on paper).
 - **Captions**: every table should have a ``<caption>`` (:func:`captioned` sets it on a DataFrame or a
   pandas ``Styler``); :func:`problems` lists what a finished HTML file lacks.
 """
@@ -153,6 +153,36 @@ details.relkap-appendix-toggle > summary { cursor: pointer; font-weight: 600; pa
   .jp-OutputArea-child { break-inside: auto; }
   img { max-height: 240mm; object-fit: contain; }
   a { color: inherit; text-decoration: none; }
+  /* the heat maps print as the HTML tables the screen shows (relkap.plots.tie_heatmap_html), in their colours,
+     as the figures printed them: column labels upright so ten groups fit the width, cells at least 8 pt, the
+     own group's frame dashed as the note says, hidden cells hatched (one SVG per cell: Chromium prints the
+     screen's gradient hatch, or a tiled one, ten times slower and five times larger); each map whole on one
+     page, with the text just before it */
+  table.relkap-heatmap, .relkap-legend { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  table.relkap-heatmap { width: min-content !important; }
+  .jp-RenderedHTMLCommon table.relkap-heatmap thead th.col { width: auto; padding: 2px 0 !important; }
+  table.relkap-heatmap thead th.col > span { display: inline-block; writing-mode: sideways-lr; max-inline-size: 27mm;
+    text-align: start; overflow-wrap: break-word; }
+  /* words stay whole (a heat map of ten groups is a wide table, whose words may otherwise split anywhere) */
+  .jp-RenderedHTMLCommon table.relkap-heatmap :is(th, td) { overflow-wrap: normal; }
+  .jp-RenderedHTMLCommon table.relkap-heatmap tbody th { white-space: normal; min-width: 30mm; }
+  .jp-RenderedHTMLCommon table.relkap-heatmap td { min-width: 54px; height: 26px; padding: 0 2px !important;
+    border-width: 2px; font-size: 9pt; line-height: 1; }
+  table.relkap-heatmap td.value b { font-size: 9pt; }
+  /* nine groups or more: narrower cells and 0.9 of the size (as the figure shrank to fit), so the brief's map of
+     ten groups still fits beside its text on page one */
+  .jp-RenderedHTMLCommon table.relkap-heatmap:has(> thead th.col:nth-child(10)) td { min-width: 46px; }
+  table.relkap-heatmap:has(> tbody > tr:nth-child(9)) { zoom: 0.9; }
+  table.relkap-heatmap thead th { font-size: 8pt; }
+  .jp-RenderedHTMLCommon table.relkap-heatmap td.diagonal { border: 2px dashed black; }
+  /* a targeted tie: the thick frame is the cell's border and the mark sits in its corner, clear of the numbers */
+  .jp-RenderedHTMLCommon table.relkap-heatmap td.targeted { border: 3px solid black; outline: none; position: relative; }
+  table.relkap-heatmap td.targeted .mark { position: absolute; left: 2px; top: 1px; margin: 0; font-size: 8pt; }
+  .jp-RenderedHTMLCommon table.relkap-heatmap td.suppressed { background: #d9d9d9 url("data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 60 30' preserveAspectRatio='none'%3E%3Cpath d='M0 30L30 0M15 30L45 0M30 30L60 0M45 30L60 15M0 15L15 0' stroke='%23a6a6a6'/%3E%3C/svg%3E") 0 0 / 100% 100% no-repeat; }
+  table.relkap-heatmap td small, .relkap-legend, .relkap-legend .tick { font-size: 8pt; }
+  div.relkap-legend span.bar { display: inline-block; vertical-align: top; width: 300px; margin: 1px 10px 14px; }
+  .jp-OutputArea-output:has(table.relkap-heatmap) { break-inside: avoid; }
+  .jp-OutputArea-child:has(+ .jp-OutputArea-child table.relkap-heatmap) { break-after: avoid; page-break-after: avoid; }
 }
 """
 

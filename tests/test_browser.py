@@ -23,7 +23,7 @@ from axe_audit import AXE, audit
 from offline_page import OVERFLOW, open_offline
 
 import relkap
-from relkap import batch, plots, synth
+from relkap import batch, plots, synth, words
 from relkap.io import import_raw
 from relkap.kommuner import kommune_name
 from relkap.style import delta_e
@@ -179,7 +179,7 @@ def test_exported_report_renders_offline_with_figures_and_no_code(report_html, b
     context, page, problems = open_offline(browser, report_html)
     try:
         images = page.locator("img")
-        assert images.count() >= 5  # the brief's heat map, the response, the heat maps in print, the forest plot
+        assert images.count() >= 2  # the response, the forest plot (the heat maps are tables, also in print)
         sizes = page.evaluate("[...document.images].map(i => [i.complete, i.naturalWidth])")
         assert all(done and width > 0 for done, width in sizes), sizes
         body = page.inner_text("body")
@@ -244,7 +244,7 @@ def test_report_on_a_phone_no_table_overflows_without_its_scroll_box(report_html
         # at least one wide table scrolls in its box, with the shadow that says so
         wide = page.eval_on_selector_all(".table-scroll", "bs => bs.filter(b => b.scrollWidth > b.clientWidth).length")
         assert wide >= 1
-        # the heat maps are HTML tables on screen (the print figures are hidden)
+        # the heat maps are HTML tables on screen (print-only outputs are hidden)
         assert page.locator("table.relkap-heatmap").first.is_visible()
         assert not page.locator(".relkap-print-only").first.is_visible()
         # every heat map's row labels stay in view when its cells are scrolled to the far right
@@ -342,6 +342,33 @@ def test_the_whole_report_prints_on_at_most_14_pages(printed):
     """The brief, the full report and the appendix on at most 14 A4 pages (issue 21; the three-wave demo's
     kommuner print on 13 or 14)."""
     assert len(printed) <= 14, len(printed)
+
+
+def test_heat_maps_print_as_their_tables_in_colour_within_the_page(report_html, browser, printed):
+    """Print shows each heat map as the table the screen shows (issue 26: no picture of it): within the A4 text
+    width (182 mm = 688 CSS px), no text under 8 pt, colours printed exactly, hidden cells hatched and the own
+    group's frame dashed as the note says; the brief's map is on page one."""
+    context = browser.new_context(viewport={"width": 688, "height": 1009}, offline=True)
+    try:
+        page = context.new_page()
+        page.emulate_media(media="print")
+        page.goto(report_html.as_uri(), wait_until="load")
+        maps = page.evaluate("""() => [...document.querySelectorAll('table.relkap-heatmap')].map(t => {
+            const css = e => getComputedStyle(e);
+            const texts = [...t.querySelectorAll('th, td, td *')].filter(e => e.innerText.trim());
+            return {shown: t.offsetParent !== null, right: t.getBoundingClientRect().right,
+                    font: Math.min(...texts.map(e => parseFloat(css(e).fontSize))), adjust: css(t).printColorAdjust,
+                    dashed: [...t.querySelectorAll('td.diagonal')].map(d => css(d).borderTopStyle),
+                    hatched: [...t.querySelectorAll('td.suppressed')].map(d => css(d).backgroundImage.slice(0, 24))}; })""")
+        assert len(maps) >= 3 and page.locator(".relkap-print-only img, figure img[alt^='Varmekort']").count() == 0
+    finally:
+        context.close()
+    for m in maps:
+        assert m["shown"] and m["right"] <= 688 and m["font"] >= 8 * 96 / 72 - 0.01 and m["adjust"] == "exact", m
+        assert m["dashed"] and set(m["dashed"]) == {"dashed"}, m
+        assert set(m["hatched"]) <= {'url("data:image/svg+xml,'}, m
+    assert any(m["hatched"] for m in maps)  # the test project hides some cells
+    assert words.text("figure.rater", "da") in printed[0]
 
 
 def test_heat_map_colours_show_the_bands_in_the_browser(browser, tmp_path):

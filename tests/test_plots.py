@@ -17,6 +17,7 @@ from matplotlib.patches import FancyArrowPatch  # noqa: E402
 from test_network import BASE, FOLLOW, A, B, C, _ties  # noqa: E402
 
 from relkap import load_instrument, network, plots  # noqa: E402
+from relkap.plots import alt  # noqa: E402
 from relkap.plots.cells import tie_cells  # noqa: E402
 from relkap.style import cielab, delta_e  # noqa: E402
 
@@ -424,6 +425,24 @@ def test_targeted_tie_is_marked_in_the_html_heat_maps():
     assert "3,0" in marked[0]["text"]  # A -> B at baseline
     page = plots.change_heatmap_html(_comparison(), targeted=[(A, B)])
     assert page.count("class='mark'") == 1
+
+
+def test_html_heat_map_is_described_by_its_alt_text():
+    """The report's heat maps are tables only (no picture): the figure's alt text is the table's description
+    (aria-describedby a hidden paragraph); the same table twice gets the same id (a report is reproducible)."""
+    from bs4 import BeautifulSoup
+
+    ties, inst = _ties(BASE), load_instrument()
+    summary = alt.alt_tie_heatmap(ties, inst, "da")
+    page = plots.tie_heatmap_html(ties, instrument=inst, summary=summary)
+    soup = BeautifulSoup(page, features="html.parser")
+    described = soup.find(id=soup.find("table")["aria-describedby"])
+    assert described.name == "p" and described.has_attr("hidden") and described.get_text() == summary
+    assert page == plots.tie_heatmap_html(ties, instrument=inst, summary=summary)
+    comp = _comparison()
+    change = plots.change_heatmap_html(comp, instrument=inst, summary=alt.alt_change_heatmap(comp, inst, "da"))
+    assert soup.find("table")["aria-describedby"] not in change  # another map, another id
+    assert "aria-describedby" not in plots.tie_heatmap_html(ties)  # the explorer's tables: no description
 
 
 def test_targeted_tie_is_a_double_line_in_the_networks():

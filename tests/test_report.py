@@ -151,7 +151,9 @@ def test_shared_tables_print_no_count_below_min_n(project):
 def test_html_is_for_readers(project):
     html = (project["out"] / "336" / "report.html").read_text(encoding="utf-8")
     assert "Relationel kapacitet i Stevns Kommune" in html
-    assert html.count("data:image/png;base64") >= 5  # figures embedded, opens offline
+    # figures embedded (the response chart, the forest plot), opens offline; the heat maps are HTML tables on
+    # screen and in print, drawn once
+    assert html.count("data:image/png;base64") >= 2
     assert not re.search(r'class="[^"]*jp-(Input|Output)Prompt', html)  # the CSS names them; no element uses them
     assert 'class="jp-CodeMirrorEditor' not in html and '<div class="highlight' not in html  # no code input
     assert "In&nbsp;[" not in html
@@ -421,6 +423,20 @@ def test_targeted_ties_marked_in_heat_maps_and_tables(project):
     assert any("◆" in c for c in _table(page, words.text("report.caption.most_changed", "da")).iloc[:, 1])
 
 
+def test_heat_maps_are_tables_described_by_their_alt_texts_and_never_pictures(project):
+    """Each heat map is drawn once, as a table for screen and print (issue 26): no screen- or print-only
+    copy, no picture of it; the figure's alt text (relkap.plots.alt) is the table's description."""
+    soup = _soup(_page(project, 336))
+    maps = soup.select("table.relkap-heatmap")
+    assert len(maps) == 3  # the brief's (the latest wave), the baseline's, the change
+    for table in maps:
+        assert table.find_parent(class_=["relkap-screen-only", "relkap-print-only"]) is None
+        described = soup.find(id=table["aria-describedby"])
+        assert described.has_attr("hidden") and described.get_text().startswith("Varmekort over")
+    alts = [img["alt"] for img in soup.find_all("img")]
+    assert alts and not [a for a in alts if a.startswith("Varmekort")]
+
+
 def test_response_rate_shown_when_given(project):
 
     page = _page(project, 336)
@@ -545,6 +561,8 @@ def test_real_report_passes_the_export_checks(project, code):
     soup = _soup(page)
     assert soup.html["lang"] == "da" and ("Stevns" if code == 336 else "Hedensted") in soup.title.get_text()
     alts = [img["alt"] for img in soup.find_all("img")]
+    # the heat maps are tables: their description is the figure's alt text
+    alts += [soup.find(id=t["aria-describedby"]).get_text() for t in soup.select("table.relkap-heatmap")]
     assert len(alts) >= 5 and all(len(a) > 40 for a in alts)  # made from the data, not a generic text
 
 

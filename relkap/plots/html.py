@@ -8,6 +8,7 @@ suppression); colour bars are CSS gradients.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import math
 
@@ -93,16 +94,24 @@ def _legend(cells: HeatmapCells) -> str:
             f"style='background:linear-gradient(to right,{stops})'>{marks}</span></div>")
 
 
-def cells_html(cells: HeatmapCells) -> str:
+def cells_html(cells: HeatmapCells, summary: str = "") -> str:
     """Prepared heat map cells as an HTML table with its colour bar and note (the explorer's heat map).
 
     A scored cell has class ``value`` and the colour of the matplotlib figure, a suppressed cell class
     ``suppressed`` (grey hatch, "n<min_n"), the diagonal class ``diagonal``, a targeted tie class
-    ``targeted`` (thick black frame and "◆", as in the figure); ``title`` is the hover text.
+    ``targeted`` (thick black frame and "◆", as in the figure); ``title`` is the hover text. A ``summary``
+    (the figure's alt text, :mod:`relkap.plots.alt`) is the table's description for screen readers
+    (``aria-describedby`` a hidden paragraph): shown to no one, never printed.
     """
     lang = cells.language
-    head = "".join(f"<th class='col' scope='col'>{html.escape(c)}</th>" for c in cells.col_labels)
-    out = [_STYLE, "<table class='relkap-heatmap'>", _caption(cells.title),
+    # the label in a span: print turns it upright (the export's print stylesheet), so ten groups fit on A4
+    head = "".join(f"<th class='col' scope='col'><span>{html.escape(c)}</span></th>" for c in cells.col_labels)
+    described = ""
+    if summary:
+        # an id from the content: the same page twice is the same file (warm and fresh kernels agree)
+        key = hashlib.sha256(f"{cells.title}\n{summary}".encode()).hexdigest()[:12]
+        described = f" aria-describedby='relkap-heatmap-{key}'"
+    out = [_STYLE, f"<table class='relkap-heatmap'{described}>", _caption(cells.title),
            f"<thead><tr><th>{html.escape(words.text('figure.rater', lang))} ↓ · "
            f"{html.escape(words.text('figure.target', lang))} →</th>{head}</tr></thead><tbody>"]
     for i, (r, name) in enumerate(zip(cells.rows, cells.row_labels, strict=True)):
@@ -129,6 +138,8 @@ def cells_html(cells: HeatmapCells) -> str:
                        f"{body}</td>")
         out.append("</tr>")
     out.append("</tbody></table>")
+    if summary:
+        out.append(f"<p id='relkap-heatmap-{key}' hidden>{html.escape(summary)}</p>")
     out.append(_legend(cells))
     out.append(f"<div class='relkap-legend'>{html.escape(cells.note)}</div>")
     return "".join(out)
@@ -145,14 +156,18 @@ def tie_heatmap_html(
     title: str | None = None,
     targeted=(),
     change: pd.DataFrame | None = None,
+    summary: str = "",
 ) -> str:
-    """:func:`~relkap.plots.tie_heatmap` as an HTML table (for the explorer): the same cells and colours.
+    """:func:`~relkap.plots.tie_heatmap` as an HTML table (the explorer's and the report's): the same cells and colours.
 
     Parameters
     ----------
     {ties}
     {shared}
     {change}
+    summary : str, optional
+        What the table shows in a sentence or two (:func:`relkap.plots.alt.alt_tie_heatmap`): its
+        description for screen readers, shown to no one else and never printed.
 
     Returns
     -------
@@ -169,7 +184,7 @@ def tie_heatmap_html(
     (True, True)
     """
     return cells_html(tie_cells(ties, value=value, min_n=min_n, language=language, instrument=instrument,
-                                title=title, targeted=targeted, change=change))
+                                title=title, targeted=targeted, change=change), summary)
 
 
 @shared_parameters
@@ -185,6 +200,7 @@ def change_heatmap_html(
     instrument: Instrument | None = None,
     title: str | None = None,
     targeted=(),
+    summary: str = "",
 ) -> str:
     """:func:`~relkap.plots.change_heatmap` as an HTML table: signed change, "*" when ``p`` < ``alpha``.
 
@@ -192,6 +208,8 @@ def change_heatmap_html(
     ----------
     {comparison}
     {shared}
+    summary : str, optional
+        As for :func:`tie_heatmap_html` (:func:`relkap.plots.alt.alt_change_heatmap`).
 
     Returns
     -------
@@ -207,7 +225,8 @@ def change_heatmap_html(
     (True, True)
     """
     return cells_html(change_cells(comparison, value=value, p=p, alpha=alpha, limit=limit, min_n=min_n,
-                                   language=language, instrument=instrument, title=title, targeted=targeted))
+                                   language=language, instrument=instrument, title=title, targeted=targeted),
+                      summary)
 
 
 def benchmark_html(

@@ -3,7 +3,7 @@
 Built from a :class:`~relkap.report.model.KommuneReport`, in plain words from the catalogue's section
 ``brief`` (short sentences: the Danish text reads at LIX <= 45, see :mod:`relkap.readability`), numbers from
 :mod:`relkap.fmt`. Page one: what this is, the answer (better, worse or unclear), one picture of the ties
-now and their change (the notebook draws it with :func:`relkap.plots.tie_heatmap` and ``change=``). Page
+now and their change (the notebook draws it with :func:`relkap.plots.tie_heatmap_html` and ``change=``). Page
 two: three ties to talk about with questions that fit what the data show (:mod:`relkap.report.dialogue`),
 the ties the kommune worked on with their caveat beside them, who answered.
 
