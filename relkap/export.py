@@ -97,7 +97,7 @@ figure.relkap-figure { margin: 0.5em 0; }
 /* the lab template's ":not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td" (right-aligned, no border) outranks
    the heat map's own rules: restore them for the heat maps shown as HTML tables */
 .jp-RenderedHTMLCommon table.relkap-heatmap td { text-align: center; padding: 0 2px; border: 1.5px solid transparent; }
-.jp-RenderedHTMLCommon table.relkap-heatmap td.diagonal { border-color: black; }
+.jp-RenderedHTMLCommon table.relkap-heatmap td.diagonal { border: 1.5px dashed black; }  /* the note says "Stiplet ramme" */
 .jp-RenderedHTMLCommon table.relkap-heatmap thead th.col { text-align: center; }
 /* the heat maps' colour bars (400 px) shrink with a phone's width; their ticks are placed in % */
 .relkap-legend .bar { max-width: calc(100% - 24px); }
