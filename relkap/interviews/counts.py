@@ -49,17 +49,15 @@ _KIND_KEYS = {"tie": ["group", "target"], "dimension": ["dimension"], "leadershi
               "structure": ["scale"]}
 
 
-def _plain(codings: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
-    cols = [*by, "wave", "source", *THEME_KEYS, "valence"]
-    if "first_coder" in codings.columns:  # each interview counted as its first coder coded it
-        codings = codings[codings["first_coder"].fillna(True).to_numpy(dtype=bool)]
-    c = codings[cols].copy()
-    for col in cols:  # categories and strings as plain objects, so absent keys group and merge alike
-        if isinstance(c[col].dtype, pd.CategoricalDtype) or c[col].dtype == "string":
-            c[col] = c[col].astype(object).where(c[col].notna(), None)
-    for col in THEME_KEYS:  # "" stands for "no rater/target" while grouping and merging (see _restore)
-        c[col] = c[col].astype(object).where(c[col].notna(), "")
-    return c
+def _plain_values(column: pd.Series, blank: object = None) -> list:
+    """A column as plain Python values, ``blank`` where missing (categories and strings as their values)."""
+    values = column.astype(object).tolist()
+    return [blank if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v for v in values]
+
+
+def _plain_dtype(column: pd.Series) -> object:
+    """The dtype a key column keeps in the count tables: object for categories and strings, else its own."""
+    return object if isinstance(column.dtype, pd.CategoricalDtype) or column.dtype == "string" else column.dtype
 
 
 def _restore(d: pd.DataFrame) -> pd.DataFrame:
@@ -116,22 +114,43 @@ def _shares(codings: pd.DataFrame, min_interviews: int = MIN_INTERVIEWS, by: Seq
             waves: Sequence[str] | None = None) -> pd.DataFrame:
     """The counts of :func:`theme_shares` with "" for absent rater/target."""
     by = list(by)
-    c = _plain(codings, by)
+    if "first_coder" in codings.columns:  # each interview counted as its first coder coded it
+        codings = codings[codings["first_coder"].fillna(True).to_numpy(dtype=bool)]
     wave_list = list(waves) if waves is not None else interview_waves(codings, None, None)
-    keys = [*by, "wave", *THEME_KEYS]
-    counts = pd.concat([
-        _count(c, keys, "n_mention"),
-        _count(c, keys, "n_strength", c["valence"] == "strength"),
-        _count(c, keys, "n_problem", c["valence"] == "problem"),
-        _count(c, keys, "n_valenced", c["valence"].notna()),
-    ], axis=1).reset_index()
-    themes = c[[*by, *THEME_KEYS]].drop_duplicates()
-    grid = themes.merge(pd.DataFrame({"wave": wave_list}), how="cross")
-    out = grid.merge(counts, on=keys, how="left")
-    totals = c.groupby([*by, "wave"], dropna=False)["source"].nunique().rename("n_interviews").reset_index()
-    out = out.merge(totals, on=[*by, "wave"], how="left")
-    for col in ["n_interviews", *COUNTS]:
-        out[col] = out[col].fillna(0).astype("int64")
+    # one pass over the rows (a kommune's codings are a few hundred): the interviews (sources) behind each
+    # theme and wave, all of them and those with each valence, and the interviews of each wave
+    cols = {col: _plain_values(codings[col], "" if col in THEME_KEYS else None)
+            for col in [*by, "wave", "source", *THEME_KEYS, "valence"]}
+    counted: dict[tuple, tuple[set, set, set, set]] = {}
+    totals: dict[tuple, set] = {}
+    themes: dict[tuple, None] = {}  # in order of first appearance
+    for row in zip(*cols.values(), strict=True):
+        *cell, wave, source, kind, theme, rater, target, valence = row
+        theme_key = (*cell, kind, theme, rater, target)
+        themes.setdefault(theme_key)
+        if source is None:  # no interview to count
+            continue
+        totals.setdefault((*cell, wave), set()).add(source)
+        sets = counted.setdefault((*cell, wave, kind, theme, rater, target), (set(), set(), set(), set()))
+        sets[0].add(source)
+        if valence is not None:
+            sets[3].add(source)
+            if valence == "strength":
+                sets[1].add(source)
+            elif valence == "problem":
+                sets[2].add(source)
+    none: tuple[set, ...] = (set(),) * 4
+    grid = [(key, w) for key in themes for w in wave_list]  # every theme in every wave
+    n_by = len(by)
+    found = [counted.get((*key[:n_by], w, *key[n_by:]), none) for key, w in grid]
+    out = pd.DataFrame({
+        **{col: pd.Series([key[i] for key, _ in grid], dtype=_plain_dtype(codings[col]))
+           for i, col in enumerate(by)},
+        "wave": [w for _, w in grid],
+        **{col: pd.Series([key[n_by + i] for key, _ in grid], dtype=object) for i, col in enumerate(THEME_KEYS)},
+        **{col: np.array([len(f[i]) for f in found], dtype=np.int64) for i, col in enumerate(COUNTS)},
+        "n_interviews": np.array([len(totals.get((*key[:n_by], w), ())) for key, w in grid], dtype=np.int64),
+    })
     out["suppressed"] = out["n_interviews"] < min_interviews
     denom = out["n_interviews"].where(~out["suppressed"]).astype("float64")
     out["share"] = out["n_mention"] / denom
