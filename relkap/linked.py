@@ -86,12 +86,14 @@ def linked_respondents(data: pd.DataFrame, by: str | list[str] | None = None, *,
     if not keys:  # one group of all rows
         keys, pairs = ["_all"], pairs.assign(_all=0)
     pairs = pairs.assign(_bit=np.left_shift(1, pd.Index(waves).get_indexer(pairs[wave])).astype("int64"))
-    per_id = pairs.groupby([*keys, respondent], observed=True).agg(waves=(wave, "nunique"), mask=("_bit", "sum"))
+    by_id = pairs.groupby([*keys, respondent], observed=True)  # plain aggregations: named ones cost more
+    per_id = pd.DataFrame({"waves": by_id[wave].nunique(), "mask": by_id["_bit"].sum()})
     per_id = per_id.reset_index()
     per_id = per_id.join(pairs.groupby(keys, observed=True)[wave].nunique().rename("n_waves"), on=keys)
     per_id = per_id.assign(linked=per_id["waves"] >= 2, every=per_id["waves"] == per_id["n_waves"])
-    out = per_id.groupby(keys, observed=True).agg(n_waves=("n_waves", "first"), n_respondents=(respondent, "size"),
-                                                  n_linked=("linked", "sum"), n_every_wave=("every", "sum"))
+    by_key = per_id.groupby(keys, observed=True)
+    out = pd.DataFrame({"n_waves": by_key["n_waves"].first(), "n_respondents": by_key.size(),
+                        "n_linked": by_key["linked"].sum(), "n_every_wave": by_key["every"].sum()})
     per_wave = pairs.groupby([*keys, wave], observed=True)[respondent].nunique().unstack(wave, fill_value=0)
     per_wave = per_wave.reindex(columns=waves, fill_value=0).add_prefix("n_")
     shown = per_id.groupby(keys, observed=True)["mask"].agg(lambda m: participation_shown(_pattern_counts(m), min_n))

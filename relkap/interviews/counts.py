@@ -110,24 +110,22 @@ def theme_shares(codings: pd.DataFrame, min_interviews: int = MIN_INTERVIEWS, by
     return _restore(_shares(codings, min_interviews, by, waves))
 
 
-def _shares(codings: pd.DataFrame, min_interviews: int = MIN_INTERVIEWS, by: Sequence[str] = ("kommune",),
-            waves: Sequence[str] | None = None) -> pd.DataFrame:
-    """The counts of :func:`theme_shares` with "" for absent rater/target."""
-    by = list(by)
+def _tally(codings: pd.DataFrame, by: list[str], waves: Sequence[str] | None
+           ) -> tuple[list, dict[tuple, None], dict[tuple, tuple[set, set, set, set]], dict[tuple, set]]:
+    """The waves and, in one pass over the rows (a kommune's codings are a few hundred), the themes (``*by,
+    theme_kind, theme, rater, target``, "" for no rater/target, in order of first appearance), the
+    interviews (sources) behind each theme and wave (all, strength, problem, valenced) and those of each wave."""
     if "first_coder" in codings.columns:  # each interview counted as its first coder coded it
         codings = codings[codings["first_coder"].fillna(True).to_numpy(dtype=bool)]
     wave_list = list(waves) if waves is not None else interview_waves(codings, None, None)
-    # one pass over the rows (a kommune's codings are a few hundred): the interviews (sources) behind each
-    # theme and wave, all of them and those with each valence, and the interviews of each wave
     cols = {col: _plain_values(codings[col], "" if col in THEME_KEYS else None)
             for col in [*by, "wave", "source", *THEME_KEYS, "valence"]}
     counted: dict[tuple, tuple[set, set, set, set]] = {}
     totals: dict[tuple, set] = {}
-    themes: dict[tuple, None] = {}  # in order of first appearance
+    themes: dict[tuple, None] = {}
     for row in zip(*cols.values(), strict=True):
         *cell, wave, source, kind, theme, rater, target, valence = row
-        theme_key = (*cell, kind, theme, rater, target)
-        themes.setdefault(theme_key)
+        themes.setdefault((*cell, kind, theme, rater, target))
         if source is None:  # no interview to count
             continue
         totals.setdefault((*cell, wave), set()).add(source)
@@ -139,10 +137,44 @@ def _shares(codings: pd.DataFrame, min_interviews: int = MIN_INTERVIEWS, by: Seq
                 sets[1].add(source)
             elif valence == "problem":
                 sets[2].add(source)
-    none: tuple[set, ...] = (set(),) * 4
+    return wave_list, themes, counted, totals
+
+
+_NONE: tuple[set, ...] = (set(),) * 4  # the interviews of a theme not spoken of in a wave
+
+
+def _wide_counts(codings: pd.DataFrame, min_interviews: int, by: Sequence[str], waves: Sequence[str]
+                 ) -> pd.DataFrame:
+    """``_wide(_shares(...))`` in one step: per theme (keys sorted, as an outer merge of the waves orders
+    them), the interviews of each wave and those speaking of the theme (``n_interviews_<w>``, ...)."""
+    by = list(by)
+    wave_list, themes, counted, totals = _tally(codings, by, waves)
+    try:
+        keys = sorted(themes)
+    except TypeError:  # a missing ``by`` value: let pandas order it
+        shares = _shares(codings, min_interviews, by, waves)
+        return _wide(shares, [*by, *THEME_KEYS], list(waves))
+    n_by = len(by)
+    out = pd.DataFrame({
+        **{col: pd.Series([key[i] for key in keys], dtype=_plain_dtype(codings[col])) for i, col in enumerate(by)},
+        **{col: pd.Series([key[n_by + i] for key in keys], dtype=object) for i, col in enumerate(THEME_KEYS)},
+    })
+    for w in wave_list:
+        found = [counted.get((*key[:n_by], w, *key[n_by:]), _NONE) for key in keys]
+        out[f"n_interviews_{w}"] = np.array([len(totals.get((*key[:n_by], w), ())) for key in keys], dtype=np.int64)
+        for i, col in enumerate(COUNTS):
+            out[f"{col}_{w}"] = np.array([len(f[i]) for f in found], dtype=np.int64)
+    return out
+
+
+def _shares(codings: pd.DataFrame, min_interviews: int = MIN_INTERVIEWS, by: Sequence[str] = ("kommune",),
+            waves: Sequence[str] | None = None) -> pd.DataFrame:
+    """The counts of :func:`theme_shares` with "" for absent rater/target."""
+    by = list(by)
+    wave_list, themes, counted, totals = _tally(codings, by, waves)
     grid = [(key, w) for key in themes for w in wave_list]  # every theme in every wave
     n_by = len(by)
-    found = [counted.get((*key[:n_by], w, *key[n_by:]), none) for key, w in grid]
+    found = [counted.get((*key[:n_by], w, *key[n_by:]), _NONE) for key, w in grid]
     out = pd.DataFrame({
         **{col: pd.Series([key[i] for key, _ in grid], dtype=_plain_dtype(codings[col]))
            for i, col in enumerate(by)},
@@ -221,8 +253,7 @@ def theme_change(codings: pd.DataFrame, min_interviews: int = MIN_INTERVIEWS,
     """
     by = list(by)
     waves = interview_waves(codings, baseline, followup)
-    shares = _shares(codings, min_interviews, by, waves)
-    d = _wide(shares, [*by, *THEME_KEYS], waves)
+    d = _wide_counts(codings, min_interviews, by, waves)
     return _restore(_derive(d, waves, min_interviews, min_net_change)).reset_index(drop=True)
 
 
@@ -300,9 +331,8 @@ def joint_table(survey: pd.DataFrame, codings: pd.DataFrame, kind: str = "tie", 
     themes = c[c["theme_kind"] == ("dimension" if kind == "dimension" else kind)]
     if kind == "dimension":
         themes = pd.concat([themes, themes.assign(theme="rk")], ignore_index=True)
-    shares = _shares(themes, min_interviews, ["kommune"], waves) if len(themes) else None
-    if shares is not None:
-        iv = _wide(shares, ["kommune", *THEME_KEYS], waves)
+    if len(themes):
+        iv = _wide_counts(themes, min_interviews, ["kommune"], waves)
         if kind == "tie":
             iv = iv.rename(columns={"rater": "group"})
         else:
