@@ -258,7 +258,8 @@ def build(data: Tables, instrument: Instrument, params: KommuneParams, *, min_n:
                                              all_ties.drop(columns="wave").drop_duplicates(), ["group", "target"])
                          if recent is not None else None)
     trend = rk_waves[rk_waves["dimension"] == "rk"] if len(answered) >= 3 else None
-    points = key_points(rk, diff, rates, params, min_n=min_n, name=params.name, trend=trend)
+    comparison = targeted_comparison(tie_diff, list(targeted), min_n=min_n) if has_followup and targeted else None
+    points = key_points(rk, diff, rates, params, min_n=min_n, name=params.name, trend=trend, comparison=comparison)
     waves_present = tuple(w for w in waves if (ties["wave"] == w).any())
     latest = ties[ties["wave"] == (last if has_followup else first)]
     guide = dialogue.dialogue_guide(latest, diff, min_n=min_n, followup=has_followup)
@@ -279,8 +280,7 @@ def build(data: Tables, instrument: Instrument, params: KommuneParams, *, min_n:
         cross_ties=tie_diff[~tie_diff["diagonal"].astype(bool)] if has_followup else None,
         most_changed=(most_changed(tie_diff, k=MOST_CHANGED_K, min_n=min_n, targeted=list(targeted))
                       if has_followup else None),
-        targeted_comparison=(targeted_comparison(tie_diff, list(targeted), min_n=min_n)
-                             if has_followup and targeted else None),
+        targeted_comparison=comparison,
         key_points=points, dialogue=guide, positions=layout(groups, instrument=instrument),
         profile=tables.dimension_profile_data(shared.relations, instrument, min_n=min_n, scores=scores),
         agreement=tables.agreement_tables(shared, instrument, min_n=min_n, scores=scores),
