@@ -198,19 +198,25 @@ def _shares(codings: pd.DataFrame, min_interviews: int = MIN_INTERVIEWS, by: Seq
 def _derive(d: pd.DataFrame, waves: list[str], min_interviews: int, min_net_change: float) -> pd.DataFrame:
     """Shares, net valence, changes, suppression and the interview direction from the per-wave counts."""
     b, f = waves
+    new: dict[str, pd.Series] = {}  # added in one concat (a column at a time costs more)
     for w in waves:
         sup = d[f"n_interviews_{w}"] < min_interviews
         denom = d[f"n_interviews_{w}"].where(~sup).astype("float64")
-        d[f"share_{w}"] = d[f"n_mention_{w}"] / denom
-        d[f"net_{w}"] = (d[f"n_strength_{w}"] - d[f"n_problem_{w}"]) / denom
-    d["share_change"] = d[f"share_{f}"] - d[f"share_{b}"]
-    d["net_change"] = d[f"net_{f}"] - d[f"net_{b}"]
-    d["n_valenced"] = d[f"n_valenced_{b}"] + d[f"n_valenced_{f}"]
-    d["interviews_suppressed"] = (d[f"n_interviews_{b}"] < min_interviews) | (d[f"n_interviews_{f}"] < min_interviews)
-    clear = (~d["interviews_suppressed"] & (d["n_valenced"] >= min_interviews)
-             & (d["net_change"].abs() >= min_net_change - 1e-12))
-    d["interview_direction"] = pd.array(np.where(clear, np.sign(d["net_change"].fillna(0)), 0), dtype="Int8")
-    return d
+        new[f"share_{w}"] = d[f"n_mention_{w}"] / denom
+        new[f"net_{w}"] = (d[f"n_strength_{w}"] - d[f"n_problem_{w}"]) / denom
+    new["share_change"] = new[f"share_{f}"] - new[f"share_{b}"]
+    new["net_change"] = new[f"net_{f}"] - new[f"net_{b}"]
+    new["n_valenced"] = d[f"n_valenced_{b}"] + d[f"n_valenced_{f}"]
+    new["interviews_suppressed"] = (d[f"n_interviews_{b}"] < min_interviews) | (d[f"n_interviews_{f}"] < min_interviews)
+    clear = (~new["interviews_suppressed"] & (new["n_valenced"] >= min_interviews)
+             & (new["net_change"].abs() >= min_net_change - 1e-12))
+    new["interview_direction"] = pd.Series(pd.array(np.where(clear, np.sign(new["net_change"].fillna(0)), 0),
+                                                    dtype="Int8"), index=d.index)
+    if d.columns.isin(list(new)).any() or not d.columns.is_unique:
+        for column, values in new.items():
+            d[column] = values
+        return d
+    return pd.concat([d, pd.DataFrame(new, index=d.index)], axis=1)
 
 
 def _wide(shares: pd.DataFrame, keys: list[str], waves: list[str]) -> pd.DataFrame:
@@ -338,7 +344,8 @@ def joint_table(survey: pd.DataFrame, codings: pd.DataFrame, kind: str = "tie", 
         else:
             iv = iv.rename(columns={"theme": keys[0]})
         iv = iv[["kommune", *keys, *[col for col in iv.columns if col.startswith("n_")]]]
-        iv = iv.groupby(["kommune", *keys], dropna=False, as_index=False).sum()
+        if iv.duplicated(["kommune", *keys]).any():  # themes sharing a key add up (the outer merge sorts)
+            iv = iv.groupby(["kommune", *keys], dropna=False, as_index=False).sum()
     else:
         iv = pd.DataFrame(columns=["kommune", *keys])
     totals = (c.groupby(["kommune", "wave"], observed=True)["source"].nunique().unstack("wave")
