@@ -106,14 +106,15 @@ def response_overview(tables: Tables, instrument: Instrument, min_n: int = MIN_N
     0  myndighed  baseline  4         0.033333        True
     1  myndighed  followup  2         0.016667        True
     """
-    rows = []
-    for (group, wave), part in tables.relations.groupby(["group", "wave"], observed=True):
-        rows.append({"group": str(group), "wave": str(wave), "n": part["respondent_id"].nunique(),
-                     "dont_know_share": float(part["score"].isna().mean())})
-    for wave, part in tables.citizens.groupby("wave", observed=True):
-        rows.append({"group": CITIZENS, "wave": str(wave), "n": part["respondent_id"].nunique(),
-                     "dont_know_share": float(part["score"].isna().mean())})
-    out = pd.DataFrame(rows, columns=["group", "wave", "n", "dont_know_share"])
+    parts = []
+    for table, keys in ((tables.relations, ["group", "wave"]), (tables.citizens, ["wave"])):
+        g = table.groupby(keys, observed=True)
+        counts = pd.DataFrame({"n": g["respondent_id"].nunique(),
+                               "dont_know_share": table["score"].isna().groupby([table[k] for k in keys],
+                                                                                observed=True).mean()})
+        counts = counts.reset_index().astype({k: str for k in keys})
+        parts.append(counts if "group" in keys else counts.assign(group=CITIZENS))
+    out = pd.concat(parts, ignore_index=True)[["group", "wave", "n", "dont_know_share"]]
     out["suppressed"] = out["n"] < min_n
     order = {g: i for i, g in enumerate([*instrument.group_codes, CITIZENS])}
     out["_g"] = out["group"].map(order)
