@@ -324,9 +324,27 @@ def alpha(
             f"identify a subject in `subject` (now {subject}) or the cells in `by` (now {by})"
         )
     rows = []
-    cells = d.groupby(by, observed=True, sort=True) if by else [((), d)]
-    for key, cell in cells:
-        wide = cell.pivot(index=subject, columns=item, values=score).to_numpy(float)
+    # each cell's subjects x items matrix, rows and columns in sorted order (as DataFrame.pivot gives them),
+    # from codes computed once for the whole table
+    subj = np.zeros(len(d), dtype=np.int64)
+    for column in subject:  # lexicographic over the subject columns
+        codes, uniques = pd.factorize(d[column], sort=True)
+        subj = subj * (len(uniques) + 1) + codes
+    item_codes = pd.factorize(d[item], sort=True)[0]
+    values = d[score].to_numpy(dtype=float, na_value=np.nan)
+    if by:
+        groups = d.groupby(by, observed=True, sort=True)
+        gid, keys = groups.ngroup().to_numpy(), groups.size().index
+    else:
+        gid, keys = np.zeros(len(d), dtype=np.int64), [()]
+    order = np.argsort(gid, kind="stable")
+    bounds = np.searchsorted(gid[order], np.arange(len(keys) + 1))
+    for g, key in enumerate(keys):
+        at = order[bounds[g]:bounds[g + 1]]
+        row_ids, row = np.unique(subj[at], return_inverse=True)
+        col_ids, col = np.unique(item_codes[at], return_inverse=True)
+        wide = np.full((len(row_ids), len(col_ids)), np.nan)
+        wide[row, col] = values[at]
         n, k, a, low, high = _cronbach(wide, nan_policy)
         key = key if isinstance(key, tuple) else (key,)
         rows.append((*key, n, k, a, low, high))

@@ -591,7 +591,13 @@ def suppress(comparison: pd.DataFrame, min_n: int | None,
     if min_n:
         suppressed |= (n0 < min_n) | (n1 < min_n)
     values = [c for c in CHANGE_COLUMNS if c not in _UNSUPPRESSED and c in out.columns]
-    out.loc[suppressed, values] = np.nan
+    for column in values:  # float columns in numpy (cheaper than one .loc over all of them), others by .loc
+        if out[column].dtype == np.float64:
+            hidden = out[column].to_numpy(copy=True)
+            hidden[suppressed] = np.nan
+            out[column] = hidden
+        else:
+            out.loc[suppressed, column] = np.nan
     out["suppressed"] = suppressed
     families = [family] if isinstance(family, str) else list(family or [])
     for column, method in (("p_fdr", "fdr_bh"), ("p_holm", "holm")):

@@ -135,15 +135,27 @@ def code_agreement(data: pd.DataFrame, code: str = "code", unit: str = "unit", c
     missing = [c for c in (code, unit, coder, value, *by) if c not in data.columns]
     if missing:
         raise ValueError(f"data lacks the columns {missing}")
-    for key, d in data.groupby([*by, code], sort=True, observed=True, dropna=False):
-        d = d.dropna(subset=[value])  # a code nobody coded anywhere keeps its row (no units)
-        if d.duplicated([unit, coder]).any():
-            u, c = d.loc[d.duplicated([unit, coder]), [unit, coder]].iloc[0]
-            raise ValueError(f"coder {c!r} has more than one value for unit {u!r}: one value per unit and coder")
-        units, unit_names = pd.factorize(d[unit])
-        coders, coder_names = pd.factorize(d[coder])
-        m = np.full((len(coder_names), len(unit_names)), np.nan)
-        m[coders, units] = d[value].to_numpy(dtype=float)
+    # one pass of pandas over all rows (groups, the units' and coders' codes), then numpy per code
+    groups = data.groupby([*by, code], sort=True, observed=True, dropna=False)
+    gid = groups.ngroup().to_numpy()
+    keys = groups.size().index
+    valid = data[value].notna().to_numpy()  # a code nobody coded anywhere keeps its row (no units)
+    unit_codes = pd.factorize(data[unit])[0]
+    coder_codes = pd.factorize(data[coder])[0]
+    values = data[value].to_numpy(dtype=float, na_value=np.nan)
+    dup = data[valid].duplicated([*by, code, unit, coder]).to_numpy()
+    if dup.any():  # the first duplicate of the first code that has one, as a loop over the codes finds it
+        at = np.flatnonzero(valid)[dup]
+        u, c = data.iloc[at[np.argmin(gid[at])]][[unit, coder]]
+        raise ValueError(f"coder {c!r} has more than one value for unit {u!r}: one value per unit and coder")
+    order = np.flatnonzero(valid)[np.argsort(gid[valid], kind="stable")]  # each code's rows in table order
+    bounds = np.searchsorted(gid[order], np.arange(len(keys) + 1))
+    for g, key in enumerate(keys):
+        rows_g = order[bounds[g]:bounds[g + 1]]
+        units = _first_seen(unit_codes[rows_g])
+        coders = _first_seen(coder_codes[rows_g])
+        m = np.full((coders.max(initial=-1) + 1, units.max(initial=-1) + 1), np.nan)
+        m[coders, units] = values[rows_g]
         m = m[:, (~np.isnan(m)).sum(axis=0) >= 2]  # units two or more coders coded
         m = m[~np.isnan(m).all(axis=1)]  # coders with a value in one of them
         # agreeing ordered coder pairs per unit: sum over values k of c_k (c_k - 1), c_k coders giving k there
@@ -156,6 +168,18 @@ def code_agreement(data: pd.DataFrame, code: str = "code", unit: str = "unit", c
                      agree / pairs if pairs else float("nan"), kappa, _alpha(m, "nominal")])
     out = pd.DataFrame(rows, columns=cols)
     return out.astype({"n_units": "int64", "n_coders": "int64"})
+
+
+def _first_seen(codes: np.ndarray) -> np.ndarray:
+    """``codes`` renumbered 0, 1, ... in order of first appearance (-1, missing, stays -1), as
+    :func:`pandas.factorize` numbers the values of a group."""
+    out = np.full(len(codes), -1, dtype=np.int64)
+    ok = codes >= 0
+    uniq, first, inverse = np.unique(codes[ok], return_index=True, return_inverse=True)
+    rank = np.empty(len(uniq), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(uniq))
+    out[ok] = rank[inverse]
+    return out
 
 
 def structure_agreement(structures: pd.DataFrame, by: Sequence[str] = (), score: str = "score") -> pd.DataFrame:

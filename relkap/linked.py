@@ -86,12 +86,14 @@ def linked_respondents(data: pd.DataFrame, by: str | list[str] | None = None, *,
     if not keys:  # one group of all rows
         keys, pairs = ["_all"], pairs.assign(_all=0)
     pairs = pairs.assign(_bit=np.left_shift(1, pd.Index(waves).get_indexer(pairs[wave])).astype("int64"))
-    per_id = pairs.groupby([*keys, respondent], observed=True).agg(waves=(wave, "nunique"), mask=("_bit", "sum"))
+    by_id = pairs.groupby([*keys, respondent], observed=True)  # plain aggregations: named ones cost more
+    per_id = pd.DataFrame({"waves": by_id[wave].nunique(), "mask": by_id["_bit"].sum()})
     per_id = per_id.reset_index()
     per_id = per_id.join(pairs.groupby(keys, observed=True)[wave].nunique().rename("n_waves"), on=keys)
     per_id = per_id.assign(linked=per_id["waves"] >= 2, every=per_id["waves"] == per_id["n_waves"])
-    out = per_id.groupby(keys, observed=True).agg(n_waves=("n_waves", "first"), n_respondents=(respondent, "size"),
-                                                  n_linked=("linked", "sum"), n_every_wave=("every", "sum"))
+    by_key = per_id.groupby(keys, observed=True)
+    out = pd.DataFrame({"n_waves": by_key["n_waves"].first(), "n_respondents": by_key.size(),
+                        "n_linked": by_key["linked"].sum(), "n_every_wave": by_key["every"].sum()})
     per_wave = pairs.groupby([*keys, wave], observed=True)[respondent].nunique().unstack(wave, fill_value=0)
     per_wave = per_wave.reindex(columns=waves, fill_value=0).add_prefix("n_")
     shown = per_id.groupby(keys, observed=True)["mask"].agg(lambda m: participation_shown(_pattern_counts(m), min_n))
@@ -188,12 +190,12 @@ def _cells(subj: pd.DataFrame, cell: np.ndarray, n_cells: int, t: np.ndarray, n_
            y: np.ndarray) -> _Cells:
     """The sufficient statistics from one row per cell, wave and respondent (codes ``cell``, ``t``, ``person``)."""
     bits = pd.DataFrame({"cell": cell, "person": person, "bit": 1 << t, "y": y})
-    per = bits.groupby(["cell", "person"], sort=False).agg(bits=("bit", "sum"), s=("y", "sum"))
-    pattern = per["bits"].to_numpy() - 1  # pattern k holds the waves of the bits of k + 1
+    per = bits.groupby(["cell", "person"], sort=False)[["bit", "y"]].sum()  # (named aggregation costs more)
+    pattern = per["bit"].to_numpy() - 1  # pattern k holds the waves of the bits of k + 1
     c_of = per.index.get_level_values("cell").to_numpy()
     n_patterns = 2**n_waves - 1
     flat = c_of * n_patterns + pattern
-    s = per["s"].to_numpy(float)
+    s = per["y"].to_numpy(float)
     shape = (n_cells, n_patterns)
     count = np.bincount(flat, minlength=n_cells * n_patterns).reshape(shape).astype(float)
     sum_s = np.bincount(flat, weights=s, minlength=n_cells * n_patterns).reshape(shape)
@@ -541,7 +543,10 @@ def compare_linked(data: pd.DataFrame, dv: str, by: str | Iterable[str] | None, 
               "p_val": 2 * stats.t.sf(np.abs(t_stat), fit["df"]),
               "mdc": noncentrality(fit["df"], ALPHA, 0.8) * fit["se"], "hedges": diff * scale,
               "hedges_ci_low": (diff - half) * scale, "hedges_ci_high": (diff + half) * scale}
-    for col, value in values.items():
-        out.loc[rows, col] = value
+    for col, value in values.items():  # column by column in numpy: a .loc assignment each costs more
+        column = (out[col].to_numpy(dtype=np.float64, copy=True) if col in out.columns
+                  else np.full(len(out), np.nan))
+        column[rows] = value
+        out[col] = column
     out.loc[rows, "test"] = "mixed"
     return suppress(out.drop(columns=["_cell"], errors="ignore"), min_n, family=family)

@@ -675,3 +675,23 @@ def test_main_part_says_certainty_in_words_without_jargon(project, code):
     assert len(main) > 2000 and words.text("glossary.significant", "da") in main
     jargon = re.findall(r"\b(p|FDR|KI|CI|Hedges|ICC|r_wg|alfa|alpha|p_fdr|n_baseline|mean_followup)\b", main)
     assert jargon == [], jargon
+
+
+def test_tables_take_the_respondent_scores_once():
+    """report.build computes the respondent dimension scores once and passes them on: every table that
+    takes them equals the table that computes them itself (and the caller's scores are left as they were)."""
+    inst, t = relkap.load_instrument(), synth.example_tables(2, respondents=30, key=b"example")
+    own = report.shared_tables(report.kommune_tables(t, int(t.relations["kommune"].iloc[0])), inst)
+    scores = report.respondent_dimension_scores(own.relations, inst)
+    before = scores.copy()
+    tables = report.tables
+    pd.testing.assert_frame_equal(tables.rk_change(own.relations, inst, scores=scores),
+                                  tables.rk_change(own.relations, inst))
+    pd.testing.assert_frame_equal(tables.rk_by_wave(own.relations, inst, scores=scores),
+                                  tables.rk_by_wave(own.relations, inst))
+    pd.testing.assert_frame_equal(tables.dimension_profile_data(own.relations, inst, scores=scores),
+                                  tables.dimension_profile_data(own.relations, inst))
+    given, computed = tables.agreement_tables(own, inst, scores=scores), tables.agreement_tables(own, inst)
+    for key in ("alpha", "icc", "rwg"):
+        pd.testing.assert_frame_equal(given[key], computed[key])
+    pd.testing.assert_frame_equal(scores, before)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from ..intercoder import code_agreement
@@ -47,24 +48,49 @@ def interview_agreement(codings: pd.DataFrame, by: Sequence[str] = ()) -> pd.Dat
         return pd.DataFrame(columns=cols)
     src = ["kommune", "wave", "source"]
     c = codings[codings["coder"].notna() & codings["unit"].notna()]
-    c = c.assign(**{k: c[k].astype(str) for k in (*src, "theme_kind", "theme", "coder")})
-    n_coders = c.groupby(src)["coder"].nunique()
-    double = n_coders[n_coders >= 2].index
-    c = c.set_index(src).loc[lambda d: d.index.isin(double)].reset_index()
     if c.empty:
         return pd.DataFrame(columns=cols)
-    c["_unit"] = c["kommune"] + "\x1f" + c["wave"] + "\x1f" + c["source"] + "\x1f" + c["unit"].astype(str)
-    units = c[list(dict.fromkeys([*by, *src, "_unit"]))].drop_duplicates()  # ``by`` may name a source column
-    coders = c[[*src, "coder"]].drop_duplicates()
-    themes = c[[*by, "theme_kind", "theme"]].drop_duplicates()
-    grid = units.merge(coders, on=src).merge(themes, on=by, how="inner") if by else (
-        units.merge(coders, on=src).merge(themes, how="cross"))
-    applied = c[["_unit", "coder", "theme_kind", "theme"]].drop_duplicates().assign(coded=1)
-    grid = grid.merge(applied, on=["_unit", "coder", "theme_kind", "theme"], how="left")
-    grid["coded"] = grid["coded"].fillna(0).astype("int64")
-    out = code_agreement(grid, code="theme", unit="_unit", coder="coder", value="coded", by=[*by, "theme_kind"])
-    sources = c[list(dict.fromkeys([*by, *src]))].drop_duplicates()
-    n_int = (out[by].merge(sources.groupby(by).size().rename("n").reset_index(), on=by, how="left")["n"]
-             .to_numpy() if by else len(sources))
+    # plain Python values (a kommune's codings are a few hundred rows): ids as text, as in the grid's keys
+    text = {k: c[k].astype(str).tolist() for k in (*src, "theme_kind", "theme", "coder")}
+    plain = {k: text[k] if k in text else c[k].tolist() for k in dict.fromkeys([*by, *src])}
+    unit = c["unit"].astype(str).tolist()
+    coders_of: dict[tuple, dict[str, None]] = {}  # the coders of each interview, in order of appearance
+    for i, coder in enumerate(text["coder"]):
+        coders_of.setdefault(tuple(text[k][i] for k in src), {}).setdefault(coder)
+    double = {key for key, coders in coders_of.items() if len(coders) >= 2}
+    rows = [i for i in range(len(unit)) if tuple(text[k][i] for k in src) in double]
+    if not rows:
+        return pd.DataFrame(columns=cols)
+    # every passage (unit) of a doubly coded interview x its coders x the themes (of its ``by`` cell): coded 1
+    # where the coder applied a code of the theme there, else 0
+    units: dict[tuple, None] = {}
+    themes: dict[tuple, dict[tuple[str, str], None]] = {}
+    applied = set()
+    sources: dict[tuple, None] = {}
+    for i in rows:
+        key = tuple(plain[k][i] for k in by)
+        source = tuple(text[k][i] for k in src)
+        passage = "\x1f".join((*source, unit[i]))
+        units.setdefault((key, source, passage))
+        themes.setdefault(key, {}).setdefault((text["theme_kind"][i], text["theme"][i]))
+        applied.add((passage, text["coder"][i], text["theme_kind"][i], text["theme"][i]))
+        sources.setdefault(tuple(plain[k][i] for k in dict.fromkeys([*by, *src])))
+    grid = [(key, source, passage, coder, kind, theme)
+            for key, source, passage in units for coder in coders_of[source]
+            for kind, theme in themes[key]]
+    data = pd.DataFrame({
+        **{k: pd.Series([g[0][j] for g in grid], dtype=None if k in text else c[k].dtype) for j, k in enumerate(by)},
+        "_unit": [g[2] for g in grid], "coder": [g[3] for g in grid],
+        "theme_kind": [g[4] for g in grid], "theme": [g[5] for g in grid],
+        "coded": np.array([int((g[2], g[3], g[4], g[5]) in applied) for g in grid], dtype=np.int64),
+    })
+    out = code_agreement(data, code="theme", unit="_unit", coder="coder", value="coded", by=[*by, "theme_kind"])
+    if by:
+        per_cell: dict[tuple, int] = {}
+        for row in sources:
+            per_cell[row[:len(by)]] = per_cell.get(row[:len(by)], 0) + 1
+        n_int = [per_cell.get(tuple(r), np.nan) for r in out[by].itertuples(index=False, name=None)]
+    else:
+        n_int = len(sources)
     out.insert(len(by) + 2, "n_interviews", n_int)
     return out[cols].reset_index(drop=True)

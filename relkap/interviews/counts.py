@@ -49,17 +49,15 @@ _KIND_KEYS = {"tie": ["group", "target"], "dimension": ["dimension"], "leadershi
               "structure": ["scale"]}
 
 
-def _plain(codings: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
-    cols = [*by, "wave", "source", *THEME_KEYS, "valence"]
-    if "first_coder" in codings.columns:  # each interview counted as its first coder coded it
-        codings = codings[codings["first_coder"].fillna(True).to_numpy(dtype=bool)]
-    c = codings[cols].copy()
-    for col in cols:  # categories and strings as plain objects, so absent keys group and merge alike
-        if isinstance(c[col].dtype, pd.CategoricalDtype) or c[col].dtype == "string":
-            c[col] = c[col].astype(object).where(c[col].notna(), None)
-    for col in THEME_KEYS:  # "" stands for "no rater/target" while grouping and merging (see _restore)
-        c[col] = c[col].astype(object).where(c[col].notna(), "")
-    return c
+def _plain_values(column: pd.Series, blank: object = None) -> list:
+    """A column as plain Python values, ``blank`` where missing (categories and strings as their values)."""
+    values = column.astype(object).tolist()
+    return [blank if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v for v in values]
+
+
+def _plain_dtype(column: pd.Series) -> object:
+    """The dtype a key column keeps in the count tables: object for categories and strings, else its own."""
+    return object if isinstance(column.dtype, pd.CategoricalDtype) or column.dtype == "string" else column.dtype
 
 
 def _restore(d: pd.DataFrame) -> pd.DataFrame:
@@ -112,26 +110,79 @@ def theme_shares(codings: pd.DataFrame, min_interviews: int = MIN_INTERVIEWS, by
     return _restore(_shares(codings, min_interviews, by, waves))
 
 
+def _tally(codings: pd.DataFrame, by: list[str], waves: Sequence[str] | None
+           ) -> tuple[list, dict[tuple, None], dict[tuple, tuple[set, set, set, set]], dict[tuple, set]]:
+    """The waves and, in one pass over the rows (a kommune's codings are a few hundred), the themes (``*by,
+    theme_kind, theme, rater, target``, "" for no rater/target, in order of first appearance), the
+    interviews (sources) behind each theme and wave (all, strength, problem, valenced) and those of each wave."""
+    if "first_coder" in codings.columns:  # each interview counted as its first coder coded it
+        codings = codings[codings["first_coder"].fillna(True).to_numpy(dtype=bool)]
+    wave_list = list(waves) if waves is not None else interview_waves(codings, None, None)
+    cols = {col: _plain_values(codings[col], "" if col in THEME_KEYS else None)
+            for col in [*by, "wave", "source", *THEME_KEYS, "valence"]}
+    counted: dict[tuple, tuple[set, set, set, set]] = {}
+    totals: dict[tuple, set] = {}
+    themes: dict[tuple, None] = {}
+    for row in zip(*cols.values(), strict=True):
+        *cell, wave, source, kind, theme, rater, target, valence = row
+        themes.setdefault((*cell, kind, theme, rater, target))
+        if source is None:  # no interview to count
+            continue
+        totals.setdefault((*cell, wave), set()).add(source)
+        sets = counted.setdefault((*cell, wave, kind, theme, rater, target), (set(), set(), set(), set()))
+        sets[0].add(source)
+        if valence is not None:
+            sets[3].add(source)
+            if valence == "strength":
+                sets[1].add(source)
+            elif valence == "problem":
+                sets[2].add(source)
+    return wave_list, themes, counted, totals
+
+
+_NONE: tuple[set, ...] = (set(),) * 4  # the interviews of a theme not spoken of in a wave
+
+
+def _wide_counts(codings: pd.DataFrame, min_interviews: int, by: Sequence[str], waves: Sequence[str]
+                 ) -> pd.DataFrame:
+    """``_wide(_shares(...))`` in one step: per theme (keys sorted, as an outer merge of the waves orders
+    them), the interviews of each wave and those speaking of the theme (``n_interviews_<w>``, ...)."""
+    by = list(by)
+    wave_list, themes, counted, totals = _tally(codings, by, waves)
+    try:
+        keys = sorted(themes)
+    except TypeError:  # a missing ``by`` value: let pandas order it
+        shares = _shares(codings, min_interviews, by, waves)
+        return _wide(shares, [*by, *THEME_KEYS], list(waves))
+    n_by = len(by)
+    out = pd.DataFrame({
+        **{col: pd.Series([key[i] for key in keys], dtype=_plain_dtype(codings[col])) for i, col in enumerate(by)},
+        **{col: pd.Series([key[n_by + i] for key in keys], dtype=object) for i, col in enumerate(THEME_KEYS)},
+    })
+    for w in wave_list:
+        found = [counted.get((*key[:n_by], w, *key[n_by:]), _NONE) for key in keys]
+        out[f"n_interviews_{w}"] = np.array([len(totals.get((*key[:n_by], w), ())) for key in keys], dtype=np.int64)
+        for i, col in enumerate(COUNTS):
+            out[f"{col}_{w}"] = np.array([len(f[i]) for f in found], dtype=np.int64)
+    return out
+
+
 def _shares(codings: pd.DataFrame, min_interviews: int = MIN_INTERVIEWS, by: Sequence[str] = ("kommune",),
             waves: Sequence[str] | None = None) -> pd.DataFrame:
     """The counts of :func:`theme_shares` with "" for absent rater/target."""
     by = list(by)
-    c = _plain(codings, by)
-    wave_list = list(waves) if waves is not None else interview_waves(codings, None, None)
-    keys = [*by, "wave", *THEME_KEYS]
-    counts = pd.concat([
-        _count(c, keys, "n_mention"),
-        _count(c, keys, "n_strength", c["valence"] == "strength"),
-        _count(c, keys, "n_problem", c["valence"] == "problem"),
-        _count(c, keys, "n_valenced", c["valence"].notna()),
-    ], axis=1).reset_index()
-    themes = c[[*by, *THEME_KEYS]].drop_duplicates()
-    grid = themes.merge(pd.DataFrame({"wave": wave_list}), how="cross")
-    out = grid.merge(counts, on=keys, how="left")
-    totals = c.groupby([*by, "wave"], dropna=False)["source"].nunique().rename("n_interviews").reset_index()
-    out = out.merge(totals, on=[*by, "wave"], how="left")
-    for col in ["n_interviews", *COUNTS]:
-        out[col] = out[col].fillna(0).astype("int64")
+    wave_list, themes, counted, totals = _tally(codings, by, waves)
+    grid = [(key, w) for key in themes for w in wave_list]  # every theme in every wave
+    n_by = len(by)
+    found = [counted.get((*key[:n_by], w, *key[n_by:]), _NONE) for key, w in grid]
+    out = pd.DataFrame({
+        **{col: pd.Series([key[i] for key, _ in grid], dtype=_plain_dtype(codings[col]))
+           for i, col in enumerate(by)},
+        "wave": [w for _, w in grid],
+        **{col: pd.Series([key[n_by + i] for key, _ in grid], dtype=object) for i, col in enumerate(THEME_KEYS)},
+        **{col: np.array([len(f[i]) for f in found], dtype=np.int64) for i, col in enumerate(COUNTS)},
+        "n_interviews": np.array([len(totals.get((*key[:n_by], w), ())) for key, w in grid], dtype=np.int64),
+    })
     out["suppressed"] = out["n_interviews"] < min_interviews
     denom = out["n_interviews"].where(~out["suppressed"]).astype("float64")
     out["share"] = out["n_mention"] / denom
@@ -147,19 +198,25 @@ def _shares(codings: pd.DataFrame, min_interviews: int = MIN_INTERVIEWS, by: Seq
 def _derive(d: pd.DataFrame, waves: list[str], min_interviews: int, min_net_change: float) -> pd.DataFrame:
     """Shares, net valence, changes, suppression and the interview direction from the per-wave counts."""
     b, f = waves
+    new: dict[str, pd.Series] = {}  # added in one concat (a column at a time costs more)
     for w in waves:
         sup = d[f"n_interviews_{w}"] < min_interviews
         denom = d[f"n_interviews_{w}"].where(~sup).astype("float64")
-        d[f"share_{w}"] = d[f"n_mention_{w}"] / denom
-        d[f"net_{w}"] = (d[f"n_strength_{w}"] - d[f"n_problem_{w}"]) / denom
-    d["share_change"] = d[f"share_{f}"] - d[f"share_{b}"]
-    d["net_change"] = d[f"net_{f}"] - d[f"net_{b}"]
-    d["n_valenced"] = d[f"n_valenced_{b}"] + d[f"n_valenced_{f}"]
-    d["interviews_suppressed"] = (d[f"n_interviews_{b}"] < min_interviews) | (d[f"n_interviews_{f}"] < min_interviews)
-    clear = (~d["interviews_suppressed"] & (d["n_valenced"] >= min_interviews)
-             & (d["net_change"].abs() >= min_net_change - 1e-12))
-    d["interview_direction"] = pd.array(np.where(clear, np.sign(d["net_change"].fillna(0)), 0), dtype="Int8")
-    return d
+        new[f"share_{w}"] = d[f"n_mention_{w}"] / denom
+        new[f"net_{w}"] = (d[f"n_strength_{w}"] - d[f"n_problem_{w}"]) / denom
+    new["share_change"] = new[f"share_{f}"] - new[f"share_{b}"]
+    new["net_change"] = new[f"net_{f}"] - new[f"net_{b}"]
+    new["n_valenced"] = d[f"n_valenced_{b}"] + d[f"n_valenced_{f}"]
+    new["interviews_suppressed"] = (d[f"n_interviews_{b}"] < min_interviews) | (d[f"n_interviews_{f}"] < min_interviews)
+    clear = (~new["interviews_suppressed"] & (new["n_valenced"] >= min_interviews)
+             & (new["net_change"].abs() >= min_net_change - 1e-12))
+    new["interview_direction"] = pd.Series(pd.array(np.where(clear, np.sign(new["net_change"].fillna(0)), 0),
+                                                    dtype="Int8"), index=d.index)
+    if d.columns.isin(list(new)).any() or not d.columns.is_unique:
+        for column, values in new.items():
+            d[column] = values
+        return d
+    return pd.concat([d, pd.DataFrame(new, index=d.index)], axis=1)
 
 
 def _wide(shares: pd.DataFrame, keys: list[str], waves: list[str]) -> pd.DataFrame:
@@ -202,8 +259,7 @@ def theme_change(codings: pd.DataFrame, min_interviews: int = MIN_INTERVIEWS,
     """
     by = list(by)
     waves = interview_waves(codings, baseline, followup)
-    shares = _shares(codings, min_interviews, by, waves)
-    d = _wide(shares, [*by, *THEME_KEYS], waves)
+    d = _wide_counts(codings, min_interviews, by, waves)
     return _restore(_derive(d, waves, min_interviews, min_net_change)).reset_index(drop=True)
 
 
@@ -281,15 +337,15 @@ def joint_table(survey: pd.DataFrame, codings: pd.DataFrame, kind: str = "tie", 
     themes = c[c["theme_kind"] == ("dimension" if kind == "dimension" else kind)]
     if kind == "dimension":
         themes = pd.concat([themes, themes.assign(theme="rk")], ignore_index=True)
-    shares = _shares(themes, min_interviews, ["kommune"], waves) if len(themes) else None
-    if shares is not None:
-        iv = _wide(shares, ["kommune", *THEME_KEYS], waves)
+    if len(themes):
+        iv = _wide_counts(themes, min_interviews, ["kommune"], waves)
         if kind == "tie":
             iv = iv.rename(columns={"rater": "group"})
         else:
             iv = iv.rename(columns={"theme": keys[0]})
         iv = iv[["kommune", *keys, *[col for col in iv.columns if col.startswith("n_")]]]
-        iv = iv.groupby(["kommune", *keys], dropna=False, as_index=False).sum()
+        if iv.duplicated(["kommune", *keys]).any():  # themes sharing a key add up (the outer merge sorts)
+            iv = iv.groupby(["kommune", *keys], dropna=False, as_index=False).sum()
     else:
         iv = pd.DataFrame(columns=["kommune", *keys])
     totals = (c.groupby(["kommune", "wave"], observed=True)["source"].nunique().unstack("wave")

@@ -13,7 +13,7 @@ from ..words import Language
 from .briefing import index_has_followup, index_row, index_sentence
 from .changed import most_changed
 from .response import LOW_RESPONSE, TOTAL, low_response_groups
-from .targeted import targeted_comparison
+from .targeted import TargetedComparison, targeted_comparison
 from .ties import certainty, certainty_word, join_items, tie_name
 
 __all__ = ["key_points", "key_point_sentences", "trend_sentence"]
@@ -21,7 +21,8 @@ __all__ = ["key_points", "key_point_sentences", "trend_sentence"]
 
 def key_points(rk: pd.DataFrame, ties: pd.DataFrame | None = None, rates: pd.DataFrame | None = None,
                params=None, k: int = 2, min_n: int = MIN_N, p: str = "p_fdr", alpha: float = ALPHA,
-               name: str | None = None, trend: pd.DataFrame | None = None) -> list[dict]:
+               name: str | None = None, trend: pd.DataFrame | None = None,
+               comparison: TargetedComparison | None = None) -> list[dict]:
     """The data of at most five key points, in reading order.
 
     ``index`` (the RK index change), ``up`` and ``down`` (the ``k`` largest improvements and declines of
@@ -30,6 +31,8 @@ def key_points(rk: pd.DataFrame, ties: pd.DataFrame | None = None, rates: pd.Dat
     Each point is a dict with ``kind`` and plain values (JSON-ready, for ``summary.json``). ``trend`` (three
     or more waves: the index rows of :func:`relkap.report.tables.rk_by_wave`) adds the index's value in every
     wave to the index point (``trend``: wave, n, mean, CI), said in words by :func:`key_point_sentences`.
+    ``comparison``: the :func:`targeted_comparison` of ``ties`` and the parameters' targeted ties at ``min_n``,
+    ``p`` and ``alpha`` when the caller has it already (a report computes it once).
     """
     row = index_row(rk)
     points: list[dict] = [{"kind": "index", **_plain(row, ["n_baseline", "n_followup", "mean_baseline",
@@ -51,7 +54,8 @@ def key_points(rk: pd.DataFrame, ties: pd.DataFrame | None = None, rates: pd.Dat
                  "certainty": r.certainty, "targeted": bool(r.targeted)} for r in part.itertuples(index=False)]})
         arm = getattr(params, "arm", None)
         if arm == "intervention" and targeted:
-            comp = targeted_comparison(ties, targeted, min_n=min_n, p=p, alpha=alpha)
+            comp = (comparison if comparison is not None
+                    else targeted_comparison(ties, targeted, min_n=min_n, p=p, alpha=alpha))
             points.append({"kind": "targeted", **{f"{c}_{g.kind}": _num(getattr(g, c))
                                                   for g in comp.groups.itertuples(index=False)
                                                   for c in ("n_ties", "mean_diff", "n_improved", "n_significant")}})

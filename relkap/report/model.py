@@ -242,8 +242,9 @@ def build(data: Tables, instrument: Instrument, params: KommuneParams, *, min_n:
     shown_overview = tables.response_overview(shared, instrument, min_n=min_n)
     invited_waves = {w: v for w, v in (params.invited or {}).items() if w in waves}  # the codebook's waves only
     rates = response_rates(overview, invited_waves or None, min_n, waves=list(waves), instrument=instrument)
-    rk = tables.rk_change(shared.relations, pair, min_n=min_n)
-    rk_waves = tables.rk_by_wave(shared.relations, instrument, min_n=min_n)
+    scores = tables.respondent_dimension_scores(shared.relations, instrument)  # once, for every table below
+    rk = tables.rk_change(shared.relations, pair, min_n=min_n, scores=scores)
+    rk_waves = tables.rk_by_wave(shared.relations, instrument, min_n=min_n, scores=scores)
     all_ties = tables.tie_table(own.relations, instrument, min_n=min_n)[["wave", "group", "target", "diagonal"]]
     ties = privacy.with_hidden(tables.tie_table(shared.relations, instrument, min_n=min_n), all_ties,
                                ["wave", "group", "target"])
@@ -251,12 +252,14 @@ def build(data: Tables, instrument: Instrument, params: KommuneParams, *, min_n:
                                    all_ties.drop(columns="wave").drop_duplicates(), ["group", "target"])
     diff = tie_diff if has_followup else None
     recent = instrument.between(previous, last) if previous is not None else None
-    rk_previous = tables.rk_change(shared.relations, recent, min_n=min_n) if recent is not None else None
+    rk_previous = (tables.rk_change(shared.relations, recent, min_n=min_n, scores=scores)
+                   if recent is not None else None)
     tie_diff_previous = (privacy.with_hidden(tables.tie_change(shared.relations, recent, min_n=min_n),
                                              all_ties.drop(columns="wave").drop_duplicates(), ["group", "target"])
                          if recent is not None else None)
     trend = rk_waves[rk_waves["dimension"] == "rk"] if len(answered) >= 3 else None
-    points = key_points(rk, diff, rates, params, min_n=min_n, name=params.name, trend=trend)
+    comparison = targeted_comparison(tie_diff, list(targeted), min_n=min_n) if has_followup and targeted else None
+    points = key_points(rk, diff, rates, params, min_n=min_n, name=params.name, trend=trend, comparison=comparison)
     waves_present = tuple(w for w in waves if (ties["wave"] == w).any())
     latest = ties[ties["wave"] == (last if has_followup else first)]
     guide = dialogue.dialogue_guide(latest, diff, min_n=min_n, followup=has_followup)
@@ -277,11 +280,10 @@ def build(data: Tables, instrument: Instrument, params: KommuneParams, *, min_n:
         cross_ties=tie_diff[~tie_diff["diagonal"].astype(bool)] if has_followup else None,
         most_changed=(most_changed(tie_diff, k=MOST_CHANGED_K, min_n=min_n, targeted=list(targeted))
                       if has_followup else None),
-        targeted_comparison=(targeted_comparison(tie_diff, list(targeted), min_n=min_n)
-                             if has_followup and targeted else None),
+        targeted_comparison=comparison,
         key_points=points, dialogue=guide, positions=layout(groups, instrument=instrument),
-        profile=tables.dimension_profile_data(shared.relations, instrument, min_n=min_n),
-        agreement=tables.agreement_tables(shared, instrument, min_n=min_n),
+        profile=tables.dimension_profile_data(shared.relations, instrument, min_n=min_n, scores=scores),
+        agreement=tables.agreement_tables(shared, instrument, min_n=min_n, scores=scores),
         scales=tables.scale_change(shared, pair, min_n=min_n),
         benchmark=index_benchmark(data.relations, instrument, kommune, min_n=min_n, national=national),
         interviews=section,

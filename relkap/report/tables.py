@@ -106,14 +106,15 @@ def response_overview(tables: Tables, instrument: Instrument, min_n: int = MIN_N
     0  myndighed  baseline  4         0.033333        True
     1  myndighed  followup  2         0.016667        True
     """
-    rows = []
-    for (group, wave), part in tables.relations.groupby(["group", "wave"], observed=True):
-        rows.append({"group": str(group), "wave": str(wave), "n": part["respondent_id"].nunique(),
-                     "dont_know_share": float(part["score"].isna().mean())})
-    for wave, part in tables.citizens.groupby("wave", observed=True):
-        rows.append({"group": CITIZENS, "wave": str(wave), "n": part["respondent_id"].nunique(),
-                     "dont_know_share": float(part["score"].isna().mean())})
-    out = pd.DataFrame(rows, columns=["group", "wave", "n", "dont_know_share"])
+    parts = []
+    for table, keys in ((tables.relations, ["group", "wave"]), (tables.citizens, ["wave"])):
+        g = table.groupby(keys, observed=True)
+        counts = pd.DataFrame({"n": g["respondent_id"].nunique(),
+                               "dont_know_share": table["score"].isna().groupby([table[k] for k in keys],
+                                                                                observed=True).mean()})
+        counts = counts.reset_index().astype({k: str for k in keys})
+        parts.append(counts if "group" in keys else counts.assign(group=CITIZENS))
+    out = pd.concat(parts, ignore_index=True)[["group", "wave", "n", "dont_know_share"]]
     out["suppressed"] = out["n"] < min_n
     order = {g: i for i, g in enumerate([*instrument.group_codes, CITIZENS])}
     out["_g"] = out["group"].map(order)
@@ -163,7 +164,13 @@ def respondent_dimension_scores(relations: pd.DataFrame, instrument: Instrument,
     return out.dropna(subset=["score"]).reset_index(drop=True)
 
 
-def rk_change(relations: pd.DataFrame, instrument: Instrument, min_n: int = MIN_N) -> pd.DataFrame:
+def _scores(relations: pd.DataFrame, instrument: Instrument, scores: pd.DataFrame | None) -> pd.DataFrame:
+    """``scores`` when given (the caller's :func:`respondent_dimension_scores` of ``relations``), else computed."""
+    return respondent_dimension_scores(relations, instrument) if scores is None else scores
+
+
+def rk_change(relations: pd.DataFrame, instrument: Instrument, min_n: int = MIN_N,
+              scores: pd.DataFrame | None = None) -> pd.DataFrame:
     """The first wave of ``instrument`` versus its latest: the RK index and each dimension (cross-group ties).
 
     Parameters
@@ -174,6 +181,9 @@ def rk_change(relations: pd.DataFrame, instrument: Instrument, min_n: int = MIN_
         The codebook (the two waves compared: :meth:`relkap.instrument.Instrument.between`; dimension order).
     min_n : int
         A dimension with fewer respondents in a wave is suppressed.
+    scores : pandas.DataFrame, optional
+        :func:`respondent_dimension_scores` of ``relations``, when the caller has them already (a report
+        computes them once and passes them to every table that needs them).
 
     Returns
     -------
@@ -201,7 +211,7 @@ def rk_change(relations: pd.DataFrame, instrument: Instrument, min_n: int = MIN_
     0        rk          32          36  0.171
     1  kendskab          32          36  0.221
     """
-    scores = respondent_dimension_scores(relations, instrument)
+    scores = _scores(relations, instrument, scores)
     out = _compare(scores, ["dimension"], instrument, min_n, linked=True)
     order = {d: i for i, d in enumerate(["rk", *instrument.relational_codes])}
     return out.sort_values("dimension", key=lambda s: s.map(order)).reset_index(drop=True)
@@ -278,7 +288,8 @@ def tie_table(relations: pd.DataFrame, instrument: Instrument, min_n: int | None
     return scoring.tie_scores(relations, instrument, by=["wave"], dimension=dimension, min_n=min_n)
 
 
-def agreement_tables(tables: Tables, instrument: Instrument, min_n: int = MIN_N) -> dict[str, pd.DataFrame]:
+def agreement_tables(tables: Tables, instrument: Instrument, min_n: int = MIN_N,
+                     scores: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """Reliability and agreement of one kommune's answers, per wave.
 
     Parameters
@@ -289,6 +300,8 @@ def agreement_tables(tables: Tables, instrument: Instrument, min_n: int = MIN_N)
         The codebook.
     min_n : int
         An alpha or r_wg(j) of fewer respondents is suppressed; the ICC leaves such groups out.
+    scores : pandas.DataFrame, optional
+        :func:`respondent_dimension_scores` of ``tables.relations``, when the caller has them already.
 
     Returns
     -------
@@ -323,7 +336,7 @@ def agreement_tables(tables: Tables, instrument: Instrument, min_n: int = MIN_N)
     if len(al):
         al["suppressed"] = al["n"] < min_n
         al.loc[al["suppressed"], ["alpha", "ci_low", "ci_high"]] = np.nan
-    dims = respondent_dimension_scores(rel, instrument)
+    dims = _scores(rel, instrument, scores)
     idx = dims[dims["dimension"] == "rk"].astype({"group": str, "wave": str})
     icc_rows = []
     for wave, part in idx.groupby("wave", sort=False):
@@ -378,8 +391,10 @@ def scale_change(tables: Tables, instrument: Instrument, min_n: int = MIN_N) -> 
     return out.sort_values("scale", key=lambda s: s.map(order)).reset_index(drop=True)
 
 
-def dimension_profile_data(relations: pd.DataFrame, instrument: Instrument, min_n: int = MIN_N) -> pd.DataFrame:
-    """Per wave and dimension: n, mean and t-based 95% CI of the respondents' cross-group scores.
+def dimension_profile_data(relations: pd.DataFrame, instrument: Instrument, min_n: int = MIN_N,
+                           scores: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per wave and dimension: n, mean and t-based 95% CI of the respondents' cross-group scores
+    (``scores``: :func:`respondent_dimension_scores` of ``relations`` when the caller has them already).
 
     Returns
     -------
@@ -400,7 +415,7 @@ def dimension_profile_data(relations: pd.DataFrame, instrument: Instrument, min_
     0  baseline  kendskab  32  3.672
     1  baseline   respekt  32  3.698
     """
-    s = respondent_dimension_scores(relations, instrument)
+    s = _scores(relations, instrument, scores)
     s = s[s["dimension"] != "rk"].astype({"wave": str})
     return scoring.describe(s, "score", ["wave", "dimension"], min_n=min_n)
 
@@ -412,7 +427,8 @@ def received_perceived_gap(rp: pd.DataFrame) -> pd.DataFrame:
     return rp.assign(gap=rp["received"] - rp["perceived"])
 
 
-def rk_by_wave(relations: pd.DataFrame, instrument: Instrument, min_n: int = MIN_N) -> pd.DataFrame:
+def rk_by_wave(relations: pd.DataFrame, instrument: Instrument, min_n: int = MIN_N,
+               scores: pd.DataFrame | None = None) -> pd.DataFrame:
     """The RK index and each dimension in every wave, with its t-based 95 % CI (the trend).
 
     Parameters
@@ -423,6 +439,8 @@ def rk_by_wave(relations: pd.DataFrame, instrument: Instrument, min_n: int = MIN
         The codebook: its waves, in order, and the dimension order.
     min_n : int
         A dimension with fewer respondents in a wave is suppressed in that wave.
+    scores : pandas.DataFrame, optional
+        :func:`respondent_dimension_scores` of ``relations``, when the caller has them already.
 
     Returns
     -------
@@ -442,8 +460,8 @@ def rk_by_wave(relations: pd.DataFrame, instrument: Instrument, min_n: int = MIN
     0  baseline        rk  32  3.537
     1  followup        rk  36  3.688
     """
-    scores = respondent_dimension_scores(relations, instrument)
-    scores["wave"] = scores["wave"].astype(str)
+    scores = _scores(relations, instrument, scores)
+    scores = scores.assign(wave=scores["wave"].astype(str))
     out = scoring.describe(scores, "score", ["wave", "dimension"], min_n=min_n)
     dims = {d: i for i, d in enumerate(["rk", *instrument.relational_codes])}
     waves = {w: i for i, w in enumerate(instrument.waves.codes)}
