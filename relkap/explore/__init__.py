@@ -11,7 +11,8 @@ The package reads like its screen:
 
 - :mod:`relkap.explore.model`: the tables, without widgets (:class:`ExplorerData`: load once, score the
   answers :func:`relkap.privacy.shareable` keeps per kommune and ``min_n``, cached; the benchmark through
-  :mod:`relkap.benchmark`), and :class:`Selection`, what the controls have chosen.
+  :mod:`relkap.benchmark`); :mod:`relkap.explore.selection`: :class:`Selection`, what the controls have
+  chosen, the views and the table as shown; :mod:`relkap.explore.rows`: the relations split per kommune.
 - :mod:`relkap.explore.render`: what is on screen (the heat maps and benchmark as HTML tables from
   :mod:`relkap.plots`, the network and tie profile as SVG, the tie table and drill-down as HTML), with the
   words of the catalogue's ``explore`` section and the numbers of :mod:`relkap.fmt`.
