@@ -13,9 +13,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from relkap import fmt, load_instrument, plots  # noqa: E402
+from relkap import fmt, load_instrument, network, plots  # noqa: E402
 from relkap.labels import wave_label  # noqa: E402
-from relkap.plots.alt import alt_profile, alt_trend  # noqa: E402
+from relkap.plots.alt import alt_network, alt_profile, alt_trend  # noqa: E402
 
 NS = {"s": "http://www.w3.org/2000/svg"}
 
@@ -172,4 +172,78 @@ def test_profile_svg_points_are_the_matplotlib_points_and_hide_the_suppressed(in
     assert words.count("n<5") == 1
     xs = [pts[first][d][0] for d in inst.relational_codes if d != dim]
     assert xs == sorted(xs)  # dimensions left to right in the codebook's order
+    plt.close("all")
+
+
+A, B, C = "myndighed", "skole", "ppr"
+NET_BASE = [(A, A, 7, 4.8), (A, B, 6, 3.0), (A, C, 6, 4.2), (B, A, 8, 4.0), (B, C, 8, 3.6), (C, A, 5, 4.5),
+            (C, B, 3, 9.9)]
+NET_FOLLOW = [(A, B, 6, 3.6), (A, C, 6, 4.0), (B, A, 8, 4.1), (B, C, 8, 3.7), (C, A, 6, 4.4), (C, B, 6, 3.9)]
+
+
+def _network_ties(rows, wave="baseline"):
+    """A tie_scores-style table from (group, target, n, mean) rows; n < 5 flagged suppressed, its mean kept
+    (the drawing must apply the flag)."""
+    out = []
+    for g, t, n, m in rows:
+        band = "weak" if m < 3.5 else "strong" if m > 4.0 else "moderate"
+        out.append({"kommune": 101, "wave": wave, "group": g, "target": t, "dimension": "rk", "n": n, "mean": m,
+                    "ci_low": m - 0.4, "ci_high": m + 0.4, "band": band, "suppressed": n < 5, "diagonal": g == t})
+    return pd.DataFrame(out)
+
+
+def _arrows(root):
+    """Per drawn tie "a->b" its line (the path of the arrow's <g>), and the suppressed ties' lines."""
+    shown, hidden = {}, {}
+    for el in root.iter():
+        if "data-tie" in el.attrib:
+            shown[el.get("data-tie")] = next(iter(el))
+        elif "data-suppressed" in el.attrib:
+            hidden[el.get("data-suppressed")] = el
+    return shown, hidden
+
+
+def test_network_svg_draws_the_matplotlib_network(inst):
+    ties = _network_ties(NET_BASE)
+    groups = sorted(set(ties["group"]) | set(ties["target"]))
+    pos = network.layout(groups, instrument=inst)
+    svg = plots.network_svg(ties, pos=pos, language="en", instrument=inst, title="T")
+    root = ET.fromstring(svg.encode())
+    assert root.get("role") == "img" and root.find("s:desc", NS).text == alt_network(ties, inst, "en", 5)
+    ax = plots.network_diagram(ties, pos=pos, language="en", instrument=inst)
+    shown, hidden = _arrows(root)
+    assert {f"tie:{t}" for t in shown} == {p.get_gid() for p in ax.patches}  # the same arrows
+    assert len(hidden) == sum(ln.get_gid() == "suppressed" for ln in ax.lines) == 1
+    assert "ppr->skole" in hidden  # n 3: suppressed, its mean (9.9) nowhere
+    assert "9.9" not in " ".join(root.itertext()) and "9,9" not in svg
+    node_n = sorted(t.get_text() for t in ax.texts if t.get_gid() == "node_n")
+    circles = {c.get("data-group"): c for c in root.iter("{http://www.w3.org/2000/svg}circle")}
+    texts = ["".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert sorted(t for t in texts if t in node_n) == node_n
+    for (a, b), mean in ties.set_index(["group", "target"])["mean"].items():  # width by the mean
+        if f"{a}->{b}" in shown:
+            assert float(shown[f"{a}->{b}"].get("stroke-width")) == pytest.approx(
+                0.3 + 3.2 * ((mean - 1) / 4) ** 2, abs=0.01)
+    # the layout's positions, at one scale and y up
+    (g0, g1) = groups[:2]
+    dx = float(circles[g1].get("cx")) - float(circles[g0].get("cx"))
+    dy = float(circles[g1].get("cy")) - float(circles[g0].get("cy"))
+    scale = dx / (pos[g1][0] - pos[g0][0])
+    assert scale > 0 and -dy / (pos[g1][1] - pos[g0][1]) == pytest.approx(scale, rel=1e-3)
+    plt.close("all")
+
+
+def test_change_network_svg_colours_and_marks_as_matplotlib(inst):
+    base, follow = _network_ties(NET_BASE), _network_ties(NET_FOLLOW, "followup")
+    pos = network.layout(sorted(set(base["group"]) | set(base["target"])), instrument=inst)
+    root = ET.fromstring(plots.change_network_svg(baseline=base, followup=follow, pos=pos,
+                                                  instrument=inst).encode())
+    ax = plots.change_network(baseline=base, followup=follow, pos=pos, instrument=inst)
+    shown, hidden = _arrows(root)
+    patches = {p.get_gid().removeprefix("tie:"): p for p in ax.patches}
+    assert set(shown) == set(patches)
+    for t, line in shown.items():
+        assert line.get("stroke") == matplotlib.colors.to_hex(patches[t].get_edgecolor())
+        assert ("stroke-dasharray" in line.attrib) == (patches[t].get_linestyle() == "--")
+    assert len(hidden) == sum(ln.get_gid() == "suppressed" for ln in ax.lines)
     plt.close("all")

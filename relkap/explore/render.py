@@ -1,8 +1,10 @@
 """What the explorer puts on screen: titles, the tie table and drill-down as HTML, the views as HTML or SVG.
 
 The heat maps and the benchmark are HTML tables from :mod:`relkap.plots` (a few milliseconds); the trend
-views and the tie's drill-down are SVG written from the data (:mod:`relkap.plots.svgcharts`); the network
-is a matplotlib figure from :mod:`relkap.plots`, sent as SVG (:func:`svg`). Every
+views, the network and the tie's drill-down are SVG written from the data (:mod:`relkap.plots.svgcharts`,
+:mod:`relkap.plots.svgnetwork`); the rest (a message, the benchmark of all kommuner) is a matplotlib figure
+from :mod:`relkap.plots`, sent as SVG (:func:`svg`). The ``figure`` properties of the explorer still draw
+matplotlib figures, the kommune report's. Every
 function takes the :class:`~relkap.explore.model.ExplorerData` and a
 :class:`~relkap.explore.model.Selection` and computes nothing itself: the numbers come from the data model,
 the words from the catalogue (``explore`` section) and the number formats from :mod:`relkap.fmt`.
@@ -26,11 +28,12 @@ from ..interviews import theme_label
 from ..kommuner import kommune_name
 from ..labels import wave_label
 from ..network import layout
+from ..plots import svgnetwork
 from ..words import text, text_n
 from .model import ALL, CHANGE, TREND, ExplorerData, Selection, wave_pair
 
 __all__ = ["kommune_label", "tie_name", "view_name", "title", "benchmark_title", "main_view", "main_figure",
-           "drill_figure", "drill_svg", "trend_svg", "table_html", "drill_html", "interviews_html", "quotes_html", "svg"]
+           "drill_figure", "drill_svg", "trend_svg", "network_svg", "table_html", "drill_html", "interviews_html", "quotes_html", "svg"]
 
 _MARGINS = {
     "heatmap": {"left": 0.2, "right": 0.9, "bottom": 0.1, "top": 0.72},
@@ -119,7 +122,9 @@ def main_view(data: ExplorerData, s: Selection) -> tuple[str, str | bytes]:
     if s.view == TREND:  # written from the data, no matplotlib (the figure property still draws it)
         return "svg", trend_svg(data, s).encode()
     cur = data.view_ties(s)
-    if s.figure == "network" or cur.empty or (s.figure == "benchmark" and s.kommune == ALL):
+    if s.figure == "network" and not cur.empty:  # written from the data, no matplotlib
+        return "svg", network_svg(data, s, cur).encode()
+    if cur.empty or (s.figure == "benchmark" and s.kommune == ALL):
         return "svg", svg(lambda: main_figure(data, s))
     # no title: the heading above the view names kommune, dimension and view
     args = {"min_n": s.min_n, "language": s.language, "instrument": data.instrument, "title": ""}
@@ -191,6 +196,19 @@ def _trend_figure(data: ExplorerData, s: Selection):
         plots.wave_trend(trend, dimensions=None if s.dimension == "rk" else ["rk", s.dimension], min_n=s.min_n,
                          language=lang, instrument=data.instrument, title=heading, ax=ax)
     return fig
+
+
+def network_svg(data: ExplorerData, s: Selection, cur: pd.DataFrame) -> str:
+    """The network view as SVG text written from the data (:mod:`relkap.plots.svgnetwork`): what
+    :func:`main_figure` draws for it, on the same positions, without building a matplotlib figure."""
+    inst = data.instrument
+    pos = layout(list(data.groups(s.kommune)), instrument=inst)
+    t = data.ties(s.kommune, s.dimension, s.min_n)
+    common = {"pos": pos, "min_n": s.min_n, "language": s.language, "instrument": inst, "title": title(data, s)}
+    if s.view == CHANGE:
+        wave, (before, after) = t["wave"].astype(str), data.pair(s.before, s.after)
+        return svgnetwork.change_network_svg(cur, baseline=t[wave == before], followup=t[wave == after], **common)
+    return svgnetwork.network_svg(cur, n_max=float(t["n"].max()) if len(t) else None, **common)
 
 
 def trend_svg(data: ExplorerData, s: Selection) -> str:
