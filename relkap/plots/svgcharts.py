@@ -56,10 +56,12 @@ class Canvas:
 
     def text(self, x: float, y: float, s: str, *, size: float = FONT, anchor: str = "middle", rotate: float = 0,
              colour: str = "#000000", baseline: str = "central") -> None:
-        """``s`` at (x, y); a text of several lines (``\\n``) is centred on y, line under line."""
+        """``s`` at (x, y); a text of several lines (``\\n``) line under line, centred on y (``baseline``
+        ``"central"``) or from y down (``"hanging"``)."""
         lines = s.split("\n")
         turn = f' transform="rotate({rotate:g} {x:.1f} {y:.1f})"' if rotate else ""
-        head = (f'<text x="{x:.1f}" y="{y - (len(lines) - 1) * 0.6 * size:.1f}" font-size="{size:g}" '
+        up = (len(lines) - 1) * 0.6 * size if baseline == "central" else 0
+        head = (f'<text x="{x:.1f}" y="{y - up:.1f}" font-size="{size:g}" '
                 f'text-anchor="{anchor}" dominant-baseline="{baseline}" fill="{colour}"{turn}>')
         spans = "".join(f'<tspan x="{x:.1f}" dy="{0 if i == 0 else 1.2 * size:g}">{escape(line)}</tspan>'
                         for i, line in enumerate(lines))
