@@ -12,6 +12,7 @@ suppressed value (:func:`~relkap.plots.common.suppressed_rows`) is never written
 from __future__ import annotations
 
 import math
+from collections import namedtuple
 from collections.abc import Sequence
 from xml.sax.saxutils import escape, quoteattr
 
@@ -94,6 +95,12 @@ def marker(kind: str, x: float, y: float, size: float, colour: str, tip: str = "
                     (-0.35, 1), (-0.35, 0.35), (-1, 0.35), (-1, -0.35), (-0.35, -0.35)]}
     points = " ".join(f"{x + dx * r:.2f},{y + dy * r:.2f}" for dx, dy in shapes[kind])
     return f'<polygon points="{points}" fill="{colour}" data-cx="{x:.2f}" data-cy="{y:.2f}"{attrs}>{tip}</polygon>'
+
+
+def _rows(data: pd.DataFrame, columns: tuple[str, ...]) -> list:
+    """The table's rows as named tuples of plain values (a few dozen rows: pandas per row costs more)."""
+    Row = namedtuple("Row", columns)  # noqa: PYI024
+    return [Row(*r) for r in zip(*(data[c].tolist() for c in columns), strict=True)]
 
 
 def y_scale(values: np.ndarray, top: float, bottom: float) -> tuple[list[float], callable]:
@@ -214,9 +221,10 @@ def wave_trend_svg(
         if w in hidden:
             c.text(x_px(i), bottom - 10, words.text("figure.suppressed", language, min_n=min_n), colour=_GREY)
     legend, k = [], 0
+    rows = _rows(data, ("dimension", "wave", "mean", "ci_low", "ci_high"))  # plain tuples: ~14 rows, no pandas
+    xpos = {w: i for i, w in enumerate(waves)}
     for code in codes:
-        d = data[data["dimension"] == code].assign(xpos=lambda t: t["wave"].map({w: i for i, w in enumerate(waves)}))
-        d = d.dropna(subset=["xpos"]).sort_values("xpos")
+        d = sorted((r for r in rows if r.dimension == code and r.wave in xpos), key=lambda r: xpos[r.wave])
         if code == "rk":
             colour, kind, size, lw = INDEX_COLOUR, "o", 7.0, 2.6
         else:
@@ -225,14 +233,14 @@ def wave_trend_svg(
         out = [f'<g data-dimension={quoteattr(code)} fill="{colour}"'
                + ("" if code == "rk" else ' opacity="0.85"') + ">"]
         run: list[str] = []
-        for r in [*d.itertuples(index=False), None]:  # a line through each run of shown waves, as matplotlib
+        for r in [*d, None]:  # a line through each run of shown waves, as matplotlib
             if r is None or math.isnan(r.mean):
                 if len(run) > 1:
                     out.insert(1, f'<polyline points="{" ".join(run)}" fill="none" stroke="{colour}" '
                                   f'stroke-width="{lw:g}"/>')
                 run = []
                 continue
-            x, y = x_px(r.xpos), y_px(r.mean)
+            x, y = x_px(xpos[r.wave]), y_px(r.mean)
             run.append(f"{x:.2f},{y:.2f}")
             if code == "rk" and not (math.isnan(r.ci_low) or math.isnan(r.ci_high)):
                 lo, hi = y_px(r.ci_low), y_px(r.ci_high)
@@ -314,12 +322,15 @@ def dimension_profile_svg(
         c.text((left + right) / 2, top - 0.05 * height, title, size=TITLE_FONT)
     pos = {code: i for i, code in enumerate(levels)}
     legend = []
+    rows = _rows(data.assign(suppressed=sup), ("dimension", "wave", "mean", "ci_low", "ci_high", "suppressed"))
     for k, w in enumerate(waves):
         st = wave_style(w, inst)
         colour, fill = st["colour"], st["colour"] if st["filled"] else "#ffffff"
         out = [f'<g data-wave={quoteattr(w)} stroke="{colour}">']
-        d = data[(data["wave"] == w) & data["dimension"].isin(pos)]
-        for r, hidden in zip(d.itertuples(index=False), sup[d.index], strict=True):
+        for r in rows:
+            if r.wave != w or r.dimension not in pos:
+                continue
+            hidden = r.suppressed
             x = x_px(pos[r.dimension] + (k - (len(waves) - 1) / 2) * offset)
             if hidden:
                 c.text(x, y_px(inst.scale.min + 0.15), words.text("figure.suppressed", language, min_n=min_n), size=9,
