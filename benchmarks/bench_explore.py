@@ -8,8 +8,8 @@ kommuner), the tie drill-down, the trend view and a tie's trend, and the change 
 timed interaction reaches a state not seen before (the kommune is moved on untimed first), so the view
 caches do not flatter the numbers; a revisit of a seen state is timed separately.
 An interaction is the control's ``.value`` being set: the observers recompute the tables and render what
-the browser shows (the heat map and benchmark as HTML tables, the network and the tie profile as SVG from
-matplotlib). Target (issue 26): load under 2 s, every interaction's p95 under 100 ms.
+the browser shows (the heat map and benchmark as HTML tables, the network, the trend and the tie's profile
+as SVG written from the data, relkap.plots.svgcharts and svgnetwork). Target (issue 26): load under 2 s, every interaction's p95 under 100 ms.
 
 Run: ``.venv/bin/python benchmarks/bench_explore.py [--kommuner 98] [--respondents 300] [--rounds 20]
 [--waves 2]``;

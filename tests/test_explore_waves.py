@@ -4,6 +4,7 @@ a trend per tie and for the index; an unknown wave or kommune is refused with a 
 from __future__ import annotations
 
 import dataclasses
+import xml.etree.ElementTree as ET
 
 import matplotlib
 import pandas as pd
@@ -18,6 +19,7 @@ from relkap.explore import Explorer, model  # noqa: E402
 from relkap.explore.model import ExplorerData  # noqa: E402
 from relkap.instrument import Waves  # noqa: E402
 from relkap.io.codebook import store_instrument  # noqa: E402
+from relkap.plots.alt import alt_trend  # noqa: E402
 from relkap.report import tables  # noqa: E402
 
 K = 766
@@ -194,6 +196,11 @@ def test_trend_view_shows_the_index_and_each_tie_over_the_waves(widget, explorer
     ex.figure_kind.value = "interviews"
     ex.view.value = "trend"
     assert bytes(ex.image.value).startswith(b"<?xml") and ex.html_view.layout.display == "none"
+    # on screen: SVG written from the data, the index's alt text as its description
+    svg = ET.fromstring(bytes(ex.image.value))
+    assert svg.get("role") == "img"
+    desc = svg.find("{http://www.w3.org/2000/svg}desc").text
+    assert desc == alt_trend(ex.data.index_trend(K, 5), ex.data.instrument, "da")
     assert ex.theme.layout.display == "none"
     ex.view.value = "baseline"
     ex.figure_kind.value = "heatmap"

@@ -11,9 +11,11 @@ The package reads like its screen:
 
 - :mod:`relkap.explore.model`: the tables, without widgets (:class:`ExplorerData`: load once, score the
   answers :func:`relkap.privacy.shareable` keeps per kommune and ``min_n``, cached; the benchmark through
-  :mod:`relkap.benchmark`), and :class:`Selection`, what the controls have chosen.
+  :mod:`relkap.benchmark`); :mod:`relkap.explore.selection`: :class:`Selection`, what the controls have
+  chosen, the views and the table as shown; :mod:`relkap.explore.rows`: the relations split per kommune.
 - :mod:`relkap.explore.render`: what is on screen (the heat maps and benchmark as HTML tables from
-  :mod:`relkap.plots`, the network and tie profile as SVG, the tie table and drill-down as HTML), with the
+  :mod:`relkap.plots`, the network, the trend and the tie's profile as SVG written from the data by
+  :mod:`relkap.plots.svgcharts` and :mod:`relkap.plots.svgnetwork`, the tie table and drill-down as HTML), with the
   words of the catalogue's ``explore`` section and the numbers of :mod:`relkap.fmt`.
 - :mod:`relkap.explore.widget`: :class:`Explorer`, the controls and their callbacks.
 - :mod:`relkap.explore.quotes`: the private interview quotes, read on the researcher's own machine only.

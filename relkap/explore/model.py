@@ -2,8 +2,7 @@
 
 :class:`ExplorerData` holds the processed data split per kommune and answers every question a view asks
 (a kommune's ties in one wave or their change, a tie's six dimensions, the benchmark against the other
-kommuner)
-with the tables the kommune reports use: :func:`relkap.scoring.tie_scores`, :func:`relkap.report.tie_change`
+kommuner) with the tables the kommune reports use: :func:`relkap.scoring.tie_scores`, :func:`relkap.report.tie_change`
 and :mod:`relkap.benchmark`. Every value on screen follows the reports' rule (:mod:`relkap.privacy`):
 it is computed from :func:`relkap.privacy.shareable` answers, so the answers of a hidden group, tie or tie
 dimension are in no shown table, pooled value or benchmark, and no hidden value can be recovered by
@@ -11,7 +10,9 @@ subtraction. ``min_n`` is a slider, so the rule is applied per kommune and ``min
 (:meth:`ExplorerData.shared`, cached): the first change of ``min_n`` costs one pass over the kommune's
 rows (the pooled and benchmark views: over every kommune's), a revisit is cached. The benchmark's
 national tie scores are assembled per tie: only the ties whose answers the rule changes at that ``min_n``
-are scored again, the others' scores of all answers (scored once) get the threshold. :class:`Selection` is what the controls have chosen. Nothing here draws.
+are scored again, the others' scores of all answers (scored once) get the threshold. Nothing here draws.
+:class:`Selection` (what the controls have chosen) and the views are in :mod:`relkap.explore.selection`,
+re-exported here; the relations table split per kommune in :mod:`relkap.explore.rows`.
 """
 
 from __future__ import annotations
@@ -21,53 +22,30 @@ import functools
 import gc
 import threading
 import time
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .. import benchmark, config, interviews, privacy, report, scoring
-from ..errors import RelkapError, listing
+from .. import benchmark, interviews, privacy, report, scoring
 from ..instrument import Instrument, load_instrument
 from ..io import load
+from .rows import PerKommune, positions, unknown_kommune
+from .selection import (
+    ALL,
+    CHANGE,
+    FIGURES,
+    MAX_MIN_N,
+    TABLE_COLUMNS,
+    TREND,
+    VIEWS,
+    Selection,
+    shown_table,
+    wave_code,
+    wave_pair,
+)
 
 __all__ = ["ALL", "VIEWS", "CHANGE", "TREND", "FIGURES", "MAX_MIN_N", "Selection", "ExplorerData", "shown_table",
            "wave_code", "wave_pair", "TABLE_COLUMNS"]
-
-ALL = 0  # the kommune value of "all kommuner" (every answer pooled)
-VIEWS = ("baseline", "followup", "change", "trend")  # besides these, any wave code the codebook declares
-CHANGE, TREND = "change", "trend"
-FIGURES = ("heatmap", "network", "benchmark", "interviews")
-MAX_MIN_N = 30  # the largest min_n the slider offers: the rule's masks of 1..MAX_MIN_N come from one pass
-
-# the tie table's columns per view (beside group and target), as shown
-TABLE_COLUMNS = {
-    "wave": ["n", "mean", "ci_low", "ci_high", "band", "suppressed"],
-    "change": ["n_baseline", "n_followup", "mean_baseline", "mean_followup", "diff", "diff_ci_low",
-               "diff_ci_high", "hedges", "p_fdr", "suppressed"],
-    "trend": ["wave", "n", "mean", "ci_low", "ci_high", "band", "suppressed"],
-}
-
-
-@dataclass(frozen=True)
-class Selection:
-    """What the controls have chosen: one state of the explorer (hashable, a cache key).
-
-    ``kommune`` is a kommune code or :data:`ALL`; ``view`` a wave code the codebook declares (or
-    ``"baseline"``, the first wave, ``"followup"``, the latest), :data:`CHANGE` (from the wave ``before`` to
-    ``after``; None: the first and the latest) or :data:`TREND` (every wave); ``dimension`` ``"rk"`` or a
-    relational item code, ``figure`` one of :data:`FIGURES`, ``tie`` a ``(rater, target)`` pair or None.
-    """
-
-    kommune: int
-    view: str = "baseline"
-    dimension: str = "rk"
-    min_n: int = config.MIN_N
-    language: str = "da"
-    figure: str = "heatmap"
-    tie: tuple[str, str] | None = None
-    before: str | None = None
-    after: str | None = None
 
 
 class ExplorerData:
@@ -101,10 +79,10 @@ class ExplorerData:
         self.tables = load(data_dir, deferred=("scales", "citizens"))  # read if ever used: never here
         self.codings = self.tables.codings
         rel = self.tables.relations
-        self._rows = _positions(rel["kommune"])  # each kommune's rows in the whole table
+        self._rows = positions(rel["kommune"])  # each kommune's rows in the whole table
         self.kommuner = tuple(self._rows)
         # split when a kommune is first asked for: every per-kommune table then works on a few thousand rows
-        self._relations = _PerKommune(rel, self._rows)
+        self._relations = PerKommune(rel, self._rows)
         self._pooled: dict[tuple[int, int], tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]] = {}
         self._kept_cache: dict[tuple[int, int], np.ndarray] = {}  # (kommune, min_n): a bool per row
         self._warming: threading.Thread | None = None
@@ -200,7 +178,7 @@ class ExplorerData:
         :class:`~relkap.errors.RelkapError` naming the kommuner there."""
         if kommune == ALL or kommune in self._rows:
             return kommune
-        raise _unknown_kommune(kommune, self.kommuner)
+        raise unknown_kommune(kommune, self.kommuner)
 
     def waves_of(self, kommune: int) -> tuple[str, ...]:
         """The waves with answers in the kommune (or any), in the codebook's order."""
@@ -695,81 +673,3 @@ class ExplorerData:
         return {"shown": int(len(shown)), "hidden": int((~b["enough"]).sum()),
                 "low": int(shown.min()) if len(shown) else 0, "high": int(shown.max()) if len(shown) else 0,
                 "min_kommuner": benchmark.MIN_BENCHMARK_KOMMUNER}
-
-
-def wave_code(instrument: Instrument, view: str) -> str:
-    """The wave code of a view: any wave code the codebook declares, ``"baseline"`` the first wave,
-    ``"followup"`` the latest; another view is refused (:class:`~relkap.errors.RelkapError` naming them)."""
-    waves = instrument.waves
-    if waves.get(view) is not None:
-        return str(view)
-    if view in ("baseline", "followup"):
-        return waves.first if view == "baseline" else waves.latest
-    raise RelkapError(f"unknown view {view!r}: a wave of the codebook ({', '.join(waves.codes)}), 'baseline'"
-                      " (the first), 'followup' (the latest), 'change' or 'trend'")
-
-
-def wave_pair(instrument: Instrument, before: str | None = None, after: str | None = None) -> tuple[str, str]:
-    """The two wave codes a change compares: ``before`` (default the first wave) to ``after`` (default the
-    latest), each a view :func:`wave_code` accepts; two equal waves are refused (a
-    :class:`~relkap.errors.RelkapError`)."""
-    waves = instrument.waves
-    pair = (wave_code(instrument, waves.first if before is None else before),
-            wave_code(instrument, waves.latest if after is None else after))
-    if pair[0] == pair[1]:
-        raise RelkapError(f"a change compares two different waves, not {pair[0]!r} with itself (waves: "
-                          f"{', '.join(waves.codes)})")
-    return pair
-
-
-def shown_table(ties: pd.DataFrame, view: str, min_n: int) -> pd.DataFrame:
-    """The tie table as shown: ties between groups, the view's columns, counts below ``min_n`` missing.
-
-    ``ties`` is :meth:`ExplorerData.view_ties` (suppressed ties already have no values); counts are masked
-    by :func:`relkap.privacy.mask_small_counts`, as in the reports ("<min_n").
-    """
-    if ties.empty:
-        return ties
-    cols = ["group", "target", *TABLE_COLUMNS[view if view in (CHANGE, TREND) else "wave"]]
-    keep = ties.loc[~ties["diagonal"], cols].astype({"group": str, "target": str})
-    return privacy.mask_small_counts(keep, min_n).reset_index(drop=True)
-
-
-class _PerKommune(dict):
-    """Each kommune's rows of the relations table (:data:`ALL`: the whole table), taken when first asked for."""
-
-    def __init__(self, whole: pd.DataFrame, rows: dict[int, np.ndarray]):
-        super().__init__({ALL: whole})
-        self._rows = rows
-
-    def __missing__(self, kommune: int) -> pd.DataFrame:
-        if kommune not in self._rows:
-            raise _unknown_kommune(kommune, tuple(self._rows))
-        part = self[ALL].take(self._rows[kommune]).reset_index(drop=True)
-        self[kommune] = part
-        return part
-
-
-def _positions(kommune: pd.Series) -> dict[int, np.ndarray]:
-    """Each kommune code's row positions, ascending, kommuner sorted (``groupby(...).indices``).
-
-    The store keeps a kommune's rows together within a wave, so the table is a few hundred runs of one
-    code: the runs are found in one pass (~10x faster than grouping 2 M rows), any other order is sorted."""
-    codes = kommune.to_numpy()
-    if not np.issubdtype(codes.dtype, np.integer):  # e.g. a nullable column: the general way
-        return {int(k): np.asarray(r) for k, r in kommune.groupby(kommune, observed=True, sort=True).indices.items()}
-    starts = np.flatnonzero(np.diff(codes)) + 1
-    if len(starts) > 100_000:  # no runs to speak of
-        order = np.argsort(codes, kind="stable")
-        cuts = np.flatnonzero(np.diff(codes[order])) + 1
-        return {int(codes[part[0]]): part for part in np.split(order, cuts) if len(part)}
-    bounds = np.concatenate([[0], starts, [len(codes)]])
-    runs: dict[int, list[np.ndarray]] = {}
-    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
-        runs.setdefault(int(codes[a]), []).append(np.arange(a, b))
-    return {k: np.concatenate(runs[k]) for k in sorted(runs)}
-
-
-def _unknown_kommune(kommune: object, kommuner: tuple[int, ...]) -> RelkapError:
-    return RelkapError(f"kommune {kommune!r} has no answers in the data (kommuner there: {listing(kommuner)}; "
-                       f"{ALL} = all kommuner)")

@@ -1,7 +1,10 @@
 """What the explorer puts on screen: titles, the tie table and drill-down as HTML, the views as HTML or SVG.
 
-The heat maps and the benchmark are HTML tables from :mod:`relkap.plots` (a few milliseconds); the network
-and the tie profile are matplotlib figures from :mod:`relkap.plots`, sent as SVG (:func:`svg`). Every
+The heat maps and the benchmark are HTML tables from :mod:`relkap.plots` (a few milliseconds); the trend
+views, the network and the tie's drill-down are SVG written from the data (:mod:`relkap.plots.svgcharts`,
+:mod:`relkap.plots.svgnetwork`); the rest (a message, the benchmark of all kommuner) is a matplotlib figure
+from :mod:`relkap.plots`, sent as SVG (:func:`svg`). The ``figure`` properties of the explorer still draw
+matplotlib figures, the kommune report's. Every
 function takes the :class:`~relkap.explore.model.ExplorerData` and a
 :class:`~relkap.explore.model.Selection` and computes nothing itself: the numbers come from the data model,
 the words from the catalogue (``explore`` section) and the number formats from :mod:`relkap.fmt`.
@@ -25,11 +28,12 @@ from ..interviews import theme_label
 from ..kommuner import kommune_name
 from ..labels import wave_label
 from ..network import layout
+from ..plots import svgnetwork
 from ..words import text, text_n
 from .model import ALL, CHANGE, TREND, ExplorerData, Selection, wave_pair
 
 __all__ = ["kommune_label", "tie_name", "view_name", "title", "benchmark_title", "main_view", "main_figure",
-           "drill_figure", "table_html", "drill_html", "interviews_html", "quotes_html", "svg"]
+           "drill_figure", "drill_svg", "trend_svg", "network_svg", "table_html", "drill_html", "interviews_html", "quotes_html", "svg"]
 
 _MARGINS = {
     "heatmap": {"left": 0.2, "right": 0.9, "bottom": 0.1, "top": 0.72},
@@ -115,8 +119,12 @@ def main_view(data: ExplorerData, s: Selection) -> tuple[str, str | bytes]:
     ``("svg", bytes)``."""
     if s.figure == "interviews" and s.view != TREND:  # the trend view is the trend, whatever the figure
         return "html", interviews_html(data, s)
+    if s.view == TREND:  # written from the data, no matplotlib (the figure property still draws it)
+        return "svg", trend_svg(data, s).encode()
     cur = data.view_ties(s)
-    if s.view == TREND or s.figure == "network" or cur.empty or (s.figure == "benchmark" and s.kommune == ALL):
+    if s.figure == "network" and not cur.empty:  # written from the data, no matplotlib
+        return "svg", network_svg(data, s, cur).encode()
+    if cur.empty or (s.figure == "benchmark" and s.kommune == ALL):
         return "svg", svg(lambda: main_figure(data, s))
     # no title: the heading above the view names kommune, dimension and view
     args = {"min_n": s.min_n, "language": s.language, "instrument": data.instrument, "title": ""}
@@ -188,6 +196,51 @@ def _trend_figure(data: ExplorerData, s: Selection):
         plots.wave_trend(trend, dimensions=None if s.dimension == "rk" else ["rk", s.dimension], min_n=s.min_n,
                          language=lang, instrument=data.instrument, title=heading, ax=ax)
     return fig
+
+
+def network_svg(data: ExplorerData, s: Selection, cur: pd.DataFrame) -> str:
+    """The network view as SVG text written from the data (:mod:`relkap.plots.svgnetwork`): what
+    :func:`main_figure` draws for it, on the same positions, without building a matplotlib figure."""
+    inst = data.instrument
+    pos = layout(list(data.groups(s.kommune)), instrument=inst)
+    t = data.ties(s.kommune, s.dimension, s.min_n)
+    common = {"pos": pos, "min_n": s.min_n, "language": s.language, "instrument": inst, "title": title(data, s)}
+    if s.view == CHANGE:
+        wave, (before, after) = t["wave"].astype(str), data.pair(s.before, s.after)
+        return svgnetwork.change_network_svg(cur, baseline=t[wave == before], followup=t[wave == after], **common)
+    return svgnetwork.network_svg(cur, n_max=float(t["n"].max()) if len(t) else None, **common)
+
+
+def trend_svg(data: ExplorerData, s: Selection) -> str:
+    """The trend view as SVG text written from the data (:func:`relkap.plots.wave_trend_svg`): what
+    :func:`_trend_figure` draws, without building a matplotlib figure."""
+    trend, heading = data.index_trend(s.kommune, s.min_n), title(data, s)
+    if trend.empty or trend["suppressed"].all():
+        return plots.svgcharts.message_svg(heading, text("explore.no_data", s.language))
+    return plots.wave_trend_svg(trend, dimensions=None if s.dimension == "rk" else ["rk", s.dimension],
+                                min_n=s.min_n, language=s.language, instrument=data.instrument, title=heading)
+
+
+def drill_svg(data: ExplorerData, s: Selection) -> bytes:
+    """The drill-down view as SVG written from the data, what :func:`drill_figure` draws: the tie's profile
+    (:func:`relkap.plots.dimension_profile_svg`) or, in the trend view, its trend
+    (:func:`relkap.plots.wave_trend_svg`)."""
+    a, b = s.tie
+    lang, inst = s.language, data.instrument
+    heading = text("explore.drill_title", lang, kommune=kommune_label(s.kommune, lang),
+                   tie=tie_name(a, b, lang, inst))
+    if s.view != TREND:
+        prof = data.tie_dimensions(s.kommune, a, b, s.min_n)
+        if prof.empty:
+            return plots.svgcharts.message_svg(heading, "", 504, 317).encode()
+        prof = prof[["wave", "dimension", "n", "mean", "ci_low", "ci_high", "suppressed"]]
+        return plots.dimension_profile_svg(prof, min_n=s.min_n, language=lang, instrument=inst,
+                                           title=heading).encode()
+    trend = data.tie_trend_dimensions(s.kommune, a, b, s.min_n)
+    if trend.empty or trend["suppressed"].all():
+        return plots.svgcharts.message_svg(heading, text("explore.no_data", lang), 504, 317).encode()
+    return plots.wave_trend_svg(trend, min_n=s.min_n, language=lang, instrument=data.instrument, title=heading,
+                                width=504, height=317).encode()
 
 
 def _word(key: str, language: str) -> str:

@@ -370,7 +370,7 @@ class Explorer:
 
         def draw():
             self.draws += 1
-            return render.svg(lambda: render.drill_figure(self.data, s))
+            return render.drill_svg(self.data, s)
 
         def summary():
             drill = self.data.tie_summary(s.kommune, s.dimension, s.min_n, *s.tie, before=s.before, after=s.after)

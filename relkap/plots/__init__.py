@@ -21,6 +21,8 @@ Contents
 - :mod:`.graphs`: :func:`network_diagram`, :func:`change_network`
 - :mod:`.profiles`: means per wave with CIs, :func:`dimension_profile`, :func:`scale_change`
 - :mod:`.trend`: the index and the dimensions over every wave, :func:`wave_trend`
+- :mod:`.svgcharts`: the explorer's figures written as SVG text from the data, :func:`wave_trend_svg`,
+  :func:`dimension_profile_svg`; :mod:`.svgnetwork`: :func:`network_svg`, :func:`change_network_svg`
 - :mod:`.estimates`: estimates with CIs, :func:`forest_plot` (Hedges' g), :func:`estimates_plot` (research)
 - :mod:`.response`: :func:`response_overview`
 - :mod:`.benchmark`: :func:`benchmark_plot` (one kommune among all)
@@ -40,6 +42,8 @@ from .heatmap import change_heatmap, tie_heatmap
 from .html import benchmark_html, change_heatmap_html, tie_heatmap_html
 from .profiles import dimension_profile, scale_change
 from .response import response_overview
+from .svgcharts import dimension_profile_svg, wave_trend_svg
+from .svgnetwork import change_network_svg, network_svg
 from .trend import wave_trend
 
 __all__ = [
@@ -56,6 +60,10 @@ __all__ = [
     "response_overview",
     "scale_change",
     "wave_trend",
+    "wave_trend_svg",
+    "dimension_profile_svg",
+    "network_svg",
+    "change_network_svg",
     "estimates_plot",
     "example_data",
     "demo_data",

@@ -32,9 +32,9 @@ from .common import (
 
 __all__ = ["wave_trend"]
 
-_INDEX_COLOUR = "#000000"
-_DIMENSION_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")  # Okabe-Ito
-_DIMENSION_MARKERS = ("o", "s", "^", "D", "v", "P")
+INDEX_COLOUR = "#000000"
+DIMENSION_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")  # Okabe-Ito
+DIMENSION_MARKERS = ("o", "s", "^", "D", "v", "P")
 
 
 def wave_trend(
@@ -101,10 +101,10 @@ def wave_trend(
         name = label(code, language, inst)
         if code == "rk":
             err = np.vstack([ys - d[ci[0]].to_numpy(dtype=float), d[ci[1]].to_numpy(dtype=float) - ys])
-            ax.errorbar(xs, ys, yerr=err, fmt="none", ecolor=_INDEX_COLOUR, capsize=4, lw=1.2, zorder=3)
-            (line,) = ax.plot(xs, ys, color=_INDEX_COLOUR, lw=2.6, marker="o", ms=7, label=name, zorder=4, **kwargs)
+            ax.errorbar(xs, ys, yerr=err, fmt="none", ecolor=INDEX_COLOUR, capsize=4, lw=1.2, zorder=3)
+            (line,) = ax.plot(xs, ys, color=INDEX_COLOUR, lw=2.6, marker="o", ms=7, label=name, zorder=4, **kwargs)
         else:
-            (line,) = ax.plot(xs, ys, color=_DIMENSION_COLOURS[k % 6], marker=_DIMENSION_MARKERS[k % 6], lw=1.1,
+            (line,) = ax.plot(xs, ys, color=DIMENSION_COLOURS[k % 6], marker=DIMENSION_MARKERS[k % 6], lw=1.1,
                               ms=4.5, alpha=0.85, label=name, **kwargs)
             k += 1
         line.set_gid(f"dimension:{code}")
