@@ -252,23 +252,6 @@ def test_notebook_is_committed_without_outputs_and_paired():
         assert src.splitlines()[0] in paired
 
 
-
-def test_cli_runs_the_research_notebook_beside_the_reports(project, tmp_path):
-    from relkap.cli import main
-
-    out = tmp_path / "reports"
-    rc = main(["batch", "--research-only", "--data", str(project["data"]), "--out", str(out),
-               "--n-boot", "50", "--n-permutations", "49", "--no-progress"])
-    assert rc == 0
-    html = (out / "research" / "research.html").read_text(encoding="utf-8")
-    assert "data:image/png;base64" in html and 'class="jp-CodeMirrorEditor' not in html
-    s = json.loads((out / "research" / "research_summary.json").read_text(encoding="utf-8"))
-    assert s["parameters"]["n_boot"] == 50
-    # the index written after it links it
-    batch.write_index([], out, {})
-    assert 'href="research/research.html"' in (out / "index.html").read_text(encoding="utf-8")
-
-
 # ----------------------------------------------------------------------------------------------------
 # Words: the glossary's wave names and significance wording, in the report's tables and sentences
 # ----------------------------------------------------------------------------------------------------
