@@ -20,35 +20,21 @@ import pytest
 
 import relkap
 from relkap import batch, export, fmt, report, synth, words
-from relkap.io import import_raw
 from relkap.labels import wave_label
-from relkap.params import KommuneParams, default_kommune_params, dump_kommune_params
+from relkap.params import default_kommune_params
 from relkap.report import briefing
 from relkap.report.display import header
 
 NOTEBOOK = Path(relkap.config.NOTEBOOKS_DIR, "kommune_report.ipynb")
 INST = relkap.load_instrument()
-CODES = [766, 336]  # Hedensted (control) and Stevns, two of the demo kommuner
+CODES = [766, 336]  # Hedensted (control) and Stevns, two of the demo kommuner (conftest.REPORT_CODES)
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory):
-    root = tmp_path_factory.mktemp("report")
-    os.environ.setdefault("RELKAP_PSEUDONYM_KEY", "test-key")
-    raw, data, params = root / "raw", root / "processed", root / "params"
-    synth.write_demo(raw, n_kommuner=10, seed=1, params_dir=params)
-    import_raw(raw, out_dir=data)
-    keep = {f"{c}.yaml" for c in CODES}
-    for f in params.glob("*.yaml"):
-        if f.name not in keep:
-            f.unlink()
-    # a kommune whose parameter file exists but whose data do not: must fail alone
-    broken = KommuneParams(kommune=101, name="København", groups=["skole", "ppr"], focal_process="x",
-                           arm="control")
-    (params / "101.yaml").write_text(dump_kommune_params(broken), encoding="utf-8")
-    out = root / "reports"
-    results = batch.run_batch(params_dir=params, data_dir=data, out_root=out, workers=2, progress=False)
-    return {"root": root, "data": data, "params": params, "out": out, "results": results}
+def project(demo_reports):
+    """The demo's reports of Hedensted and Stevns and a broken kommune (conftest's session-wide batch run)."""
+    assert list(demo_reports["codes"]) == CODES
+    return demo_reports
 
 
 def test_batch_reports_ok_and_broken_kommune_recorded(project):
