@@ -57,20 +57,6 @@ def demo_project(tmp_path_factory):
     return make
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook turns the groups into work units
-def pytest_collection_modifyitems(config, items):
-    """With pytest-xdist's ``--dist loadgroup`` (``make test``): one test module is one unit of work, so its
-    module-scoped fixtures run once, on one worker; the modules that read ``demo_reports`` share a unit, so
-    the session's batch run is made once. (A test without a group would be a unit of its own.)"""
-    if not getattr(config.option, "loadgroup", False):
-        return
-    shared = {item.path for item in items if "demo_reports" in getattr(item, "fixturenames", ())}
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            name = "demo_reports" if item.path in shared else item.nodeid.split("::")[0]
-            item.add_marker(pytest.mark.xdist_group(name))
-
-
 REPORT_CODES = (766, 336)  # Hedensted (control) and Stevns (intervention), two of the demo's kommuner
 BROKEN = 101  # København: a parameter file without data, which must fail alone
 
