@@ -46,8 +46,10 @@ browser:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver poppler-utils npm >/dev/null; }
 	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund --silent
 
+# Two processes (pytest-xdist): each test file is one unit of work, so its module fixtures run once. (Not
+# --dist loadgroup: with pytest 9.2 xdist 3.8 cannot add the group to a test's id, and splits files.)
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 # Renew the README's screenshots (the browser tests write to reports/screenshots otherwise).
 screenshots: $(STAMP) browser

@@ -23,7 +23,7 @@ from axe_audit import AXE, audit
 from offline_page import OVERFLOW, open_offline
 
 import relkap
-from relkap import batch, plots, synth, words
+from relkap import plots, synth, words
 from relkap.io import import_raw
 from relkap.kommuner import kommune_name
 from relkap.style import delta_e
@@ -164,15 +164,12 @@ def test_explorer_in_jupyterlab_follows_the_kommune_control(project, jupyter, br
 
 
 @pytest.fixture(scope="module")
-def report_html(project, tmp_path_factory):
-    """The kommune report of two kommuner, exported by the batch exactly as ``relkap batch`` does."""
-    out = tmp_path_factory.mktemp("reports")
-    codes = project["codes"][:2]
-    results = batch.run_batch(codes, params_dir=project["root"] / "params" / "kommuner",
-                              data_dir=project["root"] / "data" / "processed", out_root=out, workers=2,
-                              progress=False)
-    assert [r.status for r in results] == ["ok", "ok"], [r.error for r in results]
-    return out / str(codes[0]) / "report.html"
+def report_html(demo_reports):
+    """Hedensted's report of the demo, exported by the batch exactly as ``relkap batch`` does (conftest's
+    session-wide run, which tests/test_report.py reads too); its index lists Stevns and a failed kommune."""
+    ok = {r.kommune for r in demo_reports["results"] if r.status == "ok"}
+    assert 766 in ok, [r.error for r in demo_reports["results"]]
+    return demo_reports["out"] / "766" / "report.html"
 
 
 def test_exported_report_renders_offline_with_figures_and_no_code(report_html, browser):

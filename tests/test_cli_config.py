@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import subprocess
 import sys
+from unittest import mock
 
 import pandas as pd
 import pytest
@@ -84,10 +87,15 @@ def test_kommune_params_by_file_name_or_content_and_one_file_per_kommune(tmp_pat
 
 
 def _help(*args: str, columns: int = 80) -> str:
-    """``relkap ARGS --help`` as a terminal ``columns`` wide shows it (argparse wraps to $COLUMNS)."""
-    env = {**os.environ, "COLUMNS": str(columns)}
-    return subprocess.run([sys.executable, "-m", "relkap.cli", *args, "--help"], capture_output=True, text=True,
-                          check=True, env=env).stdout
+    """``relkap ARGS --help`` as a terminal ``columns`` wide shows it (argparse wraps to $COLUMNS, read when the
+    help is formatted), in this process: the command itself runs in a process of its own in
+    test_help_of_a_checkout_path_with_hyphens_and_spaces_wraps_but_says_it_whole."""
+    out = io.StringIO()
+    with mock.patch.dict(os.environ, {"COLUMNS": str(columns)}), contextlib.redirect_stdout(out), \
+            pytest.raises(SystemExit) as exit_:
+        main([*args, "--help"])
+    assert exit_.value.code == 0
+    return out.getvalue()
 
 
 def test_help_lists_the_subcommands():

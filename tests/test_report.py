@@ -20,35 +20,21 @@ import pytest
 
 import relkap
 from relkap import batch, export, fmt, report, synth, words
-from relkap.io import import_raw
 from relkap.labels import wave_label
-from relkap.params import KommuneParams, default_kommune_params, dump_kommune_params
+from relkap.params import default_kommune_params
 from relkap.report import briefing
 from relkap.report.display import header
 
 NOTEBOOK = Path(relkap.config.NOTEBOOKS_DIR, "kommune_report.ipynb")
 INST = relkap.load_instrument()
-CODES = [766, 336]  # Hedensted (control) and Stevns, two of the demo kommuner
+CODES = [766, 336]  # Hedensted (control) and Stevns, two of the demo kommuner (conftest.REPORT_CODES)
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory):
-    root = tmp_path_factory.mktemp("report")
-    os.environ.setdefault("RELKAP_PSEUDONYM_KEY", "test-key")
-    raw, data, params = root / "raw", root / "processed", root / "params"
-    synth.write_demo(raw, n_kommuner=10, seed=1, params_dir=params)
-    import_raw(raw, out_dir=data)
-    keep = {f"{c}.yaml" for c in CODES}
-    for f in params.glob("*.yaml"):
-        if f.name not in keep:
-            f.unlink()
-    # a kommune whose parameter file exists but whose data do not: must fail alone
-    broken = KommuneParams(kommune=101, name="København", groups=["skole", "ppr"], focal_process="x",
-                           arm="control")
-    (params / "101.yaml").write_text(dump_kommune_params(broken), encoding="utf-8")
-    out = root / "reports"
-    results = batch.run_batch(params_dir=params, data_dir=data, out_root=out, workers=2, progress=False)
-    return {"root": root, "data": data, "params": params, "out": out, "results": results}
+def project(demo_reports):
+    """The demo's reports of Hedensted and Stevns and a broken kommune (conftest's session-wide batch run)."""
+    assert list(demo_reports["codes"]) == CODES
+    return demo_reports
 
 
 def test_batch_reports_ok_and_broken_kommune_recorded(project):
@@ -252,23 +238,6 @@ def test_notebook_is_committed_without_outputs_and_paired():
     sources = ["".join(c["source"]).strip() for c in nb["cells"] if c["cell_type"] == "code"]
     for src in sources:
         assert src.splitlines()[0] in paired
-
-
-
-def test_cli_runs_the_research_notebook_beside_the_reports(project, tmp_path):
-    from relkap.cli import main
-
-    out = tmp_path / "reports"
-    rc = main(["batch", "--research-only", "--data", str(project["data"]), "--out", str(out),
-               "--n-boot", "50", "--n-permutations", "49", "--no-progress"])
-    assert rc == 0
-    html = (out / "research" / "research.html").read_text(encoding="utf-8")
-    assert "data:image/png;base64" in html and 'class="jp-CodeMirrorEditor' not in html
-    s = json.loads((out / "research" / "research_summary.json").read_text(encoding="utf-8"))
-    assert s["parameters"]["n_boot"] == 50
-    # the index written after it links it
-    batch.write_index([], out, {})
-    assert 'href="research/research.html"' in (out / "index.html").read_text(encoding="utf-8")
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from axe_audit import AXE, audit
 
-from relkap import io, load, load_instrument, measurement, pdf, research, synth
+from relkap import batch, io, load, load_instrument, measurement, pdf, research, synth
 from relkap.io import import_raw
 from relkap.params import load_all_kommune_params
 
@@ -86,7 +86,8 @@ def test_html_has_no_code_or_parameters(run):
     assert "Relationel kapacitet på tværs af kommuner" in html
     assert "import relkap" not in html and "from relkap" not in html
     assert "n_permutations = " not in html  # neither the parameters cell nor the injected one
-    assert "<img" in html  # figures are embedded
+    assert "<img" in html and "data:image/png;base64" in html  # figures are embedded
+    assert 'class="jp-CodeMirrorEditor' not in html
 
 
 def test_danish_html_has_only_the_danish_narrative(run):
@@ -96,8 +97,9 @@ def test_danish_html_has_only_the_danish_narrative(run):
 
 
 def test_english_run_has_the_english_narrative_and_labels(run):
+    # the words only: few resamples (the numbers are checked on the Danish run)
     out = research.run_research(run["root"] / "data", run["root"] / "out-en", params_dir=run["root"] / "params",
-                              parameters={**PARAMS, "language": "en"})
+                              parameters={**PARAMS, "language": "en", "n_boot": 20, "n_permutations": 9})
     html = (out / "research.html").read_text(encoding="utf-8")
     for text in ("Relational capacity across kommuner", "1. Can RK be treated as a property of the kommune?",
                  "7. RQ4: Do the interventions work?", "Employee responses", "Limitations"):
@@ -333,6 +335,7 @@ def test_one_kommune_research_only_run_says_what_cannot_be_answered(tmp_path):
                "--n-boot", "20", "--n-permutations", "9", "--no-progress"])
     assert rc == 0
     s = json.loads((out / "research" / "research_summary.json").read_text(encoding="utf-8"))
+    assert s["parameters"]["n_boot"] == 20  # the command line's options reach the notebook
     status = {x["table"]: x for x in s["not_answered"]}
     assert status["aggregation"]["answered"] == "partly" and status["aggregation"]["reason"] == "kommune_level"
     assert {t for t, x in status.items() if x["answered"] == "no"} == set(research.TABLE_NAMES) - {"aggregation"}
@@ -344,7 +347,10 @@ def test_one_kommune_research_only_run_says_what_cannot_be_answered(tmp_path):
     html = (out / "research" / "research.html").read_text(encoding="utf-8")
     assert "kan ikke besvares med dette design" in html  # the answers table opens the notebook
     assert "RQ4: indsats mod kontrol kan ikke besvares: modellen kræver mindst 2 kommuner, og data har 1." in html
-    assert "Bemærk:" in html and "Traceback" not in html
+    assert "Bemærk:" in html and "Traceback" not in html and 'class="jp-CodeMirrorEditor' not in html
+    # the index written after it links it
+    batch.write_index([], out, {})
+    assert 'href="research/research.html"' in (out / "index.html").read_text(encoding="utf-8")
 
 
 def test_failed_run_leaves_no_folder_behind(tmp_path):
