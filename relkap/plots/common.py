@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
@@ -37,6 +38,7 @@ __all__ = [
     "wrap",
     "suppressed_rows",
     "decimals_needed",
+    "node_areas",
     "tick_formatter",
     "tie_label",
     "tie_labels",
@@ -233,3 +235,26 @@ def note(ax: Axes, lines: Sequence[str], width: float | None = None) -> None:
     ax.annotate(text, xy=(0, 0), xycoords="axes fraction", xytext=(0, -12),
                 textcoords="offset points", va="top", ha="left", fontsize=MIN_FONT, color="0.25",
                 annotation_clip=False, gid="note")
+
+
+def node_areas(g, pos, n_max: float | None = None) -> tuple[list, np.ndarray, np.ndarray]:
+    """A network's nodes, their n and their circles' areas in points² (250 plus up to 1250 by the square root
+    of n over ``n_max``, default the largest n): one rule for the drawn network (:mod:`relkap.plots.graphs`)
+    and the SVG one (:mod:`relkap.plots.svgnetwork`). A node without a position in ``pos`` is an error.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> g = nx.DiGraph(); g.add_node("skole", n=16); g.add_node("ppr", n=4)
+    >>> nodes, ns, areas = node_areas(g, {"skole": (0, 1), "ppr": (1, 0)})
+    >>> nodes, ns.tolist(), areas.tolist()
+    (['skole', 'ppr'], [16.0, 4.0], [1500.0, 875.0])
+    """
+    nodes = list(g.nodes)
+    missing = [v for v in nodes if v not in pos]
+    if missing:
+        raise ValueError(f"pos has no position for the group(s) {missing}; compute it with network.layout "
+                         "from both waves")
+    ns = np.array([g.nodes[v].get("n") or 0 for v in nodes], dtype=float)
+    top = n_max or (ns.max() if ns.size and ns.max() > 0 else 1.0)
+    return nodes, ns, 250 + 1250 * np.sqrt(ns / top)

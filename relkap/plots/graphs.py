@@ -30,6 +30,7 @@ from .common import (
     axes_or_new,
     check_figure,
     default_title,
+    node_areas,
     require_data,
     tick_formatter,
     wrap,
@@ -44,14 +45,7 @@ def _draw_nodes(ax: Axes, g, pos, language: Language, inst: Instrument, min_n: i
 
     The n printed in a circle is "<min_n" for a group below the threshold, as on the heat map.
     """
-    nodes = list(g.nodes)
-    missing = [v for v in nodes if v not in pos]
-    if missing:
-        raise ValueError(f"pos has no position for the group(s) {missing}; compute it with network.layout "
-                         "from both waves")
-    ns = np.array([g.nodes[v].get("n") or 0 for v in nodes], dtype=float)
-    top = n_max or (ns.max() if ns.size and ns.max() > 0 else 1.0)
-    sizes = 250 + 1250 * np.sqrt(ns / top)
+    nodes, ns, sizes = node_areas(g, pos, n_max)
     xy = np.array([pos[v] for v in nodes], dtype=float).reshape(-1, 2)
     coll = ax.scatter(xy[:, 0], xy[:, 1], s=sizes,
                       **{"facecolor": "#F2F2F2", "edgecolor": "black", "linewidth": 1.2, "zorder": 3, **kwargs})

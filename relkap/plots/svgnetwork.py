@@ -25,7 +25,15 @@ from ..labels import band_label, default_instrument, label
 from ..style import BAND_COLOURS, BAND_LINESTYLES, BANDS, DIVERGING_CMAP
 from ..words import Language
 from .alt import alt_change_network, alt_network
-from .common import CHANGE_LIMIT, MIN_FONT, check_figure, decimals_needed, require_data, wrap
+from .common import (
+    CHANGE_LIMIT,
+    MIN_FONT,
+    check_figure,
+    decimals_needed,
+    node_areas,
+    require_data,
+    wrap,
+)
 from .svgcharts import TITLE_FONT, Canvas, y_axis
 
 __all__ = ["network_svg", "change_network_svg"]
@@ -53,14 +61,8 @@ def _dash(style: str, width: float) -> str:
 
 def _nodes(c: Canvas, g, px: dict, language: Language, inst: Instrument, min_n: int, n_max) -> dict:
     """Circles sized by n (area) with n inside ("<min_n" below it), names outside; each node's radius (px)."""
-    nodes = list(g.nodes)
-    missing = [v for v in nodes if v not in px]
-    if missing:
-        raise ValueError(f"pos has no position for the group(s) {missing}; compute it with network.layout "
-                         "from both waves")
-    ns = np.array([g.nodes[v].get("n") or 0 for v in nodes], dtype=float)
-    top = n_max or (ns.max() if ns.size and ns.max() > 0 else 1.0)
-    radius = {v: math.sqrt(250 + 1250 * math.sqrt(n / top)) / 2 for v, n in zip(nodes, ns, strict=True)}
+    nodes, ns, areas = node_areas(g, px, n_max)
+    radius = {v: math.sqrt(a) / 2 for v, a in zip(nodes, areas, strict=True)}
     out = ['<g data-role="nodes" fill="#f2f2f2" stroke="#000000" stroke-width="1.2">']
     for v in nodes:
         x, y = px[v][0]
