@@ -431,6 +431,16 @@ def _fill_contents(parts: list[tuple[dict | None, str]]) -> None:
     place["data"]["text/html"] = page.replace("</h2></nav>", f"</h2><ol>{items}</ol></nav>", 1)
 
 
+# nbconvert's markdown renderer writes a heading's letters beyond ASCII as references ("S&#229;dan"); the soup
+# pass wrote them back as letters, and so does the exporter (not the five of markup: those stay references)
+_CHARACTER_REFERENCE = re.compile(r"&#(?:(\d{1,7})|[xX]([0-9a-fA-F]{1,6}));")
+
+
+def _character(found: re.Match) -> str:
+    point = int(found[1]) if found[1] else int(found[2], 16)
+    return chr(point) if 160 <= point <= 0x10FFFF and not 0xD800 <= point <= 0xDFFF else found[0]
+
+
 class ReportPreprocessor(Preprocessor):
     """The report's conventions made HTML before the template renders the notebook.
 
@@ -539,7 +549,8 @@ class ReportExporter(HTMLExporter):
         self.register_filter("highlight_code", Highlight2HTML(parent=self))
         self.register_filter("filter_data_type", WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata,
                                                                        parent=self, resources=resources))
-        return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        page, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        return _CHARACTER_REFERENCE.sub(_character, page), resources
 
 
 def export_html(notebook_path: str | os.PathLike, html_path: str | os.PathLike, *,

@@ -98,6 +98,15 @@ def test_the_page_is_nbconverts_document_without_its_soup_pass(executed):
     assert fast.count('class="table-scroll" tabindex="0"') == 2 and 'alt="' in fast
 
 
+def test_letters_beyond_ascii_are_written_as_themselves():
+    """nbconvert's markdown renderer writes a heading's "å" as "&#229;" (the soup pass wrote it back): the page
+    has the letters themselves, and markup's own references stay references."""
+    nb = new_notebook(cells=[new_markdown_cell("## Sådan læser du rapporten ¶\n\nA &amp; B, 3 &lt; 4")])
+    body, _ = export.ReportExporter().from_notebook_node(nb)
+    assert "Sådan læser du rapporten ¶" in body and "&#229;" not in body and "&#182;" not in body
+    assert "A &amp; B, 3 &lt; 4" in body
+
+
 def test_language_title_and_alt_conventions_without_papermill():
     nb = _notebook()
     assert export.report_language(nb) == "da"
