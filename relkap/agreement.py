@@ -90,6 +90,8 @@ def icc(data: pd.DataFrame, dv: str, group: str | Iterable[str], k: str = "mean"
     mean_j = np.bincount(codes, weights=x) / n_j
     ssb = np.sum(n_j * (mean_j - x.mean()) ** 2)
     ssw = np.sum((x - mean_j[codes]) ** 2)
+    if ssb <= 1e-12 * (ssb + ssw):  # unit means equal but for rounding: exactly 0, whatever constant was added
+        ssb = 0.0
     df1, df2 = n_groups - 1, n_total - n_groups
     msb, msw = ssb / df1, ssw / df2
     if k == "mean":

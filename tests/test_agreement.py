@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pingouin as pg
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
@@ -165,6 +165,8 @@ def test_rwg_rejects_bad_input(rwg_data):
     scores=st.lists(st.integers(1, 5), min_size=9, max_size=30),
     shift=st.floats(-100, 100, allow_nan=False),
 )
+# equal unit means (MSB 0): rounding gave MSB 1e-32 after a shift and an ICC(2) of -2e32 instead of -inf
+@example(scores=[3, 1, 5, 3, 4, 5, 1, 1, 4, 1, 4, 2, 2, 3, 1, 5, 2, 2, 5, 5, 1], shift=2.0)
 def test_adding_a_constant_leaves_icc_and_rwg_unchanged(scores, shift):
     units = [i % 3 for i in range(len(scores))]
     d = pd.DataFrame({"unit": units, "score": np.asarray(scores, float)})
