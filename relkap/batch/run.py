@@ -62,10 +62,10 @@ def run_batch(
     purpose selects the kommuner by its files instead (``only`` may still add any kommune in the data).
     Returns one :class:`~relkap.batch.jobs.JobResult` per kommune, in kommune-code order. Paths default to
     the project's folders (:mod:`relkap.config`) and are made absolute before they reach a worker. ``pdf``:
-    also ``report.pdf`` beside each report's HTML, all printed by one browser after the reports
-    (:func:`~relkap.batch.pdfs.write_pdfs`). ``warm``: each worker keeps one kernel for its kommuner, reset
-    between them (:mod:`relkap.batch.warm`); ``False`` starts a fresh kernel per kommune.
-    (:func:`~relkap.batch.pdfs.write_pdfs`). A ``min_n`` below the codebook's floor is refused before
+    also ``report.pdf`` beside each report's HTML, printed by one browser as each report is finished, while
+    the next ones run (:class:`~relkap.batch.pdfs.PdfPrinter`; no Chromium: an error before anything is
+    written). ``warm``: each worker keeps one kernel for its kommuner, reset between them
+    (:mod:`relkap.batch.warm`); ``False`` starts a fresh kernel per kommune. A ``min_n`` below the codebook's floor is refused before
     anything is written unless ``min_n_override_reason`` says why (:func:`relkap.privacy.check_min_n`); the
     reason is printed in each report's methods. ``project_brief``: also the project reference group's brief,
     ``<out>/research/brief.html``, from the research results there and the reports' summaries
