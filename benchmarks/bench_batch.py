@@ -97,7 +97,7 @@ def main() -> None:
     ap.add_argument("--kommuner", type=int, help="make N synthetic kommuner in a temporary folder")
     ap.add_argument("--waves", type=int, default=3, choices=(2, 3), help="waves of the synthetic data (default 3)")
     ap.add_argument("--data", default=str(config.DEMO_DIR / "processed"))  # `make demo` first
-    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--workers", type=int, default=batch.run.default_workers())
     ap.add_argument("--hand-sample", type=int, help="kommuner in the hand-made loop (default all up to 10, else 3)")
     ap.add_argument("--fresh", action="store_true", help="also time the batch with a fresh kernel per kommune")
     ap.add_argument("--pdf", action="store_true", help="the batch and the hand loop with PDFs")

@@ -235,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
                        " (HTML + index)")
     p.add_argument("--only", nargs="+", type=int, metavar="CODE",
                    help="only these kommune codes, e.g. 751 615 (default: every kommune in the data)")
-    p.add_argument("--workers", type=int, default=None, help="parallel kernels (default: number of cores)")
+    p.add_argument("--workers", type=int, default=None, help="parallel kernels (default: one more than the cores)")
     p.add_argument("--resume", action="store_true",
                    help="skip kommuner whose reports are newer than their inputs (default: off)")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
