@@ -37,7 +37,7 @@ from .common import (
     wave_style,
     wrap,
 )
-from .trend import DIMENSION_COLOURS, DIMENSION_MARKERS, INDEX_COLOUR
+from .trend import DIMENSION_COLOURS, DIMENSION_MARKERS, INDEX_COLOUR, trend_plan, wave_tick
 
 __all__ = ["wave_trend_svg", "dimension_profile_svg", "message_svg"]
 
@@ -188,11 +188,9 @@ def wave_trend_svg(
     check_figure(language, min_n)
     check_columns(data, ("wave", "dimension", "mean", "ci_low", "ci_high"), "data")
     inst = default_instrument(instrument)
-    waves = wave_order(data["wave"].astype(str), inst)
-    codes = list(dimensions) if dimensions is not None else code_order(data["dimension"].astype(str), inst)
-    codes = ["rk", *[c for c in codes if c != "rk"]] if "rk" in codes else codes
-    sup = suppressed_rows(data, "mean", min_n)
-    data = data.assign(**{c: data[c].where(~sup).astype(float) for c in ("mean", "ci_low", "ci_high")})
+    waves, codes, sup, data = trend_plan(data, "wave", "mean", "dimension", ("ci_low", "ci_high"), dimensions,
+                                         min_n, inst)
+    data = data.astype({c: float for c in ("mean", "ci_low", "ci_high")})
     data = data.assign(wave=data["wave"].astype(str), dimension=data["dimension"].astype(str))
     drawn = data[data["dimension"].isin(codes)]
     left, right, top, bottom = 0.1 * width, 0.72 * width, 0.09 * height, 0.84 * height
@@ -207,10 +205,8 @@ def wave_trend_svg(
     c = Canvas(width, height)
     _y_ticks(c, ticks, y_px, left, right, language)
     for i, w in enumerate(waves):
-        declared = inst.waves.get(w)
-        date = f"\n{declared.date}" if declared is not None and declared.date else ""
         c.line(x_px(i), bottom, x_px(i), bottom + 3.5, width=0.8)
-        c.text(x_px(i), bottom + 7, wrap(wave_label(w, language, inst), 14) + date, baseline="hanging")
+        c.text(x_px(i), bottom + 7, wave_tick(w, language, inst), baseline="hanging")
     _frame(c, left, right, top, bottom)
     c.text(0.025 * width, (top + bottom) / 2, words.text("waves.axis_mean", language), rotate=-90)
     c.text((left + right) / 2, height - 0.035 * height, words.text("waves.axis_wave", language))

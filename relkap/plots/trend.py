@@ -30,7 +30,7 @@ from .common import (
     wrap,
 )
 
-__all__ = ["wave_trend"]
+__all__ = ["wave_trend", "trend_plan", "wave_tick"]
 
 INDEX_COLOUR = "#000000"
 DIMENSION_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")  # Okabe-Ito
@@ -86,13 +86,9 @@ def wave_trend(
     check_figure(language, min_n)
     check_columns(data, (x, y, hue, *ci), "data")
     inst = default_instrument(instrument)
-    waves = wave_order(data[x].astype(str), inst)
-    codes = list(dimensions) if dimensions is not None else code_order(data[hue].astype(str), inst)
-    codes = ["rk", *[c for c in codes if c != "rk"]] if "rk" in codes else codes
+    waves, codes, _sup, data = trend_plan(data, x, y, hue, ci, dimensions, min_n, inst)
     ax = axes_or_new(ax, (print_width(2.4 + 1.6 * len(waves)), 4.2))
     pos = {w: i for i, w in enumerate(waves)}
-    sup = suppressed_rows(data, y, min_n)
-    data = data.assign(**{c: data[c].where(~sup) for c in (y, *ci)})
     k = 0
     for code in codes:
         d = data[data[hue].astype(str) == code]
@@ -108,12 +104,7 @@ def wave_trend(
                               ms=4.5, alpha=0.85, label=name, **kwargs)
             k += 1
         line.set_gid(f"dimension:{code}")
-    ticks = []
-    for w in waves:
-        declared = inst.waves.get(w)
-        date = f"\n{declared.date}" if declared is not None and declared.date else ""
-        ticks.append(wrap(wave_label(w, language, inst), 14) + date)
-    ax.set_xticks(range(len(waves)), ticks)
+    ax.set_xticks(range(len(waves)), [wave_tick(w, language, inst) for w in waves])
     ax.set_xlim(-0.3, len(waves) - 0.7)
     ax.yaxis.set_major_formatter(tick_formatter(language))
     ax.set_ylabel(words.text("waves.axis_mean", language))
@@ -123,3 +114,21 @@ def wave_trend(
     if title is not None:
         ax.set_title(title)
     return ax
+
+def trend_plan(data: pd.DataFrame, x: str, y: str, hue: str, ci: Sequence[str], dimensions: Sequence[str] | None,
+               min_n: int, inst: Instrument) -> tuple[list[str], list[str], pd.Series, pd.DataFrame]:
+    """What a trend draws, the same for :func:`wave_trend` and its SVG (:func:`relkap.plots.wave_trend_svg`):
+    the waves in the codebook's order, the dimensions (the index first), the rows whose mean is suppressed,
+    and ``data`` with those rows' mean and interval blanked."""
+    waves = wave_order(data[x].astype(str), inst)
+    codes = list(dimensions) if dimensions is not None else code_order(data[hue].astype(str), inst)
+    codes = ["rk", *[c for c in codes if c != "rk"]] if "rk" in codes else codes
+    sup = suppressed_rows(data, y, min_n)
+    return waves, codes, sup, data.assign(**{c: data[c].where(~sup) for c in (y, *ci)})
+
+
+def wave_tick(wave: str, language: Language, inst: Instrument) -> str:
+    """A wave's name on a trend's axis (wrapped at 14 characters), with its date below when the codebook has one."""
+    declared = inst.waves.get(wave)
+    date = f"\n{declared.date}" if declared is not None and declared.date else ""
+    return wrap(wave_label(wave, language, inst), 14) + date
