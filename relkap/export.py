@@ -496,6 +496,12 @@ class ReportExporter(HTMLExporter):
     soup_pass = Bool(False, help="Also run nbconvert's closing BeautifulSoup pass over the page (slower; the same "
                                  "document, with every output focusable).").tag(config=True)
 
+    @default("optimistic_validation")
+    def _optimistic_validation_default(self):
+        # the notebook is validated once, after the preprocessors, not after each of the 14 (about a fifth of the
+        # export); a preprocessor that broke it still fails the export
+        return True
+
     @default("exclude_input")
     def _exclude_input_default(self):
         return True
