@@ -38,7 +38,7 @@ import time
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from relkap import benchmark, export, fmt, load, plots, report
+from relkap import benchmark, fmt, load, plots, publish, report
 from relkap.plots import alt
 from relkap.report import brief, briefing, changed, narrative, response, targeted
 from relkap.report import waves as over_waves
@@ -67,7 +67,7 @@ name = r.name
 # The brief: two printed pages for a meeting (relkap.report.brief). Page one: what this is, the answer, the
 # ties now and their change; page two ("##" starts it): three ties to talk about, the ties the kommune worked
 # on with their caveat, who answered.
-export.title(brief.title(r), text("report.document_title", language, name=name), language)
+publish.title(brief.title(r), text("report.document_title", language, name=name), language)
 if kp.source == "defaults":
     display(Markdown(text("report.defaults", language, name=name, kommune=r.kommune)))
 if r.missing_waves:  # the codebook declares waves the kommune has no answers from
@@ -79,7 +79,7 @@ latest = r.wave_ties(r.waves_present[-1])
 change = r.tie_diff if r.has_followup else None
 title = wave_label(r.waves_present[-1], language, inst)
 # one HTML table for screen and print (the export's print stylesheet fits it to A4 in its colours)
-export.html(plots.tie_heatmap_html(latest, min_n=min_n, language=language, instrument=inst, title=title,
+publish.html(plots.tie_heatmap_html(latest, min_n=min_n, language=language, instrument=inst, title=title,
                                    targeted=r.targeted, change=change,
                                    summary=alt.alt_tie_heatmap(latest, inst, language, min_n)))
 
@@ -91,13 +91,13 @@ display(Markdown(parts["who"]))
 
 # %%
 # The full report: contents, then each fact once; researcher material in the appendix ("Bilag").
-export.html(export.contents(text("brief.contents", language)))
+publish.html(publish.contents(text("brief.contents", language)))
 display(Markdown(f"## {text('report.who_heading', language)}"))
 display(Markdown(narrative.overview_note(r.shown_overview, inst, min_n, r.has_followup, language,
                                          hidden=r.hidden_groups)))
 ax = plots.response_overview(r.employees, min_n=min_n, language=language, instrument=inst)
-export.figure(ax.figure, alt.alt_response(r.employees, inst, language, min_n), scale=0.75)
-display(export.captioned(response.response_table(r.rates, language, inst, min_n).style.hide(axis="index"),
+publish.figure(ax.figure, alt.alt_response(r.employees, inst, language, min_n), scale=0.75)
+display(publish.captioned(response.response_table(r.rates, language, inst, min_n).style.hide(axis="index"),
                          text("report.caption.response", language)))
 display(Markdown(text("briefing.response.note", language, threshold=fmt.percent(response.LOW_RESPONSE, language),
                       min_n=min_n)))
@@ -128,7 +128,7 @@ display(Markdown(briefing.headline(r.rk, language, instrument=inst)))
 tested = [(r.first_wave, r.latest_wave, r.rk)] if r.has_followup else []
 if r.previous_wave is not None:
     tested.append((r.previous_wave, r.latest_wave, r.rk_previous))
-display(export.captioned(report.wave_change_table(r.rk_waves, tested, inst, language, min_n),
+display(publish.captioned(report.wave_change_table(r.rk_waves, tested, inst, language, min_n),
                          text("brief.caption_waves", language)))
 
 # %% [markdown] tags=["da"]
@@ -148,14 +148,14 @@ display(export.captioned(report.wave_change_table(r.rk_waves, tested, inst, lang
 # screen and in print, as the brief's)
 for w in r.waves_present[:-1]:
     wave_ties = r.wave_ties(w)
-    export.html(plots.tie_heatmap_html(wave_ties, min_n=min_n, language=language, instrument=inst,
+    publish.html(plots.tie_heatmap_html(wave_ties, min_n=min_n, language=language, instrument=inst,
                                        title=wave_label(w, language, inst), targeted=r.targeted,
                                        summary=alt.alt_tie_heatmap(wave_ties, inst, language, min_n)))
 
 # %%
 if r.has_followup:
     display(Markdown(narrative.change_map_intro(language)))
-    export.html(plots.change_heatmap_html(r.tie_diff, min_n=min_n, language=language, instrument=inst,
+    publish.html(plots.change_heatmap_html(r.tie_diff, min_n=min_n, language=language, instrument=inst,
                                           targeted=r.targeted,
                                           summary=alt.alt_change_heatmap(r.tie_diff, inst, language, min_n)))
 else:
@@ -167,14 +167,14 @@ if r.most_changed is not None:
                                        [text("briefing.most_changed.intro", language, k=report.model.MOST_CHANGED_K,
                                              min_n=min_n)], level=3)))
     most = changed.most_changed_table(r.most_changed, language, inst, min_n)
-    display(export.captioned(most.drop(columns=[text("glossary.ci_short", language)]).style.hide(axis="index"),
+    display(publish.captioned(most.drop(columns=[text("glossary.ci_short", language)]).style.hide(axis="index"),
                              text("report.caption.most_changed", language)))
 
 # %%
 if r.targeted_comparison is not None:
     display(Markdown(narrative.section(text("briefing.targeted.heading", language),
                                        targeted.targeted_text(r.targeted_comparison, language, inst), level=3)))
-    display(export.captioned(targeted.targeted_table(r.targeted_comparison, language).style.hide(axis="index"),
+    display(publish.captioned(targeted.targeted_table(r.targeted_comparison, language).style.hide(axis="index"),
                              text("report.caption.targeted", language)))
     display(Markdown(narrative.section(text("briefing.targeted.caveats_heading", language),
                                        targeted.targeted_caveats(language), level=4, bullets=True)))
@@ -194,7 +194,7 @@ if r.targeted_comparison is not None:
 # large gap is a good occasion to ask each other what you see differently.
 
 # %%
-display(export.captioned(report.received_perceived_table(r.ties, inst, language, min_n).style.hide(axis="index"),
+display(publish.captioned(report.received_perceived_table(r.ties, inst, language, min_n).style.hide(axis="index"),
                          text("report.caption.received_perceived", language)))
 display(Markdown(text("briefing.limitations.rater_sets", language)))
 
@@ -215,7 +215,7 @@ display(Markdown(text("briefing.limitations.rater_sets", language)))
 for kind in ("employee", "citizen"):
     scales = r.scales_of(kind)
     if len(scales):
-        display(export.captioned(report.plain_change_table(scales, "scale", inst, language, min_n),
+        display(publish.captioned(report.plain_change_table(scales, "scale", inst, language, min_n),
                                  text(f"report.caption.{kind}_scales", language)))
     else:
         display(Markdown(narrative.no_data(language)))
@@ -242,42 +242,42 @@ elif not len(r.benchmark):
 # The appendix ("Bilag"): folded on screen (the <details> below; CSS hides the cells tagged "appendix" while
 # it is closed), printed after a page break.
 display(Markdown(f"## {text('brief.appendix', language)}"))
-export.html(f'<details class="relkap-appendix-toggle"><summary>{text("brief.appendix_summary", language)}'
+publish.html(f'<details class="relkap-appendix-toggle"><summary>{text("brief.appendix_summary", language)}'
             f'</summary></details><p>{text("brief.appendix_intro", language)}</p>')
 
 # %% tags=["appendix"]
 appendix(f"### {text('report.appendix.change_heading', language)}")
-display(export.captioned(report.change_table(r.rk, "dimension", inst, language, min_n),
+display(publish.captioned(report.change_table(r.rk, "dimension", inst, language, min_n),
                          text("report.caption.dimensions", language)))
 for kind in ("employee", "citizen"):
     scales = r.scales_of(kind)
     if len(scales):
-        display(export.captioned(report.change_table(scales, "scale", inst, language, min_n),
+        display(publish.captioned(report.change_table(scales, "scale", inst, language, min_n),
                                  text(f"report.caption.{kind}_scales", language)))
 if r.cross_ties is not None:  # rows as close as their two-line labels allow
     shown = int((~r.cross_ties["suppressed"].astype(bool) & r.cross_ties["hedges"].notna()).sum())
     ax = plots.forest_plot(r.cross_ties, min_n=min_n, language=language, instrument=inst,
                            ax=plt.subplots(figsize=(7.0, 1.4 + 0.3 * max(shown, 1)))[1])
     # on screen: the ties' changes with intervals; print keeps their certainty in the change heat map's stars
-    export.figure(ax.figure, alt.alt_forest(r.cross_ties, inst, language, min_n), media="screen")
+    publish.figure(ax.figure, alt.alt_forest(r.cross_ties, inst, language, min_n), media="screen")
 
 # %% tags=["appendix"]
 if r.previous_wave is not None:  # three or more waves: the trend with intervals, the latest step, targeted ties
     display(Markdown(narrative.section(text("waves.heading", language),
                                        [over_waves.families_sentence(r.comparisons, inst, language)], level=3)))
     ax = plots.wave_trend(r.rk_waves, min_n=min_n, language=language, instrument=inst)
-    export.figure(ax.figure, alt.alt_trend(r.rk_waves, inst, language), media="screen")  # print: the table
-    display(export.captioned(over_waves.trend_table(r.rk_waves, inst, language, min_n).style.hide(axis="index"),
+    publish.figure(ax.figure, alt.alt_trend(r.rk_waves, inst, language), media="screen")  # print: the table
+    display(publish.captioned(over_waves.trend_table(r.rk_waves, inst, language, min_n).style.hide(axis="index"),
                              text("waves.trend_caption", language)))
     before, after = (wave_label(w, language, inst).lower() for w in (r.previous_wave, r.latest_wave))
-    display(export.captioned(over_waves.comparison_table(r.rk_previous, r.previous_wave, r.latest_wave, inst,
+    display(publish.captioned(over_waves.comparison_table(r.rk_previous, r.previous_wave, r.latest_wave, inst,
                                                          language, min_n).style.hide(axis="index"),
                              text("waves.change_caption", language, before=before, after=after)))
-    display(export.captioned(changed.most_changed_table(r.most_changed_previous, language, inst, min_n)
+    display(publish.captioned(changed.most_changed_table(r.most_changed_previous, language, inst, min_n)
                              .style.hide(axis="index"),
                              text("waves.most_changed_caption", language, before=before, after=after)))
     if r.targeted_trajectory is not None and len(r.targeted_trajectory):
-        display(export.captioned(over_waves.trajectory_table(r.targeted_trajectory, inst, language, min_n)
+        display(publish.captioned(over_waves.trajectory_table(r.targeted_trajectory, inst, language, min_n)
                                  .style.hide(axis="index"), text("waves.targeted_caption", language)))
 
 # %% tags=["interviews", "appendix"]
@@ -308,13 +308,13 @@ if r.interviews is not None:
 # %% tags=["appendix"]
 for key in ("alpha", "icc", "rwg"):
     if len(r.agreement[key]):
-        display(export.captioned(report.agreement_display(r.agreement, key, inst, language, min_n),
+        display(publish.captioned(report.agreement_display(r.agreement, key, inst, language, min_n),
                                  text(f"report.caption.{key}", language)))
 
 # %% tags=["appendix"]
 if len(r.benchmark):
     appendix(f"### {text('report.caption.benchmark', language)}")
-    display(export.captioned(report.benchmark_display(r.benchmark, inst, language),
+    display(publish.captioned(report.benchmark_display(r.benchmark, inst, language),
                              text("report.caption.benchmark", language)))
 
 # %% tags=["appendix"]
@@ -330,6 +330,6 @@ display(Markdown(narrative.section(text("briefing.limitations.heading", language
 appendix(f"### {text('report.appendix.provenance_heading', language)}")
 prov = run.provenance()
 report.write_summary(run.out_dir / "summary.json", report.summary(r, parameters=run.parameters, provenance=prov))
-display(export.captioned(report.provenance_table(prov, language, time.time() - started),
+display(publish.captioned(report.provenance_table(prov, language, time.time() - started),
                          text("report.caption.provenance", language)))
 display(Markdown(text("report.provenance_note", language)))

@@ -43,7 +43,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from relkap import config, export, interviews, load, load_instrument, measurement, report, research
+from relkap import config, interviews, load, load_instrument, measurement, publish, report, research
 from relkap.io.codebook import store_codebook_path
 from relkap.provenance import relative
 from relkap.params import load_all_kommune_params
@@ -72,7 +72,7 @@ n = research.counts(results)
 plt.rcParams["figure.dpi"] = 90
 
 # %%
-export.title(f"# {text('research.heading', language)}", text("research.heading", language), language)
+publish.title(f"# {text('research.heading', language)}", text("research.heading", language), language)
 
 # %% [markdown] tags=["da"]
 # Rapporten er skrevet til projektets forskere. Den samler alle kommuner og tester projektets tre hypoteser
@@ -94,13 +94,13 @@ export.title(f"# {text('research.heading', language)}", text("research.heading",
 
 # %%
 display(Markdown(f"## {text('research.answer.heading', language)}"))
-display(export.captioned(research.answers_table(results, inst, language, parameters).style.hide(axis="index"),
+display(publish.captioned(research.answers_table(results, inst, language, parameters).style.hide(axis="index"),
                          text("research.answer.caption", language)))
 display(Markdown(research.answers_rule(language)))
 display(Markdown(research.answers_reasons(results, inst, language, parameters)))
 
 # %%
-display(export.captioned(research.counts_table(n, language).style.hide(axis="index"), text("research.count", language)))
+display(publish.captioned(research.counts_table(n, language).style.hide(axis="index"), text("research.count", language)))
 display(Markdown(research.waves_note(results, inst, language)))  # the waves every model uses, in time order
 
 # %% [markdown] tags=["da"]
@@ -156,7 +156,7 @@ research.present(results, "aggregation", inst, language, plot=False, decimals=3)
 shown = measurement.measurement_display(results, inst, language)
 for name in ("fit", "loadings", "reliability", "invariance"):
     if name in shown:
-        display(export.captioned(shown[name].style.hide(axis="index"), text(f"measurement.caption.{name}", language)))
+        display(publish.captioned(shown[name].style.hide(axis="index"), text(f"measurement.caption.{name}", language)))
 display(Markdown(measurement.invariance_rule(language) + " " + text("measurement.levels_note", language)))
 display(Markdown(" ".join(w["text"] for w in measurement.measurement_block(results, language)["waves"].values())))
 
@@ -389,5 +389,5 @@ display(Markdown(f"### {text('research.limitations', text_language)}\n\n"
 # %%
 paths = research.write_tables(results, out_path, parameters, decimal=decimal, language=text_language,
                               instrument=inst)
-display(export.captioned(report.provenance(data_path, instrument_path, parameters, started, language),
+display(publish.captioned(report.provenance(data_path, instrument_path, parameters, started, language),
                          text("report.caption.provenance", language)))

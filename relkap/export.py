@@ -23,16 +23,16 @@ What it does to an executed report notebook (its input is never changed):
 Conventions for the notebook (all survive papermill, which keeps output metadata):
 
 - **Language**: ``nb.metadata["relkap"]["language"]``, else the ``relkap.language`` of an output's
-  metadata (:func:`title` writes it), else the papermill parameter ``language``, else ``"da"``.
+  metadata (:func:`relkap.publish.title` writes it), else the papermill parameter ``language``, else ``"da"``.
 - **Title**: ``nb.metadata["relkap"]["title"]``, else the first output whose metadata has
-  ``relkap.title`` (:func:`title` displays the report's heading with it), else nbformat's
+  ``relkap.title`` (:func:`relkap.publish.title` displays the report's heading with it), else nbformat's
   ``nb.metadata["title"]``, else the catalogue's ``export.title``.
 - **Alt text**: an image output whose metadata has ``alt`` for its MIME type (``{"image/png": {"alt":
   ...}}``, what ``IPython.display.Image(..., metadata={"alt": ...})`` writes) or at the top level.
-  :func:`figure` displays a matplotlib figure that way.
+  :func:`relkap.publish.figure` displays a matplotlib figure that way.
 - **Screen or print only**: an output whose metadata has ``relkap.media`` = ``"screen"`` or ``"print"``
   is shown only there (e.g. the trend as a chart on screen and as a table on paper).
-- **Captions**: every table should have a ``<caption>`` (:func:`captioned` sets it on a DataFrame or a
+- **Captions**: every table should have a ``<caption>`` (:func:`relkap.publish.captioned` sets it on a DataFrame or a
   pandas ``Styler``); :func:`problems` lists what a finished HTML file lacks.
 """
 
@@ -41,11 +41,9 @@ from __future__ import annotations
 import base64
 import copy
 import html as html_lib
-import io
 import logging
 import os
 import re
-import struct
 import threading
 from pathlib import Path
 from urllib.parse import quote
@@ -59,9 +57,10 @@ from traitlets import Bool, Unicode, default
 
 from . import htmltree
 from .files import write_text
+from .publish import MEDIA, TOC_MARK
 from .words import LANGUAGES, check_language, text
 
-__all__ = ["ReportExporter", "ReportPreprocessor", "export_html", "figure", "title", "html", "captioned", "contents",
+__all__ = ["ReportExporter", "ReportPreprocessor", "export_html",
            "problems",
            "report_language", "report_title", "STYLESHEET", "NBCONVERT_NO_ALT", "DROPPED_TAGS", "SAME_PAGE_TAG",
            "TEMPLATES_DIR"]
@@ -187,97 +186,6 @@ details.relkap-appendix-toggle > summary { cursor: pointer; font-weight: 600; pa
 """
 
 
-# -- what the notebook calls ---------------------------------------------------------------------------
-def _publish(data: dict, metadata: dict) -> None:
-    from IPython.display import publish_display_data
-
-    publish_display_data(data, metadata=metadata)
-
-
-def figure(fig, alt: str, *, media: str = "all", dpi: int = 150, close: bool = True, scale: float = 1.0,
-           max_height: float | None = None) -> None:
-    """Display a matplotlib figure as a PNG with ``alt`` as its alt text (and close it).
-
-    Parameters
-    ----------
-    fig : matplotlib.figure.Figure
-    alt : str
-        What the figure shows, in the report's language (:mod:`relkap.plots.alt` writes it from the data).
-    media : {"all", "screen", "print"}
-        Where the exported report shows it.
-    dpi : int
-        Resolution of the PNG; it is displayed at the figure's size (96 CSS pixels per inch), so print is sharp.
-    close : bool
-        Close the figure after (so the inline backend does not show it a second time).
-    scale : float
-        Display size relative to the saved picture's natural size (its tight box at ``dpi``: 1 prints every
-        text at its point size).
-    max_height : float, optional
-        Largest displayed height in inches (the saved picture, labels and notes included): the display
-        size shrinks to it (the brief's picture must leave room on its page).
-    """
-    if not str(alt).strip():
-        raise ValueError("a figure needs an alt text that says what it shows")
-    # matplotlib is loaded only where a figure is made: the export itself (and the batch) needs no pyplot
-    from matplotlib.layout_engine import PlaceHolderLayoutEngine
-
-    buf = io.BytesIO()
-    engine = fig.get_layout_engine()
-    if engine is None or isinstance(engine, PlaceHolderLayoutEngine):
-        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-    else:
-        # savefig(bbox_inches="tight") lays the figure out twice (for the tight box, then to draw it): lay it out
-        # once at the PNG's resolution and keep that layout for both; the PNG is the same, byte for byte.
-        screen_dpi = fig.dpi
-        fig.dpi = dpi
-        fig.draw_without_rendering()
-        fig.set_layout_engine("none")
-        fig.dpi = screen_dpi
-        try:
-            fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-        finally:
-            fig.set_layout_engine(engine)
-    # the PNG holds the figure's tight box (labels and notes included): its natural size is its pixels at dpi
-    # (the IHDR chunk's width and height), so ``scale`` 1 prints every text at its point size
-    width_in, height_in = (v / dpi for v in struct.unpack(">II", buf.getbuffer()[16:24]))
-    if max_height is not None:
-        scale *= min(1.0, max_height / (height_in * scale))
-    width_px = round(width_in * 96 * scale)
-    meta = {"image/png": {"alt": str(alt), "width": width_px}}
-    if media != "all":
-        meta["relkap"] = {"media": _check_media(media)}
-    _publish({"image/png": base64.b64encode(buf.getvalue()).decode("ascii"), "text/plain": str(alt)}, meta)
-    if close:
-        import matplotlib.pyplot as plt
-
-        plt.close(fig)
-
-
-def title(markdown: str, document_title: str, language: str) -> None:
-    """Display the report's heading (``markdown``) and record the document title and language with it."""
-    check_language(language)
-    _publish({"text/markdown": markdown, "text/plain": markdown},
-             {"relkap": {"title": str(document_title), "language": language}})
-
-
-def html(fragment: str, media: str = "all") -> None:
-    """Display an HTML fragment (e.g. :func:`relkap.plots.tie_heatmap_html`), on screen, in print or both."""
-    meta = {} if media == "all" else {"relkap": {"media": _check_media(media)}}
-    _publish({"text/html": fragment, "text/plain": ""}, meta)
-
-
-def captioned(table, caption: str):
-    """A pandas ``Styler`` of ``table`` (a DataFrame or a Styler) with ``caption`` as its ``<caption>``."""
-    styler = table.style if hasattr(table, "style") and not hasattr(table, "set_caption") else table
-    return styler.set_caption(html_lib.escape(str(caption), quote=False))
-
-
-def _check_media(media: str) -> str:
-    if media not in ("screen", "print"):
-        raise ValueError(f"media must be 'all', 'screen' or 'print', not {media!r}")
-    return media
-
-
 # -- reading the conventions -----------------------------------------------------------------------------
 def _relkap_outputs(nb) -> list[dict]:
     return [o.get("metadata", {}).get("relkap", {}) for c in nb.cells for o in c.get("outputs", [])
@@ -324,16 +232,16 @@ def _convert_images(cell, language: str, require_alt: bool) -> int:
                 alt = _alt(out, mime)
                 if not alt:
                     if require_alt:
-                        raise ValueError("an image without an alt text; display figures with relkap.export.figure")
+                        raise ValueError("an image without an alt text; display figures with relkap.publish.figure")
                     missing += 1
                     alt = text("export.no_alt", language)
                 frag = _img(data[mime], mime, alt, (out.get("metadata", {}).get(mime) or {}))
                 break
-        if frag is None and media in ("screen", "print"):
+        if frag is None and media in MEDIA:
             frag = data.get("text/html")
         if frag is None:
             continue
-        if media in ("screen", "print"):
+        if media in MEDIA:
             frag = f'<div class="relkap-{media}-only">{frag}</div>'
         out["data"] = {"text/html": frag, "text/plain": data.get("text/plain", "")}
     return missing
@@ -405,17 +313,8 @@ def _add_classes(start_tag: str, classes: list[str]) -> str:
     return start_tag[:-1].rstrip("/ ") + f' class="{" ".join(classes)}">'
 
 
-TOC_MARK = '<nav class="relkap-toc"'
-
-
-def contents(heading: str) -> str:
-    """A table of contents to display where it belongs (:func:`html`): the exporter fills it with links to
-    every section (``<h2>``) that follows it."""
-    return f'{TOC_MARK} aria-label="{html_lib.escape(heading, quote=True)}"><h2>{html_lib.escape(heading)}</h2></nav>'
-
-
 def _fill_contents(parts: list[tuple[dict | None, str]]) -> None:
-    """Fill the :func:`contents` placeholder with links to the ``<h2>`` headings after it (nbconvert's ids:
+    """Fill the :func:`relkap.publish.contents` placeholder with links to the ``<h2>`` headings after it (nbconvert's ids:
     the text with "-" for spaces, URL-quoted). ``parts``: every cell's :func:`_cell_html`, in order."""
     place, headings = None, []
     for out, fragment in parts:

@@ -19,7 +19,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from offline_page import OVERFLOW, open_offline
 
 import relkap
-from relkap import export, pdf
+from relkap import export, pdf, publish
 
 CHROMIUM = Path("/usr/bin/chromium")
 PROJECT = Path(relkap.__file__).resolve().parent.parent
@@ -29,21 +29,21 @@ HEADERS = ["Vurderende gruppe", "Vurderet gruppe", *[f"Kolonne {i}" for i in ran
 
 def _notebook() -> nbformat.NotebookNode:
     cells = [
-        new_code_cell("from relkap import export\nimport matplotlib\nmatplotlib.use('Agg')\n"
+        new_code_cell("from relkap import publish\nimport matplotlib\nmatplotlib.use('Agg')\n"
                       "import matplotlib.pyplot as plt\nimport pandas as pd", metadata={"tags": ["remove"]}),
         new_code_cell('language = "da"', metadata={"tags": ["parameters"]}),
-        new_code_cell('export.title("# Relationel kapacitet i Testby", "Testby: relationel kapacitet", language)'),
+        new_code_cell('publish.title("# Relationel kapacitet i Testby", "Testby: relationel kapacitet", language)'),
         new_markdown_cell("## 1. Overblik\n\nDansk fortælling om samarbejdet.", metadata={"tags": ["da"]}),
         new_markdown_cell("## 1. Overview\n\nEnglish story of the collaboration.", metadata={"tags": ["en"]}),
         new_code_cell("fig, ax = plt.subplots(figsize=(6, 3))\nax.bar(['Skole', 'PPR'], [3.2, 4.1])\n"
-                      "export.figure(fig, 'Søjler: Skole 3,2, PPR 4,1')"),
+                      "publish.figure(fig, 'Søjler: Skole 3,2, PPR 4,1')"),
         new_code_cell(
             "df = pd.DataFrame([[f'Gruppe {r}', 'Sundhedsplejen', *[f'[{r * c / 7:.2f}; {r * c / 3:.2f}]' for c in range(1, 11)]] for r in range(6)],\n"
             f"                  columns={HEADERS!r})\n"
-            "export.captioned(df.style.hide(axis='index'), 'En bred tabel med mange kolonner')"),
+            "publish.captioned(df.style.hide(axis='index'), 'En bred tabel med mange kolonner')"),
         new_markdown_cell("## 2. Dokumentation\n\nVersioner og kontrolsummer.", metadata={"tags": ["da"]}),
         new_markdown_cell("## 2. Documentation\n\nVersions and checksums.", metadata={"tags": ["en"]}),
-        new_code_cell("export.captioned(pd.DataFrame({'Punkt': ['relkap'], 'Værdi': ['0.1.0']}), 'Versioner')"),
+        new_code_cell("publish.captioned(pd.DataFrame({'Punkt': ['relkap'], 'Værdi': ['0.1.0']}), 'Versioner')"),
     ]
     nb = new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"name": "relkap", "display_name": "relkap", "language": "python"}
@@ -73,7 +73,7 @@ def test_export_is_one_language_offline_and_without_code(executed):
     assert not re.search(r"<script[^>]*src=\"https?:", page) and "cdnjs" not in page and "mathjax" not in page.lower()
     assert export.NBCONVERT_NO_ALT not in page
     assert 'alt="Søjler: Skole 3,2, PPR 4,1"' in page
-    for code in ("import ", "export.figure", "language = ", "pd.DataFrame"):
+    for code in ("import ", "publish.figure", "language = ", "pd.DataFrame"):
         assert code not in page, code
     assert page.count('class="table-scroll"') == 2
     assert 'aria-label="En bred tabel med mange kolonner"' in page
@@ -244,7 +244,7 @@ def test_pdf_is_a4_and_holds_every_table_header(executed, chromium):
 
 
 def test_figure_lays_out_once_and_gives_savefigs_png(monkeypatch):
-    """export.figure skips savefig's second constrained layout: the PNG is savefig(bbox_inches="tight")'s, byte for byte."""
+    """publish.figure skips savefig's second constrained layout: the PNG is savefig(bbox_inches="tight")'s, byte for byte."""
     import base64
     import io
 
@@ -265,9 +265,9 @@ def test_figure_lays_out_once_and_gives_savefigs_png(monkeypatch):
     expected = io.BytesIO()
     draw().savefig(expected, format="png", dpi=150, bbox_inches="tight")
     published = []
-    monkeypatch.setattr(export, "_publish", lambda data, meta: published.append(data))
+    monkeypatch.setattr(publish, "publish_display_data", lambda data, metadata: published.append(data))
     fig = draw()
-    export.figure(fig, "to figurer", close=False)
+    publish.figure(fig, "to figurer", close=False)
     assert base64.b64decode(published[0]["image/png"]) == expected.getvalue()
     assert fig.get_layout_engine().__class__.__name__ == "ConstrainedLayoutEngine" and fig.dpi == 90
     plt.close("all")

@@ -22,6 +22,16 @@ def test_report_and_research_load_no_plotting_library():
     assert out.stdout.strip() == "[]", out.stdout
 
 
+def test_a_report_kernel_does_not_load_the_exporter():
+    """What the report notebook imports (relkap.publish for its displays, not relkap.export) loads no nbconvert,
+    nbformat or jsonschema: their import costs each kernel about two seconds (jsonschema builds a grammar)."""
+    code = ("import sys, relkap.publish, relkap.report, relkap.plots, relkap.plots.alt, relkap.benchmark; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'nbconvert', 'nbformat', 'jsonschema'}))")
+    env = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=PACKAGE.parent, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
+
+
 def _module(path: Path) -> str:
     parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)

@@ -181,8 +181,8 @@ def display_table(results: dict[str, pd.DataFrame], name: str, instrument: Instr
 def show(results: dict[str, pd.DataFrame], name: str, instrument: Instrument | None = None,
          language: Language = "da", decimals: int = 2):
     """:func:`display_table` as a notebook table without the index, captioned with its question (a ``Styler``)."""
-    # deferred: export loads nbconvert (seconds); only a notebook shows tables
-    from ..export import captioned
+    # deferred: publish loads IPython's display; only a notebook shows tables
+    from ..publish import captioned
 
     return captioned(display_table(results, name, instrument, language, decimals).style.hide(axis="index"),
                      text(f"research.question.{name}", language))
@@ -264,15 +264,15 @@ def present(results: dict[str, pd.DataFrame], name: str, instrument: Instrument 
     display(show(results, name, instrument, language, decimals))
     if not plot:
         return
-    # deferred: export loads nbconvert and plots matplotlib/seaborn; relkap.research loads neither
-    from .. import export
+    # deferred: publish loads IPython's display and plots matplotlib/seaborn; relkap.research loads neither
+    from .. import publish
     from ..plots import estimates_plot
     from ..plots.alt import alt_estimates
 
     shown, title = localise(results[name], label, instrument, language), text(f"research.question.{name}", language)
     ax = estimates_plot(shown, label=label, estimate=estimate, language=language, xlabel=text(f"research.figure.{xlabel}", language),
                         title=title)
-    export.figure(ax.figure, alt_estimates(shown, label, estimate, title, language))
+    publish.figure(ax.figure, alt_estimates(shown, label, estimate, title, language))
 
 
 def answers_table(results: dict[str, pd.DataFrame], instrument: Instrument | None = None, language: Language = "da",
