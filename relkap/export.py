@@ -27,6 +27,8 @@ Conventions for the notebook (all survive papermill, which keeps output metadata
 - **Title**: ``nb.metadata["relkap"]["title"]``, else the first output whose metadata has
   ``relkap.title`` (:func:`title` displays the report's heading with it), else nbformat's
   ``nb.metadata["title"]``, else the catalogue's ``export.title``.
+- **SVG figures**: :func:`svg` displays an SVG document in the page (``role="img"``, its ``<title>`` and
+  ``<desc>`` the alt text), as a ``<figure>``; the same screen/print choice as an image.
 - **Alt text**: an image output whose metadata has ``alt`` for its MIME type (``{"image/png": {"alt":
   ...}}``, what ``IPython.display.Image(..., metadata={"alt": ...})`` writes) or at the top level.
   :func:`figure` displays a matplotlib figure that way.
@@ -61,7 +63,7 @@ from . import htmltree
 from .files import write_text
 from .words import LANGUAGES, check_language, text
 
-__all__ = ["ReportExporter", "ReportPreprocessor", "export_html", "figure", "title", "html", "captioned", "contents",
+__all__ = ["ReportExporter", "ReportPreprocessor", "export_html", "figure", "svg", "title", "html", "captioned", "contents",
            "problems",
            "report_language", "report_title", "STYLESHEET", "NBCONVERT_NO_ALT", "DROPPED_TAGS", "SAME_PAGE_TAG",
            "TEMPLATES_DIR"]
@@ -264,6 +266,19 @@ def html(fragment: str, media: str = "all") -> None:
     """Display an HTML fragment (e.g. :func:`relkap.plots.tie_heatmap_html`), on screen, in print or both."""
     meta = {} if media == "all" else {"relkap": {"media": _check_media(media)}}
     _publish({"text/html": fragment, "text/plain": ""}, meta)
+
+
+def svg(document: str, media: str = "all") -> None:
+    """Display an SVG figure written from the data (e.g. :func:`relkap.plots.response_overview_svg`) in the page
+    itself, on screen, in print or both: its text stays text (sharp in print, found by search, no picture to
+    encode or decode). Its ``role="img"`` and ``<title>`` (and ``<desc>``) are its accessible name and description;
+    it is drawn at its own size in CSS px, and never wider than the page (the stylesheet's ``svg`` rule).
+    """
+    start = document.find("<svg")
+    name = re.search(r"<title>([^<]*\S[^<]*)</title>", document)
+    if start < 0 or 'role="img"' not in document[start:document.find(">", start)] or name is None:
+        raise ValueError('an SVG figure needs <svg role="img"> with a <title> that says what it shows')
+    html(f'<figure class="relkap-figure">{document[start:]}</figure>', media)
 
 
 def captioned(table, caption: str):
@@ -594,6 +609,10 @@ def problems(page: str) -> list[str]:
     for img in doc.iter("img"):
         if not img.attrs.get("alt") or img.attrs["alt"] in no_alt:
             out.append(f"an image without an alt text: {page[img.start:img.end][:80]}")
+    for figure_svg in doc.iter("svg"):  # its own <title>, not a tooltip's inside it
+        name = next((c.text() for c in figure_svg.children if isinstance(c, htmltree.Element) and c.tag == "title"), "")
+        if figure_svg.attrs.get("role") == "img" and not name:
+            out.append(f"an SVG figure without a <title>: {page[figure_svg.start:figure_svg.start_tag_end][:80]}")
     for table in doc.iter("table"):
         caption = table.find("caption")
         if table.ancestor("table") is None and not (caption is not None and caption.text()):

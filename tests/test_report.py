@@ -137,9 +137,16 @@ def test_shared_tables_print_no_count_below_min_n(project):
 def test_html_is_for_readers(project):
     html = (project["out"] / "336" / "report.html").read_text(encoding="utf-8")
     assert "Relationel kapacitet i Stevns Kommune" in html
-    # figures embedded (the response chart, the forest plot), opens offline; the heat maps are HTML tables on
-    # screen and in print, drawn once
-    assert html.count("data:image/png;base64") >= 2
+    # the figures (the response chart; on screen the forest plot and, with three waves, the trend) are SVG in the
+    # page, each named by its alt text; no picture is embedded; the heat maps are HTML tables on screen and in
+    # print, drawn once
+    assert "data:image/png;base64" not in html
+    figures = re.findall(r'<figure class="relkap-figure"><svg [^>]*role="img"[^>]*><title>([^<]{40,})</title>', html)
+    assert len(figures) == 2, figures  # the demo here has two waves: no trend
+    assert figures[0].startswith("Antal besvarelser pr. gruppe og måling") and "Hedges" in figures[1]
+    assert html.count('<div class="relkap-screen-only"><figure class="relkap-figure"><svg') == 1
+    for name in ("Mindste n der vises (5)", "Antal besvarelser", "statistisk sikker (FDR)", "justeret p &lt; 0,05:"):
+        assert f">{name}</tspan>" in html, name
     assert not re.search(r'class="[^"]*jp-(Input|Output)Prompt', html)  # the CSS names them; no element uses them
     assert 'class="jp-CodeMirrorEditor' not in html and '<div class="highlight' not in html  # no code input
     assert "In&nbsp;[" not in html

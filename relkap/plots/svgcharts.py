@@ -469,7 +469,7 @@ def response_overview_svg(
     inst = default_instrument(instrument)
     levels, waves, bars = response_plan(counts, x, y, hue, min_n, inst, language)
     f = REPORT_FONT
-    width = width if width is not None else 72 * print_width(1.8 + 0.9 * len(levels))
+    width = width if width is not None else round(72 * print_width(1.8 + 0.9 * len(levels)))
     c = Canvas(width, height)
     names = [wrap(label(g, language, inst), 14) for g in levels]
     # the legend on top: the threshold line, then each wave's bar
