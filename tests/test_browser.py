@@ -176,8 +176,9 @@ def test_exported_report_renders_offline_with_figures_and_no_code(report_html, b
     context, page, problems = open_offline(browser, report_html)
     try:
         # the figures are SVG in the page: the response, the forest plot (the heat maps are tables, also in
-        # print), no picture to load; each drawn at its size (the forest plot, screen only, shown here)
+        # print), no picture to load; each drawn at its size (the forest plot, screen only, in the appendix)
         assert page.locator("img").count() == 0
+        page.evaluate("document.querySelector('details.relkap-appendix-toggle').open = true")
         figures = page.evaluate("""[...document.querySelectorAll('figure.relkap-figure > svg[role=img]')]
             .map(s => { const r = s.getBoundingClientRect(); return [r.width, r.height, s.querySelectorAll('text').length]; })""")
         assert len(figures) >= 2 and all(w > 300 and h > 200 and n > 10 for w, h, n in figures), figures
