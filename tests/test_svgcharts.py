@@ -396,3 +396,20 @@ def test_forest_svg_of_scales_names_its_rows_in_its_description(inst):
     assert root.find("s:title", NS).text == ("Hedges' g with 95% confidence interval: Motivation +0.50, "
                                              "Communicated shared vision +0.10.")
     assert root.find("s:desc", NS) is None  # no title drawn: the description is the figure's name
+
+
+def test_response_svg_turns_the_counts_of_narrow_bars_and_keeps_room_above_them(inst):
+    """Ten groups: the bars are narrower than a two-digit count at 8 pt, so the counts read upwards above
+    their bars (the same counts as matplotlib's), inside the axes."""
+    counts = pd.DataFrame([{"group": g, "wave": w, "n": 40 + i + 30 * j if i else 3}
+                           for i, g in enumerate(inst.group_codes) for j, w in enumerate(inst.waves.codes)])
+    root = ET.fromstring(plots.response_overview_svg(counts, min_n=5, instrument=inst).encode())
+    turned = [t for t in root.iter(f"{SVG}text") if (t.get("transform") or "").startswith("rotate(-90")
+              and t.get("text-anchor") == "start"]
+    ax = plots.response_overview(counts, min_n=5, instrument=inst)
+    assert ["".join(t.itertext()) for t in turned] == [t.get_text() for t in ax.texts if t.get_gid() == "count"]
+    frame = next(r for r in root.iter(f"{SVG}rect") if r.get("fill") == "none" and "data-group" not in r.attrib)
+    top = float(frame.get("y"))
+    for t in turned:  # a count's far end (its top) is below the axes' top
+        assert float(t.get("y")) - plots.svgcharts.text_width("".join(t.itertext()), 11) > top
+    plt.close("all")

@@ -52,7 +52,7 @@ from .response import response_plan
 from .trend import DIMENSION_COLOURS, DIMENSION_MARKERS, INDEX_COLOUR, trend_plan, wave_tick
 
 __all__ = ["wave_trend_svg", "dimension_profile_svg", "response_overview_svg", "forest_plot_svg",
-           "message_svg", "hatch_path", "REPORT_FONT"]
+           "message_svg", "hatch_path", "text_width", "REPORT_FONT"]
 
 FONT = 10  # px: matplotlib's default 10 pt at the explorer's 72 dpi
 TITLE_FONT = 12
@@ -376,9 +376,22 @@ def dimension_profile_svg(
 REPORT_FONT = 11  # px: 8.25 pt on paper, the smallest text a printed report figure has
 
 
-def _text_width(s: str, size: float) -> float:
-    """About how wide ``s`` is in px at ``size`` (DejaVu Sans: about 0.58 em a character in these labels)."""
-    return max((len(line) for line in s.split("\n")), default=0) * 0.58 * size
+# advance widths (em) of DejaVu Sans, the figures' first font (Arial, the fallback, is narrower): enough to lay
+# out labels and legends without measuring text in a browser
+_EM = {**dict.fromkeys(" .,:;'!|ijlI", 0.29), **dict.fromkeys("ftr()[]-/", 0.38),
+       **dict.fromkeys("mwæMWÆ", 0.95), **dict.fromkeys("→<>=≤≥±", 0.84)}
+
+
+def text_width(s: str, size: float) -> float:
+    """About how wide ``s`` (its longest line) is in px at ``size``.
+
+    Examples
+    --------
+    >>> round(text_width("Mindste n der vises (5)", 11))  # 127 px in Chromium
+    128
+    """
+    return max((sum(_EM.get(ch, 0.72 if ch.isupper() else 0.62) for ch in line) for line in s.split("\n")),
+               default=0.0) * size
 
 
 def hatch_path(x: float, y: float, w: float, h: float, hatch: str) -> str:
@@ -424,7 +437,7 @@ def _legend_row(c: Canvas, items: list[tuple[str, str]], x0: float, y: float, ri
     on as many rows as ``right`` allows; returns the y below the last row."""
     x = x0
     for symbol, name in items:
-        need = 22 + _text_width(name, size) + 14
+        need = 22 + text_width(name, size) + 12
         if x > x0 and x + need > right:
             x, y = x0, y + 1.5 * size
         c.parts.append(f'<g transform="translate({x:.1f} {y - 5:.1f})">{symbol}</g>')
@@ -496,18 +509,27 @@ def response_overview_svg(
         c.text(width / 2, 0.8 * f, title, size=TITLE_FONT)
     # below the axes: the group names turned 30 degrees (their height), then the axis name
     lines = max((n.count("\n") + 1 for n in names), default=1)
-    drop = 0.5 * max((_text_width(n, f) for n in names), default=0) + 0.87 * 1.2 * f * lines
+    drop = 0.5 * max((text_width(n, f) for n in names), default=0) + 0.87 * 1.2 * f * lines
     bottom = height - drop - 1.6 * f - 12
-    hi = max(float(np.nanmax(bars["height"])) if len(bars) else 0.0, float(min_n))
-    ticks, y_px = y_axis(0.0, 1.1 * hi if hi > 0 else 1.0, top, bottom, nbins=max(3, int((bottom - top) / 30)),
-                         integer=True)
-    left = 1.6 * f + 10 + max(_text_width(fmt.number(t, 0, language), f) for t in ticks)
+    hi = max(float(np.nanmax(bars["height"])) if len(bars) else 0.0, float(min_n), 1.0)
+
+    def axis(top_value):
+        return y_axis(0.0, top_value, top, bottom, nbins=max(3, int((bottom - top) / 30)), integer=True)
+
+    ticks, y_px = axis(1.1 * hi)  # matplotlib's 10% margin above the highest bar or the line
+    left = 1.6 * f + 10 + max(text_width(fmt.number(t, 0, language), f) for t in ticks)
     right = width - 6
     slot = (right - left) / max(len(levels), 1)
     if names:  # the first group's name, turned, must not run out of the figure on the left
-        reach = 0.87 * _text_width(names[0], f) + 0.5 * 1.2 * f * (names[0].count("\n") + 1) - 3
+        reach = 0.87 * text_width(names[0], f) + 0.5 * 1.2 * f * (names[0].count("\n") + 1) - 3
         left = max(left, (reach + 4 - 0.5 * right / len(levels)) / (1 - 0.5 / len(levels)))
         slot = (right - left) / len(levels)
+    bar_w = 0.8 / max(len(waves), 1) * 0.95 * slot
+    longest = max((text_width(t, f) for t in bars["label"]), default=0.0)
+    upright = longest <= bar_w / 0.95 - 1  # else the counts are turned, reading upwards
+    room = (f if upright else longest) + 5  # px above the highest bar for its count
+    if (bottom - top) * (1 - hi / (1.1 * hi)) < room:
+        ticks, y_px = axis(hi / (1 - room / (bottom - top)))
 
     def x_px(v):
         return left + (v + 0.5) * slot
@@ -518,7 +540,6 @@ def response_overview_svg(
     for i, n in enumerate(names):
         c.line(x_px(i), bottom, x_px(i), bottom + 3.5, width=0.8)
         c.text(x_px(i) + 3, bottom + 7, n, size=f, anchor="end", rotate=-30, baseline="hanging")
-    bar_w = 0.8 / max(len(waves), 1) * 0.95 * slot
     out = []
     for r in _rows(bars, ("group", "wave", "x", "height", "small", "label")):
         if math.isnan(r.height):
@@ -538,7 +559,10 @@ def response_overview_svg(
             out.append(f'<path d="{hatch_path(x0, y0, bar_w, h, st["hatch"])}" stroke="{ink}" stroke-width="0.6"/>')
         c.parts.append("".join(out))
         out = []
-        c.text(x_px(r.x), y0 - 2, r.label, size=f, baseline="auto")
+        if upright:
+            c.text(x_px(r.x), y0 - 2, r.label, size=f, baseline="auto")
+        else:  # bars narrower than their counts: the counts turned, reading upwards
+            c.text(x_px(r.x), y0 - 3, r.label, size=f, anchor="start", rotate=-90, baseline="central")
     c.parts.append(f'<line data-threshold="{min_n}" x1="{left:.1f}" y1="{y_px(min_n):.2f}" x2="{right:.1f}" '
                    f'y2="{y_px(min_n):.2f}" stroke="#000000" stroke-width="1.2" stroke-dasharray="4.4,1.9"/>')
     _frame(c, left, right, top, bottom)
@@ -610,10 +634,10 @@ def forest_plot_svg(
                            words.text("figure.sig_marker", language)),
                           ('<rect x="4" y="1" width="8" height="8" fill="#ffffff" stroke="#000000"/>',
                            words.text("figure.not_sig_marker", language))],
-                      8 + _text_width(key + ":", f) + 8, y_key, width - 4, f) + 0.6 * f
+                      8 + text_width(key + ":", f) + 8, y_key, width - 4, f) + 0.6 * f
     bottom = top + step * max(len(rows), 1)
     c.height = height = bottom + 3.6 * f
-    left = min(0.45 * width, 14 + max((_text_width(n, f) for n in rows["name"]), default=0))
+    left = min(0.45 * width, 14 + max((text_width(n, f) for n in rows["name"]), default=0))
     right = width - 12
     values = rows[["estimate", "ci_low", "ci_high"]].to_numpy(dtype=float).ravel()
     values = np.append(values[np.isfinite(values)], 0.0)  # the zero line is in view, as matplotlib's axvline
