@@ -35,7 +35,6 @@ national = ""  # the batch run's national tables file (default: computed here)
 # %% tags=["remove"]
 import time
 
-import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 from relkap import benchmark, fmt, load, plots, publish, report
@@ -51,7 +50,6 @@ def appendix(markdown: str) -> None:
     display(Markdown(markdown))
 
 started = time.time()
-plt.rcParams["figure.dpi"] = 90
 run = report.inputs(kommune, data_dir=data_dir, out_dir=out_dir, instrument=instrument, params_dir=params_dir,
                     baseline=baseline, followup=followup, min_n=min_n, language=language)
 inst, kp = run.instrument, run.params
@@ -95,8 +93,8 @@ publish.html(publish.contents(text("brief.contents", language)))
 display(Markdown(f"## {text('report.who_heading', language)}"))
 display(Markdown(narrative.overview_note(r.shown_overview, inst, min_n, r.has_followup, language,
                                          hidden=r.hidden_groups)))
-ax = plots.response_overview(r.employees, min_n=min_n, language=language, instrument=inst)
-publish.figure(ax.figure, alt.alt_response(r.employees, inst, language, min_n), scale=0.75)
+# the figures are SVG written from the data, in the page (text stays text; their alt text is their <title>/<desc>)
+publish.svg(plots.response_overview_svg(r.employees, min_n=min_n, language=language, instrument=inst))
 display(publish.captioned(response.response_table(r.rates, language, inst, min_n).style.hide(axis="index"),
                          text("report.caption.response", language)))
 display(Markdown(text("briefing.response.note", language, threshold=fmt.percent(response.LOW_RESPONSE, language),
@@ -254,19 +252,16 @@ for kind in ("employee", "citizen"):
     if len(scales):
         display(publish.captioned(report.change_table(scales, "scale", inst, language, min_n),
                                  text(f"report.caption.{kind}_scales", language)))
-if r.cross_ties is not None:  # rows as close as their two-line labels allow
-    shown = int((~r.cross_ties["suppressed"].astype(bool) & r.cross_ties["hedges"].notna()).sum())
-    ax = plots.forest_plot(r.cross_ties, min_n=min_n, language=language, instrument=inst,
-                           ax=plt.subplots(figsize=(7.0, 1.4 + 0.3 * max(shown, 1)))[1])
+if r.cross_ties is not None:
     # on screen: the ties' changes with intervals; print keeps their certainty in the change heat map's stars
-    publish.figure(ax.figure, alt.alt_forest(r.cross_ties, inst, language, min_n), media="screen")
+    publish.svg(plots.forest_plot_svg(r.cross_ties, min_n=min_n, language=language, instrument=inst), media="screen")
 
 # %% tags=["appendix"]
 if r.previous_wave is not None:  # three or more waves: the trend with intervals, the latest step, targeted ties
     display(Markdown(narrative.section(text("waves.heading", language),
                                        [over_waves.families_sentence(r.comparisons, inst, language)], level=3)))
-    ax = plots.wave_trend(r.rk_waves, min_n=min_n, language=language, instrument=inst)
-    publish.figure(ax.figure, alt.alt_trend(r.rk_waves, inst, language), media="screen")  # print: the table
+    publish.svg(plots.wave_trend_svg(r.rk_waves, min_n=min_n, language=language, instrument=inst, scale=1.2),
+               media="screen")  # print: the table
     display(publish.captioned(over_waves.trend_table(r.rk_waves, inst, language, min_n).style.hide(axis="index"),
                              text("waves.trend_caption", language)))
     before, after = (wave_label(w, language, inst).lower() for w in (r.previous_wave, r.latest_wave))

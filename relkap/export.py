@@ -27,6 +27,8 @@ Conventions for the notebook (all survive papermill, which keeps output metadata
 - **Title**: ``nb.metadata["relkap"]["title"]``, else the first output whose metadata has
   ``relkap.title`` (:func:`relkap.publish.title` displays the report's heading with it), else nbformat's
   ``nb.metadata["title"]``, else the catalogue's ``export.title``.
+- **SVG figures**: :func:`relkap.publish.svg` displays an SVG document in the page (``role="img"``, its ``<title>`` and
+  ``<desc>`` the alt text), as a ``<figure>``; the same screen/print choice as an image.
 - **Alt text**: an image output whose metadata has ``alt`` for its MIME type (``{"image/png": {"alt":
   ...}}``, what ``IPython.display.Image(..., metadata={"alt": ...})`` writes) or at the top level.
   :func:`relkap.publish.figure` displays a matplotlib figure that way.
@@ -499,6 +501,10 @@ def problems(page: str) -> list[str]:
     for img in doc.iter("img"):
         if not img.attrs.get("alt") or img.attrs["alt"] in no_alt:
             out.append(f"an image without an alt text: {page[img.start:img.end][:80]}")
+    for figure_svg in doc.iter("svg"):  # its own <title>, not a tooltip's inside it
+        name = next((c.text() for c in figure_svg.children if isinstance(c, htmltree.Element) and c.tag == "title"), "")
+        if figure_svg.attrs.get("role") == "img" and not name:
+            out.append(f"an SVG figure without a <title>: {page[figure_svg.start:figure_svg.start_tag_end][:80]}")
     for table in doc.iter("table"):
         caption = table.find("caption")
         if table.ancestor("table") is None and not (caption is not None and caption.text()):

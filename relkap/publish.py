@@ -1,10 +1,11 @@
 """What a report notebook displays, with the conventions :mod:`relkap.export` reads when it makes the HTML.
 
-A notebook calls these (``from relkap import publish``): :func:`figure` (a matplotlib figure as a PNG with its
-alt text), :func:`html` (an HTML fragment, e.g. a heat map), :func:`captioned` (a table with its caption), :func:`contents` (the table of contents
-the exporter fills) and :func:`title` (the report's heading, title and language). ``media`` ``"screen"`` or ``"print"`` shows an output
-only there. This module is light on purpose: a report's kernel imports it, not the exporter (nbconvert and its
-JSON-schema validation cost a kernel about two seconds to import).
+A notebook calls these (``from relkap import publish``): :func:`svg` (a figure written from the data, in the
+page), :func:`figure` (a matplotlib figure as a PNG with its alt text), :func:`html` (an HTML fragment, e.g. a
+heat map), :func:`captioned` (a table with its caption), :func:`contents` (the table of contents the exporter
+fills) and :func:`title` (the report's heading, title and language). ``media`` ``"screen"`` or ``"print"`` shows
+an output only there. This module is light on purpose: a report's kernel imports it, not the exporter (nbconvert
+and its JSON-schema validation cost a kernel about two seconds to import).
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from __future__ import annotations
 import base64
 import html as html_lib
 import io
+import re
 import struct
 
 from IPython.display import publish_display_data
 
 from .words import check_language
 
-__all__ = ["figure", "title", "html", "captioned", "contents", "check_media", "MEDIA", "TOC_MARK"]
+__all__ = ["figure", "svg", "title", "html", "captioned", "contents", "check_media", "MEDIA", "TOC_MARK"]
 
 MEDIA = ("screen", "print")  # where an output can be shown alone (the default: both)
 TOC_MARK = '<nav class="relkap-toc"'  # what the exporter finds to fill with links
@@ -95,6 +97,19 @@ def html(fragment: str, media: str = "all") -> None:
     """Display an HTML fragment (e.g. :func:`relkap.plots.tie_heatmap_html`), on screen, in print or both."""
     meta = {} if media == "all" else {"relkap": {"media": check_media(media)}}
     publish_display_data({"text/html": fragment, "text/plain": ""}, metadata=meta)
+
+
+def svg(document: str, media: str = "all") -> None:
+    """Display an SVG figure written from the data (e.g. :func:`relkap.plots.response_overview_svg`) in the page
+    itself, on screen, in print or both: its text stays text (sharp in print, found by search, no picture to
+    encode or decode). Its ``role="img"`` and ``<title>`` (and ``<desc>``) are its accessible name and description;
+    it is drawn at its own size in CSS px, and never wider than the page (the export stylesheet's ``svg`` rule).
+    """
+    start = document.find("<svg")
+    name = re.search(r"<title>([^<]*\S[^<]*)</title>", document)
+    if start < 0 or 'role="img"' not in document[start:document.find(">", start)] or name is None:
+        raise ValueError('an SVG figure needs <svg role="img"> with a <title> that says what it shows')
+    html(f'<figure class="relkap-figure">{document[start:]}</figure>', media)
 
 
 def captioned(table, caption: str):

@@ -175,10 +175,13 @@ def report_html(demo_reports):
 def test_exported_report_renders_offline_with_figures_and_no_code(report_html, browser):
     context, page, problems = open_offline(browser, report_html)
     try:
-        images = page.locator("img")
-        assert images.count() >= 2  # the response, the forest plot (the heat maps are tables, also in print)
-        sizes = page.evaluate("[...document.images].map(i => [i.complete, i.naturalWidth])")
-        assert all(done and width > 0 for done, width in sizes), sizes
+        # the figures are SVG in the page: the response, the forest plot (the heat maps are tables, also in
+        # print), no picture to load; each drawn at its size (the forest plot, screen only, in the appendix)
+        assert page.locator("img").count() == 0
+        page.evaluate("document.querySelector('details.relkap-appendix-toggle').open = true")
+        figures = page.evaluate("""[...document.querySelectorAll('figure.relkap-figure > svg[role=img]')]
+            .map(s => { const r = s.getBoundingClientRect(); return [r.width, r.height, s.querySelectorAll('text').length]; })""")
+        assert len(figures) >= 2 and all(w > 300 and h > 200 and n > 10 for w, h, n in figures), figures
         body = page.inner_text("body")
         assert "Relationel kapacitet i" in body
         # markdown cells keep a .jp-InputArea around their rendered text; code cells must have none
@@ -223,8 +226,9 @@ def test_report_lang_title_alt_and_captions(report_html, browser):
         assert page.evaluate("document.documentElement.lang") == "da"
         code = int(report_html.parent.name)
         assert kommune_name(code) in page.title() and "relationel kapacitet" in page.title()
-        alts = page.eval_on_selector_all("img", "xs => xs.map(x => x.alt)")
-        assert alts and all(len(a) > 40 and "No description" not in a for a in alts), alts
+        # every figure (SVG in the page) is named by its alt text: what the browser gives a screen reader
+        names = page.eval_on_selector_all("svg[role=img]", "xs => xs.map(x => x.querySelector(':scope > title').textContent)")
+        assert names and all(len(a) > 40 for a in names), names
         uncaptioned = page.eval_on_selector_all(
             "table", "ts => ts.filter(t => !(t.caption && t.caption.textContent.trim())).map(t => t.outerHTML.slice(0, 80))")
         assert uncaptioned == []
@@ -238,6 +242,12 @@ def test_report_on_a_phone_no_table_overflows_without_its_scroll_box(report_html
         assert problems["console"] == [] and problems["network"] == []
         res = page.evaluate(OVERFLOW)
         assert res["bad"] == [] and res["pageWidth"] <= res["w"], res
+        # the figures (SVG) shrink to the screen's width and keep their shape (viewBox, max-width 100 %)
+        figures = page.evaluate("""[...document.querySelectorAll('figure.relkap-figure > svg')]
+            .filter(s => s.getBoundingClientRect().width > 0).map(s => { const r = s.getBoundingClientRect();
+              return [r.right, r.width / r.height, s.viewBox.baseVal.width / s.viewBox.baseVal.height]; })""")
+        assert figures and all(right <= 390 and shown == pytest.approx(drawn, rel=0.02)
+                               for right, shown, drawn in figures), figures
         # at least one wide table scrolls in its box, with the shadow that says so
         wide = page.eval_on_selector_all(".table-scroll", "bs => bs.filter(b => b.scrollWidth > b.clientWidth).length")
         assert wide >= 1
@@ -370,6 +380,28 @@ def test_heat_maps_print_as_their_tables_in_colour_within_the_page(report_html, 
         assert set(m["hatched"]) <= {'url("data:image/svg+xml,'}, m
     assert any(m["hatched"] for m in maps)  # Stevns hides some cells
     assert words.text("figure.rater", "da") in printed[0]
+
+
+def test_the_response_figure_prints_at_its_size_with_8_pt_text_and_the_screen_figures_do_not_print(report_html,
+                                                                                                   browser, printed):
+    """In print (A4's text width, 688 CSS px) the response overview (SVG) shows whole at its own size, every text
+    8 pt or more as printed; the forest plot (screen only) is not printed; no picture either."""
+    context = browser.new_context(viewport={"width": 688, "height": 1009}, offline=True)
+    try:
+        page = context.new_page()
+        page.emulate_media(media="print")
+        page.goto(report_html.as_uri(), wait_until="load")
+        shown = page.evaluate("""() => [...document.querySelectorAll('figure.relkap-figure > svg')].map(s => {
+            const r = s.getBoundingClientRect(), scale = r.width / s.viewBox.baseVal.width;
+            return {shown: r.width > 0, right: r.right, title: s.querySelector(':scope > title').textContent,
+                    font: Math.min(...[...s.querySelectorAll('text')].map(t => parseFloat(t.getAttribute('font-size')) * scale))}; })""")
+        assert page.locator("img").count() == 0
+    finally:
+        context.close()
+    printed_figures = [f for f in shown if f["shown"]]
+    assert len(printed_figures) == 1 and printed_figures[0]["title"].startswith("Antal besvarelser"), shown
+    assert printed_figures[0]["right"] <= 688 and printed_figures[0]["font"] >= 8 * 96 / 72 - 0.01, printed_figures
+    assert any("Antal besvarelser" in p and "Mindste n der vises (5)" in p for p in printed)  # the PDF has its text
 
 
 def test_heat_map_colours_show_the_bands_in_the_browser(browser, tmp_path):

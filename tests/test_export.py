@@ -155,6 +155,33 @@ def test_screen_and_print_only_outputs():
         re.search(r'<div class="relkap-print-only"><figure class="relkap-figure"><img src="data:image/png', body)
 
 
+def test_an_svg_figure_is_drawn_in_the_page_named_by_its_title_on_the_media_chosen(monkeypatch):
+    """publish.svg puts the SVG document itself in the page as a <figure> (no picture to encode), screen or print
+    only as asked; an SVG without role="img" and a <title> is refused, and problems() finds one in a page."""
+    from relkap.plots.svgcharts import message_svg
+
+    published = []
+    monkeypatch.setattr(publish, "publish_display_data", lambda data, metadata: published.append((data, metadata)))
+    document = message_svg("Svar pr. gruppe", "Søjler: Skole 12, PPR <5")
+    publish.svg(document, media="screen")
+    (data, meta), = published
+    fragment = data["text/html"]
+    assert fragment.startswith('<figure class="relkap-figure"><svg ') and fragment.endswith("</svg></figure>")
+    assert "<?xml" not in fragment and meta == {"relkap": {"media": "screen"}}
+    nb = new_notebook(cells=[new_code_cell("x", outputs=[nbformat.v4.new_output(
+        "display_data", data=data, metadata=meta)])])
+    body, _ = export.ReportExporter().from_notebook_node(nb)
+    assert re.search(r'<div class="relkap-screen-only"><figure class="relkap-figure"><svg [^>]*role="img"', body)
+    assert "<title>Svar pr. gruppe</title><desc>Søjler: Skole 12, PPR &lt;5</desc>" in body
+    assert not [p for p in export.problems(body) if "SVG" in p]
+    for bad in (document.replace(' role="img"', ""), document.replace("<title>Svar pr. gruppe</title>", "<title> </title>"),
+                "<p>no figure</p>"):
+        with pytest.raises(ValueError, match="title"):
+            publish.svg(bad)
+    unnamed = body.replace("<title>Svar pr. gruppe</title>", '<circle r="1"><title>a tooltip</title></circle>')
+    assert any("SVG figure without a <title>" in p for p in export.problems(unnamed))
+
+
 def test_the_exporter_is_registered_as_an_nbconvert_entry_point():
     meta = tomllib.loads((PROJECT / "pyproject.toml").read_text(encoding="utf-8"))
     assert meta["project"]["entry-points"]["nbconvert.exporters"]["relkap_report"] == "relkap.export:ReportExporter"

@@ -137,9 +137,16 @@ def test_shared_tables_print_no_count_below_min_n(project):
 def test_html_is_for_readers(project):
     html = (project["out"] / "336" / "report.html").read_text(encoding="utf-8")
     assert "Relationel kapacitet i Stevns Kommune" in html
-    # figures embedded (the response chart, the forest plot), opens offline; the heat maps are HTML tables on
-    # screen and in print, drawn once
-    assert html.count("data:image/png;base64") >= 2
+    # the figures (the response chart; on screen the forest plot and, with three waves, the trend) are SVG in the
+    # page, each named by its alt text; no picture is embedded; the heat maps are HTML tables on screen and in
+    # print, drawn once
+    assert not re.search(r"<img\b", html) and '<figure class="relkap-figure"><img' not in html
+    figures = re.findall(r'<figure class="relkap-figure"><svg [^>]*role="img"[^>]*><title>([^<]{40,})</title>', html)
+    assert len(figures) == 2, figures  # the demo here has two waves: no trend
+    assert figures[0].startswith("Antal besvarelser pr. gruppe og måling") and "Hedges" in figures[1]
+    assert html.count('<div class="relkap-screen-only"><figure class="relkap-figure"><svg') == 1
+    for name in ("Mindste n der vises (5)", "Antal besvarelser", "statistisk sikker (FDR)", "justeret p &lt; 0,05:"):
+        assert f">{name}</tspan>" in html, name
     assert not re.search(r'class="[^"]*jp-(Input|Output)Prompt', html)  # the CSS names them; no element uses them
     assert 'class="jp-CodeMirrorEditor' not in html and '<div class="highlight' not in html  # no code input
     assert "In&nbsp;[" not in html
@@ -402,8 +409,8 @@ def test_heat_maps_are_tables_described_by_their_alt_texts_and_never_pictures(pr
         assert table.find_parent(class_=["relkap-screen-only", "relkap-print-only"]) is None
         described = soup.find(id=table["aria-describedby"])
         assert described.has_attr("hidden") and described.get_text().startswith("Varmekort over")
-    alts = [img["alt"] for img in soup.find_all("img")]
-    assert alts and not [a for a in alts if a.startswith("Varmekort")]
+    figures = [svg.find("title", recursive=False).get_text() for svg in soup.select("figure.relkap-figure > svg")]
+    assert figures and not [a for a in figures if a.startswith("Varmekort")] and not soup.find_all("img")
 
 
 def test_response_rate_shown_when_given(project):
@@ -529,8 +536,8 @@ def test_real_report_passes_the_export_checks(project, code):
     assert export.problems(page) == []
     soup = _soup(page)
     assert soup.html["lang"] == "da" and ("Stevns" if code == 336 else "Hedensted") in soup.title.get_text()
-    alts = [img["alt"] for img in soup.find_all("img")]
-    # the heat maps are tables: their description is the figure's alt text
+    # the figures are SVG in the page, named by their alt text; the heat maps are tables, described by it
+    alts = [svg.find("title", recursive=False).get_text() for svg in soup.select("figure.relkap-figure > svg[role=img]")]
     alts += [soup.find(id=t["aria-describedby"]).get_text() for t in soup.select("table.relkap-heatmap")]
     assert len(alts) >= 5 and all(len(a) > 40 for a in alts)  # made from the data, not a generic text
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 import matplotlib
@@ -13,9 +14,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from relkap import fmt, load_instrument, network, plots  # noqa: E402
+from relkap import fmt, load_instrument, network, plots, words  # noqa: E402
 from relkap.labels import wave_label  # noqa: E402
-from relkap.plots.alt import alt_network, alt_profile, alt_trend  # noqa: E402
+from relkap.plots.alt import alt_forest, alt_network, alt_profile, alt_response, alt_trend  # noqa: E402
 
 NS = {"s": "http://www.w3.org/2000/svg"}
 
@@ -246,4 +247,169 @@ def test_change_network_svg_colours_and_marks_as_matplotlib(inst):
         assert line.get("stroke") == matplotlib.colors.to_hex(patches[t].get_edgecolor())
         assert ("stroke-dasharray" in line.attrib) == (patches[t].get_linestyle() == "--")
     assert len(hidden) == sum(ln.get_gid() == "suppressed" for ln in ax.lines)
+    plt.close("all")
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _markup(root):
+    """Every text and every attribute value of the SVG, one string (where a hidden number must not be)."""
+    return " ".join([*root.itertext(), *(v for el in root.iter() for v in el.attrib.values())])
+
+
+def _counts(inst):
+    """Employees per group and wave: one group under 5 in the first wave (n 3), one exactly at 5."""
+    groups, waves = inst.group_codes[:4], inst.waves.codes
+    rows = [{"group": g, "wave": w, "n": 11 + 3 * i + 2 * j} for i, g in enumerate(groups) for j, w in enumerate(waves)]
+    rows[0]["n"], rows[len(waves)]["n"] = 3, 5
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_response_svg_draws_the_matplotlib_bars_and_hides_the_small_count(inst, language):
+    counts = _counts(inst)
+    svg = plots.response_overview_svg(counts, min_n=5, language=language, instrument=inst)
+    root = ET.fromstring(svg.encode())
+    assert root.get("role") == "img" and root.find("s:title", NS).text == alt_response(counts, inst, language, 5)
+    ax = plots.response_overview(counts, min_n=5, language=language, instrument=inst)
+    mpl_bars = [p for p in ax.patches if (p.get_gid() or "").startswith("wave:")]
+    bars = [el for el in root.iter(f"{SVG}rect") if "data-group" in el.attrib]
+    assert len(bars) == len(mpl_bars) == len(counts)
+    value = _y_value(root, language)
+    # the same bars, wave by wave in the same order, at the same heights (a small count at min_n), unfilled
+    # and dashed where the count is below min_n
+    for el, p in zip(bars, mpl_bars, strict=True):
+        assert p.get_gid() == f"wave:{el.get('data-wave')}"
+        top, base = float(el.get("y")), float(el.get("y")) + float(el.get("height"))
+        assert value(base) == pytest.approx(0, abs=0.02) and value(top) == pytest.approx(p.get_height(), abs=0.02)
+        small = el.get("data-small") == "true"
+        assert small == (p.get_facecolor()[3] == 0) and (el.get("fill") == "none") == small
+        assert small == ("stroke-dasharray" in el.attrib)
+    labels = [t.get_text() for t in ax.texts if t.get_gid() == "count"]
+    texts = ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
+    drawn = ["".join(t.itertext()) for t in root.iter(f"{SVG}text") if t.get("dominant-baseline") == "auto"]
+    assert drawn == labels  # every bar's count above it, in the same order, "<5" for the small one
+    assert labels.count("<5") == 1 and "5" in labels
+    # the exact small count (3) is nowhere: no text, tooltip or attribute, and its bar is as high as min_n
+    assert not re.search(r"(?<![\d.])3(?![\d.])", " ".join(texts + [t.text or "" for t in root.iter(f"{SVG}title")]))
+    assert all(el.get("data-small") != "true" or value(float(el.get("y"))) == pytest.approx(5, abs=0.02) for el in bars)
+    # the threshold line at min_n, the legend's words as matplotlib's, the axis names from the catalogue
+    line = next(el for el in root.iter(f"{SVG}line") if el.get("data-threshold"))
+    assert value(float(line.get("y1"))) == pytest.approx(5, abs=0.02)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert all(w in texts for w in legend)
+    assert words.text("figure.respondents", language) in texts and words.text("glossary.group", language) in texts
+    # waves told apart without colour: each wave's hatch differs
+    hatches = {}
+    for el, nxt in zip(list(root)[:-1], list(root)[1:], strict=True):  # a bar's hatch follows it
+        if el.tag == f"{SVG}rect" and "data-group" in el.attrib and el.get("data-small") != "true":
+            hatches.setdefault(el.get("data-wave"), nxt.get("d") if nxt.tag == f"{SVG}path" else "")
+    assert len(set(hatches.values())) == len(inst.waves.codes)
+    plt.close("all")
+
+
+def test_response_svg_prints_its_text_at_8_pt_within_the_a4_width(inst):
+    counts = _counts(inst)
+    for groups in (2, 4):
+        root = ET.fromstring(plots.response_overview_svg(counts[counts["group"].isin(inst.group_codes[:groups])],
+                                                         instrument=inst).encode())
+        width = float(root.get("width"))
+        assert width <= 688  # 182 mm, the A4 page's text width: printed at its own size, not shrunk
+        box = [float(v) for v in root.get("viewBox").split()]  # drawn in its own units: scales down on a phone
+        assert box[2] / box[3] == pytest.approx(width / float(root.get("height")), rel=0.01)
+        sizes = [float(t.get("font-size")) for t in root.iter(f"{SVG}text")]
+        assert min(sizes) * 72 / 96 >= 8
+        # nothing drawn outside the figure: the turned group names' left end stays inside
+        first = next(t for t in root.iter(f"{SVG}text") if t.get("transform"))
+        assert float(first.get("x")) - 0.87 * 0.58 * 11 * max(len(s) for s in "".join(first.itertext()).split()) > -2
+
+
+def _ties_change():
+    """A compare_waves-style tie table: five shown ties, one suppressed (its values must appear nowhere)."""
+    a, b, c = "myndighed", "skole", "ppr"
+    return pd.DataFrame({
+        "group": [a, a, b, b, c, c], "target": [b, c, a, c, a, b],
+        "hedges": [0.91, -0.33, 0.17, -0.71, -0.12, 0.777], "hedges_ci_low": [0.31, -0.83, -0.29, -1.21, -0.61, 0.444],
+        "hedges_ci_high": [1.52, 0.19, 0.63, -0.23, 0.38, 1.111], "p_fdr": [0.004, 0.27, 0.03, 0.01, 0.5, 0.02],
+        "n_baseline": [20, 20, 18, 18, 9, 3], "n_followup": [22, 22, 17, 17, 8, 6],
+        "suppressed": [False, False, False, False, False, True], "diagonal": [False] * 6})
+
+
+def _x_value(root, language):
+    """The px-to-value map of the x axis, read from its tick labels (centred texts hanging below the axes)."""
+    ticks = [(float(t.get("x")), float("".join(t.itertext()).replace("−", "-").replace(",", ".")
+                                       if language == "da" else "".join(t.itertext()).replace("−", "-")))
+             for t in root.iter(f"{SVG}text")
+             if t.get("dominant-baseline") == "hanging" and t.get("text-anchor") == "middle"]
+    (x1, v1), (x2, v2) = ticks[0], ticks[-1]
+    return lambda x: v1 + (x - x1) * (v2 - v1) / (x2 - x1)
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_forest_svg_draws_the_matplotlib_rows_and_leaves_out_the_suppressed(inst, language):
+    comp = _ties_change()
+    svg = plots.forest_plot_svg(comp, min_n=5, language=language, instrument=inst)
+    root = ET.fromstring(svg.encode())
+    assert root.get("role") == "img" and root.find("s:title", NS).text == alt_forest(comp, inst, language, 5)
+    ax = plots.forest_plot(comp, min_n=5, language=language, instrument=inst)
+    names = [t.get_text() for t in ax.get_yticklabels()]
+    rows = [g for g in root.iter(f"{SVG}g") if "data-row" in g.attrib]
+    assert len(rows) == len(names) == 5
+    texts = ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
+    assert [t for t in texts if t.replace("\n", "") in {n.replace("\n", "") for n in names}] == \
+        [n.replace("\n", "") for n in names]  # the same rows, top to bottom (largest g first)
+    value = _x_value(root, language)
+    segments = next(c for c in ax.collections if c.get_gid() == "ci").get_segments()
+    points = {gid: c.get_offsets() for c in ax.collections if (gid := c.get_gid()) in ("significant", "not_significant")}
+    ys = []
+    for i, g in enumerate(rows):
+        line, square = g.find(f"{SVG}line"), g.find(f"{SVG}rect")
+        (lo, y0), (hi, _) = segments[i]
+        assert value(float(line.get("x1"))) == pytest.approx(lo, abs=0.01)
+        assert value(float(line.get("x2"))) == pytest.approx(hi, abs=0.01)
+        kind = "significant" if square.get("data-significant") == "true" else "not_significant"
+        assert (square.get("fill") == "#000000") == (kind == "significant")
+        est = [x for x, y in points[kind] if y == y0]
+        assert len(est) == 1 and value(float(square.get("data-cx"))) == pytest.approx(est[0], abs=0.01)
+        ys.append(float(square.get("data-cy")))
+    assert ys == sorted(ys)  # first row on top
+    # the suppressed tie (ppr -> skole, g 0.777 [0.444, 1.111]) is in no text, tooltip or attribute
+    markup = _markup(root)
+    for v in (0.777, 0.444, 1.111):
+        for shown in (fmt.number(v, 2, language), fmt.number(v, 3, language)):
+            assert not re.search(rf"(?<![\d.]){re.escape(shown)}(?!\d)", markup), shown
+    assert all(abs(value(float(g.find(f"{SVG}rect").get("data-cx"))) - 0.777) > 0.02 for g in rows)
+    # the legend: the catalogue's heading and markers, as matplotlib's entries
+    assert words.text("figure.p_adj_below", language, alpha=fmt.number(0.05, 2, language)) + ":" in texts
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        words.text("figure.sig_marker", language), words.text("figure.not_sig_marker", language)]
+    assert all(t.get_text() in texts for t in ax.get_legend().get_texts())
+    assert words.text("figure.hedges", language) in texts
+    plt.close("all")
+
+
+def test_forest_svg_of_scales_names_its_rows_in_its_description(inst):
+    comp = pd.DataFrame({"scale": ["vision", "motivation"], "hedges": [0.1, 0.5], "hedges_ci_low": [-0.2, 0.2],
+                         "hedges_ci_high": [0.4, 0.8], "p_fdr": [0.5, 0.01], "n": [30, 30]})
+    root = ET.fromstring(plots.forest_plot_svg(comp, language="en", instrument=inst).encode())
+    assert root.find("s:title", NS).text == ("Hedges' g with 95% confidence interval: Motivation +0.50, "
+                                             "Communicated shared vision +0.10.")
+    assert root.find("s:desc", NS) is None  # no title drawn: the description is the figure's name
+
+
+def test_response_svg_turns_the_counts_of_narrow_bars_and_keeps_room_above_them(inst):
+    """Ten groups: the bars are narrower than a two-digit count at 8 pt, so the counts read upwards above
+    their bars (the same counts as matplotlib's), inside the axes."""
+    counts = pd.DataFrame([{"group": g, "wave": w, "n": 40 + i + 30 * j if i else 3}
+                           for i, g in enumerate(inst.group_codes) for j, w in enumerate(inst.waves.codes)])
+    root = ET.fromstring(plots.response_overview_svg(counts, min_n=5, instrument=inst).encode())
+    turned = [t for t in root.iter(f"{SVG}text") if (t.get("transform") or "").startswith("rotate(-90")
+              and t.get("text-anchor") == "start"]
+    ax = plots.response_overview(counts, min_n=5, instrument=inst)
+    assert ["".join(t.itertext()) for t in turned] == [t.get_text() for t in ax.texts if t.get_gid() == "count"]
+    frame = next(r for r in root.iter(f"{SVG}rect") if r.get("fill") == "none" and "data-group" not in r.attrib)
+    top = float(frame.get("y"))
+    for t in turned:  # a count's far end (its top) is below the axes' top
+        assert float(t.get("y")) - plots.svgcharts.text_width("".join(t.itertext()), 11) > top
     plt.close("all")

@@ -22,7 +22,8 @@ Contents
 - :mod:`.profiles`: means per wave with CIs, :func:`dimension_profile`, :func:`scale_change`
 - :mod:`.trend`: the index and the dimensions over every wave, :func:`wave_trend`
 - :mod:`.svgcharts`: the explorer's figures written as SVG text from the data, :func:`wave_trend_svg`,
-  :func:`dimension_profile_svg`; :mod:`.svgnetwork`: :func:`network_svg`, :func:`change_network_svg`
+  :func:`dimension_profile_svg`, and the report's, :func:`response_overview_svg`, :func:`forest_plot_svg`;
+  :mod:`.svgnetwork`: :func:`network_svg`, :func:`change_network_svg`
 - :mod:`.estimates`: estimates with CIs, :func:`forest_plot` (Hedges' g), :func:`estimates_plot` (research)
 - :mod:`.response`: :func:`response_overview`
 - :mod:`.benchmark`: :func:`benchmark_plot` (one kommune among all)
@@ -42,7 +43,7 @@ from .heatmap import change_heatmap, tie_heatmap
 from .html import benchmark_html, change_heatmap_html, tie_heatmap_html
 from .profiles import dimension_profile, scale_change
 from .response import response_overview
-from .svgcharts import dimension_profile_svg, wave_trend_svg
+from .svgcharts import dimension_profile_svg, forest_plot_svg, response_overview_svg, wave_trend_svg
 from .svgnetwork import change_network_svg, network_svg
 from .trend import wave_trend
 
@@ -62,6 +63,8 @@ __all__ = [
     "wave_trend",
     "wave_trend_svg",
     "dimension_profile_svg",
+    "response_overview_svg",
+    "forest_plot_svg",
     "network_svg",
     "change_network_svg",
     "estimates_plot",

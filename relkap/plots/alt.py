@@ -4,7 +4,8 @@ One or two sentences per figure, in the report's language (catalogue section ``a
 cannot see the figure (screen readers) and for the PDF's text layer: what the figure shows, the strongest
 and weakest tie (or the largest change), with numbers from :mod:`relkap.fmt` and names from the codebook.
 Suppressed cells are only counted, never described; no count below ``min_n`` is written.
-:func:`relkap.publish.figure` puts the text on the exported image.
+An SVG figure (:mod:`relkap.plots.svgcharts`) carries the text as its ``<title>``/``<desc>``;
+:func:`relkap.publish.figure` puts it on an exported image.
 """
 
 from __future__ import annotations

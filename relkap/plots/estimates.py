@@ -31,7 +31,7 @@ from .common import (
     wrap,
 )
 
-__all__ = ["forest_plot", "estimates_plot"]
+__all__ = ["forest_plot", "forest_plan", "estimates_plot"]
 
 
 def _row_labels(data: pd.DataFrame, label_by, language: Language, inst: Instrument) -> list[str]:
@@ -109,19 +109,14 @@ def forest_plot(
     comparison = require_data(data, "forest_plot")
     check_figure(language, min_n)
     inst = default_instrument(instrument)
-    label_by = label if label is not None else _default_label(comparison)
-    check_columns(comparison, (estimate, *ci), "comparison")
-    keep = ~suppressed_rows(comparison, estimate, min_n) & comparison[estimate].notna()
-    data = comparison[keep]
-    if sort:
-        data = data.sort_values(estimate, ascending=False, kind="stable")
-    names = [wrap(n, 34) for n in _row_labels(data, label_by, language, inst)]
-    est = data[estimate].to_numpy(dtype=float)
-    lo, hi = data[ci[0]].to_numpy(dtype=float), data[ci[1]].to_numpy(dtype=float)
-    sig = (pd.to_numeric(data[p], errors="coerce") < alpha).to_numpy() if p in data.columns else np.zeros(len(data), bool)
+    rows, key = forest_plan(comparison, label=label, estimate=estimate, ci=ci, p=p, alpha=alpha, sort=sort,
+                            min_n=min_n, language=language, instrument=inst)
+    names = rows["name"].tolist()
+    est, lo, hi = (rows[c].to_numpy(dtype=float) for c in ("estimate", "ci_low", "ci_high"))
+    sig = rows["significant"].to_numpy(dtype=bool)
     ax = axes_or_new(ax, (print_width(7.0), 2.0 + (0.42 if any("\n" in n for n in names) else 0.28)
-                          * max(len(data), 1)))
-    y = np.arange(len(data))
+                          * max(len(rows), 1)))
+    y = np.arange(len(rows))
     ax.hlines(y, lo, hi, **{"color": "black", "linewidth": 1.3, "gid": "ci", **kwargs})
     ax.scatter(est[sig], y[sig], marker="s", s=36, color="black", zorder=3, gid="significant",
                label=words.text("figure.sig_marker", language))
@@ -129,15 +124,64 @@ def forest_plot(
                gid="not_significant", label=words.text("figure.not_sig_marker", language))
     ax.axvline(0, color="0.4", linewidth=0.9, linestyle="--", zorder=0)
     ax.set_yticks(y, names)
-    ax.set_ylim(len(data) - 0.5, -0.5)
+    ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.xaxis.set_major_formatter(tick_formatter(language))
     ax.set_xlabel(words.text("figure.hedges", language))
     # above the axes, never on a CI
     ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=1, fontsize=MIN_FONT, frameon=False,
-              title=f"{p} < {fmt.number(alpha, 2, language)}", title_fontsize=MIN_FONT, alignment="left")
+              title=key, title_fontsize=MIN_FONT, alignment="left")
     if title is not None:
         ax.set_title(title, pad=48)
     return ax
+
+
+def forest_plan(
+    data: pd.DataFrame,
+    *,
+    label: str | Sequence[str] | None = None,
+    estimate: str = "hedges",
+    ci: tuple[str, str] = ("hedges_ci_low", "hedges_ci_high"),
+    p: str = "p_fdr",
+    alpha: float = ALPHA,
+    sort: bool = True,
+    min_n: int = MIN_N,
+    language: Language = "da",
+    instrument: Instrument | None = None,
+) -> tuple[pd.DataFrame, str]:
+    """What a forest plot draws, the same for :func:`forest_plot` and its SVG
+    (:func:`relkap.plots.forest_plot_svg`): its rows top to bottom and the legend's heading.
+
+    The arguments are :func:`forest_plot`'s. Suppressed rows and rows without an estimate are left out.
+    Returns a table of one row per drawn row (``name`` wrapped at 34 characters, ``estimate, ci_low,
+    ci_high``, ``significant``: ``p`` < ``alpha``) and the legend's heading ("adjusted p < 0.05" for a
+    corrected ``p`` such as ``p_fdr``, else "p < 0.05").
+
+    Examples
+    --------
+    >>> comp = pd.DataFrame({"scale": ["vision", "motivation", "ramme"], "hedges": [0.1, 0.5, 0.9],
+    ...                      "hedges_ci_low": [-0.2, 0.2, 0.5], "hedges_ci_high": [0.4, 0.8, 1.3],
+    ...                      "p_fdr": [0.5, 0.01, 0.001], "n": [30, 30, 3]})
+    >>> rows, key = forest_plan(comp, language="en", instrument=inst)
+    >>> rows[["name", "estimate", "significant"]].values.tolist(), key
+    ([['Motivation', 0.5, True], ['Communicated shared vision', 0.1, False]], 'adjusted p < 0.05')
+    """
+    check_figure(language, min_n)
+    inst = default_instrument(instrument)
+    label_by = label if label is not None else _default_label(data)
+    check_columns(data, (estimate, *ci), "comparison")
+    keep = ~suppressed_rows(data, estimate, min_n) & data[estimate].notna()
+    shown = data[keep]
+    if sort:
+        shown = shown.sort_values(estimate, ascending=False, kind="stable")
+    sig = ((pd.to_numeric(shown[p], errors="coerce") < alpha).to_numpy() if p in shown.columns
+           else np.zeros(len(shown), bool))
+    rows = pd.DataFrame({"name": [wrap(n, 34) for n in _row_labels(shown, label_by, language, inst)],
+                         "estimate": shown[estimate].to_numpy(dtype=float),
+                         "ci_low": shown[ci[0]].to_numpy(dtype=float), "ci_high": shown[ci[1]].to_numpy(dtype=float),
+                         "significant": sig})
+    kind = "p" if p in ("p", "p_val") else "p_adj"
+    return rows, words.text(f"figure.{kind}_below", language, alpha=fmt.number(alpha, 2, language))
+
 
 def estimates_plot(
     data: pd.DataFrame | None = None,

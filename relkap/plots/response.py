@@ -27,7 +27,7 @@ from .common import (
     wrap,
 )
 
-__all__ = ["response_overview"]
+__all__ = ["response_overview", "response_plan"]
 
 
 def response_overview(
@@ -80,32 +80,26 @@ def response_overview(
     """
     counts = require_data(data, "response_overview")
     check_figure(language, min_n)
-    check_columns(counts, (x, y, hue), "counts")
-    check_one_table(counts, (x, hue), "counts", fixed=("kommune",))
     inst = default_instrument(instrument)
-    levels = group_order(counts[x].astype(str), inst)
-    waves = wave_order(counts[hue], inst)
+    levels, waves, bars = response_plan(counts, x, y, hue, min_n, inst, language)
     ax = axes_or_new(ax, (print_width(1.8 + 0.9 * len(levels)), 4.5))
     width = 0.8 / max(len(waves), 1)
-    pos = {c: i for i, c in enumerate(levels)}
-    for k, w in enumerate(waves):
-        d = counts[counts[hue] == w]
-        xs = np.array([pos[str(c)] for c in d[x]]) + (k - (len(waves) - 1) / 2) * width
+    for w in waves:
+        d = bars[bars["wave"] == w]
         st = wave_style(w, inst)
         style = {"color": st["colour"], "hatch": st["hatch"], "edgecolor": "black", "linewidth": 0.8,
                  "label": wave_label(w, language, inst)}
-        n = d[y].to_numpy(dtype=float)
-        small = n < min_n
         # a count below min_n is shown neither as a number nor as a bar height: its bar reaches the
         # threshold line, unfilled and dashed, and reads "<min_n"
-        bars = ax.bar(xs, np.where(small, min_n, n), width=width * 0.95, gid=f"wave:{w}", **{**style, **kwargs})
-        for rect, v, is_small in zip(bars, d[y], small, strict=True):
+        rects = ax.bar(d["x"].to_numpy(), d["height"].to_numpy(), width=width * 0.95, gid=f"wave:{w}",
+                       **{**style, **kwargs})
+        for rect, shown, is_small in zip(rects, d["label"], d["small"], strict=True):
             rect.set_gid(f"wave:{w}")
             if is_small:
                 rect.set_facecolor("none")
                 rect.set_linestyle("--")
                 rect.set_edgecolor("0.45")
-            ax.text(rect.get_x() + rect.get_width() / 2, rect.get_height(), fmt.count(v, min_n, language), ha="center",
+            ax.text(rect.get_x() + rect.get_width() / 2, rect.get_height(), shown, ha="center",
                     va="bottom", fontsize=MIN_FONT, gid="count")
     ax.axhline(min_n, color="black", linestyle="--", linewidth=1.2, gid="threshold",
                label=words.text("figure.threshold", language, min_n=min_n))
@@ -118,3 +112,39 @@ def response_overview(
     if title is not None:
         ax.set_title(title)
     return ax
+
+
+def response_plan(counts: pd.DataFrame, x: str, y: str, hue: str, min_n: int, inst: Instrument,
+                  language: Language) -> tuple[list[str], list, pd.DataFrame]:
+    """What the response overview draws, the same for :func:`response_overview` and its SVG
+    (:func:`relkap.plots.response_overview_svg`): the groups and the waves in the codebook's order, and one bar
+    per row of ``counts`` (``group, wave, x, height, small, label``; ``x`` the bar's centre with group ``i`` at
+    ``i``, the waves side by side in bars ``0.8 / len(waves)`` wide). A count below ``min_n`` is ``small``:
+    its bar's height is ``min_n`` and its label "<min_n", so the drawn figure holds no small count.
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame({"group": ["skole", "ppr"] * 2, "wave": ["baseline"] * 2 + ["followup"] * 2,
+    ...                        "n": [12, 4, 11, 6]})
+    >>> levels, waves, bars = response_plan(counts, "group", "n", "wave", 5, inst, "da")
+    >>> levels, waves, bars["height"].tolist(), bars["label"].tolist()
+    (['skole', 'ppr'], ['baseline', 'followup'], [12.0, 5.0, 11.0, 6.0], ['12', '<5', '11', '6'])
+    """
+    check_columns(counts, (x, y, hue), "counts")
+    check_one_table(counts, (x, hue), "counts", fixed=("kommune",))
+    levels = group_order(counts[x].astype(str), inst)
+    waves = wave_order(counts[hue], inst)
+    width = 0.8 / max(len(waves), 1)
+    pos = {c: i for i, c in enumerate(levels)}
+    parts = []
+    for k, w in enumerate(waves):
+        d = counts[counts[hue] == w]
+        n = d[y].to_numpy(dtype=float)
+        small = n < min_n
+        parts.append(pd.DataFrame({
+            "group": d[x].astype(str).to_numpy(), "wave": [w] * len(d),
+            "x": np.array([pos[str(c)] for c in d[x]], dtype=float) + (k - (len(waves) - 1) / 2) * width,
+            "height": np.where(small, float(min_n), n), "small": small,
+            "label": [fmt.count(v, min_n, language) for v in d[y]]}))
+    columns = ["group", "wave", "x", "height", "small", "label"]
+    return levels, waves, pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
