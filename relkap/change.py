@@ -27,7 +27,7 @@ from .config import ALPHA, MIN_N
 from .power import noncentrality
 from .ranktests import mwu_pvalues, wilcoxon_pvalues
 
-__all__ = ["compare_waves", "suppress", "adjust_pvalues", "did", "hedges_correction", "hedges_paired"]
+__all__ = ["compare_waves", "reverse_change", "suppress", "adjust_pvalues", "did", "hedges_correction", "hedges_paired"]
 
 _POST = "_post"  # internal 0/1 column: 0 = baseline, 1 = follow-up
 _CELL = "_cell"  # internal constant cell key when ``by`` is empty
@@ -465,6 +465,36 @@ def compare_waves(
 
 
 _UNSUPPRESSED = ("n_baseline", "n_followup", "test", "suppressed")
+
+
+def reverse_change(comparison: pd.DataFrame) -> pd.DataFrame:
+    """A :func:`compare_waves` table read the other way: the change from its follow-up back to its baseline.
+
+    Every test and interval of a comparison is antisymmetric in the two waves: the counts and means swap,
+    ``diff``, ``T`` and Hedges' g change sign, each confidence interval is mirrored, and ``dof``, ``mdc`` and
+    the p-values (two-sided; FDR and Holm over the same family) stay. So the change between two waves against
+    time order is one of the other order, turned round (the explorer's "from" a later wave).
+
+    Examples
+    --------
+    From 4.5 back to 3.5: R's ``t.test(c(3, 3.5, 4), c(4, 4.5, 5))`` gives -1, CI [-2.1335; 0.1335], p = 0.0705.
+
+    >>> d = pd.DataFrame({"wave": ["baseline"] * 3 + ["followup"] * 3, "respondent_id": list("abcdef"),
+    ...                   "score": [3.0, 3.5, 4.0, 4.0, 4.5, 5.0]})
+    >>> forward = compare_waves(d, "score", by=[], min_n=None)
+    >>> back = reverse_change(forward)
+    >>> back[["n_baseline", "mean_baseline", "diff", "diff_ci_low", "diff_ci_high", "p_val"]].round(4)
+       n_baseline  mean_baseline  diff  diff_ci_low  diff_ci_high   p_val
+    0           3            4.5  -1.0      -2.1335        0.1335  0.0705
+    """
+    out = comparison.copy()
+    for a, b in (("n_baseline", "n_followup"), ("mean_baseline", "mean_followup")):
+        out[a], out[b] = comparison[b], comparison[a]
+    for col in ("diff", "T", "hedges"):
+        out[col] = -comparison[col]
+    for low, high in (("diff_ci_low", "diff_ci_high"), ("hedges_ci_low", "hedges_ci_high")):
+        out[low], out[high] = -comparison[high], -comparison[low]
+    return out
 
 
 def suppress(comparison: pd.DataFrame, min_n: int | None,

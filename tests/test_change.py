@@ -19,6 +19,7 @@ from relkap.change import (
     did,
     hedges_correction,
     hedges_paired,
+    reverse_change,
     suppress,
 )
 from relkap.power import minimum_detectable_change
@@ -629,3 +630,17 @@ def test_mdc_is_the_power_modules_for_the_observed_n_and_sd():
                                                                  r=0.0), rel=1e-9)
     # a non-significant change smaller than the mdc: "too few answers", not "no change"
     assert out["mdc"] > 0
+
+
+def test_a_change_turned_round_equals_the_comparison_fitted_the_other_way():
+    """reverse_change(tie_change(baseline -> followup)) is tie_change(followup -> baseline) fitted again, every column
+    of every tie to 1e-9, mixed-model rows (respondents linked across the waves: relkap.linked) and Welch rows."""
+    from relkap import load_instrument, report, synth
+
+    inst = load_instrument()
+    relations = synth.example_tables(1, respondents=60, key=b"example").relations
+    ahead = report.tie_change(relations, inst, min_n=5)
+    fitted = report.tie_change(relations, inst.between("followup", "baseline"), min_n=5)
+    assert set(fitted["test"]) == {"mixed", "welch"}
+    assert not fitted["diff"].isna().any() and (fitted["diff"] != 0).all()
+    pd.testing.assert_frame_equal(reverse_change(ahead), fitted, check_exact=False, rtol=1e-9, atol=1e-9)

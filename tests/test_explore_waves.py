@@ -58,6 +58,17 @@ def test_every_wave_is_a_view_with_trend_and_change_between_any_two(explorer):
     assert set(rel["wave"].astype(str)) == {"baseline", "midtvejs", "followup"}
 
 
+def test_a_change_against_time_order_is_the_explorers_change_in_time_order_turned_round(explorer, store):
+    """"From" a later wave: the explorer turns the change in time order round (relkap.change.reverse_change, whose
+    equality with a fit the other way is tests/test_change.py's) instead of fitting again."""
+    for before, after in (("followup", "baseline"), ("followup", "midtvejs"), ("midtvejs", "baseline")):
+        turned = explorer.change_between(K, "rk", 5, before, after)
+        ahead = explorer.change_between(K, "rk", 5, after, before)
+        shown = ~ahead["suppressed"].astype(bool)
+        assert shown.any() and (turned.loc[shown, "diff"] == -ahead.loc[shown, "diff"]).all()
+        assert (turned.loc[shown, "n_baseline"] == ahead.loc[shown, "n_followup"]).all()
+
+
 def test_unknown_wave_and_kommune_are_refused_by_name(explorer):
     with pytest.raises(RelkapError, match=r"unknown view 'efter'.*baseline, midtvejs, followup"):
         explorer.wave("efter")

@@ -26,7 +26,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from .. import benchmark, interviews, privacy, report, scoring
+from .. import benchmark, change, interviews, privacy, report, scoring
 from ..instrument import Instrument, load_instrument
 from ..io import load
 from .rows import PerKommune, positions, unknown_kommune
@@ -208,11 +208,19 @@ class ExplorerData:
     def change_between(self, kommune: int, dimension: str, min_n: int, before: str | None = None,
                        after: str | None = None) -> pd.DataFrame:
         """:func:`relkap.report.tie_change` from the wave ``before`` to ``after`` (any two declared waves;
-        default the first and the latest: :meth:`tie_change`), of the :meth:`shared` answers."""
+        default the first and the latest: :meth:`tie_change`), of the :meth:`shared` answers. Against time order
+        it is the change in time order turned round (:func:`relkap.change.reverse_change`: the same tests)."""
         pair = self.pair(before, after)
-        if pair == (self.instrument.waves.first, self.instrument.waves.latest):
+        waves = self.instrument.waves
+        if pair == (waves.first, waves.latest):
             return self.tie_change(kommune, dimension, min_n)
+        if waves.codes.index(pair[0]) > waves.codes.index(pair[1]):  # against time order: the other order turned
+            return self._reversed(self.check_kommune(kommune), dimension, min_n, *pair)
         return self._change_between(self.check_kommune(kommune), dimension, min_n, *pair)
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019
+    def _reversed(self, kommune: int, dimension: str, min_n: int, before: str, after: str) -> pd.DataFrame:
+        return change.reverse_change(self.change_between(kommune, dimension, min_n, after, before))
 
     @functools.lru_cache(maxsize=256)  # noqa: B019
     def _change_between(self, kommune: int, dimension: str, min_n: int, before: str, after: str) -> pd.DataFrame:
