@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import tempfile
-import time
 import uuid
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -27,6 +26,7 @@ import pandas as pd
 
 from .. import config
 from ..errors import InputError, Problems, listing
+from ..filememo import identity, settled
 from ..instrument import Instrument, load_instrument
 from ..interviews.codings import check_interviews, empty_codings
 from ..interviews.codings import interview_files as find_interview_files
@@ -256,14 +256,15 @@ def load(data_dir: str | os.PathLike | None = None, *, deferred: Iterable[str] =
                                  fix=f"Run `relkap import <raw folder>` first{elsewhere}")
             # a store made before interviews were imported has no codings: an empty table then
             names = [t for t in TABLES if (t in SURVEY_TABLES or (d / f"{t}.parquet").exists()) and t not in deferred]
-            key = (str(d.resolve()), generation, _file_identity(d, names))  # before the files are read
+            files = tuple(identity(d / f"{t}.parquet") for t in names)  # before the files are read
+            key = (generation, files)
             kept = _LAST_READ.get(key) if not deferred else None
             tables = kept or {t: pd.read_parquet(d / f"{t}.parquet") for t in names}
             if read_manifest(d).get("generation") == generation and not pending_imports(d):
                 if deferred:
                     return _DeferredTables(d, generation, tables, deferred)
                 _LAST_READ.clear()  # one store at a time (~50 MB at national size)
-                if _settled(key[2]):
+                if settled(*files):  # not a file changed seconds ago (relkap.filememo)
                     _LAST_READ[key] = tables
                 return Tables(**{t: df.copy(deep=True) for t, df in tables.items()})  # the kept ones stay as read
         with _locked(d):
@@ -271,27 +272,10 @@ def load(data_dir: str | os.PathLike | None = None, *, deferred: Iterable[str] =
     raise InputError(d, "the processed tables kept changing while they were read", fix="Load them again")
 
 
-# The tables :func:`load` read last, under the key of the store's generation and its files' identities: a warm
-# report kernel loads the same national store once per kommune, and reading its parquet files costs ~0.1 s.
+# The tables :func:`load` read last, under the store's generation and its files' identities
+# (:func:`relkap.filememo.identity`): a warm report kernel loads the same national store once per kommune, and
+# reading its parquet files costs ~0.1 s.
 _LAST_READ: dict[tuple, dict[str, pd.DataFrame]] = {}
-
-
-def _file_identity(d: Path, names: list[str]) -> tuple:
-    """Device, inode, size and modification and change times of each table file: an import moves new files
-    in (another inode) and any write changes the times, so equal identities mean the same bytes. Taken
-    before the files are read, so a file replaced meanwhile is never kept under the old one's identity."""
-    out = []
-    for t in names:
-        st = (d / f"{t}.parquet").stat()
-        out.append((t, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
-    return tuple(out)
-
-
-def _settled(identity: tuple, seconds: float = 2.0) -> bool:
-    """Whether every file was last changed ``seconds`` ago or longer. A file's times have the clock's coarse
-    resolution (milliseconds), so a file rewritten in place within one tick to the same size would keep its
-    identity: tables read so soon after a change are not kept (git's "racily clean" rule)."""
-    return all(time.time_ns() - ctime >= seconds * 1e9 for *_, ctime in identity)
 
 
 class _DeferredTables(Tables):
