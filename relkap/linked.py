@@ -312,7 +312,8 @@ def _polish(c: _Cells, theta: np.ndarray) -> np.ndarray:
             new = np.sqrt(np.maximum(lam - step, 0.0))
         # near the optimum the criterion changes by less than its rounding: a step that keeps it within 1e-9
         # is a step towards the zero of the derivative
-        better = np.isfinite(new) & (_profiled_deviance(c, new) <= _profiled_deviance(c, theta) + 1e-9)
+        at = _deviances(c, np.stack([new, theta], axis=1))
+        better = np.isfinite(new) & (at[:, 0] <= at[:, 1] + 1e-9)
         theta = np.where(better, new, theta)
     return theta
 
