@@ -518,9 +518,12 @@ def compare_linked(data: pd.DataFrame, dv: str, by: str | Iterable[str] | None, 
     subj = subj[cell >= 0]
     cell = cell[cell >= 0]
     t = pd.Index(waves).get_indexer(subj[wave])
-    person = subj.groupby(subject, sort=False).ngroup().to_numpy()
-    per_person = pd.DataFrame({"cell": cell, "person": person}).groupby(["cell", "person"]).size()
-    linked = (per_person >= 2).groupby(level="cell").sum().reindex(range(len(out)), fill_value=0).to_numpy()
+    # respondents numbered in order of appearance (subj has no missing id: its groupby dropped them)
+    person = (pd.factorize(subj[subject[0]])[0] if len(subject) == 1
+              else subj.groupby(subject, sort=False).ngroup().to_numpy())
+    size = int(person.max()) + 1 if len(person) else 1
+    pair, waves_of_pair = np.unique(cell * size + person, return_counts=True)  # per cell and respondent
+    linked = np.bincount(pair[waves_of_pair >= 2] // size, minlength=len(out))  # those in two or more waves
     enough = linked >= min_linked
     out.loc[enough & out["suppressed"].to_numpy(bool), "test"] = "mixed"  # hidden: no values, the same label
     use = np.flatnonzero(enough & ~out["suppressed"].to_numpy(bool))  # the model for the shown cells only
