@@ -7,6 +7,7 @@ wrong codebook gives an :class:`~relkap.errors.InstrumentError` that names the k
 
 from __future__ import annotations
 
+import copy
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -26,6 +27,7 @@ from pydantic import (
 
 from . import config, words
 from .errors import InstrumentError
+from .filememo import FileMemo
 
 __all__ = ["Instrument", "Wave", "Waves", "Group", "RelationalItem", "Scale", "load_instrument", "format_validation_error"]
 
@@ -351,6 +353,10 @@ def format_validation_error(source: object, err: ValidationError) -> str:
     return "\n".join(lines)
 
 
+# a codebook's YAML parsed once while the file is unchanged (parsing is ~10 ms, validating ~0.3 ms)
+_parsed = FileMemo(lambda p: yaml.safe_load(p.read_text(encoding="utf-8")))
+
+
 def load_instrument(path: Instrument | str | Path | None = None) -> Instrument:
     """Load and validate a codebook; ``None`` gives ``params/instrument.yaml``; an :class:`Instrument` is
     returned as it is (so a function may take either).
@@ -362,7 +368,7 @@ def load_instrument(path: Instrument | str | Path | None = None) -> Instrument:
         return path
     p = config.resolve(path, config.INSTRUMENT_PATH)
     try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+        raw = copy.deepcopy(_parsed(p))  # the parsed file kept while it is unchanged; each call validates its own
     except FileNotFoundError as exc:
         raise InstrumentError(f"{p}: instrument codebook not found") from exc
     except yaml.YAMLError as exc:

@@ -245,28 +245,38 @@ def _profiled_deviance(c: _Cells, theta: np.ndarray) -> np.ndarray:
 
 
 _GRID = np.r_[0.0, np.logspace(-2, 2.5, 46)]  # start points for theta = sd(respondent) / sd(residual)
-_GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
+_ZOOM, _LEVELS = 16, 10  # points per refinement of the bracket and refinements: (2 / 17)^10 = 5e-10 of it
+
+
+def _tiled(c: _Cells, k: int) -> _Cells:
+    """``c`` with each cell repeated ``k`` times (cell i's copies are rows i k .. i k + k - 1)."""
+    def rep(x: np.ndarray) -> np.ndarray:
+        return np.repeat(x, k, axis=0)
+    return _Cells(rep(c.count), rep(c.sum_s), rep(c.sum_s2), rep(c.n_t), rep(c.y_t), rep(c.yy), c.a, c.size)
+
+
+def _deviances(c: _Cells, theta: np.ndarray) -> np.ndarray:
+    """:func:`_profiled_deviance` at each of the (C, K) ``theta``, per cell, in one vectorised evaluation."""
+    return _profiled_deviance(_tiled(c, theta.shape[1]), theta.ravel()).reshape(theta.shape)
 
 
 def _reml_theta(c: _Cells) -> np.ndarray:
-    """theta minimising the profiled REML criterion in every cell: the best point of a grid, golden-section
-    search between its neighbours (70 steps shrink the bracket by 1e-14), and 0 when 0 is as good (lme4's
-    boundary)."""
-    dev = np.stack([_profiled_deviance(c, np.full(len(c.n), g)) for g in _GRID], axis=1)
-    k = np.argmin(dev, axis=1)
+    """theta minimising the profiled REML criterion in every cell: the best point of a grid, then the bracket
+    between its neighbours refined ``_LEVELS`` times on ``_ZOOM`` points each (every step one vectorised
+    evaluation: a golden-section search needs 70 evaluations one after another), and 0 when 0 is as good
+    (lme4's boundary). :func:`_polish` makes it exact to rounding."""
+    cells = np.arange(len(c.n))
+    k = np.argmin(_deviances(c, np.broadcast_to(_GRID, (len(cells), len(_GRID)))), axis=1)
     lo, hi = _GRID[np.maximum(k - 1, 0)], _GRID[np.minimum(k + 1, len(_GRID) - 1)]
-    x1, x2 = hi - _GOLDEN * (hi - lo), lo + _GOLDEN * (hi - lo)
-    f1, f2 = _profiled_deviance(c, x1), _profiled_deviance(c, x2)
-    for _ in range(70):
-        left = f1 <= f2  # the minimum lies in [lo, x2]: x1 becomes the new x2
-        lo, hi = np.where(left, lo, x1), np.where(left, x2, hi)
-        new = np.where(left, hi - _GOLDEN * (hi - lo), lo + _GOLDEN * (hi - lo))
-        f_new = _profiled_deviance(c, new)
-        x1, x2, f1, f2 = (np.where(left, new, x2), np.where(left, x1, new),
-                          np.where(left, f_new, f2), np.where(left, f1, f_new))
+    steps = np.arange(1, _ZOOM + 1) / (_ZOOM + 1)
+    for _ in range(_LEVELS):  # the minimum lies between the neighbours of the best point (one minimum inside)
+        x = lo[:, None] + (hi - lo)[:, None] * steps
+        best = x[cells, np.argmin(_deviances(c, x), axis=1)]
+        width = (hi - lo) / (_ZOOM + 1)
+        lo, hi = np.maximum(best - width, lo), np.minimum(best + width, hi)
     theta = (lo + hi) / 2
-    zero = np.zeros_like(theta)
-    return np.where(_profiled_deviance(c, zero) <= _profiled_deviance(c, theta) + 1e-10, zero, theta)
+    at = _deviances(c, np.stack([np.zeros_like(theta), theta], axis=1))
+    return np.where(at[:, 0] <= at[:, 1] + 1e-10, 0.0, theta)
 
 
 def _derivatives(c: _Cells, lam: np.ndarray) -> dict[str, np.ndarray]:
@@ -302,7 +312,8 @@ def _polish(c: _Cells, theta: np.ndarray) -> np.ndarray:
             new = np.sqrt(np.maximum(lam - step, 0.0))
         # near the optimum the criterion changes by less than its rounding: a step that keeps it within 1e-9
         # is a step towards the zero of the derivative
-        better = np.isfinite(new) & (_profiled_deviance(c, new) <= _profiled_deviance(c, theta) + 1e-9)
+        at = _deviances(c, np.stack([new, theta], axis=1))
+        better = np.isfinite(new) & (at[:, 0] <= at[:, 1] + 1e-9)
         theta = np.where(better, new, theta)
     return theta
 
@@ -507,9 +518,12 @@ def compare_linked(data: pd.DataFrame, dv: str, by: str | Iterable[str] | None, 
     subj = subj[cell >= 0]
     cell = cell[cell >= 0]
     t = pd.Index(waves).get_indexer(subj[wave])
-    person = subj.groupby(subject, sort=False).ngroup().to_numpy()
-    per_person = pd.DataFrame({"cell": cell, "person": person}).groupby(["cell", "person"]).size()
-    linked = (per_person >= 2).groupby(level="cell").sum().reindex(range(len(out)), fill_value=0).to_numpy()
+    # respondents numbered in order of appearance (subj has no missing id: its groupby dropped them)
+    person = (pd.factorize(subj[subject[0]])[0] if len(subject) == 1
+              else subj.groupby(subject, sort=False).ngroup().to_numpy())
+    size = int(person.max()) + 1 if len(person) else 1
+    pair, waves_of_pair = np.unique(cell * size + person, return_counts=True)  # per cell and respondent
+    linked = np.bincount(pair[waves_of_pair >= 2] // size, minlength=len(out))  # those in two or more waves
     enough = linked >= min_linked
     out.loc[enough & out["suppressed"].to_numpy(bool), "test"] = "mixed"  # hidden: no values, the same label
     use = np.flatnonzero(enough & ~out["suppressed"].to_numpy(bool))  # the model for the shown cells only

@@ -20,6 +20,7 @@ the two are never confused. No absolute local path (a user name, a home folder) 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import os
 import platform
@@ -28,6 +29,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from . import config
+from .filememo import FileMemo
 
 __all__ = ["provenance", "relative", "sha256", "PACKAGES", "LOCK_FILE", "NOT_GIT", "IN_PROJECT", "OUTSIDE",
            "PATH_PARAMETERS"]
@@ -47,6 +49,10 @@ def sha256(path: str | os.PathLike) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+# the hashes of unchanged files kept (a warm kernel hashes the same ~4 MB store for every kommune's report)
+_sha256_kept = FileMemo(sha256, size=64)
 
 
 def relative(path: str | os.PathLike, root: str | os.PathLike | None = None) -> str:
@@ -91,6 +97,7 @@ def _git(root: Path, inputs: list[Path]) -> dict:
     return {"commit": commit, "dirty": dirty, "uncommitted_inputs": uncommitted}
 
 
+@functools.cache  # read once per process (each read scans site-packages); a process runs what it imported
 def _version(package: str) -> str:
     try:
         return version(package)
@@ -153,7 +160,7 @@ def provenance(data_dir: str | os.PathLike, instrument_path: str | os.PathLike,
     if params_file is not None:
         files.append(Path(params_file))
     files.append(root_path / LOCK_FILE)
-    hashes = {relative(f, root_path): sha256(f) for f in files if Path(f).is_file()}
+    hashes = {relative(f, root_path): _sha256_kept(f) for f in files if Path(f).is_file()}
     when = now if now is not None and now.tzinfo is not None else (now or dt.datetime.now()).astimezone()
     return {
         "git": _git(root_path, [Path(f) for f in files if Path(f).is_file()]),

@@ -96,8 +96,10 @@ def inputs(kommune: int, *, data_dir: str | os.PathLike = "", out_dir: str | os.
 
 def _records(df: pd.DataFrame, keep: list[str]) -> list[dict]:
     cols = [c for c in keep if c in df.columns]
-    return [{c: json_value(v, _DIGITS) for c, v in zip(cols, row, strict=True)}
-            for row in df[cols].itertuples(index=False)]
+    if not cols:
+        return [{} for _ in range(len(df))]
+    values = [df[c].tolist() for c in cols]  # column by column (itertuples costs more per row)
+    return [{c: json_value(v, _DIGITS) for c, v in zip(cols, row, strict=True)} for row in zip(*values, strict=True)]
 
 
 def summary(report: KommuneReport, parameters: dict | None = None, provenance: dict | None = None) -> dict:
