@@ -165,8 +165,11 @@ if r.most_changed is not None:
                                        [text("briefing.most_changed.intro", language, k=report.model.MOST_CHANGED_K,
                                              min_n=min_n)], level=3)))
     most = changed.most_changed_table(r.most_changed, language, inst, min_n)
-    display(publish.captioned(most.drop(columns=[text("glossary.ci_short", language)]).style.hide(axis="index"),
-                             text("report.caption.most_changed", language)))
+    if len(most):
+        display(publish.captioned(most.drop(columns=[text("glossary.ci_short", language)]).style.hide(axis="index"),
+                                 text("report.caption.most_changed", language)))
+    else:
+        display(Markdown(text("briefing.most_changed.none", language, min_n=min_n)))
 
 # %%
 if r.targeted_comparison is not None:
@@ -268,9 +271,12 @@ if r.previous_wave is not None:  # three or more waves: the trend with intervals
     display(publish.captioned(over_waves.comparison_table(r.rk_previous, r.previous_wave, r.latest_wave, inst,
                                                          language, min_n).style.hide(axis="index"),
                              text("waves.change_caption", language, before=before, after=after)))
-    display(publish.captioned(changed.most_changed_table(r.most_changed_previous, language, inst, min_n)
-                             .style.hide(axis="index"),
-                             text("waves.most_changed_caption", language, before=before, after=after)))
+    most = changed.most_changed_table(r.most_changed_previous, language, inst, min_n)
+    if len(most):
+        display(publish.captioned(most.style.hide(axis="index"),
+                                 text("waves.most_changed_caption", language, before=before, after=after)))
+    else:
+        display(Markdown(text("briefing.most_changed.none", language, min_n=min_n)))
     if r.targeted_trajectory is not None and len(r.targeted_trajectory):
         display(publish.captioned(over_waves.trajectory_table(r.targeted_trajectory, inst, language, min_n)
                                  .style.hide(axis="index"), text("waves.targeted_caption", language)))

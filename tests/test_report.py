@@ -671,3 +671,17 @@ def test_tables_take_the_respondent_scores_once():
     for key in ("alpha", "icc", "rwg"):
         pd.testing.assert_frame_equal(given[key], computed[key])
     pd.testing.assert_frame_equal(scores, before)
+
+
+def test_a_kommune_too_small_for_any_tie_gets_a_whole_report_that_says_so(demo_project, tmp_path):
+    """14 respondents per kommune and wave: no tie has min_n answers in both waves. The report still runs to
+    the end (it failed on the empty most-changed table, and on the forest plot with no row) and says so in
+    words, without an empty table or an empty figure."""
+    tiny = demo_project(2, 7, 14)
+    results = batch.run_batch(data_dir=tiny.data, params_dir=tiny.params, out_root=tmp_path / "out", workers=1,
+                              progress=False)
+    assert [r.status for r in results] == ["ok", "ok"], [r.error for r in results]
+    page = (tmp_path / "out" / str(results[0].kommune) / "report.html").read_text(encoding="utf-8")
+    none = words.text("briefing.most_changed.none", "da", min_n=5).strip("*")
+    assert none in page and words.text("report.caption.most_changed", "da") not in page
+    assert words.text("figure.forest_none", "da", min_n=5) in page and 'data-row="0"' not in page

@@ -622,8 +622,15 @@ def forest_plot_svg(
     inst = default_instrument(instrument)
     rows, key = forest_plan(comparison, label=label, estimate=estimate, ci=ci, p=p, alpha=alpha, sort=sort,
                             min_n=min_n, language=language, instrument=inst)
+    if rows.empty:  # every row hidden (fewer than min_n answers) or without an estimate: say so, draw no axis
+        none = words.text("figure.forest_none", language, min_n=min_n)
+        c = Canvas(width, (3.6 if title else 2) * font)
+        if title:
+            c.text(width / 2, 0.9 * font, title, size=TITLE_FONT)
+        c.text(width / 2, (2.6 if title else 1) * font, none, size=font)
+        return c.document(title or none, none if title else "")
     f = font
-    two = rows["name"].str.contains("\n").any()
+    two = any("\n" in name for name in rows["name"])
     step = (2.6 if two else 1.9) * f
     c = Canvas(width, 0)
     if title:

@@ -64,20 +64,20 @@ def most_changed(ties: pd.DataFrame, k: int = 3, min_n: int = MIN_N, p: str = "p
 
 def most_changed_table(most: pd.DataFrame, language: Language, instrument: Instrument,
                        min_n: int = MIN_N) -> pd.DataFrame:
-    """:func:`most_changed` for reading: direction, tie (◆ when targeted), n, means, change, CI, certainty."""
+    """:func:`most_changed` for reading: direction, tie (◆ when targeted), n, means, change, CI, certainty.
+
+    No tie to show (none with ``min_n`` answers in both waves): the same columns, no rows."""
     inst = instrument
     t = words.text
-    rows = []
-    for r in most.itertuples(index=False):
-        rows.append({
-            t("briefing.most_changed.col_direction", language): t(f"briefing.most_changed.{r.direction}", language),
-            t("glossary.tie", language): tie_name(r.group, r.target, language, inst, bool(r.targeted)),
-            f"n ({t('glossary.baseline_lower', language)})": fmt.count(r.n_baseline, min_n, language),
-            f"n ({t('glossary.followup_lower', language)})": fmt.count(r.n_followup, min_n, language),
-            t("glossary.baseline", language): fmt.number(r.mean_baseline, 2, language),
-            t("glossary.followup", language): fmt.number(r.mean_followup, 2, language),
-            t("glossary.change", language): fmt.difference(r.mean_baseline, r.mean_followup, 2, language),
-            t("glossary.ci_short", language): fmt.ci(r.diff_ci_low, r.diff_ci_high, language),
-            t("briefing.most_changed.col_certainty", language): certainty_word(r.certainty, language),
-        })
-    return pd.DataFrame(rows)
+    columns = [t("briefing.most_changed.col_direction", language), t("glossary.tie", language),
+               f"n ({t('glossary.baseline_lower', language)})", f"n ({t('glossary.followup_lower', language)})",
+               t("glossary.baseline", language), t("glossary.followup", language), t("glossary.change", language),
+               t("glossary.ci_short", language), t("briefing.most_changed.col_certainty", language)]
+    rows = [(t(f"briefing.most_changed.{r.direction}", language),
+             tie_name(r.group, r.target, language, inst, bool(r.targeted)),
+             fmt.count(r.n_baseline, min_n, language), fmt.count(r.n_followup, min_n, language),
+             fmt.number(r.mean_baseline, 2, language), fmt.number(r.mean_followup, 2, language),
+             fmt.difference(r.mean_baseline, r.mean_followup, 2, language),
+             fmt.ci(r.diff_ci_low, r.diff_ci_high, language), certainty_word(r.certainty, language))
+            for r in most.itertuples(index=False)]
+    return pd.DataFrame(rows, columns=columns)
