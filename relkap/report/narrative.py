@@ -56,7 +56,7 @@ def start_here(guide: pd.DataFrame, language: Language, instrument: Instrument,
 
 def overview_note(overview: pd.DataFrame, instrument: Instrument, min_n: int, has_followup: bool,
                   language: Language = "da", hidden: pd.DataFrame | None = None) -> str:
-    """Employees per wave, the groups not shown for too few answers, the share of "ved ikke" answers.
+    """Employees per wave (every wave in time order), the groups not shown for too few answers, the share of "ved ikke" answers.
 
     Parameters
     ----------
@@ -82,10 +82,17 @@ def overview_note(overview: pd.DataFrame, instrument: Instrument, min_n: int, ha
     ...                    "suppressed": [False, True, False]})
     >>> print(overview_note(ov, load_instrument(), 5, True, "en"))
     Baseline: 15 employees, Follow-up: 10 employees. Groups with fewer than 5 answers in a wave are not shown for it: Educational psychology (PPR). The share of 'don't know' answers is 12%.
+
+    Three waves: each, in time order.
+
+    >>> from relkap.synth import with_waves
+    >>> three = pd.concat([ov, ov.assign(wave="midtvejs", n=[11, 2, 9])], ignore_index=True)
+    >>> print(overview_note(three, with_waves(load_instrument(), 3), 5, True, "da").split(".")[0])
+    Førmåling: 15 medarbejdere, Midtvejsmåling: 22 medarbejdere, Eftermåling: 10 medarbejdere
     """
     employees = overview[overview["group"] != CITIZENS]
     parts = []
-    for w in (instrument.waves.baseline, instrument.waves.followup):
+    for w in instrument.waves.codes:  # every wave measured, in time order (as the response table)
         n = int(employees.loc[employees["wave"] == w, "n"].sum())
         if n:
             parts.append(text_n("report.respondents", n, language, wave=wave_label(w, language, instrument),
