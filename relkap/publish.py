@@ -50,7 +50,7 @@ def figure(fig, alt: str, *, media: str = "all", dpi: int = 150, close: bool = T
     """
     if not str(alt).strip():
         raise ValueError("a figure needs an alt text that says what it shows")
-    # matplotlib is loaded only where a figure is made: the export itself (and the batch) needs no pyplot
+    # matplotlib is loaded only where a figure is made: svg, html and the tables need none
     from matplotlib.layout_engine import PlaceHolderLayoutEngine
 
     buf = io.BytesIO()
