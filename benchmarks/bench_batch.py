@@ -66,7 +66,7 @@ def profile(executed: Path) -> dict[str, float]:
         src = "".join(c["source"])
         if "import " in src:
             kinds["setup (imports, loading data, tables)"] += dur
-        elif "publish.figure" in src:
+        elif "publish.figure" in src or "publish.svg" in src:
             kinds["cells drawing figures"] += dur
         else:
             kinds["other cells"] += dur
