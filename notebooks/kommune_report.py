@@ -78,8 +78,8 @@ change = r.tie_diff if r.has_followup else None
 title = wave_label(r.waves_present[-1], language, inst)
 # one HTML table for screen and print (the export's print stylesheet fits it to A4 in its colours)
 publish.html(plots.tie_heatmap_html(latest, min_n=min_n, language=language, instrument=inst, title=title,
-                                   targeted=r.targeted, change=change,
-                                   summary=alt.alt_tie_heatmap(latest, inst, language, min_n)))
+                                    targeted=r.targeted, change=change,
+                                    summary=alt.alt_tie_heatmap(latest, inst, language, min_n)))
 
 # %%
 display(Markdown(parts["dialogue"]))
@@ -96,7 +96,7 @@ display(Markdown(narrative.overview_note(r.shown_overview, inst, min_n, r.has_fo
 # the figures are SVG written from the data, in the page (text stays text; their alt text is their <title>/<desc>)
 publish.svg(plots.response_overview_svg(r.employees, min_n=min_n, language=language, instrument=inst))
 display(publish.captioned(response.response_table(r.rates, language, inst, min_n).style.hide(axis="index"),
-                         text("report.caption.response", language)))
+                          text("report.caption.response", language)))
 display(Markdown(text("briefing.response.note", language, threshold=fmt.percent(response.LOW_RESPONSE, language),
                       min_n=min_n)))
 if over_waves.linked_sentence(r.linked, min_n, language):
@@ -127,7 +127,7 @@ tested = [(r.first_wave, r.latest_wave, r.rk)] if r.has_followup else []
 if r.previous_wave is not None:
     tested.append((r.previous_wave, r.latest_wave, r.rk_previous))
 display(publish.captioned(report.wave_change_table(r.rk_waves, tested, inst, language, min_n),
-                         text("brief.caption_waves", language)))
+                          text("brief.caption_waves", language)))
 
 # %% [markdown] tags=["da"]
 # ### Samarbejdet mellem grupperne
@@ -147,15 +147,15 @@ display(publish.captioned(report.wave_change_table(r.rk_waves, tested, inst, lan
 for w in r.waves_present[:-1]:
     wave_ties = r.wave_ties(w)
     publish.html(plots.tie_heatmap_html(wave_ties, min_n=min_n, language=language, instrument=inst,
-                                       title=wave_label(w, language, inst), targeted=r.targeted,
-                                       summary=alt.alt_tie_heatmap(wave_ties, inst, language, min_n)))
+                                        title=wave_label(w, language, inst), targeted=r.targeted,
+                                        summary=alt.alt_tie_heatmap(wave_ties, inst, language, min_n)))
 
 # %%
 if r.has_followup:
     display(Markdown(narrative.change_map_intro(language)))
     publish.html(plots.change_heatmap_html(r.tie_diff, min_n=min_n, language=language, instrument=inst,
-                                          targeted=r.targeted,
-                                          summary=alt.alt_change_heatmap(r.tie_diff, inst, language, min_n)))
+                                           targeted=r.targeted,
+                                           summary=alt.alt_change_heatmap(r.tie_diff, inst, language, min_n)))
 else:
     display(Markdown(narrative.no_followup(language)))
 
@@ -167,7 +167,7 @@ if r.most_changed is not None:
     most = changed.most_changed_table(r.most_changed, language, inst, min_n)
     if len(most):
         display(publish.captioned(most.drop(columns=[text("glossary.ci_short", language)]).style.hide(axis="index"),
-                                 text("report.caption.most_changed", language)))
+                                  text("report.caption.most_changed", language)))
     else:
         display(Markdown(text("briefing.most_changed.none", language, min_n=min_n)))
 
@@ -176,7 +176,7 @@ if r.targeted_comparison is not None:
     display(Markdown(narrative.section(text("briefing.targeted.heading", language),
                                        targeted.targeted_text(r.targeted_comparison, language, inst), level=3)))
     display(publish.captioned(targeted.targeted_table(r.targeted_comparison, language).style.hide(axis="index"),
-                             text("report.caption.targeted", language)))
+                              text("report.caption.targeted", language)))
     display(Markdown(narrative.section(text("briefing.targeted.caveats_heading", language),
                                        targeted.targeted_caveats(language), level=4, bullets=True)))
 
@@ -196,7 +196,7 @@ if r.targeted_comparison is not None:
 
 # %%
 display(publish.captioned(report.received_perceived_table(r.ties, inst, language, min_n).style.hide(axis="index"),
-                         text("report.caption.received_perceived", language)))
+                          text("report.caption.received_perceived", language)))
 display(Markdown(text("briefing.limitations.rater_sets", language)))
 
 # %% [markdown] tags=["da", "same-page"]
@@ -217,7 +217,7 @@ for kind in ("employee", "citizen"):
     scales = r.scales_of(kind)
     if len(scales):
         display(publish.captioned(report.plain_change_table(scales, "scale", inst, language, min_n),
-                                 text(f"report.caption.{kind}_scales", language)))
+                                  text(f"report.caption.{kind}_scales", language)))
     else:
         display(Markdown(narrative.no_data(language)))
 
@@ -244,17 +244,17 @@ elif not len(r.benchmark):
 # it is closed), printed after a page break.
 display(Markdown(f"## {text('brief.appendix', language)}"))
 publish.html(f'<details class="relkap-appendix-toggle"><summary>{text("brief.appendix_summary", language)}'
-            f'</summary></details><p>{text("brief.appendix_intro", language)}</p>')
+             f'</summary></details><p>{text("brief.appendix_intro", language)}</p>')
 
 # %% tags=["appendix"]
 appendix(f"### {text('report.appendix.change_heading', language)}")
 display(publish.captioned(report.change_table(r.rk, "dimension", inst, language, min_n),
-                         text("report.caption.dimensions", language)))
+                          text("report.caption.dimensions", language)))
 for kind in ("employee", "citizen"):
     scales = r.scales_of(kind)
     if len(scales):
         display(publish.captioned(report.change_table(scales, "scale", inst, language, min_n),
-                                 text(f"report.caption.{kind}_scales", language)))
+                                  text(f"report.caption.{kind}_scales", language)))
 if r.cross_ties is not None:
     # on screen: the ties' changes with intervals; print keeps their certainty in the change heat map's stars
     publish.svg(plots.forest_plot_svg(r.cross_ties, min_n=min_n, language=language, instrument=inst), media="screen")
@@ -264,22 +264,22 @@ if r.previous_wave is not None:  # three or more waves: the trend with intervals
     display(Markdown(narrative.section(text("waves.heading", language),
                                        [over_waves.families_sentence(r.comparisons, inst, language)], level=3)))
     publish.svg(plots.wave_trend_svg(r.rk_waves, min_n=min_n, language=language, instrument=inst, scale=1.2),
-               media="screen")  # print: the table
+                media="screen")  # print: the table
     display(publish.captioned(over_waves.trend_table(r.rk_waves, inst, language, min_n).style.hide(axis="index"),
-                             text("waves.trend_caption", language)))
+                              text("waves.trend_caption", language)))
     before, after = (wave_label(w, language, inst).lower() for w in (r.previous_wave, r.latest_wave))
     display(publish.captioned(over_waves.comparison_table(r.rk_previous, r.previous_wave, r.latest_wave, inst,
-                                                         language, min_n).style.hide(axis="index"),
-                             text("waves.change_caption", language, before=before, after=after)))
+                                                          language, min_n).style.hide(axis="index"),
+                              text("waves.change_caption", language, before=before, after=after)))
     most = changed.most_changed_table(r.most_changed_previous, language, inst, min_n)
     if len(most):
         display(publish.captioned(most.style.hide(axis="index"),
-                                 text("waves.most_changed_caption", language, before=before, after=after)))
+                                  text("waves.most_changed_caption", language, before=before, after=after)))
     else:
         display(Markdown(text("briefing.most_changed.none", language, min_n=min_n)))
     if r.targeted_trajectory is not None and len(r.targeted_trajectory):
         display(publish.captioned(over_waves.trajectory_table(r.targeted_trajectory, inst, language, min_n)
-                                 .style.hide(axis="index"), text("waves.targeted_caption", language)))
+                                  .style.hide(axis="index"), text("waves.targeted_caption", language)))
 
 # %% tags=["interviews", "appendix"]
 # Coded interviews beside the survey (joint displays per tie and dimension, themes spoken of), when the
@@ -310,13 +310,13 @@ if r.interviews is not None:
 for key in ("alpha", "icc", "rwg"):
     if len(r.agreement[key]):
         display(publish.captioned(report.agreement_display(r.agreement, key, inst, language, min_n),
-                                 text(f"report.caption.{key}", language)))
+                                  text(f"report.caption.{key}", language)))
 
 # %% tags=["appendix"]
 if len(r.benchmark):
     appendix(f"### {text('report.caption.benchmark', language)}")
     display(publish.captioned(report.benchmark_display(r.benchmark, inst, language),
-                             text("report.caption.benchmark", language)))
+                              text("report.caption.benchmark", language)))
 
 # %% tags=["appendix"]
 display(Markdown(narrative.section(text("briefing.methods.heading", language), r.methods, level=3)))
@@ -332,5 +332,5 @@ appendix(f"### {text('report.appendix.provenance_heading', language)}")
 prov = run.provenance()
 report.write_summary(run.out_dir / "summary.json", report.summary(r, parameters=run.parameters, provenance=prov))
 display(publish.captioned(report.provenance_table(prov, language, time.time() - started),
-                         text("report.caption.provenance", language)))
+                          text("report.caption.provenance", language)))
 display(Markdown(text("report.provenance_note", language)))

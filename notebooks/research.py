@@ -95,7 +95,7 @@ publish.title(f"# {text('research.heading', language)}", text("research.heading"
 # %%
 display(Markdown(f"## {text('research.answer.heading', language)}"))
 display(publish.captioned(research.answers_table(results, inst, language, parameters).style.hide(axis="index"),
-                         text("research.answer.caption", language)))
+                          text("research.answer.caption", language)))
 display(Markdown(research.answers_rule(language)))
 display(Markdown(research.answers_reasons(results, inst, language, parameters)))
 
@@ -390,4 +390,4 @@ display(Markdown(f"### {text('research.limitations', text_language)}\n\n"
 paths = research.write_tables(results, out_path, parameters, decimal=decimal, language=text_language,
                               instrument=inst)
 display(publish.captioned(report.provenance(data_path, instrument_path, parameters, started, language),
-                         text("report.caption.provenance", language)))
+                          text("report.caption.provenance", language)))
