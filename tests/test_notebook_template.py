@@ -27,6 +27,10 @@ def _git(*args: str, cwd: Path) -> str:
 def _filter_setup() -> list[str]:
     """The commands `make venv` runs to set up git's notebook filter, for this interpreter's venv."""
     venv = Path(sys.executable).parent.parent
+    # relative to the project when it is the project's own .venv, as the Makefile names it: a make target
+    # cannot hold a space, and a checkout path may ("/home/me/my projects/relkap")
+    if venv.is_relative_to(config.ROOT):
+        venv = venv.relative_to(config.ROOT)
     plan = subprocess.run(["make", "-n", "-B", f"VENV={venv}", f"{venv}/.installed"], cwd=config.ROOT,
                           capture_output=True, text=True, check=True).stdout
     commands = [c for c in plan.replace("\\\n", " ").splitlines() if "git config" in c]
