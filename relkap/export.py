@@ -59,7 +59,7 @@ from traitlets import Bool, Unicode, default
 
 from . import htmltree
 from .files import write_text
-from .publish import MEDIA, TOC_MARK
+from .publish import MEDIA, TOC_MARK, svg_name
 from .words import LANGUAGES, check_language, text
 
 __all__ = ["ReportExporter", "ReportPreprocessor", "export_html",
@@ -501,9 +501,8 @@ def problems(page: str) -> list[str]:
     for img in doc.iter("img"):
         if not img.attrs.get("alt") or img.attrs["alt"] in no_alt:
             out.append(f"an image without an alt text: {page[img.start:img.end][:80]}")
-    for figure_svg in doc.iter("svg"):  # its own <title>, not a tooltip's inside it
-        name = next((c.text() for c in figure_svg.children if isinstance(c, htmltree.Element) and c.tag == "title"), "")
-        if figure_svg.attrs.get("role") == "img" and not name:
+    for figure_svg in doc.iter("svg"):
+        if figure_svg.attrs.get("role") == "img" and not svg_name(figure_svg):
             out.append(f"an SVG figure without a <title>: {page[figure_svg.start:figure_svg.start_tag_end][:80]}")
     for table in doc.iter("table"):
         caption = table.find("caption")

@@ -13,14 +13,14 @@ from __future__ import annotations
 import base64
 import html as html_lib
 import io
-import re
 import struct
 
 from IPython.display import publish_display_data
 
+from . import htmltree
 from .words import check_language
 
-__all__ = ["figure", "svg", "title", "html", "captioned", "contents", "check_media", "MEDIA", "TOC_MARK"]
+__all__ = ["figure", "svg", "svg_name", "title", "html", "captioned", "contents", "check_media", "MEDIA", "TOC_MARK"]
 
 MEDIA = ("screen", "print")  # where an output can be shown alone (the default: both)
 TOC_MARK = '<nav class="relkap-toc"'  # what the exporter finds to fill with links
@@ -106,10 +106,16 @@ def svg(document: str, media: str = "all") -> None:
     it is drawn at its own size in CSS px, and never wider than the page (the export stylesheet's ``svg`` rule).
     """
     start = document.find("<svg")
-    name = re.search(r"<title>([^<]*\S[^<]*)</title>", document)
-    if start < 0 or 'role="img"' not in document[start:document.find(">", start)] or name is None:
+    figure_svg = next(htmltree.parse(document[start:]).iter("svg"), None) if start >= 0 else None
+    if figure_svg is None or figure_svg.attrs.get("role") != "img" or not svg_name(figure_svg):
         raise ValueError('an SVG figure needs <svg role="img"> with a <title> that says what it shows')
     html(f'<figure class="relkap-figure">{document[start:]}</figure>', media)
+
+
+def svg_name(figure_svg: htmltree.Element) -> str:
+    """An SVG figure's accessible name: the text of its own ``<title>`` (not a tooltip's inside it), or ""."""
+    return next((c.text() for c in figure_svg.children if isinstance(c, htmltree.Element) and c.tag == "title"),
+                "")
 
 
 def captioned(table, caption: str):

@@ -28,7 +28,7 @@ def _filter_setup() -> list[str]:
     """The commands `make venv` runs to set up git's notebook filter, for this interpreter's venv."""
     venv = Path(sys.executable).parent.parent
     # relative to the project when it is the project's own .venv, as the Makefile names it: a make target
-    # cannot hold a space, and a checkout path may ("/home/me/my projects/relkap")
+    # cannot hold a space, and a checkout path may (a folder named "my projects")
     if venv.is_relative_to(config.ROOT):
         venv = venv.relative_to(config.ROOT)
     plan = subprocess.run(["make", "-n", "-B", f"VENV={venv}", f"{venv}/.installed"], cwd=config.ROOT,
